@@ -1,0 +1,181 @@
+package io.collabpipeline.coders;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.instanceOf;
+import static org.hamcrest.Matchers.lessThan;
+import static org.junit.Assert.assertThrows;
+
+import io.collabpipeline.model.CollabEvent;
+import io.collabpipeline.model.CuratedRow;
+import io.collabpipeline.model.Granularity;
+import io.collabpipeline.model.MetricAccumulator;
+import io.collabpipeline.model.QuarantineRecord;
+import io.collabpipeline.model.RawRecord;
+import io.collabpipeline.model.ReasonCode;
+import io.collabpipeline.model.SourceRef;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.testing.CoderProperties;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** Round-trip, determinism, compactness and registration of every project coder. */
+@RunWith(JUnit4.class)
+public class CodersTest {
+
+  static final SourceRef KAFKA_REF = SourceRef.kafka("collab-events", 3, 1_042L);
+  static final SourceRef FILE_REF = SourceRef.file("/in/events-1.json.gz", 17L);
+
+  static CollabEvent event(String id, String taskGid) {
+    return CollabEvent.builder()
+        .setEventId(id)
+        .setEventType("task.updated")
+        .setSchemaVersion(2)
+        .setOccurredAtMillis(1_793_000_000_123L)
+        .setReceivedAtMillis(1_793_000_001_000L)
+        .setWorkspaceGid("1200000000000001")
+        .setActorId("u_0123456789abcdef0123456789abcdef")
+        .setPlatform("web")
+        .setService(null)
+        .setAppVersion("7.2.1")
+        .setResourceType("task")
+        .setResourceGid("1300000000000042")
+        .setTaskGid(taskGid)
+        .setTriggerEventId(null)
+        .setTriggerEventType(null)
+        .setPayloadJson("{\"changed_fields\":[\"due_on\"],\"task_gid\":\"1300000000000042\"}")
+        .setSource(KAFKA_REF)
+        .build();
+  }
+
+  @Test
+  public void sourceRefRoundTripsAndIsDeterministic() throws Exception {
+    for (SourceRef ref : Arrays.asList(KAFKA_REF, FILE_REF, SourceRef.generator("generator", 0, 99L))) {
+      CoderProperties.coderDecodeEncodeEqual(SourceRefCoder.of(), ref);
+      CoderProperties.coderDeterministic(SourceRefCoder.of(), ref, SourceRef.of(ref.kind(), ref.name(), ref.partition(), ref.offset()));
+    }
+  }
+
+  @Test
+  public void rawRecordKeepsInvalidUtf8BytesExactly() throws Exception {
+    byte[] notUtf8 = {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+    RawRecord in = RawRecord.of(notUtf8, FILE_REF, 1_793_000_000_000L);
+    RawRecord out = CoderUtils.clone(RawRecordCoder.of(), in);
+    assertThat(out.payload(), equalTo(notUtf8));
+    assertThat(out.source(), equalTo(FILE_REF));
+    assertThat(out.receivedAtMillis(), equalTo(1_793_000_000_000L));
+    CoderProperties.coderDeterministic(
+        RawRecordCoder.of(), in, RawRecord.of(notUtf8.clone(), FILE_REF, 1_793_000_000_000L));
+  }
+
+  @Test
+  public void quarantineRecordRoundTripsWithAndWithoutIds() throws Exception {
+    RawRecord raw = RawRecord.of("{\"x\":1}".getBytes(StandardCharsets.UTF_8), KAFKA_REF, 5L);
+    for (QuarantineRecord q :
+        Arrays.asList(
+            QuarantineRecord.of(raw, ReasonCode.PAYLOAD_INVALID, "/payload/task_gid: required", "evt_12345678", "task.updated"),
+            QuarantineRecord.of(raw, ReasonCode.NOT_JSON, "unexpected end of input", null, null))) {
+      QuarantineRecord back = CoderUtils.clone(QuarantineRecordCoder.of(), q);
+      assertThat(back.reason(), equalTo(q.reason()));
+      assertThat(back.detail(), equalTo(q.detail()));
+      assertThat(back.eventId(), equalTo(q.eventId()));
+      assertThat(back.eventType(), equalTo(q.eventType()));
+      assertThat(back.original().payload(), equalTo(raw.payload()));
+      assertThat(
+          CoderUtils.encodeToByteArray(QuarantineRecordCoder.of(), q),
+          equalTo(CoderUtils.encodeToByteArray(QuarantineRecordCoder.of(), back)));
+    }
+  }
+
+  @Test
+  public void collabEventRoundTripsIncludingNulls() throws Exception {
+    CoderProperties.coderDecodeEncodeEqual(CollabEventCoder.of(), event("evt_00000001", "1300000000000042"));
+    CoderProperties.coderDecodeEncodeEqual(CollabEventCoder.of(), event("evt_00000002", null));
+    CoderProperties.coderDeterministic(
+        CollabEventCoder.of(), event("evt_00000001", "7"), event("evt_00000001", "7"));
+    CoderProperties.coderConsistentWithEquals(
+        CollabEventCoder.of(), event("evt_00000001", "7"), event("evt_00000001", "8"));
+  }
+
+  @Test
+  public void collabEventEncodingIsCompact() throws Exception {
+    CollabEvent e = event("evt_00000001", "1300000000000042");
+    int fieldBytes =
+        e.eventId().length() + e.eventType().length() + e.workspaceGid().length() + e.actorId().length()
+            + e.platform().length() + e.appVersion().length() + e.resourceType().length() + e.resourceGid().length()
+            + e.taskGid().length() + e.payloadJson().length() + e.source().name().length() + e.source().kind().code().length();
+    int encoded = CoderUtils.encodeToByteArray(CollabEventCoder.of(), e).length;
+    // Lengths, var-ints and null flags only: a self-describing or Java-serialized form would be several times larger.
+    assertThat(encoded - fieldBytes, lessThan(48));
+  }
+
+  @Test
+  public void collabEventDecodeRefusesAnUnknownFormatVersion() throws Exception {
+    byte[] bytes = CoderUtils.encodeToByteArray(CollabEventCoder.of(), event("evt_00000001", "1"));
+    bytes[0] = 9;
+    IOException e = assertThrows(IOException.class, () -> CollabEventCoder.of().decode(new ByteArrayInputStream(bytes)));
+    assertThat(e.getMessage(), equalTo("unknown CollabEvent encoding version 9"));
+  }
+
+  @Test
+  public void curatedRowsOfEveryTableRoundTrip() throws Exception {
+    List<CuratedRow> rows =
+        Arrays.asList(
+            CuratedRow.activeEditors(1_793_000_040_000L, Granularity.MINUTE, "12", 7L),
+            CuratedRow.taskUpdateVelocity(1_792_998_000_000L, Granularity.HOUR, "12", 40L, 11L, 3L),
+            CuratedRow.notificationFanout(1_792_972_800_000L, Granularity.DAY, "12", "comment.added", 3L, 10L, 6L),
+            CuratedRow.completeness(1_792_998_000_000L, Granularity.HOUR, "received", 1_000_000L));
+    for (CuratedRow row : rows) {
+      CoderProperties.coderDecodeEncodeEqual(CuratedRowCoder.of(), row);
+      CoderProperties.coderDeterministic(CuratedRowCoder.of(), row, CuratedRow.of(row.table(), row.values()));
+    }
+    CuratedRow fanout = CoderUtils.clone(CuratedRowCoder.of(), rows.get(2));
+    assertThat(fanout.getDouble("fanout_avg"), equalTo(10.0 / 3.0));
+    assertThat(fanout.getLong("window_end"), equalTo(1_792_972_800_000L + 86_400_000L));
+  }
+
+  @Test
+  public void metricAccumulatorEncodesItemsInSortedOrderWhateverTheInsertionOrder() throws Exception {
+    MetricAccumulator a = new MetricAccumulator().addCount(3).addItem("b", 1).addItem("a", 2);
+    MetricAccumulator b = new MetricAccumulator().addItem("a", 1).addItem("b", 1).addCount(3).addItem("a", 1);
+    CoderProperties.coderDeterministic(MetricAccumulatorCoder.of(), a, b);
+    CoderProperties.coderDecodeEncodeEqual(MetricAccumulatorCoder.of(), a);
+    CoderProperties.coderDecodeEncodeEqual(
+        MetricAccumulatorCoder.of(), new MetricAccumulator(0, 0, new TreeMap<>()));
+  }
+
+  @Test
+  public void everyModelTypeGetsItsProjectCoderByDefault() throws Exception {
+    CoderRegistry registry = CoderRegistry.createDefault();
+    assertCoder(registry, SourceRef.class, SourceRefCoder.class);
+    assertCoder(registry, RawRecord.class, RawRecordCoder.class);
+    assertCoder(registry, QuarantineRecord.class, QuarantineRecordCoder.class);
+    assertCoder(registry, CollabEvent.class, CollabEventCoder.class);
+    assertCoder(registry, CuratedRow.class, CuratedRowCoder.class);
+    assertCoder(registry, MetricAccumulator.class, MetricAccumulatorCoder.class);
+  }
+
+  @Test
+  public void everyProjectCoderClaimsDeterminism() throws Exception {
+    for (Coder<?> c :
+        Arrays.<Coder<?>>asList(
+            SourceRefCoder.of(), RawRecordCoder.of(), QuarantineRecordCoder.of(), CollabEventCoder.of(),
+            CuratedRowCoder.of(), MetricAccumulatorCoder.of())) {
+      c.verifyDeterministic();
+    }
+  }
+
+  private static void assertCoder(CoderRegistry registry, Class<?> type, Class<?> coderClass) throws Exception {
+    assertThat(type.getSimpleName(), registry.getCoder(type), instanceOf(coderClass));
+  }
+
+}

@@ -1,0 +1,129 @@
+package io.collabpipeline.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collabpipeline.model.CuratedRow;
+import io.collabpipeline.model.Granularity;
+import io.collabpipeline.pipelines.generator.WorkloadGenerator;
+import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import java.io.IOException;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The curated tables computed straight from the generator's deliveries, with none of the pipeline's code: plain
+ * Jackson parsing, dedup by event id keeping the first arrival, the lateness rule, and window arithmetic. The generator's
+ * own labels (original, duplicate, malformed) are the ground truth of what each delivery is.
+ */
+final class ExpectedTables {
+  static final Set<String> EDITOR_TYPES =
+      Set.of("task.created", "task.updated", "task.completed", "comment.added", "comment.edited",
+          "project.member_added", "project.member_removed");
+
+  final Set<CuratedRow> rows = new HashSet<>();
+  final Map<String, Long> stageTotals = new TreeMap<>();
+  final Map<String, Long> quarantineReasons = new TreeMap<>();
+  final Set<String> acceptedEventIds = new HashSet<>();
+
+  static ExpectedTables compute(WorkloadSpec spec, long allowedLatenessMillis) throws IOException {
+    ExpectedTables t = new ExpectedTables();
+    ObjectMapper mapper = new ObjectMapper();
+    WorkloadGenerator generator = new WorkloadGenerator(spec);
+    Map<String, Long> completeness = new TreeMap<>(); // "granularity|start|stage" -> count
+    // "granularity|start|workspace" -> editors, tasks ...; "granularity|start|workspace|type" -> trigger -> count
+    Map<String, Set<String>> editors = new HashMap<>();
+    Map<String, long[]> velocity = new HashMap<>();
+    Map<String, Set<String>> touched = new HashMap<>();
+    Map<String, Map<String, Long>> fanout = new HashMap<>();
+
+    for (long i = 0; i < spec.deliveries(); i++) {
+      WorkloadGenerator.Delivery d = generator.delivery(i);
+      long arrival = d.arrivalMillis();
+      String stage;
+      JsonNode event = null;
+      switch (d.kind()) {
+        case MALFORMED:
+          stage = "quarantined";
+          t.quarantineReasons.merge(d.expectedReason().code(), 1L, Long::sum);
+          break;
+        default:
+          event = mapper.readTree(d.bytes());
+          String id = event.get("event_id").asText();
+          if (t.acceptedEventIds.add(id)) {
+            stage = "accepted";
+          } else {
+            stage = "duplicate";
+            event = null;
+          }
+      }
+      for (String s : stage.equals("accepted") ? new String[] {"received", "accepted", "raw_written"}
+          : new String[] {"received", stage}) {
+        t.stageTotals.merge(s, 1L, Long::sum);
+        for (Granularity g : new Granularity[] {Granularity.HOUR, Granularity.DAY}) {
+          completeness.merge(g.code() + "|" + g.windowStart(arrival) + "|" + s, 1L, Long::sum);
+        }
+      }
+      if (event == null) {
+        continue;
+      }
+      String type = event.get("event_type").asText();
+      long occurred = OffsetDateTime.parse(event.get("occurred_at").asText()).toInstant().toEpochMilli();
+      String workspace = event.get("workspace_gid").asText();
+      String actor = event.get("actor").get("user_gid").asText();
+      JsonNode payload = event.get("payload");
+      for (Granularity g : Granularity.values()) {
+        long start = g.windowStart(occurred);
+        if (arrival > start + g.size().getMillis() + allowedLatenessMillis) {
+          continue; // too late for this granularity, by the data
+        }
+        String key = g.code() + "|" + start + "|" + workspace;
+        if (EDITOR_TYPES.contains(type)) {
+          editors.computeIfAbsent(key, k -> new HashSet<>()).add(actor);
+        }
+        if (type.startsWith("task.")) {
+          long[] v = velocity.computeIfAbsent(key, k -> new long[2]);
+          v[0]++;
+          if (type.equals("task.completed")) {
+            v[1]++;
+          }
+          touched.computeIfAbsent(key, k -> new HashSet<>()).add(payload.get("task_gid").asText());
+        }
+        if (type.equals("notification.sent")) {
+          fanout
+              .computeIfAbsent(key + "|" + payload.get("trigger_event_type").asText(), k -> new HashMap<>())
+              .merge(payload.get("trigger_event_id").asText(), 1L, Long::sum);
+        }
+      }
+    }
+
+    for (Map.Entry<String, Long> e : completeness.entrySet()) {
+      String[] k = e.getKey().split("\\|");
+      t.rows.add(CuratedRow.completeness(Long.parseLong(k[1]), Granularity.fromCode(k[0]), k[2], e.getValue()));
+    }
+    for (Map.Entry<String, Set<String>> e : editors.entrySet()) {
+      String[] k = e.getKey().split("\\|");
+      t.rows.add(CuratedRow.activeEditors(Long.parseLong(k[1]), Granularity.fromCode(k[0]), k[2], e.getValue().size()));
+    }
+    for (Map.Entry<String, long[]> e : velocity.entrySet()) {
+      String[] k = e.getKey().split("\\|");
+      t.rows.add(CuratedRow.taskUpdateVelocity(Long.parseLong(k[1]), Granularity.fromCode(k[0]), k[2],
+          e.getValue()[0], touched.get(e.getKey()).size(), e.getValue()[1]));
+    }
+    for (Map.Entry<String, Map<String, Long>> e : fanout.entrySet()) {
+      String[] k = e.getKey().split("\\|");
+      long notifications = 0;
+      long max = 0;
+      for (long n : e.getValue().values()) {
+        notifications += n;
+        max = Math.max(max, n);
+      }
+      t.rows.add(CuratedRow.notificationFanout(Long.parseLong(k[1]), Granularity.fromCode(k[0]), k[2], k[3],
+          e.getValue().size(), notifications, max));
+    }
+    return t;
+  }
+}

@@ -1,0 +1,151 @@
+package io.collabpipeline.it;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+
+import io.collabpipeline.model.CuratedRow;
+import io.collabpipeline.model.CuratedTable;
+import io.collabpipeline.model.QuarantineRecord;
+import io.collabpipeline.pipelines.CollabGraph;
+import io.collabpipeline.pipelines.GraphConfig;
+import io.collabpipeline.pipelines.generator.GeneratorSource;
+import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.sinks.QuarantineFiles;
+import io.collabpipeline.pipelines.sinks.Warehouse;
+import io.collabpipeline.pipelines.sinks.Warehouses;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.joda.time.Instant;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * The same generated input (duplicates, late, too-late and malformed records, crossing an hour and a day boundary)
+ * through the DirectRunner, embedded Flink batch and embedded Flink streaming: every curated table must be identical
+ * across the three and equal to the values {@link ExpectedTables} computes from the input on its own; the raw store must
+ * hold each accepted event exactly once and the quarantine every malformed record with its reason.
+ */
+@RunWith(JUnit4.class)
+public class RunnerEquivalenceTest {
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  static final WorkloadSpec SPEC =
+      WorkloadSpec.defaults()
+          .withDeliveries(2_500)
+          .withSeed(7L)
+          .withStart(Instant.parse("2026-11-02T22:40:00Z"))
+          .withSyntheticRate(0.5)
+          .withDuplicateShare(0.06)
+          .withLateShare(0.10)
+          .withTooLateShare(0.02)
+          .withMalformedShare(0.04);
+
+  static ExpectedTables expected;
+
+  @BeforeClass
+  public static void computeExpected() throws Exception {
+    GraphConfig defaults = GraphConfig.underDataDir("unused");
+    expected = ExpectedTables.compute(SPEC, defaults.windowing().allowedLateness().getMillis());
+    // The input must exercise what the test claims to prove.
+    assertThat(expected.stageTotals.get("duplicate"), greaterThan(50L));
+    assertThat(expected.stageTotals.get("quarantined"), greaterThan(50L));
+  }
+
+  @Test
+  public void directRunnerMatchesTheIndependentComputation() throws Exception {
+    PipelineOptions options = PipelineOptionsFactory.create();
+    options.setRunner(DirectRunner.class);
+    assertRunMatches("direct", options);
+  }
+
+  @Test
+  public void flinkBatchMatchesTheIndependentComputation() throws Exception {
+    assertRunMatches("flink-batch", flinkOptions(false));
+  }
+
+  @Test
+  public void flinkStreamingMatchesTheIndependentComputation() throws Exception {
+    assertRunMatches("flink-streaming", flinkOptions(true));
+  }
+
+  private static PipelineOptions flinkOptions(boolean streaming) {
+    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
+    options.setRunner(FlinkRunner.class);
+    options.setFlinkMaster("[local]");
+    options.setParallelism(2);
+    options.setStreaming(streaming);
+    options.setObjectReuse(true);
+    return options;
+  }
+
+  private void assertRunMatches(String name, PipelineOptions options) throws Exception {
+    Path dir = TMP.newFolder(name).toPath();
+    GraphConfig config = GraphConfig.underDataDir(dir.toString());
+    FileSystems.setDefaultPipelineOptions(options);
+    Pipeline p = Pipeline.create(options);
+    CollabGraph.apply(p.apply("ReadGenerator", GeneratorSource.of(SPEC)), config);
+    PipelineResult.State state = p.run().waitUntilFinish();
+    assertThat(name + " state", state, equalTo(PipelineResult.State.DONE));
+
+    Set<CuratedRow> actual = new HashSet<>();
+    try (Warehouse w = Warehouses.open(config.warehouseUrl())) {
+      for (CuratedTable table : CuratedTable.values()) {
+        List<CuratedRow> rows = w.read(table);
+        assertThat(name + " " + table.tableName() + " has rows", rows.size(), greaterThan(0));
+        actual.addAll(rows);
+      }
+    }
+    for (CuratedTable table : CuratedTable.values()) {
+      assertThat(name + ": " + table.tableName(), only(actual, table), equalTo(only(expected.rows, table)));
+    }
+
+    // The raw store holds each accepted event exactly once.
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery("SELECT count(*), count(DISTINCT event_id) FROM read_parquet('" + config.rawStore()
+                + "/**/*.parquet', hive_partitioning = true)")) {
+      rs.next();
+      assertThat(name + " raw rows", rs.getLong(1), equalTo((long) expected.acceptedEventIds.size()));
+      assertThat(name + " raw distinct ids", rs.getLong(2), equalTo((long) expected.acceptedEventIds.size()));
+    }
+
+    // Every malformed record is in the quarantine with its reason.
+    Map<String, Long> reasons = new TreeMap<>();
+    for (QuarantineRecord q : QuarantineFiles.read(config.quarantineStore())) {
+      reasons.merge(q.reason().code(), 1L, Long::sum);
+    }
+    assertThat(name + " quarantine reasons", reasons, equalTo(expected.quarantineReasons));
+  }
+
+  private static Set<CuratedRow> only(Set<CuratedRow> rows, CuratedTable table) {
+    Set<CuratedRow> out = new HashSet<>();
+    for (CuratedRow r : rows) {
+      if (r.table() == table) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,203 @@
+package io.collabpipeline.pipelines;
+
+import io.collabpipeline.model.RawRecord;
+import io.collabpipeline.pipelines.generator.GeneratorSource;
+import io.collabpipeline.pipelines.options.CollabPipelineOptions;
+import io.collabpipeline.pipelines.sinks.Warehouse;
+import io.collabpipeline.pipelines.sinks.Warehouses;
+import io.collabpipeline.pipelines.sources.NdjsonFiles;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * The main job (contract 3). With no options it runs the embedded default end to end: the generator, the embedded
+ * Flink runner, and a raw store, quarantine and DuckDB warehouse under {@code ./collab-data}, then prints a summary.
+ */
+public final class CollabPipeline {
+  static final String NAME = "collab-pipeline";
+
+  private CollabPipeline() {}
+
+  public static void main(String[] args) {
+    System.exit(runCli(args, System.out, System.err));
+  }
+
+  /** Runs the command line; returns the process exit code. Usage mistakes print one line and return 2. */
+  public static int runCli(String[] args, PrintStream out, PrintStream err) {
+    CollabPipelineOptions options;
+    JobConfig job;
+    try {
+      options = parseOptions(args);
+      FileSystems.setDefaultPipelineOptions(options);
+      job = JobConfig.from(options);
+    } catch (UsageException | IllegalArgumentException e) {
+      err.println(NAME + ": " + firstLine(e.getMessage()));
+      return 2;
+    }
+    try {
+      RunSummary summary = run(options, job, out);
+      summary.print(out);
+      if (!summary.addsUp()) {
+        err.println(NAME + ": the completeness counts do not add up (see above): records are unaccounted for");
+        return 1;
+      }
+      return 0;
+    } catch (UsageException e) {
+      err.println(NAME + ": " + firstLine(e.getMessage()));
+      return 2;
+    } catch (Exception e) {
+      Path log = writeErrorLog(job, e);
+      err.println(NAME + ": the job failed: " + firstLine(rootMessage(e))
+          + (log == null ? "" : " (stack trace in " + log + ")"));
+      return 1;
+    }
+  }
+
+  /** Parses Beam-style options; the runner defaults to the embedded Flink runner. */
+  public static CollabPipelineOptions parseOptions(String[] args) {
+    List<String> all = new ArrayList<>(Arrays.asList(args));
+    for (String a : args) {
+      if (!a.startsWith("--")) {
+        throw new UsageException("unexpected argument '" + a + "': options are written --name=value");
+      }
+    }
+    if (all.stream().noneMatch(a -> a.startsWith("--runner="))) {
+      all.add("--runner=FlinkRunner");
+    }
+    boolean flink = all.stream().anyMatch(a -> a.equalsIgnoreCase("--runner=FlinkRunner"));
+    if (flink && all.stream().noneMatch(a -> a.startsWith("--objectReuse"))) {
+      // Our DoFns never mutate their inputs, so Flink may hand objects between chained operators without a copy.
+      all.add("--objectReuse=true");
+    }
+    PipelineOptionsFactory.register(CollabPipelineOptions.class);
+    return PipelineOptionsFactory.fromArgs(all.toArray(new String[0]))
+        .withValidation()
+        .as(CollabPipelineOptions.class);
+  }
+
+  /** Builds and runs the job, showing progress; returns the summary of its outputs. */
+  public static RunSummary run(CollabPipelineOptions options, JobConfig job, PrintStream out) throws Exception {
+    prepareOutputs(job);
+    Pipeline pipeline = Pipeline.create(options);
+    PCollection<RawRecord> records = readSource(pipeline, job);
+    records.apply("TrackProgress", ParDo.of(LocalProgress.<RawRecord>counter("received")));
+    CollabGraph.Outputs outputs = CollabGraph.apply(records, job.graph);
+    outputs.accepted.apply("TrackAccepted", ParDo.of(LocalProgress.counter("accepted")));
+
+    String runner = options.getRunner().getSimpleName() + (job.streaming ? " (streaming)" : " (batch)");
+    out.printf("%s: running on %s, source %s; outputs under %s%n", NAME, runner, job.source.name().toLowerCase(),
+        job.dataDir);
+    LocalProgress.reset();
+    long started = System.nanoTime();
+    ScheduledExecutorService progress = startProgress(job, out, started);
+    PipelineResult result;
+    try {
+      result = pipeline.run();
+      result.waitUntilFinish();
+    } finally {
+      progress.shutdownNow();
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    PipelineResult.State state = result.getState();
+    if (state != PipelineResult.State.DONE) {
+      throw new IllegalStateException("the job ended in state " + state);
+    }
+    return RunSummary.collect(job, result, runner, seconds);
+  }
+
+  static PCollection<RawRecord> readSource(Pipeline pipeline, JobConfig job) {
+    switch (job.source) {
+      case FILES:
+        return pipeline.apply(
+            "ReadFiles", NdjsonFiles.read(job.input).withMaxRecordBytes(job.graph.maxRecordBytes()));
+      case GENERATOR:
+      default:
+        GeneratorSource generator = GeneratorSource.of(job.workload);
+        if (job.streaming && job.ratePerSecond > 0) {
+          generator = generator.withUnbounded(job.ratePerSecond);
+        }
+        return pipeline.apply("ReadGenerator", generator);
+    }
+  }
+
+  /** Creates the warehouse tables up front, so a bad warehouse URL fails before the job starts. */
+  private static void prepareOutputs(JobConfig job) throws Exception {
+    Files.createDirectories(Paths.get(job.dataDir));
+    try (Warehouse warehouse = Warehouses.open(job.graph.warehouseUrl())) {
+      warehouse.ensureTables();
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--warehouseUrl: " + e.getMessage());
+    }
+  }
+
+  private static ScheduledExecutorService startProgress(JobConfig job, PrintStream out, long started) {
+    ScheduledExecutorService ex =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "progress");
+              t.setDaemon(true);
+              return t;
+            });
+    if (job.progressSeconds > 0) {
+      long total = job.source == JobConfig.SourceKind.GENERATOR ? job.workload.deliveries() : -1;
+      ex.scheduleAtFixedRate(
+          () -> {
+            double s = (System.nanoTime() - started) / 1e9;
+            long received = LocalProgress.get("received");
+            long accepted = LocalProgress.get("accepted");
+            String of = total > 0 ? String.format(" of %,d (%.0f%%)", total, 100.0 * received / total) : "";
+            out.printf("  %6.0f s  received %,d%s, %,.0f records/s; accepted %,d%n",
+                s, received, of, received / Math.max(s, 0.001), accepted);
+          },
+          job.progressSeconds, job.progressSeconds, TimeUnit.SECONDS);
+    }
+    return ex;
+  }
+
+  private static Path writeErrorLog(JobConfig job, Exception e) {
+    try {
+      Path log = Paths.get(job.dataDir, "last-error.log");
+      Files.createDirectories(log.getParent());
+      StringWriter sw = new StringWriter();
+      e.printStackTrace(new PrintWriter(sw));
+      Files.write(log, sw.toString().getBytes(StandardCharsets.UTF_8));
+      return log;
+    } catch (Exception ignored) {
+      return null;
+    }
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+
+  static String firstLine(String message) {
+    if (message == null) {
+      return "invalid arguments";
+    }
+    int nl = message.indexOf('\n');
+    return (nl < 0 ? message : message.substring(0, nl)).trim();
+  }
+}

@@ -1,0 +1,71 @@
+package io.collabpipeline.pipelines;
+
+import com.google.auto.value.AutoValue;
+import io.collabpipeline.transforms.metrics.WindowingPolicy;
+import io.collabpipeline.transforms.pii.KeyReference;
+import org.joda.time.Duration;
+
+/**
+ * Everything {@link CollabGraph} needs, as typed values: built from the command line by {@link JobConfig}, or directly by
+ * tests and the benchmark.
+ */
+@AutoValue
+public abstract class GraphConfig {
+  public abstract KeyReference pseudonymKey();
+
+  public abstract int maxRecordBytes();
+
+  public abstract Duration dedupHorizon();
+
+  public abstract WindowingPolicy windowing();
+
+  public abstract String rawStore();
+
+  public abstract String quarantineStore();
+
+  public abstract String warehouseUrl();
+
+  public abstract int rawShards();
+
+  public static Builder builder() {
+    return new AutoValue_GraphConfig.Builder()
+        .setPseudonymKey(KeyReference.parse("dev"))
+        .setMaxRecordBytes(1_048_576)
+        .setDedupHorizon(Duration.standardHours(24))
+        .setWindowing(WindowingPolicy.defaults())
+        .setRawShards(1);
+  }
+
+  /** Defaults for everything but the three outputs, which go under {@code dataDir}. */
+  public static GraphConfig underDataDir(String dataDir) {
+    return builder()
+        .setRawStore(dataDir + "/raw")
+        .setQuarantineStore(dataDir + "/quarantine")
+        .setWarehouseUrl("jdbc:duckdb:" + dataDir + "/warehouse.duckdb")
+        .build();
+  }
+
+  public abstract Builder toBuilder();
+
+  /** Builder for {@link GraphConfig}. */
+  @AutoValue.Builder
+  public abstract static class Builder {
+    public abstract Builder setPseudonymKey(KeyReference value);
+
+    public abstract Builder setMaxRecordBytes(int value);
+
+    public abstract Builder setDedupHorizon(Duration value);
+
+    public abstract Builder setWindowing(WindowingPolicy value);
+
+    public abstract Builder setRawStore(String value);
+
+    public abstract Builder setQuarantineStore(String value);
+
+    public abstract Builder setWarehouseUrl(String value);
+
+    public abstract Builder setRawShards(int value);
+
+    public abstract GraphConfig build();
+  }
+}

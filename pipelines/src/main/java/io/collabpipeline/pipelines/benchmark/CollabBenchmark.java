@@ -1,0 +1,264 @@
+package io.collabpipeline.pipelines.benchmark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collabpipeline.pipelines.CollabGraph;
+import io.collabpipeline.pipelines.GraphConfig;
+import io.collabpipeline.pipelines.JobConfig;
+import io.collabpipeline.pipelines.UsageException;
+import io.collabpipeline.pipelines.generator.WorkloadGenerator;
+import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.sinks.Warehouse;
+import io.collabpipeline.pipelines.sinks.Warehouses;
+import io.collabpipeline.pipelines.sources.NdjsonFiles;
+import io.collabpipeline.transforms.metrics.WindowingPolicy;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * The benchmark command: the whole graph on N generated events on the embedded Flink runner, in batch and in
+ * streaming mode, and a plain single-thread Jackson parse of the same events as the upper limit. Reports medians over
+ * the repeats, events/s, the ratio to the parse limit, and peak memory. Not a test: numbers depend on the machine.
+ */
+public final class CollabBenchmark {
+  private CollabBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    try {
+      System.exit(run(args));
+    } catch (UsageException e) {
+      System.err.println("collab-benchmark: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  static int run(String[] args) throws Exception {
+    long events = 200_000;
+    int repeats = 3;
+    int parallelism = 2;
+    List<String> modes = new ArrayList<>(List.of("parse", "batch", "streaming"));
+    String workDir = null;
+    for (String a : args) {
+      String[] kv = a.split("=", 2);
+      String value = kv.length == 2 ? kv[1] : "";
+      switch (kv[0]) {
+        case "--events":
+          events = positive("events", value);
+          break;
+        case "--repeats":
+          repeats = (int) positive("repeats", value);
+          break;
+        case "--parallelism":
+          parallelism = (int) positive("parallelism", value);
+          break;
+        case "--modes":
+          modes = List.of(value.split(","));
+          for (String m : modes) {
+            if (!List.of("parse", "batch", "streaming").contains(m)) {
+              throw new UsageException("--modes=" + value + ": modes are parse, batch, streaming (comma-separated)");
+            }
+          }
+          break;
+        case "--workDir":
+          workDir = value;
+          break;
+        default:
+          throw new UsageException(
+              "unknown option " + a + " (options: --events=N --repeats=N --parallelism=N --modes=parse,batch,streaming"
+                  + " --workDir=DIR)");
+      }
+    }
+    Path dir = workDir == null ? Files.createTempDirectory("collab-bench") : Paths.get(workDir);
+    Files.createDirectories(dir);
+    Path input = dir.resolve("events.ndjson");
+    long bytes = writeInput(input, events);
+    System.out.printf(Locale.ROOT,
+        "collab-benchmark: %,d events (%,d bytes, avg %,d B/event) in %s; %d repeats, medians; embedded Flink, "
+            + "parallelism %d; %d cores, %s, Java %s%n",
+        events, bytes, bytes / events, input, repeats, parallelism,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
+        System.getProperty("java.version"));
+
+    Map<String, List<Double>> seconds = new LinkedHashMap<>();
+    Map<String, Long> peakHeap = new LinkedHashMap<>();
+    for (String mode : modes) {
+      seconds.put(mode, new ArrayList<>());
+      peakHeap.put(mode, 0L);
+    }
+    for (int r = 1; r <= repeats; r++) {
+      for (String mode : modes) {
+        resetPeaks();
+        double s = mode.equals("parse") ? parseOnly(input) : runGraph(input, dir.resolve("run-" + mode + "-" + r),
+            mode.equals("streaming"), parallelism);
+        seconds.get(mode).add(s);
+        peakHeap.put(mode, Math.max(peakHeap.get(mode), peakHeapBytes()));
+        System.out.printf(Locale.ROOT, "  repeat %d %-10s %8.2f s  %,12.0f events/s%n", r, mode, s, events / s);
+      }
+    }
+
+    double parseRate = seconds.containsKey("parse") ? events / median(seconds.get("parse")) : Double.NaN;
+    System.out.println();
+    System.out.printf(Locale.ROOT, "%-28s %10s %14s %10s %12s%n", "mode", "median s", "events/s", "vs parse", "peak heap");
+    for (String mode : modes) {
+      double med = median(seconds.get(mode));
+      double rate = events / med;
+      System.out.printf(Locale.ROOT, "%-28s %10.2f %,14.0f %9.3fx %9d MiB%n", label(mode), med, rate,
+          rate / parseRate, peakHeap.get(mode) >> 20);
+    }
+    System.out.printf(Locale.ROOT, "peak resident memory of the process: %s%n", peakRss());
+    return 0;
+  }
+
+  private static String label(String mode) {
+    switch (mode) {
+      case "parse":
+        return "jackson parse (1 thread)";
+      case "batch":
+        return "full graph, flink batch";
+      default:
+        return "full graph, flink streaming";
+    }
+  }
+
+  private static long positive(String option, String value) {
+    try {
+      long v = Long.parseLong(value);
+      if (v >= 1) {
+        return v;
+      }
+    } catch (NumberFormatException ignored) {
+      // fall through to the usage error
+    }
+    throw new UsageException("--" + option + "=" + value + " must be a whole number of at least 1");
+  }
+
+  /** The generator's deliveries (duplicates and malformed records included) as newline-delimited JSON. */
+  private static long writeInput(Path file, long events) throws IOException {
+    WorkloadGenerator generator = new WorkloadGenerator(WorkloadSpec.defaults().withDeliveries(events));
+    long bytes = 0;
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+      for (long i = 0; i < events; i++) {
+        byte[] line = generator.delivery(i).bytes();
+        out.write(line);
+        out.write('\n');
+        bytes += line.length + 1;
+      }
+    }
+    return bytes;
+  }
+
+  /** The upper limit: read the same file and parse every line into a Jackson tree, on one thread. */
+  private static double parseOnly(Path file) throws IOException {
+    ObjectMapper mapper = new ObjectMapper();
+    long started = System.nanoTime();
+    long objects = 0;
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] all = in.readAllBytes();
+      int start = 0;
+      for (int i = 0; i < all.length; i++) {
+        if (all[i] == '\n') {
+          try {
+            JsonNode node = mapper.readTree(all, start, i - start);
+            if (node != null && node.isObject()) {
+              objects++;
+            }
+          } catch (IOException malformed) {
+            // malformed deliveries are part of the input; the limit only parses
+          }
+          start = i + 1;
+        }
+      }
+    }
+    double s = (System.nanoTime() - started) / 1e9;
+    if (objects == 0) {
+      throw new IllegalStateException("parsed no objects");
+    }
+    return s;
+  }
+
+  private static double runGraph(Path input, Path runDir, boolean streaming, int parallelism) throws Exception {
+    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
+    options.setRunner(FlinkRunner.class);
+    options.setFlinkMaster("[local]");
+    options.setParallelism(parallelism);
+    options.setStreaming(streaming);
+    options.setObjectReuse(true);
+    FileSystems.setDefaultPipelineOptions(options);
+    GraphConfig config =
+        GraphConfig.underDataDir(runDir.toAbsolutePath().toString()).toBuilder()
+            // a file is a batch delivery: its events are all on time (see JobConfig)
+            .setWindowing(WindowingPolicy.defaults().withAllowedLateness(JobConfig.FILES_ALLOWED_LATENESS))
+            .build();
+    try (Warehouse w = Warehouses.open(config.warehouseUrl())) {
+      w.ensureTables();
+    }
+    Pipeline p = Pipeline.create(options);
+    CollabGraph.apply(p.apply("ReadFiles", NdjsonFiles.read(input.toString())), config);
+    long started = System.nanoTime();
+    PipelineResult result = p.run();
+    PipelineResult.State state = result.waitUntilFinish();
+    double s = (System.nanoTime() - started) / 1e9;
+    if (state != PipelineResult.State.DONE) {
+      throw new IllegalStateException("benchmark run ended in state " + state);
+    }
+    return s;
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  private static void resetPeaks() {
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      pool.resetPeakUsage();
+    }
+  }
+
+  private static long peakHeapBytes() {
+    long sum = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        sum += pool.getPeakUsage().getUsed();
+      }
+    }
+    return sum;
+  }
+
+  private static String peakRss() {
+    try {
+      for (String line : Files.readAllLines(Paths.get("/proc/self/status"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("VmHWM:")) {
+          long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+          return (kb >> 10) + " MiB (VmHWM)";
+        }
+      }
+    } catch (IOException | NumberFormatException ignored) {
+      // not Linux: no peak RSS figure
+    }
+    return "n/a";
+  }
+}

@@ -1,0 +1,116 @@
+package io.collabpipeline.pipelines.generator;
+
+/** The word lists the synthetic workload draws from. Names include non-ASCII letters on purpose (UTF-8 coverage). */
+final class Vocabulary {
+
+  private Vocabulary() {}
+
+  static final String ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+  static final String[] FIRST_NAMES = {
+    "Ava", "Noah", "José", "Zoë", "Søren", "Ngozi", "Mei", "Łukasz", "Chloé", "Priya", "Mateo", "Aiko", "Oluwaseun",
+    "Hannah", "Björn", "Fatima", "Liam", "Ana", "Dmitri", "Siobhán", "Kwame", "Elif", "Raúl", "Yuki"
+  };
+
+  /** ASCII spellings of {@link #FIRST_NAMES}, index for index, for email addresses. */
+  static final String[] FIRST_ASCII = {
+    "ava", "noah", "jose", "zoe", "soren", "ngozi", "mei", "lukasz", "chloe", "priya", "mateo", "aiko", "oluwaseun",
+    "hannah", "bjorn", "fatima", "liam", "ana", "dmitri", "siobhan", "kwame", "elif", "raul", "yuki"
+  };
+
+  static final String[] LAST_NAMES = {
+    "García", "Okafor", "Nguyen", "Müller", "Kowalski", "Smith", "Tanaka", "Haddad", "O'Brien", "Johansson", "Rossi",
+    "Patel", "Dubois", "Kim", "Silva", "Novák", "Andersen", "Mensah", "Ivanova", "Cohen"
+  };
+
+  static final String[] LAST_ASCII = {
+    "garcia", "okafor", "nguyen", "muller", "kowalski", "smith", "tanaka", "haddad", "obrien", "johansson", "rossi",
+    "patel", "dubois", "kim", "silva", "novak", "andersen", "mensah", "ivanova", "cohen"
+  };
+
+  static final String[] COMPANIES = {
+    "northwind", "contoso", "initech", "globex", "umbrella", "hooli", "acme", "vandelay", "stark", "wayne", "tyrell",
+    "cyberdyne", "soylent", "wonka", "aperture", "massive-dynamic"
+  };
+
+  static final String[] WORDS = {
+    "launch", "review", "the", "draft", "roadmap", "for", "Q3", "please", "check", "design", "spec", "before",
+    "Friday", "customer", "feedback", "on", "onboarding", "flow", "we", "need", "to", "align", "with", "marketing",
+    "budget", "sync", "blocked", "by", "legal", "approval", "can", "you", "take", "a", "look", "at", "this", "bug",
+    "in", "checkout", "migration", "plan", "looks", "good", "to", "me", "retro", "notes", "are", "attached", "café",
+    "naïve", "résumé", "déjà", "vu", "über", "schön", "mañana", "priorities", "stakeholders", "deadline", "sprint",
+    "milestone", "dependencies", "estimate", "hiring", "pipeline", "webinar", "assets", "copy", "translation",
+    "invoice", "renewal", "security", "audit", "incident", "postmortem", "action", "items", "owner", "follow-up"
+  };
+
+  static final String[] TASK_FIELDS = {
+    "name", "notes", "assignee", "due_on", "tags", "custom_fields", "memberships", "followers", "start_on",
+    "parent", "dependencies", "approval_status"
+  };
+
+  static final String[] SECTIONS = {"Backlog", "To do", "In progress", "In review", "Done", "Icebox"};
+
+  static final String[] ROLES = {"owner", "editor", "editor", "commenter", "viewer", "viewer"};
+
+  static final String[] INVITE_SOURCES = {"email_invite", "domain_join", "scim", "admin_console", "guest_link"};
+
+  static final String[] UNKNOWN_TYPES = {"task.archived", "reaction.added", "goal.updated", "portfolio.created"};
+
+  static final String[] BAD_PLATFORMS = {"windows_phone", "WEB", "desktop", ""};
+
+  static final String[] LOCALES = {"en-US", "en-GB", "de-DE", "fr-FR", "es-ES", "pt-BR", "ja-JP", "pl-PL", "sv-SE"};
+
+  static final String[] TIMEZONES = {
+    "America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Berlin", "Europe/Warsaw", "Asia/Tokyo",
+    "Asia/Kolkata", "America/Sao_Paulo", "Australia/Sydney", "Africa/Lagos"
+  };
+
+  static final String[] FEATURE_FLAGS = {
+    "new_inbox_v3", "rich_text_comments", "ai_summaries", "timeline_gantt", "goals_rollup", "portfolio_widgets",
+    "task_templates", "forms_v2", "rules_engine", "approvals", "workload_view", "dark_mode", "offline_sync",
+    "mention_autocomplete", "calendar_drag", "bulk_edit", "custom_field_formulas"
+  };
+
+  static final String[] WEB_AGENTS = {
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15"
+  };
+
+  static final String[] IOS_AGENTS = {
+    "Asana/7.41.0 (iPhone; iOS 18.1; Scale/3.00) CFNetwork/1568.200.51 Darwin/24.1.0",
+    "Asana/7.42.2 (iPad; iOS 17.6.1; Scale/2.00) CFNetwork/1496.0.7 Darwin/23.6.0"
+  };
+
+  static final String[] ANDROID_AGENTS = {
+    "Asana/7.40.1 (Android 15; Pixel 9 Pro; Build/AP3A.241105.007) okhttp/4.12.0",
+    "Asana/7.41.3 (Android 14; SM-S921B; Build/UP1A.231005.007) okhttp/4.12.0"
+  };
+
+  static String service(String platform, boolean notification) {
+    switch (platform) {
+      case "ios":
+        return "ios-app";
+      case "android":
+        return "android-app";
+      case "backend":
+        return notification ? "notification-dispatcher" : "tasks-api";
+      default:
+        return "web-app";
+    }
+  }
+
+  static String sdk(String platform) {
+    switch (platform) {
+      case "ios":
+        return "asana-ios-events";
+      case "android":
+        return "asana-android-events";
+      case "backend":
+        return "asana-events-java";
+      default:
+        return "asana-events-js";
+    }
+  }
+}

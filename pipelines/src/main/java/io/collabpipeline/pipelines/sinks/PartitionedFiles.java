@@ -1,0 +1,138 @@
+package io.collabpipeline.pipelines.sinks;
+
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Set;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+
+/**
+ * Hive-style hour partitions and deterministic file names shared by the file sinks.
+ *
+ * <p>A destination is {@code dt=YYYY-MM-DD/hr=HH|shard}: the partition directory plus a shard chosen from a stable
+ * property of the element (its event id, its source coordinate), so the same element always lands in the same file.
+ * The file name is then fixed by the destination, the window, the pane index and the shard, and a retried or re-run
+ * write of the same input produces the same names and overwrites instead of adding files.
+ */
+final class PartitionedFiles {
+  private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("HH").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter WINDOW =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+  private static final char SHARD_SEPARATOR = '|';
+
+  private PartitionedFiles() {}
+
+  /** {@code dt=YYYY-MM-DD/hr=HH} of a UTC instant. */
+  static String partitionPath(long epochMillis) {
+    Instant t = Instant.ofEpochMilli(epochMillis);
+    return "dt=" + DATE.format(t) + "/hr=" + HOUR.format(t);
+  }
+
+  /** The destination of an element: its hour partition and a shard that depends only on {@code shardKey}. */
+  static String destination(long partitionMillis, String shardKey, int numShards) {
+    return partitionPath(partitionMillis) + SHARD_SEPARATOR + Math.floorMod(shardKey.hashCode(), numShards);
+  }
+
+  /** A naming for one destination: {@code dt=../hr=../<prefix>-<window start>-<pane>-<shard>-of-<n><suffix>}. */
+  static FileIO.Write.FileNaming naming(String destination, String filePrefix, int numShards, String suffix) {
+    int sep = destination.lastIndexOf(SHARD_SEPARATOR);
+    if (sep < 0) {
+      throw new IllegalArgumentException("not a partitioned destination: " + destination);
+    }
+    return new DeterministicNaming(
+        destination.substring(0, sep), filePrefix, Integer.parseInt(destination.substring(sep + 1)), numShards, suffix);
+  }
+
+  /**
+   * Creates a local directory (and its parents) with owner-only permissions, or tightens an existing one, where the
+   * file system supports POSIX permissions. Does nothing for non-local prefixes ({@code s3://...}): access there is
+   * the bucket policy's job.
+   */
+  static void ensurePrivateLocalDirectory(String prefix) throws IOException {
+    Path dir = localPath(prefix);
+    if (dir == null) {
+      return;
+    }
+    boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rwx------");
+    if (!Files.isDirectory(dir)) {
+      if (dir.getParent() != null) {
+        Files.createDirectories(dir.getParent());
+      }
+      try {
+        if (posix) {
+          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(ownerOnly));
+        } else {
+          Files.createDirectory(dir);
+        }
+      } catch (java.nio.file.FileAlreadyExistsException raced) {
+        // another worker created it first; fall through and tighten it below
+      }
+    }
+    if (posix) {
+      // createDirectory is subject to the umask and the directory may predate us: set the mode explicitly.
+      Files.setPosixFilePermissions(dir, ownerOnly);
+    }
+  }
+
+  /** The local path of a prefix without a scheme or with {@code file:}, else null. */
+  static Path localPath(String prefix) {
+    if (prefix.startsWith("file://")) {
+      return Paths.get(prefix.substring("file://".length()));
+    }
+    if (prefix.startsWith("file:")) {
+      return Paths.get(prefix.substring("file:".length()));
+    }
+    if (prefix.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+      return null;
+    }
+    return Paths.get(prefix);
+  }
+
+  /** {@code prefix} with exactly one trailing slash, for globbing below it. */
+  static String asDirectory(String prefix) {
+    return prefix.endsWith("/") ? prefix : prefix + "/";
+  }
+
+  private static final class DeterministicNaming implements FileIO.Write.FileNaming {
+    private static final long serialVersionUID = 1L;
+    private final String partition;
+    private final String filePrefix;
+    private final int shard;
+    private final int numShards;
+    private final String suffix;
+
+    DeterministicNaming(String partition, String filePrefix, int shard, int numShards, String suffix) {
+      this.partition = partition;
+      this.filePrefix = filePrefix;
+      this.shard = shard;
+      this.numShards = numShards;
+      this.suffix = suffix;
+    }
+
+    @Override
+    public String getFilename(
+        BoundedWindow window, PaneInfo pane, int writerShards, int writerShardIndex, Compression compression) {
+      // Each destination is written by exactly one writer shard (withNumShards(1)); our own shard is in the destination.
+      String windowPart =
+          window instanceof IntervalWindow
+              ? WINDOW.format(Instant.ofEpochMilli(((IntervalWindow) window).start().getMillis()))
+              : "global";
+      return String.format(
+          "%s/%s-%s-p%d-%05d-of-%05d%s",
+          partition, filePrefix, windowPart, pane.getIndex(), shard, numShards, suffix + compression.getSuggestedSuffix());
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package io.collabpipeline.transforms.metrics;
+
+import com.google.auto.value.AutoValue;
+import io.collabpipeline.coders.CuratedRowCoder;
+import io.collabpipeline.model.CuratedRow;
+import io.collabpipeline.model.Granularity;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * {@code pipeline_completeness}: how many records reached each stage, per hour and per day of <b>arrival</b>.
+ *
+ * <p>The input is the flattened output of {@link CompletenessTicks} for every stage: stage codes timestamped at
+ * arrival. For {@link Granularity#HOUR} and {@link Granularity#DAY}, the ticks go through {@link MetricWindows}
+ * ({@code CompletenessWindows<G>}) and are counted per stage ({@code CountPerStage<G>}), one row per window and stage
+ * that has at least one tick (no row means zero). Since every record is ticked in the hour of its arrival, for every
+ * hour {@code received = quarantined + duplicate + accepted}, in every mode. Panes accumulate, so the last row of a
+ * key is the full count. The output is in the global window.
+ */
+@AutoValue
+public abstract class ComputeCompleteness extends PTransform<PCollection<String>, PCollection<CuratedRow>> {
+
+  /** Rows (panes) emitted for {@code pipeline_completeness}, in {@link CompletenessTicks#METRICS_NAMESPACE}. */
+  public static final String ROWS_PIPELINE_COMPLETENESS = "rows_pipeline_completeness";
+
+  private static final Granularity[] GRANULARITIES = {Granularity.HOUR, Granularity.DAY};
+
+  abstract @Nullable WindowingPolicy windowingPolicy();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setWindowingPolicy(WindowingPolicy policy);
+
+    abstract ComputeCompleteness build();
+  }
+
+  /** Completeness with {@link WindowingPolicy#defaults()}. */
+  public static ComputeCompleteness create() {
+    return new AutoValue_ComputeCompleteness.Builder().setWindowingPolicy(WindowingPolicy.defaults()).build();
+  }
+
+  public ComputeCompleteness withWindowingPolicy(WindowingPolicy policy) {
+    if (policy == null) {
+      throw new IllegalArgumentException("withWindowingPolicy(policy) needs a policy");
+    }
+    return toBuilder().setWindowingPolicy(policy).build();
+  }
+
+  @Override
+  public PCollection<CuratedRow> expand(PCollection<String> ticks) {
+    WindowingPolicy policy = windowingPolicy();
+    if (policy == null) {
+      throw new IllegalStateException("ComputeCompleteness needs a windowing policy: use withWindowingPolicy(policy)");
+    }
+    PCollectionList<CuratedRow> rows = PCollectionList.empty(ticks.getPipeline());
+    for (Granularity g : GRANULARITIES) {
+      String suffix = ComputeMetrics.stepSuffix(g);
+      rows =
+          rows.and(
+              ticks
+                  .apply("CompletenessWindows" + suffix, MetricWindows.<String>of(g, policy))
+                  .apply("CountPerStage" + suffix, Count.perElement())
+                  .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+                  .apply("CompletenessRows" + suffix, ParDo.of(new ToCompletenessRowFn(g)))
+                  .setCoder(CuratedRowCoder.of())
+                  .apply("CompletenessToGlobalWindow" + suffix, MetricWindows.<CuratedRow>toGlobalWindow()));
+    }
+    return rows.apply("FlattenCompletenessRows", Flatten.pCollections()).setCoder(CuratedRowCoder.of());
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    WindowingPolicy policy = windowingPolicy();
+    if (policy != null) {
+      builder
+          .add(DisplayData.item("earlyFiringDelay", policy.earlyFiringDelay()))
+          .add(DisplayData.item("beamAllowedLateness", policy.beamAllowedLateness()));
+    }
+  }
+
+  private static final class ToCompletenessRowFn extends DoFn<KV<String, Long>, CuratedRow> {
+    private static final Counter ROWS =
+        Metrics.counter(CompletenessTicks.METRICS_NAMESPACE, ROWS_PIPELINE_COMPLETENESS);
+    private final Granularity granularity;
+
+    ToCompletenessRowFn(Granularity granularity) {
+      this.granularity = granularity;
+    }
+
+    @ProcessElement
+    public void processElement(@Element KV<String, Long> count, BoundedWindow window, OutputReceiver<CuratedRow> out) {
+      long windowStart = ((IntervalWindow) window).start().getMillis();
+      out.output(CuratedRow.completeness(windowStart, granularity, count.getKey(), count.getValue()));
+      ROWS.inc();
+    }
+  }
+}
