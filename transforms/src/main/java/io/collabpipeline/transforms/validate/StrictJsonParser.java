@@ -1,0 +1,233 @@
+package io.collabpipeline.transforms.validate;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collabpipeline.model.ReasonCode;
+import java.io.CharConversionException;
+import java.io.IOException;
+
+/**
+ * Parses one record as a strict RFC 8259 JSON text whose top-level value is an object, or says precisely why not.
+ *
+ * <p>Rules, in order: not empty or only white space; at most {@code maxRecordBytes}; valid UTF-8 (no overlong forms,
+ * no surrogates) with no NUL byte (a JSON text never holds one, and it would make the parser guess UTF-16/32); one
+ * JSON value with Jackson's strict defaults (no comments, NaN, single quotes, leading zeros or trailing commas), no
+ * duplicate key in any object, nesting at most {@code maxNestingDepth}; then nothing but white space; and the value is
+ * an object. Details name a byte offset or a line and column, never content: Jackson's own messages quote the input.
+ *
+ * <p>Thread-safe; build one per DoFn instance (in {@code @Setup}) from the transform's limits.
+ */
+final class StrictJsonParser {
+
+  /** The outcome of one parse: an object, or a reason and a payload-free detail. */
+  static final class Outcome {
+    final ObjectNode object;
+    final ReasonCode reason;
+    final String detail;
+
+    private Outcome(ObjectNode object, ReasonCode reason, String detail) {
+      this.object = object;
+      this.reason = reason;
+      this.detail = detail;
+    }
+
+    static Outcome ok(ObjectNode object) {
+      return new Outcome(object, null, null);
+    }
+
+    static Outcome fail(ReasonCode reason, String detail) {
+      return new Outcome(null, reason, detail);
+    }
+
+    boolean isOk() {
+      return object != null;
+    }
+  }
+
+  private final int maxRecordBytes;
+  private final int maxNestingDepth;
+  private final ObjectMapper mapper;
+
+  StrictJsonParser(int maxRecordBytes, int maxNestingDepth) {
+    this.maxRecordBytes = maxRecordBytes;
+    this.maxNestingDepth = maxNestingDepth;
+    JsonFactory factory =
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxNestingDepth(maxNestingDepth)
+                    .maxDocumentLength(maxRecordBytes)
+                    .build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .build();
+    this.mapper =
+        JsonMapper.builder(factory)
+            // Keep decimals exact: a double would turn 1e400 into Infinity, which is not JSON when written back.
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
+  }
+
+  /** The mapper the parser reads with; also fit for writing the canonical output. */
+  ObjectMapper mapper() {
+    return mapper;
+  }
+
+  Outcome parse(byte[] bytes) {
+    if (isBlank(bytes)) {
+      return Outcome.fail(ReasonCode.EMPTY_RECORD, "record is empty or only white space");
+    }
+    if (bytes.length > maxRecordBytes) {
+      return Outcome.fail(
+          ReasonCode.TOO_LARGE, "record is " + bytes.length + " bytes, the limit is " + maxRecordBytes);
+    }
+    int bad = firstInvalidUtf8(bytes);
+    if (bad >= 0) {
+      return Outcome.fail(ReasonCode.NOT_UTF8, "invalid UTF-8 at byte offset " + bad);
+    }
+    int nul = indexOfNul(bytes);
+    if (nul >= 0) {
+      return Outcome.fail(ReasonCode.NOT_JSON, "NUL byte at byte offset " + nul);
+    }
+    JsonNode root;
+    try (JsonParser parser = mapper.createParser(bytes)) {
+      try {
+        root = mapper.readTree(parser);
+      } catch (StreamConstraintsException e) {
+        return e.getMessage() != null && e.getMessage().contains("nesting depth")
+            ? Outcome.fail(ReasonCode.TOO_DEEP, "nesting deeper than " + maxNestingDepth + " " + where(e))
+            : Outcome.fail(ReasonCode.NOT_JSON, "a token exceeds the parser's limits " + where(e));
+      } catch (JsonParseException e) {
+        if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
+          return Outcome.fail(ReasonCode.DUPLICATE_KEY, "duplicate key " + where(e));
+        }
+        return Outcome.fail(ReasonCode.NOT_JSON, "not a JSON text " + where(e));
+      } catch (CharConversionException e) {
+        return Outcome.fail(ReasonCode.NOT_UTF8, "invalid UTF-8");
+      } catch (JsonProcessingException e) {
+        return Outcome.fail(ReasonCode.NOT_JSON, "not a JSON text " + where(e));
+      }
+      if (root == null || root.isMissingNode()) {
+        return Outcome.fail(ReasonCode.EMPTY_RECORD, "record holds no JSON value");
+      }
+      try {
+        if (parser.nextToken() != null) {
+          return Outcome.fail(ReasonCode.TRAILING_DATA, "more data after the first JSON value " + where(parser));
+        }
+      } catch (JsonProcessingException e) {
+        return Outcome.fail(ReasonCode.TRAILING_DATA, "more data after the first JSON value " + where(e));
+      }
+    } catch (IOException e) {
+      // Reading from a byte array does no I/O; anything else here is a malformed text.
+      return Outcome.fail(ReasonCode.NOT_JSON, "not a JSON text");
+    }
+    if (!root.isObject()) {
+      return Outcome.fail(ReasonCode.NOT_AN_OBJECT, "top-level value is " + article(root) + ", not an object");
+    }
+    return Outcome.ok((ObjectNode) root);
+  }
+
+  private static String article(JsonNode node) {
+    switch (node.getNodeType()) {
+      case ARRAY:
+        return "an array";
+      case STRING:
+        return "a string";
+      case NUMBER:
+        return "a number";
+      case BOOLEAN:
+        return "a boolean";
+      case NULL:
+        return "null";
+      default:
+        return "not an object";
+    }
+  }
+
+  private static String where(JsonProcessingException e) {
+    return where(e.getLocation());
+  }
+
+  private static String where(JsonParser p) {
+    return where(p.currentTokenLocation());
+  }
+
+  private static String where(JsonLocation l) {
+    if (l == null) {
+      return "";
+    }
+    return "at line " + l.getLineNr() + " column " + l.getColumnNr();
+  }
+
+  private static boolean isBlank(byte[] b) {
+    for (byte x : b) {
+      if (x != ' ' && x != '\n' && x != '\r' && x != '\t') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int indexOfNul(byte[] b) {
+    for (int i = 0; i < b.length; i++) {
+      if (b[i] == 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Offset of the first byte that is not part of a well-formed UTF-8 sequence (RFC 3629), or -1. */
+  static int firstInvalidUtf8(byte[] b) {
+    int i = 0;
+    int n = b.length;
+    while (i < n) {
+      int c = b[i] & 0xff;
+      if (c < 0x80) {
+        i++;
+        continue;
+      }
+      int need;
+      int min;
+      if (c >= 0xc2 && c <= 0xdf) {
+        need = 1;
+        min = 0x80;
+      } else if (c >= 0xe0 && c <= 0xef) {
+        need = 2;
+        min = 0x800;
+      } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 3;
+        min = 0x10000;
+      } else {
+        return i;
+      }
+      if (i + need >= n) {
+        return i;
+      }
+      int cp = c & (0x3f >> need);
+      for (int k = 1; k <= need; k++) {
+        int cc = b[i + k] & 0xff;
+        if ((cc & 0xc0) != 0x80) {
+          return i;
+        }
+        cp = (cp << 6) | (cc & 0x3f);
+      }
+      if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return i;
+      }
+      i += need + 1;
+    }
+    return -1;
+  }
+}

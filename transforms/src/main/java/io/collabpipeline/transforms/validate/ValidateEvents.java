@@ -1,0 +1,276 @@
+package io.collabpipeline.transforms.validate;
+
+import com.google.auto.value.AutoValue;
+import io.collabpipeline.coders.CollabEventCoder;
+import io.collabpipeline.coders.QuarantineRecordCoder;
+import io.collabpipeline.model.CollabEvent;
+import io.collabpipeline.model.QuarantineRecord;
+import io.collabpipeline.model.RawRecord;
+import io.collabpipeline.model.ReasonCode;
+import io.collabpipeline.schemas.EventSchemaRegistry;
+import io.collabpipeline.transforms.pii.KeyReference;
+import io.collabpipeline.transforms.pii.Pseudonymizer;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Turns raw records into validated, PII-minimized {@link CollabEvent}s, and every record it cannot accept into a
+ * {@link QuarantineRecord}: each input produces exactly one of the two outputs, so {@code received = accepted +
+ * quarantined}.
+ *
+ * <p>One step ({@value #STEP_NAME}) parses each record once and checks, in order: strict JSON (RFC 8259: UTF-8, no
+ * duplicate key, nesting at most {@link #withMaxNestingDepth}, at most {@link #withMaxRecordBytes}, one value then only
+ * white space, an object), the envelope schema, an RFC 3339 {@code occurred_at} with an offset, a registered {@code
+ * event_type}, a known {@code schema_version}, and the payload schema of (type, version). The first failing check
+ * gives the {@link ReasonCode}; the quarantine record keeps the original bytes and source coordinates, a detail that
+ * names locations and rules but never a value, and the event id and type where they are readable.
+ *
+ * <p>An accepted event carries the envelope's typed fields, the pseudonym of {@code actor.user_gid} and the minimized
+ * payload (see {@link PayloadMinimizer}: identifiers pseudonymized, direct PII and free text removed with their
+ * declared derived facts kept, undeclared fields dropped and counted). The envelope's {@code actor.email}, {@code
+ * actor.name} and {@code context} never reach an output other than the quarantine.
+ *
+ * <p>Outputs keep their input element timestamps (arrival time). Nothing is logged about a record. The pseudonym key
+ * is resolved on the worker in {@code @Setup}; only its {@link KeyReference} is in the graph.
+ *
+ * <p>Beam metrics in namespace {@value #METRIC_NAMESPACE}: {@value #RECEIVED}, {@value #ACCEPTED}, {@value
+ * #QUARANTINED}, one {@code quarantined.<REASON>} per reason ({@link #quarantinedCounterName}), and {@value
+ * #UNKNOWN_FIELDS_DROPPED}.
+ */
+@AutoValue
+public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, ValidateEvents.Result> {
+  private static final long serialVersionUID = 1L;
+
+  /** Contract 1: one event is at most 1 MiB. */
+  public static final int DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+
+  public static final int DEFAULT_MAX_NESTING_DEPTH = 64;
+
+  /** The name of the one step inside this composite; stable (Flink savepoints depend on it). */
+  public static final String STEP_NAME = "ParseValidateMinimize";
+
+  public static final String METRIC_NAMESPACE = "validate";
+  public static final String RECEIVED = "received";
+  public static final String ACCEPTED = "accepted";
+  public static final String QUARANTINED = "quarantined";
+  public static final String UNKNOWN_FIELDS_DROPPED = "unknown_fields_dropped";
+
+  /** The per-reason quarantine counter, e.g. {@code quarantined.NOT_JSON}. */
+  public static String quarantinedCounterName(ReasonCode reason) {
+    return QUARANTINED + "." + reason.code();
+  }
+
+  abstract @Nullable KeyReference pseudonymKey();
+
+  abstract int maxRecordBytes();
+
+  abstract int maxNestingDepth();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setPseudonymKey(KeyReference key);
+
+    abstract Builder setMaxRecordBytes(int bytes);
+
+    abstract Builder setMaxNestingDepth(int depth);
+
+    abstract ValidateEvents build();
+  }
+
+  /** Defaults: records up to 1 MiB, nesting up to 64; {@link #withPseudonymKey} is required. */
+  public static ValidateEvents create() {
+    return new AutoValue_ValidateEvents.Builder()
+        .setMaxRecordBytes(DEFAULT_MAX_RECORD_BYTES)
+        .setMaxNestingDepth(DEFAULT_MAX_NESTING_DEPTH)
+        .build();
+  }
+
+  /** The secret key for user pseudonyms, by reference. Required. */
+  public ValidateEvents withPseudonymKey(KeyReference key) {
+    if (key == null) {
+      throw new IllegalArgumentException("withPseudonymKey(key) requires a non-null KeyReference");
+    }
+    return toBuilder().setPseudonymKey(key).build();
+  }
+
+  /** Records larger than this are quarantined as {@link ReasonCode#TOO_LARGE}. */
+  public ValidateEvents withMaxRecordBytes(int bytes) {
+    if (bytes <= 0) {
+      throw new IllegalArgumentException("withMaxRecordBytes(bytes) requires bytes > 0, got " + bytes);
+    }
+    return toBuilder().setMaxRecordBytes(bytes).build();
+  }
+
+  /** Records nesting objects/arrays deeper than this are quarantined as {@link ReasonCode#TOO_DEEP}. */
+  public ValidateEvents withMaxNestingDepth(int depth) {
+    if (depth < 2) {
+      throw new IllegalArgumentException(
+          "withMaxNestingDepth(depth) requires depth >= 2 (the envelope and its payload), got " + depth);
+    }
+    return toBuilder().setMaxNestingDepth(depth).build();
+  }
+
+  @Override
+  public Result expand(PCollection<RawRecord> input) {
+    KeyReference key = pseudonymKey();
+    if (key == null) {
+      throw new IllegalStateException(
+          "ValidateEvents needs a pseudonym key: call withPseudonymKey(KeyReference.parse(\"env:NAME\" | "
+              + "\"file:/path\" | \"dev\"))");
+    }
+    TupleTag<CollabEvent> eventsTag = new TupleTag<CollabEvent>("events") {};
+    TupleTag<QuarantineRecord> quarantinedTag = new TupleTag<QuarantineRecord>("quarantined") {};
+    PCollectionTuple out =
+        input.apply(
+            STEP_NAME,
+            ParDo.of(new ParseValidateMinimizeFn(key, maxRecordBytes(), maxNestingDepth(), eventsTag, quarantinedTag))
+                .withOutputTags(eventsTag, TupleTagList.of(quarantinedTag)));
+    PCollection<CollabEvent> events = out.get(eventsTag).setCoder(CollabEventCoder.of());
+    PCollection<QuarantineRecord> quarantined = out.get(quarantinedTag).setCoder(QuarantineRecordCoder.of());
+    return new Result(input.getPipeline(), eventsTag, events, quarantinedTag, quarantined);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .addIfNotNull(
+            DisplayData.item("pseudonymKey", pseudonymKey() == null ? null : pseudonymKey().toString())
+                .withLabel("Pseudonym key reference"))
+        .add(DisplayData.item("maxRecordBytes", maxRecordBytes()).withLabel("Max record bytes"))
+        .add(DisplayData.item("maxNestingDepth", maxNestingDepth()).withLabel("Max nesting depth"));
+  }
+
+  /** The two outputs of {@link ValidateEvents}: accepted events and quarantined records. */
+  public static final class Result implements POutput {
+    private final Pipeline pipeline;
+    private final TupleTag<CollabEvent> eventsTag;
+    private final PCollection<CollabEvent> events;
+    private final TupleTag<QuarantineRecord> quarantinedTag;
+    private final PCollection<QuarantineRecord> quarantined;
+
+    private Result(
+        Pipeline pipeline,
+        TupleTag<CollabEvent> eventsTag,
+        PCollection<CollabEvent> events,
+        TupleTag<QuarantineRecord> quarantinedTag,
+        PCollection<QuarantineRecord> quarantined) {
+      this.pipeline = pipeline;
+      this.eventsTag = eventsTag;
+      this.events = events;
+      this.quarantinedTag = quarantinedTag;
+      this.quarantined = quarantined;
+    }
+
+    /** Valid, minimized events, timestamped with their arrival time. */
+    public PCollection<CollabEvent> events() {
+      return events;
+    }
+
+    /** Every rejected record, as received, with its reason; timestamped with its arrival time. */
+    public PCollection<QuarantineRecord> quarantined() {
+      return quarantined;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      Map<TupleTag<?>, PValue> out = new LinkedHashMap<>();
+      out.put(eventsTag, events);
+      out.put(quarantinedTag, quarantined);
+      return out;
+    }
+
+    @Override
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
+  /** Parses once, validates, minimizes; never throws on input and never logs a record. */
+  private static final class ParseValidateMinimizeFn extends DoFn<RawRecord, CollabEvent> {
+    private static final long serialVersionUID = 1L;
+
+    private static final Counter RECEIVED_COUNTER = Metrics.counter(METRIC_NAMESPACE, RECEIVED);
+    private static final Counter ACCEPTED_COUNTER = Metrics.counter(METRIC_NAMESPACE, ACCEPTED);
+    private static final Counter QUARANTINED_COUNTER = Metrics.counter(METRIC_NAMESPACE, QUARANTINED);
+    private static final Counter UNKNOWN_FIELDS_COUNTER = Metrics.counter(METRIC_NAMESPACE, UNKNOWN_FIELDS_DROPPED);
+    private static final Map<ReasonCode, Counter> REASON_COUNTERS = reasonCounters();
+
+    private final KeyReference key;
+    private final int maxRecordBytes;
+    private final int maxNestingDepth;
+    private final TupleTag<CollabEvent> eventsTag;
+    private final TupleTag<QuarantineRecord> quarantinedTag;
+
+    private transient EventValidator validator;
+
+    ParseValidateMinimizeFn(
+        KeyReference key,
+        int maxRecordBytes,
+        int maxNestingDepth,
+        TupleTag<CollabEvent> eventsTag,
+        TupleTag<QuarantineRecord> quarantinedTag) {
+      this.key = key;
+      this.maxRecordBytes = maxRecordBytes;
+      this.maxNestingDepth = maxNestingDepth;
+      this.eventsTag = eventsTag;
+      this.quarantinedTag = quarantinedTag;
+    }
+
+    private static Map<ReasonCode, Counter> reasonCounters() {
+      Map<ReasonCode, Counter> m = new EnumMap<>(ReasonCode.class);
+      for (ReasonCode r : ReasonCode.values()) {
+        m.put(r, Metrics.counter(METRIC_NAMESPACE, quarantinedCounterName(r)));
+      }
+      return m;
+    }
+
+    @Setup
+    public void setup() {
+      byte[] secret = key.resolve();
+      Pseudonymizer pseudonymizer = new Pseudonymizer(secret);
+      Arrays.fill(secret, (byte) 0);
+      validator = new EventValidator(EventSchemaRegistry.loadDefault(), pseudonymizer, maxRecordBytes, maxNestingDepth);
+    }
+
+    @ProcessElement
+    public void processElement(@Element RawRecord record, MultiOutputReceiver out) {
+      RECEIVED_COUNTER.inc();
+      EventValidator.Outcome outcome = validator.validate(record);
+      if (outcome.event != null) {
+        if (outcome.unknownFieldsDropped > 0) {
+          UNKNOWN_FIELDS_COUNTER.inc(outcome.unknownFieldsDropped);
+        }
+        ACCEPTED_COUNTER.inc();
+        out.get(eventsTag).output(outcome.event);
+      } else {
+        QUARANTINED_COUNTER.inc();
+        REASON_COUNTERS.get(outcome.quarantined.reason()).inc();
+        out.get(quarantinedTag).output(outcome.quarantined);
+      }
+    }
+  }
+}

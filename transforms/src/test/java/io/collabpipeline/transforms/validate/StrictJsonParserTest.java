@@ -1,0 +1,103 @@
+package io.collabpipeline.transforms.validate;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.collabpipeline.model.ReasonCode;
+import java.nio.charset.StandardCharsets;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** Each strict-JSON rule gives its own reason, and details never quote the input. */
+@RunWith(JUnit4.class)
+public class StrictJsonParserTest {
+  private final StrictJsonParser parser = new StrictJsonParser(1024, 8);
+
+  private ReasonCode reason(String text) {
+    return reason(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private ReasonCode reason(byte[] bytes) {
+    StrictJsonParser.Outcome o = parser.parse(bytes);
+    return o.isOk() ? null : o.reason;
+  }
+
+  private static String nest(int depth) {
+    StringBuilder sb = new StringBuilder("{\"a\":");
+    for (int i = 1; i < depth; i++) {
+      sb.append('[');
+    }
+    sb.append('1');
+    for (int i = 1; i < depth; i++) {
+      sb.append(']');
+    }
+    return sb.append('}').toString();
+  }
+
+  @Test
+  public void acceptsAStrictObject() {
+    assertThat(reason(" {\"a\":[1,2.5e3,\"x\\u00e9\",true,null,{}]}\r\n\t"), nullValue());
+    assertThat(reason("\uFEFF{\"a\":1}"), nullValue()); // RFC 8259 allows ignoring a UTF-8 byte order mark
+  }
+
+  @Test
+  public void classifiesEachFailure() {
+    assertThat(reason(""), equalTo(ReasonCode.EMPTY_RECORD));
+    assertThat(reason(" \r\n\t"), equalTo(ReasonCode.EMPTY_RECORD));
+    assertThat(reason(new byte[1025]), equalTo(ReasonCode.TOO_LARGE));
+    assertThat(reason(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xc3, 0x28, '"', '}'}),
+        equalTo(ReasonCode.NOT_UTF8));
+    assertThat(reason("{'a':1}"), equalTo(ReasonCode.NOT_JSON));
+    assertThat(reason("{\"a\":NaN}"), equalTo(ReasonCode.NOT_JSON));
+    assertThat(reason("{\"a\":1,}"), equalTo(ReasonCode.NOT_JSON));
+    assertThat(reason("{\"a\":01}"), equalTo(ReasonCode.NOT_JSON));
+    assertThat(reason("/* c */{\"a\":1}"), equalTo(ReasonCode.NOT_JSON));
+    assertThat(reason("{\"a\":\"tab\tin string\"}"), equalTo(ReasonCode.NOT_JSON));
+    assertThat(reason("{\"a\":1"), equalTo(ReasonCode.NOT_JSON));
+    assertThat(reason("[1,2]"), equalTo(ReasonCode.NOT_AN_OBJECT));
+    assertThat(reason("\"str\""), equalTo(ReasonCode.NOT_AN_OBJECT));
+    assertThat(reason("null"), equalTo(ReasonCode.NOT_AN_OBJECT));
+    assertThat(reason("{\"a\":1,\"b\":{\"c\":1,\"c\":2}}"), equalTo(ReasonCode.DUPLICATE_KEY));
+    assertThat(reason(nest(9)), equalTo(ReasonCode.TOO_DEEP));
+    assertThat(reason(nest(8)), nullValue());
+    assertThat(reason("{\"a\":1}{\"a\":2}"), equalTo(ReasonCode.TRAILING_DATA));
+    assertThat(reason("{\"a\":1} x"), equalTo(ReasonCode.TRAILING_DATA));
+    assertThat(reason("{\"a\":1}]"), equalTo(ReasonCode.TRAILING_DATA));
+  }
+
+  @Test
+  public void rejectsMalformedUtf8Forms() {
+    byte[][] bad = {
+      {'{', (byte) 0xc0, (byte) 0xaf, '}'}, // overlong '/'
+      {'{', (byte) 0xed, (byte) 0xa0, (byte) 0x80, '}'}, // UTF-16 surrogate
+      {'{', (byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80, '}'}, // above U+10FFFF
+      {'{', (byte) 0xe2, (byte) 0x82}, // truncated
+      {(byte) 0xfe, (byte) 0xff, 0, '{', 0, '}'}, // UTF-16 with BOM
+    };
+    for (byte[] b : bad) {
+      assertThat(reason(b), equalTo(ReasonCode.NOT_UTF8));
+    }
+    assertThat(StrictJsonParser.firstInvalidUtf8("h\u00e9\u20ac\uD83D\uDE00".getBytes(StandardCharsets.UTF_8)),
+        equalTo(-1));
+  }
+
+  @Test
+  public void utf16WithoutBomIsNotAcceptedAsJson() {
+    assertThat(reason("{}".getBytes(StandardCharsets.UTF_16BE)), equalTo(ReasonCode.NOT_JSON));
+  }
+
+  @Test
+  public void detailsNameLocationsNotContent() {
+    StrictJsonParser.Outcome dup = parser.parse("{\"ann@example.com\":1,\"ann@example.com\":2}".getBytes());
+    assertThat(dup.reason, equalTo(ReasonCode.DUPLICATE_KEY));
+    assertThat(dup.detail, not(containsString("ann@example.com")));
+    assertThat(dup.detail, containsString("line 1"));
+    StrictJsonParser.Outcome bad = parser.parse("{\"a\": secretword}".getBytes());
+    assertThat(bad.reason, equalTo(ReasonCode.NOT_JSON));
+    assertThat(bad.detail, not(containsString("secretword")));
+  }
+}
