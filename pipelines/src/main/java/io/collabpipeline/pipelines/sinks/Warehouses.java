@@ -14,10 +14,20 @@ public final class Warehouses {
    * created on first use). Throws {@link IllegalArgumentException} for any other URL.
    */
   public static Warehouse open(String jdbcUrl) throws SQLException {
-    if (jdbcUrl != null && jdbcUrl.startsWith(DuckDbWarehouse.URL_PREFIX)) {
-      return DuckDbWarehouse.open(jdbcUrl);
+    checkSupported(jdbcUrl);
+    return DuckDbWarehouse.open(jdbcUrl);
+  }
+
+  /** Throws {@link IllegalArgumentException}, with a one-line message, unless {@link #open} supports the URL. */
+  public static void checkSupported(String jdbcUrl) {
+    if (jdbcUrl == null || !jdbcUrl.startsWith(DuckDbWarehouse.URL_PREFIX)) {
+      throw new IllegalArgumentException(
+          "unsupported warehouse URL '" + redact(jdbcUrl) + "': supported schemes are " + SUPPORTED_SCHEMES);
     }
-    throw new IllegalArgumentException(
-        "unsupported warehouse URL '" + jdbcUrl + "': supported schemes are " + SUPPORTED_SCHEMES);
+  }
+
+  /** The URL with any password parameter masked, so it can go into messages and logs. */
+  static String redact(String jdbcUrl) {
+    return jdbcUrl == null ? null : jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***");
   }
 }

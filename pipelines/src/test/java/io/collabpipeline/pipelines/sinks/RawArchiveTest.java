@@ -1,0 +1,256 @@
+package io.collabpipeline.pipelines.sinks;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.Assert.assertThrows;
+
+import io.collabpipeline.model.CollabEvent;
+import io.collabpipeline.model.SourceRef;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.parquet.ParquetIO;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class RawArchiveTest {
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+  @Rule public final transient TestPipeline rerun = TestPipeline.create();
+  @Rule public final transient TestPipeline reader = TestPipeline.create();
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  /** 2026-11-22T01:00:00Z */
+  static final long T0 = 1_795_309_200_000L;
+
+  static CollabEvent event(String id, long occurredAt, long receivedAt, boolean withOptionals) {
+    return CollabEvent.builder()
+        .setEventId(id)
+        .setEventType(withOptionals ? "notification.sent" : "task.updated")
+        .setSchemaVersion(withOptionals ? 2 : 1)
+        .setOccurredAtMillis(occurredAt)
+        .setReceivedAtMillis(receivedAt)
+        .setWorkspaceGid("1200" + id.length())
+        .setActorId("u_" + id)
+        .setPlatform(withOptionals ? "ios" : "web")
+        .setService(withOptionals ? "mobile-api" : null)
+        .setAppVersion(withOptionals ? "5.1.2" : null)
+        .setResourceType(withOptionals ? "notification" : "task")
+        .setResourceGid("r" + id)
+        .setTaskGid(withOptionals ? null : "t" + id)
+        .setTriggerEventId(withOptionals ? "trig_" + id : null)
+        .setTriggerEventType(withOptionals ? "comment.added" : null)
+        .setPayloadJson("{\"id\":\"" + id + "\",\"note\":\"é ✓\"}")
+        .setSource(
+            withOptionals ? SourceRef.kafka("events", 3, 1000L + id.hashCode()) : SourceRef.file("/in/" + id, 7))
+        .build();
+  }
+
+  /** Events over three occurred_at hours on two dates, one arriving a day after it occurred. */
+  static List<CollabEvent> sampleEvents() {
+    List<CollabEvent> events = new ArrayList<>();
+    events.add(event("evt_00000001", T0 + 5_000, T0 + 65_000, false));
+    events.add(event("evt_00000002", T0 + 10_000, T0 + 70_000, true));
+    events.add(event("evt_00000003", T0 + 3_600_000 + 1, T0 + 3_600_000 + 30_000, false));
+    events.add(event("evt_00000004", T0 - 2 * 3_600_000, T0 + 61_000, true)); // 2026-11-21, hr=23
+    events.add(event("evt_00000005", T0 - 86_400_000L + 999, T0 + 120_000, false)); // a day late
+    return events;
+  }
+
+  private static PCollection<CollabEvent> create(TestPipeline p, List<CollabEvent> events) {
+    List<TimestampedValue<CollabEvent>> stamped = new ArrayList<>();
+    for (CollabEvent e : events) {
+      stamped.add(TimestampedValue.of(e, new Instant(e.receivedAtMillis())));
+    }
+    return p.apply("CreateEvents", Create.timestamped(stamped));
+  }
+
+  private List<CollabEvent> readWithDuckDb(String dir) throws SQLException {
+    List<CollabEvent> out = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT event_id, event_type, schema_version, epoch_ms(occurred_at), epoch_ms(received_at),"
+                    + " workspace_gid, actor_id, platform, service, app_version, resource_type, resource_gid,"
+                    + " task_gid, trigger_event_id, trigger_event_type, payload_json, source_kind, source_name,"
+                    + " source_partition, source_offset, CAST(dt AS VARCHAR), hr, filename"
+                    + " FROM read_parquet('" + dir + "/**/*.parquet', hive_partitioning=true, filename=true)")) {
+      while (rs.next()) {
+        CollabEvent e =
+            CollabEvent.builder()
+                .setEventId(rs.getString(1))
+                .setEventType(rs.getString(2))
+                .setSchemaVersion(rs.getInt(3))
+                .setOccurredAtMillis(rs.getLong(4))
+                .setReceivedAtMillis(rs.getLong(5))
+                .setWorkspaceGid(rs.getString(6))
+                .setActorId(rs.getString(7))
+                .setPlatform(rs.getString(8))
+                .setService(rs.getString(9))
+                .setAppVersion(rs.getString(10))
+                .setResourceType(rs.getString(11))
+                .setResourceGid(rs.getString(12))
+                .setTaskGid(rs.getString(13))
+                .setTriggerEventId(rs.getString(14))
+                .setTriggerEventType(rs.getString(15))
+                .setPayloadJson(rs.getString(16))
+                .setSource(
+                    SourceRef.of(
+                        SourceRef.Kind.fromCode(rs.getString(17)), rs.getString(18), rs.getInt(19), rs.getLong(20)))
+                .build();
+        // The Hive partition columns and the file's directory are those of occurred_at.
+        String expectedPartition = PartitionedFiles.partitionPath(e.occurredAtMillis());
+        String partition = "dt=" + rs.getString(21) + "/hr=" + String.format("%02d", rs.getInt(22));
+        assertThat(e.eventId(), partition, equalTo(expectedPartition));
+        assertThat(rs.getString(23), containsString("/" + expectedPartition + "/part-"));
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  private static Set<String> files(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).collect(Collectors.toCollection(TreeSet::new));
+    }
+  }
+
+  @Test
+  public void writesEveryColumnPartitionedByOccurredAtHour() throws Exception {
+    String dir = tmp.newFolder("raw").getPath();
+    List<CollabEvent> events = sampleEvents();
+    RawArchive.Result result = create(pipeline, events).apply("WriteRawArchive", RawArchive.write(dir));
+    PAssert.that(result.written()).containsInAnyOrder(events);
+    PipelineResult run = pipeline.run();
+    run.waitUntilFinish();
+
+    List<CollabEvent> read = readWithDuckDb(dir);
+    assertThat(new HashSet<>(read), equalTo(new HashSet<>(events)));
+    assertThat(read, hasSize(events.size()));
+    assertThat(
+        files(Path.of(dir)),
+        equalTo(
+            new TreeSet<>(
+                List.of(
+                    "dt=2026-11-21/hr=01/part-20261122T010200Z-p0-00000-of-00001.parquet",
+                    "dt=2026-11-21/hr=23/part-20261122T010100Z-p0-00000-of-00001.parquet",
+                    "dt=2026-11-22/hr=01/part-20261122T010100Z-p0-00000-of-00001.parquet",
+                    "dt=2026-11-22/hr=02/part-20261122T020000Z-p0-00000-of-00001.parquet"))));
+
+    long records = 0;
+    for (MetricResult<Long> c :
+        run.metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(RawArchive.METRICS_NAMESPACE, RawArchive.RECORDS_COUNTER))
+                    .build())
+            .getCounters()) {
+      records += c.getAttempted();
+    }
+    assertThat(records, is((long) events.size()));
+  }
+
+  @Test
+  public void parquetIoReadsBackTheSameEvents() throws Exception {
+    String dir = tmp.newFolder("raw").getPath();
+    List<CollabEvent> events = sampleEvents();
+    create(pipeline, events).apply("WriteRawArchive", RawArchive.write(dir));
+    pipeline.run().waitUntilFinish();
+
+    PCollection<CollabEvent> back =
+        reader
+            .apply("ReadParquet", ParquetIO.read(RawArchiveSchema.SCHEMA).from(dir + "/dt=*/hr=*/*.parquet"))
+            .apply(
+                "ToEvents",
+                MapElements.into(TypeDescriptor.of(CollabEvent.class)).via(RawArchiveSchema::fromRecord));
+    PAssert.that(back).containsInAnyOrder(events);
+    reader.run().waitUntilFinish();
+  }
+
+  @Test
+  public void rerunOfTheSameInputOverwritesTheSameShardedFiles() throws Exception {
+    String dir = tmp.newFolder("raw").getPath();
+    List<CollabEvent> events = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      events.add(event(String.format("evt_rerun_%04d", i), T0 + i * 97_000L, T0 + i * 45_000L, i % 3 == 0));
+    }
+    create(pipeline, events).apply("WriteRawArchive", RawArchive.write(dir).withNumShards(3));
+    pipeline.run().waitUntilFinish();
+    Set<String> first = files(Path.of(dir));
+
+    create(rerun, events).apply("WriteRawArchive", RawArchive.write(dir).withNumShards(3));
+    rerun.run().waitUntilFinish();
+
+    assertThat(files(Path.of(dir)), equalTo(first));
+    assertThat(
+        first.stream().filter(f -> f.contains("-of-00003.parquet")).map(f -> f.replaceAll(".*-(\\d{5})-of-.*", "$1"))
+            .collect(Collectors.toSet()),
+        hasSize(3));
+    List<CollabEvent> read = readWithDuckDb(dir);
+    assertThat(read, hasSize(events.size()));
+    assertThat(new HashSet<>(read), equalTo(new HashSet<>(events)));
+    // Each event sits in the shard its event id picks, so a re-run cannot move it to another file.
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT event_id, filename FROM read_parquet('" + dir + "/**/*.parquet', filename=true)")) {
+      while (rs.next()) {
+        int shard = Math.floorMod(rs.getString(1).hashCode(), 3);
+        assertThat(rs.getString(2), containsString(String.format("-%05d-of-00003.parquet", shard)));
+      }
+    }
+  }
+
+  @Test
+  public void leavesNoTemporaryParquetFilesBehind() throws Exception {
+    String dir = tmp.newFolder("raw").getPath();
+    create(pipeline, sampleEvents()).apply("WriteRawArchive", RawArchive.write(dir));
+    pipeline.run().waitUntilFinish();
+    assertThat(files(Path.of(dir)), everyItem(startsWith("dt=")));
+    assertThat(files(Path.of(dir)), not(empty()));
+  }
+
+  @Test
+  public void rejectsZeroShardsNamingTheOption() {
+    pipeline.enableAbandonedNodeEnforcement(false);
+    PCollection<CollabEvent> events = create(pipeline, sampleEvents());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> events.apply("WriteRawArchive", RawArchive.write("/tmp/unused").withNumShards(0)));
+    assertThat(e.getMessage(), containsString("withNumShards"));
+  }
+}
