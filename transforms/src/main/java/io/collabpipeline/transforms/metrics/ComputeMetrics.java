@@ -325,7 +325,8 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
     private final SerializableFunction<CollabEvent, Boolean> select;
     private final SerializableFunction<CollabEvent, @Nullable K> key;
 
-    SelectAndKeyFn(SerializableFunction<CollabEvent, Boolean> select, SerializableFunction<CollabEvent, @Nullable K> key) {
+    SelectAndKeyFn(
+        SerializableFunction<CollabEvent, Boolean> select, SerializableFunction<CollabEvent, @Nullable K> key) {
       this.select = select;
       this.key = key;
     }

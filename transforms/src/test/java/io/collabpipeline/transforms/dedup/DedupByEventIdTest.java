@@ -1,0 +1,196 @@
+package io.collabpipeline.transforms.dedup;
+
+import static io.collabpipeline.transforms.metrics.TestEvents.atArrival;
+import static io.collabpipeline.transforms.metrics.TestEvents.counter;
+import static io.collabpipeline.transforms.metrics.TestEvents.event;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.Assert.assertThrows;
+
+import io.collabpipeline.coders.CollabEventCoder;
+import io.collabpipeline.model.CollabEvent;
+import io.collabpipeline.model.SourceRef;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Reify;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+@RunWith(JUnit4.class)
+public class DedupByEventIdTest {
+
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+
+  private static final Instant T0 = Instant.parse("2026-11-01T10:00:00Z");
+
+  private static CollabEvent copy(String id, Duration arrivalAfterT0, SourceRef source) {
+    long arrival = T0.plus(arrivalAfterT0).getMillis();
+    return event(id, "task.updated", arrival - 5_000L, arrival).setSource(source).build();
+  }
+
+  @Test
+  public void copyWithinHorizonGoesToDuplicatesAtItsOwnArrival() {
+    CollabEvent a1 = copy("evt-aaaaaaaa", Duration.ZERO, SourceRef.kafka("events", 0, 1));
+    CollabEvent b1 = copy("evt-bbbbbbbb", Duration.standardSeconds(1), SourceRef.kafka("events", 0, 2));
+    CollabEvent a2 = copy("evt-aaaaaaaa", Duration.standardMinutes(5), SourceRef.kafka("events", 1, 7));
+
+    TestStream<CollabEvent> stream =
+        TestStream.create(CollabEventCoder.of())
+            .advanceWatermarkTo(T0)
+            .addElements(atArrival(a1), atArrival(b1))
+            .advanceWatermarkTo(T0.plus(Duration.standardMinutes(5)))
+            .addElements(atArrival(a2))
+            .advanceWatermarkToInfinity();
+
+    DedupByEventId.Result result =
+        p.apply(stream).apply(DedupByEventId.create().withHorizon(Duration.standardHours(1)));
+
+    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
+        .containsInAnyOrder(atArrival(a1), atArrival(b1));
+    PAssert.that(result.duplicates().apply("ReifyDuplicates", Reify.timestamps()))
+        .containsInAnyOrder(atArrival(a2));
+
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE), equalTo(2L));
+    assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES), equalTo(1L));
+  }
+
+  @Test
+  public void redeliveryAfterTheHorizonIsUniqueAgain() {
+    Duration horizon = Duration.standardMinutes(10);
+    CollabEvent a1 = copy("evt-aaaaaaaa", Duration.ZERO, SourceRef.kafka("events", 0, 1));
+    // Arrives after the memory of a1 expired (T0 + horizon): unique again.
+    CollabEvent a2 = copy("evt-aaaaaaaa", horizon.plus(Duration.standardMinutes(1)), SourceRef.kafka("events", 0, 9));
+    // Within the horizon of a2: a duplicate of it.
+    CollabEvent a3 = copy("evt-aaaaaaaa", horizon.plus(Duration.standardMinutes(2)), SourceRef.kafka("events", 0, 10));
+
+    TestStream<CollabEvent> stream =
+        TestStream.create(CollabEventCoder.of())
+            .advanceWatermarkTo(T0)
+            .addElements(atArrival(a1))
+            .advanceWatermarkTo(new Instant(a2.receivedAtMillis()))
+            .addElements(atArrival(a2))
+            .advanceWatermarkTo(new Instant(a3.receivedAtMillis()))
+            .addElements(atArrival(a3))
+            .advanceWatermarkToInfinity();
+
+    DedupByEventId.Result result = p.apply(stream).apply(DedupByEventId.create().withHorizon(horizon));
+
+    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
+        .containsInAnyOrder(atArrival(a1), atArrival(a2));
+    PAssert.that(result.duplicates().apply("ReifyDuplicates", Reify.timestamps()))
+        .containsInAnyOrder(atArrival(a3));
+
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE), equalTo(2L));
+    assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES), equalTo(1L));
+    // a1's memory expired at T0 + horizon, a2's when the watermark reached the end.
+    assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.EXPIRED), equalTo(2L));
+  }
+
+  @Test
+  public void laterArrivalProcessedFirstLosesToTheEarliestArrival() {
+    CollabEvent late = copy("evt-aaaaaaaa", Duration.standardSeconds(5), SourceRef.kafka("events", 0, 50));
+    CollabEvent early = copy("evt-aaaaaaaa", Duration.standardSeconds(1), SourceRef.kafka("events", 1, 60));
+
+    TestStream<CollabEvent> stream =
+        TestStream.create(CollabEventCoder.of())
+            .advanceWatermarkTo(T0)
+            .addElements(atArrival(late))
+            .addElements(atArrival(early))
+            .advanceWatermarkToInfinity();
+
+    DedupByEventId.Result result = p.apply(stream).apply(DedupByEventId.create());
+
+    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps())).containsInAnyOrder(atArrival(early));
+    PAssert.that(result.duplicates().apply("ReifyDuplicates", Reify.timestamps()))
+        .containsInAnyOrder(atArrival(late));
+    p.run().waitUntilFinish();
+  }
+
+  /** Independent reference: of each id's copies, the minimum by arrival, then kind code, name, partition, offset. */
+  private static Map<String, CollabEvent> expectedKept(List<CollabEvent> copies) {
+    Comparator<CollabEvent> order =
+        Comparator.<CollabEvent>comparingLong(e -> e.receivedAtMillis())
+            .thenComparing(e -> e.source().kind().code())
+            .thenComparing(e -> e.source().name())
+            .thenComparingInt(e -> e.source().partition())
+            .thenComparingLong(e -> e.source().offset());
+    Map<String, CollabEvent> kept = new LinkedHashMap<>();
+    for (CollabEvent e : copies) {
+      kept.merge(e.eventId(), e, (x, y) -> order.compare(x, y) <= 0 ? x : y);
+    }
+    return kept;
+  }
+
+  @Test
+  public void earliestArrivalWinsInABoundedInputWhateverTheOrder() {
+    List<CollabEvent> copies =
+        Arrays.asList(
+            // X: the earliest arrival is listed second.
+            copy("evt-xxxxxxxx", Duration.standardSeconds(30), SourceRef.kafka("events", 0, 1)),
+            copy("evt-xxxxxxxx", Duration.standardSeconds(10), SourceRef.kafka("events", 2, 2)),
+            copy("evt-xxxxxxxx", Duration.standardSeconds(20), SourceRef.kafka("events", 1, 3)),
+            // Same arrival: the smaller source coordinate wins, by kind code (file < kafka, whatever the name),
+            copy("evt-kind0001", Duration.standardSeconds(5), SourceRef.kafka("events", 0, 1)),
+            copy("evt-kind0001", Duration.standardSeconds(5), SourceRef.file("s3://bucket/in/a.json", 4)),
+            // then name,
+            copy("evt-name0001", Duration.standardSeconds(5), SourceRef.kafka("events-b", 0, 1)),
+            copy("evt-name0001", Duration.standardSeconds(5), SourceRef.kafka("events-a", 1, 9)),
+            // then partition (the offset would choose the other copy),
+            copy("evt-part0001", Duration.standardSeconds(5), SourceRef.kafka("events", 1, 3)),
+            copy("evt-part0001", Duration.standardSeconds(5), SourceRef.kafka("events", 0, 9)),
+            // then offset.
+            copy("evt-offs0001", Duration.standardSeconds(5), SourceRef.kafka("events", 0, 9)),
+            copy("evt-offs0001", Duration.standardSeconds(5), SourceRef.kafka("events", 0, 3)),
+            // Z: one copy only.
+            copy("evt-zzzzzzzz", Duration.standardSeconds(7), SourceRef.kafka("events", 0, 4)));
+    Map<String, CollabEvent> kept = expectedKept(copies);
+    List<TimestampedValue<CollabEvent>> expectedUnique = new ArrayList<>();
+    List<TimestampedValue<CollabEvent>> expectedDuplicates = new ArrayList<>();
+    for (CollabEvent e : copies) {
+      (kept.get(e.eventId()) == e ? expectedUnique : expectedDuplicates).add(atArrival(e));
+    }
+
+    PCollection<CollabEvent> input =
+        p.apply(Create.timestamped(atArrival(copies)).withCoder(CollabEventCoder.of()));
+    DedupByEventId.Result result = input.apply(DedupByEventId.create());
+
+    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps())).containsInAnyOrder(expectedUnique);
+    PAssert.that(result.duplicates().apply("ReifyDuplicates", Reify.timestamps()))
+        .containsInAnyOrder(expectedDuplicates);
+
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertThat(
+        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE), equalTo((long) expectedUnique.size()));
+    assertThat(
+        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
+        equalTo((long) expectedDuplicates.size()));
+  }
+
+  @Test
+  public void withHorizonRejectsANonPositiveHorizon() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> DedupByEventId.create().withHorizon(Duration.ZERO));
+    assertThat(e.getMessage(), containsString("withHorizon"));
+  }
+}
