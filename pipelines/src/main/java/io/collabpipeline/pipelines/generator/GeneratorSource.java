@@ -4,17 +4,16 @@ import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.SourceRef;
 import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -24,9 +23,9 @@ import org.joda.time.Instant;
  *
  * <p>Bounded by default: all {@link WorkloadSpec#deliveries()} records, as fast as the runner reads them; the timestamps
  * still follow the synthetic clock, so the hour and day windows of arrival are the same in every run. With {@link
- * #withUnbounded(double)} the same records are read at a wall-clock rate from a rate-limited sequence whose watermark
- * follows the synthetic arrival clock (for streaming runs). Beam reads a rate-limited sequence with an end as a bounded
- * read of an unbounded source: the records are the same, and the run ends after the last one.
+ * #withUnbounded(double)} the same records are read from an unbounded source at a wall-clock rate (for streaming
+ * runs): each record is timestamped with its arrival, the source watermark follows the synthetic arrival clock, and it
+ * reaches the end of time after the last record, so the run ends.
  *
  * <p>Counter {@code generator/generated}: records emitted.
  */
@@ -88,19 +87,18 @@ public abstract class GeneratorSource extends PTransform<PBegin, PCollection<Raw
   public PCollection<RawRecord> expand(PBegin input) {
     WorkloadSpec spec = requireSpec();
     spec.validate();
-    GenerateSequence indices = GenerateSequence.from(0).to(spec.deliveries());
+    PCollection<Long> indices;
     if (ratePerSecond() > 0) {
-      // Whole records per period: a rate of 2.5/s becomes 5 records per 2 s.
-      long periodMillis = ratePerSecond() >= 1 ? 1000L : (long) Math.ceil(1000.0 / ratePerSecond());
-      long perPeriod = Math.max(1L, Math.round(ratePerSecond() * periodMillis / 1000.0));
       indices =
-          indices
-              .withRate(perPeriod, Duration.millis(periodMillis))
-              .withTimestampFn(new ArrivalTimestampFn(spec.start().toEpochMilli(), spec.syntheticRate()));
+          input.apply(
+              "GenerateIndices",
+              Read.from(
+                  new ArrivalClockSource(
+                      spec.deliveries(), ratePerSecond(), spec.start().toEpochMilli(), spec.syntheticRate())));
+    } else {
+      indices = input.apply("GenerateIndices", GenerateSequence.from(0).to(spec.deliveries()));
     }
-    return input
-        .apply("GenerateIndices", indices)
-        .apply("GenerateDeliveries", ParDo.of(new GenerateDeliveriesFn(spec)));
+    return indices.apply("GenerateDeliveries", ParDo.of(new GenerateDeliveriesFn(spec)));
   }
 
   @Override
@@ -115,22 +113,6 @@ public abstract class GeneratorSource extends PTransform<PBegin, PCollection<Raw
           .add(DisplayData.item("syntheticRate", spec.syntheticRate()));
     }
     builder.addIfNotDefault(DisplayData.item("ratePerSecond", ratePerSecond()), 0.0);
-  }
-
-  /** The arrival time of an index, as the watermark of a rate-limited sequence. */
-  private static final class ArrivalTimestampFn implements SerializableFunction<Long, Instant> {
-    private final long startMillis;
-    private final double syntheticRate;
-
-    ArrivalTimestampFn(long startMillis, double syntheticRate) {
-      this.startMillis = startMillis;
-      this.syntheticRate = syntheticRate;
-    }
-
-    @Override
-    public Instant apply(Long index) {
-      return new Instant(WorkloadGenerator.arrivalMillis(startMillis, syntheticRate, index));
-    }
   }
 
   private static final class GenerateDeliveriesFn extends DoFn<Long, RawRecord> {
@@ -151,7 +133,7 @@ public abstract class GeneratorSource extends PTransform<PBegin, PCollection<Raw
     public void processElement(@Element Long index, OutputReceiver<RawRecord> out) {
       Delivery delivery = generator.delivery(index);
       // Bounded sequences carry the minimum timestamp, so moving forward to the arrival time is always allowed; the
-      // rate-limited sequence already carries the arrival time.
+      // unbounded source already stamps each index with its arrival time.
       out.outputWithTimestamp(
           RawRecord.of(
               delivery.bytes(), SourceRef.generator(SOURCE_NAME, 0, index), delivery.arrivalMillis()),

@@ -71,6 +71,17 @@ final class Vocabulary {
     "mention_autocomplete", "calendar_drag", "bulk_edit", "custom_field_formulas"
   };
 
+  static final String[] VIEWS = {"list", "board", "timeline", "calendar", "inbox", "search", "overview"};
+
+  static final String[] DEVICES = {
+    "MacBookPro18,3", "Dell XPS 13 9340", "ThinkPad X1 Carbon Gen 12", "iPhone16,2", "iPad14,3", "Pixel 9 Pro",
+    "SM-S921B", "Surface Laptop 6"
+  };
+
+  static final String[] SCREENS = {"1728x1117", "1920x1080", "2560x1440", "1440x900", "390x844", "412x915", "834x1194"};
+
+  static final String[] EDGE_POPS = {"iad53", "sfo12", "fra54", "lhr61", "nrt20", "gru3", "bom78", "syd62"};
+
   static final String[] WEB_AGENTS = {
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",

@@ -152,7 +152,8 @@ public final class WorkloadGenerator {
       long users = Math.round(weights[w] / total * n * spec.usersPerWorkspace());
       workspaceUsers[w] = (int) Math.max(3, Math.min(users, 1_000_000));
       workspaceGids[w] = gid(SplitMix.hash(seed, w, SALT_GID));
-      workspaceDomains[w] = Vocabulary.COMPANIES[w % Vocabulary.COMPANIES.length] + (w / Vocabulary.COMPANIES.length == 0 ? "" : "-" + w) + ".example.com";
+      String company = Vocabulary.COMPANIES[w % Vocabulary.COMPANIES.length];
+      workspaceDomains[w] = company + (w < Vocabulary.COMPANIES.length ? "" : "-" + w) + ".example.com";
     }
     List<ReasonCode> reasons = new ArrayList<>(Arrays.asList(MALFORMED_REASONS));
     if (spec.tooLargeEnabled()) {
@@ -530,7 +531,9 @@ public final class WorkloadGenerator {
         json.writeObjectFieldStart("context");
         json.writeStringField("ip", ip(workspace, actor, rng));
         json.writeStringField("user_agent", userAgent(platform, rng));
-        json.writeStringField("session_id", "sess_" + Long.toHexString(SplitMix.hash(seed, (long) workspace << 32 | actor, occurred / 3_600_000L)));
+        // One session per user and hour.
+        long session = SplitMix.hash(seed, (long) workspace << 32 | actor, occurred / 3_600_000L);
+        json.writeStringField("session_id", "sess_" + Long.toHexString(session));
         json.writeEndObject();
       }
       writeExtras(json, index, platform, occurred, rng, workspace);
@@ -666,7 +669,11 @@ public final class WorkloadGenerator {
         }
         if (rng.chance(0.5)) {
           json.writeStringField(
-              "due_on", LocalDateTime.ofInstant(Instant.ofEpochMilli(occurred), ZoneOffset.UTC).toLocalDate().plusDays(1 + rng.nextInt(30)).toString());
+              "due_on",
+              LocalDateTime.ofInstant(Instant.ofEpochMilli(occurred), ZoneOffset.UTC)
+                  .toLocalDate()
+                  .plusDays(1 + rng.nextInt(30))
+                  .toString());
         }
         json.writeStringField("x_section", rng.pick(Vocabulary.SECTIONS));
         break;
@@ -738,8 +745,9 @@ public final class WorkloadGenerator {
           int triggerType = primaryType(trigger);
           json.writeStringField("trigger_event_id", eventId(trigger, platform(trigger, triggerType)));
           json.writeStringField("trigger_event_type", EVENT_TYPES.get(triggerType));
-          json.writeStringField("x_template", "notif_" + EVENT_TYPES.get(triggerType).replace('.', '_') + "_v" + (3 + rng.nextInt(4)));
-          json.writeStringField("x_preview", sentence(rng, 4, 14));
+          json.writeStringField(
+              "x_template", "notif_" + EVENT_TYPES.get(triggerType).replace('.', '_') + "_v" + (3 + rng.nextInt(4)));
+          json.writeStringField("x_preview", sentence(rng, 10, 30));
           break;
         }
       case USER_JOINED:
@@ -780,8 +788,19 @@ public final class WorkloadGenerator {
     json.writeStringField("name", Vocabulary.sdk(platform));
     json.writeStringField("version", (1 + rng.nextInt(5)) + "." + rng.nextInt(30) + "." + rng.nextInt(10));
     json.writeEndObject();
+    if (!"backend".equals(platform)) {
+      json.writeStringField(
+          "page_url",
+          "https://app.asana.com/0/" + workspaceGids[workspace] + "/" + rng.pick(Vocabulary.VIEWS) + "/"
+              + gid(rng.nextLong()) + "?focus=true");
+      json.writeObjectFieldStart("device");
+      json.writeStringField("model", rng.pick(Vocabulary.DEVICES));
+      json.writeStringField("screen", rng.pick(Vocabulary.SCREENS));
+      json.writeNumberField("memory_gb", 4 << rng.nextInt(4));
+      json.writeEndObject();
+    }
     json.writeArrayFieldStart("feature_flags");
-    int flags = 3 + rng.nextInt(8);
+    int flags = 6 + rng.nextInt(11);
     int first = rng.nextInt(Vocabulary.FEATURE_FLAGS.length);
     for (int i = 0; i < flags; i++) {
       json.writeString(Vocabulary.FEATURE_FLAGS[(first + i * 3) % Vocabulary.FEATURE_FLAGS.length]);
@@ -794,6 +813,12 @@ public final class WorkloadGenerator {
     json.writeStringField("span_id", hex(SplitMix.hash(seed, index, 903)));
     json.writeStringField("parent_span_id", hex(SplitMix.hash(seed, index, 904)));
     json.writeStringField("sampled", rng.chance(0.1) ? "true" : "false");
+    json.writeEndObject();
+
+    json.writeObjectFieldStart("request");
+    json.writeStringField("request_id", uuid(SplitMix.hash(seed, index, 905), SplitMix.hash(seed, index, 906)));
+    json.writeStringField("edge_pop", rng.pick(Vocabulary.EDGE_POPS));
+    json.writeStringField("protocol", rng.chance(0.8) ? "h2" : "http/1.1");
     json.writeEndObject();
 
     json.writeObjectFieldStart("delivery");

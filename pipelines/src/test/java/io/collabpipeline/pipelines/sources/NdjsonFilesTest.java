@@ -1,0 +1,256 @@
+package io.collabpipeline.pipelines.sources;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.Assert.assertThrows;
+
+import io.collabpipeline.model.RawRecord;
+import io.collabpipeline.pipelines.generator.Delivery;
+import io.collabpipeline.pipelines.generator.DeliveryFiles;
+import io.collabpipeline.pipelines.generator.WorkloadGenerator;
+import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** {@link NdjsonFiles} on the DirectRunner: lines as exact bytes, with file, line number and arrival time. */
+@RunWith(JUnit4.class)
+public class NdjsonFilesTest {
+
+  private static final long MTIME = Instant.parse("2026-03-04T05:06:07.250Z").toEpochMilli();
+
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+  @Rule public final transient TemporaryFolder folder = new TemporaryFolder();
+
+  /** A record as "path#line received=... ts=... base64(payload)", so PAssert compares every byte. */
+  private static final class DescribeFn extends DoFn<RawRecord, String> {
+    @ProcessElement
+    public void process(@Element RawRecord r, @Timestamp org.joda.time.Instant timestamp, OutputReceiver<String> out) {
+      out.output(line(r.source().describe(), r.receivedAtMillis(), timestamp.getMillis(), r.payload()));
+    }
+  }
+
+  private static String line(String where, long receivedAt, long timestamp, byte[] payload) {
+    return where + " received=" + receivedAt + " ts=" + timestamp + " " + Base64.getEncoder().encodeToString(payload);
+  }
+
+  private static String expect(Path file, long lineNumber, byte[] payload) {
+    return line("file:" + file + "#" + lineNumber, MTIME, MTIME, payload);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.write(p, 0, p.length);
+    }
+    return out.toByteArray();
+  }
+
+  private Path write(String name, byte[] content, boolean gzip) throws IOException {
+    Path file = folder.getRoot().toPath().resolve(name);
+    try (OutputStream out =
+        gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
+      out.write(content);
+    }
+    Files.setLastModifiedTime(file, FileTime.fromMillis(MTIME));
+    return file;
+  }
+
+  private static final byte[] INVALID_UTF8 = {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+
+  /** Lines: plain, invalid UTF-8, CRLF, blank, whitespace, multi-byte UTF-8, a bare CR, a last line without newline. */
+  private static final byte[] MIXED =
+      concat(
+          utf8("{\"n\":1}\n"),
+          INVALID_UTF8,
+          utf8("\n{\"n\":3}\r\n\n   \n{\"name\":\"Zoë \uD83D\uDC4D\"}\n\r\n"),
+          utf8("{\"n\":\"a\rb\"}\n{\"last\":true}"));
+
+  private List<String> expectedMixed(Path file) {
+    return Arrays.asList(
+        expect(file, 1, utf8("{\"n\":1}")),
+        expect(file, 2, INVALID_UTF8),
+        expect(file, 3, utf8("{\"n\":3}")),
+        expect(file, 4, new byte[0]),
+        expect(file, 5, utf8("   ")),
+        expect(file, 6, utf8("{\"name\":\"Zoë \uD83D\uDC4D\"}")),
+        expect(file, 7, new byte[0]),
+        expect(file, 8, utf8("{\"n\":\"a\rb\"}")),
+        expect(file, 9, utf8("{\"last\":true}")));
+  }
+
+  @Test
+  public void readsEveryLineAsExactBytesWithLineNumbersAndFileTime() throws IOException {
+    Path file = write("mixed.json", MIXED, false);
+    PCollection<String> records =
+        pipeline.apply("ReadFiles", NdjsonFiles.read(file.toString())).apply("Describe", ParDo.of(new DescribeFn()));
+    PAssert.that(records).containsInAnyOrder(expectedMixed(file));
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    assertThat(counter(result, NdjsonFiles.LINES_READ), is(9L));
+    assertThat(counter(result, NdjsonFiles.FILES_READ), is(1L));
+  }
+
+  @Test
+  public void readsGzipFilesByExtensionAndGlobsOverSeveralFiles() throws IOException {
+    Path gz = write("mixed.json.gz", MIXED, true);
+    Path plain = write("other.json", utf8("{\"x\":1}\n{\"x\":2}\n"), false);
+    write("ignored.txt", utf8("not matched\n"), false);
+    PCollection<String> records =
+        pipeline
+            .apply("ReadFiles", NdjsonFiles.read(folder.getRoot() + "/*.json*"))
+            .apply("Describe", ParDo.of(new DescribeFn()));
+    List<String> expected = new ArrayList<>(expectedMixed(gz));
+    expected.add(expect(plain, 1, utf8("{\"x\":1}")));
+    expected.add(expect(plain, 2, utf8("{\"x\":2}")));
+    PAssert.that(records).containsInAnyOrder(expected);
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void aFinalNewlineEndsTheLastLineAndAnEmptyFileHasNone() throws IOException {
+    Path one = write("one.json", utf8("{}\n"), false);
+    Path newline = write("newline.json", utf8("\n"), false);
+    write("empty.json", new byte[0], false);
+    PCollection<String> records =
+        pipeline
+            .apply("ReadFiles", NdjsonFiles.read(folder.getRoot() + "/*.json"))
+            .apply("Describe", ParDo.of(new DescribeFn()));
+    PAssert.that(records).containsInAnyOrder(expect(one, 1, utf8("{}")), expect(newline, 1, new byte[0]));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void aLineOverTheLimitIsTruncatedToOneByteMoreAndTheNextLineIsIntact() throws IOException {
+    byte[] huge = new byte[300_000];
+    Arrays.fill(huge, (byte) 'x');
+    huge[0] = '{';
+    byte[] exactly = new byte[100];
+    Arrays.fill(exactly, (byte) 'y');
+    byte[] oneOver = new byte[101];
+    Arrays.fill(oneOver, (byte) 'z');
+    Path file =
+        write(
+            "huge.json",
+            concat(utf8("{\"a\":1}\n"), huge, utf8("\r\n"), exactly, utf8("\r\n"), oneOver, utf8("\n{\"b\":2}")),
+            false);
+    PCollection<String> records =
+        pipeline
+            .apply("ReadFiles", NdjsonFiles.read(file.toString()).withMaxRecordBytes(100))
+            .apply("Describe", ParDo.of(new DescribeFn()));
+    PAssert.that(records)
+        .containsInAnyOrder(
+            expect(file, 1, utf8("{\"a\":1}")),
+            expect(file, 2, Arrays.copyOf(huge, 101)),
+            expect(file, 3, exactly),
+            expect(file, 4, oneOver),
+            expect(file, 5, utf8("{\"b\":2}")));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void aHugeLastLineWithoutNewlineIsTruncatedToo() throws IOException {
+    byte[] huge = new byte[200_000];
+    Arrays.fill(huge, (byte) 'q');
+    Path file = write("tail.json.gz", huge, true);
+    PCollection<String> records =
+        pipeline
+            .apply("ReadFiles", NdjsonFiles.read(file.toString()).withMaxRecordBytes(1000))
+            .apply("Describe", ParDo.of(new DescribeFn()));
+    PAssert.that(records).containsInAnyOrder(expect(file, 1, Arrays.copyOf(huge, 1001)));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void generatedDeliveriesRoundTripThroughAGzipFile() throws IOException {
+    WorkloadGenerator generator =
+        new WorkloadGenerator(WorkloadSpec.defaults().withMalformedShare(0.2).withSeed(31));
+    Path file = folder.getRoot().toPath().resolve("deliveries.json.gz");
+    long arrival = DeliveryFiles.write(generator, 0, 150, file);
+    assertThat(arrival, is(generator.arrivalMillis(149)));
+    assertThat(Files.getLastModifiedTime(file).toMillis(), is(arrival));
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      Delivery d = generator.delivery(i);
+      expected.add(line("file:" + file + "#" + (i + 1), arrival, arrival, d.bytes()));
+    }
+    PCollection<String> records =
+        pipeline.apply("ReadFiles", NdjsonFiles.read(file.toString())).apply("Describe", ParDo.of(new DescribeFn()));
+    PAssert.that(records).containsInAnyOrder(expected);
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void aGlobThatMatchesNothingFailsNamingTheGlob() {
+    String glob = folder.getRoot() + "/missing-*.json";
+    Pipeline p = Pipeline.create();
+    p.apply("ReadFiles", NdjsonFiles.read(glob));
+    Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
+    assertThat(messages(e), containsString(glob));
+    pipeline.enableAbandonedNodeEnforcement(false);
+  }
+
+  @Test
+  public void invalidConfigurationNamesTheMethodToFix() {
+    IllegalArgumentException limit =
+        assertThrows(IllegalArgumentException.class, () -> NdjsonFiles.read("x").withMaxRecordBytes(0));
+    assertThat(limit.getMessage(), containsString("withMaxRecordBytes"));
+    IllegalArgumentException glob =
+        assertThrows(IllegalArgumentException.class, () -> pipeline.apply(NdjsonFiles.read("")));
+    assertThat(glob.getMessage(), containsString("NdjsonFiles.read(glob)"));
+    pipeline.enableAbandonedNodeEnforcement(false);
+  }
+
+  private static String messages(Throwable e) {
+    StringBuilder all = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      all.append(t.getMessage()).append('\n');
+    }
+    return all.toString();
+  }
+
+  private static long counter(PipelineResult result, String name) {
+    long sum = 0;
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(NdjsonFiles.METRICS_NAMESPACE, name))
+                    .build())
+            .getCounters()) {
+      sum += c.getAttempted();
+    }
+    return sum;
+  }
+}
