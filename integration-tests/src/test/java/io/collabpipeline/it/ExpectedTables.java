@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.Granularity;
+import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class ExpectedTables {
     Map<String, Map<String, Long>> fanout = new HashMap<>();
 
     for (long i = 0; i < spec.deliveries(); i++) {
-      WorkloadGenerator.Delivery d = generator.delivery(i);
+      Delivery d = generator.delivery(i);
       long arrival = d.arrivalMillis();
       String stage;
       JsonNode event = null;

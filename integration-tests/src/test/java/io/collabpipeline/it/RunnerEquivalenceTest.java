@@ -32,7 +32,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.joda.time.Instant;
+import java.time.Instant;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -95,7 +95,7 @@ public class RunnerEquivalenceTest {
     options.setFlinkMaster("[local]");
     options.setParallelism(2);
     options.setStreaming(streaming);
-    options.setObjectReuse(true);
+    options.setObjectReuse(Boolean.parseBoolean(System.getProperty("it.objectReuse", "true")));
     return options;
   }
 
@@ -116,8 +116,16 @@ public class RunnerEquivalenceTest {
         actual.addAll(rows);
       }
     }
+    StringBuilder differences = new StringBuilder();
     for (CuratedTable table : CuratedTable.values()) {
-      assertThat(name + ": " + table.tableName(), only(actual, table), equalTo(only(expected.rows, table)));
+      try {
+        assertSameRows(name + ": " + table.tableName(), only(expected.rows, table), only(actual, table));
+      } catch (AssertionError e) {
+        differences.append(e.getMessage()).append('\n');
+      }
+    }
+    if (differences.length() > 0) {
+      throw new AssertionError(differences.toString());
     }
 
     // The raw store holds each accepted event exactly once.
@@ -137,6 +145,23 @@ public class RunnerEquivalenceTest {
       reasons.merge(q.reason().code(), 1L, Long::sum);
     }
     assertThat(name + " quarantine reasons", reasons, equalTo(expected.quarantineReasons));
+  }
+
+  /** Equal sets, and where not, a message that names the first differing rows rather than thousands of them. */
+  private static void assertSameRows(String what, Set<CuratedRow> expected, Set<CuratedRow> actual) {
+    Set<CuratedRow> missing = new HashSet<>(expected);
+    missing.removeAll(actual);
+    Set<CuratedRow> unexpected = new HashSet<>(actual);
+    unexpected.removeAll(expected);
+    if (!missing.isEmpty() || !unexpected.isEmpty()) {
+      throw new AssertionError(
+          what + ": " + expected.size() + " rows expected, " + actual.size() + " found; " + missing.size()
+              + " missing, e.g. " + first(missing) + "; " + unexpected.size() + " unexpected, e.g. " + first(unexpected));
+    }
+  }
+
+  private static String first(Set<CuratedRow> rows) {
+    return rows.stream().map(Object::toString).sorted().limit(5).collect(java.util.stream.Collectors.joining(", "));
   }
 
   private static Set<CuratedRow> only(Set<CuratedRow> rows, CuratedTable table) {

@@ -54,6 +54,11 @@ public final class MetricWindows<T> extends PTransform<PCollection<T>, PCollecti
                         AfterProcessingTime.pastFirstElementInPane().plusDelayOf(policy.earlyFiringDelay()))
                     .withLateFirings(AfterPane.elementCountAtLeast(1)))
             .withAllowedLateness(policy.beamAllowedLateness())
+            // Never emit an empty pane. Beam's default (FIRE_ALWAYS) emits an empty on-time pane; on the Flink
+            // streaming runner, processing-time timers flushed at shutdown fire after a window's state was garbage
+            // collected, and that empty "on-time" pane would upsert zeros over the real row. An accumulating pane
+            // that matters is never empty.
+            .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
             .accumulatingFiredPanes());
   }
 

@@ -1,0 +1,137 @@
+package io.collabpipeline.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import io.collabpipeline.pipelines.generator.WorkloadGenerator;
+import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** The command line of contract 3: one-line errors naming the option, and whole runs that account for every record. */
+@RunWith(JUnit4.class)
+public class CollabPipelineCliTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return CollabPipeline.runCli(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  private void assertOneLineError(int code, String... fragments) {
+    String e = err();
+    assertThat(e, code, equalTo(2));
+    assertThat("one line: " + e, e.trim().split("\n").length, equalTo(1));
+    assertThat(e, not(containsString("\tat ")));
+    assertThat(e, containsString("collab-pipeline: "));
+    for (String f : fragments) {
+      assertThat(e, containsString(f));
+    }
+  }
+
+  @Test
+  public void anUnknownOptionIsNamedOnOneLine() {
+    assertOneLineError(run("--bogusOption=1"), "bogusOption");
+  }
+
+  @Test
+  public void aBareArgumentIsRejected() {
+    assertOneLineError(run("files"), "'files'", "--name=value");
+  }
+
+  @Test
+  public void filesWithoutInputSaysWhatToAdd() {
+    assertOneLineError(run("--source=files"), "--input is required with --source=files");
+  }
+
+  @Test
+  public void anInputThatMatchesNothingIsNamed() {
+    assertOneLineError(
+        run("--source=files", "--input=" + tmp.getRoot() + "/nothing-*.json"), "--input=", "matches no files");
+  }
+
+  @Test
+  public void anUnknownSourceListsTheKnownOnes() {
+    assertOneLineError(run("--source=pubsub"), "--source=pubsub", "generator, files");
+  }
+
+  @Test
+  public void aShareOutOfRangeIsNamed() {
+    assertOneLineError(run("--duplicateShare=1.5"), "--duplicateShare=1.5", "between 0 and 1");
+  }
+
+  @Test
+  public void aBadDurationIsNamed() {
+    assertOneLineError(run("--allowedLateness=two hours"), "--allowedLateness=two hours", "e.g. 2h");
+  }
+
+  @Test
+  public void anUnsupportedWarehouseIsNamed() {
+    assertOneLineError(run("--warehouseUrl=jdbc:mysql://x/y"), "--warehouseUrl=jdbc:mysql://x/y");
+  }
+
+  @Test
+  public void aMissingKeyVariableIsNamed() {
+    assertOneLineError(run("--pseudonymKey=env:COLLAB_TEST_SURELY_UNSET_VARIABLE"), "--pseudonymKey=",
+        "COLLAB_TEST_SURELY_UNSET_VARIABLE");
+  }
+
+  @Test
+  public void filesRunOnTheDirectRunnerAccountsForEveryRecord() throws Exception {
+    WorkloadSpec spec = WorkloadSpec.defaults().withDeliveries(300).withSeed(11L).withMalformedShare(0.05)
+        .withDuplicateShare(0.05);
+    File input = tmp.newFile("events.ndjson");
+    WorkloadGenerator generator = new WorkloadGenerator(spec);
+    try (OutputStream os = Files.newOutputStream(input.toPath())) {
+      for (long i = 0; i < spec.deliveries(); i++) {
+        os.write(generator.delivery(i).bytes());
+        os.write('\n');
+      }
+    }
+    Files.setLastModifiedTime(input.toPath(), FileTime.from(Instant.parse("2026-11-03T10:15:00Z")));
+    String dataDir = tmp.newFolder("data").getPath();
+    int code =
+        run("--runner=DirectRunner", "--source=files", "--input=" + input, "--dataDir=" + dataDir,
+            "--progressSeconds=0");
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertThat(err() + printed, code, equalTo(0));
+    assertThat(printed, containsString("OK   received 300 = quarantined"));
+    assertThat(printed, containsString(dataDir + "/raw"));
+    assertThat(printed, containsString("jdbc:duckdb:" + dataDir + "/warehouse.duckdb"));
+    assertThat(printed, containsString("bin/collab-sql"));
+  }
+
+  @Test
+  public void theEmbeddedDefaultRunsOnFlinkWhenNoRunnerIsGiven() throws Exception {
+    String dataDir = tmp.newFolder("default").getPath();
+    int code = run("--events=1500", "--dataDir=" + dataDir, "--progressSeconds=0");
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertThat(err() + printed, code, equalTo(0));
+    assertThat(printed, containsString("running on FlinkRunner (batch)"));
+    assertThat(printed, containsString("OK   received 1,500 = quarantined"));
+    assertThat(printed, containsString("every accepted event written raw"));
+  }
+
+}
