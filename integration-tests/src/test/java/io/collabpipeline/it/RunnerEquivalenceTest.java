@@ -12,6 +12,13 @@ import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.sinks.QuarantineFiles;
+import io.collabpipeline.pipelines.sinks.QuarantineStore;
+import io.collabpipeline.pipelines.sinks.RawArchive;
+import io.collabpipeline.transforms.dedup.DedupByEventId;
+import io.collabpipeline.transforms.validate.ValidateEvents;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.Warehouses;
 import java.nio.file.Path;
@@ -105,8 +112,23 @@ public class RunnerEquivalenceTest {
     FileSystems.setDefaultPipelineOptions(options);
     Pipeline p = Pipeline.create(options);
     CollabGraph.apply(p.apply("ReadGenerator", GeneratorSource.of(SPEC)), config);
-    PipelineResult.State state = p.run().waitUntilFinish();
+    PipelineResult result = p.run();
+    PipelineResult.State state = result.waitUntilFinish();
     assertThat(name + " state", state, equalTo(PipelineResult.State.DONE));
+
+    // Every stage counts what passed through it, and the counts agree with the input, on every runner.
+    long deliveries = SPEC.deliveries();
+    long quarantinedCount = expected.stageTotals.get("quarantined");
+    long accepted = expected.stageTotals.get("accepted");
+    long duplicates = expected.stageTotals.get("duplicate");
+    assertCounter(result, name, GeneratorSource.METRICS_NAMESPACE, GeneratorSource.GENERATED, deliveries);
+    assertCounter(result, name, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.RECEIVED, deliveries);
+    assertCounter(result, name, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.QUARANTINED, quarantinedCount);
+    assertCounter(result, name, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.ACCEPTED, accepted + duplicates);
+    assertCounter(result, name, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE, accepted);
+    assertCounter(result, name, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES, duplicates);
+    assertCounter(result, name, RawArchive.METRICS_NAMESPACE, RawArchive.RECORDS_COUNTER, accepted);
+    assertCounter(result, name, QuarantineStore.METRICS_NAMESPACE, QuarantineStore.RECORDS_COUNTER, quarantinedCount);
 
     Set<CuratedRow> actual = new HashSet<>();
     try (Warehouse w = Warehouses.open(config.warehouseUrl())) {
@@ -145,6 +167,18 @@ public class RunnerEquivalenceTest {
       reasons.merge(q.reason().code(), 1L, Long::sum);
     }
     assertThat(name + " quarantine reasons", reasons, equalTo(expected.quarantineReasons));
+  }
+
+  private static void assertCounter(
+      PipelineResult result, String run, String namespace, String counter, long expectedValue) {
+    long sum = 0;
+    for (MetricResult<Long> c :
+        result.metrics()
+            .queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, counter)).build())
+            .getCounters()) {
+      sum += c.getAttempted();
+    }
+    assertThat(run + " counter " + namespace + "/" + counter, sum, equalTo(expectedValue));
   }
 
   /** Equal sets, and where not, a message that names the first differing rows rather than thousands of them. */

@@ -126,10 +126,12 @@ public class CollabPipelineCliTest {
   @Test
   public void theEmbeddedDefaultRunsOnFlinkWhenNoRunnerIsGiven() throws Exception {
     String dataDir = tmp.newFolder("default").getPath();
-    int code = run("--events=1500", "--dataDir=" + dataDir, "--progressSeconds=0");
+    int code = run("--events=1500", "--dataDir=" + dataDir, "--progressSeconds=1");
     String printed = out.toString(StandardCharsets.UTF_8);
     assertThat(err() + printed, code, equalTo(0));
     assertThat(printed, containsString("running on FlinkRunner (batch)"));
+    // Starting the embedded Flink cluster alone takes longer than a second, so a progress line is always due.
+    assertThat(printed, containsString(" of 1,500 ("));
     assertThat(printed, containsString("OK   received 1,500 = quarantined"));
     assertThat(printed, containsString("every accepted event written raw"));
   }

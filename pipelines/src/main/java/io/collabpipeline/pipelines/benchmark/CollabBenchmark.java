@@ -89,14 +89,17 @@ public final class CollabBenchmark {
                   + " --workDir=DIR)");
       }
     }
+    FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
     Path dir = workDir == null ? Files.createTempDirectory("collab-bench") : Paths.get(workDir);
     Files.createDirectories(dir);
-    Path input = dir.resolve("events.ndjson");
-    long bytes = writeInput(input, events);
+    // One file per core to read, as a real backfill would be: the files source reads a file on one worker.
+    int files = Math.max(2, parallelism);
+    long bytes = writeInput(dir, files, events);
+    String input = dir.resolve("events-*.ndjson").toString();
     System.out.printf(Locale.ROOT,
-        "collab-benchmark: %,d events (%,d bytes, avg %,d B/event) in %s; %d repeats, medians; embedded Flink, "
-            + "parallelism %d; %d cores, %s, Java %s%n",
-        events, bytes, bytes / events, input, repeats, parallelism,
+        "collab-benchmark: %,d events (%,d bytes, avg %,d B/event) in %d files %s; %d repeats, medians; embedded "
+            + "Flink, parallelism %d; %d cores, %s, Java %s%n",
+        events, bytes, bytes / events, files, input, repeats, parallelism,
         Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
         System.getProperty("java.version"));
 
@@ -133,7 +136,7 @@ public final class CollabBenchmark {
   private static String label(String mode) {
     switch (mode) {
       case "parse":
-        return "jackson parse (1 thread)";
+        return "jackson readTree (1 thread)";
       case "batch":
         return "full graph, flink batch";
       default:
@@ -153,28 +156,35 @@ public final class CollabBenchmark {
     throw new UsageException("--" + option + "=" + value + " must be a whole number of at least 1");
   }
 
-  /** The generator's deliveries (duplicates and malformed records included) as newline-delimited JSON. */
-  private static long writeInput(Path file, long events) throws IOException {
+  /** The generator's deliveries (duplicates and malformed records included) as newline-delimited JSON files. */
+  private static long writeInput(Path dir, int files, long events) throws IOException {
     WorkloadGenerator generator = new WorkloadGenerator(WorkloadSpec.defaults().withDeliveries(events));
     long bytes = 0;
-    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-      for (long i = 0; i < events; i++) {
-        byte[] line = generator.delivery(i).bytes();
-        out.write(line);
-        out.write('\n');
-        bytes += line.length + 1;
+    long perFile = (events + files - 1) / files;
+    for (int f = 0; f < files; f++) {
+      Path file = dir.resolve(String.format(Locale.ROOT, "events-%02d.ndjson", f));
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+        for (long i = f * perFile; i < Math.min(events, (f + 1) * perFile); i++) {
+          byte[] line = generator.delivery(i).bytes();
+          out.write(line);
+          out.write('\n');
+          bytes += line.length + 1;
+        }
       }
     }
     return bytes;
   }
 
-  /** The upper limit: read the same file and parse every line into a Jackson tree, on one thread. */
-  private static double parseOnly(Path file) throws IOException {
+  /** The upper limit: read the same files and parse every line into a Jackson tree, on one thread. */
+  private static double parseOnly(String glob) throws IOException {
     ObjectMapper mapper = new ObjectMapper();
     long started = System.nanoTime();
     long objects = 0;
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] all = in.readAllBytes();
+    for (org.apache.beam.sdk.io.fs.MatchResult.Metadata m : FileSystems.match(glob).metadata()) {
+      byte[] all;
+      try (InputStream in = Files.newInputStream(Paths.get(m.resourceId().toString()))) {
+        all = in.readAllBytes();
+      }
       int start = 0;
       for (int i = 0; i < all.length; i++) {
         if (all[i] == '\n') {
@@ -197,7 +207,7 @@ public final class CollabBenchmark {
     return s;
   }
 
-  private static double runGraph(Path input, Path runDir, boolean streaming, int parallelism) throws Exception {
+  private static double runGraph(String input, Path runDir, boolean streaming, int parallelism) throws Exception {
     FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
     options.setRunner(FlinkRunner.class);
     options.setFlinkMaster("[local]");
@@ -214,7 +224,7 @@ public final class CollabBenchmark {
       w.ensureTables();
     }
     Pipeline p = Pipeline.create(options);
-    CollabGraph.apply(p.apply("ReadFiles", NdjsonFiles.read(input.toString())), config);
+    CollabGraph.apply(p.apply("ReadFiles", NdjsonFiles.read(input)), config);
     long started = System.nanoTime();
     PipelineResult result = p.run();
     PipelineResult.State state = result.waitUntilFinish();
