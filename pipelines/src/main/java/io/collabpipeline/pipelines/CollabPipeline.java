@@ -78,6 +78,7 @@ public final class CollabPipeline {
         throw new UsageException("unexpected argument '" + a + "': options are written --name=value");
       }
     }
+    checkValueTypes(args);
     if (all.stream().noneMatch(a -> a.startsWith("--runner="))) {
       all.add("--runner=FlinkRunner");
     }
@@ -90,6 +91,48 @@ public final class CollabPipeline {
     return PipelineOptionsFactory.fromArgs(all.toArray(new String[0]))
         .withValidation()
         .as(CollabPipelineOptions.class);
+  }
+
+  /**
+   * Checks the values of our numeric and boolean options before Beam parses them, so that a wrong value gets a message
+   * naming the option (Beam's own names only the Java type).
+   */
+  private static void checkValueTypes(String[] args) {
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      if (eq < 0) {
+        continue;
+      }
+      String name = a.substring(2, eq);
+      String value = a.substring(eq + 1);
+      Class<?> type = optionType(name);
+      try {
+        if (type == Long.class || type == long.class) {
+          Long.parseLong(value);
+        } else if (type == Integer.class || type == int.class) {
+          Integer.parseInt(value);
+        } else if (type == Double.class || type == double.class) {
+          Double.parseDouble(value);
+        } else if ((type == Boolean.class || type == boolean.class)
+            && !value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+          throw new UsageException("--" + name + "=" + value + " must be true or false");
+        }
+      } catch (NumberFormatException e) {
+        throw new UsageException(
+            "--" + name + "=" + value + " must be a " + (type == Double.class ? "number, e.g. 0.05" : "whole number"));
+      }
+    }
+  }
+
+  private static Class<?> optionType(String name) {
+    String getter = "get" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+    String is = "is" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+    for (java.lang.reflect.Method m : CollabPipelineOptions.class.getMethods()) {
+      if (m.getParameterCount() == 0 && (m.getName().equals(getter) || m.getName().equals(is))) {
+        return m.getReturnType();
+      }
+    }
+    return String.class;
   }
 
   /** Builds and runs the job, showing progress; returns the summary of its outputs. */

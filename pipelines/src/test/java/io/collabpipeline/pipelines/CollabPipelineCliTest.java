@@ -78,6 +78,11 @@ public class CollabPipelineCliTest {
   }
 
   @Test
+  public void aValueOfTheWrongTypeNamesTheOption() {
+    assertOneLineError(run("--events=abc"), "--events=abc", "whole number");
+  }
+
+  @Test
   public void aShareOutOfRangeIsNamed() {
     assertOneLineError(run("--duplicateShare=1.5"), "--duplicateShare=1.5", "between 0 and 1");
   }

@@ -56,6 +56,7 @@ public final class CollabBenchmark {
   static int run(String[] args) throws Exception {
     long events = 200_000;
     int repeats = 3;
+    int warmups = 1;
     int parallelism = 2;
     List<String> modes = new ArrayList<>(List.of("parse", "batch", "streaming"));
     String workDir = null;
@@ -68,6 +69,9 @@ public final class CollabBenchmark {
           break;
         case "--repeats":
           repeats = (int) positive("repeats", value);
+          break;
+        case "--warmups":
+          warmups = value.equals("0") ? 0 : (int) positive("warmups", value);
           break;
         case "--parallelism":
           parallelism = (int) positive("parallelism", value);
@@ -85,8 +89,8 @@ public final class CollabBenchmark {
           break;
         default:
           throw new UsageException(
-              "unknown option " + a + " (options: --events=N --repeats=N --parallelism=N --modes=parse,batch,streaming"
-                  + " --workDir=DIR)");
+              "unknown option " + a + " (options: --events=N --repeats=N --warmups=N --parallelism=N"
+                  + " --modes=parse,batch,streaming --workDir=DIR)");
       }
     }
     FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
@@ -97,9 +101,9 @@ public final class CollabBenchmark {
     long bytes = writeInput(dir, files, events);
     String input = dir.resolve("events-*.ndjson").toString();
     System.out.printf(Locale.ROOT,
-        "collab-benchmark: %,d events (%,d bytes, avg %,d B/event) in %d files %s; %d repeats, medians; embedded "
-            + "Flink, parallelism %d; %d cores, %s, Java %s%n",
-        events, bytes, bytes / events, files, input, repeats, parallelism,
+        "collab-benchmark: %,d events (%,d bytes, avg %,d B/event) in %d files %s; %d warm-up + %d repeats, "
+            + "medians of the repeats; embedded Flink, parallelism %d; %d cores, %s, Java %s%n",
+        events, bytes, bytes / events, files, input, warmups, repeats, parallelism,
         Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
         System.getProperty("java.version"));
 
@@ -109,14 +113,18 @@ public final class CollabBenchmark {
       seconds.put(mode, new ArrayList<>());
       peakHeap.put(mode, 0L);
     }
-    for (int r = 1; r <= repeats; r++) {
+    // Warm-up runs are timed and printed but not counted: a cold JVM spends the first run compiling (JIT).
+    for (int r = 1 - warmups; r <= repeats; r++) {
       for (String mode : modes) {
         resetPeaks();
         double s = mode.equals("parse") ? parseOnly(input) : runGraph(input, dir.resolve("run-" + mode + "-" + r),
             mode.equals("streaming"), parallelism);
-        seconds.get(mode).add(s);
-        peakHeap.put(mode, Math.max(peakHeap.get(mode), peakHeapBytes()));
-        System.out.printf(Locale.ROOT, "  repeat %d %-10s %8.2f s  %,12.0f events/s%n", r, mode, s, events / s);
+        if (r >= 1) {
+          seconds.get(mode).add(s);
+          peakHeap.put(mode, Math.max(peakHeap.get(mode), peakHeapBytes()));
+        }
+        System.out.printf(Locale.ROOT, "  %-8s %-10s %8.2f s  %,12.0f events/s%n",
+            r >= 1 ? "repeat " + r : "warm-up", mode, s, events / s);
       }
     }
 
