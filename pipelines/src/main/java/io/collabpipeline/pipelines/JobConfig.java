@@ -99,9 +99,9 @@ public final class JobConfig {
             : dataDir + "/quarantine";
     String warehouse =
         o.getWarehouseUrl() != null ? o.getWarehouseUrl() : "jdbc:duckdb:" + dataDir + "/warehouse.duckdb";
-    if (!warehouse.startsWith("jdbc:duckdb:")) {
-      throw new UsageException(
-          "--warehouseUrl=" + warehouse + " is not supported: this build writes to DuckDB (jdbc:duckdb:/path/file.duckdb)");
+    if (!io.collabpipeline.pipelines.sinks.Warehouses.isSupported(warehouse)) {
+      throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.sinks.Warehouses.redact(warehouse)
+          + " is not supported: use one of " + io.collabpipeline.pipelines.sinks.Warehouses.SUPPORTED_SCHEMES);
     }
     if (o.getRawShards() < 1) {
       throw new UsageException("--rawShards=" + o.getRawShards() + " must be at least 1");

@@ -27,6 +27,7 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
  * to paste.
  */
 public final class RunSummary {
+  private static final String DUCKDB_PREFIX = "jdbc:duckdb:";
   private final Map<Stage, Long> stages = new EnumMap<>(Stage.class);
   private final Map<String, Long> reasons = new TreeMap<>();
   private final Map<CuratedTable, Integer> tableRows = new LinkedHashMap<>();
@@ -128,18 +129,30 @@ public final class RunSummary {
     for (Map.Entry<CuratedTable, Integer> e : tableRows.entrySet()) {
       rows.append(rows.length() == 0 ? "" : ", ").append(e.getKey().tableName()).append(' ').append(e.getValue());
     }
-    out.printf("    warehouse    %s%n                 rows: %s%n", job.graph.warehouseUrl(), rows);
+    out.printf("    warehouse    %s%n                 rows: %s%n", Warehouses.redact(job.graph.warehouseUrl()), rows);
     out.println();
-    String db = job.graph.warehouseUrl().substring("jdbc:duckdb:".length());
-    out.println("  try (bin/collab-sql runs SQL on the warehouse; add --db=" + db + " if you moved it):");
-    out.println("    bin/collab-sql \"SELECT window_start, workspace_gid, active_editors FROM active_editors"
-        + " WHERE granularity = 'hour' ORDER BY active_editors DESC LIMIT 10\"");
-    out.println("    bin/collab-sql \"SELECT trigger_event_type, sum(notifications) AS notifications,"
-        + " max(fanout_max) AS fanout_max FROM notification_fanout WHERE granularity = 'day' GROUP BY 1 ORDER BY 2 DESC\"");
-    out.println("    bin/collab-sql \"SELECT window_start, stage, events FROM pipeline_completeness"
-        + " WHERE granularity = 'hour' ORDER BY window_start, stage\"");
-    out.println("    bin/collab-sql \"SELECT event_type, count(*) FROM read_parquet('" + job.graph.rawStore()
-        + "/**/*.parquet', hive_partitioning = true) GROUP BY 1 ORDER BY 2 DESC\"");
+    String[] queries = {
+      "SELECT window_start, workspace_gid, active_editors FROM active_editors"
+          + " WHERE granularity = 'hour' ORDER BY active_editors DESC LIMIT 10",
+      "SELECT trigger_event_type, sum(notifications) AS notifications, max(fanout_max) AS fanout_max"
+          + " FROM notification_fanout WHERE granularity = 'day' GROUP BY 1 ORDER BY 2 DESC",
+      "SELECT window_start, stage, events FROM pipeline_completeness WHERE granularity = 'hour'"
+          + " ORDER BY window_start, stage"
+    };
+    if (job.graph.warehouseUrl().startsWith(DUCKDB_PREFIX)) {
+      String db = job.graph.warehouseUrl().substring(DUCKDB_PREFIX.length());
+      out.println("  try (bin/collab-sql runs SQL on the warehouse; add --db=" + db + " if you moved it):");
+      for (String q : queries) {
+        out.println("    bin/collab-sql \"" + q + "\"");
+      }
+      out.println("    bin/collab-sql \"SELECT event_type, count(*) FROM read_parquet('" + job.graph.rawStore()
+          + "/**/*.parquet', hive_partitioning = true) GROUP BY 1 ORDER BY 2 DESC\"");
+    } else {
+      out.println("  try, with the warehouse's own SQL client:");
+      for (String q : queries) {
+        out.println("    " + q + ";");
+      }
+    }
   }
 
   private String describeSource() {

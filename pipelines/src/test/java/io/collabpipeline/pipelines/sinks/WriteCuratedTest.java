@@ -54,7 +54,7 @@ public class WriteCuratedTest {
     return "jdbc:duckdb:" + tmp.getRoot().toPath().resolve("warehouse.duckdb");
   }
 
-  private static List<CuratedRow> rows() {
+  static List<CuratedRow> rows() {
     List<CuratedRow> rows = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       rows.add(CuratedRow.activeEditors(T0 + 60_000L * i, Granularity.MINUTE, "ws" + (i % 3), i));

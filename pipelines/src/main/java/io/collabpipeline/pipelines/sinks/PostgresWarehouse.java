@@ -1,0 +1,349 @@
+package io.collabpipeline.pipelines.sinks;
+
+import io.collabpipeline.model.CuratedRow;
+import io.collabpipeline.model.CuratedTable;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.postgresql.Driver;
+
+/**
+ * The PostgreSQL warehouse ({@code jdbc:postgresql://host:port/database}), e.g. the local one {@code bin/collab-postgres}
+ * starts.
+ *
+ * <p><b>Credentials</b> come from the URL ({@code user=}, {@code password=}) or, when the URL has none, from the
+ * standard {@code PGUSER} and {@code PGPASSWORD} environment variables. They are never logged: messages carry the URL
+ * through {@link Warehouses#redact}.
+ *
+ * <p><b>Tables.</b> Timestamp columns are {@code timestamptz}: they hold instants, so neither the JVM's nor the
+ * session's time zone can shift them. Values travel as epoch milliseconds and are converted in SQL with exact integer
+ * arithmetic ({@code 'epoch' + ms * 1 ms} in, {@code extract(epoch) * 1000} out). {@link #ensureTables} runs under a
+ * transaction-scoped advisory lock, because concurrent {@code CREATE TABLE IF NOT EXISTS} of the same table can fail
+ * in PostgreSQL, and every DoFn instance of {@link WriteCurated} calls it at setup.
+ *
+ * <p><b>Upsert.</b> A batch is de-duplicated by key (last wins), bulk-loaded into a temporary staging table (dropped at
+ * commit) with multi-row prepared inserts, and written with ONE set-based {@code INSERT ... SELECT ... ON CONFLICT (key)
+ * DO UPDATE} per table, all in one transaction. {@code ON CONFLICT} rather than {@code MERGE}: it is the statement that
+ * stays correct when concurrent writers insert the same new key (PostgreSQL's {@code MERGE} can then fail with a
+ * unique violation). Rows are applied in key order, and a transaction that still loses a deadlock is retried.
+ */
+final class PostgresWarehouse implements Warehouse {
+  static final String URL_PREFIX = "jdbc:postgresql:";
+
+  /** Rows per multi-row INSERT into a staging table (well below PostgreSQL's 65535 bind parameters). */
+  private static final int INSERT_CHUNK_ROWS = 500;
+
+  /** Attempts of one upsert transaction that fails with a deadlock or a serialization failure. */
+  private static final int MAX_ATTEMPTS = 5;
+
+  /** The advisory lock key that serializes {@link #ensureTables} across connections ("collab" in ASCII). */
+  private static final long DDL_LOCK_KEY = 0x636f6c6c6162L;
+
+  private final String url;
+  private final Connection connection;
+
+  private PostgresWarehouse(String url, Connection connection) {
+    this.url = url;
+    this.connection = connection;
+  }
+
+  static PostgresWarehouse open(String url) throws SQLException {
+    Properties credentials = new Properties();
+    String query = url.indexOf('?') >= 0 ? url.substring(url.indexOf('?')).toLowerCase(Locale.ROOT) : "";
+    String user = System.getenv("PGUSER");
+    if (!query.matches(".*[?&]user=.*") && user != null && !user.isEmpty()) {
+      credentials.setProperty("user", user);
+    }
+    String password = System.getenv("PGPASSWORD");
+    if (!query.matches(".*[?&]password=.*") && password != null) {
+      credentials.setProperty("password", password);
+    }
+    // The driver is used directly rather than through DriverManager, which does not see drivers loaded by a runner's
+    // user-code class loader (Flink).
+    Connection connection;
+    try {
+      connection = new Driver().connect(url, credentials);
+    } catch (SQLException e) {
+      throw new SQLException(
+          "cannot connect to the PostgreSQL warehouse " + Warehouses.redact(url) + ": " + e.getMessage(),
+          e.getSQLState(),
+          e);
+    }
+    if (connection == null) {
+      throw new SQLException("the PostgreSQL driver did not accept " + Warehouses.redact(url));
+    }
+    return new PostgresWarehouse(url, connection);
+  }
+
+  @Override
+  public void ensureTables() throws SQLException {
+    connection.setAutoCommit(false);
+    try (Statement st = connection.createStatement()) {
+      st.execute("SELECT pg_advisory_xact_lock(" + DDL_LOCK_KEY + ")");
+      for (CuratedTable table : CuratedTable.values()) {
+        st.execute(createTableSql(table));
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
+  }
+
+  static String createTableSql(CuratedTable table) {
+    StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(q(table.tableName())).append(" (");
+    for (CuratedTable.Column c : table.columns()) {
+      sql.append(q(c.name())).append(' ').append(sqlType(c.type())).append(" NOT NULL, ");
+    }
+    sql.append("PRIMARY KEY (").append(names(table.keyColumns(), "")).append("))");
+    return sql.toString();
+  }
+
+  @Override
+  public void upsert(List<CuratedRow> rows) throws SQLException {
+    if (rows.isEmpty()) {
+      return;
+    }
+    // Last row per key wins; grouped by table, tables in a fixed order.
+    Map<CuratedTable, Map<List<Object>, CuratedRow>> byTable = new LinkedHashMap<>();
+    for (CuratedTable t : CuratedTable.values()) {
+      byTable.put(t, new LinkedHashMap<>());
+    }
+    for (CuratedRow row : rows) {
+      byTable.get(row.table()).put(row.key(), row);
+    }
+    for (int attempt = 1; ; attempt++) {
+      try {
+        upsertOnce(byTable);
+        return;
+      } catch (SQLException e) {
+        if (attempt >= MAX_ATTEMPTS || !isRetryable(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Deadlock detected or serialization failure: the transaction was rolled back and can simply run again. */
+  private static boolean isRetryable(SQLException e) {
+    return "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
+  }
+
+  private void upsertOnce(Map<CuratedTable, Map<List<Object>, CuratedRow>> byTable) throws SQLException {
+    connection.setAutoCommit(false);
+    try {
+      for (Map.Entry<CuratedTable, Map<List<Object>, CuratedRow>> e : byTable.entrySet()) {
+        if (!e.getValue().isEmpty()) {
+          upsertTable(e.getKey(), new ArrayList<>(e.getValue().values()));
+        }
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
+  }
+
+  private void upsertTable(CuratedTable table, List<CuratedRow> rows) throws SQLException {
+    String staging = q("staging_" + table.tableName());
+    try (Statement st = connection.createStatement()) {
+      StringBuilder ddl = new StringBuilder("CREATE TEMP TABLE ").append(staging).append(" (");
+      List<CuratedTable.Column> columns = table.columns();
+      for (int i = 0; i < columns.size(); i++) {
+        CuratedTable.Column c = columns.get(i);
+        // Timestamps travel as epoch milliseconds and become timestamptz in the upsert's SELECT.
+        String type = c.type() == CuratedTable.ColumnType.TIMESTAMP ? "bigint" : sqlType(c.type());
+        ddl.append(i == 0 ? "" : ", ").append(q(c.name())).append(' ').append(type);
+      }
+      st.execute(ddl.append(") ON COMMIT DROP").toString());
+
+      insertChunks(staging, table, rows);
+
+      st.execute(upsertSql(table, staging));
+    }
+  }
+
+  private void insertChunks(String staging, CuratedTable table, List<CuratedRow> rows) throws SQLException {
+    int width = table.columns().size();
+    String tuple = "(" + String.join(", ", Collections.nCopies(width, "?")) + ")";
+    PreparedStatement full = null;
+    try {
+      for (int from = 0; from < rows.size(); from += INSERT_CHUNK_ROWS) {
+        int n = Math.min(INSERT_CHUNK_ROWS, rows.size() - from);
+        PreparedStatement ps;
+        if (n == INSERT_CHUNK_ROWS) {
+          if (full == null) {
+            full = connection.prepareStatement(insertSql(staging, tuple, n));
+          }
+          ps = full;
+        } else {
+          ps = connection.prepareStatement(insertSql(staging, tuple, n));
+        }
+        try {
+          int p = 1;
+          for (int r = from; r < from + n; r++) {
+            List<Object> values = rows.get(r).values();
+            for (int i = 0; i < width; i++) {
+              bind(ps, p++, table.columns().get(i).type(), values.get(i));
+            }
+          }
+          ps.executeUpdate();
+        } finally {
+          if (ps != full) {
+            ps.close();
+          }
+        }
+      }
+    } finally {
+      if (full != null) {
+        full.close();
+      }
+    }
+  }
+
+  private static String insertSql(String staging, String tuple, int rows) {
+    return "INSERT INTO " + staging + " VALUES " + String.join(", ", Collections.nCopies(rows, tuple));
+  }
+
+  private static void bind(PreparedStatement ps, int index, CuratedTable.ColumnType type, Object value)
+      throws SQLException {
+    switch (type) {
+      case STRING:
+        ps.setString(index, (String) value);
+        break;
+      case DOUBLE:
+        ps.setDouble(index, (Double) value);
+        break;
+      default:
+        ps.setLong(index, (Long) value);
+    }
+  }
+
+  static String upsertSql(CuratedTable table, String staging) {
+    List<CuratedTable.Column> columns = table.columns();
+    String source =
+        columns.stream()
+            .map(
+                c ->
+                    c.type() == CuratedTable.ColumnType.TIMESTAMP
+                        ? "timestamptz 'epoch' + " + q(c.name()) + " * interval '1 millisecond'"
+                        : q(c.name()))
+            .collect(Collectors.joining(", "));
+    List<CuratedTable.Column> values = new ArrayList<>();
+    for (CuratedTable.Column c : columns) {
+      if (!c.isKey()) {
+        values.add(c);
+      }
+    }
+    StringBuilder sql =
+        new StringBuilder("INSERT INTO ")
+            .append(q(table.tableName()))
+            .append(" (")
+            .append(names(columns, ""))
+            .append(") SELECT ")
+            .append(source)
+            .append(" FROM ")
+            .append(staging)
+            .append(" ORDER BY ")
+            .append(orderBy(table.keyColumns()))
+            .append(" ON CONFLICT (")
+            .append(names(table.keyColumns(), ""))
+            .append(')');
+    if (values.isEmpty()) {
+      sql.append(" DO NOTHING");
+    } else {
+      sql.append(" DO UPDATE SET ")
+          .append(
+              values.stream().map(c -> q(c.name()) + " = EXCLUDED." + q(c.name())).collect(Collectors.joining(", ")));
+    }
+    return sql.toString();
+  }
+
+  @Override
+  public List<CuratedRow> read(CuratedTable table) throws SQLException {
+    String select =
+        table.columns().stream()
+            .map(
+                c ->
+                    c.type() == CuratedTable.ColumnType.TIMESTAMP
+                        ? "(extract(epoch FROM " + q(c.name()) + ") * 1000)::bigint"
+                        : q(c.name()))
+            .collect(Collectors.joining(", "));
+    String sql =
+        "SELECT " + select + " FROM " + q(table.tableName()) + " ORDER BY " + orderBy(table.keyColumns());
+    List<CuratedRow> rows = new ArrayList<>();
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        List<Object> values = new ArrayList<>();
+        for (int i = 0; i < table.columns().size(); i++) {
+          switch (table.columns().get(i).type()) {
+            case STRING:
+              values.add(rs.getString(i + 1));
+              break;
+            case DOUBLE:
+              values.add(rs.getDouble(i + 1));
+              break;
+            default:
+              values.add(rs.getLong(i + 1));
+          }
+        }
+        rows.add(CuratedRow.of(table, values));
+      }
+    }
+    return rows;
+  }
+
+  @Override
+  public void close() {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot close the PostgreSQL warehouse " + Warehouses.redact(url), e);
+    }
+  }
+
+  private static String sqlType(CuratedTable.ColumnType type) {
+    switch (type) {
+      case TIMESTAMP:
+        return "timestamptz";
+      case STRING:
+        return "text";
+      case LONG:
+        return "bigint";
+      case DOUBLE:
+        return "double precision";
+      default:
+        throw new IllegalArgumentException("no PostgreSQL type for " + type);
+    }
+  }
+
+  /** Key order independent of the database's collation: strings compare by code point, as in the other warehouses. */
+  private static String orderBy(List<CuratedTable.Column> keys) {
+    return keys.stream()
+        .map(c -> q(c.name()) + (c.type() == CuratedTable.ColumnType.STRING ? " COLLATE \"C\"" : ""))
+        .collect(Collectors.joining(", "));
+  }
+
+  private static String names(List<CuratedTable.Column> columns, String qualifier) {
+    return columns.stream().map(c -> qualifier + q(c.name())).collect(Collectors.joining(", "));
+  }
+
+  private static String q(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+}
