@@ -8,13 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -37,11 +34,8 @@ import org.duckdb.DuckDBDriver;
  * transaction: row-by-row upserts are orders of magnitude slower. Timestamps are stored as {@code TIMESTAMP} holding
  * UTC and converted with {@code epoch_ms} on both sides, so no JVM or session time zone is involved.
  */
-final class DuckDbWarehouse implements Warehouse {
+final class DuckDbWarehouse extends JdbcWarehouse {
   static final String URL_PREFIX = "jdbc:duckdb:";
-
-  /** Rows per multi-row INSERT into the staging table. */
-  private static final int INSERT_CHUNK_ROWS = 500;
 
   /** Guarded by itself. */
   private static final Map<String, SharedDatabase> DATABASES = new HashMap<>();
@@ -56,15 +50,17 @@ final class DuckDbWarehouse implements Warehouse {
     }
   }
 
-  private final String url;
   private final SharedDatabase database;
-  private final Connection connection;
   private boolean closed;
 
   private DuckDbWarehouse(String url, SharedDatabase database, Connection connection) {
-    this.url = url;
+    super(url, connection);
     this.database = database;
-    this.connection = connection;
+  }
+
+  @Override
+  String epochMillis(String quotedColumn) {
+    return "epoch_ms(" + quotedColumn + ")";
   }
 
   static DuckDbWarehouse open(String url) throws SQLException {
@@ -132,22 +128,13 @@ final class DuckDbWarehouse implements Warehouse {
     if (rows.isEmpty()) {
       return;
     }
-    // Last row per key wins; grouped by table, tables in a fixed order.
-    Map<CuratedTable, Map<List<Object>, CuratedRow>> byTable = new LinkedHashMap<>();
-    for (CuratedTable t : CuratedTable.values()) {
-      byTable.put(t, new LinkedHashMap<>());
-    }
-    for (CuratedRow row : rows) {
-      byTable.get(row.table()).put(row.key(), row);
-    }
+    Map<CuratedTable, List<CuratedRow>> byTable = lastRowPerKey(rows);
     database.writeLock.lock();
     try {
       connection.setAutoCommit(false);
       try {
-        for (Map.Entry<CuratedTable, Map<List<Object>, CuratedRow>> e : byTable.entrySet()) {
-          if (!e.getValue().isEmpty()) {
-            mergeTable(e.getKey(), new ArrayList<>(e.getValue().values()));
-          }
+        for (Map.Entry<CuratedTable, List<CuratedRow>> e : byTable.entrySet()) {
+          mergeTable(e.getKey(), e.getValue());
         }
         connection.commit();
       } catch (SQLException | RuntimeException e) {
@@ -178,62 +165,6 @@ final class DuckDbWarehouse implements Warehouse {
 
       st.execute(mergeSql(table, staging));
       st.execute("DROP TABLE " + staging);
-    }
-  }
-
-  private void insertChunks(String staging, CuratedTable table, List<CuratedRow> rows) throws SQLException {
-    int width = table.columns().size();
-    String tuple = "(" + String.join(", ", java.util.Collections.nCopies(width, "?")) + ")";
-    PreparedStatement full = null;
-    try {
-      for (int from = 0; from < rows.size(); from += INSERT_CHUNK_ROWS) {
-        int n = Math.min(INSERT_CHUNK_ROWS, rows.size() - from);
-        PreparedStatement ps;
-        if (n == INSERT_CHUNK_ROWS) {
-          if (full == null) {
-            full = connection.prepareStatement(insertSql(staging, tuple, n));
-          }
-          ps = full;
-        } else {
-          ps = connection.prepareStatement(insertSql(staging, tuple, n));
-        }
-        try {
-          int p = 1;
-          for (int r = from; r < from + n; r++) {
-            List<Object> values = rows.get(r).values();
-            for (int i = 0; i < width; i++) {
-              bind(ps, p++, table.columns().get(i).type(), values.get(i));
-            }
-          }
-          ps.executeUpdate();
-        } finally {
-          if (ps != full) {
-            ps.close();
-          }
-        }
-      }
-    } finally {
-      if (full != null) {
-        full.close();
-      }
-    }
-  }
-
-  private static String insertSql(String staging, String tuple, int rows) {
-    return "INSERT INTO " + staging + " VALUES " + String.join(", ", java.util.Collections.nCopies(rows, tuple));
-  }
-
-  private static void bind(PreparedStatement ps, int index, CuratedTable.ColumnType type, Object value)
-      throws SQLException {
-    switch (type) {
-      case STRING:
-        ps.setString(index, (String) value);
-        break;
-      case DOUBLE:
-        ps.setDouble(index, (Double) value);
-        break;
-      default:
-        ps.setLong(index, (Long) value);
     }
   }
 
@@ -278,36 +209,6 @@ final class DuckDbWarehouse implements Warehouse {
     return sql.toString();
   }
 
-  @Override
-  public List<CuratedRow> read(CuratedTable table) throws SQLException {
-    String select =
-        table.columns().stream()
-            .map(c -> c.type() == CuratedTable.ColumnType.TIMESTAMP ? "epoch_ms(" + q(c.name()) + ")" : q(c.name()))
-            .collect(Collectors.joining(", "));
-    String sql =
-        "SELECT " + select + " FROM " + q(table.tableName()) + " ORDER BY " + names(table.keyColumns(), "");
-    List<CuratedRow> rows = new ArrayList<>();
-    try (Statement st = connection.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        List<Object> values = new ArrayList<>();
-        for (int i = 0; i < table.columns().size(); i++) {
-          switch (table.columns().get(i).type()) {
-            case STRING:
-              values.add(rs.getString(i + 1));
-              break;
-            case DOUBLE:
-              values.add(rs.getDouble(i + 1));
-              break;
-            default:
-              values.add(rs.getLong(i + 1));
-          }
-        }
-        rows.add(CuratedRow.of(table, values));
-      }
-    }
-    return rows;
-  }
 
   @Override
   public void close() {
@@ -341,13 +242,5 @@ final class DuckDbWarehouse implements Warehouse {
       default:
         throw new IllegalArgumentException("no DuckDB type for " + type);
     }
-  }
-
-  private static String names(List<CuratedTable.Column> columns, String qualifier) {
-    return columns.stream().map(c -> qualifier + q(c.name())).collect(Collectors.joining(", "));
-  }
-
-  private static String q(String identifier) {
-    return '"' + identifier + '"';
   }
 }

@@ -3,13 +3,9 @@ package io.collabpipeline.pipelines.sinks;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,11 +33,8 @@ import org.postgresql.Driver;
  * stays correct when concurrent writers insert the same new key (PostgreSQL's {@code MERGE} can then fail with a
  * unique violation). Rows are applied in key order, and a transaction that still loses a deadlock is retried.
  */
-final class PostgresWarehouse implements Warehouse {
+final class PostgresWarehouse extends JdbcWarehouse {
   static final String URL_PREFIX = "jdbc:postgresql:";
-
-  /** Rows per multi-row INSERT into a staging table (well below PostgreSQL's 65535 bind parameters). */
-  private static final int INSERT_CHUNK_ROWS = 500;
 
   /** Attempts of one upsert transaction that fails with a deadlock or a serialization failure. */
   private static final int MAX_ATTEMPTS = 5;
@@ -49,12 +42,13 @@ final class PostgresWarehouse implements Warehouse {
   /** The advisory lock key that serializes {@link #ensureTables} across connections ("collab" in ASCII). */
   private static final long DDL_LOCK_KEY = 0x636f6c6c6162L;
 
-  private final String url;
-  private final Connection connection;
-
   private PostgresWarehouse(String url, Connection connection) {
-    this.url = url;
-    this.connection = connection;
+    super(url, connection);
+  }
+
+  @Override
+  String epochMillis(String quotedColumn) {
+    return "(extract(epoch FROM " + quotedColumn + ") * 1000)::bigint";
   }
 
   static PostgresWarehouse open(String url) throws SQLException {
@@ -116,14 +110,7 @@ final class PostgresWarehouse implements Warehouse {
     if (rows.isEmpty()) {
       return;
     }
-    // Last row per key wins; grouped by table, tables in a fixed order.
-    Map<CuratedTable, Map<List<Object>, CuratedRow>> byTable = new LinkedHashMap<>();
-    for (CuratedTable t : CuratedTable.values()) {
-      byTable.put(t, new LinkedHashMap<>());
-    }
-    for (CuratedRow row : rows) {
-      byTable.get(row.table()).put(row.key(), row);
-    }
+    Map<CuratedTable, List<CuratedRow>> byTable = lastRowPerKey(rows);
     for (int attempt = 1; ; attempt++) {
       try {
         upsertOnce(byTable);
@@ -141,13 +128,11 @@ final class PostgresWarehouse implements Warehouse {
     return "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
   }
 
-  private void upsertOnce(Map<CuratedTable, Map<List<Object>, CuratedRow>> byTable) throws SQLException {
+  private void upsertOnce(Map<CuratedTable, List<CuratedRow>> byTable) throws SQLException {
     connection.setAutoCommit(false);
     try {
-      for (Map.Entry<CuratedTable, Map<List<Object>, CuratedRow>> e : byTable.entrySet()) {
-        if (!e.getValue().isEmpty()) {
-          upsertTable(e.getKey(), new ArrayList<>(e.getValue().values()));
-        }
+      for (Map.Entry<CuratedTable, List<CuratedRow>> e : byTable.entrySet()) {
+        upsertTable(e.getKey(), e.getValue());
       }
       connection.commit();
     } catch (SQLException | RuntimeException e) {
@@ -177,62 +162,6 @@ final class PostgresWarehouse implements Warehouse {
     }
   }
 
-  private void insertChunks(String staging, CuratedTable table, List<CuratedRow> rows) throws SQLException {
-    int width = table.columns().size();
-    String tuple = "(" + String.join(", ", Collections.nCopies(width, "?")) + ")";
-    PreparedStatement full = null;
-    try {
-      for (int from = 0; from < rows.size(); from += INSERT_CHUNK_ROWS) {
-        int n = Math.min(INSERT_CHUNK_ROWS, rows.size() - from);
-        PreparedStatement ps;
-        if (n == INSERT_CHUNK_ROWS) {
-          if (full == null) {
-            full = connection.prepareStatement(insertSql(staging, tuple, n));
-          }
-          ps = full;
-        } else {
-          ps = connection.prepareStatement(insertSql(staging, tuple, n));
-        }
-        try {
-          int p = 1;
-          for (int r = from; r < from + n; r++) {
-            List<Object> values = rows.get(r).values();
-            for (int i = 0; i < width; i++) {
-              bind(ps, p++, table.columns().get(i).type(), values.get(i));
-            }
-          }
-          ps.executeUpdate();
-        } finally {
-          if (ps != full) {
-            ps.close();
-          }
-        }
-      }
-    } finally {
-      if (full != null) {
-        full.close();
-      }
-    }
-  }
-
-  private static String insertSql(String staging, String tuple, int rows) {
-    return "INSERT INTO " + staging + " VALUES " + String.join(", ", Collections.nCopies(rows, tuple));
-  }
-
-  private static void bind(PreparedStatement ps, int index, CuratedTable.ColumnType type, Object value)
-      throws SQLException {
-    switch (type) {
-      case STRING:
-        ps.setString(index, (String) value);
-        break;
-      case DOUBLE:
-        ps.setDouble(index, (Double) value);
-        break;
-      default:
-        ps.setLong(index, (Long) value);
-    }
-  }
-
   static String upsertSql(CuratedTable table, String staging) {
     List<CuratedTable.Column> columns = table.columns();
     String source =
@@ -259,7 +188,7 @@ final class PostgresWarehouse implements Warehouse {
             .append(" FROM ")
             .append(staging)
             .append(" ORDER BY ")
-            .append(orderBy(table.keyColumns()))
+            .append(codePointOrder(table.keyColumns()))
             .append(" ON CONFLICT (")
             .append(names(table.keyColumns(), ""))
             .append(')');
@@ -273,40 +202,6 @@ final class PostgresWarehouse implements Warehouse {
     return sql.toString();
   }
 
-  @Override
-  public List<CuratedRow> read(CuratedTable table) throws SQLException {
-    String select =
-        table.columns().stream()
-            .map(
-                c ->
-                    c.type() == CuratedTable.ColumnType.TIMESTAMP
-                        ? "(extract(epoch FROM " + q(c.name()) + ") * 1000)::bigint"
-                        : q(c.name()))
-            .collect(Collectors.joining(", "));
-    String sql =
-        "SELECT " + select + " FROM " + q(table.tableName()) + " ORDER BY " + orderBy(table.keyColumns());
-    List<CuratedRow> rows = new ArrayList<>();
-    try (Statement st = connection.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        List<Object> values = new ArrayList<>();
-        for (int i = 0; i < table.columns().size(); i++) {
-          switch (table.columns().get(i).type()) {
-            case STRING:
-              values.add(rs.getString(i + 1));
-              break;
-            case DOUBLE:
-              values.add(rs.getDouble(i + 1));
-              break;
-            default:
-              values.add(rs.getLong(i + 1));
-          }
-        }
-        rows.add(CuratedRow.of(table, values));
-      }
-    }
-    return rows;
-  }
 
   @Override
   public void close() {
@@ -333,17 +228,14 @@ final class PostgresWarehouse implements Warehouse {
   }
 
   /** Key order independent of the database's collation: strings compare by code point, as in the other warehouses. */
-  private static String orderBy(List<CuratedTable.Column> keys) {
+  @Override
+  String keyOrder(List<CuratedTable.Column> keys) {
+    return codePointOrder(keys);
+  }
+
+  private static String codePointOrder(List<CuratedTable.Column> keys) {
     return keys.stream()
         .map(c -> q(c.name()) + (c.type() == CuratedTable.ColumnType.STRING ? " COLLATE \"C\"" : ""))
         .collect(Collectors.joining(", "));
-  }
-
-  private static String names(List<CuratedTable.Column> columns, String qualifier) {
-    return columns.stream().map(c -> qualifier + q(c.name())).collect(Collectors.joining(", "));
-  }
-
-  private static String q(String identifier) {
-    return '"' + identifier.replace("\"", "\"\"") + '"';
   }
 }
