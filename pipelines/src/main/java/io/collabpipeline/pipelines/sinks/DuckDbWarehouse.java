@@ -114,15 +114,6 @@ final class DuckDbWarehouse extends JdbcWarehouse {
     }
   }
 
-  static String createTableSql(CuratedTable table) {
-    StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(q(table.tableName())).append(" (");
-    for (CuratedTable.Column c : table.columns()) {
-      sql.append(q(c.name())).append(' ').append(sqlType(c.type())).append(" NOT NULL, ");
-    }
-    sql.append("PRIMARY KEY (").append(names(table.keyColumns(), "")).append("))");
-    return sql.toString();
-  }
-
   @Override
   public void upsert(List<CuratedRow> rows) throws SQLException {
     if (rows.isEmpty()) {
@@ -131,18 +122,12 @@ final class DuckDbWarehouse extends JdbcWarehouse {
     Map<CuratedTable, List<CuratedRow>> byTable = lastRowPerKey(rows);
     database.writeLock.lock();
     try {
-      connection.setAutoCommit(false);
-      try {
-        for (Map.Entry<CuratedTable, List<CuratedRow>> e : byTable.entrySet()) {
-          mergeTable(e.getKey(), e.getValue());
-        }
-        connection.commit();
-      } catch (SQLException | RuntimeException e) {
-        connection.rollback();
-        throw e;
-      } finally {
-        connection.setAutoCommit(true);
-      }
+      inTransaction(
+          () -> {
+            for (Map.Entry<CuratedTable, List<CuratedRow>> e : byTable.entrySet()) {
+              mergeTable(e.getKey(), e.getValue());
+            }
+          });
     } finally {
       database.writeLock.unlock();
     }
@@ -151,15 +136,7 @@ final class DuckDbWarehouse extends JdbcWarehouse {
   private void mergeTable(CuratedTable table, List<CuratedRow> rows) throws SQLException {
     String staging = q("staging_" + table.tableName());
     try (Statement st = connection.createStatement()) {
-      StringBuilder ddl = new StringBuilder("CREATE OR REPLACE TEMP TABLE ").append(staging).append(" (");
-      List<CuratedTable.Column> columns = table.columns();
-      for (int i = 0; i < columns.size(); i++) {
-        CuratedTable.Column c = columns.get(i);
-        // Timestamps travel as epoch milliseconds and become TIMESTAMP in the MERGE's source query.
-        String type = c.type() == CuratedTable.ColumnType.TIMESTAMP ? "BIGINT" : sqlType(c.type());
-        ddl.append(i == 0 ? "" : ", ").append(q(c.name())).append(' ').append(type);
-      }
-      st.execute(ddl.append(')').toString());
+      st.execute("CREATE OR REPLACE TEMP TABLE " + staging + " " + stagingColumns(table));
 
       insertChunks(staging, table, rows);
 
@@ -229,7 +206,8 @@ final class DuckDbWarehouse extends JdbcWarehouse {
     }
   }
 
-  private static String sqlType(CuratedTable.ColumnType type) {
+  @Override
+  String sqlType(CuratedTable.ColumnType type) {
     switch (type) {
       case TIMESTAMP:
         return "TIMESTAMP";

@@ -31,12 +31,59 @@ abstract class JdbcWarehouse implements Warehouse {
     this.connection = connection;
   }
 
+  /** The dialect's column type for a curated column type. */
+  abstract String sqlType(CuratedTable.ColumnType type);
+
   /** SQL that reads the TIMESTAMP column {@code quotedColumn} as UTC epoch milliseconds. */
   abstract String epochMillis(String quotedColumn);
 
   /** The ORDER BY list that sorts rows by key, strings by code point. */
   String keyOrder(List<CuratedTable.Column> keys) {
     return names(keys, "");
+  }
+
+  /** The table with every column NOT NULL and the key columns as its primary key; a no-op if it exists. */
+  String createTableSql(CuratedTable table) {
+    StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(q(table.tableName())).append(" (");
+    for (CuratedTable.Column c : table.columns()) {
+      sql.append(q(c.name())).append(' ').append(sqlType(c.type())).append(" NOT NULL, ");
+    }
+    sql.append("PRIMARY KEY (").append(names(table.keyColumns(), "")).append("))");
+    return sql.toString();
+  }
+
+  /**
+   * The column list of a staging table for {@code table}: timestamps travel as epoch milliseconds (BIGINT) and become
+   * timestamps in the dialect's upsert.
+   */
+  String stagingColumns(CuratedTable table) {
+    StringBuilder ddl = new StringBuilder("(");
+    List<CuratedTable.Column> columns = table.columns();
+    for (int i = 0; i < columns.size(); i++) {
+      CuratedTable.Column c = columns.get(i);
+      String type = c.type() == CuratedTable.ColumnType.TIMESTAMP ? "BIGINT" : sqlType(c.type());
+      ddl.append(i == 0 ? "" : ", ").append(q(c.name())).append(' ').append(type);
+    }
+    return ddl.append(')').toString();
+  }
+
+  /** Work on the connection that must commit as a whole. */
+  interface SqlWork {
+    void run() throws SQLException;
+  }
+
+  /** Runs {@code work} in one transaction: committed if it completes, rolled back if it throws. */
+  void inTransaction(SqlWork work) throws SQLException {
+    connection.setAutoCommit(false);
+    try {
+      work.run();
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
   }
 
   /**

@@ -81,28 +81,15 @@ final class PostgresWarehouse extends JdbcWarehouse {
 
   @Override
   public void ensureTables() throws SQLException {
-    connection.setAutoCommit(false);
-    try (Statement st = connection.createStatement()) {
-      st.execute("SELECT pg_advisory_xact_lock(" + DDL_LOCK_KEY + ")");
-      for (CuratedTable table : CuratedTable.values()) {
-        st.execute(createTableSql(table));
-      }
-      connection.commit();
-    } catch (SQLException | RuntimeException e) {
-      connection.rollback();
-      throw e;
-    } finally {
-      connection.setAutoCommit(true);
-    }
-  }
-
-  static String createTableSql(CuratedTable table) {
-    StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(q(table.tableName())).append(" (");
-    for (CuratedTable.Column c : table.columns()) {
-      sql.append(q(c.name())).append(' ').append(sqlType(c.type())).append(" NOT NULL, ");
-    }
-    sql.append("PRIMARY KEY (").append(names(table.keyColumns(), "")).append("))");
-    return sql.toString();
+    inTransaction(
+        () -> {
+          try (Statement st = connection.createStatement()) {
+            st.execute("SELECT pg_advisory_xact_lock(" + DDL_LOCK_KEY + ")");
+            for (CuratedTable table : CuratedTable.values()) {
+              st.execute(createTableSql(table));
+            }
+          }
+        });
   }
 
   @Override
@@ -129,32 +116,18 @@ final class PostgresWarehouse extends JdbcWarehouse {
   }
 
   private void upsertOnce(Map<CuratedTable, List<CuratedRow>> byTable) throws SQLException {
-    connection.setAutoCommit(false);
-    try {
-      for (Map.Entry<CuratedTable, List<CuratedRow>> e : byTable.entrySet()) {
-        upsertTable(e.getKey(), e.getValue());
-      }
-      connection.commit();
-    } catch (SQLException | RuntimeException e) {
-      connection.rollback();
-      throw e;
-    } finally {
-      connection.setAutoCommit(true);
-    }
+    inTransaction(
+        () -> {
+          for (Map.Entry<CuratedTable, List<CuratedRow>> e : byTable.entrySet()) {
+            upsertTable(e.getKey(), e.getValue());
+          }
+        });
   }
 
   private void upsertTable(CuratedTable table, List<CuratedRow> rows) throws SQLException {
     String staging = q("staging_" + table.tableName());
     try (Statement st = connection.createStatement()) {
-      StringBuilder ddl = new StringBuilder("CREATE TEMP TABLE ").append(staging).append(" (");
-      List<CuratedTable.Column> columns = table.columns();
-      for (int i = 0; i < columns.size(); i++) {
-        CuratedTable.Column c = columns.get(i);
-        // Timestamps travel as epoch milliseconds and become timestamptz in the upsert's SELECT.
-        String type = c.type() == CuratedTable.ColumnType.TIMESTAMP ? "bigint" : sqlType(c.type());
-        ddl.append(i == 0 ? "" : ", ").append(q(c.name())).append(' ').append(type);
-      }
-      st.execute(ddl.append(") ON COMMIT DROP").toString());
+      st.execute("CREATE TEMP TABLE " + staging + " " + stagingColumns(table) + " ON COMMIT DROP");
 
       insertChunks(staging, table, rows);
 
@@ -212,7 +185,8 @@ final class PostgresWarehouse extends JdbcWarehouse {
     }
   }
 
-  private static String sqlType(CuratedTable.ColumnType type) {
+  @Override
+  String sqlType(CuratedTable.ColumnType type) {
     switch (type) {
       case TIMESTAMP:
         return "timestamptz";
