@@ -14,8 +14,11 @@ import java.util.Set;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.joda.time.Duration;
 
 /**
  * Hive-style hour partitions and deterministic file names shared by the file sinks.
@@ -134,5 +137,34 @@ final class PartitionedFiles {
           "%s/%s-%s-p%d-%05d-of-%05d%s",
           partition, filePrefix, windowPart, pane.getIndex(), shard, numShards, suffix + compression.getSuggestedSuffix());
     }
+  }
+
+  /**
+   * Checks the options every partitioned file sink shares; each message names the {@code withX()} to fix, prefixed with
+   * the sink's name.
+   */
+  static void checkOptions(
+      String sink, String prefix, int numShards, Duration windowSize, Duration allowedLateness) {
+    if (prefix == null || prefix.isEmpty()) {
+      throw new IllegalArgumentException(sink + ".write(prefix) needs a non-empty directory or URI prefix");
+    }
+    if (numShards < 1) {
+      throw new IllegalArgumentException(sink + ".withNumShards(n) needs n >= 1, got " + numShards);
+    }
+    if (windowSize.getMillis() <= 0) {
+      throw new IllegalArgumentException(sink + ".withWindowSize(d) needs a positive duration, got " + windowSize);
+    }
+    if (allowedLateness.getMillis() < 0) {
+      throw new IllegalArgumentException(
+          sink + ".withAllowedLateness(d) needs a non-negative duration, got " + allowedLateness);
+    }
+  }
+
+  /**
+   * Fixed windows over the elements' timestamps (arrival time) after which files are finalized; elements behind the
+   * watermark within the allowed lateness go into a later pane's file instead of being dropped.
+   */
+  static <T> Window<T> arrivalWindows(Duration windowSize, Duration allowedLateness) {
+    return Window.<T>into(FixedWindows.of(windowSize)).withAllowedLateness(allowedLateness).discardingFiredPanes();
   }
 }

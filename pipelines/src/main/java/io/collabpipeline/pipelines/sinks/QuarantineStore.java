@@ -14,8 +14,6 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.windowing.FixedWindows;
-import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
 
@@ -94,28 +92,13 @@ public abstract class QuarantineStore
 
   @Override
   public WriteFilesResult<String> expand(PCollection<QuarantineRecord> records) {
-    if (prefix() == null || prefix().isEmpty()) {
-      throw new IllegalArgumentException("QuarantineStore.write(prefix) needs a non-empty directory or URI prefix");
-    }
-    if (numShards() < 1) {
-      throw new IllegalArgumentException("QuarantineStore.withNumShards(n) needs n >= 1, got " + numShards());
-    }
-    if (windowSize().getMillis() <= 0) {
-      throw new IllegalArgumentException(
-          "QuarantineStore.withWindowSize(d) needs a positive duration, got " + windowSize());
-    }
-    if (allowedLateness().getMillis() < 0) {
-      throw new IllegalArgumentException(
-          "QuarantineStore.withAllowedLateness(d) needs a non-negative duration, got " + allowedLateness());
-    }
+    PartitionedFiles.checkOptions("QuarantineStore", prefix(), numShards(), windowSize(), allowedLateness());
     int shards = numShards();
     return records
         .apply("PrepareQuarantineDirectory", ParDo.of(new PrepareFn(prefix())))
         .apply(
             "WindowByArrival",
-            Window.<QuarantineRecord>into(FixedWindows.of(windowSize()))
-                .withAllowedLateness(allowedLateness())
-                .discardingFiredPanes())
+            PartitionedFiles.<QuarantineRecord>arrivalWindows(windowSize(), allowedLateness()))
         .apply(
             "WriteJsonLines",
             FileIO.<String, QuarantineRecord>writeDynamic()

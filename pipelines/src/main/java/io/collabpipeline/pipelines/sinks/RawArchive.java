@@ -16,8 +16,6 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.windowing.FixedWindows;
-import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
@@ -115,28 +113,14 @@ public abstract class RawArchive extends PTransform<PCollection<CollabEvent>, Ra
 
   @Override
   public Result expand(PCollection<CollabEvent> events) {
-    if (prefix() == null || prefix().isEmpty()) {
-      throw new IllegalArgumentException("RawArchive.write(prefix) needs a non-empty directory or URI prefix");
-    }
-    if (numShards() < 1) {
-      throw new IllegalArgumentException("RawArchive.withNumShards(n) needs n >= 1, got " + numShards());
-    }
-    if (windowSize().getMillis() <= 0) {
-      throw new IllegalArgumentException("RawArchive.withWindowSize(d) needs a positive duration, got " + windowSize());
-    }
-    if (allowedLateness().getMillis() < 0) {
-      throw new IllegalArgumentException(
-          "RawArchive.withAllowedLateness(d) needs a non-negative duration, got " + allowedLateness());
-    }
+    PartitionedFiles.checkOptions("RawArchive", prefix(), numShards(), windowSize(), allowedLateness());
     PCollection<CollabEvent> written = events.apply("CountRawRecords", ParDo.of(new CountRecordsFn()));
     int shards = numShards();
     WriteFilesResult<String> files =
         written
             .apply(
                 "WindowByArrival",
-                Window.<CollabEvent>into(FixedWindows.of(windowSize()))
-                    .withAllowedLateness(allowedLateness())
-                    .discardingFiredPanes())
+                PartitionedFiles.<CollabEvent>arrivalWindows(windowSize(), allowedLateness()))
             .apply(
                 "WriteParquet",
                 FileIO.<String, CollabEvent>writeDynamic()
