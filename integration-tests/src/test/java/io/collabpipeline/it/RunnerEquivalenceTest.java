@@ -8,6 +8,7 @@ import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.pipelines.CollabGraph;
+import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
@@ -33,7 +34,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
-import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -97,11 +97,7 @@ public class RunnerEquivalenceTest {
   }
 
   private static PipelineOptions flinkOptions(boolean streaming) {
-    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
-    options.setRunner(FlinkRunner.class);
-    options.setFlinkMaster("[local]");
-    options.setParallelism(2);
-    options.setStreaming(streaming);
+    FlinkPipelineOptions options = EmbeddedFlink.options(streaming, 2);
     options.setObjectReuse(Boolean.parseBoolean(System.getProperty("it.objectReuse", "true")));
     return options;
   }

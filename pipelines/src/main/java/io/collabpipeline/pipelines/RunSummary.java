@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -49,10 +50,15 @@ public final class RunSummary {
       s.stages.put(stage, 0L);
     }
     try (Warehouse warehouse = Warehouses.open(job.graph.warehouseUrl())) {
+      List<CuratedRow> completeness = List.of();
       for (CuratedTable table : CuratedTable.values()) {
-        s.tableRows.put(table, warehouse.read(table).size());
+        List<CuratedRow> rows = warehouse.read(table);
+        s.tableRows.put(table, rows.size());
+        if (table == CuratedTable.PIPELINE_COMPLETENESS) {
+          completeness = rows;
+        }
       }
-      for (CuratedRow row : warehouse.read(CuratedTable.PIPELINE_COMPLETENESS)) {
+      for (CuratedRow row : completeness) {
         if (!"hour".equals(row.getString("granularity"))) {
           continue;
         }

@@ -3,6 +3,7 @@ package io.collabpipeline.pipelines.benchmark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collabpipeline.pipelines.CollabGraph;
+import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.JobConfig;
 import io.collabpipeline.pipelines.UsageException;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
-import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -216,11 +216,7 @@ public final class CollabBenchmark {
   }
 
   private static double runGraph(String input, Path runDir, boolean streaming, int parallelism) throws Exception {
-    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
-    options.setRunner(FlinkRunner.class);
-    options.setFlinkMaster("[local]");
-    options.setParallelism(parallelism);
-    options.setStreaming(streaming);
+    FlinkPipelineOptions options = EmbeddedFlink.options(streaming, parallelism);
     options.setObjectReuse(true);
     FileSystems.setDefaultPipelineOptions(options);
     GraphConfig config =

@@ -12,10 +12,9 @@ import java.util.List;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import io.collabpipeline.pipelines.EmbeddedFlink;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
-import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -40,11 +39,7 @@ public class SourcesOnFlinkTest {
   @Rule public final TemporaryFolder folder = new TemporaryFolder();
 
   private static Pipeline flink(boolean streaming) {
-    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
-    options.setRunner(FlinkRunner.class);
-    options.setFlinkMaster("[local]");
-    options.setParallelism(2);
-    options.setStreaming(streaming);
+    FlinkPipelineOptions options = EmbeddedFlink.options(streaming, 2);
     options.setShutdownSourcesAfterIdleMs(1000L);
     return Pipeline.create(options);
   }

@@ -18,10 +18,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import io.collabpipeline.pipelines.EmbeddedFlink;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
-import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Instant;
@@ -34,11 +33,7 @@ public class SinksOnFlinkTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   private static Pipeline flink(boolean streaming) {
-    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
-    options.setRunner(FlinkRunner.class);
-    options.setFlinkMaster("[local]");
-    options.setParallelism(2);
-    options.setStreaming(streaming);
+    FlinkPipelineOptions options = EmbeddedFlink.options(streaming, 2);
     options.setShutdownSourcesAfterIdleMs(1000L);
     return Pipeline.create(options);
   }
