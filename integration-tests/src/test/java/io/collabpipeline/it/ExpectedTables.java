@@ -9,8 +9,10 @@ import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import java.io.IOException;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -30,10 +32,35 @@ final class ExpectedTables {
   final Map<String, Long> quarantineReasons = new TreeMap<>();
   final Set<String> acceptedEventIds = new HashSet<>();
 
+  /** One delivery as the pipeline saw it: what the generator made, and when it arrived. */
+  static final class Observed {
+    final Delivery delivery;
+    final long arrivalMillis;
+
+    Observed(Delivery delivery, long arrivalMillis) {
+      this.delivery = delivery;
+      this.arrivalMillis = arrivalMillis;
+    }
+  }
+
+  /** The tables for a generated workload whose deliveries arrive at the generator's own arrival times. */
   static ExpectedTables compute(WorkloadSpec spec, long allowedLatenessMillis) throws IOException {
+    WorkloadGenerator generator = new WorkloadGenerator(spec);
+    List<Observed> observed = new ArrayList<>();
+    for (long i = 0; i < spec.deliveries(); i++) {
+      Delivery d = generator.delivery(i);
+      observed.add(new Observed(d, d.arrivalMillis()));
+    }
+    return compute(observed, allowedLatenessMillis);
+  }
+
+  /**
+   * The tables for deliveries that arrived at the given times (e.g. a Kafka record's log-append time), in the order the
+   * list gives: of several copies of an event id, the first in the list is the accepted one, so sort by arrival first.
+   */
+  static ExpectedTables compute(List<Observed> observed, long allowedLatenessMillis) throws IOException {
     ExpectedTables t = new ExpectedTables();
     ObjectMapper mapper = new ObjectMapper();
-    WorkloadGenerator generator = new WorkloadGenerator(spec);
     Map<String, Long> completeness = new TreeMap<>(); // "granularity|start|stage" -> count
     // "granularity|start|workspace" -> editors, tasks ...; "granularity|start|workspace|type" -> trigger -> count
     Map<String, Set<String>> editors = new HashMap<>();
@@ -41,9 +68,9 @@ final class ExpectedTables {
     Map<String, Set<String>> touched = new HashMap<>();
     Map<String, Map<String, Long>> fanout = new HashMap<>();
 
-    for (long i = 0; i < spec.deliveries(); i++) {
-      Delivery d = generator.delivery(i);
-      long arrival = d.arrivalMillis();
+    for (Observed o : observed) {
+      Delivery d = o.delivery;
+      long arrival = o.arrivalMillis;
       String stage;
       JsonNode event = null;
       switch (d.kind()) {
