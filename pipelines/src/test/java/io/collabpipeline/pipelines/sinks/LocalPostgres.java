@@ -30,7 +30,7 @@ import org.junit.rules.TemporaryFolder;
  * stopped after the class (and at JVM exit if that did not happen). Missing binaries FAIL the class: a skipped
  * warehouse test would prove nothing.
  */
-final class LocalPostgres extends ExternalResource {
+public final class LocalPostgres extends ExternalResource {
   private static final String BIN_ROOT = "/usr/lib/postgresql";
   private static final String SUPERUSER = "postgres";
 
@@ -87,7 +87,7 @@ final class LocalPostgres extends ExternalResource {
   }
 
   /** A new, empty database on this server; returns its JDBC URL. */
-  String newDatabaseUrl() throws Exception {
+  public String newDatabaseUrl() throws Exception {
     String name = "warehouse_" + databases.incrementAndGet();
     try (Connection c = DriverManager.getConnection(url("postgres"));
         Statement st = c.createStatement()) {

@@ -1,0 +1,68 @@
+-- Curated tables of contract 2 in Snowflake (run as collab_owner, see 01_account.sql, in the database and schema that
+-- --snowflakeDatabase and --snowflakeSchema name; every statement is idempotent, so the file can be re-applied).
+--
+-- Besides the contract-2 columns, every table carries the two fencing columns of design34 ("generations and
+-- fencing"): generation (the job's generation: its start time in epoch ms unless --generation=N) and pane_index (the
+-- Beam pane that produced the row). The MERGE (merge_<table>.sql) keeps, per key, the row with the greatest
+-- (generation, pane_index), so an older pane or an older job never overwrites a newer one.
+--
+-- Types: window timestamps are TIMESTAMP_NTZ(3) holding UTC (the pipeline stages them as UTC text, and an NTZ value
+-- cannot be shifted by a session time zone); counts are BIGINT; fanout_avg is FLOAT (a double in Snowflake).
+-- The PRIMARY KEY is not enforced by Snowflake: it documents the key that the MERGE upholds, for dbt and BI tools.
+-- CLUSTER BY (granularity, window day): dashboards and the MERGE's join both prune by recent windows of one granularity.
+
+CREATE TABLE IF NOT EXISTS active_editors (
+  window_start    TIMESTAMP_NTZ(3) NOT NULL,
+  window_end      TIMESTAMP_NTZ(3) NOT NULL,
+  granularity     VARCHAR NOT NULL,
+  workspace_gid   VARCHAR NOT NULL,
+  active_editors  BIGINT NOT NULL,
+  generation      BIGINT NOT NULL,
+  pane_index      BIGINT NOT NULL,
+  CONSTRAINT active_editors_pk PRIMARY KEY (window_start, granularity, workspace_gid)
+)
+CLUSTER BY (granularity, TO_DATE(window_start))
+COMMENT = 'Distinct editors per window and workspace (contract 2). Written only by the MERGE of merge_active_editors.sql.';
+
+CREATE TABLE IF NOT EXISTS task_update_velocity (
+  window_start     TIMESTAMP_NTZ(3) NOT NULL,
+  window_end       TIMESTAMP_NTZ(3) NOT NULL,
+  granularity      VARCHAR NOT NULL,
+  workspace_gid    VARCHAR NOT NULL,
+  task_updates     BIGINT NOT NULL,
+  tasks_touched    BIGINT NOT NULL,
+  tasks_completed  BIGINT NOT NULL,
+  generation       BIGINT NOT NULL,
+  pane_index       BIGINT NOT NULL,
+  CONSTRAINT task_update_velocity_pk PRIMARY KEY (window_start, granularity, workspace_gid)
+)
+CLUSTER BY (granularity, TO_DATE(window_start))
+COMMENT = 'Task events, distinct tasks and completions per window and workspace (contract 2).';
+
+CREATE TABLE IF NOT EXISTS notification_fanout (
+  window_start        TIMESTAMP_NTZ(3) NOT NULL,
+  window_end          TIMESTAMP_NTZ(3) NOT NULL,
+  granularity         VARCHAR NOT NULL,
+  workspace_gid       VARCHAR NOT NULL,
+  trigger_event_type  VARCHAR NOT NULL,
+  trigger_events      BIGINT NOT NULL,
+  notifications       BIGINT NOT NULL,
+  fanout_avg          FLOAT NOT NULL,
+  fanout_max          BIGINT NOT NULL,
+  generation          BIGINT NOT NULL,
+  pane_index          BIGINT NOT NULL,
+  CONSTRAINT notification_fanout_pk PRIMARY KEY (window_start, granularity, workspace_gid, trigger_event_type)
+)
+CLUSTER BY (granularity, TO_DATE(window_start))
+COMMENT = 'Notifications per triggering event type, window and workspace (contract 2).';
+
+CREATE TABLE IF NOT EXISTS pipeline_completeness (
+  window_start  TIMESTAMP_NTZ(3) NOT NULL,
+  granularity   VARCHAR NOT NULL,
+  stage         VARCHAR NOT NULL,
+  events        BIGINT NOT NULL,
+  generation    BIGINT NOT NULL,
+  pane_index    BIGINT NOT NULL,
+  CONSTRAINT pipeline_completeness_pk PRIMARY KEY (window_start, granularity, stage)
+)
+COMMENT = 'Records per pipeline stage by hour/day of arrival (contract 2); small, so not clustered.';

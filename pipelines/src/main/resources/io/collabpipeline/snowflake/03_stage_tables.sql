@@ -1,0 +1,69 @@
+-- Stage tables: where SnowflakeIO lands the pipeline's gzip CSV files, by COPY INTO in batch and by Snowpipe in
+-- streaming (04_loading.sql), before merge_<table>.sql moves them into the curated tables.
+--
+-- The columns are the curated table's, in the same order, then generation and pane_index: COPY loads CSV fields by
+-- position, and WriteSnowflakeCurated's CSV mapper writes exactly this order (the offline test loads the staged
+-- files into tables built from this file, so a mismatch fails it). No key: a stage table holds every staged pane,
+-- duplicates included; the MERGE picks the newest per key and then deletes the staged rows the target covers.
+--
+-- TRANSIENT: the rows are transit data that can be re-staged, so no Fail-safe storage is paid for; one day of Time
+-- Travel is enough to inspect a bad load. The append-only streams in 04_loading.sql extend that retention by themselves
+-- while unconsumed (up to MAX_DATA_EXTENSION_TIME_IN_DAYS).
+
+CREATE TRANSIENT TABLE IF NOT EXISTS active_editors_stage (
+  window_start    TIMESTAMP_NTZ(3) NOT NULL,
+  window_end      TIMESTAMP_NTZ(3) NOT NULL,
+  granularity     VARCHAR NOT NULL,
+  workspace_gid   VARCHAR NOT NULL,
+  active_editors  BIGINT NOT NULL,
+  generation      BIGINT NOT NULL,
+  pane_index      BIGINT NOT NULL
+)
+DATA_RETENTION_TIME_IN_DAYS = 1;
+
+CREATE TRANSIENT TABLE IF NOT EXISTS task_update_velocity_stage (
+  window_start     TIMESTAMP_NTZ(3) NOT NULL,
+  window_end       TIMESTAMP_NTZ(3) NOT NULL,
+  granularity      VARCHAR NOT NULL,
+  workspace_gid    VARCHAR NOT NULL,
+  task_updates     BIGINT NOT NULL,
+  tasks_touched    BIGINT NOT NULL,
+  tasks_completed  BIGINT NOT NULL,
+  generation       BIGINT NOT NULL,
+  pane_index       BIGINT NOT NULL
+)
+DATA_RETENTION_TIME_IN_DAYS = 1;
+
+CREATE TRANSIENT TABLE IF NOT EXISTS notification_fanout_stage (
+  window_start        TIMESTAMP_NTZ(3) NOT NULL,
+  window_end          TIMESTAMP_NTZ(3) NOT NULL,
+  granularity         VARCHAR NOT NULL,
+  workspace_gid       VARCHAR NOT NULL,
+  trigger_event_type  VARCHAR NOT NULL,
+  trigger_events      BIGINT NOT NULL,
+  notifications       BIGINT NOT NULL,
+  fanout_avg          FLOAT NOT NULL,
+  fanout_max          BIGINT NOT NULL,
+  generation          BIGINT NOT NULL,
+  pane_index          BIGINT NOT NULL
+)
+DATA_RETENTION_TIME_IN_DAYS = 1;
+
+CREATE TRANSIENT TABLE IF NOT EXISTS pipeline_completeness_stage (
+  window_start  TIMESTAMP_NTZ(3) NOT NULL,
+  granularity   VARCHAR NOT NULL,
+  stage         VARCHAR NOT NULL,
+  events        BIGINT NOT NULL,
+  generation    BIGINT NOT NULL,
+  pane_index    BIGINT NOT NULL
+)
+DATA_RETENTION_TIME_IN_DAYS = 1;
+
+-- Every run of the streaming MERGE tasks (04_loading.sql) records how many staged rows it found: an audit trail for
+-- on-call ("is the merge keeping up?"), and the statement that consumes each task's stream.
+CREATE TABLE IF NOT EXISTS curated_merge_runs (
+  table_name      VARCHAR NOT NULL,
+  staged_rows     BIGINT NOT NULL,
+  ran_at          TIMESTAMP_LTZ NOT NULL
+)
+COMMENT = 'One row per run of a merge_<table> task: rows staged since the previous run.';

@@ -1,0 +1,28 @@
+-- Object grants, applied last (after 04_loading.sql created the objects), by collab_owner (the owner of a managed
+-- access schema grants on its objects). Role meanings: 01_account.sql.
+
+-- Stage tables: the batch COPY and Snowpipe insert; the batch MERGE reads them and deletes the rows it merged.
+-- TRUNCATE is not granted: clearing a stage table wholesale could drop rows staged after a MERGE began.
+GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.active_editors_stage TO ROLE collab_loader;
+GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.task_update_velocity_stage TO ROLE collab_loader;
+GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.notification_fanout_stage TO ROLE collab_loader;
+GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.pipeline_completeness_stage TO ROLE collab_loader;
+
+-- Curated tables: the batch MERGE reads, inserts and updates; the loader never deletes curated rows.
+GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.active_editors TO ROLE collab_loader;
+GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.task_update_velocity TO ROLE collab_loader;
+GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.notification_fanout TO ROLE collab_loader;
+GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.pipeline_completeness TO ROLE collab_loader;
+
+-- Snowpipe REST (streaming): insertFiles needs OPERATE on the pipe, and reading its load history needs MONITOR.
+GRANT OPERATE, MONITOR ON PIPE collab.curated.active_editors_stage_pipe TO ROLE collab_loader;
+GRANT OPERATE, MONITOR ON PIPE collab.curated.task_update_velocity_stage_pipe TO ROLE collab_loader;
+GRANT OPERATE, MONITOR ON PIPE collab.curated.notification_fanout_stage_pipe TO ROLE collab_loader;
+GRANT OPERATE, MONITOR ON PIPE collab.curated.pipeline_completeness_stage_pipe TO ROLE collab_loader;
+
+-- Readers: the curated tables and the merge audit trail, nothing else.
+GRANT SELECT ON TABLE collab.curated.active_editors TO ROLE collab_reader;
+GRANT SELECT ON TABLE collab.curated.task_update_velocity TO ROLE collab_reader;
+GRANT SELECT ON TABLE collab.curated.notification_fanout TO ROLE collab_reader;
+GRANT SELECT ON TABLE collab.curated.pipeline_completeness TO ROLE collab_reader;
+GRANT SELECT ON TABLE collab.curated.curated_merge_runs TO ROLE collab_reader;
