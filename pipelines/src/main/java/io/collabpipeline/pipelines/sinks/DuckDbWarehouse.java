@@ -1,6 +1,5 @@
 package io.collabpipeline.pipelines.sinks;
 
-import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,10 +28,19 @@ import org.duckdb.DuckDBDriver;
  * share one database instance (each handle is a duplicate of its root connection) and every write takes a JVM-wide
  * lock for that URL. The instance is closed, and the file released for other processes, when its last handle closes.
  *
- * <p><b>Upsert.</b> A batch is de-duplicated by key (last wins), bulk-loaded into a temporary staging table with
- * multi-row inserts, and merged with ONE set-based {@code MERGE INTO ... USING staging} per table, in one
- * transaction: row-by-row upserts are orders of magnitude slower. Timestamps are stored as {@code TIMESTAMP} holding
- * UTC and converted with {@code epoch_ms} on both sides, so no JVM or session time zone is involved.
+ * <p><b>Writes.</b> A batch is de-duplicated by key (the greatest (generation, pane index) wins), bulk-loaded into a
+ * temporary load table with multi-row inserts, and merged with ONE set-based statement per table, in one transaction:
+ * {@code MERGE INTO t USING (SELECT ... FROM load) s ON key WHEN MATCHED AND (s.generation > t.generation OR
+ * (s.generation = t.generation AND s.pane_index >= t.pane_index)) THEN UPDATE ... WHEN NOT MATCHED THEN INSERT ...}.
+ * Row-by-row upserts are orders of magnitude slower. A replay commit runs, per table and in one transaction,
+ * {@code DELETE} of the stored keys in scope that the generation did not stage and an unconditional {@code MERGE} of
+ * the staged rows in scope (the same result as deleting the scope and inserting the staged rows, with no primary-key
+ * entry deleted and re-inserted for the keys that stay). Timestamps are stored as {@code TIMESTAMP} holding UTC and
+ * converted with {@code epoch_ms} on both sides, so no JVM or session time zone is involved.
+ *
+ * <p><b>Older files.</b> Curated tables created before generations existed get {@code generation} and
+ * {@code pane_index} added by {@link #ensureTables}, as nullable columns with default 0 (DuckDB cannot add a NOT NULL
+ * column to an existing table); every write sets them.
  */
 final class DuckDbWarehouse extends JdbcWarehouse {
   static final String URL_PREFIX = "jdbc:duckdb:";
@@ -103,89 +111,80 @@ final class DuckDbWarehouse extends JdbcWarehouse {
   }
 
   @Override
+  String timestampOf(String millis) {
+    return "epoch_ms(" + millis + ")";
+  }
+
+  @Override
+  String createLoadTableSql(String quotedName, String columnsDdl) {
+    return "CREATE OR REPLACE TEMP TABLE " + quotedName + " " + columnsDdl;
+  }
+
+  @Override
   public void ensureTables() throws SQLException {
     database.writeLock.lock();
     try (Statement st = connection.createStatement()) {
-      for (CuratedTable table : CuratedTable.values()) {
-        st.execute(createTableSql(table));
+      for (String ddl : ddl()) {
+        st.execute(ddl);
       }
     } finally {
       database.writeLock.unlock();
     }
   }
 
+  /**
+   * DuckDB cannot add a column with a NOT NULL constraint to an existing table: the column is added with its default
+   * (0 for the rows the table holds) and every writer sets it.
+   */
   @Override
-  public void upsert(List<CuratedRow> rows) throws SQLException {
-    if (rows.isEmpty()) {
-      return;
-    }
-    Map<CuratedTable, List<CuratedRow>> byTable = lastRowPerKey(rows);
+  String addVersionColumnSql(CuratedTable table, String column) {
+    return "ALTER TABLE " + q(table.tableName()) + " ADD COLUMN IF NOT EXISTS " + q(column) + " BIGINT DEFAULT 0";
+  }
+
+  @Override
+  <T> T write(SqlCall<T> work) throws SQLException {
     database.writeLock.lock();
     try {
-      inTransaction(
-          () -> {
-            for (Map.Entry<CuratedTable, List<CuratedRow>> e : byTable.entrySet()) {
-              mergeTable(e.getKey(), e.getValue());
-            }
-          });
+      return inTransaction(work);
     } finally {
       database.writeLock.unlock();
     }
   }
 
-  private void mergeTable(CuratedTable table, List<CuratedRow> rows) throws SQLException {
-    String staging = q("staging_" + table.tableName());
-    try (Statement st = connection.createStatement()) {
-      st.execute("CREATE OR REPLACE TEMP TABLE " + staging + " " + stagingColumns(table));
+  /** Nothing to lock: every write of this JVM holds the database's write lock, and no other process can open it. */
+  @Override
+  void lockForReplayCommit(Statement st) {}
 
-      insertChunks(staging, table, rows);
-
-      st.execute(mergeSql(table, staging));
-      st.execute("DROP TABLE " + staging);
-    }
-  }
-
-  static String mergeSql(CuratedTable table, String staging) {
-    List<CuratedTable.Column> columns = table.columns();
-    String source =
-        columns.stream()
-            .map(
-                c ->
-                    c.type() == CuratedTable.ColumnType.TIMESTAMP
-                        ? "epoch_ms(" + q(c.name()) + ") AS " + q(c.name())
-                        : q(c.name()))
-            .collect(Collectors.joining(", "));
-    String on =
-        table.keyColumns().stream()
-            .map(c -> "t." + q(c.name()) + " = s." + q(c.name()))
-            .collect(Collectors.joining(" AND "));
-    List<CuratedTable.Column> values = new ArrayList<>();
-    for (CuratedTable.Column c : columns) {
-      if (!c.isKey()) {
+  @Override
+  String upsertSql(
+      String target, List<String> columns, List<String> keyColumns, String sourceSelect, boolean fenced) {
+    String on = keyColumns.stream().map(c -> "t." + q(c) + " = s." + q(c)).collect(Collectors.joining(" AND "));
+    List<String> values = new ArrayList<>();
+    for (String c : columns) {
+      if (!keyColumns.contains(c)) {
         values.add(c);
       }
     }
     StringBuilder sql =
         new StringBuilder("MERGE INTO ")
-            .append(q(table.tableName()))
-            .append(" AS t USING (SELECT ")
-            .append(source)
-            .append(" FROM ")
-            .append(staging)
+            .append(target)
+            .append(" AS t USING (")
+            .append(sourceSelect)
             .append(") AS s ON ")
-            .append(on);
-    if (!values.isEmpty()) {
-      sql.append(" WHEN MATCHED THEN UPDATE SET ")
-          .append(values.stream().map(c -> q(c.name()) + " = s." + q(c.name())).collect(Collectors.joining(", ")));
+            .append(on)
+            .append(" WHEN MATCHED");
+    if (fenced) {
+      sql.append(" AND ").append(fenceCondition("s", "t"));
     }
-    sql.append(" WHEN NOT MATCHED THEN INSERT (")
-        .append(names(columns, ""))
+    sql.append(" THEN UPDATE SET ")
+        .append(values.stream().map(c -> q(c) + " = s." + q(c)).collect(Collectors.joining(", ")))
+        .append(" WHEN NOT MATCHED THEN INSERT (")
+        .append(columns.stream().map(JdbcWarehouse::q).collect(Collectors.joining(", ")))
         .append(") VALUES (")
-        .append(names(columns, "s."))
+        .append(columns.stream().map(c -> "s." + q(c)).collect(Collectors.joining(", ")))
         .append(')');
     return sql.toString();
   }
-
 
   @Override
   public void close() {

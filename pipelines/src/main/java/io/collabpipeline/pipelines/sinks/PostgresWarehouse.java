@@ -1,6 +1,5 @@
 package io.collabpipeline.pipelines.sinks;
 
-import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -8,7 +7,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
 import org.postgresql.Driver;
@@ -27,11 +25,16 @@ import org.postgresql.Driver;
  * transaction-scoped advisory lock, because concurrent {@code CREATE TABLE IF NOT EXISTS} of the same table can fail
  * in PostgreSQL, and every DoFn instance of {@link WriteCurated} calls it at setup.
  *
- * <p><b>Upsert.</b> A batch is de-duplicated by key (last wins), bulk-loaded into a temporary staging table (dropped at
- * commit) with multi-row prepared inserts, and written with ONE set-based {@code INSERT ... SELECT ... ON CONFLICT (key)
- * DO UPDATE} per table, all in one transaction. {@code ON CONFLICT} rather than {@code MERGE}: it is the statement that
- * stays correct when concurrent writers insert the same new key (PostgreSQL's {@code MERGE} can then fail with a
- * unique violation). Rows are applied in key order, and a transaction that still loses a deadlock is retried.
+ * <p><b>Writes.</b> A batch is de-duplicated by key (the greatest (generation, pane index) wins), bulk-loaded into a
+ * temporary load table (dropped at commit) with multi-row prepared inserts, and written with ONE set-based
+ * {@code INSERT INTO t ... SELECT ... ON CONFLICT (key) DO UPDATE SET ... WHERE EXCLUDED.generation > t.generation OR
+ * (EXCLUDED.generation = t.generation AND EXCLUDED.pane_index >= t.pane_index)} per table, all in one transaction.
+ * {@code ON CONFLICT} rather than {@code MERGE}: it is the statement that stays correct when concurrent writers insert
+ * the same new key (PostgreSQL's {@code MERGE} can then fail with a unique violation), and its WHERE is evaluated
+ * against the row as locked, so the fence holds under concurrent writers. Rows are applied in key order, and a
+ * transaction that still loses a deadlock is retried. A replay commit locks the replayed tables
+ * ({@link #lockForReplayCommit}), checks the fence, deletes the stored keys in scope the generation did not stage and
+ * writes the staged rows with an unfenced {@code ON CONFLICT DO UPDATE}, in one transaction.
  */
 final class PostgresWarehouse extends JdbcWarehouse {
   static final String URL_PREFIX = "jdbc:postgresql:";
@@ -80,28 +83,33 @@ final class PostgresWarehouse extends JdbcWarehouse {
   }
 
   @Override
+  String timestampOf(String millis) {
+    return "(timestamptz 'epoch' + " + millis + " * interval '1 millisecond')";
+  }
+
+  @Override
+  String createLoadTableSql(String quotedName, String columnsDdl) {
+    return "CREATE TEMP TABLE " + quotedName + " " + columnsDdl + " ON COMMIT DROP";
+  }
+
+  @Override
   public void ensureTables() throws SQLException {
     inTransaction(
         () -> {
           try (Statement st = connection.createStatement()) {
             st.execute("SELECT pg_advisory_xact_lock(" + DDL_LOCK_KEY + ")");
-            for (CuratedTable table : CuratedTable.values()) {
-              st.execute(createTableSql(table));
+            for (String ddl : ddl()) {
+              st.execute(ddl);
             }
           }
         });
   }
 
   @Override
-  public void upsert(List<CuratedRow> rows) throws SQLException {
-    if (rows.isEmpty()) {
-      return;
-    }
-    Map<CuratedTable, List<CuratedRow>> byTable = lastRowPerKey(rows);
+  <T> T write(SqlCall<T> work) throws SQLException {
     for (int attempt = 1; ; attempt++) {
       try {
-        upsertOnce(byTable);
-        return;
+        return inTransaction(work);
       } catch (SQLException e) {
         if (attempt >= MAX_ATTEMPTS || !isRetryable(e)) {
           throw e;
@@ -115,66 +123,49 @@ final class PostgresWarehouse extends JdbcWarehouse {
     return "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
   }
 
-  private void upsertOnce(Map<CuratedTable, List<CuratedRow>> byTable) throws SQLException {
-    inTransaction(
-        () -> {
-          for (Map.Entry<CuratedTable, List<CuratedRow>> e : byTable.entrySet()) {
-            upsertTable(e.getKey(), e.getValue());
-          }
-        });
+  /**
+   * {@code SHARE ROW EXCLUSIVE} on the replayed tables, in their fixed order: live writers of those tables wait until
+   * the commit ends, so none can slip a row of a newer generation into the scope between the fence check and the
+   * replacement; readers are not blocked.
+   */
+  @Override
+  void lockForReplayCommit(Statement st) throws SQLException {
+    st.execute(
+        "LOCK TABLE "
+            + ReplayScope.TABLES.stream().map(t -> q(t.tableName())).collect(Collectors.joining(", "))
+            + " IN SHARE ROW EXCLUSIVE MODE");
   }
 
-  private void upsertTable(CuratedTable table, List<CuratedRow> rows) throws SQLException {
-    String staging = q("staging_" + table.tableName());
-    try (Statement st = connection.createStatement()) {
-      st.execute("CREATE TEMP TABLE " + staging + " " + stagingColumns(table) + " ON COMMIT DROP");
-
-      insertChunks(staging, table, rows);
-
-      st.execute(upsertSql(table, staging));
-    }
-  }
-
-  static String upsertSql(CuratedTable table, String staging) {
-    List<CuratedTable.Column> columns = table.columns();
-    String source =
-        columns.stream()
-            .map(
-                c ->
-                    c.type() == CuratedTable.ColumnType.TIMESTAMP
-                        ? "timestamptz 'epoch' + " + q(c.name()) + " * interval '1 millisecond'"
-                        : q(c.name()))
-            .collect(Collectors.joining(", "));
-    List<CuratedTable.Column> values = new ArrayList<>();
-    for (CuratedTable.Column c : columns) {
-      if (!c.isKey()) {
+  @Override
+  String upsertSql(
+      String target, List<String> columns, List<String> keyColumns, String sourceSelect, boolean fenced) {
+    List<String> values = new ArrayList<>();
+    for (String c : columns) {
+      if (!keyColumns.contains(c)) {
         values.add(c);
       }
     }
+    String list = columns.stream().map(PostgresWarehouse::q).collect(Collectors.joining(", "));
     StringBuilder sql =
         new StringBuilder("INSERT INTO ")
-            .append(q(table.tableName()))
-            .append(" (")
-            .append(names(columns, ""))
+            .append(target)
+            .append(" AS t (")
+            .append(list)
             .append(") SELECT ")
-            .append(source)
-            .append(" FROM ")
-            .append(staging)
-            .append(" ORDER BY ")
-            .append(codePointOrder(table.keyColumns()))
+            .append(list)
+            .append(" FROM (")
+            .append(sourceSelect)
+            .append(") s ORDER BY ")
+            .append(keyColumns.stream().map(PostgresWarehouse::q).collect(Collectors.joining(", ")))
             .append(" ON CONFLICT (")
-            .append(names(table.keyColumns(), ""))
-            .append(')');
-    if (values.isEmpty()) {
-      sql.append(" DO NOTHING");
-    } else {
-      sql.append(" DO UPDATE SET ")
-          .append(
-              values.stream().map(c -> q(c.name()) + " = EXCLUDED." + q(c.name())).collect(Collectors.joining(", ")));
+            .append(keyColumns.stream().map(PostgresWarehouse::q).collect(Collectors.joining(", ")))
+            .append(") DO UPDATE SET ")
+            .append(values.stream().map(c -> q(c) + " = EXCLUDED." + q(c)).collect(Collectors.joining(", ")));
+    if (fenced) {
+      sql.append(" WHERE ").append(fenceCondition("EXCLUDED", "t"));
     }
     return sql.toString();
   }
-
 
   @Override
   public void close() {

@@ -30,7 +30,14 @@ public class DuckDbWarehouseTest extends WarehouseContractTest {
 
   @Override
   protected List<String> notificationFanoutColumnTypes() {
-    return List.of("TIMESTAMP", "TIMESTAMP", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "DOUBLE", "BIGINT");
+    return List.of(
+        "TIMESTAMP", "TIMESTAMP", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "DOUBLE", "BIGINT", "BIGINT",
+        "BIGINT");
+  }
+
+  @Override
+  protected String timestampType() {
+    return "TIMESTAMP";
   }
 
   @Override

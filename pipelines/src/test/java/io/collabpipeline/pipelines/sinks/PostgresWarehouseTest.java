@@ -48,7 +48,12 @@ public class PostgresWarehouseTest extends WarehouseContractTest {
   protected List<String> notificationFanoutColumnTypes() {
     return List.of(
         "timestamp with time zone", "timestamp with time zone", "text", "text", "text", "bigint", "bigint",
-        "double precision", "bigint");
+        "double precision", "bigint", "bigint", "bigint");
+  }
+
+  @Override
+  protected String timestampType() {
+    return "timestamptz";
   }
 
   @Override
