@@ -23,8 +23,11 @@ import org.joda.time.Duration;
  * by ARRIVAL date and hour: {@code <prefix>/dt=YYYY-MM-DD/hr=HH/quarantine-<arrival minute>-p<pane>-<shard>-of-<n>.jsonl}.
  *
  * <p>The quarantine holds unminimized payloads, so it is access-restricted: a local directory is created (or
- * tightened) with owner-only permissions (0700) where the file system supports it; on S3 the bucket policy does this.
- * Payloads are never logged, and nothing here puts one in an exception message.
+ * tightened) with owner-only permissions (0700) where the file system supports it. On S3 ({@code s3://bucket/prefix},
+ * set up by {@code S3Setup.configure}) there are no directories and no file modes, so nothing is done here: access
+ * must be restricted by the bucket's policy (a bucket or prefix of its own, readable only by the pipeline's role and
+ * the on-call role, with a lifecycle rule for its short retention). Payloads are never logged, and nothing here puts
+ * one in an exception message.
  *
  * <p>Windowing and idempotence are those of {@link RawArchive}: fixed windows of arrival time (one minute by default),
  * a fixed number of shards chosen from the record's source coordinate ({@link #withNumShards}, default 1), and file
