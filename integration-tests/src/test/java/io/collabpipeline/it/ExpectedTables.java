@@ -22,15 +22,15 @@ import java.util.TreeMap;
  * Jackson parsing, dedup by event id keeping the first arrival, the lateness rule, and window arithmetic. The generator's
  * own labels (original, duplicate, malformed) are the ground truth of what each delivery is.
  */
-final class ExpectedTables {
+public final class ExpectedTables {
   static final Set<String> EDITOR_TYPES =
       Set.of("task.created", "task.updated", "task.completed", "comment.added", "comment.edited",
           "project.member_added", "project.member_removed");
 
-  final Set<CuratedRow> rows = new HashSet<>();
-  final Map<String, Long> stageTotals = new TreeMap<>();
-  final Map<String, Long> quarantineReasons = new TreeMap<>();
-  final Set<String> acceptedEventIds = new HashSet<>();
+  public final Set<CuratedRow> rows = new HashSet<>();
+  public final Map<String, Long> stageTotals = new TreeMap<>();
+  public final Map<String, Long> quarantineReasons = new TreeMap<>();
+  public final Set<String> acceptedEventIds = new HashSet<>();
 
   /** One delivery as the pipeline saw it: what the generator made, and when it arrived. */
   static final class Observed {
@@ -44,7 +44,7 @@ final class ExpectedTables {
   }
 
   /** The tables for a generated workload whose deliveries arrive at the generator's own arrival times. */
-  static ExpectedTables compute(WorkloadSpec spec, long allowedLatenessMillis) throws IOException {
+  public static ExpectedTables compute(WorkloadSpec spec, long allowedLatenessMillis) throws IOException {
     WorkloadGenerator generator = new WorkloadGenerator(spec);
     List<Observed> observed = new ArrayList<>();
     for (long i = 0; i < spec.deliveries(); i++) {
@@ -88,8 +88,17 @@ final class ExpectedTables {
             event = null;
           }
       }
-      for (String s : stage.equals("accepted") ? new String[] {"received", "accepted", "raw_written"}
-          : new String[] {"received", stage}) {
+      boolean late = false;
+      if (event != null) {
+        long occurredAt = OffsetDateTime.parse(event.get("occurred_at").asText()).toInstant().toEpochMilli();
+        long minuteEnd = Granularity.MINUTE.windowStart(occurredAt) + Granularity.MINUTE.size().getMillis();
+        late = arrival > minuteEnd + allowedLatenessMillis;
+      }
+      String[] stages =
+          !stage.equals("accepted") ? new String[] {"received", stage}
+              : late ? new String[] {"received", "accepted", "raw_written", "late"}
+              : new String[] {"received", "accepted", "raw_written"};
+      for (String s : stages) {
         t.stageTotals.merge(s, 1L, Long::sum);
         for (Granularity g : new Granularity[] {Granularity.HOUR, Granularity.DAY}) {
           completeness.merge(g.code() + "|" + g.windowStart(arrival) + "|" + s, 1L, Long::sum);

@@ -1,10 +1,13 @@
 package io.collabpipeline.pipelines;
 
+import io.collabpipeline.coders.CuratedRowCoder;
+import io.collabpipeline.coders.QuarantineRecordCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.Stage;
+import io.collabpipeline.pipelines.replay.RevalidatedRawFiles;
 import io.collabpipeline.pipelines.sinks.QuarantineStore;
 import io.collabpipeline.pipelines.sinks.RawArchive;
 import io.collabpipeline.pipelines.sinks.WriteCurated;
@@ -14,6 +17,7 @@ import io.collabpipeline.transforms.metrics.ComputeCompleteness;
 import io.collabpipeline.transforms.metrics.ComputeMetrics;
 import io.collabpipeline.transforms.time.AssignEventTime;
 import io.collabpipeline.transforms.validate.ValidateEvents;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -22,8 +26,10 @@ import org.apache.beam.sdk.values.PCollectionList;
 
 /**
  * The one graph: validation, PII minimization, dedup, the raw store, the quarantine, windowed metrics and completeness,
- * written to the warehouse. Every mode and runner runs this same method; only the source in front of it changes
- * (see ARCHITECTURE.md). Step names are stable: Flink savepoints depend on them.
+ * written to the warehouse. Every mode and runner runs this same graph; only the source in front of it changes
+ * (see ARCHITECTURE.md). {@link #apply} is the whole graph on received records; {@link #applyReplay} enters it after
+ * validation with events read back from the raw store, and {@link #applyQuarantineReplay} runs its validation again on
+ * quarantined records. Step names are stable and shared by the three entry points: Flink savepoints depend on them.
  */
 public final class CollabGraph {
   private CollabGraph() {}
@@ -75,6 +81,9 @@ public final class CollabGraph {
         deduped.duplicates().apply("CountDuplicates", CompletenessTicks.of(Stage.DUPLICATE, CollabEvent::receivedAtMillis));
     PCollection<String> acceptedTicks =
         unique.apply("CountAccepted", CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis));
+    // Accepted but too late for (at least) their minute window: in the raw store, missing from some metric windows
+    // until a correction replay folds them in. A subset of accepted, outside received = quarantined + duplicate + accepted.
+    PCollection<String> lateTicks = unique.apply("CountLate", CompletenessTicks.ofLateEvents(config.windowing()));
 
     RawArchive.Result raw =
         unique.apply("WriteRawArchive", RawArchive.write(config.rawStore()).withNumShards(config.rawShards()));
@@ -83,10 +92,7 @@ public final class CollabGraph {
             .apply("RawWrittenToGlobalWindow", Window.<CollabEvent>into(new GlobalWindows()))
             .apply("CountRawWritten", CompletenessTicks.of(Stage.RAW_WRITTEN, CollabEvent::receivedAtMillis));
 
-    PCollection<CuratedRow> metrics =
-        unique
-            .apply("AssignEventTime", AssignEventTime.create())
-            .apply("ComputeMetrics", ComputeMetrics.create().withWindowingPolicy(config.windowing()));
+    PCollection<CuratedRow> metrics = computeMetrics(unique, config);
 
     PCollection<CuratedRow> completeness =
         PCollectionList.of(receivedTicks)
@@ -94,6 +100,7 @@ public final class CollabGraph {
             .and(duplicateTicks)
             .and(acceptedTicks)
             .and(rawWrittenTicks)
+            .and(lateTicks)
             .apply("FlattenTicks", Flatten.pCollections())
             .apply("ComputeCompleteness", ComputeCompleteness.create().withWindowingPolicy(config.windowing()));
 
@@ -102,8 +109,69 @@ public final class CollabGraph {
                 metrics.apply("MetricsToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows())))
             .and(completeness.apply("CompletenessToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows())))
             .apply("FlattenCurated", Flatten.pCollections());
-    curated.apply("WriteCurated", WriteCurated.to(config.warehouseUrl()));
+    curated.apply("WriteCurated", WriteCurated.to(config.warehouseUrl()).withGeneration(config.generation()));
 
     return new Outputs(quarantined, unique, deduped.duplicates(), curated);
+  }
+
+  /**
+   * The replay entry: events read back from the raw store (already validated and minimized, timestamped with their
+   * ORIGINAL arrival time) go through the same {@code DedupByEventId}, {@code AssignEventTime} and {@code
+   * ComputeMetrics} steps, and the metric rows are STAGED in the warehouse under {@code config.generation()} by the same
+   * {@code WriteCurated} step in its staging mode; the driver then diffs and commits them (see {@code replay.RawReplay}).
+   *
+   * <p>Use a dedup horizon of at least the replayed range plus a day and an allowed lateness that makes every event on
+   * time ({@code JobConfig} does): a replay computes every window as if every event had arrived on time, once. Neither
+   * the raw store (the replay's source) nor the quarantine nor {@code pipeline_completeness} (a record of the ingestion
+   * by arrival hour, which a replay does not re-live) is written.
+   */
+  public static Outputs applyReplay(PCollection<CollabEvent> events, GraphConfig config) {
+    DedupByEventId.Result deduped =
+        events.apply("DedupByEventId", DedupByEventId.create().withHorizon(config.dedupHorizon()));
+    PCollection<CollabEvent> unique = deduped.unique();
+    PCollection<CuratedRow> curated =
+        computeMetrics(unique, config)
+            .apply("MetricsToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows()));
+    curated.apply(
+        "WriteCurated",
+        WriteCurated.to(config.warehouseUrl())
+            .withGeneration(config.generation())
+            .withMode(WriteCurated.Mode.STAGING));
+    PCollection<QuarantineRecord> noQuarantine =
+        events.getPipeline().apply("NoQuarantine", Create.empty(QuarantineRecordCoder.of()));
+    return new Outputs(noQuarantine, unique, deduped.duplicates(), curated);
+  }
+
+  /**
+   * The quarantine-replay entry: quarantined records, as originally received (original bytes, source coordinate and
+   * arrival time), go through the same {@code ValidateEvents} step again (after a schema fix, say) and the same {@code
+   * DedupByEventId}; the events that now pass are added to the raw store under deterministic file names ({@link
+   * RevalidatedRawFiles}: a second replay of the same dates rewrites the same files), where a raw-store replay of their
+   * event dates folds them into the curated tables. Records that still fail are only counted (by reason, in the
+   * validation metrics): they are already in the quarantine and are not written there again. With {@code write} false
+   * (a dry run) nothing is written at all.
+   */
+  public static Outputs applyQuarantineReplay(PCollection<RawRecord> records, GraphConfig config, boolean write) {
+    ValidateEvents.Result validated =
+        records.apply(
+            "ValidateEvents",
+            ValidateEvents.create()
+                .withPseudonymKey(config.pseudonymKey())
+                .withMaxRecordBytes(config.maxRecordBytes()));
+    DedupByEventId.Result deduped =
+        validated.events().apply("DedupByEventId", DedupByEventId.create().withHorizon(config.dedupHorizon()));
+    PCollection<CollabEvent> unique = deduped.unique();
+    if (write) {
+      unique.apply("WriteRevalidatedRaw", RevalidatedRawFiles.to(config.rawStore()));
+    }
+    PCollection<CuratedRow> noRows = records.getPipeline().apply("NoCuratedRows", Create.empty(CuratedRowCoder.of()));
+    return new Outputs(validated.quarantined(), unique, deduped.duplicates(), noRows);
+  }
+
+  /** {@code AssignEventTime} then {@code ComputeMetrics}: the metrics branch, the same in every entry point. */
+  private static PCollection<CuratedRow> computeMetrics(PCollection<CollabEvent> unique, GraphConfig config) {
+    return unique
+        .apply("AssignEventTime", AssignEventTime.create())
+        .apply("ComputeMetrics", ComputeMetrics.create().withWindowingPolicy(config.windowing()));
   }
 }

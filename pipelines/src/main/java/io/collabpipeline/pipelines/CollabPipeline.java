@@ -3,9 +3,14 @@ package io.collabpipeline.pipelines;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
+import io.collabpipeline.pipelines.replay.QuarantineRevalidation;
+import io.collabpipeline.pipelines.replay.RawReplay;
+import io.collabpipeline.pipelines.sinks.GenerationLog;
+import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.Warehouses;
 import io.collabpipeline.pipelines.sources.NdjsonFiles;
+import io.collabpipeline.pipelines.sources.RawStoreReplay;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -51,6 +56,9 @@ public final class CollabPipeline {
       err.println(NAME + ": " + firstLine(e.getMessage()));
       return 2;
     }
+    if (job.source.isReplay()) {
+      return runReplay(options, job, out, err);
+    }
     try {
       RunSummary summary = run(options, job, out);
       summary.print(out);
@@ -68,6 +76,54 @@ public final class CollabPipeline {
           + (log == null ? "" : " (stack trace in " + log + ")"));
       return 1;
     }
+  }
+
+  /**
+   * A replay ({@code --source=raw} or {@code --source=quarantine}): returns the exit code. A failed replay (the job, the
+   * diff or a commit refused by a newer generation) changes no curated row, leaves its generation {@code failed} and
+   * exits 1.
+   */
+  static int runReplay(CollabPipelineOptions options, JobConfig job, PrintStream out, PrintStream err) {
+    try {
+      Files.createDirectories(Paths.get(job.dataDir));
+      if (job.source == JobConfig.SourceKind.RAW) {
+        RawReplay.run(options, RawReplay.Request.of(job.graph, job.replayRange, job.dryRun, reportDir(job)), out);
+        return 0;
+      }
+      QuarantineRevalidation.Result r =
+          QuarantineRevalidation.run(options, job.graph, job.replayRange, job.dryRun, out);
+      if (job.dryRun || r.eventDates.isEmpty()) {
+        return 0;
+      }
+      // Fold the re-validated events into the curated tables: a raw replay of their event dates.
+      ReplayScope dates = ReplayScope.of(r.eventDates.first(), r.eventDates.last());
+      List<java.time.LocalDate> empty = RawStoreReplay.datesWithoutFiles(job.graph.rawStore(), dates);
+      if (dates.days() > JobConfig.MAX_REPLAY_DAYS || !empty.isEmpty()) {
+        err.println(NAME + ": the re-validated events occurred on " + r.eventDates + "; replay those dates with "
+            + "--source=raw --from=D --to=D (at most " + JobConfig.MAX_REPLAY_DAYS + " days a run, dates with raw files)");
+        return 1;
+      }
+      RawReplay.run(
+          options,
+          RawReplay.Request.of(JobConfig.forRawReplay(job.graph, dates), dates, false, reportDir(job))
+              .withKind(GenerationLog.Kind.QUARANTINE_REPLAY),
+          out);
+      return 0;
+    } catch (UsageException e) {
+      err.println(NAME + ": " + firstLine(e.getMessage()));
+      return 2;
+    } catch (Exception e) {
+      Path log = writeErrorLog(job, e);
+      err.println(NAME + ": the replay (generation " + job.graph.generation() + ") failed and committed nothing; the "
+          + "curated tables keep their previous values: " + firstLine(rootMessage(e))
+          + (log == null ? "" : " (stack trace in " + log + ")"));
+      return 1;
+    }
+  }
+
+  /** Where dry runs save their diff reports: {@code <dataDir>/replays}. */
+  static Path reportDir(JobConfig job) {
+    return Paths.get(job.dataDir, "replays");
   }
 
   /** Parses Beam-style options; the runner defaults to the embedded Flink runner. */
@@ -154,14 +210,22 @@ public final class CollabPipeline {
     try {
       result = pipeline.run();
       result.waitUntilFinish();
+      PipelineResult.State state = result.getState();
+      if (state != PipelineResult.State.DONE) {
+        throw new IllegalStateException("the job ended in state " + state);
+      }
+      logGeneration(job, true);
+    } catch (Exception | Error e) {
+      try {
+        logGeneration(job, false);
+      } catch (Exception logFailure) {
+        e.addSuppressed(logFailure);
+      }
+      throw e;
     } finally {
       progress.shutdownNow();
     }
     double seconds = (System.nanoTime() - started) / 1e9;
-    PipelineResult.State state = result.getState();
-    if (state != PipelineResult.State.DONE) {
-      throw new IllegalStateException("the job ended in state " + state);
-    }
     return RunSummary.collect(job, result, runner, seconds);
   }
 
@@ -180,13 +244,29 @@ public final class CollabPipeline {
     }
   }
 
-  /** Creates the warehouse tables up front, so a bad warehouse URL fails before the job starts. */
+  /**
+   * Creates the warehouse tables up front, so a bad warehouse URL fails before the job starts, and begins the job's
+   * generation in the generation log.
+   */
   private static void prepareOutputs(JobConfig job) throws Exception {
     Files.createDirectories(Paths.get(job.dataDir));
     try (Warehouse warehouse = Warehouses.open(job.graph.warehouseUrl())) {
       warehouse.ensureTables();
+      warehouse.beginGeneration(
+          job.graph.generation(), job.streaming ? GenerationLog.Kind.STREAM : GenerationLog.Kind.BATCH, null);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--warehouseUrl: " + e.getMessage());
+    }
+  }
+
+  /** Marks a live run's generation committed (its rows were written as it ran) or failed. */
+  private static void logGeneration(JobConfig job, boolean succeeded) throws Exception {
+    try (Warehouse warehouse = Warehouses.open(job.graph.warehouseUrl())) {
+      if (succeeded) {
+        warehouse.markCommitted(job.graph.generation());
+      } else {
+        warehouse.markFailed(job.graph.generation());
+      }
     }
   }
 

@@ -27,13 +27,21 @@ public abstract class GraphConfig {
 
   public abstract int rawShards();
 
+  /**
+   * The generation of every curated row this graph writes (stream epoch, batch run or replay id): a positive number,
+   * by default the time this config was built in epoch milliseconds, so a later job has a higher generation. The
+   * warehouse never lets a row of an older generation overwrite one of a newer generation (see {@code Warehouse}).
+   */
+  public abstract long generation();
+
   public static Builder builder() {
     return new AutoValue_GraphConfig.Builder()
         .setPseudonymKey(KeyReference.parse("dev"))
         .setMaxRecordBytes(1_048_576)
         .setDedupHorizon(Duration.standardHours(24))
         .setWindowing(WindowingPolicy.defaults())
-        .setRawShards(1);
+        .setRawShards(1)
+        .setGeneration(System.currentTimeMillis());
   }
 
   /** Defaults for everything but the three outputs, which go under {@code dataDir}. */
@@ -66,6 +74,16 @@ public abstract class GraphConfig {
 
     public abstract Builder setRawShards(int value);
 
-    public abstract GraphConfig build();
+    public abstract Builder setGeneration(long value);
+
+    abstract GraphConfig autoBuild();
+
+    public GraphConfig build() {
+      GraphConfig config = autoBuild();
+      if (config.generation() < 1) {
+        throw new IllegalArgumentException("GraphConfig.setGeneration(g) needs g >= 1, got " + config.generation());
+      }
+      return config;
+    }
   }
 }

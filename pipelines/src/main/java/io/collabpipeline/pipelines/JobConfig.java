@@ -4,13 +4,19 @@ import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
+import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.sources.RawStoreReplay;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -18,14 +24,29 @@ import org.joda.time.Duration;
  * UsageException} whose one line names the option and says how to fix it.
  */
 public final class JobConfig {
-  /** The sources this build reads. Kafka and raw-store replay come with their own issues. */
+  /** The sources this build reads. Kafka comes with its own issue. */
   public enum SourceKind {
     GENERATOR,
-    FILES
+    FILES,
+    /** A bounded replay of the raw store for a range of event dates ({@code --from}, {@code --to}). */
+    RAW,
+    /** Re-validation of the quarantined records of a range of arrival dates. */
+    QUARANTINE;
+
+    /** Whether this source is a replay over {@code --from..--to}. */
+    public boolean isReplay() {
+      return this == RAW || this == QUARANTINE;
+    }
   }
 
   /** The allowed lateness of file inputs: every event in a file counts as on time (see {@link #from}). */
   public static final Duration FILES_ALLOWED_LATENESS = Duration.standardDays(3650);
+
+  /** The allowed lateness of a raw-store replay: every event is on time, as if it had arrived on time, once. */
+  public static final Duration REPLAY_ALLOWED_LATENESS = FILES_ALLOWED_LATENESS;
+
+  /** The longest range of a replay, in days (both ends included). */
+  public static final int MAX_REPLAY_DAYS = 30;
 
   public final SourceKind source;
   public final String input;
@@ -35,6 +56,10 @@ public final class JobConfig {
   public final String dataDir;
   public final GraphConfig graph;
   public final int progressSeconds;
+  /** The dates of a replay ({@link SourceKind#isReplay()}), else null. */
+  public final @Nullable ReplayScope replayRange;
+  /** A replay that reports what it would change and writes nothing. */
+  public final boolean dryRun;
 
   private JobConfig(
       SourceKind source,
@@ -44,7 +69,9 @@ public final class JobConfig {
       boolean streaming,
       String dataDir,
       GraphConfig graph,
-      int progressSeconds) {
+      int progressSeconds,
+      @Nullable ReplayScope replayRange,
+      boolean dryRun) {
     this.source = source;
     this.input = input;
     this.workload = workload;
@@ -53,6 +80,8 @@ public final class JobConfig {
     this.dataDir = dataDir;
     this.graph = graph;
     this.progressSeconds = progressSeconds;
+    this.replayRange = replayRange;
+    this.dryRun = dryRun;
   }
 
   public static JobConfig from(CollabPipelineOptions o) {
@@ -67,6 +96,19 @@ public final class JobConfig {
       requireMatches(input);
     } else if (input != null) {
       throw new UsageException("--input is only read with --source=files; drop it or add --source=files");
+    }
+    ReplayScope replayRange = replayRange(source, o);
+    if (Boolean.TRUE.equals(o.getDryRun()) && !source.isReplay()) {
+      throw new UsageException("--dryRun only applies to replays; add --source=raw (or quarantine) --from=.. --to=..");
+    }
+    if (source.isReplay() && o.isStreaming()) {
+      throw new UsageException("--streaming=true does not apply to --source=" + source.name().toLowerCase(Locale.ROOT)
+          + ": a replay is a bounded job; drop --streaming");
+    }
+    long generation = o.getGeneration() != null ? o.getGeneration() : System.currentTimeMillis();
+    if (generation < 1) {
+      throw new UsageException(
+          "--generation=" + generation + " must be a positive whole number, e.g. the run's start in epoch milliseconds");
     }
 
     long events = o.getEvents();
@@ -124,6 +166,7 @@ public final class JobConfig {
       // a backfill of last week's events would be "too late" for every window. Every event of a file is on time.
       allowedLateness = FILES_ALLOWED_LATENESS;
     }
+    Duration dedupHorizon = Durations.parse("dedupHorizon", o.getDedupHorizon());
     WindowingPolicy windowing =
         WindowingPolicy.defaults()
             .withAllowedLateness(allowedLateness)
@@ -132,19 +175,100 @@ public final class JobConfig {
         GraphConfig.builder()
             .setPseudonymKey(key)
             .setMaxRecordBytes(o.getMaxRecordBytes())
-            .setDedupHorizon(Durations.parse("dedupHorizon", o.getDedupHorizon()))
+            .setDedupHorizon(dedupHorizon)
             .setWindowing(windowing)
             .setRawStore(raw)
             .setQuarantineStore(quarantine)
             .setWarehouseUrl(warehouse)
             .setRawShards(o.getRawShards())
+            .setGeneration(generation)
             .build();
+    if (source == SourceKind.RAW) {
+      graph = forRawReplay(graph, replayRange);
+      requireRawPartitions(raw, replayRange);
+    } else if (source == SourceKind.QUARANTINE) {
+      // The re-validated records are deduplicated over all the arrival dates read.
+      graph = graph.toBuilder().setDedupHorizon(atLeastRange(graph.dedupHorizon(), replayRange)).build();
+    }
     if (o.getProgressSeconds() < 0) {
       throw new UsageException("--progressSeconds=" + o.getProgressSeconds() + " must be 0 (off) or more");
     }
     return new JobConfig(
-        source, input, workload, o.getRate(), o.isStreaming(), dataDir, graph, o.getProgressSeconds());
+        source, input, workload, o.getRate(), o.isStreaming(), dataDir, graph, o.getProgressSeconds(), replayRange,
+        Boolean.TRUE.equals(o.getDryRun()));
   }
+
+  /**
+   * The settings of a raw-store replay of {@code range}, from those of the live graph: every event on time ({@link
+   * #REPLAY_ALLOWED_LATENESS}: a replay computes every window as if every event had arrived on time, which is how late
+   * data is folded in), and a dedup horizon of at least the range plus a day, so that dedup spans the whole range.
+   */
+  public static GraphConfig forRawReplay(GraphConfig graph, ReplayScope range) {
+    return graph.toBuilder()
+        .setWindowing(graph.windowing().withAllowedLateness(REPLAY_ALLOWED_LATENESS))
+        .setDedupHorizon(atLeastRange(graph.dedupHorizon(), range))
+        .build();
+  }
+
+  /** {@code horizon}, or the range plus a day if that is longer. */
+  private static Duration atLeastRange(Duration horizon, ReplayScope range) {
+    Duration wholeRange = Duration.standardDays(range.days() + 1);
+    return horizon.isShorterThan(wholeRange) ? wholeRange : horizon;
+  }
+
+  /** {@code --from} and {@code --to}: required by the replay sources, refused by the others. */
+  private static @Nullable ReplayScope replayRange(SourceKind source, CollabPipelineOptions o) {
+    String sourceName = source.name().toLowerCase(Locale.ROOT);
+    if (!source.isReplay()) {
+      if (o.getFrom() != null || o.getTo() != null) {
+        throw new UsageException("--" + (o.getFrom() != null ? "from" : "to") + " is only read by replays; add "
+            + "--source=raw (or --source=quarantine), or drop it");
+      }
+      return null;
+    }
+    LocalDate from = date("from", o.getFrom(), sourceName);
+    LocalDate to = date("to", o.getTo(), sourceName);
+    if (to.isBefore(from)) {
+      throw new UsageException("--to=" + to + " is before --from=" + from + "; a range is written --from=FIRST --to=LAST");
+    }
+    long days = to.toEpochDay() - from.toEpochDay() + 1;
+    if (days > MAX_REPLAY_DAYS) {
+      throw new UsageException("--from=" + from + " --to=" + to + " spans " + days + " days; a replay covers at most "
+          + MAX_REPLAY_DAYS + " days: split it into several runs");
+    }
+    return ReplayScope.of(from, to);
+  }
+
+  private static LocalDate date(String option, @Nullable String value, String sourceName) {
+    if (value == null || value.isEmpty()) {
+      throw new UsageException("--" + option + " is required with --source=" + sourceName
+          + ": a UTC date YYYY-MM-DD, e.g. --" + option + "=2026-11-02");
+    }
+    try {
+      return LocalDate.parse(value);
+    } catch (DateTimeParseException e) {
+      throw new UsageException("--" + option + "=" + value + " is not a date: write YYYY-MM-DD, e.g. 2026-11-02");
+    }
+  }
+
+  /**
+   * Every date of a raw replay must have files: a replay rewrites (and so would empty) the windows of a date it finds
+   * no events for, so a wrong --rawStore or a date outside the retention is refused rather than replayed.
+   */
+  private static void requireRawPartitions(String rawStore, ReplayScope range) {
+    List<LocalDate> empty;
+    try {
+      empty = RawStoreReplay.datesWithoutFiles(rawStore, range);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new UsageException("--rawStore=" + rawStore + " cannot be read: " + e.getMessage());
+    }
+    if (!empty.isEmpty()) {
+      throw new UsageException("--rawStore=" + rawStore + " has no Parquet files for " + empty.size() + " of the dates "
+          + range + " (first: dt=" + empty.get(0) + "); a replay would empty their windows: check --rawStore and "
+          + "--from/--to");
+    }
+  }
+
 
   private static SourceKind parseSource(String value) {
     String v = value == null ? "" : value.toLowerCase(Locale.ROOT);
@@ -153,13 +277,17 @@ public final class JobConfig {
         return SourceKind.GENERATOR;
       case "files":
         return SourceKind.FILES;
-      case "kafka":
       case "raw":
+        return SourceKind.RAW;
+      case "quarantine":
+        return SourceKind.QUARANTINE;
+      case "kafka":
         throw new UsageException(
-            "--source=" + value + " is not available in this build yet; use --source=generator or --source=files");
+            "--source=" + value + " is not available in this build yet; use --source=generator, files, raw or "
+                + "quarantine");
       default:
         throw new UsageException(
-            "--source=" + value + " is unknown; use one of generator, files");
+            "--source=" + value + " is unknown; use one of generator, files, raw, quarantine");
     }
   }
 

@@ -110,7 +110,10 @@ public final class RunSummary {
     out.println();
     out.println("  records by stage (pipeline_completeness, all hours)");
     for (Stage stage : Stage.values()) {
-      out.printf("    %-12s %,14d%n", stage.code(), stage(stage));
+      String note = stage == Stage.LATE && stage(stage) > 0
+          ? "  (of accepted: too late for some metric windows; kept raw, a correction replay folds them in)"
+          : "";
+      out.printf("    %-12s %,14d%s%n", stage.code(), stage(stage), note);
     }
     String check =
         String.format(

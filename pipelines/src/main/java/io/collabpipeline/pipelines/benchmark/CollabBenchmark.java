@@ -7,8 +7,12 @@ import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.JobConfig;
 import io.collabpipeline.pipelines.UsageException;
+import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.replay.RawReplay;
+import io.collabpipeline.pipelines.sinks.RawArchive;
+import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.Warehouses;
 import io.collabpipeline.pipelines.sources.NdjsonFiles;
@@ -17,6 +21,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -24,22 +29,33 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * The benchmark command: the whole graph on N generated events on the embedded Flink runner, in batch and in
  * streaming mode, and a plain single-thread Jackson parse of the same events as the upper limit. Reports medians over
  * the repeats, events/s, the ratio to the parse limit, and peak memory. Not a test: numbers depend on the machine.
+ *
+ * <p>Mode {@code replay} ({@code --modes=replay}) times bounded replays of the raw store: the graph is run once (not
+ * timed) to write a raw store from the N events, then each repeat replays its whole date range into a fresh DuckDB
+ * warehouse ({@link RawReplay}: read Parquet, dedup, metrics, stage, diff, commit); its events/s counts the events read
+ * back from the raw store.
  */
 public final class CollabBenchmark {
   private CollabBenchmark() {}
@@ -79,8 +95,9 @@ public final class CollabBenchmark {
         case "--modes":
           modes = List.of(value.split(","));
           for (String m : modes) {
-            if (!List.of("parse", "batch", "streaming").contains(m)) {
-              throw new UsageException("--modes=" + value + ": modes are parse, batch, streaming (comma-separated)");
+            if (!List.of("parse", "batch", "streaming", "replay").contains(m)) {
+              throw new UsageException(
+                  "--modes=" + value + ": modes are parse, batch, streaming, replay (comma-separated)");
             }
           }
           break;
@@ -90,7 +107,7 @@ public final class CollabBenchmark {
         default:
           throw new UsageException(
               "unknown option " + a + " (options: --events=N --repeats=N --warmups=N --parallelism=N"
-                  + " --modes=parse,batch,streaming --workDir=DIR)");
+                  + " --modes=parse,batch,streaming,replay --workDir=DIR)");
       }
     }
     FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
@@ -107,6 +124,17 @@ public final class CollabBenchmark {
         Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
         System.getProperty("java.version"));
 
+    Map<String, Long> eventsPerMode = new LinkedHashMap<>();
+    for (String mode : modes) {
+      eventsPerMode.put(mode, events);
+    }
+    ReplaySource replaySource = null;
+    if (modes.contains("replay")) {
+      replaySource = writeRawStore(dir.resolve("replay-source"), events, parallelism);
+      eventsPerMode.put("replay", replaySource.events);
+      System.out.printf(Locale.ROOT, "  raw store for the replays: %,d events, dates %s, %s%n", replaySource.events,
+          replaySource.range, replaySource.raw);
+    }
     Map<String, List<Double>> seconds = new LinkedHashMap<>();
     Map<String, Long> peakHeap = new LinkedHashMap<>();
     for (String mode : modes) {
@@ -117,25 +145,29 @@ public final class CollabBenchmark {
     for (int r = 1 - warmups; r <= repeats; r++) {
       for (String mode : modes) {
         resetPeaks();
-        double s = mode.equals("parse") ? parseOnly(input) : runGraph(input, dir.resolve("run-" + mode + "-" + r),
-            mode.equals("streaming"), parallelism);
+        Path runDir = dir.resolve("run-" + mode + "-" + r);
+        double s =
+            mode.equals("parse") ? parseOnly(input)
+                : mode.equals("replay") ? runReplay(replaySource, runDir, parallelism)
+                : runGraph(input, runDir, mode.equals("streaming"), parallelism);
         if (r >= 1) {
           seconds.get(mode).add(s);
           peakHeap.put(mode, Math.max(peakHeap.get(mode), peakHeapBytes()));
         }
         System.out.printf(Locale.ROOT, "  %-8s %-10s %8.2f s  %,12.0f events/s%n",
-            r >= 1 ? "repeat " + r : "warm-up", mode, s, events / s);
+            r >= 1 ? "repeat " + r : "warm-up", mode, s, eventsPerMode.get(mode) / s);
       }
     }
 
     double parseRate = seconds.containsKey("parse") ? events / median(seconds.get("parse")) : Double.NaN;
     System.out.println();
-    System.out.printf(Locale.ROOT, "%-28s %10s %14s %10s %12s%n", "mode", "median s", "events/s", "vs parse", "peak heap");
+    System.out.printf(Locale.ROOT, "%-30s %10s %14s %10s %12s%n", "mode", "median s", "events/s", "vs parse", "peak heap");
     for (String mode : modes) {
       double med = median(seconds.get(mode));
-      double rate = events / med;
-      System.out.printf(Locale.ROOT, "%-28s %10.2f %,14.0f %9.3fx %9d MiB%n", label(mode), med, rate,
-          rate / parseRate, peakHeap.get(mode) >> 20);
+      double rate = eventsPerMode.get(mode) / med;
+      String vsParse = Double.isNaN(parseRate) ? "-" : String.format(Locale.ROOT, "%.3fx", rate / parseRate);
+      System.out.printf(Locale.ROOT, "%-30s %10.2f %,14.0f %10s %9d MiB%n", label(mode), med, rate, vsParse,
+          peakHeap.get(mode) >> 20);
     }
     System.out.printf(Locale.ROOT, "peak resident memory of the process: %s%n", peakRss());
     return 0;
@@ -147,6 +179,8 @@ public final class CollabBenchmark {
         return "jackson readTree (1 thread)";
       case "batch":
         return "full graph, flink batch";
+      case "replay":
+        return "raw-store replay, flink batch";
       default:
         return "full graph, flink streaming";
     }
@@ -235,6 +269,72 @@ public final class CollabBenchmark {
     double s = (System.nanoTime() - started) / 1e9;
     if (state != PipelineResult.State.DONE) {
       throw new IllegalStateException("benchmark run ended in state " + state);
+    }
+    return s;
+  }
+
+  /** A raw store written once for the replay mode: where, which dates, how many events. */
+  private static final class ReplaySource {
+    final String raw;
+    final ReplayScope range;
+    final long events;
+
+    ReplaySource(String raw, ReplayScope range, long events) {
+      this.raw = raw;
+      this.range = range;
+      this.events = events;
+    }
+  }
+
+  /** Runs the whole graph once on the generator (Flink batch) to write the raw store the replays read. */
+  private static ReplaySource writeRawStore(Path dir, long events, int parallelism) throws Exception {
+    FlinkPipelineOptions options = EmbeddedFlink.options(false, parallelism);
+    options.setObjectReuse(true);
+    FileSystems.setDefaultPipelineOptions(options);
+    GraphConfig config = GraphConfig.underDataDir(dir.toAbsolutePath().toString());
+    try (Warehouse w = Warehouses.open(config.warehouseUrl())) {
+      w.ensureTables();
+    }
+    Pipeline p = Pipeline.create(options);
+    CollabGraph.apply(p.apply("ReadGenerator", GeneratorSource.of(WorkloadSpec.defaults().withDeliveries(events))),
+        config);
+    PipelineResult result = p.run();
+    if (result.waitUntilFinish() != PipelineResult.State.DONE) {
+      throw new IllegalStateException("writing the raw store for the replays failed");
+    }
+    long accepted = 0;
+    for (MetricResult<Long> c :
+        result.metrics()
+            .queryMetrics(MetricsFilter.builder()
+                .addNameFilter(MetricNameFilter.named(RawArchive.METRICS_NAMESPACE, RawArchive.RECORDS_COUNTER))
+                .build())
+            .getCounters()) {
+      accepted += c.getAttempted();
+    }
+    TreeSet<LocalDate> dates = new TreeSet<>();
+    try (Stream<Path> parts = Files.list(Paths.get(config.rawStore()))) {
+      parts.map(d -> d.getFileName().toString())
+          .filter(n -> n.startsWith("dt="))
+          .forEach(n -> dates.add(LocalDate.parse(n.substring(3))));
+    }
+    return new ReplaySource(config.rawStore(), ReplayScope.of(dates.first(), dates.last()), accepted);
+  }
+
+  /** One replay of the whole raw store into a fresh warehouse: job, diff and commit. */
+  private static double runReplay(ReplaySource source, Path runDir, int parallelism) throws Exception {
+    FlinkPipelineOptions options = EmbeddedFlink.options(false, parallelism);
+    options.setObjectReuse(true);
+    FileSystems.setDefaultPipelineOptions(options);
+    GraphConfig config =
+        GraphConfig.underDataDir(runDir.toAbsolutePath().toString()).toBuilder().setRawStore(source.raw).build();
+    RawReplay.Request request =
+        RawReplay.Request.of(JobConfig.forRawReplay(config, source.range), source.range, false, runDir);
+    long started = System.nanoTime();
+    RawReplay.Result result = RawReplay.run(options, request, new PrintStream(OutputStream.nullOutputStream()));
+    double s = (System.nanoTime() - started) / 1e9;
+    if (result.eventsRead != source.events) {
+      throw new IllegalStateException("the replay read " + result.eventsRead + " events, the raw store holds "
+          + source.events);
     }
     return s;
   }

@@ -4,4 +4,9 @@ import org.apache.beam.sdk.options.StreamingOptions;
 
 /** All options of the main job: one small interface per concern, composed here (contract 3). */
 public interface CollabPipelineOptions
-    extends SourceOptions, GeneratorOptions, StoreOptions, ProcessingOptions, StreamingOptions {}
+    extends SourceOptions,
+        GeneratorOptions,
+        StoreOptions,
+        ProcessingOptions,
+        ReplayOptions,
+        StreamingOptions {}

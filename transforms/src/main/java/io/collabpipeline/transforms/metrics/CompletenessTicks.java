@@ -1,6 +1,7 @@
 package io.collabpipeline.transforms.metrics;
 
 import io.collabpipeline.model.CollabEvent;
+import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.Stage;
@@ -13,6 +14,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -24,7 +26,9 @@ import org.joda.time.Instant;
  *
  * <p>Generic over the element type through an arrival-time extractor, e.g. {@code CompletenessTicks.of(Stage.ACCEPTED,
  * CollabEvent::receivedAtMillis)}; {@link #ofRawRecords}, {@link #ofEvents} and {@link #ofQuarantine} cover the
- * graph's element types. Counts every tick in namespace {@value #METRICS_NAMESPACE} under the stage code.
+ * graph's element types; {@link #onlyIf} ticks only the elements a predicate selects, and {@link #ofLateEvents} ticks
+ * the accepted events that arrived too late for their minute window ({@link Stage#LATE}). Counts every tick in
+ * namespace {@value #METRICS_NAMESPACE} under the stage code.
  */
 public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PCollection<String>> {
 
@@ -32,10 +36,13 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
 
   private final Stage stage;
   private final SerializableFunction<T, Long> arrivalMillis;
+  private final @Nullable SerializableFunction<T, Boolean> filter;
 
-  private CompletenessTicks(Stage stage, SerializableFunction<T, Long> arrivalMillis) {
+  private CompletenessTicks(
+      Stage stage, SerializableFunction<T, Long> arrivalMillis, @Nullable SerializableFunction<T, Boolean> filter) {
     this.stage = stage;
     this.arrivalMillis = arrivalMillis;
+    this.filter = filter;
   }
 
   /** Ticks of {@code stage}, timestamped by {@code arrivalMillis} (UTC epoch milliseconds). */
@@ -46,7 +53,29 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
     if (arrivalMillis == null) {
       throw new IllegalArgumentException("CompletenessTicks.of(stage, arrivalMillis) needs an arrival-time function");
     }
-    return new CompletenessTicks<>(stage, arrivalMillis);
+    return new CompletenessTicks<>(stage, arrivalMillis, null);
+  }
+
+  /** The same ticks, for only the elements {@code predicate} selects. */
+  public CompletenessTicks<T> onlyIf(SerializableFunction<T, Boolean> predicate) {
+    if (predicate == null) {
+      throw new IllegalArgumentException("CompletenessTicks.onlyIf(predicate) needs a predicate");
+    }
+    return new CompletenessTicks<>(stage, arrivalMillis, predicate);
+  }
+
+  /**
+   * {@link Stage#LATE} ticks: of the accepted (deduplicated) events, those that arrived too late for at least one of
+   * their metric windows by {@code policy}'s rule, which is the same as too late for their minute window ({@link
+   * WindowingPolicy#isTooLate}). They are left out of some metric windows by {@code ComputeMetrics}, kept in the raw
+   * store, and folded in by a correction replay. {@code late} is a subset of {@code accepted}.
+   */
+  public static CompletenessTicks<CollabEvent> ofLateEvents(WindowingPolicy policy) {
+    if (policy == null) {
+      throw new IllegalArgumentException("CompletenessTicks.ofLateEvents(policy) needs a windowing policy");
+    }
+    return of(Stage.LATE, CollabEvent::receivedAtMillis)
+        .onlyIf(e -> policy.isTooLate(Granularity.MINUTE, e.occurredAtMillis(), e.receivedAtMillis()));
   }
 
   /** Ticks for records as received, at {@link RawRecord#receivedAtMillis()}. */
@@ -71,29 +100,34 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
   @Override
   public PCollection<String> expand(PCollection<T> input) {
     return input
-        .apply("TickAtArrival", ParDo.of(new TickFn<>(stage, arrivalMillis)))
+        .apply("TickAtArrival", ParDo.of(new TickFn<>(stage, arrivalMillis, filter)))
         .setCoder(StringUtf8Coder.of());
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("stage", stage.code()));
+    builder.add(DisplayData.item("stage", stage.code())).add(DisplayData.item("filtered", filter != null));
   }
 
   private static final class TickFn<T> extends DoFn<T, String> {
     private final String code;
     private final SerializableFunction<T, Long> arrivalMillis;
+    private final @Nullable SerializableFunction<T, Boolean> filter;
     private final Counter ticks;
 
-    TickFn(Stage stage, SerializableFunction<T, Long> arrivalMillis) {
+    TickFn(Stage stage, SerializableFunction<T, Long> arrivalMillis, @Nullable SerializableFunction<T, Boolean> filter) {
       this.code = stage.code();
       this.arrivalMillis = arrivalMillis;
+      this.filter = filter;
       this.ticks = Metrics.counter(METRICS_NAMESPACE, stage.code());
     }
 
     @ProcessElement
     public void processElement(@Element T element, OutputReceiver<String> out) {
+      if (filter != null && !Boolean.TRUE.equals(filter.apply(element))) {
+        return;
+      }
       out.outputWithTimestamp(code, new Instant(arrivalMillis.apply(element)));
       ticks.inc();
     }

@@ -1,6 +1,7 @@
 package io.collabpipeline.transforms.metrics;
 
 import com.google.auto.value.AutoValue;
+import io.collabpipeline.model.Granularity;
 import java.io.Serializable;
 import org.joda.time.Duration;
 
@@ -60,6 +61,17 @@ public abstract class WindowingPolicy implements Serializable {
 
   public WindowingPolicy withLatenessSlack(Duration slack) {
     return toBuilder().setLatenessSlack(nonNegative("withLatenessSlack", slack)).build();
+  }
+
+  /**
+   * The data's lateness rule: whether an event that occurred at {@code occurredAtMillis} and arrived at {@code
+   * receivedAtMillis} is too late for its window of {@code granularity}, i.e. arrived after the window's end plus
+   * {@link #allowedLateness()}. An event too late for any granularity is too late for its minute window (the one that
+   * ends first).
+   */
+  public boolean isTooLate(Granularity granularity, long occurredAtMillis, long receivedAtMillis) {
+    long windowEnd = granularity.windowStart(occurredAtMillis) + granularity.size().getMillis();
+    return receivedAtMillis > windowEnd + allowedLateness().getMillis();
   }
 
   /** The allowed lateness given to Beam: ours plus the slack. */
