@@ -109,7 +109,11 @@ public final class CollabGraph {
                 metrics.apply("MetricsToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows())))
             .and(completeness.apply("CompletenessToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows())))
             .apply("FlattenCurated", Flatten.pCollections());
-    curated.apply("WriteCurated", WriteCurated.to(config.warehouseUrl()).withGeneration(config.generation()));
+    if (config.curatedSink() != null) {
+      curated.apply("WriteCurated", config.curatedSink());
+    } else {
+      curated.apply("WriteCurated", WriteCurated.to(config.warehouseUrl()).withGeneration(config.generation()));
+    }
 
     return new Outputs(quarantined, unique, deduped.duplicates(), curated);
   }

@@ -3,6 +3,8 @@ package io.collabpipeline.pipelines;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
+import io.collabpipeline.pipelines.options.KafkaOptions;
+import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.replay.QuarantineRevalidation;
 import io.collabpipeline.pipelines.replay.RawReplay;
 import io.collabpipeline.pipelines.sinks.GenerationLog;
@@ -26,7 +28,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
@@ -50,8 +51,12 @@ public final class CollabPipeline {
     JobConfig job;
     try {
       options = parseOptions(args);
-      FileSystems.setDefaultPipelineOptions(options);
+      // Registers the S3 file system when a location is s3:// (and checks its options); sets the default options.
+      S3Setup.configure(options, locations(options));
       job = JobConfig.from(options);
+      if (job.streaming) {
+        options.setStreaming(true); // --source=kafka is always a streaming job
+      }
     } catch (UsageException | IllegalArgumentException e) {
       err.println(NAME + ": " + firstLine(e.getMessage()));
       return 2;
@@ -229,8 +234,21 @@ public final class CollabPipeline {
     return RunSummary.collect(job, result, runner, seconds);
   }
 
+  /** The store locations and input glob given on the command line, for {@link S3Setup#configure}. */
+  private static String[] locations(CollabPipelineOptions o) {
+    List<String> l = new ArrayList<>();
+    for (String s : new String[] {o.getRawStore(), o.getQuarantineStore(), o.getInput()}) {
+      if (s != null) {
+        l.add(s);
+      }
+    }
+    return l.toArray(new String[0]);
+  }
+
   static PCollection<RawRecord> readSource(Pipeline pipeline, JobConfig job) {
     switch (job.source) {
+      case KAFKA:
+        return pipeline.apply("ReadKafka", KafkaOptions.kafkaRecords(pipeline.getOptions().as(KafkaOptions.class)));
       case FILES:
         return pipeline.apply(
             "ReadFiles", NdjsonFiles.read(job.input).withMaxRecordBytes(job.graph.maxRecordBytes()));
@@ -250,6 +268,9 @@ public final class CollabPipeline {
    */
   private static void prepareOutputs(JobConfig job) throws Exception {
     Files.createDirectories(Paths.get(job.dataDir));
+    if (JobConfig.isSnowflake(job.graph.warehouseUrl())) {
+      return; // Snowflake's tables come from the DDL in the repo (resources/io/collabpipeline/snowflake), applied by ops
+    }
     try (Warehouse warehouse = Warehouses.open(job.graph.warehouseUrl())) {
       warehouse.ensureTables();
       warehouse.beginGeneration(
@@ -261,6 +282,9 @@ public final class CollabPipeline {
 
   /** Marks a live run's generation committed (its rows were written as it ran) or failed. */
   private static void logGeneration(JobConfig job, boolean succeeded) throws Exception {
+    if (JobConfig.isSnowflake(job.graph.warehouseUrl())) {
+      return;
+    }
     try (Warehouse warehouse = Warehouses.open(job.graph.warehouseUrl())) {
       if (succeeded) {
         warehouse.markCommitted(job.graph.generation());

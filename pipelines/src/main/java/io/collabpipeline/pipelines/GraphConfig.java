@@ -1,6 +1,11 @@
 package io.collabpipeline.pipelines;
 
 import com.google.auto.value.AutoValue;
+import io.collabpipeline.model.CuratedRow;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PDone;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
 import org.joda.time.Duration;
@@ -33,6 +38,13 @@ public abstract class GraphConfig {
    * warehouse never lets a row of an older generation overwrite one of a newer generation (see {@code Warehouse}).
    */
   public abstract long generation();
+
+  /**
+   * The write of the curated rows when they do not go to a JDBC warehouse this job opens: the Snowflake sink
+   * ({@code WriteSnowflakeCurated}, chosen by a {@code jdbc:snowflake:} warehouse URL). Null: {@code WriteCurated} to
+   * {@link #warehouseUrl()}.
+   */
+  public abstract @Nullable PTransform<PCollection<CuratedRow>, PDone> curatedSink();
 
   public static Builder builder() {
     return new AutoValue_GraphConfig.Builder()
@@ -75,6 +87,8 @@ public abstract class GraphConfig {
     public abstract Builder setRawShards(int value);
 
     public abstract Builder setGeneration(long value);
+
+    public abstract Builder setCuratedSink(@Nullable PTransform<PCollection<CuratedRow>, PDone> value);
 
     abstract GraphConfig autoBuild();
 

@@ -2,6 +2,8 @@ package io.collabpipeline.pipelines;
 
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
+import io.collabpipeline.pipelines.options.KafkaOptions;
+import io.collabpipeline.pipelines.sinks.snowflake.SnowflakeCuratedSink;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
@@ -24,10 +26,12 @@ import org.joda.time.Duration;
  * UsageException} whose one line names the option and says how to fix it.
  */
 public final class JobConfig {
-  /** The sources this build reads. Kafka comes with its own issue. */
+  /** The sources this build reads. */
   public enum SourceKind {
     GENERATOR,
     FILES,
+    /** Kafka topics ({@code --kafka*} options): always a streaming job. */
+    KAFKA,
     /** A bounded replay of the raw store for a range of event dates ({@code --from}, {@code --to}). */
     RAW,
     /** Re-validation of the quarantined records of a range of arrival dates. */
@@ -44,6 +48,14 @@ public final class JobConfig {
 
   /** The allowed lateness of a raw-store replay: every event is on time, as if it had arrived on time, once. */
   public static final Duration REPLAY_ALLOWED_LATENESS = FILES_ALLOWED_LATENESS;
+
+  /** A {@code --warehouseUrl} with this prefix selects the Snowflake sink, configured by the --snowflake* options. */
+  public static final String SNOWFLAKE_URL_PREFIX = "jdbc:snowflake:";
+
+  /** Whether the curated tables go to Snowflake (through SnowflakeIO) rather than a JDBC warehouse this job opens. */
+  public static boolean isSnowflake(String warehouseUrl) {
+    return warehouseUrl != null && warehouseUrl.startsWith(SNOWFLAKE_URL_PREFIX);
+  }
 
   /** The longest range of a replay, in days (both ends included). */
   public static final int MAX_REPLAY_DAYS = 30;
@@ -141,9 +153,27 @@ public final class JobConfig {
             : dataDir + "/quarantine";
     String warehouse =
         o.getWarehouseUrl() != null ? o.getWarehouseUrl() : "jdbc:duckdb:" + dataDir + "/warehouse.duckdb";
-    if (!io.collabpipeline.pipelines.sinks.Warehouses.isSupported(warehouse)) {
+    if (isSnowflake(warehouse)) {
+      if (source.isReplay()) {
+        throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.sinks.Warehouses.redact(warehouse)
+            + ": replays stage and commit through a JDBC warehouse (DuckDB or PostgreSQL); the Snowflake replay commit "
+            + "is not built yet");
+      }
+      if (o.getSnowflakeAccountUrl() == null) {
+        throw new UsageException("--warehouseUrl=" + warehouse + " selects Snowflake: also give --snowflakeAccountUrl, "
+            + "--snowflakeUser, a credential reference, --snowflakeStorageIntegration and --snowflakeStagingBucket");
+      }
+    } else if (!io.collabpipeline.pipelines.sinks.Warehouses.isSupported(warehouse)) {
       throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.sinks.Warehouses.redact(warehouse)
-          + " is not supported: use one of " + io.collabpipeline.pipelines.sinks.Warehouses.SUPPORTED_SCHEMES);
+          + " is not supported: use one of " + io.collabpipeline.pipelines.sinks.Warehouses.SUPPORTED_SCHEMES
+          + ", " + SNOWFLAKE_URL_PREFIX + "//<account>.snowflakecomputing.com (with the --snowflake* options)");
+    }
+    if (source == SourceKind.KAFKA) {
+      try {
+        KafkaOptions.kafkaRecords(o);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
     }
     if (o.getRawShards() < 1) {
       throw new UsageException("--rawShards=" + o.getRawShards() + " must be at least 1");
@@ -183,6 +213,13 @@ public final class JobConfig {
             .setRawShards(o.getRawShards())
             .setGeneration(generation)
             .build();
+    if (isSnowflake(warehouse)) {
+      try {
+        graph = graph.toBuilder().setCuratedSink(SnowflakeCuratedSink.fromOptions(o, generation)).build();
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+    }
     if (source == SourceKind.RAW) {
       graph = forRawReplay(graph, replayRange);
       requireRawPartitions(raw, replayRange);
@@ -194,7 +231,7 @@ public final class JobConfig {
       throw new UsageException("--progressSeconds=" + o.getProgressSeconds() + " must be 0 (off) or more");
     }
     return new JobConfig(
-        source, input, workload, o.getRate(), o.isStreaming(), dataDir, graph, o.getProgressSeconds(), replayRange,
+        source, input, workload, o.getRate(), o.isStreaming() || source == SourceKind.KAFKA, dataDir, graph, o.getProgressSeconds(), replayRange,
         Boolean.TRUE.equals(o.getDryRun()));
   }
 
@@ -282,12 +319,10 @@ public final class JobConfig {
       case "quarantine":
         return SourceKind.QUARANTINE;
       case "kafka":
-        throw new UsageException(
-            "--source=" + value + " is not available in this build yet; use --source=generator, files, raw or "
-                + "quarantine");
+        return SourceKind.KAFKA;
       default:
         throw new UsageException(
-            "--source=" + value + " is unknown; use one of generator, files, raw, quarantine");
+            "--source=" + value + " is unknown; use one of generator, files, kafka, raw, quarantine");
     }
   }
 

@@ -98,6 +98,33 @@ public class CollabPipelineCliTest {
   }
 
   @Test
+  public void kafkaWithNoTopicsIsNamed() {
+    assertOneLineError(run("--source=kafka", "--kafkaTopics=,"), "--kafkaTopics");
+  }
+
+  @Test
+  public void anUnreadableS3CredentialReferenceIsNamed() {
+    assertOneLineError(
+        run("--rawStore=s3://collab-raw/raw", "--awsRegion=us-east-1",
+            "--s3Credentials=env:COLLAB_TEST_UNSET_ACCESS,env:COLLAB_TEST_UNSET_SECRET"),
+        "--s3Credentials");
+  }
+
+  @Test
+  public void snowflakeWithoutItsSettingsSaysWhatToAdd() {
+    assertOneLineError(
+        run("--warehouseUrl=jdbc:snowflake://acme.snowflakecomputing.com"), "--warehouseUrl=", "--snowflakeAccountUrl");
+  }
+
+  @Test
+  public void aReplayIntoSnowflakeIsRefusedOnOneLine() {
+    assertOneLineError(
+        run("--source=raw", "--from=2026-11-01", "--to=2026-11-02",
+            "--warehouseUrl=jdbc:snowflake://acme.snowflakecomputing.com"),
+        "--warehouseUrl=", "Snowflake replay commit");
+  }
+
+  @Test
   public void aMissingKeyVariableIsNamed() {
     assertOneLineError(run("--pseudonymKey=env:COLLAB_TEST_SURELY_UNSET_VARIABLE"), "--pseudonymKey=",
         "COLLAB_TEST_SURELY_UNSET_VARIABLE");

@@ -9,4 +9,7 @@ public interface CollabPipelineOptions
         StoreOptions,
         ProcessingOptions,
         ReplayOptions,
+        KafkaOptions,
+        S3Options,
+        SnowflakeOptions,
         StreamingOptions {}

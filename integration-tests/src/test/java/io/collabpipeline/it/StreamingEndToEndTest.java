@@ -1,0 +1,522 @@
+package io.collabpipeline.it;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+
+import io.collabpipeline.devstack.LocalKafka;
+import io.collabpipeline.devstack.LocalS3;
+import io.collabpipeline.model.CuratedRow;
+import io.collabpipeline.model.CuratedTable;
+import io.collabpipeline.model.Granularity;
+import io.collabpipeline.model.QuarantineRecord;
+import io.collabpipeline.model.RawRecord;
+import io.collabpipeline.model.SourceRef;
+import io.collabpipeline.pipelines.CollabGraph;
+import io.collabpipeline.pipelines.EmbeddedFlink;
+import io.collabpipeline.pipelines.GraphConfig;
+import io.collabpipeline.pipelines.generator.Delivery;
+import io.collabpipeline.pipelines.generator.KafkaPublisher;
+import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.s3.S3Setup;
+import io.collabpipeline.pipelines.sinks.QuarantineFiles;
+import io.collabpipeline.pipelines.sinks.Warehouse;
+import io.collabpipeline.pipelines.sinks.Warehouses;
+import io.collabpipeline.pipelines.sources.KafkaRecords;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * The whole production path on real components started by the test: generated events (with duplicates, late, too-late
+ * and malformed ones) published at a steady rate to an in-process KRaft Kafka broker, read by the Kafka source on
+ * embedded Flink in streaming mode with exactly-once checkpoints, the raw store and quarantine on an S3-compatible
+ * endpoint (S3Mock, out of process), the curated tables in a DuckDB warehouse.
+ *
+ * <p>Ground truth comes from the publisher: every delivery it sent and the broker's log-append time of each (the arrival
+ * clock), fed to {@code ExpectedTables}, which computes the tables with no pipeline code. While the job runs, a poller
+ * reads the warehouse every {@value #POLL_MILLIS} ms to measure event-to-queryable latency: for each on-time task event,
+ * the time from its append to Kafka to the first read in which its minute window's {@code task_updates} includes it.
+ * Figures are printed and written to {@code target/e2e-latency.txt}; nothing asserts on timing.
+ */
+@RunWith(JUnit4.class)
+public class StreamingEndToEndTest {
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  private static final long ALLOWED_LATENESS_MILLIS = 2 * 3_600_000L;
+  private static final int PARTITIONS = 3;
+  private static final long POLL_MILLIS = 500;
+  private static final String RAW_BUCKET = "collab-raw";
+  private static final String QUARANTINE_BUCKET = "collab-quarantine";
+
+  private static LocalKafka kafka;
+  private static LocalS3 s3;
+
+  @BeforeClass
+  public static void startServers() throws Exception {
+    kafka = LocalKafka.start();
+    s3 = LocalS3.start(TMP.newFolder("s3").toPath(), RAW_BUCKET, QUARANTINE_BUCKET);
+  }
+
+  @AfterClass
+  public static void stopServers() throws Exception {
+    if (s3 != null) {
+      s3.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  @Test
+  public void streamsKafkaToS3AndTheWarehouseExactly() throws Exception {
+    Scenario s = new Scenario("steady", Integer.getInteger("it.e2e.events", 200_000), 2_500, false);
+    s.run();
+  }
+
+  @Test
+  public void recoversFromAFailureMidStreamWithTheSameResults() throws Exception {
+    Scenario s = new Scenario("failover", Integer.getInteger("it.e2e.failoverEvents", 40_000), 2_000, true);
+    s.run();
+    assertThat("the injected failure happened", FailOnce.FAILED.get(), is(true));
+  }
+
+  /** One streaming run and its checks. */
+  private static final class Scenario {
+    final String name;
+    final WorkloadSpec spec;
+    final double rate;
+    final boolean injectFailure;
+    final String topic;
+    final String raw;
+    final String quarantine;
+    final String warehouseUrl;
+
+    Scenario(String name, int events, double rate, boolean injectFailure) throws Exception {
+      this.name = name;
+      this.spec =
+          WorkloadSpec.defaults()
+              .withDeliveries(events)
+              .withSeed(7_000 + events)
+              .withDuplicateShare(0.03)
+              .withLateShare(0.05)
+              .withTooLateShare(0.01)
+              .withMalformedShare(0.01);
+      this.rate = rate;
+      this.injectFailure = injectFailure;
+      this.topic = "e2e-" + name;
+      this.raw = "s3://" + RAW_BUCKET + "/" + name + "/raw";
+      this.quarantine = "s3://" + QUARANTINE_BUCKET + "/" + name + "/quarantine";
+      this.warehouseUrl = "jdbc:duckdb:" + TMP.newFolder(name + "-warehouse").toPath().resolve("w.duckdb");
+    }
+
+    void run() throws Exception {
+      kafka.createTopic(topic, PARTITIONS);
+      FlinkPipelineOptions options = EmbeddedFlink.options(true, 2);
+      options.setAttachedMode(false); // run() returns a handle we can watch and cancel
+      options.setCheckpointingInterval(2_000L);
+      options.setMinPauseBetweenCheckpoints(500L);
+      options.setNumberOfExecutionRetries(3);
+      options.setExecutionRetryDelay(1_000L);
+      options.setObjectReuse(true);
+      // Checkpoints go to files, as in production (to S3 there): the raw store's open minute alone outgrows the 5 MB
+      // that Flink's JobManager-memory checkpoint storage permits.
+      options.setStateBackend("filesystem");
+      options.setStateBackendStoragePath(TMP.newFolder(name + "-checkpoints").toURI().toString());
+      s3.applyTo(options);
+      S3Setup.configure(options, raw, quarantine);
+      FileSystems.setDefaultPipelineOptions(options);
+
+      GraphConfig config =
+          GraphConfig.builder().setRawStore(raw).setQuarantineStore(quarantine).setWarehouseUrl(warehouseUrl).build();
+      try (Warehouse w = Warehouses.open(warehouseUrl)) {
+        w.ensureTables();
+      }
+      Pipeline p = Pipeline.create(options);
+      PCollection<RawRecord> records =
+          p.apply("ReadKafka",
+              KafkaRecords.read()
+                  .withBootstrapServers(kafka.bootstrapServers())
+                  .withTopics(topic)
+                  .withGroupId("collab-e2e-" + name));
+      if (injectFailure) {
+        // Fails the job once, after a third of the input and a few completed checkpoints; Flink restarts it from the
+        // last checkpoint (Kafka offsets, dedup state, windows, pending files all restored).
+        records = records.apply("InjectFailure", ParDo.of(new FailOnce(spec.deliveries() / 3, 8_000L)));
+      }
+      CollabGraph.apply(records, config);
+      PipelineResult job = p.run();
+      awaitRunning(job);
+
+      LatencyPoller poller = new LatencyPoller(warehouseUrl);
+      Thread pollThread = new Thread(poller, "latency-poller");
+      pollThread.setDaemon(true);
+      pollThread.start();
+
+      List<Published> published = Collections.synchronizedList(new ArrayList<>());
+      KafkaPublisher.PublishReport report =
+          KafkaPublisher.to(kafka.bootstrapServers(), topic)
+              .withRate(rate)
+              .withListener((d, md) -> published.add(new Published(d, md.timestamp(), md.partition(), md.offset())))
+              .withProgress(System.out, java.time.Duration.ofSeconds(20))
+              .publish(spec);
+      assertThat(name + ": every delivery acknowledged", (long) published.size(), equalTo(spec.deliveries()));
+
+      List<Published> byArrival = new ArrayList<>(published);
+      byArrival.sort(
+          Comparator.<Published>comparingLong(x -> x.appendMillis)
+              .thenComparingInt(x -> x.partition)
+              .thenComparingLong(x -> x.offset));
+      List<ExpectedTables.Observed> arrivals = new ArrayList<>();
+      for (Published x : byArrival) {
+        arrivals.add(new ExpectedTables.Observed(x.delivery, x.appendMillis));
+      }
+      ExpectedTables expected = ExpectedTables.compute(arrivals, ALLOWED_LATENESS_MILLIS);
+
+      // The job never ends by itself (an unbounded source): wait until the warehouse holds the expected tables.
+      Map<CuratedTable, Set<CuratedRow>> actual = awaitTables(expected, 300_000L);
+      poller.stop();
+      pollThread.join(5_000L);
+      // Let the last raw-store windows close (the arrival watermark passes them once the partitions are idle).
+      awaitRawStore(expected.acceptedEventIds.size(), 120_000L);
+      assertThat(name + ": the job is still running", job.getState(), equalTo(PipelineResult.State.RUNNING));
+      job.cancel();
+
+      StringBuilder differences = new StringBuilder();
+      for (CuratedTable table : CuratedTable.values()) {
+        Set<CuratedRow> want = rowsOf(expected, table);
+        Set<CuratedRow> got = actual.get(table);
+        if (!want.equals(got)) {
+          differences.append(describeDifference(table, want, got));
+        }
+      }
+      assertThat(name + ": curated tables equal the independently computed ones\n" + differences,
+          differences.length(), equalTo(0));
+
+      // (d) Completeness adds up in every hour, and totals match the input.
+      Map<Long, Map<String, Long>> hours = new TreeMap<>();
+      for (CuratedRow r : actual.get(CuratedTable.PIPELINE_COMPLETENESS)) {
+        if (r.getString("granularity").equals(Granularity.HOUR.code())) {
+          hours.computeIfAbsent(r.getLong("window_start"), k -> new HashMap<>())
+              .put(r.getString("stage"), r.getLong("events"));
+        }
+      }
+      long received = 0;
+      for (Map.Entry<Long, Map<String, Long>> h : hours.entrySet()) {
+        Map<String, Long> st = h.getValue();
+        long r = st.getOrDefault("received", 0L);
+        received += r;
+        assertThat(name + ": hour " + h.getKey() + " received = quarantined + duplicate + accepted", r,
+            equalTo(st.getOrDefault("quarantined", 0L) + st.getOrDefault("duplicate", 0L)
+                + st.getOrDefault("accepted", 0L)));
+      }
+      assertThat(name + ": received in completeness", received, equalTo(spec.deliveries()));
+
+      // (a) The raw store on S3 holds each accepted event exactly once.
+      Map<String, Long> rawIds = rawEventIds();
+      long copies = rawIds.values().stream().mapToLong(Long::longValue).sum();
+      assertThat(name + ": raw store rows", copies, equalTo((long) expected.acceptedEventIds.size()));
+      assertThat(name + ": raw store ids", rawIds.keySet(), equalTo(expected.acceptedEventIds));
+
+      // (c) Every malformed record is quarantined with its reason and its Kafka coordinates.
+      Map<String, String> malformedByCoordinate = new HashMap<>();
+      for (Published x : published) {
+        if (x.delivery.kind() == Delivery.Kind.MALFORMED) {
+          malformedByCoordinate.put(x.partition + "@" + x.offset, x.delivery.expectedReason().code());
+        }
+      }
+      Map<String, String> quarantinedByCoordinate = new HashMap<>();
+      for (QuarantineRecord q : QuarantineFiles.read(quarantine)) {
+        SourceRef ref = q.original().source();
+        assertThat(name + ": quarantine source kind", ref.kind(), equalTo(SourceRef.Kind.KAFKA));
+        assertThat(name + ": quarantine topic", ref.name(), equalTo(topic));
+        String previous = quarantinedByCoordinate.put(ref.partition() + "@" + ref.offset(), q.reason().code());
+        assertThat(name + ": quarantined once: " + ref.describe(), previous, equalTo(null));
+      }
+      assertThat(name + ": quarantine = malformed records, by coordinate and reason", quarantinedByCoordinate,
+          equalTo(malformedByCoordinate));
+
+      Latency latency = poller.latencies(byArrival, ALLOWED_LATENESS_MILLIS);
+      assertThat(name + ": latency samples", latency.samples(), greaterThan(0));
+      String line =
+          String.format(
+              "%s: %,d events at %.0f/s (achieved %.0f/s), %d partitions, Flink streaming parallelism 2, checkpoints"
+                  + " every 2 s%s, early firings %s; event-to-queryable latency over %,d on-time task events:"
+                  + " P50 %.1f s, P95 %.1f s, max %.1f s (poll every %d ms)",
+              name, spec.deliveries(), rate, report.recordsPerSecond(), PARTITIONS,
+              injectFailure ? ", one injected failure" : "", config.windowing().earlyFiringDelay(),
+              latency.samples(), latency.percentile(50) / 1000.0, latency.percentile(95) / 1000.0,
+              latency.max() / 1000.0, POLL_MILLIS);
+      System.out.println(line);
+      Path out = Path.of("target", "e2e-latency.txt");
+      Files.writeString(out, line + System.lineSeparator(), StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    private Map<CuratedTable, Set<CuratedRow>> awaitTables(ExpectedTables expected, long timeoutMillis)
+        throws Exception {
+      long deadline = System.currentTimeMillis() + timeoutMillis;
+      Map<CuratedTable, Set<CuratedRow>> actual = new HashMap<>();
+      while (true) {
+        boolean equal = true;
+        try (Warehouse w = Warehouses.open(warehouseUrl)) {
+          for (CuratedTable table : CuratedTable.values()) {
+            actual.put(table, new HashSet<>(w.read(table)));
+            equal &= actual.get(table).equals(rowsOf(expected, table));
+          }
+        }
+        if (equal || System.currentTimeMillis() > deadline) {
+          return actual;
+        }
+        Thread.sleep(3_000L);
+      }
+    }
+
+    private void awaitRawStore(int acceptedEvents, long timeoutMillis) throws Exception {
+      long deadline = System.currentTimeMillis() + timeoutMillis;
+      while (System.currentTimeMillis() < deadline) {
+        long rows = rawEventIds().values().stream().mapToLong(Long::longValue).sum();
+        if (rows >= acceptedEvents) {
+          return;
+        }
+        Thread.sleep(3_000L);
+      }
+    }
+
+    /** Event id → copies, over every Parquet file of the raw store (copied from S3, read with DuckDB). */
+    private Map<String, Long> rawEventIds() throws Exception {
+      Path local = Files.createTempDirectory(TMP.getRoot().toPath(), "raw-copy");
+      MatchResult m = FileSystems.match(raw + "/dt=*/hr=*/*.parquet");
+      int n = 0;
+      for (MatchResult.Metadata md : m.metadata()) {
+        try (InputStream in = Channels.newInputStream(FileSystems.open(md.resourceId()))) {
+          Files.copy(in, local.resolve("part-" + (n++) + ".parquet"), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      Map<String, Long> ids = new HashMap<>();
+      if (n == 0) {
+        return ids;
+      }
+      try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+          Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery("SELECT event_id, count(*) FROM read_parquet('" + local + "/*.parquet') GROUP BY 1")) {
+        while (rs.next()) {
+          ids.put(rs.getString(1), rs.getLong(2));
+        }
+      }
+      return ids;
+    }
+  }
+
+  private static void awaitRunning(PipelineResult job) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 60_000L;
+    while (job.getState() != PipelineResult.State.RUNNING && System.currentTimeMillis() < deadline) {
+      if (job.getState().isTerminal()) {
+        throw new AssertionError("the job ended before it ran: " + job.getState());
+      }
+      Thread.sleep(200L);
+    }
+  }
+
+  private static String describeDifference(CuratedTable table, Set<CuratedRow> want, Set<CuratedRow> got) {
+    Set<CuratedRow> missing = new HashSet<>(want);
+    missing.removeAll(got);
+    Set<CuratedRow> extra = new HashSet<>(got);
+    extra.removeAll(want);
+    StringBuilder sb = new StringBuilder(table.tableName()).append(": ")
+        .append(missing.size()).append(" expected rows missing, ").append(extra.size()).append(" unexpected\n");
+    missing.stream().limit(5).forEach(r -> sb.append("  missing ").append(r).append('\n'));
+    extra.stream().limit(5).forEach(r -> sb.append("  unexpected ").append(r).append('\n'));
+    return sb.toString();
+  }
+
+  /** One record the publisher got an acknowledgement for. */
+  private static final class Published {
+    final Delivery delivery;
+    final long appendMillis;
+    final int partition;
+    final long offset;
+
+    Published(Delivery delivery, long appendMillis, int partition, long offset) {
+      this.delivery = delivery;
+      this.appendMillis = appendMillis;
+      this.partition = partition;
+      this.offset = offset;
+    }
+  }
+
+  /** Throws once, in the whole JVM, at the first record after {@code afterRecords} records and {@code afterMillis}. */
+  private static final class FailOnce extends DoFn<RawRecord, RawRecord> {
+    static final AtomicBoolean FAILED = new AtomicBoolean(false);
+    static final AtomicLong SEEN = new AtomicLong();
+    static final AtomicLong STARTED = new AtomicLong();
+
+    private final long afterRecords;
+    private final long afterMillis;
+
+    FailOnce(long afterRecords, long afterMillis) {
+      this.afterRecords = afterRecords;
+      this.afterMillis = afterMillis;
+    }
+
+    @ProcessElement
+    public void process(@Element RawRecord r, OutputReceiver<RawRecord> out) {
+      STARTED.compareAndSet(0L, System.currentTimeMillis());
+      if (SEEN.incrementAndGet() >= afterRecords
+          && System.currentTimeMillis() - STARTED.get() >= afterMillis
+          && FAILED.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected failure (test): the job must recover from its last checkpoint");
+      }
+      out.output(r);
+    }
+  }
+
+  /**
+   * Reads the minute rows of {@code task_update_velocity} every {@value #POLL_MILLIS} ms and remembers, per window and
+   * workspace, when each value was first seen.
+   */
+  private static final class LatencyPoller implements Runnable {
+    private final String url;
+    private volatile boolean running = true;
+    /** "windowStart|workspace" → (value → first wall-clock millis it was read). */
+    private final Map<String, TreeMap<Long, Long>> seen = new ConcurrentHashMap<>();
+
+    LatencyPoller(String url) {
+      this.url = url;
+    }
+
+    void stop() {
+      running = false;
+    }
+
+    @Override
+    public void run() {
+      while (running) {
+        long now = System.currentTimeMillis();
+        try (Warehouse w = Warehouses.open(url)) {
+          for (CuratedRow r : w.read(CuratedTable.TASK_UPDATE_VELOCITY)) {
+            if (!r.getString("granularity").equals(Granularity.MINUTE.code())) {
+              continue;
+            }
+            String key = r.getLong("window_start") + "|" + r.getString("workspace_gid");
+            seen.computeIfAbsent(key, k -> new TreeMap<>()).putIfAbsent(r.getLong("task_updates"), now);
+          }
+        } catch (Exception e) {
+          // The writer may hold the file for a moment: read again at the next poll.
+        }
+        try {
+          Thread.sleep(POLL_MILLIS);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+
+    /**
+     * For each first delivery of an on-time task event (in arrival order), the k-th of its minute window and
+     * workspace is visible once that row's task_updates reaches k.
+     */
+    Latency latencies(List<Published> byArrival, long allowedLatenessMillis) throws Exception {
+      Map<String, Long> rank = new HashMap<>();
+      Set<String> ids = new HashSet<>();
+      com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+      List<Long> samples = new ArrayList<>();
+      for (Published x : byArrival) {
+        if (x.delivery.kind() == Delivery.Kind.MALFORMED) {
+          continue;
+        }
+        com.fasterxml.jackson.databind.JsonNode e = mapper.readTree(x.delivery.bytes());
+        if (!ids.add(e.get("event_id").asText()) || !e.get("event_type").asText().startsWith("task.")) {
+          continue;
+        }
+        long occurred = java.time.OffsetDateTime.parse(e.get("occurred_at").asText()).toInstant().toEpochMilli();
+        long start = Granularity.MINUTE.windowStart(occurred);
+        if (x.appendMillis > start + Granularity.MINUTE.size().getMillis() + allowedLatenessMillis) {
+          continue; // too late: never in the streaming tables
+        }
+        String key = start + "|" + e.get("workspace_gid").asText();
+        long k = rank.merge(key, 1L, Long::sum);
+        TreeMap<Long, Long> values = seen.get(key);
+        Map.Entry<Long, Long> first = values == null ? null : values.ceilingEntry(k);
+        if (first != null) {
+          // The earliest read of any value >= k (values only grow, so take the minimum time over them).
+          long t = Long.MAX_VALUE;
+          for (long time : values.tailMap(k, true).values()) {
+            t = Math.min(t, time);
+          }
+          samples.add(Math.max(0L, t - x.appendMillis));
+        }
+      }
+      Collections.sort(samples);
+      return new Latency(samples);
+    }
+  }
+
+  /** Sorted latency samples in milliseconds. */
+  private static final class Latency {
+    private final List<Long> sorted;
+
+    Latency(List<Long> sorted) {
+      this.sorted = sorted;
+    }
+
+    int samples() {
+      return sorted.size();
+    }
+
+    double percentile(int p) {
+      int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+      return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+    }
+
+    long max() {
+      return sorted.get(sorted.size() - 1);
+    }
+  }
+
+  private static Set<CuratedRow> rowsOf(ExpectedTables expected, CuratedTable table) {
+    Set<CuratedRow> rows = new HashSet<>();
+    for (CuratedRow r : expected.rows) {
+      if (r.table() == table) {
+        rows.add(r);
+      }
+    }
+    return rows;
+  }
+}
