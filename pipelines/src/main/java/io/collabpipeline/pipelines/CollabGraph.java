@@ -61,12 +61,7 @@ public final class CollabGraph {
     PCollection<String> receivedTicks =
         records.apply("CountReceived", CompletenessTicks.of(Stage.RECEIVED, RawRecord::receivedAtMillis));
 
-    ValidateEvents.Result validated =
-        records.apply(
-            "ValidateEvents",
-            ValidateEvents.create()
-                .withPseudonymKey(config.pseudonymKey())
-                .withMaxRecordBytes(config.maxRecordBytes()));
+    ValidateEvents.Result validated = validate(records, config);
     PCollection<QuarantineRecord> quarantined = validated.quarantined();
     quarantined.apply("WriteQuarantine", QuarantineStore.write(config.quarantineStore()));
     PCollection<String> quarantinedTicks =
@@ -75,7 +70,7 @@ public final class CollabGraph {
             CompletenessTicks.of(Stage.QUARANTINED, (QuarantineRecord q) -> q.original().receivedAtMillis()));
 
     DedupByEventId.Result deduped =
-        validated.events().apply("DedupByEventId", DedupByEventId.create().withHorizon(config.dedupHorizon()));
+        dedup(validated.events(), config);
     PCollection<CollabEvent> unique = deduped.unique();
     PCollection<String> duplicateTicks =
         deduped.duplicates().apply("CountDuplicates", CompletenessTicks.of(Stage.DUPLICATE, CollabEvent::receivedAtMillis));
@@ -131,7 +126,7 @@ public final class CollabGraph {
    */
   public static Outputs applyReplay(PCollection<CollabEvent> events, GraphConfig config) {
     DedupByEventId.Result deduped =
-        events.apply("DedupByEventId", DedupByEventId.create().withHorizon(config.dedupHorizon()));
+        dedup(events, config);
     PCollection<CollabEvent> unique = deduped.unique();
     PCollection<CuratedRow> curated =
         computeMetrics(unique, config)
@@ -156,20 +151,29 @@ public final class CollabGraph {
    * (a dry run) nothing is written at all.
    */
   public static Outputs applyQuarantineReplay(PCollection<RawRecord> records, GraphConfig config, boolean write) {
-    ValidateEvents.Result validated =
-        records.apply(
-            "ValidateEvents",
-            ValidateEvents.create()
-                .withPseudonymKey(config.pseudonymKey())
-                .withMaxRecordBytes(config.maxRecordBytes()));
+    ValidateEvents.Result validated = validate(records, config);
     DedupByEventId.Result deduped =
-        validated.events().apply("DedupByEventId", DedupByEventId.create().withHorizon(config.dedupHorizon()));
+        dedup(validated.events(), config);
     PCollection<CollabEvent> unique = deduped.unique();
     if (write) {
       unique.apply("WriteRevalidatedRaw", RevalidatedRawFiles.to(config.rawStore()));
     }
     PCollection<CuratedRow> noRows = records.getPipeline().apply("NoCuratedRows", Create.empty(CuratedRowCoder.of()));
     return new Outputs(validated.quarantined(), unique, deduped.duplicates(), noRows);
+  }
+
+  /** {@code ValidateEvents}: strict JSON, schemas, PII minimization; the same step in every entry that validates. */
+  private static ValidateEvents.Result validate(PCollection<RawRecord> records, GraphConfig config) {
+    return records.apply(
+        "ValidateEvents",
+        ValidateEvents.create()
+            .withPseudonymKey(config.pseudonymKey())
+            .withMaxRecordBytes(config.maxRecordBytes()));
+  }
+
+  /** {@code DedupByEventId} with the config's horizon; the same step in every entry point. */
+  private static DedupByEventId.Result dedup(PCollection<CollabEvent> events, GraphConfig config) {
+    return events.apply("DedupByEventId", DedupByEventId.create().withHorizon(config.dedupHorizon()));
   }
 
   /** {@code AssignEventTime} then {@code ComputeMetrics}: the metrics branch, the same in every entry point. */
