@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -56,6 +57,9 @@ public final class CollabPipeline {
       job = JobConfig.from(options);
       if (job.streaming) {
         options.setStreaming(true); // --source=kafka is always a streaming job
+      }
+      if (job.source == JobConfig.SourceKind.KAFKA) {
+        checkpointByDefault(options, job);
       }
     } catch (UsageException | IllegalArgumentException e) {
       err.println(NAME + ": " + firstLine(e.getMessage()));
@@ -232,6 +236,26 @@ public final class CollabPipeline {
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     return RunSummary.collect(job, result, runner, seconds);
+  }
+
+  /** Default checkpoint interval of a Kafka job when none is given: offsets are committed with checkpoints only. */
+  static final long KAFKA_CHECKPOINT_MILLIS = 10_000L;
+
+  /**
+   * A Kafka job without checkpoints would never commit its offsets and could not recover exactly once: unless the
+   * command line sets them, checkpoint every {@value #KAFKA_CHECKPOINT_MILLIS} ms, exactly once, into
+   * {@code <dataDir>/checkpoints} (Flink's in-memory checkpoint storage is capped at 5 MB, which one minute of the raw
+   * store's open window exceeds). Production sets both in runner-configs/ (RocksDB, S3).
+   */
+  static void checkpointByDefault(CollabPipelineOptions options, JobConfig job) {
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    if (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0) {
+      flink.setCheckpointingInterval(KAFKA_CHECKPOINT_MILLIS);
+    }
+    if (flink.getStateBackend() == null && flink.getStateBackendFactory() == null) {
+      flink.setStateBackend("filesystem");
+      flink.setStateBackendStoragePath(Paths.get(job.dataDir, "checkpoints").toUri().toString());
+    }
   }
 
   /** The store locations and input glob given on the command line, for {@link S3Setup#configure}. */

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
+import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -122,6 +124,24 @@ public class CollabPipelineCliTest {
         run("--source=raw", "--from=2026-11-01", "--to=2026-11-02",
             "--warehouseUrl=jdbc:snowflake://acme.snowflakecomputing.com"),
         "--warehouseUrl=", "Snowflake replay commit");
+  }
+
+  @Test
+  public void aKafkaJobIsStreamingAndCheckpointsByDefault() throws Exception {
+    String dataDir = tmp.newFolder("kafka-defaults").getPath();
+    CollabPipelineOptions options = CollabPipeline.parseOptions(new String[] {"--source=kafka", "--dataDir=" + dataDir});
+    JobConfig job = JobConfig.from(options);
+    CollabPipeline.checkpointByDefault(options, job);
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    assertThat(job.streaming, equalTo(true));
+    assertThat(flink.getCheckpointingInterval(), equalTo(CollabPipeline.KAFKA_CHECKPOINT_MILLIS));
+    assertThat(flink.getStateBackend(), equalTo("filesystem"));
+    assertThat(flink.getStateBackendStoragePath(), containsString(dataDir + "/checkpoints"));
+
+    CollabPipelineOptions given =
+        CollabPipeline.parseOptions(new String[] {"--source=kafka", "--checkpointingInterval=60000"});
+    CollabPipeline.checkpointByDefault(given, JobConfig.from(given));
+    assertThat(given.as(FlinkPipelineOptions.class).getCheckpointingInterval(), equalTo(60_000L));
   }
 
   @Test
