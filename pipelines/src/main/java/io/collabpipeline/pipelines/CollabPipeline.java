@@ -245,10 +245,14 @@ public final class CollabPipeline {
    * A Kafka job without checkpoints would never commit its offsets and could not recover exactly once: unless the
    * command line sets them, checkpoint every {@value #KAFKA_CHECKPOINT_MILLIS} ms, exactly once, into
    * {@code <dataDir>/checkpoints} (Flink's in-memory checkpoint storage is capped at 5 MB, which one minute of the raw
-   * store's open window exceeds). Production sets both in runner-configs/ (RocksDB, S3).
+   * store's open window exceeds). With {@code --flinkConfDir} the configuration decides (runner-configs/flink/local for
+   * the dev stack; production sets RocksDB and S3).
    */
   static void checkpointByDefault(CollabPipelineOptions options, JobConfig job) {
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    if (flink.getFlinkConfDir() != null) {
+      return; // a Flink configuration (e.g. runner-configs/flink/local) sets checkpoints and the state backend
+    }
     if (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0) {
       flink.setCheckpointingInterval(KAFKA_CHECKPOINT_MILLIS);
     }
