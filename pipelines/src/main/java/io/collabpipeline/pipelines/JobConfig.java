@@ -160,7 +160,8 @@ public final class JobConfig {
             + "is not built yet");
       }
       if (o.getSnowflakeAccountUrl() == null) {
-        throw new UsageException("--warehouseUrl=" + warehouse + " selects Snowflake: also give --snowflakeAccountUrl, "
+        throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.sinks.Warehouses.redact(warehouse)
+            + " selects Snowflake: also give --snowflakeAccountUrl, "
             + "--snowflakeUser, a credential reference, --snowflakeStorageIntegration and --snowflakeStagingBucket");
       }
     } else if (!io.collabpipeline.pipelines.sinks.Warehouses.isSupported(warehouse)) {
