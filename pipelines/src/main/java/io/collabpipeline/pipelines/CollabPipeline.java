@@ -204,10 +204,7 @@ public final class CollabPipeline {
   public static RunSummary run(CollabPipelineOptions options, JobConfig job, PrintStream out) throws Exception {
     prepareOutputs(job);
     Pipeline pipeline = Pipeline.create(options);
-    PCollection<RawRecord> records = readSource(pipeline, job);
-    records.apply("TrackProgress", ParDo.of(LocalProgress.<RawRecord>counter("received")));
-    CollabGraph.Outputs outputs = CollabGraph.apply(records, job.graph);
-    outputs.accepted.apply("TrackAccepted", ParDo.of(LocalProgress.counter("accepted")));
+    build(pipeline, job);
 
     String runner = options.getRunner().getSimpleName() + (job.streaming ? " (streaming)" : " (batch)");
     out.printf("%s: running on %s, source %s; outputs under %s%n", NAME, runner, job.source.name().toLowerCase(),
@@ -236,6 +233,15 @@ public final class CollabPipeline {
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     return RunSummary.collect(job, result, runner, seconds);
+  }
+
+  /** Builds the live job on {@code pipeline}: the source, progress counters and the one graph. */
+  static CollabGraph.Outputs build(Pipeline pipeline, JobConfig job) {
+    PCollection<RawRecord> records = readSource(pipeline, job);
+    records.apply("TrackProgress", ParDo.of(LocalProgress.<RawRecord>counter("received")));
+    CollabGraph.Outputs outputs = CollabGraph.apply(records, job.graph);
+    outputs.accepted.apply("TrackAccepted", ParDo.of(LocalProgress.counter("accepted")));
+    return outputs;
   }
 
   /** Default checkpoint interval of a Kafka job when none is given: offsets are committed with checkpoints only. */
