@@ -235,7 +235,7 @@ public final class LocalKafka implements AutoCloseable {
         } else if (arg.startsWith("--partitions=")) {
           partitions = parseInt("--partitions", arg.substring("--partitions=".length()), 1, 1000);
         } else if (arg.startsWith("--topics=")) {
-          topics = new ArrayList<>(KafkaOptions.topics(arg.substring("--topics=".length())));
+          topics = new ArrayList<>(io.collabpipeline.pipelines.kafka.KafkaSourceConfig.topics(arg.substring("--topics=".length())));
         } else {
           throw new IllegalArgumentException(
               "unknown option " + arg.split("=", 2)[0] + " (known: --port, --topics, --partitions)");

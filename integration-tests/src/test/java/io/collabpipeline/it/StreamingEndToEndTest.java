@@ -23,7 +23,7 @@ import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.sinks.QuarantineFiles;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.Warehouses;
-import io.collabpipeline.pipelines.sources.KafkaRecords;
+import io.collabpipeline.pipelines.kafka.KafkaRecords;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;

@@ -117,7 +117,7 @@ public final class CollabGraph {
    * The replay entry: events read back from the raw store (already validated and minimized, timestamped with their
    * ORIGINAL arrival time) go through the same {@code DedupByEventId}, {@code AssignEventTime} and {@code
    * ComputeMetrics} steps, and the metric rows are STAGED in the warehouse under {@code config.generation()} by the same
-   * {@code WriteCurated} step in its staging mode; the driver then diffs and commits them (see {@code replay.RawReplay}).
+   * {@code WriteCurated} step in its staging mode; the driver then diffs and commits them (see {@code replay.RawReplayJob} and {@code launch.JobLauncher}).
    *
    * <p>Use a dedup horizon of at least the replayed range plus a day and an allowed lateness that makes every event on
    * time ({@code JobConfig} does): a replay computes every window as if every event had arrived on time, once. Neither

@@ -63,7 +63,7 @@ public final class CollabSql {
       }
       return 0;
     } catch (SQLException e) {
-      err.println("collab-sql: " + CollabPipeline.firstLine(e.getMessage()));
+      err.println("collab-sql: " + io.collabpipeline.pipelines.launch.CommandLine.firstLine(e.getMessage()));
       return 1;
     }
   }

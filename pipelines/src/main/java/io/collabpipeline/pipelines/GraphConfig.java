@@ -7,7 +7,9 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
+import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.pii.KeyReference;
+import io.collabpipeline.transforms.validate.ValidateEvents;
 import org.joda.time.Duration;
 
 /**
@@ -48,9 +50,9 @@ public abstract class GraphConfig {
 
   public static Builder builder() {
     return new AutoValue_GraphConfig.Builder()
-        .setPseudonymKey(KeyReference.parse("dev"))
-        .setMaxRecordBytes(1_048_576)
-        .setDedupHorizon(Duration.standardHours(24))
+        .setPseudonymKey(KeyReference.parse(KeyReference.DEV_REFERENCE))
+        .setMaxRecordBytes(ValidateEvents.DEFAULT_MAX_RECORD_BYTES)
+        .setDedupHorizon(DedupByEventId.DEFAULT_HORIZON)
         .setWindowing(WindowingPolicy.defaults())
         .setRawShards(1)
         .setGeneration(System.currentTimeMillis());

@@ -6,6 +6,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
+import io.collabpipeline.pipelines.launch.JobConfig;
+import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import java.io.ByteArrayOutputStream;
@@ -131,16 +133,16 @@ public class CollabPipelineCliTest {
     String dataDir = tmp.newFolder("kafka-defaults").getPath();
     CollabPipelineOptions options = CollabPipeline.parseOptions(new String[] {"--source=kafka", "--dataDir=" + dataDir});
     JobConfig job = JobConfig.from(options);
-    CollabPipeline.checkpointByDefault(options, job);
+    JobLauncher.forConfig(options, job, new PrintStream(OutputStream.nullOutputStream()));
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     assertThat(job.streaming, equalTo(true));
-    assertThat(flink.getCheckpointingInterval(), equalTo(CollabPipeline.KAFKA_CHECKPOINT_MILLIS));
+    assertThat(flink.getCheckpointingInterval(), equalTo(JobLauncher.KAFKA_CHECKPOINT_MILLIS));
     assertThat(flink.getStateBackend(), equalTo("filesystem"));
     assertThat(flink.getStateBackendStoragePath(), containsString(dataDir + "/checkpoints"));
 
     CollabPipelineOptions given =
         CollabPipeline.parseOptions(new String[] {"--source=kafka", "--checkpointingInterval=60000"});
-    CollabPipeline.checkpointByDefault(given, JobConfig.from(given));
+    JobLauncher.forConfig(given, JobConfig.from(given), new PrintStream(OutputStream.nullOutputStream()));
     assertThat(given.as(FlinkPipelineOptions.class).getCheckpointingInterval(), equalTo(60_000L));
   }
 

@@ -3,8 +3,10 @@ package io.collabpipeline.pipelines;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 
-import io.collabpipeline.pipelines.replay.QuarantineRevalidation;
-import io.collabpipeline.pipelines.replay.RawReplay;
+import io.collabpipeline.pipelines.launch.JobConfig;
+import io.collabpipeline.pipelines.launch.LiveJob;
+import io.collabpipeline.pipelines.replay.QuarantineReplayJob;
+import io.collabpipeline.pipelines.replay.RawReplayJob;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,14 +63,14 @@ public class StepNamesTest {
   public void theRawReplayGraphKeepsItsStepNames() throws Exception {
     Pipeline pipeline = Pipeline.create(CollabPipeline.parseOptions(new String[] {"--dataDir=" + tmp.getRoot()}));
     GraphConfig graph = JobConfig.forRawReplay(GraphConfig.underDataDir(tmp.getRoot().toString()), RANGE);
-    RawReplay.build(pipeline, RawReplay.Request.of(graph, RANGE, false, tmp.getRoot().toPath()));
+    RawReplayJob.of(graph, RANGE, false, tmp.getRoot().toPath()).build(pipeline);
     check("raw-replay", names(pipeline));
   }
 
   @Test
   public void theQuarantineReplayGraphKeepsItsStepNames() throws Exception {
     Pipeline pipeline = Pipeline.create(CollabPipeline.parseOptions(new String[] {"--dataDir=" + tmp.getRoot()}));
-    QuarantineRevalidation.build(pipeline, GraphConfig.underDataDir(tmp.getRoot().toString()), RANGE, true);
+    QuarantineReplayJob.build(pipeline, GraphConfig.underDataDir(tmp.getRoot().toString()), RANGE, true);
     check("quarantine-replay", names(pipeline));
   }
 
@@ -77,7 +79,7 @@ public class StepNamesTest {
     all.add("--dataDir=" + tmp.getRoot());
     String[] a = all.toArray(new String[0]);
     Pipeline pipeline = Pipeline.create(CollabPipeline.parseOptions(a));
-    CollabPipeline.build(pipeline, JobConfig.from(CollabPipeline.parseOptions(a)));
+    LiveJob.build(pipeline, JobConfig.from(CollabPipeline.parseOptions(a)));
     return names(pipeline);
   }
 

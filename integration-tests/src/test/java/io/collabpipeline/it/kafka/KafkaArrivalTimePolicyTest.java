@@ -3,7 +3,7 @@ package io.collabpipeline.it.kafka;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import io.collabpipeline.pipelines.sources.KafkaArrivalTimePolicy;
+import io.collabpipeline.pipelines.kafka.KafkaArrivalTimePolicy;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;

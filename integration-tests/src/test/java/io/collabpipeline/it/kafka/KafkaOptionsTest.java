@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertThrows;
 
+import io.collabpipeline.pipelines.kafka.KafkaSourceConfig;
 import io.collabpipeline.pipelines.options.KafkaOptions;
 import java.util.Map;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -15,7 +16,10 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** {@link KafkaOptions}: the dev-stack defaults, parsing, and one-line errors naming the option. */
+/**
+ * {@link KafkaOptions} through {@link KafkaSourceConfig}: the dev-stack defaults, parsing, and one-line errors naming
+ * the option.
+ */
 @RunWith(JUnit4.class)
 public class KafkaOptionsTest {
 
@@ -25,7 +29,7 @@ public class KafkaOptionsTest {
 
   @Test
   public void defaultsPointAtTheDevStack() {
-    Map<String, Object> config = KafkaOptions.kafkaRecords(parse()).consumerConfig();
+    Map<String, Object> config = KafkaSourceConfig.fromOptions(parse()).read().consumerConfig();
     assertThat(config.get("bootstrap.servers"), equalTo("127.0.0.1:9092"));
     assertThat(config.get("group.id"), equalTo("collab-pipeline"));
     assertThat(parse().getKafkaTopics(), equalTo("collab-events"));
@@ -39,15 +43,15 @@ public class KafkaOptionsTest {
             "--kafkaTopics=events-a,events-b",
             "--kafkaGroupId=collab-prod",
             "--kafkaConsumerProperties=security.protocol=SASL_SSL; sasl.jaas.config=${env:KAFKA_JAAS};;");
-    Map<String, Object> config = KafkaOptions.kafkaRecords(o).consumerConfig();
+    Map<String, Object> config = KafkaSourceConfig.fromOptions(o).read().consumerConfig();
     assertThat(config.get("bootstrap.servers"), equalTo("broker-1:9093,broker-2:9093"));
     assertThat(config.get("group.id"), equalTo("collab-prod"));
     assertThat(config.get("security.protocol"), equalTo("SASL_SSL"));
     assertThat(config.get("sasl.jaas.config"), equalTo("${env:KAFKA_JAAS}"));
     assertThat(config.get("enable.auto.commit"), equalTo(false));
-    assertThat(KafkaOptions.topics(o.getKafkaTopics()), equalTo(java.util.Arrays.asList("events-a", "events-b")));
+    assertThat(KafkaSourceConfig.topics(o.getKafkaTopics()), equalTo(java.util.Arrays.asList("events-a", "events-b")));
     // Display data names the extra properties but never their values.
-    String display = DisplayData.from(KafkaOptions.kafkaRecords(o)).toString();
+    String display = DisplayData.from(KafkaSourceConfig.fromOptions(o).read()).toString();
     assertThat(display, containsString("sasl.jaas.config"));
     assertThat(display, not(containsString("KAFKA_JAAS")));
   }
@@ -71,14 +75,14 @@ public class KafkaOptionsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> KafkaOptions.kafkaRecords(parse("--kafkaConsumerProperties=a=1;hunter2secret")));
+            () -> KafkaSourceConfig.fromOptions(parse("--kafkaConsumerProperties=a=1;hunter2secret")).read());
     assertThat(e.getMessage(), not(containsString("hunter2secret")));
     assertThat(e.getMessage(), containsString("pair 2"));
   }
 
   private static void assertBad(String option, String arg) {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> KafkaOptions.kafkaRecords(parse(arg)));
+        assertThrows(IllegalArgumentException.class, () -> KafkaSourceConfig.fromOptions(parse(arg)).read());
     assertThat(arg, e.getMessage(), startsWith(option));
     assertThat(arg, e.getMessage().contains("\n"), equalTo(false));
   }

@@ -12,7 +12,7 @@ import io.collabpipeline.model.ReasonCode;
 import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
-import io.collabpipeline.pipelines.sources.KafkaRecords;
+import io.collabpipeline.pipelines.kafka.KafkaRecords;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import java.nio.charset.StandardCharsets;

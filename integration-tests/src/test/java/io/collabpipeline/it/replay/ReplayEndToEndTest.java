@@ -13,7 +13,8 @@ import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
-import io.collabpipeline.pipelines.replay.RawReplay;
+import io.collabpipeline.pipelines.launch.JobLauncher;
+import io.collabpipeline.pipelines.replay.RawReplayJob;
 import io.collabpipeline.pipelines.sinks.GenerationLog;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.pipelines.sinks.VersionedRow;
@@ -21,6 +22,7 @@ import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.WarehouseDiff;
 import io.collabpipeline.pipelines.sinks.Warehouses;
 import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,14 +91,15 @@ public class ReplayEndToEndTest {
     }
   }
 
-  private static RawReplay.Result replay(String url, long generation, boolean dryRun, Path reports, StringBuilder out)
-      throws Exception {
+  private static JobLauncher.Finished replay(
+      String url, long generation, boolean dryRun, Path reports, StringBuilder out) throws Exception {
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
     try {
-      return RawReplay.run(
-          StreamedWarehouse.flink(false),
-          stream.replay(url, generation, range, dryRun, reports),
-          StreamedWarehouse.capture(sink));
+      RawReplayJob job = stream.replay(url, generation, range, dryRun, reports);
+      PrintStream printed = StreamedWarehouse.capture(sink);
+      JobLauncher.Finished finished = JobLauncher.withOptions(StreamedWarehouse.flink(false), printed).run(job);
+      printed.print(RawReplayJob.report(job, finished));
+      return finished;
     } finally {
       out.append(sink.toString(StandardCharsets.UTF_8));
     }
@@ -109,9 +112,9 @@ public class ReplayEndToEndTest {
     Map<String, String> rawBefore = StreamedWarehouse.fileStamps(stream.live.rawStore());
 
     // (a) one replay
-    RawReplay.Result r = replay(url, 2_000L, false, dir, new StringBuilder());
+    JobLauncher.Finished r = replay(url, 2_000L, false, dir, new StringBuilder());
 
-    assertThat("events read", r.eventsRead, greaterThan(1_000L));
+    assertThat("events read", RawReplayJob.eventsRead(r), greaterThan(1_000L));
     assertThat("diff is empty: " + r.diff, r.diff.isEmpty(), equalTo(true));
     assertSameTables("after one replay", streamed, tables(url), List.of(CuratedTable.values()));
     assertThat("raw store untouched", StreamedWarehouse.fileStamps(stream.live.rawStore()), equalTo(rawBefore));
@@ -128,7 +131,7 @@ public class ReplayEndToEndTest {
     }
 
     // (b) and a second one
-    RawReplay.Result second = replay(url, 3_000L, false, dir, new StringBuilder());
+    JobLauncher.Finished second = replay(url, 3_000L, false, dir, new StringBuilder());
 
     assertThat("second diff is empty: " + second.diff, second.diff.isEmpty(), equalTo(true));
     assertSameTables("after two replays", streamed, tables(url), List.of(CuratedTable.values()));
@@ -147,7 +150,7 @@ public class ReplayEndToEndTest {
 
     // (f) the dry run
     StringBuilder printed = new StringBuilder();
-    RawReplay.Result dry = replay(url, 2_000L, true, dir.resolve("reports"), printed);
+    JobLauncher.Finished dry = replay(url, 2_000L, true, dir.resolve("reports"), printed);
 
     corruption.assertNamedExactly(dry.diff);
     assertSameTables("a dry run writes nothing", corrupted, tables(url), List.of(CuratedTable.values()));
@@ -163,7 +166,7 @@ public class ReplayEndToEndTest {
 
     // (c) the replay
     printed.setLength(0);
-    RawReplay.Result r = replay(url, 3_000L, false, dir, printed);
+    JobLauncher.Finished r = replay(url, 3_000L, false, dir, printed);
 
     corruption.assertNamedExactly(r.diff);
     assertSameTables("after repair", streamed, tables(url), List.of(CuratedTable.values()));
@@ -178,13 +181,13 @@ public class ReplayEndToEndTest {
     Corruption.apply(url);
     Map<CuratedTable, Set<CuratedRow>> before = tables(url);
 
-    RawReplay.Request failing =
+    RawReplayJob failing =
         stream.replay(url, 2_000L, range, false, dir).withEventsHook(new FailAfter(250));
     Exception e =
         assertThrows(
             Exception.class,
-            () -> RawReplay.run(StreamedWarehouse.flink(false), failing, StreamedWarehouse.capture(
-                new ByteArrayOutputStream())));
+            () -> JobLauncher.withOptions(StreamedWarehouse.flink(false), StreamedWarehouse.capture(
+                new ByteArrayOutputStream())).run(failing));
     assertThat(String.valueOf(rootMessage(e)), containsString(FailAfter.MESSAGE));
 
     assertSameTables("after a failed replay", before, tables(url), List.of(CuratedTable.values()));
@@ -202,12 +205,12 @@ public class ReplayEndToEndTest {
     Map<CuratedTable, Set<CuratedRow>> before = tables(url);
 
     // The job runs and stages, then the driver is gone: nobody diffs or commits.
-    RawReplay.Request killed = stream.replay(url, 2_000L, range, false, dir);
+    RawReplayJob killed = stream.replay(url, 2_000L, range, false, dir);
     try (Warehouse w = Warehouses.open(url)) {
       w.beginGeneration(2_000L, GenerationLog.Kind.REPLAY, range);
     }
     Pipeline p = Pipeline.create(StreamedWarehouse.flink(false));
-    RawReplay.build(p, killed);
+    killed.build(p);
     assertThat(p.run().waitUntilFinish(), equalTo(PipelineResult.State.DONE));
 
     assertSameTables("staged but not committed", before, tables(url), List.of(CuratedTable.values()));

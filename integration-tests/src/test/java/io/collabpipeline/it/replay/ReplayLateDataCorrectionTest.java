@@ -10,9 +10,9 @@ import static org.hamcrest.Matchers.not;
 import io.collabpipeline.it.ExpectedTables;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
-import io.collabpipeline.pipelines.JobConfig;
+import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
-import io.collabpipeline.pipelines.replay.RawReplay;
+import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import java.io.ByteArrayOutputStream;
@@ -66,11 +66,9 @@ public class ReplayLateDataCorrectionTest {
     assertSameTables("streamed", byTable(asStreamed.rows), streamed, List.of(CuratedTable.values()));
 
     ReplayScope range = stream.rawDates();
-    RawReplay.Result r =
-        RawReplay.run(
-            StreamedWarehouse.flink(false),
-            stream.replay(url, 2_000L, range, false, stream.dir),
-            StreamedWarehouse.capture(new ByteArrayOutputStream()));
+    JobLauncher.Finished r =
+        JobLauncher.withOptions(StreamedWarehouse.flink(false), StreamedWarehouse.capture(new ByteArrayOutputStream()))
+            .run(stream.replay(url, 2_000L, range, false, stream.dir));
     assertThat("the correction changed rows", r.diff.isEmpty(), equalTo(false));
 
     Map<CuratedTable, Set<CuratedRow>> corrected = tables(url);

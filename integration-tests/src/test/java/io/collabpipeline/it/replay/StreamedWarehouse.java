@@ -8,10 +8,10 @@ import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
-import io.collabpipeline.pipelines.JobConfig;
+import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
-import io.collabpipeline.pipelines.replay.RawReplay;
+import io.collabpipeline.pipelines.replay.RawReplayJob;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.Warehouses;
@@ -98,9 +98,9 @@ final class StreamedWarehouse {
   }
 
   /** A replay request over {@code range} of this run's raw store into {@code warehouseUrl}. */
-  RawReplay.Request replay(String warehouseUrl, long generation, ReplayScope range, boolean dryRun, Path reports) {
+  RawReplayJob replay(String warehouseUrl, long generation, ReplayScope range, boolean dryRun, Path reports) {
     GraphConfig graph = live.toBuilder().setWarehouseUrl(warehouseUrl).setGeneration(generation).build();
-    return RawReplay.Request.of(JobConfig.forRawReplay(graph, range), range, dryRun, reports);
+    return RawReplayJob.of(JobConfig.forRawReplay(graph, range), range, dryRun, reports);
   }
 
   /** Every table's rows (contract columns). */

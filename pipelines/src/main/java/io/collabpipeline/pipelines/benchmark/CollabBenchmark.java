@@ -2,21 +2,18 @@ package io.collabpipeline.pipelines.benchmark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
-import io.collabpipeline.pipelines.JobConfig;
+import io.collabpipeline.pipelines.launch.CommandLine;
+import io.collabpipeline.pipelines.launch.JobConfig;
+import io.collabpipeline.pipelines.launch.JobLauncher;
+import io.collabpipeline.pipelines.launch.LiveJob;
 import io.collabpipeline.pipelines.UsageException;
-import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
-import io.collabpipeline.pipelines.replay.RawReplay;
+import io.collabpipeline.pipelines.replay.RawReplayJob;
 import io.collabpipeline.pipelines.sinks.RawArchive;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
-import io.collabpipeline.pipelines.sinks.Warehouse;
-import io.collabpipeline.pipelines.sinks.Warehouses;
-import io.collabpipeline.pipelines.sources.NdjsonFiles;
-import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,8 +36,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
@@ -54,7 +49,7 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  *
  * <p>Mode {@code replay} ({@code --modes=replay}) times bounded replays of the raw store: the graph is run once (not
  * timed) to write a raw store from the N events, then each repeat replays its whole date range into a fresh DuckDB
- * warehouse ({@link RawReplay}: read Parquet, dedup, metrics, stage, diff, commit); its events/s counts the events read
+ * warehouse ({@link RawReplayJob}: read Parquet, dedup, metrics, stage, diff, commit); its events/s counts the events read
  * back from the raw store.
  */
 public final class CollabBenchmark {
@@ -249,28 +244,32 @@ public final class CollabBenchmark {
     return s;
   }
 
+  /**
+   * One timed run of the main job on the files, as the command line would run it ({@code --source=files}), through
+   * the {@link JobLauncher}: the same graph, settings and warehouse writes, into a fresh data directory.
+   */
   private static double runGraph(String input, Path runDir, boolean streaming, int parallelism) throws Exception {
+    JobConfig config = mainJob(runDir, streaming, parallelism, "--source=files", "--input=" + input);
+    JobLauncher.Finished finished = launcher(config, streaming, parallelism).run(LiveJob.of(config, "bench"));
+    return finished.seconds;
+  }
+
+  /** The main job's config for the benchmark: embedded Flink, no progress line, everything under {@code runDir}. */
+  private static JobConfig mainJob(Path runDir, boolean streaming, int parallelism, String... source) {
+    List<String> args = new ArrayList<>(List.of(source));
+    args.add("--dataDir=" + runDir.toAbsolutePath());
+    args.add("--progressSeconds=0");
+    args.add("--streaming=" + streaming);
+    args.add("--parallelism=" + parallelism);
+    args.add("--flinkMaster=[local]");
+    return JobConfig.from(CommandLine.parseOptions(args.toArray(new String[0])));
+  }
+
+  private static JobLauncher launcher(JobConfig config, boolean streaming, int parallelism) {
     FlinkPipelineOptions options = EmbeddedFlink.options(streaming, parallelism);
     options.setObjectReuse(true);
     FileSystems.setDefaultPipelineOptions(options);
-    GraphConfig config =
-        GraphConfig.underDataDir(runDir.toAbsolutePath().toString()).toBuilder()
-            // a file is a batch delivery: its events are all on time (see JobConfig)
-            .setWindowing(WindowingPolicy.defaults().withAllowedLateness(JobConfig.FILES_ALLOWED_LATENESS))
-            .build();
-    try (Warehouse w = Warehouses.open(config.warehouseUrl())) {
-      w.ensureTables();
-    }
-    Pipeline p = Pipeline.create(options);
-    CollabGraph.apply(p.apply("ReadFiles", NdjsonFiles.read(input)), config);
-    long started = System.nanoTime();
-    PipelineResult result = p.run();
-    PipelineResult.State state = result.waitUntilFinish();
-    double s = (System.nanoTime() - started) / 1e9;
-    if (state != PipelineResult.State.DONE) {
-      throw new IllegalStateException("benchmark run ended in state " + state);
-    }
-    return s;
+    return JobLauncher.forConfig(options, config, new PrintStream(OutputStream.nullOutputStream()));
   }
 
   /** A raw store written once for the replay mode: where, which dates, how many events. */
@@ -288,23 +287,11 @@ public final class CollabBenchmark {
 
   /** Runs the whole graph once on the generator (Flink batch) to write the raw store the replays read. */
   private static ReplaySource writeRawStore(Path dir, long events, int parallelism) throws Exception {
-    FlinkPipelineOptions options = EmbeddedFlink.options(false, parallelism);
-    options.setObjectReuse(true);
-    FileSystems.setDefaultPipelineOptions(options);
-    GraphConfig config = GraphConfig.underDataDir(dir.toAbsolutePath().toString());
-    try (Warehouse w = Warehouses.open(config.warehouseUrl())) {
-      w.ensureTables();
-    }
-    Pipeline p = Pipeline.create(options);
-    CollabGraph.apply(p.apply("ReadGenerator", GeneratorSource.of(WorkloadSpec.defaults().withDeliveries(events))),
-        config);
-    PipelineResult result = p.run();
-    if (result.waitUntilFinish() != PipelineResult.State.DONE) {
-      throw new IllegalStateException("writing the raw store for the replays failed");
-    }
+    JobConfig config = mainJob(dir, false, parallelism, "--source=generator", "--events=" + events);
+    JobLauncher.Finished finished = launcher(config, false, parallelism).run(LiveJob.of(config, "bench"));
     long accepted = 0;
     for (MetricResult<Long> c :
-        result.metrics()
+        finished.result.metrics()
             .queryMetrics(MetricsFilter.builder()
                 .addNameFilter(MetricNameFilter.named(RawArchive.METRICS_NAMESPACE, RawArchive.RECORDS_COUNTER))
                 .build())
@@ -312,31 +299,30 @@ public final class CollabBenchmark {
       accepted += c.getAttempted();
     }
     TreeSet<LocalDate> dates = new TreeSet<>();
-    try (Stream<Path> parts = Files.list(Paths.get(config.rawStore()))) {
+    try (Stream<Path> parts = Files.list(Paths.get(config.graph.rawStore()))) {
       parts.map(d -> d.getFileName().toString())
           .filter(n -> n.startsWith("dt="))
           .forEach(n -> dates.add(LocalDate.parse(n.substring(3))));
     }
-    return new ReplaySource(config.rawStore(), ReplayScope.of(dates.first(), dates.last()), accepted);
+    return new ReplaySource(config.graph.rawStore(), ReplayScope.of(dates.first(), dates.last()), accepted);
   }
 
-  /** One replay of the whole raw store into a fresh warehouse: job, diff and commit. */
+  /** One replay of the whole raw store into a fresh warehouse: job, diff and commit, through the launcher. */
   private static double runReplay(ReplaySource source, Path runDir, int parallelism) throws Exception {
     FlinkPipelineOptions options = EmbeddedFlink.options(false, parallelism);
     options.setObjectReuse(true);
     FileSystems.setDefaultPipelineOptions(options);
     GraphConfig config =
         GraphConfig.underDataDir(runDir.toAbsolutePath().toString()).toBuilder().setRawStore(source.raw).build();
-    RawReplay.Request request =
-        RawReplay.Request.of(JobConfig.forRawReplay(config, source.range), source.range, false, runDir);
-    long started = System.nanoTime();
-    RawReplay.Result result = RawReplay.run(options, request, new PrintStream(OutputStream.nullOutputStream()));
-    double s = (System.nanoTime() - started) / 1e9;
-    if (result.eventsRead != source.events) {
-      throw new IllegalStateException("the replay read " + result.eventsRead + " events, the raw store holds "
+    RawReplayJob job = RawReplayJob.of(JobConfig.forRawReplay(config, source.range), source.range, false, runDir);
+    JobLauncher.Finished finished =
+        JobLauncher.withOptions(options, new PrintStream(OutputStream.nullOutputStream())).run(job);
+    long eventsRead = RawReplayJob.eventsRead(finished);
+    if (eventsRead != source.events) {
+      throw new IllegalStateException("the replay read " + eventsRead + " events, the raw store holds "
           + source.events);
     }
-    return s;
+    return finished.seconds;
   }
 
   private static double median(List<Double> values) {

@@ -425,8 +425,8 @@ public final class KafkaPublisher {
     WorkloadSpec spec;
     try {
       Options o = PipelineOptionsFactory.fromArgs(args).as(Options.class);
-      String servers = KafkaOptions.bootstrapServers(o.getKafkaBootstrapServers());
-      List<String> topics = KafkaOptions.topics(o.getKafkaTopics());
+      String servers = io.collabpipeline.pipelines.kafka.KafkaSourceConfig.bootstrapServers(o.getKafkaBootstrapServers());
+      List<String> topics = io.collabpipeline.pipelines.kafka.KafkaSourceConfig.topics(o.getKafkaTopics());
       if (topics.size() != 1) {
         throw new IllegalArgumentException(
             "--kafkaTopics=" + o.getKafkaTopics() + ": the publisher writes to exactly one topic");

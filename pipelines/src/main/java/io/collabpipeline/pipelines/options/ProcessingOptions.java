@@ -1,5 +1,10 @@
 package io.collabpipeline.pipelines.options;
 
+import io.collabpipeline.transforms.dedup.DedupByEventId;
+import io.collabpipeline.transforms.metrics.WindowingPolicy;
+import io.collabpipeline.transforms.pii.KeyReference;
+import io.collabpipeline.transforms.validate.ValidateEvents;
+
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -8,31 +13,31 @@ import org.apache.beam.sdk.options.PipelineOptions;
 public interface ProcessingOptions extends PipelineOptions {
   @Description("Key of the keyed hash that pseudonymizes user ids, by reference: env:VAR, file:/path, or dev (a fixed, "
       + "public development key: never use it for real data).")
-  @Default.String("dev")
+  @Default.String(KeyReference.DEV_REFERENCE)
   String getPseudonymKey();
 
   void setPseudonymKey(String value);
 
   @Description("Largest accepted record in bytes; larger records are quarantined as TOO_LARGE.")
-  @Default.Integer(1_048_576)
+  @Default.Integer(ValidateEvents.DEFAULT_MAX_RECORD_BYTES)
   Integer getMaxRecordBytes();
 
   void setMaxRecordBytes(Integer value);
 
   @Description("How long (in arrival time) an event id is remembered to catch re-deliveries.")
-  @Default.String("24h")
+  @Default.String(DedupByEventId.DEFAULT_HORIZON_HOURS + "h")
   String getDedupHorizon();
 
   void setDedupHorizon(String value);
 
   @Description("How late (arrival after the end of its window) an event may be and still update a metric window.")
-  @Default.String("2h")
+  @Default.String(WindowingPolicy.DEFAULT_ALLOWED_LATENESS_HOURS + "h")
   String getAllowedLateness();
 
   void setAllowedLateness(String value);
 
   @Description("Processing-time delay of early results of open metric windows in streaming.")
-  @Default.String("30s")
+  @Default.String(WindowingPolicy.DEFAULT_EARLY_FIRING_DELAY_SECONDS + "s")
   String getEarlyFiringDelay();
 
   void setEarlyFiringDelay(String value);

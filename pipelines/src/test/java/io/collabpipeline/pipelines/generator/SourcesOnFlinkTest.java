@@ -4,7 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 import io.collabpipeline.model.RawRecord;
-import io.collabpipeline.pipelines.sources.NdjsonFiles;
+import io.collabpipeline.pipelines.files.NdjsonFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;

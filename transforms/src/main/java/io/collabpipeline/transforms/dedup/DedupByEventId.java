@@ -75,7 +75,10 @@ public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>
   /** Ids whose memory was dropped after the horizon. */
   public static final String EXPIRED = "expired";
 
-  public static final Duration DEFAULT_HORIZON = Duration.standardHours(24);
+  /** The default horizon in hours, a constant so that option annotations can name it. */
+  public static final long DEFAULT_HORIZON_HOURS = 24;
+
+  public static final Duration DEFAULT_HORIZON = Duration.standardHours(DEFAULT_HORIZON_HOURS);
 
   abstract @Nullable Duration horizon();
 

@@ -16,8 +16,14 @@ import org.joda.time.Duration;
 @AutoValue
 public abstract class WindowingPolicy implements Serializable {
 
-  public static final Duration DEFAULT_EARLY_FIRING_DELAY = Duration.standardSeconds(30);
-  public static final Duration DEFAULT_ALLOWED_LATENESS = Duration.standardHours(2);
+  /** The default early-firing delay in seconds, a constant so that option annotations can name it. */
+  public static final long DEFAULT_EARLY_FIRING_DELAY_SECONDS = 30;
+
+  /** The default allowed lateness in hours, a constant so that option annotations can name it. */
+  public static final long DEFAULT_ALLOWED_LATENESS_HOURS = 2;
+
+  public static final Duration DEFAULT_EARLY_FIRING_DELAY = Duration.standardSeconds(DEFAULT_EARLY_FIRING_DELAY_SECONDS);
+  public static final Duration DEFAULT_ALLOWED_LATENESS = Duration.standardHours(DEFAULT_ALLOWED_LATENESS_HOURS);
   public static final Duration DEFAULT_LATENESS_SLACK = Duration.standardMinutes(10);
 
   /** Processing time after the first element of a pane before an early pane fires (streaming). */

@@ -26,6 +26,9 @@ import java.util.Objects;
 public final class KeyReference implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  /** The reference to the public development key: insecure, for local runs only. */
+  public static final String DEV_REFERENCE = "dev";
+
   /** Shortest accepted key: 256 bits, the HMAC-SHA256 block of security. */
   public static final int MIN_KEY_BYTES = 32;
 
@@ -58,7 +61,7 @@ public final class KeyReference implements Serializable {
           "pseudonym key reference is empty: use env:NAME, file:/path or dev (insecure, local only)");
     }
     String s = spec.trim();
-    if (s.equals("dev")) {
+    if (s.equals(DEV_REFERENCE)) {
       return dev();
     }
     if (s.startsWith("env:") && s.length() > 4) {

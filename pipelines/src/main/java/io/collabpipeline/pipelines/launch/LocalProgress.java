@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines;
+package io.collabpipeline.pipelines.launch;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -12,6 +12,12 @@ import org.apache.beam.sdk.transforms.DoFn;
  */
 public final class LocalProgress {
   private static final ConcurrentHashMap<String, LongAdder> COUNTS = new ConcurrentHashMap<>();
+
+  /** Records read from the source, counted by the live job's {@code TrackProgress} step. */
+  public static final String RECEIVED = "received";
+
+  /** Events accepted by dedup, counted by the live job's {@code TrackAccepted} step. */
+  public static final String ACCEPTED = "accepted";
 
   private LocalProgress() {}
 

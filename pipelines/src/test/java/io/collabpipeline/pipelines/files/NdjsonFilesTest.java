@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.sources;
+package io.collabpipeline.pipelines.files;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;

@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines;
+package io.collabpipeline.pipelines.launch;
 
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;

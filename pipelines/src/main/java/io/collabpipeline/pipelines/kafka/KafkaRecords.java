@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.sources;
+package io.collabpipeline.pipelines.kafka;
 
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.RawRecord;

@@ -1,8 +1,11 @@
-package io.collabpipeline.pipelines;
+package io.collabpipeline.pipelines.launch;
 
+import io.collabpipeline.pipelines.Durations;
+import io.collabpipeline.pipelines.GraphConfig;
+import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.kafka.KafkaSourceConfig;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
-import io.collabpipeline.pipelines.options.KafkaOptions;
 import io.collabpipeline.pipelines.sinks.snowflake.SnowflakeCuratedSink;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
@@ -13,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.io.FileSystems;
@@ -72,6 +76,8 @@ public final class JobConfig {
   public final @Nullable ReplayScope replayRange;
   /** A replay that reports what it would change and writes nothing. */
   public final boolean dryRun;
+  /** The Kafka source of {@link SourceKind#KAFKA}, else null. */
+  public final @Nullable KafkaSourceConfig kafka;
 
   private JobConfig(
       SourceKind source,
@@ -83,7 +89,8 @@ public final class JobConfig {
       GraphConfig graph,
       int progressSeconds,
       @Nullable ReplayScope replayRange,
-      boolean dryRun) {
+      boolean dryRun,
+      @Nullable KafkaSourceConfig kafka) {
     this.source = source;
     this.input = input;
     this.workload = workload;
@@ -94,6 +101,7 @@ public final class JobConfig {
     this.progressSeconds = progressSeconds;
     this.replayRange = replayRange;
     this.dryRun = dryRun;
+    this.kafka = kafka;
   }
 
   public static JobConfig from(CollabPipelineOptions o) {
@@ -169,9 +177,10 @@ public final class JobConfig {
           + " is not supported: use one of " + io.collabpipeline.pipelines.sinks.Warehouses.SUPPORTED_SCHEMES
           + ", " + SNOWFLAKE_URL_PREFIX + "//<account>.snowflakecomputing.com (with the --snowflake* options)");
     }
+    KafkaSourceConfig kafka = null;
     if (source == SourceKind.KAFKA) {
       try {
-        KafkaOptions.kafkaRecords(o);
+        kafka = KafkaSourceConfig.fromOptions(o);
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage());
       }
@@ -232,8 +241,31 @@ public final class JobConfig {
       throw new UsageException("--progressSeconds=" + o.getProgressSeconds() + " must be 0 (off) or more");
     }
     return new JobConfig(
-        source, input, workload, o.getRate(), o.isStreaming() || source == SourceKind.KAFKA, dataDir, graph, o.getProgressSeconds(), replayRange,
-        Boolean.TRUE.equals(o.getDryRun()));
+        source,
+        input,
+        workload,
+        o.getRate(),
+        o.isStreaming() || source == SourceKind.KAFKA,
+        dataDir,
+        graph,
+        o.getProgressSeconds(),
+        replayRange,
+        Boolean.TRUE.equals(o.getDryRun()),
+        kafka);
+  }
+
+  /**
+   * The locations given on the command line that go through Beam's file systems (the stores and the input glob): what
+   * {@code S3Setup.configure} checks for {@code s3://} before anything is read.
+   */
+  public static String[] locations(CollabPipelineOptions o) {
+    List<String> l = new ArrayList<>();
+    for (String s : new String[] {o.getRawStore(), o.getQuarantineStore(), o.getInput()}) {
+      if (s != null) {
+        l.add(s);
+      }
+    }
+    return l.toArray(new String[0]);
   }
 
   /**

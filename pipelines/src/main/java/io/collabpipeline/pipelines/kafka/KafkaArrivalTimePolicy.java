@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.sources;
+package io.collabpipeline.pipelines.kafka;
 
 import java.util.Optional;
 import java.util.function.Supplier;

@@ -1,0 +1,104 @@
+package io.collabpipeline.pipelines.launch;
+
+import io.collabpipeline.pipelines.UsageException;
+import io.collabpipeline.pipelines.options.CollabPipelineOptions;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * Parses Beam-style {@code --name=value} arguments into {@link CollabPipelineOptions}, with one-line messages that
+ * name the option at fault; the runner defaults to the embedded Flink runner.
+ */
+public final class CommandLine {
+  private CommandLine() {}
+
+  /** Parses {@code args}; throws {@link UsageException} or {@link IllegalArgumentException} with a one-line message. */
+  public static CollabPipelineOptions parseOptions(String[] args) {
+    List<String> all = new ArrayList<>(Arrays.asList(args));
+    for (String a : args) {
+      if (!a.startsWith("--")) {
+        throw new UsageException("unexpected argument '" + a + "': options are written --name=value");
+      }
+    }
+    checkValueTypes(args);
+    if (all.stream().noneMatch(a -> a.startsWith("--runner="))) {
+      all.add("--runner=FlinkRunner");
+    }
+    boolean flink = all.stream().anyMatch(a -> a.equalsIgnoreCase("--runner=FlinkRunner"));
+    if (flink && all.stream().noneMatch(a -> a.startsWith("--objectReuse"))) {
+      // Our DoFns never mutate their inputs, so Flink may hand objects between chained operators without a copy.
+      all.add("--objectReuse=true");
+    }
+    PipelineOptionsFactory.register(CollabPipelineOptions.class);
+    return PipelineOptionsFactory.fromArgs(all.toArray(new String[0]))
+        .withValidation()
+        .as(CollabPipelineOptions.class);
+  }
+
+  /**
+   * Checks the values of our numeric and boolean options before Beam parses them, so that a wrong value gets a message
+   * naming the option (Beam's own names only the Java type).
+   */
+  private static void checkValueTypes(String[] args) {
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      if (eq < 0) {
+        continue;
+      }
+      String name = a.substring(2, eq);
+      String value = a.substring(eq + 1);
+      Class<?> type = optionType(name);
+      try {
+        if (type == Long.class || type == long.class) {
+          Long.parseLong(value);
+        } else if (type == Integer.class || type == int.class) {
+          Integer.parseInt(value);
+        } else if (type == Double.class || type == double.class) {
+          Double.parseDouble(value);
+        } else if ((type == Boolean.class || type == boolean.class)
+            && !value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+          throw new UsageException("--" + name + "=" + value + " must be true or false");
+        }
+      } catch (NumberFormatException e) {
+        throw new UsageException(
+            "--" + name + "=" + value + " must be a " + (type == Double.class ? "number, e.g. 0.05" : "whole number"));
+      }
+    }
+  }
+
+  private static Class<?> optionType(String name) {
+    if (name.isEmpty()) {
+      return String.class;
+    }
+    String getter = "get" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+    String is = "is" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+    for (Method m : CollabPipelineOptions.class.getMethods()) {
+      if (m.getParameterCount() == 0 && (m.getName().equals(getter) || m.getName().equals(is))) {
+        return m.getReturnType();
+      }
+    }
+    return String.class;
+  }
+
+  /** The innermost cause's class and message: what a one-line failure message shows. */
+  public static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+
+  /** The first line of a message, trimmed. */
+  public static String firstLine(String message) {
+    if (message == null) {
+      return "invalid arguments";
+    }
+    int nl = message.indexOf('\n');
+    return (nl < 0 ? message : message.substring(0, nl)).trim();
+  }
+}

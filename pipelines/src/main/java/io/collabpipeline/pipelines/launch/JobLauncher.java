@@ -1,0 +1,368 @@
+package io.collabpipeline.pipelines.launch;
+
+import io.collabpipeline.pipelines.UsageException;
+import io.collabpipeline.pipelines.options.CollabPipelineOptions;
+import io.collabpipeline.pipelines.replay.DiffReports;
+import io.collabpipeline.pipelines.replay.QuarantineReplayJob;
+import io.collabpipeline.pipelines.replay.RawReplayJob;
+import io.collabpipeline.pipelines.s3.S3Setup;
+import io.collabpipeline.pipelines.sinks.GenerationLog;
+import io.collabpipeline.pipelines.sinks.ReplayCommit;
+import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.sinks.Warehouse;
+import io.collabpipeline.pipelines.sinks.WarehouseDiff;
+import io.collabpipeline.pipelines.sinks.Warehouses;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The one place that creates and runs a Beam pipeline. Every job — the live run, a raw-store replay, a quarantine
+ * re-validation, the benchmark's runs — goes through {@link #run}: it begins the job's generation in the warehouse's
+ * generation log, builds the job's graph, runs it, and closes the generation (committed for a live run; diffed and
+ * committed in one transaction, or only diffed, for a replay), or marks it failed and discards what it staged. The
+ * command line ({@link #runCli}) adds the edge around it: options become a {@link JobConfig} once, the runner and the
+ * file systems are set up from it, the run summary is printed, a failure's stack trace goes to the error log, and the
+ * exit code says how it went.
+ *
+ * <pre>{@code
+ * JobConfig config = JobConfig.from(options);
+ * JobLauncher launcher = JobLauncher.forConfig(options, config, System.out);
+ * JobLauncher.Finished finished = launcher.run(LiveJob.of(config));
+ * RunSummary summary = launcher.summarize(config, finished);
+ * }</pre>
+ */
+public final class JobLauncher {
+  /** The command's name, the prefix of every message it prints. */
+  public static final String NAME = "collab-pipeline";
+
+  /** Default checkpoint interval of a Kafka job when none is given: offsets are committed with checkpoints only. */
+  public static final long KAFKA_CHECKPOINT_MILLIS = 10_000L;
+
+  private final PipelineOptions options;
+  private final PrintStream out;
+
+  private JobLauncher(PipelineOptions options, PrintStream out) {
+    this.options = options;
+    this.out = out;
+  }
+
+  /**
+   * A launcher for jobs built by hand (tests, the benchmark): the pipelines are created with {@code options} as they
+   * are.
+   */
+  public static JobLauncher withOptions(PipelineOptions options, PrintStream out) {
+    return new JobLauncher(options, out);
+  }
+
+  /**
+   * A launcher for the job {@code config} describes: sets up the runner options it implies (streaming for Kafka, the
+   * default checkpointing of a Kafka job). The file systems of its stores must have been set up before {@code config}
+   * was built ({@link #runCli} does: {@code S3Setup.configure}), since building it checks the stores and the input.
+   */
+  public static JobLauncher forConfig(PipelineOptions options, JobConfig config, PrintStream out) {
+    if (config.streaming) {
+      options.as(org.apache.beam.sdk.options.StreamingOptions.class).setStreaming(true);
+    }
+    if (config.source == JobConfig.SourceKind.KAFKA) {
+      checkpointByDefault(options.as(FlinkPipelineOptions.class), config.dataDir);
+    }
+    return new JobLauncher(options, out);
+  }
+
+  /** What a finished job left: the runner's result, the time it took, and what closing its generation did. */
+  public static final class Finished {
+    public final PipelineResult result;
+    public final double seconds;
+    /** A replay's diff of its staged rows against the stored ones; null for other jobs. */
+    public final @Nullable WarehouseDiff diff;
+    /** A committed replay's commit; null otherwise. */
+    public final @Nullable ReplayCommit commit;
+    /** A dry run's saved diff report; null otherwise. */
+    public final DiffReports.@Nullable Saved report;
+
+    Finished(
+        PipelineResult result,
+        double seconds,
+        @Nullable WarehouseDiff diff,
+        @Nullable ReplayCommit commit,
+        DiffReports.@Nullable Saved report) {
+      this.result = result;
+      this.seconds = seconds;
+      this.diff = diff;
+      this.commit = commit;
+      this.report = report;
+    }
+  }
+
+  /**
+   * Runs {@code job} to its end, as the class comment says. On any failure — the pipeline, its final state, the diff or
+   * a commit refused by a newer generation — the generation is marked failed, its staged rows are discarded, and the
+   * exception is rethrown: the curated tables keep their previous values.
+   */
+  public Finished run(Job job) throws Exception {
+    Optional<Job.GenerationPlan> plan = job.generation();
+    if (plan.isPresent()) {
+      begin(plan.get());
+    }
+    out.println(job.startLine());
+    LocalProgress.reset();
+    long started = System.nanoTime();
+    ScheduledExecutorService progress = startProgress(job.progress(), started);
+    try {
+      Pipeline pipeline = Pipeline.create(options);
+      job.build(pipeline);
+      PipelineResult result = pipeline.run();
+      PipelineResult.State state = result.waitUntilFinish();
+      if (state != PipelineResult.State.DONE) {
+        throw new IllegalStateException("the job ended in state " + state);
+      }
+      progress.shutdownNow();
+      if (!plan.isPresent()) {
+        return new Finished(result, seconds(started), null, null, null);
+      }
+      return close(plan.get(), result, started);
+    } catch (Exception | Error e) {
+      plan.ifPresent(p -> fail(p, e));
+      throw e;
+    } finally {
+      progress.shutdownNow();
+    }
+  }
+
+  /** Creates the tables where missing (so a bad warehouse fails before the job starts) and begins the generation. */
+  private static void begin(Job.GenerationPlan plan) throws Exception {
+    if (!Warehouses.isSupported(plan.warehouseUrl)) {
+      return; // Snowflake: tables from the DDL in the repository, no generation log yet
+    }
+    try (Warehouse warehouse = Warehouses.open(plan.warehouseUrl)) {
+      warehouse.ensureTables();
+      warehouse.beginGeneration(plan.generation, plan.kind, plan.range);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--warehouseUrl: " + e.getMessage());
+    }
+  }
+
+  /** Closes a generation whose pipeline succeeded, as its plan says. */
+  private Finished close(Job.GenerationPlan plan, PipelineResult result, long started) throws Exception {
+    if (!Warehouses.isSupported(plan.warehouseUrl)) {
+      return new Finished(result, seconds(started), null, null, null);
+    }
+    try (Warehouse warehouse = Warehouses.open(plan.warehouseUrl)) {
+      switch (plan.close) {
+        case MARK_COMMITTED:
+          warehouse.markCommitted(plan.generation);
+          return new Finished(result, seconds(started), null, null, null);
+        case DRY_RUN:
+          {
+            WarehouseDiff diff = warehouse.diff(plan.generation, plan.range);
+            DiffReports.Saved saved = DiffReports.save(diff, plan.reportDir);
+            warehouse.markDryRun(plan.generation);
+            warehouse.discardStaged(plan.generation);
+            return new Finished(result, seconds(started), diff, null, saved);
+          }
+        case COMMIT_REPLAY:
+        default:
+          {
+            WarehouseDiff diff = warehouse.diff(plan.generation, plan.range);
+            ReplayCommit commit = warehouse.commitReplay(plan.generation, plan.range);
+            return new Finished(result, seconds(started), diff, commit, null);
+          }
+      }
+    }
+  }
+
+  /** Marks a generation failed and discards its staged rows; a failure to do so is added to {@code cause}. */
+  private static void fail(Job.GenerationPlan plan, Throwable cause) {
+    if (!Warehouses.isSupported(plan.warehouseUrl)) {
+      return;
+    }
+    try (Warehouse warehouse = Warehouses.open(plan.warehouseUrl)) {
+      warehouse.markFailed(plan.generation);
+      if (plan.close != Job.Close.MARK_COMMITTED) {
+        warehouse.discardStaged(plan.generation);
+      }
+    } catch (Exception cleanup) {
+      cause.addSuppressed(cleanup);
+    }
+  }
+
+  /** The summary of a finished live run: what its warehouse and counters say. */
+  public RunSummary summarize(JobConfig config, Finished finished) throws Exception {
+    String runner = options.getRunner().getSimpleName() + (config.streaming ? " (streaming)" : " (batch)");
+    return RunSummary.collect(config, finished.result, runner, finished.seconds);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The command line
+
+  /** Runs the command line; returns the process exit code. Usage mistakes print one line and return 2. */
+  public static int runCli(String[] args, PrintStream out, PrintStream err) {
+    CollabPipelineOptions options;
+    JobConfig config;
+    JobLauncher launcher;
+    try {
+      options = CommandLine.parseOptions(args);
+      // Registers the S3 file system when a location is s3:// (and checks its options), before the config reads them.
+      S3Setup.configure(options, JobConfig.locations(options));
+      config = JobConfig.from(options);
+      launcher = forConfig(options, config, out);
+    } catch (UsageException | IllegalArgumentException e) {
+      err.println(NAME + ": " + CommandLine.firstLine(e.getMessage()));
+      return 2;
+    }
+    try {
+      Files.createDirectories(Paths.get(config.dataDir));
+      switch (config.source) {
+        case RAW:
+          return launcher.rawReplay(config, config.replayRange, config.graph, GenerationLog.Kind.REPLAY);
+        case QUARANTINE:
+          return launcher.quarantineReplay(config, err);
+        default:
+          return launcher.live(config, err);
+      }
+    } catch (UsageException e) {
+      err.println(NAME + ": " + CommandLine.firstLine(e.getMessage()));
+      return 2;
+    } catch (Exception e) {
+      Path log = writeErrorLog(config, e);
+      String what =
+          config.source.isReplay()
+              ? "the replay (generation " + config.graph.generation() + ") failed and committed nothing; the "
+                  + "curated tables keep their previous values: "
+              : "the job failed: ";
+      err.println(NAME + ": " + what + CommandLine.firstLine(CommandLine.rootMessage(e))
+          + (log == null ? "" : " (stack trace in " + log + ")"));
+      return 1;
+    }
+  }
+
+  private int live(JobConfig config, PrintStream err) throws Exception {
+    RunSummary summary = summarize(config, run(LiveJob.of(config, describeRunner(config))));
+    summary.print(out);
+    if (!summary.addsUp()) {
+      err.println(NAME + ": the completeness counts do not add up (see above): records are unaccounted for");
+      return 1;
+    }
+    return 0;
+  }
+
+  private String describeRunner(JobConfig config) {
+    return options.getRunner().getSimpleName() + (config.streaming ? " (streaming)" : " (batch)");
+  }
+
+  /** A raw replay of {@code range} under {@code graph}'s generation; prints its report; returns the exit code. */
+  private int rawReplay(
+      JobConfig config, ReplayScope range, io.collabpipeline.pipelines.GraphConfig graph, GenerationLog.Kind kind)
+      throws Exception {
+    RawReplayJob job = RawReplayJob.of(graph, range, config.dryRun, reportDir(config)).withKind(kind);
+    Finished finished = run(job);
+    out.print(RawReplayJob.report(job, finished));
+    return 0;
+  }
+
+  /**
+   * A quarantine replay: the re-validation job, then a raw replay (kind {@code quarantine_replay}) of the event dates
+   * of the records that now pass.
+   */
+  private int quarantineReplay(JobConfig config, PrintStream err) throws Exception {
+    QuarantineReplayJob job = QuarantineReplayJob.of(config.graph, config.replayRange, config.dryRun);
+    QuarantineReplayJob.Result r = QuarantineReplayJob.result(run(job));
+    out.println(QuarantineReplayJob.report(job, r));
+    if (config.dryRun || r.eventDates.isEmpty()) {
+      return 0;
+    }
+    ReplayScope dates = ReplayScope.of(r.eventDates.first(), r.eventDates.last());
+    List<LocalDate> empty = io.collabpipeline.pipelines.sources.RawStoreReplay.datesWithoutFiles(
+        config.graph.rawStore(), dates);
+    if (dates.days() > JobConfig.MAX_REPLAY_DAYS || !empty.isEmpty()) {
+      err.println(NAME + ": the re-validated events occurred on " + r.eventDates + "; replay those dates with "
+          + "--source=raw --from=D --to=D (at most " + JobConfig.MAX_REPLAY_DAYS + " days a run, dates with raw files)");
+      return 1;
+    }
+    return rawReplay(
+        config, dates, JobConfig.forRawReplay(config.graph, dates), GenerationLog.Kind.QUARANTINE_REPLAY);
+  }
+
+  /** Where dry runs save their diff reports: {@code <dataDir>/replays}. */
+  static Path reportDir(JobConfig config) {
+    return Paths.get(config.dataDir, "replays");
+  }
+
+  /**
+   * A Kafka job without checkpoints would never commit its offsets and could not recover exactly once: unless the
+   * command line sets them, checkpoint every {@value #KAFKA_CHECKPOINT_MILLIS} ms, exactly once, into
+   * {@code <dataDir>/checkpoints} (Flink's in-memory checkpoint storage is capped at 5 MB, which one minute of the raw
+   * store's open window exceeds). With {@code --flinkConfDir} the configuration decides (runner-configs/flink/local for
+   * the dev stack; production sets RocksDB and S3).
+   */
+  static void checkpointByDefault(FlinkPipelineOptions flink, String dataDir) {
+    if (flink.getFlinkConfDir() != null) {
+      return; // a Flink configuration (e.g. runner-configs/flink/local) sets checkpoints and the state backend
+    }
+    if (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0) {
+      flink.setCheckpointingInterval(KAFKA_CHECKPOINT_MILLIS);
+    }
+    if (flink.getStateBackend() == null && flink.getStateBackendFactory() == null) {
+      flink.setStateBackend("filesystem");
+      flink.setStateBackendStoragePath(Paths.get(dataDir, "checkpoints").toUri().toString());
+    }
+  }
+
+  private ScheduledExecutorService startProgress(Optional<Job.Progress> progress, long started) {
+    ScheduledExecutorService ex =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "progress");
+              t.setDaemon(true);
+              return t;
+            });
+    if (progress.isPresent() && progress.get().seconds > 0) {
+      long total = progress.get().expectedRecords;
+      int every = progress.get().seconds;
+      ex.scheduleAtFixedRate(
+          () -> {
+            double s = (System.nanoTime() - started) / 1e9;
+            long received = LocalProgress.get(LocalProgress.RECEIVED);
+            long accepted = LocalProgress.get(LocalProgress.ACCEPTED);
+            String of = total > 0 ? String.format(" of %,d (%.0f%%)", total, 100.0 * received / total) : "";
+            out.printf("  %6.0f s  received %,d%s, %,.0f records/s; accepted %,d%n",
+                s, received, of, received / Math.max(s, 0.001), accepted);
+          },
+          every, every, TimeUnit.SECONDS);
+    }
+    return ex;
+  }
+
+  private static Path writeErrorLog(JobConfig config, Exception e) {
+    try {
+      Path log = Paths.get(config.dataDir, "last-error.log");
+      Files.createDirectories(log.getParent());
+      StringWriter sw = new StringWriter();
+      e.printStackTrace(new PrintWriter(sw));
+      Files.write(log, sw.toString().getBytes(StandardCharsets.UTF_8));
+      return log;
+    } catch (Exception ignored) {
+      return null;
+    }
+  }
+
+  private static double seconds(long startedNanos) {
+    return (System.nanoTime() - startedNanos) / 1e9;
+  }
+}
