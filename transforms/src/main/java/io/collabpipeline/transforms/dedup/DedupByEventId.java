@@ -63,6 +63,13 @@ import org.joda.time.Instant;
  * <p>Both outputs carry arrival-time timestamps: {@code unique} at the kept copy's arrival (the emit timer holds the
  * watermark there), {@code duplicates} at each copy's own arrival. Beam metrics in namespace {@value
  * #METRICS_NAMESPACE}: {@value #UNIQUE}, {@value #DUPLICATES}, {@value #EXPIRED}.
+ *
+ * <pre>{@code
+ * DedupByEventId.Result deduped =
+ *     events.apply("DedupByEventId", DedupByEventId.create().withHorizon(Duration.standardHours(24)));
+ * deduped.unique();      // the earliest arrival of each event id
+ * deduped.duplicates();  // every other copy
+ * }</pre>
  */
 @AutoValue
 public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>, DedupByEventId.Result> {

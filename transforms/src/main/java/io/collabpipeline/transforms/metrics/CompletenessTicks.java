@@ -29,6 +29,11 @@ import org.joda.time.Instant;
  * graph's element types; {@link #onlyIf} ticks only the elements a predicate selects, and {@link #ofLateEvents} ticks
  * the accepted events that arrived too late for their minute window ({@link Stage#LATE}). Counts every tick in
  * namespace {@value #METRICS_NAMESPACE} under the stage code.
+ *
+ * <pre>{@code
+ * PCollection<String> acceptedTicks =
+ *     unique.apply("CountAccepted", CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis));
+ * }</pre>
  */
 public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PCollection<String>> {
 

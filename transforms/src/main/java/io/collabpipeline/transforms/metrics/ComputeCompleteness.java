@@ -31,6 +31,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * that has at least one tick (no row means zero). Since every record is ticked in the hour of its arrival, for every
  * hour {@code received = quarantined + duplicate + accepted}, in every mode. Panes accumulate, so the last row of a
  * key is the full count. The output is in the global window.
+ *
+ * <pre>{@code
+ * PCollection<CuratedRow> completeness =
+ *     PCollectionList.of(receivedTicks).and(acceptedTicks)
+ *         .apply("FlattenTicks", Flatten.pCollections())
+ *         .apply("ComputeCompleteness", ComputeCompleteness.create().withWindowingPolicy(WindowingPolicy.defaults()));
+ * }</pre>
  */
 @AutoValue
 public abstract class ComputeCompleteness extends PTransform<PCollection<String>, PCollection<CuratedRow>> {

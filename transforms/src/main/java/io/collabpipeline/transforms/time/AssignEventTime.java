@@ -17,6 +17,10 @@ import org.joda.time.Instant;
  * The watermark stays an arrival-time watermark, so an event can come out of this step already behind it; whether it
  * still counts is decided downstream by the data ({@code ComputeMetrics}' too-late rule), not here. Windows and panes
  * are not touched.
+ *
+ * <pre>{@code
+ * PCollection<CollabEvent> byEventTime = unique.apply("AssignEventTime", AssignEventTime.create());
+ * }</pre>
  */
 public final class AssignEventTime extends PTransform<PCollection<CollabEvent>, PCollection<CollabEvent>> {
 

@@ -53,6 +53,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Beam metrics in namespace {@value #METRIC_NAMESPACE}: {@value #RECEIVED}, {@value #ACCEPTED}, {@value
  * #QUARANTINED}, one {@code quarantined.<REASON>} per reason ({@link #quarantinedCounterName}), and {@value
  * #UNKNOWN_FIELDS_DROPPED}.
+ *
+ * <pre>{@code
+ * ValidateEvents.Result validated =
+ *     records.apply("ValidateEvents", ValidateEvents.create().withPseudonymKey(KeyReference.parse("env:COLLAB_KEY")));
+ * validated.events();       // PCollection<CollabEvent>, minimized
+ * validated.quarantined();  // PCollection<QuarantineRecord>, with a reason code each
+ * }</pre>
  */
 @AutoValue
 public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, ValidateEvents.Result> {
