@@ -3,6 +3,7 @@ package io.collabpipeline.pipelines.generator;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.collabpipeline.model.EventType;
 import io.collabpipeline.model.ReasonCode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * A deterministic, Asana-like synthetic workload: delivery {@code i} is computed from (seed, i) alone, so any index can
@@ -36,40 +38,10 @@ import java.util.UUID;
  */
 public final class WorkloadGenerator {
 
-  /** The 13 registered event types of contract 1. */
+  /** The wire names of the 13 registered event types of contract 1, in {@link EventType}'s order. */
   public static final List<String> EVENT_TYPES =
       Collections.unmodifiableList(
-          Arrays.asList(
-              "task.created",
-              "task.updated",
-              "task.completed",
-              "task.deleted",
-              "comment.added",
-              "comment.edited",
-              "comment.deleted",
-              "project.member_added",
-              "project.member_removed",
-              "notification.sent",
-              "workspace.user_joined",
-              "workspace.user_left",
-              "user.erasure_requested"));
-
-  /** Relative frequencies of {@link #EVENT_TYPES}, in the same order. */
-  private static final double[] TYPE_WEIGHTS = {6, 28, 6, 1, 8, 2, 1, 1.2, 0.6, 33, 0.6, 0.25, 0.05};
-
-  private static final int TASK_CREATED = 0;
-  private static final int TASK_UPDATED = 1;
-  private static final int TASK_COMPLETED = 2;
-  private static final int TASK_DELETED = 3;
-  private static final int COMMENT_ADDED = 4;
-  private static final int COMMENT_EDITED = 5;
-  private static final int COMMENT_DELETED = 6;
-  private static final int MEMBER_ADDED = 7;
-  private static final int MEMBER_REMOVED = 8;
-  private static final int NOTIFICATION_SENT = 9;
-  private static final int USER_JOINED = 10;
-  private static final int USER_LEFT = 11;
-  private static final int ERASURE_REQUESTED = 12;
+          Arrays.stream(EventType.values()).map(EventType::wireName).collect(Collectors.toList()));
 
   /** The corruptions of malformed deliveries, one reason code each (TOO_LARGE only when enabled). */
   private static final ReasonCode[] MALFORMED_REASONS = {
@@ -123,7 +95,6 @@ public final class WorkloadGenerator {
   private final WorkloadSpec spec;
   private final long seed;
   private final long startMillis;
-  private final double[] typeCdf;
   private final double[] workspaceCdf;
   private final int[] workspaceUsers;
   private final String[] workspaceGids;
@@ -135,7 +106,6 @@ public final class WorkloadGenerator {
     this.spec = spec;
     this.seed = spec.seed();
     this.startMillis = spec.start().toEpochMilli();
-    this.typeCdf = cumulative(TYPE_WEIGHTS);
 
     int n = spec.workspaces();
     double[] weights = new double[n];
@@ -144,7 +114,7 @@ public final class WorkloadGenerator {
       weights[w] = 1.0 / Math.pow(w + 1, 1.1);
       total += weights[w];
     }
-    this.workspaceCdf = cumulative(weights);
+    this.workspaceCdf = Cdf.of(weights);
     this.workspaceUsers = new int[n];
     this.workspaceGids = new String[n];
     this.workspaceDomains = new String[n];
@@ -260,23 +230,8 @@ public final class WorkloadGenerator {
     return -1;
   }
 
-  private int primaryType(long index) {
-    double u = SplitMix.unit(SplitMix.hash(seed, index, SALT_TYPE));
-    for (int i = 0; i < typeCdf.length; i++) {
-      if (u < typeCdf[i]) {
-        return i;
-      }
-    }
-    return typeCdf.length - 1;
-  }
-
-  private static boolean canTrigger(int type) {
-    return type == TASK_CREATED
-        || type == TASK_UPDATED
-        || type == TASK_COMPLETED
-        || type == COMMENT_ADDED
-        || type == COMMENT_EDITED
-        || type == MEMBER_ADDED;
+  private EventType primaryType(long index) {
+    return EventMix.draw(SplitMix.unit(SplitMix.hash(seed, index, SALT_TYPE)));
   }
 
   /**
@@ -289,7 +244,7 @@ public final class WorkloadGenerator {
     int choice = (int) ((SplitMix.hash(seed, index, SALT_BLOCK) >>> 1) % triggersInBlock);
     long back = 1 + (SplitMix.hash(seed, block * 4 + choice, SALT_TRIGGER) >>> 1) % 300;
     for (long t = block * FANOUT_BLOCK - back, steps = 0; t >= 0 && steps < MAX_SCAN; t--, steps++) {
-      if (primaryKind(t) == KIND_ORIGINAL && canTrigger(primaryType(t))) {
+      if (primaryKind(t) == KIND_ORIGINAL && EventMix.profile(primaryType(t)).triggersNotifications()) {
         return t;
       }
     }
@@ -335,18 +290,9 @@ public final class WorkloadGenerator {
     return new UUID(msb, lsb).toString();
   }
 
-  private String platform(long index, int type) {
+  private String platform(long index, EventType type) {
     double u = SplitMix.unit(SplitMix.hash(seed, index, SALT_PLATFORM));
-    switch (type) {
-      case NOTIFICATION_SENT:
-      case ERASURE_REQUESTED:
-        return "backend";
-      case USER_JOINED:
-      case USER_LEFT:
-        return u < 0.6 ? "web" : "backend";
-      default:
-        return u < 0.5 ? "web" : u < 0.7 ? "ios" : u < 0.88 ? "android" : "backend";
-    }
+    return EventMix.profile(type).clients().platform(u);
   }
 
   private long delayMillis(long index) {
@@ -471,13 +417,13 @@ public final class WorkloadGenerator {
    * PAYLOAD_INVALID).
    */
   private Built build(long index, ReasonCode corruption) {
-    int type = primaryType(index);
+    EventType type = primaryType(index);
     long trigger = -1;
     int workspace;
-    if (type == NOTIFICATION_SENT) {
+    if (type == EventType.NOTIFICATION_SENT) {
       trigger = trigger(index);
       if (trigger < 0) {
-        type = TASK_UPDATED; // too early in the workload for a trigger
+        type = EventType.TASK_UPDATED; // too early in the workload for a trigger
       }
     }
     workspace = trigger >= 0 ? baseWorkspace(trigger) : baseWorkspace(index);
@@ -487,7 +433,7 @@ public final class WorkloadGenerator {
     long arrival = arrivalMillis(index);
     long occurred = arrival - delayMillis(index);
     SplitMix rng = new SplitMix(SplitMix.hash(seed, index, SALT_BODY));
-    String eventType = EVENT_TYPES.get(type);
+    String eventType = type.wireName();
     if (corruption == ReasonCode.UNKNOWN_EVENT_TYPE) {
       eventType = rng.pick(Vocabulary.UNKNOWN_TYPES);
     }
@@ -498,7 +444,7 @@ public final class WorkloadGenerator {
       json.writeStringField("event_id", eventId);
       json.writeStringField("event_type", eventType);
       int version = 1;
-      if (type == TASK_UPDATED && rng.chance(spec.v2Share())) {
+      if (type == EventType.TASK_UPDATED && rng.chance(spec.v2Share())) {
         version = 2;
       }
       json.writeNumberField("schema_version", corruption == ReasonCode.UNKNOWN_SCHEMA_VERSION ? 99 : version);
@@ -521,7 +467,7 @@ public final class WorkloadGenerator {
 
       json.writeObjectFieldStart("source");
       json.writeStringField("platform", badPlatform ? rng.pick(Vocabulary.BAD_PLATFORMS) : platform);
-      json.writeStringField("service", Vocabulary.service(platform, type == NOTIFICATION_SENT));
+      json.writeStringField("service", Vocabulary.service(platform, type == EventType.NOTIFICATION_SENT));
       json.writeStringField("app_version", appVersion(platform, rng));
       json.writeEndObject();
 
@@ -586,7 +532,7 @@ public final class WorkloadGenerator {
   private void writeResourceAndPayload(
       JsonGenerator json,
       long index,
-      int type,
+      EventType type,
       int version,
       int workspace,
       int actor,
@@ -613,8 +559,8 @@ public final class WorkloadGenerator {
         resourceType = "comment";
         resourceGid = gid(SplitMix.hash(seed, index, SALT_GID + 1));
         break;
-      case MEMBER_ADDED:
-      case MEMBER_REMOVED:
+      case PROJECT_MEMBER_ADDED:
+      case PROJECT_MEMBER_REMOVED:
         resourceType = "project";
         resourceGid = projectGid(workspace, project);
         break;
@@ -622,12 +568,12 @@ public final class WorkloadGenerator {
         resourceType = "notification";
         resourceGid = gid(SplitMix.hash(seed, index, SALT_GID + 2));
         break;
-      case USER_JOINED:
-      case USER_LEFT:
+      case WORKSPACE_USER_JOINED:
+      case WORKSPACE_USER_LEFT:
         resourceType = "workspace";
         resourceGid = workspaceGids[workspace];
         break;
-      case ERASURE_REQUESTED:
+      case USER_ERASURE_REQUESTED:
         resourceType = "user";
         resourceGid = userGid(workspace, actor);
         break;
@@ -723,8 +669,8 @@ public final class WorkloadGenerator {
           json.writeStringField("task_gid", taskGid);
         }
         break;
-      case MEMBER_ADDED:
-      case MEMBER_REMOVED:
+      case PROJECT_MEMBER_ADDED:
+      case PROJECT_MEMBER_REMOVED:
         if (!omitRequired) {
           json.writeStringField("project_gid", projectGid(workspace, project));
         }
@@ -742,22 +688,22 @@ public final class WorkloadGenerator {
           }
           double c = rng.nextDouble();
           json.writeStringField("channel", c < 0.55 ? "inbox" : c < 0.8 ? "email" : "push");
-          int triggerType = primaryType(trigger);
+          EventType triggerType = primaryType(trigger);
           json.writeStringField("trigger_event_id", eventId(trigger, platform(trigger, triggerType)));
-          json.writeStringField("trigger_event_type", EVENT_TYPES.get(triggerType));
+          json.writeStringField("trigger_event_type", triggerType.wireName());
           json.writeStringField(
-              "x_template", "notif_" + EVENT_TYPES.get(triggerType).replace('.', '_') + "_v" + (3 + rng.nextInt(4)));
+              "x_template", "notif_" + triggerType.wireName().replace('.', '_') + "_v" + (3 + rng.nextInt(4)));
           json.writeStringField("x_preview", sentence(rng, 10, 30));
           break;
         }
-      case USER_JOINED:
-      case USER_LEFT:
+      case WORKSPACE_USER_JOINED:
+      case WORKSPACE_USER_LEFT:
         if (!omitRequired) {
           json.writeStringField("user_gid", userGid(workspace, rng.nextInt(users)));
         }
         json.writeStringField("x_invite_source", rng.pick(Vocabulary.INVITE_SOURCES));
         break;
-      case ERASURE_REQUESTED:
+      case USER_ERASURE_REQUESTED:
         if (!omitRequired) {
           json.writeStringField("user_gid", userGid(workspace, actor));
         }
@@ -881,20 +827,5 @@ public final class WorkloadGenerator {
       }
     }
     return text.append(rng.chance(0.85) ? "." : rng.chance(0.5) ? "?" : " \uD83D\uDC4D").toString();
-  }
-
-  private static double[] cumulative(double[] weights) {
-    double total = 0;
-    for (double w : weights) {
-      total += w;
-    }
-    double[] cdf = new double[weights.length];
-    double running = 0;
-    for (int i = 0; i < weights.length; i++) {
-      running += weights[i];
-      cdf[i] = running / total;
-    }
-    cdf[weights.length - 1] = 1.0;
-    return cdf;
   }
 }
