@@ -1,13 +1,20 @@
 package io.collabpipeline.pipelines.generator;
 
+import static io.collabpipeline.pipelines.generator.EventFamily.COMMENT;
+import static io.collabpipeline.pipelines.generator.EventFamily.NOTIFICATION;
+import static io.collabpipeline.pipelines.generator.EventFamily.PROJECT_MEMBERSHIP;
+import static io.collabpipeline.pipelines.generator.EventFamily.TASK;
+import static io.collabpipeline.pipelines.generator.EventFamily.USER_ERASURE;
+import static io.collabpipeline.pipelines.generator.EventFamily.WORKSPACE_MEMBERSHIP;
+
 import io.collabpipeline.model.EventType;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * How the generator treats each {@link EventType}: one row per type with its relative frequency, which clients send it
- * and whether it can trigger notifications. Every registered type has a row.
+ * How the generator treats each {@link EventType}: one row per type with its relative frequency, its family (resource
+ * and payload), which clients send it and whether it can trigger notifications. Every registered type has a row.
  *
  * <p>The mix: many {@code task.updated} and {@code notification.sent}, fewer comments, few membership, workspace and
  * erasure events. Types are drawn over the cumulative weights in {@link EventType}'s declaration order; the weights
@@ -40,7 +47,7 @@ final class EventMix {
   }
 
   /** The generator's row for one event type. */
-  record Profile(double weight, Clients clients, boolean triggersNotifications) {}
+  record Profile(double weight, EventFamily family, Clients clients, boolean triggersNotifications) {}
 
   private static final boolean TRIGGERS = true;
   private static final boolean SILENT = false;
@@ -54,19 +61,19 @@ final class EventMix {
 
   private static Map<EventType, Profile> profiles() {
     Map<EventType, Profile> p = new EnumMap<>(EventType.class);
-    p.put(EventType.TASK_CREATED, new Profile(6, Clients.ANY, TRIGGERS));
-    p.put(EventType.TASK_UPDATED, new Profile(28, Clients.ANY, TRIGGERS));
-    p.put(EventType.TASK_COMPLETED, new Profile(6, Clients.ANY, TRIGGERS));
-    p.put(EventType.TASK_DELETED, new Profile(1, Clients.ANY, SILENT));
-    p.put(EventType.COMMENT_ADDED, new Profile(8, Clients.ANY, TRIGGERS));
-    p.put(EventType.COMMENT_EDITED, new Profile(2, Clients.ANY, TRIGGERS));
-    p.put(EventType.COMMENT_DELETED, new Profile(1, Clients.ANY, SILENT));
-    p.put(EventType.PROJECT_MEMBER_ADDED, new Profile(1.2, Clients.ANY, TRIGGERS));
-    p.put(EventType.PROJECT_MEMBER_REMOVED, new Profile(0.6, Clients.ANY, SILENT));
-    p.put(EventType.NOTIFICATION_SENT, new Profile(33, Clients.BACKEND_ONLY, SILENT));
-    p.put(EventType.WORKSPACE_USER_JOINED, new Profile(0.6, Clients.WEB_OR_BACKEND, SILENT));
-    p.put(EventType.WORKSPACE_USER_LEFT, new Profile(0.25, Clients.WEB_OR_BACKEND, SILENT));
-    p.put(EventType.USER_ERASURE_REQUESTED, new Profile(0.05, Clients.BACKEND_ONLY, SILENT));
+    p.put(EventType.TASK_CREATED, new Profile(6, TASK, Clients.ANY, TRIGGERS));
+    p.put(EventType.TASK_UPDATED, new Profile(28, TASK, Clients.ANY, TRIGGERS));
+    p.put(EventType.TASK_COMPLETED, new Profile(6, TASK, Clients.ANY, TRIGGERS));
+    p.put(EventType.TASK_DELETED, new Profile(1, TASK, Clients.ANY, SILENT));
+    p.put(EventType.COMMENT_ADDED, new Profile(8, COMMENT, Clients.ANY, TRIGGERS));
+    p.put(EventType.COMMENT_EDITED, new Profile(2, COMMENT, Clients.ANY, TRIGGERS));
+    p.put(EventType.COMMENT_DELETED, new Profile(1, COMMENT, Clients.ANY, SILENT));
+    p.put(EventType.PROJECT_MEMBER_ADDED, new Profile(1.2, PROJECT_MEMBERSHIP, Clients.ANY, TRIGGERS));
+    p.put(EventType.PROJECT_MEMBER_REMOVED, new Profile(0.6, PROJECT_MEMBERSHIP, Clients.ANY, SILENT));
+    p.put(EventType.NOTIFICATION_SENT, new Profile(33, NOTIFICATION, Clients.BACKEND_ONLY, SILENT));
+    p.put(EventType.WORKSPACE_USER_JOINED, new Profile(0.6, WORKSPACE_MEMBERSHIP, Clients.WEB_OR_BACKEND, SILENT));
+    p.put(EventType.WORKSPACE_USER_LEFT, new Profile(0.25, WORKSPACE_MEMBERSHIP, Clients.WEB_OR_BACKEND, SILENT));
+    p.put(EventType.USER_ERASURE_REQUESTED, new Profile(0.05, USER_ERASURE, Clients.BACKEND_ONLY, SILENT));
     if (p.size() != EventType.values().length) {
       throw new IllegalStateException("EventMix needs a row for every event type, has " + p.keySet());
     }
