@@ -99,6 +99,27 @@ final class Vocabulary {
     "Asana/7.41.3 (Android 14; SM-S921B; Build/UP1A.231005.007) okhttp/4.12.0"
   };
 
+  /**
+   * A sentence of {@code minWords} to {@code maxWords} words, capitalized, with a few commas, ending with a full stop,
+   * a question mark or an emoji (a surrogate pair: UTF-8 coverage).
+   */
+  static String sentence(SplitMix rng, int minWords, int maxWords) {
+    int words = minWords + rng.nextInt(maxWords - minWords + 1);
+    StringBuilder text = new StringBuilder(words * 7);
+    for (int i = 0; i < words; i++) {
+      String word = rng.pick(WORDS);
+      if (i == 0) {
+        text.append(Character.toUpperCase(word.charAt(0))).append(word, 1, word.length());
+      } else {
+        text.append(' ').append(word);
+      }
+      if (i < words - 1 && rng.chance(0.08)) {
+        text.append(',');
+      }
+    }
+    return text.append(rng.chance(0.85) ? "." : rng.chance(0.5) ? "?" : " \uD83D\uDC4D").toString();
+  }
+
   static String service(String platform, boolean notification) {
     switch (platform) {
       case "ios":

@@ -7,13 +7,10 @@ import io.collabpipeline.coders.MetricAccumulatorCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
+import io.collabpipeline.model.EventType;
 import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.MetricAccumulator;
 import java.io.Serializable;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
@@ -50,7 +47,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       are left out of that granularity only and counted ({@link #tooLateCounterName(Granularity)}).
  *   <li>{@code MetricWindows<G>}: {@link MetricWindows} (early, on-time and late panes, accumulating).
  *   <li>{@code ActiveEditors<G>}, {@code TaskUpdateVelocity<G>}, {@code NotificationFanout<G>}: exact combines with
- *       {@link MetricAccumulator}, one row per window and key:
+ *       {@link MetricAccumulator}, one row per window and key, selecting events by the properties of their {@link
+ *       EventType} (an unregistered type counts for nothing):
  *       <ul>
  *         <li>active_editors per workspace: distinct actors of task.created|updated|completed, comment.added|edited
  *             and project.member_added|removed events;
@@ -81,19 +79,6 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
   public static final String ROWS_NOTIFICATION_FANOUT = "rows_notification_fanout";
   /** Events a metric selected but could not key (a notification.sent without trigger id or type). */
   public static final String UNKEYED_EVENTS = "unkeyed_events";
-
-  static final String TASK_COMPLETED = "task.completed";
-  static final String NOTIFICATION_SENT = "notification.sent";
-  static final Set<String> EDITOR_EVENT_TYPES =
-      setOf(
-          "task.created",
-          "task.updated",
-          TASK_COMPLETED,
-          "comment.added",
-          "comment.edited",
-          "project.member_added",
-          "project.member_removed");
-  static final Set<String> TASK_EVENT_TYPES = setOf("task.created", "task.updated", TASK_COMPLETED, "task.deleted");
 
   abstract @Nullable WindowingPolicy windowingPolicy();
 
@@ -167,7 +152,7 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
                       new TableMetric<>(
                           g,
                           CuratedTable.ACTIVE_EDITORS,
-                          e -> EDITOR_EVENT_TYPES.contains(e.eventType()),
+                          ComputeMetrics::isEditorEvent,
                           CollabEvent::workspaceGid,
                           StringUtf8Coder.of(),
                           (acc, e) -> acc.addCount(1).addItem(e.actorId(), 1),
@@ -179,7 +164,7 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
                       new TableMetric<>(
                           g,
                           CuratedTable.TASK_UPDATE_VELOCITY,
-                          e -> TASK_EVENT_TYPES.contains(e.eventType()),
+                          ComputeMetrics::isTaskEvent,
                           CollabEvent::workspaceGid,
                           StringUtf8Coder.of(),
                           ComputeMetrics::addTaskEvent,
@@ -192,7 +177,7 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
                       new TableMetric<>(
                           g,
                           CuratedTable.NOTIFICATION_FANOUT,
-                          e -> NOTIFICATION_SENT.equals(e.eventType()),
+                          ComputeMetrics::isNotification,
                           ComputeMetrics::fanoutKey,
                           KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()),
                           (acc, e) -> acc.addCount(1).addItem(e.triggerEventId(), 1),
@@ -232,7 +217,7 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
     if (e.taskGid() != null) {
       acc.addItem(e.taskGid(), 1);
     }
-    if (TASK_COMPLETED.equals(e.eventType())) {
+    if (completesTask(e)) {
       acc.addCompleted(1);
     }
   }
@@ -244,8 +229,28 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
     return KV.of(e.workspaceGid(), e.triggerEventType());
   }
 
-  private static Set<String> setOf(String... values) {
-    return Collections.unmodifiableSet(new HashSet<>(Arrays.asList(values)));
+  /** Whether the actor of {@code e} counts for active_editors ({@link EventType#countsAsEditor()}). */
+  static boolean isEditorEvent(CollabEvent e) {
+    EventType type = EventType.forWireNameOrNull(e.eventType());
+    return type != null && type.countsAsEditor();
+  }
+
+  /** Whether {@code e} counts in task_update_velocity ({@link EventType#isTaskEvent()}). */
+  static boolean isTaskEvent(CollabEvent e) {
+    EventType type = EventType.forWireNameOrNull(e.eventType());
+    return type != null && type.isTaskEvent();
+  }
+
+  /** Whether {@code e} counts in tasks_completed ({@link EventType#completesTask()}). */
+  static boolean completesTask(CollabEvent e) {
+    EventType type = EventType.forWireNameOrNull(e.eventType());
+    return type != null && type.completesTask();
+  }
+
+  /** Whether {@code e} counts in notification_fanout ({@link EventType#isNotification()}). */
+  static boolean isNotification(CollabEvent e) {
+    EventType type = EventType.forWireNameOrNull(e.eventType());
+    return type != null && type.isNotification();
   }
 
   /** Adds one event to an accumulator. */
