@@ -60,6 +60,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>Every pane of a window yields a row holding the window's full value so far; the warehouse upserts by the table
  * key, so the last pane wins. The output is in the global window, each row carrying its window start.
+ *
+ * <pre>{@code
+ * PCollection<CuratedRow> rows =
+ *     unique
+ *         .apply("AssignEventTime", AssignEventTime.create())
+ *         .apply("ComputeMetrics", ComputeMetrics.create().withWindowingPolicy(WindowingPolicy.defaults()));
+ * }</pre>
  */
 @AutoValue
 public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>, PCollection<CuratedRow>> {
