@@ -20,7 +20,7 @@ import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.KafkaPublisher;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.s3.S3Setup;
-import io.collabpipeline.pipelines.sinks.QuarantineFiles;
+import io.collabpipeline.pipelines.stores.QuarantineFiles;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.Warehouses;
 import io.collabpipeline.pipelines.sources.KafkaRecords;

@@ -12,7 +12,7 @@ import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.Warehouses;
 import io.collabpipeline.pipelines.sources.NdjsonFiles;
-import io.collabpipeline.pipelines.sources.RawStoreReplay;
+import io.collabpipeline.pipelines.stores.RawStoreReplay;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;

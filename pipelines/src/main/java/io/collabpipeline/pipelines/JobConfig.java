@@ -7,7 +7,7 @@ import io.collabpipeline.pipelines.sinks.snowflake.SnowflakeCuratedSink;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
-import io.collabpipeline.pipelines.sources.RawStoreReplay;
+import io.collabpipeline.pipelines.stores.RawStoreReplay;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;

@@ -11,7 +11,7 @@ import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.replay.RawReplay;
-import io.collabpipeline.pipelines.sinks.RawArchive;
+import io.collabpipeline.pipelines.stores.RawArchive;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.Warehouses;

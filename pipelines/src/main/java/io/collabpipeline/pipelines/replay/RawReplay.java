@@ -11,7 +11,7 @@ import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.WarehouseDiff;
 import io.collabpipeline.pipelines.sinks.Warehouses;
-import io.collabpipeline.pipelines.sources.RawStoreReplay;
+import io.collabpipeline.pipelines.stores.RawStoreReplay;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;

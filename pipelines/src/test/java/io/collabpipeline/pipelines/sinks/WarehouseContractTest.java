@@ -13,6 +13,7 @@ import static org.junit.Assert.assertThrows;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
+import io.collabpipeline.pipelines.stores.RawArchiveTest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;

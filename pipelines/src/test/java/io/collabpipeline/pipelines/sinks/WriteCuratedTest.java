@@ -12,6 +12,7 @@ import static org.junit.Assert.assertThrows;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
+import io.collabpipeline.pipelines.stores.RawArchiveTest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

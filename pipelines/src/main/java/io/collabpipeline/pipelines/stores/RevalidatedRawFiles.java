@@ -1,8 +1,7 @@
-package io.collabpipeline.pipelines.replay;
+package io.collabpipeline.pipelines.stores;
 
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.CollabEvent;
-import io.collabpipeline.pipelines.sinks.RawArchiveSchema;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;

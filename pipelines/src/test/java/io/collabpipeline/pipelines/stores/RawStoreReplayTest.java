@@ -1,13 +1,11 @@
-package io.collabpipeline.pipelines.replay;
+package io.collabpipeline.pipelines.stores;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
-import io.collabpipeline.pipelines.sinks.RawArchive;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
-import io.collabpipeline.pipelines.sources.RawStoreReplay;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;

@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.sinks;
+package io.collabpipeline.pipelines.stores;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -52,7 +52,7 @@ public class RawArchiveTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   /** 2026-11-22T01:00:00Z */
-  static final long T0 = 1_795_309_200_000L;
+  public static final long T0 = 1_795_309_200_000L;
 
   static CollabEvent event(String id, long occurredAt, long receivedAt, boolean withOptionals) {
     return CollabEvent.builder()

@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.sinks;
+package io.collabpipeline.pipelines.stores;
 
 import io.collabpipeline.model.QuarantineRecord;
 import java.io.BufferedReader;

@@ -1,9 +1,8 @@
-package io.collabpipeline.pipelines.sources;
+package io.collabpipeline.pipelines.stores;
 
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
-import io.collabpipeline.pipelines.sinks.RawArchiveSchema;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
 import java.io.IOException;
 import java.time.LocalDate;

@@ -1,10 +1,9 @@
-package io.collabpipeline.pipelines.sources;
+package io.collabpipeline.pipelines.stores;
 
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.coders.RawRecordCoder;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
-import io.collabpipeline.pipelines.sinks.QuarantineJson;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
 import java.time.LocalDate;
 import java.util.ArrayList;

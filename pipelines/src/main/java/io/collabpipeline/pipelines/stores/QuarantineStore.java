@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.sinks;
+package io.collabpipeline.pipelines.stores;
 
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.QuarantineRecord;
