@@ -14,7 +14,7 @@ import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.stores.QuarantineFiles;
 import io.collabpipeline.pipelines.stores.QuarantineStore;
-import io.collabpipeline.pipelines.stores.RawArchive;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -123,7 +123,7 @@ public class RunnerEquivalenceTest {
     assertCounter(result, name, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.ACCEPTED, accepted + duplicates);
     assertCounter(result, name, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE, accepted);
     assertCounter(result, name, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES, duplicates);
-    assertCounter(result, name, RawArchive.METRICS_NAMESPACE, RawArchive.RECORDS_COUNTER, accepted);
+    assertCounter(result, name, RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER, accepted);
     assertCounter(result, name, QuarantineStore.METRICS_NAMESPACE, QuarantineStore.RECORDS_COUNTER, quarantinedCount);
 
     Set<CuratedRow> actual = new HashSet<>();

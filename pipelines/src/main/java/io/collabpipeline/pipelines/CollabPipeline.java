@@ -12,7 +12,7 @@ import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.Warehouses;
 import io.collabpipeline.pipelines.sources.NdjsonFiles;
-import io.collabpipeline.pipelines.stores.RawStoreReplay;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -106,7 +106,7 @@ public final class CollabPipeline {
       }
       // Fold the re-validated events into the curated tables: a raw replay of their event dates.
       ReplayScope dates = ReplayScope.of(r.eventDates.first(), r.eventDates.last());
-      List<java.time.LocalDate> empty = RawStoreReplay.datesWithoutFiles(job.graph.rawStore(), dates);
+      List<java.time.LocalDate> empty = RawStoreIO.datesWithoutFiles(job.graph.rawStore(), dates);
       if (dates.days() > JobConfig.MAX_REPLAY_DAYS || !empty.isEmpty()) {
         err.println(NAME + ": the re-validated events occurred on " + r.eventDates + "; replay those dates with "
             + "--source=raw --from=D --to=D (at most " + JobConfig.MAX_REPLAY_DAYS + " days a run, dates with raw files)");

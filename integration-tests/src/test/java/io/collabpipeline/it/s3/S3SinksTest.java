@@ -14,8 +14,8 @@ import io.collabpipeline.pipelines.s3.CollabS3ClientBuilderFactory;
 import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.stores.QuarantineFiles;
 import io.collabpipeline.pipelines.stores.QuarantineStore;
-import io.collabpipeline.pipelines.stores.RawArchive;
-import io.collabpipeline.pipelines.stores.RawArchiveSchema;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
+import io.collabpipeline.pipelines.stores.RawStoreSchema;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -97,7 +97,7 @@ public class S3SinksTest {
     List<TimestampedValue<QuarantineRecord>> stampedRecords = new ArrayList<>();
     records.forEach(q -> stampedRecords.add(TimestampedValue.of(q, new Instant(q.original().receivedAtMillis()))));
     p.apply("CreateEvents", Create.timestamped(stampedEvents))
-        .apply("WriteRawArchive", RawArchive.write(raw).withNumShards(RAW_SHARDS));
+        .apply("WriteRawArchive", RawStoreIO.write(raw).withNumShards(RAW_SHARDS));
     p.apply("CreateRecords", Create.timestamped(stampedRecords))
         .apply("WriteQuarantine", QuarantineStore.write(quarantine));
     p.run().waitUntilFinish();
@@ -131,8 +131,8 @@ public class S3SinksTest {
     Pipeline reader = Pipeline.create(options);
     PCollection<CollabEvent> back =
         reader
-            .apply("ReadParquet", ParquetIO.read(RawArchiveSchema.SCHEMA).from(raw + "/dt=*/hr=*/*.parquet"))
-            .apply("ToEvents", MapElements.into(TypeDescriptor.of(CollabEvent.class)).via(RawArchiveSchema::fromRecord));
+            .apply("ReadParquet", ParquetIO.read(RawStoreSchema.SCHEMA).from(raw + "/dt=*/hr=*/*.parquet"))
+            .apply("ToEvents", MapElements.into(TypeDescriptor.of(CollabEvent.class)).via(RawStoreSchema::fromRecord));
     // containsInAnyOrder compares multisets: a duplicated or missing event fails it.
     PAssert.that(back).containsInAnyOrder(events);
     reader.run().waitUntilFinish();

@@ -11,7 +11,7 @@ import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.replay.RawReplay;
-import io.collabpipeline.pipelines.stores.RawArchive;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.Warehouses;
@@ -306,7 +306,8 @@ public final class CollabBenchmark {
     for (MetricResult<Long> c :
         result.metrics()
             .queryMetrics(MetricsFilter.builder()
-                .addNameFilter(MetricNameFilter.named(RawArchive.METRICS_NAMESPACE, RawArchive.RECORDS_COUNTER))
+                .addNameFilter(
+                    MetricNameFilter.named(RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER))
                 .build())
             .getCounters()) {
       accepted += c.getAttempted();

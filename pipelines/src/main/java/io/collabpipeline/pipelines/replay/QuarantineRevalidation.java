@@ -5,7 +5,7 @@ import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.pipelines.stores.QuarantineReplay;
-import io.collabpipeline.pipelines.stores.RevalidatedRawFiles;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import java.io.PrintStream;
@@ -27,11 +27,11 @@ import org.apache.beam.sdk.values.PCollection;
  * The first half of a quarantine replay ({@code --source=quarantine --from=.. --to=..}, arrival dates): re-validates
  * the quarantined records of those dates, as originally received, with the graph's own {@code ValidateEvents} (after a
  * schema fix, say) and {@code DedupByEventId} ({@link CollabGraph#applyQuarantineReplay}), and adds the events that
- * now pass to the raw store under deterministic names ({@link RevalidatedRawFiles}), under their ORIGINAL event ids
- * and arrival times. Records that still fail stay where they are, in the quarantine; they are counted by reason, not
- * written again. The second half is a raw replay of the event dates it reports ({@link Result#eventDates}), which
- * folds the new events into the curated tables; dedup by event id over that range counts a record replayed twice (or
- * also delivered intact) once.
+ * now pass to the raw store under deterministic names ({@link RawStoreIO#writeRevalidated}), under their ORIGINAL
+ * event ids and arrival times. Records that still fail stay where they are, in the quarantine; they are counted by
+ * reason, not written again. The second half is a raw replay of the event dates it reports ({@link
+ * Result#eventDates}), which folds the new events into the curated tables; dedup by event id over that range counts a
+ * record replayed twice (or also delivered intact) once.
  */
 public final class QuarantineRevalidation {
   private QuarantineRevalidation() {}
@@ -90,12 +90,12 @@ public final class QuarantineRevalidation {
         byReason.merge(name.substring(ValidateEvents.QUARANTINED.length() + 1), c.getAttempted(), Long::sum);
       }
     }
-    String perDate = RevalidatedRawFiles.EVENTS_WRITTEN + ".";
-    for (MetricResult<Long> c : counters(result, RevalidatedRawFiles.METRICS_NAMESPACE)) {
+    String perDate = RawStoreIO.WriteRevalidated.EVENTS_WRITTEN + ".";
+    for (MetricResult<Long> c : counters(result, RawStoreIO.WriteRevalidated.METRICS_NAMESPACE)) {
       String name = c.getName().getName();
       if (name.startsWith(perDate) && c.getAttempted() > 0) {
         eventDates.add(LocalDate.parse(name.substring(perDate.length())));
-      } else if (name.equals(RevalidatedRawFiles.EVENTS_WRITTEN)) {
+      } else if (name.equals(RawStoreIO.WriteRevalidated.EVENTS_WRITTEN)) {
         eventsWritten += c.getAttempted();
       }
     }

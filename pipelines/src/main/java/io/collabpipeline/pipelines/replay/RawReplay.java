@@ -11,7 +11,7 @@ import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.WarehouseDiff;
 import io.collabpipeline.pipelines.sinks.Warehouses;
-import io.collabpipeline.pipelines.stores.RawStoreReplay;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -31,9 +31,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <ol>
  *   <li>The generation is begun in the warehouse's generation log ({@code running}, with its kind and range).
- *   <li>The job reads the raw store for the dates ({@link RawStoreReplay}), deduplicates over the whole range, computes
- *       every metric window with every event on time, and STAGES the rows under the generation: the curated tables are
- *       not touched while it runs.
+ *   <li>The job reads the raw store for the dates ({@link RawStoreIO#read}), deduplicates over the whole range,
+ *       computes every metric window with every event on time, and STAGES the rows under the generation: the curated
+ *       tables are not touched while it runs.
  *   <li>On success, the staged rows are diffed against the stored ones ({@link Warehouse#diff}). A dry run prints the
  *       diff ({@link DiffReport}), saves it (JSON and text) under the report directory, marks the generation {@code
  *       dry_run} and discards the staged rows. Otherwise {@link Warehouse#commitReplay} replaces the windows of the
@@ -117,7 +117,7 @@ public final class RawReplay {
   public static CollabGraph.Outputs build(Pipeline pipeline, Request request) {
     PCollection<CollabEvent> events =
         pipeline.apply(
-            "ReadRawStore", RawStoreReplay.read(request.graph().rawStore()).withRange(request.range()));
+            "ReadRawStore", RawStoreIO.read(request.graph().rawStore()).withRange(request.range()));
     if (request.eventsHook() != null) {
       events = events.apply("ReplayEventsHook", request.eventsHook());
     }
@@ -144,7 +144,7 @@ public final class RawReplay {
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("the replay job ended in state " + state);
       }
-      long eventsRead = counter(result, RawStoreReplay.METRICS_NAMESPACE, RawStoreReplay.EVENTS_READ);
+      long eventsRead = counter(result, RawStoreIO.Read.METRICS_NAMESPACE, RawStoreIO.Read.EVENTS_READ);
       try (Warehouse warehouse = Warehouses.open(url)) {
         WarehouseDiff diff = warehouse.diff(generation, range);
         if (request.dryRun()) {

@@ -29,7 +29,7 @@ import org.joda.time.Duration;
  * the on-call role, with a lifecycle rule for its short retention). Payloads are never logged, and nothing here puts
  * one in an exception message.
  *
- * <p>Windowing and idempotence are those of {@link RawArchive}: fixed windows of arrival time (one minute by default),
+ * <p>Windowing and idempotence are those of {@link RawStoreIO.Write}: fixed windows of arrival time (one minute by default),
  * a fixed number of shards chosen from the record's source coordinate ({@link #withNumShards}, default 1), and file
  * names fixed by partition, window, pane and shard, so a retried or re-run write of the same input overwrites the same
  * files instead of adding duplicates. Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value #RECORDS_COUNTER}.

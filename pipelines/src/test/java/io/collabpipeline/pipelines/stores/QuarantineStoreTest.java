@@ -48,7 +48,7 @@ public class QuarantineStoreTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   /** 2026-11-22T01:00:00Z */
-  private static final long T0 = RawArchiveTest.T0;
+  private static final long T0 = RawStoreIOTest.T0;
 
   static List<QuarantineRecord> sampleRecords() {
     List<QuarantineRecord> records = new ArrayList<>();

@@ -49,7 +49,7 @@ public class SinksOnFlinkTest {
   private void writeAndCheck(boolean streaming) throws Exception {
     Path raw = tmp.getRoot().toPath().resolve("raw");
     Path quarantine = tmp.getRoot().toPath().resolve("quarantine");
-    List<CollabEvent> events = RawArchiveTest.sampleEvents();
+    List<CollabEvent> events = RawStoreIOTest.sampleEvents();
     List<QuarantineRecord> records = QuarantineStoreTest.sampleRecords();
     Pipeline p = flink(streaming);
     List<TimestampedValue<CollabEvent>> stampedEvents = new ArrayList<>();
@@ -57,7 +57,7 @@ public class SinksOnFlinkTest {
     List<TimestampedValue<QuarantineRecord>> stampedRecords = new ArrayList<>();
     records.forEach(q -> stampedRecords.add(TimestampedValue.of(q, new Instant(q.original().receivedAtMillis()))));
     p.apply("CreateEvents", Create.timestamped(stampedEvents))
-        .apply("WriteRawArchive", RawArchive.write(raw.toString()));
+        .apply("WriteRawArchive", RawStoreIO.write(raw.toString()));
     p.apply("CreateRecords", Create.timestamped(stampedRecords))
         .apply("WriteQuarantine", QuarantineStore.write(quarantine.toString()));
     p.run().waitUntilFinish();
