@@ -8,7 +8,7 @@ import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.Stage;
 import io.collabpipeline.pipelines.sinks.WriteCurated;
-import io.collabpipeline.pipelines.stores.QuarantineStore;
+import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
@@ -62,7 +62,7 @@ public final class CollabGraph {
 
     ValidateEvents.Result validated = validate(records, config);
     PCollection<QuarantineRecord> quarantined = validated.quarantined();
-    quarantined.apply("WriteQuarantine", QuarantineStore.write(config.quarantineStore()));
+    quarantined.apply("WriteQuarantine", QuarantineIO.write(config.quarantineStore()));
     PCollection<String> quarantinedTicks =
         quarantined.apply(
             "CountQuarantined",

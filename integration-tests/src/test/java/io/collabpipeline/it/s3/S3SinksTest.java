@@ -12,8 +12,7 @@ import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.options.S3Options;
 import io.collabpipeline.pipelines.s3.CollabS3ClientBuilderFactory;
 import io.collabpipeline.pipelines.s3.S3Setup;
-import io.collabpipeline.pipelines.stores.QuarantineFiles;
-import io.collabpipeline.pipelines.stores.QuarantineStore;
+import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.stores.RawStoreSchema;
 import java.io.IOException;
@@ -99,7 +98,7 @@ public class S3SinksTest {
     p.apply("CreateEvents", Create.timestamped(stampedEvents))
         .apply("WriteRawArchive", RawStoreIO.write(raw).withNumShards(RAW_SHARDS));
     p.apply("CreateRecords", Create.timestamped(stampedRecords))
-        .apply("WriteQuarantine", QuarantineStore.write(quarantine));
+        .apply("WriteQuarantine", QuarantineIO.write(quarantine));
     p.run().waitUntilFinish();
   }
 
@@ -159,7 +158,7 @@ public class S3SinksTest {
     assertThat(localFiles(localQuarantine), equalTo(expectedQuarantine));
 
     assertRawStoreHoldsExactly(raw, events);
-    List<QuarantineRecord> back = QuarantineFiles.read(quarantine);
+    List<QuarantineRecord> back = QuarantineIO.readRecords(quarantine);
     assertThat(back, hasSize(records.size()));
     assertThat(back, containsInAnyOrder(records.toArray()));
   }
@@ -184,7 +183,7 @@ public class S3SinksTest {
     assertThat(objects(raw).keySet(), equalTo(rawFirst.keySet()));
     assertThat(objects(quarantine).keySet(), equalTo(quarantineFirst.keySet()));
     assertRawStoreHoldsExactly(raw, events);
-    assertThat(QuarantineFiles.read(quarantine), containsInAnyOrder(records.toArray()));
+    assertThat(QuarantineIO.readRecords(quarantine), containsInAnyOrder(records.toArray()));
   }
 
   @Test
@@ -214,6 +213,6 @@ public class S3SinksTest {
     write(flink, raw, quarantine, events, records);
 
     assertThat(objects(raw).keySet(), equalTo(S3TestData.rawKeys(events, RAW_SHARDS)));
-    assertThat(QuarantineFiles.read(quarantine), containsInAnyOrder(records.toArray()));
+    assertThat(QuarantineIO.readRecords(quarantine), containsInAnyOrder(records.toArray()));
   }
 }

@@ -4,7 +4,7 @@ import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
-import io.collabpipeline.pipelines.stores.QuarantineReplay;
+import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.validate.ValidateEvents;
@@ -64,7 +64,7 @@ public final class QuarantineRevalidation {
   public static CollabGraph.Outputs build(
       Pipeline pipeline, GraphConfig graph, ReplayScope arrivalDates, boolean write) {
     PCollection<RawRecord> records =
-        pipeline.apply("ReadQuarantine", QuarantineReplay.read(graph.quarantineStore()).withRange(arrivalDates));
+        pipeline.apply("ReadQuarantine", QuarantineIO.read(graph.quarantineStore()).withRange(arrivalDates));
     return CollabGraph.applyQuarantineReplay(records, graph, write);
   }
 
@@ -102,7 +102,7 @@ public final class QuarantineRevalidation {
     long unique = RawReplay.counter(result, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE);
     Result r =
         new Result(
-            RawReplay.counter(result, QuarantineReplay.METRICS_NAMESPACE, QuarantineReplay.RECORDS_READ),
+            RawReplay.counter(result, QuarantineIO.Read.METRICS_NAMESPACE, QuarantineIO.Read.RECORDS_READ),
             RawReplay.counter(result, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.ACCEPTED),
             eventsWritten,
             RawReplay.counter(result, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.QUARANTINED),

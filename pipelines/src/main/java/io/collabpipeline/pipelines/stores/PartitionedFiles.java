@@ -22,7 +22,7 @@ import org.joda.time.Duration;
 
 /**
  * Hive-style hour partitions and deterministic file names shared by the stores' writes ({@link RawStoreIO}, {@link
- * QuarantineStore}), and the option checks they share.
+ * QuarantineIO}), and the option checks they share.
  *
  * <p>A destination is {@code dt=YYYY-MM-DD/hr=HH|shard}: the partition directory plus a shard chosen from a stable
  * property of the element (its event id, its source coordinate), so the same element always lands in the same file.

@@ -50,7 +50,7 @@ public class SinksOnFlinkTest {
     Path raw = tmp.getRoot().toPath().resolve("raw");
     Path quarantine = tmp.getRoot().toPath().resolve("quarantine");
     List<CollabEvent> events = RawStoreIOTest.sampleEvents();
-    List<QuarantineRecord> records = QuarantineStoreTest.sampleRecords();
+    List<QuarantineRecord> records = QuarantineIOTest.sampleRecords();
     Pipeline p = flink(streaming);
     List<TimestampedValue<CollabEvent>> stampedEvents = new ArrayList<>();
     events.forEach(e -> stampedEvents.add(TimestampedValue.of(e, new Instant(e.receivedAtMillis()))));
@@ -59,7 +59,7 @@ public class SinksOnFlinkTest {
     p.apply("CreateEvents", Create.timestamped(stampedEvents))
         .apply("WriteRawArchive", RawStoreIO.write(raw.toString()));
     p.apply("CreateRecords", Create.timestamped(stampedRecords))
-        .apply("WriteQuarantine", QuarantineStore.write(quarantine.toString()));
+        .apply("WriteQuarantine", QuarantineIO.write(quarantine.toString()));
     p.run().waitUntilFinish();
 
     assertThat(
@@ -82,7 +82,7 @@ public class SinksOnFlinkTest {
       }
     }
     assertThat(ids, containsInAnyOrder(events.stream().map(CollabEvent::eventId).toArray()));
-    assertThat(QuarantineFiles.read(quarantine.toString()), containsInAnyOrder(records.toArray()));
+    assertThat(QuarantineIO.readRecords(quarantine.toString()), containsInAnyOrder(records.toArray()));
   }
 
   @Test
