@@ -50,7 +50,7 @@ import org.joda.time.Duration;
  * pipeline; this class is the one way in and out of it:
  *
  * <ul>
- *   <li>{@link #write} ({@link Write}): the live graph's archive. Every event handed to it is written, however late
+ *   <li>{@link #write} ({@link Write}): the live graph's write. Every event handed to it is written, however late
  *       it occurred, under file names that a retried or re-run write of the same input overwrites.
  *   <li>{@link #read} ({@link Read}): the events of a range of event dates, each as it was written and timestamped
  *       with its original arrival time, for a bounded replay. {@link #datesWithoutFiles} tells a driver beforehand
