@@ -12,9 +12,8 @@ import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
-import io.collabpipeline.pipelines.sinks.QuarantineFiles;
-import io.collabpipeline.pipelines.sinks.QuarantineStore;
-import io.collabpipeline.pipelines.sinks.RawArchive;
+import io.collabpipeline.pipelines.stores.QuarantineIO;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -123,8 +122,9 @@ public class RunnerEquivalenceTest {
     assertCounter(result, name, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.ACCEPTED, accepted + duplicates);
     assertCounter(result, name, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE, accepted);
     assertCounter(result, name, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES, duplicates);
-    assertCounter(result, name, RawArchive.METRICS_NAMESPACE, RawArchive.RECORDS_COUNTER, accepted);
-    assertCounter(result, name, QuarantineStore.METRICS_NAMESPACE, QuarantineStore.RECORDS_COUNTER, quarantinedCount);
+    assertCounter(result, name, RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER, accepted);
+    assertCounter(
+        result, name, QuarantineIO.Write.METRICS_NAMESPACE, QuarantineIO.Write.RECORDS_COUNTER, quarantinedCount);
 
     Set<CuratedRow> actual = new HashSet<>();
     try (Warehouse w = Warehouses.open(config.warehouseUrl())) {
@@ -159,7 +159,7 @@ public class RunnerEquivalenceTest {
 
     // Every malformed record is in the quarantine with its reason.
     Map<String, Long> reasons = new TreeMap<>();
-    for (QuarantineRecord q : QuarantineFiles.read(config.quarantineStore())) {
+    for (QuarantineRecord q : QuarantineIO.readRecords(config.quarantineStore())) {
       reasons.merge(q.reason().code(), 1L, Long::sum);
     }
     assertThat(name + " quarantine reasons", reasons, equalTo(expected.quarantineReasons));

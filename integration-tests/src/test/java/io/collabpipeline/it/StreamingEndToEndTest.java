@@ -20,7 +20,7 @@ import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.KafkaPublisher;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.s3.S3Setup;
-import io.collabpipeline.pipelines.sinks.QuarantineFiles;
+import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.Warehouses;
 import io.collabpipeline.pipelines.kafka.KafkaRecords;
@@ -261,7 +261,7 @@ public class StreamingEndToEndTest {
         }
       }
       Map<String, String> quarantinedByCoordinate = new HashMap<>();
-      for (QuarantineRecord q : QuarantineFiles.read(quarantine)) {
+      for (QuarantineRecord q : QuarantineIO.readRecords(quarantine)) {
         SourceRef ref = q.original().source();
         assertThat(name + ": quarantine source kind", ref.kind(), equalTo(SourceRef.Kind.KAFKA));
         assertThat(name + ": quarantine topic", ref.name(), equalTo(topic));

@@ -7,10 +7,9 @@ import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.Stage;
-import io.collabpipeline.pipelines.replay.RevalidatedRawFiles;
-import io.collabpipeline.pipelines.sinks.QuarantineStore;
-import io.collabpipeline.pipelines.sinks.RawArchive;
 import io.collabpipeline.pipelines.sinks.WriteCurated;
+import io.collabpipeline.pipelines.stores.QuarantineIO;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import io.collabpipeline.transforms.metrics.ComputeCompleteness;
@@ -63,7 +62,7 @@ public final class CollabGraph {
 
     ValidateEvents.Result validated = validate(records, config);
     PCollection<QuarantineRecord> quarantined = validated.quarantined();
-    quarantined.apply("WriteQuarantine", QuarantineStore.write(config.quarantineStore()));
+    quarantined.apply("WriteQuarantine", QuarantineIO.write(config.quarantineStore()));
     PCollection<String> quarantinedTicks =
         quarantined.apply(
             "CountQuarantined",
@@ -80,8 +79,8 @@ public final class CollabGraph {
     // until a correction replay folds them in. A subset of accepted, outside received = quarantined + duplicate + accepted.
     PCollection<String> lateTicks = unique.apply("CountLate", CompletenessTicks.ofLateEvents(config.windowing()));
 
-    RawArchive.Result raw =
-        unique.apply("WriteRawArchive", RawArchive.write(config.rawStore()).withNumShards(config.rawShards()));
+    RawStoreIO.WriteResult raw =
+        unique.apply("WriteRawArchive", RawStoreIO.write(config.rawStore()).withNumShards(config.rawShards()));
     PCollection<String> rawWrittenTicks =
         raw.written()
             .apply("RawWrittenToGlobalWindow", Window.<CollabEvent>into(new GlobalWindows()))
@@ -145,10 +144,10 @@ public final class CollabGraph {
    * The quarantine-replay entry: quarantined records, as originally received (original bytes, source coordinate and
    * arrival time), go through the same {@code ValidateEvents} step again (after a schema fix, say) and the same {@code
    * DedupByEventId}; the events that now pass are added to the raw store under deterministic file names ({@link
-   * RevalidatedRawFiles}: a second replay of the same dates rewrites the same files), where a raw-store replay of their
-   * event dates folds them into the curated tables. Records that still fail are only counted (by reason, in the
-   * validation metrics): they are already in the quarantine and are not written there again. With {@code write} false
-   * (a dry run) nothing is written at all.
+   * RawStoreIO#writeRevalidated}: a second replay of the same dates rewrites the same files), where a raw-store replay
+   * of their event dates folds them into the curated tables. Records that still fail are only counted (by reason, in
+   * the validation metrics): they are already in the quarantine and are not written there again. With {@code write}
+   * false (a dry run) nothing is written at all.
    */
   public static Outputs applyQuarantineReplay(PCollection<RawRecord> records, GraphConfig config, boolean write) {
     ValidateEvents.Result validated = validate(records, config);
@@ -156,7 +155,7 @@ public final class CollabGraph {
         dedup(validated.events(), config);
     PCollection<CollabEvent> unique = deduped.unique();
     if (write) {
-      unique.apply("WriteRevalidatedRaw", RevalidatedRawFiles.to(config.rawStore()));
+      unique.apply("WriteRevalidatedRaw", RawStoreIO.writeRevalidated(config.rawStore()));
     }
     PCollection<CuratedRow> noRows = records.getPipeline().apply("NoCuratedRows", Create.empty(CuratedRowCoder.of()));
     return new Outputs(validated.quarantined(), unique, deduped.duplicates(), noRows);

@@ -14,7 +14,7 @@ import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.ReasonCode;
 import io.collabpipeline.pipelines.CollabPipeline;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
-import io.collabpipeline.pipelines.sinks.QuarantineFiles;
+import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import java.io.ByteArrayOutputStream;
@@ -65,9 +65,9 @@ public class ReplayQuarantineTest {
   public void revalidatedRecordsAreFoldedInOnceEvenWhenReplayedTwice() throws Exception {
     Path dir = TMP.newFolder("data").toPath();
     StreamedWarehouse live = StreamedWarehouse.run(SPEC, dir, false, TOO_SMALL_LIMIT);
-    int quarantined = QuarantineFiles.read(live.live.quarantineStore()).size();
+    int quarantined = QuarantineIO.readRecords(live.live.quarantineStore()).size();
     long tooLarge =
-        QuarantineFiles.read(live.live.quarantineStore()).stream()
+        QuarantineIO.readRecords(live.live.quarantineStore()).stream()
             .filter((QuarantineRecord q) -> q.reason() == ReasonCode.TOO_LARGE)
             .count();
     assertThat("the small limit quarantined valid events", tooLarge, greaterThan(30L));
@@ -91,7 +91,7 @@ public class ReplayQuarantineTest {
     assertThat("same raw files", StreamedWarehouse.fileStamps(live.live.rawStore()).keySet(),
         equalTo(rawFiles.keySet()));
     assertThat("still-failing records are not quarantined again",
-        QuarantineFiles.read(live.live.quarantineStore()).size(),
+        QuarantineIO.readRecords(live.live.quarantineStore()).size(),
         equalTo(quarantined));
   }
 

@@ -12,10 +12,9 @@ import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.options.S3Options;
 import io.collabpipeline.pipelines.s3.CollabS3ClientBuilderFactory;
 import io.collabpipeline.pipelines.s3.S3Setup;
-import io.collabpipeline.pipelines.sinks.QuarantineFiles;
-import io.collabpipeline.pipelines.sinks.QuarantineStore;
-import io.collabpipeline.pipelines.sinks.RawArchive;
-import io.collabpipeline.pipelines.sinks.RawArchiveSchema;
+import io.collabpipeline.pipelines.stores.QuarantineIO;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
+import io.collabpipeline.pipelines.stores.RawStoreSchema;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -97,9 +96,9 @@ public class S3SinksTest {
     List<TimestampedValue<QuarantineRecord>> stampedRecords = new ArrayList<>();
     records.forEach(q -> stampedRecords.add(TimestampedValue.of(q, new Instant(q.original().receivedAtMillis()))));
     p.apply("CreateEvents", Create.timestamped(stampedEvents))
-        .apply("WriteRawArchive", RawArchive.write(raw).withNumShards(RAW_SHARDS));
+        .apply("WriteRawArchive", RawStoreIO.write(raw).withNumShards(RAW_SHARDS));
     p.apply("CreateRecords", Create.timestamped(stampedRecords))
-        .apply("WriteQuarantine", QuarantineStore.write(quarantine));
+        .apply("WriteQuarantine", QuarantineIO.write(quarantine));
     p.run().waitUntilFinish();
   }
 
@@ -131,8 +130,8 @@ public class S3SinksTest {
     Pipeline reader = Pipeline.create(options);
     PCollection<CollabEvent> back =
         reader
-            .apply("ReadParquet", ParquetIO.read(RawArchiveSchema.SCHEMA).from(raw + "/dt=*/hr=*/*.parquet"))
-            .apply("ToEvents", MapElements.into(TypeDescriptor.of(CollabEvent.class)).via(RawArchiveSchema::fromRecord));
+            .apply("ReadParquet", ParquetIO.read(RawStoreSchema.SCHEMA).from(raw + "/dt=*/hr=*/*.parquet"))
+            .apply("ToEvents", MapElements.into(TypeDescriptor.of(CollabEvent.class)).via(RawStoreSchema::fromRecord));
     // containsInAnyOrder compares multisets: a duplicated or missing event fails it.
     PAssert.that(back).containsInAnyOrder(events);
     reader.run().waitUntilFinish();
@@ -159,7 +158,7 @@ public class S3SinksTest {
     assertThat(localFiles(localQuarantine), equalTo(expectedQuarantine));
 
     assertRawStoreHoldsExactly(raw, events);
-    List<QuarantineRecord> back = QuarantineFiles.read(quarantine);
+    List<QuarantineRecord> back = QuarantineIO.readRecords(quarantine);
     assertThat(back, hasSize(records.size()));
     assertThat(back, containsInAnyOrder(records.toArray()));
   }
@@ -184,7 +183,7 @@ public class S3SinksTest {
     assertThat(objects(raw).keySet(), equalTo(rawFirst.keySet()));
     assertThat(objects(quarantine).keySet(), equalTo(quarantineFirst.keySet()));
     assertRawStoreHoldsExactly(raw, events);
-    assertThat(QuarantineFiles.read(quarantine), containsInAnyOrder(records.toArray()));
+    assertThat(QuarantineIO.readRecords(quarantine), containsInAnyOrder(records.toArray()));
   }
 
   @Test
@@ -214,6 +213,6 @@ public class S3SinksTest {
     write(flink, raw, quarantine, events, records);
 
     assertThat(objects(raw).keySet(), equalTo(S3TestData.rawKeys(events, RAW_SHARDS)));
-    assertThat(QuarantineFiles.read(quarantine), containsInAnyOrder(records.toArray()));
+    assertThat(QuarantineIO.readRecords(quarantine), containsInAnyOrder(records.toArray()));
   }
 }

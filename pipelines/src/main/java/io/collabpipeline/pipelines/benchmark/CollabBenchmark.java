@@ -12,7 +12,7 @@ import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.replay.RawReplayJob;
-import io.collabpipeline.pipelines.sinks.RawArchive;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -293,7 +293,8 @@ public final class CollabBenchmark {
     for (MetricResult<Long> c :
         finished.result.metrics()
             .queryMetrics(MetricsFilter.builder()
-                .addNameFilter(MetricNameFilter.named(RawArchive.METRICS_NAMESPACE, RawArchive.RECORDS_COUNTER))
+                .addNameFilter(
+                    MetricNameFilter.named(RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER))
                 .build())
             .getCounters()) {
       accepted += c.getAttempted();

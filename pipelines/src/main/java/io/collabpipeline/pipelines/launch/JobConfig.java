@@ -10,7 +10,7 @@ import io.collabpipeline.pipelines.sinks.snowflake.SnowflakeCuratedSink;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
-import io.collabpipeline.pipelines.sources.RawStoreReplay;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -328,7 +328,7 @@ public final class JobConfig {
   private static void requireRawPartitions(String rawStore, ReplayScope range) {
     List<LocalDate> empty;
     try {
-      empty = RawStoreReplay.datesWithoutFiles(rawStore, range);
+      empty = RawStoreIO.datesWithoutFiles(rawStore, range);
     } catch (IOException | IllegalArgumentException e) {
       throw new UsageException("--rawStore=" + rawStore + " cannot be read: " + e.getMessage());
     }

@@ -288,7 +288,7 @@ public final class JobLauncher {
       return 0;
     }
     ReplayScope dates = ReplayScope.of(r.eventDates.first(), r.eventDates.last());
-    List<LocalDate> empty = io.collabpipeline.pipelines.sources.RawStoreReplay.datesWithoutFiles(
+    List<LocalDate> empty = io.collabpipeline.pipelines.stores.RawStoreIO.datesWithoutFiles(
         config.graph.rawStore(), dates);
     if (dates.days() > JobConfig.MAX_REPLAY_DAYS || !empty.isEmpty()) {
       err.println(NAME + ": the re-validated events occurred on " + r.eventDates + "; replay those dates with "

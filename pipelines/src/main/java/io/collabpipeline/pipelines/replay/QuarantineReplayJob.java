@@ -6,7 +6,8 @@ import io.collabpipeline.pipelines.launch.Job;
 import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
-import io.collabpipeline.pipelines.sources.QuarantineReplay;
+import io.collabpipeline.pipelines.stores.QuarantineIO;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import java.time.LocalDate;
@@ -28,7 +29,7 @@ import org.apache.beam.sdk.values.PCollection;
  * {@link JobLauncher}: re-validates the quarantined records of those dates, as originally received, with the graph's
  * own {@code ValidateEvents} (after a schema fix, say) and {@code DedupByEventId} ({@link
  * CollabGraph#applyQuarantineReplay}), and adds the events that now pass to the raw store under deterministic names
- * ({@link RevalidatedRawFiles}), under their ORIGINAL event ids and arrival times. Records that still fail stay where
+ * ({@link RawStoreIO#writeRevalidated}), under their ORIGINAL event ids and arrival times. Records that still fail stay where
  * they are, in the quarantine; they are counted by reason, not written again. The second half is a raw replay of the
  * event dates it reports ({@link Result#eventDates}), which folds the new events into the curated tables; dedup by
  * event id over that range counts a record replayed twice (or also delivered intact) once. It writes no curated rows,
@@ -102,7 +103,7 @@ public final class QuarantineReplayJob implements Job {
   public static CollabGraph.Outputs build(
       Pipeline pipeline, GraphConfig graph, ReplayScope arrivalDates, boolean write) {
     PCollection<RawRecord> records =
-        pipeline.apply("ReadQuarantine", QuarantineReplay.read(graph.quarantineStore()).withRange(arrivalDates));
+        pipeline.apply("ReadQuarantine", QuarantineIO.read(graph.quarantineStore()).withRange(arrivalDates));
     return CollabGraph.applyQuarantineReplay(records, graph, write);
   }
 
@@ -118,17 +119,17 @@ public final class QuarantineReplayJob implements Job {
         byReason.merge(name.substring(ValidateEvents.QUARANTINED.length() + 1), c.getAttempted(), Long::sum);
       }
     }
-    String perDate = RevalidatedRawFiles.EVENTS_WRITTEN + ".";
-    for (MetricResult<Long> c : counters(result, RevalidatedRawFiles.METRICS_NAMESPACE)) {
+    String perDate = RawStoreIO.WriteRevalidated.EVENTS_WRITTEN + ".";
+    for (MetricResult<Long> c : counters(result, RawStoreIO.WriteRevalidated.METRICS_NAMESPACE)) {
       String name = c.getName().getName();
       if (name.startsWith(perDate) && c.getAttempted() > 0) {
         eventDates.add(LocalDate.parse(name.substring(perDate.length())));
-      } else if (name.equals(RevalidatedRawFiles.EVENTS_WRITTEN)) {
+      } else if (name.equals(RawStoreIO.WriteRevalidated.EVENTS_WRITTEN)) {
         eventsWritten += c.getAttempted();
       }
     }
     return new Result(
-        RawReplayJob.counter(result, QuarantineReplay.METRICS_NAMESPACE, QuarantineReplay.RECORDS_READ),
+        RawReplayJob.counter(result, QuarantineIO.Read.METRICS_NAMESPACE, QuarantineIO.Read.RECORDS_READ),
         RawReplayJob.counter(result, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.ACCEPTED),
         RawReplayJob.counter(result, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
         eventsWritten,

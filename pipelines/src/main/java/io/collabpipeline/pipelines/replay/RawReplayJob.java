@@ -11,7 +11,7 @@ import io.collabpipeline.pipelines.sinks.GenerationLog;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
 import io.collabpipeline.pipelines.sinks.WarehouseDiff;
 import io.collabpipeline.pipelines.sinks.Warehouses;
-import io.collabpipeline.pipelines.sources.RawStoreReplay;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -33,7 +33,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <ol>
  *   <li>The launcher begins the generation in the warehouse's generation log ({@code running}, with its kind and
  *       range).
- *   <li>The job reads the raw store for the dates ({@link RawStoreReplay}), deduplicates over the whole range, computes
+ *   <li>The job reads the raw store for the dates ({@link RawStoreIO#read}), deduplicates over the whole range, computes
  *       every metric window with every event on time, and STAGES the rows under the generation: the curated tables are
  *       not touched while it runs.
  *   <li>On success the launcher diffs the staged rows against the stored ones. A dry run saves the diff ({@link
@@ -104,7 +104,7 @@ public abstract class RawReplayJob implements Job {
   @Override
   public void build(Pipeline pipeline) {
     PCollection<CollabEvent> events =
-        pipeline.apply("ReadRawStore", RawStoreReplay.read(graph().rawStore()).withRange(range()));
+        pipeline.apply("ReadRawStore", RawStoreIO.read(graph().rawStore()).withRange(range()));
     if (eventsHook() != null) {
       events = events.apply("ReplayEventsHook", eventsHook());
     }
@@ -113,7 +113,7 @@ public abstract class RawReplayJob implements Job {
 
   /** Events the finished replay read from the raw store. */
   public static long eventsRead(JobLauncher.Finished finished) {
-    return counter(finished.result, RawStoreReplay.METRICS_NAMESPACE, RawStoreReplay.EVENTS_READ);
+    return counter(finished.result, RawStoreIO.Read.METRICS_NAMESPACE, RawStoreIO.Read.EVENTS_READ);
   }
 
   /** What the finished replay did, as the command line prints it: the dry run's diff, or the commit per table. */

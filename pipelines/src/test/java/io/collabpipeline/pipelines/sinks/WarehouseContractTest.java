@@ -13,6 +13,7 @@ import static org.junit.Assert.assertThrows;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
+import io.collabpipeline.pipelines.stores.RawStoreIOTest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -37,7 +38,7 @@ import org.junit.Test;
  */
 public abstract class WarehouseContractTest {
   /** 2026-11-22T01:00:00Z */
-  static final long T0 = RawArchiveTest.T0;
+  static final long T0 = RawStoreIOTest.T0;
 
   private String url;
 

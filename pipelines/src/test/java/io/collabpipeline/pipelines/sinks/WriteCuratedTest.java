@@ -12,6 +12,7 @@ import static org.junit.Assert.assertThrows;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
+import io.collabpipeline.pipelines.stores.RawStoreIOTest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -52,7 +53,7 @@ public class WriteCuratedTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   /** 2026-11-22T01:00:00Z */
-  private static final long T0 = RawArchiveTest.T0;
+  private static final long T0 = RawStoreIOTest.T0;
 
   private String url() {
     return "jdbc:duckdb:" + tmp.getRoot().toPath().resolve("warehouse.duckdb");

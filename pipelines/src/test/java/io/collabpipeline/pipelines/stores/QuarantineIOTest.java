@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.sinks;
+package io.collabpipeline.pipelines.stores;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -42,13 +42,18 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-public class QuarantineStoreTest {
+/**
+ * {@link QuarantineIO#write} and {@link QuarantineIO#readRecords}: every field round-trips (invalid UTF-8 included),
+ * files partitioned by arrival hour under deterministic names, an owner-only local directory, and parse errors that
+ * never quote the line.
+ */
+public class QuarantineIOTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
   @Rule public final transient TestPipeline rerun = TestPipeline.create();
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   /** 2026-11-22T01:00:00Z */
-  private static final long T0 = RawArchiveTest.T0;
+  private static final long T0 = RawStoreIOTest.T0;
 
   static List<QuarantineRecord> sampleRecords() {
     List<QuarantineRecord> records = new ArrayList<>();
@@ -107,7 +112,7 @@ public class QuarantineStoreTest {
   public void roundTripsEveryFieldIncludingInvalidUtf8Originals() throws Exception {
     String dir = tmp.getRoot().toPath().resolve("quarantine").toString();
     List<QuarantineRecord> records = sampleRecords();
-    create(pipeline, records).apply("WriteQuarantine", QuarantineStore.write(dir));
+    create(pipeline, records).apply("WriteQuarantine", QuarantineIO.write(dir));
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     long counted = 0;
@@ -117,14 +122,15 @@ public class QuarantineStoreTest {
             .queryMetrics(
                 MetricsFilter.builder()
                     .addNameFilter(
-                        MetricNameFilter.named(QuarantineStore.METRICS_NAMESPACE, QuarantineStore.RECORDS_COUNTER))
+                        MetricNameFilter.named(
+                            QuarantineIO.Write.METRICS_NAMESPACE, QuarantineIO.Write.RECORDS_COUNTER))
                     .build())
             .getCounters()) {
       counted += c.getAttempted();
     }
     assertThat(counted, is((long) records.size()));
 
-    List<QuarantineRecord> back = QuarantineFiles.read(dir);
+    List<QuarantineRecord> back = QuarantineIO.readRecords(dir);
     assertThat(back, containsInAnyOrder(records.toArray()));
     QuarantineRecord notUtf8 =
         back.stream().filter(q -> q.reason() == ReasonCode.NOT_UTF8).findFirst().orElseThrow();
@@ -135,7 +141,7 @@ public class QuarantineStoreTest {
   @Test
   public void partitionsByArrivalHourWithDeterministicNames() throws Exception {
     Path dir = tmp.getRoot().toPath().resolve("quarantine");
-    create(pipeline, sampleRecords()).apply("WriteQuarantine", QuarantineStore.write(dir.toString()));
+    create(pipeline, sampleRecords()).apply("WriteQuarantine", QuarantineIO.write(dir.toString()));
     pipeline.run().waitUntilFinish();
 
     assertThat(
@@ -153,7 +159,7 @@ public class QuarantineStoreTest {
     assertThat(lines, hasSize(2));
     JsonNode first =
         lines.stream()
-            .map(QuarantineStoreTest::parse)
+            .map(QuarantineIOTest::parse)
             .filter(n -> n.get("reason").asText().equals("ENVELOPE_INVALID"))
             .findFirst()
             .orElseThrow();
@@ -168,7 +174,7 @@ public class QuarantineStoreTest {
         new String(java.util.Base64.getDecoder().decode(first.get("original_base64").asText()), StandardCharsets.UTF_8),
         containsString("a@b.c"));
     JsonNode other =
-        lines.stream().map(QuarantineStoreTest::parse).filter(n -> n.get("reason").asText().equals("NOT_UTF8"))
+        lines.stream().map(QuarantineIOTest::parse).filter(n -> n.get("reason").asText().equals("NOT_UTF8"))
             .findFirst().orElseThrow();
     assertThat(other.get("event_id").isNull(), is(true));
   }
@@ -185,7 +191,7 @@ public class QuarantineStoreTest {
   public void createsTheLocalDirectoryOwnerOnly() throws Exception {
     Assume.assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
     Path dir = tmp.getRoot().toPath().resolve("private/quarantine");
-    create(pipeline, sampleRecords()).apply("WriteQuarantine", QuarantineStore.write(dir.toString()));
+    create(pipeline, sampleRecords()).apply("WriteQuarantine", QuarantineIO.write(dir.toString()));
     pipeline.run().waitUntilFinish();
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)), equalTo("rwx------"));
   }
@@ -203,21 +209,21 @@ public class QuarantineStoreTest {
               null,
               null));
     }
-    create(pipeline, records).apply("WriteQuarantine", QuarantineStore.write(dir.toString()).withNumShards(2));
+    create(pipeline, records).apply("WriteQuarantine", QuarantineIO.write(dir.toString()).withNumShards(2));
     pipeline.run().waitUntilFinish();
     Set<String> first = files(dir);
-    create(rerun, records).apply("WriteQuarantine", QuarantineStore.write(dir.toString()).withNumShards(2));
+    create(rerun, records).apply("WriteQuarantine", QuarantineIO.write(dir.toString()).withNumShards(2));
     rerun.run().waitUntilFinish();
 
     assertThat(files(dir), equalTo(first));
-    List<QuarantineRecord> back = QuarantineFiles.read(dir.toString());
+    List<QuarantineRecord> back = QuarantineIO.readRecords(dir.toString());
     assertThat(back, hasSize(records.size()));
     assertThat(back, containsInAnyOrder(records.toArray()));
   }
 
   @Test
   public void readOfAMissingStoreIsEmpty() throws Exception {
-    assertThat(QuarantineFiles.read(tmp.getRoot().toPath().resolve("nothing").toString()), hasSize(0));
+    assertThat(QuarantineIO.readRecords(tmp.getRoot().toPath().resolve("nothing").toString()), hasSize(0));
   }
 
   @Test

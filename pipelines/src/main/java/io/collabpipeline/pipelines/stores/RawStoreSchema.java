@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.sinks;
+package io.collabpipeline.pipelines.stores;
 
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
@@ -10,14 +10,16 @@ import org.apache.avro.generic.GenericRecord;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The columns of the raw archive, as an Avro schema for Parquet, and the mapping between {@link CollabEvent} and a
- * record of it. Timestamps are {@code timestamp-millis} (UTC instants); the columns are those of the archive contract:
- * the event, where its accepted copy came from ({@code source_*}) and its minimized payload as canonical JSON.
+ * The columns of the raw store ({@link RawStoreIO}), as an Avro schema for Parquet, and the mapping between {@link
+ * CollabEvent} and a record of it, both ways and lossless. Timestamps are {@code timestamp-millis} (UTC instants); the
+ * columns are those of the raw store's contract: the event, where its accepted copy came from ({@code source_*}) and
+ * its minimized payload as canonical JSON. Public for readers outside a replay (tests, tools reading the files with
+ * {@code ParquetIO}); pipelines read and write the raw store through {@link RawStoreIO}.
  */
-public final class RawArchiveSchema {
-  private RawArchiveSchema() {}
+public final class RawStoreSchema {
+  private RawStoreSchema() {}
 
-  /** The archive schema. Changing it is a format change for every reader of the raw store (DuckDB, Athena, replay). */
+  /** The schema. Changing it is a format change for every reader of the raw store (DuckDB, Athena, replay). */
   public static final Schema SCHEMA = buildSchema();
 
   private static Schema buildSchema() {
@@ -49,7 +51,7 @@ public final class RawArchiveSchema {
         .endRecord();
   }
 
-  /** The archive record of an event. */
+  /** The raw store record of an event. */
   public static GenericRecord toRecord(CollabEvent e) {
     GenericData.Record r = new GenericData.Record(SCHEMA);
     r.put("event_id", e.eventId());
@@ -75,7 +77,7 @@ public final class RawArchiveSchema {
     return r;
   }
 
-  /** The event of an archive record, the inverse of {@link #toRecord} (for replays of the raw store). */
+  /** The event of a raw store record, the inverse of {@link #toRecord} (for replays of the raw store). */
   public static CollabEvent fromRecord(GenericRecord r) {
     return CollabEvent.builder()
         .setEventId(str(r, "event_id"))

@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.sinks;
+package io.collabpipeline.pipelines.stores;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -49,17 +49,17 @@ public class SinksOnFlinkTest {
   private void writeAndCheck(boolean streaming) throws Exception {
     Path raw = tmp.getRoot().toPath().resolve("raw");
     Path quarantine = tmp.getRoot().toPath().resolve("quarantine");
-    List<CollabEvent> events = RawArchiveTest.sampleEvents();
-    List<QuarantineRecord> records = QuarantineStoreTest.sampleRecords();
+    List<CollabEvent> events = RawStoreIOTest.sampleEvents();
+    List<QuarantineRecord> records = QuarantineIOTest.sampleRecords();
     Pipeline p = flink(streaming);
     List<TimestampedValue<CollabEvent>> stampedEvents = new ArrayList<>();
     events.forEach(e -> stampedEvents.add(TimestampedValue.of(e, new Instant(e.receivedAtMillis()))));
     List<TimestampedValue<QuarantineRecord>> stampedRecords = new ArrayList<>();
     records.forEach(q -> stampedRecords.add(TimestampedValue.of(q, new Instant(q.original().receivedAtMillis()))));
     p.apply("CreateEvents", Create.timestamped(stampedEvents))
-        .apply("WriteRawArchive", RawArchive.write(raw.toString()));
+        .apply("WriteRawArchive", RawStoreIO.write(raw.toString()));
     p.apply("CreateRecords", Create.timestamped(stampedRecords))
-        .apply("WriteQuarantine", QuarantineStore.write(quarantine.toString()));
+        .apply("WriteQuarantine", QuarantineIO.write(quarantine.toString()));
     p.run().waitUntilFinish();
 
     assertThat(
@@ -82,7 +82,7 @@ public class SinksOnFlinkTest {
       }
     }
     assertThat(ids, containsInAnyOrder(events.stream().map(CollabEvent::eventId).toArray()));
-    assertThat(QuarantineFiles.read(quarantine.toString()), containsInAnyOrder(records.toArray()));
+    assertThat(QuarantineIO.readRecords(quarantine.toString()), containsInAnyOrder(records.toArray()));
   }
 
   @Test

@@ -1,13 +1,11 @@
-package io.collabpipeline.pipelines.replay;
+package io.collabpipeline.pipelines.stores;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
-import io.collabpipeline.pipelines.sinks.RawArchive;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
-import io.collabpipeline.pipelines.sources.RawStoreReplay;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -39,7 +37,7 @@ import org.junit.runners.JUnit4;
  * write overwrites.
  */
 @RunWith(JUnit4.class)
-public class RawStoreReplayTest {
+public class RawStoreIOReplayTest {
   @Rule public final transient TestPipeline writer = TestPipeline.create();
   @Rule public final transient TestPipeline reader = TestPipeline.create();
   @Rule public final transient TestPipeline again = TestPipeline.create();
@@ -90,17 +88,17 @@ public class RawStoreReplayTest {
   @Test
   public void aReplayReadsOnlyItsEventDatesAtTheirOriginalArrivalTimes() {
     String raw = tmp.getRoot() + "/raw";
-    create(writer, sample()).apply("WriteRaw", RawArchive.write(raw));
+    create(writer, sample()).apply("WriteRaw", RawStoreIO.write(raw));
     writer.run().waitUntilFinish();
 
     PCollection<KV<String, Long>> read =
         reader
-            .apply("ReadRaw", RawStoreReplay.read(raw).withRange(ReplayScope.day(LocalDate.parse("2026-11-21"))))
+            .apply("ReadRaw", RawStoreIO.read(raw).withRange(ReplayScope.day(LocalDate.parse("2026-11-21"))))
             .apply("IdAndTimestamp", ParDo.of(new IdAndTimestampFn()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
     PAssert.that(read)
         .containsInAnyOrder(KV.of("evt_00000003", T0 + 61_000), KV.of("evt_00000004", T0 + 120_000));
-    PAssert.that(reader.apply("ReadAll", RawStoreReplay.read(raw).withRange(
+    PAssert.that(reader.apply("ReadAll", RawStoreIO.read(raw).withRange(
             ReplayScope.of(LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-22")))))
         .containsInAnyOrder(sample());
     reader.run().waitUntilFinish();
@@ -109,7 +107,7 @@ public class RawStoreReplayTest {
   @Test
   public void revalidatedEventsGetDeterministicNamesThatASecondWriteOverwrites() throws Exception {
     String raw = tmp.getRoot() + "/raw";
-    create(writer, sample()).apply("WriteRevalidated", RevalidatedRawFiles.to(raw));
+    create(writer, sample()).apply("WriteRevalidated", RawStoreIO.writeRevalidated(raw));
     writer.run().waitUntilFinish();
     List<String> first = files(raw);
     assertThat(first, equalTo(List.of(
@@ -118,11 +116,11 @@ public class RawStoreReplayTest {
         "dt=2026-11-22/hr=01/revalidated-a20261122.parquet",
         "dt=2026-11-22/hr=02/revalidated-a20261122.parquet")));
 
-    create(again, sample()).apply("WriteRevalidated", RevalidatedRawFiles.to(raw));
+    create(again, sample()).apply("WriteRevalidated", RawStoreIO.writeRevalidated(raw));
     again.run().waitUntilFinish();
     assertThat("the same files, no copies", files(raw), equalTo(first));
 
-    PAssert.that(reader.apply("ReadAll", RawStoreReplay.read(raw).withRange(
+    PAssert.that(reader.apply("ReadAll", RawStoreIO.read(raw).withRange(
             ReplayScope.of(LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-22")))))
         .containsInAnyOrder(sample());
     reader.run().waitUntilFinish();
@@ -134,7 +132,7 @@ public class RawStoreReplayTest {
     Files.createDirectories(Path.of(raw, "dt=2026-11-22", "hr=01"));
     Files.write(Path.of(raw, "dt=2026-11-22", "hr=01", "part-x.parquet"), new byte[] {1});
     assertThat(
-        RawStoreReplay.datesWithoutFiles(raw, ReplayScope.of(LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-23"))),
+        RawStoreIO.datesWithoutFiles(raw, ReplayScope.of(LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-23"))),
         equalTo(List.of(LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-23"))));
   }
 

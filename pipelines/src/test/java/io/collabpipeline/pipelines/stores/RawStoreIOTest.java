@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.sinks;
+package io.collabpipeline.pipelines.stores;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -45,14 +45,18 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-public class RawArchiveTest {
+/**
+ * {@link RawStoreIO#write}: every column, partitioned by {@code occurred_at} hour, readable by DuckDB and ParquetIO,
+ * under deterministic names that a re-run overwrites; options checked naming the {@code withX()}.
+ */
+public class RawStoreIOTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
   @Rule public final transient TestPipeline rerun = TestPipeline.create();
   @Rule public final transient TestPipeline reader = TestPipeline.create();
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   /** 2026-11-22T01:00:00Z */
-  static final long T0 = 1_795_309_200_000L;
+  public static final long T0 = 1_795_309_200_000L;
 
   static CollabEvent event(String id, long occurredAt, long receivedAt, boolean withOptionals) {
     return CollabEvent.builder()
@@ -151,7 +155,7 @@ public class RawArchiveTest {
   public void writesEveryColumnPartitionedByOccurredAtHour() throws Exception {
     String dir = tmp.newFolder("raw").getPath();
     List<CollabEvent> events = sampleEvents();
-    RawArchive.Result result = create(pipeline, events).apply("WriteRawArchive", RawArchive.write(dir));
+    RawStoreIO.WriteResult result = create(pipeline, events).apply("WriteRawArchive", RawStoreIO.write(dir));
     PAssert.that(result.written()).containsInAnyOrder(events);
     PipelineResult run = pipeline.run();
     run.waitUntilFinish();
@@ -174,7 +178,8 @@ public class RawArchiveTest {
         run.metrics()
             .queryMetrics(
                 MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(RawArchive.METRICS_NAMESPACE, RawArchive.RECORDS_COUNTER))
+                    .addNameFilter(
+                        MetricNameFilter.named(RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER))
                     .build())
             .getCounters()) {
       records += c.getAttempted();
@@ -186,15 +191,15 @@ public class RawArchiveTest {
   public void parquetIoReadsBackTheSameEvents() throws Exception {
     String dir = tmp.newFolder("raw").getPath();
     List<CollabEvent> events = sampleEvents();
-    create(pipeline, events).apply("WriteRawArchive", RawArchive.write(dir));
+    create(pipeline, events).apply("WriteRawArchive", RawStoreIO.write(dir));
     pipeline.run().waitUntilFinish();
 
     PCollection<CollabEvent> back =
         reader
-            .apply("ReadParquet", ParquetIO.read(RawArchiveSchema.SCHEMA).from(dir + "/dt=*/hr=*/*.parquet"))
+            .apply("ReadParquet", ParquetIO.read(RawStoreSchema.SCHEMA).from(dir + "/dt=*/hr=*/*.parquet"))
             .apply(
                 "ToEvents",
-                MapElements.into(TypeDescriptor.of(CollabEvent.class)).via(RawArchiveSchema::fromRecord));
+                MapElements.into(TypeDescriptor.of(CollabEvent.class)).via(RawStoreSchema::fromRecord));
     PAssert.that(back).containsInAnyOrder(events);
     reader.run().waitUntilFinish();
   }
@@ -206,11 +211,11 @@ public class RawArchiveTest {
     for (int i = 0; i < 40; i++) {
       events.add(event(String.format("evt_rerun_%04d", i), T0 + i * 97_000L, T0 + i * 45_000L, i % 3 == 0));
     }
-    create(pipeline, events).apply("WriteRawArchive", RawArchive.write(dir).withNumShards(3));
+    create(pipeline, events).apply("WriteRawArchive", RawStoreIO.write(dir).withNumShards(3));
     pipeline.run().waitUntilFinish();
     Set<String> first = files(Path.of(dir));
 
-    create(rerun, events).apply("WriteRawArchive", RawArchive.write(dir).withNumShards(3));
+    create(rerun, events).apply("WriteRawArchive", RawStoreIO.write(dir).withNumShards(3));
     rerun.run().waitUntilFinish();
 
     assertThat(files(Path.of(dir)), equalTo(first));
@@ -237,7 +242,7 @@ public class RawArchiveTest {
   @Test
   public void leavesNoTemporaryParquetFilesBehind() throws Exception {
     String dir = tmp.newFolder("raw").getPath();
-    create(pipeline, sampleEvents()).apply("WriteRawArchive", RawArchive.write(dir));
+    create(pipeline, sampleEvents()).apply("WriteRawArchive", RawStoreIO.write(dir));
     pipeline.run().waitUntilFinish();
     assertThat(files(Path.of(dir)), everyItem(startsWith("dt=")));
     assertThat(files(Path.of(dir)), not(empty()));
@@ -250,7 +255,7 @@ public class RawArchiveTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> events.apply("WriteRawArchive", RawArchive.write("/tmp/unused").withNumShards(0)));
+            () -> events.apply("WriteRawArchive", RawStoreIO.write("/tmp/unused").withNumShards(0)));
     assertThat(e.getMessage(), containsString("withNumShards"));
   }
 }

@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.sinks;
+package io.collabpipeline.pipelines.stores;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,9 +18,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * The quarantine's line format: one JSON object per record with {@code reason}, {@code detail}, {@code event_id},
  * {@code event_type}, {@code source {kind, name, partition, offset}}, {@code received_at} (RFC 3339, UTC, millisecond
  * precision) and {@code original_base64} (the original bytes exactly as received, so records that are not even valid
- * UTF-8 survive the round trip).
+ * UTF-8 survive the round trip). The one place that format is written and parsed, for {@link QuarantineIO}.
  */
-public final class QuarantineJson {
+final class QuarantineJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final DateTimeFormatter RFC3339_UTC_MILLIS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -28,7 +28,7 @@ public final class QuarantineJson {
   private QuarantineJson() {}
 
   /** The record as one line of JSON, without a line terminator. */
-  public static String toJsonLine(QuarantineRecord q) {
+  static String toJsonLine(QuarantineRecord q) {
     ObjectNode o = MAPPER.createObjectNode();
     o.put("reason", q.reason().code());
     o.put("detail", q.detail());
@@ -52,7 +52,7 @@ public final class QuarantineJson {
   /**
    * Parses one line written by {@link #toJsonLine}. The error message names the field at fault, never the payload.
    */
-  public static QuarantineRecord fromJsonLine(String line) {
+  static QuarantineRecord fromJsonLine(String line) {
     JsonNode o;
     try {
       o = MAPPER.readTree(line);

@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.sinks;
+package io.collabpipeline.pipelines.stores;
 
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -21,7 +21,8 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.joda.time.Duration;
 
 /**
- * Hive-style hour partitions and deterministic file names shared by the file sinks.
+ * Hive-style hour partitions and deterministic file names shared by the stores' writes ({@link RawStoreIO}, {@link
+ * QuarantineIO}), and the option checks they share.
  *
  * <p>A destination is {@code dt=YYYY-MM-DD/hr=HH|shard}: the partition directory plus a shard chosen from a stable
  * property of the element (its event id, its source coordinate), so the same element always lands in the same file.
@@ -109,6 +110,14 @@ final class PartitionedFiles {
     return prefix.endsWith("/") ? prefix : prefix + "/";
   }
 
+  /**
+   * {@code prefix} for display data: a URI's user info ({@code scheme://user:secret@host/...}), were one ever given, is
+   * replaced by {@code ***}. Store credentials are passed by reference ({@code --s3Credentials}), never in the prefix.
+   */
+  static String displayable(String prefix) {
+    return prefix == null ? null : prefix.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1***@");
+  }
+
   private static final class DeterministicNaming implements FileIO.Write.FileNaming {
     private static final long serialVersionUID = 1L;
     private final String partition;
@@ -128,14 +137,16 @@ final class PartitionedFiles {
     @Override
     public String getFilename(
         BoundedWindow window, PaneInfo pane, int writerShards, int writerShardIndex, Compression compression) {
-      // Each destination is written by exactly one writer shard (withNumShards(1)); our own shard is in the destination.
+      // Each destination is written by exactly one writer shard (withNumShards(1)); our own shard is in the
+      // destination.
       String windowPart =
           window instanceof IntervalWindow
               ? WINDOW.format(Instant.ofEpochMilli(((IntervalWindow) window).start().getMillis()))
               : "global";
       return String.format(
           "%s/%s-%s-p%d-%05d-of-%05d%s",
-          partition, filePrefix, windowPart, pane.getIndex(), shard, numShards, suffix + compression.getSuggestedSuffix());
+          partition, filePrefix, windowPart, pane.getIndex(), shard, numShards,
+          suffix + compression.getSuggestedSuffix());
     }
   }
 
