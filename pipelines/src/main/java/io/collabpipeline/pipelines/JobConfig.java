@@ -1,5 +1,6 @@
 package io.collabpipeline.pipelines;
 
+import io.collabpipeline.pipelines.generator.GeneratorConfig;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.options.KafkaOptions;
@@ -123,27 +124,7 @@ public final class JobConfig {
           "--generation=" + generation + " must be a positive whole number, e.g. the run's start in epoch milliseconds");
     }
 
-    long events = o.getEvents();
-    if (events < 1) {
-      throw new UsageException("--events=" + events + " must be at least 1");
-    }
-    if (o.getRate() < 0) {
-      throw new UsageException("--rate=" + o.getRate() + " must be 0 (as fast as possible) or a positive records/s");
-    }
-    WorkloadSpec workload =
-        WorkloadSpec.defaults()
-            .withDeliveries(events)
-            .withSeed(o.getSeed())
-            .withDuplicateShare(share("duplicateShare", o.getDuplicateShare()))
-            .withLateShare(share("lateShare", o.getLateShare()))
-            .withTooLateShare(share("tooLateShare", o.getTooLateShare()))
-            .withMalformedShare(share("malformedShare", o.getMalformedShare()));
-    double sum = o.getDuplicateShare() + o.getLateShare() + o.getTooLateShare() + o.getMalformedShare();
-    if (sum > 0.9) {
-      throw new UsageException(
-          "--duplicateShare + --lateShare + --tooLateShare + --malformedShare = " + sum + " leaves too few plain "
-              + "events; keep the sum at or below 0.9");
-    }
+    WorkloadSpec workload = GeneratorConfig.workloadFrom(o);
 
     String dataDir = absolute(o.getDataDir(), "dataDir");
     String raw = o.getRawStore() != null ? locationOption("rawStore", o.getRawStore()) : dataDir + "/raw";
@@ -325,13 +306,6 @@ public final class JobConfig {
         throw new UsageException(
             "--source=" + value + " is unknown; use one of generator, files, kafka, raw, quarantine");
     }
-  }
-
-  private static double share(String option, Double value) {
-    if (value == null || value.isNaN() || value < 0.0 || value > 1.0) {
-      throw new UsageException("--" + option + "=" + value + " must be a share between 0 and 1, e.g. 0.02");
-    }
-    return value;
   }
 
   private static String absolute(String dir, String option) {
