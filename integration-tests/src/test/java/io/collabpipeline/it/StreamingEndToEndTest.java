@@ -5,8 +5,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 
-import io.collabpipeline.devstack.LocalKafka;
-import io.collabpipeline.devstack.LocalS3;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
@@ -24,6 +22,8 @@ import io.collabpipeline.pipelines.sinks.QuarantineFiles;
 import io.collabpipeline.pipelines.sinks.Warehouse;
 import io.collabpipeline.pipelines.sinks.Warehouses;
 import io.collabpipeline.pipelines.sources.KafkaRecords;
+import io.collabpipeline.tools.devstack.LocalKafka;
+import io.collabpipeline.tools.devstack.LocalS3;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;

@@ -8,13 +8,13 @@ import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.Assert.assertThrows;
 
-import io.collabpipeline.devstack.LocalKafka;
 import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.KafkaPublisher;
 import io.collabpipeline.pipelines.generator.KafkaPublisher.Category;
 import io.collabpipeline.pipelines.generator.KafkaPublisher.PublishReport;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.tools.devstack.LocalKafka;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
-import io.collabpipeline.devstack.LocalS3;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.pipelines.EmbeddedFlink;
@@ -16,6 +15,7 @@ import io.collabpipeline.pipelines.sinks.QuarantineFiles;
 import io.collabpipeline.pipelines.sinks.QuarantineStore;
 import io.collabpipeline.pipelines.sinks.RawArchive;
 import io.collabpipeline.pipelines.sinks.RawArchiveSchema;
+import io.collabpipeline.tools.devstack.LocalS3;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

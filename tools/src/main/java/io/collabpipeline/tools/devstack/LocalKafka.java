@@ -1,4 +1,4 @@
-package io.collabpipeline.devstack;
+package io.collabpipeline.tools.devstack;
 
 import io.collabpipeline.pipelines.generator.KafkaPublisher;
 import io.collabpipeline.pipelines.options.KafkaOptions;
