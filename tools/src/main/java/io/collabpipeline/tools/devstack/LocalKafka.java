@@ -1,7 +1,7 @@
 package io.collabpipeline.tools.devstack;
 
-import io.collabpipeline.pipelines.generator.KafkaPublisher;
 import io.collabpipeline.pipelines.options.KafkaOptions;
+import io.collabpipeline.tools.publish.KafkaPublisher;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.util.ArrayList;

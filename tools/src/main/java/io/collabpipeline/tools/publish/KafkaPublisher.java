@@ -1,6 +1,10 @@
-package io.collabpipeline.pipelines.generator;
+package io.collabpipeline.tools.publish;
 
 import io.collabpipeline.pipelines.UsageException;
+import io.collabpipeline.pipelines.generator.Delivery;
+import io.collabpipeline.pipelines.generator.GeneratorConfig;
+import io.collabpipeline.pipelines.generator.WorkloadGenerator;
+import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.options.GeneratorOptions;
 import io.collabpipeline.pipelines.options.KafkaOptions;
 import java.io.PrintStream;
