@@ -374,7 +374,8 @@ public final class CollabPipeline {
     return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
   }
 
-  static String firstLine(String message) {
+  /** The first line of {@code message}, trimmed: what a one-line error shows (the main job's, bin/collab-sql's). */
+  public static String firstLine(String message) {
     if (message == null) {
       return "invalid arguments";
     }

@@ -1,5 +1,6 @@
-package io.collabpipeline.pipelines;
+package io.collabpipeline.tools.sql;
 
+import io.collabpipeline.pipelines.CollabPipeline;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
