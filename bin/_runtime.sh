@@ -1,21 +1,30 @@
-# Shared by the bin/ commands: builds the project when its sources changed since the last build, then runs a main class
-# of the pipelines module on the runtime classpath Maven resolved.
+# Shared by the bin/ commands: builds a module and what it depends on when their sources changed since the last
+# build, then runs a main class of it on the runtime classpath Maven resolved. The module is pipelines (the job), or
+# tools (the publisher, the benchmark, the SQL shell, the dev stack) when the command sets collab_module=tools before
+# sourcing this file.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cp_file="$root/pipelines/target/runtime-classpath.txt"
+collab_module="${collab_module:-pipelines}"
+case "$collab_module" in
+  pipelines) sources=(schemas coders transforms pipelines) ;;
+  tools) sources=(schemas coders transforms pipelines tools) ;;
+  *) echo "bin/_runtime.sh: unknown module '$collab_module' (pipelines or tools)" >&2; exit 2 ;;
+esac
+cp_file="$root/$collab_module/target/runtime-classpath.txt"
 
 needs_build() {
   [ -f "$cp_file" ] || return 0
-  [ -n "$(find "$root/schemas" "$root/coders" "$root/transforms" "$root/pipelines" "$root/pom.xml" \
+  [ -n "$(find "${sources[@]/#/$root/}" "$root/pom.xml" \
       \( -path '*/target' -prune \) -o \( -type f -newer "$cp_file" -print \) 2>/dev/null | head -n 1)" ]
 }
 
 if needs_build; then
-  echo "building collab-pipeline (first run or sources changed; takes a minute) ..." >&2
-  (cd "$root" && ./mvnw -q -B -DskipTests -pl pipelines -am package) >&2
+  echo "building collab-pipeline's $collab_module module (first run or sources changed; takes a minute) ..." >&2
+  (cd "$root" && ./mvnw -q -B -DskipTests -pl "$collab_module" -am package) >&2
 fi
+classpath="$root/$collab_module/target/classes:$(cat "$cp_file")"
 
 run_main() {
   local main="$1"; shift
-  exec java ${JAVA_OPTS:--Xmx6g} -cp "$root/pipelines/target/classes:$(cat "$cp_file")" "$main" "$@"
+  exec java ${JAVA_OPTS:--Xmx6g} -cp "$classpath" "$main" "$@"
 }

@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.Assert.assertThrows;
 
-import io.collabpipeline.devstack.LocalKafka;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.ReasonCode;
@@ -13,6 +12,7 @@ import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.kafka.KafkaRecords;
+import io.collabpipeline.tools.devstack.LocalKafka;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import java.nio.charset.StandardCharsets;

@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
-import io.collabpipeline.devstack.LocalS3;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.pipelines.EmbeddedFlink;
@@ -15,6 +14,7 @@ import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.stores.RawStoreSchema;
+import io.collabpipeline.tools.devstack.LocalS3;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

@@ -3,6 +3,7 @@ package io.collabpipeline.pipelines.launch;
 import io.collabpipeline.pipelines.Durations;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.UsageException;
+import io.collabpipeline.pipelines.generator.GeneratorConfig;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.kafka.KafkaSourceConfig;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
@@ -10,6 +11,7 @@ import io.collabpipeline.pipelines.sinks.snowflake.SnowflakeCuratedSink;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.sinks.Warehouses;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -131,27 +133,7 @@ public final class JobConfig {
           "--generation=" + generation + " must be a positive whole number, e.g. the run's start in epoch milliseconds");
     }
 
-    long events = o.getEvents();
-    if (events < 1) {
-      throw new UsageException("--events=" + events + " must be at least 1");
-    }
-    if (o.getRate() < 0) {
-      throw new UsageException("--rate=" + o.getRate() + " must be 0 (as fast as possible) or a positive records/s");
-    }
-    WorkloadSpec workload =
-        WorkloadSpec.defaults()
-            .withDeliveries(events)
-            .withSeed(o.getSeed())
-            .withDuplicateShare(share("duplicateShare", o.getDuplicateShare()))
-            .withLateShare(share("lateShare", o.getLateShare()))
-            .withTooLateShare(share("tooLateShare", o.getTooLateShare()))
-            .withMalformedShare(share("malformedShare", o.getMalformedShare()));
-    double sum = o.getDuplicateShare() + o.getLateShare() + o.getTooLateShare() + o.getMalformedShare();
-    if (sum > 0.9) {
-      throw new UsageException(
-          "--duplicateShare + --lateShare + --tooLateShare + --malformedShare = " + sum + " leaves too few plain "
-              + "events; keep the sum at or below 0.9");
-    }
+    WorkloadSpec workload = GeneratorConfig.workloadFrom(o);
 
     String dataDir = absolute(o.getDataDir(), "dataDir");
     String raw = o.getRawStore() != null ? locationOption("rawStore", o.getRawStore()) : dataDir + "/raw";
@@ -163,18 +145,18 @@ public final class JobConfig {
         o.getWarehouseUrl() != null ? o.getWarehouseUrl() : "jdbc:duckdb:" + dataDir + "/warehouse.duckdb";
     if (isSnowflake(warehouse)) {
       if (source.isReplay()) {
-        throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.sinks.Warehouses.redact(warehouse)
+        throw new UsageException("--warehouseUrl=" + Warehouses.redact(warehouse)
             + ": replays stage and commit through a JDBC warehouse (DuckDB or PostgreSQL); the Snowflake replay commit "
             + "is not built yet");
       }
       if (o.getSnowflakeAccountUrl() == null) {
-        throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.sinks.Warehouses.redact(warehouse)
+        throw new UsageException("--warehouseUrl=" + Warehouses.redact(warehouse)
             + " selects Snowflake: also give --snowflakeAccountUrl, "
             + "--snowflakeUser, a credential reference, --snowflakeStorageIntegration and --snowflakeStagingBucket");
       }
-    } else if (!io.collabpipeline.pipelines.sinks.Warehouses.isSupported(warehouse)) {
-      throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.sinks.Warehouses.redact(warehouse)
-          + " is not supported: use one of " + io.collabpipeline.pipelines.sinks.Warehouses.SUPPORTED_SCHEMES
+    } else if (!Warehouses.isSupported(warehouse)) {
+      throw new UsageException("--warehouseUrl=" + Warehouses.redact(warehouse)
+          + " is not supported: use one of " + Warehouses.SUPPORTED_SCHEMES
           + ", " + SNOWFLAKE_URL_PREFIX + "//<account>.snowflakecomputing.com (with the --snowflake* options)");
     }
     KafkaSourceConfig kafka = null;
@@ -357,13 +339,6 @@ public final class JobConfig {
         throw new UsageException(
             "--source=" + value + " is unknown; use one of generator, files, kafka, raw, quarantine");
     }
-  }
-
-  private static double share(String option, Double value) {
-    if (value == null || value.isNaN() || value < 0.0 || value > 1.0) {
-      throw new UsageException("--" + option + "=" + value + " must be a share between 0 and 1, e.g. 0.02");
-    }
-    return value;
   }
 
   private static String absolute(String dir, String option) {

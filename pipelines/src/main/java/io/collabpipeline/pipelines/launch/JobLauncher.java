@@ -1,5 +1,6 @@
 package io.collabpipeline.pipelines.launch;
 
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.replay.DiffReports;
@@ -288,7 +289,7 @@ public final class JobLauncher {
       return 0;
     }
     ReplayScope dates = ReplayScope.of(r.eventDates.first(), r.eventDates.last());
-    List<LocalDate> empty = io.collabpipeline.pipelines.stores.RawStoreIO.datesWithoutFiles(
+    List<LocalDate> empty = RawStoreIO.datesWithoutFiles(
         config.graph.rawStore(), dates);
     if (dates.days() > JobConfig.MAX_REPLAY_DAYS || !empty.isEmpty()) {
       err.println(NAME + ": the re-validated events occurred on " + r.eventDates + "; replay those dates with "

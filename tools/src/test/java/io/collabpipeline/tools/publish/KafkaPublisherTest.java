@@ -1,4 +1,4 @@
-package io.collabpipeline.it.kafka;
+package io.collabpipeline.tools.publish;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -8,13 +8,12 @@ import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.Assert.assertThrows;
 
-import io.collabpipeline.devstack.LocalKafka;
 import io.collabpipeline.pipelines.generator.Delivery;
-import io.collabpipeline.pipelines.generator.KafkaPublisher;
-import io.collabpipeline.pipelines.generator.KafkaPublisher.Category;
-import io.collabpipeline.pipelines.generator.KafkaPublisher.PublishReport;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.tools.devstack.LocalKafka;
+import io.collabpipeline.tools.publish.KafkaPublisher.Category;
+import io.collabpipeline.tools.publish.KafkaPublisher.PublishReport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,11 @@
-package io.collabpipeline.pipelines.generator;
+package io.collabpipeline.tools.publish;
 
+import io.collabpipeline.pipelines.kafka.KafkaSourceConfig;
+import io.collabpipeline.pipelines.UsageException;
+import io.collabpipeline.pipelines.generator.Delivery;
+import io.collabpipeline.pipelines.generator.GeneratorConfig;
+import io.collabpipeline.pipelines.generator.WorkloadGenerator;
+import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.options.GeneratorOptions;
 import io.collabpipeline.pipelines.options.KafkaOptions;
 import java.io.PrintStream;
@@ -425,35 +431,16 @@ public final class KafkaPublisher {
     WorkloadSpec spec;
     try {
       Options o = PipelineOptionsFactory.fromArgs(args).as(Options.class);
-      String servers = io.collabpipeline.pipelines.kafka.KafkaSourceConfig.bootstrapServers(o.getKafkaBootstrapServers());
-      List<String> topics = io.collabpipeline.pipelines.kafka.KafkaSourceConfig.topics(o.getKafkaTopics());
+      String servers = KafkaSourceConfig.bootstrapServers(o.getKafkaBootstrapServers());
+      List<String> topics = KafkaSourceConfig.topics(o.getKafkaTopics());
       if (topics.size() != 1) {
         throw new IllegalArgumentException(
             "--kafkaTopics=" + o.getKafkaTopics() + ": the publisher writes to exactly one topic");
       }
-      if (o.getEvents() < 1) {
-        throw new IllegalArgumentException("--events=" + o.getEvents() + " must be at least 1");
-      }
-      if (o.getRate() < 0) {
-        throw new IllegalArgumentException(
-            "--rate=" + o.getRate() + " must be 0 (as fast as possible) or a positive records/s");
-      }
-      spec =
-          WorkloadSpec.defaults()
-              .withDeliveries(o.getEvents())
-              .withSeed(o.getSeed())
-              .withDuplicateShare(o.getDuplicateShare())
-              .withLateShare(o.getLateShare())
-              .withTooLateShare(o.getTooLateShare())
-              .withMalformedShare(o.getMalformedShare());
-      try {
-        spec.validate();
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("bad workload options: " + e.getMessage(), e);
-      }
+      spec = GeneratorConfig.workloadFrom(o);
       publisher =
           to(servers, topics.get(0)).withRate(o.getRate()).withProgress(out, Duration.ofSeconds(5));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | UsageException e) {
       err.println(NAME + ": " + firstLine(e.getMessage()));
       return 2;
     }

@@ -1,4 +1,4 @@
-package io.collabpipeline.devstack;
+package io.collabpipeline.tools.devstack;
 
 import io.collabpipeline.pipelines.options.S3Options;
 import java.io.IOException;
@@ -38,8 +38,10 @@ import software.amazon.awssdk.regions.Region;
 public final class LocalS3 implements AutoCloseable {
   /** System property naming the S3Mock standalone jar. */
   public static final String JAR_PROPERTY = "collab.s3mock.jar";
-  /** Where the integration-tests pom copies the jar, relative to the module (or the repository root). */
+  /** Where the tools pom copies the jar, relative to the tools module. */
   public static final String DEFAULT_JAR = "target/s3mock/s3mock.jar";
+  /** The tools module's directory, relative to the repository root. */
+  private static final String TOOLS_MODULE = "tools";
   /** The dev stack's fixed HTTP port. */
   public static final int DEV_PORT = 9090;
   /** The dev stack's buckets: raw store, quarantine, Snowflake staging. */
@@ -89,7 +91,10 @@ public final class LocalS3 implements AutoCloseable {
     throw last;
   }
 
-  /** The S3Mock jar: the system property {@value #JAR_PROPERTY}, else {@value #DEFAULT_JAR} below the module. */
+  /**
+   * The S3Mock jar: the system property {@value #JAR_PROPERTY}, else {@value #DEFAULT_JAR} below the tools module,
+   * seen from the tools module, from the repository root, or from a sibling module (the integration tests run there).
+   */
   public static Path jar() throws IOException {
     String configured = System.getProperty(JAR_PROPERTY);
     List<Path> candidates = new ArrayList<>();
@@ -97,7 +102,8 @@ public final class LocalS3 implements AutoCloseable {
       candidates.add(Paths.get(configured));
     } else {
       candidates.add(Paths.get(DEFAULT_JAR));
-      candidates.add(Paths.get("integration-tests").resolve(DEFAULT_JAR));
+      candidates.add(Paths.get(TOOLS_MODULE).resolve(DEFAULT_JAR));
+      candidates.add(Paths.get("..", TOOLS_MODULE).resolve(DEFAULT_JAR));
     }
     for (Path c : candidates) {
       if (Files.isRegularFile(c)) {
@@ -106,7 +112,7 @@ public final class LocalS3 implements AutoCloseable {
     }
     throw new IOException(
         "S3Mock jar not found at " + candidates.stream().map(p -> p.toAbsolutePath().toString())
-            .collect(Collectors.joining(" or ")) + ": build it with 'mvn -o -pl integration-tests generate-resources'"
+            .collect(Collectors.joining(" or ")) + ": build it with 'mvn -o -pl tools generate-resources'"
             + " or point -D" + JAR_PROPERTY + "=/path/to/s3mock-exec.jar at it");
   }
 

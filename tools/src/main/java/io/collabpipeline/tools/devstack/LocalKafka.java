@@ -1,7 +1,8 @@
-package io.collabpipeline.devstack;
+package io.collabpipeline.tools.devstack;
 
-import io.collabpipeline.pipelines.generator.KafkaPublisher;
+import io.collabpipeline.pipelines.kafka.KafkaSourceConfig;
 import io.collabpipeline.pipelines.options.KafkaOptions;
+import io.collabpipeline.tools.publish.KafkaPublisher;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.util.ArrayList;
@@ -235,7 +236,7 @@ public final class LocalKafka implements AutoCloseable {
         } else if (arg.startsWith("--partitions=")) {
           partitions = parseInt("--partitions", arg.substring("--partitions=".length()), 1, 1000);
         } else if (arg.startsWith("--topics=")) {
-          topics = new ArrayList<>(io.collabpipeline.pipelines.kafka.KafkaSourceConfig.topics(arg.substring("--topics=".length())));
+          topics = new ArrayList<>(KafkaSourceConfig.topics(arg.substring("--topics=".length())));
         } else {
           throw new IllegalArgumentException(
               "unknown option " + arg.split("=", 2)[0] + " (known: --port, --topics, --partitions)");

@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.benchmark;
+package io.collabpipeline.tools.benchmark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,7 @@
-package io.collabpipeline.pipelines;
+package io.collabpipeline.tools.sql;
 
+import io.collabpipeline.pipelines.launch.CommandLine;
+import io.collabpipeline.pipelines.CollabPipeline;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +65,7 @@ public final class CollabSql {
       }
       return 0;
     } catch (SQLException e) {
-      err.println("collab-sql: " + io.collabpipeline.pipelines.launch.CommandLine.firstLine(e.getMessage()));
+      err.println("collab-sql: " + CommandLine.firstLine(e.getMessage()));
       return 1;
     }
   }
