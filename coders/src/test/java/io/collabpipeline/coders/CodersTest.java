@@ -15,6 +15,7 @@ import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.ReasonCode;
 import io.collabpipeline.model.SourceRef;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -93,6 +94,34 @@ public class CodersTest {
       assertThat(
           CoderUtils.encodeToByteArray(QuarantineRecordCoder.of(), q),
           equalTo(CoderUtils.encodeToByteArray(QuarantineRecordCoder.of(), back)));
+    }
+  }
+
+  /**
+   * A reason travels as its name, so appending codes to {@link ReasonCode} (or any order of its constants) leaves the
+   * encoding of every existing code unchanged; the names already written to quarantines still decode.
+   */
+  @Test
+  public void reasonCodesAreEncodedByTheirStableNameNotTheirOrdinal() throws Exception {
+    RawRecord raw = RawRecord.of("{}".getBytes(StandardCharsets.UTF_8), KAFKA_REF, 5L);
+    byte[] rawBytes = CoderUtils.encodeToByteArray(RawRecordCoder.of(), raw);
+    for (ReasonCode reason : ReasonCode.values()) {
+      byte[] name = reason.name().getBytes(StandardCharsets.US_ASCII);
+      ByteArrayOutputStream expected = new ByteArrayOutputStream();
+      expected.write(rawBytes);
+      expected.write(name.length); // a one-byte varint: every code is shorter than 128 characters
+      expected.write(name);
+      expected.write(new byte[] {1, 'd', 0, 0}); // detail "d", no event id, no event type
+      QuarantineRecord q = QuarantineRecord.of(raw, reason, "d", null, null);
+      assertThat(reason.code(), equalTo(reason.name()));
+      assertThat(CoderUtils.encodeToByteArray(QuarantineRecordCoder.of(), q), equalTo(expected.toByteArray()));
+      assertThat(CoderUtils.clone(QuarantineRecordCoder.of(), q).reason(), equalTo(reason));
+    }
+    for (String written :
+        Arrays.asList("EMPTY_RECORD", "TOO_LARGE", "NOT_UTF8", "NOT_JSON", "NOT_AN_OBJECT", "DUPLICATE_KEY", "TOO_DEEP",
+            "TRAILING_DATA", "ENVELOPE_INVALID", "INVALID_TIMESTAMP", "UNKNOWN_EVENT_TYPE", "UNKNOWN_SCHEMA_VERSION",
+            "PAYLOAD_INVALID", "OCCURRED_IN_FUTURE", "OCCURRED_TOO_LONG_AGO")) {
+      assertThat(ReasonCode.valueOf(written).code(), equalTo(written));
     }
   }
 

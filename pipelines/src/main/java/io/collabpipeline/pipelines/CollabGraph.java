@@ -167,7 +167,9 @@ public final class CollabGraph {
         "ValidateEvents",
         ValidateEvents.create()
             .withPseudonymKey(config.pseudonymKey())
-            .withMaxRecordBytes(config.maxRecordBytes()));
+            .withMaxRecordBytes(config.maxRecordBytes())
+            .withMaxEventTimeAhead(config.maxEventTimeAhead())
+            .withMaxEventAge(config.maxEventAge()));
   }
 
   /** {@code DedupByEventId} with the config's horizon; the same step in every entry point. */

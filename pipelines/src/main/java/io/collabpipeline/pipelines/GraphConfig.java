@@ -22,6 +22,12 @@ public abstract class GraphConfig {
 
   public abstract int maxRecordBytes();
 
+  /** How far after its arrival an event may have occurred ({@code ValidateEvents.withMaxEventTimeAhead}). */
+  public abstract Duration maxEventTimeAhead();
+
+  /** How far before its arrival an event may have occurred ({@code ValidateEvents.withMaxEventAge}). */
+  public abstract Duration maxEventAge();
+
   public abstract Duration dedupHorizon();
 
   public abstract WindowingPolicy windowing();
@@ -52,6 +58,8 @@ public abstract class GraphConfig {
     return new AutoValue_GraphConfig.Builder()
         .setPseudonymKey(KeyReference.parse(KeyReference.DEV_REFERENCE))
         .setMaxRecordBytes(ValidateEvents.DEFAULT_MAX_RECORD_BYTES)
+        .setMaxEventTimeAhead(ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD)
+        .setMaxEventAge(ValidateEvents.DEFAULT_MAX_EVENT_AGE)
         .setDedupHorizon(DedupByEventId.DEFAULT_HORIZON)
         .setWindowing(WindowingPolicy.defaults())
         .setRawShards(1)
@@ -75,6 +83,10 @@ public abstract class GraphConfig {
     public abstract Builder setPseudonymKey(KeyReference value);
 
     public abstract Builder setMaxRecordBytes(int value);
+
+    public abstract Builder setMaxEventTimeAhead(Duration value);
+
+    public abstract Builder setMaxEventAge(Duration value);
 
     public abstract Builder setDedupHorizon(Duration value);
 

@@ -10,6 +10,7 @@ import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.transforms.validate.ValidateEvents;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.OutputStream;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.joda.time.Duration;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -94,6 +96,27 @@ public class CollabPipelineCliTest {
   @Test
   public void aBadDurationIsNamed() {
     assertOneLineError(run("--allowedLateness=two hours"), "--allowedLateness=two hours", "e.g. 2h");
+  }
+
+  @Test
+  public void badClockBoundsAreNamed() {
+    assertOneLineError(run("--maxEventTimeAhead=tomorrow"), "--maxEventTimeAhead=tomorrow", "e.g. 2h");
+  }
+
+  @Test
+  public void aZeroMaxEventAgeIsNamed() {
+    assertOneLineError(run("--maxEventAge=0d"), "--maxEventAge=0d", "longer than 0");
+  }
+
+  @Test
+  public void theClockBoundsReachTheGraphWithTheTransformsDefaults() {
+    GraphConfig defaults = JobConfig.from(CollabPipeline.parseOptions(new String[0])).graph;
+    assertThat(defaults.maxEventTimeAhead(), equalTo(ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD));
+    assertThat(defaults.maxEventAge(), equalTo(ValidateEvents.DEFAULT_MAX_EVENT_AGE));
+    GraphConfig given =
+        JobConfig.from(CollabPipeline.parseOptions(new String[] {"--maxEventTimeAhead=0s", "--maxEventAge=36h"})).graph;
+    assertThat(given.maxEventTimeAhead(), equalTo(Duration.ZERO));
+    assertThat(given.maxEventAge(), equalTo(Duration.standardHours(36)));
   }
 
   @Test

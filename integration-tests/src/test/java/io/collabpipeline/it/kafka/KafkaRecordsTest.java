@@ -96,8 +96,11 @@ public class KafkaRecordsTest {
     byte[] huge = new byte[ValidateEvents.DEFAULT_MAX_RECORD_BYTES + 10];
     Arrays.fill(huge, (byte) 'x');
     addBad(values, reasons, huge, ReasonCode.TOO_LARGE);
+    // Events occur now: the broker's append time is their arrival, and validation quarantines events that occurred
+    // more than 180 days before it (a fixed start would turn every event OCCURRED_TOO_LONG_AGO half a year later).
     WorkloadGenerator generator =
-        new WorkloadGenerator(WorkloadSpec.defaults().withDeliveries(1_000).withSeed(3L).withMalformedShare(0));
+        new WorkloadGenerator(WorkloadSpec.defaults().withDeliveries(1_000).withSeed(3L).withMalformedShare(0)
+            .withStart(java.time.Instant.now()));
     for (long i = 0; values.size() < RECORDS; i++) {
       Delivery d = generator.delivery(i);
       if (d.kind() == Delivery.Kind.ORIGINAL) {

@@ -189,6 +189,10 @@ public final class JobConfig {
       allowedLateness = FILES_ALLOWED_LATENESS;
     }
     Duration dedupHorizon = Durations.parse("dedupHorizon", o.getDedupHorizon());
+    Duration maxEventAge = Durations.parse("maxEventAge", o.getMaxEventAge());
+    if (!maxEventAge.isLongerThan(Duration.ZERO)) {
+      throw new UsageException("--maxEventAge=" + o.getMaxEventAge() + " must be longer than 0, e.g. 180d");
+    }
     WindowingPolicy windowing =
         WindowingPolicy.defaults()
             .withAllowedLateness(allowedLateness)
@@ -197,6 +201,8 @@ public final class JobConfig {
         GraphConfig.builder()
             .setPseudonymKey(key)
             .setMaxRecordBytes(o.getMaxRecordBytes())
+            .setMaxEventTimeAhead(Durations.parse("maxEventTimeAhead", o.getMaxEventTimeAhead()))
+            .setMaxEventAge(maxEventAge)
             .setDedupHorizon(dedupHorizon)
             .setWindowing(windowing)
             .setRawStore(raw)

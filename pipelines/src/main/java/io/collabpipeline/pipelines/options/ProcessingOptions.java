@@ -24,6 +24,18 @@ public interface ProcessingOptions extends PipelineOptions {
 
   void setMaxRecordBytes(Integer value);
 
+  @Description("Events that occurred more than this after their arrival are quarantined as OCCURRED_IN_FUTURE.")
+  @Default.String(ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD_DAYS + "d")
+  String getMaxEventTimeAhead();
+
+  void setMaxEventTimeAhead(String value);
+
+  @Description("Events that occurred more than this before their arrival are quarantined as OCCURRED_TOO_LONG_AGO.")
+  @Default.String(ValidateEvents.DEFAULT_MAX_EVENT_AGE_DAYS + "d")
+  String getMaxEventAge();
+
+  void setMaxEventAge(String value);
+
   @Description("How long (in arrival time) an event id is remembered to catch re-deliveries.")
   @Default.String(DedupByEventId.DEFAULT_HORIZON_HOURS + "h")
   String getDedupHorizon();

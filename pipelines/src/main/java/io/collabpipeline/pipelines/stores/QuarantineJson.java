@@ -23,7 +23,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 final class QuarantineJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final DateTimeFormatter RFC3339_UTC_MILLIS =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private QuarantineJson() {}
 

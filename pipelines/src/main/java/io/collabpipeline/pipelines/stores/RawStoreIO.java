@@ -407,9 +407,9 @@ public final class RawStoreIO {
     public static final String EVENTS_WRITTEN = "events_written";
     static final String FILE_PREFIX = "revalidated-a";
 
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("uuuu-MM-dd").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter COMPACT_DATE =
-        DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
+        DateTimeFormatter.ofPattern("uuuuMMdd").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("HH").withZone(ZoneOffset.UTC);
 
     abstract String prefix();

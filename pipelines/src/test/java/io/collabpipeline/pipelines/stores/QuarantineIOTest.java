@@ -226,6 +226,23 @@ public class QuarantineIOTest {
     assertThat(QuarantineIO.readRecords(tmp.getRoot().toPath().resolve("nothing").toString()), hasSize(0));
   }
 
+  /** {@code received_at} and the arrival partition write four-digit years and read back as the same instant. */
+  @Test
+  public void arrivalTimesWriteFourDigitYears() {
+    for (String at :
+        Arrays.asList("0999-03-04T05:06:07.008Z", "2026-11-22T01:00:00.000Z", "0000-12-31T23:59:59.999Z")) {
+      long millis = java.time.Instant.parse(at).toEpochMilli();
+      QuarantineRecord q =
+          QuarantineRecord.of(RawRecord.of(new byte[] {'x'}, SourceRef.kafka("events", 0, 1L), millis),
+              ReasonCode.NOT_JSON, "not a JSON text", null, null);
+      String line = QuarantineJson.toJsonLine(q);
+      assertThat(line, containsString("\"received_at\":\"" + at + "\""));
+      assertThat(QuarantineJson.fromJsonLine(line).original().receivedAtMillis(), equalTo(millis));
+      assertThat(PartitionedFiles.partitionPath(millis),
+          equalTo("dt=" + at.substring(0, 10) + "/hr=" + at.substring(11, 13)));
+    }
+  }
+
   @Test
   public void parseErrorsDoNotQuoteTheLine() {
     IllegalArgumentException e =

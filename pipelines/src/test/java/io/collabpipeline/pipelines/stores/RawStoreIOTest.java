@@ -29,6 +29,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
@@ -37,6 +38,8 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptor;
@@ -246,6 +249,23 @@ public class RawStoreIOTest {
     pipeline.run().waitUntilFinish();
     assertThat(files(Path.of(dir)), everyItem(startsWith("dt=")));
     assertThat(files(Path.of(dir)), not(empty()));
+  }
+
+  /** Partition and file names write four-digit years: 0999 is dt=0999, and year 0 is 0000, not a year of an era. */
+  @Test
+  public void partitionsAndFileNamesWriteFourDigitYears() {
+    long y0999 = java.time.Instant.parse("0999-03-04T05:06:07Z").toEpochMilli();
+    long y2026 = java.time.Instant.parse("2026-11-22T01:00:00Z").toEpochMilli();
+    long y0000 = java.time.Instant.parse("0000-12-31T23:59:59Z").toEpochMilli();
+    assertThat(PartitionedFiles.partitionPath(y0999), equalTo("dt=0999-03-04/hr=05"));
+    assertThat(PartitionedFiles.partitionPath(y2026), equalTo("dt=2026-11-22/hr=01"));
+    // ISO 8601's year 0, as LocalDate (and so the replay's dt= globs) writes it; "yyyy" (year of era) wrote 0001.
+    assertThat(PartitionedFiles.partitionPath(y0000), equalTo("dt=0000-12-31/hr=23"));
+    String name =
+        PartitionedFiles.naming(PartitionedFiles.destination(y0999, "evt_year_0999", 1), "part", 1, ".parquet")
+            .getFilename(new IntervalWindow(new Instant(y0999), new Instant(y0999 + 60_000L)), PaneInfo.NO_FIRING,
+                1, 0, Compression.UNCOMPRESSED);
+    assertThat(name, equalTo("dt=0999-03-04/hr=05/part-09990304T050607Z-p0-00000-of-00001.parquet"));
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.collabpipeline.schemas.SchemaError;
 import io.collabpipeline.transforms.pii.PayloadMinimizer;
 import io.collabpipeline.transforms.pii.Pseudonymizer;
 import java.util.List;
+import java.util.Locale;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -42,12 +43,26 @@ final class EventValidator {
   private final StrictJsonParser parser;
   private final Pseudonymizer pseudonymizer;
   private final PayloadMinimizer minimizer;
+  private final long maxAheadMillis;
+  private final long maxAgeMillis;
 
-  EventValidator(EventSchemaRegistry registry, Pseudonymizer pseudonymizer, int maxRecordBytes, int maxNestingDepth) {
+  /**
+   * {@code maxAheadMillis} and {@code maxAgeMillis} bound {@code occurred_at} relative to each record's own arrival
+   * time ({@link RawRecord#receivedAtMillis()}): at most that far after it, at most that far before it. Both >= 0.
+   */
+  EventValidator(
+      EventSchemaRegistry registry,
+      Pseudonymizer pseudonymizer,
+      int maxRecordBytes,
+      int maxNestingDepth,
+      long maxAheadMillis,
+      long maxAgeMillis) {
     this.registry = registry;
     this.parser = new StrictJsonParser(maxRecordBytes, maxNestingDepth);
     this.pseudonymizer = pseudonymizer;
     this.minimizer = new PayloadMinimizer(pseudonymizer, parser.mapper());
+    this.maxAheadMillis = maxAheadMillis;
+    this.maxAgeMillis = maxAgeMillis;
   }
 
   Outcome validate(RawRecord record) {
@@ -67,6 +82,18 @@ final class EventValidator {
     if (occurredAt == Rfc3339.INVALID) {
       return quarantine(record, ReasonCode.INVALID_TIMESTAMP,
           "/occurred_at: not an RFC 3339 date-time with an offset", eventId, eventType);
+    }
+    // Judged by the record's own arrival, never the wall clock: a replay or re-validation gives the same answer.
+    long arrival = record.receivedAtMillis();
+    if (isMoreThan(occurredAt, arrival, maxAheadMillis)) {
+      return quarantine(record, ReasonCode.OCCURRED_IN_FUTURE, "/occurred_at: " + span(occurredAt, arrival)
+          + " after the record's arrival; at most " + bound(maxAheadMillis) + " after it is accepted",
+          eventId, eventType);
+    }
+    if (isMoreThan(arrival, occurredAt, maxAgeMillis)) {
+      return quarantine(record, ReasonCode.OCCURRED_TOO_LONG_AGO, "/occurred_at: " + span(arrival, occurredAt)
+          + " before the record's arrival; at most " + bound(maxAgeMillis) + " before it is accepted",
+          eventId, eventType);
     }
     String type = event.get("event_type").textValue();
     if (!registry.isRegistered(type)) {
@@ -116,6 +143,31 @@ final class EventValidator {
   private static Outcome quarantine(
       RawRecord record, ReasonCode reason, String detail, @Nullable String eventId, @Nullable String eventType) {
     return new Outcome(null, QuarantineRecord.of(record, reason, detail, eventId, eventType), 0);
+  }
+
+  /** Whether {@code later - earlier > bound}, without overflow for any pair of longs. */
+  static boolean isMoreThan(long later, long earlier, long bound) {
+    return later > earlier && (later - earlier > bound || later - earlier < 0);
+  }
+
+  /** {@code later - earlier}, a positive span, in days or hours with one decimal (never a value of the record). */
+  private static String span(long later, long earlier) {
+    double hours = (later - (double) earlier) / 3_600_000.0;
+    return hours >= 48
+        ? String.format(Locale.ROOT, "%.1f days", hours / 24)
+        : String.format(Locale.ROOT, "%.1f h", hours);
+  }
+
+  /** A bound written like the command line's durations: {@code 1d}, {@code 36h}, {@code 90s}, {@code 1500ms}. */
+  static String bound(long millis) {
+    long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L};
+    String[] names = {"d", "h", "m", "s"};
+    for (int i = 0; i < units.length; i++) {
+      if (millis != 0 && millis % units[i] == 0) {
+        return millis / units[i] + names[i];
+      }
+    }
+    return millis + "ms";
   }
 
   /** A payload fact the metrics need, only if the schema declares it as non-personal. */

@@ -23,8 +23,10 @@ import java.io.IOException;
  * <p>Rules, in order: not empty or only white space; at most {@code maxRecordBytes}; valid UTF-8 (no overlong forms,
  * no surrogates) with no NUL byte (a JSON text never holds one, and it would make the parser guess UTF-16/32); one
  * JSON value with Jackson's strict defaults (no comments, NaN, single quotes, leading zeros or trailing commas), no
- * duplicate key in any object, nesting at most {@code maxNestingDepth}; then nothing but white space; and the value is
- * an object. Details name a byte offset or a line and column, never content: Jackson's own messages quote the input.
+ * duplicate key in any object, nesting at most {@code maxNestingDepth}; then nothing but white space; no string (key
+ * or value) that escapes a lone UTF-16 surrogate ({@link #firstLoneSurrogateEscape}: such a string has no UTF-8 form,
+ * and every later UTF-8 encoding, the coders' included, would silently turn it into {@code ?}); and the value is an
+ * object. Details name a byte offset or a line and column, never content: Jackson's own messages quote the input.
  *
  * <p>Thread-safe; build one per DoFn instance (in {@code @Setup}) from the transform's limits.
  */
@@ -132,6 +134,11 @@ final class StrictJsonParser {
       // Reading from a byte array does no I/O; anything else here is a malformed text.
       return Outcome.fail(ReasonCode.NOT_JSON, "not a JSON text");
     }
+    int lone = firstLoneSurrogateEscape(bytes);
+    if (lone >= 0) {
+      return Outcome.fail(ReasonCode.NOT_UTF8, "a string escapes a lone UTF-16 surrogate at byte offset " + lone
+          + ": it has no UTF-8 form");
+    }
     if (!root.isObject()) {
       return Outcome.fail(ReasonCode.NOT_AN_OBJECT, "top-level value is " + article(root) + ", not an object");
     }
@@ -186,6 +193,54 @@ final class StrictJsonParser {
       }
     }
     return -1;
+  }
+
+  /**
+   * Offset of the first backslash-u escape of a lone UTF-16 surrogate in a valid JSON text, or -1: an escaped high
+   * surrogate (D800-DBFF) not immediately followed by an escaped low one (DC00-DFFF), or an escaped low surrogate not
+   * preceded by a high one. Escapes are the only way a surrogate reaches a parsed string: {@link #firstInvalidUtf8}
+   * refuses encoded ones. Only for texts the parser accepted: in a JSON text every backslash starts an escape.
+   */
+  static int firstLoneSurrogateEscape(byte[] b) {
+    int n = b.length;
+    int i = 0;
+    while (i < n) {
+      if (b[i] != '\\') {
+        i++;
+        continue;
+      }
+      if (i + 5 >= n || b[i + 1] != 'u') {
+        i += 2; // a two-character escape, such as an escaped backslash
+        continue;
+      }
+      int unit = hex4(b, i + 2);
+      if (unit >= 0xdc00 && unit <= 0xdfff) {
+        return i;
+      }
+      if (unit >= 0xd800 && unit <= 0xdbff) {
+        int low = i + 11 < n && b[i + 6] == '\\' && b[i + 7] == 'u' ? hex4(b, i + 8) : -1;
+        if (low < 0xdc00 || low > 0xdfff) {
+          return i;
+        }
+        i += 12;
+        continue;
+      }
+      i += 6;
+    }
+    return -1;
+  }
+
+  /** The value of four hex digits at {@code from}, or -1. */
+  private static int hex4(byte[] b, int from) {
+    int v = 0;
+    for (int k = from; k < from + 4; k++) {
+      int d = Character.digit(b[k], 16);
+      if (d < 0) {
+        return -1;
+      }
+      v = (v << 4) | d;
+    }
+    return v;
   }
 
   /** Offset of the first byte that is not part of a well-formed UTF-8 sequence (RFC 3629), or -1. */

@@ -29,6 +29,7 @@ import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 
 /**
  * Turns raw records into validated, PII-minimized {@link CollabEvent}s, and every record it cannot accept into a
@@ -37,10 +38,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>One step ({@value #STEP_NAME}) parses each record once and checks, in order: strict JSON (RFC 8259: UTF-8, no
  * duplicate key, nesting at most {@link #withMaxNestingDepth}, at most {@link #withMaxRecordBytes}, one value then only
- * white space, an object), the envelope schema, an RFC 3339 {@code occurred_at} with an offset, a registered {@code
- * event_type}, a known {@code schema_version}, and the payload schema of (type, version). The first failing check
- * gives the {@link ReasonCode}; the quarantine record keeps the original bytes and source coordinates, a detail that
- * names locations and rules but never a value, and the event id and type where they are readable.
+ * white space, an object, no string escaping a lone UTF-16 surrogate), the envelope schema, an RFC 3339 {@code
+ * occurred_at} with an offset, no more than {@link #withMaxEventTimeAhead} after the record's arrival and no more than
+ * {@link #withMaxEventAge} before it, a registered {@code event_type}, a known {@code schema_version}, and the payload
+ * schema of (type, version). The first failing check gives the {@link ReasonCode}; the quarantine record keeps the
+ * original bytes and source coordinates, a detail that names locations and rules but never a value, and the event id
+ * and type where they are readable.
+ *
+ * <p>The bounds on {@code occurred_at} are judged against each record's own arrival time ({@link
+ * RawRecord#receivedAtMillis()}), never the wall clock, so validating the same records again (a quarantine replay, a
+ * re-run) gives the same answer. They keep clocks that are far off (year 9999, year 1) out of the metric windows,
+ * whose state would otherwise grow for as long as such events come, and out of the raw store's partitions.
  *
  * <p>An accepted event carries the envelope's typed fields, the pseudonym of {@code actor.user_gid} and the minimized
  * payload (see {@link PayloadMinimizer}: identifiers pseudonymized, direct PII and free text removed with their
@@ -70,6 +78,18 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
 
   public static final int DEFAULT_MAX_NESTING_DEPTH = 64;
 
+  /** How far after its arrival an event may have occurred, in days (client clock skew), for option annotations. */
+  public static final long DEFAULT_MAX_EVENT_TIME_AHEAD_DAYS = 1;
+
+  /** How long before its arrival an event may have occurred, in days: the raw store's retention, for annotations. */
+  public static final long DEFAULT_MAX_EVENT_AGE_DAYS = 180;
+
+  /** {@link #DEFAULT_MAX_EVENT_TIME_AHEAD_DAYS} as a duration. */
+  public static final Duration DEFAULT_MAX_EVENT_TIME_AHEAD = Duration.standardDays(DEFAULT_MAX_EVENT_TIME_AHEAD_DAYS);
+
+  /** {@link #DEFAULT_MAX_EVENT_AGE_DAYS} as a duration. */
+  public static final Duration DEFAULT_MAX_EVENT_AGE = Duration.standardDays(DEFAULT_MAX_EVENT_AGE_DAYS);
+
   /** The name of the one step inside this composite; stable (Flink savepoints depend on it). */
   public static final String STEP_NAME = "ParseValidateMinimize";
 
@@ -90,6 +110,10 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
 
   abstract int maxNestingDepth();
 
+  abstract Duration maxEventTimeAhead();
+
+  abstract Duration maxEventAge();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -100,14 +124,23 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
 
     abstract Builder setMaxNestingDepth(int depth);
 
+    abstract Builder setMaxEventTimeAhead(Duration ahead);
+
+    abstract Builder setMaxEventAge(Duration age);
+
     abstract ValidateEvents build();
   }
 
-  /** Defaults: records up to 1 MiB, nesting up to 64; {@link #withPseudonymKey} is required. */
+  /**
+   * Defaults: records up to 1 MiB, nesting up to 64, {@code occurred_at} at most 1 day after and 180 days before the
+   * record's arrival; {@link #withPseudonymKey} is required.
+   */
   public static ValidateEvents create() {
     return new AutoValue_ValidateEvents.Builder()
         .setMaxRecordBytes(DEFAULT_MAX_RECORD_BYTES)
         .setMaxNestingDepth(DEFAULT_MAX_NESTING_DEPTH)
+        .setMaxEventTimeAhead(DEFAULT_MAX_EVENT_TIME_AHEAD)
+        .setMaxEventAge(DEFAULT_MAX_EVENT_AGE)
         .build();
   }
 
@@ -136,6 +169,39 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
     return toBuilder().setMaxNestingDepth(depth).build();
   }
 
+  /**
+   * Events whose {@code occurred_at} is more than {@code ahead} after their record's arrival are quarantined as {@link
+   * ReasonCode#OCCURRED_IN_FUTURE}; exactly {@code ahead} is accepted. Non-negative; default {@link
+   * #DEFAULT_MAX_EVENT_TIME_AHEAD}, for client clocks that run ahead.
+   */
+  public ValidateEvents withMaxEventTimeAhead(Duration ahead) {
+    return toBuilder().setMaxEventTimeAhead(checkMaxEventTimeAhead(ahead)).build();
+  }
+
+  /**
+   * Events whose {@code occurred_at} is more than {@code age} before their record's arrival are quarantined as {@link
+   * ReasonCode#OCCURRED_TOO_LONG_AGO}; exactly {@code age} is accepted. Positive; default {@link
+   * #DEFAULT_MAX_EVENT_AGE}, the raw store's retention. Raise it for a deliberate backfill of older events.
+   */
+  public ValidateEvents withMaxEventAge(Duration age) {
+    return toBuilder().setMaxEventAge(checkMaxEventAge(age)).build();
+  }
+
+  private static Duration checkMaxEventTimeAhead(@Nullable Duration ahead) {
+    if (ahead == null || ahead.isShorterThan(Duration.ZERO)) {
+      throw new IllegalArgumentException(
+          "withMaxEventTimeAhead(ahead) needs a non-negative duration (0 = never after arrival), got " + ahead);
+    }
+    return ahead;
+  }
+
+  private static Duration checkMaxEventAge(@Nullable Duration age) {
+    if (age == null || !age.isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("withMaxEventAge(age) needs a positive duration, got " + age);
+    }
+    return age;
+  }
+
   @Override
   public Result expand(PCollection<RawRecord> input) {
     KeyReference key = pseudonymKey();
@@ -144,12 +210,22 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
           "ValidateEvents needs a pseudonym key: call withPseudonymKey(KeyReference.parse(\"env:NAME\" | "
               + "\"file:/path\" | \"dev\"))");
     }
+    long maxAheadMillis = checkMaxEventTimeAhead(maxEventTimeAhead()).getMillis();
+    long maxAgeMillis = checkMaxEventAge(maxEventAge()).getMillis();
     TupleTag<CollabEvent> eventsTag = new TupleTag<CollabEvent>("events") {};
     TupleTag<QuarantineRecord> quarantinedTag = new TupleTag<QuarantineRecord>("quarantined") {};
     PCollectionTuple out =
         input.apply(
             STEP_NAME,
-            ParDo.of(new ParseValidateMinimizeFn(key, maxRecordBytes(), maxNestingDepth(), eventsTag, quarantinedTag))
+            ParDo.of(
+                    new ParseValidateMinimizeFn(
+                        key,
+                        maxRecordBytes(),
+                        maxNestingDepth(),
+                        maxAheadMillis,
+                        maxAgeMillis,
+                        eventsTag,
+                        quarantinedTag))
                 .withOutputTags(eventsTag, TupleTagList.of(quarantinedTag)));
     PCollection<CollabEvent> events = out.get(eventsTag).setCoder(CollabEventCoder.of());
     PCollection<QuarantineRecord> quarantined = out.get(quarantinedTag).setCoder(QuarantineRecordCoder.of());
@@ -164,7 +240,9 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
             DisplayData.item("pseudonymKey", pseudonymKey() == null ? null : pseudonymKey().toString())
                 .withLabel("Pseudonym key reference"))
         .add(DisplayData.item("maxRecordBytes", maxRecordBytes()).withLabel("Max record bytes"))
-        .add(DisplayData.item("maxNestingDepth", maxNestingDepth()).withLabel("Max nesting depth"));
+        .add(DisplayData.item("maxNestingDepth", maxNestingDepth()).withLabel("Max nesting depth"))
+        .add(DisplayData.item("maxEventTimeAhead", maxEventTimeAhead()).withLabel("Max occurred_at after arrival"))
+        .add(DisplayData.item("maxEventAge", maxEventAge()).withLabel("Max occurred_at before arrival"));
   }
 
   /** The two outputs of {@link ValidateEvents}: accepted events and quarantined records. */
@@ -229,6 +307,8 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
     private final KeyReference key;
     private final int maxRecordBytes;
     private final int maxNestingDepth;
+    private final long maxAheadMillis;
+    private final long maxAgeMillis;
     private final TupleTag<CollabEvent> eventsTag;
     private final TupleTag<QuarantineRecord> quarantinedTag;
 
@@ -238,11 +318,15 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
         KeyReference key,
         int maxRecordBytes,
         int maxNestingDepth,
+        long maxAheadMillis,
+        long maxAgeMillis,
         TupleTag<CollabEvent> eventsTag,
         TupleTag<QuarantineRecord> quarantinedTag) {
       this.key = key;
       this.maxRecordBytes = maxRecordBytes;
       this.maxNestingDepth = maxNestingDepth;
+      this.maxAheadMillis = maxAheadMillis;
+      this.maxAgeMillis = maxAgeMillis;
       this.eventsTag = eventsTag;
       this.quarantinedTag = quarantinedTag;
     }
@@ -260,7 +344,14 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
       byte[] secret = key.resolve();
       Pseudonymizer pseudonymizer = new Pseudonymizer(secret);
       Arrays.fill(secret, (byte) 0);
-      validator = new EventValidator(EventSchemaRegistry.loadDefault(), pseudonymizer, maxRecordBytes, maxNestingDepth);
+      validator =
+          new EventValidator(
+              EventSchemaRegistry.loadDefault(),
+              pseudonymizer,
+              maxRecordBytes,
+              maxNestingDepth,
+              maxAheadMillis,
+              maxAgeMillis);
     }
 
     @ProcessElement

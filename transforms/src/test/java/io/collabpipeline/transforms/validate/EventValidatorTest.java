@@ -14,6 +14,7 @@ import io.collabpipeline.schemas.EventSchemaRegistry;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.pii.Pseudonymizer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -61,13 +62,17 @@ public class EventValidatorTest {
         + ",\"context\":{\"ip\":\"198.51.100.9\"}}";
   }
 
+  /** When the records of {@link #event} arrive: one second after they occurred (within the default clock bounds). */
+  private static final long ARRIVAL = Instant.parse("2026-11-02T08:00:02.123Z").toEpochMilli();
+
   private static EventValidator validator() {
     return new EventValidator(
-        EventSchemaRegistry.loadDefault(), new Pseudonymizer(KeyReference.dev().resolve()), 1 << 20, 64);
+        EventSchemaRegistry.loadDefault(), new Pseudonymizer(KeyReference.dev().resolve()), 1 << 20, 64,
+        ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD.getMillis(), ValidateEvents.DEFAULT_MAX_EVENT_AGE.getMillis());
   }
 
   private static RawRecord raw(String json, long n) {
-    return RawRecord.of(json.getBytes(StandardCharsets.UTF_8), SourceRef.generator("test", 0, n), n);
+    return RawRecord.of(json.getBytes(StandardCharsets.UTF_8), SourceRef.generator("test", 0, n), ARRIVAL + n);
   }
 
   @Test
@@ -89,6 +94,19 @@ public class EventValidatorTest {
         assertThat(ev.payloadJson(), not(containsString(userGid)));
       }
     }
+  }
+
+  @Test
+  public void clockBoundsCompareWithoutOverflowAndNameBoundsLikeTheCommandLine() {
+    assertThat(EventValidator.isMoreThan(Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE), equalTo(true));
+    assertThat(EventValidator.isMoreThan(Long.MIN_VALUE, Long.MAX_VALUE, 0), equalTo(false));
+    assertThat(EventValidator.isMoreThan(10, 5, 5), equalTo(false));
+    assertThat(EventValidator.isMoreThan(11, 5, 5), equalTo(true));
+    assertThat(EventValidator.bound(86_400_000L * 180), equalTo("180d"));
+    assertThat(EventValidator.bound(3_600_000L * 36), equalTo("36h"));
+    assertThat(EventValidator.bound(90_000L), equalTo("90s"));
+    assertThat(EventValidator.bound(1_500L), equalTo("1500ms"));
+    assertThat(EventValidator.bound(0L), equalTo("0ms"));
   }
 
   /** Many records through one instance; prints the rate for the curious, asserts only the outcomes. */

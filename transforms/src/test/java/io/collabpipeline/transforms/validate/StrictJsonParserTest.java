@@ -86,6 +86,41 @@ public class StrictJsonParserTest {
   }
 
   @Test
+  public void aLoneSurrogateEscapeInAnyStringIsNotUtf8() {
+    String[] lone = {
+      "{\"a\":\"\\ud800\"}", // a high surrogate alone
+      "{\"a\":\"x\\uDBFFy\"}", // the last high surrogate, between letters
+      "{\"a\":\"\\udc00\"}", // a low surrogate alone
+      "{\"a\":\"\\uDE00\\uD83D\"}", // a pair in the wrong order
+      "{\"a\":\"\\ud83d\\u0041\"}", // a high surrogate followed by an escape that is not a low one
+      "{\"a\":\"\\ud83d\\n\"}", // a high surrogate followed by another kind of escape
+      "{\"a\":[\"ok\",{\"b\":\"\\ud83d\"}]}", // deep inside
+      "{\"\\ud800\":1}", // in a key
+    };
+    for (String text : lone) {
+      StrictJsonParser.Outcome o = parser.parse(text.getBytes(StandardCharsets.UTF_8));
+      assertThat(text, o.reason, equalTo(ReasonCode.NOT_UTF8));
+      assertThat(text, o.detail, containsString("lone UTF-16 surrogate at byte offset " + text.indexOf("\\u")));
+    }
+    assertThat(reason("{\"a\":\"\\ud800\""), equalTo(ReasonCode.NOT_JSON)); // the parser's rules come first
+  }
+
+  @Test
+  public void surrogatePairsAndLookalikesAreAccepted() {
+    String[] fine = {
+      "{\"a\":\"\\uD83D\\uDE00\"}", // an escaped emoji: a high then a low surrogate
+      "{\"a\":\"\\ud83d\\ude00 and \\uDBFF\\uDFFF\"}", // lower case, the last code point
+      "{\"a\":\"\\\\ud800\"}", // an escaped backslash, then the letters ud800
+      "{\"a\":\"\\uD7FF \\uE000 \\u0041\"}", // the neighbours of the surrogate range
+      "{\"a\":\"\uD83D\uDE00\"}", // an emoji sent as UTF-8
+    };
+    for (String text : fine) {
+      assertThat(text, reason(text), nullValue());
+    }
+    assertThat(StrictJsonParser.firstLoneSurrogateEscape("{\"a\":\"\\uD83D\\uDE00\"}".getBytes()), equalTo(-1));
+  }
+
+  @Test
   public void utf16WithoutBomIsNotAcceptedAsJson() {
     assertThat(reason("{}".getBytes(StandardCharsets.UTF_16BE)), equalTo(ReasonCode.NOT_JSON));
   }

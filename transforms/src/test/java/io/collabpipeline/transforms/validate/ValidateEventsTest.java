@@ -229,6 +229,169 @@ public class ValidateEventsTest {
     assertQuarantined(MAPPER.writeValueAsString(e), ReasonCode.INVALID_TIMESTAMP, "evt_time_0001", "/occurred_at");
   }
 
+  private static final long DAY = 86_400_000L;
+
+  /** {@code e} occurred at {@code occurred} and arrived at {@code arrival}, from Kafka offset {@code offset}. */
+  private static RawRecord timed(ObjectNode e, long occurred, long arrival, long offset) throws Exception {
+    return timed(e, java.time.Instant.ofEpochMilli(occurred).toString(), arrival, offset);
+  }
+
+  private static RawRecord timed(ObjectNode e, String occurredAt, long arrival, long offset) throws Exception {
+    e.put("occurred_at", occurredAt);
+    return RawRecord.of(MAPPER.writeValueAsBytes(e), SourceRef.kafka("events", 3, offset), arrival);
+  }
+
+  /** The event ids of the accepted events, and {@code id:REASON} of the quarantined records. */
+  private static void assertOutcomes(ValidateEvents.Result result, List<String> accepted, List<String> quarantined) {
+    PAssert.that(result.events().apply("AcceptedIds", MapElements.into(TypeDescriptors.strings())
+            .via(CollabEvent::eventId)))
+        .containsInAnyOrder(accepted);
+    PAssert.that(result.quarantined().apply("QuarantinedIdsAndReasons", MapElements.into(TypeDescriptors.strings())
+            .via(q -> q.eventId() + ":" + q.reason())))
+        .containsInAnyOrder(quarantined);
+  }
+
+  @Test
+  public void occurredAtIsBoundedAroundItsArrivalByDefault() throws Exception {
+    long ahead = ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD.getMillis();
+    long age = ValidateEvents.DEFAULT_MAX_EVENT_AGE.getMillis();
+    assertThat(ahead, equalTo(DAY));
+    assertThat(age, equalTo(180 * DAY));
+    ValidateEvents.Result result =
+        apply(
+            timed(taskUpdatedV1("evt_ahead_at_bound"), ARRIVAL + ahead, ARRIVAL, 1),
+            timed(taskUpdatedV1("evt_ahead_inside"), ARRIVAL + ahead - 1, ARRIVAL, 2),
+            timed(taskUpdatedV1("evt_ahead_outside"), ARRIVAL + ahead + 1, ARRIVAL, 3),
+            timed(taskUpdatedV1("evt_age_at_bound"), ARRIVAL - age, ARRIVAL, 4),
+            timed(taskUpdatedV1("evt_age_inside"), ARRIVAL - age + 1, ARRIVAL, 5),
+            timed(taskUpdatedV1("evt_age_outside"), ARRIVAL - age - 1, ARRIVAL, 6),
+            timed(taskUpdatedV1("evt_year_9999"), "9999-12-31T23:59:59.999Z", ARRIVAL, 7),
+            timed(taskUpdatedV1("evt_year_0001"), "0001-01-01T00:00:00+00:00", ARRIVAL, 8),
+            timed(taskUpdatedV1("evt_year_0000"), "0000-01-01T00:00:00Z", ARRIVAL, 9));
+    assertOutcomes(
+        result,
+        Arrays.asList("evt_ahead_at_bound", "evt_ahead_inside", "evt_age_at_bound", "evt_age_inside"),
+        Arrays.asList(
+            "evt_ahead_outside:OCCURRED_IN_FUTURE",
+            "evt_age_outside:OCCURRED_TOO_LONG_AGO",
+            "evt_year_9999:OCCURRED_IN_FUTURE",
+            "evt_year_0001:OCCURRED_TOO_LONG_AGO",
+            "evt_year_0000:OCCURRED_TOO_LONG_AGO"));
+    PAssert.that(result.quarantined().apply("Details", MapElements.into(TypeDescriptors.strings())
+            .via(q -> q.eventId() + " " + q.detail())))
+        .satisfies(
+            details -> {
+              List<String> all = new ArrayList<>();
+              details.forEach(all::add);
+              assertThat(all.toString(), all.contains(
+                  "evt_ahead_outside /occurred_at: 24.0 h after the record's arrival; at most 1d after it is accepted"),
+                  equalTo(true));
+              assertThat(all.toString(), all.contains("evt_age_outside /occurred_at: 180.0 days before the record's "
+                  + "arrival; at most 180d before it is accepted"), equalTo(true));
+              return null;
+            });
+    PipelineResult run = pipeline.run();
+    run.waitUntilFinish();
+    assertThat(counter(run, ValidateEvents.RECEIVED), equalTo(9L));
+    assertThat(counter(run, ValidateEvents.ACCEPTED), equalTo(4L));
+    assertThat(counter(run, ValidateEvents.QUARANTINED), equalTo(5L));
+    assertThat(counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.OCCURRED_IN_FUTURE)), equalTo(2L));
+    assertThat(counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.OCCURRED_TOO_LONG_AGO)), equalTo(3L));
+    assertThat(counter(run, "quarantined.OCCURRED_IN_FUTURE"), equalTo(2L));
+  }
+
+  @Test
+  public void theBoundsAreSettings() throws Exception {
+    long ahead = 2 * 3_600_000L;
+    long age = 7 * DAY;
+    List<TimestampedValue<RawRecord>> records = new ArrayList<>();
+    for (RawRecord r :
+        Arrays.asList(
+            timed(taskUpdatedV1("evt_2h_ahead"), ARRIVAL + ahead, ARRIVAL, 1),
+            timed(taskUpdatedV1("evt_2h_ahead_and_1ms"), ARRIVAL + ahead + 1, ARRIVAL, 2),
+            timed(taskUpdatedV1("evt_7d_ago"), ARRIVAL - age, ARRIVAL, 3),
+            timed(taskUpdatedV1("evt_7d_and_1ms_ago"), ARRIVAL - age - 1, ARRIVAL, 4))) {
+      records.add(TimestampedValue.of(r, new Instant(r.receivedAtMillis())));
+    }
+    ValidateEvents.Result result =
+        pipeline
+            .apply("CreateRecords", Create.timestamped(records))
+            .apply("ValidateEvents", ValidateEvents.create().withPseudonymKey(KeyReference.dev())
+                .withMaxEventTimeAhead(org.joda.time.Duration.millis(ahead))
+                .withMaxEventAge(org.joda.time.Duration.millis(age)));
+    assertOutcomes(
+        result,
+        Arrays.asList("evt_2h_ahead", "evt_7d_ago"),
+        Arrays.asList("evt_2h_ahead_and_1ms:OCCURRED_IN_FUTURE", "evt_7d_and_1ms_ago:OCCURRED_TOO_LONG_AGO"));
+    PipelineResult run = pipeline.run();
+    run.waitUntilFinish();
+    assertThat(counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.OCCURRED_IN_FUTURE)), equalTo(1L));
+    assertThat(counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.OCCURRED_TOO_LONG_AGO)), equalTo(1L));
+  }
+
+  /**
+   * A record is judged by its own arrival, never by the wall clock: a record that arrived in 2001 may have occurred up
+   * to a day later (by the wall clock it is decades old), and one that arrives in 2300 may have occurred 180 days
+   * earlier (by the wall clock it is centuries ahead). Re-validating a quarantine later gives the same answer.
+   */
+  @Test
+  public void theBoundsAreJudgedByEachRecordsArrivalNotTheWallClock() throws Exception {
+    long past = 1_000_000_000_000L; // 2001-09-09T01:46:40Z
+    long future = java.time.Instant.parse("2300-01-01T00:00:00Z").toEpochMilli();
+    ValidateEvents.Result result =
+        apply(
+            timed(taskUpdatedV1("evt_2001_at_bound"), past + DAY, past, 1),
+            timed(taskUpdatedV1("evt_2001_beyond"), past + DAY + 1, past, 2),
+            timed(taskUpdatedV1("evt_2300_at_bound"), future - 180 * DAY, future, 3),
+            timed(taskUpdatedV1("evt_2300_beyond"), future - 180 * DAY - 1, future, 4));
+    assertOutcomes(
+        result,
+        Arrays.asList("evt_2001_at_bound", "evt_2300_at_bound"),
+        Arrays.asList("evt_2001_beyond:OCCURRED_IN_FUTURE", "evt_2300_beyond:OCCURRED_TOO_LONG_AGO"));
+    pipeline.run().waitUntilFinish();
+  }
+
+  /** {@code e} as JSON text, with the string value {@code "PLACEHOLDER"} replaced by {@code jsonString}, verbatim. */
+  private static byte[] withRawString(ObjectNode e, String jsonString) throws Exception {
+    String text = MAPPER.writeValueAsString(e);
+    assertThat(text, containsString("PLACEHOLDER"));
+    return text.replace("PLACEHOLDER", jsonString).getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  public void aLoneSurrogateInAnEnvelopeStringIsQuarantinedNotReplaced() throws Exception {
+    ObjectNode e = taskUpdatedV1("evt_lone_env1");
+    ((ObjectNode) e.get("source")).put("service", "PLACEHOLDER");
+    assertQuarantined(withRawString(e, "mobile\\ud800"), ReasonCode.NOT_UTF8, null, "lone UTF-16 surrogate");
+  }
+
+  @Test
+  public void aLoneSurrogateInAPayloadStringIsQuarantinedNotReplaced() throws Exception {
+    ObjectNode e = taskUpdatedV1("evt_lone_pay1");
+    ((ObjectNode) e.get("payload")).putArray("changed_fields").add("PLACEHOLDER");
+    assertQuarantined(withRawString(e, "name\\uDE00"), ReasonCode.NOT_UTF8, null, "lone UTF-16 surrogate");
+  }
+
+  @Test
+  public void anEscapedSurrogatePairIsKeptAsItsCharacter() throws Exception {
+    String emoji = "\uD83D\uDE00";
+    ObjectNode e = taskUpdatedV1("evt_emoji_001");
+    ((ObjectNode) e.get("source")).put("service", "PLACEHOLDER");
+    ((ObjectNode) e.get("payload")).putArray("changed_fields").add("PLACEHOLDER");
+    ValidateEvents.Result result = apply(raw(withRawString(e, "mobile \\uD83D\\uDE00"), 1));
+    PAssert.that(result.quarantined()).empty();
+    PAssert.that(result.events())
+        .satisfies(
+            events -> {
+              CollabEvent ev = events.iterator().next();
+              assertThat(ev.service(), equalTo("mobile " + emoji));
+              assertThat(ev.payloadJson(), containsString("\"changed_fields\":[\"mobile " + emoji + "\"]"));
+              assertThat(ev.payloadJson(), not(containsString("?")));
+              return null;
+            });
+    pipeline.run().waitUntilFinish();
+  }
+
   @Test
   public void unknownEventType() throws Exception {
     ObjectNode e = taskUpdatedV1("evt_type_0001");
@@ -387,5 +550,25 @@ public class ValidateEventsTest {
     assertThat(data.toString(), containsString("2048"));
     assertThrows(IllegalArgumentException.class, () -> ValidateEvents.create().withMaxRecordBytes(0));
     assertThrows(IllegalArgumentException.class, () -> ValidateEvents.create().withMaxNestingDepth(1));
+  }
+
+  @Test
+  public void displayDataShowsTheClockBoundsAndBadBoundsNameTheirSetting() {
+    DisplayData data =
+        DisplayData.from(ValidateEvents.create().withPseudonymKey(KeyReference.dev())
+            .withMaxEventTimeAhead(org.joda.time.Duration.standardHours(6))
+            .withMaxEventAge(org.joda.time.Duration.standardDays(30)));
+    assertThat(data.toString(), containsString("maxEventTimeAhead=21600000"));
+    assertThat(data.toString(), containsString("maxEventAge=2592000000"));
+    assertThat(DisplayData.from(ValidateEvents.create()).toString(), containsString("maxEventAge=15552000000"));
+    IllegalArgumentException ahead = assertThrows(IllegalArgumentException.class,
+        () -> ValidateEvents.create().withMaxEventTimeAhead(org.joda.time.Duration.millis(-1)));
+    assertThat(ahead.getMessage(), containsString("withMaxEventTimeAhead("));
+    IllegalArgumentException age = assertThrows(IllegalArgumentException.class,
+        () -> ValidateEvents.create().withMaxEventAge(org.joda.time.Duration.ZERO));
+    assertThat(age.getMessage(), containsString("withMaxEventAge("));
+    assertThrows(IllegalArgumentException.class, () -> ValidateEvents.create().withMaxEventAge(null));
+    // Zero ahead is a setting (occurred_at never after arrival), not an error.
+    ValidateEvents.create().withMaxEventTimeAhead(org.joda.time.Duration.ZERO);
   }
 }
