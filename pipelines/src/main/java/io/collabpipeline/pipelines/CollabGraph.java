@@ -10,7 +10,7 @@ import io.collabpipeline.model.Stage;
 import io.collabpipeline.pipelines.replay.RevalidatedRawFiles;
 import io.collabpipeline.pipelines.sinks.QuarantineStore;
 import io.collabpipeline.pipelines.sinks.RawArchive;
-import io.collabpipeline.pipelines.sinks.WriteCurated;
+import io.collabpipeline.pipelines.warehouse.WriteCurated;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import io.collabpipeline.transforms.metrics.ComputeCompleteness;

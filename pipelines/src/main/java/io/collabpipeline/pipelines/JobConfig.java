@@ -3,10 +3,10 @@ package io.collabpipeline.pipelines;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.options.KafkaOptions;
-import io.collabpipeline.pipelines.sinks.snowflake.SnowflakeCuratedSink;
+import io.collabpipeline.pipelines.warehouse.snowflake.SnowflakeCuratedSink;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.sources.RawStoreReplay;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -155,18 +155,18 @@ public final class JobConfig {
         o.getWarehouseUrl() != null ? o.getWarehouseUrl() : "jdbc:duckdb:" + dataDir + "/warehouse.duckdb";
     if (isSnowflake(warehouse)) {
       if (source.isReplay()) {
-        throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.sinks.Warehouses.redact(warehouse)
+        throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.warehouse.Warehouses.redact(warehouse)
             + ": replays stage and commit through a JDBC warehouse (DuckDB or PostgreSQL); the Snowflake replay commit "
             + "is not built yet");
       }
       if (o.getSnowflakeAccountUrl() == null) {
-        throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.sinks.Warehouses.redact(warehouse)
+        throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.warehouse.Warehouses.redact(warehouse)
             + " selects Snowflake: also give --snowflakeAccountUrl, "
             + "--snowflakeUser, a credential reference, --snowflakeStorageIntegration and --snowflakeStagingBucket");
       }
-    } else if (!io.collabpipeline.pipelines.sinks.Warehouses.isSupported(warehouse)) {
-      throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.sinks.Warehouses.redact(warehouse)
-          + " is not supported: use one of " + io.collabpipeline.pipelines.sinks.Warehouses.SUPPORTED_SCHEMES
+    } else if (!io.collabpipeline.pipelines.warehouse.Warehouses.isSupported(warehouse)) {
+      throw new UsageException("--warehouseUrl=" + io.collabpipeline.pipelines.warehouse.Warehouses.redact(warehouse)
+          + " is not supported: use one of " + io.collabpipeline.pipelines.warehouse.Warehouses.SUPPORTED_SCHEMES
           + ", " + SNOWFLAKE_URL_PREFIX + "//<account>.snowflakecomputing.com (with the --snowflake* options)");
     }
     if (source == SourceKind.KAFKA) {

@@ -5,7 +5,7 @@ import static org.junit.Assert.assertNotNull;
 
 import io.collabpipeline.pipelines.replay.QuarantineRevalidation;
 import io.collabpipeline.pipelines.replay.RawReplay;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -13,7 +13,7 @@ import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.pipelines.JobConfig;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.replay.RawReplay;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;

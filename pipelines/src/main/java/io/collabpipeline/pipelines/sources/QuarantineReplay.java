@@ -5,7 +5,7 @@ import io.collabpipeline.coders.RawRecordCoder;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.pipelines.sinks.QuarantineJson;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,7 @@ import com.google.auto.value.AutoValue;
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.pipelines.sinks.RawArchiveSchema;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import java.io.IOException;
 import java.time.LocalDate;
 import java.util.ArrayList;
