@@ -20,7 +20,7 @@ import io.collabpipeline.transforms.validate.ValidateEvents;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
-import io.collabpipeline.pipelines.warehouse.Warehouse;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -127,9 +127,9 @@ public class RunnerEquivalenceTest {
     assertCounter(result, name, QuarantineStore.METRICS_NAMESPACE, QuarantineStore.RECORDS_COUNTER, quarantinedCount);
 
     Set<CuratedRow> actual = new HashSet<>();
-    try (Warehouse w = Warehouses.open(config.warehouseUrl())) {
+    try (JdbcWarehouse w = Warehouses.openJdbc(config.warehouseUrl())) {
       for (CuratedTable table : CuratedTable.values()) {
-        List<CuratedRow> rows = w.read(table);
+        List<CuratedRow> rows = w.curated().read(table);
         assertThat(name + " " + table.tableName() + " has rows", rows.size(), greaterThan(0));
         actual.addAll(rows);
       }

@@ -22,7 +22,7 @@ import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.sinks.QuarantineFiles;
 import io.collabpipeline.pipelines.sources.KafkaRecords;
-import io.collabpipeline.pipelines.warehouse.Warehouse;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -164,8 +164,8 @@ public class StreamingEndToEndTest {
 
       GraphConfig config =
           GraphConfig.builder().setRawStore(raw).setQuarantineStore(quarantine).setWarehouseUrl(warehouseUrl).build();
-      try (Warehouse w = Warehouses.open(warehouseUrl)) {
-        w.ensureTables();
+      try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
+        w.curated().ensureTables();
       }
       Pipeline p = Pipeline.create(options);
       PCollection<RawRecord> records =
@@ -294,9 +294,9 @@ public class StreamingEndToEndTest {
       Map<CuratedTable, Set<CuratedRow>> actual = new HashMap<>();
       while (true) {
         boolean equal = true;
-        try (Warehouse w = Warehouses.open(warehouseUrl)) {
+        try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
           for (CuratedTable table : CuratedTable.values()) {
-            actual.put(table, new HashSet<>(w.read(table)));
+            actual.put(table, new HashSet<>(w.curated().read(table)));
             equal &= actual.get(table).equals(rowsOf(expected, table));
           }
         }
@@ -429,8 +429,8 @@ public class StreamingEndToEndTest {
     public void run() {
       while (running) {
         long now = System.currentTimeMillis();
-        try (Warehouse w = Warehouses.open(url)) {
-          for (CuratedRow r : w.read(CuratedTable.TASK_UPDATE_VELOCITY)) {
+        try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
+          for (CuratedRow r : w.curated().read(CuratedTable.TASK_UPDATE_VELOCITY)) {
             if (!r.getString("granularity").equals(Granularity.MINUTE.code())) {
               continue;
             }

@@ -10,8 +10,8 @@ import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.sources.NdjsonFiles;
 import io.collabpipeline.pipelines.sources.RawStoreReplay;
 import io.collabpipeline.pipelines.warehouse.GenerationLog;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
-import io.collabpipeline.pipelines.warehouse.Warehouse;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -305,9 +305,9 @@ public final class CollabPipeline {
     if (JobConfig.isSnowflake(job.graph.warehouseUrl())) {
       return; // Snowflake's tables come from the DDL in the repo (resources/io/collabpipeline/snowflake), applied by ops
     }
-    try (Warehouse warehouse = Warehouses.open(job.graph.warehouseUrl())) {
-      warehouse.ensureTables();
-      warehouse.beginGeneration(
+    try (JdbcWarehouse warehouse = Warehouses.openJdbc(job.graph.warehouseUrl())) {
+      warehouse.curated().ensureTables();
+      warehouse.log().begin(
           job.graph.generation(), job.streaming ? GenerationLog.Kind.STREAM : GenerationLog.Kind.BATCH, null);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--warehouseUrl: " + e.getMessage());
@@ -319,11 +319,11 @@ public final class CollabPipeline {
     if (JobConfig.isSnowflake(job.graph.warehouseUrl())) {
       return;
     }
-    try (Warehouse warehouse = Warehouses.open(job.graph.warehouseUrl())) {
+    try (JdbcWarehouse warehouse = Warehouses.openJdbc(job.graph.warehouseUrl())) {
       if (succeeded) {
-        warehouse.markCommitted(job.graph.generation());
+        warehouse.log().markCommitted(job.graph.generation());
       } else {
-        warehouse.markFailed(job.graph.generation());
+        warehouse.log().markFailed(job.graph.generation());
       }
     }
   }

@@ -3,7 +3,7 @@ package io.collabpipeline.pipelines;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Stage;
-import io.collabpipeline.pipelines.warehouse.Warehouse;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -52,10 +52,10 @@ public final class RunSummary {
     if (JobConfig.isSnowflake(job.graph.warehouseUrl())) {
       return s; // not read back from Snowflake: query pipeline_completeness there
     }
-    try (Warehouse warehouse = Warehouses.open(job.graph.warehouseUrl())) {
+    try (JdbcWarehouse warehouse = Warehouses.openJdbc(job.graph.warehouseUrl())) {
       List<CuratedRow> completeness = List.of();
       for (CuratedTable table : CuratedTable.values()) {
-        List<CuratedRow> rows = warehouse.read(table);
+        List<CuratedRow> rows = warehouse.curated().read(table);
         s.tableRows.put(table, rows.size());
         if (table == CuratedTable.PIPELINE_COMPLETENESS) {
           completeness = rows;

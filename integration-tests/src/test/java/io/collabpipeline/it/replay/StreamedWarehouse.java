@@ -13,7 +13,7 @@ import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.replay.RawReplay;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
-import io.collabpipeline.pipelines.warehouse.Warehouse;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -106,9 +106,9 @@ final class StreamedWarehouse {
   /** Every table's rows (contract columns). */
   static Map<CuratedTable, Set<CuratedRow>> tables(String warehouseUrl) throws Exception {
     Map<CuratedTable, Set<CuratedRow>> all = new EnumMap<>(CuratedTable.class);
-    try (Warehouse w = Warehouses.open(warehouseUrl)) {
+    try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
       for (CuratedTable t : CuratedTable.values()) {
-        all.put(t, new HashSet<>(w.read(t)));
+        all.put(t, new HashSet<>(w.curated().read(t)));
       }
     }
     return all;

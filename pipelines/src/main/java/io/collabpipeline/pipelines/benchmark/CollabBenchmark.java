@@ -13,8 +13,8 @@ import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.replay.RawReplay;
 import io.collabpipeline.pipelines.sinks.RawArchive;
 import io.collabpipeline.pipelines.sources.NdjsonFiles;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
-import io.collabpipeline.pipelines.warehouse.Warehouse;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import java.io.BufferedOutputStream;
@@ -258,8 +258,8 @@ public final class CollabBenchmark {
             // a file is a batch delivery: its events are all on time (see JobConfig)
             .setWindowing(WindowingPolicy.defaults().withAllowedLateness(JobConfig.FILES_ALLOWED_LATENESS))
             .build();
-    try (Warehouse w = Warehouses.open(config.warehouseUrl())) {
-      w.ensureTables();
+    try (JdbcWarehouse w = Warehouses.openJdbc(config.warehouseUrl())) {
+      w.curated().ensureTables();
     }
     Pipeline p = Pipeline.create(options);
     CollabGraph.apply(p.apply("ReadFiles", NdjsonFiles.read(input)), config);
@@ -292,8 +292,8 @@ public final class CollabBenchmark {
     options.setObjectReuse(true);
     FileSystems.setDefaultPipelineOptions(options);
     GraphConfig config = GraphConfig.underDataDir(dir.toAbsolutePath().toString());
-    try (Warehouse w = Warehouses.open(config.warehouseUrl())) {
-      w.ensureTables();
+    try (JdbcWarehouse w = Warehouses.openJdbc(config.warehouseUrl())) {
+      w.curated().ensureTables();
     }
     Pipeline p = Pipeline.create(options);
     CollabGraph.apply(p.apply("ReadGenerator", GeneratorSource.of(WorkloadSpec.defaults().withDeliveries(events))),

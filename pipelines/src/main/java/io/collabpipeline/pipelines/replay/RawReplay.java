@@ -7,9 +7,10 @@ import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.sources.RawStoreReplay;
 import io.collabpipeline.pipelines.warehouse.GenerationLog;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.ReplayCommit;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
-import io.collabpipeline.pipelines.warehouse.Warehouse;
+import io.collabpipeline.pipelines.warehouse.ReplayStaging;
 import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
 import java.io.PrintStream;
@@ -34,11 +35,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *   <li>The job reads the raw store for the dates ({@link RawStoreReplay}), deduplicates over the whole range, computes
  *       every metric window with every event on time, and STAGES the rows under the generation: the curated tables are
  *       not touched while it runs.
- *   <li>On success, the staged rows are diffed against the stored ones ({@link Warehouse#diff}). A dry run prints the
- *       diff ({@link DiffReport}), saves it (JSON and text) under the report directory, marks the generation {@code
- *       dry_run} and discards the staged rows. Otherwise {@link Warehouse#commitReplay} replaces the windows of the
- *       range in ONE transaction (marking the generation {@code committed}), refused if a newer generation holds any of
- *       them.
+ *   <li>On success, the staged rows are diffed against the stored ones ({@link ReplayStaging#diff}). A dry run prints
+ *       the diff ({@link DiffReport}), saves it (JSON and text) under the report directory, marks the generation
+ *       {@code dry_run} and discards the staged rows. Otherwise {@link ReplayStaging#commitReplay} replaces the windows
+ *       of the range in ONE transaction (marking the generation {@code committed}), refused if a newer generation holds
+ *       any of them.
  *   <li>On any failure (the job, the diff or a refused commit) the generation is marked {@code failed}, its staged
  *       rows are discarded and the exception is rethrown: the previous values stay.
  * </ol>
@@ -129,9 +130,9 @@ public final class RawReplay {
     long generation = request.graph().generation();
     ReplayScope range = request.range();
     String url = request.graph().warehouseUrl();
-    try (Warehouse warehouse = Warehouses.open(url)) {
-      warehouse.ensureTables();
-      warehouse.beginGeneration(generation, request.kind(), range);
+    try (JdbcWarehouse warehouse = Warehouses.openJdbc(url)) {
+      warehouse.curated().ensureTables();
+      warehouse.log().begin(generation, request.kind(), range);
     }
     out.printf(Locale.ROOT, "%s generation %d: %s %s from %s into %s%n", request.kind().code(), generation,
         request.dryRun() ? "dry run of" : "replaying", range, request.graph().rawStore(), Warehouses.redact(url));
@@ -145,18 +146,18 @@ public final class RawReplay {
         throw new IllegalStateException("the replay job ended in state " + state);
       }
       long eventsRead = counter(result, RawStoreReplay.METRICS_NAMESPACE, RawStoreReplay.EVENTS_READ);
-      try (Warehouse warehouse = Warehouses.open(url)) {
-        WarehouseDiff diff = warehouse.diff(generation, range);
+      try (JdbcWarehouse warehouse = Warehouses.openJdbc(url)) {
+        WarehouseDiff diff = warehouse.staging().diff(generation, range);
         if (request.dryRun()) {
           DiffReports.Saved saved = DiffReports.save(diff, request.reportDir());
           out.print(DiffReports.text(diff));
           out.printf("dry run: nothing was written to the curated tables; the diff is saved as %s and %s%n",
               saved.json, saved.text);
-          warehouse.markDryRun(generation);
-          warehouse.discardStaged(generation);
+          warehouse.log().markDryRun(generation);
+          warehouse.staging().discardStaged(generation);
           return new Result(generation, diff, null, saved, eventsRead, seconds(started));
         }
-        ReplayCommit commit = warehouse.commitReplay(generation, range);
+        ReplayCommit commit = warehouse.staging().commitReplay(generation, range);
         out.println(summary(diff, commit, eventsRead, seconds(started)));
         return new Result(generation, diff, commit, null, eventsRead, seconds(started));
       }
@@ -189,9 +190,9 @@ public final class RawReplay {
   }
 
   private static void markFailed(String url, long generation, Throwable cause) {
-    try (Warehouse warehouse = Warehouses.open(url)) {
-      warehouse.markFailed(generation);
-      warehouse.discardStaged(generation);
+    try (JdbcWarehouse warehouse = Warehouses.openJdbc(url)) {
+      warehouse.log().markFailed(generation);
+      warehouse.staging().discardStaged(generation);
     } catch (Exception cleanup) {
       cause.addSuppressed(cleanup);
     }

@@ -1,21 +1,47 @@
 package io.collabpipeline.pipelines.warehouse;
 
 import com.google.auto.value.AutoValue;
+import java.sql.SQLException;
 import java.time.Instant;
-import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The generation log: the warehouse table {@value #TABLE} with one row per generation (stream epoch, batch run or
  * replay) that wrote or staged curated rows: its kind, its date range, its status and row counts. A replay is
- * {@link Status#COMMITTED} only by {@link Warehouse#commitReplay}, in the transaction that replaces its windows; a
- * replay that failed or was killed stays {@link Status#RUNNING} or {@link Status#FAILED}, never committed.
+ * {@link Status#COMMITTED} only by {@link ReplayStaging#commitReplay}, in the transaction that replaces its windows; a
+ * replay that failed or was killed stays {@link Status#RUNNING} or {@link Status#FAILED}, never committed. One of the
+ * concerns a {@link Warehouse} handle gives, when the warehouse keeps a log.
  */
-public final class GenerationLog {
+public interface GenerationLog {
   /** The log table. */
-  public static final String TABLE = "pipeline_generations";
+  String TABLE = "pipeline_generations";
 
-  private GenerationLog() {}
+  /**
+   * Records {@code generation} as {@link Status#RUNNING} with its kind and range (null for stream and batch
+   * generations), started now. Beginning a generation again restarts its entry, unless it was committed: a committed
+   * generation is final ({@link IllegalStateException}).
+   */
+  void begin(long generation, Kind kind, @Nullable ReplayScope range) throws SQLException;
+
+  /** Marks a live (stream or batch) generation finished successfully: {@link Status#COMMITTED}. */
+  void markCommitted(long generation) throws SQLException;
+
+  /** Marks a replay that staged and diffed but did not commit: {@link Status#DRY_RUN}. */
+  void markDryRun(long generation) throws SQLException;
+
+  /**
+   * Marks a generation that failed: {@link Status#FAILED}. Never changes a committed entry and never throws for a
+   * missing one (it runs on error paths): returns whether it marked the entry.
+   */
+  boolean markFailed(long generation) throws SQLException;
+
+  /** The log entry of a generation, if it was begun. */
+  Optional<Entry> entry(long generation) throws SQLException;
+
+  /** Every log entry, by generation. */
+  List<Entry> entries() throws SQLException;
 
   /** What a generation is. */
   public enum Kind {
@@ -41,6 +67,7 @@ public final class GenerationLog {
       return code;
     }
 
+    /** The kind whose {@link #code()} is {@code code}. */
     public static Kind fromCode(String code) {
       for (Kind k : values()) {
         if (k.code.equals(code)) {
@@ -69,6 +96,7 @@ public final class GenerationLog {
       return code;
     }
 
+    /** The status whose {@link #code()} is {@code code}. */
     public static Status fromCode(String code) {
       for (Status s : values()) {
         if (s.code.equals(code)) {
@@ -113,9 +141,5 @@ public final class GenerationLog {
       return new AutoValue_GenerationLog_Entry(
           generation, kind, range, status, startedAt, finishedAt, rowsStaged, rowsCommitted);
     }
-  }
-
-  static @Nullable ReplayScope range(@Nullable String from, @Nullable String to) {
-    return from == null || to == null ? null : ReplayScope.of(LocalDate.parse(from), LocalDate.parse(to));
   }
 }

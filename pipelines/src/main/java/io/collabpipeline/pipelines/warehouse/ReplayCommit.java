@@ -4,7 +4,7 @@ import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.CuratedTable;
 import java.util.Map;
 
-/** What {@link Warehouse#commitReplay} did, per table of {@link ReplayScope#TABLES}. */
+/** What {@link ReplayStaging#commitReplay} did, per table of {@link ReplayScope#TABLES}. */
 @AutoValue
 public abstract class ReplayCommit {
 

@@ -7,8 +7,8 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * What {@link Warehouse#commitReplay} would change, computed by {@link Warehouse#diff} from the staged rows of a
- * generation and the stored rows of a {@link ReplayScope}, without writing anything: per table of
+ * What {@link ReplayStaging#commitReplay} would change, computed by {@link ReplayStaging#diff} from the staged rows of
+ * a generation and the stored rows of a {@link ReplayScope}, without writing anything: per table of
  * {@link ReplayScope#TABLES}, the windows whose rows would change, the rows added, removed (stored keys the generation
  * does not have) and changed (any non-key column differs), and the largest changes.
  */

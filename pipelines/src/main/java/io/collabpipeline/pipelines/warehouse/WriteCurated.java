@@ -19,20 +19,20 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 
 /**
- * Writes curated rows to the warehouse a JDBC URL names ({@link Warehouses#open}), fenced by generation and pane.
+ * Writes curated rows to the warehouse a JDBC URL names ({@link Warehouses#openJdbc}), fenced by generation and pane.
  *
  * <p>Rows arrive as panes of accumulating windows: each pane carries the full value of its window so far. Every row is
  * written with the job's {@link #withGeneration generation} and the index of its pane ({@link PaneInfo#getIndex()}),
- * and the warehouse keeps per key the row of the greatest (generation, pane index) ({@link Warehouse}): an older pane
- * or an older generation never overwrites a newer one, and rewriting a pane is idempotent. The pane index is read
+ * and the warehouse keeps per key the row of the greatest (generation, pane index) ({@link CuratedTables}): an older
+ * pane or an older generation never overwrites a newer one, and rewriting a pane is idempotent. The pane index is read
  * where the rows enter this transform, so the rows must come straight from the windowed aggregation (a re-window into
  * the global window keeps it; a GroupByKey or Reshuffle in between would reset it).
  *
  * <p>Modes: {@link Mode#LIVE} (the default; step {@value #STEP_NAME}) writes the curated tables directly
- * ({@link Warehouse#upsertVersioned}); {@link Mode#STAGING} (step {@value #STAGE_STEP_NAME}), for replays, writes only
- * the replay staging tables ({@link Warehouse#stage(java.util.List)}) under the generation, for a later
- * {@link Warehouse#diff} and {@link Warehouse#commitReplay} by the driver; it skips {@code pipeline_completeness} rows,
- * which a replay does not rewrite (counter {@value #ROWS_NOT_STAGED_COUNTER}).
+ * ({@link CuratedTables#upsertVersioned}); {@link Mode#STAGING} (step {@value #STAGE_STEP_NAME}), for replays, writes
+ * only the replay staging tables ({@link ReplayStaging#stage(java.util.List)}) under the generation, for a later
+ * {@link ReplayStaging#diff} and {@link ReplayStaging#commitReplay} by the driver; it skips
+ * {@code pipeline_completeness} rows, which a replay does not rewrite (counter {@value #ROWS_NOT_STAGED_COUNTER}).
  *
  * <p>Both modes buffer rows per bundle, keeping per table key the row of the highest pane index seen (the later one on
  * ties), and write the buffer at the end of the bundle and whenever it reaches {@link #withMaxBufferedRows} rows
@@ -157,7 +157,7 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
     private final Counter batches = Metrics.counter(METRICS_NAMESPACE, BATCHES_COUNTER);
     private final Counter rowsNotStaged = Metrics.counter(METRICS_NAMESPACE, ROWS_NOT_STAGED_COUNTER);
 
-    private transient Warehouse warehouse;
+    private transient JdbcWarehouse warehouse;
     /** Per table key: the newest row of this bundle not yet written. */
     private transient Map<List<Object>, VersionedRow> buffer;
     /** Per table key: the highest pane index seen in this bundle, including rows already upserted. */
@@ -172,8 +172,8 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
 
     @Setup
     public void setup() throws SQLException {
-      warehouse = Warehouses.open(jdbcUrl);
-      warehouse.ensureTables();
+      warehouse = Warehouses.openJdbc(jdbcUrl);
+      warehouse.curated().ensureTables();
     }
 
     @StartBundle
@@ -214,9 +214,9 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
       }
       List<VersionedRow> rows = new ArrayList<>(buffer.values());
       if (mode == Mode.STAGING) {
-        warehouse.stage(rows);
+        warehouse.staging().stage(rows);
       } else {
-        warehouse.upsertVersioned(rows);
+        warehouse.curated().upsertVersioned(rows);
       }
       rowsUpserted.inc(rows.size());
       batches.inc();

@@ -48,9 +48,9 @@ public class DuckDbWarehouseTest extends WarehouseContractTest {
 
   @Test
   public void ensureTablesCreatesTheFileAndItsDirectory() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.upsert(sampleRows());
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().upsert(sampleRows());
       assertThat(readAll(w), hasSize(sampleRows().size()));
     }
     assertThat(Files.isRegularFile(tmp.getRoot().toPath().resolve("nested/dir/warehouse.duckdb")), is(true));
@@ -61,7 +61,7 @@ public class DuckDbWarehouseTest extends WarehouseContractTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> Warehouses.open("jdbc:snowflake://acct.snowflakecomputing.com/?user=etl&password=hunter2"));
+            () -> Warehouses.openJdbc("jdbc:snowflake://acct.snowflakecomputing.com/?user=etl&password=hunter2"));
     assertThat(e.getMessage(), containsString("jdbc:snowflake://acct.snowflakecomputing.com/"));
     assertThat(e.getMessage(), containsString("jdbc:duckdb:"));
     assertThat(e.getMessage(), containsString("jdbc:postgresql:"));

@@ -78,7 +78,7 @@ public class PostgresWarehouseTest extends WarehouseContractTest {
   @Test
   public void aConnectionFailureNamesTheUrlWithoutItsPassword() {
     String url = POSTGRES.url("no_such_database") + "&password=hunter2";
-    SQLException e = assertThrows(SQLException.class, () -> Warehouses.open(url));
+    SQLException e = assertThrows(SQLException.class, () -> Warehouses.openJdbc(url));
     assertThat(e.getMessage(), containsString("no_such_database"));
     assertThat(e.getMessage(), containsString("password=***"));
     assertThat(e.getMessage(), not(containsString("hunter2")));
@@ -86,9 +86,9 @@ public class PostgresWarehouseTest extends WarehouseContractTest {
 
   private List<CuratedRow> readAll() throws Exception {
     List<CuratedRow> all = new ArrayList<>();
-    try (Warehouse w = Warehouses.open(url())) {
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
       for (CuratedTable t : CuratedTable.values()) {
-        all.addAll(w.read(t));
+        all.addAll(w.curated().read(t));
       }
     }
     return all;

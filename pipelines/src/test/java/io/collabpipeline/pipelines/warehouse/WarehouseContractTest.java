@@ -32,8 +32,9 @@ import org.junit.Before;
 import org.junit.Test;
 
 /**
- * The behaviour every {@link Warehouse} must have, run against each implementation by a subclass that provides a fresh,
- * empty warehouse per test and the few dialect-specific inspection queries.
+ * The behaviour every JDBC warehouse ({@link JdbcWarehouse}: its curated tables, replay staging and generation log)
+ * must have, run against each dialect by a subclass that provides a fresh, empty warehouse per test and the few
+ * dialect-specific inspection queries.
  */
 public abstract class WarehouseContractTest {
   /** 2026-11-22T01:00:00Z */
@@ -73,32 +74,32 @@ public abstract class WarehouseContractTest {
     return rows;
   }
 
-  static List<CuratedRow> readAll(Warehouse w) throws Exception {
+  static List<CuratedRow> readAll(JdbcWarehouse w) throws Exception {
     List<CuratedRow> all = new ArrayList<>();
     for (CuratedTable t : CuratedTable.values()) {
-      all.addAll(w.read(t));
+      all.addAll(w.curated().read(t));
     }
     return all;
   }
 
   @Test
   public void ensureTablesIsIdempotent() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.upsert(sampleRows());
-      w.ensureTables();
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().upsert(sampleRows());
+      w.curated().ensureTables();
       assertThat(readAll(w), hasSize(sampleRows().size()));
     }
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
       assertThat(new HashSet<>(readAll(w)), equalTo(new HashSet<>(sampleRows())));
     }
   }
 
   @Test
   public void createsEveryTableWithItsKeyAsPrimaryKey() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
     }
     try (Connection c = DriverManager.getConnection(url());
         Statement st = c.createStatement()) {
@@ -128,11 +129,11 @@ public abstract class WarehouseContractTest {
 
   @Test
   public void upsertingTheSameRowsTwiceLeavesTheSameTables() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.upsert(sampleRows());
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().upsert(sampleRows());
       List<CuratedRow> once = readAll(w);
-      w.upsert(sampleRows());
+      w.curated().upsert(sampleRows());
       assertThat(readAll(w), equalTo(once));
       assertThat(once, hasSize(sampleRows().size()));
       assertThat(new HashSet<>(once), equalTo(new HashSet<>(sampleRows())));
@@ -141,11 +142,12 @@ public abstract class WarehouseContractTest {
 
   @Test
   public void aLaterValueForTheSameKeyReplacesTheEarlier() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.upsert(sampleRows());
-      w.upsert(List.of(CuratedRow.notificationFanout(T0, Granularity.HOUR, "100", "comment.added", 4, 14, 7)));
-      List<CuratedRow> fanout = w.read(CuratedTable.NOTIFICATION_FANOUT);
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().upsert(sampleRows());
+      w.curated()
+          .upsert(List.of(CuratedRow.notificationFanout(T0, Granularity.HOUR, "100", "comment.added", 4, 14, 7)));
+      List<CuratedRow> fanout = w.curated().read(CuratedTable.NOTIFICATION_FANOUT);
       assertThat(
           fanout,
           contains(
@@ -157,16 +159,16 @@ public abstract class WarehouseContractTest {
 
   @Test
   public void duplicateKeysInOneBatchKeepTheLastRow() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.upsert(
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().upsert(
           List.of(
               CuratedRow.completeness(T0, Granularity.HOUR, "accepted", 5),
               CuratedRow.completeness(T0, Granularity.HOUR, "received", 9),
               CuratedRow.completeness(T0, Granularity.HOUR, "accepted", 8),
               CuratedRow.completeness(T0, Granularity.HOUR, "accepted", 6)));
       assertThat(
-          w.read(CuratedTable.PIPELINE_COMPLETENESS),
+          w.curated().read(CuratedTable.PIPELINE_COMPLETENESS),
           contains(
               CuratedRow.completeness(T0, Granularity.HOUR, "accepted", 6),
               CuratedRow.completeness(T0, Granularity.HOUR, "received", 9)));
@@ -185,10 +187,10 @@ public abstract class WarehouseContractTest {
               CuratedRow.activeEditors(dst, Granularity.HOUR, "1", 1),
               CuratedRow.activeEditors(-86_400_000L, Granularity.DAY, "1", 2),
               CuratedRow.of(CuratedTable.ACTIVE_EDITORS, List.of(T0 + 123L, T0 + 60_123L, "minute", "1", 3L)));
-      try (Warehouse w = Warehouses.open(url())) {
-        w.ensureTables();
-        w.upsert(rows);
-        assertThat(new HashSet<>(w.read(CuratedTable.ACTIVE_EDITORS)), equalTo(new HashSet<>(rows)));
+      try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+        w.curated().ensureTables();
+        w.curated().upsert(rows);
+        assertThat(new HashSet<>(w.curated().read(CuratedTable.ACTIVE_EDITORS)), equalTo(new HashSet<>(rows)));
       }
       try (Connection c = DriverManager.getConnection(url());
           Statement st = c.createStatement();
@@ -212,11 +214,12 @@ public abstract class WarehouseContractTest {
     rows.add(CuratedRow.taskUpdateVelocity(T0 + 1, Granularity.DAY, "ws", 0, Long.MIN_VALUE, 3));
     rows.add(CuratedRow.notificationFanout(T0, Granularity.HOUR, "ws", "comment.added", 3, 10, 6));
     rows.add(CuratedRow.completeness(T0, Granularity.DAY, "raw_written", 1));
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.upsert(rows);
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().upsert(rows);
       assertThat(readAll(w), equalTo(rows));
-      assertThat(w.read(CuratedTable.NOTIFICATION_FANOUT).get(0).getDouble("fanout_avg"), equalTo(10.0 / 3.0));
+      assertThat(
+          w.curated().read(CuratedTable.NOTIFICATION_FANOUT).get(0).getDouble("fanout_avg"), equalTo(10.0 / 3.0));
     }
   }
 
@@ -228,17 +231,18 @@ public abstract class WarehouseContractTest {
             CuratedRow.activeEditors(T0, Granularity.HOUR, "B", 2),
             CuratedRow.activeEditors(T0, Granularity.HOUR, "a", 3),
             CuratedRow.activeEditors(T0 - 3_600_000L, Granularity.HOUR, "z", 4));
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.upsert(rows);
-      assertThat(w.read(CuratedTable.ACTIVE_EDITORS), contains(rows.get(3), rows.get(1), rows.get(2), rows.get(0)));
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().upsert(rows);
+      assertThat(
+          w.curated().read(CuratedTable.ACTIVE_EDITORS), contains(rows.get(3), rows.get(1), rows.get(2), rows.get(0)));
     }
   }
 
   @Test
   public void concurrentWritersOfTheSameKeysDoNotConflict() throws Exception {
-    try (Warehouse setup = Warehouses.open(url())) {
-      setup.ensureTables();
+    try (JdbcWarehouse setup = Warehouses.openJdbc(url())) {
+      setup.curated().ensureTables();
     }
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
@@ -248,9 +252,9 @@ public abstract class WarehouseContractTest {
         futures.add(
             pool.submit(
                 () -> {
-                  try (Warehouse w = Warehouses.open(url())) {
+                  try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
                     for (int i = 0; i < 10; i++) {
-                      w.upsert(
+                      w.curated().upsert(
                           List.of(
                               CuratedRow.completeness(T0, Granularity.HOUR, "received", writer * 100 + i),
                               CuratedRow.completeness(T0, Granularity.DAY, "received", writer * 100 + i)));
@@ -265,8 +269,8 @@ public abstract class WarehouseContractTest {
     } finally {
       pool.shutdown();
     }
-    try (Warehouse w = Warehouses.open(url())) {
-      assertThat(w.read(CuratedTable.PIPELINE_COMPLETENESS), hasSize(2));
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      assertThat(w.curated().read(CuratedTable.PIPELINE_COMPLETENESS), hasSize(2));
     }
   }
 
@@ -276,20 +280,20 @@ public abstract class WarehouseContractTest {
     for (int i = 0; i < 5_000; i++) {
       rows.add(CuratedRow.taskUpdateVelocity(T0 + 60_000L * i, Granularity.MINUTE, "ws" + (i % 7), i, i / 2, i / 3));
     }
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.upsert(rows);
-      w.upsert(rows);
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().upsert(rows);
+      w.curated().upsert(rows);
       // Speed is the benchmark's business, not a unit test's: this checks the staged upsert's result only.
-      assertThat(w.read(CuratedTable.TASK_UPDATE_VELOCITY), equalTo(rows));
+      assertThat(w.curated().read(CuratedTable.TASK_UPDATE_VELOCITY), equalTo(rows));
     }
   }
 
   @Test
   public void emptyUpsertIsANoOp() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.upsert(List.of());
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().upsert(List.of());
       assertThat(readAll(w), empty());
     }
   }
@@ -313,54 +317,54 @@ public abstract class WarehouseContractTest {
 
   @Test
   public void anOlderPaneNeverOverwritesANewerOneAndTheSamePaneTwiceIsIdempotent() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.upsertVersioned(List.of(v(editors(T0, "ws", 5), 10, 3)));
-      w.upsertVersioned(List.of(v(editors(T0, "ws", 1), 10, 2)));
-      assertThat(w.readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 5), 10, 3)));
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().upsertVersioned(List.of(v(editors(T0, "ws", 5), 10, 3)));
+      w.curated().upsertVersioned(List.of(v(editors(T0, "ws", 1), 10, 2)));
+      assertThat(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 5), 10, 3)));
 
-      w.upsertVersioned(List.of(v(editors(T0, "ws", 5), 10, 3)));
-      assertThat(w.readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 5), 10, 3)));
+      w.curated().upsertVersioned(List.of(v(editors(T0, "ws", 5), 10, 3)));
+      assertThat(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 5), 10, 3)));
 
-      w.upsertVersioned(List.of(v(editors(T0, "ws", 6), 10, 4)));
-      assertThat(w.readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 6), 10, 4)));
+      w.curated().upsertVersioned(List.of(v(editors(T0, "ws", 6), 10, 4)));
+      assertThat(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 6), 10, 4)));
     }
   }
 
   @Test
   public void anOlderGenerationNeverOverwritesANewerOneWhateverItsPane() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.upsertVersioned(
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().upsertVersioned(
           List.of(
               v(editors(T0, "ws", 9), 20, 0),
               v(CuratedRow.completeness(T0, Granularity.HOUR, "received", 40), 20, 1)));
-      w.upsertVersioned(
+      w.curated().upsertVersioned(
           List.of(
               v(editors(T0, "ws", 1), 10, 50),
               v(CuratedRow.completeness(T0, Granularity.HOUR, "received", 1), 10, 50)));
-      assertThat(w.readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 9), 20, 0)));
+      assertThat(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 9), 20, 0)));
       assertThat(
-          w.read(CuratedTable.PIPELINE_COMPLETENESS),
+          w.curated().read(CuratedTable.PIPELINE_COMPLETENESS),
           contains(CuratedRow.completeness(T0, Granularity.HOUR, "received", 40)));
 
-      w.upsertVersioned(List.of(v(editors(T0, "ws", 2), 30, 0)));
-      assertThat(w.readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 2), 30, 0)));
+      w.curated().upsertVersioned(List.of(v(editors(T0, "ws", 2), 30, 0)));
+      assertThat(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 2), 30, 0)));
     }
   }
 
   @Test
   public void withinOneCallTheGreatestVersionOfAKeyWins() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.upsertVersioned(
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().upsertVersioned(
           List.of(
               v(editors(T0, "ws", 5), 10, 5),
               v(editors(T0, "ws", 20), 20, 0),
               v(editors(T0, "ws", 9), 10, 9),
               v(editors(T0, "other", 1), 10, 1)));
       assertThat(
-          w.readVersioned(CuratedTable.ACTIVE_EDITORS),
+          w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS),
           contains(v(editors(T0, "other", 1), 10, 1), v(editors(T0, "ws", 20), 20, 0)));
     }
   }
@@ -401,41 +405,41 @@ public abstract class WarehouseContractTest {
         CuratedRow.completeness(DAY_START, Granularity.HOUR, "received", 1));
   }
 
-  private Warehouse stagedReplay() throws Exception {
-    Warehouse w = Warehouses.open(url());
-    w.ensureTables();
-    w.upsertVersioned(storedBeforeReplay());
-    w.beginGeneration(10, GenerationLog.Kind.REPLAY, ReplayScope.day(DAY));
-    w.stage(10, replayOutput());
+  private JdbcWarehouse stagedReplay() throws Exception {
+    JdbcWarehouse w = Warehouses.openJdbc(url());
+    w.curated().ensureTables();
+    w.curated().upsertVersioned(storedBeforeReplay());
+    w.log().begin(10, GenerationLog.Kind.REPLAY, ReplayScope.day(DAY));
+    w.staging().stage(10, replayOutput());
     return w;
   }
 
   @Test
   public void stagingNeverTouchesTheCuratedTablesAndIsIdempotentByPane() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.stage(10, replayOutput());
-      w.stage(10, replayOutput());
-      w.stage(List.of(v(editors(DAY_START, "ws1", 11), 10, 2)));
-      w.stage(List.of(v(editors(DAY_START, "ws1", 12), 10, 1)));
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.staging().stage(10, replayOutput());
+      w.staging().stage(10, replayOutput());
+      w.staging().stage(List.of(v(editors(DAY_START, "ws1", 11), 10, 2)));
+      w.staging().stage(List.of(v(editors(DAY_START, "ws1", 12), 10, 1)));
       assertThat(readAll(w), empty());
-      List<VersionedRow> staged = w.readStaged(10, CuratedTable.ACTIVE_EDITORS);
+      List<VersionedRow> staged = w.staging().readStaged(10, CuratedTable.ACTIVE_EDITORS);
       assertThat(staged, hasSize(5));
       // key order: (00:00, "day", ws1) before (00:00, "hour", ws1)
       assertThat(staged.get(1), equalTo(v(editors(DAY_START, "ws1", 11), 10, 2)));
-      assertThat(w.readStaged(10, CuratedTable.PIPELINE_COMPLETENESS), empty());
-      assertThat(w.countStaged(10), is(7L));
-      assertThat(w.countStaged(11), is(0L));
+      assertThat(w.staging().readStaged(10, CuratedTable.PIPELINE_COMPLETENESS), empty());
+      assertThat(w.staging().countStaged(10), is(7L));
+      assertThat(w.staging().countStaged(11), is(0L));
     }
   }
 
   @Test
   public void aCommitReplacesExactlyTheScopeAndRemovesDisappearedKeys() throws Exception {
-    try (Warehouse w = stagedReplay()) {
-      ReplayCommit commit = w.commitReplay(10, ReplayScope.day(DAY));
+    try (JdbcWarehouse w = stagedReplay()) {
+      ReplayCommit commit = w.staging().commitReplay(10, ReplayScope.day(DAY));
 
       assertThat(
-          new HashSet<>(w.readVersioned(CuratedTable.ACTIVE_EDITORS)),
+          new HashSet<>(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS)),
           equalTo(
               Set.of(
                   v(editors(DAY_START, "ws1", 10), 10, 0),
@@ -446,13 +450,13 @@ public abstract class WarehouseContractTest {
                   v(editors(DAY_START - HOUR, "ws1", 99), 5, 0),
                   v(editors(DAY_START + DAY_MS, "ws1", 98), 5, 0))));
       assertThat(
-          w.readVersioned(CuratedTable.TASK_UPDATE_VELOCITY),
+          w.curated().readVersioned(CuratedTable.TASK_UPDATE_VELOCITY),
           contains(v(CuratedRow.taskUpdateVelocity(DAY_START, Granularity.DAY, "ws1", 7, 3, 1), 10, 0)));
       assertThat(
-          w.read(CuratedTable.NOTIFICATION_FANOUT),
+          w.curated().read(CuratedTable.NOTIFICATION_FANOUT),
           contains(CuratedRow.notificationFanout(DAY_START, Granularity.DAY, "ws1", "comment.added", 2, 10, 6)));
       assertThat(
-          w.readVersioned(CuratedTable.PIPELINE_COMPLETENESS),
+          w.curated().readVersioned(CuratedTable.PIPELINE_COMPLETENESS),
           contains(
               v(CuratedRow.completeness(DAY_START, Granularity.HOUR, "received", 100), 5, 0),
               v(CuratedRow.completeness(DAY_START + HOUR, Granularity.HOUR, "received", 200), 5, 0)));
@@ -462,8 +466,8 @@ public abstract class WarehouseContractTest {
       assertThat(commit.rowsOutsideScope().get(CuratedTable.ACTIVE_EDITORS), is(1L));
       assertThat(commit.totalRowsWritten(), is(6L));
       assertThat(commit.totalRowsRemoved(), is(1L));
-      assertThat(w.countStaged(10), is(0L));
-      GenerationLog.Entry entry = w.generation(10).get();
+      assertThat(w.staging().countStaged(10), is(0L));
+      GenerationLog.Entry entry = w.log().entry(10).get();
       assertThat(entry.status(), is(GenerationLog.Status.COMMITTED));
       assertThat(entry.rowsStaged(), is(7L));
       assertThat(entry.rowsCommitted(), is(6L));
@@ -473,61 +477,61 @@ public abstract class WarehouseContractTest {
 
   @Test
   public void aCommitIsRefusedWholeWhenANewerGenerationHoldsAWindowOfTheScope() throws Exception {
-    try (Warehouse w = stagedReplay()) {
+    try (JdbcWarehouse w = stagedReplay()) {
       // a newer stream epoch wrote one fanout window of the day
-      w.upsertVersioned(
+      w.curated().upsertVersioned(
           List.of(
               v(CuratedRow.notificationFanout(DAY_START, Granularity.HOUR, "ws9", "task.completed", 1, 1, 1), 50,
                   0)));
       List<CuratedRow> before = readAll(w);
 
       GenerationFencedException e =
-          assertThrows(GenerationFencedException.class, () -> w.commitReplay(10, ReplayScope.day(DAY)));
+          assertThrows(GenerationFencedException.class, () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
       assertThat(e.table(), is(CuratedTable.NOTIFICATION_FANOUT));
       assertThat(e.newerGeneration(), is(50L));
       assertThat(e.getMessage(), containsString("newer generation 50"));
 
       assertThat(readAll(w), equalTo(before));
-      assertThat(w.countStaged(10), is(7L));
-      assertThat(w.generation(10).get().status(), is(GenerationLog.Status.RUNNING));
-      assertThat(w.diff(10, ReplayScope.day(DAY)).wouldBeRefused(), is(true));
+      assertThat(w.staging().countStaged(10), is(7L));
+      assertThat(w.log().entry(10).get().status(), is(GenerationLog.Status.RUNNING));
+      assertThat(w.staging().diff(10, ReplayScope.day(DAY)).wouldBeRefused(), is(true));
     }
   }
 
   @Test
   public void aFailureMidCommitLeavesThePreviousValuesAndTheStagedRows() throws Exception {
-    try (Warehouse w = stagedReplay()) {
+    try (JdbcWarehouse w = stagedReplay()) {
       // A bad staged row in the LAST table a commit writes: the first two tables are already replaced when it fails.
-      try (Statement st = ((JdbcWarehouse) w).connection.createStatement()) {
+      try (Statement st = w.connection().createStatement()) {
         st.executeUpdate(
-            "UPDATE " + JdbcWarehouse.stagingTable(CuratedTable.NOTIFICATION_FANOUT)
+            "UPDATE " + JdbcReplayStaging.stagingTable(CuratedTable.NOTIFICATION_FANOUT)
                 + " SET fanout_avg = NULL WHERE generation = 10");
       }
       List<VersionedRow> before = new ArrayList<>();
       for (CuratedTable t : CuratedTable.values()) {
-        before.addAll(w.readVersioned(t));
+        before.addAll(w.curated().readVersioned(t));
       }
 
-      assertThrows(SQLException.class, () -> w.commitReplay(10, ReplayScope.day(DAY)));
+      assertThrows(SQLException.class, () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
 
       List<VersionedRow> after = new ArrayList<>();
       for (CuratedTable t : CuratedTable.values()) {
-        after.addAll(w.readVersioned(t));
+        after.addAll(w.curated().readVersioned(t));
       }
       assertThat(after, equalTo(before));
-      assertThat(w.countStaged(10), is(7L));
-      assertThat(w.generation(10).get().status(), is(GenerationLog.Status.RUNNING));
+      assertThat(w.staging().countStaged(10), is(7L));
+      assertThat(w.log().entry(10).get().status(), is(GenerationLog.Status.RUNNING));
       // and the handle still works
-      w.upsertVersioned(List.of(v(editors(T0 + DAY_MS * 3, "ws", 1), 60, 0)));
-      assertThat(w.read(CuratedTable.ACTIVE_EDITORS), hasSize(7));
+      w.curated().upsertVersioned(List.of(v(editors(T0 + DAY_MS * 3, "ws", 1), 60, 0)));
+      assertThat(w.curated().read(CuratedTable.ACTIVE_EDITORS), hasSize(7));
     }
   }
 
   @Test
   public void theDiffNamesExactlyTheRowsACommitWouldAddRemoveAndChangeAndWritesNothing() throws Exception {
-    try (Warehouse w = stagedReplay()) {
-      List<VersionedRow> before = w.readVersioned(CuratedTable.ACTIVE_EDITORS);
-      WarehouseDiff diff = w.diff(10, ReplayScope.day(DAY));
+    try (JdbcWarehouse w = stagedReplay()) {
+      List<VersionedRow> before = w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS);
+      WarehouseDiff diff = w.staging().diff(10, ReplayScope.day(DAY));
 
       assertThat(diff.generation(), is(10L));
       assertThat(diff.isEmpty(), is(false));
@@ -567,24 +571,24 @@ public abstract class WarehouseContractTest {
       assertThat(fanout.largestChanges(), hasSize(1));
       assertThat(fanout.largestChanges().get(0).magnitude(), is(6.0));
 
-      assertThat(w.diff(10, ReplayScope.day(DAY), 2).table(CuratedTable.ACTIVE_EDITORS).largestChanges(),
+      assertThat(w.staging().diff(10, ReplayScope.day(DAY), 2).table(CuratedTable.ACTIVE_EDITORS).largestChanges(),
           equalTo(editors.largestChanges().subList(0, 2)));
-      assertThat(w.readVersioned(CuratedTable.ACTIVE_EDITORS), equalTo(before));
-      assertThat(w.countStaged(10), is(7L));
+      assertThat(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS), equalTo(before));
+      assertThat(w.staging().countStaged(10), is(7L));
     }
   }
 
   @Test
   public void theDiffOfAReplayThatReproducesTheTablesIsEmpty() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
       List<CuratedRow> rows = new ArrayList<>();
       for (VersionedRow row : storedBeforeReplay()) {
         rows.add(row.row());
       }
-      w.upsertVersioned(storedBeforeReplay());
-      w.stage(10, rows);
-      WarehouseDiff diff = w.diff(10, ReplayScope.day(DAY));
+      w.curated().upsertVersioned(storedBeforeReplay());
+      w.staging().stage(10, rows);
+      WarehouseDiff diff = w.staging().diff(10, ReplayScope.day(DAY));
       assertThat(diff.isEmpty(), is(true));
       assertThat(diff.table(CuratedTable.ACTIVE_EDITORS).rowsBefore(), is(4L));
       assertThat(diff.table(CuratedTable.ACTIVE_EDITORS).largestChanges(), empty());
@@ -593,13 +597,13 @@ public abstract class WarehouseContractTest {
 
   @Test
   public void discardDropsOnlyTheStagedRowsOfItsGeneration() throws Exception {
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.stage(10, replayOutput());
-      w.stage(11, replayOutput().subList(0, 2));
-      assertThat(w.discardStaged(10), is(7L));
-      assertThat(w.countStaged(10), is(0L));
-      assertThat(w.countStaged(11), is(2L));
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.staging().stage(10, replayOutput());
+      w.staging().stage(11, replayOutput().subList(0, 2));
+      assertThat(w.staging().discardStaged(10), is(7L));
+      assertThat(w.staging().countStaged(10), is(0L));
+      assertThat(w.staging().countStaged(11), is(2L));
       assertThat(readAll(w), empty());
     }
   }
@@ -607,47 +611,49 @@ public abstract class WarehouseContractTest {
   @Test
   public void theGenerationLogRecordsEachGenerationAndOnlyACommitMarksAReplayCommitted() throws Exception {
     ReplayScope range = ReplayScope.of(DAY.minusDays(1), DAY);
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.beginGeneration(7, GenerationLog.Kind.STREAM, null);
-      w.beginGeneration(10, GenerationLog.Kind.REPLAY, range);
-      GenerationLog.Entry running = w.generation(10).get();
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.log().begin(7, GenerationLog.Kind.STREAM, null);
+      w.log().begin(10, GenerationLog.Kind.REPLAY, range);
+      GenerationLog.Entry running = w.log().entry(10).get();
       assertThat(running.status(), is(GenerationLog.Status.RUNNING));
       assertThat(running.kind(), is(GenerationLog.Kind.REPLAY));
       assertThat(running.range(), equalTo(range));
       assertThat(running.finishedAt(), is(nullValue()));
 
-      w.stage(10, replayOutput());
-      w.markDryRun(10);
-      GenerationLog.Entry dryRun = w.generation(10).get();
+      w.staging().stage(10, replayOutput());
+      w.log().markDryRun(10);
+      GenerationLog.Entry dryRun = w.log().entry(10).get();
       assertThat(dryRun.status(), is(GenerationLog.Status.DRY_RUN));
       assertThat(dryRun.rowsStaged(), is(7L));
       IllegalStateException notRunning =
-          assertThrows(IllegalStateException.class, () -> w.commitReplay(10, ReplayScope.day(DAY)));
+          assertThrows(IllegalStateException.class, () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
       assertThat(notRunning.getMessage(), containsString("dry_run"));
 
-      w.beginGeneration(10, GenerationLog.Kind.REPLAY, range);
+      w.log().begin(10, GenerationLog.Kind.REPLAY, range);
       IllegalStateException wider =
-          assertThrows(IllegalStateException.class, () -> w.commitReplay(10, ReplayScope.of(DAY, DAY.plusDays(1))));
+          assertThrows(
+              IllegalStateException.class,
+              () -> w.staging().commitReplay(10, ReplayScope.of(DAY, DAY.plusDays(1))));
       assertThat(wider.getMessage(), containsString("may only replace windows the replay recomputed"));
-      assertThat(w.markFailed(10), is(true));
-      assertThat(w.generation(10).get().status(), is(GenerationLog.Status.FAILED));
-      assertThrows(IllegalStateException.class, () -> w.commitReplay(10, ReplayScope.day(DAY)));
+      assertThat(w.log().markFailed(10), is(true));
+      assertThat(w.log().entry(10).get().status(), is(GenerationLog.Status.FAILED));
+      assertThrows(IllegalStateException.class, () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
       assertThat(readAll(w), empty());
 
-      w.beginGeneration(10, GenerationLog.Kind.REPLAY, range);
-      w.commitReplay(10, ReplayScope.day(DAY));
-      assertThat(w.generation(10).get().status(), is(GenerationLog.Status.COMMITTED));
-      assertThat(w.markFailed(10), is(false));
-      assertThat(w.generation(10).get().status(), is(GenerationLog.Status.COMMITTED));
-      assertThrows(IllegalStateException.class, () -> w.commitReplay(10, ReplayScope.day(DAY)));
-      assertThrows(IllegalStateException.class, () -> w.beginGeneration(10, GenerationLog.Kind.REPLAY, range));
-      assertThrows(IllegalStateException.class, () -> w.commitReplay(12, ReplayScope.day(DAY)));
-      assertThrows(IllegalStateException.class, () -> w.markCommitted(10));
+      w.log().begin(10, GenerationLog.Kind.REPLAY, range);
+      w.staging().commitReplay(10, ReplayScope.day(DAY));
+      assertThat(w.log().entry(10).get().status(), is(GenerationLog.Status.COMMITTED));
+      assertThat(w.log().markFailed(10), is(false));
+      assertThat(w.log().entry(10).get().status(), is(GenerationLog.Status.COMMITTED));
+      assertThrows(IllegalStateException.class, () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
+      assertThrows(IllegalStateException.class, () -> w.log().begin(10, GenerationLog.Kind.REPLAY, range));
+      assertThrows(IllegalStateException.class, () -> w.staging().commitReplay(12, ReplayScope.day(DAY)));
+      assertThrows(IllegalStateException.class, () -> w.log().markCommitted(10));
 
-      w.markCommitted(7);
-      assertThat(w.markFailed(99), is(false));
-      List<GenerationLog.Entry> all = w.generations();
+      w.log().markCommitted(7);
+      assertThat(w.log().markFailed(99), is(false));
+      List<GenerationLog.Entry> all = w.log().entries();
       assertThat(all, hasSize(2));
       assertThat(all.get(0).generation(), is(7L));
       assertThat(all.get(0).kind(), is(GenerationLog.Kind.STREAM));
@@ -660,7 +666,7 @@ public abstract class WarehouseContractTest {
   @Test
   public void ensureTablesAddsTheVersionColumnsToATableCreatedBeforeGenerations() throws Exception {
     // Opening creates the database (for DuckDB its file and directory), not its tables.
-    Warehouses.open(url()).close();
+    Warehouses.openJdbc(url()).close();
     try (Connection c = DriverManager.getConnection(url());
         Statement st = c.createStatement()) {
       st.execute(
@@ -668,14 +674,15 @@ public abstract class WarehouseContractTest {
               + timestampType() + " NOT NULL, granularity VARCHAR NOT NULL, workspace_gid VARCHAR NOT NULL,"
               + " active_editors BIGINT NOT NULL, PRIMARY KEY (window_start, granularity, workspace_gid))");
     }
-    try (Warehouse w = Warehouses.open(url())) {
-      w.ensureTables();
-      w.ensureTables();
-      w.upsert(List.of(editors(T0, "old", 1), editors(T0, "ws", 1)));
-      assertThat(w.readVersioned(CuratedTable.ACTIVE_EDITORS).get(0), equalTo(v(editors(T0, "old", 1), 0, 0)));
-      w.upsertVersioned(List.of(v(editors(T0, "ws", 2), 1, 0)));
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated().ensureTables();
+      w.curated().upsert(List.of(editors(T0, "old", 1), editors(T0, "ws", 1)));
       assertThat(
-          w.readVersioned(CuratedTable.ACTIVE_EDITORS),
+          w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS).get(0), equalTo(v(editors(T0, "old", 1), 0, 0)));
+      w.curated().upsertVersioned(List.of(v(editors(T0, "ws", 2), 1, 0)));
+      assertThat(
+          w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS),
           contains(v(editors(T0, "old", 1), 0, 0), v(editors(T0, "ws", 2), 1, 0)));
     }
   }

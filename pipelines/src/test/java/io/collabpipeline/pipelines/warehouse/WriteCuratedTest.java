@@ -101,9 +101,9 @@ public class WriteCuratedTest {
 
   private List<CuratedRow> readAll() throws Exception {
     List<CuratedRow> all = new ArrayList<>();
-    try (Warehouse w = Warehouses.open(url())) {
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
       for (CuratedTable t : CuratedTable.values()) {
-        all.addAll(w.read(t));
+        all.addAll(w.curated().read(t));
       }
     }
     return all;
@@ -167,9 +167,9 @@ public class WriteCuratedTest {
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
 
-    try (Warehouse w = Warehouses.open(url())) {
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
       assertThat(
-          w.read(CuratedTable.ACTIVE_EDITORS),
+          w.curated().read(CuratedTable.ACTIVE_EDITORS),
           equalTo(
               List.of(
                   CuratedRow.activeEditors(T0, Granularity.MINUTE, "ws1", 15),
@@ -213,8 +213,8 @@ public class WriteCuratedTest {
         .apply("WriteCurated", WriteCurated.to(url()).withGeneration(77));
     pipeline.run().waitUntilFinish();
 
-    try (Warehouse w = Warehouses.open(url())) {
-      List<VersionedRow> stored = w.readVersioned(CuratedTable.ACTIVE_EDITORS);
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      List<VersionedRow> stored = w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS);
       assertThat(stored, hasSize(1));
       assertThat(stored.get(0).row(), equalTo(CuratedRow.activeEditors(T0, Granularity.MINUTE, "ws1", 7)));
       assertThat(stored.get(0).generation(), is(77L));
@@ -238,8 +238,8 @@ public class WriteCuratedTest {
     rerun.run().waitUntilFinish();
 
     assertThat(new HashSet<>(readAll()), equalTo(new HashSet<>(rows())));
-    try (Warehouse w = Warehouses.open(url())) {
-      for (VersionedRow row : w.readVersioned(CuratedTable.PIPELINE_COMPLETENESS)) {
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      for (VersionedRow row : w.curated().readVersioned(CuratedTable.PIPELINE_COMPLETENESS)) {
         assertThat(row.generation(), is(20L));
       }
     }
@@ -268,14 +268,14 @@ public class WriteCuratedTest {
         expected.add(row);
       }
     }
-    try (Warehouse w = Warehouses.open(url())) {
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
       List<CuratedRow> staged = new ArrayList<>();
-      for (VersionedRow row : w.readStaged(42, CuratedTable.ACTIVE_EDITORS)) {
+      for (VersionedRow row : w.staging().readStaged(42, CuratedTable.ACTIVE_EDITORS)) {
         assertThat(row.generation(), is(42L));
         staged.add(row.row());
       }
       assertThat(new HashSet<>(staged), equalTo(new HashSet<>(expected)));
-      assertThat(w.countStaged(42), is(32L));
+      assertThat(w.staging().countStaged(42), is(32L));
     }
   }
 

@@ -20,7 +20,8 @@ import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBDriver;
 
 /**
- * The embedded DuckDB warehouse ({@code jdbc:duckdb:/path/file.duckdb}).
+ * A session on the embedded DuckDB warehouse ({@code jdbc:duckdb:/path/file.duckdb}): DuckDB's side of
+ * {@link JdbcSession}.
  *
  * <p><b>One database per JVM and URL, one writer at a time.</b> DuckDB lets one process hold a database file, and a
  * commit fails when two connections of that process touch the same key concurrently (a write-write conflict), which
@@ -39,10 +40,10 @@ import org.duckdb.DuckDBDriver;
  * converted with {@code epoch_ms} on both sides, so no JVM or session time zone is involved.
  *
  * <p><b>Older files.</b> Curated tables created before generations existed get {@code generation} and
- * {@code pane_index} added by {@link #ensureTables}, as nullable columns with default 0 (DuckDB cannot add a NOT NULL
- * column to an existing table); every write sets them.
+ * {@code pane_index} added by {@link CuratedTables#ensureTables}, as nullable columns with default 0 (DuckDB cannot add
+ * a NOT NULL column to an existing table); every write sets them.
  */
-final class DuckDbWarehouse extends JdbcWarehouse {
+final class DuckDbSession extends JdbcSession {
   static final String URL_PREFIX = "jdbc:duckdb:";
 
   /** Guarded by itself. */
@@ -61,7 +62,7 @@ final class DuckDbWarehouse extends JdbcWarehouse {
   private final SharedDatabase database;
   private boolean closed;
 
-  private DuckDbWarehouse(String url, SharedDatabase database, Connection connection) {
+  private DuckDbSession(String url, SharedDatabase database, Connection connection) {
     super(url, connection);
     this.database = database;
   }
@@ -71,7 +72,7 @@ final class DuckDbWarehouse extends JdbcWarehouse {
     return "epoch_ms(" + quotedColumn + ")";
   }
 
-  static DuckDbWarehouse open(String url) throws SQLException {
+  static DuckDbSession open(String url) throws SQLException {
     synchronized (DATABASES) {
       SharedDatabase db = DATABASES.get(url);
       if (db == null) {
@@ -87,7 +88,7 @@ final class DuckDbWarehouse extends JdbcWarehouse {
       }
       Connection handle = db.root.duplicate();
       db.handles++;
-      return new DuckDbWarehouse(url, db, handle);
+      return new DuckDbSession(url, db, handle);
     }
   }
 
@@ -120,11 +121,12 @@ final class DuckDbWarehouse extends JdbcWarehouse {
     return "CREATE OR REPLACE TEMP TABLE " + quotedName + " " + columnsDdl;
   }
 
+  /** Under the database's write lock, like every write of this JVM. */
   @Override
-  public void ensureTables() throws SQLException {
+  void runDdl(List<String> statements) throws SQLException {
     database.writeLock.lock();
     try (Statement st = connection.createStatement()) {
-      for (String ddl : ddl()) {
+      for (String ddl : statements) {
         st.execute(ddl);
       }
     } finally {
@@ -179,7 +181,7 @@ final class DuckDbWarehouse extends JdbcWarehouse {
     sql.append(" THEN UPDATE SET ")
         .append(values.stream().map(c -> q(c) + " = s." + q(c)).collect(Collectors.joining(", ")))
         .append(" WHEN NOT MATCHED THEN INSERT (")
-        .append(columns.stream().map(JdbcWarehouse::q).collect(Collectors.joining(", ")))
+        .append(columns.stream().map(JdbcSession::q).collect(Collectors.joining(", ")))
         .append(") VALUES (")
         .append(columns.stream().map(c -> "s." + q(c)).collect(Collectors.joining(", ")))
         .append(')');

@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
 import org.postgresql.Driver;
 
 /**
- * The PostgreSQL warehouse ({@code jdbc:postgresql://host:port/database}), e.g. the local one {@code bin/collab-postgres}
- * starts.
+ * A session on a PostgreSQL warehouse ({@code jdbc:postgresql://host:port/database}, e.g. the local one
+ * {@code bin/collab-postgres} starts): PostgreSQL's side of {@link JdbcSession}.
  *
  * <p><b>Credentials</b> come from the URL ({@code user=}, {@code password=}) or, when the URL has none, from the
  * standard {@code PGUSER} and {@code PGPASSWORD} environment variables. They are never logged: messages carry the URL
@@ -21,9 +21,9 @@ import org.postgresql.Driver;
  *
  * <p><b>Tables.</b> Timestamp columns are {@code timestamptz}: they hold instants, so neither the JVM's nor the
  * session's time zone can shift them. Values travel as epoch milliseconds and are converted in SQL with exact integer
- * arithmetic ({@code 'epoch' + ms * 1 ms} in, {@code extract(epoch) * 1000} out). {@link #ensureTables} runs under a
+ * arithmetic ({@code 'epoch' + ms * 1 ms} in, {@code extract(epoch) * 1000} out). DDL ({@link #runDdl}) runs under a
  * transaction-scoped advisory lock, because concurrent {@code CREATE TABLE IF NOT EXISTS} of the same table can fail
- * in PostgreSQL, and every DoFn instance of {@link WriteCurated} calls it at setup.
+ * in PostgreSQL, and every DoFn instance of {@link WriteCurated} creates the tables at setup.
  *
  * <p><b>Writes.</b> A batch is de-duplicated by key (the greatest (generation, pane index) wins), bulk-loaded into a
  * temporary load table (dropped at commit) with multi-row prepared inserts, and written with ONE set-based
@@ -36,16 +36,16 @@ import org.postgresql.Driver;
  * ({@link #lockForReplayCommit}), checks the fence, deletes the stored keys in scope the generation did not stage and
  * writes the staged rows with an unfenced {@code ON CONFLICT DO UPDATE}, in one transaction.
  */
-final class PostgresWarehouse extends JdbcWarehouse {
+final class PostgresSession extends JdbcSession {
   static final String URL_PREFIX = "jdbc:postgresql:";
 
   /** Attempts of one upsert transaction that fails with a deadlock or a serialization failure. */
   private static final int MAX_ATTEMPTS = 5;
 
-  /** The advisory lock key that serializes {@link #ensureTables} across connections ("collab" in ASCII). */
+  /** The advisory lock key that serializes {@link #runDdl} across connections ("collab" in ASCII). */
   private static final long DDL_LOCK_KEY = 0x636f6c6c6162L;
 
-  private PostgresWarehouse(String url, Connection connection) {
+  private PostgresSession(String url, Connection connection) {
     super(url, connection);
   }
 
@@ -54,7 +54,7 @@ final class PostgresWarehouse extends JdbcWarehouse {
     return "(extract(epoch FROM " + quotedColumn + ") * 1000)::bigint";
   }
 
-  static PostgresWarehouse open(String url) throws SQLException {
+  static PostgresSession open(String url) throws SQLException {
     Properties credentials = new Properties();
     String query = url.indexOf('?') >= 0 ? url.substring(url.indexOf('?')).toLowerCase(Locale.ROOT) : "";
     String user = System.getenv("PGUSER");
@@ -79,7 +79,7 @@ final class PostgresWarehouse extends JdbcWarehouse {
     if (connection == null) {
       throw new SQLException("the PostgreSQL driver did not accept " + Warehouses.redact(url));
     }
-    return new PostgresWarehouse(url, connection);
+    return new PostgresSession(url, connection);
   }
 
   @Override
@@ -93,12 +93,12 @@ final class PostgresWarehouse extends JdbcWarehouse {
   }
 
   @Override
-  public void ensureTables() throws SQLException {
+  void runDdl(List<String> statements) throws SQLException {
     inTransaction(
         () -> {
           try (Statement st = connection.createStatement()) {
             st.execute("SELECT pg_advisory_xact_lock(" + DDL_LOCK_KEY + ")");
-            for (String ddl : ddl()) {
+            for (String ddl : statements) {
               st.execute(ddl);
             }
           }
@@ -145,7 +145,7 @@ final class PostgresWarehouse extends JdbcWarehouse {
         values.add(c);
       }
     }
-    String list = columns.stream().map(PostgresWarehouse::q).collect(Collectors.joining(", "));
+    String list = columns.stream().map(PostgresSession::q).collect(Collectors.joining(", "));
     StringBuilder sql =
         new StringBuilder("INSERT INTO ")
             .append(target)
@@ -156,9 +156,9 @@ final class PostgresWarehouse extends JdbcWarehouse {
             .append(" FROM (")
             .append(sourceSelect)
             .append(") s ORDER BY ")
-            .append(keyColumns.stream().map(PostgresWarehouse::q).collect(Collectors.joining(", ")))
+            .append(keyColumns.stream().map(PostgresSession::q).collect(Collectors.joining(", ")))
             .append(" ON CONFLICT (")
-            .append(keyColumns.stream().map(PostgresWarehouse::q).collect(Collectors.joining(", ")))
+            .append(keyColumns.stream().map(PostgresSession::q).collect(Collectors.joining(", ")))
             .append(") DO UPDATE SET ")
             .append(values.stream().map(c -> q(c) + " = EXCLUDED." + q(c)).collect(Collectors.joining(", ")));
     if (fenced) {
