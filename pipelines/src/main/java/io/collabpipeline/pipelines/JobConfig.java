@@ -3,7 +3,7 @@ package io.collabpipeline.pipelines;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.options.KafkaOptions;
-import io.collabpipeline.pipelines.warehouse.snowflake.SnowflakeCuratedSink;
+import io.collabpipeline.pipelines.warehouse.snowflake.SnowflakeConfig;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
@@ -216,7 +216,7 @@ public final class JobConfig {
             .build();
     if (isSnowflake(warehouse)) {
       try {
-        graph = graph.toBuilder().setCuratedSink(SnowflakeCuratedSink.fromOptions(o, generation)).build();
+        graph = graph.toBuilder().setCuratedSink(SnowflakeConfig.fromOptions(o).write(generation)).build();
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage());
       }

@@ -1,7 +1,9 @@
 package io.collabpipeline.pipelines.warehouse.snowflake;
 
+import com.google.auto.value.AutoValue;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.options.SnowflakeOptions;
+import java.io.Serializable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
@@ -9,38 +11,76 @@ import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.options.ValueProvider.StaticValueProvider;
 
 /**
- * The edge between {@link SnowflakeOptions} and {@link WriteSnowflakeCurated}: checks the options (each mistake is a
- * one-line {@link UsageException} naming the option) and builds the transform, so the transform itself never reads
- * options.
+ * The Snowflake warehouse's settings as typed values, checked once: {@link #fromOptions} is the only code that reads
+ * {@link SnowflakeOptions}, and each mistake is a one-line {@link UsageException} naming the option. Secrets stay
+ * references ({@link SecretReference}, {@code env:} or {@code file:}) resolved on the worker that connects: neither the
+ * serialized config nor {@link #toString()} nor any message carries a secret's value. {@link #write} builds the
+ * transform, so {@link WriteSnowflakeCurated} itself never reads options.
  */
-public final class SnowflakeCuratedSink {
+@AutoValue
+public abstract class SnowflakeConfig implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   private static final Pattern ACCOUNT_URL =
       Pattern.compile("https://([A-Za-z0-9][A-Za-z0-9._-]*\\.snowflakecomputing\\.com)/?");
   /** Unquoted Snowflake identifiers: what the DDL uses, and what can be interpolated safely. */
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*");
 
-  private SnowflakeCuratedSink() {}
+  /** The connection: account, user, credentials (as references), database, schema, warehouse, role. */
+  public abstract SnowflakeIO.DataSourceConfiguration dataSourceConfiguration();
+
+  /** Where rows are staged, {@code s3://bucket/prefix/} (trailing slash). */
+  public abstract String stagingBucket();
+
+  /** The storage integration through which Snowflake reads the staging bucket. */
+  public abstract String storageIntegration();
+
+  /** The Snowpipe of each table in streaming, {@value SnowflakeSql#TABLE_PLACEHOLDER} standing for the table. */
+  public abstract String snowPipeTemplate();
 
   /**
-   * Checks {@code options} and returns the write for a job of {@code generation}. Whether the job is streaming
-   * ({@code --streaming}) decides which credentials are acceptable; the write itself picks COPY or Snowpipe from its
-   * input's boundedness.
+   * Whether {@code options} configure Snowflake at all ({@code --snowflakeAccountUrl} is given), so that a caller can
+   * say what selecting Snowflake needs before {@link #fromOptions} names the first missing option.
    */
-  public static WriteSnowflakeCurated fromOptions(SnowflakeOptions options, long generation) {
+  public static boolean isGiven(SnowflakeOptions options) {
+    return options.getSnowflakeAccountUrl() != null;
+  }
+
+  /**
+   * Checks {@code options} and returns their typed values. Whether the job is streaming ({@code --streaming}) decides
+   * which credentials are acceptable; the write itself picks COPY or Snowpipe from its input's boundedness.
+   */
+  public static SnowflakeConfig fromOptions(SnowflakeOptions options) {
+    boolean streaming = options.as(StreamingOptions.class).isStreaming();
+    return new AutoValue_SnowflakeConfig(
+        dataSource(options, streaming),
+        stagingBucket(options.getSnowflakeStagingBucket()),
+        identifier("--snowflakeStorageIntegration", options.getSnowflakeStorageIntegration()),
+        snowPipe(options.getSnowflakeSnowPipe()));
+  }
+
+  /** The write of the curated rows of a job of {@code generation} (positive) into Snowflake. */
+  public WriteSnowflakeCurated write(long generation) {
     if (generation <= 0) {
       throw new UsageException("--generation must be a positive number, got " + generation);
     }
-    boolean streaming = options.as(StreamingOptions.class).isStreaming();
     return WriteSnowflakeCurated.write()
-        .withDataSourceConfiguration(dataSourceConfiguration(options, streaming))
-        .withStagingBucketName(stagingBucket(options.getSnowflakeStagingBucket()))
-        .withStorageIntegrationName(identifier("--snowflakeStorageIntegration", options.getSnowflakeStorageIntegration()))
-        .withSnowPipe(snowPipe(options.getSnowflakeSnowPipe()))
+        .withDataSourceConfiguration(dataSourceConfiguration())
+        .withStagingBucketName(stagingBucket())
+        .withStorageIntegrationName(storageIntegration())
+        .withSnowPipe(snowPipeTemplate())
         .withGeneration(generation);
   }
 
+  /** The account, staging and names; never a credential. */
+  @Override
+  public final String toString() {
+    return "SnowflakeConfig{" + dataSourceConfiguration().getUrl() + ", stagingBucket=" + stagingBucket()
+        + ", storageIntegration=" + storageIntegration() + ", snowPipe=" + snowPipeTemplate() + "}";
+  }
+
   /** The connection the options describe; secrets stay references until a worker connects. */
-  static SnowflakeIO.DataSourceConfiguration dataSourceConfiguration(SnowflakeOptions options, boolean streaming) {
+  private static SnowflakeIO.DataSourceConfiguration dataSource(SnowflakeOptions options, boolean streaming) {
     String url = required("--snowflakeAccountUrl", options.getSnowflakeAccountUrl());
     Matcher m = ACCOUNT_URL.matcher(url);
     if (!m.matches()) {
@@ -93,7 +133,8 @@ public final class SnowflakeCuratedSink {
   private static String stagingBucket(String value) {
     String bucket = required("--snowflakeStagingBucket", value);
     if (!bucket.startsWith("s3://") || !bucket.endsWith("/") || bucket.length() <= "s3://x/".length() - 1) {
-      throw new UsageException("--snowflakeStagingBucket must be an s3://bucket/prefix/ ending with '/', got " + bucket);
+      throw new UsageException(
+          "--snowflakeStagingBucket must be an s3://bucket/prefix/ ending with '/', got " + bucket);
     }
     return bucket;
   }
@@ -111,7 +152,8 @@ public final class SnowflakeCuratedSink {
   private static String identifier(String option, String value) {
     String name = required(option, value);
     if (!IDENTIFIER.matcher(name).matches()) {
-      throw new UsageException(option + " must be an unquoted Snowflake identifier ([A-Za-z_][A-Za-z0-9_$]*), got " + name);
+      throw new UsageException(
+          option + " must be an unquoted Snowflake identifier ([A-Za-z_][A-Za-z0-9_$]*), got " + name);
     }
     return name;
   }
@@ -119,7 +161,8 @@ public final class SnowflakeCuratedSink {
   /** A secret reference; a malformed value is reported without echoing it, since it may be a pasted secret. */
   private static SecretReference reference(String option, String value) {
     if (!SecretReference.isReference(value)) {
-      throw new UsageException(option + " must be a reference, env:VARIABLE or file:/absolute/path, never the secret itself");
+      throw new UsageException(
+          option + " must be a reference, env:VARIABLE or file:/absolute/path, never the secret itself");
     }
     return SecretReference.of(value);
   }

@@ -23,11 +23,11 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * {@link SnowflakeOptions} through {@link SnowflakeCuratedSink#fromOptions}: a complete set builds the write, each
+ * {@link SnowflakeOptions} through {@link SnowflakeConfig#fromOptions}: a complete set builds the write, each
  * mistake is a one-line error naming its option, secrets are accepted only by reference and stay references in the
  * serialized connection.
  */
-public class SnowflakeCuratedSinkTest {
+public class SnowflakeConfigTest {
   @Rule public final TemporaryFolder folder = new TemporaryFolder();
 
   private static final String[] VALID = {
@@ -56,14 +56,15 @@ public class SnowflakeCuratedSinkTest {
 
   private static String error(String... overrides) {
     String message =
-        assertThrows(UsageException.class, () -> SnowflakeCuratedSink.fromOptions(options(overrides), 42L)).getMessage();
+        assertThrows(UsageException.class, () -> SnowflakeConfig.fromOptions(options(overrides)).write(42L))
+            .getMessage();
     assertThat(message, not(containsString("\n")));
     return message;
   }
 
   @Test
   public void completeOptionsBuildTheWriteWithTheirConnectionAndNames() {
-    WriteSnowflakeCurated write = SnowflakeCuratedSink.fromOptions(options(), 42L);
+    WriteSnowflakeCurated write = SnowflakeConfig.fromOptions(options()).write(42L);
     assertThat(write.generation(), is(42L));
     assertThat(write.stagingBucketName(), is("s3://collab-curated-staging/snowflake/"));
     assertThat(write.storageIntegrationName(), is("collab_curated_s3"));
@@ -100,7 +101,7 @@ public class SnowflakeCuratedSinkTest {
     assertThat(
         assertThrows(
                 UsageException.class,
-                () -> SnowflakeCuratedSink.fromOptions(options(), 0L))
+                () -> SnowflakeConfig.fromOptions(options()).write(0L))
             .getMessage(),
         containsString("--generation"));
   }
@@ -117,13 +118,13 @@ public class SnowflakeCuratedSinkTest {
     String message = error("--streaming=true");
     assertThat(message, containsString("--snowflakePrivateKey"));
     WriteSnowflakeCurated write =
-        SnowflakeCuratedSink.fromOptions(
-            options(
-                "--streaming=true",
-                "--snowflakePassword=",
-                "--snowflakePrivateKey=file:/run/secrets/snowflake.p8",
-                "--snowflakePrivateKeyPassphrase=env:SNOWFLAKE_KEY_PASSPHRASE"),
-            42L);
+        SnowflakeConfig.fromOptions(
+                options(
+                    "--streaming=true",
+                    "--snowflakePassword=",
+                    "--snowflakePrivateKey=file:/run/secrets/snowflake.p8",
+                    "--snowflakePrivateKeyPassphrase=env:SNOWFLAKE_KEY_PASSPHRASE"))
+            .write(42L);
     SnowflakeIO.DataSourceConfiguration c = write.dataSourceConfiguration();
     assertThat(c.getRawPrivateKey(), equalTo(SecretReference.of("file:/run/secrets/snowflake.p8")));
     assertThat(c.getPrivateKeyPassphrase(), equalTo(SecretReference.of("env:SNOWFLAKE_KEY_PASSPHRASE")));
@@ -134,11 +135,26 @@ public class SnowflakeCuratedSinkTest {
     Path secret = folder.getRoot().toPath().resolve("password");
     Files.write(secret, "s3cr3t-value\n".getBytes(StandardCharsets.UTF_8));
     WriteSnowflakeCurated write =
-        SnowflakeCuratedSink.fromOptions(options("--snowflakePassword=file:" + secret), 42L);
+        SnowflakeConfig.fromOptions(options("--snowflakePassword=file:" + secret)).write(42L);
     byte[] serialized = SerializableUtils.serializeToByteArray(write);
     assertThat(new String(serialized, StandardCharsets.ISO_8859_1), not(containsString("s3cr3t-value")));
     assertThat(write.dataSourceConfiguration().getPassword().get(), is("s3cr3t-value"));
     assertThat(write.dataSourceConfiguration().getPassword().toString(), is("file:" + secret));
+  }
+
+  @Test
+  public void theConfigSerializesWithReferencesOnlyAndPrintsNoCredential() throws Exception {
+    Path secret = folder.getRoot().toPath().resolve("password");
+    Files.write(secret, "s3cr3t-value\n".getBytes(StandardCharsets.UTF_8));
+    SnowflakeConfig config = SnowflakeConfig.fromOptions(options("--snowflakePassword=file:" + secret));
+    byte[] serialized = SerializableUtils.serializeToByteArray(config);
+    assertThat(new String(serialized, StandardCharsets.ISO_8859_1), not(containsString("s3cr3t-value")));
+    SnowflakeConfig copy = (SnowflakeConfig) SerializableUtils.deserializeFromByteArray(serialized, "config");
+    assertThat(copy.stagingBucket(), is("s3://collab-curated-staging/snowflake/"));
+    assertThat(copy.write(42L).dataSourceConfiguration().getPassword().get(), is("s3cr3t-value"));
+    assertThat(config.toString(), containsString("myorg-collab.snowflakecomputing.com"));
+    assertThat(config.toString(), not(containsString("password")));
+    assertThat(config.toString(), not(containsString(secret.toString())));
   }
 
   @Test
