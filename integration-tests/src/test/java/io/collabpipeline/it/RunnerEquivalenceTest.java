@@ -20,8 +20,7 @@ import io.collabpipeline.transforms.validate.ValidateEvents;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
-import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
-import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.pipelines.warehouse.Warehouse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -127,9 +126,9 @@ public class RunnerEquivalenceTest {
     assertCounter(result, name, QuarantineStore.METRICS_NAMESPACE, QuarantineStore.RECORDS_COUNTER, quarantinedCount);
 
     Set<CuratedRow> actual = new HashSet<>();
-    try (JdbcWarehouse w = Warehouses.openJdbc(config.warehouseUrl())) {
+    try (Warehouse w = config.warehouse().open()) {
       for (CuratedTable table : CuratedTable.values()) {
-        List<CuratedRow> rows = w.curated().read(table);
+        List<CuratedRow> rows = w.tables().get().read(table);
         assertThat(name + " " + table.tableName() + " has rows", rows.size(), greaterThan(0));
         actual.addAll(rows);
       }

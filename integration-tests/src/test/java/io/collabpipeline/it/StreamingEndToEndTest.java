@@ -23,6 +23,7 @@ import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.sinks.QuarantineFiles;
 import io.collabpipeline.pipelines.sources.KafkaRecords;
 import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
+import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -163,7 +164,11 @@ public class StreamingEndToEndTest {
       FileSystems.setDefaultPipelineOptions(options);
 
       GraphConfig config =
-          GraphConfig.builder().setRawStore(raw).setQuarantineStore(quarantine).setWarehouseUrl(warehouseUrl).build();
+          GraphConfig.builder()
+              .setRawStore(raw)
+              .setQuarantineStore(quarantine)
+              .setWarehouse(WarehouseTargets.jdbc(warehouseUrl))
+              .build();
       try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
         w.curated().ensureTables();
       }

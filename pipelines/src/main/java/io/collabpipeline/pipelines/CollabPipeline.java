@@ -9,10 +9,10 @@ import io.collabpipeline.pipelines.replay.RawReplay;
 import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.sources.NdjsonFiles;
 import io.collabpipeline.pipelines.sources.RawStoreReplay;
+import io.collabpipeline.pipelines.warehouse.CuratedTables;
 import io.collabpipeline.pipelines.warehouse.GenerationLog;
-import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
-import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.pipelines.warehouse.Warehouse;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -23,6 +23,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -298,32 +299,37 @@ public final class CollabPipeline {
 
   /**
    * Creates the warehouse tables up front, so a bad warehouse URL fails before the job starts, and begins the job's
-   * generation in the generation log.
+   * generation in the generation log, where the job reaches them (not Snowflake: its tables come from the DDL in the
+   * repo, resources/io/collabpipeline/snowflake, applied by ops).
    */
   private static void prepareOutputs(JobConfig job) throws Exception {
     Files.createDirectories(Paths.get(job.dataDir));
-    if (JobConfig.isSnowflake(job.graph.warehouseUrl())) {
-      return; // Snowflake's tables come from the DDL in the repo (resources/io/collabpipeline/snowflake), applied by ops
-    }
-    try (JdbcWarehouse warehouse = Warehouses.openJdbc(job.graph.warehouseUrl())) {
-      warehouse.curated().ensureTables();
-      warehouse.log().begin(
-          job.graph.generation(), job.streaming ? GenerationLog.Kind.STREAM : GenerationLog.Kind.BATCH, null);
+    try (Warehouse warehouse = job.graph.warehouse().open()) {
+      Optional<CuratedTables> tables = warehouse.tables();
+      if (tables.isPresent()) {
+        tables.get().ensureTables();
+      }
+      Optional<GenerationLog> log = warehouse.generationLog();
+      if (log.isPresent()) {
+        log.get().begin(
+            job.graph.generation(), job.streaming ? GenerationLog.Kind.STREAM : GenerationLog.Kind.BATCH, null);
+      }
     } catch (IllegalArgumentException e) {
       throw new UsageException("--warehouseUrl: " + e.getMessage());
     }
   }
 
-  /** Marks a live run's generation committed (its rows were written as it ran) or failed. */
+  /** Marks a live run's generation committed (its rows were written as it ran) or failed, where there is a log. */
   private static void logGeneration(JobConfig job, boolean succeeded) throws Exception {
-    if (JobConfig.isSnowflake(job.graph.warehouseUrl())) {
-      return;
-    }
-    try (JdbcWarehouse warehouse = Warehouses.openJdbc(job.graph.warehouseUrl())) {
+    try (Warehouse warehouse = job.graph.warehouse().open()) {
+      Optional<GenerationLog> log = warehouse.generationLog();
+      if (log.isEmpty()) {
+        return;
+      }
       if (succeeded) {
-        warehouse.log().markCommitted(job.graph.generation());
+        log.get().markCommitted(job.graph.generation());
       } else {
-        warehouse.log().markFailed(job.graph.generation());
+        log.get().markFailed(job.graph.generation());
       }
     }
   }

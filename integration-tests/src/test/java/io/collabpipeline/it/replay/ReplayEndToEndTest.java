@@ -81,7 +81,7 @@ public class ReplayEndToEndTest {
   @BeforeClass
   public static void streamTheInput() throws Exception {
     stream = StreamedWarehouse.run(SPEC, TMP.newFolder("stream").toPath(), true, 1_048_576);
-    streamed = tables(stream.live.warehouseUrl());
+    streamed = tables(stream.warehouseUrl());
     range = stream.rawDates();
     assertThat("the input spans two event dates", range.days(), equalTo(2L));
     for (CuratedTable t : CuratedTable.values()) {

@@ -12,8 +12,9 @@ import io.collabpipeline.pipelines.JobConfig;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.replay.RawReplay;
-import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -85,6 +86,11 @@ final class StreamedWarehouse {
     }
   }
 
+  /** The JDBC URL of the live run's warehouse ({@link GraphConfig#underDataDir}: {@code warehouse.duckdb}). */
+  String warehouseUrl() {
+    return "jdbc:duckdb:" + dir + "/warehouse.duckdb";
+  }
+
   /** A copy of the live warehouse file, for one test to change; returns its JDBC URL. */
   String copyWarehouse(Path target) throws IOException {
     Files.createDirectories(target);
@@ -99,7 +105,8 @@ final class StreamedWarehouse {
 
   /** A replay request over {@code range} of this run's raw store into {@code warehouseUrl}. */
   RawReplay.Request replay(String warehouseUrl, long generation, ReplayScope range, boolean dryRun, Path reports) {
-    GraphConfig graph = live.toBuilder().setWarehouseUrl(warehouseUrl).setGeneration(generation).build();
+    GraphConfig graph =
+        live.toBuilder().setWarehouse(WarehouseTargets.jdbc(warehouseUrl)).setGeneration(generation).build();
     return RawReplay.Request.of(JobConfig.forRawReplay(graph, range), range, dryRun, reports);
   }
 

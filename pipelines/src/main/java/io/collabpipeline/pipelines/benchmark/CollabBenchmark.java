@@ -13,9 +13,8 @@ import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.replay.RawReplay;
 import io.collabpipeline.pipelines.sinks.RawArchive;
 import io.collabpipeline.pipelines.sources.NdjsonFiles;
-import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
-import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.pipelines.warehouse.Warehouse;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -258,8 +257,8 @@ public final class CollabBenchmark {
             // a file is a batch delivery: its events are all on time (see JobConfig)
             .setWindowing(WindowingPolicy.defaults().withAllowedLateness(JobConfig.FILES_ALLOWED_LATENESS))
             .build();
-    try (JdbcWarehouse w = Warehouses.openJdbc(config.warehouseUrl())) {
-      w.curated().ensureTables();
+    try (Warehouse w = config.warehouse().open()) {
+      w.tables().orElseThrow().ensureTables();
     }
     Pipeline p = Pipeline.create(options);
     CollabGraph.apply(p.apply("ReadFiles", NdjsonFiles.read(input)), config);
@@ -292,8 +291,8 @@ public final class CollabBenchmark {
     options.setObjectReuse(true);
     FileSystems.setDefaultPipelineOptions(options);
     GraphConfig config = GraphConfig.underDataDir(dir.toAbsolutePath().toString());
-    try (JdbcWarehouse w = Warehouses.openJdbc(config.warehouseUrl())) {
-      w.curated().ensureTables();
+    try (Warehouse w = config.warehouse().open()) {
+      w.tables().orElseThrow().ensureTables();
     }
     Pipeline p = Pipeline.create(options);
     CollabGraph.apply(p.apply("ReadGenerator", GeneratorSource.of(WorkloadSpec.defaults().withDeliveries(events))),

@@ -7,15 +7,16 @@ import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.sources.RawStoreReplay;
 import io.collabpipeline.pipelines.warehouse.GenerationLog;
-import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.ReplayCommit;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.ReplayStaging;
+import io.collabpipeline.pipelines.warehouse.Warehouse;
 import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
-import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.pipelines.warehouse.WarehouseTarget;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -129,13 +130,13 @@ public final class RawReplay {
   public static Result run(PipelineOptions options, Request request, PrintStream out) throws Exception {
     long generation = request.graph().generation();
     ReplayScope range = request.range();
-    String url = request.graph().warehouseUrl();
-    try (JdbcWarehouse warehouse = Warehouses.openJdbc(url)) {
-      warehouse.curated().ensureTables();
-      warehouse.log().begin(generation, request.kind(), range);
+    WarehouseTarget target = request.graph().warehouse();
+    try (Warehouse warehouse = target.open()) {
+      required(warehouse.tables(), target).ensureTables();
+      required(warehouse.generationLog(), target).begin(generation, request.kind(), range);
     }
     out.printf(Locale.ROOT, "%s generation %d: %s %s from %s into %s%n", request.kind().code(), generation,
-        request.dryRun() ? "dry run of" : "replaying", range, request.graph().rawStore(), Warehouses.redact(url));
+        request.dryRun() ? "dry run of" : "replaying", range, request.graph().rawStore(), target.describe());
     long started = System.nanoTime();
     try {
       Pipeline pipeline = Pipeline.create(options);
@@ -146,23 +147,24 @@ public final class RawReplay {
         throw new IllegalStateException("the replay job ended in state " + state);
       }
       long eventsRead = counter(result, RawStoreReplay.METRICS_NAMESPACE, RawStoreReplay.EVENTS_READ);
-      try (JdbcWarehouse warehouse = Warehouses.openJdbc(url)) {
-        WarehouseDiff diff = warehouse.staging().diff(generation, range);
+      try (Warehouse warehouse = target.open()) {
+        ReplayStaging staging = required(warehouse.replays(), target);
+        WarehouseDiff diff = staging.diff(generation, range);
         if (request.dryRun()) {
           DiffReports.Saved saved = DiffReports.save(diff, request.reportDir());
           out.print(DiffReports.text(diff));
           out.printf("dry run: nothing was written to the curated tables; the diff is saved as %s and %s%n",
               saved.json, saved.text);
-          warehouse.log().markDryRun(generation);
-          warehouse.staging().discardStaged(generation);
+          required(warehouse.generationLog(), target).markDryRun(generation);
+          staging.discardStaged(generation);
           return new Result(generation, diff, null, saved, eventsRead, seconds(started));
         }
-        ReplayCommit commit = warehouse.staging().commitReplay(generation, range);
+        ReplayCommit commit = staging.commitReplay(generation, range);
         out.println(summary(diff, commit, eventsRead, seconds(started)));
         return new Result(generation, diff, commit, null, eventsRead, seconds(started));
       }
     } catch (Exception | Error e) {
-      markFailed(url, generation, e);
+      markFailed(target, generation, e);
       throw e;
     }
   }
@@ -189,13 +191,22 @@ public final class RawReplay {
     return sb.toString();
   }
 
-  private static void markFailed(String url, long generation, Throwable cause) {
-    try (JdbcWarehouse warehouse = Warehouses.openJdbc(url)) {
-      warehouse.log().markFailed(generation);
-      warehouse.staging().discardStaged(generation);
+  private static void markFailed(WarehouseTarget target, long generation, Throwable cause) {
+    try (Warehouse warehouse = target.open()) {
+      required(warehouse.generationLog(), target).markFailed(generation);
+      required(warehouse.replays(), target).discardStaged(generation);
     } catch (Exception cleanup) {
       cause.addSuppressed(cleanup);
     }
+  }
+
+  /**
+   * A concern of the warehouse a replay needs (its tables, staging and generation log); the command line refuses a
+   * warehouse without them before a replay starts ({@code WarehouseTargets.forReplay}).
+   */
+  private static <T> T required(Optional<T> concern, WarehouseTarget target) {
+    return concern.orElseThrow(
+        () -> new IllegalStateException("replays are not built for the warehouse " + target.describe()));
   }
 
   private static double seconds(long startedNanos) {
