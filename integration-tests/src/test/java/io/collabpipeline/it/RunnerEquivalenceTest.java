@@ -19,8 +19,7 @@ import io.collabpipeline.transforms.validate.ValidateEvents;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
-import io.collabpipeline.pipelines.sinks.Warehouse;
-import io.collabpipeline.pipelines.sinks.Warehouses;
+import io.collabpipeline.pipelines.warehouse.Warehouse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -127,9 +126,9 @@ public class RunnerEquivalenceTest {
         result, name, QuarantineIO.Write.METRICS_NAMESPACE, QuarantineIO.Write.RECORDS_COUNTER, quarantinedCount);
 
     Set<CuratedRow> actual = new HashSet<>();
-    try (Warehouse w = Warehouses.open(config.warehouseUrl())) {
+    try (Warehouse w = config.warehouse().open()) {
       for (CuratedTable table : CuratedTable.values()) {
-        List<CuratedRow> rows = w.read(table);
+        List<CuratedRow> rows = w.tables().get().read(table);
         assertThat(name + " " + table.tableName() + " has rows", rows.size(), greaterThan(0));
         actual.addAll(rows);
       }

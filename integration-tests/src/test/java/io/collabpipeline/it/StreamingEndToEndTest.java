@@ -17,10 +17,11 @@ import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.s3.S3Setup;
-import io.collabpipeline.pipelines.stores.QuarantineIO;
-import io.collabpipeline.pipelines.sinks.Warehouse;
-import io.collabpipeline.pipelines.sinks.Warehouses;
 import io.collabpipeline.pipelines.kafka.KafkaRecords;
+import io.collabpipeline.pipelines.stores.QuarantineIO;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
+import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
+import io.collabpipeline.pipelines.warehouse.Warehouses;
 import io.collabpipeline.tools.devstack.LocalKafka;
 import io.collabpipeline.tools.devstack.LocalS3;
 import io.collabpipeline.tools.publish.KafkaPublisher;
@@ -163,9 +164,13 @@ public class StreamingEndToEndTest {
       FileSystems.setDefaultPipelineOptions(options);
 
       GraphConfig config =
-          GraphConfig.builder().setRawStore(raw).setQuarantineStore(quarantine).setWarehouseUrl(warehouseUrl).build();
-      try (Warehouse w = Warehouses.open(warehouseUrl)) {
-        w.ensureTables();
+          GraphConfig.builder()
+              .setRawStore(raw)
+              .setQuarantineStore(quarantine)
+              .setWarehouse(WarehouseTargets.jdbc(warehouseUrl))
+              .build();
+      try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
+        w.curated().ensureTables();
       }
       Pipeline p = Pipeline.create(options);
       PCollection<RawRecord> records =
@@ -294,9 +299,9 @@ public class StreamingEndToEndTest {
       Map<CuratedTable, Set<CuratedRow>> actual = new HashMap<>();
       while (true) {
         boolean equal = true;
-        try (Warehouse w = Warehouses.open(warehouseUrl)) {
+        try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
           for (CuratedTable table : CuratedTable.values()) {
-            actual.put(table, new HashSet<>(w.read(table)));
+            actual.put(table, new HashSet<>(w.curated().read(table)));
             equal &= actual.get(table).equals(rowsOf(expected, table));
           }
         }
@@ -429,8 +434,8 @@ public class StreamingEndToEndTest {
     public void run() {
       while (running) {
         long now = System.currentTimeMillis();
-        try (Warehouse w = Warehouses.open(url)) {
-          for (CuratedRow r : w.read(CuratedTable.TASK_UPDATE_VELOCITY)) {
+        try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
+          for (CuratedRow r : w.curated().read(CuratedTable.TASK_UPDATE_VELOCITY)) {
             if (!r.getString("granularity").equals(Granularity.MINUTE.code())) {
               continue;
             }

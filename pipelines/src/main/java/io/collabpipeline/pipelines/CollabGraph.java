@@ -7,7 +7,6 @@ import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.Stage;
-import io.collabpipeline.pipelines.sinks.WriteCurated;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
@@ -103,11 +102,7 @@ public final class CollabGraph {
                 metrics.apply("MetricsToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows())))
             .and(completeness.apply("CompletenessToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows())))
             .apply("FlattenCurated", Flatten.pCollections());
-    if (config.curatedSink() != null) {
-      curated.apply("WriteCurated", config.curatedSink());
-    } else {
-      curated.apply("WriteCurated", WriteCurated.to(config.warehouseUrl()).withGeneration(config.generation()));
-    }
+    curated.apply("WriteCurated", config.warehouse().writeLive(config.generation()));
 
     return new Outputs(quarantined, unique, deduped.duplicates(), curated);
   }
@@ -116,7 +111,9 @@ public final class CollabGraph {
    * The replay entry: events read back from the raw store (already validated and minimized, timestamped with their
    * ORIGINAL arrival time) go through the same {@code DedupByEventId}, {@code AssignEventTime} and {@code
    * ComputeMetrics} steps, and the metric rows are STAGED in the warehouse under {@code config.generation()} by the same
-   * {@code WriteCurated} step in its staging mode; the driver then diffs and commits them (see {@code replay.RawReplayJob} and {@code launch.JobLauncher}).
+   * {@code WriteCurated} step, as the warehouse's staged write ({@code WarehouseTarget.writeStaged}, which a replay's
+   * warehouse has); the launcher then diffs and commits them (see {@code replay.RawReplayJob} and {@code
+   * launch.JobLauncher}).
    *
    * <p>Use a dedup horizon of at least the replayed range plus a day and an allowed lateness that makes every event on
    * time ({@code JobConfig} does): a replay computes every window as if every event had arrived on time, once. Neither
@@ -132,9 +129,13 @@ public final class CollabGraph {
             .apply("MetricsToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows()));
     curated.apply(
         "WriteCurated",
-        WriteCurated.to(config.warehouseUrl())
-            .withGeneration(config.generation())
-            .withMode(WriteCurated.Mode.STAGING));
+        config.warehouse()
+            .writeStaged(config.generation())
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "replays are not built for the warehouse " + config.warehouse().describe()
+                            + ": a replay stages and commits through a JDBC warehouse (DuckDB or PostgreSQL)")));
     PCollection<QuarantineRecord> noQuarantine =
         events.getPipeline().apply("NoQuarantine", Create.empty(QuarantineRecordCoder.of()));
     return new Outputs(noQuarantine, unique, deduped.duplicates(), curated);

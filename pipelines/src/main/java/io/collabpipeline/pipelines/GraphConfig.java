@@ -1,11 +1,8 @@
 package io.collabpipeline.pipelines;
 
 import com.google.auto.value.AutoValue;
-import io.collabpipeline.model.CuratedRow;
-import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PDone;
-import org.checkerframework.checker.nullness.qual.Nullable;
+import io.collabpipeline.pipelines.warehouse.WarehouseTarget;
+import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.pii.KeyReference;
@@ -36,23 +33,21 @@ public abstract class GraphConfig {
 
   public abstract String quarantineStore();
 
-  public abstract String warehouseUrl();
+  /**
+   * Where the curated rows go: the graph's {@code WriteCurated} step is its live write (a replay's, its staged write),
+   * and drivers open it for the tables and the generation log.
+   */
+  public abstract WarehouseTarget warehouse();
 
   public abstract int rawShards();
 
   /**
    * The generation of every curated row this graph writes (stream epoch, batch run or replay id): a positive number,
    * by default the time this config was built in epoch milliseconds, so a later job has a higher generation. The
-   * warehouse never lets a row of an older generation overwrite one of a newer generation (see {@code Warehouse}).
+   * warehouse never lets a row of an older generation overwrite one of a newer generation (see
+   * {@code CuratedTables}).
    */
   public abstract long generation();
-
-  /**
-   * The write of the curated rows when they do not go to a JDBC warehouse this job opens: the Snowflake sink
-   * ({@code WriteSnowflakeCurated}, chosen by a {@code jdbc:snowflake:} warehouse URL). Null: {@code WriteCurated} to
-   * {@link #warehouseUrl()}.
-   */
-  public abstract @Nullable PTransform<PCollection<CuratedRow>, PDone> curatedSink();
 
   public static Builder builder() {
     return new AutoValue_GraphConfig.Builder()
@@ -66,12 +61,12 @@ public abstract class GraphConfig {
         .setGeneration(System.currentTimeMillis());
   }
 
-  /** Defaults for everything but the three outputs, which go under {@code dataDir}. */
+  /** Defaults for everything but the three outputs, which go under {@code dataDir} (the warehouse in DuckDB). */
   public static GraphConfig underDataDir(String dataDir) {
     return builder()
         .setRawStore(dataDir + "/raw")
         .setQuarantineStore(dataDir + "/quarantine")
-        .setWarehouseUrl("jdbc:duckdb:" + dataDir + "/warehouse.duckdb")
+        .setWarehouse(WarehouseTargets.jdbc("jdbc:duckdb:" + dataDir + "/warehouse.duckdb"))
         .build();
   }
 
@@ -96,13 +91,11 @@ public abstract class GraphConfig {
 
     public abstract Builder setQuarantineStore(String value);
 
-    public abstract Builder setWarehouseUrl(String value);
+    public abstract Builder setWarehouse(WarehouseTarget value);
 
     public abstract Builder setRawShards(int value);
 
     public abstract Builder setGeneration(long value);
-
-    public abstract Builder setCuratedSink(@Nullable PTransform<PCollection<CuratedRow>, PDone> value);
 
     abstract GraphConfig autoBuild();
 

@@ -7,7 +7,7 @@ import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.launch.LiveJob;
 import io.collabpipeline.pipelines.replay.QuarantineReplayJob;
 import io.collabpipeline.pipelines.replay.RawReplayJob;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

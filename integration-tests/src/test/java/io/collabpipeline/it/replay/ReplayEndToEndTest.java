@@ -15,12 +15,12 @@ import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.replay.RawReplayJob;
-import io.collabpipeline.pipelines.sinks.GenerationLog;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
-import io.collabpipeline.pipelines.sinks.VersionedRow;
-import io.collabpipeline.pipelines.sinks.Warehouse;
-import io.collabpipeline.pipelines.sinks.WarehouseDiff;
-import io.collabpipeline.pipelines.sinks.Warehouses;
+import io.collabpipeline.pipelines.warehouse.GenerationLog;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.VersionedRow;
+import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
+import io.collabpipeline.pipelines.warehouse.Warehouses;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -83,7 +83,7 @@ public class ReplayEndToEndTest {
   @BeforeClass
   public static void streamTheInput() throws Exception {
     stream = StreamedWarehouse.run(SPEC, TMP.newFolder("stream").toPath(), true, 1_048_576);
-    streamed = tables(stream.live.warehouseUrl());
+    streamed = tables(stream.warehouseUrl());
     range = stream.rawDates();
     assertThat("the input spans two event dates", range.days(), equalTo(2L));
     for (CuratedTable t : CuratedTable.values()) {
@@ -118,13 +118,13 @@ public class ReplayEndToEndTest {
     assertThat("diff is empty: " + r.diff, r.diff.isEmpty(), equalTo(true));
     assertSameTables("after one replay", streamed, tables(url), List.of(CuratedTable.values()));
     assertThat("raw store untouched", StreamedWarehouse.fileStamps(stream.live.rawStore()), equalTo(rawBefore));
-    try (Warehouse w = Warehouses.open(url)) {
-      assertThat(w.generation(2_000L).get().status(), equalTo(GenerationLog.Status.COMMITTED));
-      assertThat("no staged rows left", w.countStaged(2_000L), equalTo(0L));
+    try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
+      assertThat(w.log().entry(2_000L).get().status(), equalTo(GenerationLog.Status.COMMITTED));
+      assertThat("no staged rows left", w.staging().countStaged(2_000L), equalTo(0L));
       // Every metric row in the range now belongs to the replay's generation; completeness stays the stream's.
       for (CuratedTable t : CuratedTable.values()) {
         long expected = t == CuratedTable.PIPELINE_COMPLETENESS ? StreamedWarehouse.STREAM_GENERATION : 2_000L;
-        for (VersionedRow v : w.readVersioned(t)) {
+        for (VersionedRow v : w.curated().readVersioned(t)) {
           assertThat(t.tableName() + " generation", v.generation(), equalTo(expected));
         }
       }
@@ -135,8 +135,8 @@ public class ReplayEndToEndTest {
 
     assertThat("second diff is empty: " + second.diff, second.diff.isEmpty(), equalTo(true));
     assertSameTables("after two replays", streamed, tables(url), List.of(CuratedTable.values()));
-    try (Warehouse w = Warehouses.open(url)) {
-      assertThat(w.generation(3_000L).get().status(), equalTo(GenerationLog.Status.COMMITTED));
+    try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
+      assertThat(w.log().entry(3_000L).get().status(), equalTo(GenerationLog.Status.COMMITTED));
     }
   }
 
@@ -159,9 +159,9 @@ public class ReplayEndToEndTest {
         containsString(Files.readString(dry.report.text)));
     assertThat(printed.toString(), containsString("dry run: nothing was written"));
     assertThat(Files.readString(dry.report.json), containsString("999999999"));
-    try (Warehouse w = Warehouses.open(url)) {
-      assertThat(w.generation(2_000L).get().status(), equalTo(GenerationLog.Status.DRY_RUN));
-      assertThat("staged rows discarded", w.countStaged(2_000L), equalTo(0L));
+    try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
+      assertThat(w.log().entry(2_000L).get().status(), equalTo(GenerationLog.Status.DRY_RUN));
+      assertThat("staged rows discarded", w.staging().countStaged(2_000L), equalTo(0L));
     }
 
     // (c) the replay
@@ -191,9 +191,9 @@ public class ReplayEndToEndTest {
     assertThat(String.valueOf(rootMessage(e)), containsString(FailAfter.MESSAGE));
 
     assertSameTables("after a failed replay", before, tables(url), List.of(CuratedTable.values()));
-    try (Warehouse w = Warehouses.open(url)) {
-      assertThat(w.generation(2_000L).get().status(), equalTo(GenerationLog.Status.FAILED));
-      assertThat("staged rows discarded", w.countStaged(2_000L), equalTo(0L));
+    try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
+      assertThat(w.log().entry(2_000L).get().status(), equalTo(GenerationLog.Status.FAILED));
+      assertThat("staged rows discarded", w.staging().countStaged(2_000L), equalTo(0L));
     }
   }
 
@@ -206,25 +206,25 @@ public class ReplayEndToEndTest {
 
     // The job runs and stages, then the driver is gone: nobody diffs or commits.
     RawReplayJob killed = stream.replay(url, 2_000L, range, false, dir);
-    try (Warehouse w = Warehouses.open(url)) {
-      w.beginGeneration(2_000L, GenerationLog.Kind.REPLAY, range);
+    try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
+      w.log().begin(2_000L, GenerationLog.Kind.REPLAY, range);
     }
     Pipeline p = Pipeline.create(StreamedWarehouse.flink(false));
     killed.build(p);
     assertThat(p.run().waitUntilFinish(), equalTo(PipelineResult.State.DONE));
 
     assertSameTables("staged but not committed", before, tables(url), List.of(CuratedTable.values()));
-    try (Warehouse w = Warehouses.open(url)) {
-      assertThat(w.generation(2_000L).get().status(), equalTo(GenerationLog.Status.RUNNING));
-      assertThat("the job staged its rows", w.countStaged(2_000L), greaterThan(0L));
+    try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
+      assertThat(w.log().entry(2_000L).get().status(), equalTo(GenerationLog.Status.RUNNING));
+      assertThat("the job staged its rows", w.staging().countStaged(2_000L), greaterThan(0L));
     }
 
     // A newer replay commits; the orphaned older generation can no longer be committed over it.
     replay(url, 3_000L, false, dir, new StringBuilder());
     assertSameTables("after the newer replay", streamed, tables(url), List.of(CuratedTable.values()));
-    try (Warehouse w = Warehouses.open(url)) {
-      assertThrows(SQLException.class, () -> w.commitReplay(2_000L, range));
-      assertThat(w.generation(2_000L).get().status(), not(equalTo(GenerationLog.Status.COMMITTED)));
+    try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
+      assertThrows(SQLException.class, () -> w.staging().commitReplay(2_000L, range));
+      assertThat(w.log().entry(2_000L).get().status(), not(equalTo(GenerationLog.Status.COMMITTED)));
     }
     assertSameTables("the older generation did not win", streamed, tables(url), List.of(CuratedTable.values()));
   }

@@ -15,6 +15,7 @@ import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.s3.S3Setup;
+import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
 import io.collabpipeline.tools.devstack.LocalS3;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -78,8 +79,8 @@ public class ReplayFromS3Test {
     Pipeline p = Pipeline.create(options);
     CollabGraph.apply(
         p.apply("ReadGenerator", GeneratorSource.of(SPEC)),
-        GraphConfig.builder().setRawStore(raw).setQuarantineStore(quarantine).setWarehouseUrl(url).setGeneration(1_000L)
-            .build());
+        GraphConfig.builder().setRawStore(raw).setQuarantineStore(quarantine).setWarehouse(WarehouseTargets.jdbc(url))
+            .setGeneration(1_000L).build());
     assertThat(p.run().waitUntilFinish(), equalTo(PipelineResult.State.DONE));
     Map<CuratedTable, Set<CuratedRow>> written = tables(url);
     assertThat(written.get(CuratedTable.ACTIVE_EDITORS).size(), greaterThan(0));

@@ -13,7 +13,7 @@ import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.launch.JobLauncher;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
@@ -60,7 +60,7 @@ public class ReplayLateDataCorrectionTest {
     assertThat("they matter to the metrics", byTable(asStreamed.rows), not(equalTo(byTable(onTime.rows))));
 
     StreamedWarehouse stream = StreamedWarehouse.run(SPEC, TMP.newFolder("stream").toPath(), true, 1_048_576);
-    String url = stream.live.warehouseUrl();
+    String url = stream.warehouseUrl();
     Map<CuratedTable, Set<CuratedRow>> streamed = tables(url);
     // After the stream: too-late events are missing from the metrics and counted late (completeness included).
     assertSameTables("streamed", byTable(asStreamed.rows), streamed, List.of(CuratedTable.values()));

@@ -15,7 +15,7 @@ import io.collabpipeline.model.ReasonCode;
 import io.collabpipeline.pipelines.CollabPipeline;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -79,13 +79,13 @@ public class ReplayQuarantineTest {
     assertThat(first, containsString("still fail"));
     assertThat(first, containsString(String.format("%,d still fail", malformed)));
     assertThat(first, containsString("quarantine_replay generation 2000"));
-    Map<CuratedTable, Set<CuratedRow>> afterFirst = tables(live.live.warehouseUrl());
+    Map<CuratedTable, Set<CuratedRow>> afterFirst = tables(live.warehouseUrl());
     assertSameTables("after the quarantine replay", byTable(expected.rows), afterFirst, ReplayScope.TABLES);
     long rawRows = rawRows(live.live.rawStore());
     Map<String, String> rawFiles = StreamedWarehouse.fileStamps(live.live.rawStore());
 
     cli(dir, 3_000L);
-    assertSameTables("after a second quarantine replay", afterFirst, tables(live.live.warehouseUrl()),
+    assertSameTables("after a second quarantine replay", afterFirst, tables(live.warehouseUrl()),
         List.of(CuratedTable.values()));
     assertThat("no raw rows added", rawRows(live.live.rawStore()), equalTo(rawRows));
     assertThat("same raw files", StreamedWarehouse.fileStamps(live.live.rawStore()).keySet(),

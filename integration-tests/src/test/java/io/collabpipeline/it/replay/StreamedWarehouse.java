@@ -12,9 +12,10 @@ import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.replay.RawReplayJob;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
-import io.collabpipeline.pipelines.sinks.Warehouse;
-import io.collabpipeline.pipelines.sinks.Warehouses;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
+import io.collabpipeline.pipelines.warehouse.Warehouses;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -85,6 +86,11 @@ final class StreamedWarehouse {
     }
   }
 
+  /** The JDBC URL of the live run's warehouse ({@link GraphConfig#underDataDir}: {@code warehouse.duckdb}). */
+  String warehouseUrl() {
+    return "jdbc:duckdb:" + dir + "/warehouse.duckdb";
+  }
+
   /** A copy of the live warehouse file, for one test to change; returns its JDBC URL. */
   String copyWarehouse(Path target) throws IOException {
     Files.createDirectories(target);
@@ -99,16 +105,17 @@ final class StreamedWarehouse {
 
   /** A replay request over {@code range} of this run's raw store into {@code warehouseUrl}. */
   RawReplayJob replay(String warehouseUrl, long generation, ReplayScope range, boolean dryRun, Path reports) {
-    GraphConfig graph = live.toBuilder().setWarehouseUrl(warehouseUrl).setGeneration(generation).build();
+    GraphConfig graph =
+        live.toBuilder().setWarehouse(WarehouseTargets.jdbc(warehouseUrl)).setGeneration(generation).build();
     return RawReplayJob.of(JobConfig.forRawReplay(graph, range), range, dryRun, reports);
   }
 
   /** Every table's rows (contract columns). */
   static Map<CuratedTable, Set<CuratedRow>> tables(String warehouseUrl) throws Exception {
     Map<CuratedTable, Set<CuratedRow>> all = new EnumMap<>(CuratedTable.class);
-    try (Warehouse w = Warehouses.open(warehouseUrl)) {
+    try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
       for (CuratedTable t : CuratedTable.values()) {
-        all.put(t, new HashSet<>(w.read(t)));
+        all.put(t, new HashSet<>(w.curated().read(t)));
       }
     }
     return all;

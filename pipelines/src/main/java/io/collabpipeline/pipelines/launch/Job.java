@@ -1,7 +1,8 @@
 package io.collabpipeline.pipelines.launch;
 
-import io.collabpipeline.pipelines.sinks.GenerationLog;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.GenerationLog;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.WarehouseTarget;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
@@ -42,8 +43,8 @@ public interface Job {
   /** The generation a job writes under: its id, its kind and range in the generation log, and how it is closed. */
   final class GenerationPlan {
     public final long generation;
-    /** The JDBC URL of the warehouse holding the generation log, the curated tables and the staged rows. */
-    public final String warehouseUrl;
+    /** The warehouse holding the generation log, the curated tables and the staged rows. */
+    public final WarehouseTarget warehouse;
     public final GenerationLog.Kind kind;
     public final @Nullable ReplayScope range;
     public final Close close;
@@ -52,13 +53,13 @@ public interface Job {
 
     private GenerationPlan(
         long generation,
-        String warehouseUrl,
+        WarehouseTarget warehouse,
         GenerationLog.Kind kind,
         @Nullable ReplayScope range,
         Close close,
         @Nullable Path reportDir) {
       this.generation = generation;
-      this.warehouseUrl = warehouseUrl;
+      this.warehouse = warehouse;
       this.kind = kind;
       this.range = range;
       this.close = close;
@@ -66,20 +67,20 @@ public interface Job {
     }
 
     /** A live run's generation (stream or batch), committed when the run succeeds. */
-    public static GenerationPlan live(long generation, String warehouseUrl, GenerationLog.Kind kind) {
-      return new GenerationPlan(generation, warehouseUrl, kind, null, Close.MARK_COMMITTED, null);
+    public static GenerationPlan live(long generation, WarehouseTarget warehouse, GenerationLog.Kind kind) {
+      return new GenerationPlan(generation, warehouse, kind, null, Close.MARK_COMMITTED, null);
     }
 
     /** A replay's generation over {@code range}: committed in one transaction, or only diffed when {@code dryRun}. */
     public static GenerationPlan replay(
         long generation,
-        String warehouseUrl,
+        WarehouseTarget warehouse,
         GenerationLog.Kind kind,
         ReplayScope range,
         boolean dryRun,
         Path reportDir) {
       return new GenerationPlan(
-          generation, warehouseUrl, kind, range, dryRun ? Close.DRY_RUN : Close.COMMIT_REPLAY, reportDir);
+          generation, warehouse, kind, range, dryRun ? Close.DRY_RUN : Close.COMMIT_REPLAY, reportDir);
     }
   }
 

@@ -7,12 +7,13 @@ import io.collabpipeline.pipelines.generator.GeneratorConfig;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.kafka.KafkaSourceConfig;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
-import io.collabpipeline.pipelines.sinks.snowflake.SnowflakeCuratedSink;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.WarehouseTarget;
+import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
+import io.collabpipeline.pipelines.warehouse.Warehouses;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
-import io.collabpipeline.pipelines.sinks.Warehouses;
-import io.collabpipeline.pipelines.stores.RawStoreIO;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -54,14 +55,6 @@ public final class JobConfig {
 
   /** The allowed lateness of a raw-store replay: every event is on time, as if it had arrived on time, once. */
   public static final Duration REPLAY_ALLOWED_LATENESS = FILES_ALLOWED_LATENESS;
-
-  /** A {@code --warehouseUrl} with this prefix selects the Snowflake sink, configured by the --snowflake* options. */
-  public static final String SNOWFLAKE_URL_PREFIX = "jdbc:snowflake:";
-
-  /** Whether the curated tables go to Snowflake (through SnowflakeIO) rather than a JDBC warehouse this job opens. */
-  public static boolean isSnowflake(String warehouseUrl) {
-    return warehouseUrl != null && warehouseUrl.startsWith(SNOWFLAKE_URL_PREFIX);
-  }
 
   /** The longest range of a replay, in days (both ends included). */
   public static final int MAX_REPLAY_DAYS = 30;
@@ -141,24 +134,15 @@ public final class JobConfig {
         o.getQuarantineStore() != null
             ? locationOption("quarantineStore", o.getQuarantineStore())
             : dataDir + "/quarantine";
-    String warehouse =
+    String warehouseUrl =
         o.getWarehouseUrl() != null ? o.getWarehouseUrl() : "jdbc:duckdb:" + dataDir + "/warehouse.duckdb";
-    if (isSnowflake(warehouse)) {
-      if (source.isReplay()) {
-        throw new UsageException("--warehouseUrl=" + Warehouses.redact(warehouse)
-            + ": replays stage and commit through a JDBC warehouse (DuckDB or PostgreSQL); the Snowflake replay commit "
-            + "is not built yet");
-      }
-      if (o.getSnowflakeAccountUrl() == null) {
-        throw new UsageException("--warehouseUrl=" + Warehouses.redact(warehouse)
-            + " selects Snowflake: also give --snowflakeAccountUrl, "
-            + "--snowflakeUser, a credential reference, --snowflakeStorageIntegration and --snowflakeStagingBucket");
-      }
-    } else if (!Warehouses.isSupported(warehouse)) {
-      throw new UsageException("--warehouseUrl=" + Warehouses.redact(warehouse)
-          + " is not supported: use one of " + Warehouses.SUPPORTED_SCHEMES
-          + ", " + SNOWFLAKE_URL_PREFIX + "//<account>.snowflakecomputing.com (with the --snowflake* options)");
-    }
+    WarehouseTarget warehouse =
+        source.isReplay()
+            ? WarehouseTargets.forReplay(warehouseUrl)
+                .orElseThrow(() -> new UsageException("--warehouseUrl=" + Warehouses.redact(warehouseUrl)
+                    + ": replays stage and commit through a JDBC warehouse (DuckDB or PostgreSQL); the Snowflake "
+                    + "replay commit is not built yet"))
+            : WarehouseTargets.fromOptions(warehouseUrl, o);
     KafkaSourceConfig kafka = null;
     if (source == SourceKind.KAFKA) {
       try {
@@ -207,17 +191,10 @@ public final class JobConfig {
             .setWindowing(windowing)
             .setRawStore(raw)
             .setQuarantineStore(quarantine)
-            .setWarehouseUrl(warehouse)
+            .setWarehouse(warehouse)
             .setRawShards(o.getRawShards())
             .setGeneration(generation)
             .build();
-    if (isSnowflake(warehouse)) {
-      try {
-        graph = graph.toBuilder().setCuratedSink(SnowflakeCuratedSink.fromOptions(o, generation)).build();
-      } catch (IllegalArgumentException e) {
-        throw new UsageException(e.getMessage());
-      }
-    }
     if (source == SourceKind.RAW) {
       graph = forRawReplay(graph, replayRange);
       requireRawPartitions(raw, replayRange);

@@ -7,12 +7,13 @@ import io.collabpipeline.pipelines.replay.DiffReports;
 import io.collabpipeline.pipelines.replay.QuarantineReplayJob;
 import io.collabpipeline.pipelines.replay.RawReplayJob;
 import io.collabpipeline.pipelines.s3.S3Setup;
-import io.collabpipeline.pipelines.sinks.GenerationLog;
-import io.collabpipeline.pipelines.sinks.ReplayCommit;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
-import io.collabpipeline.pipelines.sinks.Warehouse;
-import io.collabpipeline.pipelines.sinks.WarehouseDiff;
-import io.collabpipeline.pipelines.sinks.Warehouses;
+import io.collabpipeline.pipelines.warehouse.GenerationLog;
+import io.collabpipeline.pipelines.warehouse.ReplayCommit;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.Warehouse;
+import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
+import io.collabpipeline.pipelines.warehouse.CuratedTables;
+import io.collabpipeline.pipelines.warehouse.ReplayStaging;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -146,14 +147,21 @@ public final class JobLauncher {
     }
   }
 
-  /** Creates the tables where missing (so a bad warehouse fails before the job starts) and begins the generation. */
+  /**
+   * Creates the tables where missing (so a bad warehouse fails before the job starts) and begins the generation, where
+   * the warehouse has those concerns (Snowflake's tables come from the DDL in the repository, applied by ops; it has no
+   * generation log yet).
+   */
   private static void begin(Job.GenerationPlan plan) throws Exception {
-    if (!Warehouses.isSupported(plan.warehouseUrl)) {
-      return; // Snowflake: tables from the DDL in the repository, no generation log yet
-    }
-    try (Warehouse warehouse = Warehouses.open(plan.warehouseUrl)) {
-      warehouse.ensureTables();
-      warehouse.beginGeneration(plan.generation, plan.kind, plan.range);
+    try (Warehouse warehouse = plan.warehouse.open()) {
+      Optional<CuratedTables> tables = warehouse.tables();
+      if (tables.isPresent()) {
+        tables.get().ensureTables();
+      }
+      Optional<GenerationLog> log = warehouse.generationLog();
+      if (log.isPresent()) {
+        log.get().begin(plan.generation, plan.kind, plan.range);
+      }
     } catch (IllegalArgumentException e) {
       throw new UsageException("--warehouseUrl: " + e.getMessage());
     }
@@ -161,27 +169,29 @@ public final class JobLauncher {
 
   /** Closes a generation whose pipeline succeeded, as its plan says. */
   private Finished close(Job.GenerationPlan plan, PipelineResult result, long started) throws Exception {
-    if (!Warehouses.isSupported(plan.warehouseUrl)) {
-      return new Finished(result, seconds(started), null, null, null);
-    }
-    try (Warehouse warehouse = Warehouses.open(plan.warehouseUrl)) {
+    try (Warehouse warehouse = plan.warehouse.open()) {
+      Optional<GenerationLog> log = warehouse.generationLog();
       switch (plan.close) {
         case MARK_COMMITTED:
-          warehouse.markCommitted(plan.generation);
+          if (log.isPresent()) {
+            log.get().markCommitted(plan.generation);
+          }
           return new Finished(result, seconds(started), null, null, null);
         case DRY_RUN:
           {
-            WarehouseDiff diff = warehouse.diff(plan.generation, plan.range);
+            ReplayStaging staging = required(warehouse.replays(), plan);
+            WarehouseDiff diff = staging.diff(plan.generation, plan.range);
             DiffReports.Saved saved = DiffReports.save(diff, plan.reportDir);
-            warehouse.markDryRun(plan.generation);
-            warehouse.discardStaged(plan.generation);
+            required(log, plan).markDryRun(plan.generation);
+            staging.discardStaged(plan.generation);
             return new Finished(result, seconds(started), diff, null, saved);
           }
         case COMMIT_REPLAY:
         default:
           {
-            WarehouseDiff diff = warehouse.diff(plan.generation, plan.range);
-            ReplayCommit commit = warehouse.commitReplay(plan.generation, plan.range);
+            ReplayStaging staging = required(warehouse.replays(), plan);
+            WarehouseDiff diff = staging.diff(plan.generation, plan.range);
+            ReplayCommit commit = staging.commitReplay(plan.generation, plan.range);
             return new Finished(result, seconds(started), diff, commit, null);
           }
       }
@@ -190,17 +200,27 @@ public final class JobLauncher {
 
   /** Marks a generation failed and discards its staged rows; a failure to do so is added to {@code cause}. */
   private static void fail(Job.GenerationPlan plan, Throwable cause) {
-    if (!Warehouses.isSupported(plan.warehouseUrl)) {
-      return;
-    }
-    try (Warehouse warehouse = Warehouses.open(plan.warehouseUrl)) {
-      warehouse.markFailed(plan.generation);
-      if (plan.close != Job.Close.MARK_COMMITTED) {
-        warehouse.discardStaged(plan.generation);
+    try (Warehouse warehouse = plan.warehouse.open()) {
+      Optional<GenerationLog> log = warehouse.generationLog();
+      if (log.isPresent()) {
+        log.get().markFailed(plan.generation);
+      }
+      Optional<ReplayStaging> staging = warehouse.replays();
+      if (plan.close != Job.Close.MARK_COMMITTED && staging.isPresent()) {
+        staging.get().discardStaged(plan.generation);
       }
     } catch (Exception cleanup) {
       cause.addSuppressed(cleanup);
     }
+  }
+
+  /**
+   * A concern a replay needs (staging, the generation log); the command line refuses a warehouse without them before
+   * a replay starts ({@code WarehouseTargets.forReplay}), so this only fails for a job built by hand.
+   */
+  private static <T> T required(Optional<T> concern, Job.GenerationPlan plan) {
+    return concern.orElseThrow(
+        () -> new IllegalStateException("replays are not built for the warehouse " + plan.warehouse.describe()));
   }
 
   /** The summary of a finished live run: what its warehouse and counters say. */

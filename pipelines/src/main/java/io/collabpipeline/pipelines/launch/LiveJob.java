@@ -4,7 +4,7 @@ import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.files.NdjsonFiles;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
-import io.collabpipeline.pipelines.sinks.GenerationLog;
+import io.collabpipeline.pipelines.warehouse.GenerationLog;
 import java.util.Locale;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
@@ -45,7 +45,7 @@ public final class LiveJob implements Job {
     return Optional.of(
         GenerationPlan.live(
             config.graph.generation(),
-            config.graph.warehouseUrl(),
+            config.graph.warehouse(),
             config.streaming ? GenerationLog.Kind.STREAM : GenerationLog.Kind.BATCH));
   }
 

@@ -3,8 +3,8 @@ package io.collabpipeline.pipelines.launch;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Stage;
-import io.collabpipeline.pipelines.sinks.Warehouse;
-import io.collabpipeline.pipelines.sinks.Warehouses;
+import io.collabpipeline.pipelines.warehouse.CuratedTables;
+import io.collabpipeline.pipelines.warehouse.Warehouse;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -14,6 +14,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.PipelineResult;
@@ -49,13 +50,14 @@ public final class RunSummary {
     for (Stage stage : Stage.values()) {
       s.stages.put(stage, 0L);
     }
-    if (JobConfig.isSnowflake(job.graph.warehouseUrl())) {
-      return s; // not read back from Snowflake: query pipeline_completeness there
-    }
-    try (Warehouse warehouse = Warehouses.open(job.graph.warehouseUrl())) {
+    try (Warehouse warehouse = job.graph.warehouse().open()) {
+      Optional<CuratedTables> tables = warehouse.tables();
+      if (tables.isEmpty()) {
+        return s; // not read back (Snowflake): query pipeline_completeness there
+      }
       List<CuratedRow> completeness = List.of();
       for (CuratedTable table : CuratedTable.values()) {
-        List<CuratedRow> rows = warehouse.read(table);
+        List<CuratedRow> rows = tables.get().read(table);
         s.tableRows.put(table, rows.size());
         if (table == CuratedTable.PIPELINE_COMPLETENESS) {
           completeness = rows;
@@ -141,7 +143,8 @@ public final class RunSummary {
     for (Map.Entry<CuratedTable, Integer> e : tableRows.entrySet()) {
       rows.append(rows.length() == 0 ? "" : ", ").append(e.getKey().tableName()).append(' ').append(e.getValue());
     }
-    out.printf("    warehouse    %s%n                 rows: %s%n", Warehouses.redact(job.graph.warehouseUrl()), rows);
+    String warehouse = job.graph.warehouse().describe();
+    out.printf("    warehouse    %s%n                 rows: %s%n", warehouse, rows);
     out.println();
     String[] queries = {
       "SELECT window_start, workspace_gid, active_editors FROM active_editors"
@@ -151,8 +154,8 @@ public final class RunSummary {
       "SELECT window_start, stage, events FROM pipeline_completeness WHERE granularity = 'hour'"
           + " ORDER BY window_start, stage"
     };
-    if (job.graph.warehouseUrl().startsWith(DUCKDB_PREFIX)) {
-      String db = job.graph.warehouseUrl().substring(DUCKDB_PREFIX.length());
+    if (warehouse.startsWith(DUCKDB_PREFIX)) {
+      String db = warehouse.substring(DUCKDB_PREFIX.length());
       out.println("  try (bin/collab-sql runs SQL on the warehouse; add --db=" + db + " if you moved it):");
       for (String q : queries) {
         out.println("    bin/collab-sql \"" + q + "\"");

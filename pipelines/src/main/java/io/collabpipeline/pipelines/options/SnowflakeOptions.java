@@ -5,10 +5,10 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * The Snowflake curated sink ({@code io.collabpipeline.pipelines.sinks.snowflake.WriteSnowflakeCurated}). Credentials
+ * The Snowflake warehouse ({@code io.collabpipeline.pipelines.warehouse.snowflake.WriteSnowflakeCurated}). Credentials
  * are given by reference only, {@code env:VARIABLE} or {@code file:/absolute/path}, and resolved on the workers:
- * no secret is ever an option value. Checked and turned into the transform by
- * {@code SnowflakeCuratedSink.fromOptions}. The object names must match the repository's DDL
+ * no secret is ever an option value. Read and checked once, into typed values, by {@code SnowflakeConfig.fromOptions}
+ * only. The object names must match the repository's DDL
  * ({@code pipelines/src/main/resources/io/collabpipeline/snowflake/}).
  */
 public interface SnowflakeOptions extends PipelineOptions {

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
-import io.collabpipeline.pipelines.sinks.WarehouseDiff;
+import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

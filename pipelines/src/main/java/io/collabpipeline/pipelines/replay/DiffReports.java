@@ -1,6 +1,6 @@
 package io.collabpipeline.pipelines.replay;
 
-import io.collabpipeline.pipelines.sinks.WarehouseDiff;
+import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -7,10 +7,9 @@ import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.launch.Job;
 import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.GraphConfig;
-import io.collabpipeline.pipelines.sinks.GenerationLog;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
-import io.collabpipeline.pipelines.sinks.WarehouseDiff;
-import io.collabpipeline.pipelines.sinks.Warehouses;
+import io.collabpipeline.pipelines.warehouse.GenerationLog;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -91,14 +90,14 @@ public abstract class RawReplayJob implements Job {
   @Override
   public String startLine() {
     return String.format(Locale.ROOT, "%s generation %d: %s %s from %s into %s", kind().code(), graph().generation(),
-        dryRun() ? "dry run of" : "replaying", range(), graph().rawStore(), Warehouses.redact(graph().warehouseUrl()));
+        dryRun() ? "dry run of" : "replaying", range(), graph().rawStore(), graph().warehouse().describe());
   }
 
   @Override
   public Optional<GenerationPlan> generation() {
     return Optional.of(
         GenerationPlan.replay(
-            graph().generation(), graph().warehouseUrl(), kind(), range(), dryRun(), reportDir()));
+            graph().generation(), graph().warehouse(), kind(), range(), dryRun(), reportDir()));
   }
 
   @Override

@@ -4,7 +4,7 @@ import com.google.auto.value.AutoValue;
 import io.collabpipeline.coders.RawRecordCoder;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

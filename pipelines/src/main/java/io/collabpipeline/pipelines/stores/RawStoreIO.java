@@ -3,7 +3,7 @@ package io.collabpipeline.pipelines.stores;
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDate;

@@ -10,9 +10,9 @@ import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.pipelines.CollabPipeline;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
-import io.collabpipeline.pipelines.sinks.GenerationLog;
-import io.collabpipeline.pipelines.sinks.Warehouse;
-import io.collabpipeline.pipelines.sinks.Warehouses;
+import io.collabpipeline.pipelines.warehouse.GenerationLog;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
+import io.collabpipeline.pipelines.warehouse.Warehouses;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.OutputStream;
@@ -165,18 +165,18 @@ public class ReplayCliTest {
     assertThat(err.toString(StandardCharsets.UTF_8) + printed, replay, equalTo(0));
     assertThat(printed, containsString("replay generation 300 committed"));
     assertThat(readAll(warehouse), equalTo(before));
-    try (Warehouse w = Warehouses.open(warehouse)) {
-      assertThat(w.generation(100L).get().status(), equalTo(GenerationLog.Status.COMMITTED));
-      assertThat(w.generation(200L).get().status(), equalTo(GenerationLog.Status.DRY_RUN));
-      assertThat(w.generation(300L).get().status(), equalTo(GenerationLog.Status.COMMITTED));
+    try (JdbcWarehouse w = Warehouses.openJdbc(warehouse)) {
+      assertThat(w.log().entry(100L).get().status(), equalTo(GenerationLog.Status.COMMITTED));
+      assertThat(w.log().entry(200L).get().status(), equalTo(GenerationLog.Status.DRY_RUN));
+      assertThat(w.log().entry(300L).get().status(), equalTo(GenerationLog.Status.COMMITTED));
     }
   }
 
   private static List<CuratedRow> readAll(String url) throws Exception {
     List<CuratedRow> rows = new ArrayList<>();
-    try (Warehouse w = Warehouses.open(url)) {
+    try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
       for (CuratedTable t : CuratedTable.values()) {
-        rows.addAll(w.read(t));
+        rows.addAll(w.curated().read(t));
       }
     }
     return rows;

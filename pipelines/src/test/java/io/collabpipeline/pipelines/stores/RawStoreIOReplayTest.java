@@ -5,7 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;

@@ -13,7 +13,7 @@ import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.replay.RawReplayJob;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
-import io.collabpipeline.pipelines.sinks.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,0 +1,52 @@
+package io.collabpipeline.pipelines.warehouse;
+
+import com.google.auto.value.AutoValue;
+import io.collabpipeline.model.CuratedRow;
+import java.sql.SQLException;
+import java.util.Optional;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PDone;
+
+/**
+ * A JDBC warehouse (DuckDB, PostgreSQL) as a {@link WarehouseTarget}: written live and staged by {@link WriteCurated},
+ * opened as a {@link JdbcWarehouse} with every concern.
+ */
+@AutoValue
+abstract class JdbcWarehouseTarget implements WarehouseTarget {
+  private static final long serialVersionUID = 1L;
+
+  abstract String jdbcUrl();
+
+  /** The target at {@code jdbcUrl}; {@link IllegalArgumentException} unless {@link Warehouses#isSupported}. */
+  static JdbcWarehouseTarget of(String jdbcUrl) {
+    Warehouses.checkSupported(jdbcUrl);
+    return new AutoValue_JdbcWarehouseTarget(jdbcUrl);
+  }
+
+  @Override
+  public PTransform<PCollection<CuratedRow>, PDone> writeLive(long generation) {
+    return WriteCurated.to(jdbcUrl()).withGeneration(generation);
+  }
+
+  @Override
+  public Optional<PTransform<PCollection<CuratedRow>, PDone>> writeStaged(long generation) {
+    return Optional.of(WriteCurated.to(jdbcUrl()).withGeneration(generation).withMode(WriteCurated.Mode.STAGING));
+  }
+
+  @Override
+  public JdbcWarehouse open() throws SQLException {
+    return Warehouses.openJdbc(jdbcUrl());
+  }
+
+  @Override
+  public String describe() {
+    return Warehouses.redact(jdbcUrl());
+  }
+
+  /** The redacted URL: a URL may carry a password. */
+  @Override
+  public final String toString() {
+    return describe();
+  }
+}

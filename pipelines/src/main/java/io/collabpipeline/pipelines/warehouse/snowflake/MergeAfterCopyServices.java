@@ -1,0 +1,107 @@
+package io.collabpipeline.pipelines.warehouse.snowflake;
+
+import io.collabpipeline.model.CuratedTable;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import javax.sql.DataSource;
+import org.apache.beam.sdk.io.snowflake.services.SnowflakeBatchServiceConfig;
+import org.apache.beam.sdk.io.snowflake.services.SnowflakeServices;
+import org.apache.beam.sdk.io.snowflake.services.SnowflakeServicesImpl;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+
+/**
+ * The {@link SnowflakeServices} that {@link WriteSnowflakeCurated} hands to SnowflakeIO: loading is delegated (to
+ * SnowflakeIO's own COPY and Snowpipe services in production, to a test double offline), and the batch service runs
+ * the table's MERGE file right after its COPY.
+ *
+ * <p>Why here: SnowflakeIO's write returns {@code PDone}, so nothing downstream can wait for the COPY. Its batch
+ * write calls {@link SnowflakeServices.BatchService#write} exactly once per table, from one DoFn, with the list of
+ * ALL staged files (a side input in the global window, so only after every file of the bounded input is written),
+ * and returns only when the COPY statement has completed. Running the MERGE after that call, in the same bundle,
+ * therefore merges exactly after the load, and only if the load succeeded. If the worker dies in between, the
+ * runner retries the bundle: Snowflake's load metadata skips files the first attempt already copied, and the MERGE
+ * is idempotent, so the retry converges to the same table. The MERGE also merges rows left in the stage table by an
+ * earlier failed run: harmless, since the newest (generation, pane_index) wins either way.
+ *
+ * <p>Streaming is untouched: Snowpipe loads asynchronously, so the MERGE runs in Snowflake (a task per table on a
+ * stream over its stage table, see 04_loading.sql).
+ */
+final class MergeAfterCopyServices implements SnowflakeServices {
+  private static final long serialVersionUID = 1L;
+
+  private final SnowflakeServices loader;
+
+  MergeAfterCopyServices(SnowflakeServices loader) {
+    this.loader = loader == null ? new SnowflakeServicesImpl() : loader;
+  }
+
+  @Override
+  public BatchService getBatchService() {
+    return new CopyThenMerge(loader.getBatchService());
+  }
+
+  @Override
+  public StreamingService getStreamingService() {
+    return loader.getStreamingService();
+  }
+
+  /** The batch service: the delegate's COPY, then the MERGE of the stage table it loaded. */
+  private static final class CopyThenMerge implements BatchService {
+    private final BatchService copy;
+    private final Counter merges =
+        Metrics.counter(WriteSnowflakeCurated.METRICS_NAMESPACE, WriteSnowflakeCurated.MERGES_COUNTER);
+    private final Counter rowsMerged =
+        Metrics.counter(WriteSnowflakeCurated.METRICS_NAMESPACE, WriteSnowflakeCurated.ROWS_MERGED_COUNTER);
+    private final Counter stagedRowsCleared =
+        Metrics.counter(WriteSnowflakeCurated.METRICS_NAMESPACE, WriteSnowflakeCurated.STAGED_ROWS_CLEARED_COUNTER);
+
+    CopyThenMerge(BatchService copy) {
+      this.copy = copy;
+    }
+
+    @Override
+    public String read(SnowflakeBatchServiceConfig config) throws Exception {
+      return copy.read(config);
+    }
+
+    @Override
+    public void write(SnowflakeBatchServiceConfig config) throws Exception {
+      CuratedTable table = SnowflakeSql.ofStageTable(config.getTable());
+      // No rows of this table in the input: SnowflakeIO still calls us, with no files, and a COPY naming no files
+      // would fail. The MERGE still runs, to finish what an earlier failed run may have left staged.
+      if (!config.getFilesList().isEmpty()) {
+        copy.write(config);
+      }
+      merge(config.getDataSourceProviderFn().apply(null), table);
+    }
+
+    /** Runs the MERGE file of {@code table} in one transaction on {@code dataSource}. */
+    private void merge(DataSource dataSource, CuratedTable table) throws SQLException {
+      List<String> statements = SnowflakeSql.mergeStatements(table);
+      try (Connection connection = dataSource.getConnection()) {
+        connection.setAutoCommit(false);
+        try (Statement st = connection.createStatement()) {
+          int merged = st.executeUpdate(statements.get(0));
+          int cleared = 0;
+          for (String sql : statements.subList(1, statements.size())) {
+            cleared += st.executeUpdate(sql);
+          }
+          connection.commit();
+          merges.inc();
+          rowsMerged.inc(merged);
+          stagedRowsCleared.inc(cleared);
+        } catch (SQLException | RuntimeException e) {
+          connection.rollback();
+          throw new SQLException(
+              "MERGE of " + SnowflakeSql.stageTable(table) + " into " + table.tableName() + " failed: "
+                  + e.getMessage(),
+              e instanceof SQLException ? ((SQLException) e).getSQLState() : null,
+              e);
+        }
+      }
+    }
+  }
+}

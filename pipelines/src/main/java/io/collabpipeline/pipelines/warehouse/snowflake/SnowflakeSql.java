@@ -1,0 +1,151 @@
+package io.collabpipeline.pipelines.warehouse.snowflake;
+
+import io.collabpipeline.model.CuratedTable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The Snowflake SQL of the curated sink, as it lives in the repository under {@value #RESOURCE_DIR}: the DDL files, to
+ * be applied in {@link #DDL_FILES} order, and one MERGE file per curated table. The code runs the MERGE files verbatim,
+ * and so do the Snowflake tasks (which read the same files from a stage) and the offline tests (on PostgreSQL), so
+ * there is exactly one text of the merge rule.
+ *
+ * <p>Naming, shared by the DDL and the code: the stage table of {@code t} is {@code t_stage}, its Snowpipe
+ * {@code t_stage_pipe}, and the staged files of {@code t} live under {@code <staging bucket>t/}. Every curated and stage
+ * table carries, after the columns of {@link CuratedTable}, the fencing columns {@value #GENERATION_COLUMN} and
+ * {@value #PANE_INDEX_COLUMN}.
+ */
+public final class SnowflakeSql {
+  /** Class-path folder of the SQL files. */
+  public static final String RESOURCE_DIR = "/io/collabpipeline/snowflake/";
+
+  /** The DDL files, in the order they are applied to an account. */
+  public static final List<String> DDL_FILES =
+      Collections.unmodifiableList(
+          Arrays.asList(
+              "01_account.sql", "02_curated_tables.sql", "03_stage_tables.sql", "04_loading.sql", "05_grants.sql"));
+
+  public static final String GENERATION_COLUMN = "generation";
+  public static final String PANE_INDEX_COLUMN = "pane_index";
+  public static final String STAGE_TABLE_SUFFIX = "_stage";
+  /** The default Snowpipe name template; {@value #TABLE_PLACEHOLDER} stands for the curated table's name. */
+  public static final String DEFAULT_SNOW_PIPE_TEMPLATE = "{table}_stage_pipe";
+  public static final String TABLE_PLACEHOLDER = "{table}";
+
+  private SnowflakeSql() {}
+
+  /** The stage table that COPY and Snowpipe load for {@code table}. */
+  public static String stageTable(CuratedTable table) {
+    return table.tableName() + STAGE_TABLE_SUFFIX;
+  }
+
+  /** The curated table whose stage table is {@code stageTable} (case-insensitive, optionally qualified). */
+  public static CuratedTable ofStageTable(String stageTable) {
+    String name = stageTable.substring(stageTable.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT);
+    for (CuratedTable t : CuratedTable.values()) {
+      if (stageTable(t).equals(name)) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException("'" + stageTable + "' is not the stage table of a curated table");
+  }
+
+  /** The name of the MERGE resource of {@code table}. */
+  public static String mergeFile(CuratedTable table) {
+    return "merge_" + table.tableName() + ".sql";
+  }
+
+  /** The statements of the MERGE file of {@code table}: the MERGE, then the removal of the staged rows it covers. */
+  public static List<String> mergeStatements(CuratedTable table) {
+    return statements(resource(mergeFile(table)));
+  }
+
+  /** The text of a file of {@value #RESOURCE_DIR}. */
+  public static String resource(String fileName) {
+    try (InputStream in = SnowflakeSql.class.getResourceAsStream(RESOURCE_DIR + fileName)) {
+      if (in == null) {
+        throw new IllegalStateException("missing class-path resource " + RESOURCE_DIR + fileName);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + RESOURCE_DIR + fileName, e);
+    }
+  }
+
+  /**
+   * Splits a SQL script into its statements, without comments or the terminating semicolons. Understands what the
+   * files use: {@code --} line comments, {@code /* *}{@code /} block comments, single-quoted strings (with {@code ''}
+   * inside), double-quoted identifiers and {@code $$ ... $$} bodies. Throws if the script ends inside one of them or
+   * with an unterminated statement, so a malformed file fails loudly.
+   */
+  public static List<String> statements(String script) {
+    List<String> out = new ArrayList<>();
+    StringBuilder current = new StringBuilder();
+    int i = 0;
+    int n = script.length();
+    while (i < n) {
+      char c = script.charAt(i);
+      if (c == '-' && i + 1 < n && script.charAt(i + 1) == '-') {
+        int end = script.indexOf('\n', i);
+        i = end < 0 ? n : end;
+        current.append(' ');
+      } else if (c == '/' && i + 1 < n && script.charAt(i + 1) == '*') {
+        int end = script.indexOf("*/", i + 2);
+        if (end < 0) {
+          throw new IllegalArgumentException("unterminated /* comment");
+        }
+        i = end + 2;
+        current.append(' ');
+      } else if (c == '\'' || c == '"') {
+        int end = i + 1;
+        while (true) {
+          if (end >= n) {
+            throw new IllegalArgumentException("unterminated " + c + " quote in: " + abbreviate(current));
+          }
+          if (script.charAt(end) == c) {
+            if (end + 1 < n && script.charAt(end + 1) == c) {
+              end += 2;
+              continue;
+            }
+            break;
+          }
+          end++;
+        }
+        current.append(script, i, end + 1);
+        i = end + 1;
+      } else if (c == '$' && i + 1 < n && script.charAt(i + 1) == '$') {
+        int end = script.indexOf("$$", i + 2);
+        if (end < 0) {
+          throw new IllegalArgumentException("unterminated $$ body in: " + abbreviate(current));
+        }
+        current.append(script, i, end + 2);
+        i = end + 2;
+      } else if (c == ';') {
+        String statement = current.toString().trim();
+        if (!statement.isEmpty()) {
+          out.add(statement);
+        }
+        current.setLength(0);
+        i++;
+      } else {
+        current.append(c);
+        i++;
+      }
+    }
+    if (!current.toString().trim().isEmpty()) {
+      throw new IllegalArgumentException("statement without a terminating ';': " + abbreviate(current));
+    }
+    return out;
+  }
+
+  private static String abbreviate(CharSequence s) {
+    String t = s.toString().trim().replaceAll("\\s+", " ");
+    return t.length() <= 80 ? t : t.substring(0, 80) + "...";
+  }
+}

@@ -1,0 +1,286 @@
+package io.collabpipeline.pipelines.warehouse.snowflake;
+
+import com.google.auto.value.AutoValue;
+import io.collabpipeline.model.CuratedRow;
+import io.collabpipeline.model.CuratedTable;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
+import org.apache.beam.sdk.io.snowflake.enums.CreateDisposition;
+import org.apache.beam.sdk.io.snowflake.enums.WriteDisposition;
+import org.apache.beam.sdk.io.snowflake.services.SnowflakeServices;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Partition;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PDone;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+
+/**
+ * Writes curated rows to Snowflake with SnowflakeIO: each row is staged, tagged with the job's generation and the index
+ * of the pane that produced it, into its table's stage table, and a MERGE (one SQL file per table, {@link SnowflakeSql})
+ * moves the staged rows into the curated table, idempotently by the table key of contract 2.
+ *
+ * <p><b>Merge rule</b> (design34, "generations and fencing"): per key, the staged row with the greatest
+ * {@code (generation, pane_index)} wins, and it replaces the stored row iff
+ * {@code (generation, pane_index) >= (stored generation, stored pane_index)}. So the last pane of a window wins, an
+ * older pane or a job of an older generation never overwrites a newer one, and writing the same rows again changes
+ * nothing.
+ *
+ * <p><b>Bounded input (batch, replay)</b>: rows are re-windowed into the global window (their pane indexes are kept
+ * in the staged rows), split by table, written as gzip CSV under {@code <stagingBucket><table>/} and loaded with
+ * SnowflakeIO's COPY ({@code COPY INTO <table>_stage ... STORAGE_INTEGRATION = ...}). SnowflakeIO returns
+ * {@code PDone}, so the MERGE cannot be a later step of the graph: it runs inside SnowflakeIO's batch service call,
+ * right after the COPY of that table has completed (see {@code MergeAfterCopyServices} for why that is both ordered
+ * and retry-safe). When the pipeline has finished, every table is merged.
+ *
+ * <p><b>Unbounded input (streaming)</b>: SnowflakeIO flushes staged files every {@link #withFlushTimeLimit} or
+ * {@link #withFlushRowLimit} rows and hands their names to Snowpipe ({@link #withSnowPipe}: one pipe per table). Snowpipe
+ * loads asynchronously, and the job cannot see when, so the MERGE runs in Snowflake: a task per table, triggered
+ * every minute while a stream over the stage table has new rows, runs the same MERGE file (04_loading.sql).
+ * Event-to-queryable latency is thus the flush interval + Snowpipe's load time + up to a minute of task schedule.
+ * Streaming needs key-pair authentication with the account's server name (a SnowflakeIO requirement for the
+ * Snowpipe REST client).
+ *
+ * <p>The tables, stage tables, pipes, streams, tasks and grants are created from the repository's DDL (SnowflakeIO's
+ * create disposition is {@code CREATE_NEVER}, so the loader role needs no CREATE privilege).
+ *
+ * <p>Metrics: namespace {@value #METRICS_NAMESPACE}; {@value #ROWS_STAGED_COUNTER} counts rows handed to SnowflakeIO,
+ * and in batch {@value #MERGES_COUNTER}, {@value #ROWS_MERGED_COUNTER} (rows inserted or updated by the MERGE) and
+ * {@value #STAGED_ROWS_CLEARED_COUNTER} count the MERGE's work.
+ */
+@AutoValue
+public abstract class WriteSnowflakeCurated extends PTransform<PCollection<CuratedRow>, PDone> {
+  private static final long serialVersionUID = 1L;
+
+  public static final String METRICS_NAMESPACE = "snowflake";
+  public static final String ROWS_STAGED_COUNTER = "rows_staged";
+  public static final String MERGES_COUNTER = "merges";
+  public static final String ROWS_MERGED_COUNTER = "rows_merged";
+  public static final String STAGED_ROWS_CLEARED_COUNTER = "staged_rows_cleared";
+
+  /** Step names (stable: Flink savepoints depend on them). The per-table writes are named {@code Stage<Table>}. */
+  public static final String TAG_STEP = "TagGenerationAndPane";
+  public static final String REWINDOW_STEP = "RewindowForStaging";
+  public static final String PARTITION_STEP = "SplitByTable";
+
+  abstract SnowflakeIO.@Nullable DataSourceConfiguration dataSourceConfiguration();
+
+  abstract @Nullable String stagingBucketName();
+
+  abstract @Nullable String storageIntegrationName();
+
+  abstract long generation();
+
+  abstract String snowPipeTemplate();
+
+  abstract @Nullable SnowflakeServices snowflakeServices();
+
+  abstract Duration flushTimeLimit();
+
+  abstract int flushRowLimit();
+
+  abstract Builder toBuilder();
+
+  /** A write with no connection yet; set at least the data source, staging bucket, integration and generation. */
+  public static WriteSnowflakeCurated write() {
+    return new AutoValue_WriteSnowflakeCurated.Builder()
+        .setGeneration(0L)
+        .setSnowPipeTemplate(SnowflakeSql.DEFAULT_SNOW_PIPE_TEMPLATE)
+        .setFlushTimeLimit(Duration.standardSeconds(30))
+        .setFlushRowLimit(10_000)
+        .build();
+  }
+
+  /**
+   * The Snowflake connection (account, user, credentials, database, schema, warehouse, role). Unqualified table
+   * names in the COPY and the MERGE resolve in its database and schema.
+   */
+  public WriteSnowflakeCurated withDataSourceConfiguration(SnowflakeIO.DataSourceConfiguration config) {
+    return toBuilder().setDataSourceConfiguration(config).build();
+  }
+
+  /** Where files are staged, {@code s3://bucket/prefix/} (trailing slash); each table gets {@code <table>/} under it. */
+  public WriteSnowflakeCurated withStagingBucketName(String stagingBucketName) {
+    return toBuilder().setStagingBucketName(stagingBucketName).build();
+  }
+
+  /** The storage integration through which Snowflake reads the staging bucket. */
+  public WriteSnowflakeCurated withStorageIntegrationName(String storageIntegrationName) {
+    return toBuilder().setStorageIntegrationName(storageIntegrationName).build();
+  }
+
+  /** The job's generation (positive), written on every staged row and compared by the MERGE. */
+  public WriteSnowflakeCurated withGeneration(long generation) {
+    return toBuilder().setGeneration(generation).build();
+  }
+
+  /**
+   * The Snowpipe of each table in streaming, {@value SnowflakeSql#TABLE_PLACEHOLDER} standing for the curated table's
+   * name. Default {@value SnowflakeSql#DEFAULT_SNOW_PIPE_TEMPLATE}, as in 04_loading.sql.
+   */
+  public WriteSnowflakeCurated withSnowPipe(String snowPipeTemplate) {
+    return toBuilder().setSnowPipeTemplate(snowPipeTemplate).build();
+  }
+
+  /**
+   * The services that load staged files (COPY in batch, Snowpipe in streaming); SnowflakeIO's own by default. The
+   * batch MERGE runs after whatever these services load. Tests pass services that load into a local SQL engine.
+   */
+  public WriteSnowflakeCurated withSnowflakeServices(SnowflakeServices services) {
+    return toBuilder().setSnowflakeServices(services).build();
+  }
+
+  /** Streaming: the longest a row waits before its file is staged and handed to Snowpipe. Default 30 s. */
+  public WriteSnowflakeCurated withFlushTimeLimit(Duration flushTimeLimit) {
+    return toBuilder().setFlushTimeLimit(flushTimeLimit).build();
+  }
+
+  /** Streaming: rows per staged file before it is flushed early. Default 10,000. */
+  public WriteSnowflakeCurated withFlushRowLimit(int flushRowLimit) {
+    return toBuilder().setFlushRowLimit(flushRowLimit).build();
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setDataSourceConfiguration(SnowflakeIO.DataSourceConfiguration value);
+
+    abstract Builder setStagingBucketName(String value);
+
+    abstract Builder setStorageIntegrationName(String value);
+
+    abstract Builder setGeneration(long value);
+
+    abstract Builder setSnowPipeTemplate(String value);
+
+    abstract Builder setSnowflakeServices(SnowflakeServices value);
+
+    abstract Builder setFlushTimeLimit(Duration value);
+
+    abstract Builder setFlushRowLimit(int value);
+
+    abstract WriteSnowflakeCurated build();
+  }
+
+  /** The Snowpipe of {@code table} under {@code template}. */
+  public static String snowPipeName(String template, CuratedTable table) {
+    return template.replace(SnowflakeSql.TABLE_PLACEHOLDER, table.tableName());
+  }
+
+  @Override
+  public PDone expand(PCollection<CuratedRow> rows) {
+    if (dataSourceConfiguration() == null) {
+      throw new IllegalArgumentException(
+          "WriteSnowflakeCurated needs withDataSourceConfiguration(config), the Snowflake connection");
+    }
+    String bucket = stagingBucketName();
+    if (bucket == null || bucket.isEmpty() || !bucket.endsWith("/")) {
+      throw new IllegalArgumentException(
+          "WriteSnowflakeCurated needs withStagingBucketName(dir) ending with '/', got " + bucket);
+    }
+    if (storageIntegrationName() == null || storageIntegrationName().isEmpty()) {
+      throw new IllegalArgumentException(
+          "WriteSnowflakeCurated needs withStorageIntegrationName(name), the integration Snowflake reads the bucket with");
+    }
+    if (generation() <= 0) {
+      throw new IllegalArgumentException(
+          "WriteSnowflakeCurated needs withGeneration(n) with n > 0 (the job's generation), got " + generation());
+    }
+    boolean streaming = rows.isBounded() == PCollection.IsBounded.UNBOUNDED;
+    if (streaming && !snowPipeTemplate().contains(SnowflakeSql.TABLE_PLACEHOLDER)) {
+      throw new IllegalArgumentException(
+          "WriteSnowflakeCurated.withSnowPipe(template) needs " + SnowflakeSql.TABLE_PLACEHOLDER
+              + " in the template (one pipe per table), got " + snowPipeTemplate());
+    }
+    if (flushRowLimit() < 1 || !flushTimeLimit().isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException(
+          "WriteSnowflakeCurated.withFlushRowLimit(n) and withFlushTimeLimit(d) need n >= 1 and d > 0");
+    }
+
+    PCollection<KV<Long, CuratedRow>> tagged =
+        rows.apply(TAG_STEP, ParDo.of(new TagPaneIndexFn()))
+            .setCoder(KvCoder.of(VarLongCoder.of(), rows.getCoder()));
+    if (!streaming) {
+      // SnowflakeIO's batch write collects the staged file names as a side input in the global window: rows must be
+      // in it, or the files of the metric windows would never reach the COPY. The pane index is already captured.
+      tagged = tagged.apply(REWINDOW_STEP, Window.into(new GlobalWindows()));
+    }
+    PCollectionList<KV<Long, CuratedRow>> byTable =
+        tagged.apply(PARTITION_STEP, Partition.of(CuratedTable.values().length, new ByTable()));
+
+    SnowflakeServices services = new MergeAfterCopyServices(snowflakeServices());
+    for (CuratedTable table : CuratedTable.values()) {
+      SnowflakeIO.Write<KV<Long, CuratedRow>> write =
+          SnowflakeIO.<KV<Long, CuratedRow>>write()
+              .withDataSourceConfiguration(dataSourceConfiguration())
+              .to(SnowflakeSql.stageTable(table))
+              .withStagingBucketName(bucket + table.tableName() + "/")
+              .withStorageIntegrationName(storageIntegrationName())
+              .withUserDataMapper(new StagedRowCsvMapper(generation()))
+              .withCreateDisposition(CreateDisposition.CREATE_NEVER)
+              .withWriteDisposition(WriteDisposition.APPEND)
+              .withSnowflakeServices(services);
+      if (streaming) {
+        write =
+            write
+                .withSnowPipe(snowPipeName(snowPipeTemplate(), table))
+                .withFlushTimeLimit(flushTimeLimit())
+                .withFlushRowLimit(flushRowLimit());
+      }
+      byTable.get(table.ordinal()).apply("Stage" + upperCamel(table.tableName()), write);
+    }
+    return PDone.in(rows.getPipeline());
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .addIfNotNull(DisplayData.item("stagingBucketName", stagingBucketName()).withLabel("Staging location"))
+        .addIfNotNull(DisplayData.item("storageIntegrationName", storageIntegrationName()).withLabel("Storage integration"))
+        .add(DisplayData.item("generation", generation()).withLabel("Generation"))
+        .add(DisplayData.item("snowPipe", snowPipeTemplate()).withLabel("Snowpipe per table (streaming)"));
+  }
+
+  static String upperCamel(String snake) {
+    StringBuilder out = new StringBuilder();
+    for (String part : snake.split("_")) {
+      if (!part.isEmpty()) {
+        out.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+      }
+    }
+    return out.toString();
+  }
+
+  /** Keys each row by the index of its pane: the MERGE's tie-breaker within one generation. */
+  private static final class TagPaneIndexFn extends DoFn<CuratedRow, KV<Long, CuratedRow>> {
+    private static final long serialVersionUID = 1L;
+
+    private final Counter rowsStaged = Metrics.counter(METRICS_NAMESPACE, ROWS_STAGED_COUNTER);
+
+    @ProcessElement
+    public void processElement(@Element CuratedRow row, PaneInfo pane, OutputReceiver<KV<Long, CuratedRow>> out) {
+      rowsStaged.inc();
+      out.output(KV.of(pane.getIndex(), row));
+    }
+  }
+
+  private static final class ByTable implements Partition.PartitionFn<KV<Long, CuratedRow>> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public int partitionFor(KV<Long, CuratedRow> paneAndRow, int numPartitions) {
+      return paneAndRow.getValue().table().ordinal();
+    }
+  }
+}

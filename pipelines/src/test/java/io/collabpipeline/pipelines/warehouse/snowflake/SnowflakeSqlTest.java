@@ -1,0 +1,201 @@
+package io.collabpipeline.pipelines.warehouse.snowflake;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
+import static org.junit.Assert.assertThrows;
+
+import io.collabpipeline.model.CuratedTable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.Test;
+
+/**
+ * The Snowflake SQL files against the one definition of the tables, {@link CuratedTable}: each file parses as a
+ * sequence of statements, the curated and stage tables have exactly its columns (in order, with matching types and
+ * keys) plus the fencing columns, and every table has its pipe, stream, tasks, grants and MERGE. A column added to
+ * {@code CuratedTable} without the DDL fails here.
+ */
+public class SnowflakeSqlTest {
+  private static final List<String> FENCING =
+      List.of(SnowflakeSql.GENERATION_COLUMN, SnowflakeSql.PANE_INDEX_COLUMN);
+
+  private static List<String> expectedColumns(CuratedTable t) {
+    List<String> names = t.columns().stream().map(CuratedTable.Column::name).collect(Collectors.toList());
+    names.addAll(FENCING);
+    return names;
+  }
+
+  private static List<String> expectedTypes(CuratedTable t) {
+    List<String> types = new ArrayList<>();
+    for (CuratedTable.Column c : t.columns()) {
+      switch (c.type()) {
+        case TIMESTAMP:
+          types.add("TIMESTAMP_NTZ(3)");
+          break;
+        case STRING:
+          types.add("VARCHAR");
+          break;
+        case DOUBLE:
+          types.add("FLOAT");
+          break;
+        default:
+          types.add("BIGINT");
+      }
+    }
+    types.add("BIGINT");
+    types.add("BIGINT");
+    return types;
+  }
+
+  private static String oneLine(String sql) {
+    return sql.replaceAll("\\s+", " ");
+  }
+
+  @Test
+  public void everySqlFileParsesAsStatementsOfKnownKindsWithBalancedParentheses() {
+    List<String> files = new ArrayList<>(SnowflakeSql.DDL_FILES);
+    for (CuratedTable t : CuratedTable.values()) {
+      files.add(SnowflakeSql.mergeFile(t));
+    }
+    for (String file : files) {
+      List<String> statements = SnowflakeSql.statements(SnowflakeSql.resource(file));
+      assertThat(file + " has statements", statements.isEmpty(), is(false));
+      for (String s : statements) {
+        assertThat(file, oneLine(s), matchesPattern("(?i)^(CREATE|ALTER|GRANT|REVOKE|MERGE|DELETE|SELECT|INSERT) .*"));
+        int depth = 0;
+        for (char c : s.replaceAll("'([^']|'')*'", "''").toCharArray()) {
+          depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+          assertThat(file + ": " + s, depth >= 0, is(true));
+        }
+        assertThat(file + ": " + s, depth, is(0));
+      }
+    }
+  }
+
+  @Test
+  public void theCuratedTablesHaveExactlyTheColumnsTypesAndKeysOfCuratedTablePlusFencing() {
+    Map<String, DdlTables.Table> ddl = DdlTables.of("02_curated_tables.sql");
+    List<String> expectedNames = new ArrayList<>();
+    for (CuratedTable t : CuratedTable.values()) {
+      expectedNames.add(t.tableName());
+      DdlTables.Table table = ddl.get(t.tableName());
+      assertThat("02_curated_tables.sql creates " + t.tableName(), table != null, is(true));
+      assertThat(t.tableName(), table.columnNames(), equalTo(expectedColumns(t)));
+      assertThat(
+          t.tableName(), table.columns.stream().map(c -> c.type).collect(Collectors.toList()), equalTo(expectedTypes(t)));
+      assertThat(t.tableName() + " NOT NULL", table.columns.stream().allMatch(c -> c.notNull), is(true));
+      assertThat(
+          t.tableName() + " key",
+          table.primaryKey,
+          equalTo(t.keyColumns().stream().map(CuratedTable.Column::name).collect(Collectors.toList())));
+    }
+    assertThat(new ArrayList<>(ddl.keySet()), equalTo(expectedNames));
+  }
+
+  @Test
+  public void theStageTablesHaveTheCuratedColumnsInTheOrderTheCsvMapperWrites() {
+    Map<String, DdlTables.Table> ddl = DdlTables.of("03_stage_tables.sql");
+    for (CuratedTable t : CuratedTable.values()) {
+      DdlTables.Table stage = ddl.get(SnowflakeSql.stageTable(t));
+      assertThat("03_stage_tables.sql creates " + SnowflakeSql.stageTable(t), stage != null, is(true));
+      assertThat(stage.name, stage.columnNames(), equalTo(expectedColumns(t)));
+      assertThat(stage.name, stage.columns.stream().map(c -> c.type).collect(Collectors.toList()), equalTo(expectedTypes(t)));
+      assertThat(stage.name + " has no key", stage.primaryKey, hasSize(0));
+    }
+  }
+
+  @Test
+  public void everyTableHasItsPipeStreamTasksAndGrants() {
+    String loading = oneLine(String.join(";\n", SnowflakeSql.statements(SnowflakeSql.resource("04_loading.sql"))));
+    String grants = oneLine(String.join(";\n", SnowflakeSql.statements(SnowflakeSql.resource("05_grants.sql"))));
+    for (CuratedTable t : CuratedTable.values()) {
+      String name = t.tableName();
+      String stage = SnowflakeSql.stageTable(t);
+      String pipe = WriteSnowflakeCurated.snowPipeName(SnowflakeSql.DEFAULT_SNOW_PIPE_TEMPLATE, t);
+      assertThat(
+          loading,
+          containsString(
+              "CREATE PIPE IF NOT EXISTS " + pipe + " AUTO_INGEST = FALSE"));
+      assertThat(loading, containsString("COPY INTO " + stage + " FROM @collab_curated_staging/" + name + "/ "));
+      assertThat(
+          loading,
+          containsString("CREATE STREAM IF NOT EXISTS " + stage + "_changes ON TABLE " + stage + " APPEND_ONLY = TRUE"));
+      assertThat(loading, containsString("WHEN SYSTEM$STREAM_HAS_DATA('" + stage + "_changes')"));
+      assertThat(loading, containsString("FROM " + stage + "_changes"));
+      assertThat(
+          loading,
+          containsString("AFTER merge_" + name + " AS EXECUTE IMMEDIATE FROM '@collab_sql/merge/"
+              + SnowflakeSql.mergeFile(t) + "'"));
+      assertThat(loading, containsString("SYSTEM$TASK_DEPENDENTS_ENABLE('merge_" + name + "')"));
+      assertThat(grants, containsString("ON TABLE collab.curated." + stage + " TO ROLE collab_loader"));
+      assertThat(grants, containsString("GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated." + name + " TO ROLE collab_loader"));
+      assertThat(grants, containsString("ON PIPE collab.curated." + pipe + " TO ROLE collab_loader"));
+      assertThat(grants, containsString("GRANT SELECT ON TABLE collab.curated." + name + " TO ROLE collab_reader"));
+      assertThat(grants, not(containsString("ON TABLE collab.curated." + stage + " TO ROLE collab_reader")));
+    }
+  }
+
+  @Test
+  public void everyMergeFileNamesTheKeyAndEveryColumnOfItsTable() {
+    for (CuratedTable t : CuratedTable.values()) {
+      List<String> statements = SnowflakeSql.mergeStatements(t);
+      assertThat(SnowflakeSql.mergeFile(t), statements, hasSize(2));
+      String merge = oneLine(statements.get(0));
+      String keys = t.keyColumns().stream().map(CuratedTable.Column::name).collect(Collectors.joining(", "));
+      assertThat(merge, containsString("MERGE INTO " + t.tableName() + " AS t"));
+      assertThat(merge, containsString("FROM " + SnowflakeSql.stageTable(t) + " AS staged"));
+      assertThat(merge, containsString("PARTITION BY " + keys + " ORDER BY generation DESC, pane_index DESC"));
+      assertThat(
+          merge,
+          containsString(
+              "ON " + t.keyColumns().stream().map(c -> "t." + c.name() + " = s." + c.name())
+                  .collect(Collectors.joining(" AND ")) + " WHEN"));
+      assertThat(merge, containsString("INSERT (" + String.join(", ", expectedColumns(t)) + ")"));
+      List<String> updated = new ArrayList<>();
+      for (String c : expectedColumns(t)) {
+        if (t.keyColumns().stream().noneMatch(k -> k.name().equals(c))) {
+          updated.add(c + " = s." + c);
+        }
+      }
+      assertThat(merge, containsString("UPDATE SET " + String.join(", ", updated) + " WHEN NOT MATCHED"));
+      // Only SQL shared by Snowflake, PostgreSQL and DuckDB.
+      assertThat(merge.toUpperCase(Locale.ROOT), not(containsString("QUALIFY")));
+      assertThat(merge.toUpperCase(Locale.ROOT), not(containsString("IFF(")));
+      assertThat(oneLine(statements.get(1)), containsString("DELETE FROM " + SnowflakeSql.stageTable(t) + " WHERE EXISTS"));
+    }
+  }
+
+  @Test
+  public void stageTableNamesMapBackToTheirCuratedTable() {
+    for (CuratedTable t : CuratedTable.values()) {
+      assertThat(SnowflakeSql.ofStageTable(SnowflakeSql.stageTable(t)), is(t));
+      assertThat(SnowflakeSql.ofStageTable("COLLAB.CURATED." + SnowflakeSql.stageTable(t).toUpperCase(Locale.ROOT)), is(t));
+    }
+    assertThrows(IllegalArgumentException.class, () -> SnowflakeSql.ofStageTable("active_editors"));
+  }
+
+  @Test
+  public void theSplitterKeepsQuotedSemicolonsAndDollarBodiesAndDropsComments() {
+    List<String> s =
+        SnowflakeSql.statements(
+            "-- a comment; with a semicolon\nSELECT 'a;b', \"x;y\" FROM t; /* c; */ CREATE TASK x AS $$ BEGIN a; b; END $$;\n"
+                + "SELECT 'it''s';");
+    assertThat(s, contains("SELECT 'a;b', \"x;y\" FROM t", "CREATE TASK x AS $$ BEGIN a; b; END $$", "SELECT 'it''s'"));
+  }
+
+  @Test
+  public void theSplitterRejectsAnUnterminatedStatementOrString() {
+    assertThrows(IllegalArgumentException.class, () -> SnowflakeSql.statements("SELECT 1; SELECT 2"));
+    assertThrows(IllegalArgumentException.class, () -> SnowflakeSql.statements("SELECT 'oops;"));
+    assertThrows(IllegalArgumentException.class, () -> SnowflakeSql.statements("SELECT $$ a; "));
+  }
+}
