@@ -62,6 +62,14 @@ public abstract class WorkloadSpec implements Serializable {
   /** Whether malformed deliveries include records over the 1 MiB limit (costly: off by default). */
   public abstract boolean tooLargeEnabled();
 
+  /**
+   * Whether malformed deliveries include events with a wrong clock: otherwise valid events whose {@code occurred_at}
+   * is about 2 days after their arrival ({@code OCCURRED_IN_FUTURE}) or about 181 days before it ({@code
+   * OCCURRED_TOO_LONG_AGO}), a day beyond the validation's default bounds. Off by default, which keeps the default
+   * workload's bytes unchanged; turning it on changes which corruption each malformed delivery gets.
+   */
+  public abstract boolean clockSkewEnabled();
+
   /** Share of {@code task.updated} events sent as {@code schema_version} 2. */
   public abstract double v2Share();
 
@@ -84,6 +92,7 @@ public abstract class WorkloadSpec implements Serializable {
         .setTooLateDelay(Duration.ofHours(2))
         .setMalformedShare(0.01)
         .setTooLargeEnabled(false)
+        .setClockSkewEnabled(false)
         .setV2Share(0.3)
         .setMaxRetryDistance(2000)
         .build();
@@ -141,6 +150,15 @@ public abstract class WorkloadSpec implements Serializable {
 
   public WorkloadSpec withTooLargeEnabled(boolean enabled) {
     return toBuilder().setTooLargeEnabled(enabled).build();
+  }
+
+  /**
+   * Adds {@code OCCURRED_IN_FUTURE} and {@code OCCURRED_TOO_LONG_AGO} to the malformed mix (see {@link
+   * #clockSkewEnabled()}). The skews are judged against each delivery's arrival time, and the day of margin beyond the
+   * bounds survives publishing on the wall clock, where arrival is the broker's append time.
+   */
+  public WorkloadSpec withClockSkewEnabled(boolean enabled) {
+    return toBuilder().setClockSkewEnabled(enabled).build();
   }
 
   public WorkloadSpec withV2Share(double share) {
@@ -218,6 +236,8 @@ public abstract class WorkloadSpec implements Serializable {
     abstract Builder setMalformedShare(double value);
 
     abstract Builder setTooLargeEnabled(boolean value);
+
+    abstract Builder setClockSkewEnabled(boolean value);
 
     abstract Builder setV2Share(double value);
 
