@@ -1,6 +1,7 @@
 package io.collabpipeline.pipelines.generator;
 
 import com.google.auto.value.AutoValue;
+import io.collabpipeline.transforms.validate.ValidateEvents;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +20,12 @@ public abstract class WorkloadSpec implements Serializable {
 
   /** The fixed default start of the synthetic arrival clock: a Monday morning, UTC. */
   public static final Instant DEFAULT_START = Instant.parse("2026-11-02T08:00:00Z");
+
+  /**
+   * The validation's default {@code --maxEventAge}: a valid event (original or retry) must not arrive more than this
+   * long after it occurred, or it would be quarantined as {@code OCCURRED_TOO_LONG_AGO}.
+   */
+  private static final Duration MAX_EVENT_AGE = Duration.ofDays(ValidateEvents.DEFAULT_MAX_EVENT_AGE_DAYS);
 
   /** Total number of deliveries: originals, duplicates and malformed records together. */
   public abstract long deliveries();
@@ -197,6 +204,38 @@ public abstract class WorkloadSpec implements Serializable {
         tooLateDelay().compareTo(maxLateness()) > 0,
         "withTooLateDelay(d) needs d > maxLateness " + maxLateness() + ", got " + tooLateDelay());
     check(maxRetryDistance() >= 1, "withMaxRetryDistance(n) needs n >= 1, got " + maxRetryDistance());
+    checkValidEventsAreNotTooOld();
+  }
+
+  /**
+   * Valid events must pass the validation's default age bound ({@link #MAX_EVENT_AGE}): the oldest original is a
+   * too-late (or late) one, and a retry of it arrives up to {@code maxRetryDistance + DeliveryPlan.MAX_SCAN - 1}
+   * deliveries later.
+   */
+  private void checkValidEventsAreNotTooOld() {
+    Duration oldestOriginal = Duration.ofMillis(5_000L);
+    if (tooLateShare() > 0) {
+      check(
+          tooLateDelay().compareTo(MAX_EVENT_AGE.minusMillis(DeliveryTimes.TOO_LATE_SPREAD_MILLIS)) <= 0,
+          "withTooLateDelay(d) needs d + 1 h <= " + MAX_EVENT_AGE.toDays() + " days (the default --maxEventAge), got "
+              + tooLateDelay());
+      oldestOriginal = tooLateDelay().plusMillis(DeliveryTimes.TOO_LATE_SPREAD_MILLIS);
+    } else if (lateShare() > 0) {
+      check(
+          maxLateness().compareTo(MAX_EVENT_AGE) <= 0,
+          "withMaxLateness(d) needs d <= " + MAX_EVENT_AGE.toDays() + " days (the default --maxEventAge), got "
+              + maxLateness());
+      oldestOriginal = maxLateness();
+    }
+    if (duplicateShare() > 0) {
+      double retrySpanMillis =
+          Math.ceil((maxRetryDistance() + DeliveryPlan.MAX_SCAN - 1.0) * 1000.0 / syntheticRate());
+      check(
+          oldestOriginal.toMillis() + retrySpanMillis <= MAX_EVENT_AGE.toMillis(),
+          "withMaxRetryDistance(n) at withSyntheticRate(r) lets a retry arrive more than " + MAX_EVENT_AGE.toDays()
+              + " days (the default --maxEventAge) after its event occurred; lower n or raise r, got n = "
+              + maxRetryDistance() + ", r = " + syntheticRate());
+    }
   }
 
   private static void checkShare(double share, String method) {

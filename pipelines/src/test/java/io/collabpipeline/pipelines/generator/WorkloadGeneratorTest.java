@@ -411,6 +411,25 @@ public class WorkloadGeneratorTest {
   }
 
   @Test
+  public void specsWhoseValidEventsWouldBeOlderThanTheAgeBoundAreRefused() {
+    WorkloadSpec tooLate = WorkloadSpec.defaults().withTooLateShare(0.1);
+    // The oldest original (delay + 1 h spread) and its retries (52 s later at most at 40/s) stay within 180 days.
+    new WorkloadGenerator(tooLate.withTooLateDelay(Duration.ofDays(180).minusHours(2)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new WorkloadGenerator(tooLate.withTooLateDelay(Duration.ofDays(180).minusMinutes(59))));
+    assertThat(e.getMessage(), containsString("withTooLateDelay"));
+
+    // 2,063 deliveries (the retry distance and the scan for an original) at one per 10,000 s: 239 days.
+    WorkloadSpec slow = WorkloadSpec.defaults().withSyntheticRate(1e-4);
+    e = assertThrows(IllegalArgumentException.class, () -> new WorkloadGenerator(slow));
+    assertThat(e.getMessage(), containsString("withMaxRetryDistance"));
+    new WorkloadGenerator(slow.withMaxRetryDistance(1000)); // 1,063 deliveries: 123 days
+    new WorkloadGenerator(slow.withDuplicateShare(0)); // no retries
+  }
+
+  @Test
   public void deliveriesContainNoNewline() {
     for (Delivery d : sample) {
       for (byte b : d.bytes()) {
