@@ -16,7 +16,7 @@ final class DeliveryPlan {
   private static final int FANOUT_BLOCK = 24;
 
   /** How many earlier deliveries a retry or a trigger search looks at before giving up. */
-  private static final int MAX_SCAN = 64;
+  static final int MAX_SCAN = 64;
 
   private final WorkloadSpec spec;
   private final long seed;

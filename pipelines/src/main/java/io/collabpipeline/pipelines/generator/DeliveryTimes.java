@@ -8,6 +8,9 @@ package io.collabpipeline.pipelines.generator;
  */
 final class DeliveryTimes {
 
+  /** Too-late delays are spread over this long (one hour) from {@code tooLateDelay}. */
+  static final long TOO_LATE_SPREAD_MILLIS = 3_600_000L;
+
   private final WorkloadSpec spec;
   private final long seed;
   private final long startMillis;
@@ -38,7 +41,7 @@ final class DeliveryTimes {
     SplitMix rng = new SplitMix(SplitMix.hash(seed, index, Salt.DELAY));
     double u = rng.nextDouble();
     if (u < spec.tooLateShare()) {
-      return spec.tooLateDelay().toMillis() + rng.nextLong(3_600_000L);
+      return spec.tooLateDelay().toMillis() + rng.nextLong(TOO_LATE_SPREAD_MILLIS);
     }
     if (u < spec.tooLateShare() + spec.lateShare()) {
       long min = Math.min(60_000L, spec.maxLateness().toMillis() / 2);

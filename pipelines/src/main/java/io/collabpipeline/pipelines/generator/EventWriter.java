@@ -23,7 +23,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Everything random in an event is drawn from one stream seeded by (seed, index), in the order the fields are
  * written; so the same spec and index always give the same bytes. The corruptions that must be written into the JSON
  * (ENVELOPE_INVALID, INVALID_TIMESTAMP, DUPLICATE_KEY, UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA_VERSION here; TOO_DEEP,
- * TOO_LARGE and PAYLOAD_INVALID in the payload) are written here on request of {@link MalformedRecords}. Thread-safe.
+ * TOO_LARGE and PAYLOAD_INVALID in the payload) are written here on request of {@link MalformedRecords}, which also
+ * asks for valid events with a wrong {@code occurred_at} (OCCURRED_IN_FUTURE, OCCURRED_TOO_LONG_AGO). Thread-safe.
  */
 final class EventWriter {
 
@@ -57,6 +58,14 @@ final class EventWriter {
    * PAYLOAD_INVALID).
    */
   GeneratedEvent write(long index, @Nullable ReasonCode corruption) {
+    return write(index, corruption, times.occurredMillis(index));
+  }
+
+  /**
+   * As {@link #write(long, ReasonCode)}, but the event occurred at {@code occurred} (epoch millis) instead of its
+   * delivery's arrival minus its delay: for the clock-skew corruptions, which are otherwise valid events.
+   */
+  GeneratedEvent write(long index, @Nullable ReasonCode corruption, long occurred) {
     EventType type = plan.type(index);
     long trigger = -1;
     if (type == EventType.NOTIFICATION_SENT) {
@@ -70,7 +79,6 @@ final class EventWriter {
     int actor = trigger >= 0 ? population.actorOf(trigger, workspace) : population.actorOf(index, workspace);
     String platform = plan.platform(index, type);
     String eventId = plan.eventId(index, platform);
-    long occurred = times.occurredMillis(index);
     SplitMix rng = new SplitMix(SplitMix.hash(seed, index, Salt.BODY));
     String eventType = type.wireName();
     if (corruption == ReasonCode.UNKNOWN_EVENT_TYPE) {

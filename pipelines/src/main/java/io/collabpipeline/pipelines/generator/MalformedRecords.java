@@ -2,8 +2,10 @@ package io.collabpipeline.pipelines.generator;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.collabpipeline.model.ReasonCode;
+import io.collabpipeline.transforms.validate.ValidateEvents;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -13,8 +15,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The malformed deliveries: a valid event corrupted in exactly one way that maps to one {@link ReasonCode}, the reason
  * spread uniformly over {@link #reasons()}. The byte-level corruptions (EMPTY_RECORD, NOT_UTF8, NOT_JSON,
- * NOT_AN_OBJECT, TRAILING_DATA) are made here from the written event; the others are written into the JSON by
- * {@link EventWriter} and {@link PayloadWriter}, which this class asks for them. Thread-safe.
+ * NOT_AN_OBJECT, TRAILING_DATA) are made here from the written event; the clock ones (OCCURRED_IN_FUTURE,
+ * OCCURRED_TOO_LONG_AGO) are valid events written with an {@code occurred_at} chosen here; the others are written into
+ * the JSON by {@link EventWriter} and {@link PayloadWriter}, which this class asks for them. Thread-safe.
  */
 final class MalformedRecords {
 
@@ -24,7 +27,22 @@ final class MalformedRecords {
   /** Size of the TOO_LARGE corruption's extra field: beyond the 1 MiB limit. */
   static final int TOO_LARGE_BYTES = (1 << 20) + 4096;
 
-  /** The corruptions of malformed deliveries, one reason code each (TOO_LARGE only when enabled). */
+  /**
+   * How far after its arrival an OCCURRED_IN_FUTURE event occurred, at least: a day beyond the validation's default
+   * bound (1 day), so it stays in the future when arrival is a broker's append time rather than the synthetic clock.
+   */
+  static final long IN_FUTURE_MILLIS = Duration.ofDays(ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD_DAYS + 1).toMillis();
+
+  /** How far before its arrival an OCCURRED_TOO_LONG_AGO event occurred, at least: a day beyond the 180-day bound. */
+  static final long TOO_LONG_AGO_MILLIS = Duration.ofDays(ValidateEvents.DEFAULT_MAX_EVENT_AGE_DAYS + 1).toMillis();
+
+  /** The clock-skew corruptions are spread over this long (one hour) beyond their minimum. */
+  private static final long CLOCK_SKEW_SPREAD_MILLIS = 3_600_000L;
+
+  /**
+   * The corruptions of malformed deliveries, one reason code each (TOO_LARGE, OCCURRED_IN_FUTURE and
+   * OCCURRED_TOO_LONG_AGO only when enabled, appended in that order).
+   */
   private static final ReasonCode[] REASONS = {
     ReasonCode.EMPTY_RECORD,
     ReasonCode.NOT_UTF8,
@@ -55,6 +73,10 @@ final class MalformedRecords {
     List<ReasonCode> reasons = new ArrayList<>(Arrays.asList(REASONS));
     if (spec.tooLargeEnabled()) {
       reasons.add(ReasonCode.TOO_LARGE);
+    }
+    if (spec.clockSkewEnabled()) {
+      reasons.add(ReasonCode.OCCURRED_IN_FUTURE);
+      reasons.add(ReasonCode.OCCURRED_TOO_LONG_AGO);
     }
     this.reasons = reasons.toArray(new ReasonCode[0]);
     this.times = times;
@@ -126,6 +148,16 @@ final class MalformedRecords {
           twice[bytes.length] = ' ';
           System.arraycopy(bytes, 0, twice, bytes.length + 1, bytes.length);
           return withBytes(event, twice);
+        }
+      case OCCURRED_IN_FUTURE:
+        {
+          long skew = IN_FUTURE_MILLIS + rng.nextLong(CLOCK_SKEW_SPREAD_MILLIS);
+          return events.write(index, null, times.arrivalMillis(index) + skew);
+        }
+      case OCCURRED_TOO_LONG_AGO:
+        {
+          long skew = TOO_LONG_AGO_MILLIS + rng.nextLong(CLOCK_SKEW_SPREAD_MILLIS);
+          return events.write(index, null, times.arrivalMillis(index) - skew);
         }
       default:
         return events.write(index, reason);

@@ -1,6 +1,7 @@
 package io.collabpipeline.pipelines.generator;
 
 import com.google.auto.value.AutoValue;
+import io.collabpipeline.transforms.validate.ValidateEvents;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +20,12 @@ public abstract class WorkloadSpec implements Serializable {
 
   /** The fixed default start of the synthetic arrival clock: a Monday morning, UTC. */
   public static final Instant DEFAULT_START = Instant.parse("2026-11-02T08:00:00Z");
+
+  /**
+   * The validation's default {@code --maxEventAge}: a valid event (original or retry) must not arrive more than this
+   * long after it occurred, or it would be quarantined as {@code OCCURRED_TOO_LONG_AGO}.
+   */
+  private static final Duration MAX_EVENT_AGE = Duration.ofDays(ValidateEvents.DEFAULT_MAX_EVENT_AGE_DAYS);
 
   /** Total number of deliveries: originals, duplicates and malformed records together. */
   public abstract long deliveries();
@@ -62,6 +69,14 @@ public abstract class WorkloadSpec implements Serializable {
   /** Whether malformed deliveries include records over the 1 MiB limit (costly: off by default). */
   public abstract boolean tooLargeEnabled();
 
+  /**
+   * Whether malformed deliveries include events with a wrong clock: otherwise valid events whose {@code occurred_at}
+   * is about 2 days after their arrival ({@code OCCURRED_IN_FUTURE}) or about 181 days before it ({@code
+   * OCCURRED_TOO_LONG_AGO}), a day beyond the validation's default bounds. Off by default, which keeps the default
+   * workload's bytes unchanged; turning it on changes which corruption each malformed delivery gets.
+   */
+  public abstract boolean clockSkewEnabled();
+
   /** Share of {@code task.updated} events sent as {@code schema_version} 2. */
   public abstract double v2Share();
 
@@ -84,6 +99,7 @@ public abstract class WorkloadSpec implements Serializable {
         .setTooLateDelay(Duration.ofHours(2))
         .setMalformedShare(0.01)
         .setTooLargeEnabled(false)
+        .setClockSkewEnabled(false)
         .setV2Share(0.3)
         .setMaxRetryDistance(2000)
         .build();
@@ -143,6 +159,15 @@ public abstract class WorkloadSpec implements Serializable {
     return toBuilder().setTooLargeEnabled(enabled).build();
   }
 
+  /**
+   * Adds {@code OCCURRED_IN_FUTURE} and {@code OCCURRED_TOO_LONG_AGO} to the malformed mix (see {@link
+   * #clockSkewEnabled()}). The skews are judged against each delivery's arrival time, and the day of margin beyond the
+   * bounds survives publishing on the wall clock, where arrival is the broker's append time.
+   */
+  public WorkloadSpec withClockSkewEnabled(boolean enabled) {
+    return toBuilder().setClockSkewEnabled(enabled).build();
+  }
+
   public WorkloadSpec withV2Share(double share) {
     return toBuilder().setV2Share(share).build();
   }
@@ -179,6 +204,38 @@ public abstract class WorkloadSpec implements Serializable {
         tooLateDelay().compareTo(maxLateness()) > 0,
         "withTooLateDelay(d) needs d > maxLateness " + maxLateness() + ", got " + tooLateDelay());
     check(maxRetryDistance() >= 1, "withMaxRetryDistance(n) needs n >= 1, got " + maxRetryDistance());
+    checkValidEventsAreNotTooOld();
+  }
+
+  /**
+   * Valid events must pass the validation's default age bound ({@link #MAX_EVENT_AGE}): the oldest original is a
+   * too-late (or late) one, and a retry of it arrives up to {@code maxRetryDistance + DeliveryPlan.MAX_SCAN - 1}
+   * deliveries later.
+   */
+  private void checkValidEventsAreNotTooOld() {
+    Duration oldestOriginal = Duration.ofMillis(5_000L);
+    if (tooLateShare() > 0) {
+      check(
+          tooLateDelay().compareTo(MAX_EVENT_AGE.minusMillis(DeliveryTimes.TOO_LATE_SPREAD_MILLIS)) <= 0,
+          "withTooLateDelay(d) needs d + 1 h <= " + MAX_EVENT_AGE.toDays() + " days (the default --maxEventAge), got "
+              + tooLateDelay());
+      oldestOriginal = tooLateDelay().plusMillis(DeliveryTimes.TOO_LATE_SPREAD_MILLIS);
+    } else if (lateShare() > 0) {
+      check(
+          maxLateness().compareTo(MAX_EVENT_AGE) <= 0,
+          "withMaxLateness(d) needs d <= " + MAX_EVENT_AGE.toDays() + " days (the default --maxEventAge), got "
+              + maxLateness());
+      oldestOriginal = maxLateness();
+    }
+    if (duplicateShare() > 0) {
+      double retrySpanMillis =
+          Math.ceil((maxRetryDistance() + DeliveryPlan.MAX_SCAN - 1.0) * 1000.0 / syntheticRate());
+      check(
+          oldestOriginal.toMillis() + retrySpanMillis <= MAX_EVENT_AGE.toMillis(),
+          "withMaxRetryDistance(n) at withSyntheticRate(r) lets a retry arrive more than " + MAX_EVENT_AGE.toDays()
+              + " days (the default --maxEventAge) after its event occurred; lower n or raise r, got n = "
+              + maxRetryDistance() + ", r = " + syntheticRate());
+    }
   }
 
   private static void checkShare(double share, String method) {
@@ -218,6 +275,8 @@ public abstract class WorkloadSpec implements Serializable {
     abstract Builder setMalformedShare(double value);
 
     abstract Builder setTooLargeEnabled(boolean value);
+
+    abstract Builder setClockSkewEnabled(boolean value);
 
     abstract Builder setV2Share(double value);
 

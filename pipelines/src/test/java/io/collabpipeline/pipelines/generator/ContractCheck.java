@@ -17,17 +17,24 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
  * The event contract of /work/notes/contract.md and contract 1 of the brief, written out independently of the
- * generator, as a test oracle: {@link #reasonFor(byte[])} is the reason code a record deserves, or null if it is a
- * valid event.
+ * generator, as a test oracle: {@link #reasonFor(byte[], long)} is the reason code a record deserves, given when it
+ * arrived, or null if it is a valid event.
  */
 final class ContractCheck {
 
   static final int MAX_BYTES = 1 << 20;
   static final int MAX_DEPTH = 64;
+
+  /** occurred_at may be at most one day after the record's arrival; exactly one day is accepted. */
+  static final long MAX_AHEAD_MILLIS = 24L * 60 * 60 * 1000;
+
+  /** occurred_at may be at most 180 days before the record's arrival; exactly 180 days is accepted. */
+  static final long MAX_AGE_MILLIS = 180L * 24 * 60 * 60 * 1000;
 
   private static final Pattern EVENT_ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,20}");
@@ -44,7 +51,11 @@ final class ContractCheck {
 
   private ContractCheck() {}
 
-  static ReasonCode reasonFor(byte[] bytes) {
+  /**
+   * The reason code {@code bytes} deserve when they arrived at {@code receivedAtMillis} (epoch millis; the clock
+   * bounds on occurred_at are judged against it), or null for a valid event.
+   */
+  static ReasonCode reasonFor(byte[] bytes, long receivedAtMillis) {
     if (new String(bytes, StandardCharsets.ISO_8859_1).trim().isEmpty()) {
       return ReasonCode.EMPTY_RECORD;
     }
@@ -70,7 +81,7 @@ final class ContractCheck {
     } catch (IOException e) {
       throw new AssertionError("parsed by the streaming check but not by the tree", e);
     }
-    return semantics(event);
+    return semantics(event, receivedAtMillis);
   }
 
   private static ReasonCode structure(byte[] bytes) {
@@ -105,7 +116,7 @@ final class ContractCheck {
     }
   }
 
-  private static ReasonCode semantics(JsonNode e) {
+  private static ReasonCode semantics(JsonNode e, long receivedAtMillis) {
     JsonNode type = e.get("event_type");
     if (type == null || !type.isTextual()) {
       return ReasonCode.ENVELOPE_INVALID;
@@ -141,6 +152,14 @@ final class ContractCheck {
         || (e.has("context") && !contextValid(e.get("context")))) {
       return ReasonCode.ENVELOPE_INVALID;
     }
+    // Millisecond precision, fractions beyond it truncated (the instant's epoch millis) as the validator does.
+    long occurredAt = OffsetDateTime.parse(occurred.asText().toUpperCase(Locale.ROOT)).toInstant().toEpochMilli();
+    if (occurredAt > receivedAtMillis && occurredAt - receivedAtMillis > MAX_AHEAD_MILLIS) {
+      return ReasonCode.OCCURRED_IN_FUTURE;
+    }
+    if (receivedAtMillis > occurredAt && receivedAtMillis - occurredAt > MAX_AGE_MILLIS) {
+      return ReasonCode.OCCURRED_TOO_LONG_AGO;
+    }
     String t = type.asText();
     int version = e.get("schema_version").asInt();
     if (!(version == 1 || (version == 2 && t.equals("task.updated")))) {
@@ -154,7 +173,7 @@ final class ContractCheck {
       return false;
     }
     try {
-      OffsetDateTime.parse(s.toUpperCase(java.util.Locale.ROOT));
+      OffsetDateTime.parse(s.toUpperCase(Locale.ROOT));
       return true;
     } catch (DateTimeParseException ex) {
       return false;

@@ -47,7 +47,9 @@ public class GeneratedEventsMatchSchemasTest {
 
   @Test
   public void semanticallyMalformedEventsFailTheSchemasWhereTheirReasonSays() throws IOException {
-    WorkloadGenerator g = new WorkloadGenerator(WorkloadSpec.defaults().withMalformedShare(0.5).withSeed(4));
+    WorkloadGenerator g =
+        new WorkloadGenerator(
+            WorkloadSpec.defaults().withMalformedShare(0.5).withClockSkewEnabled(true).withSeed(4));
     Map<ReasonCode, Integer> checked = new EnumMap<>(ReasonCode.class);
     for (int i = 0; i < 2000; i++) {
       Delivery d = g.delivery(i);
@@ -79,6 +81,18 @@ public class GeneratedEventsMatchSchemasTest {
                 is(not(empty())));
             break;
           }
+        case OCCURRED_IN_FUTURE:
+        case OCCURRED_TOO_LONG_AGO:
+          {
+            // Valid but for the clock, which is judged against the arrival time outside the schemas.
+            JsonNode e = MAPPER.readTree(d.bytes());
+            String type = e.get("event_type").asText();
+            int version = e.get("schema_version").asInt();
+            assertThat(reason + " at " + i, registry.validateEnvelope(e), is(empty()));
+            assertThat(registry.isKnown(type, version), is(true));
+            assertThat(registry.validatePayload(type, version, e.get("payload")), is(empty()));
+            break;
+          }
         default:
           // Byte- and syntax-level corruptions never reach the schemas. INVALID_TIMESTAMP neither: "format" is an
           // annotation in JSON Schema 2020-12, so the timestamp rule is checked outside the schemas.
@@ -93,6 +107,8 @@ public class GeneratedEventsMatchSchemasTest {
                 ReasonCode.ENVELOPE_INVALID,
                 ReasonCode.UNKNOWN_EVENT_TYPE,
                 ReasonCode.UNKNOWN_SCHEMA_VERSION,
-                ReasonCode.PAYLOAD_INVALID)));
+                ReasonCode.PAYLOAD_INVALID,
+                ReasonCode.OCCURRED_IN_FUTURE,
+                ReasonCode.OCCURRED_TOO_LONG_AGO)));
   }
 }

@@ -206,17 +206,24 @@ public class WorkloadGeneratorTest {
 
   @Test
   public void everyMalformedKindAppearsAndDeservesItsReason() {
-    WorkloadSpec spec = WorkloadSpec.defaults().withMalformedShare(0.3).withTooLargeEnabled(true).withSeed(11);
+    WorkloadSpec spec =
+        WorkloadSpec.defaults()
+            .withMalformedShare(0.3)
+            .withTooLargeEnabled(true)
+            .withClockSkewEnabled(true)
+            .withSeed(11);
     WorkloadGenerator g = new WorkloadGenerator(spec);
     Map<ReasonCode, Integer> seen = new EnumMap<>(ReasonCode.class);
     for (int i = 0; i < 1500; i++) {
       Delivery d = g.delivery(i);
+      ReasonCode deserved = ContractCheck.reasonFor(d.bytes(), d.arrivalMillis());
       if (d.kind() == Delivery.Kind.MALFORMED) {
         assertThat(d.expectedReason(), notNullValue());
-        assertThat("delivery " + d.index(), ContractCheck.reasonFor(d.bytes()), is(d.expectedReason()));
+        assertThat("delivery " + d.index(), deserved, is(d.expectedReason()));
         seen.merge(d.expectedReason(), 1, Integer::sum);
       } else {
         assertThat(d.expectedReason(), nullValue());
+        assertThat("delivery " + d.index(), deserved, nullValue());
       }
     }
     assertThat(seen.keySet(), is(EnumSet.allOf(ReasonCode.class)));
@@ -224,16 +231,59 @@ public class WorkloadGeneratorTest {
   }
 
   @Test
-  public void malformedDeliveriesOfTheDefaultMixAreNeverTooLarge() {
-    assertThat(generator.malformedReasons().contains(ReasonCode.TOO_LARGE), is(false));
-    assertThat(generator.malformedReasons().size(), is(ReasonCode.values().length - 1));
+  public void clockSkewedEventsAreADayBeyondTheBoundsOfTheirArrival() {
+    WorkloadSpec spec = WorkloadSpec.defaults().withMalformedShare(0.5).withClockSkewEnabled(true).withSeed(12);
+    WorkloadGenerator g = new WorkloadGenerator(spec);
+    long day = Duration.ofDays(1).toMillis();
+    int future = 0;
+    int tooOld = 0;
+    for (int i = 0; i < 1000; i++) {
+      Delivery d = g.delivery(i);
+      long ahead = d.occurredAtMillis() - d.arrivalMillis();
+      if (d.expectedReason() == ReasonCode.OCCURRED_IN_FUTURE) {
+        future++;
+        assertThat("delivery " + i, ahead, allOf(greaterThanOrEqualTo(2 * day), lessThan(2 * day + 3_600_000L)));
+      } else if (d.expectedReason() == ReasonCode.OCCURRED_TOO_LONG_AGO) {
+        tooOld++;
+        assertThat("delivery " + i, -ahead, allOf(greaterThanOrEqualTo(181 * day), lessThan(181 * day + 3_600_000L)));
+      } else {
+        continue;
+      }
+      JsonNode e = json(d);
+      long occurredAt = OffsetDateTime.parse(e.get("occurred_at").asText()).toInstant().toEpochMilli();
+      assertThat(occurredAt, is(d.occurredAtMillis()));
+      assertThat(e.get("event_id").asText(), is(d.eventId()));
+    }
+    assertThat(future, greaterThan(10));
+    assertThat(tooOld, greaterThan(10));
+  }
+
+  @Test
+  public void theOracleJudgesTheClockAgainstTheArrivalWithInclusiveBounds() {
+    Delivery d = ofKind(sample, Delivery.Kind.ORIGINAL).get(0);
+    long occurred = d.occurredAtMillis();
+    long day = Duration.ofDays(1).toMillis();
+    assertThat(ContractCheck.reasonFor(d.bytes(), occurred - day), nullValue());
+    assertThat(ContractCheck.reasonFor(d.bytes(), occurred - day - 1), is(ReasonCode.OCCURRED_IN_FUTURE));
+    assertThat(ContractCheck.reasonFor(d.bytes(), occurred + 180 * day), nullValue());
+    assertThat(ContractCheck.reasonFor(d.bytes(), occurred + 180 * day + 1), is(ReasonCode.OCCURRED_TOO_LONG_AGO));
+  }
+
+  @Test
+  public void theDefaultMixHasNeitherTooLargeNorClockSkewedRecords() {
+    Set<ReasonCode> optIn =
+        EnumSet.of(ReasonCode.TOO_LARGE, ReasonCode.OCCURRED_IN_FUTURE, ReasonCode.OCCURRED_TOO_LONG_AGO);
+    assertThat(EnumSet.copyOf(generator.malformedReasons()), is(EnumSet.complementOf(EnumSet.copyOf(optIn))));
+    for (Delivery d : ofKind(sample, Delivery.Kind.MALFORMED)) {
+      assertThat("delivery " + d.index(), optIn.contains(d.expectedReason()), is(false));
+    }
   }
 
   @Test
   public void validDeliveriesSatisfyTheContract() {
     for (Delivery d : sample) {
       if (d.kind() != Delivery.Kind.MALFORMED) {
-        assertThat("delivery " + d.index(), ContractCheck.reasonFor(d.bytes()), nullValue());
+        assertThat("delivery " + d.index(), ContractCheck.reasonFor(d.bytes(), d.arrivalMillis()), nullValue());
         JsonNode e = json(d);
         assertThat(e.get("event_id").asText(), is(d.eventId()));
         assertThat(e.get("event_type").asText(), is(d.eventType()));
@@ -358,6 +408,25 @@ public class WorkloadGeneratorTest {
             IllegalArgumentException.class,
             () -> new WorkloadGenerator(WorkloadSpec.defaults().withSyntheticRate(0)));
     assertThat(e.getMessage(), containsString("withSyntheticRate"));
+  }
+
+  @Test
+  public void specsWhoseValidEventsWouldBeOlderThanTheAgeBoundAreRefused() {
+    WorkloadSpec tooLate = WorkloadSpec.defaults().withTooLateShare(0.1);
+    // The oldest original (delay + 1 h spread) and its retries (52 s later at most at 40/s) stay within 180 days.
+    new WorkloadGenerator(tooLate.withTooLateDelay(Duration.ofDays(180).minusHours(2)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new WorkloadGenerator(tooLate.withTooLateDelay(Duration.ofDays(180).minusMinutes(59))));
+    assertThat(e.getMessage(), containsString("withTooLateDelay"));
+
+    // 2,063 deliveries (the retry distance and the scan for an original) at one per 10,000 s: 239 days.
+    WorkloadSpec slow = WorkloadSpec.defaults().withSyntheticRate(1e-4);
+    e = assertThrows(IllegalArgumentException.class, () -> new WorkloadGenerator(slow));
+    assertThat(e.getMessage(), containsString("withMaxRetryDistance"));
+    new WorkloadGenerator(slow.withMaxRetryDistance(1000)); // 1,063 deliveries: 123 days
+    new WorkloadGenerator(slow.withDuplicateShare(0)); // no retries
   }
 
   @Test
