@@ -14,8 +14,8 @@ import org.apache.beam.sdk.coders.CoderProviders;
 import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
- * Makes the project's coders the default for its element types in every pipeline (found through {@link
- * java.util.ServiceLoader}), so coder inference never falls back to Java serialization.
+ * Makes the project's coders the default for its element types in every pipeline (found through
+ * {@link java.util.ServiceLoader}), so coder inference never falls back to Java serialization.
  */
 public final class CollabCoderProviderRegistrar implements CoderProviderRegistrar {
   @Override
@@ -23,9 +23,11 @@ public final class CollabCoderProviderRegistrar implements CoderProviderRegistra
     return Arrays.asList(
         CoderProviders.forCoder(TypeDescriptor.of(SourceRef.class), SourceRefCoder.of()),
         CoderProviders.forCoder(TypeDescriptor.of(RawRecord.class), RawRecordCoder.of()),
-        CoderProviders.forCoder(TypeDescriptor.of(QuarantineRecord.class), QuarantineRecordCoder.of()),
+        CoderProviders.forCoder(
+            TypeDescriptor.of(QuarantineRecord.class), QuarantineRecordCoder.of()),
         CoderProviders.forCoder(TypeDescriptor.of(CollabEvent.class), CollabEventCoder.of()),
         CoderProviders.forCoder(TypeDescriptor.of(CuratedRow.class), CuratedRowCoder.of()),
-        CoderProviders.forCoder(TypeDescriptor.of(MetricAccumulator.class), MetricAccumulatorCoder.of()));
+        CoderProviders.forCoder(
+            TypeDescriptor.of(MetricAccumulator.class), MetricAccumulatorCoder.of()));
   }
 }

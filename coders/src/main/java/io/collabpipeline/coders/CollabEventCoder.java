@@ -7,12 +7,16 @@ import java.io.OutputStream;
 import org.apache.beam.sdk.coders.AtomicCoder;
 
 /**
- * Deterministic coder for {@link CollabEvent}. Field order is part of the Flink savepoint format: append new fields
- * at the end behind a version byte, never reorder.
+ * Deterministic coder for {@link CollabEvent}. Field order is part of the Flink savepoint format:
+ * append new fields at the end behind a version byte, never reorder.
  */
 public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
   private static final CollabEventCoder INSTANCE = new CollabEventCoder();
-  /** Bumped when the encoding changes; decode refuses versions it does not know rather than misread them. */
+
+  /**
+   * Bumped when the encoding changes; decode refuses versions it does not know rather than misread
+   * them.
+   */
   private static final int FORMAT_VERSION = 1;
 
   public static CollabEventCoder of() {

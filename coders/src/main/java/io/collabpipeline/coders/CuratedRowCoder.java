@@ -11,8 +11,9 @@ import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
 
 /**
- * Deterministic coder for {@link CuratedRow}: the table name, then each value in column order by its column type.
- * Doubles travel as their canonical IEEE-754 bits, so equal values always encode to equal bytes.
+ * Deterministic coder for {@link CuratedRow}: the table name, then each value in column order by
+ * its column type. Doubles travel as their canonical IEEE-754 bits, so equal values always encode
+ * to equal bytes.
  */
 public final class CuratedRowCoder extends AtomicCoder<CuratedRow> {
   private static final CuratedRowCoder INSTANCE = new CuratedRowCoder();

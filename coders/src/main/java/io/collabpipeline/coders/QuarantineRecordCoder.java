@@ -7,7 +7,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.beam.sdk.coders.AtomicCoder;
 
-/** Deterministic coder for {@link QuarantineRecord}; the reason travels as its stable code, not its ordinal. */
+/**
+ * Deterministic coder for {@link QuarantineRecord}; the reason travels as its stable code, not its
+ * ordinal.
+ */
 public final class QuarantineRecordCoder extends AtomicCoder<QuarantineRecord> {
   private static final QuarantineRecordCoder INSTANCE = new QuarantineRecordCoder();
 

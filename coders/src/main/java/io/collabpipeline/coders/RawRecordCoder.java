@@ -7,7 +7,9 @@ import java.io.OutputStream;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 
-/** Deterministic coder for {@link RawRecord}: the original bytes untouched, source, arrival time. */
+/**
+ * Deterministic coder for {@link RawRecord}: the original bytes untouched, source, arrival time.
+ */
 public final class RawRecordCoder extends AtomicCoder<RawRecord> {
   private static final RawRecordCoder INSTANCE = new RawRecordCoder();
   private static final ByteArrayCoder BYTES = ByteArrayCoder.of();

@@ -4,12 +4,14 @@ import com.google.auto.value.AutoValue;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A validated event after PII minimization: what the raw store holds and what every downstream step sees.
+ * A validated event after PII minimization: what the raw store holds and what every downstream step
+ * sees.
  *
- * <p>It holds no direct PII and no free text. User identifiers ({@link #actorId()} and the user gids inside {@link
- * #payloadJson()}) are keyed-hash pseudonyms. {@link #payloadJson()} is the minimized payload as canonical JSON
- * (keys sorted, no insignificant white space), so equal payloads have equal bytes. The few payload facts the metrics
- * need are lifted into typed fields so the metric steps never re-parse JSON.
+ * <p>It holds no direct PII and no free text. User identifiers ({@link #actorId()} and the user
+ * gids inside {@link #payloadJson()}) are keyed-hash pseudonyms. {@link #payloadJson()} is the
+ * minimized payload as canonical JSON (keys sorted, no insignificant white space), so equal
+ * payloads have equal bytes. The few payload facts the metrics need are lifted into typed fields so
+ * the metric steps never re-parse JSON.
  */
 @AutoValue
 public abstract class CollabEvent {
@@ -20,7 +22,10 @@ public abstract class CollabEvent {
 
   public abstract int schemaVersion();
 
-  /** Event time ({@code occurred_at}) in UTC epoch milliseconds; also the element timestamp in the pipeline. */
+  /**
+   * Event time ({@code occurred_at}) in UTC epoch milliseconds; also the element timestamp in the
+   * pipeline.
+   */
   public abstract long occurredAtMillis();
 
   /** Arrival time, see {@link RawRecord#receivedAtMillis()}. */

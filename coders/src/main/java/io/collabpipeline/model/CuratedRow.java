@@ -6,21 +6,30 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * One row of a curated table, values in the table's column order ({@link CuratedTable#columns()}). Rows are keyed by
- * the table's key columns; writing the same row twice leaves the table as writing it once.
+ * One row of a curated table, values in the table's column order ({@link CuratedTable#columns()}).
+ * Rows are keyed by the table's key columns; writing the same row twice leaves the table as writing
+ * it once.
  */
 @AutoValue
 public abstract class CuratedRow {
 
   public abstract CuratedTable table();
 
-  /** Values in column order: TIMESTAMP and LONG as {@link Long}, STRING as {@link String}, DOUBLE as {@link Double}. */
+  /**
+   * Values in column order: TIMESTAMP and LONG as {@link Long}, STRING as {@link String}, DOUBLE as
+   * {@link Double}.
+   */
   public abstract List<Object> values();
 
   public static CuratedRow of(CuratedTable table, List<Object> values) {
     if (values.size() != table.columns().size()) {
       throw new IllegalArgumentException(
-          "table " + table.tableName() + " has " + table.columns().size() + " columns, got " + values.size());
+          "table "
+              + table.tableName()
+              + " has "
+              + table.columns().size()
+              + " columns, got "
+              + values.size());
     }
     for (int i = 0; i < values.size(); i++) {
       Object v = values.get(i);
@@ -29,13 +38,16 @@ public abstract class CuratedRow {
           v != null
               && (c.type() == CuratedTable.ColumnType.STRING
                   ? v instanceof String
-                  : c.type() == CuratedTable.ColumnType.DOUBLE ? v instanceof Double : v instanceof Long);
+                  : c.type() == CuratedTable.ColumnType.DOUBLE
+                      ? v instanceof Double
+                      : v instanceof Long);
       if (!ok) {
         throw new IllegalArgumentException(
             "column " + table.tableName() + "." + c.name() + " expects " + c.type() + ", got " + v);
       }
     }
-    return new AutoValue_CuratedRow(table, Collections.unmodifiableList(Arrays.asList(values.toArray())));
+    return new AutoValue_CuratedRow(
+        table, Collections.unmodifiableList(Arrays.asList(values.toArray())));
   }
 
   public static CuratedRow activeEditors(
@@ -43,7 +55,10 @@ public abstract class CuratedRow {
     return of(
         CuratedTable.ACTIVE_EDITORS,
         Arrays.asList(
-            windowStart, windowStart + granularity.size().getMillis(), granularity.code(), workspaceGid,
+            windowStart,
+            windowStart + granularity.size().getMillis(),
+            granularity.code(),
+            workspaceGid,
             activeEditors));
   }
 
@@ -57,11 +72,19 @@ public abstract class CuratedRow {
     return of(
         CuratedTable.TASK_UPDATE_VELOCITY,
         Arrays.asList(
-            windowStart, windowStart + granularity.size().getMillis(), granularity.code(), workspaceGid,
-            taskUpdates, tasksTouched, tasksCompleted));
+            windowStart,
+            windowStart + granularity.size().getMillis(),
+            granularity.code(),
+            workspaceGid,
+            taskUpdates,
+            tasksTouched,
+            tasksCompleted));
   }
 
-  /** {@code fanout_avg} is derived here, as notifications / trigger_events, so every sink agrees on it. */
+  /**
+   * {@code fanout_avg} is derived here, as notifications / trigger_events, so every sink agrees on
+   * it.
+   */
   public static CuratedRow notificationFanout(
       long windowStart,
       Granularity granularity,
@@ -74,13 +97,22 @@ public abstract class CuratedRow {
     return of(
         CuratedTable.NOTIFICATION_FANOUT,
         Arrays.asList(
-            windowStart, windowStart + granularity.size().getMillis(), granularity.code(), workspaceGid,
-            triggerEventType, triggerEvents, notifications, avg, fanoutMax));
+            windowStart,
+            windowStart + granularity.size().getMillis(),
+            granularity.code(),
+            workspaceGid,
+            triggerEventType,
+            triggerEvents,
+            notifications,
+            avg,
+            fanoutMax));
   }
 
-  public static CuratedRow completeness(long windowStart, Granularity granularity, String stage, long events) {
+  public static CuratedRow completeness(
+      long windowStart, Granularity granularity, String stage, long events) {
     return of(
-        CuratedTable.PIPELINE_COMPLETENESS, Arrays.asList(windowStart, granularity.code(), stage, events));
+        CuratedTable.PIPELINE_COMPLETENESS,
+        Arrays.asList(windowStart, granularity.code(), stage, events));
   }
 
   public Object get(String column) {

@@ -5,8 +5,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The curated tables of contract 2: their columns in order, their types and their key. Sinks build DDL and idempotent
- * MERGE statements from this one description, so a table is defined once.
+ * The curated tables of contract 2: their columns in order, their types and their key. Sinks build
+ * DDL and idempotent MERGE statements from this one description, so a table is defined once.
  */
 public enum CuratedTable {
   ACTIVE_EDITORS(
@@ -47,7 +47,9 @@ public enum CuratedTable {
           key("stage", ColumnType.STRING),
           col("events", ColumnType.LONG)));
 
-  /** Column types, mapped by each warehouse dialect. TIMESTAMP values are UTC epoch milliseconds. */
+  /**
+   * Column types, mapped by each warehouse dialect. TIMESTAMP values are UTC epoch milliseconds.
+   */
   public enum ColumnType {
     TIMESTAMP,
     STRING,

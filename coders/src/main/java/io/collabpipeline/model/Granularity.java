@@ -2,7 +2,9 @@ package io.collabpipeline.model;
 
 import org.joda.time.Duration;
 
-/** The window sizes of the curated tables. Windows are UTC-aligned fixed windows over event time. */
+/**
+ * The window sizes of the curated tables. Windows are UTC-aligned fixed windows over event time.
+ */
 public enum Granularity {
   MINUTE("minute", Duration.standardMinutes(1)),
   HOUR("hour", Duration.standardHours(1)),
@@ -36,6 +38,7 @@ public enum Granularity {
         return g;
       }
     }
-    throw new IllegalArgumentException("unknown granularity '" + code + "' (expected minute, hour or day)");
+    throw new IllegalArgumentException(
+        "unknown granularity '" + code + "' (expected minute, hour or day)");
   }
 }

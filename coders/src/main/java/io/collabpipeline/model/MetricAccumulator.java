@@ -5,9 +5,10 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * The exact accumulator shared by the windowed metrics: two counters and a sorted multiset of item ids (actor
- * pseudonyms, task gids, or trigger event ids with their notification counts). Exact distinct counts need the ids
- * themselves; the state they take is bounded by the window plus its allowed lateness.
+ * The exact accumulator shared by the windowed metrics: two counters and a sorted multiset of item
+ * ids (actor pseudonyms, task gids, or trigger event ids with their notification counts). Exact
+ * distinct counts need the ids themselves; the state they take is bounded by the window plus its
+ * allowed lateness.
  *
  * <p>Mutable, as Beam accumulators are; sorted so that its encoding is deterministic.
  */
@@ -92,6 +93,12 @@ public final class MetricAccumulator {
 
   @Override
   public String toString() {
-    return "MetricAccumulator{count=" + count + ", completed=" + completed + ", items=" + items.size() + "}";
+    return "MetricAccumulator{count="
+        + count
+        + ", completed="
+        + completed
+        + ", items="
+        + items.size()
+        + "}";
   }
 }

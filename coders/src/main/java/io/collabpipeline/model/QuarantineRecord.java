@@ -4,9 +4,9 @@ import com.google.auto.value.AutoValue;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A rejected record: the original as received, why it was rejected, and where it came from. The {@link #detail()}
- * names the failing location and rule (a JSON pointer, a keyword), never a value from the payload, so it is safe to
- * log and to show on a dashboard.
+ * A rejected record: the original as received, why it was rejected, and where it came from. The
+ * {@link #detail()} names the failing location and rule (a JSON pointer, a keyword), never a value
+ * from the payload, so it is safe to log and to show on a dashboard.
  */
 @AutoValue
 public abstract class QuarantineRecord {

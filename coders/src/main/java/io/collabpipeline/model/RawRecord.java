@@ -3,11 +3,13 @@ package io.collabpipeline.model;
 import com.google.auto.value.AutoValue;
 
 /**
- * One record exactly as it was received, before any parsing: the bytes, where they came from, and when they arrived.
+ * One record exactly as it was received, before any parsing: the bytes, where they came from, and
+ * when they arrived.
  *
- * <p>{@link #receivedAtMillis()} is the arrival time as the platform recorded it (Kafka log-append time, a file's
- * modification time, the generator's synthetic arrival clock). It is a property of the input, not of the run, so a
- * re-run of the same input accounts every record to the same hour of arrival.
+ * <p>{@link #receivedAtMillis()} is the arrival time as the platform recorded it (Kafka log-append
+ * time, a file's modification time, the generator's synthetic arrival clock). It is a property of
+ * the input, not of the run, so a re-run of the same input accounts every record to the same hour
+ * of arrival.
  */
 @AutoValue
 public abstract class RawRecord {

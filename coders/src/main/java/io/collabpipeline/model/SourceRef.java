@@ -3,13 +3,17 @@ package io.collabpipeline.model;
 import com.google.auto.value.AutoValue;
 
 /**
- * Where a record came from: enough to find the original again (a Kafka topic, partition and offset; a file and line;
- * a generator shard and sequence number). Carried unchanged from the source to the quarantine and the raw store.
+ * Where a record came from: enough to find the original again (a Kafka topic, partition and offset;
+ * a file and line; a generator shard and sequence number). Carried unchanged from the source to the
+ * quarantine and the raw store.
  */
 @AutoValue
 public abstract class SourceRef {
 
-  /** What kind of source produced the record. Codes are stable: they are written to the quarantine and raw store. */
+  /**
+   * What kind of source produced the record. Codes are stable: they are written to the quarantine
+   * and raw store.
+   */
   public enum Kind {
     GENERATOR("generator"),
     FILE("file"),
@@ -64,7 +68,10 @@ public abstract class SourceRef {
     return of(Kind.KAFKA, topic, partition, offset);
   }
 
-  /** A compact, human-readable form such as {@code kafka:events/3@1042} or {@code file:/in/a.json#17}. */
+  /**
+   * A compact, human-readable form such as {@code kafka:events/3@1042} or {@code
+   * file:/in/a.json#17}.
+   */
   public String describe() {
     switch (kind()) {
       case FILE:

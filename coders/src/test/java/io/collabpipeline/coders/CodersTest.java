@@ -60,9 +60,13 @@ public class CodersTest {
 
   @Test
   public void sourceRefRoundTripsAndIsDeterministic() throws Exception {
-    for (SourceRef ref : Arrays.asList(KAFKA_REF, FILE_REF, SourceRef.generator("generator", 0, 99L))) {
+    for (SourceRef ref :
+        Arrays.asList(KAFKA_REF, FILE_REF, SourceRef.generator("generator", 0, 99L))) {
       CoderProperties.coderDecodeEncodeEqual(SourceRefCoder.of(), ref);
-      CoderProperties.coderDeterministic(SourceRefCoder.of(), ref, SourceRef.of(ref.kind(), ref.name(), ref.partition(), ref.offset()));
+      CoderProperties.coderDeterministic(
+          SourceRefCoder.of(),
+          ref,
+          SourceRef.of(ref.kind(), ref.name(), ref.partition(), ref.offset()));
     }
   }
 
@@ -83,7 +87,12 @@ public class CodersTest {
     RawRecord raw = RawRecord.of("{\"x\":1}".getBytes(StandardCharsets.UTF_8), KAFKA_REF, 5L);
     for (QuarantineRecord q :
         Arrays.asList(
-            QuarantineRecord.of(raw, ReasonCode.PAYLOAD_INVALID, "/payload/task_gid: required", "evt_12345678", "task.updated"),
+            QuarantineRecord.of(
+                raw,
+                ReasonCode.PAYLOAD_INVALID,
+                "/payload/task_gid: required",
+                "evt_12345678",
+                "task.updated"),
             QuarantineRecord.of(raw, ReasonCode.NOT_JSON, "unexpected end of input", null, null))) {
       QuarantineRecord back = CoderUtils.clone(QuarantineRecordCoder.of(), q);
       assertThat(back.reason(), equalTo(q.reason()));
@@ -98,8 +107,9 @@ public class CodersTest {
   }
 
   /**
-   * A reason travels as its name, so appending codes to {@link ReasonCode} (or any order of its constants) leaves the
-   * encoding of every existing code unchanged; the names already written to quarantines still decode.
+   * A reason travels as its name, so appending codes to {@link ReasonCode} (or any order of its
+   * constants) leaves the encoding of every existing code unchanged; the names already written to
+   * quarantines still decode.
    */
   @Test
   public void reasonCodesAreEncodedByTheirStableNameNotTheirOrdinal() throws Exception {
@@ -114,20 +124,36 @@ public class CodersTest {
       expected.write(new byte[] {1, 'd', 0, 0}); // detail "d", no event id, no event type
       QuarantineRecord q = QuarantineRecord.of(raw, reason, "d", null, null);
       assertThat(reason.code(), equalTo(reason.name()));
-      assertThat(CoderUtils.encodeToByteArray(QuarantineRecordCoder.of(), q), equalTo(expected.toByteArray()));
+      assertThat(
+          CoderUtils.encodeToByteArray(QuarantineRecordCoder.of(), q),
+          equalTo(expected.toByteArray()));
       assertThat(CoderUtils.clone(QuarantineRecordCoder.of(), q).reason(), equalTo(reason));
     }
     for (String written :
-        Arrays.asList("EMPTY_RECORD", "TOO_LARGE", "NOT_UTF8", "NOT_JSON", "NOT_AN_OBJECT", "DUPLICATE_KEY", "TOO_DEEP",
-            "TRAILING_DATA", "ENVELOPE_INVALID", "INVALID_TIMESTAMP", "UNKNOWN_EVENT_TYPE", "UNKNOWN_SCHEMA_VERSION",
-            "PAYLOAD_INVALID", "OCCURRED_IN_FUTURE", "OCCURRED_TOO_LONG_AGO")) {
+        Arrays.asList(
+            "EMPTY_RECORD",
+            "TOO_LARGE",
+            "NOT_UTF8",
+            "NOT_JSON",
+            "NOT_AN_OBJECT",
+            "DUPLICATE_KEY",
+            "TOO_DEEP",
+            "TRAILING_DATA",
+            "ENVELOPE_INVALID",
+            "INVALID_TIMESTAMP",
+            "UNKNOWN_EVENT_TYPE",
+            "UNKNOWN_SCHEMA_VERSION",
+            "PAYLOAD_INVALID",
+            "OCCURRED_IN_FUTURE",
+            "OCCURRED_TOO_LONG_AGO")) {
       assertThat(ReasonCode.valueOf(written).code(), equalTo(written));
     }
   }
 
   @Test
   public void collabEventRoundTripsIncludingNulls() throws Exception {
-    CoderProperties.coderDecodeEncodeEqual(CollabEventCoder.of(), event("evt_00000001", "1300000000000042"));
+    CoderProperties.coderDecodeEncodeEqual(
+        CollabEventCoder.of(), event("evt_00000001", "1300000000000042"));
     CoderProperties.coderDecodeEncodeEqual(CollabEventCoder.of(), event("evt_00000002", null));
     CoderProperties.coderDeterministic(
         CollabEventCoder.of(), event("evt_00000001", "7"), event("evt_00000001", "7"));
@@ -139,11 +165,21 @@ public class CodersTest {
   public void collabEventEncodingIsCompact() throws Exception {
     CollabEvent e = event("evt_00000001", "1300000000000042");
     int fieldBytes =
-        e.eventId().length() + e.eventType().length() + e.workspaceGid().length() + e.actorId().length()
-            + e.platform().length() + e.appVersion().length() + e.resourceType().length() + e.resourceGid().length()
-            + e.taskGid().length() + e.payloadJson().length() + e.source().name().length() + e.source().kind().code().length();
+        e.eventId().length()
+            + e.eventType().length()
+            + e.workspaceGid().length()
+            + e.actorId().length()
+            + e.platform().length()
+            + e.appVersion().length()
+            + e.resourceType().length()
+            + e.resourceGid().length()
+            + e.taskGid().length()
+            + e.payloadJson().length()
+            + e.source().name().length()
+            + e.source().kind().code().length();
     int encoded = CoderUtils.encodeToByteArray(CollabEventCoder.of(), e).length;
-    // Lengths, var-ints and null flags only: a self-describing or Java-serialized form would be several times larger.
+    // Lengths, var-ints and null flags only: a self-describing or Java-serialized form would be
+    // several times larger.
     assertThat(encoded - fieldBytes, lessThan(48));
   }
 
@@ -151,7 +187,9 @@ public class CodersTest {
   public void collabEventDecodeRefusesAnUnknownFormatVersion() throws Exception {
     byte[] bytes = CoderUtils.encodeToByteArray(CollabEventCoder.of(), event("evt_00000001", "1"));
     bytes[0] = 9;
-    IOException e = assertThrows(IOException.class, () -> CollabEventCoder.of().decode(new ByteArrayInputStream(bytes)));
+    IOException e =
+        assertThrows(
+            IOException.class, () -> CollabEventCoder.of().decode(new ByteArrayInputStream(bytes)));
     assertThat(e.getMessage(), equalTo("unknown CollabEvent encoding version 9"));
   }
 
@@ -161,11 +199,13 @@ public class CodersTest {
         Arrays.asList(
             CuratedRow.activeEditors(1_793_000_040_000L, Granularity.MINUTE, "12", 7L),
             CuratedRow.taskUpdateVelocity(1_792_998_000_000L, Granularity.HOUR, "12", 40L, 11L, 3L),
-            CuratedRow.notificationFanout(1_792_972_800_000L, Granularity.DAY, "12", "comment.added", 3L, 10L, 6L),
+            CuratedRow.notificationFanout(
+                1_792_972_800_000L, Granularity.DAY, "12", "comment.added", 3L, 10L, 6L),
             CuratedRow.completeness(1_792_998_000_000L, Granularity.HOUR, "received", 1_000_000L));
     for (CuratedRow row : rows) {
       CoderProperties.coderDecodeEncodeEqual(CuratedRowCoder.of(), row);
-      CoderProperties.coderDeterministic(CuratedRowCoder.of(), row, CuratedRow.of(row.table(), row.values()));
+      CoderProperties.coderDeterministic(
+          CuratedRowCoder.of(), row, CuratedRow.of(row.table(), row.values()));
     }
     CuratedRow fanout = CoderUtils.clone(CuratedRowCoder.of(), rows.get(2));
     assertThat(fanout.getDouble("fanout_avg"), equalTo(10.0 / 3.0));
@@ -173,9 +213,11 @@ public class CodersTest {
   }
 
   @Test
-  public void metricAccumulatorEncodesItemsInSortedOrderWhateverTheInsertionOrder() throws Exception {
+  public void metricAccumulatorEncodesItemsInSortedOrderWhateverTheInsertionOrder()
+      throws Exception {
     MetricAccumulator a = new MetricAccumulator().addCount(3).addItem("b", 1).addItem("a", 2);
-    MetricAccumulator b = new MetricAccumulator().addItem("a", 1).addItem("b", 1).addCount(3).addItem("a", 1);
+    MetricAccumulator b =
+        new MetricAccumulator().addItem("a", 1).addItem("b", 1).addCount(3).addItem("a", 1);
     CoderProperties.coderDeterministic(MetricAccumulatorCoder.of(), a, b);
     CoderProperties.coderDecodeEncodeEqual(MetricAccumulatorCoder.of(), a);
     CoderProperties.coderDecodeEncodeEqual(
@@ -197,14 +239,18 @@ public class CodersTest {
   public void everyProjectCoderClaimsDeterminism() throws Exception {
     for (Coder<?> c :
         Arrays.<Coder<?>>asList(
-            SourceRefCoder.of(), RawRecordCoder.of(), QuarantineRecordCoder.of(), CollabEventCoder.of(),
-            CuratedRowCoder.of(), MetricAccumulatorCoder.of())) {
+            SourceRefCoder.of(),
+            RawRecordCoder.of(),
+            QuarantineRecordCoder.of(),
+            CollabEventCoder.of(),
+            CuratedRowCoder.of(),
+            MetricAccumulatorCoder.of())) {
       c.verifyDeterministic();
     }
   }
 
-  private static void assertCoder(CoderRegistry registry, Class<?> type, Class<?> coderClass) throws Exception {
+  private static void assertCoder(CoderRegistry registry, Class<?> type, Class<?> coderClass)
+      throws Exception {
     assertThat(type.getSimpleName(), registry.getCoder(type), instanceOf(coderClass));
   }
-
 }

@@ -16,7 +16,10 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** The event types: the same set as the schema registry, lookups that never throw, the brief's metric definitions. */
+/**
+ * The event types: the same set as the schema registry, lookups that never throw, the brief's
+ * metric definitions.
+ */
 @RunWith(JUnit4.class)
 public class EventTypeTest {
 
@@ -40,14 +43,17 @@ public class EventTypeTest {
   @Test
   public void theEnumAndTheSchemaRegistryNameTheSameTypes() {
     Set<String> enumTypes =
-        Arrays.stream(EventType.values()).map(EventType::wireName).collect(Collectors.toCollection(TreeSet::new));
+        Arrays.stream(EventType.values())
+            .map(EventType::wireName)
+            .collect(Collectors.toCollection(TreeSet::new));
     assertThat(enumTypes, is(EventSchemaRegistry.loadDefault().eventTypes()));
   }
 
   @Test
   public void theConstantsAreTheContractListInItsOrder() {
     assertThat(
-        Arrays.stream(EventType.values()).map(EventType::wireName).collect(Collectors.toList()), is(CONTRACT_TYPES));
+        Arrays.stream(EventType.values()).map(EventType::wireName).collect(Collectors.toList()),
+        is(CONTRACT_TYPES));
   }
 
   @Test
@@ -61,7 +67,15 @@ public class EventTypeTest {
   @Test
   public void unknownNamesAreNotFoundAndNeverThrow() {
     for (String name :
-        new String[] {"task.archived", "TASK.UPDATED", "Task.updated", "TASK_UPDATED", " task.updated", "", "task"}) {
+        new String[] {
+          "task.archived",
+          "TASK.UPDATED",
+          "Task.updated",
+          "TASK_UPDATED",
+          " task.updated",
+          "",
+          "task"
+        }) {
       assertThat(name, EventType.fromWireName(name), is(Optional.empty()));
       assertThat(name, EventType.forWireNameOrNull(name), is(nullValue()));
     }
@@ -89,16 +103,21 @@ public class EventTypeTest {
   public void taskEventsAreTheTaskStarTypes() {
     assertThat(
         named(EventType::isTaskEvent),
-        is(new TreeSet<>(Arrays.asList("task.created", "task.updated", "task.completed", "task.deleted"))));
+        is(
+            new TreeSet<>(
+                Arrays.asList("task.created", "task.updated", "task.completed", "task.deleted"))));
     Set<String> taskStar =
-        CONTRACT_TYPES.stream().filter(t -> t.startsWith("task.")).collect(Collectors.toCollection(TreeSet::new));
+        CONTRACT_TYPES.stream()
+            .filter(t -> t.startsWith("task."))
+            .collect(Collectors.toCollection(TreeSet::new));
     assertThat(named(EventType::isTaskEvent), is(taskStar));
   }
 
   @Test
   public void onlyTaskCompletedCompletesATaskAndOnlyNotificationSentIsANotification() {
     assertThat(named(EventType::completesTask), is(new TreeSet<>(Arrays.asList("task.completed"))));
-    assertThat(named(EventType::isNotification), is(new TreeSet<>(Arrays.asList("notification.sent"))));
+    assertThat(
+        named(EventType::isNotification), is(new TreeSet<>(Arrays.asList("notification.sent"))));
   }
 
   private static Set<String> named(Predicate<EventType> property) {

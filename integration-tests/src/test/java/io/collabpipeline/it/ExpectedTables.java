@@ -18,14 +18,21 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The curated tables computed straight from the generator's deliveries, with none of the pipeline's code: plain
- * Jackson parsing, dedup by event id keeping the first arrival, the lateness rule, and window arithmetic. The generator's
- * own labels (original, duplicate, malformed) are the ground truth of what each delivery is.
+ * The curated tables computed straight from the generator's deliveries, with none of the pipeline's
+ * code: plain Jackson parsing, dedup by event id keeping the first arrival, the lateness rule, and
+ * window arithmetic. The generator's own labels (original, duplicate, malformed) are the ground
+ * truth of what each delivery is.
  */
 public final class ExpectedTables {
   static final Set<String> EDITOR_TYPES =
-      Set.of("task.created", "task.updated", "task.completed", "comment.added", "comment.edited",
-          "project.member_added", "project.member_removed");
+      Set.of(
+          "task.created",
+          "task.updated",
+          "task.completed",
+          "comment.added",
+          "comment.edited",
+          "project.member_added",
+          "project.member_removed");
 
   public final Set<CuratedRow> rows = new HashSet<>();
   public final Map<String, Long> stageTotals = new TreeMap<>();
@@ -43,8 +50,12 @@ public final class ExpectedTables {
     }
   }
 
-  /** The tables for a generated workload whose deliveries arrive at the generator's own arrival times. */
-  public static ExpectedTables compute(WorkloadSpec spec, long allowedLatenessMillis) throws IOException {
+  /**
+   * The tables for a generated workload whose deliveries arrive at the generator's own arrival
+   * times.
+   */
+  public static ExpectedTables compute(WorkloadSpec spec, long allowedLatenessMillis)
+      throws IOException {
     WorkloadGenerator generator = new WorkloadGenerator(spec);
     List<Observed> observed = new ArrayList<>();
     for (long i = 0; i < spec.deliveries(); i++) {
@@ -55,14 +66,17 @@ public final class ExpectedTables {
   }
 
   /**
-   * The tables for deliveries that arrived at the given times (e.g. a Kafka record's log-append time), in the order the
-   * list gives: of several copies of an event id, the first in the list is the accepted one, so sort by arrival first.
+   * The tables for deliveries that arrived at the given times (e.g. a Kafka record's log-append
+   * time), in the order the list gives: of several copies of an event id, the first in the list is
+   * the accepted one, so sort by arrival first.
    */
-  static ExpectedTables compute(List<Observed> observed, long allowedLatenessMillis) throws IOException {
+  static ExpectedTables compute(List<Observed> observed, long allowedLatenessMillis)
+      throws IOException {
     ExpectedTables t = new ExpectedTables();
     ObjectMapper mapper = new ObjectMapper();
     Map<String, Long> completeness = new TreeMap<>(); // "granularity|start|stage" -> count
-    // "granularity|start|workspace" -> editors, tasks ...; "granularity|start|workspace|type" -> trigger -> count
+    // "granularity|start|workspace" -> editors, tasks ...; "granularity|start|workspace|type" ->
+    // trigger -> count
     Map<String, Set<String>> editors = new HashMap<>();
     Map<String, long[]> velocity = new HashMap<>();
     Map<String, Set<String>> touched = new HashMap<>();
@@ -90,14 +104,18 @@ public final class ExpectedTables {
       }
       boolean late = false;
       if (event != null) {
-        long occurredAt = OffsetDateTime.parse(event.get("occurred_at").asText()).toInstant().toEpochMilli();
-        long minuteEnd = Granularity.MINUTE.windowStart(occurredAt) + Granularity.MINUTE.size().getMillis();
+        long occurredAt =
+            OffsetDateTime.parse(event.get("occurred_at").asText()).toInstant().toEpochMilli();
+        long minuteEnd =
+            Granularity.MINUTE.windowStart(occurredAt) + Granularity.MINUTE.size().getMillis();
         late = arrival > minuteEnd + allowedLatenessMillis;
       }
       String[] stages =
-          !stage.equals("accepted") ? new String[] {"received", stage}
-              : late ? new String[] {"received", "accepted", "raw_written", "late"}
-              : new String[] {"received", "accepted", "raw_written"};
+          !stage.equals("accepted")
+              ? new String[] {"received", stage}
+              : late
+                  ? new String[] {"received", "accepted", "raw_written", "late"}
+                  : new String[] {"received", "accepted", "raw_written"};
       for (String s : stages) {
         t.stageTotals.merge(s, 1L, Long::sum);
         for (Granularity g : new Granularity[] {Granularity.HOUR, Granularity.DAY}) {
@@ -108,7 +126,8 @@ public final class ExpectedTables {
         continue;
       }
       String type = event.get("event_type").asText();
-      long occurred = OffsetDateTime.parse(event.get("occurred_at").asText()).toInstant().toEpochMilli();
+      long occurred =
+          OffsetDateTime.parse(event.get("occurred_at").asText()).toInstant().toEpochMilli();
       String workspace = event.get("workspace_gid").asText();
       String actor = event.get("actor").get("user_gid").asText();
       JsonNode payload = event.get("payload");
@@ -131,7 +150,8 @@ public final class ExpectedTables {
         }
         if (type.equals("notification.sent")) {
           fanout
-              .computeIfAbsent(key + "|" + payload.get("trigger_event_type").asText(), k -> new HashMap<>())
+              .computeIfAbsent(
+                  key + "|" + payload.get("trigger_event_type").asText(), k -> new HashMap<>())
               .merge(payload.get("trigger_event_id").asText(), 1L, Long::sum);
         }
       }
@@ -139,16 +159,26 @@ public final class ExpectedTables {
 
     for (Map.Entry<String, Long> e : completeness.entrySet()) {
       String[] k = e.getKey().split("\\|");
-      t.rows.add(CuratedRow.completeness(Long.parseLong(k[1]), Granularity.fromCode(k[0]), k[2], e.getValue()));
+      t.rows.add(
+          CuratedRow.completeness(
+              Long.parseLong(k[1]), Granularity.fromCode(k[0]), k[2], e.getValue()));
     }
     for (Map.Entry<String, Set<String>> e : editors.entrySet()) {
       String[] k = e.getKey().split("\\|");
-      t.rows.add(CuratedRow.activeEditors(Long.parseLong(k[1]), Granularity.fromCode(k[0]), k[2], e.getValue().size()));
+      t.rows.add(
+          CuratedRow.activeEditors(
+              Long.parseLong(k[1]), Granularity.fromCode(k[0]), k[2], e.getValue().size()));
     }
     for (Map.Entry<String, long[]> e : velocity.entrySet()) {
       String[] k = e.getKey().split("\\|");
-      t.rows.add(CuratedRow.taskUpdateVelocity(Long.parseLong(k[1]), Granularity.fromCode(k[0]), k[2],
-          e.getValue()[0], touched.get(e.getKey()).size(), e.getValue()[1]));
+      t.rows.add(
+          CuratedRow.taskUpdateVelocity(
+              Long.parseLong(k[1]),
+              Granularity.fromCode(k[0]),
+              k[2],
+              e.getValue()[0],
+              touched.get(e.getKey()).size(),
+              e.getValue()[1]));
     }
     for (Map.Entry<String, Map<String, Long>> e : fanout.entrySet()) {
       String[] k = e.getKey().split("\\|");
@@ -158,8 +188,15 @@ public final class ExpectedTables {
         notifications += n;
         max = Math.max(max, n);
       }
-      t.rows.add(CuratedRow.notificationFanout(Long.parseLong(k[1]), Granularity.fromCode(k[0]), k[2], k[3],
-          e.getValue().size(), notifications, max));
+      t.rows.add(
+          CuratedRow.notificationFanout(
+              Long.parseLong(k[1]),
+              Granularity.fromCode(k[0]),
+              k[2],
+              k[3],
+              e.getValue().size(),
+              notifications,
+              max));
     }
     return t;
   }

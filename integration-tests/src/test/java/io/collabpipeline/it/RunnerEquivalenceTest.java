@@ -14,17 +14,15 @@ import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
+import io.collabpipeline.pipelines.warehouse.Warehouse;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.validate.ValidateEvents;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
-import io.collabpipeline.pipelines.warehouse.Warehouse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,9 +33,11 @@ import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import java.time.Instant;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -46,10 +46,11 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * The same generated input (duplicates, late, too-late and malformed records, crossing an hour and a day boundary)
- * through the DirectRunner, embedded Flink batch and embedded Flink streaming: every curated table must be identical
- * across the three and equal to the values {@link ExpectedTables} computes from the input on its own; the raw store must
- * hold each accepted event exactly once and the quarantine every malformed record with its reason.
+ * The same generated input (duplicates, late, too-late and malformed records, crossing an hour and
+ * a day boundary) through the DirectRunner, embedded Flink batch and embedded Flink streaming:
+ * every curated table must be identical across the three and equal to the values {@link
+ * ExpectedTables} computes from the input on its own; the raw store must hold each accepted event
+ * exactly once and the quarantine every malformed record with its reason.
  */
 @RunWith(JUnit4.class)
 public class RunnerEquivalenceTest {
@@ -110,20 +111,43 @@ public class RunnerEquivalenceTest {
     PipelineResult.State state = result.waitUntilFinish();
     assertThat(name + " state", state, equalTo(PipelineResult.State.DONE));
 
-    // Every stage counts what passed through it, and the counts agree with the input, on every runner.
+    // Every stage counts what passed through it, and the counts agree with the input, on every
+    // runner.
     long deliveries = SPEC.deliveries();
     long quarantinedCount = expected.stageTotals.get("quarantined");
     long accepted = expected.stageTotals.get("accepted");
     long duplicates = expected.stageTotals.get("duplicate");
-    assertCounter(result, name, GeneratorSource.METRICS_NAMESPACE, GeneratorSource.GENERATED, deliveries);
-    assertCounter(result, name, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.RECEIVED, deliveries);
-    assertCounter(result, name, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.QUARANTINED, quarantinedCount);
-    assertCounter(result, name, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.ACCEPTED, accepted + duplicates);
-    assertCounter(result, name, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE, accepted);
-    assertCounter(result, name, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES, duplicates);
-    assertCounter(result, name, RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER, accepted);
     assertCounter(
-        result, name, QuarantineIO.Write.METRICS_NAMESPACE, QuarantineIO.Write.RECORDS_COUNTER, quarantinedCount);
+        result, name, GeneratorSource.METRICS_NAMESPACE, GeneratorSource.GENERATED, deliveries);
+    assertCounter(
+        result, name, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.RECEIVED, deliveries);
+    assertCounter(
+        result,
+        name,
+        ValidateEvents.METRIC_NAMESPACE,
+        ValidateEvents.QUARANTINED,
+        quarantinedCount);
+    assertCounter(
+        result,
+        name,
+        ValidateEvents.METRIC_NAMESPACE,
+        ValidateEvents.ACCEPTED,
+        accepted + duplicates);
+    assertCounter(result, name, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE, accepted);
+    assertCounter(
+        result, name, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES, duplicates);
+    assertCounter(
+        result,
+        name,
+        RawStoreIO.Write.METRICS_NAMESPACE,
+        RawStoreIO.Write.RECORDS_COUNTER,
+        accepted);
+    assertCounter(
+        result,
+        name,
+        QuarantineIO.Write.METRICS_NAMESPACE,
+        QuarantineIO.Write.RECORDS_COUNTER,
+        quarantinedCount);
 
     Set<CuratedRow> actual = new HashSet<>();
     try (Warehouse w = config.warehouse().open()) {
@@ -136,7 +160,8 @@ public class RunnerEquivalenceTest {
     StringBuilder differences = new StringBuilder();
     for (CuratedTable table : CuratedTable.values()) {
       try {
-        assertSameRows(name + ": " + table.tableName(), only(expected.rows, table), only(actual, table));
+        assertSameRows(
+            name + ": " + table.tableName(), only(expected.rows, table), only(actual, table));
       } catch (AssertionError e) {
         differences.append(e.getMessage()).append('\n');
       }
@@ -149,11 +174,17 @@ public class RunnerEquivalenceTest {
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement st = c.createStatement();
         ResultSet rs =
-            st.executeQuery("SELECT count(*), count(DISTINCT event_id) FROM read_parquet('" + config.rawStore()
-                + "/**/*.parquet', hive_partitioning = true)")) {
+            st.executeQuery(
+                "SELECT count(*), count(DISTINCT event_id) FROM read_parquet('"
+                    + config.rawStore()
+                    + "/**/*.parquet', hive_partitioning = true)")) {
       rs.next();
-      assertThat(name + " raw rows", rs.getLong(1), equalTo((long) expected.acceptedEventIds.size()));
-      assertThat(name + " raw distinct ids", rs.getLong(2), equalTo((long) expected.acceptedEventIds.size()));
+      assertThat(
+          name + " raw rows", rs.getLong(1), equalTo((long) expected.acceptedEventIds.size()));
+      assertThat(
+          name + " raw distinct ids",
+          rs.getLong(2),
+          equalTo((long) expected.acceptedEventIds.size()));
     }
 
     // Every malformed record is in the quarantine with its reason.
@@ -168,29 +199,52 @@ public class RunnerEquivalenceTest {
       PipelineResult result, String run, String namespace, String counter, long expectedValue) {
     long sum = 0;
     for (MetricResult<Long> c :
-        result.metrics()
-            .queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, counter)).build())
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(namespace, counter))
+                    .build())
             .getCounters()) {
       sum += c.getAttempted();
     }
     assertThat(run + " counter " + namespace + "/" + counter, sum, equalTo(expectedValue));
   }
 
-  /** Equal sets, and where not, a message that names the first differing rows rather than thousands of them. */
-  private static void assertSameRows(String what, Set<CuratedRow> expected, Set<CuratedRow> actual) {
+  /**
+   * Equal sets, and where not, a message that names the first differing rows rather than thousands
+   * of them.
+   */
+  private static void assertSameRows(
+      String what, Set<CuratedRow> expected, Set<CuratedRow> actual) {
     Set<CuratedRow> missing = new HashSet<>(expected);
     missing.removeAll(actual);
     Set<CuratedRow> unexpected = new HashSet<>(actual);
     unexpected.removeAll(expected);
     if (!missing.isEmpty() || !unexpected.isEmpty()) {
       throw new AssertionError(
-          what + ": " + expected.size() + " rows expected, " + actual.size() + " found; " + missing.size()
-              + " missing, e.g. " + first(missing) + "; " + unexpected.size() + " unexpected, e.g. " + first(unexpected));
+          what
+              + ": "
+              + expected.size()
+              + " rows expected, "
+              + actual.size()
+              + " found; "
+              + missing.size()
+              + " missing, e.g. "
+              + first(missing)
+              + "; "
+              + unexpected.size()
+              + " unexpected, e.g. "
+              + first(unexpected));
     }
   }
 
   private static String first(Set<CuratedRow> rows) {
-    return rows.stream().map(Object::toString).sorted().limit(5).collect(java.util.stream.Collectors.joining(", "));
+    return rows.stream()
+        .map(Object::toString)
+        .sorted()
+        .limit(5)
+        .collect(java.util.stream.Collectors.joining(", "));
   }
 
   private static Set<CuratedRow> only(Set<CuratedRow> rows, CuratedTable table) {

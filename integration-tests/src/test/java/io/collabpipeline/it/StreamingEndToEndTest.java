@@ -16,8 +16,8 @@ import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
-import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.kafka.KafkaRecords;
+import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
@@ -64,16 +64,18 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * The whole production path on real components started by the test: generated events (with duplicates, late, too-late
- * and malformed ones) published at a steady rate to an in-process KRaft Kafka broker, read by the Kafka source on
- * embedded Flink in streaming mode with exactly-once checkpoints, the raw store and quarantine on an S3-compatible
- * endpoint (S3Mock, out of process), the curated tables in a DuckDB warehouse.
+ * The whole production path on real components started by the test: generated events (with
+ * duplicates, late, too-late and malformed ones) published at a steady rate to an in-process KRaft
+ * Kafka broker, read by the Kafka source on embedded Flink in streaming mode with exactly-once
+ * checkpoints, the raw store and quarantine on an S3-compatible endpoint (S3Mock, out of process),
+ * the curated tables in a DuckDB warehouse.
  *
- * <p>Ground truth comes from the publisher: every delivery it sent and the broker's log-append time of each (the arrival
- * clock), fed to {@code ExpectedTables}, which computes the tables with no pipeline code. While the job runs, a poller
- * reads the warehouse every {@value #POLL_MILLIS} ms to measure event-to-queryable latency: for each on-time task event,
- * the time from its append to Kafka to the first read in which its minute window's {@code task_updates} includes it.
- * Figures are printed and written to {@code target/e2e-latency.txt}; nothing asserts on timing.
+ * <p>Ground truth comes from the publisher: every delivery it sent and the broker's log-append time
+ * of each (the arrival clock), fed to {@code ExpectedTables}, which computes the tables with no
+ * pipeline code. While the job runs, a poller reads the warehouse every {@value #POLL_MILLIS} ms to
+ * measure event-to-queryable latency: for each on-time task event, the time from its append to
+ * Kafka to the first read in which its minute window's {@code task_updates} includes it. Figures
+ * are printed and written to {@code target/e2e-latency.txt}; nothing asserts on timing.
  */
 @RunWith(JUnit4.class)
 public class StreamingEndToEndTest {
@@ -112,7 +114,8 @@ public class StreamingEndToEndTest {
 
   @Test
   public void recoversFromAFailureMidStreamWithTheSameResults() throws Exception {
-    Scenario s = new Scenario("failover", Integer.getInteger("it.e2e.failoverEvents", 40_000), 2_000, true);
+    Scenario s =
+        new Scenario("failover", Integer.getInteger("it.e2e.failoverEvents", 40_000), 2_000, true);
     s.run();
     assertThat("the injected failure happened", FailOnce.FAILED.get(), is(true));
   }
@@ -143,7 +146,8 @@ public class StreamingEndToEndTest {
       this.topic = "e2e-" + name;
       this.raw = "s3://" + RAW_BUCKET + "/" + name + "/raw";
       this.quarantine = "s3://" + QUARANTINE_BUCKET + "/" + name + "/quarantine";
-      this.warehouseUrl = "jdbc:duckdb:" + TMP.newFolder(name + "-warehouse").toPath().resolve("w.duckdb");
+      this.warehouseUrl =
+          "jdbc:duckdb:" + TMP.newFolder(name + "-warehouse").toPath().resolve("w.duckdb");
     }
 
     void run() throws Exception {
@@ -155,7 +159,8 @@ public class StreamingEndToEndTest {
       options.setNumberOfExecutionRetries(3);
       options.setExecutionRetryDelay(1_000L);
       options.setObjectReuse(true);
-      // Checkpoints go to files, as in production (to S3 there): the raw store's open minute alone outgrows the 5 MB
+      // Checkpoints go to files, as in production (to S3 there): the raw store's open minute alone
+      // outgrows the 5 MB
       // that Flink's JobManager-memory checkpoint storage permits.
       options.setStateBackend("filesystem");
       options.setStateBackendStoragePath(TMP.newFolder(name + "-checkpoints").toURI().toString());
@@ -174,15 +179,18 @@ public class StreamingEndToEndTest {
       }
       Pipeline p = Pipeline.create(options);
       PCollection<RawRecord> records =
-          p.apply("ReadKafka",
+          p.apply(
+              "ReadKafka",
               KafkaRecords.read()
                   .withBootstrapServers(kafka.bootstrapServers())
                   .withTopics(topic)
                   .withGroupId("collab-e2e-" + name));
       if (injectFailure) {
-        // Fails the job once, after a third of the input and a few completed checkpoints; Flink restarts it from the
+        // Fails the job once, after a third of the input and a few completed checkpoints; Flink
+        // restarts it from the
         // last checkpoint (Kafka offsets, dedup state, windows, pending files all restored).
-        records = records.apply("InjectFailure", ParDo.of(new FailOnce(spec.deliveries() / 3, 8_000L)));
+        records =
+            records.apply("InjectFailure", ParDo.of(new FailOnce(spec.deliveries() / 3, 8_000L)));
       }
       CollabGraph.apply(records, config);
       PipelineResult job = p.run();
@@ -197,10 +205,15 @@ public class StreamingEndToEndTest {
       KafkaPublisher.PublishReport report =
           KafkaPublisher.to(kafka.bootstrapServers(), topic)
               .withRate(rate)
-              .withListener((d, md) -> published.add(new Published(d, md.timestamp(), md.partition(), md.offset())))
+              .withListener(
+                  (d, md) ->
+                      published.add(new Published(d, md.timestamp(), md.partition(), md.offset())))
               .withProgress(System.out, java.time.Duration.ofSeconds(20))
               .publish(spec);
-      assertThat(name + ": every delivery acknowledged", (long) published.size(), equalTo(spec.deliveries()));
+      assertThat(
+          name + ": every delivery acknowledged",
+          (long) published.size(),
+          equalTo(spec.deliveries()));
 
       List<Published> byArrival = new ArrayList<>(published);
       byArrival.sort(
@@ -213,13 +226,18 @@ public class StreamingEndToEndTest {
       }
       ExpectedTables expected = ExpectedTables.compute(arrivals, ALLOWED_LATENESS_MILLIS);
 
-      // The job never ends by itself (an unbounded source): wait until the warehouse holds the expected tables.
+      // The job never ends by itself (an unbounded source): wait until the warehouse holds the
+      // expected tables.
       Map<CuratedTable, Set<CuratedRow>> actual = awaitTables(expected, 300_000L);
       poller.stop();
       pollThread.join(5_000L);
-      // Let the last raw-store windows close (the arrival watermark passes them once the partitions are idle).
+      // Let the last raw-store windows close (the arrival watermark passes them once the partitions
+      // are idle).
       awaitRawStore(expected.acceptedEventIds.size(), 120_000L);
-      assertThat(name + ": the job is still running", job.getState(), equalTo(PipelineResult.State.RUNNING));
+      assertThat(
+          name + ": the job is still running",
+          job.getState(),
+          equalTo(PipelineResult.State.RUNNING));
       job.cancel();
 
       StringBuilder differences = new StringBuilder();
@@ -230,14 +248,17 @@ public class StreamingEndToEndTest {
           differences.append(describeDifference(table, want, got));
         }
       }
-      assertThat(name + ": curated tables equal the independently computed ones\n" + differences,
-          differences.length(), equalTo(0));
+      assertThat(
+          name + ": curated tables equal the independently computed ones\n" + differences,
+          differences.length(),
+          equalTo(0));
 
       // (d) Completeness adds up in every hour, and totals match the input.
       Map<Long, Map<String, Long>> hours = new TreeMap<>();
       for (CuratedRow r : actual.get(CuratedTable.PIPELINE_COMPLETENESS)) {
         if (r.getString("granularity").equals(Granularity.HOUR.code())) {
-          hours.computeIfAbsent(r.getLong("window_start"), k -> new HashMap<>())
+          hours
+              .computeIfAbsent(r.getLong("window_start"), k -> new HashMap<>())
               .put(r.getString("stage"), r.getLong("events"));
         }
       }
@@ -246,23 +267,29 @@ public class StreamingEndToEndTest {
         Map<String, Long> st = h.getValue();
         long r = st.getOrDefault("received", 0L);
         received += r;
-        assertThat(name + ": hour " + h.getKey() + " received = quarantined + duplicate + accepted", r,
-            equalTo(st.getOrDefault("quarantined", 0L) + st.getOrDefault("duplicate", 0L)
-                + st.getOrDefault("accepted", 0L)));
+        assertThat(
+            name + ": hour " + h.getKey() + " received = quarantined + duplicate + accepted",
+            r,
+            equalTo(
+                st.getOrDefault("quarantined", 0L)
+                    + st.getOrDefault("duplicate", 0L)
+                    + st.getOrDefault("accepted", 0L)));
       }
       assertThat(name + ": received in completeness", received, equalTo(spec.deliveries()));
 
       // (a) The raw store on S3 holds each accepted event exactly once.
       Map<String, Long> rawIds = rawEventIds();
       long copies = rawIds.values().stream().mapToLong(Long::longValue).sum();
-      assertThat(name + ": raw store rows", copies, equalTo((long) expected.acceptedEventIds.size()));
+      assertThat(
+          name + ": raw store rows", copies, equalTo((long) expected.acceptedEventIds.size()));
       assertThat(name + ": raw store ids", rawIds.keySet(), equalTo(expected.acceptedEventIds));
 
       // (c) Every malformed record is quarantined with its reason and its Kafka coordinates.
       Map<String, String> malformedByCoordinate = new HashMap<>();
       for (Published x : published) {
         if (x.delivery.kind() == Delivery.Kind.MALFORMED) {
-          malformedByCoordinate.put(x.partition + "@" + x.offset, x.delivery.expectedReason().code());
+          malformedByCoordinate.put(
+              x.partition + "@" + x.offset, x.delivery.expectedReason().code());
         }
       }
       Map<String, String> quarantinedByCoordinate = new HashMap<>();
@@ -270,10 +297,13 @@ public class StreamingEndToEndTest {
         SourceRef ref = q.original().source();
         assertThat(name + ": quarantine source kind", ref.kind(), equalTo(SourceRef.Kind.KAFKA));
         assertThat(name + ": quarantine topic", ref.name(), equalTo(topic));
-        String previous = quarantinedByCoordinate.put(ref.partition() + "@" + ref.offset(), q.reason().code());
+        String previous =
+            quarantinedByCoordinate.put(ref.partition() + "@" + ref.offset(), q.reason().code());
         assertThat(name + ": quarantined once: " + ref.describe(), previous, equalTo(null));
       }
-      assertThat(name + ": quarantine = malformed records, by coordinate and reason", quarantinedByCoordinate,
+      assertThat(
+          name + ": quarantine = malformed records, by coordinate and reason",
+          quarantinedByCoordinate,
           equalTo(malformedByCoordinate));
 
       Latency latency = poller.latencies(byArrival, ALLOWED_LATENESS_MILLIS);
@@ -283,18 +313,30 @@ public class StreamingEndToEndTest {
               "%s: %,d events at %.0f/s (achieved %.0f/s), %d partitions, Flink streaming parallelism 2, checkpoints"
                   + " every 2 s%s, early firings %s; event-to-queryable latency over %,d on-time task events:"
                   + " P50 %.1f s, P95 %.1f s, max %.1f s (poll every %d ms)",
-              name, spec.deliveries(), rate, report.recordsPerSecond(), PARTITIONS,
-              injectFailure ? ", one injected failure" : "", config.windowing().earlyFiringDelay(),
-              latency.samples(), latency.percentile(50) / 1000.0, latency.percentile(95) / 1000.0,
-              latency.max() / 1000.0, POLL_MILLIS);
+              name,
+              spec.deliveries(),
+              rate,
+              report.recordsPerSecond(),
+              PARTITIONS,
+              injectFailure ? ", one injected failure" : "",
+              config.windowing().earlyFiringDelay(),
+              latency.samples(),
+              latency.percentile(50) / 1000.0,
+              latency.percentile(95) / 1000.0,
+              latency.max() / 1000.0,
+              POLL_MILLIS);
       System.out.println(line);
       Path out = Path.of("target", "e2e-latency.txt");
-      Files.writeString(out, line + System.lineSeparator(), StandardCharsets.UTF_8,
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+      Files.writeString(
+          out,
+          line + System.lineSeparator(),
+          StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
     }
 
-    private Map<CuratedTable, Set<CuratedRow>> awaitTables(ExpectedTables expected, long timeoutMillis)
-        throws Exception {
+    private Map<CuratedTable, Set<CuratedRow>> awaitTables(
+        ExpectedTables expected, long timeoutMillis) throws Exception {
       long deadline = System.currentTimeMillis() + timeoutMillis;
       Map<CuratedTable, Set<CuratedRow>> actual = new HashMap<>();
       while (true) {
@@ -323,14 +365,18 @@ public class StreamingEndToEndTest {
       }
     }
 
-    /** Event id → copies, over every Parquet file of the raw store (copied from S3, read with DuckDB). */
+    /**
+     * Event id → copies, over every Parquet file of the raw store (copied from S3, read with
+     * DuckDB).
+     */
     private Map<String, Long> rawEventIds() throws Exception {
       Path local = Files.createTempDirectory(TMP.getRoot().toPath(), "raw-copy");
       MatchResult m = FileSystems.match(raw + "/dt=*/hr=*/*.parquet");
       int n = 0;
       for (MatchResult.Metadata md : m.metadata()) {
         try (InputStream in = Channels.newInputStream(FileSystems.open(md.resourceId()))) {
-          Files.copy(in, local.resolve("part-" + (n++) + ".parquet"), StandardCopyOption.REPLACE_EXISTING);
+          Files.copy(
+              in, local.resolve("part-" + (n++) + ".parquet"), StandardCopyOption.REPLACE_EXISTING);
         }
       }
       Map<String, Long> ids = new HashMap<>();
@@ -340,7 +386,10 @@ public class StreamingEndToEndTest {
       try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
           Statement st = c.createStatement();
           ResultSet rs =
-              st.executeQuery("SELECT event_id, count(*) FROM read_parquet('" + local + "/*.parquet') GROUP BY 1")) {
+              st.executeQuery(
+                  "SELECT event_id, count(*) FROM read_parquet('"
+                      + local
+                      + "/*.parquet') GROUP BY 1")) {
         while (rs.next()) {
           ids.put(rs.getString(1), rs.getLong(2));
         }
@@ -351,7 +400,8 @@ public class StreamingEndToEndTest {
 
   private static void awaitRunning(PipelineResult job) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 60_000L;
-    while (job.getState() != PipelineResult.State.RUNNING && System.currentTimeMillis() < deadline) {
+    while (job.getState() != PipelineResult.State.RUNNING
+        && System.currentTimeMillis() < deadline) {
       if (job.getState().isTerminal()) {
         throw new AssertionError("the job ended before it ran: " + job.getState());
       }
@@ -359,13 +409,19 @@ public class StreamingEndToEndTest {
     }
   }
 
-  private static String describeDifference(CuratedTable table, Set<CuratedRow> want, Set<CuratedRow> got) {
+  private static String describeDifference(
+      CuratedTable table, Set<CuratedRow> want, Set<CuratedRow> got) {
     Set<CuratedRow> missing = new HashSet<>(want);
     missing.removeAll(got);
     Set<CuratedRow> extra = new HashSet<>(got);
     extra.removeAll(want);
-    StringBuilder sb = new StringBuilder(table.tableName()).append(": ")
-        .append(missing.size()).append(" expected rows missing, ").append(extra.size()).append(" unexpected\n");
+    StringBuilder sb =
+        new StringBuilder(table.tableName())
+            .append(": ")
+            .append(missing.size())
+            .append(" expected rows missing, ")
+            .append(extra.size())
+            .append(" unexpected\n");
     missing.stream().limit(5).forEach(r -> sb.append("  missing ").append(r).append('\n'));
     extra.stream().limit(5).forEach(r -> sb.append("  unexpected ").append(r).append('\n'));
     return sb.toString();
@@ -386,7 +442,10 @@ public class StreamingEndToEndTest {
     }
   }
 
-  /** Throws once, in the whole JVM, at the first record after {@code afterRecords} records and {@code afterMillis}. */
+  /**
+   * Throws once, in the whole JVM, at the first record after {@code afterRecords} records and
+   * {@code afterMillis}.
+   */
   private static final class FailOnce extends DoFn<RawRecord, RawRecord> {
     static final AtomicBoolean FAILED = new AtomicBoolean(false);
     static final AtomicLong SEEN = new AtomicLong();
@@ -406,19 +465,21 @@ public class StreamingEndToEndTest {
       if (SEEN.incrementAndGet() >= afterRecords
           && System.currentTimeMillis() - STARTED.get() >= afterMillis
           && FAILED.compareAndSet(false, true)) {
-        throw new IllegalStateException("injected failure (test): the job must recover from its last checkpoint");
+        throw new IllegalStateException(
+            "injected failure (test): the job must recover from its last checkpoint");
       }
       out.output(r);
     }
   }
 
   /**
-   * Reads the minute rows of {@code task_update_velocity} every {@value #POLL_MILLIS} ms and remembers, per window and
-   * workspace, when each value was first seen.
+   * Reads the minute rows of {@code task_update_velocity} every {@value #POLL_MILLIS} ms and
+   * remembers, per window and workspace, when each value was first seen.
    */
   private static final class LatencyPoller implements Runnable {
     private final String url;
     private volatile boolean running = true;
+
     /** "windowStart|workspace" → (value → first wall-clock millis it was read). */
     private final Map<String, TreeMap<Long, Long>> seen = new ConcurrentHashMap<>();
 
@@ -440,7 +501,8 @@ public class StreamingEndToEndTest {
               continue;
             }
             String key = r.getLong("window_start") + "|" + r.getString("workspace_gid");
-            seen.computeIfAbsent(key, k -> new TreeMap<>()).putIfAbsent(r.getLong("task_updates"), now);
+            seen.computeIfAbsent(key, k -> new TreeMap<>())
+                .putIfAbsent(r.getLong("task_updates"), now);
           }
         } catch (Exception e) {
           // The writer may hold the file for a moment: read again at the next poll.
@@ -454,25 +516,31 @@ public class StreamingEndToEndTest {
     }
 
     /**
-     * For each first delivery of an on-time task event (in arrival order), the k-th of its minute window and
-     * workspace is visible once that row's task_updates reaches k.
+     * For each first delivery of an on-time task event (in arrival order), the k-th of its minute
+     * window and workspace is visible once that row's task_updates reaches k.
      */
     Latency latencies(List<Published> byArrival, long allowedLatenessMillis) throws Exception {
       Map<String, Long> rank = new HashMap<>();
       Set<String> ids = new HashSet<>();
-      com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+      com.fasterxml.jackson.databind.ObjectMapper mapper =
+          new com.fasterxml.jackson.databind.ObjectMapper();
       List<Long> samples = new ArrayList<>();
       for (Published x : byArrival) {
         if (x.delivery.kind() == Delivery.Kind.MALFORMED) {
           continue;
         }
         com.fasterxml.jackson.databind.JsonNode e = mapper.readTree(x.delivery.bytes());
-        if (!ids.add(e.get("event_id").asText()) || !e.get("event_type").asText().startsWith("task.")) {
+        if (!ids.add(e.get("event_id").asText())
+            || !e.get("event_type").asText().startsWith("task.")) {
           continue;
         }
-        long occurred = java.time.OffsetDateTime.parse(e.get("occurred_at").asText()).toInstant().toEpochMilli();
+        long occurred =
+            java.time.OffsetDateTime.parse(e.get("occurred_at").asText())
+                .toInstant()
+                .toEpochMilli();
         long start = Granularity.MINUTE.windowStart(occurred);
-        if (x.appendMillis > start + Granularity.MINUTE.size().getMillis() + allowedLatenessMillis) {
+        if (x.appendMillis
+            > start + Granularity.MINUTE.size().getMillis() + allowedLatenessMillis) {
           continue; // too late: never in the streaming tables
         }
         String key = start + "|" + e.get("workspace_gid").asText();
@@ -480,7 +548,8 @@ public class StreamingEndToEndTest {
         TreeMap<Long, Long> values = seen.get(key);
         Map.Entry<Long, Long> first = values == null ? null : values.ceilingEntry(k);
         if (first != null) {
-          // The earliest read of any value >= k (values only grow, so take the minimum time over them).
+          // The earliest read of any value >= k (values only grow, so take the minimum time over
+          // them).
           long t = Long.MAX_VALUE;
           for (long time : values.tailMap(k, true).values()) {
             t = Math.min(t, time);

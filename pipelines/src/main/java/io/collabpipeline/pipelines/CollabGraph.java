@@ -23,11 +23,13 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 
 /**
- * The one graph: validation, PII minimization, dedup, the raw store, the quarantine, windowed metrics and completeness,
- * written to the warehouse. Every mode and runner runs this same graph; only the source in front of it changes
- * (see ARCHITECTURE.md). {@link #apply} is the whole graph on received records; {@link #applyReplay} enters it after
- * validation with events read back from the raw store, and {@link #applyQuarantineReplay} runs its validation again on
- * quarantined records. Step names are stable and shared by the three entry points: Flink savepoints depend on them.
+ * The one graph: validation, PII minimization, dedup, the raw store, the quarantine, windowed
+ * metrics and completeness, written to the warehouse. Every mode and runner runs this same graph;
+ * only the source in front of it changes (see ARCHITECTURE.md). {@link #apply} is the whole graph
+ * on received records; {@link #applyReplay} enters it after validation with events read back from
+ * the raw store, and {@link #applyQuarantineReplay} runs its validation again on quarantined
+ * records. Step names are stable and shared by the three entry points: Flink savepoints depend on
+ * them.
  */
 public final class CollabGraph {
   private CollabGraph() {}
@@ -52,12 +54,13 @@ public final class CollabGraph {
   }
 
   /**
-   * Applies the graph to records timestamped with their arrival time, and writes all its outputs as {@code config}
-   * says.
+   * Applies the graph to records timestamped with their arrival time, and writes all its outputs as
+   * {@code config} says.
    */
   public static Outputs apply(PCollection<RawRecord> records, GraphConfig config) {
     PCollection<String> receivedTicks =
-        records.apply("CountReceived", CompletenessTicks.of(Stage.RECEIVED, RawRecord::receivedAtMillis));
+        records.apply(
+            "CountReceived", CompletenessTicks.of(Stage.RECEIVED, RawRecord::receivedAtMillis));
 
     ValidateEvents.Result validated = validate(records, config);
     PCollection<QuarantineRecord> quarantined = validated.quarantined();
@@ -65,25 +68,37 @@ public final class CollabGraph {
     PCollection<String> quarantinedTicks =
         quarantined.apply(
             "CountQuarantined",
-            CompletenessTicks.of(Stage.QUARANTINED, (QuarantineRecord q) -> q.original().receivedAtMillis()));
+            CompletenessTicks.of(
+                Stage.QUARANTINED, (QuarantineRecord q) -> q.original().receivedAtMillis()));
 
-    DedupByEventId.Result deduped =
-        dedup(validated.events(), config);
+    DedupByEventId.Result deduped = dedup(validated.events(), config);
     PCollection<CollabEvent> unique = deduped.unique();
     PCollection<String> duplicateTicks =
-        deduped.duplicates().apply("CountDuplicates", CompletenessTicks.of(Stage.DUPLICATE, CollabEvent::receivedAtMillis));
+        deduped
+            .duplicates()
+            .apply(
+                "CountDuplicates",
+                CompletenessTicks.of(Stage.DUPLICATE, CollabEvent::receivedAtMillis));
     PCollection<String> acceptedTicks =
-        unique.apply("CountAccepted", CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis));
-    // Accepted but too late for (at least) their minute window: in the raw store, missing from some metric windows
-    // until a correction replay folds them in. A subset of accepted, outside received = quarantined + duplicate + accepted.
-    PCollection<String> lateTicks = unique.apply("CountLate", CompletenessTicks.ofLateEvents(config.windowing()));
+        unique.apply(
+            "CountAccepted", CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis));
+    // Accepted but too late for (at least) their minute window: in the raw store, missing from some
+    // metric windows
+    // until a correction replay folds them in. A subset of accepted, outside received = quarantined
+    // + duplicate + accepted.
+    PCollection<String> lateTicks =
+        unique.apply("CountLate", CompletenessTicks.ofLateEvents(config.windowing()));
 
     RawStoreIO.WriteResult raw =
-        unique.apply("WriteRawArchive", RawStoreIO.write(config.rawStore()).withNumShards(config.rawShards()));
+        unique.apply(
+            "WriteRawArchive",
+            RawStoreIO.write(config.rawStore()).withNumShards(config.rawShards()));
     PCollection<String> rawWrittenTicks =
         raw.written()
             .apply("RawWrittenToGlobalWindow", Window.<CollabEvent>into(new GlobalWindows()))
-            .apply("CountRawWritten", CompletenessTicks.of(Stage.RAW_WRITTEN, CollabEvent::receivedAtMillis));
+            .apply(
+                "CountRawWritten",
+                CompletenessTicks.of(Stage.RAW_WRITTEN, CollabEvent::receivedAtMillis));
 
     PCollection<CuratedRow> metrics = computeMetrics(unique, config);
 
@@ -95,12 +110,17 @@ public final class CollabGraph {
             .and(rawWrittenTicks)
             .and(lateTicks)
             .apply("FlattenTicks", Flatten.pCollections())
-            .apply("ComputeCompleteness", ComputeCompleteness.create().withWindowingPolicy(config.windowing()));
+            .apply(
+                "ComputeCompleteness",
+                ComputeCompleteness.create().withWindowingPolicy(config.windowing()));
 
     PCollection<CuratedRow> curated =
         PCollectionList.of(
-                metrics.apply("MetricsToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows())))
-            .and(completeness.apply("CompletenessToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows())))
+                metrics.apply(
+                    "MetricsToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows())))
+            .and(
+                completeness.apply(
+                    "CompletenessToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows())))
             .apply("FlattenCurated", Flatten.pCollections());
     curated.apply("WriteCurated", config.warehouse().writeLive(config.generation()));
 
@@ -108,33 +128,36 @@ public final class CollabGraph {
   }
 
   /**
-   * The replay entry: events read back from the raw store (already validated and minimized, timestamped with their
-   * ORIGINAL arrival time) go through the same {@code DedupByEventId}, {@code AssignEventTime} and {@code
-   * ComputeMetrics} steps, and the metric rows are STAGED in the warehouse under {@code config.generation()} by the same
-   * {@code WriteCurated} step, as the warehouse's staged write ({@code WarehouseTarget.writeStaged}, which a replay's
-   * warehouse has); the launcher then diffs and commits them (see {@code replay.RawReplayJob} and {@code
+   * The replay entry: events read back from the raw store (already validated and minimized,
+   * timestamped with their ORIGINAL arrival time) go through the same {@code DedupByEventId},
+   * {@code AssignEventTime} and {@code ComputeMetrics} steps, and the metric rows are STAGED in the
+   * warehouse under {@code config.generation()} by the same {@code WriteCurated} step, as the
+   * warehouse's staged write ({@code WarehouseTarget.writeStaged}, which a replay's warehouse has);
+   * the launcher then diffs and commits them (see {@code replay.RawReplayJob} and {@code
    * launch.JobLauncher}).
    *
-   * <p>Use a dedup horizon of at least the replayed range plus a day and an allowed lateness that makes every event on
-   * time ({@code JobConfig} does): a replay computes every window as if every event had arrived on time, once. Neither
-   * the raw store (the replay's source) nor the quarantine nor {@code pipeline_completeness} (a record of the ingestion
-   * by arrival hour, which a replay does not re-live) is written.
+   * <p>Use a dedup horizon of at least the replayed range plus a day and an allowed lateness that
+   * makes every event on time ({@code JobConfig} does): a replay computes every window as if every
+   * event had arrived on time, once. Neither the raw store (the replay's source) nor the quarantine
+   * nor {@code pipeline_completeness} (a record of the ingestion by arrival hour, which a replay
+   * does not re-live) is written.
    */
   public static Outputs applyReplay(PCollection<CollabEvent> events, GraphConfig config) {
-    DedupByEventId.Result deduped =
-        dedup(events, config);
+    DedupByEventId.Result deduped = dedup(events, config);
     PCollection<CollabEvent> unique = deduped.unique();
     PCollection<CuratedRow> curated =
         computeMetrics(unique, config)
             .apply("MetricsToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows()));
     curated.apply(
         "WriteCurated",
-        config.warehouse()
+        config
+            .warehouse()
             .writeStaged(config.generation())
             .orElseThrow(
                 () ->
                     new IllegalArgumentException(
-                        "replays are not built for the warehouse " + config.warehouse().describe()
+                        "replays are not built for the warehouse "
+                            + config.warehouse().describe()
                             + ": a replay stages and commits through a JDBC warehouse (DuckDB or PostgreSQL)")));
     PCollection<QuarantineRecord> noQuarantine =
         events.getPipeline().apply("NoQuarantine", Create.empty(QuarantineRecordCoder.of()));
@@ -142,28 +165,34 @@ public final class CollabGraph {
   }
 
   /**
-   * The quarantine-replay entry: quarantined records, as originally received (original bytes, source coordinate and
-   * arrival time), go through the same {@code ValidateEvents} step again (after a schema fix, say) and the same {@code
-   * DedupByEventId}; the events that now pass are added to the raw store under deterministic file names ({@link
-   * RawStoreIO#writeRevalidated}: a second replay of the same dates rewrites the same files), where a raw-store replay
-   * of their event dates folds them into the curated tables. Records that still fail are only counted (by reason, in
-   * the validation metrics): they are already in the quarantine and are not written there again. With {@code write}
-   * false (a dry run) nothing is written at all.
+   * The quarantine-replay entry: quarantined records, as originally received (original bytes,
+   * source coordinate and arrival time), go through the same {@code ValidateEvents} step again
+   * (after a schema fix, say) and the same {@code DedupByEventId}; the events that now pass are
+   * added to the raw store under deterministic file names ({@link RawStoreIO#writeRevalidated}: a
+   * second replay of the same dates rewrites the same files), where a raw-store replay of their
+   * event dates folds them into the curated tables. Records that still fail are only counted (by
+   * reason, in the validation metrics): they are already in the quarantine and are not written
+   * there again. With {@code write} false (a dry run) nothing is written at all.
    */
-  public static Outputs applyQuarantineReplay(PCollection<RawRecord> records, GraphConfig config, boolean write) {
+  public static Outputs applyQuarantineReplay(
+      PCollection<RawRecord> records, GraphConfig config, boolean write) {
     ValidateEvents.Result validated = validate(records, config);
-    DedupByEventId.Result deduped =
-        dedup(validated.events(), config);
+    DedupByEventId.Result deduped = dedup(validated.events(), config);
     PCollection<CollabEvent> unique = deduped.unique();
     if (write) {
       unique.apply("WriteRevalidatedRaw", RawStoreIO.writeRevalidated(config.rawStore()));
     }
-    PCollection<CuratedRow> noRows = records.getPipeline().apply("NoCuratedRows", Create.empty(CuratedRowCoder.of()));
+    PCollection<CuratedRow> noRows =
+        records.getPipeline().apply("NoCuratedRows", Create.empty(CuratedRowCoder.of()));
     return new Outputs(validated.quarantined(), unique, deduped.duplicates(), noRows);
   }
 
-  /** {@code ValidateEvents}: strict JSON, schemas, PII minimization; the same step in every entry that validates. */
-  private static ValidateEvents.Result validate(PCollection<RawRecord> records, GraphConfig config) {
+  /**
+   * {@code ValidateEvents}: strict JSON, schemas, PII minimization; the same step in every entry
+   * that validates.
+   */
+  private static ValidateEvents.Result validate(
+      PCollection<RawRecord> records, GraphConfig config) {
     return records.apply(
         "ValidateEvents",
         ValidateEvents.create()
@@ -175,11 +204,16 @@ public final class CollabGraph {
 
   /** {@code DedupByEventId} with the config's horizon; the same step in every entry point. */
   private static DedupByEventId.Result dedup(PCollection<CollabEvent> events, GraphConfig config) {
-    return events.apply("DedupByEventId", DedupByEventId.create().withHorizon(config.dedupHorizon()));
+    return events.apply(
+        "DedupByEventId", DedupByEventId.create().withHorizon(config.dedupHorizon()));
   }
 
-  /** {@code AssignEventTime} then {@code ComputeMetrics}: the metrics branch, the same in every entry point. */
-  private static PCollection<CuratedRow> computeMetrics(PCollection<CollabEvent> unique, GraphConfig config) {
+  /**
+   * {@code AssignEventTime} then {@code ComputeMetrics}: the metrics branch, the same in every
+   * entry point.
+   */
+  private static PCollection<CuratedRow> computeMetrics(
+      PCollection<CollabEvent> unique, GraphConfig config) {
     return unique
         .apply("AssignEventTime", AssignEventTime.create())
         .apply("ComputeMetrics", ComputeMetrics.create().withWindowingPolicy(config.windowing()));

@@ -6,9 +6,10 @@ import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import java.io.PrintStream;
 
 /**
- * The main job (contract 3). With no options it runs the embedded default end to end: the generator, the embedded
- * Flink runner, and a raw store, quarantine and DuckDB warehouse under {@code ./collab-data}, then prints a summary.
- * Everything it does goes through {@link JobLauncher}: this class only hands it the command line.
+ * The main job (contract 3). With no options it runs the embedded default end to end: the
+ * generator, the embedded Flink runner, and a raw store, quarantine and DuckDB warehouse under
+ * {@code ./collab-data}, then prints a summary. Everything it does goes through {@link
+ * JobLauncher}: this class only hands it the command line.
  *
  * <pre>{@code
  * bin/collab-pipeline                                   # the embedded default
@@ -23,7 +24,10 @@ public final class CollabPipeline {
     System.exit(runCli(args, System.out, System.err));
   }
 
-  /** Runs the command line; returns the process exit code (0 done, 1 failed or unaccounted, 2 usage mistake). */
+  /**
+   * Runs the command line; returns the process exit code (0 done, 1 failed or unaccounted, 2 usage
+   * mistake).
+   */
   public static int runCli(String[] args, PrintStream out, PrintStream err) {
     return JobLauncher.runCli(args, out, err);
   }

@@ -3,7 +3,10 @@ package io.collabpipeline.pipelines;
 import java.util.Locale;
 import org.joda.time.Duration;
 
-/** Parses the durations of the command line: a whole number and a unit, {@code ms s m h d} (e.g. 30s, 2h, 7d). */
+/**
+ * Parses the durations of the command line: a whole number and a unit, {@code ms s m h d} (e.g.
+ * 30s, 2h, 7d).
+ */
 public final class Durations {
   private Durations() {}
 
@@ -35,6 +38,10 @@ public final class Durations {
 
   private static UsageException bad(String option, String value) {
     return new UsageException(
-        "--" + option + "=" + value + " is not a duration: write a whole number and a unit (ms, s, m, h or d), e.g. 2h");
+        "--"
+            + option
+            + "="
+            + value
+            + " is not a duration: write a whole number and a unit (ms, s, m, h or d), e.g. 2h");
   }
 }

@@ -3,15 +3,15 @@ package io.collabpipeline.pipelines;
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.pipelines.warehouse.WarehouseTarget;
 import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
-import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
+import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import org.joda.time.Duration;
 
 /**
- * Everything {@link CollabGraph} needs, as typed values: built from the command line by {@link JobConfig}, or directly by
- * tests and the benchmark.
+ * Everything {@link CollabGraph} needs, as typed values: built from the command line by {@link
+ * JobConfig}, or directly by tests and the benchmark.
  */
 @AutoValue
 public abstract class GraphConfig {
@@ -19,10 +19,15 @@ public abstract class GraphConfig {
 
   public abstract int maxRecordBytes();
 
-  /** How far after its arrival an event may have occurred ({@code ValidateEvents.withMaxEventTimeAhead}). */
+  /**
+   * How far after its arrival an event may have occurred ({@code
+   * ValidateEvents.withMaxEventTimeAhead}).
+   */
   public abstract Duration maxEventTimeAhead();
 
-  /** How far before its arrival an event may have occurred ({@code ValidateEvents.withMaxEventAge}). */
+  /**
+   * How far before its arrival an event may have occurred ({@code ValidateEvents.withMaxEventAge}).
+   */
   public abstract Duration maxEventAge();
 
   public abstract Duration dedupHorizon();
@@ -34,18 +39,18 @@ public abstract class GraphConfig {
   public abstract String quarantineStore();
 
   /**
-   * Where the curated rows go: the graph's {@code WriteCurated} step is its live write (a replay's, its staged write),
-   * and drivers open it for the tables and the generation log.
+   * Where the curated rows go: the graph's {@code WriteCurated} step is its live write (a replay's,
+   * its staged write), and drivers open it for the tables and the generation log.
    */
   public abstract WarehouseTarget warehouse();
 
   public abstract int rawShards();
 
   /**
-   * The generation of every curated row this graph writes (stream epoch, batch run or replay id): a positive number,
-   * by default the time this config was built in epoch milliseconds, so a later job has a higher generation. The
-   * warehouse never lets a row of an older generation overwrite one of a newer generation (see
-   * {@code CuratedTables}).
+   * The generation of every curated row this graph writes (stream epoch, batch run or replay id): a
+   * positive number, by default the time this config was built in epoch milliseconds, so a later
+   * job has a higher generation. The warehouse never lets a row of an older generation overwrite
+   * one of a newer generation (see {@code CuratedTables}).
    */
   public abstract long generation();
 
@@ -61,7 +66,10 @@ public abstract class GraphConfig {
         .setGeneration(System.currentTimeMillis());
   }
 
-  /** Defaults for everything but the three outputs, which go under {@code dataDir} (the warehouse in DuckDB). */
+  /**
+   * Defaults for everything but the three outputs, which go under {@code dataDir} (the warehouse in
+   * DuckDB).
+   */
   public static GraphConfig underDataDir(String dataDir) {
     return builder()
         .setRawStore(dataDir + "/raw")
@@ -102,7 +110,8 @@ public abstract class GraphConfig {
     public GraphConfig build() {
       GraphConfig config = autoBuild();
       if (config.generation() < 1) {
-        throw new IllegalArgumentException("GraphConfig.setGeneration(g) needs g >= 1, got " + config.generation());
+        throw new IllegalArgumentException(
+            "GraphConfig.setGeneration(g) needs g >= 1, got " + config.generation());
       }
       return config;
     }

@@ -6,10 +6,10 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
+import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
-import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -27,7 +27,10 @@ import org.junit.rules.TemporaryFolder;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** The command line of contract 3: one-line errors naming the option, and whole runs that account for every record. */
+/**
+ * The command line of contract 3: one-line errors naming the option, and whole runs that account
+ * for every record.
+ */
 @RunWith(JUnit4.class)
 public class CollabPipelineCliTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -75,7 +78,9 @@ public class CollabPipelineCliTest {
   @Test
   public void anInputThatMatchesNothingIsNamed() {
     assertOneLineError(
-        run("--source=files", "--input=" + tmp.getRoot() + "/nothing-*.json"), "--input=", "matches no files");
+        run("--source=files", "--input=" + tmp.getRoot() + "/nothing-*.json"),
+        "--input=",
+        "matches no files");
   }
 
   @Test
@@ -95,12 +100,14 @@ public class CollabPipelineCliTest {
 
   @Test
   public void aBadDurationIsNamed() {
-    assertOneLineError(run("--allowedLateness=two hours"), "--allowedLateness=two hours", "e.g. 2h");
+    assertOneLineError(
+        run("--allowedLateness=two hours"), "--allowedLateness=two hours", "e.g. 2h");
   }
 
   @Test
   public void badClockBoundsAreNamed() {
-    assertOneLineError(run("--maxEventTimeAhead=tomorrow"), "--maxEventTimeAhead=tomorrow", "e.g. 2h");
+    assertOneLineError(
+        run("--maxEventTimeAhead=tomorrow"), "--maxEventTimeAhead=tomorrow", "e.g. 2h");
   }
 
   @Test
@@ -114,7 +121,10 @@ public class CollabPipelineCliTest {
     assertThat(defaults.maxEventTimeAhead(), equalTo(ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD));
     assertThat(defaults.maxEventAge(), equalTo(ValidateEvents.DEFAULT_MAX_EVENT_AGE));
     GraphConfig given =
-        JobConfig.from(CollabPipeline.parseOptions(new String[] {"--maxEventTimeAhead=0s", "--maxEventAge=36h"})).graph;
+        JobConfig.from(
+                CollabPipeline.parseOptions(
+                    new String[] {"--maxEventTimeAhead=0s", "--maxEventAge=36h"}))
+            .graph;
     assertThat(given.maxEventTimeAhead(), equalTo(Duration.ZERO));
     assertThat(given.maxEventAge(), equalTo(Duration.standardHours(36)));
   }
@@ -132,7 +142,9 @@ public class CollabPipelineCliTest {
   @Test
   public void anUnreadableS3CredentialReferenceIsNamed() {
     assertOneLineError(
-        run("--rawStore=s3://collab-raw/raw", "--awsRegion=us-east-1",
+        run(
+            "--rawStore=s3://collab-raw/raw",
+            "--awsRegion=us-east-1",
             "--s3Credentials=env:COLLAB_TEST_UNSET_ACCESS,env:COLLAB_TEST_UNSET_SECRET"),
         "--s3Credentials");
   }
@@ -140,21 +152,28 @@ public class CollabPipelineCliTest {
   @Test
   public void snowflakeWithoutItsSettingsSaysWhatToAdd() {
     assertOneLineError(
-        run("--warehouseUrl=jdbc:snowflake://acme.snowflakecomputing.com"), "--warehouseUrl=", "--snowflakeAccountUrl");
+        run("--warehouseUrl=jdbc:snowflake://acme.snowflakecomputing.com"),
+        "--warehouseUrl=",
+        "--snowflakeAccountUrl");
   }
 
   @Test
   public void aReplayIntoSnowflakeIsRefusedOnOneLine() {
     assertOneLineError(
-        run("--source=raw", "--from=2026-11-01", "--to=2026-11-02",
+        run(
+            "--source=raw",
+            "--from=2026-11-01",
+            "--to=2026-11-02",
             "--warehouseUrl=jdbc:snowflake://acme.snowflakecomputing.com"),
-        "--warehouseUrl=", "Snowflake replay commit");
+        "--warehouseUrl=",
+        "Snowflake replay commit");
   }
 
   @Test
   public void aKafkaJobIsStreamingAndCheckpointsByDefault() throws Exception {
     String dataDir = tmp.newFolder("kafka-defaults").getPath();
-    CollabPipelineOptions options = CollabPipeline.parseOptions(new String[] {"--source=kafka", "--dataDir=" + dataDir});
+    CollabPipelineOptions options =
+        CollabPipeline.parseOptions(new String[] {"--source=kafka", "--dataDir=" + dataDir});
     JobConfig job = JobConfig.from(options);
     JobLauncher.forConfig(options, job, new PrintStream(OutputStream.nullOutputStream()));
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
@@ -164,21 +183,29 @@ public class CollabPipelineCliTest {
     assertThat(flink.getStateBackendStoragePath(), containsString(dataDir + "/checkpoints"));
 
     CollabPipelineOptions given =
-        CollabPipeline.parseOptions(new String[] {"--source=kafka", "--checkpointingInterval=60000"});
-    JobLauncher.forConfig(given, JobConfig.from(given), new PrintStream(OutputStream.nullOutputStream()));
+        CollabPipeline.parseOptions(
+            new String[] {"--source=kafka", "--checkpointingInterval=60000"});
+    JobLauncher.forConfig(
+        given, JobConfig.from(given), new PrintStream(OutputStream.nullOutputStream()));
     assertThat(given.as(FlinkPipelineOptions.class).getCheckpointingInterval(), equalTo(60_000L));
   }
 
   @Test
   public void aMissingKeyVariableIsNamed() {
-    assertOneLineError(run("--pseudonymKey=env:COLLAB_TEST_SURELY_UNSET_VARIABLE"), "--pseudonymKey=",
+    assertOneLineError(
+        run("--pseudonymKey=env:COLLAB_TEST_SURELY_UNSET_VARIABLE"),
+        "--pseudonymKey=",
         "COLLAB_TEST_SURELY_UNSET_VARIABLE");
   }
 
   @Test
   public void filesRunOnTheDirectRunnerAccountsForEveryRecord() throws Exception {
-    WorkloadSpec spec = WorkloadSpec.defaults().withDeliveries(300).withSeed(11L).withMalformedShare(0.05)
-        .withDuplicateShare(0.05);
+    WorkloadSpec spec =
+        WorkloadSpec.defaults()
+            .withDeliveries(300)
+            .withSeed(11L)
+            .withMalformedShare(0.05)
+            .withDuplicateShare(0.05);
     File input = tmp.newFile("events.ndjson");
     WorkloadGenerator generator = new WorkloadGenerator(spec);
     try (OutputStream os = Files.newOutputStream(input.toPath())) {
@@ -190,7 +217,11 @@ public class CollabPipelineCliTest {
     Files.setLastModifiedTime(input.toPath(), FileTime.from(Instant.parse("2026-11-03T10:15:00Z")));
     String dataDir = tmp.newFolder("data").getPath();
     int code =
-        run("--runner=DirectRunner", "--source=files", "--input=" + input, "--dataDir=" + dataDir,
+        run(
+            "--runner=DirectRunner",
+            "--source=files",
+            "--input=" + input,
+            "--dataDir=" + dataDir,
             "--progressSeconds=0");
     String printed = out.toString(StandardCharsets.UTF_8);
     assertThat(err() + printed, code, equalTo(0));
@@ -207,10 +238,10 @@ public class CollabPipelineCliTest {
     String printed = out.toString(StandardCharsets.UTF_8);
     assertThat(err() + printed, code, equalTo(0));
     assertThat(printed, containsString("running on FlinkRunner (batch)"));
-    // Starting the embedded Flink cluster alone takes longer than a second, so a progress line is always due.
+    // Starting the embedded Flink cluster alone takes longer than a second, so a progress line is
+    // always due.
     assertThat(printed, containsString(" of 1,500 ("));
     assertThat(printed, containsString("OK   received 1,500 = quarantined"));
     assertThat(printed, containsString("every accepted event written raw"));
   }
-
 }

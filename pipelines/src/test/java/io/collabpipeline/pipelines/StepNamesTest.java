@@ -28,19 +28,21 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * The full names of every step of the live graph (per source) and of the replay graphs, compared with the committed
- * lists under {@code src/test/resources/io/collabpipeline/pipelines/step-names/}. Flink maps savepoint state to
- * operators by these names: a rename, however harmless it looks, makes a running stream unable to resume from its
- * savepoint. Change a list only together with a documented savepoint migration.
+ * The full names of every step of the live graph (per source) and of the replay graphs, compared
+ * with the committed lists under {@code
+ * src/test/resources/io/collabpipeline/pipelines/step-names/}. Flink maps savepoint state to
+ * operators by these names: a rename, however harmless it looks, makes a running stream unable to
+ * resume from its savepoint. Change a list only together with a documented savepoint migration.
  *
- * <p>To print the lists of the code as it stands (for a deliberate change), run with {@code -DstepNames.write=DIR}:
- * the test writes {@code DIR/<graph>.txt} and still compares.
+ * <p>To print the lists of the code as it stands (for a deliberate change), run with {@code
+ * -DstepNames.write=DIR}: the test writes {@code DIR/<graph>.txt} and still compares.
  */
 @RunWith(JUnit4.class)
 public class StepNamesTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
-  private static final ReplayScope RANGE = ReplayScope.of(LocalDate.parse("2026-11-02"), LocalDate.parse("2026-11-03"));
+  private static final ReplayScope RANGE =
+      ReplayScope.of(LocalDate.parse("2026-11-02"), LocalDate.parse("2026-11-03"));
 
   @Test
   public void theLiveGraphOnTheGeneratorKeepsItsStepNames() throws Exception {
@@ -61,16 +63,20 @@ public class StepNamesTest {
 
   @Test
   public void theRawReplayGraphKeepsItsStepNames() throws Exception {
-    Pipeline pipeline = Pipeline.create(CollabPipeline.parseOptions(new String[] {"--dataDir=" + tmp.getRoot()}));
-    GraphConfig graph = JobConfig.forRawReplay(GraphConfig.underDataDir(tmp.getRoot().toString()), RANGE);
+    Pipeline pipeline =
+        Pipeline.create(CollabPipeline.parseOptions(new String[] {"--dataDir=" + tmp.getRoot()}));
+    GraphConfig graph =
+        JobConfig.forRawReplay(GraphConfig.underDataDir(tmp.getRoot().toString()), RANGE);
     RawReplayJob.of(graph, RANGE, false, tmp.getRoot().toPath()).build(pipeline);
     check("raw-replay", names(pipeline));
   }
 
   @Test
   public void theQuarantineReplayGraphKeepsItsStepNames() throws Exception {
-    Pipeline pipeline = Pipeline.create(CollabPipeline.parseOptions(new String[] {"--dataDir=" + tmp.getRoot()}));
-    QuarantineReplayJob.build(pipeline, GraphConfig.underDataDir(tmp.getRoot().toString()), RANGE, true);
+    Pipeline pipeline =
+        Pipeline.create(CollabPipeline.parseOptions(new String[] {"--dataDir=" + tmp.getRoot()}));
+    QuarantineReplayJob.build(
+        pipeline, GraphConfig.underDataDir(tmp.getRoot().toString()), RANGE, true);
     check("quarantine-replay", names(pipeline));
   }
 
@@ -83,7 +89,10 @@ public class StepNamesTest {
     return names(pipeline);
   }
 
-  /** Every named node of the graph, composite and primitive, sorted: the order of parallel branches is not a name. */
+  /**
+   * Every named node of the graph, composite and primitive, sorted: the order of parallel branches
+   * is not a name.
+   */
   private static List<String> names(Pipeline pipeline) {
     TreeSet<String> names = new TreeSet<>();
     pipeline.traverseTopologically(
@@ -108,7 +117,9 @@ public class StepNamesTest {
     String write = System.getProperty("stepNames.write");
     if (write != null && !write.isEmpty()) {
       Files.createDirectories(Paths.get(write));
-      Files.write(Paths.get(write, graph + ".txt"), (String.join("\n", actual) + "\n").getBytes(StandardCharsets.UTF_8));
+      Files.write(
+          Paths.get(write, graph + ".txt"),
+          (String.join("\n", actual) + "\n").getBytes(StandardCharsets.UTF_8));
     }
     String resource = "step-names/" + graph + ".txt";
     try (InputStream in = StepNamesTest.class.getResourceAsStream(resource)) {
@@ -119,8 +130,10 @@ public class StepNamesTest {
           expected.add(line);
         }
       }
-      assertEquals("the step names of the " + graph + " graph changed: Flink savepoints depend on them",
-          String.join("\n", expected), String.join("\n", actual));
+      assertEquals(
+          "the step names of the " + graph + " graph changed: Flink savepoints depend on them",
+          String.join("\n", expected),
+          String.join("\n", actual));
     }
   }
 }

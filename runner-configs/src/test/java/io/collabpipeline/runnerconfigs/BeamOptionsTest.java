@@ -33,8 +33,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.Test;
 
 /**
- * The Beam options the production job is submitted with exist on our options or Beam's Flink runner, pass Beam's
- * validation, and agree with the Flink configuration, also after Beam's runner has applied them to the environment.
+ * The Beam options the production job is submitted with exist on our options or Beam's Flink
+ * runner, pass Beam's validation, and agree with the Flink configuration, also after Beam's runner
+ * has applied them to the environment.
  */
 public class BeamOptionsTest {
   static final Path OPTIONS_FILE = FlinkConfigFilesTest.PRODUCTION.resolve("beam-options.txt");
@@ -73,8 +74,10 @@ public class BeamOptionsTest {
 
   @Test
   public void aMisspelledBeamOptionIsRejected() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> parse(Collections.singletonList("--checkpointingIntervall=60000")));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> parse(Collections.singletonList("--checkpointingIntervall=60000")));
     assertThat(e.getMessage(), containsString("checkpointingIntervall"));
   }
 
@@ -82,15 +85,20 @@ public class BeamOptionsTest {
   public void checkpointingOptionsAgreeWithTheFlinkConfiguration() throws IOException {
     FlinkPipelineOptions options = parse(productionArgs());
     Configuration conf = FlinkConfigFilesTest.loadProduction();
-    assertThat(options.getCheckpointingInterval(),
+    assertThat(
+        options.getCheckpointingInterval(),
         equalTo(conf.get(ExecutionCheckpointingOptions.CHECKPOINTING_INTERVAL).toMillis()));
-    assertThat(options.getCheckpointingMode(),
+    assertThat(
+        options.getCheckpointingMode(),
         equalTo(conf.get(ExecutionCheckpointingOptions.CHECKPOINTING_MODE).name()));
-    assertThat(options.getMinPauseBetweenCheckpoints(),
+    assertThat(
+        options.getMinPauseBetweenCheckpoints(),
         equalTo(conf.get(ExecutionCheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS).toMillis()));
-    assertThat(options.getCheckpointTimeoutMillis(),
+    assertThat(
+        options.getCheckpointTimeoutMillis(),
         equalTo(conf.get(ExecutionCheckpointingOptions.CHECKPOINTING_TIMEOUT).toMillis()));
-    assertThat(options.getNumConcurrentCheckpoints(),
+    assertThat(
+        options.getNumConcurrentCheckpoints(),
         equalTo(conf.get(ExecutionCheckpointingOptions.MAX_CONCURRENT_CHECKPOINTS)));
     assertThat(options.getParallelism(), equalTo(conf.get(CoreOptions.DEFAULT_PARALLELISM)));
     assertThat(options.getMaxParallelism() % options.getParallelism(), equalTo(0));
@@ -98,7 +106,8 @@ public class BeamOptionsTest {
   }
 
   @Test
-  public void noOptionOverridesTheRestartStrategyOrStateBackendOfTheFlinkConfiguration() throws IOException {
+  public void noOptionOverridesTheRestartStrategyOrStateBackendOfTheFlinkConfiguration()
+      throws IOException {
     for (String arg : productionArgs()) {
       String name = arg.substring(2, arg.indexOf('='));
       assertThat(arg, name, not(equalTo("numberOfExecutionRetries")));
@@ -109,44 +118,68 @@ public class BeamOptionsTest {
     }
   }
 
-  /** Why beam-options.txt must not set --numberOfExecutionRetries: Beam then replaces the strategy with fixed delay. */
+  /**
+   * Why beam-options.txt must not set --numberOfExecutionRetries: Beam then replaces the strategy
+   * with fixed delay.
+   */
   @Test
   public void numberOfExecutionRetriesWouldReplaceTheExponentialDelayStrategy() throws IOException {
     List<String> args = new ArrayList<>(productionArgs());
     args.add("--numberOfExecutionRetries=3");
     FlinkPipelineOptions options = parse(args);
-    StreamExecutionEnvironment env = FlinkExecutionEnvironments.createStreamExecutionEnvironment(
-        options, Collections.emptyList(), FlinkConfigFilesTest.PRODUCTION.toAbsolutePath().toString());
-    assertThat(env.getConfig().getRestartStrategy()
-        instanceof RestartStrategies.FixedDelayRestartStrategyConfiguration, is(true));
+    StreamExecutionEnvironment env =
+        FlinkExecutionEnvironments.createStreamExecutionEnvironment(
+            options,
+            Collections.emptyList(),
+            FlinkConfigFilesTest.PRODUCTION.toAbsolutePath().toString());
+    assertThat(
+        env.getConfig().getRestartStrategy()
+            instanceof RestartStrategies.FixedDelayRestartStrategyConfiguration,
+        is(true));
   }
 
-  /** Builds the environment as Beam's Flink runner does at submission, from config.yaml plus the options. */
+  /**
+   * Builds the environment as Beam's Flink runner does at submission, from config.yaml plus the
+   * options.
+   */
   @Test
-  public void theEnvironmentBeamBuildsHasTheConfiguredCheckpointingAndRestartStrategy() throws IOException {
+  public void theEnvironmentBeamBuildsHasTheConfiguredCheckpointingAndRestartStrategy()
+      throws IOException {
     FlinkPipelineOptions options = parse(productionArgs());
     options.setFlinkConfDir(FlinkConfigFilesTest.PRODUCTION.toAbsolutePath().toString());
-    StreamExecutionEnvironment env = FlinkExecutionEnvironments.createStreamExecutionEnvironment(
-        options, Collections.emptyList(), options.getFlinkConfDir());
+    StreamExecutionEnvironment env =
+        FlinkExecutionEnvironments.createStreamExecutionEnvironment(
+            options, Collections.emptyList(), options.getFlinkConfDir());
     Configuration conf = FlinkConfigFilesTest.loadProduction();
     CheckpointConfig checkpoints = env.getCheckpointConfig();
-    assertThat(checkpoints.getCheckpointInterval(),
+    assertThat(
+        checkpoints.getCheckpointInterval(),
         equalTo(conf.get(ExecutionCheckpointingOptions.CHECKPOINTING_INTERVAL).toMillis()));
     assertThat(checkpoints.getCheckpointingMode(), equalTo(CheckpointingMode.EXACTLY_ONCE));
-    assertThat(checkpoints.getMinPauseBetweenCheckpoints(),
+    assertThat(
+        checkpoints.getMinPauseBetweenCheckpoints(),
         equalTo(conf.get(ExecutionCheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS).toMillis()));
-    assertThat(checkpoints.getCheckpointTimeout(),
+    assertThat(
+        checkpoints.getCheckpointTimeout(),
         equalTo(conf.get(ExecutionCheckpointingOptions.CHECKPOINTING_TIMEOUT).toMillis()));
-    // Beam calls the deprecated setFailOnCheckpointingErrors(true); the configured tolerance must survive it.
-    assertThat(checkpoints.getTolerableCheckpointFailureNumber(),
+    // Beam calls the deprecated setFailOnCheckpointingErrors(true); the configured tolerance must
+    // survive it.
+    assertThat(
+        checkpoints.getTolerableCheckpointFailureNumber(),
         equalTo(conf.get(ExecutionCheckpointingOptions.TOLERABLE_FAILURE_NUMBER)));
     assertThat(checkpoints.isExternalizedCheckpointsEnabled(), is(true));
-    assertThat(checkpoints.getExternalizedCheckpointCleanup(),
+    assertThat(
+        checkpoints.getExternalizedCheckpointCleanup(),
         equalTo(CheckpointConfig.ExternalizedCheckpointCleanup.RETAIN_ON_CANCELLATION));
-    // The job sets no restart strategy of its own, so the cluster's (config.yaml's exponential-delay) applies.
-    assertThat(env.getConfig().getRestartStrategy()
-        instanceof RestartStrategies.FallbackRestartStrategyConfiguration, is(true));
-    assertThat(env.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY), equalTo("exponential-delay"));
+    // The job sets no restart strategy of its own, so the cluster's (config.yaml's
+    // exponential-delay) applies.
+    assertThat(
+        env.getConfig().getRestartStrategy()
+            instanceof RestartStrategies.FallbackRestartStrategyConfiguration,
+        is(true));
+    assertThat(
+        env.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY),
+        equalTo("exponential-delay"));
     assertThat(env.getParallelism(), equalTo(options.getParallelism()));
     assertThat(env.getMaxParallelism(), equalTo(options.getMaxParallelism()));
     assertThat(env.getConfig().isObjectReuseEnabled(), is(true));

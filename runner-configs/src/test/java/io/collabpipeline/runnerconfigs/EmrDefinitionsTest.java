@@ -32,14 +32,19 @@ import org.apache.flink.configuration.Configuration;
 import org.junit.Test;
 
 /**
- * emr/cluster.json (the EMR RunJobFlow request) and emr/steps.json (its steps) are valid JSON with the fields EMR
- * requires, carry exactly the production Flink configuration, and submit what emr/submit.sh submits.
+ * emr/cluster.json (the EMR RunJobFlow request) and emr/steps.json (its steps) are valid JSON with
+ * the fields EMR requires, carry exactly the production Flink configuration, and submit what
+ * emr/submit.sh submits.
  */
 public class EmrDefinitionsTest {
   static final Path CLUSTER = Paths.get("emr", "cluster.json");
   static final Path STEPS = Paths.get("emr", "steps.json");
   static final Path SUBMIT = Paths.get("emr", "submit.sh");
-  /** EMR releases whose Flink is 1.19 (the Flink minor version Beam's runner is built for); from EMR's release notes. */
+
+  /**
+   * EMR releases whose Flink is 1.19 (the Flink minor version Beam's runner is built for); from
+   * EMR's release notes.
+   */
   static final Map<String, String> FLINK_OF_RELEASE = Map.of("emr-7.4.0", "1.19");
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,10 +69,12 @@ public class EmrDefinitionsTest {
   @Test
   public void clusterHasTheFieldsEmrRequiresAndAFlink119Release() throws IOException {
     JsonNode cluster = cluster();
-    for (String field : List.of("Name", "ReleaseLabel", "Instances", "ServiceRole", "JobFlowRole", "LogUri")) {
+    for (String field :
+        List.of("Name", "ReleaseLabel", "Instances", "ServiceRole", "JobFlowRole", "LogUri")) {
       assertThat(field, cluster.path(field).isMissingNode(), is(false));
     }
-    assertThat(FLINK_OF_RELEASE.get(cluster.path("ReleaseLabel").asText()),
+    assertThat(
+        FLINK_OF_RELEASE.get(cluster.path("ReleaseLabel").asText()),
         equalTo(FlinkConfigCheck.flinkVersion().substring(0, 4)));
     List<String> applications = new ArrayList<>();
     cluster.path("Applications").forEach(a -> applications.add(a.path("Name").asText()));
@@ -115,7 +122,8 @@ public class EmrDefinitionsTest {
     assertThat(steps.isArray(), is(true));
     Map<String, JsonNode> byName = new HashMap<>();
     for (JsonNode step : steps) {
-      assertThat(step.path("ActionOnFailure").asText(),
+      assertThat(
+          step.path("ActionOnFailure").asText(),
           isIn(List.of("TERMINATE_JOB_FLOW", "TERMINATE_CLUSTER", "CANCEL_AND_WAIT", "CONTINUE")));
       assertThat(step.path("HadoopJarStep").path("Jar").asText(), equalTo("command-runner.jar"));
       assertThat(step.path("HadoopJarStep").path("Args").isArray(), is(true));
@@ -136,21 +144,28 @@ public class EmrDefinitionsTest {
 
   @Test
   public void submitShPassesBashSyntaxCheckAndAddsTheSavepointToResumeFrom() throws Exception {
-    Process check = new ProcessBuilder("bash", "-n", SUBMIT.toString()).redirectErrorStream(true).start();
+    Process check =
+        new ProcessBuilder("bash", "-n", SUBMIT.toString()).redirectErrorStream(true).start();
     assertThat(check.waitFor(30, TimeUnit.SECONDS), is(true));
-    assertThat(new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8), check.exitValue(),
+    assertThat(
+        new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+        check.exitValue(),
         equalTo(0));
     List<String> resumed = dryRun("--from-savepoint", "s3://bucket/savepoints/savepoint-1");
-    assertThat(resumed.get(resumed.size() - 1), equalTo("--savepointPath=s3://bucket/savepoints/savepoint-1"));
+    assertThat(
+        resumed.get(resumed.size() - 1),
+        equalTo("--savepointPath=s3://bucket/savepoints/savepoint-1"));
   }
 
   @Test
   public void noFileHoldsCredentials() throws IOException {
-    Pattern secret = Pattern.compile(
-        "AKIA[0-9A-Z]{16}|aws_secret_access_key|secretAccessKey|password\\s*[=:]|BEGIN [A-Z ]*PRIVATE KEY",
-        Pattern.CASE_INSENSITIVE);
+    Pattern secret =
+        Pattern.compile(
+            "AKIA[0-9A-Z]{16}|aws_secret_access_key|secretAccessKey|password\\s*[=:]|BEGIN [A-Z ]*PRIVATE KEY",
+            Pattern.CASE_INSENSITIVE);
     List<Path> files;
-    try (Stream<Path> walk = Stream.concat(Files.walk(Paths.get("flink")), Files.walk(Paths.get("emr")))) {
+    try (Stream<Path> walk =
+        Stream.concat(Files.walk(Paths.get("flink")), Files.walk(Paths.get("emr")))) {
       files = walk.filter(Files::isRegularFile).collect(Collectors.toList());
     }
     assertThat(files.size(), greaterThanOrEqualTo(6));

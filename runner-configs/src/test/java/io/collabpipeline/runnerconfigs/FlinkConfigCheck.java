@@ -27,14 +27,17 @@ import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
 import org.apache.flink.runtime.state.StateBackendLoader;
 
 /**
- * Checks a Flink configuration against the Flink on the classpath (1.19): every key must name a {@link ConfigOption}
- * (its key or one of its fallback/deprecated keys) declared in one of Flink's {@code *Options} classes, and every value
- * must parse to the option's type (durations, memory sizes, enums, numbers, booleans). The state backend, the restart
- * strategy and the TaskManager memory model are then built from the configuration the way Flink builds them, which
- * catches values of string-typed options (state.backend.type, restart-strategy.type) and inconsistent memory settings.
+ * Checks a Flink configuration against the Flink on the classpath (1.19): every key must name a
+ * {@link ConfigOption} (its key or one of its fallback/deprecated keys) declared in one of Flink's
+ * {@code *Options} classes, and every value must parse to the option's type (durations, memory
+ * sizes, enums, numbers, booleans). The state backend, the restart strategy and the TaskManager
+ * memory model are then built from the configuration the way Flink builds them, which catches
+ * values of string-typed options (state.backend.type, restart-strategy.type) and inconsistent
+ * memory settings.
  */
 final class FlinkConfigCheck {
-  private static final Map<String, ConfigOption<?>> OPTIONS = Collections.unmodifiableMap(scanOptions());
+  private static final Map<String, ConfigOption<?>> OPTIONS =
+      Collections.unmodifiableMap(scanOptions());
 
   private FlinkConfigCheck() {}
 
@@ -64,7 +67,8 @@ final class FlinkConfigCheck {
       try {
         conf.get(option);
       } catch (RuntimeException e) {
-        problems.add(key + ": value '" + conf.toMap().get(key) + "' does not parse: " + e.getMessage());
+        problems.add(
+            key + ": value '" + conf.toMap().get(key) + "' does not parse: " + e.getMessage());
       }
     }
     if (!problems.isEmpty()) {
@@ -76,7 +80,8 @@ final class FlinkConfigCheck {
       problems.add("restart strategy: " + e.getMessage());
     }
     try {
-      StateBackendLoader.loadStateBackendFromConfig(conf, FlinkConfigCheck.class.getClassLoader(), null);
+      StateBackendLoader.loadStateBackendFromConfig(
+          conf, FlinkConfigCheck.class.getClassLoader(), null);
     } catch (Exception e) {
       problems.add("state backend: " + e.getMessage());
     }
@@ -94,7 +99,10 @@ final class FlinkConfigCheck {
     return org.apache.flink.runtime.util.EnvironmentInformation.getVersion();
   }
 
-  /** Collects the ConfigOption constants of every org.apache.flink class named *Options* in the jars on the classpath. */
+  /**
+   * Collects the ConfigOption constants of every org.apache.flink class named *Options* in the jars
+   * on the classpath.
+   */
   private static Map<String, ConfigOption<?>> scanOptions() {
     ClassLoader loader = FlinkConfigCheck.class.getClassLoader();
     Map<String, ConfigOption<?>> options = new TreeMap<>();
@@ -103,7 +111,8 @@ final class FlinkConfigCheck {
       try {
         type = Class.forName(className, false, loader);
       } catch (Throwable e) {
-        continue; // a class whose dependencies are not on this classpath declares no option we can use
+        continue; // a class whose dependencies are not on this classpath declares no option we can
+        // use
       }
       Field[] fields;
       try {
@@ -112,7 +121,8 @@ final class FlinkConfigCheck {
         continue;
       }
       for (Field field : fields) {
-        if (!Modifier.isStatic(field.getModifiers()) || !ConfigOption.class.isAssignableFrom(field.getType())) {
+        if (!Modifier.isStatic(field.getModifiers())
+            || !ConfigOption.class.isAssignableFrom(field.getType())) {
           continue;
         }
         try {
@@ -143,7 +153,9 @@ final class FlinkConfigCheck {
         while (entries.hasMoreElements()) {
           String name = entries.nextElement().getName();
           String simple = name.substring(name.lastIndexOf('/') + 1);
-          if (name.startsWith("org/apache/flink/") && name.endsWith(".class") && simple.contains("Options")) {
+          if (name.startsWith("org/apache/flink/")
+              && name.endsWith(".class")
+              && simple.contains("Options")) {
             names.add(name.substring(0, name.length() - ".class".length()).replace('/', '.'));
           }
         }

@@ -39,7 +39,10 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** The Flink profiles under flink/ parse with Flink's own loader and name only Flink 1.19 options with valid values. */
+/**
+ * The Flink profiles under flink/ parse with Flink's own loader and name only Flink 1.19 options
+ * with valid values.
+ */
 public class FlinkConfigFilesTest {
   static final Path PRODUCTION = Paths.get("flink", "production");
   static final Path LOCAL = Paths.get("flink", "local");
@@ -54,9 +57,14 @@ public class FlinkConfigFilesTest {
   public void theOptionIndexHoldsFlinkOptionsIncludingDeprecatedKeys() {
     assertThat(FlinkConfigCheck.flinkVersion(), startsWith("1.19"));
     assertThat(FlinkConfigCheck.knownOptions().keySet(), hasItem("state.backend.type"));
-    assertThat(FlinkConfigCheck.knownOptions().keySet(), hasItem("state.backend")); // deprecated key of the same
-    assertThat(FlinkConfigCheck.knownOptions().keySet(), hasItem("execution.checkpointing.interval"));
-    assertThat(FlinkConfigCheck.knownOptions().keySet(), hasItem("state.backend.rocksdb.predefined-options"));
+    assertThat(
+        FlinkConfigCheck.knownOptions().keySet(),
+        hasItem("state.backend")); // deprecated key of the same
+    assertThat(
+        FlinkConfigCheck.knownOptions().keySet(), hasItem("execution.checkpointing.interval"));
+    assertThat(
+        FlinkConfigCheck.knownOptions().keySet(),
+        hasItem("state.backend.rocksdb.predefined-options"));
     assertThat(FlinkConfigCheck.knownOptions().size(), greaterThan(500));
   }
 
@@ -64,33 +72,48 @@ public class FlinkConfigFilesTest {
   public void everyProfileExistsAndNamesOnlyFlinkOptionsWithParsableValues() throws IOException {
     List<Path> profiles;
     try (Stream<Path> dirs = Files.list(Paths.get("flink"))) {
-      profiles = dirs.filter(d -> Files.isRegularFile(d.resolve("config.yaml"))).sorted().collect(Collectors.toList());
+      profiles =
+          dirs.filter(d -> Files.isRegularFile(d.resolve("config.yaml")))
+              .sorted()
+              .collect(Collectors.toList());
     }
     assertThat(profiles, contains(LOCAL, PRODUCTION));
     for (Path profile : profiles) {
-      assertThat(profile + " loads keys", FlinkConfigCheck.load(profile).keySet().size(), greaterThan(10));
+      assertThat(
+          profile + " loads keys", FlinkConfigCheck.load(profile).keySet().size(), greaterThan(10));
       assertThat(profile.toString(), FlinkConfigCheck.problems(profile), is(empty()));
     }
   }
 
   @Test
-  public void productionKeepsStateInIncrementalRocksDbWithExactlyOnceCheckpointsOnS3() throws Exception {
+  public void productionKeepsStateInIncrementalRocksDbWithExactlyOnceCheckpointsOnS3()
+      throws Exception {
     Configuration conf = FlinkConfigCheck.load(PRODUCTION);
     assertThat(conf.get(StateBackendOptions.STATE_BACKEND), equalTo("rocksdb"));
     assertThat(conf.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS), is(true));
-    assertThat(StateBackendLoader.loadStateBackendFromConfig(conf, getClass().getClassLoader(), null)
-        instanceof EmbeddedRocksDBStateBackend, is(true));
-    assertThat(conf.get(ExecutionCheckpointingOptions.CHECKPOINTING_MODE), equalTo(CheckpointingMode.EXACTLY_ONCE));
+    assertThat(
+        StateBackendLoader.loadStateBackendFromConfig(conf, getClass().getClassLoader(), null)
+            instanceof EmbeddedRocksDBStateBackend,
+        is(true));
+    assertThat(
+        conf.get(ExecutionCheckpointingOptions.CHECKPOINTING_MODE),
+        equalTo(CheckpointingMode.EXACTLY_ONCE));
     assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY), startsWith("s3://"));
     assertThat(conf.get(CheckpointingOptions.SAVEPOINT_DIRECTORY), startsWith("s3://"));
-    assertThat(conf.get(ExecutionCheckpointingOptions.EXTERNALIZED_CHECKPOINT),
+    assertThat(
+        conf.get(ExecutionCheckpointingOptions.EXTERNALIZED_CHECKPOINT),
         equalTo(ExternalizedCheckpointCleanup.RETAIN_ON_CANCELLATION));
     Duration interval = conf.get(ExecutionCheckpointingOptions.CHECKPOINTING_INTERVAL);
-    // Recovery replays at most one interval and waits at most one max backoff: both must fit the 3-minute P95.
-    Duration maxBackoff = conf.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF);
+    // Recovery replays at most one interval and waits at most one max backoff: both must fit the
+    // 3-minute P95.
+    Duration maxBackoff =
+        conf.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF);
     assertThat(interval.plus(maxBackoff), lessThanOrEqualTo(Duration.ofMinutes(3)));
-    assertThat(conf.get(ExecutionCheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS), lessThanOrEqualTo(interval));
-    assertThat(conf.get(ExecutionCheckpointingOptions.CHECKPOINTING_TIMEOUT), greaterThan(interval));
+    assertThat(
+        conf.get(ExecutionCheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS),
+        lessThanOrEqualTo(interval));
+    assertThat(
+        conf.get(ExecutionCheckpointingOptions.CHECKPOINTING_TIMEOUT), greaterThan(interval));
     assertThat(conf.get(ExecutionCheckpointingOptions.TOLERABLE_FAILURE_NUMBER), greaterThan(0));
     assertThat(conf.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS), greaterThanOrEqualTo(2));
   }
@@ -99,7 +122,9 @@ public class FlinkConfigFilesTest {
   public void productionRestartsWithExponentialDelay() {
     Configuration conf = FlinkConfigCheck.load(PRODUCTION);
     assertThat(conf.get(RestartStrategyOptions.RESTART_STRATEGY), equalTo("exponential-delay"));
-    assertThat(conf.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER), greaterThan(1.0));
+    assertThat(
+        conf.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER),
+        greaterThan(1.0));
   }
 
   @Test
@@ -108,7 +133,8 @@ public class FlinkConfigFilesTest {
     MemorySize taskManager = conf.get(TaskManagerOptions.TOTAL_PROCESS_MEMORY);
     MemorySize jobManager = conf.get(JobManagerOptions.TOTAL_PROCESS_MEMORY);
     int slots = conf.get(TaskManagerOptions.NUM_TASK_SLOTS);
-    // m6gd.4xlarge: YARN offers 56 GiB and 16 vcores; two TaskManagers per node, one node also hosts the JobManager.
+    // m6gd.4xlarge: YARN offers 56 GiB and 16 vcores; two TaskManagers per node, one node also
+    // hosts the JobManager.
     long yarnBytes = MemorySize.parse("56g").getBytes();
     assertThat(2 * taskManager.getBytes() + jobManager.getBytes(), lessThanOrEqualTo(yarnBytes));
     assertThat(2 * slots, lessThanOrEqualTo(16 - 2));
@@ -133,27 +159,40 @@ public class FlinkConfigFilesTest {
   @Test
   public void aMisspelledKeyIsReported() throws IOException {
     Path dir = profile("state.backend.type: rocksdb\nstate.backend.incremantal: true\n");
-    assertThat(FlinkConfigCheck.problems(dir),
-        contains("state.backend.incremantal: no such option in Flink " + FlinkConfigCheck.flinkVersion()));
+    assertThat(
+        FlinkConfigCheck.problems(dir),
+        contains(
+            "state.backend.incremantal: no such option in Flink "
+                + FlinkConfigCheck.flinkVersion()));
   }
 
   @Test
   public void aValueThatDoesNotParseIsReported() throws IOException {
-    List<String> problems = FlinkConfigCheck.problems(profile(
-        "execution.checkpointing.interval: every minute\n"
-            + "execution.checkpointing.mode: MOSTLY_ONCE\n"
-            + "taskmanager.memory.process.size: 26 gigs\n"));
+    List<String> problems =
+        FlinkConfigCheck.problems(
+            profile(
+                "execution.checkpointing.interval: every minute\n"
+                    + "execution.checkpointing.mode: MOSTLY_ONCE\n"
+                    + "taskmanager.memory.process.size: 26 gigs\n"));
     assertThat(problems, hasSize(3));
-    assertThat(problems.get(0), startsWith("execution.checkpointing.interval: value 'every minute' does not parse"));
-    assertThat(problems.get(1), startsWith("execution.checkpointing.mode: value 'MOSTLY_ONCE' does not parse"));
-    assertThat(problems.get(2), startsWith("taskmanager.memory.process.size: value '26 gigs' does not parse"));
+    assertThat(
+        problems.get(0),
+        startsWith("execution.checkpointing.interval: value 'every minute' does not parse"));
+    assertThat(
+        problems.get(1),
+        startsWith("execution.checkpointing.mode: value 'MOSTLY_ONCE' does not parse"));
+    assertThat(
+        problems.get(2),
+        startsWith("taskmanager.memory.process.size: value '26 gigs' does not parse"));
   }
 
   @Test
   public void anUnknownStateBackendOrRestartStrategyIsReported() throws IOException {
-    assertThat(FlinkConfigCheck.problems(profile("restart-strategy.type: exponential\n")),
+    assertThat(
+        FlinkConfigCheck.problems(profile("restart-strategy.type: exponential\n")),
         contains(startsWith("restart strategy:")));
-    assertThat(FlinkConfigCheck.problems(profile("state.backend.type: rocks\n")),
+    assertThat(
+        FlinkConfigCheck.problems(profile("state.backend.type: rocks\n")),
         contains(startsWith("state backend:")));
   }
 

@@ -1,9 +1,9 @@
 package io.collabpipeline.schemas;
 
 /**
- * A harmless fact about a field that the minimizer keeps when it removes or rewrites the field, declared in the schema
- * with {@code "x-derive": ["length"]}. The fact is written next to the field as {@code <field>_<fact>}, e.g. a comment's
- * {@code text} becomes {@code text_length}.
+ * A harmless fact about a field that the minimizer keeps when it removes or rewrites the field,
+ * declared in the schema with {@code "x-derive": ["length"]}. The fact is written next to the field
+ * as {@code <field>_<fact>}, e.g. a comment's {@code text} becomes {@code text_length}.
  */
 public enum DerivedFact {
   /** The number of Unicode code points of a string value. */
@@ -40,6 +40,7 @@ public enum DerivedFact {
         return f;
       }
     }
-    throw new IllegalArgumentException("unknown " + KEYWORD + " entry '" + value + "' (expected length or count)");
+    throw new IllegalArgumentException(
+        "unknown " + KEYWORD + " entry '" + value + "' (expected length or count)");
   }
 }

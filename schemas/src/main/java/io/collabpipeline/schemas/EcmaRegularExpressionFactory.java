@@ -5,12 +5,14 @@ import com.networknt.schema.regex.RegularExpressionFactory;
 import java.util.regex.Pattern;
 
 /**
- * Compiles {@code pattern} keywords with the JDK engine, once per schema load, giving {@code $} its ECMA-262 meaning.
+ * Compiles {@code pattern} keywords with the JDK engine, once per schema load, giving {@code $} its
+ * ECMA-262 meaning.
  *
- * <p>Why: JSON Schema patterns are ECMA-262 regular expressions, where {@code $} (without the multiline flag) matches
- * only at the very end of the input. In {@link java.util.regex.Pattern} it also matches before a final line terminator,
- * so with the stock JDK factory {@code "123\n"} satisfies {@code ^[0-9]{1,20}$}. Every unescaped {@code $} outside a
- * character class is therefore compiled as {@code \z}.
+ * <p>Why: JSON Schema patterns are ECMA-262 regular expressions, where {@code $} (without the
+ * multiline flag) matches only at the very end of the input. In {@link java.util.regex.Pattern} it
+ * also matches before a final line terminator, so with the stock JDK factory {@code "123\n"}
+ * satisfies {@code ^[0-9]{1,20}$}. Every unescaped {@code $} outside a character class is therefore
+ * compiled as {@code \z}.
  */
 final class EcmaRegularExpressionFactory implements RegularExpressionFactory {
   static final EcmaRegularExpressionFactory INSTANCE = new EcmaRegularExpressionFactory();
@@ -23,7 +25,10 @@ final class EcmaRegularExpressionFactory implements RegularExpressionFactory {
     return value -> pattern.matcher(value).find();
   }
 
-  /** The JDK form of an ECMA-262 pattern: unescaped {@code $} outside a character class becomes {@code \z}. */
+  /**
+   * The JDK form of an ECMA-262 pattern: unescaped {@code $} outside a character class becomes
+   * {@code \z}.
+   */
   static String toJava(String regex) {
     StringBuilder out = new StringBuilder(regex.length() + 4);
     boolean inClass = false;

@@ -25,17 +25,19 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The event contract, loaded once from the classpath: the envelope schema and one payload schema per (event_type,
- * version), each compiled once, with the privacy classification of every property.
+ * The event contract, loaded once from the classpath: the envelope schema and one payload schema
+ * per (event_type, version), each compiled once, with the privacy classification of every property.
  *
- * <p>Layout under the resource base (default {@value #DEFAULT_BASE}): {@code index.json} names the envelope schema
- * and lists the registered types and versions; the payload schema of (t, n) is {@code events/t/vn.json}. Schemas are
- * JSON Schema draft 2020-12; the custom keywords {@code x-privacy} and {@code x-derive} are declared on the dialect
- * as non-validating keywords, and any other unknown keyword fails the load (a typo such as {@code x-privcy} must not
- * silently leave a field unclassified). Loading also fails if any property lacks a valid {@code x-privacy}.
+ * <p>Layout under the resource base (default {@value #DEFAULT_BASE}): {@code index.json} names the
+ * envelope schema and lists the registered types and versions; the payload schema of (t, n) is
+ * {@code events/t/vn.json}. Schemas are JSON Schema draft 2020-12; the custom keywords {@code
+ * x-privacy} and {@code x-derive} are declared on the dialect as non-validating keywords, and any
+ * other unknown keyword fails the load (a typo such as {@code x-privcy} must not silently leave a
+ * field unclassified). Loading also fails if any property lacks a valid {@code x-privacy}.
  *
- * <p>Thread-safe and immutable once loaded; validation allocates only for errors, and error descriptions carry a JSON
- * pointer and a keyword, never a value. Not {@link java.io.Serializable}: in a Beam DoFn, load it in {@code @Setup}.
+ * <p>Thread-safe and immutable once loaded; validation allocates only for errors, and error
+ * descriptions carry a JSON pointer and a keyword, never a value. Not {@link java.io.Serializable}:
+ * in a Beam DoFn, load it in {@code @Setup}.
  */
 public final class EventSchemaRegistry {
   /** Classpath folder of the shipped contract. */
@@ -56,7 +58,8 @@ public final class EventSchemaRegistry {
   }
 
   /**
-   * The shipped contract. Loaded and compiled on first use, then shared (the registry is immutable and thread-safe).
+   * The shipped contract. Loaded and compiled on first use, then shared (the registry is immutable
+   * and thread-safe).
    *
    * @throws SchemaDefinitionException if a shipped schema is missing or invalid
    */
@@ -75,8 +78,8 @@ public final class EventSchemaRegistry {
   }
 
   /**
-   * Loads a contract laid out like the shipped one under {@code base} (tests use this for deliberately broken
-   * contracts).
+   * Loads a contract laid out like the shipped one under {@code base} (tests use this for
+   * deliberately broken contracts).
    *
    * @throws SchemaDefinitionException if the index or a schema is missing or invalid
    */
@@ -100,14 +103,17 @@ public final class EventSchemaRegistry {
       Map.Entry<String, JsonNode> e = it.next();
       String type = e.getKey();
       if (!e.getValue().isArray() || e.getValue().isEmpty()) {
-        throw new SchemaDefinitionException(base + "/" + INDEX + ": " + type + " lists no versions");
+        throw new SchemaDefinitionException(
+            base + "/" + INDEX + ": " + type + " lists no versions");
       }
       Map<Integer, Compiled> versions = new TreeMap<>();
       for (JsonNode v : e.getValue()) {
         if (!v.canConvertToInt() || !v.isIntegralNumber() || v.intValue() < 1) {
-          throw new SchemaDefinitionException(base + "/" + INDEX + ": " + type + " has a version that is not an integer >= 1");
+          throw new SchemaDefinitionException(
+              base + "/" + INDEX + ": " + type + " has a version that is not an integer >= 1");
         }
-        versions.put(v.intValue(), compile(factory, config, loader, payloadPath(base, type, v.intValue())));
+        versions.put(
+            v.intValue(), compile(factory, config, loader, payloadPath(base, type, v.intValue())));
       }
       payloads.put(type, Collections.unmodifiableMap(versions));
     }
@@ -141,13 +147,17 @@ public final class EventSchemaRegistry {
     return v != null && v.containsKey(version);
   }
 
-  /** Validates a whole event against the envelope schema. Returns the errors, sorted; empty if valid. */
+  /**
+   * Validates a whole event against the envelope schema. Returns the errors, sorted; empty if
+   * valid.
+   */
   public List<SchemaError> validateEnvelope(JsonNode event) {
     return envelope.validate(event);
   }
 
   /**
-   * Validates a payload against the schema of (type, version). Returns the errors, sorted; empty if valid.
+   * Validates a payload against the schema of (type, version). Returns the errors, sorted; empty if
+   * valid.
    *
    * @throws IllegalArgumentException if (type, version) is not registered
    */
@@ -155,7 +165,9 @@ public final class EventSchemaRegistry {
     return payload(eventType, version).validate(payload);
   }
 
-  /** The classification of the envelope's properties (the payload is classified by its own schema). */
+  /**
+   * The classification of the envelope's properties (the payload is classified by its own schema).
+   */
   public ObjectClassification envelopeClassification() {
     return envelope.classification;
   }
@@ -193,8 +205,8 @@ public final class EventSchemaRegistry {
   }
 
   /**
-   * A draft 2020-12 factory whose dialect knows {@code x-privacy} and {@code x-derive} (so they load silently) and
-   * rejects any other unknown keyword.
+   * A draft 2020-12 factory whose dialect knows {@code x-privacy} and {@code x-derive} (so they
+   * load silently) and rejects any other unknown keyword.
    */
   static JsonSchemaFactory newFactory() {
     JsonMetaSchema dialect =
@@ -211,7 +223,8 @@ public final class EventSchemaRegistry {
   static SchemaValidatorsConfig validatorsConfig() {
     return SchemaValidatorsConfig.builder()
         .pathType(PathType.JSON_POINTER)
-        // format stays an annotation (the 2020-12 default): forms that matter are patterns, checked the same everywhere.
+        // format stays an annotation (the 2020-12 default): forms that matter are patterns, checked
+        // the same everywhere.
         .formatAssertionsEnabled(false)
         .regularExpressionFactory(EcmaRegularExpressionFactory.INSTANCE)
         .build();
@@ -221,7 +234,8 @@ public final class EventSchemaRegistry {
       JsonSchemaFactory factory, SchemaValidatorsConfig config, ClassLoader loader, String path) {
     JsonNode document = readResource(loader, path);
     if (!"object".equals(document.path("type").asText())) {
-      throw new SchemaDefinitionException(path + ": the top-level schema must have \"type\": \"object\"");
+      throw new SchemaDefinitionException(
+          path + ": the top-level schema must have \"type\": \"object\"");
     }
     ObjectClassification classification = ObjectClassification.fromSchema(document, path);
     JsonSchema schema;
@@ -241,7 +255,8 @@ public final class EventSchemaRegistry {
       }
       return MAPPER.readTree(in);
     } catch (IOException e) {
-      throw new SchemaDefinitionException("cannot read schema resource " + path + ": " + e.getMessage(), e);
+      throw new SchemaDefinitionException(
+          "cannot read schema resource " + path + ": " + e.getMessage(), e);
     }
   }
 
@@ -270,15 +285,20 @@ public final class EventSchemaRegistry {
       return errors;
     }
 
-    /** Pointer + keyword only: the library's message text may quote the offending value, so it is never used. */
+    /**
+     * Pointer + keyword only: the library's message text may quote the offending value, so it is
+     * never used.
+     */
     private static SchemaError describe(ValidationMessage m) {
       String pointer = m.getInstanceLocation() == null ? "" : m.getInstanceLocation().toString();
       if (pointer.equals("/")) {
         pointer = "";
       }
       String keyword = m.getType() == null ? "invalid" : m.getType();
-      // For "required" the property named is the schema's (a declared name), not the document's, so it is safe.
-      if (("required".equals(keyword) || "dependentRequired".equals(keyword)) && m.getProperty() != null) {
+      // For "required" the property named is the schema's (a declared name), not the document's, so
+      // it is safe.
+      if (("required".equals(keyword) || "dependentRequired".equals(keyword))
+          && m.getProperty() != null) {
         pointer = pointer + "/" + m.getProperty();
       }
       return new SchemaError(pointer, keyword);

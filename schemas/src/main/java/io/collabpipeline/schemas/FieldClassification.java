@@ -6,9 +6,10 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The privacy classification of one declared property: its {@link PrivacyClass}, the {@link DerivedFact}s to keep,
- * whether it is an array (then the class applies to the items), and the classification of its declared sub-properties
- * when it is an object (or an array of objects). Immutable.
+ * The privacy classification of one declared property: its {@link PrivacyClass}, the {@link
+ * DerivedFact}s to keep, whether it is an array (then the class applies to the items), and the
+ * classification of its declared sub-properties when it is an object (or an array of objects).
+ * Immutable.
  */
 public final class FieldClassification {
   private final String name;
@@ -52,8 +53,9 @@ public final class FieldClassification {
   }
 
   /**
-   * The classification of the declared sub-properties of this object (or of each item, for an array of objects), or
-   * {@code null} when the schema declares none. Sub-properties the schema does not declare are unclassified.
+   * The classification of the declared sub-properties of this object (or of each item, for an array
+   * of objects), or {@code null} when the schema declares none. Sub-properties the schema does not
+   * declare are unclassified.
    */
   public ObjectClassification nested() {
     return nested;
@@ -61,6 +63,10 @@ public final class FieldClassification {
 
   @Override
   public String toString() {
-    return name + "=" + privacyClass.keyword() + (array ? "[]" : "") + (derivedFacts.isEmpty() ? "" : derivedFacts);
+    return name
+        + "="
+        + privacyClass.keyword()
+        + (array ? "[]" : "")
+        + (derivedFacts.isEmpty() ? "" : derivedFacts);
   }
 }

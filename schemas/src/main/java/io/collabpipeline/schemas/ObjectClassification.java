@@ -9,9 +9,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The privacy classification of the declared properties of one object schema (the envelope, a payload, or a nested
- * object), read from the {@code x-privacy} / {@code x-derive} keywords. A property that is not declared here is
- * <em>unclassified</em>, and the minimizer treats it as private (drops it). Immutable; fields in name order.
+ * The privacy classification of the declared properties of one object schema (the envelope, a
+ * payload, or a nested object), read from the {@code x-privacy} / {@code x-derive} keywords. A
+ * property that is not declared here is <em>unclassified</em>, and the minimizer treats it as
+ * private (drops it). Immutable; fields in name order.
  */
 public final class ObjectClassification {
   private static final ObjectClassification EMPTY = new ObjectClassification(new TreeMap<>());
@@ -38,8 +39,8 @@ public final class ObjectClassification {
   }
 
   /**
-   * Every declared property, nested ones included, as JSON pointer to class, e.g. {@code /actor/email -> direct_pii}.
-   * Array items share their property's pointer.
+   * Every declared property, nested ones included, as JSON pointer to class, e.g. {@code
+   * /actor/email -> direct_pii}. Array items share their property's pointer.
    */
   public Map<String, PrivacyClass> flatten() {
     Map<String, PrivacyClass> out = new TreeMap<>();
@@ -58,8 +59,9 @@ public final class ObjectClassification {
   }
 
   /**
-   * Reads the classification of an object schema. Every entry of {@code properties} (at every depth, including
-   * properties of array items) must carry a valid {@code x-privacy}; {@code x-derive} is optional.
+   * Reads the classification of an object schema. Every entry of {@code properties} (at every
+   * depth, including properties of array items) must carry a valid {@code x-privacy}; {@code
+   * x-derive} is optional.
    *
    * @param schema an object schema node
    * @param where names the schema in error messages
@@ -88,15 +90,21 @@ public final class ObjectClassification {
     return new ObjectClassification(fields);
   }
 
-  private static FieldClassification readField(String name, JsonNode property, String where, String at) {
+  private static FieldClassification readField(
+      String name, JsonNode property, String where, String at) {
     JsonNode privacy = property.get(PrivacyClass.KEYWORD);
     if (privacy == null) {
       throw new SchemaDefinitionException(
-          where + ": property " + at + " has no " + PrivacyClass.KEYWORD
+          where
+              + ": property "
+              + at
+              + " has no "
+              + PrivacyClass.KEYWORD
               + " (every property must be classified: none, identifier, direct_pii or free_text)");
     }
     if (!privacy.isTextual()) {
-      throw new SchemaDefinitionException(where + ": " + at + "/" + PrivacyClass.KEYWORD + " is not a string");
+      throw new SchemaDefinitionException(
+          where + ": " + at + "/" + PrivacyClass.KEYWORD + " is not a string");
     }
     PrivacyClass privacyClass;
     try {
@@ -108,7 +116,8 @@ public final class ObjectClassification {
     JsonNode derive = property.get(DerivedFact.KEYWORD);
     if (derive != null) {
       if (!derive.isArray()) {
-        throw new SchemaDefinitionException(where + ": " + at + "/" + DerivedFact.KEYWORD + " is not an array");
+        throw new SchemaDefinitionException(
+            where + ": " + at + "/" + DerivedFact.KEYWORD + " is not an array");
       }
       for (JsonNode d : derive) {
         try {

@@ -3,9 +3,9 @@ package io.collabpipeline.schemas;
 import java.util.Objects;
 
 /**
- * One schema violation, described without any value from the validated document: the JSON pointer of the failing
- * location and the JSON Schema keyword that failed, e.g. {@code /actor/user_gid: required}. Safe to log and to store
- * in a quarantine record.
+ * One schema violation, described without any value from the validated document: the JSON pointer
+ * of the failing location and the JSON Schema keyword that failed, e.g. {@code /actor/user_gid:
+ * required}. Safe to log and to store in a quarantine record.
  */
 public final class SchemaError implements Comparable<SchemaError> {
   private final String pointer;

@@ -19,7 +19,10 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** The registry answers registration, validation and classification questions without echoing document values. */
+/**
+ * The registry answers registration, validation and classification questions without echoing
+ * document values.
+ */
 @RunWith(JUnit4.class)
 public class EventSchemaRegistryTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -51,7 +54,9 @@ public class EventSchemaRegistryTest {
     assertThat(registry.isKnown("task.updated", 2), equalTo(true));
     assertThat(registry.isKnown("task.created", 2), equalTo(false));
     assertThat(registry.versions("task.renamed"), empty());
-    assertThrows(IllegalArgumentException.class, () -> registry.validatePayload("task.created", 9, MAPPER.createObjectNode()));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> registry.validatePayload("task.created", 9, MAPPER.createObjectNode()));
   }
 
   @Test
@@ -86,7 +91,11 @@ public class EventSchemaRegistryTest {
     event.put("workspace_gid", "ann@example.com");
     ((ObjectNode) event.get("source")).put("platform", "Ann Example's phone");
     List<SchemaError> errors = registry.validateEnvelope(event);
-    assertThat(errors, contains(new SchemaError("/source/platform", "enum"), new SchemaError("/workspace_gid", "pattern")));
+    assertThat(
+        errors,
+        contains(
+            new SchemaError("/source/platform", "enum"),
+            new SchemaError("/workspace_gid", "pattern")));
     assertThat(errors.toString(), not(containsString("ann@example.com")));
     assertThat(errors.toString(), not(containsString("Ann Example")));
   }
@@ -95,14 +104,17 @@ public class EventSchemaRegistryTest {
   public void patternDollarMatchesOnlyAtTheEndOfInput() throws Exception {
     ObjectNode event = validEvent();
     event.put("workspace_gid", "100\n");
-    assertThat(registry.validateEnvelope(event), contains(new SchemaError("/workspace_gid", "pattern")));
+    assertThat(
+        registry.validateEnvelope(event), contains(new SchemaError("/workspace_gid", "pattern")));
     assertThat(EcmaRegularExpressionFactory.toJava("^[0-9]{1,20}$"), equalTo("^[0-9]{1,20}\\z"));
     assertThat(EcmaRegularExpressionFactory.toJava("^a\\$[$]$"), equalTo("^a\\$[$]\\z"));
   }
 
   @Test
   public void payloadErrorsCarryArrayIndexes() throws Exception {
-    JsonNode payload = MAPPER.readTree("{\"task_gid\":\"7\",\"text\":\"x\",\"mentioned_user_gids\":[\"1\",\"bob\"]}");
+    JsonNode payload =
+        MAPPER.readTree(
+            "{\"task_gid\":\"7\",\"text\":\"x\",\"mentioned_user_gids\":[\"1\",\"bob\"]}");
     assertThat(
         registry.validatePayload("comment.added", 1, payload),
         contains(new SchemaError("/mentioned_user_gids/1", "pattern")));
@@ -110,12 +122,23 @@ public class EventSchemaRegistryTest {
 
   @Test
   public void envelopeClassificationMarksPersonalData() {
-    assertThat(registry.envelopeClassification().flatten(), hasEntry("/actor/user_gid", PrivacyClass.IDENTIFIER));
-    assertThat(registry.envelopeClassification().flatten(), hasEntry("/actor/email", PrivacyClass.DIRECT_PII));
-    assertThat(registry.envelopeClassification().flatten(), hasEntry("/actor/name", PrivacyClass.DIRECT_PII));
-    assertThat(registry.envelopeClassification().flatten(), hasEntry("/context/ip", PrivacyClass.DIRECT_PII));
-    assertThat(registry.envelopeClassification().flatten(), hasEntry("/context/user_agent", PrivacyClass.DIRECT_PII));
-    assertThat(registry.envelopeClassification().flatten(), hasEntry("/event_id", PrivacyClass.NONE));
+    assertThat(
+        registry.envelopeClassification().flatten(),
+        hasEntry("/actor/user_gid", PrivacyClass.IDENTIFIER));
+    assertThat(
+        registry.envelopeClassification().flatten(),
+        hasEntry("/actor/email", PrivacyClass.DIRECT_PII));
+    assertThat(
+        registry.envelopeClassification().flatten(),
+        hasEntry("/actor/name", PrivacyClass.DIRECT_PII));
+    assertThat(
+        registry.envelopeClassification().flatten(),
+        hasEntry("/context/ip", PrivacyClass.DIRECT_PII));
+    assertThat(
+        registry.envelopeClassification().flatten(),
+        hasEntry("/context/user_agent", PrivacyClass.DIRECT_PII));
+    assertThat(
+        registry.envelopeClassification().flatten(), hasEntry("/event_id", PrivacyClass.NONE));
   }
 
   @Test
@@ -128,49 +151,72 @@ public class EventSchemaRegistryTest {
     assertThat(c.field("task_gid").privacyClass(), equalTo(PrivacyClass.NONE));
     assertThat(c.field("unknown"), nullValue());
     assertThat(
-        registry.payloadClassification("notification.sent", 1).field("recipient_user_gid").privacyClass(),
+        registry
+            .payloadClassification("notification.sent", 1)
+            .field("recipient_user_gid")
+            .privacyClass(),
         equalTo(PrivacyClass.IDENTIFIER));
   }
 
   @Test
   public void aWellFormedCustomContractLoads() {
-    EventSchemaRegistry custom = EventSchemaRegistry.load(getClass().getClassLoader(), TESTING + "valid");
+    EventSchemaRegistry custom =
+        EventSchemaRegistry.load(getClass().getClassLoader(), TESTING + "valid");
     assertThat(custom.eventTypes(), contains("x.happened"));
   }
 
   @Test
   public void anUnclassifiedPropertyFailsTheLoadNamingIt() {
-    SchemaDefinitionException e = assertThrows(SchemaDefinitionException.class,
-        () -> EventSchemaRegistry.load(getClass().getClassLoader(), TESTING + "unclassified"));
+    SchemaDefinitionException e =
+        assertThrows(
+            SchemaDefinitionException.class,
+            () -> EventSchemaRegistry.load(getClass().getClassLoader(), TESTING + "unclassified"));
     assertThat(e.getMessage(), containsString("/properties/secret has no x-privacy"));
   }
 
   @Test
   public void anUnclassifiedNestedPropertyFailsTheLoad() {
-    SchemaDefinitionException e = assertThrows(SchemaDefinitionException.class,
-        () -> EventSchemaRegistry.load(getClass().getClassLoader(), TESTING + "unclassified_nested"));
+    SchemaDefinitionException e =
+        assertThrows(
+            SchemaDefinitionException.class,
+            () ->
+                EventSchemaRegistry.load(
+                    getClass().getClassLoader(), TESTING + "unclassified_nested"));
     assertThat(e.getMessage(), containsString("/properties/who/properties/mail has no x-privacy"));
   }
 
   @Test
   public void anInvalidPrivacyValueFailsTheLoad() {
-    SchemaDefinitionException e = assertThrows(SchemaDefinitionException.class,
-        () -> EventSchemaRegistry.load(getClass().getClassLoader(), TESTING + "bad_privacy_value"));
+    SchemaDefinitionException e =
+        assertThrows(
+            SchemaDefinitionException.class,
+            () ->
+                EventSchemaRegistry.load(
+                    getClass().getClassLoader(), TESTING + "bad_privacy_value"));
     assertThat(e.getMessage(), containsString("unknown x-privacy value 'public'"));
   }
 
-  /** Unknown keywords are errors, not warnings; the shipped contract loading at all proves x-privacy/x-derive are declared. */
+  /**
+   * Unknown keywords are errors, not warnings; the shipped contract loading at all proves
+   * x-privacy/x-derive are declared.
+   */
   @Test
   public void aMisspeltKeywordFailsTheLoad() {
-    SchemaDefinitionException e = assertThrows(SchemaDefinitionException.class,
-        () -> EventSchemaRegistry.load(getClass().getClassLoader(), TESTING + "misspelt_keyword"));
+    SchemaDefinitionException e =
+        assertThrows(
+            SchemaDefinitionException.class,
+            () ->
+                EventSchemaRegistry.load(
+                    getClass().getClassLoader(), TESTING + "misspelt_keyword"));
     assertThat(e.getMessage(), containsString("x-privcy"));
   }
 
   @Test
   public void aMissingIndexIsReportedByPath() {
-    SchemaDefinitionException e = assertThrows(SchemaDefinitionException.class,
-        () -> EventSchemaRegistry.load(getClass().getClassLoader(), TESTING + "nope"));
+    SchemaDefinitionException e =
+        assertThrows(
+            SchemaDefinitionException.class,
+            () -> EventSchemaRegistry.load(getClass().getClassLoader(), TESTING + "nope"));
     assertThat(e.getMessage(), containsString(TESTING + "nope/index.json"));
   }
 }

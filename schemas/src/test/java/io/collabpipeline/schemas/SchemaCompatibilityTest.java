@@ -17,7 +17,10 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** Each deliberately breaking schema pair under testing/compat is reported with its kind and location. */
+/**
+ * Each deliberately breaking schema pair under testing/compat is reported with its kind and
+ * location.
+ */
 @RunWith(JUnit4.class)
 public class SchemaCompatibilityTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -28,14 +31,18 @@ public class SchemaCompatibilityTest {
 
   private static JsonNode read(String path) throws Exception {
     try (InputStream in =
-        SchemaCompatibilityTest.class.getResourceAsStream("/io/collabpipeline/schemas/testing/compat/" + path)) {
+        SchemaCompatibilityTest.class.getResourceAsStream(
+            "/io/collabpipeline/schemas/testing/compat/" + path)) {
       return MAPPER.readTree(in);
     }
   }
 
   private static void assertOnly(String pair, Kind kind, String pointer) throws Exception {
     List<Violation> v = check(pair);
-    assertThat(pair + " -> " + v, v.stream().map(Violation::kind).collect(Collectors.toList()), contains(kind));
+    assertThat(
+        pair + " -> " + v,
+        v.stream().map(Violation::kind).collect(Collectors.toList()),
+        contains(kind));
     assertThat(v.get(0).pointer(), equalTo(pointer));
   }
 
@@ -72,7 +79,8 @@ public class SchemaCompatibilityTest {
   @Test
   public void removedEnumValueIsReported() throws Exception {
     assertOnly("enum_value_removed", Kind.ENUM_VALUE_REMOVED, "/properties/role/enum");
-    assertThat(check("enum_value_removed").get(0).message(), equalTo("enum value \"viewer\" was removed"));
+    assertThat(
+        check("enum_value_removed").get(0).message(), equalTo("enum value \"viewer\" was removed"));
   }
 
   @Test
@@ -82,7 +90,8 @@ public class SchemaCompatibilityTest {
 
   @Test
   public void relaxedPrivacyOfNestedFieldIsReported() throws Exception {
-    assertOnly("privacy_relaxed", Kind.PRIVACY_RELAXED, "/properties/owner/properties/email/x-privacy");
+    assertOnly(
+        "privacy_relaxed", Kind.PRIVACY_RELAXED, "/properties/owner/properties/email/x-privacy");
   }
 
   @Test
@@ -97,7 +106,8 @@ public class SchemaCompatibilityTest {
 
   @Test
   public void closedAdditionalPropertiesIsReported() throws Exception {
-    assertOnly("additional_properties_closed", Kind.ADDITIONAL_PROPERTIES_CLOSED, "/additionalProperties");
+    assertOnly(
+        "additional_properties_closed", Kind.ADDITIONAL_PROPERTIES_CLOSED, "/additionalProperties");
   }
 
   @Test
@@ -112,7 +122,9 @@ public class SchemaCompatibilityTest {
 
   @Test
   public void aSchemaIsCompatibleWithItself() throws Exception {
-    assertThat(SchemaCompatibility.check(read("field_removed/old.json"), read("field_removed/old.json")), empty());
+    assertThat(
+        SchemaCompatibility.check(read("field_removed/old.json"), read("field_removed/old.json")),
+        empty());
   }
 
   @Test
@@ -120,7 +132,10 @@ public class SchemaCompatibilityTest {
     JsonNode old = read("field_removed/old.json");
     JsonNode broken = read("field_removed/new.json").deepCopy();
     ((com.fasterxml.jackson.databind.node.ObjectNode) broken).put("additionalProperties", false);
-    List<Kind> kinds = SchemaCompatibility.check(old, broken).stream().map(Violation::kind).collect(Collectors.toList());
+    List<Kind> kinds =
+        SchemaCompatibility.check(old, broken).stream()
+            .map(Violation::kind)
+            .collect(Collectors.toList());
     assertThat(kinds, hasItem(Kind.FIELD_REMOVED));
     assertThat(kinds, hasItem(Kind.ADDITIONAL_PROPERTIES_CLOSED));
   }

@@ -21,17 +21,27 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * Build gates over the shipped contract: every property is classified, every version is compatible with the one
- * before it, and the registered types are exactly those of the brief.
+ * Build gates over the shipped contract: every property is classified, every version is compatible
+ * with the one before it, and the registered types are exactly those of the brief.
  */
 @RunWith(JUnit4.class)
 public class ShippedSchemasTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final List<String> BRIEF_TYPES =
       Arrays.asList(
-          "task.created", "task.updated", "task.completed", "task.deleted", "comment.added", "comment.edited",
-          "comment.deleted", "project.member_added", "project.member_removed", "notification.sent",
-          "workspace.user_joined", "workspace.user_left", "user.erasure_requested");
+          "task.created",
+          "task.updated",
+          "task.completed",
+          "task.deleted",
+          "comment.added",
+          "comment.edited",
+          "comment.deleted",
+          "project.member_added",
+          "project.member_removed",
+          "notification.sent",
+          "workspace.user_joined",
+          "workspace.user_left",
+          "user.erasure_requested");
 
   private final EventSchemaRegistry registry = EventSchemaRegistry.loadDefault();
 
@@ -41,7 +51,10 @@ public class ShippedSchemasTest {
     assertThat(registry.versions("task.updated"), contains(1, 2));
   }
 
-  /** Walks the raw schema files (not the registry's model) so an unclassified property fails here on its own. */
+  /**
+   * Walks the raw schema files (not the registry's model) so an unclassified property fails here on
+   * its own.
+   */
   @Test
   public void everyPropertyOfEveryShippedSchemaHasAValidPrivacyClass() throws Exception {
     List<String> problems = new ArrayList<>();
@@ -50,7 +63,11 @@ public class ShippedSchemasTest {
     int schemas = 1;
     for (String type : registry.eventTypes()) {
       for (int v : registry.versions(type)) {
-        checkClassified(readResource(EventSchemaRegistry.payloadPath(base, type, v)), type + " v" + v, "", problems);
+        checkClassified(
+            readResource(EventSchemaRegistry.payloadPath(base, type, v)),
+            type + " v" + v,
+            "",
+            problems);
         schemas++;
       }
     }
@@ -69,7 +86,8 @@ public class ShippedSchemasTest {
         if (previous != null) {
           assertThat(type + ": versions must be consecutive", v, equalTo(previous + 1));
           for (SchemaCompatibility.Violation x :
-              SchemaCompatibility.check(registry.payloadSchema(type, previous), registry.payloadSchema(type, v))) {
+              SchemaCompatibility.check(
+                  registry.payloadSchema(type, previous), registry.payloadSchema(type, v))) {
             violations.add(type + " v" + previous + " -> v" + v + ": " + x);
           }
           pairs++;
@@ -83,7 +101,9 @@ public class ShippedSchemasTest {
 
   @Test
   public void aTaskUpdatedV1PayloadValidatesAgainstV2() throws Exception {
-    JsonNode v1 = MAPPER.readTree("{\"task_gid\":\"12\",\"project_gids\":[\"3\",\"4\"],\"changed_fields\":[\"due_on\"]}");
+    JsonNode v1 =
+        MAPPER.readTree(
+            "{\"task_gid\":\"12\",\"project_gids\":[\"3\",\"4\"],\"changed_fields\":[\"due_on\"]}");
     assertThat(registry.validatePayload("task.updated", 1, v1), empty());
     assertThat(registry.validatePayload("task.updated", 2, v1), empty());
     JsonNode v2 =
@@ -92,7 +112,8 @@ public class ShippedSchemasTest {
     assertThat(registry.validatePayload("task.updated", 2, v2), empty());
   }
 
-  private static void checkClassified(JsonNode schema, String where, String at, List<String> problems) {
+  private static void checkClassified(
+      JsonNode schema, String where, String at, List<String> problems) {
     JsonNode props = schema.get("properties");
     if (props != null) {
       for (Iterator<Map.Entry<String, JsonNode>> it = props.fields(); it.hasNext(); ) {

@@ -65,12 +65,16 @@ public class KafkaArrivalTimePolicyTest {
   public void outOfOrderRecordsWithinTheBoundStayAheadOfTheWatermark() {
     KafkaArrivalTimePolicy policy = policy(Optional.empty());
     PartitionContext busy = context(10, seconds(900));
-    policy.getTimestampForRecord(busy, record(seconds(100).getMillis(), KafkaTimestampType.CREATE_TIME));
-    policy.getTimestampForRecord(busy, record(seconds(103).getMillis(), KafkaTimestampType.CREATE_TIME));
+    policy.getTimestampForRecord(
+        busy, record(seconds(100).getMillis(), KafkaTimestampType.CREATE_TIME));
+    policy.getTimestampForRecord(
+        busy, record(seconds(103).getMillis(), KafkaTimestampType.CREATE_TIME));
     Instant watermark = policy.getWatermark(busy);
     assertThat(watermark, equalTo(seconds(98)));
     // A record 4 s older than the newest read (within the 5 s bound) is not behind the watermark.
-    Instant older = policy.getTimestampForRecord(busy, record(seconds(99).getMillis(), KafkaTimestampType.CREATE_TIME));
+    Instant older =
+        policy.getTimestampForRecord(
+            busy, record(seconds(99).getMillis(), KafkaTimestampType.CREATE_TIME));
     assertThat(older.isBefore(watermark), equalTo(false));
     assertThat(policy.getWatermark(busy), equalTo(seconds(98)));
   }
@@ -80,21 +84,25 @@ public class KafkaArrivalTimePolicyTest {
     now.set(seconds(100));
     KafkaArrivalTimePolicy policy = policy(Optional.empty());
     PartitionContext busy = context(10, seconds(90));
-    policy.getTimestampForRecord(busy, record(seconds(500).getMillis(), KafkaTimestampType.CREATE_TIME));
+    policy.getTimestampForRecord(
+        busy, record(seconds(500).getMillis(), KafkaTimestampType.CREATE_TIME));
     assertThat(policy.getWatermark(busy), equalTo(seconds(95)));
   }
 
   @Test
   public void emptyPartitionAdvancesOnceCaughtUp() {
     KafkaArrivalTimePolicy policy = policy(Optional.empty());
-    assertThat(policy.getWatermark(context(-1, seconds(990))), equalTo(BoundedWindow.TIMESTAMP_MIN_VALUE));
+    assertThat(
+        policy.getWatermark(context(-1, seconds(990))), equalTo(BoundedWindow.TIMESTAMP_MIN_VALUE));
     assertThat(policy.getWatermark(context(0, seconds(990))), equalTo(seconds(985)));
   }
 
   @Test
   public void idlePartitionAdvancesPastItsLastRecordButABacklogHoldsIt() {
     KafkaArrivalTimePolicy policy = policy(Optional.empty());
-    policy.getTimestampForRecord(context(3, seconds(200)), record(seconds(100).getMillis(), KafkaTimestampType.LOG_APPEND_TIME));
+    policy.getTimestampForRecord(
+        context(3, seconds(200)),
+        record(seconds(100).getMillis(), KafkaTimestampType.LOG_APPEND_TIME));
     assertThat(policy.getWatermark(context(3, seconds(300))), equalTo(seconds(95)));
     assertThat(policy.getWatermark(context(0, seconds(300))), equalTo(seconds(295)));
   }
@@ -104,9 +112,11 @@ public class KafkaArrivalTimePolicyTest {
     KafkaArrivalTimePolicy policy = policy(Optional.of(seconds(500)));
     PartitionContext busy = context(10, seconds(400));
     assertThat(policy.getWatermark(busy), equalTo(seconds(500)));
-    policy.getTimestampForRecord(busy, record(seconds(450).getMillis(), KafkaTimestampType.LOG_APPEND_TIME));
+    policy.getTimestampForRecord(
+        busy, record(seconds(450).getMillis(), KafkaTimestampType.LOG_APPEND_TIME));
     assertThat(policy.getWatermark(busy), equalTo(seconds(500)));
-    policy.getTimestampForRecord(busy, record(seconds(600).getMillis(), KafkaTimestampType.LOG_APPEND_TIME));
+    policy.getTimestampForRecord(
+        busy, record(seconds(600).getMillis(), KafkaTimestampType.LOG_APPEND_TIME));
     assertThat(policy.getWatermark(busy), equalTo(seconds(595)));
   }
 
@@ -114,7 +124,8 @@ public class KafkaArrivalTimePolicyTest {
   public void recordWithoutTimestampGetsTheReadersClock() {
     KafkaArrivalTimePolicy policy = policy(Optional.empty());
     assertThat(
-        policy.getTimestampForRecord(context(1, seconds(1)), record(-1L, KafkaTimestampType.NO_TIMESTAMP_TYPE)),
+        policy.getTimestampForRecord(
+            context(1, seconds(1)), record(-1L, KafkaTimestampType.NO_TIMESTAMP_TYPE)),
         equalTo(seconds(1_000)));
   }
 }

@@ -17,8 +17,8 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * {@link KafkaOptions} through {@link KafkaSourceConfig}: the dev-stack defaults, parsing, and one-line errors naming
- * the option.
+ * {@link KafkaOptions} through {@link KafkaSourceConfig}: the dev-stack defaults, parsing, and
+ * one-line errors naming the option.
  */
 @RunWith(JUnit4.class)
 public class KafkaOptionsTest {
@@ -49,7 +49,9 @@ public class KafkaOptionsTest {
     assertThat(config.get("security.protocol"), equalTo("SASL_SSL"));
     assertThat(config.get("sasl.jaas.config"), equalTo("${env:KAFKA_JAAS}"));
     assertThat(config.get("enable.auto.commit"), equalTo(false));
-    assertThat(KafkaSourceConfig.topics(o.getKafkaTopics()), equalTo(java.util.Arrays.asList("events-a", "events-b")));
+    assertThat(
+        KafkaSourceConfig.topics(o.getKafkaTopics()),
+        equalTo(java.util.Arrays.asList("events-a", "events-b")));
     // Display data names the extra properties but never their values.
     String display = DisplayData.from(KafkaSourceConfig.fromOptions(o).read()).toString();
     assertThat(display, containsString("sasl.jaas.config"));
@@ -75,14 +77,17 @@ public class KafkaOptionsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> KafkaSourceConfig.fromOptions(parse("--kafkaConsumerProperties=a=1;hunter2secret")).read());
+            () ->
+                KafkaSourceConfig.fromOptions(parse("--kafkaConsumerProperties=a=1;hunter2secret"))
+                    .read());
     assertThat(e.getMessage(), not(containsString("hunter2secret")));
     assertThat(e.getMessage(), containsString("pair 2"));
   }
 
   private static void assertBad(String option, String arg) {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> KafkaSourceConfig.fromOptions(parse(arg)).read());
+        assertThrows(
+            IllegalArgumentException.class, () -> KafkaSourceConfig.fromOptions(parse(arg)).read());
     assertThat(arg, e.getMessage(), startsWith(option));
     assertThat(arg, e.getMessage().contains("\n"), equalTo(false));
   }

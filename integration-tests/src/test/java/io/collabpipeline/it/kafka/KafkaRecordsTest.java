@@ -54,9 +54,10 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * {@link KafkaRecords} against a real in-process broker on the DirectRunner: every record comes through with its
- * bytes, coordinates and log-append time; malformed, empty, null and oversized values are not dropped and validation
- * quarantines them with their Kafka coordinates; offsets are committed to the group only when the read finalizes.
+ * {@link KafkaRecords} against a real in-process broker on the DirectRunner: every record comes
+ * through with its bytes, coordinates and log-append time; malformed, empty, null and oversized
+ * values are not dropped and validation quarantines them with their Kafka coordinates; offsets are
+ * committed to the group only when the read finalizes.
  */
 @RunWith(JUnit4.class)
 public class KafkaRecordsTest {
@@ -89,18 +90,29 @@ public class KafkaRecordsTest {
 
     List<byte[]> values = new ArrayList<>();
     List<ReasonCode> reasons = new ArrayList<>();
-    addBad(values, reasons, "this is not json".getBytes(StandardCharsets.UTF_8), ReasonCode.NOT_JSON);
+    addBad(
+        values, reasons, "this is not json".getBytes(StandardCharsets.UTF_8), ReasonCode.NOT_JSON);
     addBad(values, reasons, new byte[0], ReasonCode.EMPTY_RECORD);
     addBad(values, reasons, null, ReasonCode.EMPTY_RECORD);
-    addBad(values, reasons, new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, 0x28, '"', '}'}, ReasonCode.NOT_UTF8);
+    addBad(
+        values,
+        reasons,
+        new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, 0x28, '"', '}'},
+        ReasonCode.NOT_UTF8);
     byte[] huge = new byte[ValidateEvents.DEFAULT_MAX_RECORD_BYTES + 10];
     Arrays.fill(huge, (byte) 'x');
     addBad(values, reasons, huge, ReasonCode.TOO_LARGE);
-    // Events occur now: the broker's append time is their arrival, and validation quarantines events that occurred
-    // more than 180 days before it (a fixed start would turn every event OCCURRED_TOO_LONG_AGO half a year later).
+    // Events occur now: the broker's append time is their arrival, and validation quarantines
+    // events that occurred
+    // more than 180 days before it (a fixed start would turn every event OCCURRED_TOO_LONG_AGO half
+    // a year later).
     WorkloadGenerator generator =
-        new WorkloadGenerator(WorkloadSpec.defaults().withDeliveries(1_000).withSeed(3L).withMalformedShare(0)
-            .withStart(java.time.Instant.now()));
+        new WorkloadGenerator(
+            WorkloadSpec.defaults()
+                .withDeliveries(1_000)
+                .withSeed(3L)
+                .withMalformedShare(0)
+                .withStart(java.time.Instant.now()));
     for (long i = 0; values.size() < RECORDS; i++) {
       Delivery d = generator.delivery(i);
       if (d.kind() == Delivery.Kind.ORIGINAL) {
@@ -116,7 +128,9 @@ public class KafkaRecordsTest {
       for (int i = 0; i < values.size(); i++) {
         // Even partitions: KafkaIO splits withMaxNumRecords evenly over its readers.
         RecordMetadata md =
-            producer.send(new ProducerRecord<>("records", i % PARTITIONS, null, values.get(i))).get(60, TimeUnit.SECONDS);
+            producer
+                .send(new ProducerRecord<>("records", i % PARTITIONS, null, values.get(i)))
+                .get(60, TimeUnit.SECONDS);
         produced.put(
             "kafka:records/" + md.partition() + "@" + md.offset(),
             new Produced(values.get(i), md.timestamp(), reasons.get(i)));
@@ -124,7 +138,8 @@ public class KafkaRecordsTest {
     }
   }
 
-  private static void addBad(List<byte[]> values, List<ReasonCode> reasons, byte[] value, ReasonCode reason) {
+  private static void addBad(
+      List<byte[]> values, List<ReasonCode> reasons, byte[] value, ReasonCode reason) {
     values.add(value);
     reasons.add(reason);
   }
@@ -149,17 +164,28 @@ public class KafkaRecordsTest {
         .withMaxReadTime(SAFETY_NET);
   }
 
-  /** Coordinates, arrival time, element timestamp and payload of a raw record, as one comparable string. */
+  /**
+   * Coordinates, arrival time, element timestamp and payload of a raw record, as one comparable
+   * string.
+   */
   private static final class DescribeFn extends DoFn<RawRecord, String> {
     @ProcessElement
     public void process(@Element RawRecord r, @Timestamp Instant ts, OutputReceiver<String> out) {
       out.output(
-          r.source().describe() + "|" + r.receivedAtMillis() + "|" + ts.getMillis() + "|"
+          r.source().describe()
+              + "|"
+              + r.receivedAtMillis()
+              + "|"
+              + ts.getMillis()
+              + "|"
               + fingerprint(r.payload()));
     }
   }
 
-  /** Length and SHA-256 of a payload: exact, and keeps a failure message short (one record is over 1 MiB). */
+  /**
+   * Length and SHA-256 of a payload: exact, and keeps a failure message short (one record is over 1
+   * MiB).
+   */
   private static String fingerprint(byte[] bytes) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
@@ -193,7 +219,8 @@ public class KafkaRecordsTest {
 
     Pipeline p = pipeline();
     PCollection<String> read =
-        p.apply("ReadKafka", source("records", "it-read", RECORDS)).apply("Describe", ParDo.of(new DescribeFn()));
+        p.apply("ReadKafka", source("records", "it-read", RECORDS))
+            .apply("Describe", ParDo.of(new DescribeFn()));
     PAssert.that(read).containsInAnyOrder(expected);
     PipelineResult result = p.run();
     result.waitUntilFinish();
@@ -222,7 +249,8 @@ public class KafkaRecordsTest {
             .apply("ValidateEvents", ValidateEvents.create().withPseudonymKey(KeyReference.dev()));
     PAssert.that(validated.quarantined().apply("DescribeQuarantine", ParDo.of(new QuarantineFn())))
         .containsInAnyOrder(expectedQuarantine);
-    PAssert.thatSingleton(validated.events().apply("CountEvents", Count.globally())).isEqualTo(valid);
+    PAssert.thatSingleton(validated.events().apply("CountEvents", Count.globally()))
+        .isEqualTo(valid);
     p.run().waitUntilFinish();
   }
 
@@ -234,9 +262,13 @@ public class KafkaRecordsTest {
 
     Pipeline first = pipeline();
     PCollection<RawRecord> firstRead = first.apply("ReadKafka", source(topic, "it-offsets", 20));
-    PAssert.that(firstRead.apply("Values", ParDo.of(new ValueFn()))).containsInAnyOrder(values(0, 20));
+    PAssert.that(firstRead.apply("Values", ParDo.of(new ValueFn())))
+        .containsInAnyOrder(values(0, 20));
     try (Admin admin = kafka.admin()) {
-      assertThat("nothing is committed before the read", committed(admin, "it-offsets"), equalTo(Collections.emptyMap()));
+      assertThat(
+          "nothing is committed before the read",
+          committed(admin, "it-offsets"),
+          equalTo(Collections.emptyMap()));
       first.run().waitUntilFinish();
       Map<Integer, Long> expected = new TreeMap<>();
       expected.put(0, 10L);
@@ -248,7 +280,8 @@ public class KafkaRecordsTest {
     produceEvenly(topic, 2, 20, 10);
     Pipeline second = pipeline();
     PCollection<RawRecord> secondRead = second.apply("ReadKafka", source(topic, "it-offsets", 20));
-    PAssert.that(secondRead.apply("Values", ParDo.of(new ValueFn()))).containsInAnyOrder(values(20, 20));
+    PAssert.that(secondRead.apply("Values", ParDo.of(new ValueFn())))
+        .containsInAnyOrder(values(20, 20));
     second.run().waitUntilFinish();
   }
 
@@ -271,16 +304,21 @@ public class KafkaRecordsTest {
   @Test
   public void missingGroupOrReservedPropertiesFailExpansionNamingTheFix() {
     Pipeline p = pipeline();
-    KafkaRecords noGroup = KafkaRecords.read().withBootstrapServers(kafka.bootstrapServers()).withTopics("records");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.apply("NoGroup", noGroup));
+    KafkaRecords noGroup =
+        KafkaRecords.read().withBootstrapServers(kafka.bootstrapServers()).withTopics("records");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> p.apply("NoGroup", noGroup));
     assertThat(e.getMessage(), containsString("withGroupId"));
 
     KafkaRecords autoCommit =
-        noGroup.withGroupId("g").withConsumerProperties(Collections.singletonMap("enable.auto.commit", "true"));
+        noGroup
+            .withGroupId("g")
+            .withConsumerProperties(Collections.singletonMap("enable.auto.commit", "true"));
     e = assertThrows(IllegalArgumentException.class, () -> p.apply("AutoCommit", autoCommit));
     assertThat(e.getMessage(), containsString("enable.auto.commit"));
 
-    KafkaRecords noTopic = KafkaRecords.read().withBootstrapServers(kafka.bootstrapServers()).withGroupId("g");
+    KafkaRecords noTopic =
+        KafkaRecords.read().withBootstrapServers(kafka.bootstrapServers()).withGroupId("g");
     e = assertThrows(IllegalArgumentException.class, () -> p.apply("NoTopic", noTopic));
     assertThat(e.getMessage(), containsString("withTopics"));
 
@@ -304,12 +342,16 @@ public class KafkaRecordsTest {
     return values;
   }
 
-  private static void produceEvenly(String topic, int partitions, int from, int perPartition) throws Exception {
+  private static void produceEvenly(String topic, int partitions, int from, int perPartition)
+      throws Exception {
     try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+        new KafkaProducer<>(
+            kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
       for (int i = from; i < from + partitions * perPartition; i++) {
         producer
-            .send(new ProducerRecord<>(topic, i % partitions, null, ("record-" + i).getBytes(StandardCharsets.UTF_8)))
+            .send(
+                new ProducerRecord<>(
+                    topic, i % partitions, null, ("record-" + i).getBytes(StandardCharsets.UTF_8)))
             .get(60, TimeUnit.SECONDS);
       }
     }
@@ -317,7 +359,10 @@ public class KafkaRecordsTest {
 
   private static Map<Integer, Long> committed(Admin admin, String group) throws Exception {
     Map<TopicPartition, OffsetAndMetadata> offsets =
-        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS);
+        admin
+            .listConsumerGroupOffsets(group)
+            .partitionsToOffsetAndMetadata()
+            .get(60, TimeUnit.SECONDS);
     Map<Integer, Long> byPartition = new TreeMap<>();
     for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
       if (e.getValue() != null) {

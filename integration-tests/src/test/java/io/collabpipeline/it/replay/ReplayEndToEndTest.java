@@ -54,17 +54,21 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * A generated input streamed on embedded Flink into a DuckDB warehouse, then replayed from the raw store on embedded
- * Flink batch: (a) a replay of the whole range leaves every table as the stream wrote it, (b) so does a second one,
- * (f) the dry-run diff of a corruption names exactly the corrupted rows and writes nothing, (c) a replay then repairs
- * them and removes a bogus key, (e) a replay that fails halfway, or whose driver dies before the commit, leaves the
- * previous values and its generation uncommitted.
+ * A generated input streamed on embedded Flink into a DuckDB warehouse, then replayed from the raw
+ * store on embedded Flink batch: (a) a replay of the whole range leaves every table as the stream
+ * wrote it, (b) so does a second one, (f) the dry-run diff of a corruption names exactly the
+ * corrupted rows and writes nothing, (c) a replay then repairs them and removes a bogus key, (e) a
+ * replay that fails halfway, or whose driver dies before the commit, leaves the previous values and
+ * its generation uncommitted.
  */
 @RunWith(JUnit4.class)
 public class ReplayEndToEndTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
-  /** Crosses midnight (two event dates) with duplicates, late (but never too late) and malformed records. */
+  /**
+   * Crosses midnight (two event dates) with duplicates, late (but never too late) and malformed
+   * records.
+   */
   static final WorkloadSpec SPEC =
       WorkloadSpec.defaults()
           .withDeliveries(1_200)
@@ -92,12 +96,14 @@ public class ReplayEndToEndTest {
   }
 
   private static JobLauncher.Finished replay(
-      String url, long generation, boolean dryRun, Path reports, StringBuilder out) throws Exception {
+      String url, long generation, boolean dryRun, Path reports, StringBuilder out)
+      throws Exception {
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
     try {
       RawReplayJob job = stream.replay(url, generation, range, dryRun, reports);
       PrintStream printed = StreamedWarehouse.capture(sink);
-      JobLauncher.Finished finished = JobLauncher.withOptions(StreamedWarehouse.flink(false), printed).run(job);
+      JobLauncher.Finished finished =
+          JobLauncher.withOptions(StreamedWarehouse.flink(false), printed).run(job);
       printed.print(RawReplayJob.report(job, finished));
       return finished;
     } finally {
@@ -106,7 +112,8 @@ public class ReplayEndToEndTest {
   }
 
   @Test
-  public void replaysOfTheWholeRangeLeaveEveryTableAsStreamedAndTheRawStoreUntouched() throws Exception {
+  public void replaysOfTheWholeRangeLeaveEveryTableAsStreamedAndTheRawStoreUntouched()
+      throws Exception {
     Path dir = TMP.newFolder("ab").toPath();
     String url = stream.copyWarehouse(dir);
     Map<String, String> rawBefore = StreamedWarehouse.fileStamps(stream.live.rawStore());
@@ -117,13 +124,18 @@ public class ReplayEndToEndTest {
     assertThat("events read", RawReplayJob.eventsRead(r), greaterThan(1_000L));
     assertThat("diff is empty: " + r.diff, r.diff.isEmpty(), equalTo(true));
     assertSameTables("after one replay", streamed, tables(url), List.of(CuratedTable.values()));
-    assertThat("raw store untouched", StreamedWarehouse.fileStamps(stream.live.rawStore()), equalTo(rawBefore));
+    assertThat(
+        "raw store untouched",
+        StreamedWarehouse.fileStamps(stream.live.rawStore()),
+        equalTo(rawBefore));
     try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
       assertThat(w.log().entry(2_000L).get().status(), equalTo(GenerationLog.Status.COMMITTED));
       assertThat("no staged rows left", w.staging().countStaged(2_000L), equalTo(0L));
-      // Every metric row in the range now belongs to the replay's generation; completeness stays the stream's.
+      // Every metric row in the range now belongs to the replay's generation; completeness stays
+      // the stream's.
       for (CuratedTable t : CuratedTable.values()) {
-        long expected = t == CuratedTable.PIPELINE_COMPLETENESS ? StreamedWarehouse.STREAM_GENERATION : 2_000L;
+        long expected =
+            t == CuratedTable.PIPELINE_COMPLETENESS ? StreamedWarehouse.STREAM_GENERATION : 2_000L;
         for (VersionedRow v : w.curated().readVersioned(t)) {
           assertThat(t.tableName() + " generation", v.generation(), equalTo(expected));
         }
@@ -141,7 +153,8 @@ public class ReplayEndToEndTest {
   }
 
   @Test
-  public void theDryRunDiffNamesExactlyTheCorruptedRowsAndWritesNothingThenAReplayRepairsThem() throws Exception {
+  public void theDryRunDiffNamesExactlyTheCorruptedRowsAndWritesNothingThenAReplayRepairsThem()
+      throws Exception {
     Path dir = TMP.newFolder("cf").toPath();
     String url = stream.copyWarehouse(dir);
     Corruption corruption = Corruption.apply(url);
@@ -153,9 +166,12 @@ public class ReplayEndToEndTest {
     JobLauncher.Finished dry = replay(url, 2_000L, true, dir.resolve("reports"), printed);
 
     corruption.assertNamedExactly(dry.diff);
-    assertSameTables("a dry run writes nothing", corrupted, tables(url), List.of(CuratedTable.values()));
+    assertSameTables(
+        "a dry run writes nothing", corrupted, tables(url), List.of(CuratedTable.values()));
     assertThat(dry.commit == null, equalTo(true));
-    assertThat("the saved text is what was printed", printed.toString(),
+    assertThat(
+        "the saved text is what was printed",
+        printed.toString(),
         containsString(Files.readString(dry.report.text)));
     assertThat(printed.toString(), containsString("dry run: nothing was written"));
     assertThat(Files.readString(dry.report.json), containsString("999999999"));
@@ -186,8 +202,11 @@ public class ReplayEndToEndTest {
     Exception e =
         assertThrows(
             Exception.class,
-            () -> JobLauncher.withOptions(StreamedWarehouse.flink(false), StreamedWarehouse.capture(
-                new ByteArrayOutputStream())).run(failing));
+            () ->
+                JobLauncher.withOptions(
+                        StreamedWarehouse.flink(false),
+                        StreamedWarehouse.capture(new ByteArrayOutputStream()))
+                    .run(failing));
     assertThat(String.valueOf(rootMessage(e)), containsString(FailAfter.MESSAGE));
 
     assertSameTables("after a failed replay", before, tables(url), List.of(CuratedTable.values()));
@@ -198,7 +217,8 @@ public class ReplayEndToEndTest {
   }
 
   @Test
-  public void aReplayWhoseDriverDiesBeforeTheCommitIsNeverCommittedAndANewerOneTakesOver() throws Exception {
+  public void aReplayWhoseDriverDiesBeforeTheCommitIsNeverCommittedAndANewerOneTakesOver()
+      throws Exception {
     Path dir = TMP.newFolder("e2").toPath();
     String url = stream.copyWarehouse(dir);
     Corruption.apply(url);
@@ -213,7 +233,8 @@ public class ReplayEndToEndTest {
     killed.build(p);
     assertThat(p.run().waitUntilFinish(), equalTo(PipelineResult.State.DONE));
 
-    assertSameTables("staged but not committed", before, tables(url), List.of(CuratedTable.values()));
+    assertSameTables(
+        "staged but not committed", before, tables(url), List.of(CuratedTable.values()));
     try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
       assertThat(w.log().entry(2_000L).get().status(), equalTo(GenerationLog.Status.RUNNING));
       assertThat("the job staged its rows", w.staging().countStaged(2_000L), greaterThan(0L));
@@ -221,12 +242,15 @@ public class ReplayEndToEndTest {
 
     // A newer replay commits; the orphaned older generation can no longer be committed over it.
     replay(url, 3_000L, false, dir, new StringBuilder());
-    assertSameTables("after the newer replay", streamed, tables(url), List.of(CuratedTable.values()));
+    assertSameTables(
+        "after the newer replay", streamed, tables(url), List.of(CuratedTable.values()));
     try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
       assertThrows(SQLException.class, () -> w.staging().commitReplay(2_000L, range));
-      assertThat(w.log().entry(2_000L).get().status(), not(equalTo(GenerationLog.Status.COMMITTED)));
+      assertThat(
+          w.log().entry(2_000L).get().status(), not(equalTo(GenerationLog.Status.COMMITTED)));
     }
-    assertSameTables("the older generation did not win", streamed, tables(url), List.of(CuratedTable.values()));
+    assertSameTables(
+        "the older generation did not win", streamed, tables(url), List.of(CuratedTable.values()));
   }
 
   private static String rootMessage(Throwable e) {
@@ -239,8 +263,11 @@ public class ReplayEndToEndTest {
     return all.toString();
   }
 
-  /** A step that fails once it has seen {@code limit} events in one worker: a replay killed halfway. */
-  static final class FailAfter extends PTransform<PCollection<CollabEvent>, PCollection<CollabEvent>> {
+  /**
+   * A step that fails once it has seen {@code limit} events in one worker: a replay killed halfway.
+   */
+  static final class FailAfter
+      extends PTransform<PCollection<CollabEvent>, PCollection<CollabEvent>> {
     static final String MESSAGE = "injected failure halfway through the replay";
     private final int limit;
 
@@ -272,8 +299,9 @@ public class ReplayEndToEndTest {
   }
 
   /**
-   * Corrupts a copy of the streamed warehouse with plain SQL: two active_editors rows get wrong values, one
-   * task_update_velocity row is deleted, and a bogus notification_fanout key is inserted inside the range.
+   * Corrupts a copy of the streamed warehouse with plain SQL: two active_editors rows get wrong
+   * values, one task_update_velocity row is deleted, and a bogus notification_fanout key is
+   * inserted inside the range.
    */
   static final class Corruption {
     final Set<List<Object>> changedEditors = new HashSet<>();
@@ -284,27 +312,34 @@ public class ReplayEndToEndTest {
       Corruption c = new Corruption();
       List<CuratedRow> editors = sorted(streamed.get(CuratedTable.ACTIVE_EDITORS), "hour");
       List<CuratedRow> velocity = sorted(streamed.get(CuratedTable.TASK_UPDATE_VELOCITY), "day");
-      long bogusStart = range.from().atTime(LocalTime.of(23, 0)).toInstant(ZoneOffset.UTC).toEpochMilli();
+      long bogusStart =
+          range.from().atTime(LocalTime.of(23, 0)).toInstant(ZoneOffset.UTC).toEpochMilli();
       try (Connection conn = new DuckDBDriver().connect(url, new java.util.Properties())) {
         for (CuratedRow r : editors.subList(0, 2)) {
-          try (PreparedStatement st = conn.prepareStatement("UPDATE active_editors SET active_editors = "
-              + "active_editors + 7 WHERE epoch_ms(window_start) = ? AND granularity = ? AND workspace_gid = ?")) {
+          try (PreparedStatement st =
+              conn.prepareStatement(
+                  "UPDATE active_editors SET active_editors = "
+                      + "active_editors + 7 WHERE epoch_ms(window_start) = ? AND granularity = ? AND workspace_gid = ?")) {
             bindKey(st, r);
             assertThat(st.executeUpdate(), equalTo(1));
           }
           c.changedEditors.add(r.key());
         }
         CuratedRow gone = velocity.get(0);
-        try (PreparedStatement st = conn.prepareStatement("DELETE FROM task_update_velocity WHERE "
-            + "epoch_ms(window_start) = ? AND granularity = ? AND workspace_gid = ?")) {
+        try (PreparedStatement st =
+            conn.prepareStatement(
+                "DELETE FROM task_update_velocity WHERE "
+                    + "epoch_ms(window_start) = ? AND granularity = ? AND workspace_gid = ?")) {
           bindKey(st, gone);
           assertThat(st.executeUpdate(), equalTo(1));
         }
         c.deletedVelocity.add(gone.key());
-        try (PreparedStatement st = conn.prepareStatement("INSERT INTO notification_fanout (window_start, window_end,"
-            + " granularity, workspace_gid, trigger_event_type, trigger_events, notifications, fanout_avg, fanout_max,"
-            + " generation, pane_index) VALUES (epoch_ms(?::BIGINT), epoch_ms(?::BIGINT), 'hour', '999999999',"
-            + " 'task.bogus', 1, 5, 5.0, 5, ?, 0)")) {
+        try (PreparedStatement st =
+            conn.prepareStatement(
+                "INSERT INTO notification_fanout (window_start, window_end,"
+                    + " granularity, workspace_gid, trigger_event_type, trigger_events, notifications, fanout_avg, fanout_max,"
+                    + " generation, pane_index) VALUES (epoch_ms(?::BIGINT), epoch_ms(?::BIGINT), 'hour', '999999999',"
+                    + " 'task.bogus', 1, 5, 5.0, 5, ?, 0)")) {
           st.setLong(1, bogusStart);
           st.setLong(2, bogusStart + 3_600_000L);
           st.setLong(3, StreamedWarehouse.STREAM_GENERATION);
@@ -313,7 +348,13 @@ public class ReplayEndToEndTest {
       }
       c.bogusFanout.add(
           CuratedRow.notificationFanout(
-                  bogusStart, io.collabpipeline.model.Granularity.HOUR, "999999999", "task.bogus", 1, 5, 5)
+                  bogusStart,
+                  io.collabpipeline.model.Granularity.HOUR,
+                  "999999999",
+                  "task.bogus",
+                  1,
+                  5,
+                  5)
               .key());
       return c;
     }
@@ -326,27 +367,47 @@ public class ReplayEndToEndTest {
 
     private static List<CuratedRow> sorted(Set<CuratedRow> rows, String granularity) {
       List<CuratedRow> out =
-          rows.stream().filter(r -> r.getString("granularity").equals(granularity)).collect(Collectors.toList());
+          rows.stream()
+              .filter(r -> r.getString("granularity").equals(granularity))
+              .collect(Collectors.toList());
       out.sort(Comparator.comparing(Object::toString));
       return new ArrayList<>(out);
     }
 
     /** The diff holds exactly the corrupted rows: changed, added back, removed; nothing else. */
     void assertNamedExactly(WarehouseDiff diff) {
-      assertKeys(diff.table(CuratedTable.ACTIVE_EDITORS), WarehouseDiff.ChangeKind.CHANGED, changedEditors);
-      assertKeys(diff.table(CuratedTable.TASK_UPDATE_VELOCITY), WarehouseDiff.ChangeKind.ADDED, deletedVelocity);
-      assertKeys(diff.table(CuratedTable.NOTIFICATION_FANOUT), WarehouseDiff.ChangeKind.REMOVED, bogusFanout);
-      for (WarehouseDiff.RowChange change : diff.table(CuratedTable.ACTIVE_EDITORS).largestChanges()) {
+      assertKeys(
+          diff.table(CuratedTable.ACTIVE_EDITORS),
+          WarehouseDiff.ChangeKind.CHANGED,
+          changedEditors);
+      assertKeys(
+          diff.table(CuratedTable.TASK_UPDATE_VELOCITY),
+          WarehouseDiff.ChangeKind.ADDED,
+          deletedVelocity);
+      assertKeys(
+          diff.table(CuratedTable.NOTIFICATION_FANOUT),
+          WarehouseDiff.ChangeKind.REMOVED,
+          bogusFanout);
+      for (WarehouseDiff.RowChange change :
+          diff.table(CuratedTable.ACTIVE_EDITORS).largestChanges()) {
         assertThat("the replay undoes the +7", change.magnitude(), equalTo(7.0));
       }
     }
 
-    private static void assertKeys(WarehouseDiff.TableDiff t, WarehouseDiff.ChangeKind kind, Set<List<Object>> keys) {
+    private static void assertKeys(
+        WarehouseDiff.TableDiff t, WarehouseDiff.ChangeKind kind, Set<List<Object>> keys) {
       String table = t.table().tableName();
-      assertThat(table + " added", t.rowsAdded(), equalTo(kind == WarehouseDiff.ChangeKind.ADDED ? (long) keys.size() : 0L));
-      assertThat(table + " removed", t.rowsRemoved(),
+      assertThat(
+          table + " added",
+          t.rowsAdded(),
+          equalTo(kind == WarehouseDiff.ChangeKind.ADDED ? (long) keys.size() : 0L));
+      assertThat(
+          table + " removed",
+          t.rowsRemoved(),
           equalTo(kind == WarehouseDiff.ChangeKind.REMOVED ? (long) keys.size() : 0L));
-      assertThat(table + " changed", t.rowsChanged(),
+      assertThat(
+          table + " changed",
+          t.rowsChanged(),
           equalTo(kind == WarehouseDiff.ChangeKind.CHANGED ? (long) keys.size() : 0L));
       Set<List<Object>> named = new HashSet<>();
       for (WarehouseDiff.RowChange change : t.largestChanges()) {

@@ -38,9 +38,10 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * A replay whose raw store is on S3 (S3Mock, out of process), run through the command line as an operator would:
- * a batch run writes the raw store to {@code s3://} and the tables to DuckDB; a curated row is then corrupted; the
- * replay of the raw store's dates from S3 repairs it and leaves every other row as the batch run wrote it.
+ * A replay whose raw store is on S3 (S3Mock, out of process), run through the command line as an
+ * operator would: a batch run writes the raw store to {@code s3://} and the tables to DuckDB; a
+ * curated row is then corrupted; the replay of the raw store's dates from S3 repairs it and leaves
+ * every other row as the batch run wrote it.
  */
 @RunWith(JUnit4.class)
 public class ReplayFromS3Test {
@@ -67,7 +68,8 @@ public class ReplayFromS3Test {
   }
 
   @Test
-  public void aReplayFromAnS3RawStoreRepairsTheCorruptedRowAndChangesNothingElse() throws Exception {
+  public void aReplayFromAnS3RawStoreRepairsTheCorruptedRowAndChangesNothingElse()
+      throws Exception {
     String raw = "s3://" + BUCKET + "/replay/raw";
     String quarantine = "s3://collab-quarantine/replay/quarantine";
     String dataDir = TMP.newFolder("data").getPath();
@@ -79,31 +81,52 @@ public class ReplayFromS3Test {
     Pipeline p = Pipeline.create(options);
     CollabGraph.apply(
         p.apply("ReadGenerator", GeneratorSource.of(SPEC)),
-        GraphConfig.builder().setRawStore(raw).setQuarantineStore(quarantine).setWarehouse(WarehouseTargets.jdbc(url))
-            .setGeneration(1_000L).build());
+        GraphConfig.builder()
+            .setRawStore(raw)
+            .setQuarantineStore(quarantine)
+            .setWarehouse(WarehouseTargets.jdbc(url))
+            .setGeneration(1_000L)
+            .build());
     assertThat(p.run().waitUntilFinish(), equalTo(PipelineResult.State.DONE));
     Map<CuratedTable, Set<CuratedRow>> written = tables(url);
     assertThat(written.get(CuratedTable.ACTIVE_EDITORS).size(), greaterThan(0));
 
     try (Connection c = DriverManager.getConnection(url);
         Statement st = c.createStatement()) {
-      assertThat(st.executeUpdate("UPDATE active_editors SET active_editors = active_editors + 1000 "
-          + "WHERE granularity = 'day'"), greaterThan(0));
+      assertThat(
+          st.executeUpdate(
+              "UPDATE active_editors SET active_editors = active_editors + 1000 "
+                  + "WHERE granularity = 'day'"),
+          greaterThan(0));
     }
     assertThat(tables(url), not(equalTo(written)));
 
-    List<String> args = new ArrayList<>(List.of(
-        "--runner=FlinkRunner", "--parallelism=2", "--source=raw", "--from=2026-11-02", "--to=2026-11-03",
-        "--rawStore=" + raw, "--quarantineStore=" + quarantine, "--warehouseUrl=" + url, "--dataDir=" + dataDir,
-        "--progressSeconds=0"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--runner=FlinkRunner",
+                "--parallelism=2",
+                "--source=raw",
+                "--from=2026-11-02",
+                "--to=2026-11-03",
+                "--rawStore=" + raw,
+                "--quarantineStore=" + quarantine,
+                "--warehouseUrl=" + url,
+                "--dataDir=" + dataDir,
+                "--progressSeconds=0"));
     args.addAll(s3.pipelineArgs());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code =
-        CollabPipeline.runCli(args.toArray(new String[0]), StreamedWarehouse.capture(out), StreamedWarehouse.capture(err));
+        CollabPipeline.runCli(
+            args.toArray(new String[0]),
+            StreamedWarehouse.capture(out),
+            StreamedWarehouse.capture(err));
     assertThat("exit code; stderr: " + err.toString(StandardCharsets.UTF_8), code, equalTo(0));
 
-    // Completeness is not the replay's to rewrite, and the metric tables are back to what the batch run wrote.
-    assertSameTables("after the replay from S3", written, tables(url), List.of(CuratedTable.values()));
+    // Completeness is not the replay's to rewrite, and the metric tables are back to what the batch
+    // run wrote.
+    assertSameTables(
+        "after the replay from S3", written, tables(url), List.of(CuratedTable.values()));
   }
 }

@@ -10,13 +10,12 @@ import static org.hamcrest.Matchers.not;
 import io.collabpipeline.it.ExpectedTables;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
-import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
@@ -29,10 +28,11 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * (d) Late-data correction: events that arrive later than the allowed lateness are left out of the streamed metrics
- * and counted as {@code late} in {@code pipeline_completeness}; a correction replay of their dates folds them in, and
- * the metric tables then equal the values {@link ExpectedTables} computes from the input with every event on time,
- * while {@code pipeline_completeness} stays as streamed.
+ * (d) Late-data correction: events that arrive later than the allowed lateness are left out of the
+ * streamed metrics and counted as {@code late} in {@code pipeline_completeness}; a correction
+ * replay of their dates folds them in, and the metric tables then equal the values {@link
+ * ExpectedTables} computes from the input with every event on time, while {@code
+ * pipeline_completeness} stays as streamed.
  */
 @RunWith(JUnit4.class)
 public class ReplayLateDataCorrectionTest {
@@ -55,25 +55,38 @@ public class ReplayLateDataCorrectionTest {
   public void tooLateEventsAreCountedLateAndACorrectionReplayFoldsThemIn() throws Exception {
     long lateness = WindowingPolicy.DEFAULT_ALLOWED_LATENESS.getMillis();
     ExpectedTables asStreamed = ExpectedTables.compute(SPEC, lateness);
-    ExpectedTables onTime = ExpectedTables.compute(SPEC, JobConfig.REPLAY_ALLOWED_LATENESS.getMillis());
-    assertThat("the input has too-late events", asStreamed.stageTotals.getOrDefault("late", 0L), greaterThan(30L));
-    assertThat("they matter to the metrics", byTable(asStreamed.rows), not(equalTo(byTable(onTime.rows))));
+    ExpectedTables onTime =
+        ExpectedTables.compute(SPEC, JobConfig.REPLAY_ALLOWED_LATENESS.getMillis());
+    assertThat(
+        "the input has too-late events",
+        asStreamed.stageTotals.getOrDefault("late", 0L),
+        greaterThan(30L));
+    assertThat(
+        "they matter to the metrics", byTable(asStreamed.rows), not(equalTo(byTable(onTime.rows))));
 
-    StreamedWarehouse stream = StreamedWarehouse.run(SPEC, TMP.newFolder("stream").toPath(), true, 1_048_576);
+    StreamedWarehouse stream =
+        StreamedWarehouse.run(SPEC, TMP.newFolder("stream").toPath(), true, 1_048_576);
     String url = stream.warehouseUrl();
     Map<CuratedTable, Set<CuratedRow>> streamed = tables(url);
-    // After the stream: too-late events are missing from the metrics and counted late (completeness included).
-    assertSameTables("streamed", byTable(asStreamed.rows), streamed, List.of(CuratedTable.values()));
+    // After the stream: too-late events are missing from the metrics and counted late (completeness
+    // included).
+    assertSameTables(
+        "streamed", byTable(asStreamed.rows), streamed, List.of(CuratedTable.values()));
 
     ReplayScope range = stream.rawDates();
     JobLauncher.Finished r =
-        JobLauncher.withOptions(StreamedWarehouse.flink(false), StreamedWarehouse.capture(new ByteArrayOutputStream()))
+        JobLauncher.withOptions(
+                StreamedWarehouse.flink(false),
+                StreamedWarehouse.capture(new ByteArrayOutputStream()))
             .run(stream.replay(url, 2_000L, range, false, stream.dir));
     assertThat("the correction changed rows", r.diff.isEmpty(), equalTo(false));
 
     Map<CuratedTable, Set<CuratedRow>> corrected = tables(url);
     assertSameTables("after the correction replay", byTable(onTime.rows), corrected, METRIC_TABLES);
-    assertSameTables("completeness stays as streamed", streamed, corrected,
+    assertSameTables(
+        "completeness stays as streamed",
+        streamed,
+        corrected,
         List.of(CuratedTable.PIPELINE_COMPLETENESS));
   }
 

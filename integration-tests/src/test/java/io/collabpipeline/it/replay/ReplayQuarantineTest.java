@@ -37,11 +37,12 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * Quarantine replay through the command line: a run with a too small record limit quarantines many valid events as
- * TOO_LARGE; after the "fix" (the default limit), {@code --source=quarantine} re-validates them, adds those that pass
- * to the raw store under their original ids and arrival times, and replays their dates, so the metric tables equal the
- * values computed independently from the input. Records that still fail stay quarantined, and a second quarantine
- * replay changes nothing: neither the raw store's files nor any count.
+ * Quarantine replay through the command line: a run with a too small record limit quarantines many
+ * valid events as TOO_LARGE; after the "fix" (the default limit), {@code --source=quarantine}
+ * re-validates them, adds those that pass to the raw store under their original ids and arrival
+ * times, and replays their dates, so the metric tables equal the values computed independently from
+ * the input. Records that still fail stay quarantined, and a second quarantine replay changes
+ * nothing: neither the raw store's files nor any count.
  */
 @RunWith(JUnit4.class)
 public class ReplayQuarantineTest {
@@ -58,7 +59,9 @@ public class ReplayQuarantineTest {
           .withTooLateShare(0.0)
           .withMalformedShare(0.03);
 
-  /** Small enough to quarantine a good share of the generator's events (about 1.5 KB on average). */
+  /**
+   * Small enough to quarantine a good share of the generator's events (about 1.5 KB on average).
+   */
   static final int TOO_SMALL_LIMIT = 1_700;
 
   @Test
@@ -72,7 +75,8 @@ public class ReplayQuarantineTest {
             .count();
     assertThat("the small limit quarantined valid events", tooLarge, greaterThan(30L));
 
-    ExpectedTables expected = ExpectedTables.compute(SPEC, WindowingPolicy.DEFAULT_ALLOWED_LATENESS.getMillis());
+    ExpectedTables expected =
+        ExpectedTables.compute(SPEC, WindowingPolicy.DEFAULT_ALLOWED_LATENESS.getMillis());
     long malformed = expected.quarantineReasons.values().stream().mapToLong(Long::longValue).sum();
 
     String first = cli(dir, 2_000L);
@@ -80,17 +84,24 @@ public class ReplayQuarantineTest {
     assertThat(first, containsString(String.format("%,d still fail", malformed)));
     assertThat(first, containsString("quarantine_replay generation 2000"));
     Map<CuratedTable, Set<CuratedRow>> afterFirst = tables(live.warehouseUrl());
-    assertSameTables("after the quarantine replay", byTable(expected.rows), afterFirst, ReplayScope.TABLES);
+    assertSameTables(
+        "after the quarantine replay", byTable(expected.rows), afterFirst, ReplayScope.TABLES);
     long rawRows = rawRows(live.live.rawStore());
     Map<String, String> rawFiles = StreamedWarehouse.fileStamps(live.live.rawStore());
 
     cli(dir, 3_000L);
-    assertSameTables("after a second quarantine replay", afterFirst, tables(live.warehouseUrl()),
+    assertSameTables(
+        "after a second quarantine replay",
+        afterFirst,
+        tables(live.warehouseUrl()),
         List.of(CuratedTable.values()));
     assertThat("no raw rows added", rawRows(live.live.rawStore()), equalTo(rawRows));
-    assertThat("same raw files", StreamedWarehouse.fileStamps(live.live.rawStore()).keySet(),
+    assertThat(
+        "same raw files",
+        StreamedWarehouse.fileStamps(live.live.rawStore()).keySet(),
         equalTo(rawFiles.keySet()));
-    assertThat("still-failing records are not quarantined again",
+    assertThat(
+        "still-failing records are not quarantined again",
         QuarantineIO.readRecords(live.live.quarantineStore()).size(),
         equalTo(quarantined));
   }
@@ -101,8 +112,13 @@ public class ReplayQuarantineTest {
     int code =
         CollabPipeline.runCli(
             new String[] {
-              "--source=quarantine", "--from=2026-11-06", "--to=2026-11-06", "--dataDir=" + dir,
-              "--generation=" + generation, "--parallelism=2", "--progressSeconds=0"
+              "--source=quarantine",
+              "--from=2026-11-06",
+              "--to=2026-11-06",
+              "--dataDir=" + dir,
+              "--generation=" + generation,
+              "--parallelism=2",
+              "--progressSeconds=0"
             },
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -114,7 +130,8 @@ public class ReplayQuarantineTest {
   private static long rawRows(String rawStore) throws Exception {
     try (Connection c = new DuckDBDriver().connect("jdbc:duckdb:", new java.util.Properties());
         Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM read_parquet('" + rawStore + "/**/*.parquet')")) {
+        ResultSet rs =
+            st.executeQuery("SELECT count(*) FROM read_parquet('" + rawStore + "/**/*.parquet')")) {
       rs.next();
       return rs.getLong(1);
     }

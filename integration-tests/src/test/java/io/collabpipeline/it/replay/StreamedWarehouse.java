@@ -8,9 +8,9 @@ import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
-import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.replay.RawReplayJob;
 import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
@@ -37,8 +37,8 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 
 /**
- * Shared set-up of the replay tests: run the whole graph on a generated input on embedded Flink (streaming or batch),
- * copy its DuckDB warehouse for each test, replay, and compare tables.
+ * Shared set-up of the replay tests: run the whole graph on a generated input on embedded Flink
+ * (streaming or batch), copy its DuckDB warehouse for each test, replay, and compare tables.
  */
 final class StreamedWarehouse {
   /** Generation of the live run the tests replay over; replays use higher ones. */
@@ -60,7 +60,8 @@ final class StreamedWarehouse {
   }
 
   /** Runs the whole graph on {@code spec} into {@code dir} (raw, quarantine, warehouse.duckdb). */
-  static StreamedWarehouse run(WorkloadSpec spec, Path dir, boolean streaming, int maxRecordBytes) throws Exception {
+  static StreamedWarehouse run(WorkloadSpec spec, Path dir, boolean streaming, int maxRecordBytes)
+      throws Exception {
     GraphConfig live =
         GraphConfig.underDataDir(dir.toString()).toBuilder()
             .setGeneration(STREAM_GENERATION)
@@ -78,7 +79,8 @@ final class StreamedWarehouse {
   ReplayScope rawDates() throws IOException {
     try (Stream<Path> parts = Files.list(Path.of(live.rawStore()))) {
       TreeSet<LocalDate> dates =
-          parts.map(p -> p.getFileName().toString())
+          parts
+              .map(p -> p.getFileName().toString())
               .filter(n -> n.startsWith("dt="))
               .map(n -> LocalDate.parse(n.substring(3)))
               .collect(Collectors.toCollection(TreeSet::new));
@@ -86,7 +88,10 @@ final class StreamedWarehouse {
     }
   }
 
-  /** The JDBC URL of the live run's warehouse ({@link GraphConfig#underDataDir}: {@code warehouse.duckdb}). */
+  /**
+   * The JDBC URL of the live run's warehouse ({@link GraphConfig#underDataDir}: {@code
+   * warehouse.duckdb}).
+   */
   String warehouseUrl() {
     return "jdbc:duckdb:" + dir + "/warehouse.duckdb";
   }
@@ -104,9 +109,13 @@ final class StreamedWarehouse {
   }
 
   /** A replay request over {@code range} of this run's raw store into {@code warehouseUrl}. */
-  RawReplayJob replay(String warehouseUrl, long generation, ReplayScope range, boolean dryRun, Path reports) {
+  RawReplayJob replay(
+      String warehouseUrl, long generation, ReplayScope range, boolean dryRun, Path reports) {
     GraphConfig graph =
-        live.toBuilder().setWarehouse(WarehouseTargets.jdbc(warehouseUrl)).setGeneration(generation).build();
+        live.toBuilder()
+            .setWarehouse(WarehouseTargets.jdbc(warehouseUrl))
+            .setGeneration(generation)
+            .build();
     return RawReplayJob.of(JobConfig.forRawReplay(graph, range), range, dryRun, reports);
   }
 
@@ -126,7 +135,10 @@ final class StreamedWarehouse {
     return rows.stream().filter(r -> r.table() == table).collect(Collectors.toSet());
   }
 
-  /** Per file of a directory tree: its size and modification time, to show a replay did not rewrite it. */
+  /**
+   * Per file of a directory tree: its size and modification time, to show a replay did not rewrite
+   * it.
+   */
   static Map<String, String> fileStamps(String root) throws IOException {
     Map<String, String> stamps = new TreeMap<>();
     try (Stream<Path> files = Files.walk(Path.of(root))) {
@@ -144,14 +156,28 @@ final class StreamedWarehouse {
     Set<CuratedRow> unexpected = new HashSet<>(actual);
     unexpected.removeAll(expected);
     if (!missing.isEmpty() || !unexpected.isEmpty()) {
-      throw new AssertionError(what + ": " + expected.size() + " rows expected, " + actual.size() + " found; "
-          + missing.size() + " missing, e.g. " + first(missing) + "; " + unexpected.size() + " unexpected, e.g. "
-          + first(unexpected));
+      throw new AssertionError(
+          what
+              + ": "
+              + expected.size()
+              + " rows expected, "
+              + actual.size()
+              + " found; "
+              + missing.size()
+              + " missing, e.g. "
+              + first(missing)
+              + "; "
+              + unexpected.size()
+              + " unexpected, e.g. "
+              + first(unexpected));
     }
   }
 
-  static void assertSameTables(String what, Map<CuratedTable, Set<CuratedRow>> expected,
-      Map<CuratedTable, Set<CuratedRow>> actual, List<CuratedTable> tables) {
+  static void assertSameTables(
+      String what,
+      Map<CuratedTable, Set<CuratedRow>> expected,
+      Map<CuratedTable, Set<CuratedRow>> actual,
+      List<CuratedTable> tables) {
     StringBuilder differences = new StringBuilder();
     for (CuratedTable t : tables) {
       try {

@@ -33,7 +33,10 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
-/** {@link S3Setup}: options are checked only when S3 is used, and every mistake is one line naming its option. */
+/**
+ * {@link S3Setup}: options are checked only when S3 is used, and every mistake is one line naming
+ * its option.
+ */
 @RunWith(JUnit4.class)
 public class S3SetupTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -55,7 +58,8 @@ public class S3SetupTest {
     return "file:" + f;
   }
 
-  private static IllegalArgumentException configureFails(PipelineOptions options, String... locations) {
+  private static IllegalArgumentException configureFails(
+      PipelineOptions options, String... locations) {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> S3Setup.configure(options, locations));
     assertThat(e.getMessage(), not(containsString("\n")));
@@ -67,33 +71,43 @@ public class S3SetupTest {
     // No region, no credentials: nothing S3-specific is checked or changed for a local-only job.
     PipelineOptions options = parse();
     S3Setup.configure(options, tmp.getRoot() + "/raw", tmp.getRoot() + "/quarantine");
-    assertThat(FileSystems.matchNewResource(tmp.getRoot() + "/raw", true).getScheme(), equalTo("file"));
     assertThat(
-        options.as(S3Options.class).getS3ClientFactoryClass(), equalTo((Object) DefaultS3ClientBuilderFactory.class));
+        FileSystems.matchNewResource(tmp.getRoot() + "/raw", true).getScheme(), equalTo("file"));
+    assertThat(
+        options.as(S3Options.class).getS3ClientFactoryClass(),
+        equalTo((Object) DefaultS3ClientBuilderFactory.class));
   }
 
   @Test
   public void s3LocationsResolveAfterConfigure() throws Exception {
-    String credentials = credentialsFile("aws_access_key_id=AKIDEXAMPLE\naws_secret_access_key=" + SECRET + "\n");
+    String credentials =
+        credentialsFile("aws_access_key_id=AKIDEXAMPLE\naws_secret_access_key=" + SECRET + "\n");
     PipelineOptions options =
-        parse("--awsRegion=eu-west-1", "--endpoint=http://127.0.0.1:9", "--s3PathStyle=true",
+        parse(
+            "--awsRegion=eu-west-1",
+            "--endpoint=http://127.0.0.1:9",
+            "--s3PathStyle=true",
             "--s3Credentials=" + credentials);
     S3Setup.configure(options, RAW);
 
-    ResourceId id = FileSystems.matchNewResource(RAW + "/dt=2026-11-22/hr=01/part-x.parquet", false);
+    ResourceId id =
+        FileSystems.matchNewResource(RAW + "/dt=2026-11-22/hr=01/part-x.parquet", false);
     assertThat(id.getScheme(), equalTo("s3"));
     assertThat(
-        options.as(S3Options.class).getS3ClientFactoryClass(), equalTo((Object) CollabS3ClientBuilderFactory.class));
+        options.as(S3Options.class).getS3ClientFactoryClass(),
+        equalTo((Object) CollabS3ClientBuilderFactory.class));
   }
 
   @Test
   public void theSecretDoesNotTravelWithThePipelineOptions() throws Exception {
-    String credentials = credentialsFile("aws_access_key_id=AKIDEXAMPLE\naws_secret_access_key=" + SECRET + "\n");
+    String credentials =
+        credentialsFile("aws_access_key_id=AKIDEXAMPLE\naws_secret_access_key=" + SECRET + "\n");
     PipelineOptions options = parse("--awsRegion=us-east-1", "--s3Credentials=" + credentials);
     S3Setup.configure(options, RAW);
 
     ObjectMapper mapper =
-        new ObjectMapper().registerModules(ObjectMapper.findModules(ReflectHelpers.findClassLoader()));
+        new ObjectMapper()
+            .registerModules(ObjectMapper.findModules(ReflectHelpers.findClassLoader()));
     String serialized = mapper.writeValueAsString(options);
     assertThat(serialized, containsString(credentials));
     assertThat(serialized, containsString(CollabS3ClientBuilderFactory.class.getName()));
@@ -103,10 +117,13 @@ public class S3SetupTest {
   @Test
   public void malformedCredentialReferenceNamesTheOption() {
     IllegalArgumentException e =
-        configureFails(parse("--awsRegion=us-east-1", "--s3Credentials=env:ONLY_ONE_VARIABLE"), RAW);
+        configureFails(
+            parse("--awsRegion=us-east-1", "--s3Credentials=env:ONLY_ONE_VARIABLE"), RAW);
     assertThat(e.getMessage(), startsWith("--s3Credentials=env:ONLY_ONE_VARIABLE: "));
 
-    e = configureFails(parse("--awsRegion=us-east-1", "--s3Credentials=AKIDEXAMPLE:" + SECRET), RAW);
+    e =
+        configureFails(
+            parse("--awsRegion=us-east-1", "--s3Credentials=AKIDEXAMPLE:" + SECRET), RAW);
     assertThat(e.getMessage(), startsWith("--s3Credentials="));
     assertThat(e.getMessage(), containsString("env:ACCESS_VAR,env:SECRET_VAR"));
   }
@@ -116,7 +133,10 @@ public class S3SetupTest {
     String missing = "COLLAB_TEST_UNSET_" + Long.toHexString(System.nanoTime());
     assumeTrue(System.getenv(missing) == null);
     IllegalArgumentException e =
-        configureFails(parse("--awsRegion=us-east-1", "--s3Credentials=env:" + missing + ",env:" + missing + "_S"),
+        configureFails(
+            parse(
+                "--awsRegion=us-east-1",
+                "--s3Credentials=env:" + missing + ",env:" + missing + "_S"),
             RAW);
     assertThat(e.getMessage(), startsWith("--s3Credentials=env:" + missing));
     assertThat(e.getMessage(), containsString("environment variable " + missing + " is not set"));
@@ -125,7 +145,8 @@ public class S3SetupTest {
   @Test
   public void missingOrIncompleteCredentialsFileIsReportedWithoutTheSecret() throws Exception {
     String absent = "file:" + tmp.getRoot().toPath().resolve("absent.properties");
-    IllegalArgumentException e = configureFails(parse("--awsRegion=us-east-1", "--s3Credentials=" + absent), RAW);
+    IllegalArgumentException e =
+        configureFails(parse("--awsRegion=us-east-1", "--s3Credentials=" + absent), RAW);
     assertThat(e.getMessage(), startsWith("--s3Credentials=" + absent + ": "));
     assertThat(e.getMessage(), containsString("does not exist"));
 
@@ -140,7 +161,8 @@ public class S3SetupTest {
     PipelineOptions options = parse("--awsRegion=us-east-1");
     options
         .as(S3Options.class)
-        .setAwsCredentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", SECRET)));
+        .setAwsCredentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", SECRET)));
     IllegalArgumentException e = configureFails(options, RAW);
     assertThat(e.getMessage(), startsWith("--awsCredentialsProvider "));
     assertThat(e.getMessage(), containsString("--s3Credentials="));
@@ -169,7 +191,8 @@ public class S3SetupTest {
   @Test
   public void endpointWithoutHttpSchemeNamesTheOption() {
     IllegalArgumentException e =
-        configureFails(parse("--awsRegion=us-east-1", "--endpoint=localhost:9090"), "/tmp/local-only");
+        configureFails(
+            parse("--awsRegion=us-east-1", "--endpoint=localhost:9090"), "/tmp/local-only");
     assertThat(e.getMessage(), startsWith("--endpoint=localhost:9090 "));
   }
 
@@ -178,7 +201,8 @@ public class S3SetupTest {
     PipelineOptions options = parse("--awsRegion=us-east-1");
     options.as(S3Options.class).setS3ClientFactoryClass(OtherFactory.class);
     IllegalArgumentException e = configureFails(options, RAW);
-    assertThat(e.getMessage(), startsWith("--s3ClientFactoryClass=" + OtherFactory.class.getName()));
+    assertThat(
+        e.getMessage(), startsWith("--s3ClientFactoryClass=" + OtherFactory.class.getName()));
   }
 
   /** A client factory that is not ours. */

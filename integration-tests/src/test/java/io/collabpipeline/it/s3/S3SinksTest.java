@@ -54,9 +54,10 @@ import org.junit.runners.JUnit4;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The raw store and the quarantine written to {@code s3://} prefixes on a local S3 endpoint (S3Mock, out of process)
- * by embedded Flink batch: the same object layout as on a local disk, every accepted event exactly once, and a rerun of
- * the same write overwriting the same objects instead of adding any.
+ * The raw store and the quarantine written to {@code s3://} prefixes on a local S3 endpoint
+ * (S3Mock, out of process) by embedded Flink batch: the same object layout as on a local disk,
+ * every accepted event exactly once, and a rerun of the same write overwriting the same objects
+ * instead of adding any.
  */
 @RunWith(JUnit4.class)
 public class S3SinksTest {
@@ -80,7 +81,9 @@ public class S3SinksTest {
     }
   }
 
-  /** Embedded Flink batch pointed at the local endpoint ({@code endpoint} overrides its address). */
+  /**
+   * Embedded Flink batch pointed at the local endpoint ({@code endpoint} overrides its address).
+   */
   private static FlinkPipelineOptions flink(URI endpoint, String... locations) {
     FlinkPipelineOptions options = s3.applyTo(EmbeddedFlink.options(false, 2));
     options.as(S3Options.class).setEndpoint(endpoint);
@@ -89,12 +92,20 @@ public class S3SinksTest {
   }
 
   private static void write(
-      PipelineOptions options, String raw, String quarantine, List<CollabEvent> events, List<QuarantineRecord> records) {
+      PipelineOptions options,
+      String raw,
+      String quarantine,
+      List<CollabEvent> events,
+      List<QuarantineRecord> records) {
     Pipeline p = Pipeline.create(options);
     List<TimestampedValue<CollabEvent>> stampedEvents = new ArrayList<>();
-    events.forEach(e -> stampedEvents.add(TimestampedValue.of(e, new Instant(e.receivedAtMillis()))));
+    events.forEach(
+        e -> stampedEvents.add(TimestampedValue.of(e, new Instant(e.receivedAtMillis()))));
     List<TimestampedValue<QuarantineRecord>> stampedRecords = new ArrayList<>();
-    records.forEach(q -> stampedRecords.add(TimestampedValue.of(q, new Instant(q.original().receivedAtMillis()))));
+    records.forEach(
+        q ->
+            stampedRecords.add(
+                TimestampedValue.of(q, new Instant(q.original().receivedAtMillis()))));
     p.apply("CreateEvents", Create.timestamped(stampedEvents))
         .apply("WriteRawArchive", RawStoreIO.write(raw).withNumShards(RAW_SHARDS));
     p.apply("CreateRecords", Create.timestamped(stampedRecords))
@@ -123,15 +134,23 @@ public class S3SinksTest {
     }
   }
 
-  /** Reads the raw store back through ParquetIO (the replay's reader) and asserts it holds exactly {@code events}. */
+  /**
+   * Reads the raw store back through ParquetIO (the replay's reader) and asserts it holds exactly
+   * {@code events}.
+   */
   private static void assertRawStoreHoldsExactly(String raw, List<CollabEvent> events) {
     PipelineOptions options = s3.applyTo(PipelineOptionsFactory.create());
     S3Setup.configure(options, raw);
     Pipeline reader = Pipeline.create(options);
     PCollection<CollabEvent> back =
         reader
-            .apply("ReadParquet", ParquetIO.read(RawStoreSchema.SCHEMA).from(raw + "/dt=*/hr=*/*.parquet"))
-            .apply("ToEvents", MapElements.into(TypeDescriptor.of(CollabEvent.class)).via(RawStoreSchema::fromRecord));
+            .apply(
+                "ReadParquet",
+                ParquetIO.read(RawStoreSchema.SCHEMA).from(raw + "/dt=*/hr=*/*.parquet"))
+            .apply(
+                "ToEvents",
+                MapElements.into(TypeDescriptor.of(CollabEvent.class))
+                    .via(RawStoreSchema::fromRecord));
     // containsInAnyOrder compares multisets: a duplicated or missing event fails it.
     PAssert.that(back).containsInAnyOrder(events);
     reader.run().waitUntilFinish();
@@ -178,8 +197,10 @@ public class S3SinksTest {
 
     assertThat(rawFirst.keySet(), equalTo(S3TestData.rawKeys(events, RAW_SHARDS)));
     assertThat(quarantineFirst.keySet(), equalTo(S3TestData.quarantineKeys(records)));
-    // The same keys and nothing else: no second copy, no temporary file left behind. (Sizes may differ by a few
-    // bytes: the order of rows within a Parquet file, and so its encoding, is not fixed between runs.)
+    // The same keys and nothing else: no second copy, no temporary file left behind. (Sizes may
+    // differ by a few
+    // bytes: the order of rows within a Parquet file, and so its encoding, is not fixed between
+    // runs.)
     assertThat(objects(raw).keySet(), equalTo(rawFirst.keySet()));
     assertThat(objects(quarantine).keySet(), equalTo(quarantineFirst.keySet()));
     assertRawStoreHoldsExactly(raw, events);
@@ -192,13 +213,15 @@ public class S3SinksTest {
     S3Options options = s3.applyTo(PipelineOptionsFactory.create()).as(S3Options.class);
     options.setEndpoint(localhost);
 
-    // The SDK addresses a bucket of a named endpoint virtual-host style (bucket.localhost, which does not resolve)
+    // The SDK addresses a bucket of a named endpoint virtual-host style (bucket.localhost, which
+    // does not resolve)
     // unless path style is forced.
     Map<Boolean, String> urls = new HashMap<>();
     for (boolean pathStyle : new boolean[] {false, true}) {
       options.setS3PathStyle(pathStyle);
       try (S3Client client = new CollabS3ClientBuilderFactory().createBuilder(options).build()) {
-        urls.put(pathStyle, client.utilities().getUrl(b -> b.bucket(RAW_BUCKET).key("k")).toString());
+        urls.put(
+            pathStyle, client.utilities().getUrl(b -> b.bucket(RAW_BUCKET).key("k")).toString());
       }
     }
     assertThat(urls.get(false), equalTo("http://" + RAW_BUCKET + ".localhost:" + s3.port() + "/k"));

@@ -11,13 +11,13 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeSet;
 import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
- * Input for the S3 tests, and the object names the file sinks must give it, computed here from the documented layout
- * ({@code dt=YYYY-MM-DD/hr=HH/<prefix>-<arrival minute>-p<pane>-<shard>-of-<n><suffix>}) rather than by the sinks'
- * own code.
+ * Input for the S3 tests, and the object names the file sinks must give it, computed here from the
+ * documented layout ({@code dt=YYYY-MM-DD/hr=HH/<prefix>-<arrival
+ * minute>-p<pane>-<shard>-of-<n><suffix>}) rather than by the sinks' own code.
  */
 final class S3TestData {
   /** 2026-11-22T01:00:00Z */
@@ -31,15 +31,18 @@ final class S3TestData {
   private S3TestData() {}
 
   /**
-   * {@code n} accepted events whose occurred_at spreads over four hours on two dates (some occurring a day before
-   * they arrive), arriving over about ten minutes.
+   * {@code n} accepted events whose occurred_at spreads over four hours on two dates (some
+   * occurring a day before they arrive), arriving over about ten minutes.
    */
   static List<CollabEvent> events(int n) {
     List<CollabEvent> events = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       String id = String.format("evt_s3_%06d", i);
       long received = T0 + 2_000L * i + 137;
-      long occurred = i % 7 == 0 ? received - 86_400_000L - 3_600_000L * (i % 3) : received - 3_600_000L * (i % 4);
+      long occurred =
+          i % 7 == 0
+              ? received - 86_400_000L - 3_600_000L * (i % 3)
+              : received - 3_600_000L * (i % 4);
       boolean notification = i % 3 == 0;
       events.add(
           CollabEvent.builder()
@@ -65,7 +68,10 @@ final class S3TestData {
     return events;
   }
 
-  /** {@code n} rejected records, arriving over about ten minutes, with non-UTF-8 and empty payloads among them. */
+  /**
+   * {@code n} rejected records, arriving over about ten minutes, with non-UTF-8 and empty payloads
+   * among them.
+   */
   static List<QuarantineRecord> quarantined(int n) {
     List<QuarantineRecord> records = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -82,13 +88,19 @@ final class S3TestData {
       } else if (i % 3 == 1) {
         records.add(
             QuarantineRecord.of(
-                RawRecord.of(new byte[0], source, received), ReasonCode.EMPTY_RECORD, "empty", null, null));
+                RawRecord.of(new byte[0], source, received),
+                ReasonCode.EMPTY_RECORD,
+                "empty",
+                null,
+                null));
       } else {
         String id = String.format("evt_bad_%05d", i);
         records.add(
             QuarantineRecord.of(
                 RawRecord.of(
-                    ("{\"event_id\":\"" + id + "\",\"event_type\":\"task.updated\",\"actor\":{\"email\":\"a@b.c\"}}")
+                    ("{\"event_id\":\""
+                            + id
+                            + "\",\"event_type\":\"task.updated\",\"actor\":{\"email\":\"a@b.c\"}}")
                         .getBytes(StandardCharsets.UTF_8),
                     source,
                     received),
@@ -101,18 +113,29 @@ final class S3TestData {
     return records;
   }
 
-  /** The raw store's object names (relative to its prefix) for {@code events}, in batch (one pane per window). */
+  /**
+   * The raw store's object names (relative to its prefix) for {@code events}, in batch (one pane
+   * per window).
+   */
   static SortedSet<String> rawKeys(List<CollabEvent> events, int shards) {
     SortedSet<String> keys = new TreeSet<>();
     for (CollabEvent e : events) {
       keys.add(
-          name(e.occurredAtMillis(), e.receivedAtMillis(), "part", Math.floorMod(e.eventId().hashCode(), shards), shards,
+          name(
+              e.occurredAtMillis(),
+              e.receivedAtMillis(),
+              "part",
+              Math.floorMod(e.eventId().hashCode(), shards),
+              shards,
               ".parquet"));
     }
     return keys;
   }
 
-  /** The quarantine's object names (relative to its prefix) for {@code records}, in batch, with one shard. */
+  /**
+   * The quarantine's object names (relative to its prefix) for {@code records}, in batch, with one
+   * shard.
+   */
   static SortedSet<String> quarantineKeys(List<QuarantineRecord> records) {
     SortedSet<String> keys = new TreeSet<>();
     for (QuarantineRecord q : records) {
@@ -122,7 +145,12 @@ final class S3TestData {
     return keys;
   }
 
-  private static String name(long partitionMillis, long arrivalMillis, String prefix, int shard, int shards,
+  private static String name(
+      long partitionMillis,
+      long arrivalMillis,
+      String prefix,
+      int shard,
+      int shards,
       String suffix) {
     return String.format(
         "%s/%s-%s-p0-%05d-of-%05d%s",

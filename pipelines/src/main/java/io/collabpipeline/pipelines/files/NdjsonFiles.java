@@ -24,22 +24,24 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
- * Newline-delimited JSON files as a source of {@link RawRecord}s: every line of every file matching a glob, byte for
- * byte, with its file and 1-based line number, received at the file's last-modified time.
+ * Newline-delimited JSON files as a source of {@link RawRecord}s: every line of every file matching
+ * a glob, byte for byte, with its file and 1-based line number, received at the file's
+ * last-modified time.
  *
  * <p>Semantics:
  *
  * <ul>
- *   <li>Files are read as bytes, never decoded: a line that is not valid UTF-8 reaches validation exactly as it is in
- *       the file (and is quarantined there). Files ending in {@code .gz} (and the other extensions Beam's {@link
- *       Compression#AUTO} knows) are decompressed.
- *   <li>Lines end at {@code '\n'}; one trailing {@code '\r'} is stripped (CRLF files). Blank lines are records too
- *       (validation quarantines them as empty): nothing that enters is dropped silently. The empty string after a final
- *       newline is not a line.
- *   <li>A line longer than {@link #withMaxRecordBytes(int)} is emitted truncated to max + 1 bytes, which validation
- *       quarantines as too large; the rest of the line is skipped without being buffered.
- *   <li>Every record is received at, and timestamped with, its file's last-modified time: a property of the input, so a
- *       rerun accounts each record to the same hour of arrival.
+ *   <li>Files are read as bytes, never decoded: a line that is not valid UTF-8 reaches validation
+ *       exactly as it is in the file (and is quarantined there). Files ending in {@code .gz} (and
+ *       the other extensions Beam's {@link Compression#AUTO} knows) are decompressed.
+ *   <li>Lines end at {@code '\n'}; one trailing {@code '\r'} is stripped (CRLF files). Blank lines
+ *       are records too (validation quarantines them as empty): nothing that enters is dropped
+ *       silently. The empty string after a final newline is not a line.
+ *   <li>A line longer than {@link #withMaxRecordBytes(int)} is emitted truncated to max + 1 bytes,
+ *       which validation quarantines as too large; the rest of the line is skipped without being
+ *       buffered.
+ *   <li>Every record is received at, and timestamped with, its file's last-modified time: a
+ *       property of the input, so a rerun accounts each record to the same hour of arrival.
  *   <li>A glob that matches nothing fails the pipeline with an error naming the glob.
  * </ul>
  *
@@ -66,9 +68,15 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
 
   abstract Builder toBuilder();
 
-  /** Reads every line of every file matching {@code glob} (a local path or any Beam filesystem, e.g. {@code s3://}). */
+  /**
+   * Reads every line of every file matching {@code glob} (a local path or any Beam filesystem, e.g.
+   * {@code s3://}).
+   */
   public static NdjsonFiles read(String glob) {
-    return new AutoValue_NdjsonFiles.Builder().setGlob(glob).setMaxRecordBytes(DEFAULT_MAX_RECORD_BYTES).build();
+    return new AutoValue_NdjsonFiles.Builder()
+        .setGlob(glob)
+        .setMaxRecordBytes(DEFAULT_MAX_RECORD_BYTES)
+        .build();
   }
 
   /** Lines longer than {@code maxBytes} are emitted truncated to {@code maxBytes + 1} bytes. */
@@ -84,7 +92,8 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
   public PCollection<RawRecord> expand(PBegin input) {
     String glob = glob();
     if (glob == null || glob.isEmpty()) {
-      throw new IllegalArgumentException("NdjsonFiles needs a file glob: call NdjsonFiles.read(glob) with a non-empty glob");
+      throw new IllegalArgumentException(
+          "NdjsonFiles needs a file glob: call NdjsonFiles.read(glob) with a non-empty glob");
     }
     return input
         .apply(
@@ -115,17 +124,21 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
     }
 
     @ProcessElement
-    public void processElement(@Element FileIO.ReadableFile file, OutputReceiver<RawRecord> out) throws IOException {
+    public void processElement(@Element FileIO.ReadableFile file, OutputReceiver<RawRecord> out)
+        throws IOException {
       MatchResult.Metadata metadata = file.getMetadata();
       String path = metadata.resourceId().toString();
       long arrival = metadata.lastModifiedMillis();
       if (arrival <= 0) {
-        // FileIO.ReadableFile's coder drops the modification time of the match: ask the filesystem again.
+        // FileIO.ReadableFile's coder drops the modification time of the match: ask the filesystem
+        // again.
         arrival = FileSystems.matchSingleFileSpec(path).lastModifiedMillis();
       }
       if (arrival <= 0) {
         throw new IOException(
-            "cannot read the last-modified time of " + path + ": it is the arrival time of every line of the file");
+            "cannot read the last-modified time of "
+                + path
+                + ": it is the arrival time of every line of the file");
       }
       Instant timestamp = new Instant(arrival);
       filesRead.inc();
@@ -142,7 +155,9 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
           for (int i = 0; i < end; i++) {
             if (bytes[i] == '\n') {
               line.append(bytes, start, i - start);
-              out.outputWithTimestamp(RawRecord.of(line.take(), SourceRef.file(path, ++lineNumber), arrival), timestamp);
+              out.outputWithTimestamp(
+                  RawRecord.of(line.take(), SourceRef.file(path, ++lineNumber), arrival),
+                  timestamp);
               linesRead.inc();
               start = i + 1;
             }
@@ -152,15 +167,16 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
         }
       }
       if (line.started()) {
-        out.outputWithTimestamp(RawRecord.of(line.take(), SourceRef.file(path, ++lineNumber), arrival), timestamp);
+        out.outputWithTimestamp(
+            RawRecord.of(line.take(), SourceRef.file(path, ++lineNumber), arrival), timestamp);
         linesRead.inc();
       }
     }
   }
 
   /**
-   * The bytes of the current line, up to a capacity: what does not fit is counted as seen but not kept, so a huge line
-   * costs no memory beyond the capacity.
+   * The bytes of the current line, up to a capacity: what does not fit is counted as seen but not
+   * kept, so a huge line costs no memory beyond the capacity.
    */
   private static final class LineBuffer {
     private final int capacity;
@@ -184,7 +200,10 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
       }
       if (keep > 0) {
         if (length + keep > bytes.length) {
-          bytes = Arrays.copyOf(bytes, (int) Math.min(capacity, Math.max((long) bytes.length * 2, length + keep)));
+          bytes =
+              Arrays.copyOf(
+                  bytes,
+                  (int) Math.min(capacity, Math.max((long) bytes.length * 2, length + keep)));
         }
         System.arraycopy(source, offset, bytes, length, keep);
         length += keep;
@@ -196,7 +215,9 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
       return started;
     }
 
-    /** The line so far (without one trailing '\r', unless truncated), and resets for the next line. */
+    /**
+     * The line so far (without one trailing '\r', unless truncated), and resets for the next line.
+     */
     byte[] take() {
       int end = length;
       if (!overflowed && end > 0 && bytes[end - 1] == '\r') {

@@ -16,16 +16,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
- * The delivery indices {@code [0, count)} as an unbounded source read at a wall-clock rate, each index timestamped with
- * its arrival on the synthetic arrival clock, with a watermark that follows that clock and reaches the end of time
- * after the last index, so a streaming job over a finite workload ends.
+ * The delivery indices {@code [0, count)} as an unbounded source read at a wall-clock rate, each
+ * index timestamped with its arrival on the synthetic arrival clock, with a watermark that follows
+ * that clock and reaches the end of time after the last index, so a streaming job over a finite
+ * workload ends.
  *
- * <p>Why not {@code GenerateSequence.to(n).withRate(...)}: Beam turns a rate-limited sequence with an end into a bounded
- * read, whose watermark (on Flink streaming) does not advance until the end, so windows would not close as the
- * synthetic clock moves.
+ * <p>Why not {@code GenerateSequence.to(n).withRate(...)}: Beam turns a rate-limited sequence with
+ * an end into a bounded read, whose watermark (on Flink streaming) does not advance until the end,
+ * so windows would not close as the synthetic clock moves.
  *
- * <p>Splits into shards by stride (shard {@code j} of {@code k} reads {@code j, j + k, ...}), each at {@code rate / k};
- * the checkpoint is the next index to read.
+ * <p>Splits into shards by stride (shard {@code j} of {@code k} reads {@code j, j + k, ...}), each
+ * at {@code rate / k}; the checkpoint is the next index to read.
  */
 final class ArrivalClockSource extends UnboundedSource<Long, ArrivalClockSource.NextIndex> {
 
@@ -43,7 +44,12 @@ final class ArrivalClockSource extends UnboundedSource<Long, ArrivalClockSource.
   }
 
   private ArrivalClockSource(
-      long first, long stride, long count, double ratePerSecond, long startMillis, double syntheticRate) {
+      long first,
+      long stride,
+      long count,
+      double ratePerSecond,
+      long startMillis,
+      double syntheticRate) {
     this.first = first;
     this.stride = stride;
     this.count = count;
@@ -59,13 +65,19 @@ final class ArrivalClockSource extends UnboundedSource<Long, ArrivalClockSource.
     for (int j = 0; j < shards; j++) {
       splits.add(
           new ArrivalClockSource(
-              first + j * stride, stride * shards, count, ratePerSecond / shards, startMillis, syntheticRate));
+              first + j * stride,
+              stride * shards,
+              count,
+              ratePerSecond / shards,
+              startMillis,
+              syntheticRate));
     }
     return splits;
   }
 
   @Override
-  public UnboundedReader<Long> createReader(PipelineOptions options, @Nullable NextIndex checkpoint) {
+  public UnboundedReader<Long> createReader(
+      PipelineOptions options, @Nullable NextIndex checkpoint) {
     return new Reader(this, checkpoint == null ? first : checkpoint.next);
   }
 
@@ -157,8 +169,11 @@ final class ArrivalClockSource extends UnboundedSource<Long, ArrivalClockSource.
 
     @Override
     public Instant getWatermark() {
-      // Arrival is non-decreasing in the index, so nothing this shard still has to read arrives before its next index.
-      return next >= source.count ? BoundedWindow.TIMESTAMP_MAX_VALUE : new Instant(source.arrival(next));
+      // Arrival is non-decreasing in the index, so nothing this shard still has to read arrives
+      // before its next index.
+      return next >= source.count
+          ? BoundedWindow.TIMESTAMP_MAX_VALUE
+          : new Instant(source.arrival(next));
     }
 
     @Override

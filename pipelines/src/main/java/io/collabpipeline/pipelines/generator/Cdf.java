@@ -6,8 +6,8 @@ final class Cdf {
   private Cdf() {}
 
   /**
-   * The cumulative distribution of {@code weights}, in their order: element i is the share of weights 0..i, and the
-   * last element is exactly 1.0 (so a draw in [0, 1) always lands).
+   * The cumulative distribution of {@code weights}, in their order: element i is the share of
+   * weights 0..i, and the last element is exactly 1.0 (so a draw in [0, 1) always lands).
    */
   static double[] of(double[] weights) {
     double total = 0;

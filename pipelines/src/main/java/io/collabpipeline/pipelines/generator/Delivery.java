@@ -5,8 +5,8 @@ import io.collabpipeline.model.ReasonCode;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * One synthetic delivery with its ground truth: the bytes a client sent, when they arrived on the synthetic arrival
- * clock, and what the pipeline must make of them.
+ * One synthetic delivery with its ground truth: the bytes a client sent, when they arrived on the
+ * synthetic arrival clock, and what the pipeline must make of them.
  */
 @AutoValue
 public abstract class Delivery {
@@ -17,35 +17,55 @@ public abstract class Delivery {
     ORIGINAL,
     /** A retry: exactly the bytes of an earlier {@link #ORIGINAL}, arriving later. */
     DUPLICATE,
-    /** A corrupted record that validation must quarantine with {@link Delivery#expectedReason()}. */
+    /**
+     * A corrupted record that validation must quarantine with {@link Delivery#expectedReason()}.
+     */
     MALFORMED
   }
 
-  /** Position in the workload, 0-based; also the generator's sequence number in the record's source. */
+  /**
+   * Position in the workload, 0-based; also the generator's sequence number in the record's source.
+   */
   public abstract long index();
 
-  /** The JSON line as sent: UTF-8 (except where deliberately corrupted), without a trailing newline. */
+  /**
+   * The JSON line as sent: UTF-8 (except where deliberately corrupted), without a trailing newline.
+   */
   @SuppressWarnings("mutable")
   public abstract byte[] bytes();
 
-  /** Arrival time on the synthetic arrival clock, in epoch milliseconds; non-decreasing in {@link #index()}. */
+  /**
+   * Arrival time on the synthetic arrival clock, in epoch milliseconds; non-decreasing in {@link
+   * #index()}.
+   */
   public abstract long arrivalMillis();
 
   public abstract Kind kind();
 
-  /** The reason code validation must give a {@link Kind#MALFORMED} delivery; null for the other kinds. */
+  /**
+   * The reason code validation must give a {@link Kind#MALFORMED} delivery; null for the other
+   * kinds.
+   */
   public abstract @Nullable ReasonCode expectedReason();
 
   /** The event id the bytes carry, where there is one (null for an empty record). */
   public abstract @Nullable String eventId();
 
-  /** The event type the bytes carry (possibly an unregistered one for malformed records); null when none. */
+  /**
+   * The event type the bytes carry (possibly an unregistered one for malformed records); null when
+   * none.
+   */
   public abstract @Nullable String eventType();
 
-  /** For a {@link Kind#DUPLICATE}, the index of the {@link Kind#ORIGINAL} it repeats; otherwise -1. */
+  /**
+   * For a {@link Kind#DUPLICATE}, the index of the {@link Kind#ORIGINAL} it repeats; otherwise -1.
+   */
   public abstract long retryOf();
 
-  /** When the event occurred (its {@code occurred_at}), in epoch milliseconds; for a duplicate, the original's. */
+  /**
+   * When the event occurred (its {@code occurred_at}), in epoch milliseconds; for a duplicate, the
+   * original's.
+   */
   public abstract long occurredAtMillis();
 
   static Delivery create(
@@ -59,6 +79,14 @@ public abstract class Delivery {
       long retryOf,
       long occurredAtMillis) {
     return new AutoValue_Delivery(
-        index, bytes, arrivalMillis, kind, expectedReason, eventId, eventType, retryOf, occurredAtMillis);
+        index,
+        bytes,
+        arrivalMillis,
+        kind,
+        expectedReason,
+        eventId,
+        eventType,
+        retryOf,
+        occurredAtMillis);
   }
 }

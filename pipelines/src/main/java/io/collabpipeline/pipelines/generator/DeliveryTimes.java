@@ -1,10 +1,11 @@
 package io.collabpipeline.pipelines.generator;
 
 /**
- * When a delivery arrives and when its event occurred. Delivery {@code i} arrives at {@code start + i / syntheticRate}
- * (non-decreasing in i); a normal event occurred 0–5 s before it arrived, a late one minutes before (at least one
- * minute, or half of {@code maxLateness} if smaller, up to {@code maxLateness}), a too-late one {@code tooLateDelay}
- * plus up to an hour before. Pure functions of (spec, index); thread-safe.
+ * When a delivery arrives and when its event occurred. Delivery {@code i} arrives at {@code start +
+ * i / syntheticRate} (non-decreasing in i); a normal event occurred 0–5 s before it arrived, a late
+ * one minutes before (at least one minute, or half of {@code maxLateness} if smaller, up to {@code
+ * maxLateness}), a too-late one {@code tooLateDelay} plus up to an hour before. Pure functions of
+ * (spec, index); thread-safe.
  */
 final class DeliveryTimes {
 
@@ -36,7 +37,10 @@ final class DeliveryTimes {
     return arrivalMillis(index) - delayMillis(index);
   }
 
-  /** How long before its arrival the event of delivery {@code index} occurred: normal, late or too late. */
+  /**
+   * How long before its arrival the event of delivery {@code index} occurred: normal, late or too
+   * late.
+   */
   long delayMillis(long index) {
     SplitMix rng = new SplitMix(SplitMix.hash(seed, index, Salt.DELAY));
     double u = rng.nextDouble();

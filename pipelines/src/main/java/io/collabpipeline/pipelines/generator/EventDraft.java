@@ -8,7 +8,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * What is decided about an event before its resource and payload are written.
  *
  * @param index the delivery index the event belongs to
- * @param type the event type written (a notification without a trigger is already {@code task.updated} here)
+ * @param type the event type written (a notification without a trigger is already {@code
+ *     task.updated} here)
  * @param version the payload schema version written (before any UNKNOWN_SCHEMA_VERSION corruption)
  * @param workspace the workspace, an index into the {@link Population}
  * @param actor the acting user, an index within the workspace

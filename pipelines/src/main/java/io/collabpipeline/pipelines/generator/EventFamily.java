@@ -1,8 +1,8 @@
 package io.collabpipeline.pipelines.generator;
 
 /**
- * The families of event types the generator writes alike: one resource type each, and one payload builder in
- * {@link PayloadWriter}.
+ * The families of event types the generator writes alike: one resource type each, and one payload
+ * builder in {@link PayloadWriter}.
  */
 enum EventFamily {
   /** {@code task.*}: the resource is the task. */

@@ -13,12 +13,13 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * How the generator treats each {@link EventType}: one row per type with its relative frequency, its family (resource
- * and payload), which clients send it and whether it can trigger notifications. Every registered type has a row.
+ * How the generator treats each {@link EventType}: one row per type with its relative frequency,
+ * its family (resource and payload), which clients send it and whether it can trigger
+ * notifications. Every registered type has a row.
  *
- * <p>The mix: many {@code task.updated} and {@code notification.sent}, fewer comments, few membership, workspace and
- * erasure events. Types are drawn over the cumulative weights in {@link EventType}'s declaration order; the weights
- * and that order are part of the workload's definition.
+ * <p>The mix: many {@code task.updated} and {@code notification.sent}, fewer comments, few
+ * membership, workspace and erasure events. Types are drawn over the cumulative weights in {@link
+ * EventType}'s declaration order; the weights and that order are part of the workload's definition.
  */
 final class EventMix {
 
@@ -47,7 +48,8 @@ final class EventMix {
   }
 
   /** The generator's row for one event type. */
-  record Profile(double weight, EventFamily family, Clients clients, boolean triggersNotifications) {}
+  record Profile(
+      double weight, EventFamily family, Clients clients, boolean triggersNotifications) {}
 
   private static final boolean TRIGGERS = true;
   private static final boolean SILENT = false;
@@ -68,14 +70,25 @@ final class EventMix {
     p.put(EventType.COMMENT_ADDED, new Profile(8, COMMENT, Clients.ANY, TRIGGERS));
     p.put(EventType.COMMENT_EDITED, new Profile(2, COMMENT, Clients.ANY, TRIGGERS));
     p.put(EventType.COMMENT_DELETED, new Profile(1, COMMENT, Clients.ANY, SILENT));
-    p.put(EventType.PROJECT_MEMBER_ADDED, new Profile(1.2, PROJECT_MEMBERSHIP, Clients.ANY, TRIGGERS));
-    p.put(EventType.PROJECT_MEMBER_REMOVED, new Profile(0.6, PROJECT_MEMBERSHIP, Clients.ANY, SILENT));
+    p.put(
+        EventType.PROJECT_MEMBER_ADDED,
+        new Profile(1.2, PROJECT_MEMBERSHIP, Clients.ANY, TRIGGERS));
+    p.put(
+        EventType.PROJECT_MEMBER_REMOVED,
+        new Profile(0.6, PROJECT_MEMBERSHIP, Clients.ANY, SILENT));
     p.put(EventType.NOTIFICATION_SENT, new Profile(33, NOTIFICATION, Clients.BACKEND_ONLY, SILENT));
-    p.put(EventType.WORKSPACE_USER_JOINED, new Profile(0.6, WORKSPACE_MEMBERSHIP, Clients.WEB_OR_BACKEND, SILENT));
-    p.put(EventType.WORKSPACE_USER_LEFT, new Profile(0.25, WORKSPACE_MEMBERSHIP, Clients.WEB_OR_BACKEND, SILENT));
-    p.put(EventType.USER_ERASURE_REQUESTED, new Profile(0.05, USER_ERASURE, Clients.BACKEND_ONLY, SILENT));
+    p.put(
+        EventType.WORKSPACE_USER_JOINED,
+        new Profile(0.6, WORKSPACE_MEMBERSHIP, Clients.WEB_OR_BACKEND, SILENT));
+    p.put(
+        EventType.WORKSPACE_USER_LEFT,
+        new Profile(0.25, WORKSPACE_MEMBERSHIP, Clients.WEB_OR_BACKEND, SILENT));
+    p.put(
+        EventType.USER_ERASURE_REQUESTED,
+        new Profile(0.05, USER_ERASURE, Clients.BACKEND_ONLY, SILENT));
     if (p.size() != EventType.values().length) {
-      throw new IllegalStateException("EventMix needs a row for every event type, has " + p.keySet());
+      throw new IllegalStateException(
+          "EventMix needs a row for every event type, has " + p.keySet());
     }
     return Collections.unmodifiableMap(p);
   }

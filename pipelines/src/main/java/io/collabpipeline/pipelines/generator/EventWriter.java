@@ -16,15 +16,17 @@ import java.time.format.DateTimeFormatter;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Writes the event of a delivery as the JSON a client sends: the envelope of contract 1 (with the PII real clients
- * send: emails, names, IP addresses, user agents, session ids), the resource and payload by {@link PayloadWriter},
- * and the bulk of unknown extra fields real clients add, about 1.5 KB in all.
+ * Writes the event of a delivery as the JSON a client sends: the envelope of contract 1 (with the
+ * PII real clients send: emails, names, IP addresses, user agents, session ids), the resource and
+ * payload by {@link PayloadWriter}, and the bulk of unknown extra fields real clients add, about
+ * 1.5 KB in all.
  *
- * <p>Everything random in an event is drawn from one stream seeded by (seed, index), in the order the fields are
- * written; so the same spec and index always give the same bytes. The corruptions that must be written into the JSON
- * (ENVELOPE_INVALID, INVALID_TIMESTAMP, DUPLICATE_KEY, UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA_VERSION here; TOO_DEEP,
- * TOO_LARGE and PAYLOAD_INVALID in the payload) are written here on request of {@link MalformedRecords}, which also
- * asks for valid events with a wrong {@code occurred_at} (OCCURRED_IN_FUTURE, OCCURRED_TOO_LONG_AGO). Thread-safe.
+ * <p>Everything random in an event is drawn from one stream seeded by (seed, index), in the order
+ * the fields are written; so the same spec and index always give the same bytes. The corruptions
+ * that must be written into the JSON (ENVELOPE_INVALID, INVALID_TIMESTAMP, DUPLICATE_KEY,
+ * UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA_VERSION here; TOO_DEEP, TOO_LARGE and PAYLOAD_INVALID in the
+ * payload) are written here on request of {@link MalformedRecords}, which also asks for valid
+ * events with a wrong {@code occurred_at} (OCCURRED_IN_FUTURE, OCCURRED_TOO_LONG_AGO). Thread-safe.
  */
 final class EventWriter {
 
@@ -33,7 +35,10 @@ final class EventWriter {
   private static final DateTimeFormatter OFFSET_TIME = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
   private static final DateTimeFormatter LOCAL_TIME = DateTimeFormatter.ISO_LOCAL_DATE_TIME;
   private static final ZoneOffset[] CLIENT_OFFSETS = {
-    ZoneOffset.ofHours(1), ZoneOffset.ofHours(-5), ZoneOffset.ofHoursMinutes(5, 30), ZoneOffset.ofHours(9)
+    ZoneOffset.ofHours(1),
+    ZoneOffset.ofHours(-5),
+    ZoneOffset.ofHoursMinutes(5, 30),
+    ZoneOffset.ofHours(9)
   };
 
   private final WorkloadSpec spec;
@@ -53,17 +58,18 @@ final class EventWriter {
   }
 
   /**
-   * The event of delivery {@code index}; {@code corruption} is null for a valid event, or one of the reasons that are
-   * produced while writing (ENVELOPE_INVALID, INVALID_TIMESTAMP, DUPLICATE_KEY, TOO_DEEP, TOO_LARGE, UNKNOWN_*,
-   * PAYLOAD_INVALID).
+   * The event of delivery {@code index}; {@code corruption} is null for a valid event, or one of
+   * the reasons that are produced while writing (ENVELOPE_INVALID, INVALID_TIMESTAMP,
+   * DUPLICATE_KEY, TOO_DEEP, TOO_LARGE, UNKNOWN_*, PAYLOAD_INVALID).
    */
   GeneratedEvent write(long index, @Nullable ReasonCode corruption) {
     return write(index, corruption, times.occurredMillis(index));
   }
 
   /**
-   * As {@link #write(long, ReasonCode)}, but the event occurred at {@code occurred} (epoch millis) instead of its
-   * delivery's arrival minus its delay: for the clock-skew corruptions, which are otherwise valid events.
+   * As {@link #write(long, ReasonCode)}, but the event occurred at {@code occurred} (epoch millis)
+   * instead of its delivery's arrival minus its delay: for the clock-skew corruptions, which are
+   * otherwise valid events.
    */
   GeneratedEvent write(long index, @Nullable ReasonCode corruption, long occurred) {
     EventType type = plan.type(index);
@@ -74,9 +80,13 @@ final class EventWriter {
         type = EventType.TASK_UPDATED; // too early in the workload for a trigger
       }
     }
-    // A notification belongs to its trigger's workspace, and its actor is the trigger's (never its recipient).
+    // A notification belongs to its trigger's workspace, and its actor is the trigger's (never its
+    // recipient).
     int workspace = trigger >= 0 ? population.workspaceOf(trigger) : population.workspaceOf(index);
-    int actor = trigger >= 0 ? population.actorOf(trigger, workspace) : population.actorOf(index, workspace);
+    int actor =
+        trigger >= 0
+            ? population.actorOf(trigger, workspace)
+            : population.actorOf(index, workspace);
     String platform = plan.platform(index, type);
     String eventId = plan.eventId(index, platform);
     SplitMix rng = new SplitMix(SplitMix.hash(seed, index, Salt.BODY));
@@ -85,7 +95,8 @@ final class EventWriter {
       eventType = rng.pick(Vocabulary.UNKNOWN_TYPES);
     }
 
-    int capacity = corruption == ReasonCode.TOO_LARGE ? MalformedRecords.TOO_LARGE_BYTES + 4096 : 2048;
+    int capacity =
+        corruption == ReasonCode.TOO_LARGE ? MalformedRecords.TOO_LARGE_BYTES + 4096 : 2048;
     ByteArrayOutputStream out = new ByteArrayOutputStream(capacity);
     try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
       json.writeStartObject();
@@ -95,9 +106,11 @@ final class EventWriter {
       if (type == EventType.TASK_UPDATED && rng.chance(spec.v2Share())) {
         version = 2;
       }
-      json.writeNumberField("schema_version", corruption == ReasonCode.UNKNOWN_SCHEMA_VERSION ? 99 : version);
+      json.writeNumberField(
+          "schema_version", corruption == ReasonCode.UNKNOWN_SCHEMA_VERSION ? 99 : version);
       json.writeStringField(
-          "occurred_at", timestamp(occurred, platform, rng, corruption == ReasonCode.INVALID_TIMESTAMP));
+          "occurred_at",
+          timestamp(occurred, platform, rng, corruption == ReasonCode.INVALID_TIMESTAMP));
       json.writeStringField("workspace_gid", population.workspaceGid(workspace));
 
       boolean missingUserGid = false;
@@ -115,12 +128,15 @@ final class EventWriter {
       writeActor(json, workspace, actor, missingUserGid);
 
       json.writeObjectFieldStart("source");
-      json.writeStringField("platform", badPlatform ? rng.pick(Vocabulary.BAD_PLATFORMS) : platform);
-      json.writeStringField("service", Vocabulary.service(platform, type == EventType.NOTIFICATION_SENT));
+      json.writeStringField(
+          "platform", badPlatform ? rng.pick(Vocabulary.BAD_PLATFORMS) : platform);
+      json.writeStringField(
+          "service", Vocabulary.service(platform, type == EventType.NOTIFICATION_SENT));
       json.writeStringField("app_version", appVersion(platform, rng));
       json.writeEndObject();
 
-      EventDraft draft = new EventDraft(index, type, version, workspace, actor, trigger, occurred, corruption);
+      EventDraft draft =
+          new EventDraft(index, type, version, workspace, actor, trigger, occurred, corruption);
       payloads.writeResourceAndPayload(json, draft, rng);
 
       if (!"backend".equals(platform)) {
@@ -138,19 +154,22 @@ final class EventWriter {
     return new GeneratedEvent(out.toByteArray(), eventId, eventType, occurred);
   }
 
-  private static String timestamp(long epochMillis, String platform, SplitMix rng, boolean withoutOffset) {
+  private static String timestamp(
+      long epochMillis, String platform, SplitMix rng, boolean withoutOffset) {
     Instant instant = Instant.ofEpochMilli(epochMillis);
     if (withoutOffset) {
       return LocalDateTime.ofInstant(instant, ZoneOffset.UTC).format(LOCAL_TIME);
     }
     if ("ios".equals(platform) && rng.chance(0.25)) {
-      // Some mobile clients send local time with its offset: still RFC 3339, still the same instant.
+      // Some mobile clients send local time with its offset: still RFC 3339, still the same
+      // instant.
       return OffsetDateTime.ofInstant(instant, rng.pick(CLIENT_OFFSETS)).format(OFFSET_TIME);
     }
     return instant.toString();
   }
 
-  private void writeActor(JsonGenerator json, int workspace, int user, boolean missingUserGid) throws IOException {
+  private void writeActor(JsonGenerator json, int workspace, int user, boolean missingUserGid)
+      throws IOException {
     json.writeObjectFieldStart("actor");
     if (!missingUserGid) {
       json.writeStringField("user_gid", population.userGid(workspace, user));
@@ -160,21 +179,31 @@ final class EventWriter {
     json.writeEndObject();
   }
 
-  /** The unknown fields real clients add (client, trace, request, delivery): forward compatibility and bulk. */
-  private void writeExtras(JsonGenerator json, long index, String platform, long occurred, SplitMix rng, int workspace)
+  /**
+   * The unknown fields real clients add (client, trace, request, delivery): forward compatibility
+   * and bulk.
+   */
+  private void writeExtras(
+      JsonGenerator json, long index, String platform, long occurred, SplitMix rng, int workspace)
       throws IOException {
     json.writeObjectFieldStart("client");
     json.writeStringField("locale", rng.pick(Vocabulary.LOCALES));
     json.writeStringField("timezone", rng.pick(Vocabulary.TIMEZONES));
     json.writeObjectFieldStart("sdk");
     json.writeStringField("name", Vocabulary.sdk(platform));
-    json.writeStringField("version", (1 + rng.nextInt(5)) + "." + rng.nextInt(30) + "." + rng.nextInt(10));
+    json.writeStringField(
+        "version", (1 + rng.nextInt(5)) + "." + rng.nextInt(30) + "." + rng.nextInt(10));
     json.writeEndObject();
     if (!"backend".equals(platform)) {
       json.writeStringField(
           "page_url",
-          "https://app.asana.com/0/" + population.workspaceGid(workspace) + "/" + rng.pick(Vocabulary.VIEWS) + "/"
-              + Ids.gid(rng.nextLong()) + "?focus=true");
+          "https://app.asana.com/0/"
+              + population.workspaceGid(workspace)
+              + "/"
+              + rng.pick(Vocabulary.VIEWS)
+              + "/"
+              + Ids.gid(rng.nextLong())
+              + "?focus=true");
       json.writeObjectFieldStart("device");
       json.writeStringField("model", rng.pick(Vocabulary.DEVICES));
       json.writeStringField("screen", rng.pick(Vocabulary.SCREENS));
@@ -192,23 +221,28 @@ final class EventWriter {
 
     json.writeObjectFieldStart("trace");
     String traceHigh = Ids.hex(SplitMix.hash(seed, index, Salt.TRACE_ID_HIGH));
-    json.writeStringField("trace_id", traceHigh + Ids.hex(SplitMix.hash(seed, index, Salt.TRACE_ID_LOW)));
+    json.writeStringField(
+        "trace_id", traceHigh + Ids.hex(SplitMix.hash(seed, index, Salt.TRACE_ID_LOW)));
     json.writeStringField("span_id", Ids.hex(SplitMix.hash(seed, index, Salt.SPAN_ID)));
-    json.writeStringField("parent_span_id", Ids.hex(SplitMix.hash(seed, index, Salt.PARENT_SPAN_ID)));
+    json.writeStringField(
+        "parent_span_id", Ids.hex(SplitMix.hash(seed, index, Salt.PARENT_SPAN_ID)));
     json.writeStringField("sampled", rng.chance(0.1) ? "true" : "false");
     json.writeEndObject();
 
     json.writeObjectFieldStart("request");
     json.writeStringField(
         "request_id",
-        Ids.uuid(SplitMix.hash(seed, index, Salt.REQUEST_ID_HIGH), SplitMix.hash(seed, index, Salt.REQUEST_ID_LOW)));
+        Ids.uuid(
+            SplitMix.hash(seed, index, Salt.REQUEST_ID_HIGH),
+            SplitMix.hash(seed, index, Salt.REQUEST_ID_LOW)));
     json.writeStringField("edge_pop", rng.pick(Vocabulary.EDGE_POPS));
     json.writeStringField("protocol", rng.chance(0.8) ? "h2" : "http/1.1");
     json.writeEndObject();
 
     json.writeObjectFieldStart("delivery");
     json.writeNumberField("attempt", 1);
-    json.writeStringField("client_sent_at", Instant.ofEpochMilli(occurred + rng.nextLong(800)).toString());
+    json.writeStringField(
+        "client_sent_at", Instant.ofEpochMilli(occurred + rng.nextLong(800)).toString());
     json.writeStringField("queue", "events-" + (workspace % 16));
     json.writeEndObject();
   }
@@ -216,7 +250,13 @@ final class EventWriter {
   private static String appVersion(String platform, SplitMix rng) {
     switch (platform) {
       case "ios":
-        return "7." + (38 + rng.nextInt(6)) + "." + rng.nextInt(4) + " (2026" + (1000 + rng.nextInt(130)) + ")";
+        return "7."
+            + (38 + rng.nextInt(6))
+            + "."
+            + rng.nextInt(4)
+            + " (2026"
+            + (1000 + rng.nextInt(130))
+            + ")";
       case "android":
         return "7." + (38 + rng.nextInt(6)) + "." + rng.nextInt(4) + "-release";
       case "backend":

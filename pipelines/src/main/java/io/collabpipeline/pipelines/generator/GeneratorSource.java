@@ -17,15 +17,16 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
- * The built-in synthetic workload as a source of {@link RawRecord}s: delivery {@code i} of {@link WorkloadGenerator}
- * becomes a record with source {@code generator:generator/0@i}, received at, and timestamped with, its arrival time on
- * the synthetic arrival clock.
+ * The built-in synthetic workload as a source of {@link RawRecord}s: delivery {@code i} of {@link
+ * WorkloadGenerator} becomes a record with source {@code generator:generator/0@i}, received at, and
+ * timestamped with, its arrival time on the synthetic arrival clock.
  *
- * <p>Bounded by default: all {@link WorkloadSpec#deliveries()} records, as fast as the runner reads them; the timestamps
- * still follow the synthetic clock, so the hour and day windows of arrival are the same in every run. With {@link
- * #withUnbounded(double)} the same records are read from an unbounded source at a wall-clock rate (for streaming
- * runs): each record is timestamped with its arrival, the source watermark follows the synthetic arrival clock, and it
- * reaches the end of time after the last record, so the run ends.
+ * <p>Bounded by default: all {@link WorkloadSpec#deliveries()} records, as fast as the runner reads
+ * them; the timestamps still follow the synthetic clock, so the hour and day windows of arrival are
+ * the same in every run. With {@link #withUnbounded(double)} the same records are read from an
+ * unbounded source at a wall-clock rate (for streaming runs): each record is timestamped with its
+ * arrival, the source watermark follows the synthetic arrival clock, and it reaches the end of time
+ * after the last record, so the run ends.
  *
  * <p>Counter {@code generator/generated}: records emitted.
  */
@@ -67,10 +68,14 @@ public abstract class GeneratorSource extends PTransform<PBegin, PCollection<Raw
     return toBuilder().setSpec(requireSpec().withSeed(seed)).build();
   }
 
-  /** Reads the records at {@code ratePerSecond} of wall-clock time, with a watermark on the synthetic arrival clock. */
+  /**
+   * Reads the records at {@code ratePerSecond} of wall-clock time, with a watermark on the
+   * synthetic arrival clock.
+   */
   public GeneratorSource withUnbounded(double ratePerSecond) {
     if (!(ratePerSecond > 0) || Double.isInfinite(ratePerSecond)) {
-      throw new IllegalArgumentException("withUnbounded(rate) needs a finite rate > 0, got " + ratePerSecond);
+      throw new IllegalArgumentException(
+          "withUnbounded(rate) needs a finite rate > 0, got " + ratePerSecond);
     }
     return toBuilder().setRatePerSecond(ratePerSecond).build();
   }
@@ -94,7 +99,10 @@ public abstract class GeneratorSource extends PTransform<PBegin, PCollection<Raw
               "GenerateIndices",
               Read.from(
                   new ArrivalClockSource(
-                      spec.deliveries(), ratePerSecond(), spec.start().toEpochMilli(), spec.syntheticRate())));
+                      spec.deliveries(),
+                      ratePerSecond(),
+                      spec.start().toEpochMilli(),
+                      spec.syntheticRate())));
     } else {
       indices = input.apply("GenerateIndices", GenerateSequence.from(0).to(spec.deliveries()));
     }
@@ -132,11 +140,14 @@ public abstract class GeneratorSource extends PTransform<PBegin, PCollection<Raw
     @ProcessElement
     public void processElement(@Element Long index, OutputReceiver<RawRecord> out) {
       Delivery delivery = generator.delivery(index);
-      // Bounded sequences carry the minimum timestamp, so moving forward to the arrival time is always allowed; the
+      // Bounded sequences carry the minimum timestamp, so moving forward to the arrival time is
+      // always allowed; the
       // unbounded source already stamps each index with its arrival time.
       out.outputWithTimestamp(
           RawRecord.of(
-              delivery.bytes(), SourceRef.generator(SOURCE_NAME, 0, index), delivery.arrivalMillis()),
+              delivery.bytes(),
+              SourceRef.generator(SOURCE_NAME, 0, index),
+              delivery.arrivalMillis()),
           new Instant(delivery.arrivalMillis()));
       generated.inc();
     }

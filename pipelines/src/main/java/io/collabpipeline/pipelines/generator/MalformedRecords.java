@@ -13,11 +13,12 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The malformed deliveries: a valid event corrupted in exactly one way that maps to one {@link ReasonCode}, the reason
- * spread uniformly over {@link #reasons()}. The byte-level corruptions (EMPTY_RECORD, NOT_UTF8, NOT_JSON,
- * NOT_AN_OBJECT, TRAILING_DATA) are made here from the written event; the clock ones (OCCURRED_IN_FUTURE,
- * OCCURRED_TOO_LONG_AGO) are valid events written with an {@code occurred_at} chosen here; the others are written into
- * the JSON by {@link EventWriter} and {@link PayloadWriter}, which this class asks for them. Thread-safe.
+ * The malformed deliveries: a valid event corrupted in exactly one way that maps to one {@link
+ * ReasonCode}, the reason spread uniformly over {@link #reasons()}. The byte-level corruptions
+ * (EMPTY_RECORD, NOT_UTF8, NOT_JSON, NOT_AN_OBJECT, TRAILING_DATA) are made here from the written
+ * event; the clock ones (OCCURRED_IN_FUTURE, OCCURRED_TOO_LONG_AGO) are valid events written with
+ * an {@code occurred_at} chosen here; the others are written into the JSON by {@link EventWriter}
+ * and {@link PayloadWriter}, which this class asks for them. Thread-safe.
  */
 final class MalformedRecords {
 
@@ -28,20 +29,26 @@ final class MalformedRecords {
   static final int TOO_LARGE_BYTES = (1 << 20) + 4096;
 
   /**
-   * How far after its arrival an OCCURRED_IN_FUTURE event occurred, at least: a day beyond the validation's default
-   * bound (1 day), so it stays in the future when arrival is a broker's append time rather than the synthetic clock.
+   * How far after its arrival an OCCURRED_IN_FUTURE event occurred, at least: a day beyond the
+   * validation's default bound (1 day), so it stays in the future when arrival is a broker's append
+   * time rather than the synthetic clock.
    */
-  static final long IN_FUTURE_MILLIS = Duration.ofDays(ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD_DAYS + 1).toMillis();
+  static final long IN_FUTURE_MILLIS =
+      Duration.ofDays(ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD_DAYS + 1).toMillis();
 
-  /** How far before its arrival an OCCURRED_TOO_LONG_AGO event occurred, at least: a day beyond the 180-day bound. */
-  static final long TOO_LONG_AGO_MILLIS = Duration.ofDays(ValidateEvents.DEFAULT_MAX_EVENT_AGE_DAYS + 1).toMillis();
+  /**
+   * How far before its arrival an OCCURRED_TOO_LONG_AGO event occurred, at least: a day beyond the
+   * 180-day bound.
+   */
+  static final long TOO_LONG_AGO_MILLIS =
+      Duration.ofDays(ValidateEvents.DEFAULT_MAX_EVENT_AGE_DAYS + 1).toMillis();
 
   /** The clock-skew corruptions are spread over this long (one hour) beyond their minimum. */
   private static final long CLOCK_SKEW_SPREAD_MILLIS = 3_600_000L;
 
   /**
-   * The corruptions of malformed deliveries, one reason code each (TOO_LARGE, OCCURRED_IN_FUTURE and
-   * OCCURRED_TOO_LONG_AGO only when enabled, appended in that order).
+   * The corruptions of malformed deliveries, one reason code each (TOO_LARGE, OCCURRED_IN_FUTURE
+   * and OCCURRED_TOO_LONG_AGO only when enabled, appended in that order).
    */
   private static final ReasonCode[] REASONS = {
     ReasonCode.EMPTY_RECORD,
@@ -58,10 +65,15 @@ final class MalformedRecords {
     ReasonCode.PAYLOAD_INVALID,
   };
 
-  /** Invalid UTF-8 sequences for NOT_UTF8: a lone 0xFF, a bad continuation, a truncated sequence. */
-  private static final byte[][] INVALID_UTF8 = {{(byte) 0xFF}, {(byte) 0xC3, (byte) 0x28}, {(byte) 0xE2, (byte) 0x82}};
+  /**
+   * Invalid UTF-8 sequences for NOT_UTF8: a lone 0xFF, a bad continuation, a truncated sequence.
+   */
+  private static final byte[][] INVALID_UTF8 = {
+    {(byte) 0xFF}, {(byte) 0xC3, (byte) 0x28}, {(byte) 0xE2, (byte) 0x82}
+  };
 
-  private static final byte[] TRACE_ID_MARKER = "\"trace_id\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TRACE_ID_MARKER =
+      "\"trace_id\":\"".getBytes(StandardCharsets.US_ASCII);
 
   private final long seed;
   private final ReasonCode[] reasons;
@@ -88,7 +100,10 @@ final class MalformedRecords {
     return Collections.unmodifiableList(Arrays.asList(reasons));
   }
 
-  /** Delivery {@code index} as a {@link Delivery.Kind#MALFORMED} one: its reason, then its corrupted bytes. */
+  /**
+   * Delivery {@code index} as a {@link Delivery.Kind#MALFORMED} one: its reason, then its corrupted
+   * bytes.
+   */
   Delivery delivery(long index) {
     SplitMix rng = new SplitMix(SplitMix.hash(seed, index, Salt.CORRUPTION));
     ReasonCode reason = rng.pick(reasons);
@@ -165,10 +180,12 @@ final class MalformedRecords {
   }
 
   /**
-   * Writes the extra payload field of a TOO_DEEP (nested arrays beyond the depth limit) or TOO_LARGE (a string beyond
-   * the size limit) corruption; nothing for any other {@code corruption} or none.
+   * Writes the extra payload field of a TOO_DEEP (nested arrays beyond the depth limit) or
+   * TOO_LARGE (a string beyond the size limit) corruption; nothing for any other {@code corruption}
+   * or none.
    */
-  static void writeOversizedFields(JsonGenerator json, @Nullable ReasonCode corruption) throws IOException {
+  static void writeOversizedFields(JsonGenerator json, @Nullable ReasonCode corruption)
+      throws IOException {
     if (corruption == ReasonCode.TOO_DEEP) {
       json.writeFieldName("x_layout_path");
       for (int i = 0; i < TOO_DEEP_NESTING; i++) {

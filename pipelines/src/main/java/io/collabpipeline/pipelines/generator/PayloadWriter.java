@@ -9,19 +9,25 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 
 /**
- * Writes an event's {@code resource} and {@code payload}, one builder per {@link EventFamily}, with the payload rules
- * of contract 1: task events carry {@code task_gid} and {@code project_gids} ({@code task.updated} also {@code
- * changed_fields}), comment events {@code task_gid} ({@code added|edited} also {@code text} and {@code
- * mentioned_user_gids}), and so on; plus the unknown {@code x_*} fields real clients send.
+ * Writes an event's {@code resource} and {@code payload}, one builder per {@link EventFamily}, with
+ * the payload rules of contract 1: task events carry {@code task_gid} and {@code project_gids}
+ * ({@code task.updated} also {@code changed_fields}), comment events {@code task_gid} ({@code
+ * added|edited} also {@code text} and {@code mentioned_user_gids}), and so on; plus the unknown
+ * {@code x_*} fields real clients send.
  *
- * <p>Every event first draws the task it is about (and that task's project), whatever its family, so the random
- * stream is consumed the same way for every type. A PAYLOAD_INVALID corruption leaves out the payload's first
- * required field; TOO_DEEP and TOO_LARGE add a field by {@link MalformedRecords#writeOversizedFields}. Thread-safe.
+ * <p>Every event first draws the task it is about (and that task's project), whatever its family,
+ * so the random stream is consumed the same way for every type. A PAYLOAD_INVALID corruption leaves
+ * out the payload's first required field; TOO_DEEP and TOO_LARGE add a field by {@link
+ * MalformedRecords#writeOversizedFields}. Thread-safe.
  */
 final class PayloadWriter {
 
-  /** What the payload is about: the task (and its project) drawn for every event, and the workspace's size. */
-  private record Subject(int users, long task, String taskGid, long project, long projects, boolean omitRequired) {}
+  /**
+   * What the payload is about: the task (and its project) drawn for every event, and the
+   * workspace's size.
+   */
+  private record Subject(
+      int users, long task, String taskGid, long project, long projects, boolean omitRequired) {}
 
   private final long seed;
   private final DeliveryPlan plan;
@@ -33,7 +39,9 @@ final class PayloadWriter {
     this.population = population;
   }
 
-  /** Writes the {@code resource} and {@code payload} fields of {@code e}, drawing from {@code rng}. */
+  /**
+   * Writes the {@code resource} and {@code payload} fields of {@code e}, drawing from {@code rng}.
+   */
   void writeResourceAndPayload(JsonGenerator json, EventDraft e, SplitMix rng) throws IOException {
     int workspace = e.workspace();
     int users = population.users(workspace);
@@ -96,8 +104,12 @@ final class PayloadWriter {
     }
   }
 
-  /** {@code task.*}: the task and its projects; a new task's name, assignee and due date; an update's changes. */
-  private void writeTask(JsonGenerator json, EventDraft e, Subject s, SplitMix rng) throws IOException {
+  /**
+   * {@code task.*}: the task and its projects; a new task's name, assignee and due date; an
+   * update's changes.
+   */
+  private void writeTask(JsonGenerator json, EventDraft e, Subject s, SplitMix rng)
+      throws IOException {
     if (!s.omitRequired()) {
       json.writeStringField("task_gid", s.taskGid());
     }
@@ -106,7 +118,8 @@ final class PayloadWriter {
       case TASK_CREATED:
         json.writeStringField("name", Vocabulary.sentence(rng, 3, 9));
         if (rng.chance(0.7)) {
-          json.writeStringField("assignee_gid", population.userGid(e.workspace(), rng.nextInt(s.users())));
+          json.writeStringField(
+              "assignee_gid", population.userGid(e.workspace(), rng.nextInt(s.users())));
         }
         if (rng.chance(0.5)) {
           json.writeStringField(
@@ -142,7 +155,8 @@ final class PayloadWriter {
   }
 
   /** The task's project, and another of the workspace's projects for one task in five. */
-  private void writeProjectGids(JsonGenerator json, int workspace, Subject s, SplitMix rng) throws IOException {
+  private void writeProjectGids(JsonGenerator json, int workspace, Subject s, SplitMix rng)
+      throws IOException {
     json.writeArrayFieldStart("project_gids");
     json.writeString(population.projectGid(workspace, s.project()));
     if (rng.chance(0.2)) {
@@ -152,8 +166,11 @@ final class PayloadWriter {
     json.writeEndArray();
   }
 
-  /** {@code comment.*}: the commented task; an added or edited comment's text (PII) and mentions. */
-  private void writeComment(JsonGenerator json, EventDraft e, Subject s, SplitMix rng) throws IOException {
+  /**
+   * {@code comment.*}: the commented task; an added or edited comment's text (PII) and mentions.
+   */
+  private void writeComment(JsonGenerator json, EventDraft e, Subject s, SplitMix rng)
+      throws IOException {
     if (!s.omitRequired()) {
       json.writeStringField("task_gid", s.taskGid());
     }
@@ -170,16 +187,22 @@ final class PayloadWriter {
   }
 
   /** {@code project.member_*}: the project, the member and the role. */
-  private void writeProjectMembership(JsonGenerator json, EventDraft e, Subject s, SplitMix rng) throws IOException {
+  private void writeProjectMembership(JsonGenerator json, EventDraft e, Subject s, SplitMix rng)
+      throws IOException {
     if (!s.omitRequired()) {
       json.writeStringField("project_gid", population.projectGid(e.workspace(), s.project()));
     }
-    json.writeStringField("member_user_gid", population.userGid(e.workspace(), rng.nextInt(s.users())));
+    json.writeStringField(
+        "member_user_gid", population.userGid(e.workspace(), rng.nextInt(s.users())));
     json.writeStringField("role", rng.pick(Vocabulary.ROLES));
   }
 
-  /** {@code notification.sent}: a recipient other than the actor, a channel, and the trigger's id and type. */
-  private void writeNotification(JsonGenerator json, EventDraft e, Subject s, SplitMix rng) throws IOException {
+  /**
+   * {@code notification.sent}: a recipient other than the actor, a channel, and the trigger's id
+   * and type.
+   */
+  private void writeNotification(JsonGenerator json, EventDraft e, Subject s, SplitMix rng)
+      throws IOException {
     int recipient = rng.nextInt(s.users() - 1);
     if (recipient >= e.actor()) {
       recipient++; // nobody is notified of their own action
@@ -191,10 +214,12 @@ final class PayloadWriter {
     json.writeStringField("channel", c < 0.55 ? "inbox" : c < 0.8 ? "email" : "push");
     long trigger = e.trigger();
     EventType triggerType = plan.type(trigger);
-    json.writeStringField("trigger_event_id", plan.eventId(trigger, plan.platform(trigger, triggerType)));
+    json.writeStringField(
+        "trigger_event_id", plan.eventId(trigger, plan.platform(trigger, triggerType)));
     json.writeStringField("trigger_event_type", triggerType.wireName());
     json.writeStringField(
-        "x_template", "notif_" + triggerType.wireName().replace('.', '_') + "_v" + (3 + rng.nextInt(4)));
+        "x_template",
+        "notif_" + triggerType.wireName().replace('.', '_') + "_v" + (3 + rng.nextInt(4)));
     json.writeStringField("x_preview", Vocabulary.sentence(rng, 10, 30));
   }
 
@@ -207,12 +232,17 @@ final class PayloadWriter {
     json.writeStringField("x_invite_source", rng.pick(Vocabulary.INVITE_SOURCES));
   }
 
-  /** {@code user.erasure_requested}: the actor asks for their own erasure, up to a day before it is sent. */
-  private void writeUserErasure(JsonGenerator json, EventDraft e, Subject s, SplitMix rng) throws IOException {
+  /**
+   * {@code user.erasure_requested}: the actor asks for their own erasure, up to a day before it is
+   * sent.
+   */
+  private void writeUserErasure(JsonGenerator json, EventDraft e, Subject s, SplitMix rng)
+      throws IOException {
     if (!s.omitRequired()) {
       json.writeStringField("user_gid", population.userGid(e.workspace(), e.actor()));
     }
     json.writeStringField(
-        "requested_at", Instant.ofEpochMilli(e.occurredMillis() - rng.nextLong(86_400_000L)).toString());
+        "requested_at",
+        Instant.ofEpochMilli(e.occurredMillis() - rng.nextLong(86_400_000L)).toString());
   }
 }

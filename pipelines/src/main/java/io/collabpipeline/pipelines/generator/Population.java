@@ -4,9 +4,10 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The workspaces and users of a workload: Zipf-sized workspaces (activity follows size), skewed activity of users
- * within a workspace, and the identities (gids, names, emails, IP addresses, sessions) derived from the seed.
- * Immutable and thread-safe; every answer is a pure function of the spec and the arguments.
+ * The workspaces and users of a workload: Zipf-sized workspaces (activity follows size), skewed
+ * activity of users within a workspace, and the identities (gids, names, emails, IP addresses,
+ * sessions) derived from the seed. Immutable and thread-safe; every answer is a pure function of
+ * the spec and the arguments.
  */
 final class Population {
 
@@ -34,7 +35,8 @@ final class Population {
       workspaceUsers[w] = (int) Math.max(3, Math.min(users, 1_000_000));
       workspaceGids[w] = Ids.gid(SplitMix.hash(seed, w, Salt.GID));
       String company = Vocabulary.COMPANIES[w % Vocabulary.COMPANIES.length];
-      workspaceDomains[w] = company + (w < Vocabulary.COMPANIES.length ? "" : "-" + w) + ".example.com";
+      workspaceDomains[w] =
+          company + (w < Vocabulary.COMPANIES.length ? "" : "-" + w) + ".example.com";
     }
   }
 
@@ -91,17 +93,33 @@ final class Population {
         + workspaceDomains[workspace];
   }
 
-  /** The user's IP address (PII): fixed per user, IPv6 for some events; draws one value from {@code rng}. */
+  /**
+   * The user's IP address (PII): fixed per user, IPv6 for some events; draws one value from {@code
+   * rng}.
+   */
   String ip(int workspace, int user, SplitMix rng) {
     long h = SplitMix.hash(seed, (long) workspace << 32 | user, Salt.IP);
     if (rng.chance(0.15)) {
       return String.format(
-          Locale.ROOT, "2001:db8:%x:%x::%x", (h >>> 48) & 0xFFFF, (h >>> 32) & 0xFFFF, (h >>> 16) & 0xFFFF);
+          Locale.ROOT,
+          "2001:db8:%x:%x::%x",
+          (h >>> 48) & 0xFFFF,
+          (h >>> 32) & 0xFFFF,
+          (h >>> 16) & 0xFFFF);
     }
-    return (10 + (h & 0x7F)) + "." + ((h >>> 8) & 0xFF) + "." + ((h >>> 16) & 0xFF) + "." + (1 + ((h >>> 24) & 0xFD));
+    return (10 + (h & 0x7F))
+        + "."
+        + ((h >>> 8) & 0xFF)
+        + "."
+        + ((h >>> 16) & 0xFF)
+        + "."
+        + (1 + ((h >>> 24) & 0xFD));
   }
 
-  /** The session id (PII) of the user in the hour of {@code occurredMillis}: one session per user and hour. */
+  /**
+   * The session id (PII) of the user in the hour of {@code occurredMillis}: one session per user
+   * and hour.
+   */
   String sessionId(int workspace, int user, long occurredMillis) {
     long session = SplitMix.hash(seed, (long) workspace << 32 | user, occurredMillis / 3_600_000L);
     return "sess_" + Long.toHexString(session);

@@ -1,8 +1,9 @@
 package io.collabpipeline.pipelines.generator;
 
 /**
- * A tiny SplitMix64 generator with a stateless hash. Written out (rather than {@link java.util.SplittableRandom}) so the
- * workload is defined by this file alone and stays byte-identical across JDKs.
+ * A tiny SplitMix64 generator with a stateless hash. Written out (rather than {@link
+ * java.util.SplittableRandom}) so the workload is defined by this file alone and stays
+ * byte-identical across JDKs.
  */
 final class SplitMix {
 
@@ -14,7 +15,10 @@ final class SplitMix {
     this.state = seed;
   }
 
-  /** A well-mixed 64-bit hash of (seed, index, salt): every choice of the workload starts from one of these. */
+  /**
+   * A well-mixed 64-bit hash of (seed, index, salt): every choice of the workload starts from one
+   * of these.
+   */
   static long hash(long seed, long index, long salt) {
     return mix64(mix64(seed ^ (salt * 0xD1B54A32D192ED03L)) + index * GOLDEN);
   }

@@ -7,11 +7,13 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * What the synthetic workload looks like: how many records, which seed, how many workspaces and users, the synthetic
- * arrival clock, and the shares of duplicates, late, too-late and malformed deliveries.
+ * What the synthetic workload looks like: how many records, which seed, how many workspaces and
+ * users, the synthetic arrival clock, and the shares of duplicates, late, too-late and malformed
+ * deliveries.
  *
- * <p>Immutable; change a copy with the {@code withX()} methods. The same spec gives the same records, byte for byte, on
- * every machine and every run: the arrival clock starts at a fixed {@link #start()}, not at the wall clock.
+ * <p>Immutable; change a copy with the {@code withX()} methods. The same spec gives the same
+ * records, byte for byte, on every machine and every run: the arrival clock starts at a fixed
+ * {@link #start()}, not at the wall clock.
  */
 @AutoValue
 public abstract class WorkloadSpec implements Serializable {
@@ -22,10 +24,12 @@ public abstract class WorkloadSpec implements Serializable {
   public static final Instant DEFAULT_START = Instant.parse("2026-11-02T08:00:00Z");
 
   /**
-   * The validation's default {@code --maxEventAge}: a valid event (original or retry) must not arrive more than this
-   * long after it occurred, or it would be quarantined as {@code OCCURRED_TOO_LONG_AGO}.
+   * The validation's default {@code --maxEventAge}: a valid event (original or retry) must not
+   * arrive more than this long after it occurred, or it would be quarantined as {@code
+   * OCCURRED_TOO_LONG_AGO}.
    */
-  private static final Duration MAX_EVENT_AGE = Duration.ofDays(ValidateEvents.DEFAULT_MAX_EVENT_AGE_DAYS);
+  private static final Duration MAX_EVENT_AGE =
+      Duration.ofDays(ValidateEvents.DEFAULT_MAX_EVENT_AGE_DAYS);
 
   /** Total number of deliveries: originals, duplicates and malformed records together. */
   public abstract long deliveries();
@@ -42,10 +46,16 @@ public abstract class WorkloadSpec implements Serializable {
   /** Arrival time of delivery 0 on the synthetic arrival clock. */
   public abstract Instant start();
 
-  /** Deliveries per second of the synthetic arrival clock: delivery {@code i} arrives at {@code start + i / rate}. */
+  /**
+   * Deliveries per second of the synthetic arrival clock: delivery {@code i} arrives at {@code
+   * start + i / rate}.
+   */
   public abstract double syntheticRate();
 
-  /** Share of deliveries that are retries: the exact bytes of an earlier valid delivery, arriving later. */
+  /**
+   * Share of deliveries that are retries: the exact bytes of an earlier valid delivery, arriving
+   * later.
+   */
   public abstract double duplicateShare();
 
   /** Share of events that occurred minutes (up to {@link #maxLateness()}) before they arrived. */
@@ -58,8 +68,8 @@ public abstract class WorkloadSpec implements Serializable {
   public abstract double tooLateShare();
 
   /**
-   * Minimum delay of a too-late event: beyond the metrics' allowed lateness. Too-late delays are spread over one hour
-   * from this minimum.
+   * Minimum delay of a too-late event: beyond the metrics' allowed lateness. Too-late delays are
+   * spread over one hour from this minimum.
    */
   public abstract Duration tooLateDelay();
 
@@ -70,10 +80,11 @@ public abstract class WorkloadSpec implements Serializable {
   public abstract boolean tooLargeEnabled();
 
   /**
-   * Whether malformed deliveries include events with a wrong clock: otherwise valid events whose {@code occurred_at}
-   * is about 2 days after their arrival ({@code OCCURRED_IN_FUTURE}) or about 181 days before it ({@code
-   * OCCURRED_TOO_LONG_AGO}), a day beyond the validation's default bounds. Off by default, which keeps the default
-   * workload's bytes unchanged; turning it on changes which corruption each malformed delivery gets.
+   * Whether malformed deliveries include events with a wrong clock: otherwise valid events whose
+   * {@code occurred_at} is about 2 days after their arrival ({@code OCCURRED_IN_FUTURE}) or about
+   * 181 days before it ({@code OCCURRED_TOO_LONG_AGO}), a day beyond the validation's default
+   * bounds. Off by default, which keeps the default workload's bytes unchanged; turning it on
+   * changes which corruption each malformed delivery gets.
    */
   public abstract boolean clockSkewEnabled();
 
@@ -83,7 +94,10 @@ public abstract class WorkloadSpec implements Serializable {
   /** A retry repeats a delivery at most this many deliveries earlier. */
   public abstract int maxRetryDistance();
 
-  /** The defaults: 100,000 deliveries at 40/s from {@link #DEFAULT_START}, 3% duplicates, 5% late, 1% malformed. */
+  /**
+   * The defaults: 100,000 deliveries at 40/s from {@link #DEFAULT_START}, 3% duplicates, 5% late,
+   * 1% malformed.
+   */
   public static WorkloadSpec defaults() {
     return new AutoValue_WorkloadSpec.Builder()
         .setDeliveries(100_000L)
@@ -160,9 +174,10 @@ public abstract class WorkloadSpec implements Serializable {
   }
 
   /**
-   * Adds {@code OCCURRED_IN_FUTURE} and {@code OCCURRED_TOO_LONG_AGO} to the malformed mix (see {@link
-   * #clockSkewEnabled()}). The skews are judged against each delivery's arrival time, and the day of margin beyond the
-   * bounds survives publishing on the wall clock, where arrival is the broker's append time.
+   * Adds {@code OCCURRED_IN_FUTURE} and {@code OCCURRED_TOO_LONG_AGO} to the malformed mix (see
+   * {@link #clockSkewEnabled()}). The skews are judged against each delivery's arrival time, and
+   * the day of margin beyond the bounds survives publishing on the wall clock, where arrival is the
+   * broker's append time.
    */
   public WorkloadSpec withClockSkewEnabled(boolean enabled) {
     return toBuilder().setClockSkewEnabled(enabled).build();
@@ -184,7 +199,9 @@ public abstract class WorkloadSpec implements Serializable {
   public void validate() {
     check(deliveries() >= 0, "withDeliveries(n) needs n >= 0, got " + deliveries());
     check(workspaces() >= 1, "withWorkspaces(n) needs n >= 1, got " + workspaces());
-    check(usersPerWorkspace() >= 2, "withUsersPerWorkspace(n) needs n >= 2, got " + usersPerWorkspace());
+    check(
+        usersPerWorkspace() >= 2,
+        "withUsersPerWorkspace(n) needs n >= 2, got " + usersPerWorkspace());
     check(
         syntheticRate() > 0 && !Double.isInfinite(syntheticRate()),
         "withSyntheticRate(r) needs a finite r > 0, got " + syntheticRate());
@@ -196,34 +213,43 @@ public abstract class WorkloadSpec implements Serializable {
     check(
         duplicateShare() + malformedShare() <= 1.0,
         "withDuplicateShare(s) + withMalformedShare(s) must not exceed 1");
-    check(lateShare() + tooLateShare() <= 1.0, "withLateShare(s) + withTooLateShare(s) must not exceed 1");
+    check(
+        lateShare() + tooLateShare() <= 1.0,
+        "withLateShare(s) + withTooLateShare(s) must not exceed 1");
     check(
         maxLateness().compareTo(Duration.ofSeconds(6)) >= 0,
-        "withMaxLateness(d) needs d >= 6 s (normal events are already up to 5 s late), got " + maxLateness());
+        "withMaxLateness(d) needs d >= 6 s (normal events are already up to 5 s late), got "
+            + maxLateness());
     check(
         tooLateDelay().compareTo(maxLateness()) > 0,
         "withTooLateDelay(d) needs d > maxLateness " + maxLateness() + ", got " + tooLateDelay());
-    check(maxRetryDistance() >= 1, "withMaxRetryDistance(n) needs n >= 1, got " + maxRetryDistance());
+    check(
+        maxRetryDistance() >= 1, "withMaxRetryDistance(n) needs n >= 1, got " + maxRetryDistance());
     checkValidEventsAreNotTooOld();
   }
 
   /**
-   * Valid events must pass the validation's default age bound ({@link #MAX_EVENT_AGE}): the oldest original is a
-   * too-late (or late) one, and a retry of it arrives up to {@code maxRetryDistance + DeliveryPlan.MAX_SCAN - 1}
-   * deliveries later.
+   * Valid events must pass the validation's default age bound ({@link #MAX_EVENT_AGE}): the oldest
+   * original is a too-late (or late) one, and a retry of it arrives up to {@code maxRetryDistance +
+   * DeliveryPlan.MAX_SCAN - 1} deliveries later.
    */
   private void checkValidEventsAreNotTooOld() {
     Duration oldestOriginal = Duration.ofMillis(5_000L);
     if (tooLateShare() > 0) {
       check(
-          tooLateDelay().compareTo(MAX_EVENT_AGE.minusMillis(DeliveryTimes.TOO_LATE_SPREAD_MILLIS)) <= 0,
-          "withTooLateDelay(d) needs d + 1 h <= " + MAX_EVENT_AGE.toDays() + " days (the default --maxEventAge), got "
+          tooLateDelay().compareTo(MAX_EVENT_AGE.minusMillis(DeliveryTimes.TOO_LATE_SPREAD_MILLIS))
+              <= 0,
+          "withTooLateDelay(d) needs d + 1 h <= "
+              + MAX_EVENT_AGE.toDays()
+              + " days (the default --maxEventAge), got "
               + tooLateDelay());
       oldestOriginal = tooLateDelay().plusMillis(DeliveryTimes.TOO_LATE_SPREAD_MILLIS);
     } else if (lateShare() > 0) {
       check(
           maxLateness().compareTo(MAX_EVENT_AGE) <= 0,
-          "withMaxLateness(d) needs d <= " + MAX_EVENT_AGE.toDays() + " days (the default --maxEventAge), got "
+          "withMaxLateness(d) needs d <= "
+              + MAX_EVENT_AGE.toDays()
+              + " days (the default --maxEventAge), got "
               + maxLateness());
       oldestOriginal = maxLateness();
     }
@@ -232,9 +258,12 @@ public abstract class WorkloadSpec implements Serializable {
           Math.ceil((maxRetryDistance() + DeliveryPlan.MAX_SCAN - 1.0) * 1000.0 / syntheticRate());
       check(
           oldestOriginal.toMillis() + retrySpanMillis <= MAX_EVENT_AGE.toMillis(),
-          "withMaxRetryDistance(n) at withSyntheticRate(r) lets a retry arrive more than " + MAX_EVENT_AGE.toDays()
+          "withMaxRetryDistance(n) at withSyntheticRate(r) lets a retry arrive more than "
+              + MAX_EVENT_AGE.toDays()
               + " days (the default --maxEventAge) after its event occurred; lower n or raise r, got n = "
-              + maxRetryDistance() + ", r = " + syntheticRate());
+              + maxRetryDistance()
+              + ", r = "
+              + syntheticRate());
     }
   }
 

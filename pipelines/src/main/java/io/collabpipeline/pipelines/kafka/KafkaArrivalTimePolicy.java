@@ -12,27 +12,30 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * The arrival clock of one Kafka partition: each record is timestamped with its Kafka timestamp (the broker's
- * log-append time on the topics this project creates), and the watermark is "every record that will still come has a
- * timestamp after this".
+ * The arrival clock of one Kafka partition: each record is timestamped with its Kafka timestamp
+ * (the broker's log-append time on the topics this project creates), and the watermark is "every
+ * record that will still come has a timestamp after this".
  *
- * <p>Watermark of a partition, never moving backwards, starting at the checkpointed watermark on a restore:
+ * <p>Watermark of a partition, never moving backwards, starting at the checkpointed watermark on a
+ * restore:
  *
  * <ul>
- *   <li>while records are read: {@code min(newest timestamp read, now) - maxOutOfOrderness}. On a LogAppendTime topic
- *       timestamps never go backwards within a partition, so nothing falls behind it; on a CreateTime topic a
- *       producer's record may be up to {@code maxOutOfOrderness} older than the newest one read before it. The cap at
- *       {@code now} keeps a producer whose clock runs ahead from pushing the watermark into the future.
- *   <li>when the partition is caught up (backlog 0 at the reader's last end-offset check, made at local time {@code
- *       T}): at least {@code T - maxOutOfOrderness}, because anything appended later is stamped at or after the
- *       broker's {@code T}. This also advances partitions that never had a record, which Beam's {@code
- *       CustomTimestampPolicyWithLimitedDelay} (2.70) does not: it waits for one record with a positive timestamp,
- *       so one empty partition would hold the whole job's watermark at the beginning of time.
+ *   <li>while records are read: {@code min(newest timestamp read, now) - maxOutOfOrderness}. On a
+ *       LogAppendTime topic timestamps never go backwards within a partition, so nothing falls
+ *       behind it; on a CreateTime topic a producer's record may be up to {@code maxOutOfOrderness}
+ *       older than the newest one read before it. The cap at {@code now} keeps a producer whose
+ *       clock runs ahead from pushing the watermark into the future.
+ *   <li>when the partition is caught up (backlog 0 at the reader's last end-offset check, made at
+ *       local time {@code T}): at least {@code T - maxOutOfOrderness}, because anything appended
+ *       later is stamped at or after the broker's {@code T}. This also advances partitions that
+ *       never had a record, which Beam's {@code CustomTimestampPolicyWithLimitedDelay} (2.70) does
+ *       not: it waits for one record with a positive timestamp, so one empty partition would hold
+ *       the whole job's watermark at the beginning of time.
  * </ul>
  *
- * <p>{@code maxOutOfOrderness} therefore also covers the clock difference between the broker and the reader's machine.
- * A record without a timestamp (a pre-0.10 message format, which no topic of this project has) is stamped with the
- * reader's clock.
+ * <p>{@code maxOutOfOrderness} therefore also covers the clock difference between the broker and
+ * the reader's machine. A record without a timestamp (a pre-0.10 message format, which no topic of
+ * this project has) is stamped with the reader's clock.
  */
 public final class KafkaArrivalTimePolicy extends TimestampPolicy<byte[], byte[]> {
 
@@ -50,7 +53,8 @@ public final class KafkaArrivalTimePolicy extends TimestampPolicy<byte[], byte[]
   public KafkaArrivalTimePolicy(
       Duration maxOutOfOrderness, Optional<Instant> previousWatermark, Supplier<Instant> clock) {
     if (maxOutOfOrderness == null || maxOutOfOrderness.getMillis() < 0) {
-      throw new IllegalArgumentException("maxOutOfOrderness must be >= 0, got " + maxOutOfOrderness);
+      throw new IllegalArgumentException(
+          "maxOutOfOrderness must be >= 0, got " + maxOutOfOrderness);
     }
     this.maxOutOfOrderness = maxOutOfOrderness;
     this.clock = clock;
@@ -63,8 +67,10 @@ public final class KafkaArrivalTimePolicy extends TimestampPolicy<byte[], byte[]
   }
 
   @Override
-  public Instant getTimestampForRecord(PartitionContext context, KafkaRecord<byte[], byte[]> record) {
-    Instant timestamp = record.getTimestamp() >= 0 ? new Instant(record.getTimestamp()) : clock.get();
+  public Instant getTimestampForRecord(
+      PartitionContext context, KafkaRecord<byte[], byte[]> record) {
+    Instant timestamp =
+        record.getTimestamp() >= 0 ? new Instant(record.getTimestamp()) : clock.get();
     if (newestRead == null || timestamp.isAfter(newestRead)) {
       newestRead = timestamp;
     }

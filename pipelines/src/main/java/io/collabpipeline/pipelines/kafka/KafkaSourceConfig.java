@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The Kafka source of a job as typed, checked values: brokers, topics, consumer group and extra consumer properties.
- * Built once from the command line by {@link #fromOptions} (the only code that reads {@link KafkaOptions}), then
- * turned into the source transform by {@link #read()}.
+ * The Kafka source of a job as typed, checked values: brokers, topics, consumer group and extra
+ * consumer properties. Built once from the command line by {@link #fromOptions} (the only code that
+ * reads {@link KafkaOptions}), then turned into the source transform by {@link #read()}.
  *
  * <pre>{@code
  * KafkaSourceConfig kafka = KafkaSourceConfig.fromOptions(options.as(KafkaOptions.class));
@@ -36,7 +36,9 @@ public abstract class KafkaSourceConfig implements Serializable {
   /** The consumer group offsets are committed to when a checkpoint finalizes. */
   public abstract String groupId();
 
-  /** Extra consumer properties (security settings, say); never one that {@link KafkaRecords} owns. */
+  /**
+   * Extra consumer properties (security settings, say); never one that {@link KafkaRecords} owns.
+   */
   public abstract Map<String, String> consumerProperties();
 
   /**
@@ -51,11 +53,14 @@ public abstract class KafkaSourceConfig implements Serializable {
             topics(options.getKafkaTopics()),
             groupId(options.getKafkaGroupId()),
             Collections.unmodifiableMap(consumerProperties(options.getKafkaConsumerProperties())));
-    config.read().consumerConfig(); // the transform's own checks, so a mistake shows now and not at expansion
+    config.read().consumerConfig(); // the transform's own checks, so a mistake shows now and not at
+    // expansion
     return config;
   }
 
-  /** The source these settings describe (unbounded; offsets committed when checkpoints finalize). */
+  /**
+   * The source these settings describe (unbounded; offsets committed when checkpoints finalize).
+   */
   public KafkaRecords read() {
     return KafkaRecords.read()
         .withBootstrapServers(bootstrapServers())
@@ -64,10 +69,14 @@ public abstract class KafkaSourceConfig implements Serializable {
         .withConsumerProperties(consumerProperties());
   }
 
-  /** Checks {@code host:port[,host:port...]} ({@code --kafkaBootstrapServers}); returns it without blanks. */
+  /**
+   * Checks {@code host:port[,host:port...]} ({@code --kafkaBootstrapServers}); returns it without
+   * blanks.
+   */
   public static String bootstrapServers(String value) {
     if (value == null || value.trim().isEmpty()) {
-      throw new IllegalArgumentException("--kafkaBootstrapServers is empty: give host:port[,host:port...]");
+      throw new IllegalArgumentException(
+          "--kafkaBootstrapServers is empty: give host:port[,host:port...]");
     }
     List<String> servers = new ArrayList<>();
     for (String server : value.split(",", -1)) {
@@ -95,14 +104,19 @@ public abstract class KafkaSourceConfig implements Serializable {
   public static List<String> topics(String value) {
     if (value == null || value.trim().isEmpty()) {
       throw new IllegalArgumentException(
-          "--kafkaTopics is empty: give one or more topics, e.g. --kafkaTopics=" + KafkaOptions.DEFAULT_TOPIC);
+          "--kafkaTopics is empty: give one or more topics, e.g. --kafkaTopics="
+              + KafkaOptions.DEFAULT_TOPIC);
     }
     List<String> topics = new ArrayList<>();
     for (String topic : value.split(",", -1)) {
       String t = topic.trim();
       if (!TOPIC_NAME.matcher(t).matches() || t.equals(".") || t.equals("..")) {
         throw new IllegalArgumentException(
-            "--kafkaTopics=" + value + ": '" + t + "' is not a Kafka topic name (1-249 of [A-Za-z0-9._-])");
+            "--kafkaTopics="
+                + value
+                + ": '"
+                + t
+                + "' is not a Kafka topic name (1-249 of [A-Za-z0-9._-])");
       }
       if (topics.contains(t)) {
         throw new IllegalArgumentException("--kafkaTopics=" + value + " names '" + t + "' twice");
@@ -121,7 +135,10 @@ public abstract class KafkaSourceConfig implements Serializable {
     return value.trim();
   }
 
-  /** Parses {@code key=value;key=value} (blank pairs ignored; a value may contain '='); null gives no properties. */
+  /**
+   * Parses {@code key=value;key=value} (blank pairs ignored; a value may contain '='); null gives
+   * no properties.
+   */
   private static Map<String, String> consumerProperties(String value) {
     Map<String, String> properties = new LinkedHashMap<>();
     if (value == null) {
@@ -138,14 +155,17 @@ public abstract class KafkaSourceConfig implements Serializable {
       if (key.isEmpty()) {
         // Never echo the text: it may be (part of) a credential.
         throw new IllegalArgumentException(
-            "--kafkaConsumerProperties: pair " + (i + 1) + " is not key=value (separate pairs with ';')");
+            "--kafkaConsumerProperties: pair "
+                + (i + 1)
+                + " is not key=value (separate pairs with ';')");
       }
       if (properties.containsKey(key)) {
         throw new IllegalArgumentException("--kafkaConsumerProperties sets " + key + " twice");
       }
       String owner = reservedConsumerProperty(key);
       if (owner != null) {
-        throw new IllegalArgumentException("--kafkaConsumerProperties must not set " + key + ": " + owner);
+        throw new IllegalArgumentException(
+            "--kafkaConsumerProperties must not set " + key + ": " + owner);
       }
       properties.put(key, pair.substring(eq + 1).trim());
     }

@@ -9,18 +9,23 @@ import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
- * Parses Beam-style {@code --name=value} arguments into {@link CollabPipelineOptions}, with one-line messages that
- * name the option at fault; the runner defaults to the embedded Flink runner.
+ * Parses Beam-style {@code --name=value} arguments into {@link CollabPipelineOptions}, with
+ * one-line messages that name the option at fault; the runner defaults to the embedded Flink
+ * runner.
  */
 public final class CommandLine {
   private CommandLine() {}
 
-  /** Parses {@code args}; throws {@link UsageException} or {@link IllegalArgumentException} with a one-line message. */
+  /**
+   * Parses {@code args}; throws {@link UsageException} or {@link IllegalArgumentException} with a
+   * one-line message.
+   */
   public static CollabPipelineOptions parseOptions(String[] args) {
     List<String> all = new ArrayList<>(Arrays.asList(args));
     for (String a : args) {
       if (!a.startsWith("--")) {
-        throw new UsageException("unexpected argument '" + a + "': options are written --name=value");
+        throw new UsageException(
+            "unexpected argument '" + a + "': options are written --name=value");
       }
     }
     checkValueTypes(args);
@@ -29,7 +34,8 @@ public final class CommandLine {
     }
     boolean flink = all.stream().anyMatch(a -> a.equalsIgnoreCase("--runner=FlinkRunner"));
     if (flink && all.stream().noneMatch(a -> a.startsWith("--objectReuse"))) {
-      // Our DoFns never mutate their inputs, so Flink may hand objects between chained operators without a copy.
+      // Our DoFns never mutate their inputs, so Flink may hand objects between chained operators
+      // without a copy.
       all.add("--objectReuse=true");
     }
     PipelineOptionsFactory.register(CollabPipelineOptions.class);
@@ -39,8 +45,8 @@ public final class CommandLine {
   }
 
   /**
-   * Checks the values of our numeric and boolean options before Beam parses them, so that a wrong value gets a message
-   * naming the option (Beam's own names only the Java type).
+   * Checks the values of our numeric and boolean options before Beam parses them, so that a wrong
+   * value gets a message naming the option (Beam's own names only the Java type).
    */
   private static void checkValueTypes(String[] args) {
     for (String a : args) {
@@ -59,12 +65,18 @@ public final class CommandLine {
         } else if (type == Double.class || type == double.class) {
           Double.parseDouble(value);
         } else if ((type == Boolean.class || type == boolean.class)
-            && !value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+            && !value.equalsIgnoreCase("true")
+            && !value.equalsIgnoreCase("false")) {
           throw new UsageException("--" + name + "=" + value + " must be true or false");
         }
       } catch (NumberFormatException e) {
         throw new UsageException(
-            "--" + name + "=" + value + " must be a " + (type == Double.class ? "number, e.g. 0.05" : "whole number"));
+            "--"
+                + name
+                + "="
+                + value
+                + " must be a "
+                + (type == Double.class ? "number, e.g. 0.05" : "whole number"));
       }
     }
   }

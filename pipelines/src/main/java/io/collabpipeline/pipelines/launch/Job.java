@@ -9,17 +9,20 @@ import org.apache.beam.sdk.Pipeline;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * One kind of job the {@link JobLauncher} runs: the live run, a raw-store replay, a quarantine re-validation (and,
- * through them, the benchmark). A job says what it is, which generation it writes under and how the launcher closes it,
- * and builds its graph; the launcher alone creates and runs the pipeline, begins, commits or fails the generation and
- * reports. The pair {@link #build}/{@link JobLauncher#run} is the {@code applyX}/{@code runX} pair of Beam's game
- * examples.
+ * One kind of job the {@link JobLauncher} runs: the live run, a raw-store replay, a quarantine
+ * re-validation (and, through them, the benchmark). A job says what it is, which generation it
+ * writes under and how the launcher closes it, and builds its graph; the launcher alone creates and
+ * runs the pipeline, begins, commits or fails the generation and reports. The pair {@link
+ * #build}/{@link JobLauncher#run} is the {@code applyX}/{@code runX} pair of Beam's game examples.
  */
 public interface Job {
   /** The line printed when the job starts: what it reads and where it writes. */
   String startLine();
 
-  /** The generation the job's curated rows carry and how it is closed; empty for a job that writes no curated rows. */
+  /**
+   * The generation the job's curated rows carry and how it is closed; empty for a job that writes
+   * no curated rows.
+   */
   Optional<GenerationPlan> generation();
 
   /** Builds the job's graph on {@code pipeline}. */
@@ -40,14 +43,20 @@ public interface Job {
     DRY_RUN
   }
 
-  /** The generation a job writes under: its id, its kind and range in the generation log, and how it is closed. */
+  /**
+   * The generation a job writes under: its id, its kind and range in the generation log, and how it
+   * is closed.
+   */
   final class GenerationPlan {
     public final long generation;
+
     /** The warehouse holding the generation log, the curated tables and the staged rows. */
     public final WarehouseTarget warehouse;
+
     public final GenerationLog.Kind kind;
     public final @Nullable ReplayScope range;
     public final Close close;
+
     /** Where a dry run saves its diff report; null otherwise. */
     public final @Nullable Path reportDir;
 
@@ -67,11 +76,15 @@ public interface Job {
     }
 
     /** A live run's generation (stream or batch), committed when the run succeeds. */
-    public static GenerationPlan live(long generation, WarehouseTarget warehouse, GenerationLog.Kind kind) {
+    public static GenerationPlan live(
+        long generation, WarehouseTarget warehouse, GenerationLog.Kind kind) {
       return new GenerationPlan(generation, warehouse, kind, null, Close.MARK_COMMITTED, null);
     }
 
-    /** A replay's generation over {@code range}: committed in one transaction, or only diffed when {@code dryRun}. */
+    /**
+     * A replay's generation over {@code range}: committed in one transaction, or only diffed when
+     * {@code dryRun}.
+     */
     public static GenerationPlan replay(
         long generation,
         WarehouseTarget warehouse,
@@ -80,11 +93,19 @@ public interface Job {
         boolean dryRun,
         Path reportDir) {
       return new GenerationPlan(
-          generation, warehouse, kind, range, dryRun ? Close.DRY_RUN : Close.COMMIT_REPLAY, reportDir);
+          generation,
+          warehouse,
+          kind,
+          range,
+          dryRun ? Close.DRY_RUN : Close.COMMIT_REPLAY,
+          reportDir);
     }
   }
 
-  /** What the progress line shows: the interval, and the expected number of records (or -1 when unknown). */
+  /**
+   * What the progress line shows: the interval, and the expected number of records (or -1 when
+   * unknown).
+   */
   final class Progress {
     public final int seconds;
     public final long expectedRecords;

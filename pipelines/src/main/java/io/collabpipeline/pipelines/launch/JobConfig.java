@@ -29,8 +29,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
- * The command line turned into typed values, checked before anything runs: every mistake becomes a {@link
- * UsageException} whose one line names the option and says how to fix it.
+ * The command line turned into typed values, checked before anything runs: every mistake becomes a
+ * {@link UsageException} whose one line names the option and says how to fix it.
  */
 public final class JobConfig {
   /** The sources this build reads. */
@@ -39,7 +39,9 @@ public final class JobConfig {
     FILES,
     /** Kafka topics ({@code --kafka*} options): always a streaming job. */
     KAFKA,
-    /** A bounded replay of the raw store for a range of event dates ({@code --from}, {@code --to}). */
+    /**
+     * A bounded replay of the raw store for a range of event dates ({@code --from}, {@code --to}).
+     */
     RAW,
     /** Re-validation of the quarantined records of a range of arrival dates. */
     QUARANTINE;
@@ -50,10 +52,16 @@ public final class JobConfig {
     }
   }
 
-  /** The allowed lateness of file inputs: every event in a file counts as on time (see {@link #from}). */
+  /**
+   * The allowed lateness of file inputs: every event in a file counts as on time (see {@link
+   * #from}).
+   */
   public static final Duration FILES_ALLOWED_LATENESS = Duration.standardDays(3650);
 
-  /** The allowed lateness of a raw-store replay: every event is on time, as if it had arrived on time, once. */
+  /**
+   * The allowed lateness of a raw-store replay: every event is on time, as if it had arrived on
+   * time, once.
+   */
   public static final Duration REPLAY_ALLOWED_LATENESS = FILES_ALLOWED_LATENESS;
 
   /** The longest range of a replay, in days (both ends included). */
@@ -67,10 +75,13 @@ public final class JobConfig {
   public final String dataDir;
   public final GraphConfig graph;
   public final int progressSeconds;
+
   /** The dates of a replay ({@link SourceKind#isReplay()}), else null. */
   public final @Nullable ReplayScope replayRange;
+
   /** A replay that reports what it would change and writes nothing. */
   public final boolean dryRun;
+
   /** The Kafka source of {@link SourceKind#KAFKA}, else null. */
   public final @Nullable KafkaSourceConfig kafka;
 
@@ -110,38 +121,51 @@ public final class JobConfig {
       }
       requireMatches(input);
     } else if (input != null) {
-      throw new UsageException("--input is only read with --source=files; drop it or add --source=files");
+      throw new UsageException(
+          "--input is only read with --source=files; drop it or add --source=files");
     }
     ReplayScope replayRange = replayRange(source, o);
     if (Boolean.TRUE.equals(o.getDryRun()) && !source.isReplay()) {
-      throw new UsageException("--dryRun only applies to replays; add --source=raw (or quarantine) --from=.. --to=..");
+      throw new UsageException(
+          "--dryRun only applies to replays; add --source=raw (or quarantine) --from=.. --to=..");
     }
     if (source.isReplay() && o.isStreaming()) {
-      throw new UsageException("--streaming=true does not apply to --source=" + source.name().toLowerCase(Locale.ROOT)
-          + ": a replay is a bounded job; drop --streaming");
+      throw new UsageException(
+          "--streaming=true does not apply to --source="
+              + source.name().toLowerCase(Locale.ROOT)
+              + ": a replay is a bounded job; drop --streaming");
     }
     long generation = o.getGeneration() != null ? o.getGeneration() : System.currentTimeMillis();
     if (generation < 1) {
       throw new UsageException(
-          "--generation=" + generation + " must be a positive whole number, e.g. the run's start in epoch milliseconds");
+          "--generation="
+              + generation
+              + " must be a positive whole number, e.g. the run's start in epoch milliseconds");
     }
 
     WorkloadSpec workload = GeneratorConfig.workloadFrom(o);
 
     String dataDir = absolute(o.getDataDir(), "dataDir");
-    String raw = o.getRawStore() != null ? locationOption("rawStore", o.getRawStore()) : dataDir + "/raw";
+    String raw =
+        o.getRawStore() != null ? locationOption("rawStore", o.getRawStore()) : dataDir + "/raw";
     String quarantine =
         o.getQuarantineStore() != null
             ? locationOption("quarantineStore", o.getQuarantineStore())
             : dataDir + "/quarantine";
     String warehouseUrl =
-        o.getWarehouseUrl() != null ? o.getWarehouseUrl() : "jdbc:duckdb:" + dataDir + "/warehouse.duckdb";
+        o.getWarehouseUrl() != null
+            ? o.getWarehouseUrl()
+            : "jdbc:duckdb:" + dataDir + "/warehouse.duckdb";
     WarehouseTarget warehouse =
         source.isReplay()
             ? WarehouseTargets.forReplay(warehouseUrl)
-                .orElseThrow(() -> new UsageException("--warehouseUrl=" + Warehouses.redact(warehouseUrl)
-                    + ": replays stage and commit through a JDBC warehouse (DuckDB or PostgreSQL); the Snowflake "
-                    + "replay commit is not built yet"))
+                .orElseThrow(
+                    () ->
+                        new UsageException(
+                            "--warehouseUrl="
+                                + Warehouses.redact(warehouseUrl)
+                                + ": replays stage and commit through a JDBC warehouse (DuckDB or PostgreSQL); the Snowflake "
+                                + "replay commit is not built yet"))
             : WarehouseTargets.fromOptions(warehouseUrl, o);
     KafkaSourceConfig kafka = null;
     if (source == SourceKind.KAFKA) {
@@ -155,7 +179,8 @@ public final class JobConfig {
       throw new UsageException("--rawShards=" + o.getRawShards() + " must be at least 1");
     }
     if (o.getMaxRecordBytes() < 1024) {
-      throw new UsageException("--maxRecordBytes=" + o.getMaxRecordBytes() + " must be at least 1024");
+      throw new UsageException(
+          "--maxRecordBytes=" + o.getMaxRecordBytes() + " must be at least 1024");
     }
 
     KeyReference key;
@@ -168,14 +193,17 @@ public final class JobConfig {
 
     Duration allowedLateness = Durations.parse("allowedLateness", o.getAllowedLateness());
     if (source == SourceKind.FILES) {
-      // A file is one batch delivery whose arrival time is its modification time, not each event's: judged by that,
-      // a backfill of last week's events would be "too late" for every window. Every event of a file is on time.
+      // A file is one batch delivery whose arrival time is its modification time, not each event's:
+      // judged by that,
+      // a backfill of last week's events would be "too late" for every window. Every event of a
+      // file is on time.
       allowedLateness = FILES_ALLOWED_LATENESS;
     }
     Duration dedupHorizon = Durations.parse("dedupHorizon", o.getDedupHorizon());
     Duration maxEventAge = Durations.parse("maxEventAge", o.getMaxEventAge());
     if (!maxEventAge.isLongerThan(Duration.ZERO)) {
-      throw new UsageException("--maxEventAge=" + o.getMaxEventAge() + " must be longer than 0, e.g. 180d");
+      throw new UsageException(
+          "--maxEventAge=" + o.getMaxEventAge() + " must be longer than 0, e.g. 180d");
     }
     WindowingPolicy windowing =
         WindowingPolicy.defaults()
@@ -200,10 +228,14 @@ public final class JobConfig {
       requireRawPartitions(raw, replayRange);
     } else if (source == SourceKind.QUARANTINE) {
       // The re-validated records are deduplicated over all the arrival dates read.
-      graph = graph.toBuilder().setDedupHorizon(atLeastRange(graph.dedupHorizon(), replayRange)).build();
+      graph =
+          graph.toBuilder()
+              .setDedupHorizon(atLeastRange(graph.dedupHorizon(), replayRange))
+              .build();
     }
     if (o.getProgressSeconds() < 0) {
-      throw new UsageException("--progressSeconds=" + o.getProgressSeconds() + " must be 0 (off) or more");
+      throw new UsageException(
+          "--progressSeconds=" + o.getProgressSeconds() + " must be 0 (off) or more");
     }
     return new JobConfig(
         source,
@@ -220,8 +252,8 @@ public final class JobConfig {
   }
 
   /**
-   * The locations given on the command line that go through Beam's file systems (the stores and the input glob): what
-   * {@code S3Setup.configure} checks for {@code s3://} before anything is read.
+   * The locations given on the command line that go through Beam's file systems (the stores and the
+   * input glob): what {@code S3Setup.configure} checks for {@code s3://} before anything is read.
    */
   public static String[] locations(CollabPipelineOptions o) {
     List<String> l = new ArrayList<>();
@@ -234,9 +266,10 @@ public final class JobConfig {
   }
 
   /**
-   * The settings of a raw-store replay of {@code range}, from those of the live graph: every event on time ({@link
-   * #REPLAY_ALLOWED_LATENESS}: a replay computes every window as if every event had arrived on time, which is how late
-   * data is folded in), and a dedup horizon of at least the range plus a day, so that dedup spans the whole range.
+   * The settings of a raw-store replay of {@code range}, from those of the live graph: every event
+   * on time ({@link #REPLAY_ALLOWED_LATENESS}: a replay computes every window as if every event had
+   * arrived on time, which is how late data is folded in), and a dedup horizon of at least the
+   * range plus a day, so that dedup spans the whole range.
    */
   public static GraphConfig forRawReplay(GraphConfig graph, ReplayScope range) {
     return graph.toBuilder()
@@ -256,39 +289,63 @@ public final class JobConfig {
     String sourceName = source.name().toLowerCase(Locale.ROOT);
     if (!source.isReplay()) {
       if (o.getFrom() != null || o.getTo() != null) {
-        throw new UsageException("--" + (o.getFrom() != null ? "from" : "to") + " is only read by replays; add "
-            + "--source=raw (or --source=quarantine), or drop it");
+        throw new UsageException(
+            "--"
+                + (o.getFrom() != null ? "from" : "to")
+                + " is only read by replays; add "
+                + "--source=raw (or --source=quarantine), or drop it");
       }
       return null;
     }
     LocalDate from = date("from", o.getFrom(), sourceName);
     LocalDate to = date("to", o.getTo(), sourceName);
     if (to.isBefore(from)) {
-      throw new UsageException("--to=" + to + " is before --from=" + from + "; a range is written --from=FIRST --to=LAST");
+      throw new UsageException(
+          "--to="
+              + to
+              + " is before --from="
+              + from
+              + "; a range is written --from=FIRST --to=LAST");
     }
     long days = to.toEpochDay() - from.toEpochDay() + 1;
     if (days > MAX_REPLAY_DAYS) {
-      throw new UsageException("--from=" + from + " --to=" + to + " spans " + days + " days; a replay covers at most "
-          + MAX_REPLAY_DAYS + " days: split it into several runs");
+      throw new UsageException(
+          "--from="
+              + from
+              + " --to="
+              + to
+              + " spans "
+              + days
+              + " days; a replay covers at most "
+              + MAX_REPLAY_DAYS
+              + " days: split it into several runs");
     }
     return ReplayScope.of(from, to);
   }
 
   private static LocalDate date(String option, @Nullable String value, String sourceName) {
     if (value == null || value.isEmpty()) {
-      throw new UsageException("--" + option + " is required with --source=" + sourceName
-          + ": a UTC date YYYY-MM-DD, e.g. --" + option + "=2026-11-02");
+      throw new UsageException(
+          "--"
+              + option
+              + " is required with --source="
+              + sourceName
+              + ": a UTC date YYYY-MM-DD, e.g. --"
+              + option
+              + "=2026-11-02");
     }
     try {
       return LocalDate.parse(value);
     } catch (DateTimeParseException e) {
-      throw new UsageException("--" + option + "=" + value + " is not a date: write YYYY-MM-DD, e.g. 2026-11-02");
+      throw new UsageException(
+          "--" + option + "=" + value + " is not a date: write YYYY-MM-DD, e.g. 2026-11-02");
     }
   }
 
   /**
-   * Every date of a raw replay must have files: a replay rewrites (and so would empty) the windows of a date it finds
-   * no events for, so a wrong --rawStore or a date outside the retention is refused rather than replayed.
+   * Every date of a raw replay must have files: a replay rewrites (and so would empty) the windows
+   * of a date it finds no events for, so a wrong --rawStore or a date outside the retention is
+   * refused rather than replayed.
    */
   private static void requireRawPartitions(String rawStore, ReplayScope range) {
     List<LocalDate> empty;
@@ -298,12 +355,19 @@ public final class JobConfig {
       throw new UsageException("--rawStore=" + rawStore + " cannot be read: " + e.getMessage());
     }
     if (!empty.isEmpty()) {
-      throw new UsageException("--rawStore=" + rawStore + " has no Parquet files for " + empty.size() + " of the dates "
-          + range + " (first: dt=" + empty.get(0) + "); a replay would empty their windows: check --rawStore and "
-          + "--from/--to");
+      throw new UsageException(
+          "--rawStore="
+              + rawStore
+              + " has no Parquet files for "
+              + empty.size()
+              + " of the dates "
+              + range
+              + " (first: dt="
+              + empty.get(0)
+              + "); a replay would empty their windows: check --rawStore and "
+              + "--from/--to");
     }
   }
-
 
   private static SourceKind parseSource(String value) {
     String v = value == null ? "" : value.toLowerCase(Locale.ROOT);
@@ -320,7 +384,9 @@ public final class JobConfig {
         return SourceKind.KAFKA;
       default:
         throw new UsageException(
-            "--source=" + value + " is unknown; use one of generator, files, kafka, raw, quarantine");
+            "--source="
+                + value
+                + " is unknown; use one of generator, files, kafka, raw, quarantine");
     }
   }
 
@@ -347,7 +413,8 @@ public final class JobConfig {
     try {
       MatchResult m = FileSystems.match(glob, EmptyMatchTreatment.ALLOW);
       if (m.status() != MatchResult.Status.OK || m.metadata().isEmpty()) {
-        throw new UsageException("--input=" + glob + " matches no files; check the path and quote the glob");
+        throw new UsageException(
+            "--input=" + glob + " matches no files; check the path and quote the glob");
       }
     } catch (IOException | IllegalArgumentException e) {
       throw new UsageException("--input=" + glob + " cannot be read: " + e.getMessage());

@@ -1,19 +1,19 @@
 package io.collabpipeline.pipelines.launch;
 
-import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.replay.DiffReports;
 import io.collabpipeline.pipelines.replay.QuarantineReplayJob;
 import io.collabpipeline.pipelines.replay.RawReplayJob;
 import io.collabpipeline.pipelines.s3.S3Setup;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
+import io.collabpipeline.pipelines.warehouse.CuratedTables;
 import io.collabpipeline.pipelines.warehouse.GenerationLog;
 import io.collabpipeline.pipelines.warehouse.ReplayCommit;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.ReplayStaging;
 import io.collabpipeline.pipelines.warehouse.Warehouse;
 import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
-import io.collabpipeline.pipelines.warehouse.CuratedTables;
-import io.collabpipeline.pipelines.warehouse.ReplayStaging;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -34,13 +34,14 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The one place that creates and runs a Beam pipeline. Every job — the live run, a raw-store replay, a quarantine
- * re-validation, the benchmark's runs — goes through {@link #run}: it begins the job's generation in the warehouse's
- * generation log, builds the job's graph, runs it, and closes the generation (committed for a live run; diffed and
- * committed in one transaction, or only diffed, for a replay), or marks it failed and discards what it staged. The
- * command line ({@link #runCli}) adds the edge around it: options become a {@link JobConfig} once, the runner and the
- * file systems are set up from it, the run summary is printed, a failure's stack trace goes to the error log, and the
- * exit code says how it went.
+ * The one place that creates and runs a Beam pipeline. Every job — the live run, a raw-store
+ * replay, a quarantine re-validation, the benchmark's runs — goes through {@link #run}: it begins
+ * the job's generation in the warehouse's generation log, builds the job's graph, runs it, and
+ * closes the generation (committed for a live run; diffed and committed in one transaction, or only
+ * diffed, for a replay), or marks it failed and discards what it staged. The command line ({@link
+ * #runCli}) adds the edge around it: options become a {@link JobConfig} once, the runner and the
+ * file systems are set up from it, the run summary is printed, a failure's stack trace goes to the
+ * error log, and the exit code says how it went.
  *
  * <pre>{@code
  * JobConfig config = JobConfig.from(options);
@@ -53,7 +54,10 @@ public final class JobLauncher {
   /** The command's name, the prefix of every message it prints. */
   public static final String NAME = "collab-pipeline";
 
-  /** Default checkpoint interval of a Kafka job when none is given: offsets are committed with checkpoints only. */
+  /**
+   * Default checkpoint interval of a Kafka job when none is given: offsets are committed with
+   * checkpoints only.
+   */
   public static final long KAFKA_CHECKPOINT_MILLIS = 10_000L;
 
   private final PipelineOptions options;
@@ -65,17 +69,18 @@ public final class JobLauncher {
   }
 
   /**
-   * A launcher for jobs built by hand (tests, the benchmark): the pipelines are created with {@code options} as they
-   * are.
+   * A launcher for jobs built by hand (tests, the benchmark): the pipelines are created with {@code
+   * options} as they are.
    */
   public static JobLauncher withOptions(PipelineOptions options, PrintStream out) {
     return new JobLauncher(options, out);
   }
 
   /**
-   * A launcher for the job {@code config} describes: sets up the runner options it implies (streaming for Kafka, the
-   * default checkpointing of a Kafka job). The file systems of its stores must have been set up before {@code config}
-   * was built ({@link #runCli} does: {@code S3Setup.configure}), since building it checks the stores and the input.
+   * A launcher for the job {@code config} describes: sets up the runner options it implies
+   * (streaming for Kafka, the default checkpointing of a Kafka job). The file systems of its stores
+   * must have been set up before {@code config} was built ({@link #runCli} does: {@code
+   * S3Setup.configure}), since building it checks the stores and the input.
    */
   public static JobLauncher forConfig(PipelineOptions options, JobConfig config, PrintStream out) {
     if (config.streaming) {
@@ -87,14 +92,20 @@ public final class JobLauncher {
     return new JobLauncher(options, out);
   }
 
-  /** What a finished job left: the runner's result, the time it took, and what closing its generation did. */
+  /**
+   * What a finished job left: the runner's result, the time it took, and what closing its
+   * generation did.
+   */
   public static final class Finished {
     public final PipelineResult result;
     public final double seconds;
+
     /** A replay's diff of its staged rows against the stored ones; null for other jobs. */
     public final @Nullable WarehouseDiff diff;
+
     /** A committed replay's commit; null otherwise. */
     public final @Nullable ReplayCommit commit;
+
     /** A dry run's saved diff report; null otherwise. */
     public final DiffReports.@Nullable Saved report;
 
@@ -113,9 +124,10 @@ public final class JobLauncher {
   }
 
   /**
-   * Runs {@code job} to its end, as the class comment says. On any failure — the pipeline, its final state, the diff or
-   * a commit refused by a newer generation — the generation is marked failed, its staged rows are discarded, and the
-   * exception is rethrown: the curated tables keep their previous values.
+   * Runs {@code job} to its end, as the class comment says. On any failure — the pipeline, its
+   * final state, the diff or a commit refused by a newer generation — the generation is marked
+   * failed, its staged rows are discarded, and the exception is rethrown: the curated tables keep
+   * their previous values.
    */
   public Finished run(Job job) throws Exception {
     Optional<Job.GenerationPlan> plan = job.generation();
@@ -148,9 +160,9 @@ public final class JobLauncher {
   }
 
   /**
-   * Creates the tables where missing (so a bad warehouse fails before the job starts) and begins the generation, where
-   * the warehouse has those concerns (Snowflake's tables come from the DDL in the repository, applied by ops; it has no
-   * generation log yet).
+   * Creates the tables where missing (so a bad warehouse fails before the job starts) and begins
+   * the generation, where the warehouse has those concerns (Snowflake's tables come from the DDL in
+   * the repository, applied by ops; it has no generation log yet).
    */
   private static void begin(Job.GenerationPlan plan) throws Exception {
     try (Warehouse warehouse = plan.warehouse.open()) {
@@ -168,7 +180,8 @@ public final class JobLauncher {
   }
 
   /** Closes a generation whose pipeline succeeded, as its plan says. */
-  private Finished close(Job.GenerationPlan plan, PipelineResult result, long started) throws Exception {
+  private Finished close(Job.GenerationPlan plan, PipelineResult result, long started)
+      throws Exception {
     try (Warehouse warehouse = plan.warehouse.open()) {
       Optional<GenerationLog> log = warehouse.generationLog();
       switch (plan.close) {
@@ -198,7 +211,10 @@ public final class JobLauncher {
     }
   }
 
-  /** Marks a generation failed and discards its staged rows; a failure to do so is added to {@code cause}. */
+  /**
+   * Marks a generation failed and discards its staged rows; a failure to do so is added to {@code
+   * cause}.
+   */
   private static void fail(Job.GenerationPlan plan, Throwable cause) {
     try (Warehouse warehouse = plan.warehouse.open()) {
       Optional<GenerationLog> log = warehouse.generationLog();
@@ -215,31 +231,39 @@ public final class JobLauncher {
   }
 
   /**
-   * A concern a replay needs (staging, the generation log); the command line refuses a warehouse without them before
-   * a replay starts ({@code WarehouseTargets.forReplay}), so this only fails for a job built by hand.
+   * A concern a replay needs (staging, the generation log); the command line refuses a warehouse
+   * without them before a replay starts ({@code WarehouseTargets.forReplay}), so this only fails
+   * for a job built by hand.
    */
   private static <T> T required(Optional<T> concern, Job.GenerationPlan plan) {
     return concern.orElseThrow(
-        () -> new IllegalStateException("replays are not built for the warehouse " + plan.warehouse.describe()));
+        () ->
+            new IllegalStateException(
+                "replays are not built for the warehouse " + plan.warehouse.describe()));
   }
 
   /** The summary of a finished live run: what its warehouse and counters say. */
   public RunSummary summarize(JobConfig config, Finished finished) throws Exception {
-    String runner = options.getRunner().getSimpleName() + (config.streaming ? " (streaming)" : " (batch)");
+    String runner =
+        options.getRunner().getSimpleName() + (config.streaming ? " (streaming)" : " (batch)");
     return RunSummary.collect(config, finished.result, runner, finished.seconds);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
   // The command line
 
-  /** Runs the command line; returns the process exit code. Usage mistakes print one line and return 2. */
+  /**
+   * Runs the command line; returns the process exit code. Usage mistakes print one line and return
+   * 2.
+   */
   public static int runCli(String[] args, PrintStream out, PrintStream err) {
     CollabPipelineOptions options;
     JobConfig config;
     JobLauncher launcher;
     try {
       options = CommandLine.parseOptions(args);
-      // Registers the S3 file system when a location is s3:// (and checks its options), before the config reads them.
+      // Registers the S3 file system when a location is s3:// (and checks its options), before the
+      // config reads them.
       S3Setup.configure(options, JobConfig.locations(options));
       config = JobConfig.from(options);
       launcher = forConfig(options, config, out);
@@ -251,7 +275,8 @@ public final class JobLauncher {
       Files.createDirectories(Paths.get(config.dataDir));
       switch (config.source) {
         case RAW:
-          return launcher.rawReplay(config, config.replayRange, config.graph, GenerationLog.Kind.REPLAY);
+          return launcher.rawReplay(
+              config, config.replayRange, config.graph, GenerationLog.Kind.REPLAY);
         case QUARANTINE:
           return launcher.quarantineReplay(config, err);
         default:
@@ -264,11 +289,17 @@ public final class JobLauncher {
       Path log = writeErrorLog(config, e);
       String what =
           config.source.isReplay()
-              ? "the replay (generation " + config.graph.generation() + ") failed and committed nothing; the "
+              ? "the replay (generation "
+                  + config.graph.generation()
+                  + ") failed and committed nothing; the "
                   + "curated tables keep their previous values: "
               : "the job failed: ";
-      err.println(NAME + ": " + what + CommandLine.firstLine(CommandLine.rootMessage(e))
-          + (log == null ? "" : " (stack trace in " + log + ")"));
+      err.println(
+          NAME
+              + ": "
+              + what
+              + CommandLine.firstLine(CommandLine.rootMessage(e))
+              + (log == null ? "" : " (stack trace in " + log + ")"));
       return 1;
     }
   }
@@ -277,7 +308,9 @@ public final class JobLauncher {
     RunSummary summary = summarize(config, run(LiveJob.of(config, describeRunner(config))));
     summary.print(out);
     if (!summary.addsUp()) {
-      err.println(NAME + ": the completeness counts do not add up (see above): records are unaccounted for");
+      err.println(
+          NAME
+              + ": the completeness counts do not add up (see above): records are unaccounted for");
       return 1;
     }
     return 0;
@@ -287,37 +320,53 @@ public final class JobLauncher {
     return options.getRunner().getSimpleName() + (config.streaming ? " (streaming)" : " (batch)");
   }
 
-  /** A raw replay of {@code range} under {@code graph}'s generation; prints its report; returns the exit code. */
+  /**
+   * A raw replay of {@code range} under {@code graph}'s generation; prints its report; returns the
+   * exit code.
+   */
   private int rawReplay(
-      JobConfig config, ReplayScope range, io.collabpipeline.pipelines.GraphConfig graph, GenerationLog.Kind kind)
+      JobConfig config,
+      ReplayScope range,
+      io.collabpipeline.pipelines.GraphConfig graph,
+      GenerationLog.Kind kind)
       throws Exception {
-    RawReplayJob job = RawReplayJob.of(graph, range, config.dryRun, reportDir(config)).withKind(kind);
+    RawReplayJob job =
+        RawReplayJob.of(graph, range, config.dryRun, reportDir(config)).withKind(kind);
     Finished finished = run(job);
     out.print(RawReplayJob.report(job, finished));
     return 0;
   }
 
   /**
-   * A quarantine replay: the re-validation job, then a raw replay (kind {@code quarantine_replay}) of the event dates
-   * of the records that now pass.
+   * A quarantine replay: the re-validation job, then a raw replay (kind {@code quarantine_replay})
+   * of the event dates of the records that now pass.
    */
   private int quarantineReplay(JobConfig config, PrintStream err) throws Exception {
-    QuarantineReplayJob job = QuarantineReplayJob.of(config.graph, config.replayRange, config.dryRun);
+    QuarantineReplayJob job =
+        QuarantineReplayJob.of(config.graph, config.replayRange, config.dryRun);
     QuarantineReplayJob.Result r = QuarantineReplayJob.result(run(job));
     out.println(QuarantineReplayJob.report(job, r));
     if (config.dryRun || r.eventDates.isEmpty()) {
       return 0;
     }
     ReplayScope dates = ReplayScope.of(r.eventDates.first(), r.eventDates.last());
-    List<LocalDate> empty = RawStoreIO.datesWithoutFiles(
-        config.graph.rawStore(), dates);
+    List<LocalDate> empty = RawStoreIO.datesWithoutFiles(config.graph.rawStore(), dates);
     if (dates.days() > JobConfig.MAX_REPLAY_DAYS || !empty.isEmpty()) {
-      err.println(NAME + ": the re-validated events occurred on " + r.eventDates + "; replay those dates with "
-          + "--source=raw --from=D --to=D (at most " + JobConfig.MAX_REPLAY_DAYS + " days a run, dates with raw files)");
+      err.println(
+          NAME
+              + ": the re-validated events occurred on "
+              + r.eventDates
+              + "; replay those dates with "
+              + "--source=raw --from=D --to=D (at most "
+              + JobConfig.MAX_REPLAY_DAYS
+              + " days a run, dates with raw files)");
       return 1;
     }
     return rawReplay(
-        config, dates, JobConfig.forRawReplay(config.graph, dates), GenerationLog.Kind.QUARANTINE_REPLAY);
+        config,
+        dates,
+        JobConfig.forRawReplay(config.graph, dates),
+        GenerationLog.Kind.QUARANTINE_REPLAY);
   }
 
   /** Where dry runs save their diff reports: {@code <dataDir>/replays}. */
@@ -326,15 +375,17 @@ public final class JobLauncher {
   }
 
   /**
-   * A Kafka job without checkpoints would never commit its offsets and could not recover exactly once: unless the
-   * command line sets them, checkpoint every {@value #KAFKA_CHECKPOINT_MILLIS} ms, exactly once, into
-   * {@code <dataDir>/checkpoints} (Flink's in-memory checkpoint storage is capped at 5 MB, which one minute of the raw
-   * store's open window exceeds). With {@code --flinkConfDir} the configuration decides (runner-configs/flink/local for
-   * the dev stack; production sets RocksDB and S3).
+   * A Kafka job without checkpoints would never commit its offsets and could not recover exactly
+   * once: unless the command line sets them, checkpoint every {@value #KAFKA_CHECKPOINT_MILLIS} ms,
+   * exactly once, into {@code <dataDir>/checkpoints} (Flink's in-memory checkpoint storage is
+   * capped at 5 MB, which one minute of the raw store's open window exceeds). With {@code
+   * --flinkConfDir} the configuration decides (runner-configs/flink/local for the dev stack;
+   * production sets RocksDB and S3).
    */
   static void checkpointByDefault(FlinkPipelineOptions flink, String dataDir) {
     if (flink.getFlinkConfDir() != null) {
-      return; // a Flink configuration (e.g. runner-configs/flink/local) sets checkpoints and the state backend
+      return; // a Flink configuration (e.g. runner-configs/flink/local) sets checkpoints and the
+      // state backend
     }
     if (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0) {
       flink.setCheckpointingInterval(KAFKA_CHECKPOINT_MILLIS);
@@ -361,11 +412,15 @@ public final class JobLauncher {
             double s = (System.nanoTime() - started) / 1e9;
             long received = LocalProgress.get(LocalProgress.RECEIVED);
             long accepted = LocalProgress.get(LocalProgress.ACCEPTED);
-            String of = total > 0 ? String.format(" of %,d (%.0f%%)", total, 100.0 * received / total) : "";
-            out.printf("  %6.0f s  received %,d%s, %,.0f records/s; accepted %,d%n",
+            String of =
+                total > 0 ? String.format(" of %,d (%.0f%%)", total, 100.0 * received / total) : "";
+            out.printf(
+                "  %6.0f s  received %,d%s, %,.0f records/s; accepted %,d%n",
                 s, received, of, received / Math.max(s, 0.001), accepted);
           },
-          every, every, TimeUnit.SECONDS);
+          every,
+          every,
+          TimeUnit.SECONDS);
     }
     return ex;
   }

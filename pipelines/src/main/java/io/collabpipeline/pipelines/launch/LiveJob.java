@@ -12,9 +12,9 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * The live run: records from the generator, files or Kafka through the whole graph ({@link CollabGraph#apply}), with
- * progress counters; its generation is committed when the run ends well. Build it with {@link #build}, run it with
- * {@link JobLauncher#run}.
+ * The live run: records from the generator, files or Kafka through the whole graph ({@link
+ * CollabGraph#apply}), with progress counters; its generation is committed when the run ends well.
+ * Build it with {@link #build}, run it with {@link JobLauncher#run}.
  *
  * <pre>{@code
  * JobLauncher.Finished finished = launcher.run(LiveJob.of(config, "FlinkRunner (batch)"));
@@ -36,8 +36,13 @@ public final class LiveJob implements Job {
 
   @Override
   public String startLine() {
-    return String.format(Locale.ROOT, "%s: running on %s, source %s; outputs under %s", JobLauncher.NAME, runner,
-        config.source.name().toLowerCase(Locale.ROOT), config.dataDir);
+    return String.format(
+        Locale.ROOT,
+        "%s: running on %s, source %s; outputs under %s",
+        JobLauncher.NAME,
+        runner,
+        config.source.name().toLowerCase(Locale.ROOT),
+        config.dataDir);
   }
 
   @Override
@@ -51,7 +56,8 @@ public final class LiveJob implements Job {
 
   @Override
   public Optional<Progress> progress() {
-    long total = config.source == JobConfig.SourceKind.GENERATOR ? config.workload.deliveries() : -1;
+    long total =
+        config.source == JobConfig.SourceKind.GENERATOR ? config.workload.deliveries() : -1;
     return Optional.of(new Progress(config.progressSeconds, total));
   }
 
@@ -60,12 +66,17 @@ public final class LiveJob implements Job {
     build(pipeline, config);
   }
 
-  /** Builds the live job of {@code config} on {@code pipeline}: the source, progress counters and the one graph. */
+  /**
+   * Builds the live job of {@code config} on {@code pipeline}: the source, progress counters and
+   * the one graph.
+   */
   public static CollabGraph.Outputs build(Pipeline pipeline, JobConfig config) {
     PCollection<RawRecord> records = readSource(pipeline, config);
-    records.apply("TrackProgress", ParDo.of(LocalProgress.<RawRecord>counter(LocalProgress.RECEIVED)));
+    records.apply(
+        "TrackProgress", ParDo.of(LocalProgress.<RawRecord>counter(LocalProgress.RECEIVED)));
     CollabGraph.Outputs outputs = CollabGraph.apply(records, config.graph);
-    outputs.accepted.apply("TrackAccepted", ParDo.of(LocalProgress.counter(LocalProgress.ACCEPTED)));
+    outputs.accepted.apply(
+        "TrackAccepted", ParDo.of(LocalProgress.counter(LocalProgress.ACCEPTED)));
     return outputs;
   }
 
@@ -75,7 +86,8 @@ public final class LiveJob implements Job {
         return pipeline.apply("ReadKafka", config.kafka.read());
       case FILES:
         return pipeline.apply(
-            "ReadFiles", NdjsonFiles.read(config.input).withMaxRecordBytes(config.graph.maxRecordBytes()));
+            "ReadFiles",
+            NdjsonFiles.read(config.input).withMaxRecordBytes(config.graph.maxRecordBytes()));
       case GENERATOR:
       default:
         GeneratorSource generator = GeneratorSource.of(config.workload);

@@ -5,10 +5,10 @@ import java.util.concurrent.atomic.LongAdder;
 import org.apache.beam.sdk.transforms.DoFn;
 
 /**
- * Progress of a job running in this JVM (the embedded runners), for the progress line of the command line. Beam
- * metrics are only readable when a job has finished; these counters are readable while it runs. On a cluster each
- * worker JVM counts its own share and nobody reads it: they are a display aid, never a result (results come from
- * the warehouse and from Beam metrics).
+ * Progress of a job running in this JVM (the embedded runners), for the progress line of the
+ * command line. Beam metrics are only readable when a job has finished; these counters are readable
+ * while it runs. On a cluster each worker JVM counts its own share and nobody reads it: they are a
+ * display aid, never a result (results come from the warehouse and from Beam metrics).
  */
 public final class LocalProgress {
   private static final ConcurrentHashMap<String, LongAdder> COUNTS = new ConcurrentHashMap<>();

@@ -24,9 +24,9 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
- * What a finished run tells its user: the records per stage (from the warehouse's {@code pipeline_completeness}, the
- * same numbers a dashboard would show), whether they add up, the quarantine reasons, where every output is, and queries
- * to paste.
+ * What a finished run tells its user: the records per stage (from the warehouse's {@code
+ * pipeline_completeness}, the same numbers a dashboard would show), whether they add up, the
+ * quarantine reasons, where every output is, and queries to paste.
  */
 public final class RunSummary {
   private static final String DUCKDB_PREFIX = "jdbc:duckdb:";
@@ -45,7 +45,8 @@ public final class RunSummary {
 
   /** Reads the outputs of a finished run. */
   public static RunSummary collect(
-      JobConfig job, PipelineResult result, String runnerDescription, double seconds) throws Exception {
+      JobConfig job, PipelineResult result, String runnerDescription, double seconds)
+      throws Exception {
     RunSummary s = new RunSummary(job, runnerDescription, seconds);
     for (Stage stage : Stage.values()) {
       s.stages.put(stage, 0L);
@@ -76,7 +77,12 @@ public final class RunSummary {
     }
     if (result != null) {
       MetricQueryResults metrics =
-          result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.inNamespace("validate")).build());
+          result
+              .metrics()
+              .queryMetrics(
+                  MetricsFilter.builder()
+                      .addNameFilter(MetricNameFilter.inNamespace("validate"))
+                      .build());
       for (MetricResult<Long> c : metrics.getCounters()) {
         String name = c.getName().getName();
         if (name.startsWith("quarantined.")) {
@@ -103,45 +109,67 @@ public final class RunSummary {
     return stages.getOrDefault(stage, 0L);
   }
 
-  /** received = quarantined + duplicate + accepted, and every accepted record reached the raw store. */
+  /**
+   * received = quarantined + duplicate + accepted, and every accepted record reached the raw store.
+   */
   public boolean addsUp() {
-    return stage(Stage.RECEIVED) == stage(Stage.QUARANTINED) + stage(Stage.DUPLICATE) + stage(Stage.ACCEPTED)
+    return stage(Stage.RECEIVED)
+            == stage(Stage.QUARANTINED) + stage(Stage.DUPLICATE) + stage(Stage.ACCEPTED)
         && stage(Stage.RAW_WRITTEN) == stage(Stage.ACCEPTED);
   }
 
   public void print(PrintStream out) {
     out.println();
-    out.printf("collab-pipeline finished in %.1f s on %s, source %s%n", seconds, runnerDescription, describeSource());
+    out.printf(
+        "collab-pipeline finished in %.1f s on %s, source %s%n",
+        seconds, runnerDescription, describeSource());
     out.println();
     out.println("  records by stage (pipeline_completeness, all hours)");
     for (Stage stage : Stage.values()) {
-      String note = stage == Stage.LATE && stage(stage) > 0
-          ? "  (of accepted: too late for some metric windows; kept raw, a correction replay folds them in)"
-          : "";
+      String note =
+          stage == Stage.LATE && stage(stage) > 0
+              ? "  (of accepted: too late for some metric windows; kept raw, a correction replay folds them in)"
+              : "";
       out.printf("    %-12s %,14d%s%n", stage.code(), stage(stage), note);
     }
     String check =
         String.format(
             "received %,d = quarantined %,d + duplicate %,d + accepted %,d",
-            stage(Stage.RECEIVED), stage(Stage.QUARANTINED), stage(Stage.DUPLICATE), stage(Stage.ACCEPTED));
-    out.println("    " + (addsUp() ? "OK   " : "FAIL ") + check
-        + (stage(Stage.RAW_WRITTEN) == stage(Stage.ACCEPTED) ? "; every accepted event written raw" : "; raw_written differs from accepted"));
+            stage(Stage.RECEIVED),
+            stage(Stage.QUARANTINED),
+            stage(Stage.DUPLICATE),
+            stage(Stage.ACCEPTED));
+    out.println(
+        "    "
+            + (addsUp() ? "OK   " : "FAIL ")
+            + check
+            + (stage(Stage.RAW_WRITTEN) == stage(Stage.ACCEPTED)
+                ? "; every accepted event written raw"
+                : "; raw_written differs from accepted"));
     if (!reasons.isEmpty()) {
       StringBuilder sb = new StringBuilder();
       for (Map.Entry<String, Long> e : reasons.entrySet()) {
-        sb.append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(String.format("%,d", e.getValue()));
+        sb.append(sb.length() == 0 ? "" : ", ")
+            .append(e.getKey())
+            .append(' ')
+            .append(String.format("%,d", e.getValue()));
       }
       out.println("    quarantine reasons: " + sb);
     }
     out.println();
     out.println("  outputs");
-    out.printf("    raw store    %s  (Parquet, dt=YYYY-MM-DD/hr=HH by event time%s)%n",
+    out.printf(
+        "    raw store    %s  (Parquet, dt=YYYY-MM-DD/hr=HH by event time%s)%n",
         job.graph.rawStore(), fileCount(job.graph.rawStore(), ".parquet"));
-    out.printf("    quarantine   %s  (JSON lines with the original records: access-restricted%s)%n",
+    out.printf(
+        "    quarantine   %s  (JSON lines with the original records: access-restricted%s)%n",
         job.graph.quarantineStore(), fileCount(job.graph.quarantineStore(), ".jsonl"));
     StringBuilder rows = new StringBuilder();
     for (Map.Entry<CuratedTable, Integer> e : tableRows.entrySet()) {
-      rows.append(rows.length() == 0 ? "" : ", ").append(e.getKey().tableName()).append(' ').append(e.getValue());
+      rows.append(rows.length() == 0 ? "" : ", ")
+          .append(e.getKey().tableName())
+          .append(' ')
+          .append(e.getValue());
     }
     String warehouse = job.graph.warehouse().describe();
     out.printf("    warehouse    %s%n                 rows: %s%n", warehouse, rows);
@@ -156,12 +184,15 @@ public final class RunSummary {
     };
     if (warehouse.startsWith(DUCKDB_PREFIX)) {
       String db = warehouse.substring(DUCKDB_PREFIX.length());
-      out.println("  try (bin/collab-sql runs SQL on the warehouse; add --db=" + db + " if you moved it):");
+      out.println(
+          "  try (bin/collab-sql runs SQL on the warehouse; add --db=" + db + " if you moved it):");
       for (String q : queries) {
         out.println("    bin/collab-sql \"" + q + "\"");
       }
-      out.println("    bin/collab-sql \"SELECT event_type, count(*) FROM read_parquet('" + job.graph.rawStore()
-          + "/**/*.parquet', hive_partitioning = true) GROUP BY 1 ORDER BY 2 DESC\"");
+      out.println(
+          "    bin/collab-sql \"SELECT event_type, count(*) FROM read_parquet('"
+              + job.graph.rawStore()
+              + "/**/*.parquet', hive_partitioning = true) GROUP BY 1 ORDER BY 2 DESC\"");
     } else {
       out.println("  try, with the warehouse's own SQL client:");
       for (String q : queries) {
@@ -175,7 +206,8 @@ public final class RunSummary {
       case FILES:
         return "files " + job.input;
       default:
-        return String.format("generator (%,d records, seed %d)", job.workload.deliveries(), job.workload.seed());
+        return String.format(
+            "generator (%,d records, seed %d)", job.workload.deliveries(), job.workload.seed());
     }
   }
 

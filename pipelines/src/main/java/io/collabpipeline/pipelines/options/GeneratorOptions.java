@@ -6,7 +6,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 
 /** The synthetic workload of {@code --source=generator}. */
 public interface GeneratorOptions extends PipelineOptions {
-  @Description("Number of records the generator delivers (originals, duplicates and malformed records together).")
+  @Description(
+      "Number of records the generator delivers (originals, duplicates and malformed records together).")
   @Default.Long(200_000L)
   Long getEvents();
 
@@ -18,7 +19,8 @@ public interface GeneratorOptions extends PipelineOptions {
 
   void setSeed(Long value);
 
-  @Description("Wall-clock delivery rate in records/s for streaming runs; 0 generates as fast as the pipeline reads.")
+  @Description(
+      "Wall-clock delivery rate in records/s for streaming runs; 0 generates as fast as the pipeline reads.")
   @Default.Long(0L)
   Long getRate();
 
@@ -30,13 +32,15 @@ public interface GeneratorOptions extends PipelineOptions {
 
   void setDuplicateShare(Double value);
 
-  @Description("Share of events that arrive minutes after they occurred (within the allowed lateness), 0..1.")
+  @Description(
+      "Share of events that arrive minutes after they occurred (within the allowed lateness), 0..1.")
   @Default.Double(0.05)
   Double getLateShare();
 
   void setLateShare(Double value);
 
-  @Description("Share of events that arrive later than the allowed lateness (kept raw, left out of metrics), 0..1.")
+  @Description(
+      "Share of events that arrive later than the allowed lateness (kept raw, left out of metrics), 0..1.")
   @Default.Double(0.0)
   Double getTooLateShare();
 

@@ -5,11 +5,12 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * The Kafka source of {@code --source=kafka} (and the topic the generator's publisher writes to). The defaults match
- * the local dev stack: its broker listens on {@code 127.0.0.1:9092} and creates the topic {@code collab-events}.
+ * The Kafka source of {@code --source=kafka} (and the topic the generator's publisher writes to).
+ * The defaults match the local dev stack: its broker listens on {@code 127.0.0.1:9092} and creates
+ * the topic {@code collab-events}.
  *
- * <p>Read only by {@code KafkaSourceConfig.fromOptions}, which checks every value (one-line messages naming the option)
- * and turns them into the typed config the source is built from.
+ * <p>Read only by {@code KafkaSourceConfig.fromOptions}, which checks every value (one-line
+ * messages naming the option) and turns them into the typed config the source is built from.
  */
 public interface KafkaOptions extends PipelineOptions {
 

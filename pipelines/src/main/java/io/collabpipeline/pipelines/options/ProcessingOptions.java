@@ -4,15 +4,17 @@ import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.validate.ValidateEvents;
-
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
-/** Validation, privacy, dedup and windowing settings. Durations are written like 30s, 45m, 2h, 7d. */
+/**
+ * Validation, privacy, dedup and windowing settings. Durations are written like 30s, 45m, 2h, 7d.
+ */
 public interface ProcessingOptions extends PipelineOptions {
-  @Description("Key of the keyed hash that pseudonymizes user ids, by reference: env:VAR, file:/path, or dev (a fixed, "
-      + "public development key: never use it for real data).")
+  @Description(
+      "Key of the keyed hash that pseudonymizes user ids, by reference: env:VAR, file:/path, or dev (a fixed, "
+          + "public development key: never use it for real data).")
   @Default.String(KeyReference.DEV_REFERENCE)
   String getPseudonymKey();
 
@@ -24,13 +26,15 @@ public interface ProcessingOptions extends PipelineOptions {
 
   void setMaxRecordBytes(Integer value);
 
-  @Description("Events that occurred more than this after their arrival are quarantined as OCCURRED_IN_FUTURE.")
+  @Description(
+      "Events that occurred more than this after their arrival are quarantined as OCCURRED_IN_FUTURE.")
   @Default.String(ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD_DAYS + "d")
   String getMaxEventTimeAhead();
 
   void setMaxEventTimeAhead(String value);
 
-  @Description("Events that occurred more than this before their arrival are quarantined as OCCURRED_TOO_LONG_AGO.")
+  @Description(
+      "Events that occurred more than this before their arrival are quarantined as OCCURRED_TOO_LONG_AGO.")
   @Default.String(ValidateEvents.DEFAULT_MAX_EVENT_AGE_DAYS + "d")
   String getMaxEventAge();
 
@@ -42,7 +46,8 @@ public interface ProcessingOptions extends PipelineOptions {
 
   void setDedupHorizon(String value);
 
-  @Description("How late (arrival after the end of its window) an event may be and still update a metric window.")
+  @Description(
+      "How late (arrival after the end of its window) an event may be and still update a metric window.")
   @Default.String(WindowingPolicy.DEFAULT_ALLOWED_LATENESS_HOURS + "h")
   String getAllowedLateness();
 

@@ -6,9 +6,10 @@ import org.apache.beam.sdk.options.PipelineOptions;
 
 /** Where records come from (contract 3). */
 public interface SourceOptions extends PipelineOptions {
-  @Description("Record source: generator (synthetic workload, the default), files (newline-delimited JSON, plain or "
-      + ".gz), raw (bounded replay of the raw store for --from..--to) or quarantine (re-validate the quarantined records "
-      + "that arrived --from..--to and add those that now pass to the raw store).")
+  @Description(
+      "Record source: generator (synthetic workload, the default), files (newline-delimited JSON, plain or "
+          + ".gz), raw (bounded replay of the raw store for --from..--to) or quarantine (re-validate the quarantined records "
+          + "that arrived --from..--to and add those that now pass to the raw store).")
   @Default.String("generator")
   String getSource();
 

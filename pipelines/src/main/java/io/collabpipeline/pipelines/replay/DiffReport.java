@@ -20,16 +20,17 @@ import java.util.Locale;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Renders a {@link WarehouseDiff} (what a replay commit would change) for people, as text, and for tools, as JSON:
- * per table, the rows before and after, the rows added, removed and changed, the windows changed and the largest
- * changes with their keys and before/after values. Timestamps are rendered as UTC ISO-8601 instants. Pure: it reads
- * nothing but the diff.
+ * Renders a {@link WarehouseDiff} (what a replay commit would change) for people, as text, and for
+ * tools, as JSON: per table, the rows before and after, the rows added, removed and changed, the
+ * windows changed and the largest changes with their keys and before/after values. Timestamps are
+ * rendered as UTC ISO-8601 instants. Pure: it reads nothing but the diff.
  */
 public final class DiffReport {
   /** Changed windows listed per table in the text; the rest are counted. */
   public static final int MAX_WINDOWS_LISTED = 10;
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private DiffReport() {}
 
@@ -48,7 +49,9 @@ public final class DiffReport {
             "diff of generation %d for %s: %s%n",
             diff.generation(),
             diff.scope(),
-            rows == 0 ? "no row would change" : rows + " rows would change in " + windows + " windows"));
+            rows == 0
+                ? "no row would change"
+                : rows + " rows would change in " + windows + " windows"));
     for (WarehouseDiff.TableDiff t : diff.tables()) {
       if (t.newerGeneration() != null) {
         out.append(
@@ -124,10 +127,11 @@ public final class DiffReport {
   }
 
   /**
-   * {@code column before -> after} for each non-key column that differs ({@code -} for an absent row); timestamps only
-   * when both rows exist.
+   * {@code column before -> after} for each non-key column that differs ({@code -} for an absent
+   * row); timestamps only when both rows exist.
    */
-  private static String valuesText(CuratedTable table, @Nullable CuratedRow before, @Nullable CuratedRow after) {
+  private static String valuesText(
+      CuratedTable table, @Nullable CuratedRow before, @Nullable CuratedRow after) {
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < table.columns().size(); i++) {
       CuratedTable.Column c = table.columns().get(i);
@@ -140,13 +144,20 @@ public final class DiffReport {
           || (c.type() == CuratedTable.ColumnType.TIMESTAMP && (before == null || after == null))) {
         continue; // unchanged; or window_end of an added or removed row, which its key already says
       }
-      parts.add(c.name() + " " + (b == null ? "-" : value(c, b)) + " -> " + (a == null ? "-" : value(c, a)));
+      parts.add(
+          c.name()
+              + " "
+              + (b == null ? "-" : value(c, b))
+              + " -> "
+              + (a == null ? "-" : value(c, a)));
     }
     return String.join(", ", parts);
   }
 
   private static String value(CuratedTable.Column column, Object value) {
-    return column.type() == CuratedTable.ColumnType.TIMESTAMP ? instant((Long) value) : String.valueOf(value);
+    return column.type() == CuratedTable.ColumnType.TIMESTAMP
+        ? instant((Long) value)
+        : String.valueOf(value);
   }
 
   private static String instant(long epochMillis) {
@@ -177,7 +188,10 @@ public final class DiffReport {
       }
       ArrayNode windows = node.putArray("windowsChanged");
       for (WarehouseDiff.Window w : t.windowsChanged()) {
-        windows.addObject().put("windowStart", instant(w.windowStart())).put("granularity", w.granularity());
+        windows
+            .addObject()
+            .put("windowStart", instant(w.windowStart()))
+            .put("granularity", w.granularity());
       }
       ArrayNode changes = node.putArray("largestChanges");
       for (WarehouseDiff.RowChange c : t.largestChanges()) {
@@ -230,7 +244,9 @@ public final class DiffReport {
     }
   }
 
-  /** Writes {@link #json} to {@code file} (its directory is created if needed) and returns the file. */
+  /**
+   * Writes {@link #json} to {@code file} (its directory is created if needed) and returns the file.
+   */
   public static Path saveJson(WarehouseDiff diff, Path file) {
     try {
       Path parent = file.toAbsolutePath().getParent();

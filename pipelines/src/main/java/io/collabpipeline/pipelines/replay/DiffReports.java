@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Where a dry run's diff report goes: {@code <dir>/diff-<generation>.txt} (what was printed) and {@code
- * <dir>/diff-<generation>.json}. The text and JSON come from {@link DiffReport}.
+ * Where a dry run's diff report goes: {@code <dir>/diff-<generation>.txt} (what was printed) and
+ * {@code <dir>/diff-<generation>.json}. The text and JSON come from {@link DiffReport}.
  */
 public final class DiffReports {
   private DiffReports() {}

@@ -4,14 +4,13 @@ import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.pipelines.CollabGraph;
+import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.launch.Job;
 import io.collabpipeline.pipelines.launch.JobLauncher;
-import io.collabpipeline.pipelines.GraphConfig;
+import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.warehouse.GenerationLog;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
-import io.collabpipeline.pipelines.stores.RawStoreIO;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -25,26 +24,29 @@ import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A raw-store replay ({@code --source=raw --from=.. --to=..}) as a job of the {@link JobLauncher}: the one graph in
- * bounded mode ({@link CollabGraph#applyReplay}) over the events of the range; the launcher then diffs and commits,
- * fenced by generation.
+ * A raw-store replay ({@code --source=raw --from=.. --to=..}) as a job of the {@link JobLauncher}:
+ * the one graph in bounded mode ({@link CollabGraph#applyReplay}) over the events of the range; the
+ * launcher then diffs and commits, fenced by generation.
  *
  * <ol>
- *   <li>The launcher begins the generation in the warehouse's generation log ({@code running}, with its kind and
- *       range).
- *   <li>The job reads the raw store for the dates ({@link RawStoreIO#read}), deduplicates over the whole range, computes
- *       every metric window with every event on time, and STAGES the rows under the generation: the curated tables are
- *       not touched while it runs.
- *   <li>On success the launcher diffs the staged rows against the stored ones. A dry run saves the diff ({@link
- *       DiffReport}, JSON and text) under the report directory, marks the generation {@code dry_run} and discards the
- *       staged rows; {@link #report} prints it. Otherwise the launcher replaces the windows of the range in ONE
- *       transaction (marking the generation {@code committed}), refused if a newer generation holds any of them.
- *   <li>On any failure (the job, the diff or a refused commit) the generation is marked {@code failed}, its staged
- *       rows are discarded and the exception is rethrown: the previous values stay.
+ *   <li>The launcher begins the generation in the warehouse's generation log ({@code running}, with
+ *       its kind and range).
+ *   <li>The job reads the raw store for the dates ({@link RawStoreIO#read}), deduplicates over the
+ *       whole range, computes every metric window with every event on time, and STAGES the rows
+ *       under the generation: the curated tables are not touched while it runs.
+ *   <li>On success the launcher diffs the staged rows against the stored ones. A dry run saves the
+ *       diff ({@link DiffReport}, JSON and text) under the report directory, marks the generation
+ *       {@code dry_run} and discards the staged rows; {@link #report} prints it. Otherwise the
+ *       launcher replaces the windows of the range in ONE transaction (marking the generation
+ *       {@code committed}), refused if a newer generation holds any of them.
+ *   <li>On any failure (the job, the diff or a refused commit) the generation is marked {@code
+ *       failed}, its staged rows are discarded and the exception is rethrown: the previous values
+ *       stay.
  * </ol>
  *
- * A driver killed between the job and the commit leaves a {@code running} generation with staged rows that nothing
- * ever commits (a commit needs the driver that began it); a later replay with a newer generation supersedes it.
+ * A driver killed between the job and the commit leaves a {@code running} generation with staged
+ * rows that nothing ever commits (a commit needs the driver that began it); a later replay with a
+ * newer generation supersedes it.
  *
  * <pre>{@code
  * RawReplayJob job = RawReplayJob.of(JobConfig.forRawReplay(graph, range), range, false, reportDir);
@@ -54,7 +56,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 @AutoValue
 public abstract class RawReplayJob implements Job {
-  /** The graph's settings; its generation is the replay's, its warehouse the one to stage into and commit. */
+  /**
+   * The graph's settings; its generation is the replay's, its warehouse the one to stage into and
+   * commit.
+   */
   public abstract GraphConfig graph();
 
   /** The event dates to replay, which are also the windows rewritten. */
@@ -69,28 +74,41 @@ public abstract class RawReplayJob implements Job {
   public abstract Path reportDir();
 
   /**
-   * A transform applied to the replayed events before the graph, or null: a filter for a partial replay, or, in
-   * tests, a step that fails on purpose.
+   * A transform applied to the replayed events before the graph, or null: a filter for a partial
+   * replay, or, in tests, a step that fails on purpose.
    */
-  public abstract @Nullable PTransform<PCollection<CollabEvent>, PCollection<CollabEvent>> eventsHook();
+  public abstract @Nullable PTransform<PCollection<CollabEvent>, PCollection<CollabEvent>>
+      eventsHook();
 
-  /** A replay of {@code range} with {@code graph}'s settings (see {@code JobConfig.forRawReplay}). */
-  public static RawReplayJob of(GraphConfig graph, ReplayScope range, boolean dryRun, Path reportDir) {
-    return new AutoValue_RawReplayJob(graph, range, dryRun, GenerationLog.Kind.REPLAY, reportDir, null);
+  /**
+   * A replay of {@code range} with {@code graph}'s settings (see {@code JobConfig.forRawReplay}).
+   */
+  public static RawReplayJob of(
+      GraphConfig graph, ReplayScope range, boolean dryRun, Path reportDir) {
+    return new AutoValue_RawReplayJob(
+        graph, range, dryRun, GenerationLog.Kind.REPLAY, reportDir, null);
   }
 
   public RawReplayJob withKind(GenerationLog.Kind kind) {
     return new AutoValue_RawReplayJob(graph(), range(), dryRun(), kind, reportDir(), eventsHook());
   }
 
-  public RawReplayJob withEventsHook(PTransform<PCollection<CollabEvent>, PCollection<CollabEvent>> hook) {
+  public RawReplayJob withEventsHook(
+      PTransform<PCollection<CollabEvent>, PCollection<CollabEvent>> hook) {
     return new AutoValue_RawReplayJob(graph(), range(), dryRun(), kind(), reportDir(), hook);
   }
 
   @Override
   public String startLine() {
-    return String.format(Locale.ROOT, "%s generation %d: %s %s from %s into %s", kind().code(), graph().generation(),
-        dryRun() ? "dry run of" : "replaying", range(), graph().rawStore(), graph().warehouse().describe());
+    return String.format(
+        Locale.ROOT,
+        "%s generation %d: %s %s from %s into %s",
+        kind().code(),
+        graph().generation(),
+        dryRun() ? "dry run of" : "replaying",
+        range(),
+        graph().rawStore(),
+        graph().warehouse().describe());
   }
 
   @Override
@@ -115,7 +133,10 @@ public abstract class RawReplayJob implements Job {
     return counter(finished.result, RawStoreIO.Read.METRICS_NAMESPACE, RawStoreIO.Read.EVENTS_READ);
   }
 
-  /** What the finished replay did, as the command line prints it: the dry run's diff, or the commit per table. */
+  /**
+   * What the finished replay did, as the command line prints it: the dry run's diff, or the commit
+   * per table.
+   */
   public static String report(RawReplayJob job, JobLauncher.Finished finished) {
     WarehouseDiff diff = finished.diff;
     if (diff == null) {
@@ -123,28 +144,47 @@ public abstract class RawReplayJob implements Job {
     }
     if (finished.report != null) {
       return DiffReports.text(diff)
-          + String.format(Locale.ROOT,
+          + String.format(
+              Locale.ROOT,
               "dry run: nothing was written to the curated tables; the diff is saved as %s and %s%n",
-              finished.report.json, finished.report.text);
+              finished.report.json,
+              finished.report.text);
     }
     long eventsRead = eventsRead(finished);
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT,
-        "replay generation %d committed for %s: %,d events read in %.1f s; %,d rows written, %,d removed%n",
-        finished.commit.generation(), finished.commit.scope(), eventsRead, finished.seconds,
-        finished.commit.totalRowsWritten(), finished.commit.totalRowsRemoved()));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "replay generation %d committed for %s: %,d events read in %.1f s; %,d rows written, %,d removed%n",
+            finished.commit.generation(),
+            finished.commit.scope(),
+            eventsRead,
+            finished.seconds,
+            finished.commit.totalRowsWritten(),
+            finished.commit.totalRowsRemoved()));
     for (WarehouseDiff.TableDiff t : diff.tables()) {
       CuratedTable table = t.table();
-      sb.append(String.format(Locale.ROOT,
-          "  %-22s %,9d rows: %,d added, %,d removed, %,d changed in %,d windows%s%n",
-          table.tableName(), t.rowsAfter(), t.rowsAdded(), t.rowsRemoved(), t.rowsChanged(),
-          t.windowsChanged().size(), t.rowsOutsideScope() > 0
-              ? String.format(Locale.ROOT, " (%,d rows of partly seen windows dropped)", t.rowsOutsideScope())
-              : ""));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "  %-22s %,9d rows: %,d added, %,d removed, %,d changed in %,d windows%s%n",
+              table.tableName(),
+              t.rowsAfter(),
+              t.rowsAdded(),
+              t.rowsRemoved(),
+              t.rowsChanged(),
+              t.windowsChanged().size(),
+              t.rowsOutsideScope() > 0
+                  ? String.format(
+                      Locale.ROOT,
+                      " (%,d rows of partly seen windows dropped)",
+                      t.rowsOutsideScope())
+                  : ""));
     }
-    sb.append(diff.isEmpty()
-        ? "  the curated tables already held exactly these values; every row of the range now carries this generation"
-        : "  every row of the range now carries this generation");
+    sb.append(
+        diff.isEmpty()
+            ? "  the curated tables already held exactly these values; every row of the range now carries this generation"
+            : "  every row of the range now carries this generation");
     sb.append(System.lineSeparator());
     return sb.toString();
   }
@@ -152,8 +192,12 @@ public abstract class RawReplayJob implements Job {
   static long counter(PipelineResult result, String namespace, String name) {
     long sum = 0;
     for (MetricResult<Long> c :
-        result.metrics()
-            .queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, name)).build())
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(namespace, name))
+                    .build())
             .getCounters()) {
       sum += c.getAttempted();
     }

@@ -7,10 +7,11 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
- * An AWS credentials provider that reads static credentials through an {@link S3CredentialsReference} on the worker
- * and re-reads them every {@link #REFRESH} (so a rotated secret file or a restarted worker's new environment is picked
- * up without reading the secret on every request). It is installed on the S3 client by {@link
- * CollabS3ClientBuilderFactory}, never put into the pipeline options, so the secret is never serialized with them.
+ * An AWS credentials provider that reads static credentials through an {@link
+ * S3CredentialsReference} on the worker and re-reads them every {@link #REFRESH} (so a rotated
+ * secret file or a restarted worker's new environment is picked up without reading the secret on
+ * every request). It is installed on the S3 client by {@link CollabS3ClientBuilderFactory}, never
+ * put into the pipeline options, so the secret is never serialized with them.
  */
 final class ReferenceCredentialsProvider implements AwsCredentialsProvider {
   static final Duration REFRESH = Duration.ofMinutes(5);
@@ -33,7 +34,8 @@ final class ReferenceCredentialsProvider implements AwsCredentialsProvider {
       try {
         cached = reference.resolve();
       } catch (IllegalStateException e) {
-        throw SdkClientException.create("S3 credentials from --s3Credentials=" + reference + ": " + e.getMessage());
+        throw SdkClientException.create(
+            "S3 credentials from --s3Credentials=" + reference + ": " + e.getMessage());
       }
       cachedAtNanos = now;
     }

@@ -17,15 +17,16 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 
 /**
- * Where static S3 credentials live, never the credentials themselves (the {@code --s3Credentials} option):
- * {@code default} (the AWS default credential chain), {@code env:ACCESS_VAR,env:SECRET_VAR[,env:TOKEN_VAR]}
- * (environment variables of the worker) or {@code file:/path} (a Java properties file on the worker with
- * {@value #ACCESS_KEY_PROPERTY}, {@value #SECRET_KEY_PROPERTY} and optionally {@value #SESSION_TOKEN_PROPERTY}, the key
- * names of the AWS CLI's credentials file).
+ * Where static S3 credentials live, never the credentials themselves (the {@code --s3Credentials}
+ * option): {@code default} (the AWS default credential chain), {@code
+ * env:ACCESS_VAR,env:SECRET_VAR[,env:TOKEN_VAR]} (environment variables of the worker) or {@code
+ * file:/path} (a Java properties file on the worker with {@value #ACCESS_KEY_PROPERTY}, {@value
+ * #SECRET_KEY_PROPERTY} and optionally {@value #SESSION_TOKEN_PROPERTY}, the key names of the AWS
+ * CLI's credentials file).
  *
- * <p>Only the reference is serialized into the pipeline options, shown by {@link #toString()} and put in error
- * messages; {@link #resolve()} reads the secret where it is used. Mirrors the pseudonym key's {@code env:}/{@code file:}
- * references.
+ * <p>Only the reference is serialized into the pipeline options, shown by {@link #toString()} and
+ * put in error messages; {@link #resolve()} reads the secret where it is used. Mirrors the
+ * pseudonym key's {@code env:}/{@code file:} references.
  */
 public final class S3CredentialsReference implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -35,7 +36,8 @@ public final class S3CredentialsReference implements Serializable {
   public static final String SESSION_TOKEN_PROPERTY = "aws_session_token";
 
   static final String DEFAULT_CHAIN = "default";
-  private static final String FORMS = "use default, env:ACCESS_VAR,env:SECRET_VAR[,env:TOKEN_VAR] or file:/path";
+  private static final String FORMS =
+      "use default, env:ACCESS_VAR,env:SECRET_VAR[,env:TOKEN_VAR] or file:/path";
 
   /** The kind of reference. */
   public enum Kind {
@@ -45,6 +47,7 @@ public final class S3CredentialsReference implements Serializable {
   }
 
   private final Kind kind;
+
   /** ENV: the variable names (access, secret[, token]); FILE: the path; DEFAULT_CHAIN: empty. */
   private final List<String> targets;
 
@@ -56,7 +59,8 @@ public final class S3CredentialsReference implements Serializable {
   /**
    * Parses a reference.
    *
-   * @throws IllegalArgumentException with a one-line message if {@code spec} is not one of the accepted forms
+   * @throws IllegalArgumentException with a one-line message if {@code spec} is not one of the
+   *     accepted forms
    */
   public static S3CredentialsReference parse(String spec) {
     if (spec == null || spec.trim().isEmpty()) {
@@ -69,7 +73,8 @@ public final class S3CredentialsReference implements Serializable {
     if (s.startsWith("file:")) {
       String path = s.substring("file:".length());
       if (path.isEmpty()) {
-        throw new IllegalArgumentException("S3 credentials reference 'file:' names no file: " + FORMS);
+        throw new IllegalArgumentException(
+            "S3 credentials reference 'file:' names no file: " + FORMS);
       }
       return new S3CredentialsReference(Kind.FILE, List.of(path));
     }
@@ -77,22 +82,32 @@ public final class S3CredentialsReference implements Serializable {
       String[] parts = s.split(",", -1);
       if (parts.length < 2 || parts.length > 3) {
         throw new IllegalArgumentException(
-            "S3 credentials reference '" + s + "' needs two or three env: parts (access key id, secret key, optional"
-                + " session token): " + FORMS);
+            "S3 credentials reference '"
+                + s
+                + "' needs two or three env: parts (access key id, secret key, optional"
+                + " session token): "
+                + FORMS);
       }
       List<String> names = new ArrayList<>();
       for (String part : parts) {
         String p = part.trim();
         String name = p.startsWith("env:") ? p.substring("env:".length()) : "";
-        if (name.isEmpty() || !name.chars().allMatch(c -> c == '_' || Character.isLetterOrDigit(c))) {
+        if (name.isEmpty()
+            || !name.chars().allMatch(c -> c == '_' || Character.isLetterOrDigit(c))) {
           throw new IllegalArgumentException(
-              "S3 credentials reference '" + s + "': '" + p + "' is not env:NAME (letters, digits, _): " + FORMS);
+              "S3 credentials reference '"
+                  + s
+                  + "': '"
+                  + p
+                  + "' is not env:NAME (letters, digits, _): "
+                  + FORMS);
         }
         names.add(name);
       }
       return new S3CredentialsReference(Kind.ENV, names);
     }
-    throw new IllegalArgumentException("S3 credentials reference '" + s + "' is not recognized: " + FORMS);
+    throw new IllegalArgumentException(
+        "S3 credentials reference '" + s + "' is not recognized: " + FORMS);
   }
 
   public Kind kind() {
@@ -105,11 +120,13 @@ public final class S3CredentialsReference implements Serializable {
   }
 
   /**
-   * Reads the credentials. Call it where they are used (on the worker), not while building the graph.
+   * Reads the credentials. Call it where they are used (on the worker), not while building the
+   * graph.
    *
-   * @throws IllegalStateException with a one-line message, naming the reference but no secret, if they are missing
-   *     or unreadable
-   * @throws UnsupportedOperationException for {@link Kind#DEFAULT_CHAIN}, which the AWS SDK resolves itself
+   * @throws IllegalStateException with a one-line message, naming the reference but no secret, if
+   *     they are missing or unreadable
+   * @throws UnsupportedOperationException for {@link Kind#DEFAULT_CHAIN}, which the AWS SDK
+   *     resolves itself
    */
   public AwsCredentials resolve() {
     switch (kind) {
@@ -124,14 +141,16 @@ public final class S3CredentialsReference implements Serializable {
       case FILE:
         return fromFile(Paths.get(targets.get(0)));
       default:
-        throw new UnsupportedOperationException("the AWS default credential chain is resolved by the AWS SDK");
+        throw new UnsupportedOperationException(
+            "the AWS default credential chain is resolved by the AWS SDK");
     }
   }
 
   private static String env(String name) {
     String value = System.getenv(name);
     if (value == null || value.trim().isEmpty()) {
-      throw new IllegalStateException("environment variable " + name + " is not set on this worker");
+      throw new IllegalStateException(
+          "environment variable " + name + " is not set on this worker");
     }
     return value.trim();
   }
@@ -141,7 +160,8 @@ public final class S3CredentialsReference implements Serializable {
     try (InputStream in = Files.newInputStream(path)) {
       p.load(in);
     } catch (NoSuchFileException e) {
-      throw new IllegalStateException("credentials file " + path + " does not exist on this worker");
+      throw new IllegalStateException(
+          "credentials file " + path + " does not exist on this worker");
     } catch (IOException | SecurityException | IllegalArgumentException e) {
       throw new IllegalStateException(
           "cannot read credentials file " + path + " (" + e.getClass().getSimpleName() + ")");
@@ -162,7 +182,10 @@ public final class S3CredentialsReference implements Serializable {
     return value.trim();
   }
 
-  /** The reference as it was given, e.g. {@code env:S3_ACCESS_KEY,env:S3_SECRET_KEY}; never a secret. */
+  /**
+   * The reference as it was given, e.g. {@code env:S3_ACCESS_KEY,env:S3_SECRET_KEY}; never a
+   * secret.
+   */
   @Override
   public String toString() {
     switch (kind) {

@@ -11,14 +11,15 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 
 /**
- * Makes {@code s3://} locations work for the raw store, the quarantine and anything else that goes through Beam's
- * {@link FileSystems}: validates the {@link S3Options}, installs {@link CollabS3ClientBuilderFactory} as Beam's S3
- * client factory and registers the file systems with {@link FileSystems#setDefaultPipelineOptions}.
+ * Makes {@code s3://} locations work for the raw store, the quarantine and anything else that goes
+ * through Beam's {@link FileSystems}: validates the {@link S3Options}, installs {@link
+ * CollabS3ClientBuilderFactory} as Beam's S3 client factory and registers the file systems with
+ * {@link FileSystems#setDefaultPipelineOptions}.
  *
- * <p>Call {@link #configure} once, in {@code main}, after parsing the options and before building the pipeline;
- * it replaces the plain {@code FileSystems.setDefaultPipelineOptions(options)} call. The options it changes are
- * serialized with the pipeline, so the workers build the same S3 client (the Flink runner registers the file systems
- * on each worker from them).
+ * <p>Call {@link #configure} once, in {@code main}, after parsing the options and before building
+ * the pipeline; it replaces the plain {@code FileSystems.setDefaultPipelineOptions(options)} call.
+ * The options it changes are serialized with the pipeline, so the workers build the same S3 client
+ * (the Flink runner registers the file systems on each worker from them).
  */
 public final class S3Setup {
   /** The URI scheme of Beam's S3 file system. */
@@ -34,16 +35,19 @@ public final class S3Setup {
   /**
    * Validates and applies the S3 options, then registers Beam's file systems with {@code options}.
    *
-   * <p>The S3 options are checked only if S3 is in use: one of {@code locations} (e.g. the raw store and quarantine
-   * prefixes) is an {@code s3://} URI, or an S3-specific option ({@code --endpoint}, {@code --s3PathStyle},
-   * {@code --s3Credentials}) is set. Then: {@code --s3Credentials} must parse and its secret must be readable here
-   * (the launcher is expected to see what the workers see: the same instance profile, environment or mounted file);
-   * {@code --awsCredentialsProvider} must not hold a static secret (it would be serialized with the pipeline options
-   * and shown by the runner's UI); a region must be known ({@code --awsRegion} or the SDK's default region chain);
-   * {@code --endpoint}, if set, must be an {@code http(s)://host[:port]} URL; and {@code --s3ClientFactoryClass}
-   * must not be set to a different factory.
+   * <p>The S3 options are checked only if S3 is in use: one of {@code locations} (e.g. the raw
+   * store and quarantine prefixes) is an {@code s3://} URI, or an S3-specific option ({@code
+   * --endpoint}, {@code --s3PathStyle}, {@code --s3Credentials}) is set. Then: {@code
+   * --s3Credentials} must parse and its secret must be readable here (the launcher is expected to
+   * see what the workers see: the same instance profile, environment or mounted file); {@code
+   * --awsCredentialsProvider} must not hold a static secret (it would be serialized with the
+   * pipeline options and shown by the runner's UI); a region must be known ({@code --awsRegion} or
+   * the SDK's default region chain); {@code --endpoint}, if set, must be an {@code
+   * http(s)://host[:port]} URL; and {@code --s3ClientFactoryClass} must not be set to a different
+   * factory.
    *
-   * @param options the job's options; any options object works (it is viewed {@code as(S3Options.class)})
+   * @param options the job's options; any options object works (it is viewed {@code
+   *     as(S3Options.class)})
    * @param locations the locations the job reads or writes through {@link FileSystems}
    * @throws IllegalArgumentException with a one-line message naming the option at fault
    */
@@ -53,7 +57,8 @@ public final class S3Setup {
     try {
       credentials = S3CredentialsReference.parse(s3.getS3Credentials());
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--s3Credentials=" + s3.getS3Credentials() + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "--s3Credentials=" + s3.getS3Credentials() + ": " + e.getMessage(), e);
     }
     boolean usesS3 =
         Arrays.stream(locations).anyMatch(S3Setup::isS3)
@@ -69,8 +74,11 @@ public final class S3Setup {
           && !factory.equals(DefaultS3ClientBuilderFactory.class)
           && !factory.equals(CollabS3ClientBuilderFactory.class)) {
         throw new IllegalArgumentException(
-            "--s3ClientFactoryClass=" + factory.getName() + " would replace " + CollabS3ClientBuilderFactory.class
-                .getSimpleName() + ", which applies --s3PathStyle and --s3Credentials: leave --s3ClientFactoryClass unset");
+            "--s3ClientFactoryClass="
+                + factory.getName()
+                + " would replace "
+                + CollabS3ClientBuilderFactory.class.getSimpleName()
+                + ", which applies --s3PathStyle and --s3Credentials: leave --s3ClientFactoryClass unset");
       }
       s3.setS3ClientFactoryClass(CollabS3ClientBuilderFactory.class);
     }
@@ -81,10 +89,13 @@ public final class S3Setup {
     if (endpoint == null) {
       return;
     }
-    String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
+    String scheme =
+        endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
     if (!(scheme.equals("http") || scheme.equals("https")) || endpoint.getHost() == null) {
       throw new IllegalArgumentException(
-          "--endpoint=" + endpoint + " is not an http(s)://host[:port] URL, e.g. --endpoint=http://127.0.0.1:9090");
+          "--endpoint="
+              + endpoint
+              + " is not an http(s)://host[:port] URL, e.g. --endpoint=http://127.0.0.1:9090");
     }
   }
 
@@ -93,7 +104,8 @@ public final class S3Setup {
       try {
         credentials.resolve();
       } catch (IllegalStateException e) {
-        throw new IllegalArgumentException("--s3Credentials=" + credentials + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "--s3Credentials=" + credentials + ": " + e.getMessage(), e);
       }
       return;
     }

@@ -21,17 +21,20 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.joda.time.Duration;
 
 /**
- * Hive-style hour partitions and deterministic file names shared by the stores' writes ({@link RawStoreIO}, {@link
- * QuarantineIO}), and the option checks they share.
+ * Hive-style hour partitions and deterministic file names shared by the stores' writes ({@link
+ * RawStoreIO}, {@link QuarantineIO}), and the option checks they share.
  *
- * <p>A destination is {@code dt=YYYY-MM-DD/hr=HH|shard}: the partition directory plus a shard chosen from a stable
- * property of the element (its event id, its source coordinate), so the same element always lands in the same file.
- * The file name is then fixed by the destination, the window, the pane index and the shard, and a retried or re-run
- * write of the same input produces the same names and overwrites instead of adding files.
+ * <p>A destination is {@code dt=YYYY-MM-DD/hr=HH|shard}: the partition directory plus a shard
+ * chosen from a stable property of the element (its event id, its source coordinate), so the same
+ * element always lands in the same file. The file name is then fixed by the destination, the
+ * window, the pane index and the shard, and a retried or re-run write of the same input produces
+ * the same names and overwrites instead of adding files.
  */
 final class PartitionedFiles {
-  private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("uuuu-MM-dd").withZone(ZoneOffset.UTC);
-  private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("HH").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter DATE =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter HOUR =
+      DateTimeFormatter.ofPattern("HH").withZone(ZoneOffset.UTC);
   private static final DateTimeFormatter WINDOW =
       DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
   private static final char SHARD_SEPARATOR = '|';
@@ -44,25 +47,38 @@ final class PartitionedFiles {
     return "dt=" + DATE.format(t) + "/hr=" + HOUR.format(t);
   }
 
-  /** The destination of an element: its hour partition and a shard that depends only on {@code shardKey}. */
+  /**
+   * The destination of an element: its hour partition and a shard that depends only on {@code
+   * shardKey}.
+   */
   static String destination(long partitionMillis, String shardKey, int numShards) {
-    return partitionPath(partitionMillis) + SHARD_SEPARATOR + Math.floorMod(shardKey.hashCode(), numShards);
+    return partitionPath(partitionMillis)
+        + SHARD_SEPARATOR
+        + Math.floorMod(shardKey.hashCode(), numShards);
   }
 
-  /** A naming for one destination: {@code dt=../hr=../<prefix>-<window start>-<pane>-<shard>-of-<n><suffix>}. */
-  static FileIO.Write.FileNaming naming(String destination, String filePrefix, int numShards, String suffix) {
+  /**
+   * A naming for one destination: {@code dt=../hr=../<prefix>-<window
+   * start>-<pane>-<shard>-of-<n><suffix>}.
+   */
+  static FileIO.Write.FileNaming naming(
+      String destination, String filePrefix, int numShards, String suffix) {
     int sep = destination.lastIndexOf(SHARD_SEPARATOR);
     if (sep < 0) {
       throw new IllegalArgumentException("not a partitioned destination: " + destination);
     }
     return new DeterministicNaming(
-        destination.substring(0, sep), filePrefix, Integer.parseInt(destination.substring(sep + 1)), numShards, suffix);
+        destination.substring(0, sep),
+        filePrefix,
+        Integer.parseInt(destination.substring(sep + 1)),
+        numShards,
+        suffix);
   }
 
   /**
-   * Creates a local directory (and its parents) with owner-only permissions, or tightens an existing one, where the
-   * file system supports POSIX permissions. Does nothing for non-local prefixes ({@code s3://...}): access there is
-   * the bucket policy's job.
+   * Creates a local directory (and its parents) with owner-only permissions, or tightens an
+   * existing one, where the file system supports POSIX permissions. Does nothing for non-local
+   * prefixes ({@code s3://...}): access there is the bucket policy's job.
    */
   static void ensurePrivateLocalDirectory(String prefix) throws IOException {
     Path dir = localPath(prefix);
@@ -86,7 +102,8 @@ final class PartitionedFiles {
       }
     }
     if (posix) {
-      // createDirectory is subject to the umask and the directory may predate us: set the mode explicitly.
+      // createDirectory is subject to the umask and the directory may predate us: set the mode
+      // explicitly.
       Files.setPosixFilePermissions(dir, ownerOnly);
     }
   }
@@ -111,11 +128,14 @@ final class PartitionedFiles {
   }
 
   /**
-   * {@code prefix} for display data: a URI's user info ({@code scheme://user:secret@host/...}), were one ever given, is
-   * replaced by {@code ***}. Store credentials are passed by reference ({@code --s3Credentials}), never in the prefix.
+   * {@code prefix} for display data: a URI's user info ({@code scheme://user:secret@host/...}),
+   * were one ever given, is replaced by {@code ***}. Store credentials are passed by reference
+   * ({@code --s3Credentials}), never in the prefix.
    */
   static String displayable(String prefix) {
-    return prefix == null ? null : prefix.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1***@");
+    return prefix == null
+        ? null
+        : prefix.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1***@");
   }
 
   private static final class DeterministicNaming implements FileIO.Write.FileNaming {
@@ -126,7 +146,8 @@ final class PartitionedFiles {
     private final int numShards;
     private final String suffix;
 
-    DeterministicNaming(String partition, String filePrefix, int shard, int numShards, String suffix) {
+    DeterministicNaming(
+        String partition, String filePrefix, int shard, int numShards, String suffix) {
       this.partition = partition;
       this.filePrefix = filePrefix;
       this.shard = shard;
@@ -136,8 +157,13 @@ final class PartitionedFiles {
 
     @Override
     public String getFilename(
-        BoundedWindow window, PaneInfo pane, int writerShards, int writerShardIndex, Compression compression) {
-      // Each destination is written by exactly one writer shard (withNumShards(1)); our own shard is in the
+        BoundedWindow window,
+        PaneInfo pane,
+        int writerShards,
+        int writerShardIndex,
+        Compression compression) {
+      // Each destination is written by exactly one writer shard (withNumShards(1)); our own shard
+      // is in the
       // destination.
       String windowPart =
           window instanceof IntervalWindow
@@ -145,25 +171,32 @@ final class PartitionedFiles {
               : "global";
       return String.format(
           "%s/%s-%s-p%d-%05d-of-%05d%s",
-          partition, filePrefix, windowPart, pane.getIndex(), shard, numShards,
+          partition,
+          filePrefix,
+          windowPart,
+          pane.getIndex(),
+          shard,
+          numShards,
           suffix + compression.getSuggestedSuffix());
     }
   }
 
   /**
-   * Checks the options every partitioned file sink shares; each message names the {@code withX()} to fix, prefixed with
-   * the sink's name.
+   * Checks the options every partitioned file sink shares; each message names the {@code withX()}
+   * to fix, prefixed with the sink's name.
    */
   static void checkOptions(
       String sink, String prefix, int numShards, Duration windowSize, Duration allowedLateness) {
     if (prefix == null || prefix.isEmpty()) {
-      throw new IllegalArgumentException(sink + ".write(prefix) needs a non-empty directory or URI prefix");
+      throw new IllegalArgumentException(
+          sink + ".write(prefix) needs a non-empty directory or URI prefix");
     }
     if (numShards < 1) {
       throw new IllegalArgumentException(sink + ".withNumShards(n) needs n >= 1, got " + numShards);
     }
     if (windowSize.getMillis() <= 0) {
-      throw new IllegalArgumentException(sink + ".withWindowSize(d) needs a positive duration, got " + windowSize);
+      throw new IllegalArgumentException(
+          sink + ".withWindowSize(d) needs a positive duration, got " + windowSize);
     }
     if (allowedLateness.getMillis() < 0) {
       throw new IllegalArgumentException(
@@ -172,10 +205,13 @@ final class PartitionedFiles {
   }
 
   /**
-   * Fixed windows over the elements' timestamps (arrival time) after which files are finalized; elements behind the
-   * watermark within the allowed lateness go into a later pane's file instead of being dropped.
+   * Fixed windows over the elements' timestamps (arrival time) after which files are finalized;
+   * elements behind the watermark within the allowed lateness go into a later pane's file instead
+   * of being dropped.
    */
   static <T> Window<T> arrivalWindows(Duration windowSize, Duration allowedLateness) {
-    return Window.<T>into(FixedWindows.of(windowSize)).withAllowedLateness(allowedLateness).discardingFiredPanes();
+    return Window.<T>into(FixedWindows.of(windowSize))
+        .withAllowedLateness(allowedLateness)
+        .discardingFiredPanes();
   }
 }

@@ -36,18 +36,21 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * The quarantine: every rejected record with its reason, kept as JSON lines (reason, detail, ids, source, arrival time
- * and the original bytes in base64, so that even records that are not valid UTF-8 survive the round trip) under a
- * local directory or any Beam file system prefix, partitioned by ARRIVAL date and hour ({@code
- * <prefix>/dt=YYYY-MM-DD/hr=HH/quarantine-*.jsonl}). This class is the one way in and out of it:
+ * The quarantine: every rejected record with its reason, kept as JSON lines (reason, detail, ids,
+ * source, arrival time and the original bytes in base64, so that even records that are not valid
+ * UTF-8 survive the round trip) under a local directory or any Beam file system prefix, partitioned
+ * by ARRIVAL date and hour ({@code <prefix>/dt=YYYY-MM-DD/hr=HH/quarantine-*.jsonl}). This class is
+ * the one way in and out of it:
  *
  * <ul>
- *   <li>{@link #write} ({@link Write}): the live graph's quarantine, under file names that a retried or re-run write
- *       of the same input overwrites.
- *   <li>{@link #read} ({@link Read}): the records of a range of arrival dates, as the {@link RawRecord}s they were
- *       when they arrived (original bytes, source coordinate and arrival time, which is also the element timestamp),
- *       for re-validation after a fix (a quarantine replay).
- *   <li>{@link #readRecords}: every record under a prefix, in plain Java without a pipeline (tests, tools).
+ *   <li>{@link #write} ({@link Write}): the live graph's quarantine, under file names that a
+ *       retried or re-run write of the same input overwrites.
+ *   <li>{@link #read} ({@link Read}): the records of a range of arrival dates, as the {@link
+ *       RawRecord}s they were when they arrived (original bytes, source coordinate and arrival
+ *       time, which is also the element timestamp), for re-validation after a fix (a quarantine
+ *       replay).
+ *   <li>{@link #readRecords}: every record under a prefix, in plain Java without a pipeline (tests,
+ *       tools).
  * </ul>
  *
  * <pre>{@code
@@ -63,18 +66,22 @@ import org.joda.time.Instant;
  * List<QuarantineRecord> all = QuarantineIO.readRecords("/data/quarantine");
  * }</pre>
  *
- * <p>The quarantine holds unminimized payloads, so it is access-restricted (see {@link Write}) and payloads are never
- * logged: nothing here puts one in an exception message, and a line that cannot be parsed is reported by its file and
- * the field at fault, never its content. Every transform reads and writes through Beam's {@code FileSystems}, so a
- * non-local prefix works once its file system is registered ({@code S3Setup.configure} for {@code s3://}). Metric
- * names are constants of each transform ({@link Write#METRICS_NAMESPACE}, {@link Read#METRICS_NAMESPACE}). The inner
- * step names and the names of the DoFns are part of the graph's step names, on which Flink savepoints depend: do not
- * rename them.
+ * <p>The quarantine holds unminimized payloads, so it is access-restricted (see {@link Write}) and
+ * payloads are never logged: nothing here puts one in an exception message, and a line that cannot
+ * be parsed is reported by its file and the field at fault, never its content. Every transform
+ * reads and writes through Beam's {@code FileSystems}, so a non-local prefix works once its file
+ * system is registered ({@code S3Setup.configure} for {@code s3://}). Metric names are constants of
+ * each transform ({@link Write#METRICS_NAMESPACE}, {@link Read#METRICS_NAMESPACE}). The inner step
+ * names and the names of the DoFns are part of the graph's step names, on which Flink savepoints
+ * depend: do not rename them.
  */
 public final class QuarantineIO {
   private QuarantineIO() {}
 
-  /** Writes rejected records to the quarantine under {@code prefix}: a local directory or a file system URI prefix. */
+  /**
+   * Writes rejected records to the quarantine under {@code prefix}: a local directory or a file
+   * system URI prefix.
+   */
   public static Write write(String prefix) {
     return new AutoValue_QuarantineIO_Write.Builder()
         .setPrefix(prefix)
@@ -85,17 +92,18 @@ public final class QuarantineIO {
   }
 
   /**
-   * Reads the quarantine under {@code prefix} back into the original records; set the arrival dates with {@link
-   * Read#withRange}.
+   * Reads the quarantine under {@code prefix} back into the original records; set the arrival dates
+   * with {@link Read#withRange}.
    */
   public static Read read(String prefix) {
     return new AutoValue_QuarantineIO_Read.Builder().setPrefix(prefix).build();
   }
 
   /**
-   * All records under {@code prefix}, in plain Java (no pipeline): file by file in name order, each file in line order;
-   * empty if there are none. Reads through Beam's {@link FileSystems}, so a non-local prefix works once {@link
-   * FileSystems#setDefaultPipelineOptions} has registered its file system.
+   * All records under {@code prefix}, in plain Java (no pipeline): file by file in name order, each
+   * file in line order; empty if there are none. Reads through Beam's {@link FileSystems}, so a
+   * non-local prefix works once {@link FileSystems#setDefaultPipelineOptions} has registered its
+   * file system.
    */
   public static List<QuarantineRecord> readRecords(String prefix) throws IOException {
     MatchResult match = FileSystems.match(glob(prefix), EmptyMatchTreatment.ALLOW);
@@ -103,14 +111,17 @@ public final class QuarantineIO {
       throw new IOException("cannot list the quarantine under " + prefix + ": " + match.status());
     }
     List<MatchResult.Metadata> files =
-        match.status() == MatchResult.Status.OK ? new ArrayList<>(match.metadata()) : new ArrayList<>();
+        match.status() == MatchResult.Status.OK
+            ? new ArrayList<>(match.metadata())
+            : new ArrayList<>();
     files.sort(Comparator.comparing(m -> m.resourceId().toString()));
     List<QuarantineRecord> records = new ArrayList<>();
     for (MatchResult.Metadata file : files) {
       try (BufferedReader in =
           new BufferedReader(
               new InputStreamReader(
-                  Channels.newInputStream(FileSystems.open(file.resourceId())), StandardCharsets.UTF_8))) {
+                  Channels.newInputStream(FileSystems.open(file.resourceId())),
+                  StandardCharsets.UTF_8))) {
         String line;
         int lineNumber = 0;
         while ((line = in.readLine()) != null) {
@@ -121,7 +132,8 @@ public final class QuarantineIO {
           try {
             records.add(QuarantineJson.fromJsonLine(line));
           } catch (IllegalArgumentException e) {
-            throw new IOException(file.resourceId() + " line " + lineNumber + ": " + e.getMessage(), e);
+            throw new IOException(
+                file.resourceId() + " line " + lineNumber + ": " + e.getMessage(), e);
           }
         }
       }
@@ -129,14 +141,26 @@ public final class QuarantineIO {
     return records;
   }
 
-  /** The glob of the finalized quarantine files under {@code prefix} (Beam's temporary files do not match it). */
+  /**
+   * The glob of the finalized quarantine files under {@code prefix} (Beam's temporary files do not
+   * match it).
+   */
   static String glob(String prefix) {
-    return PartitionedFiles.asDirectory(prefix) + "dt=*/hr=*/" + Write.FILE_PREFIX + "-*" + Write.FILE_SUFFIX;
+    return PartitionedFiles.asDirectory(prefix)
+        + "dt=*/hr=*/"
+        + Write.FILE_PREFIX
+        + "-*"
+        + Write.FILE_SUFFIX;
   }
 
   /** The glob of the quarantine files of one arrival date under {@code prefix}. */
   static String partitionGlob(String prefix, LocalDate date) {
-    return PartitionedFiles.asDirectory(prefix) + "dt=" + date + "/hr=*/" + Write.FILE_PREFIX + "-*"
+    return PartitionedFiles.asDirectory(prefix)
+        + "dt="
+        + date
+        + "/hr=*/"
+        + Write.FILE_PREFIX
+        + "-*"
         + Write.FILE_SUFFIX;
   }
 
@@ -151,25 +175,28 @@ public final class QuarantineIO {
 
   /**
    * Writes rejected records to the quarantine: JSON lines under {@code
-   * <prefix>/dt=YYYY-MM-DD/hr=HH/quarantine-<arrival minute>-p<pane>-<shard>-of-<n>.jsonl}, partitioned by ARRIVAL date
-   * and hour.
+   * <prefix>/dt=YYYY-MM-DD/hr=HH/quarantine-<arrival minute>-p<pane>-<shard>-of-<n>.jsonl},
+   * partitioned by ARRIVAL date and hour.
    *
-   * <p>The quarantine holds unminimized payloads, so it is access-restricted: a local directory is created (or
-   * tightened) with owner-only permissions (0700) where the file system supports it. On S3 ({@code s3://bucket/prefix},
-   * set up by {@code S3Setup.configure}) there are no directories and no file modes, so nothing is done here: access
-   * must be restricted by the bucket's policy (a bucket or prefix of its own, readable only by the pipeline's role and
-   * the on-call role, with a lifecycle rule for its short retention). Payloads are never logged, and nothing here puts
-   * one in an exception message.
+   * <p>The quarantine holds unminimized payloads, so it is access-restricted: a local directory is
+   * created (or tightened) with owner-only permissions (0700) where the file system supports it. On
+   * S3 ({@code s3://bucket/prefix}, set up by {@code S3Setup.configure}) there are no directories
+   * and no file modes, so nothing is done here: access must be restricted by the bucket's policy (a
+   * bucket or prefix of its own, readable only by the pipeline's role and the on-call role, with a
+   * lifecycle rule for its short retention). Payloads are never logged, and nothing here puts one
+   * in an exception message.
    *
-   * <p>Windowing and idempotence are those of {@link RawStoreIO.Write}: fixed windows of arrival time (one minute by
-   * default), a fixed number of shards chosen from the record's source coordinate ({@link #withNumShards}, default 1),
-   * and file names fixed by partition, window, pane and shard, so a retried or re-run write of the same input
-   * overwrites the same files instead of adding duplicates. A missing or invalid option fails {@code expand} with a
-   * message naming the {@code withX()} to fix. Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value
+   * <p>Windowing and idempotence are those of {@link RawStoreIO.Write}: fixed windows of arrival
+   * time (one minute by default), a fixed number of shards chosen from the record's source
+   * coordinate ({@link #withNumShards}, default 1), and file names fixed by partition, window, pane
+   * and shard, so a retried or re-run write of the same input overwrites the same files instead of
+   * adding duplicates. A missing or invalid option fails {@code expand} with a message naming the
+   * {@code withX()} to fix. Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value
    * #RECORDS_COUNTER}.
    */
   @AutoValue
-  public abstract static class Write extends PTransform<PCollection<QuarantineRecord>, WriteFilesResult<String>> {
+  public abstract static class Write
+      extends PTransform<PCollection<QuarantineRecord>, WriteFilesResult<String>> {
     private static final long serialVersionUID = 1L;
 
     public static final String METRICS_NAMESPACE = "quarantine";
@@ -188,7 +215,10 @@ public final class QuarantineIO {
 
     abstract Builder toBuilder();
 
-    /** Files per partition, window and pane; records are spread over them by source coordinate. Default 1. */
+    /**
+     * Files per partition, window and pane; records are spread over them by source coordinate.
+     * Default 1.
+     */
     public Write withNumShards(int numShards) {
       return toBuilder().setNumShards(numShards).build();
     }
@@ -198,7 +228,10 @@ public final class QuarantineIO {
       return toBuilder().setWindowSize(windowSize).build();
     }
 
-    /** How long behind the watermark a record is still written (in a late pane's file). Default one hour. */
+    /**
+     * How long behind the watermark a record is still written (in a late pane's file). Default one
+     * hour.
+     */
     public Write withAllowedLateness(Duration allowedLateness) {
       return toBuilder().setAllowedLateness(allowedLateness).build();
     }
@@ -218,7 +251,8 @@ public final class QuarantineIO {
 
     @Override
     public WriteFilesResult<String> expand(PCollection<QuarantineRecord> records) {
-      PartitionedFiles.checkOptions("QuarantineIO", prefix(), numShards(), windowSize(), allowedLateness());
+      PartitionedFiles.checkOptions(
+          "QuarantineIO", prefix(), numShards(), windowSize(), allowedLateness());
       int shards = numShards();
       return records
           .apply("PrepareQuarantineDirectory", ParDo.of(new PrepareFn(prefix())))
@@ -231,7 +265,9 @@ public final class QuarantineIO {
                   .by(
                       q ->
                           PartitionedFiles.destination(
-                              q.original().receivedAtMillis(), q.original().source().describe(), shards))
+                              q.original().receivedAtMillis(),
+                              q.original().source().describe(),
+                              shards))
                   .withDestinationCoder(StringUtf8Coder.of())
                   .via(Contextful.fn(QuarantineJson::toJsonLine), TextIO.sink())
                   .to(prefix())
@@ -243,12 +279,19 @@ public final class QuarantineIO {
     public void populateDisplayData(DisplayData.Builder builder) {
       super.populateDisplayData(builder);
       builder
-          .add(DisplayData.item("prefix", PartitionedFiles.displayable(prefix())).withLabel("Quarantine prefix"))
-          .add(DisplayData.item("numShards", numShards()).withLabel("Shards per partition and window"))
+          .add(
+              DisplayData.item("prefix", PartitionedFiles.displayable(prefix()))
+                  .withLabel("Quarantine prefix"))
+          .add(
+              DisplayData.item("numShards", numShards())
+                  .withLabel("Shards per partition and window"))
           .add(DisplayData.item("windowSize", windowSize().toString()).withLabel("Arrival window"));
     }
 
-    /** Makes the local quarantine directory owner-only before the writer creates it, and counts the records. */
+    /**
+     * Makes the local quarantine directory owner-only before the writer creates it, and counts the
+     * records.
+     */
     private static final class PrepareFn extends DoFn<QuarantineRecord, QuarantineRecord> {
       private static final long serialVersionUID = 1L;
       private final String prefix;
@@ -264,7 +307,8 @@ public final class QuarantineIO {
       }
 
       @ProcessElement
-      public void processElement(@Element QuarantineRecord record, OutputReceiver<QuarantineRecord> out) {
+      public void processElement(
+          @Element QuarantineRecord record, OutputReceiver<QuarantineRecord> out) {
         records.inc();
         out.output(record);
       }
@@ -272,15 +316,16 @@ public final class QuarantineIO {
   }
 
   /**
-   * Reads quarantined records back as the {@link RawRecord}s they were when they arrived, for re-validation after a
-   * fix (a schema change, a raised size limit): the original bytes, the original source coordinate and the original
-   * <b>arrival</b> time, which is also the element timestamp. Reads the quarantine files of the {@code dt=YYYY-MM-DD}
-   * partitions (ARRIVAL dates) of a range ({@code <prefix>/dt=D/hr=HH/quarantine-*.jsonl}) through Beam's {@code
-   * FileSystems}, one glob per date, so local directories and registered file systems ({@code s3://}) work alike.
+   * Reads quarantined records back as the {@link RawRecord}s they were when they arrived, for
+   * re-validation after a fix (a schema change, a raised size limit): the original bytes, the
+   * original source coordinate and the original <b>arrival</b> time, which is also the element
+   * timestamp. Reads the quarantine files of the {@code dt=YYYY-MM-DD} partitions (ARRIVAL dates)
+   * of a range ({@code <prefix>/dt=D/hr=HH/quarantine-*.jsonl}) through Beam's {@code FileSystems},
+   * one glob per date, so local directories and registered file systems ({@code s3://}) work alike.
    *
-   * <p>Payloads are never logged; a line that cannot be parsed fails the job with its file and the field at fault,
-   * never its content. {@link #withRange} is required; {@code expand} names it if it is missing. Metrics: namespace
-   * {@value #METRICS_NAMESPACE}, counter {@value #RECORDS_READ}.
+   * <p>Payloads are never logged; a line that cannot be parsed fails the job with its file and the
+   * field at fault, never its content. {@link #withRange} is required; {@code expand} names it if
+   * it is missing. Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value #RECORDS_READ}.
    */
   @AutoValue
   public abstract static class Read extends PTransform<PBegin, PCollection<RawRecord>> {
@@ -312,7 +357,8 @@ public final class QuarantineIO {
     @Override
     public PCollection<RawRecord> expand(PBegin begin) {
       if (prefix() == null || prefix().isEmpty()) {
-        throw new IllegalArgumentException("QuarantineIO.read(prefix) needs a non-empty directory or URI prefix");
+        throw new IllegalArgumentException(
+            "QuarantineIO.read(prefix) needs a non-empty directory or URI prefix");
       }
       ReplayScope range = range();
       if (range == null) {
@@ -321,8 +367,11 @@ public final class QuarantineIO {
       }
       return begin
           .apply(
-              "QuarantinePartitionGlobs", Create.of(partitionGlobs(prefix(), range)).withCoder(StringUtf8Coder.of()))
-          .apply("MatchQuarantineFiles", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+              "QuarantinePartitionGlobs",
+              Create.of(partitionGlobs(prefix(), range)).withCoder(StringUtf8Coder.of()))
+          .apply(
+              "MatchQuarantineFiles",
+              FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
           .apply("OpenQuarantineFiles", FileIO.readMatches())
           .apply("ReadQuarantineLines", TextIO.readFiles())
           .apply("ToOriginalRecords", ParDo.of(new ToOriginalFn()))
@@ -332,7 +381,9 @@ public final class QuarantineIO {
     @Override
     public void populateDisplayData(DisplayData.Builder builder) {
       super.populateDisplayData(builder);
-      builder.add(DisplayData.item("prefix", PartitionedFiles.displayable(prefix())).withLabel("Quarantine prefix"));
+      builder.add(
+          DisplayData.item("prefix", PartitionedFiles.displayable(prefix()))
+              .withLabel("Quarantine prefix"));
       if (range() != null) {
         builder.add(DisplayData.item("range", range().toString()).withLabel("Arrival dates"));
       }

@@ -15,10 +15,11 @@ import java.util.Base64;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The quarantine's line format: one JSON object per record with {@code reason}, {@code detail}, {@code event_id},
- * {@code event_type}, {@code source {kind, name, partition, offset}}, {@code received_at} (RFC 3339, UTC, millisecond
- * precision) and {@code original_base64} (the original bytes exactly as received, so records that are not even valid
- * UTF-8 survive the round trip). The one place that format is written and parsed, for {@link QuarantineIO}.
+ * The quarantine's line format: one JSON object per record with {@code reason}, {@code detail},
+ * {@code event_id}, {@code event_type}, {@code source {kind, name, partition, offset}}, {@code
+ * received_at} (RFC 3339, UTC, millisecond precision) and {@code original_base64} (the original
+ * bytes exactly as received, so records that are not even valid UTF-8 survive the round trip). The
+ * one place that format is written and parsed, for {@link QuarantineIO}.
  */
 final class QuarantineJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -40,7 +41,9 @@ final class QuarantineJson {
     source.put("name", s.name());
     source.put("partition", s.partition());
     source.put("offset", s.offset());
-    o.put("received_at", RFC3339_UTC_MILLIS.format(Instant.ofEpochMilli(q.original().receivedAtMillis())));
+    o.put(
+        "received_at",
+        RFC3339_UTC_MILLIS.format(Instant.ofEpochMilli(q.original().receivedAtMillis())));
     o.put("original_base64", Base64.getEncoder().encodeToString(q.original().payload()));
     try {
       return MAPPER.writeValueAsString(o);
@@ -50,14 +53,16 @@ final class QuarantineJson {
   }
 
   /**
-   * Parses one line written by {@link #toJsonLine}. The error message names the field at fault, never the payload.
+   * Parses one line written by {@link #toJsonLine}. The error message names the field at fault,
+   * never the payload.
    */
   static QuarantineRecord fromJsonLine(String line) {
     JsonNode o;
     try {
       o = MAPPER.readTree(line);
     } catch (JsonProcessingException e) {
-      // The parser's message may quote the line, which carries the payload: say only where it failed.
+      // The parser's message may quote the line, which carries the payload: say only where it
+      // failed.
       throw new IllegalArgumentException(
           "quarantine line is not valid JSON (column " + e.getLocation().getColumnNr() + ")");
     }

@@ -44,19 +44,23 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
- * The raw store: every accepted, PII-minimized event as Parquet (columns of {@link RawStoreSchema}) under a local
- * directory or any Beam file system prefix ({@code s3://bucket/raw}), partitioned Hive-style by the event's {@code
- * occurred_at} UTC date and hour ({@code <prefix>/dt=YYYY-MM-DD/hr=HH/...}). It is the replayable history of the
- * pipeline; this class is the one way in and out of it:
+ * The raw store: every accepted, PII-minimized event as Parquet (columns of {@link RawStoreSchema})
+ * under a local directory or any Beam file system prefix ({@code s3://bucket/raw}), partitioned
+ * Hive-style by the event's {@code occurred_at} UTC date and hour ({@code
+ * <prefix>/dt=YYYY-MM-DD/hr=HH/...}). It is the replayable history of the pipeline; this class is
+ * the one way in and out of it:
  *
  * <ul>
- *   <li>{@link #write} ({@link Write}): the live graph's write. Every event handed to it is written, however late
- *       it occurred, under file names that a retried or re-run write of the same input overwrites.
- *   <li>{@link #read} ({@link Read}): the events of a range of event dates, each as it was written and timestamped
- *       with its original arrival time, for a bounded replay. {@link #datesWithoutFiles} tells a driver beforehand
- *       which dates of a range have nothing to replay.
- *   <li>{@link #writeRevalidated} ({@link WriteRevalidated}): re-validated quarantine records, added next to the
- *       live files under deterministic names of their own that never collide with the live ones.
+ *   <li>{@link #write} ({@link Write}): the live graph's write. Every event handed to it is
+ *       written, however late it occurred, under file names that a retried or re-run write of the
+ *       same input overwrites.
+ *   <li>{@link #read} ({@link Read}): the events of a range of event dates, each as it was written
+ *       and timestamped with its original arrival time, for a bounded replay. {@link
+ *       #datesWithoutFiles} tells a driver beforehand which dates of a range have nothing to
+ *       replay.
+ *   <li>{@link #writeRevalidated} ({@link WriteRevalidated}): re-validated quarantine records,
+ *       added next to the live files under deterministic names of their own that never collide with
+ *       the live ones.
  * </ul>
  *
  * <pre>{@code
@@ -74,16 +78,20 @@ import org.joda.time.Duration;
  * revalidated.apply("WriteRevalidatedRaw", RawStoreIO.writeRevalidated("s3://bucket/raw"));
  * }</pre>
  *
- * <p>Every transform reads and writes through Beam's {@code FileSystems}, so a non-local prefix works once its file
- * system is registered ({@code S3Setup.configure} for {@code s3://}). Metric names are constants of each transform
- * ({@link Write#METRICS_NAMESPACE}, {@link Read#METRICS_NAMESPACE}, {@link WriteRevalidated#METRICS_NAMESPACE}).
- * The inner step names and the names of the DoFns are part of the graph's step names, on which Flink savepoints
- * depend: do not rename them.
+ * <p>Every transform reads and writes through Beam's {@code FileSystems}, so a non-local prefix
+ * works once its file system is registered ({@code S3Setup.configure} for {@code s3://}). Metric
+ * names are constants of each transform ({@link Write#METRICS_NAMESPACE}, {@link
+ * Read#METRICS_NAMESPACE}, {@link WriteRevalidated#METRICS_NAMESPACE}). The inner step names and
+ * the names of the DoFns are part of the graph's step names, on which Flink savepoints depend: do
+ * not rename them.
  */
 public final class RawStoreIO {
   private RawStoreIO() {}
 
-  /** Writes accepted events to the raw store under {@code prefix}: a local directory or a file system URI prefix. */
+  /**
+   * Writes accepted events to the raw store under {@code prefix}: a local directory or a file
+   * system URI prefix.
+   */
   public static Write write(String prefix) {
     return new AutoValue_RawStoreIO_Write.Builder()
         .setPrefix(prefix)
@@ -95,8 +103,8 @@ public final class RawStoreIO {
   }
 
   /**
-   * Reads the raw store under {@code prefix} (a directory or a file system URI prefix) back into events; set the event
-   * dates with {@link Read#withRange}.
+   * Reads the raw store under {@code prefix} (a directory or a file system URI prefix) back into
+   * events; set the event dates with {@link Read#withRange}.
    */
   public static Read read(String prefix) {
     return new AutoValue_RawStoreIO_Read.Builder().setPrefix(prefix).build();
@@ -108,10 +116,11 @@ public final class RawStoreIO {
   }
 
   /**
-   * The dates of {@code range} whose partition holds no Parquet file under {@code prefix}, in date order: a replay
-   * would empty their windows, so drivers refuse such a range.
+   * The dates of {@code range} whose partition holds no Parquet file under {@code prefix}, in date
+   * order: a replay would empty their windows, so drivers refuse such a range.
    */
-  public static List<LocalDate> datesWithoutFiles(String prefix, ReplayScope range) throws IOException {
+  public static List<LocalDate> datesWithoutFiles(String prefix, ReplayScope range)
+      throws IOException {
     List<LocalDate> empty = new ArrayList<>();
     for (LocalDate d = range.from(); !d.isAfter(range.to()); d = d.plusDays(1)) {
       MatchResult m = FileSystems.match(partitionGlob(prefix, d), EmptyMatchTreatment.ALLOW);
@@ -137,25 +146,26 @@ public final class RawStoreIO {
   }
 
   /**
-   * Writes accepted events to the raw store: {@code <prefix>/dt=YYYY-MM-DD/hr=HH/part-<arrival minute>-p<pane>-<shard>
-   * -of-<n>.parquet}, partitioned by the event's {@code occurred_at}.
+   * Writes accepted events to the raw store: {@code <prefix>/dt=YYYY-MM-DD/hr=HH/part-<arrival
+   * minute>-p<pane>-<shard> -of-<n>.parquet}, partitioned by the event's {@code occurred_at}.
    *
-   * <p><b>Windowing.</b> The input is timestamped with arrival time. The write windows it into fixed windows of arrival
-   * time (one minute by default), so in streaming each window's files are finalized as the watermark passes it; nothing
-   * is late for the raw store however late the event occurred. An element that is nevertheless behind the watermark (a
-   * runner artifact, not a property of the data) is still written, in a later pane's file, within the allowed lateness
+   * <p><b>Windowing.</b> The input is timestamped with arrival time. The write windows it into
+   * fixed windows of arrival time (one minute by default), so in streaming each window's files are
+   * finalized as the watermark passes it; nothing is late for the raw store however late the event
+   * occurred. An element that is nevertheless behind the watermark (a runner artifact, not a
+   * property of the data) is still written, in a later pane's file, within the allowed lateness
    * ({@link #withAllowedLateness}, one hour by default).
    *
-   * <p><b>Idempotence.</b> File names are deterministic: every event goes to one of a fixed number of shards chosen
-   * from its event id ({@link #withNumShards}, default 1), and a file is named by its partition, arrival window, pane
-   * index and shard. A retried or re-run write of the same input therefore produces the same file names with the same
-   * rows and overwrites them instead of adding duplicates. (A re-run with a different shard count writes different
-   * names.)
+   * <p><b>Idempotence.</b> File names are deterministic: every event goes to one of a fixed number
+   * of shards chosen from its event id ({@link #withNumShards}, default 1), and a file is named by
+   * its partition, arrival window, pane index and shard. A retried or re-run write of the same
+   * input therefore produces the same file names with the same rows and overwrites them instead of
+   * adding duplicates. (A re-run with a different shard count writes different names.)
    *
-   * <p>{@link WriteResult#written()} holds the events handed to the writer (an identity pass-through right before the
-   * write, in the input's windowing), for completeness counting. Metrics: namespace {@value #METRICS_NAMESPACE},
-   * counter {@value #RECORDS_COUNTER}. A missing or invalid option fails {@code expand} with a message naming the
-   * {@code withX()} to fix.
+   * <p>{@link WriteResult#written()} holds the events handed to the writer (an identity
+   * pass-through right before the write, in the input's windowing), for completeness counting.
+   * Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value #RECORDS_COUNTER}. A missing or
+   * invalid option fails {@code expand} with a message naming the {@code withX()} to fix.
    */
   @AutoValue
   public abstract static class Write extends PTransform<PCollection<CollabEvent>, WriteResult> {
@@ -189,7 +199,10 @@ public final class RawStoreIO {
       return toBuilder().setWindowSize(windowSize).build();
     }
 
-    /** How long behind the watermark an element is still written (in a late pane's file). Default one hour. */
+    /**
+     * How long behind the watermark an element is still written (in a late pane's file). Default
+     * one hour.
+     */
     public Write withAllowedLateness(Duration allowedLateness) {
       return toBuilder().setAllowedLateness(allowedLateness).build();
     }
@@ -216,8 +229,10 @@ public final class RawStoreIO {
 
     @Override
     public WriteResult expand(PCollection<CollabEvent> events) {
-      PartitionedFiles.checkOptions("RawStoreIO", prefix(), numShards(), windowSize(), allowedLateness());
-      PCollection<CollabEvent> written = events.apply("CountRawRecords", ParDo.of(new CountRecordsFn()));
+      PartitionedFiles.checkOptions(
+          "RawStoreIO", prefix(), numShards(), windowSize(), allowedLateness());
+      PCollection<CollabEvent> written =
+          events.apply("CountRawRecords", ParDo.of(new CountRecordsFn()));
       int shards = numShards();
       WriteFilesResult<String> files =
           written
@@ -227,7 +242,10 @@ public final class RawStoreIO {
               .apply(
                   "WriteParquet",
                   FileIO.<String, CollabEvent>writeDynamic()
-                      .by(e -> PartitionedFiles.destination(e.occurredAtMillis(), e.eventId(), shards))
+                      .by(
+                          e ->
+                              PartitionedFiles.destination(
+                                  e.occurredAtMillis(), e.eventId(), shards))
                       .withDestinationCoder(StringUtf8Coder.of())
                       .via(
                           Contextful.fn(RawStoreSchema::toRecord),
@@ -242,10 +260,16 @@ public final class RawStoreIO {
     public void populateDisplayData(DisplayData.Builder builder) {
       super.populateDisplayData(builder);
       builder
-          .add(DisplayData.item("prefix", PartitionedFiles.displayable(prefix())).withLabel("Raw store prefix"))
-          .add(DisplayData.item("numShards", numShards()).withLabel("Shards per partition and window"))
+          .add(
+              DisplayData.item("prefix", PartitionedFiles.displayable(prefix()))
+                  .withLabel("Raw store prefix"))
+          .add(
+              DisplayData.item("numShards", numShards())
+                  .withLabel("Shards per partition and window"))
           .add(DisplayData.item("windowSize", windowSize().toString()).withLabel("Arrival window"))
-          .add(DisplayData.item("compression", compression().name()).withLabel("Parquet compression"));
+          .add(
+              DisplayData.item("compression", compression().name())
+                  .withLabel("Parquet compression"));
     }
 
     private static final class CountRecordsFn extends DoFn<CollabEvent, CollabEvent> {
@@ -262,7 +286,8 @@ public final class RawStoreIO {
 
   /** What {@link Write} produced: the events it was handed and the files it finalized. */
   public static final class WriteResult implements POutput {
-    private static final TupleTag<CollabEvent> WRITTEN_TAG = new TupleTag<CollabEvent>("written") {};
+    private static final TupleTag<CollabEvent> WRITTEN_TAG =
+        new TupleTag<CollabEvent>("written") {};
     private final PCollection<CollabEvent> written;
     private final WriteFilesResult<String> files;
 
@@ -276,7 +301,9 @@ public final class RawStoreIO {
       return written;
     }
 
-    /** The file write itself: per destination ({@code dt=..../hr=..|shard}), the files it finalized. */
+    /**
+     * The file write itself: per destination ({@code dt=..../hr=..|shard}), the files it finalized.
+     */
     public WriteFilesResult<String> files() {
       return files;
     }
@@ -295,25 +322,28 @@ public final class RawStoreIO {
     }
 
     @Override
-    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   /**
-   * Reads the raw store back for a bounded replay: every Parquet file of the {@code dt=YYYY-MM-DD} partitions of a
-   * range of UTC dates ({@code <prefix>/dt=D/hr=HH/*.parquet}), each row turned back into the {@link CollabEvent} it
-   * was ({@link RawStoreSchema#fromRecord}) and timestamped with its original <b>arrival</b> time, as every source of
-   * the graph is. The raw store is partitioned by {@code occurred_at}, so the range yields exactly the events that
-   * occurred on those dates: every metric window that starts in the range is complete.
+   * Reads the raw store back for a bounded replay: every Parquet file of the {@code dt=YYYY-MM-DD}
+   * partitions of a range of UTC dates ({@code <prefix>/dt=D/hr=HH/*.parquet}), each row turned
+   * back into the {@link CollabEvent} it was ({@link RawStoreSchema#fromRecord}) and timestamped
+   * with its original <b>arrival</b> time, as every source of the graph is. The raw store is
+   * partitioned by {@code occurred_at}, so the range yields exactly the events that occurred on
+   * those dates: every metric window that starts in the range is complete.
    *
-   * <p>The files are matched per date partition through Beam's {@code FileSystems} (one glob per date), so a local
-   * directory and any registered file system prefix ({@code s3://bucket/raw}) work alike; a date with no files yields
-   * nothing (the job's driver checks the partitions exist before it starts, {@link RawStoreIO#datesWithoutFiles}). The
-   * events were validated and minimized when they were first accepted: a replay enters the graph after validation.
-   * Events are not deduplicated here: the raw store may hold the same id twice (a re-delivery after the dedup horizon,
-   * a re-validated quarantine record), and the graph's {@code DedupByEventId} keeps one.
+   * <p>The files are matched per date partition through Beam's {@code FileSystems} (one glob per
+   * date), so a local directory and any registered file system prefix ({@code s3://bucket/raw})
+   * work alike; a date with no files yields nothing (the job's driver checks the partitions exist
+   * before it starts, {@link RawStoreIO#datesWithoutFiles}). The events were validated and
+   * minimized when they were first accepted: a replay enters the graph after validation. Events are
+   * not deduplicated here: the raw store may hold the same id twice (a re-delivery after the dedup
+   * horizon, a re-validated quarantine record), and the graph's {@code DedupByEventId} keeps one.
    *
-   * <p>{@link #withRange} is required; {@code expand} names it if it is missing. Metrics: namespace {@value
-   * #METRICS_NAMESPACE}, counter {@value #EVENTS_READ}.
+   * <p>{@link #withRange} is required; {@code expand} names it if it is missing. Metrics: namespace
+   * {@value #METRICS_NAMESPACE}, counter {@value #EVENTS_READ}.
    */
   @AutoValue
   public abstract static class Read extends PTransform<PBegin, PCollection<CollabEvent>> {
@@ -345,15 +375,20 @@ public final class RawStoreIO {
     @Override
     public PCollection<CollabEvent> expand(PBegin begin) {
       if (prefix() == null || prefix().isEmpty()) {
-        throw new IllegalArgumentException("RawStoreIO.read(prefix) needs a non-empty directory or URI prefix");
+        throw new IllegalArgumentException(
+            "RawStoreIO.read(prefix) needs a non-empty directory or URI prefix");
       }
       ReplayScope range = range();
       if (range == null) {
-        throw new IllegalArgumentException("RawStoreIO.read needs the dates to read: use withRange(ReplayScope)");
+        throw new IllegalArgumentException(
+            "RawStoreIO.read needs the dates to read: use withRange(ReplayScope)");
       }
       return begin
-          .apply("RawPartitionGlobs", Create.of(partitionGlobs(prefix(), range)).withCoder(StringUtf8Coder.of()))
-          .apply("MatchRawFiles", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+          .apply(
+              "RawPartitionGlobs",
+              Create.of(partitionGlobs(prefix(), range)).withCoder(StringUtf8Coder.of()))
+          .apply(
+              "MatchRawFiles", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
           .apply("OpenRawFiles", FileIO.readMatches())
           .apply("ReadRawParquet", ParquetIO.readFiles(RawStoreSchema.SCHEMA))
           .apply("ToEventsAtArrival", ParDo.of(new ToEventFn()))
@@ -363,7 +398,9 @@ public final class RawStoreIO {
     @Override
     public void populateDisplayData(DisplayData.Builder builder) {
       super.populateDisplayData(builder);
-      builder.add(DisplayData.item("prefix", PartitionedFiles.displayable(prefix())).withLabel("Raw store prefix"));
+      builder.add(
+          DisplayData.item("prefix", PartitionedFiles.displayable(prefix()))
+              .withLabel("Raw store prefix"));
       if (range() != null) {
         builder.add(DisplayData.item("range", range().toString()).withLabel("Event dates"));
       }
@@ -377,26 +414,30 @@ public final class RawStoreIO {
       public void processElement(@Element GenericRecord record, OutputReceiver<CollabEvent> out) {
         CollabEvent event = RawStoreSchema.fromRecord(record);
         read.inc();
-        // Arrival time, as every source: dedup keeps the earliest arrival and the raw branch's clock is arrival time.
+        // Arrival time, as every source: dedup keeps the earliest arrival and the raw branch's
+        // clock is arrival time.
         out.outputWithTimestamp(event, new org.joda.time.Instant(event.receivedAtMillis()));
       }
     }
   }
 
   /**
-   * Adds re-validated quarantine records, as events, to the raw store: the same Parquet columns ({@link
-   * RawStoreSchema}) and the same {@code dt=YYYY-MM-DD/hr=HH} partitions by {@code occurred_at} as {@link Write}, so a
-   * {@link Read} of the event dates reads them with everything else.
+   * Adds re-validated quarantine records, as events, to the raw store: the same Parquet columns
+   * ({@link RawStoreSchema}) and the same {@code dt=YYYY-MM-DD/hr=HH} partitions by {@code
+   * occurred_at} as {@link Write}, so a {@link Read} of the event dates reads them with everything
+   * else.
    *
-   * <p><b>Deterministic names, never the live write's.</b> Each file is named by its partition and the ARRIVAL date of
-   * its events: {@code <prefix>/dt=D/hr=HH/revalidated-a<arrival date>.parquet}. A quarantine replay reads whole
-   * arrival dates, so replaying the same dates again rewrites the same files with the same (or, if more records were
-   * quarantined since, more) events instead of adding copies; and the {@code revalidated-} prefix never collides with
-   * the live {@code part-} files, which are never touched. Bounded input only (one file per destination, global
-   * window).
+   * <p><b>Deterministic names, never the live write's.</b> Each file is named by its partition and
+   * the ARRIVAL date of its events: {@code <prefix>/dt=D/hr=HH/revalidated-a<arrival
+   * date>.parquet}. A quarantine replay reads whole arrival dates, so replaying the same dates
+   * again rewrites the same files with the same (or, if more records were quarantined since, more)
+   * events instead of adding copies; and the {@code revalidated-} prefix never collides with the
+   * live {@code part-} files, which are never touched. Bounded input only (one file per
+   * destination, global window).
    *
-   * <p>Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value #EVENTS_WRITTEN}, and per event date {@value
-   * #EVENTS_WRITTEN}{@code .YYYY-MM-DD} (the dates a raw replay must then cover).
+   * <p>Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value #EVENTS_WRITTEN}, and per
+   * event date {@value #EVENTS_WRITTEN}{@code .YYYY-MM-DD} (the dates a raw replay must then
+   * cover).
    */
   @AutoValue
   public abstract static class WriteRevalidated
@@ -407,17 +448,26 @@ public final class RawStoreIO {
     public static final String EVENTS_WRITTEN = "events_written";
     static final String FILE_PREFIX = "revalidated-a";
 
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("uuuu-MM-dd").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DATE =
+        DateTimeFormatter.ofPattern("uuuu-MM-dd").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter COMPACT_DATE =
         DateTimeFormatter.ofPattern("uuuuMMdd").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("HH").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter HOUR =
+        DateTimeFormatter.ofPattern("HH").withZone(ZoneOffset.UTC);
 
     abstract String prefix();
 
-    /** {@code dt=YYYY-MM-DD/hr=HH|yyyyMMdd}: the event-time partition and the arrival date of an event. */
+    /**
+     * {@code dt=YYYY-MM-DD/hr=HH|yyyyMMdd}: the event-time partition and the arrival date of an
+     * event.
+     */
     static String destination(CollabEvent e) {
       Instant occurred = Instant.ofEpochMilli(e.occurredAtMillis());
-      return "dt=" + DATE.format(occurred) + "/hr=" + HOUR.format(occurred) + "|"
+      return "dt="
+          + DATE.format(occurred)
+          + "/hr="
+          + HOUR.format(occurred)
+          + "|"
           + COMPACT_DATE.format(Instant.ofEpochMilli(e.receivedAtMillis()));
     }
 
@@ -434,7 +484,9 @@ public final class RawStoreIO {
               FileIO.<String, CollabEvent>writeDynamic()
                   .by(WriteRevalidated::destination)
                   .withDestinationCoder(StringUtf8Coder.of())
-                  .via(Contextful.fn(RawStoreSchema::toRecord), ParquetIO.sink(RawStoreSchema.SCHEMA))
+                  .via(
+                      Contextful.fn(RawStoreSchema::toRecord),
+                      ParquetIO.sink(RawStoreSchema.SCHEMA))
                   .to(prefix())
                   .withNaming(Naming::new)
                   .withNumShards(1));
@@ -443,7 +495,9 @@ public final class RawStoreIO {
     @Override
     public void populateDisplayData(DisplayData.Builder builder) {
       super.populateDisplayData(builder);
-      builder.add(DisplayData.item("prefix", PartitionedFiles.displayable(prefix())).withLabel("Raw store prefix"));
+      builder.add(
+          DisplayData.item("prefix", PartitionedFiles.displayable(prefix()))
+              .withLabel("Raw store prefix"));
     }
 
     private static final class Naming implements FileIO.Write.FileNaming {
@@ -456,9 +510,17 @@ public final class RawStoreIO {
 
       @Override
       public String getFilename(
-          BoundedWindow window, PaneInfo pane, int numShards, int shardIndex, Compression compression) {
+          BoundedWindow window,
+          PaneInfo pane,
+          int numShards,
+          int shardIndex,
+          Compression compression) {
         int sep = destination.lastIndexOf('|');
-        return destination.substring(0, sep) + "/" + FILE_PREFIX + destination.substring(sep + 1) + ".parquet";
+        return destination.substring(0, sep)
+            + "/"
+            + FILE_PREFIX
+            + destination.substring(sep + 1)
+            + ".parquet";
       }
     }
 

@@ -10,16 +10,20 @@ import org.apache.avro.generic.GenericRecord;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The columns of the raw store ({@link RawStoreIO}), as an Avro schema for Parquet, and the mapping between {@link
- * CollabEvent} and a record of it, both ways and lossless. Timestamps are {@code timestamp-millis} (UTC instants); the
- * columns are those of the raw store's contract: the event, where its accepted copy came from ({@code source_*}) and
- * its minimized payload as canonical JSON. Public for readers outside a replay (tests, tools reading the files with
- * {@code ParquetIO}); pipelines read and write the raw store through {@link RawStoreIO}.
+ * The columns of the raw store ({@link RawStoreIO}), as an Avro schema for Parquet, and the mapping
+ * between {@link CollabEvent} and a record of it, both ways and lossless. Timestamps are {@code
+ * timestamp-millis} (UTC instants); the columns are those of the raw store's contract: the event,
+ * where its accepted copy came from ({@code source_*}) and its minimized payload as canonical JSON.
+ * Public for readers outside a replay (tests, tools reading the files with {@code ParquetIO});
+ * pipelines read and write the raw store through {@link RawStoreIO}.
  */
 public final class RawStoreSchema {
   private RawStoreSchema() {}
 
-  /** The schema. Changing it is a format change for every reader of the raw store (DuckDB, Athena, replay). */
+  /**
+   * The schema. Changing it is a format change for every reader of the raw store (DuckDB, Athena,
+   * replay).
+   */
   public static final Schema SCHEMA = buildSchema();
 
   private static Schema buildSchema() {
@@ -31,8 +35,12 @@ public final class RawStoreSchema {
         .requiredString("event_id")
         .requiredString("event_type")
         .requiredInt("schema_version")
-        .name("occurred_at").type(millis).noDefault()
-        .name("received_at").type(millis).noDefault()
+        .name("occurred_at")
+        .type(millis)
+        .noDefault()
+        .name("received_at")
+        .type(millis)
+        .noDefault()
         .requiredString("workspace_gid")
         .requiredString("actor_id")
         .requiredString("platform")
@@ -77,7 +85,10 @@ public final class RawStoreSchema {
     return r;
   }
 
-  /** The event of a raw store record, the inverse of {@link #toRecord} (for replays of the raw store). */
+  /**
+   * The event of a raw store record, the inverse of {@link #toRecord} (for replays of the raw
+   * store).
+   */
   public static CollabEvent fromRecord(GenericRecord r) {
     return CollabEvent.builder()
         .setEventId(str(r, "event_id"))

@@ -7,34 +7,39 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The curated tables of a warehouse ({@link CuratedTable}) and their live, fenced writes: one of the concerns a
- * {@link Warehouse} handle gives.
+ * The curated tables of a warehouse ({@link CuratedTable}) and their live, fenced writes: one of
+ * the concerns a {@link Warehouse} handle gives.
  *
- * <p><b>Generations and fencing.</b> Every stored row carries, besides its contract columns, the {@code generation}
- * (stream epoch or replay id) and the {@code pane_index} that wrote it. A live write ({@link #upsertVersioned})
- * replaces the stored row of a key iff {@code (generation, pane_index) >= (stored generation, stored pane_index)}
- * lexicographically: an older pane or an older generation never overwrites a newer one, and rewriting the same pane is
- * idempotent. A replay never writes these tables row by row: it stages and commits through {@link ReplayStaging}.
+ * <p><b>Generations and fencing.</b> Every stored row carries, besides its contract columns, the
+ * {@code generation} (stream epoch or replay id) and the {@code pane_index} that wrote it. A live
+ * write ({@link #upsertVersioned}) replaces the stored row of a key iff {@code (generation,
+ * pane_index) >= (stored generation, stored pane_index)} lexicographically: an older pane or an
+ * older generation never overwrites a newer one, and rewriting the same pane is idempotent. A
+ * replay never writes these tables row by row: it stages and commits through {@link ReplayStaging}.
  * Timestamp columns hold UTC instants (epoch milliseconds in a {@link CuratedRow}).
  */
 public interface CuratedTables {
 
   /**
-   * Creates every curated table, and what the warehouse's other concerns keep (the replay staging tables and the
-   * generation log, where it has them), where they do not exist yet (key = primary key). Curated tables created before
-   * generations existed get {@code generation} and {@code pane_index} added, with 0 for the rows they hold, so any
-   * generation replaces those rows.
+   * Creates every curated table, and what the warehouse's other concerns keep (the replay staging
+   * tables and the generation log, where it has them), where they do not exist yet (key = primary
+   * key). Curated tables created before generations existed get {@code generation} and {@code
+   * pane_index} added, with 0 for the rows they hold, so any generation replaces those rows.
    */
   void ensureTables() throws SQLException;
 
   /**
-   * The live, fenced write, in one transaction with one set-based statement per table: a row replaces the stored row
-   * of its key iff its {@code (generation, paneIndex)} is greater than or equal to the stored one. If several rows of
-   * the call share a key, the greatest {@code (generation, paneIndex)} wins (the later one on ties).
+   * The live, fenced write, in one transaction with one set-based statement per table: a row
+   * replaces the stored row of its key iff its {@code (generation, paneIndex)} is greater than or
+   * equal to the stored one. If several rows of the call share a key, the greatest {@code
+   * (generation, paneIndex)} wins (the later one on ties).
    */
   void upsertVersioned(List<VersionedRow> rows) throws SQLException;
 
-  /** {@link #upsertVersioned} with every row at generation 0, pane 0: a later call for a key replaces it. */
+  /**
+   * {@link #upsertVersioned} with every row at generation 0, pane 0: a later call for a key
+   * replaces it.
+   */
   default void upsert(List<CuratedRow> rows) throws SQLException {
     List<VersionedRow> versioned = new ArrayList<>(rows.size());
     for (CuratedRow row : rows) {

@@ -20,28 +20,31 @@ import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBDriver;
 
 /**
- * A session on the embedded DuckDB warehouse ({@code jdbc:duckdb:/path/file.duckdb}): DuckDB's side of
- * {@link JdbcSession}.
+ * A session on the embedded DuckDB warehouse ({@code jdbc:duckdb:/path/file.duckdb}): DuckDB's side
+ * of {@link JdbcSession}.
  *
- * <p><b>One database per JVM and URL, one writer at a time.</b> DuckDB lets one process hold a database file, and a
- * commit fails when two connections of that process touch the same key concurrently (a write-write conflict), which
- * is what parallel DoFn instances flushing panes of the same window would do. So all handles for one URL in a JVM
- * share one database instance (each handle is a duplicate of its root connection) and every write takes a JVM-wide
- * lock for that URL. The instance is closed, and the file released for other processes, when its last handle closes.
+ * <p><b>One database per JVM and URL, one writer at a time.</b> DuckDB lets one process hold a
+ * database file, and a commit fails when two connections of that process touch the same key
+ * concurrently (a write-write conflict), which is what parallel DoFn instances flushing panes of
+ * the same window would do. So all handles for one URL in a JVM share one database instance (each
+ * handle is a duplicate of its root connection) and every write takes a JVM-wide lock for that URL.
+ * The instance is closed, and the file released for other processes, when its last handle closes.
  *
- * <p><b>Writes.</b> A batch is de-duplicated by key (the greatest (generation, pane index) wins), bulk-loaded into a
- * temporary load table with multi-row inserts, and merged with ONE set-based statement per table, in one transaction:
- * {@code MERGE INTO t USING (SELECT ... FROM load) s ON key WHEN MATCHED AND (s.generation > t.generation OR
- * (s.generation = t.generation AND s.pane_index >= t.pane_index)) THEN UPDATE ... WHEN NOT MATCHED THEN INSERT ...}.
- * Row-by-row upserts are orders of magnitude slower. A replay commit runs, per table and in one transaction,
- * {@code DELETE} of the stored keys in scope that the generation did not stage and an unconditional {@code MERGE} of
- * the staged rows in scope (the same result as deleting the scope and inserting the staged rows, with no primary-key
- * entry deleted and re-inserted for the keys that stay). Timestamps are stored as {@code TIMESTAMP} holding UTC and
- * converted with {@code epoch_ms} on both sides, so no JVM or session time zone is involved.
+ * <p><b>Writes.</b> A batch is de-duplicated by key (the greatest (generation, pane index) wins),
+ * bulk-loaded into a temporary load table with multi-row inserts, and merged with ONE set-based
+ * statement per table, in one transaction: {@code MERGE INTO t USING (SELECT ... FROM load) s ON
+ * key WHEN MATCHED AND (s.generation > t.generation OR (s.generation = t.generation AND
+ * s.pane_index >= t.pane_index)) THEN UPDATE ... WHEN NOT MATCHED THEN INSERT ...}. Row-by-row
+ * upserts are orders of magnitude slower. A replay commit runs, per table and in one transaction,
+ * {@code DELETE} of the stored keys in scope that the generation did not stage and an unconditional
+ * {@code MERGE} of the staged rows in scope (the same result as deleting the scope and inserting
+ * the staged rows, with no primary-key entry deleted and re-inserted for the keys that stay).
+ * Timestamps are stored as {@code TIMESTAMP} holding UTC and converted with {@code epoch_ms} on
+ * both sides, so no JVM or session time zone is involved.
  *
- * <p><b>Older files.</b> Curated tables created before generations existed get {@code generation} and
- * {@code pane_index} added by {@link CuratedTables#ensureTables}, as nullable columns with default 0 (DuckDB cannot add
- * a NOT NULL column to an existing table); every write sets them.
+ * <p><b>Older files.</b> Curated tables created before generations existed get {@code generation}
+ * and {@code pane_index} added by {@link CuratedTables#ensureTables}, as nullable columns with
+ * default 0 (DuckDB cannot add a NOT NULL column to an existing table); every write sets them.
  */
 final class DuckDbSession extends JdbcSession {
   static final String URL_PREFIX = "jdbc:duckdb:";
@@ -77,7 +80,8 @@ final class DuckDbSession extends JdbcSession {
       SharedDatabase db = DATABASES.get(url);
       if (db == null) {
         createParentDirectory(url);
-        // The driver is used directly rather than through DriverManager, which does not see drivers loaded by a
+        // The driver is used directly rather than through DriverManager, which does not see drivers
+        // loaded by a
         // runner's user-code class loader (Flink).
         Connection root = new DuckDBDriver().connect(url, new Properties());
         if (root == null) {
@@ -106,7 +110,8 @@ final class DuckDbSession extends JdbcSession {
       try {
         Files.createDirectories(parent);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot create the directory of the warehouse file " + path, e);
+        throw new UncheckedIOException(
+            "cannot create the directory of the warehouse file " + path, e);
       }
     }
   }
@@ -135,12 +140,16 @@ final class DuckDbSession extends JdbcSession {
   }
 
   /**
-   * DuckDB cannot add a column with a NOT NULL constraint to an existing table: the column is added with its default
-   * (0 for the rows the table holds) and every writer sets it.
+   * DuckDB cannot add a column with a NOT NULL constraint to an existing table: the column is added
+   * with its default (0 for the rows the table holds) and every writer sets it.
    */
   @Override
   String addVersionColumnSql(CuratedTable table, String column) {
-    return "ALTER TABLE " + q(table.tableName()) + " ADD COLUMN IF NOT EXISTS " + q(column) + " BIGINT DEFAULT 0";
+    return "ALTER TABLE "
+        + q(table.tableName())
+        + " ADD COLUMN IF NOT EXISTS "
+        + q(column)
+        + " BIGINT DEFAULT 0";
   }
 
   @Override
@@ -153,14 +162,24 @@ final class DuckDbSession extends JdbcSession {
     }
   }
 
-  /** Nothing to lock: every write of this JVM holds the database's write lock, and no other process can open it. */
+  /**
+   * Nothing to lock: every write of this JVM holds the database's write lock, and no other process
+   * can open it.
+   */
   @Override
   void lockForReplayCommit(Statement st) {}
 
   @Override
   String upsertSql(
-      String target, List<String> columns, List<String> keyColumns, String sourceSelect, boolean fenced) {
-    String on = keyColumns.stream().map(c -> "t." + q(c) + " = s." + q(c)).collect(Collectors.joining(" AND "));
+      String target,
+      List<String> columns,
+      List<String> keyColumns,
+      String sourceSelect,
+      boolean fenced) {
+    String on =
+        keyColumns.stream()
+            .map(c -> "t." + q(c) + " = s." + q(c))
+            .collect(Collectors.joining(" AND "));
     List<String> values = new ArrayList<>();
     for (String c : columns) {
       if (!keyColumns.contains(c)) {
@@ -202,7 +221,8 @@ final class DuckDbSession extends JdbcSession {
           database.root.close();
         }
       } catch (SQLException e) {
-        throw new IllegalStateException("cannot close the DuckDB warehouse " + Warehouses.redact(url), e);
+        throw new IllegalStateException(
+            "cannot close the DuckDB warehouse " + Warehouses.redact(url), e);
       }
     }
   }

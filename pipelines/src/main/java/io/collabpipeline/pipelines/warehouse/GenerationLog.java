@@ -8,10 +8,11 @@ import java.util.Optional;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The generation log: the warehouse table {@value #TABLE} with one row per generation (stream epoch, batch run or
- * replay) that wrote or staged curated rows: its kind, its date range, its status and row counts. A replay is
- * {@link Status#COMMITTED} only by {@link ReplayStaging#commitReplay}, in the transaction that replaces its windows; a
- * replay that failed or was killed stays {@link Status#RUNNING} or {@link Status#FAILED}, never committed. One of the
+ * The generation log: the warehouse table {@value #TABLE} with one row per generation (stream
+ * epoch, batch run or replay) that wrote or staged curated rows: its kind, its date range, its
+ * status and row counts. A replay is {@link Status#COMMITTED} only by {@link
+ * ReplayStaging#commitReplay}, in the transaction that replaces its windows; a replay that failed
+ * or was killed stays {@link Status#RUNNING} or {@link Status#FAILED}, never committed. One of the
  * concerns a {@link Warehouse} handle gives, when the warehouse keeps a log.
  */
 public interface GenerationLog {
@@ -19,9 +20,9 @@ public interface GenerationLog {
   String TABLE = "pipeline_generations";
 
   /**
-   * Records {@code generation} as {@link Status#RUNNING} with its kind and range (null for stream and batch
-   * generations), started now. Beginning a generation again restarts its entry, unless it was committed: a committed
-   * generation is final ({@link IllegalStateException}).
+   * Records {@code generation} as {@link Status#RUNNING} with its kind and range (null for stream
+   * and batch generations), started now. Beginning a generation again restarts its entry, unless it
+   * was committed: a committed generation is final ({@link IllegalStateException}).
    */
   void begin(long generation, Kind kind, @Nullable ReplayScope range) throws SQLException;
 
@@ -32,8 +33,8 @@ public interface GenerationLog {
   void markDryRun(long generation) throws SQLException;
 
   /**
-   * Marks a generation that failed: {@link Status#FAILED}. Never changes a committed entry and never throws for a
-   * missing one (it runs on error paths): returns whether it marked the entry.
+   * Marks a generation that failed: {@link Status#FAILED}. Never changes a committed entry and
+   * never throws for a missing one (it runs on error paths): returns whether it marked the entry.
    */
   boolean markFailed(long generation) throws SQLException;
 

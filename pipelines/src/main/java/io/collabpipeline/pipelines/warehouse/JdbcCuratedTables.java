@@ -14,9 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@link CuratedTables} on a JDBC warehouse: the curated tables' DDL (every column NOT NULL, {@code generation} and
- * {@code pane_index} last, the key as primary key), the fenced live write through {@link JdbcLoad} in one
- * {@link JdbcSession#write} transaction, and reading rows back in key order.
+ * {@link CuratedTables} on a JDBC warehouse: the curated tables' DDL (every column NOT NULL, {@code
+ * generation} and {@code pane_index} last, the key as primary key), the fenced live write through
+ * {@link JdbcLoad} in one {@link JdbcSession#write} transaction, and reading rows back in key
+ * order.
  */
 final class JdbcCuratedTables implements CuratedTables {
   private final JdbcSession session;
@@ -36,9 +37,13 @@ final class JdbcCuratedTables implements CuratedTables {
     return ddl;
   }
 
-  /** The curated table: every column NOT NULL, the version columns last, the key columns as primary key. */
+  /**
+   * The curated table: every column NOT NULL, the version columns last, the key columns as primary
+   * key.
+   */
   private static String createTableSql(JdbcSession session, CuratedTable table) {
-    StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(q(table.tableName())).append(" (");
+    StringBuilder sql =
+        new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(q(table.tableName())).append(" (");
     for (CuratedTable.Column c : table.columns()) {
       sql.append(q(c.name())).append(' ').append(session.sqlType(c.type())).append(" NOT NULL, ");
     }
@@ -49,7 +54,10 @@ final class JdbcCuratedTables implements CuratedTables {
     return sql.toString();
   }
 
-  /** The curated tables, then the replay staging tables, then the generation log: what this warehouse keeps. */
+  /**
+   * The curated tables, then the replay staging tables, then the generation log: what this
+   * warehouse keeps.
+   */
   @Override
   public void ensureTables() throws SQLException {
     List<String> ddl = new ArrayList<>(ddl(session));
@@ -69,7 +77,11 @@ final class JdbcCuratedTables implements CuratedTables {
           for (Map.Entry<CuratedTable, List<VersionedRow>> e : byTable.entrySet()) {
             CuratedTable table = e.getKey();
             JdbcLoad.loadAndWrite(
-                session, table, e.getValue(), q(table.tableName()), columnNames(table.keyColumns()));
+                session,
+                table,
+                e.getValue(),
+                q(table.tableName()),
+                columnNames(table.keyColumns()));
           }
           return null;
         });

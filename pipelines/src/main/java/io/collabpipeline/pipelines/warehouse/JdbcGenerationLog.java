@@ -16,8 +16,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The {@link GenerationLog} of a JDBC warehouse: the table {@value GenerationLog#TABLE}, written in
- * {@link JdbcSession#write} transactions. {@link JdbcReplayStaging#commitReplay} reads and finishes an entry in its own
- * transaction, on the same connection ({@link #readEntry}, {@link #finishEntry}).
+ * {@link JdbcSession#write} transactions. {@link JdbcReplayStaging#commitReplay} reads and finishes
+ * an entry in its own transaction, on the same connection ({@link #readEntry}, {@link
+ * #finishEntry}).
  */
 final class JdbcGenerationLog implements GenerationLog {
   private final JdbcSession session;
@@ -32,9 +33,23 @@ final class JdbcGenerationLog implements GenerationLog {
     String text = session.sqlType(CuratedTable.ColumnType.STRING);
     String bigint = session.sqlType(CuratedTable.ColumnType.LONG);
     return List.of(
-        "CREATE TABLE IF NOT EXISTS " + q(TABLE) + " (generation " + bigint + " PRIMARY KEY, kind " + text
-            + " NOT NULL, range_from DATE, range_to DATE, status " + text + " NOT NULL, started_at " + ts
-            + " NOT NULL, finished_at " + ts + ", rows_staged " + bigint + ", rows_committed " + bigint + ")");
+        "CREATE TABLE IF NOT EXISTS "
+            + q(TABLE)
+            + " (generation "
+            + bigint
+            + " PRIMARY KEY, kind "
+            + text
+            + " NOT NULL, range_from DATE, range_to DATE, status "
+            + text
+            + " NOT NULL, started_at "
+            + ts
+            + " NOT NULL, finished_at "
+            + ts
+            + ", rows_staged "
+            + bigint
+            + ", rows_committed "
+            + bigint
+            + ")");
   }
 
   @Override
@@ -51,11 +66,17 @@ final class JdbcGenerationLog implements GenerationLog {
           }
           String sql =
               existing.isPresent()
-                  ? "UPDATE " + q(TABLE) + " SET kind = ?, range_from = CAST(? AS DATE),"
-                      + " range_to = CAST(? AS DATE), status = ?, started_at = " + session.timestampOf("?")
+                  ? "UPDATE "
+                      + q(TABLE)
+                      + " SET kind = ?, range_from = CAST(? AS DATE),"
+                      + " range_to = CAST(? AS DATE), status = ?, started_at = "
+                      + session.timestampOf("?")
                       + ", finished_at = NULL, rows_staged = NULL, rows_committed = NULL WHERE generation = ?"
-                  : "INSERT INTO " + q(TABLE) + " (kind, range_from, range_to, status, started_at,"
-                      + " generation) VALUES (?, CAST(? AS DATE), CAST(? AS DATE), ?, " + session.timestampOf("?")
+                  : "INSERT INTO "
+                      + q(TABLE)
+                      + " (kind, range_from, range_to, status, started_at,"
+                      + " generation) VALUES (?, CAST(? AS DATE), CAST(? AS DATE), ?, "
+                      + session.timestampOf("?")
                       + ", ?)";
           try (PreparedStatement ps = session.connection.prepareStatement(sql)) {
             ps.setString(1, kind.code());
@@ -77,7 +98,10 @@ final class JdbcGenerationLog implements GenerationLog {
           Entry entry = requireRunning(generation, Status.COMMITTED);
           if (entry.kind() == Kind.REPLAY || entry.kind() == Kind.CORRECTION) {
             throw new IllegalStateException(
-                "generation " + generation + " is a " + entry.kind().code()
+                "generation "
+                    + generation
+                    + " is a "
+                    + entry.kind().code()
                     + ": it is committed by Warehouse.commitReplay, which replaces its windows");
           }
           finishEntry(generation, Status.COMMITTED, null, null);
@@ -90,7 +114,8 @@ final class JdbcGenerationLog implements GenerationLog {
     session.write(
         () -> {
           requireRunning(generation, Status.DRY_RUN);
-          finishEntry(generation, Status.DRY_RUN, JdbcReplayStaging.countStaged(session, generation), null);
+          finishEntry(
+              generation, Status.DRY_RUN, JdbcReplayStaging.countStaged(session, generation), null);
           return null;
         });
   }
@@ -103,7 +128,8 @@ final class JdbcGenerationLog implements GenerationLog {
           if (entry.isEmpty() || entry.get().status() == Status.COMMITTED) {
             return false;
           }
-          finishEntry(generation, Status.FAILED, JdbcReplayStaging.countStaged(session, generation), null);
+          finishEntry(
+              generation, Status.FAILED, JdbcReplayStaging.countStaged(session, generation), null);
           return true;
         });
   }
@@ -114,21 +140,33 @@ final class JdbcGenerationLog implements GenerationLog {
             .orElseThrow(
                 () ->
                     new IllegalStateException(
-                        "cannot mark generation " + generation + " " + target.code() + ": it was never begun"));
+                        "cannot mark generation "
+                            + generation
+                            + " "
+                            + target.code()
+                            + ": it was never begun"));
     if (entry.status() != Status.RUNNING) {
       throw new IllegalStateException(
-          "cannot mark generation " + generation + " " + target.code() + ": its status is "
+          "cannot mark generation "
+              + generation
+              + " "
+              + target.code()
+              + ": its status is "
               + entry.status().code());
     }
     return entry;
   }
 
   /** Finishes the entry of {@code generation} with {@code status}, in the caller's transaction. */
-  void finishEntry(long generation, Status status, @Nullable Long rowsStaged, @Nullable Long rowsCommitted)
+  void finishEntry(
+      long generation, Status status, @Nullable Long rowsStaged, @Nullable Long rowsCommitted)
       throws SQLException {
     try (PreparedStatement ps =
         session.connection.prepareStatement(
-            "UPDATE " + q(TABLE) + " SET status = ?, finished_at = " + session.timestampOf("?")
+            "UPDATE "
+                + q(TABLE)
+                + " SET status = ?, finished_at = "
+                + session.timestampOf("?")
                 + ", rows_staged = ?, rows_committed = ? WHERE generation = ?")) {
       ps.setString(1, status.code());
       ps.setLong(2, System.currentTimeMillis());
@@ -139,7 +177,8 @@ final class JdbcGenerationLog implements GenerationLog {
     }
   }
 
-  private static void setNullableLong(PreparedStatement ps, int index, @Nullable Long value) throws SQLException {
+  private static void setNullableLong(PreparedStatement ps, int index, @Nullable Long value)
+      throws SQLException {
     if (value == null) {
       ps.setNull(index, java.sql.Types.BIGINT);
     } else {
@@ -166,9 +205,13 @@ final class JdbcGenerationLog implements GenerationLog {
   private List<Entry> readEntries(@Nullable Long generation) throws SQLException {
     String sql =
         "SELECT generation, kind, CAST(range_from AS VARCHAR), CAST(range_to AS VARCHAR), status, "
-            + session.epochMillis("started_at") + ", " + session.epochMillis("finished_at")
-            + ", rows_staged, rows_committed FROM " + q(TABLE)
-            + (generation == null ? "" : " WHERE generation = " + generation) + " ORDER BY generation";
+            + session.epochMillis("started_at")
+            + ", "
+            + session.epochMillis("finished_at")
+            + ", rows_staged, rows_committed FROM "
+            + q(TABLE)
+            + (generation == null ? "" : " WHERE generation = " + generation)
+            + " ORDER BY generation";
     List<Entry> entries = new ArrayList<>();
     try (Statement st = session.connection.createStatement();
         ResultSet rs = st.executeQuery(sql)) {
@@ -195,6 +238,8 @@ final class JdbcGenerationLog implements GenerationLog {
   }
 
   private static @Nullable ReplayScope range(@Nullable String from, @Nullable String to) {
-    return from == null || to == null ? null : ReplayScope.of(LocalDate.parse(from), LocalDate.parse(to));
+    return from == null || to == null
+        ? null
+        : ReplayScope.of(LocalDate.parse(from), LocalDate.parse(to));
   }
 }

@@ -17,10 +17,10 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The bulk write the JDBC warehouses share for live upserts ({@link JdbcCuratedTables}) and replay staging
- * ({@link JdbcReplayStaging}): the batch de-duplicated by key and version, loaded into a temporary load table with
- * multi-row prepared inserts, and written into its target with ONE fenced set-based statement per table. Row-by-row
- * upserts are orders of magnitude slower.
+ * The bulk write the JDBC warehouses share for live upserts ({@link JdbcCuratedTables}) and replay
+ * staging ({@link JdbcReplayStaging}): the batch de-duplicated by key and version, loaded into a
+ * temporary load table with multi-row prepared inserts, and written into its target with ONE fenced
+ * set-based statement per table. Row-by-row upserts are orders of magnitude slower.
  */
 final class JdbcLoad {
   /** Rows per multi-row INSERT into a load table (well below any driver's bind-parameter limit). */
@@ -29,11 +29,12 @@ final class JdbcLoad {
   private JdbcLoad() {}
 
   /**
-   * The rows of a batch grouped by table, tables in a fixed order and only those with rows, keeping per key (and per
-   * generation if {@code perGeneration}) the row of the greatest (generation, pane index), the later one on ties: a
-   * set-based write must not touch one key twice.
+   * The rows of a batch grouped by table, tables in a fixed order and only those with rows, keeping
+   * per key (and per generation if {@code perGeneration}) the row of the greatest (generation, pane
+   * index), the later one on ties: a set-based write must not touch one key twice.
    */
-  static Map<CuratedTable, List<VersionedRow>> newestPerKey(List<VersionedRow> rows, boolean perGeneration) {
+  static Map<CuratedTable, List<VersionedRow>> newestPerKey(
+      List<VersionedRow> rows, boolean perGeneration) {
     Map<CuratedTable, Map<List<Object>, VersionedRow>> byTable = new LinkedHashMap<>();
     for (CuratedTable t : CuratedTable.values()) {
       byTable.put(t, new LinkedHashMap<>());
@@ -59,35 +60,50 @@ final class JdbcLoad {
   }
 
   /**
-   * Bulk-loads rows into a temporary load table and writes them into {@code target} with one fenced statement, on
-   * {@code session}'s connection, inside the caller's transaction.
+   * Bulk-loads rows into a temporary load table and writes them into {@code target} with one fenced
+   * statement, on {@code session}'s connection, inside the caller's transaction.
    */
   static void loadAndWrite(
-      JdbcSession session, CuratedTable table, List<VersionedRow> rows, String target, List<String> conflictKeys)
+      JdbcSession session,
+      CuratedTable table,
+      List<VersionedRow> rows,
+      String target,
+      List<String> conflictKeys)
       throws SQLException {
     String load = q("load_" + table.tableName());
     try (Statement st = session.connection.createStatement()) {
       st.execute(session.createLoadTableSql(load, loadColumns(session, table)));
       insertChunks(session, load, table, rows);
-      st.execute(session.upsertSql(target, allColumns(table), conflictKeys, loadSelect(session, table, load), true));
+      st.execute(
+          session.upsertSql(
+              target, allColumns(table), conflictKeys, loadSelect(session, table, load), true));
       st.execute("DROP TABLE " + load);
     }
   }
 
   /**
-   * The column list of a load table for {@code table}: timestamps travel as epoch milliseconds (BIGINT) and become
-   * timestamps in the statement that reads the load table; the version columns last.
+   * The column list of a load table for {@code table}: timestamps travel as epoch milliseconds
+   * (BIGINT) and become timestamps in the statement that reads the load table; the version columns
+   * last.
    */
   private static String loadColumns(JdbcSession session, CuratedTable table) {
     StringBuilder ddl = new StringBuilder("(");
     for (CuratedTable.Column c : table.columns()) {
-      String type = c.type() == CuratedTable.ColumnType.TIMESTAMP ? "BIGINT" : session.sqlType(c.type());
+      String type =
+          c.type() == CuratedTable.ColumnType.TIMESTAMP ? "BIGINT" : session.sqlType(c.type());
       ddl.append(q(c.name())).append(' ').append(type).append(", ");
     }
-    return ddl.append(q(GENERATION)).append(" BIGINT, ").append(q(PANE_INDEX)).append(" BIGINT)").toString();
+    return ddl.append(q(GENERATION))
+        .append(" BIGINT, ")
+        .append(q(PANE_INDEX))
+        .append(" BIGINT)")
+        .toString();
   }
 
-  /** SELECT over a load table yielding the curated columns, timestamps converted, then the version columns. */
+  /**
+   * SELECT over a load table yielding the curated columns, timestamps converted, then the version
+   * columns.
+   */
   private static String loadSelect(JdbcSession session, CuratedTable table, String load) {
     String columns =
         table.columns().stream()
@@ -100,8 +116,11 @@ final class JdbcLoad {
     return "SELECT " + columns + ", " + q(GENERATION) + ", " + q(PANE_INDEX) + " FROM " + load;
   }
 
-  /** Loads {@code rows} into the load table, timestamps as epoch milliseconds, in multi-row inserts. */
-  private static void insertChunks(JdbcSession session, String load, CuratedTable table, List<VersionedRow> rows)
+  /**
+   * Loads {@code rows} into the load table, timestamps as epoch milliseconds, in multi-row inserts.
+   */
+  private static void insertChunks(
+      JdbcSession session, String load, CuratedTable table, List<VersionedRow> rows)
       throws SQLException {
     int width = table.columns().size() + 2;
     String tuple = "(" + String.join(", ", Collections.nCopies(width, "?")) + ")";
@@ -147,7 +166,8 @@ final class JdbcLoad {
     return "INSERT INTO " + load + " VALUES " + String.join(", ", Collections.nCopies(rows, tuple));
   }
 
-  private static void bind(PreparedStatement ps, int index, CuratedTable.ColumnType type, Object value)
+  private static void bind(
+      PreparedStatement ps, int index, CuratedTable.ColumnType type, Object value)
       throws SQLException {
     switch (type) {
       case STRING:

@@ -24,11 +24,12 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * {@link ReplayStaging} on a JDBC warehouse: one staging table per replayed table ({@value #STAGING_PREFIX}{@code
- * <table>}, keyed by (generation, key)), written through {@link JdbcLoad}; the diff as one full outer join of the
- * staged and stored rows in scope per table, streamed; and the commit, in one {@link JdbcSession#write} transaction
- * that takes the dialect's replay lock, checks the generation log entry ({@link JdbcGenerationLog}, on the same
- * connection) and the fence, replaces the scope and marks the entry committed.
+ * {@link ReplayStaging} on a JDBC warehouse: one staging table per replayed table ({@value
+ * #STAGING_PREFIX}{@code <table>}, keyed by (generation, key)), written through {@link JdbcLoad};
+ * the diff as one full outer join of the staged and stored rows in scope per table, streamed; and
+ * the commit, in one {@link JdbcSession#write} transaction that takes the dialect's replay lock,
+ * checks the generation log entry ({@link JdbcGenerationLog}, on the same connection) and the
+ * fence, replaces the scope and marks the entry committed.
  */
 final class JdbcReplayStaging implements ReplayStaging {
   /** The prefix of a curated table's replay staging table. */
@@ -59,18 +60,29 @@ final class JdbcReplayStaging implements ReplayStaging {
   }
 
   /**
-   * The replay staging table of a curated table: the same columns, keyed by (generation, key). Non-key columns may be
-   * NULL here: a staging table is a scratch area, and the curated table's constraints check what a commit writes.
+   * The replay staging table of a curated table: the same columns, keyed by (generation, key).
+   * Non-key columns may be NULL here: a staging table is a scratch area, and the curated table's
+   * constraints check what a commit writes.
    */
   private static String createStagingTableSql(JdbcSession session, CuratedTable table) {
-    StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(q(stagingTable(table))).append(" (");
+    StringBuilder sql =
+        new StringBuilder("CREATE TABLE IF NOT EXISTS ")
+            .append(q(stagingTable(table)))
+            .append(" (");
     for (CuratedTable.Column c : table.columns()) {
-      sql.append(q(c.name())).append(' ').append(session.sqlType(c.type())).append(c.isKey() ? " NOT NULL, " : ", ");
+      sql.append(q(c.name()))
+          .append(' ')
+          .append(session.sqlType(c.type()))
+          .append(c.isKey() ? " NOT NULL, " : ", ");
     }
     String bigint = session.sqlType(CuratedTable.ColumnType.LONG);
     sql.append(q(GENERATION)).append(' ').append(bigint).append(" NOT NULL, ");
     sql.append(q(PANE_INDEX)).append(' ').append(bigint).append(" NOT NULL, ");
-    sql.append("PRIMARY KEY (").append(q(GENERATION)).append(", ").append(names(table.keyColumns(), "")).append("))");
+    sql.append("PRIMARY KEY (")
+        .append(q(GENERATION))
+        .append(", ")
+        .append(names(table.keyColumns(), ""))
+        .append("))");
     return sql.toString();
   }
 
@@ -119,7 +131,10 @@ final class JdbcReplayStaging implements ReplayStaging {
     return countStaged(session, generation);
   }
 
-  /** The staged rows of {@code generation} on {@code session}, over all tables (also for the generation log). */
+  /**
+   * The staged rows of {@code generation} on {@code session}, over all tables (also for the
+   * generation log).
+   */
   static long countStaged(JdbcSession session, long generation) throws SQLException {
     long n = 0;
     try (Statement st = session.connection.createStatement()) {
@@ -131,10 +146,16 @@ final class JdbcReplayStaging implements ReplayStaging {
   }
 
   /** The newest stored generation in scope, or -1 if the scope holds no row. */
-  private long newestGeneration(Statement st, CuratedTable table, ReplayScope scope) throws SQLException {
+  private long newestGeneration(Statement st, CuratedTable table, ReplayScope scope)
+      throws SQLException {
     try (ResultSet rs =
         st.executeQuery(
-            "SELECT max(" + q(GENERATION) + ") FROM " + q(table.tableName()) + " WHERE " + inScope(scope))) {
+            "SELECT max("
+                + q(GENERATION)
+                + ") FROM "
+                + q(table.tableName())
+                + " WHERE "
+                + inScope(scope))) {
       rs.next();
       long newest = rs.getLong(1);
       return rs.wasNull() ? -1 : newest;
@@ -144,9 +165,11 @@ final class JdbcReplayStaging implements ReplayStaging {
   // ---------------------------------------------------------------- diff
 
   @Override
-  public WarehouseDiff diff(long generation, ReplayScope scope, int maxChangesPerTable) throws SQLException {
+  public WarehouseDiff diff(long generation, ReplayScope scope, int maxChangesPerTable)
+      throws SQLException {
     if (maxChangesPerTable < 0) {
-      throw new IllegalArgumentException("maxChangesPerTable must be >= 0, got " + maxChangesPerTable);
+      throw new IllegalArgumentException(
+          "maxChangesPerTable must be >= 0, got " + maxChangesPerTable);
     }
     return session.inTransaction(
         () -> {
@@ -158,8 +181,8 @@ final class JdbcReplayStaging implements ReplayStaging {
         });
   }
 
-  private WarehouseDiff.TableDiff diffTable(CuratedTable table, long generation, ReplayScope scope, int max)
-      throws SQLException {
+  private WarehouseDiff.TableDiff diffTable(
+      CuratedTable table, long generation, ReplayScope scope, int max) throws SQLException {
     String staged = q(stagingTable(table));
     String stored = q(table.tableName());
     String ofGeneration = q(GENERATION) + " = " + generation;
@@ -174,7 +197,10 @@ final class JdbcReplayStaging implements ReplayStaging {
       newest = newestGeneration(st, table, scope);
     }
     List<CuratedTable.Column> keys = table.keyColumns();
-    String on = keys.stream().map(c -> "s." + q(c.name()) + " = t." + q(c.name())).collect(Collectors.joining(" AND "));
+    String on =
+        keys.stream()
+            .map(c -> "s." + q(c.name()) + " = t." + q(c.name()))
+            .collect(Collectors.joining(" AND "));
     List<String> differs = new ArrayList<>();
     differs.add("s." + q(keys.get(0).name()) + " IS NULL");
     differs.add("t." + q(keys.get(0).name()) + " IS NULL");
@@ -184,10 +210,28 @@ final class JdbcReplayStaging implements ReplayStaging {
       }
     }
     String sql =
-        "SELECT s." + q(keys.get(0).name()) + " IS NULL, t." + q(keys.get(0).name()) + " IS NULL, "
-            + session.selectMillis(table, "s.") + ", " + session.selectMillis(table, "t.") + " FROM (SELECT * FROM "
-            + staged + " WHERE " + ofGeneration + " AND " + inScope(scope) + ") s FULL OUTER JOIN (SELECT * FROM "
-            + stored + " WHERE " + inScope(scope) + ") t ON " + on + " WHERE " + String.join(" OR ", differs);
+        "SELECT s."
+            + q(keys.get(0).name())
+            + " IS NULL, t."
+            + q(keys.get(0).name())
+            + " IS NULL, "
+            + session.selectMillis(table, "s.")
+            + ", "
+            + session.selectMillis(table, "t.")
+            + " FROM (SELECT * FROM "
+            + staged
+            + " WHERE "
+            + ofGeneration
+            + " AND "
+            + inScope(scope)
+            + ") s FULL OUTER JOIN (SELECT * FROM "
+            + stored
+            + " WHERE "
+            + inScope(scope)
+            + ") t ON "
+            + on
+            + " WHERE "
+            + String.join(" OR ", differs);
     long added = 0;
     long removed = 0;
     long changed = 0;
@@ -216,7 +260,8 @@ final class JdbcReplayStaging implements ReplayStaging {
               changed++;
           }
           CuratedRow any = after2 != null ? after2 : before2;
-          windows.add(WarehouseDiff.Window.of(any.getLong("window_start"), any.getString("granularity")));
+          windows.add(
+              WarehouseDiff.Window.of(any.getLong("window_start"), any.getString("granularity")));
           if (max > 0) {
             largest.add(change);
             if (largest.size() > max) {
@@ -229,7 +274,15 @@ final class JdbcReplayStaging implements ReplayStaging {
     List<WarehouseDiff.RowChange> top = new ArrayList<>(largest);
     top.sort(largestFirst);
     return WarehouseDiff.TableDiff.of(
-        table, before, after, added, removed, changed, outside, new ArrayList<>(windows), top,
+        table,
+        before,
+        after,
+        added,
+        removed,
+        changed,
+        outside,
+        new ArrayList<>(windows),
+        top,
         newest > generation ? newest : null);
   }
 
@@ -267,16 +320,25 @@ final class JdbcReplayStaging implements ReplayStaging {
                     .orElseThrow(
                         () ->
                             new IllegalStateException(
-                                "cannot commit generation " + generation + ": it was never begun"
+                                "cannot commit generation "
+                                    + generation
+                                    + ": it was never begun"
                                     + " (Warehouse.beginGeneration)"));
             if (entry.status() != GenerationLog.Status.RUNNING) {
               throw new IllegalStateException(
-                  "cannot commit generation " + generation + ": its status is " + entry.status().code()
+                  "cannot commit generation "
+                      + generation
+                      + ": its status is "
+                      + entry.status().code()
                       + ", only a running generation can be committed");
             }
             if (entry.range() == null || !entry.range().contains(scope)) {
               throw new IllegalStateException(
-                  "cannot commit generation " + generation + " for " + scope + ": it was begun for "
+                  "cannot commit generation "
+                      + generation
+                      + " for "
+                      + scope
+                      + ": it was begun for "
                       + (entry.range() == null ? "no date range" : entry.range().toString())
                       + ", and a commit may only replace windows the replay recomputed");
             }
@@ -292,27 +354,60 @@ final class JdbcReplayStaging implements ReplayStaging {
               String ofGeneration = q(GENERATION) + " = " + generation;
               String sameKey =
                   table.keyColumns().stream()
-                      .map(c -> "s." + q(c.name()) + " = " + q(table.tableName()) + "." + q(c.name()))
+                      .map(
+                          c ->
+                              "s." + q(c.name()) + " = " + q(table.tableName()) + "." + q(c.name()))
                       .collect(Collectors.joining(" AND "));
               removed.put(
                   table,
                   (long)
                       st.executeUpdate(
-                          "DELETE FROM " + q(table.tableName()) + " WHERE " + inScope(scope)
-                              + " AND NOT EXISTS (SELECT 1 FROM " + stagingTable + " s WHERE s." + q(GENERATION)
-                              + " = " + generation + " AND " + sameKey + ")"));
+                          "DELETE FROM "
+                              + q(table.tableName())
+                              + " WHERE "
+                              + inScope(scope)
+                              + " AND NOT EXISTS (SELECT 1 FROM "
+                              + stagingTable
+                              + " s WHERE s."
+                              + q(GENERATION)
+                              + " = "
+                              + generation
+                              + " AND "
+                              + sameKey
+                              + ")"));
               String select =
-                  "SELECT " + names(table.columns(), "") + ", " + q(GENERATION) + ", " + q(PANE_INDEX) + " FROM "
-                      + stagingTable + " WHERE " + ofGeneration + " AND " + inScope(scope);
+                  "SELECT "
+                      + names(table.columns(), "")
+                      + ", "
+                      + q(GENERATION)
+                      + ", "
+                      + q(PANE_INDEX)
+                      + " FROM "
+                      + stagingTable
+                      + " WHERE "
+                      + ofGeneration
+                      + " AND "
+                      + inScope(scope);
               written.put(
                   table,
                   (long)
                       st.executeUpdate(
                           session.upsertSql(
-                              q(table.tableName()), allColumns(table), columnNames(table.keyColumns()), select,
+                              q(table.tableName()),
+                              allColumns(table),
+                              columnNames(table.keyColumns()),
+                              select,
                               false)));
-              outside.put(table, (long) st.executeUpdate("DELETE FROM " + stagingTable + " WHERE " + ofGeneration
-                  + " AND NOT " + inScope(scope)));
+              outside.put(
+                  table,
+                  (long)
+                      st.executeUpdate(
+                          "DELETE FROM "
+                              + stagingTable
+                              + " WHERE "
+                              + ofGeneration
+                              + " AND NOT "
+                              + inScope(scope)));
               st.executeUpdate("DELETE FROM " + stagingTable + " WHERE " + ofGeneration);
             }
             long total = written.values().stream().mapToLong(Long::longValue).sum();
@@ -329,8 +424,14 @@ final class JdbcReplayStaging implements ReplayStaging {
           long n = 0;
           try (Statement st = session.connection.createStatement()) {
             for (CuratedTable table : ReplayScope.TABLES) {
-              n += st.executeUpdate("DELETE FROM " + q(stagingTable(table)) + " WHERE " + q(GENERATION) + " = "
-                  + generation);
+              n +=
+                  st.executeUpdate(
+                      "DELETE FROM "
+                          + q(stagingTable(table))
+                          + " WHERE "
+                          + q(GENERATION)
+                          + " = "
+                          + generation);
             }
           }
           return n;

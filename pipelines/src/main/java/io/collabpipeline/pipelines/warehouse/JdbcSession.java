@@ -12,12 +12,14 @@ import java.util.stream.Collectors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * One open connection to a JDBC warehouse and its SQL dialect: the one place where DuckDB ({@link DuckDbSession}) and
- * PostgreSQL ({@link PostgresSession}) differ, shared by the classes of each concern ({@link JdbcCuratedTables},
- * {@link JdbcReplayStaging}, {@link JdbcGenerationLog}) of a {@link JdbcWarehouse} handle. A dialect gives its column
- * types, its timestamp conversions, its temporary load table, its set-based upsert statement, how DDL and writes are
- * serialized (and retried), and the lock a replay commit takes; everything else here is the same for both: the
- * transactions, the version columns and their fencing rule, the replay scope predicate and reading rows back.
+ * One open connection to a JDBC warehouse and its SQL dialect: the one place where DuckDB ({@link
+ * DuckDbSession}) and PostgreSQL ({@link PostgresSession}) differ, shared by the classes of each
+ * concern ({@link JdbcCuratedTables}, {@link JdbcReplayStaging}, {@link JdbcGenerationLog}) of a
+ * {@link JdbcWarehouse} handle. A dialect gives its column types, its timestamp conversions, its
+ * temporary load table, its set-based upsert statement, how DDL and writes are serialized (and
+ * retried), and the lock a replay commit takes; everything else here is the same for both: the
+ * transactions, the version columns and their fencing rule, the replay scope predicate and reading
+ * rows back.
  */
 abstract class JdbcSession implements AutoCloseable {
   static final String GENERATION = "generation";
@@ -39,24 +41,43 @@ abstract class JdbcSession implements AutoCloseable {
   /** SQL that reads the TIMESTAMP column {@code quotedColumn} as UTC epoch milliseconds. */
   abstract String epochMillis(String quotedColumn);
 
-  /** SQL that turns the BIGINT epoch-milliseconds expression {@code millis} into the dialect's TIMESTAMP. */
+  /**
+   * SQL that turns the BIGINT epoch-milliseconds expression {@code millis} into the dialect's
+   * TIMESTAMP.
+   */
   abstract String timestampOf(String millis);
 
-  /** The statement creating a temporary load table that lives until the end of the transaction at most. */
+  /**
+   * The statement creating a temporary load table that lives until the end of the transaction at
+   * most.
+   */
   abstract String createLoadTableSql(String quotedName, String columnsDdl);
 
   /**
-   * One set-based statement writing the rows of {@code sourceSelect} (a SELECT yielding {@code columns}, in order) into
-   * {@code target}: insert the new keys, and replace the stored row of an existing key, if {@code fenced} only when
-   * {@link #fenceCondition} holds. Conflicts are on {@code keyColumns}; the source has at most one row per key.
+   * One set-based statement writing the rows of {@code sourceSelect} (a SELECT yielding {@code
+   * columns}, in order) into {@code target}: insert the new keys, and replace the stored row of an
+   * existing key, if {@code fenced} only when {@link #fenceCondition} holds. Conflicts are on
+   * {@code keyColumns}; the source has at most one row per key.
    */
-  abstract String upsertSql(String target, List<String> columns, List<String> keyColumns, String sourceSelect,
+  abstract String upsertSql(
+      String target,
+      List<String> columns,
+      List<String> keyColumns,
+      String sourceSelect,
       boolean fenced);
 
-  /** Adds a version column to a curated table created before generations existed, 0 for the rows it holds. */
+  /**
+   * Adds a version column to a curated table created before generations existed, 0 for the rows it
+   * holds.
+   */
   String addVersionColumnSql(CuratedTable table, String column) {
-    return "ALTER TABLE " + q(table.tableName()) + " ADD COLUMN IF NOT EXISTS " + q(column) + " "
-        + sqlType(CuratedTable.ColumnType.LONG) + " NOT NULL DEFAULT 0";
+    return "ALTER TABLE "
+        + q(table.tableName())
+        + " ADD COLUMN IF NOT EXISTS "
+        + q(column)
+        + " "
+        + sqlType(CuratedTable.ColumnType.LONG)
+        + " NOT NULL DEFAULT 0";
   }
 
   /** The ORDER BY list that sorts rows by key, strings by code point. */
@@ -65,15 +86,18 @@ abstract class JdbcSession implements AutoCloseable {
   }
 
   /**
-   * Runs DDL statements, each a no-op when its object exists, so that concurrent handles (every DoFn instance of
-   * {@link WriteCurated} creates the tables at setup) cannot fail each other.
+   * Runs DDL statements, each a no-op when its object exists, so that concurrent handles (every
+   * DoFn instance of {@link WriteCurated} creates the tables at setup) cannot fail each other.
    */
   abstract void runDdl(List<String> statements) throws SQLException;
 
   /** Runs a write: in one transaction, serialized or retried as the dialect needs. */
   abstract <T> T write(SqlCall<T> work) throws SQLException;
 
-  /** Takes the locks a replay commit needs so that no concurrent write changes its scope before it commits. */
+  /**
+   * Takes the locks a replay commit needs so that no concurrent write changes its scope before it
+   * commits.
+   */
   abstract void lockForReplayCommit(Statement st) throws SQLException;
 
   /** Releases the connection. */
@@ -127,42 +151,81 @@ abstract class JdbcSession implements AutoCloseable {
   // ---------------------------------------------------------------- versions and scope
 
   /**
-   * The version rule of a fenced write: the incoming row (alias {@code incoming}) wins iff its (generation, pane_index)
-   * is at least the stored row's (alias {@code stored}), lexicographically.
+   * The version rule of a fenced write: the incoming row (alias {@code incoming}) wins iff its
+   * (generation, pane_index) is at least the stored row's (alias {@code stored}),
+   * lexicographically.
    */
   static String fenceCondition(String incoming, String stored) {
     String ig = incoming + "." + q(GENERATION);
     String sg = stored + "." + q(GENERATION);
-    return "(" + ig + " > " + sg + " OR (" + ig + " = " + sg + " AND " + incoming + "." + q(PANE_INDEX) + " >= "
-        + stored + "." + q(PANE_INDEX) + "))";
+    return "("
+        + ig
+        + " > "
+        + sg
+        + " OR ("
+        + ig
+        + " = "
+        + sg
+        + " AND "
+        + incoming
+        + "."
+        + q(PANE_INDEX)
+        + " >= "
+        + stored
+        + "."
+        + q(PANE_INDEX)
+        + "))";
   }
 
   /** The predicate "window_start of {@code qualifier} is in the scope". */
   String inScope(String qualifier, ReplayScope scope) {
     String ws = qualifier + q("window_start");
-    return "(" + ws + " >= " + timestampOf(Long.toString(scope.startMillis())) + " AND " + ws + " < "
-        + timestampOf(Long.toString(scope.endMillisExclusive())) + ")";
+    return "("
+        + ws
+        + " >= "
+        + timestampOf(Long.toString(scope.startMillis()))
+        + " AND "
+        + ws
+        + " < "
+        + timestampOf(Long.toString(scope.endMillisExclusive()))
+        + ")";
   }
 
   // ---------------------------------------------------------------- reads
 
-  /** The rows of {@code from} (a curated or staging table of {@code table}), with their version, ordered by key. */
-  List<VersionedRow> readRows(String from, CuratedTable table, @Nullable String where) throws SQLException {
+  /**
+   * The rows of {@code from} (a curated or staging table of {@code table}), with their version,
+   * ordered by key.
+   */
+  List<VersionedRow> readRows(String from, CuratedTable table, @Nullable String where)
+      throws SQLException {
     String sql =
-        "SELECT " + selectMillis(table, "") + ", " + q(GENERATION) + ", " + q(PANE_INDEX) + " FROM " + from
-            + (where == null ? "" : " WHERE " + where) + " ORDER BY " + keyOrder(table.keyColumns());
+        "SELECT "
+            + selectMillis(table, "")
+            + ", "
+            + q(GENERATION)
+            + ", "
+            + q(PANE_INDEX)
+            + " FROM "
+            + from
+            + (where == null ? "" : " WHERE " + where)
+            + " ORDER BY "
+            + keyOrder(table.keyColumns());
     List<VersionedRow> rows = new ArrayList<>();
     try (Statement st = connection.createStatement();
         ResultSet rs = st.executeQuery(sql)) {
       int width = table.columns().size();
       while (rs.next()) {
-        rows.add(VersionedRow.of(rowAt(rs, 1, table), rs.getLong(width + 1), rs.getLong(width + 2)));
+        rows.add(
+            VersionedRow.of(rowAt(rs, 1, table), rs.getLong(width + 1), rs.getLong(width + 2)));
       }
     }
     return rows;
   }
 
-  /** The curated columns of {@code table} under {@code qualifier}, timestamps as epoch milliseconds. */
+  /**
+   * The curated columns of {@code table} under {@code qualifier}, timestamps as epoch milliseconds.
+   */
   String selectMillis(CuratedTable table, String qualifier) {
     return table.columns().stream()
         .map(

@@ -4,10 +4,11 @@ import java.sql.Connection;
 import java.util.Optional;
 
 /**
- * A {@link Warehouse} handle on a JDBC warehouse (DuckDB or PostgreSQL; open one with {@link Warehouses#openJdbc}),
- * which has every concern: {@link #curated()}, {@link #staging()} and {@link #log()} give them without an
- * {@link Optional}, for JDBC-only code and tests. The three share one connection ({@link JdbcSession}), so a replay
- * commit and its generation log entry change in one transaction; use the handle from one thread at a time.
+ * A {@link Warehouse} handle on a JDBC warehouse (DuckDB or PostgreSQL; open one with {@link
+ * Warehouses#openJdbc}), which has every concern: {@link #curated()}, {@link #staging()} and {@link
+ * #log()} give them without an {@link Optional}, for JDBC-only code and tests. The three share one
+ * connection ({@link JdbcSession}), so a replay commit and its generation log entry change in one
+ * transaction; use the handle from one thread at a time.
  */
 public final class JdbcWarehouse implements Warehouse {
   private final JdbcSession session;

@@ -9,8 +9,8 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 
 /**
- * A JDBC warehouse (DuckDB, PostgreSQL) as a {@link WarehouseTarget}: written live and staged by {@link WriteCurated},
- * opened as a {@link JdbcWarehouse} with every concern.
+ * A JDBC warehouse (DuckDB, PostgreSQL) as a {@link WarehouseTarget}: written live and staged by
+ * {@link WriteCurated}, opened as a {@link JdbcWarehouse} with every concern.
  */
 @AutoValue
 abstract class JdbcWarehouseTarget implements WarehouseTarget {
@@ -18,7 +18,10 @@ abstract class JdbcWarehouseTarget implements WarehouseTarget {
 
   abstract String jdbcUrl();
 
-  /** The target at {@code jdbcUrl}; {@link IllegalArgumentException} unless {@link Warehouses#isSupported}. */
+  /**
+   * The target at {@code jdbcUrl}; {@link IllegalArgumentException} unless {@link
+   * Warehouses#isSupported}.
+   */
   static JdbcWarehouseTarget of(String jdbcUrl) {
     Warehouses.checkSupported(jdbcUrl);
     return new AutoValue_JdbcWarehouseTarget(jdbcUrl);
@@ -31,7 +34,8 @@ abstract class JdbcWarehouseTarget implements WarehouseTarget {
 
   @Override
   public Optional<PTransform<PCollection<CuratedRow>, PDone>> writeStaged(long generation) {
-    return Optional.of(WriteCurated.to(jdbcUrl()).withGeneration(generation).withMode(WriteCurated.Mode.STAGING));
+    return Optional.of(
+        WriteCurated.to(jdbcUrl()).withGeneration(generation).withMode(WriteCurated.Mode.STAGING));
   }
 
   @Override

@@ -15,7 +15,10 @@ public abstract class ReplayCommit {
   /** Stored rows in scope whose key the generation does not have: removed. */
   public abstract Map<CuratedTable, Long> rowsRemoved();
 
-  /** Staged rows in scope written to the curated table (inserted or replacing the stored row of their key). */
+  /**
+   * Staged rows in scope written to the curated table (inserted or replacing the stored row of
+   * their key).
+   */
   public abstract Map<CuratedTable, Long> rowsWritten();
 
   /** Staged rows outside the scope (windows the replay saw only partly): dropped, never written. */
@@ -28,7 +31,11 @@ public abstract class ReplayCommit {
       Map<CuratedTable, Long> rowsWritten,
       Map<CuratedTable, Long> rowsOutsideScope) {
     return new AutoValue_ReplayCommit(
-        generation, scope, Map.copyOf(rowsRemoved), Map.copyOf(rowsWritten), Map.copyOf(rowsOutsideScope));
+        generation,
+        scope,
+        Map.copyOf(rowsRemoved),
+        Map.copyOf(rowsWritten),
+        Map.copyOf(rowsOutsideScope));
   }
 
   public long totalRowsRemoved() {

@@ -9,13 +9,13 @@ import java.time.ZoneOffset;
 import java.util.List;
 
 /**
- * The windows a replay rewrites: a closed range of UTC dates {@code [from, to]}. For each table of {@link #TABLES}
- * (the metric tables) it covers every window whose {@code window_start} lies in {@code [from 00:00Z, to+1 00:00Z)}.
- * Every granularity (minute, hour, day) divides a UTC day, so each covered window lies wholly inside the range: a
- * scope never covers part of a window.
+ * The windows a replay rewrites: a closed range of UTC dates {@code [from, to]}. For each table of
+ * {@link #TABLES} (the metric tables) it covers every window whose {@code window_start} lies in
+ * {@code [from 00:00Z, to+1 00:00Z)}. Every granularity (minute, hour, day) divides a UTC day, so
+ * each covered window lies wholly inside the range: a scope never covers part of a window.
  *
- * <p>{@code pipeline_completeness} is never in a scope: it records the ingestion by arrival hour, which a replay does
- * not re-live, so a replay leaves it as the stream wrote it.
+ * <p>{@code pipeline_completeness} is never in a scope: it records the ingestion by arrival hour,
+ * which a replay does not re-live, so a replay leaves it as the stream wrote it.
  */
 @AutoValue
 public abstract class ReplayScope implements Serializable {
@@ -23,7 +23,10 @@ public abstract class ReplayScope implements Serializable {
 
   /** The tables a replay rewrites, in the order a commit processes them. */
   public static final List<CuratedTable> TABLES =
-      List.of(CuratedTable.ACTIVE_EDITORS, CuratedTable.TASK_UPDATE_VELOCITY, CuratedTable.NOTIFICATION_FANOUT);
+      List.of(
+          CuratedTable.ACTIVE_EDITORS,
+          CuratedTable.TASK_UPDATE_VELOCITY,
+          CuratedTable.NOTIFICATION_FANOUT);
 
   public abstract LocalDate from();
 
@@ -32,10 +35,12 @@ public abstract class ReplayScope implements Serializable {
   /** The dates {@code from..to}, both included; {@code to} must not be before {@code from}. */
   public static ReplayScope of(LocalDate from, LocalDate to) {
     if (from == null || to == null) {
-      throw new IllegalArgumentException("a replay scope needs both dates, got " + from + ".." + to);
+      throw new IllegalArgumentException(
+          "a replay scope needs both dates, got " + from + ".." + to);
     }
     if (to.isBefore(from)) {
-      throw new IllegalArgumentException("a replay scope must not end (" + to + ") before it starts (" + from + ")");
+      throw new IllegalArgumentException(
+          "a replay scope must not end (" + to + ") before it starts (" + from + ")");
     }
     return new AutoValue_ReplayScope(from, to);
   }

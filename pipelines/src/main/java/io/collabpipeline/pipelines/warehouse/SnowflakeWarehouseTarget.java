@@ -10,10 +10,11 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 
 /**
- * Snowflake as a {@link WarehouseTarget}: written live by SnowflakeIO ({@link WriteSnowflakeCurated}, from the typed
- * {@link SnowflakeConfig}), with the same fencing rule in its MERGE. What is not built yet is empty: a replay's staged
- * write, and every concern of {@link #open()}'s handle (Snowflake's tables come from the repository's DDL, applied by
- * operations; the job neither creates them nor reads them back, and keeps no generation log there).
+ * Snowflake as a {@link WarehouseTarget}: written live by SnowflakeIO ({@link
+ * WriteSnowflakeCurated}, from the typed {@link SnowflakeConfig}), with the same fencing rule in
+ * its MERGE. What is not built yet is empty: a replay's staged write, and every concern of {@link
+ * #open()}'s handle (Snowflake's tables come from the repository's DDL, applied by operations; the
+ * job neither creates them nor reads them back, and keeps no generation log there).
  */
 @AutoValue
 abstract class SnowflakeWarehouseTarget implements WarehouseTarget {

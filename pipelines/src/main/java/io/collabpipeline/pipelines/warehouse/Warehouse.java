@@ -3,16 +3,18 @@ package io.collabpipeline.pipelines.warehouse;
 import java.util.Optional;
 
 /**
- * An open handle on a warehouse, for the driver side of a job (creating tables, the generation log, a replay's diff and
- * commit, reading rows back), split by concern: the {@link CuratedTables curated tables}, the {@link ReplayStaging
- * replay staging} and the {@link GenerationLog generation log}. Open one with {@link WarehouseTarget#open()}, or, for
- * a JDBC URL, {@link Warehouses#openJdbc}.
+ * An open handle on a warehouse, for the driver side of a job (creating tables, the generation log,
+ * a replay's diff and commit, reading rows back), split by concern: the {@link CuratedTables
+ * curated tables}, the {@link ReplayStaging replay staging} and the {@link GenerationLog generation
+ * log}. Open one with {@link WarehouseTarget#open()}, or, for a JDBC URL, {@link
+ * Warehouses#openJdbc}.
  *
- * <p>What a warehouse cannot do (yet) is an empty accessor, never an exception to be expected or a check of its kind
- * elsewhere: the JDBC warehouses (DuckDB, PostgreSQL) give all three concerns; Snowflake, written by SnowflakeIO,
- * gives none yet (its tables come from the repository's DDL, and neither reading back nor replays are built for it).
- * The concerns of one handle share its connection: a handle is used by one thread at a time, and what they return
- * stays valid until {@link #close()}.
+ * <p>What a warehouse cannot do (yet) is an empty accessor, never an exception to be expected or a
+ * check of its kind elsewhere: the JDBC warehouses (DuckDB, PostgreSQL) give all three concerns;
+ * Snowflake, written by SnowflakeIO, gives none yet (its tables come from the repository's DDL, and
+ * neither reading back nor replays are built for it). The concerns of one handle share its
+ * connection: a handle is used by one thread at a time, and what they return stays valid until
+ * {@link #close()}.
  */
 public interface Warehouse extends AutoCloseable {
 

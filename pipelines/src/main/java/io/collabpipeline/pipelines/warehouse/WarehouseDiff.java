@@ -7,10 +7,11 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * What {@link ReplayStaging#commitReplay} would change, computed by {@link ReplayStaging#diff} from the staged rows of
- * a generation and the stored rows of a {@link ReplayScope}, without writing anything: per table of
- * {@link ReplayScope#TABLES}, the windows whose rows would change, the rows added, removed (stored keys the generation
- * does not have) and changed (any non-key column differs), and the largest changes.
+ * What {@link ReplayStaging#commitReplay} would change, computed by {@link ReplayStaging#diff} from
+ * the staged rows of a generation and the stored rows of a {@link ReplayScope}, without writing
+ * anything: per table of {@link ReplayScope#TABLES}, the windows whose rows would change, the rows
+ * added, removed (stored keys the generation does not have) and changed (any non-key column
+ * differs), and the largest changes.
  */
 @AutoValue
 public abstract class WarehouseDiff {
@@ -42,7 +43,8 @@ public abstract class WarehouseDiff {
         return t;
       }
     }
-    throw new IllegalArgumentException("table " + table.tableName() + " is not in a replay's scope");
+    throw new IllegalArgumentException(
+        "table " + table.tableName() + " is not in a replay's scope");
   }
 
   /** The diff of one table. */
@@ -69,12 +71,16 @@ public abstract class WarehouseDiff {
     public abstract List<Window> windowsChanged();
 
     /**
-     * The largest changes, largest {@link RowChange#magnitude()} first (ties by key), at most the number asked for;
-     * {@link #rowsAdded()} + {@link #rowsRemoved()} + {@link #rowsChanged()} counts all of them.
+     * The largest changes, largest {@link RowChange#magnitude()} first (ties by key), at most the
+     * number asked for; {@link #rowsAdded()} + {@link #rowsRemoved()} + {@link #rowsChanged()}
+     * counts all of them.
      */
     public abstract List<RowChange> largestChanges();
 
-    /** The newest stored generation in scope if it is newer than the diffed one (a commit would be refused). */
+    /**
+     * The newest stored generation in scope if it is newer than the diffed one (a commit would be
+     * refused).
+     */
     public abstract @Nullable Long newerGeneration();
 
     public static TableDiff of(
@@ -89,8 +95,16 @@ public abstract class WarehouseDiff {
         List<RowChange> largestChanges,
         @Nullable Long newerGeneration) {
       return new AutoValue_WarehouseDiff_TableDiff(
-          table, rowsBefore, rowsAfter, rowsAdded, rowsRemoved, rowsChanged, rowsOutsideScope,
-          List.copyOf(windowsChanged), List.copyOf(largestChanges), newerGeneration);
+          table,
+          rowsBefore,
+          rowsAfter,
+          rowsAdded,
+          rowsRemoved,
+          rowsChanged,
+          rowsOutsideScope,
+          List.copyOf(windowsChanged),
+          List.copyOf(largestChanges),
+          newerGeneration);
     }
 
     public boolean isEmpty() {
@@ -138,8 +152,8 @@ public abstract class WarehouseDiff {
     public abstract @Nullable CuratedRow after();
 
     /**
-     * The largest absolute difference over the numeric (LONG and DOUBLE) non-key columns, an absent row counting as
-     * zeros.
+     * The largest absolute difference over the numeric (LONG and DOUBLE) non-key columns, an absent
+     * row counting as zeros.
      */
     public abstract double magnitude();
 
@@ -148,8 +162,12 @@ public abstract class WarehouseDiff {
         throw new IllegalArgumentException("a row change needs a row before or after");
       }
       CuratedRow any = after != null ? after : before;
-      ChangeKind kind = before == null ? ChangeKind.ADDED : after == null ? ChangeKind.REMOVED : ChangeKind.CHANGED;
-      return new AutoValue_WarehouseDiff_RowChange(kind, any.key(), before, after, magnitude(before, after));
+      ChangeKind kind =
+          before == null
+              ? ChangeKind.ADDED
+              : after == null ? ChangeKind.REMOVED : ChangeKind.CHANGED;
+      return new AutoValue_WarehouseDiff_RowChange(
+          kind, any.key(), before, after, magnitude(before, after));
     }
 
     private static double magnitude(@Nullable CuratedRow before, @Nullable CuratedRow after) {
@@ -158,7 +176,8 @@ public abstract class WarehouseDiff {
       for (int i = 0; i < table.columns().size(); i++) {
         CuratedTable.Column c = table.columns().get(i);
         if (c.isKey()
-            || (c.type() != CuratedTable.ColumnType.LONG && c.type() != CuratedTable.ColumnType.DOUBLE)) {
+            || (c.type() != CuratedTable.ColumnType.LONG
+                && c.type() != CuratedTable.ColumnType.DOUBLE)) {
           continue;
         }
         double b = before == null ? 0 : ((Number) before.values().get(i)).doubleValue();

@@ -9,33 +9,36 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 
 /**
- * The warehouse a job writes its curated rows to, as the job's configuration holds it: the Beam writes on the worker
- * side, and a {@link Warehouse} handle on the driver side. Made from a {@code --warehouseUrl} by
- * {@link WarehouseTargets}: a JDBC warehouse (DuckDB, PostgreSQL) written by {@link WriteCurated}, or Snowflake written
- * by SnowflakeIO ({@code WriteSnowflakeCurated}).
+ * The warehouse a job writes its curated rows to, as the job's configuration holds it: the Beam
+ * writes on the worker side, and a {@link Warehouse} handle on the driver side. Made from a {@code
+ * --warehouseUrl} by {@link WarehouseTargets}: a JDBC warehouse (DuckDB, PostgreSQL) written by
+ * {@link WriteCurated}, or Snowflake written by SnowflakeIO ({@code WriteSnowflakeCurated}).
  *
- * <p>What a warehouse cannot do yet is in the types, so no caller asks which warehouse it is: a replay's staged write
- * is {@link Optional#empty() empty} where replays are not built (Snowflake), and so are the concerns of
- * {@link #open()}'s handle that the job cannot reach. A target is serializable, holds secrets only as references, and
- * is equal to another that writes the same warehouse the same way.
+ * <p>What a warehouse cannot do yet is in the types, so no caller asks which warehouse it is: a
+ * replay's staged write is {@link Optional#empty() empty} where replays are not built (Snowflake),
+ * and so are the concerns of {@link #open()}'s handle that the job cannot reach. A target is
+ * serializable, holds secrets only as references, and is equal to another that writes the same
+ * warehouse the same way.
  */
 public interface WarehouseTarget extends Serializable {
 
   /**
-   * The live write of the curated rows of a job of {@code generation}: upserts fenced by (generation, pane index), so
-   * an older pane or generation never overwrites a newer one. Rows must come straight from the windowed aggregation
-   * (see {@link WriteCurated}).
+   * The live write of the curated rows of a job of {@code generation}: upserts fenced by
+   * (generation, pane index), so an older pane or generation never overwrites a newer one. Rows
+   * must come straight from the windowed aggregation (see {@link WriteCurated}).
    */
   PTransform<PCollection<CuratedRow>, PDone> writeLive(long generation);
 
   /**
-   * A replay's write of its rows under {@code generation} (positive) into staging, never touching the curated tables,
-   * for the driver to diff and commit through {@link Warehouse#replays()}; empty where replays into this warehouse are
-   * not built.
+   * A replay's write of its rows under {@code generation} (positive) into staging, never touching
+   * the curated tables, for the driver to diff and commit through {@link Warehouse#replays()};
+   * empty where replays into this warehouse are not built.
    */
   Optional<PTransform<PCollection<CuratedRow>, PDone>> writeStaged(long generation);
 
-  /** Opens a handle for the driver side; its concerns are empty where this job cannot reach them. */
+  /**
+   * Opens a handle for the driver side; its concerns are empty where this job cannot reach them.
+   */
   Warehouse open() throws SQLException;
 
   /** The warehouse URL with any password masked, for messages and logs. */

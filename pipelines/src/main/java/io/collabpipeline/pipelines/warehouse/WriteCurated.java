@@ -19,27 +19,32 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 
 /**
- * Writes curated rows to the warehouse a JDBC URL names ({@link Warehouses#openJdbc}), fenced by generation and pane.
+ * Writes curated rows to the warehouse a JDBC URL names ({@link Warehouses#openJdbc}), fenced by
+ * generation and pane.
  *
- * <p>Rows arrive as panes of accumulating windows: each pane carries the full value of its window so far. Every row is
- * written with the job's {@link #withGeneration generation} and the index of its pane ({@link PaneInfo#getIndex()}),
- * and the warehouse keeps per key the row of the greatest (generation, pane index) ({@link CuratedTables}): an older
- * pane or an older generation never overwrites a newer one, and rewriting a pane is idempotent. The pane index is read
- * where the rows enter this transform, so the rows must come straight from the windowed aggregation (a re-window into
- * the global window keeps it; a GroupByKey or Reshuffle in between would reset it).
+ * <p>Rows arrive as panes of accumulating windows: each pane carries the full value of its window
+ * so far. Every row is written with the job's {@link #withGeneration generation} and the index of
+ * its pane ({@link PaneInfo#getIndex()}), and the warehouse keeps per key the row of the greatest
+ * (generation, pane index) ({@link CuratedTables}): an older pane or an older generation never
+ * overwrites a newer one, and rewriting a pane is idempotent. The pane index is read where the rows
+ * enter this transform, so the rows must come straight from the windowed aggregation (a re-window
+ * into the global window keeps it; a GroupByKey or Reshuffle in between would reset it).
  *
- * <p>Modes: {@link Mode#LIVE} (the default; step {@value #STEP_NAME}) writes the curated tables directly
- * ({@link CuratedTables#upsertVersioned}); {@link Mode#STAGING} (step {@value #STAGE_STEP_NAME}), for replays, writes
- * only the replay staging tables ({@link ReplayStaging#stage(java.util.List)}) under the generation, for a later
- * {@link ReplayStaging#diff} and {@link ReplayStaging#commitReplay} by the driver; it skips
- * {@code pipeline_completeness} rows, which a replay does not rewrite (counter {@value #ROWS_NOT_STAGED_COUNTER}).
+ * <p>Modes: {@link Mode#LIVE} (the default; step {@value #STEP_NAME}) writes the curated tables
+ * directly ({@link CuratedTables#upsertVersioned}); {@link Mode#STAGING} (step {@value
+ * #STAGE_STEP_NAME}), for replays, writes only the replay staging tables ({@link
+ * ReplayStaging#stage(java.util.List)}) under the generation, for a later {@link
+ * ReplayStaging#diff} and {@link ReplayStaging#commitReplay} by the driver; it skips {@code
+ * pipeline_completeness} rows, which a replay does not rewrite (counter {@value
+ * #ROWS_NOT_STAGED_COUNTER}).
  *
- * <p>Both modes buffer rows per bundle, keeping per table key the row of the highest pane index seen (the later one on
- * ties), and write the buffer at the end of the bundle and whenever it reaches {@link #withMaxBufferedRows} rows
- * (5,000 by default). The tables are created on first use.
+ * <p>Both modes buffer rows per bundle, keeping per table key the row of the highest pane index
+ * seen (the later one on ties), and write the buffer at the end of the bundle and whenever it
+ * reaches {@link #withMaxBufferedRows} rows (5,000 by default). The tables are created on first
+ * use.
  *
- * <p>Metrics: namespace {@value #METRICS_NAMESPACE}, counters {@value #ROWS_UPSERTED_COUNTER} (rows written, in either
- * mode), {@value #BATCHES_COUNTER} and {@value #ROWS_NOT_STAGED_COUNTER}.
+ * <p>Metrics: namespace {@value #METRICS_NAMESPACE}, counters {@value #ROWS_UPSERTED_COUNTER} (rows
+ * written, in either mode), {@value #BATCHES_COUNTER} and {@value #ROWS_NOT_STAGED_COUNTER}.
  */
 @AutoValue
 public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, PDone> {
@@ -70,7 +75,9 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
 
   abstract Builder toBuilder();
 
-  /** Writes to the warehouse at {@code jdbcUrl}, e.g. {@code jdbc:duckdb:/data/warehouse.duckdb}. */
+  /**
+   * Writes to the warehouse at {@code jdbcUrl}, e.g. {@code jdbc:duckdb:/data/warehouse.duckdb}.
+   */
   public static WriteCurated to(String jdbcUrl) {
     return new AutoValue_WriteCurated.Builder()
         .setJdbcUrl(jdbcUrl)
@@ -81,9 +88,9 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
   }
 
   /**
-   * The generation every row is written with: the job's stream epoch or replay id, a positive long fixed when the job
-   * is submitted. Default 0 (rows of a job without a generation; any generation replaces them). Required (positive)
-   * in {@link Mode#STAGING}.
+   * The generation every row is written with: the job's stream epoch or replay id, a positive long
+   * fixed when the job is submitted. Default 0 (rows of a job without a generation; any generation
+   * replaces them). Required (positive) in {@link Mode#STAGING}.
    */
   public WriteCurated withGeneration(long generation) {
     return toBuilder().setGeneration(generation).build();
@@ -126,7 +133,8 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
     }
     if (generation() < 0 || (mode() == Mode.STAGING && generation() < 1)) {
       throw new IllegalArgumentException(
-          "WriteCurated.withGeneration(n) needs n >= 1 in STAGING mode and n >= 0 in LIVE mode, got " + generation());
+          "WriteCurated.withGeneration(n) needs n >= 1 in STAGING mode and n >= 0 in LIVE mode, got "
+              + generation());
     }
     // Fail when the graph is built, not on the first worker.
     Warehouses.checkSupported(jdbcUrl());
@@ -141,7 +149,9 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
     super.populateDisplayData(builder);
     builder
         .add(DisplayData.item("jdbcUrl", Warehouses.redact(jdbcUrl())).withLabel("Warehouse URL"))
-        .add(DisplayData.item("maxBufferedRows", maxBufferedRows()).withLabel("Rows buffered per upsert"))
+        .add(
+            DisplayData.item("maxBufferedRows", maxBufferedRows())
+                .withLabel("Rows buffered per upsert"))
         .add(DisplayData.item("generation", generation()).withLabel("Generation"))
         .add(DisplayData.item("mode", mode().name()).withLabel("Write mode"));
   }
@@ -155,12 +165,17 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
     private final Mode mode;
     private final Counter rowsUpserted = Metrics.counter(METRICS_NAMESPACE, ROWS_UPSERTED_COUNTER);
     private final Counter batches = Metrics.counter(METRICS_NAMESPACE, BATCHES_COUNTER);
-    private final Counter rowsNotStaged = Metrics.counter(METRICS_NAMESPACE, ROWS_NOT_STAGED_COUNTER);
+    private final Counter rowsNotStaged =
+        Metrics.counter(METRICS_NAMESPACE, ROWS_NOT_STAGED_COUNTER);
 
     private transient JdbcWarehouse warehouse;
+
     /** Per table key: the newest row of this bundle not yet written. */
     private transient Map<List<Object>, VersionedRow> buffer;
-    /** Per table key: the highest pane index seen in this bundle, including rows already upserted. */
+
+    /**
+     * Per table key: the highest pane index seen in this bundle, including rows already upserted.
+     */
     private transient Map<List<Object>, Long> paneIndexes;
 
     WriteFn(String jdbcUrl, int maxBufferedRows, long generation, Mode mode) {

@@ -39,7 +39,10 @@ import org.junit.rules.TemporaryFolder;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** {@link NdjsonFiles} on the DirectRunner: lines as exact bytes, with file, line number and arrival time. */
+/**
+ * {@link NdjsonFiles} on the DirectRunner: lines as exact bytes, with file, line number and arrival
+ * time.
+ */
 @RunWith(JUnit4.class)
 public class NdjsonFilesTest {
 
@@ -48,16 +51,28 @@ public class NdjsonFilesTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
   @Rule public final transient TemporaryFolder folder = new TemporaryFolder();
 
-  /** A record as "path#line received=... ts=... base64(payload)", so PAssert compares every byte. */
+  /**
+   * A record as "path#line received=... ts=... base64(payload)", so PAssert compares every byte.
+   */
   private static final class DescribeFn extends DoFn<RawRecord, String> {
     @ProcessElement
-    public void process(@Element RawRecord r, @Timestamp org.joda.time.Instant timestamp, OutputReceiver<String> out) {
-      out.output(line(r.source().describe(), r.receivedAtMillis(), timestamp.getMillis(), r.payload()));
+    public void process(
+        @Element RawRecord r,
+        @Timestamp org.joda.time.Instant timestamp,
+        OutputReceiver<String> out) {
+      out.output(
+          line(r.source().describe(), r.receivedAtMillis(), timestamp.getMillis(), r.payload()));
     }
   }
 
   private static String line(String where, long receivedAt, long timestamp, byte[] payload) {
-    return where + " received=" + receivedAt + " ts=" + timestamp + " " + Base64.getEncoder().encodeToString(payload);
+    return where
+        + " received="
+        + receivedAt
+        + " ts="
+        + timestamp
+        + " "
+        + Base64.getEncoder().encodeToString(payload);
   }
 
   private static String expect(Path file, long lineNumber, byte[] payload) {
@@ -86,9 +101,14 @@ public class NdjsonFilesTest {
     return file;
   }
 
-  private static final byte[] INVALID_UTF8 = {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+  private static final byte[] INVALID_UTF8 = {
+    '{', '"', 'a', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'
+  };
 
-  /** Lines: plain, invalid UTF-8, CRLF, blank, whitespace, multi-byte UTF-8, a bare CR, a last line without newline. */
+  /**
+   * Lines: plain, invalid UTF-8, CRLF, blank, whitespace, multi-byte UTF-8, a bare CR, a last line
+   * without newline.
+   */
   private static final byte[] MIXED =
       concat(
           utf8("{\"n\":1}\n"),
@@ -113,7 +133,9 @@ public class NdjsonFilesTest {
   public void readsEveryLineAsExactBytesWithLineNumbersAndFileTime() throws IOException {
     Path file = write("mixed.json", MIXED, false);
     PCollection<String> records =
-        pipeline.apply("ReadFiles", NdjsonFiles.read(file.toString())).apply("Describe", ParDo.of(new DescribeFn()));
+        pipeline
+            .apply("ReadFiles", NdjsonFiles.read(file.toString()))
+            .apply("Describe", ParDo.of(new DescribeFn()));
     PAssert.that(records).containsInAnyOrder(expectedMixed(file));
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
@@ -146,7 +168,8 @@ public class NdjsonFilesTest {
         pipeline
             .apply("ReadFiles", NdjsonFiles.read(folder.getRoot() + "/*.json"))
             .apply("Describe", ParDo.of(new DescribeFn()));
-    PAssert.that(records).containsInAnyOrder(expect(one, 1, utf8("{}")), expect(newline, 1, new byte[0]));
+    PAssert.that(records)
+        .containsInAnyOrder(expect(one, 1, utf8("{}")), expect(newline, 1, new byte[0]));
     pipeline.run().waitUntilFinish();
   }
 
@@ -162,7 +185,14 @@ public class NdjsonFilesTest {
     Path file =
         write(
             "huge.json",
-            concat(utf8("{\"a\":1}\n"), huge, utf8("\r\n"), exactly, utf8("\r\n"), oneOver, utf8("\n{\"b\":2}")),
+            concat(
+                utf8("{\"a\":1}\n"),
+                huge,
+                utf8("\r\n"),
+                exactly,
+                utf8("\r\n"),
+                oneOver,
+                utf8("\n{\"b\":2}")),
             false);
     PCollection<String> records =
         pipeline
@@ -205,7 +235,9 @@ public class NdjsonFilesTest {
       expected.add(line("file:" + file + "#" + (i + 1), arrival, arrival, d.bytes()));
     }
     PCollection<String> records =
-        pipeline.apply("ReadFiles", NdjsonFiles.read(file.toString())).apply("Describe", ParDo.of(new DescribeFn()));
+        pipeline
+            .apply("ReadFiles", NdjsonFiles.read(file.toString()))
+            .apply("Describe", ParDo.of(new DescribeFn()));
     PAssert.that(records).containsInAnyOrder(expected);
     pipeline.run().waitUntilFinish();
   }
@@ -223,7 +255,8 @@ public class NdjsonFilesTest {
   @Test
   public void invalidConfigurationNamesTheMethodToFix() {
     IllegalArgumentException limit =
-        assertThrows(IllegalArgumentException.class, () -> NdjsonFiles.read("x").withMaxRecordBytes(0));
+        assertThrows(
+            IllegalArgumentException.class, () -> NdjsonFiles.read("x").withMaxRecordBytes(0));
     assertThat(limit.getMessage(), containsString("withMaxRecordBytes"));
     IllegalArgumentException glob =
         assertThrows(IllegalArgumentException.class, () -> pipeline.apply(NdjsonFiles.read("")));

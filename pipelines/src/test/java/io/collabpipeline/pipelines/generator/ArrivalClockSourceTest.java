@@ -18,15 +18,22 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** The rate-limited source of delivery indices: arrival timestamps, a watermark on the arrival clock, checkpoints. */
+/**
+ * The rate-limited source of delivery indices: arrival timestamps, a watermark on the arrival
+ * clock, checkpoints.
+ */
 @RunWith(JUnit4.class)
 public class ArrivalClockSourceTest {
 
   private static final long START = 1_000_000L;
   private final PipelineOptions options = PipelineOptionsFactory.create();
 
-  /** Reads a reader to its end, checking timestamps and that the watermark never passes an unread arrival. */
-  private static List<Long> drain(UnboundedSource.UnboundedReader<Long> reader, ArrivalClockSource source)
+  /**
+   * Reads a reader to its end, checking timestamps and that the watermark never passes an unread
+   * arrival.
+   */
+  private static List<Long> drain(
+      UnboundedSource.UnboundedReader<Long> reader, ArrivalClockSource source)
       throws IOException, InterruptedException {
     List<Long> read = new ArrayList<>();
     Instant lastWatermark = BoundedWindow.TIMESTAMP_MIN_VALUE;
@@ -36,7 +43,10 @@ public class ArrivalClockSourceTest {
       if (available) {
         long index = reader.getCurrent();
         assertThat(reader.getCurrentTimestamp().getMillis(), is(source.arrival(index)));
-        assertThat("watermark passed an element", lastWatermark.getMillis(), lessThanOrEqualTo(source.arrival(index)));
+        assertThat(
+            "watermark passed an element",
+            lastWatermark.getMillis(),
+            lessThanOrEqualTo(source.arrival(index)));
         read.add(index);
       } else if (reader.getWatermark().equals(BoundedWindow.TIMESTAMP_MAX_VALUE)) {
         break;
@@ -88,7 +98,8 @@ public class ArrivalClockSourceTest {
     ArrivalClockSource.NextIndex mark = (ArrivalClockSource.NextIndex) reader.getCheckpointMark();
     ArrivalClockSource.NextIndex decoded =
         CoderUtils.decodeFromByteArray(
-            source.getCheckpointMarkCoder(), CoderUtils.encodeToByteArray(source.getCheckpointMarkCoder(), mark));
+            source.getCheckpointMarkCoder(),
+            CoderUtils.encodeToByteArray(source.getCheckpointMarkCoder(), mark));
     assertThat(decoded.next, is(10L));
     assertThat(reader.getWatermark().getMillis(), is(source.arrival(10)));
     List<Long> rest = drain(source.createReader(options, decoded), source);

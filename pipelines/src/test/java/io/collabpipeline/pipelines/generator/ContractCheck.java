@@ -21,9 +21,9 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * The event contract of /work/notes/contract.md and contract 1 of the brief, written out independently of the
- * generator, as a test oracle: {@link #reasonFor(byte[], long)} is the reason code a record deserves, given when it
- * arrived, or null if it is a valid event.
+ * The event contract of /work/notes/contract.md and contract 1 of the brief, written out
+ * independently of the generator, as a test oracle: {@link #reasonFor(byte[], long)} is the reason
+ * code a record deserves, given when it arrived, or null if it is a valid event.
  */
 final class ContractCheck {
 
@@ -33,16 +33,21 @@ final class ContractCheck {
   /** occurred_at may be at most one day after the record's arrival; exactly one day is accepted. */
   static final long MAX_AHEAD_MILLIS = 24L * 60 * 60 * 1000;
 
-  /** occurred_at may be at most 180 days before the record's arrival; exactly 180 days is accepted. */
+  /**
+   * occurred_at may be at most 180 days before the record's arrival; exactly 180 days is accepted.
+   */
   static final long MAX_AGE_MILLIS = 180L * 24 * 60 * 60 * 1000;
 
   private static final Pattern EVENT_ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,20}");
   private static final Pattern RFC3339 =
-      Pattern.compile("\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})");
+      Pattern.compile(
+          "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})");
 
   private static final JsonFactory STRICT =
-      JsonFactory.builder().enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+      JsonFactory.builder()
+          .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .build();
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private static final List<String> PLATFORMS = Arrays.asList("web", "ios", "android", "backend");
@@ -52,8 +57,8 @@ final class ContractCheck {
   private ContractCheck() {}
 
   /**
-   * The reason code {@code bytes} deserve when they arrived at {@code receivedAtMillis} (epoch millis; the clock
-   * bounds on occurred_at are judged against it), or null for a valid event.
+   * The reason code {@code bytes} deserve when they arrived at {@code receivedAtMillis} (epoch
+   * millis; the clock bounds on occurred_at are judged against it), or null for a valid event.
    */
   static ReasonCode reasonFor(byte[] bytes, long receivedAtMillis) {
     if (new String(bytes, StandardCharsets.ISO_8859_1).trim().isEmpty()) {
@@ -110,7 +115,9 @@ final class ContractCheck {
       }
       return first == JsonToken.START_OBJECT ? null : ReasonCode.NOT_AN_OBJECT;
     } catch (JsonParseException e) {
-      return e.getMessage().contains("Duplicate field") ? ReasonCode.DUPLICATE_KEY : ReasonCode.NOT_JSON;
+      return e.getMessage().contains("Duplicate field")
+          ? ReasonCode.DUPLICATE_KEY
+          : ReasonCode.NOT_JSON;
     } catch (IOException e) {
       return ReasonCode.NOT_JSON;
     }
@@ -152,8 +159,10 @@ final class ContractCheck {
         || (e.has("context") && !contextValid(e.get("context")))) {
       return ReasonCode.ENVELOPE_INVALID;
     }
-    // Millisecond precision, fractions beyond it truncated (the instant's epoch millis) as the validator does.
-    long occurredAt = OffsetDateTime.parse(occurred.asText().toUpperCase(Locale.ROOT)).toInstant().toEpochMilli();
+    // Millisecond precision, fractions beyond it truncated (the instant's epoch millis) as the
+    // validator does.
+    long occurredAt =
+        OffsetDateTime.parse(occurred.asText().toUpperCase(Locale.ROOT)).toInstant().toEpochMilli();
     if (occurredAt > receivedAtMillis && occurredAt - receivedAtMillis > MAX_AHEAD_MILLIS) {
       return ReasonCode.OCCURRED_IN_FUTURE;
     }
@@ -212,7 +221,8 @@ final class ContractCheck {
       case "project.member_removed":
         return text(p, "project_gid", DIGITS)
             && text(p, "member_user_gid", DIGITS)
-            && Arrays.asList("owner", "editor", "commenter", "viewer").contains(p.path("role").asText(""))
+            && Arrays.asList("owner", "editor", "commenter", "viewer")
+                .contains(p.path("role").asText(""))
             && p.path("role").isTextual();
       case "notification.sent":
         return text(p, "recipient_user_gid", DIGITS)

@@ -42,7 +42,8 @@ public class EventMixTest {
         assertThat(type.wireName(), type.countsAsEditor(), is(true));
       }
     }
-    assertThat(EventMix.profile(EventType.NOTIFICATION_SENT).clients(), is(EventMix.Clients.BACKEND_ONLY));
+    assertThat(
+        EventMix.profile(EventType.NOTIFICATION_SENT).clients(), is(EventMix.Clients.BACKEND_ONLY));
   }
 
   @Test

@@ -39,7 +39,10 @@ public class GeneratedEventsMatchSchemasTest {
       int version = event.get("schema_version").asInt();
       assertThat("envelope of " + i, registry.validateEnvelope(event), is(empty()));
       assertThat(type + " v" + version + " registered", registry.isKnown(type, version), is(true));
-      assertThat("payload of " + i, registry.validatePayload(type, version, event.get("payload")), is(empty()));
+      assertThat(
+          "payload of " + i,
+          registry.validatePayload(type, version, event.get("payload")),
+          is(empty()));
       checked++;
     }
     assertThat(checked, greaterThan(4800));
@@ -59,16 +62,23 @@ public class GeneratedEventsMatchSchemasTest {
       ReasonCode reason = d.expectedReason();
       switch (reason) {
         case ENVELOPE_INVALID:
-          assertThat(reason + " at " + i, registry.validateEnvelope(MAPPER.readTree(d.bytes())), is(not(empty())));
+          assertThat(
+              reason + " at " + i,
+              registry.validateEnvelope(MAPPER.readTree(d.bytes())),
+              is(not(empty())));
           break;
         case UNKNOWN_EVENT_TYPE:
-          assertThat(registry.isRegistered(MAPPER.readTree(d.bytes()).get("event_type").asText()), is(false));
+          assertThat(
+              registry.isRegistered(MAPPER.readTree(d.bytes()).get("event_type").asText()),
+              is(false));
           break;
         case UNKNOWN_SCHEMA_VERSION:
           {
             JsonNode e = MAPPER.readTree(d.bytes());
             assertThat(registry.validateEnvelope(e), is(empty()));
-            assertThat(registry.isKnown(e.get("event_type").asText(), e.get("schema_version").asInt()), is(false));
+            assertThat(
+                registry.isKnown(e.get("event_type").asText(), e.get("schema_version").asInt()),
+                is(false));
             break;
           }
         case PAYLOAD_INVALID:
@@ -77,14 +87,17 @@ public class GeneratedEventsMatchSchemasTest {
             assertThat(registry.validateEnvelope(e), is(empty()));
             assertThat(
                 registry.validatePayload(
-                    e.get("event_type").asText(), e.get("schema_version").asInt(), e.get("payload")),
+                    e.get("event_type").asText(),
+                    e.get("schema_version").asInt(),
+                    e.get("payload")),
                 is(not(empty())));
             break;
           }
         case OCCURRED_IN_FUTURE:
         case OCCURRED_TOO_LONG_AGO:
           {
-            // Valid but for the clock, which is judged against the arrival time outside the schemas.
+            // Valid but for the clock, which is judged against the arrival time outside the
+            // schemas.
             JsonNode e = MAPPER.readTree(d.bytes());
             String type = e.get("event_type").asText();
             int version = e.get("schema_version").asInt();
@@ -94,8 +107,10 @@ public class GeneratedEventsMatchSchemasTest {
             break;
           }
         default:
-          // Byte- and syntax-level corruptions never reach the schemas. INVALID_TIMESTAMP neither: "format" is an
-          // annotation in JSON Schema 2020-12, so the timestamp rule is checked outside the schemas.
+          // Byte- and syntax-level corruptions never reach the schemas. INVALID_TIMESTAMP neither:
+          // "format" is an
+          // annotation in JSON Schema 2020-12, so the timestamp rule is checked outside the
+          // schemas.
           continue;
       }
       checked.merge(reason, 1, Integer::sum);

@@ -11,7 +11,10 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** {@link GeneratorConfig}: the generator options as a workload, and the one-line message of each bad value. */
+/**
+ * {@link GeneratorConfig}: the generator options as a workload, and the one-line message of each
+ * bad value.
+ */
 @RunWith(JUnit4.class)
 public class GeneratorConfigTest {
 
@@ -20,7 +23,8 @@ public class GeneratorConfigTest {
   }
 
   private static String error(String... args) {
-    return assertThrows(UsageException.class, () -> GeneratorConfig.workloadFrom(options(args))).getMessage();
+    return assertThrows(UsageException.class, () -> GeneratorConfig.workloadFrom(options(args)))
+        .getMessage();
   }
 
   @Test
@@ -56,9 +60,12 @@ public class GeneratorConfigTest {
   @Test
   public void eachBadValueIsNamedInOneLine() {
     assertThat(error("--events=0"), equalTo("--events=0 must be at least 1"));
-    assertThat(error("--rate=-1"), equalTo("--rate=-1 must be 0 (as fast as possible) or a positive records/s"));
     assertThat(
-        error("--lateShare=1.5"), equalTo("--lateShare=1.5 must be a share between 0 and 1, e.g. 0.02"));
+        error("--rate=-1"),
+        equalTo("--rate=-1 must be 0 (as fast as possible) or a positive records/s"));
+    assertThat(
+        error("--lateShare=1.5"),
+        equalTo("--lateShare=1.5 must be a share between 0 and 1, e.g. 0.02"));
     assertThat(
         error("--duplicateShare=0.5", "--lateShare=0.5"),
         equalTo(

@@ -30,7 +30,10 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** {@link GeneratorSource} on the DirectRunner: the generator's deliveries, stamped with their arrival time. */
+/**
+ * {@link GeneratorSource} on the DirectRunner: the generator's deliveries, stamped with their
+ * arrival time.
+ */
 @RunWith(JUnit4.class)
 public class GeneratorSourceTest {
 
@@ -39,13 +42,22 @@ public class GeneratorSourceTest {
   /** Everything a record carries, and its element timestamp, as one comparable string. */
   private static final class DescribeFn extends DoFn<RawRecord, String> {
     @ProcessElement
-    public void process(@Element RawRecord r, @Timestamp org.joda.time.Instant timestamp, OutputReceiver<String> out) {
+    public void process(
+        @Element RawRecord r,
+        @Timestamp org.joda.time.Instant timestamp,
+        OutputReceiver<String> out) {
       out.output(describe(r.payload(), r.source(), r.receivedAtMillis(), timestamp.getMillis()));
     }
   }
 
-  private static String describe(byte[] payload, SourceRef source, long receivedAt, long timestamp) {
-    return source.describe() + " received=" + receivedAt + " ts=" + timestamp + " "
+  private static String describe(
+      byte[] payload, SourceRef source, long receivedAt, long timestamp) {
+    return source.describe()
+        + " received="
+        + receivedAt
+        + " ts="
+        + timestamp
+        + " "
         + Base64.getEncoder().encodeToString(payload);
   }
 
@@ -55,20 +67,28 @@ public class GeneratorSourceTest {
     for (long i = 0; i < spec.deliveries(); i++) {
       Delivery d = g.delivery(i);
       expected.add(
-          describe(d.bytes(), SourceRef.generator("generator", 0, i), d.arrivalMillis(), d.arrivalMillis()));
+          describe(
+              d.bytes(),
+              SourceRef.generator("generator", 0, i),
+              d.arrivalMillis(),
+              d.arrivalMillis()));
     }
     return expected;
   }
 
   @Test
   public void boundedSourceEmitsEveryDeliveryAtItsArrivalTime() {
-    WorkloadSpec spec = WorkloadSpec.defaults().withDeliveries(300).withMalformedShare(0.05).withSeed(17);
+    WorkloadSpec spec =
+        WorkloadSpec.defaults().withDeliveries(300).withMalformedShare(0.05).withSeed(17);
     PCollection<String> records =
-        pipeline.apply("ReadGenerator", GeneratorSource.of(spec)).apply("Describe", ParDo.of(new DescribeFn()));
+        pipeline
+            .apply("ReadGenerator", GeneratorSource.of(spec))
+            .apply("Describe", ParDo.of(new DescribeFn()));
     PAssert.that(records).containsInAnyOrder(expected(spec));
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
-    assertThat(counter(result, GeneratorSource.METRICS_NAMESPACE, GeneratorSource.GENERATED), is(300L));
+    assertThat(
+        counter(result, GeneratorSource.METRICS_NAMESPACE, GeneratorSource.GENERATED), is(300L));
   }
 
   @Test
@@ -76,7 +96,9 @@ public class GeneratorSourceTest {
     WorkloadSpec spec = WorkloadSpec.defaults().withDeliveries(40).withSeed(23);
     PCollection<String> records =
         pipeline
-            .apply("ReadGenerator", GeneratorSource.of(WorkloadSpec.defaults()).withDeliveries(40).withSeed(23))
+            .apply(
+                "ReadGenerator",
+                GeneratorSource.of(WorkloadSpec.defaults()).withDeliveries(40).withSeed(23))
             .apply("Describe", ParDo.of(new DescribeFn()));
     PAssert.that(records).containsInAnyOrder(expected(spec));
     pipeline.run().waitUntilFinish();
@@ -85,22 +107,26 @@ public class GeneratorSourceTest {
   @Test
   public void rateLimitedSourceIsUnboundedAndEmitsTheSameRecordsOnTheArrivalClock() {
     WorkloadSpec spec = WorkloadSpec.defaults().withDeliveries(60).withSeed(29);
-    PCollection<RawRecord> raw = pipeline.apply("ReadGenerator", GeneratorSource.of(spec).withUnbounded(500));
+    PCollection<RawRecord> raw =
+        pipeline.apply("ReadGenerator", GeneratorSource.of(spec).withUnbounded(500));
     assertThat(raw.isBounded(), is(PCollection.IsBounded.UNBOUNDED));
-    PAssert.that(raw.apply("Describe", ParDo.of(new DescribeFn()))).containsInAnyOrder(expected(spec));
+    PAssert.that(raw.apply("Describe", ParDo.of(new DescribeFn())))
+        .containsInAnyOrder(expected(spec));
     pipeline.run().waitUntilFinish();
   }
 
   @Test
   public void rateLimitedSourceWatermarkNeverDropsRecordsFromArrivalWindows() {
-    // 40 deliveries per synthetic second: three full one-second windows of arrival. A watermark that ran ahead of the
+    // 40 deliveries per synthetic second: three full one-second windows of arrival. A watermark
+    // that ran ahead of the
     // arrival clock would make records late and drop them (allowed lateness 0).
     WorkloadSpec spec = WorkloadSpec.defaults().withDeliveries(120).withSeed(37);
     PCollection<Long> perSecond =
         pipeline
             .apply("ReadGenerator", GeneratorSource.of(spec).withUnbounded(400))
             .apply("WindowByArrival", Window.into(FixedWindows.of(Duration.standardSeconds(1))))
-            .apply("CountPerSecond", Combine.globally(Count.<RawRecord>combineFn()).withoutDefaults());
+            .apply(
+                "CountPerSecond", Combine.globally(Count.<RawRecord>combineFn()).withoutDefaults());
     PAssert.that(perSecond).containsInAnyOrder(40L, 40L, 40L);
     pipeline.run().waitUntilFinish();
   }
@@ -108,7 +134,9 @@ public class GeneratorSourceTest {
   @Test
   public void invalidConfigurationNamesTheMethodToFix() {
     IllegalArgumentException rate =
-        assertThrows(IllegalArgumentException.class, () -> GeneratorSource.of(WorkloadSpec.defaults()).withUnbounded(0));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> GeneratorSource.of(WorkloadSpec.defaults()).withUnbounded(0));
     assertThat(rate.getMessage(), containsString("withUnbounded"));
     IllegalStateException noSpec =
         assertThrows(IllegalStateException.class, () -> GeneratorSource.of(null).withDeliveries(3));
@@ -120,7 +148,10 @@ public class GeneratorSourceTest {
     MetricQueryResults metrics =
         result
             .metrics()
-            .queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, name)).build());
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(namespace, name))
+                    .build());
     long sum = 0;
     for (MetricResult<Long> c : metrics.getCounters()) {
       sum += c.getAttempted();

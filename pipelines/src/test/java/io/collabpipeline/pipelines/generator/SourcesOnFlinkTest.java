@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 import io.collabpipeline.model.RawRecord;
+import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.files.NdjsonFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import io.collabpipeline.pipelines.EmbeddedFlink;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Combine;
@@ -29,7 +29,10 @@ import org.junit.rules.TemporaryFolder;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** The generator and the files source on the embedded Flink runner (parallelism 2), batch and streaming. */
+/**
+ * The generator and the files source on the embedded Flink runner (parallelism 2), batch and
+ * streaming.
+ */
 @RunWith(JUnit4.class)
 public class SourcesOnFlinkTest {
 
@@ -54,7 +57,12 @@ public class SourcesOnFlinkTest {
   private static final class RecordLineFn extends DoFn<RawRecord, String> {
     @ProcessElement
     public void process(@Element RawRecord r, @Timestamp org.joda.time.Instant timestamp) {
-      SEEN.add(r.source().offset() + "@" + timestamp.getMillis() + ":" + Base64.getEncoder().encodeToString(r.payload()));
+      SEEN.add(
+          r.source().offset()
+              + "@"
+              + timestamp.getMillis()
+              + ":"
+              + Base64.getEncoder().encodeToString(r.payload()));
     }
   }
 
@@ -81,7 +89,8 @@ public class SourcesOnFlinkTest {
   @Test
   public void filesSourceReadsTheSameBytesInFlinkBatch() throws Exception {
     SEEN.clear();
-    WorkloadGenerator generator = new WorkloadGenerator(WorkloadSpec.defaults().withMalformedShare(0.1).withSeed(43));
+    WorkloadGenerator generator =
+        new WorkloadGenerator(WorkloadSpec.defaults().withMalformedShare(0.1).withSeed(43));
     Path gz = folder.getRoot().toPath().resolve("a.json.gz");
     long arrival = DeliveryFiles.write(generator, 0, 120, gz);
     Pipeline p = flink(false);
@@ -91,7 +100,12 @@ public class SourcesOnFlinkTest {
     TreeMap<String, Boolean> expected = new TreeMap<>();
     for (int i = 0; i < 120; i++) {
       expected.put(
-          (i + 1) + "@" + arrival + ":" + Base64.getEncoder().encodeToString(generator.delivery(i).bytes()), true);
+          (i + 1)
+              + "@"
+              + arrival
+              + ":"
+              + Base64.getEncoder().encodeToString(generator.delivery(i).bytes()),
+          true);
     }
     List<String> seen = new ArrayList<>(SEEN);
     seen.sort(null);

@@ -114,10 +114,14 @@ public class WorkloadGeneratorTest {
   @Test
   public void sharesOfDuplicatesAndMalformedFollowTheSpec() {
     assertShares(sample, 0.03, 0.01);
-    WorkloadSpec heavy = WorkloadSpec.defaults().withDuplicateShare(0.12).withMalformedShare(0.06).withSeed(99);
+    WorkloadSpec heavy =
+        WorkloadSpec.defaults().withDuplicateShare(0.12).withMalformedShare(0.06).withSeed(99);
     assertShares(deliveries(new WorkloadGenerator(heavy), SAMPLE), 0.12, 0.06);
     List<Delivery> clean =
-        deliveries(new WorkloadGenerator(WorkloadSpec.defaults().withDuplicateShare(0).withMalformedShare(0)), 3000);
+        deliveries(
+            new WorkloadGenerator(
+                WorkloadSpec.defaults().withDuplicateShare(0).withMalformedShare(0)),
+            3000);
     assertThat(ofKind(clean, Delivery.Kind.ORIGINAL).size(), is(3000));
   }
 
@@ -125,9 +129,12 @@ public class WorkloadGeneratorTest {
     double n = all.size();
     double dup = ofKind(all, Delivery.Kind.DUPLICATE).size() / n;
     double bad = ofKind(all, Delivery.Kind.MALFORMED).size() / n;
-    // Binomial standard deviations at n = 20k are ~0.0012 (3%) and ~0.0007 (1%): these bounds are 4-5 sigma.
-    assertThat("duplicate share", dup, allOf(greaterThan(duplicate * 0.8), lessThan(duplicate * 1.2)));
-    assertThat("malformed share", bad, allOf(greaterThan(malformed * 0.7), lessThan(malformed * 1.3)));
+    // Binomial standard deviations at n = 20k are ~0.0012 (3%) and ~0.0007 (1%): these bounds are
+    // 4-5 sigma.
+    assertThat(
+        "duplicate share", dup, allOf(greaterThan(duplicate * 0.8), lessThan(duplicate * 1.2)));
+    assertThat(
+        "malformed share", bad, allOf(greaterThan(malformed * 0.7), lessThan(malformed * 1.3)));
   }
 
   @Test
@@ -137,7 +144,8 @@ public class WorkloadGeneratorTest {
     for (Delivery d : originals) {
       long delay = d.arrivalMillis() - d.occurredAtMillis();
       assertThat("delay of " + d.index(), delay, greaterThanOrEqualTo(0L));
-      assertThat("delay of " + d.index(), delay, lessThanOrEqualTo(Duration.ofMinutes(45).toMillis()));
+      assertThat(
+          "delay of " + d.index(), delay, lessThanOrEqualTo(Duration.ofMinutes(45).toMillis()));
       if (delay > 5_000) {
         late++;
         assertThat(delay, greaterThanOrEqualTo(60_000L));
@@ -149,14 +157,17 @@ public class WorkloadGeneratorTest {
 
   @Test
   public void tooLateEventsOccurHoursBeforeArrival() {
-    WorkloadSpec spec = WorkloadSpec.defaults().withTooLateShare(0.1).withLateShare(0.0).withSeed(5);
-    List<Delivery> originals = ofKind(deliveries(new WorkloadGenerator(spec), 5000), Delivery.Kind.ORIGINAL);
+    WorkloadSpec spec =
+        WorkloadSpec.defaults().withTooLateShare(0.1).withLateShare(0.0).withSeed(5);
+    List<Delivery> originals =
+        ofKind(deliveries(new WorkloadGenerator(spec), 5000), Delivery.Kind.ORIGINAL);
     long tooLate = 0;
     for (Delivery d : originals) {
       long delay = d.arrivalMillis() - d.occurredAtMillis();
       if (delay > 5_000) {
         tooLate++;
-        assertThat(delay, allOf(greaterThanOrEqualTo(7_200_000L), lessThan(7_200_000L + 3_600_000L)));
+        assertThat(
+            delay, allOf(greaterThanOrEqualTo(7_200_000L), lessThan(7_200_000L + 3_600_000L)));
       }
     }
     double share = tooLate / (double) originals.size();
@@ -177,7 +188,8 @@ public class WorkloadGeneratorTest {
       assertThat(d.arrivalMillis(), greaterThanOrEqualTo(original.arrivalMillis()));
       assertThat(d.expectedReason(), nullValue());
     }
-    Set<Long> distances = duplicates.stream().map(d -> d.index() - d.retryOf()).collect(Collectors.toSet());
+    Set<Long> distances =
+        duplicates.stream().map(d -> d.index() - d.retryOf()).collect(Collectors.toSet());
     assertThat("retries come from various distances", distances.size(), greaterThan(300));
   }
 
@@ -185,14 +197,16 @@ public class WorkloadGeneratorTest {
   public void arrivalFollowsTheSyntheticClockMonotonically() {
     long start = WorkloadSpec.DEFAULT_START.toEpochMilli();
     for (int i = 1; i < sample.size(); i++) {
-      assertThat(sample.get(i).arrivalMillis(), greaterThanOrEqualTo(sample.get(i - 1).arrivalMillis()));
+      assertThat(
+          sample.get(i).arrivalMillis(), greaterThanOrEqualTo(sample.get(i - 1).arrivalMillis()));
     }
     assertThat(sample.get(0).arrivalMillis(), is(start));
     assertThat(sample.get(400).arrivalMillis(), is(start + 10_000L)); // 40 deliveries per second
     // A million deliveries at 40/s span about 7 hours: they cross hour windows.
     assertThat(generator.arrivalMillis(1_000_000L), is(start + 25_000_000L));
     WorkloadGenerator fast =
-        new WorkloadGenerator(WorkloadSpec.defaults().withSyntheticRate(1000).withStart(Instant.EPOCH));
+        new WorkloadGenerator(
+            WorkloadSpec.defaults().withSyntheticRate(1000).withStart(Instant.EPOCH));
     assertThat(fast.delivery(2500).arrivalMillis(), is(2500L));
   }
 
@@ -232,7 +246,8 @@ public class WorkloadGeneratorTest {
 
   @Test
   public void clockSkewedEventsAreADayBeyondTheBoundsOfTheirArrival() {
-    WorkloadSpec spec = WorkloadSpec.defaults().withMalformedShare(0.5).withClockSkewEnabled(true).withSeed(12);
+    WorkloadSpec spec =
+        WorkloadSpec.defaults().withMalformedShare(0.5).withClockSkewEnabled(true).withSeed(12);
     WorkloadGenerator g = new WorkloadGenerator(spec);
     long day = Duration.ofDays(1).toMillis();
     int future = 0;
@@ -242,15 +257,22 @@ public class WorkloadGeneratorTest {
       long ahead = d.occurredAtMillis() - d.arrivalMillis();
       if (d.expectedReason() == ReasonCode.OCCURRED_IN_FUTURE) {
         future++;
-        assertThat("delivery " + i, ahead, allOf(greaterThanOrEqualTo(2 * day), lessThan(2 * day + 3_600_000L)));
+        assertThat(
+            "delivery " + i,
+            ahead,
+            allOf(greaterThanOrEqualTo(2 * day), lessThan(2 * day + 3_600_000L)));
       } else if (d.expectedReason() == ReasonCode.OCCURRED_TOO_LONG_AGO) {
         tooOld++;
-        assertThat("delivery " + i, -ahead, allOf(greaterThanOrEqualTo(181 * day), lessThan(181 * day + 3_600_000L)));
+        assertThat(
+            "delivery " + i,
+            -ahead,
+            allOf(greaterThanOrEqualTo(181 * day), lessThan(181 * day + 3_600_000L)));
       } else {
         continue;
       }
       JsonNode e = json(d);
-      long occurredAt = OffsetDateTime.parse(e.get("occurred_at").asText()).toInstant().toEpochMilli();
+      long occurredAt =
+          OffsetDateTime.parse(e.get("occurred_at").asText()).toInstant().toEpochMilli();
       assertThat(occurredAt, is(d.occurredAtMillis()));
       assertThat(e.get("event_id").asText(), is(d.eventId()));
     }
@@ -264,16 +286,22 @@ public class WorkloadGeneratorTest {
     long occurred = d.occurredAtMillis();
     long day = Duration.ofDays(1).toMillis();
     assertThat(ContractCheck.reasonFor(d.bytes(), occurred - day), nullValue());
-    assertThat(ContractCheck.reasonFor(d.bytes(), occurred - day - 1), is(ReasonCode.OCCURRED_IN_FUTURE));
+    assertThat(
+        ContractCheck.reasonFor(d.bytes(), occurred - day - 1), is(ReasonCode.OCCURRED_IN_FUTURE));
     assertThat(ContractCheck.reasonFor(d.bytes(), occurred + 180 * day), nullValue());
-    assertThat(ContractCheck.reasonFor(d.bytes(), occurred + 180 * day + 1), is(ReasonCode.OCCURRED_TOO_LONG_AGO));
+    assertThat(
+        ContractCheck.reasonFor(d.bytes(), occurred + 180 * day + 1),
+        is(ReasonCode.OCCURRED_TOO_LONG_AGO));
   }
 
   @Test
   public void theDefaultMixHasNeitherTooLargeNorClockSkewedRecords() {
     Set<ReasonCode> optIn =
-        EnumSet.of(ReasonCode.TOO_LARGE, ReasonCode.OCCURRED_IN_FUTURE, ReasonCode.OCCURRED_TOO_LONG_AGO);
-    assertThat(EnumSet.copyOf(generator.malformedReasons()), is(EnumSet.complementOf(EnumSet.copyOf(optIn))));
+        EnumSet.of(
+            ReasonCode.TOO_LARGE, ReasonCode.OCCURRED_IN_FUTURE, ReasonCode.OCCURRED_TOO_LONG_AGO);
+    assertThat(
+        EnumSet.copyOf(generator.malformedReasons()),
+        is(EnumSet.complementOf(EnumSet.copyOf(optIn))));
     for (Delivery d : ofKind(sample, Delivery.Kind.MALFORMED)) {
       assertThat("delivery " + d.index(), optIn.contains(d.expectedReason()), is(false));
     }
@@ -283,7 +311,10 @@ public class WorkloadGeneratorTest {
   public void validDeliveriesSatisfyTheContract() {
     for (Delivery d : sample) {
       if (d.kind() != Delivery.Kind.MALFORMED) {
-        assertThat("delivery " + d.index(), ContractCheck.reasonFor(d.bytes(), d.arrivalMillis()), nullValue());
+        assertThat(
+            "delivery " + d.index(),
+            ContractCheck.reasonFor(d.bytes(), d.arrivalMillis()),
+            nullValue());
         JsonNode e = json(d);
         assertThat(e.get("event_id").asText(), is(d.eventId()));
         assertThat(e.get("event_type").asText(), is(d.eventType()));
@@ -326,8 +357,11 @@ public class WorkloadGeneratorTest {
     assertThat(types.get("notification.sent"), greaterThan(3 * comments));
     assertThat(comments, greaterThan(types.get("project.member_added")));
     assertThat(types.get("project.member_added"), greaterThan(types.get("user.erasure_requested")));
-    assertThat(platforms.keySet(), equalTo(new java.util.TreeSet<>(Arrays.asList("android", "backend", "ios", "web"))));
-    assertThat("task.updated v2 share", v2 / (double) updates, allOf(greaterThan(0.27), lessThan(0.33)));
+    assertThat(
+        platforms.keySet(),
+        equalTo(new java.util.TreeSet<>(Arrays.asList("android", "backend", "ios", "web"))));
+    assertThat(
+        "task.updated v2 share", v2 / (double) updates, allOf(greaterThan(0.27), lessThan(0.33)));
 
     List<Integer> sizes = new ArrayList<>(workspaces.values());
     sizes.sort(null);
@@ -387,7 +421,8 @@ public class WorkloadGeneratorTest {
       if (e.get("payload").has("text")) {
         withText++;
       }
-      if (new String(d.bytes(), java.nio.charset.StandardCharsets.UTF_8).length() < d.bytes().length) {
+      if (new String(d.bytes(), java.nio.charset.StandardCharsets.UTF_8).length()
+          < d.bytes().length) {
         nonAscii++;
       }
     }
@@ -413,15 +448,19 @@ public class WorkloadGeneratorTest {
   @Test
   public void specsWhoseValidEventsWouldBeOlderThanTheAgeBoundAreRefused() {
     WorkloadSpec tooLate = WorkloadSpec.defaults().withTooLateShare(0.1);
-    // The oldest original (delay + 1 h spread) and its retries (52 s later at most at 40/s) stay within 180 days.
+    // The oldest original (delay + 1 h spread) and its retries (52 s later at most at 40/s) stay
+    // within 180 days.
     new WorkloadGenerator(tooLate.withTooLateDelay(Duration.ofDays(180).minusHours(2)));
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new WorkloadGenerator(tooLate.withTooLateDelay(Duration.ofDays(180).minusMinutes(59))));
+            () ->
+                new WorkloadGenerator(
+                    tooLate.withTooLateDelay(Duration.ofDays(180).minusMinutes(59))));
     assertThat(e.getMessage(), containsString("withTooLateDelay"));
 
-    // 2,063 deliveries (the retry distance and the scan for an original) at one per 10,000 s: 239 days.
+    // 2,063 deliveries (the retry distance and the scan for an original) at one per 10,000 s: 239
+    // days.
     WorkloadSpec slow = WorkloadSpec.defaults().withSyntheticRate(1e-4);
     e = assertThrows(IllegalArgumentException.class, () -> new WorkloadGenerator(slow));
     assertThat(e.getMessage(), containsString("withMaxRetryDistance"));

@@ -40,7 +40,10 @@ public class DiffReportTest {
     return WarehouseDiff.TableDiff.of(table, n, n, 0, 0, 0, 0, List.of(), List.of(), null);
   }
 
-  /** active_editors: ws2 at 23:00 removed (30), ws1 at 05:00 changed 20 -> 25, ws3 at 12:00 added (3). */
+  /**
+   * active_editors: ws2 at 23:00 removed (30), ws1 at 05:00 changed 20 -> 25, ws3 at 12:00 added
+   * (3).
+   */
   private static WarehouseDiff diff(Long newerGeneration) {
     List<WarehouseDiff.RowChange> changes =
         List.of(
@@ -50,30 +53,53 @@ public class DiffReportTest {
             WarehouseDiff.RowChange.of(null, editors(DAY_START + 12 * HOUR, "ws3", 3)));
     WarehouseDiff.TableDiff editors =
         WarehouseDiff.TableDiff.of(
-            CuratedTable.ACTIVE_EDITORS, 4, 4, 1, 1, 1, 2,
+            CuratedTable.ACTIVE_EDITORS,
+            4,
+            4,
+            1,
+            1,
+            1,
+            2,
             List.of(
                 WarehouseDiff.Window.of(DAY_START + 5 * HOUR, "hour"),
                 WarehouseDiff.Window.of(DAY_START + 12 * HOUR, "hour"),
                 WarehouseDiff.Window.of(DAY_START + 23 * HOUR, "hour")),
-            changes, null);
+            changes,
+            null);
     WarehouseDiff.TableDiff fanout =
         WarehouseDiff.TableDiff.of(
-            CuratedTable.NOTIFICATION_FANOUT, 1, 1, 0, 0, 0, 0, List.of(), List.of(), newerGeneration);
+            CuratedTable.NOTIFICATION_FANOUT,
+            1,
+            1,
+            0,
+            0,
+            0,
+            0,
+            List.of(),
+            List.of(),
+            newerGeneration);
     return WarehouseDiff.of(
-        10, ReplayScope.day(DAY), List.of(editors, unchanged(CuratedTable.TASK_UPDATE_VELOCITY, 3), fanout));
+        10,
+        ReplayScope.day(DAY),
+        List.of(editors, unchanged(CuratedTable.TASK_UPDATE_VELOCITY, 3), fanout));
   }
 
   @Test
   public void theTextNamesPerTableTheCountsTheWindowsAndTheLargestChangesWithBeforeAndAfter() {
     String text = DiffReport.text(diff(null));
     assertThat(
-        text, containsString("diff of generation 10 for 2026-11-22..2026-11-22: 3 rows would change in 3 windows"));
+        text,
+        containsString(
+            "diff of generation 10 for 2026-11-22..2026-11-22: 3 rows would change in 3 windows"));
     assertThat(
-        text, containsString("active_editors: 4 rows before, 4 after; 1 added, 1 removed, 1 changed in 3 windows"));
+        text,
+        containsString(
+            "active_editors: 4 rows before, 4 after; 1 added, 1 removed, 1 changed in 3 windows"));
     assertThat(text, containsString("2 staged rows outside the range"));
     assertThat(
         text,
-        containsString("windows: 2026-11-22T05:00:00Z hour, 2026-11-22T12:00:00Z hour, 2026-11-22T23:00:00Z hour"));
+        containsString(
+            "windows: 2026-11-22T05:00:00Z hour, 2026-11-22T12:00:00Z hour, 2026-11-22T23:00:00Z hour"));
     assertThat(
         text,
         containsString(
@@ -86,7 +112,10 @@ public class DiffReportTest {
         text,
         containsString(
             "added    window_start=2026-11-22T12:00:00Z granularity=hour workspace_gid=ws3  active_editors - -> 3\n"));
-    assertThat(text, containsString("task_update_velocity: 3 rows before, 3 after; 0 added, 0 removed, 0 changed"));
+    assertThat(
+        text,
+        containsString(
+            "task_update_velocity: 3 rows before, 3 after; 0 added, 0 removed, 0 changed"));
     assertThat(text, not(containsString("REFUSED")));
     // removed first: the largest change leads
     assertThat(text.indexOf("removed  ") < text.indexOf("changed  "), is(true));
@@ -96,12 +125,15 @@ public class DiffReportTest {
   public void theTextSaysWhenACommitWouldBeRefusedAndWhenNothingChanges() {
     assertThat(
         DiffReport.text(diff(50L)),
-        containsString("a commit would be REFUSED: notification_fanout holds rows of the newer generation 50"));
+        containsString(
+            "a commit would be REFUSED: notification_fanout holds rows of the newer generation 50"));
     WarehouseDiff empty =
         WarehouseDiff.of(
-            11, ReplayScope.day(DAY),
+            11,
+            ReplayScope.day(DAY),
             List.of(
-                unchanged(CuratedTable.ACTIVE_EDITORS, 3), unchanged(CuratedTable.TASK_UPDATE_VELOCITY, 3),
+                unchanged(CuratedTable.ACTIVE_EDITORS, 3),
+                unchanged(CuratedTable.TASK_UPDATE_VELOCITY, 3),
                 unchanged(CuratedTable.NOTIFICATION_FANOUT, 3)));
     assertThat(
         DiffReport.text(empty),
@@ -116,7 +148,8 @@ public class DiffReportTest {
     }
     WarehouseDiff diff =
         WarehouseDiff.of(
-            10, ReplayScope.day(DAY),
+            10,
+            ReplayScope.day(DAY),
             List.of(
                 WarehouseDiff.TableDiff.of(
                     CuratedTable.ACTIVE_EDITORS, 13, 13, 0, 0, 13, 0, windows, List.of(), null)));
@@ -146,7 +179,9 @@ public class DiffReportTest {
     assertThat(editors.get("rowsOutsideScope").asLong(), is(2L));
     assertThat(editors.get("newerGeneration").isNull(), is(true));
     assertThat(editors.get("windowsChanged").size(), is(3));
-    assertThat(editors.get("windowsChanged").get(0).get("windowStart").asText(), is("2026-11-22T05:00:00Z"));
+    assertThat(
+        editors.get("windowsChanged").get(0).get("windowStart").asText(),
+        is("2026-11-22T05:00:00Z"));
     JsonNode removed = editors.get("largestChanges").get(0);
     assertThat(removed.get("kind").asText(), is("removed"));
     assertThat(removed.get("key").get("workspace_gid").asText(), is("ws2"));

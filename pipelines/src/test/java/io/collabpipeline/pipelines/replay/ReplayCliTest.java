@@ -31,7 +31,10 @@ import org.junit.rules.TemporaryFolder;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** The replay options of the command line: one-line errors naming the option, and a small replay end to end. */
+/**
+ * The replay options of the command line: one-line errors naming the option, and a small replay end
+ * to end.
+ */
 @RunWith(JUnit4.class)
 public class ReplayCliTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -64,75 +67,96 @@ public class ReplayCliTest {
 
   @Test
   public void rawWithoutFromSaysWhatToAdd() throws Exception {
-    assertOneLineError(run("--source=raw", "--to=2026-11-02", "--dataDir=" + dataDir()),
-        "--from is required with --source=raw", "YYYY-MM-DD");
+    assertOneLineError(
+        run("--source=raw", "--to=2026-11-02", "--dataDir=" + dataDir()),
+        "--from is required with --source=raw",
+        "YYYY-MM-DD");
   }
 
   @Test
   public void rawWithoutToSaysWhatToAdd() throws Exception {
-    assertOneLineError(run("--source=raw", "--from=2026-11-02", "--dataDir=" + dataDir()),
+    assertOneLineError(
+        run("--source=raw", "--from=2026-11-02", "--dataDir=" + dataDir()),
         "--to is required with --source=raw");
   }
 
   @Test
   public void aMalformedDateIsNamed() throws Exception {
-    assertOneLineError(run("--source=raw", "--from=2026-13-01", "--to=2026-11-02", "--dataDir=" + dataDir()),
+    assertOneLineError(
+        run("--source=raw", "--from=2026-13-01", "--to=2026-11-02", "--dataDir=" + dataDir()),
         "--from=2026-13-01 is not a date");
   }
 
   @Test
   public void aRangeEndingBeforeItStartsIsRefused() throws Exception {
-    assertOneLineError(run("--source=raw", "--from=2026-11-05", "--to=2026-11-02", "--dataDir=" + dataDir()),
+    assertOneLineError(
+        run("--source=raw", "--from=2026-11-05", "--to=2026-11-02", "--dataDir=" + dataDir()),
         "--to=2026-11-02 is before --from=2026-11-05");
   }
 
   @Test
   public void moreThanThirtyDaysIsRefused() throws Exception {
-    assertOneLineError(run("--source=raw", "--from=2026-10-01", "--to=2026-10-31", "--dataDir=" + dataDir()),
-        "spans 31 days", "at most 30 days");
+    assertOneLineError(
+        run("--source=raw", "--from=2026-10-01", "--to=2026-10-31", "--dataDir=" + dataDir()),
+        "spans 31 days",
+        "at most 30 days");
   }
 
   @Test
   public void thirtyDaysPassTheRangeCheckAndMissingPartitionsAreNamed() throws Exception {
-    assertOneLineError(run("--source=raw", "--from=2026-10-01", "--to=2026-10-30", "--dataDir=" + dataDir()),
-        "--rawStore=", "has no Parquet files for 30 of the dates", "dt=2026-10-01");
+    assertOneLineError(
+        run("--source=raw", "--from=2026-10-01", "--to=2026-10-30", "--dataDir=" + dataDir()),
+        "--rawStore=",
+        "has no Parquet files for 30 of the dates",
+        "dt=2026-10-01");
   }
 
   @Test
   public void streamingReplayIsRefused() throws Exception {
     assertOneLineError(
-        run("--source=raw", "--from=2026-11-02", "--to=2026-11-02", "--streaming=true", "--dataDir=" + dataDir()),
+        run(
+            "--source=raw",
+            "--from=2026-11-02",
+            "--to=2026-11-02",
+            "--streaming=true",
+            "--dataDir=" + dataDir()),
         "--streaming=true does not apply to --source=raw");
   }
 
   @Test
   public void fromWithoutAReplaySourceIsRefused() throws Exception {
-    assertOneLineError(run("--from=2026-11-02", "--dataDir=" + dataDir()), "--from is only read by replays");
+    assertOneLineError(
+        run("--from=2026-11-02", "--dataDir=" + dataDir()), "--from is only read by replays");
   }
 
   @Test
   public void dryRunWithoutAReplaySourceIsRefused() throws Exception {
-    assertOneLineError(run("--dryRun=true", "--dataDir=" + dataDir()), "--dryRun only applies to replays");
+    assertOneLineError(
+        run("--dryRun=true", "--dataDir=" + dataDir()), "--dryRun only applies to replays");
   }
 
   @Test
   public void aNonPositiveGenerationIsNamed() throws Exception {
-    assertOneLineError(run("--generation=0", "--dataDir=" + dataDir()), "--generation=0 must be a positive");
+    assertOneLineError(
+        run("--generation=0", "--dataDir=" + dataDir()), "--generation=0 must be a positive");
   }
 
   @Test
   public void quarantineNeedsDatesToo() throws Exception {
-    assertOneLineError(run("--source=quarantine", "--dataDir=" + dataDir()),
+    assertOneLineError(
+        run("--source=quarantine", "--dataDir=" + dataDir()),
         "--from is required with --source=quarantine");
   }
 
   /**
-   * Files in, then a dry run and a replay of the raw store on the DirectRunner: the dry run saves its report and
-   * changes nothing; the replay commits its generation and leaves the (already correct) tables as they were.
+   * Files in, then a dry run and a replay of the raw store on the DirectRunner: the dry run saves
+   * its report and changes nothing; the replay commits its generation and leaves the (already
+   * correct) tables as they were.
    */
   @Test
   public void aDryRunThenAReplayOfAFilesRunOnTheDirectRunner() throws Exception {
-    WorkloadSpec spec = WorkloadSpec.defaults().withDeliveries(60).withSeed(5L).withDuplicateShare(0.05);
+    WorkloadSpec spec =
+        WorkloadSpec.defaults().withDeliveries(60).withSeed(5L).withDuplicateShare(0.05);
     File input = tmp.newFile("events.ndjson");
     WorkloadGenerator generator = new WorkloadGenerator(spec);
     try (OutputStream os = Files.newOutputStream(input.toPath())) {
@@ -144,23 +168,44 @@ public class ReplayCliTest {
     Files.setLastModifiedTime(input.toPath(), FileTime.from(Instant.parse("2026-11-03T10:15:00Z")));
     String dataDir = dataDir();
     String warehouse = "jdbc:duckdb:" + dataDir + "/warehouse.duckdb";
-    assertThat(run("--runner=DirectRunner", "--source=files", "--input=" + input, "--dataDir=" + dataDir,
-        "--progressSeconds=0", "--generation=100"), equalTo(0));
+    assertThat(
+        run(
+            "--runner=DirectRunner",
+            "--source=files",
+            "--input=" + input,
+            "--dataDir=" + dataDir,
+            "--progressSeconds=0",
+            "--generation=100"),
+        equalTo(0));
     List<CuratedRow> before = readAll(warehouse);
     String date = spec.start().toString().substring(0, 10);
 
-    int dry = run("--runner=DirectRunner", "--source=raw", "--from=" + date, "--to=" + date, "--dataDir=" + dataDir,
-        "--dryRun=true", "--generation=200");
+    int dry =
+        run(
+            "--runner=DirectRunner",
+            "--source=raw",
+            "--from=" + date,
+            "--to=" + date,
+            "--dataDir=" + dataDir,
+            "--dryRun=true",
+            "--generation=200");
     String printed = out.toString(StandardCharsets.UTF_8);
     assertThat(err.toString(StandardCharsets.UTF_8) + printed, dry, equalTo(0));
     assertThat(printed, containsString("dry run: nothing was written"));
     try (Stream<Path> reports = Files.list(Path.of(dataDir, "replays"))) {
-      assertThat(reports.map(p -> p.getFileName().toString()).sorted().toArray(),
+      assertThat(
+          reports.map(p -> p.getFileName().toString()).sorted().toArray(),
           equalTo(new String[] {"diff-200.json", "diff-200.txt"}));
     }
 
-    int replay = run("--runner=DirectRunner", "--source=raw", "--from=" + date, "--to=" + date,
-        "--dataDir=" + dataDir, "--generation=300");
+    int replay =
+        run(
+            "--runner=DirectRunner",
+            "--source=raw",
+            "--from=" + date,
+            "--to=" + date,
+            "--dataDir=" + dataDir,
+            "--generation=300");
     printed = out.toString(StandardCharsets.UTF_8);
     assertThat(err.toString(StandardCharsets.UTF_8) + printed, replay, equalTo(0));
     assertThat(printed, containsString("replay generation 300 committed"));

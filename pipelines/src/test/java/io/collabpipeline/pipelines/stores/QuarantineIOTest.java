@@ -43,9 +43,9 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * {@link QuarantineIO#write} and {@link QuarantineIO#readRecords}: every field round-trips (invalid UTF-8 included),
- * files partitioned by arrival hour under deterministic names, an owner-only local directory, and parse errors that
- * never quote the line.
+ * {@link QuarantineIO#write} and {@link QuarantineIO#readRecords}: every field round-trips (invalid
+ * UTF-8 included), files partitioned by arrival hour under deterministic names, an owner-only local
+ * directory, and parse errors that never quote the line.
  */
 public class QuarantineIOTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
@@ -59,7 +59,10 @@ public class QuarantineIOTest {
     List<QuarantineRecord> records = new ArrayList<>();
     records.add(
         QuarantineRecord.of(
-            RawRecord.of(new byte[] {(byte) 0xC3, 0x28, (byte) 0xFF, 0x0A, 0x00}, SourceRef.kafka("events", 2, 41L), T0 + 1),
+            RawRecord.of(
+                new byte[] {(byte) 0xC3, 0x28, (byte) 0xFF, 0x0A, 0x00},
+                SourceRef.kafka("events", 2, 41L),
+                T0 + 1),
             ReasonCode.NOT_UTF8,
             "byte 0: invalid UTF-8",
             null,
@@ -84,7 +87,10 @@ public class QuarantineIOTest {
             null));
     records.add(
         QuarantineRecord.of(
-            RawRecord.of("[1,2]\r\n".getBytes(StandardCharsets.UTF_8), SourceRef.kafka("events", 0, 7L), T0 - 1),
+            RawRecord.of(
+                "[1,2]\r\n".getBytes(StandardCharsets.UTF_8),
+                SourceRef.kafka("events", 0, 7L),
+                T0 - 1),
             ReasonCode.NOT_AN_OBJECT,
             "/: not an object",
             null,
@@ -92,7 +98,8 @@ public class QuarantineIOTest {
     return records;
   }
 
-  private static PCollection<QuarantineRecord> create(TestPipeline p, List<QuarantineRecord> records) {
+  private static PCollection<QuarantineRecord> create(
+      TestPipeline p, List<QuarantineRecord> records) {
     List<TimestampedValue<QuarantineRecord>> stamped = new ArrayList<>();
     for (QuarantineRecord q : records) {
       stamped.add(TimestampedValue.of(q, new Instant(q.original().receivedAtMillis())));
@@ -123,7 +130,8 @@ public class QuarantineIOTest {
                 MetricsFilter.builder()
                     .addNameFilter(
                         MetricNameFilter.named(
-                            QuarantineIO.Write.METRICS_NAMESPACE, QuarantineIO.Write.RECORDS_COUNTER))
+                            QuarantineIO.Write.METRICS_NAMESPACE,
+                            QuarantineIO.Write.RECORDS_COUNTER))
                     .build())
             .getCounters()) {
       counted += c.getAttempted();
@@ -135,7 +143,9 @@ public class QuarantineIOTest {
     QuarantineRecord notUtf8 =
         back.stream().filter(q -> q.reason() == ReasonCode.NOT_UTF8).findFirst().orElseThrow();
     assertThat(
-        Arrays.equals(notUtf8.original().payload(), new byte[] {(byte) 0xC3, 0x28, (byte) 0xFF, 0x0A, 0x00}), is(true));
+        Arrays.equals(
+            notUtf8.original().payload(), new byte[] {(byte) 0xC3, 0x28, (byte) 0xFF, 0x0A, 0x00}),
+        is(true));
   }
 
   @Test
@@ -171,11 +181,16 @@ public class QuarantineIOTest {
     assertThat(first.get("source").get("offset").asLong(), is(17L));
     assertThat(first.get("detail").asText(), equalTo("/actor/user_gid: required"));
     assertThat(
-        new String(java.util.Base64.getDecoder().decode(first.get("original_base64").asText()), StandardCharsets.UTF_8),
+        new String(
+            java.util.Base64.getDecoder().decode(first.get("original_base64").asText()),
+            StandardCharsets.UTF_8),
         containsString("a@b.c"));
     JsonNode other =
-        lines.stream().map(QuarantineIOTest::parse).filter(n -> n.get("reason").asText().equals("NOT_UTF8"))
-            .findFirst().orElseThrow();
+        lines.stream()
+            .map(QuarantineIOTest::parse)
+            .filter(n -> n.get("reason").asText().equals("NOT_UTF8"))
+            .findFirst()
+            .orElseThrow();
     assertThat(other.get("event_id").isNull(), is(true));
   }
 
@@ -193,7 +208,8 @@ public class QuarantineIOTest {
     Path dir = tmp.getRoot().toPath().resolve("private/quarantine");
     create(pipeline, sampleRecords()).apply("WriteQuarantine", QuarantineIO.write(dir.toString()));
     pipeline.run().waitUntilFinish();
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)), equalTo("rwx------"));
+    assertThat(
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)), equalTo("rwx------"));
   }
 
   @Test
@@ -203,16 +219,21 @@ public class QuarantineIOTest {
     for (int i = 0; i < 30; i++) {
       records.add(
           QuarantineRecord.of(
-              RawRecord.of(("{bad " + i).getBytes(StandardCharsets.UTF_8), SourceRef.kafka("events", i % 4, i), T0 + i * 20_000L),
+              RawRecord.of(
+                  ("{bad " + i).getBytes(StandardCharsets.UTF_8),
+                  SourceRef.kafka("events", i % 4, i),
+                  T0 + i * 20_000L),
               ReasonCode.NOT_JSON,
               "column " + i,
               null,
               null));
     }
-    create(pipeline, records).apply("WriteQuarantine", QuarantineIO.write(dir.toString()).withNumShards(2));
+    create(pipeline, records)
+        .apply("WriteQuarantine", QuarantineIO.write(dir.toString()).withNumShards(2));
     pipeline.run().waitUntilFinish();
     Set<String> first = files(dir);
-    create(rerun, records).apply("WriteQuarantine", QuarantineIO.write(dir.toString()).withNumShards(2));
+    create(rerun, records)
+        .apply("WriteQuarantine", QuarantineIO.write(dir.toString()).withNumShards(2));
     rerun.run().waitUntilFinish();
 
     assertThat(files(dir), equalTo(first));
@@ -223,22 +244,32 @@ public class QuarantineIOTest {
 
   @Test
   public void readOfAMissingStoreIsEmpty() throws Exception {
-    assertThat(QuarantineIO.readRecords(tmp.getRoot().toPath().resolve("nothing").toString()), hasSize(0));
+    assertThat(
+        QuarantineIO.readRecords(tmp.getRoot().toPath().resolve("nothing").toString()), hasSize(0));
   }
 
-  /** {@code received_at} and the arrival partition write four-digit years and read back as the same instant. */
+  /**
+   * {@code received_at} and the arrival partition write four-digit years and read back as the same
+   * instant.
+   */
   @Test
   public void arrivalTimesWriteFourDigitYears() {
     for (String at :
-        Arrays.asList("0999-03-04T05:06:07.008Z", "2026-11-22T01:00:00.000Z", "0000-12-31T23:59:59.999Z")) {
+        Arrays.asList(
+            "0999-03-04T05:06:07.008Z", "2026-11-22T01:00:00.000Z", "0000-12-31T23:59:59.999Z")) {
       long millis = java.time.Instant.parse(at).toEpochMilli();
       QuarantineRecord q =
-          QuarantineRecord.of(RawRecord.of(new byte[] {'x'}, SourceRef.kafka("events", 0, 1L), millis),
-              ReasonCode.NOT_JSON, "not a JSON text", null, null);
+          QuarantineRecord.of(
+              RawRecord.of(new byte[] {'x'}, SourceRef.kafka("events", 0, 1L), millis),
+              ReasonCode.NOT_JSON,
+              "not a JSON text",
+              null,
+              null);
       String line = QuarantineJson.toJsonLine(q);
       assertThat(line, containsString("\"received_at\":\"" + at + "\""));
       assertThat(QuarantineJson.fromJsonLine(line).original().receivedAtMillis(), equalTo(millis));
-      assertThat(PartitionedFiles.partitionPath(millis),
+      assertThat(
+          PartitionedFiles.partitionPath(millis),
           equalTo("dt=" + at.substring(0, 10) + "/hr=" + at.substring(11, 13)));
     }
   }
@@ -246,11 +277,17 @@ public class QuarantineIOTest {
   @Test
   public void parseErrorsDoNotQuoteTheLine() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> QuarantineJson.fromJsonLine("{\"reason\": secret-token"));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> QuarantineJson.fromJsonLine("{\"reason\": secret-token"));
     assertThat(e.getMessage(), not(containsString("secret")));
     IllegalArgumentException missing =
-        assertThrows(IllegalArgumentException.class, () -> QuarantineJson.fromJsonLine("{\"reason\":\"NOT_JSON\"}"));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> QuarantineJson.fromJsonLine("{\"reason\":\"NOT_JSON\"}"));
     assertThat(missing.getMessage(), containsString("source"));
-    assertThat(QuarantineJson.fromJsonLine(QuarantineJson.toJsonLine(sampleRecords().get(0))).eventId(), nullValue());
+    assertThat(
+        QuarantineJson.fromJsonLine(QuarantineJson.toJsonLine(sampleRecords().get(0))).eventId(),
+        nullValue());
   }
 }

@@ -32,9 +32,9 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * The raw store read back for a replay: only the partitions of the requested event dates, every event as written, at
- * its original arrival time; and re-validated quarantine records written under deterministic names that a second
- * write overwrites.
+ * The raw store read back for a replay: only the partitions of the requested event dates, every
+ * event as written, at its original arrival time; and re-validated quarantine records written under
+ * deterministic names that a second write overwrites.
  */
 @RunWith(JUnit4.class)
 public class RawStoreIOReplayTest {
@@ -72,8 +72,10 @@ public class RawStoreIOReplayTest {
     List<CollabEvent> events = new ArrayList<>();
     events.add(event("evt_00000001", T0 + 5_000, T0 + 65_000));
     events.add(event("evt_00000002", T0 + 3_600_000 + 1, T0 + 3_600_000 + 30_000));
-    events.add(event("evt_00000003", T0 - 2 * 3_600_000, T0 + 61_000)); // 2026-11-21, arrived on the 22nd
-    events.add(event("evt_00000004", T0 - 86_400_000L + 999, T0 + 120_000)); // 2026-11-21, a day late
+    events.add(
+        event("evt_00000003", T0 - 2 * 3_600_000, T0 + 61_000)); // 2026-11-21, arrived on the 22nd
+    events.add(
+        event("evt_00000004", T0 - 86_400_000L + 999, T0 + 120_000)); // 2026-11-21, a day late
     return events;
   }
 
@@ -93,13 +95,21 @@ public class RawStoreIOReplayTest {
 
     PCollection<KV<String, Long>> read =
         reader
-            .apply("ReadRaw", RawStoreIO.read(raw).withRange(ReplayScope.day(LocalDate.parse("2026-11-21"))))
+            .apply(
+                "ReadRaw",
+                RawStoreIO.read(raw).withRange(ReplayScope.day(LocalDate.parse("2026-11-21"))))
             .apply("IdAndTimestamp", ParDo.of(new IdAndTimestampFn()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
     PAssert.that(read)
-        .containsInAnyOrder(KV.of("evt_00000003", T0 + 61_000), KV.of("evt_00000004", T0 + 120_000));
-    PAssert.that(reader.apply("ReadAll", RawStoreIO.read(raw).withRange(
-            ReplayScope.of(LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-22")))))
+        .containsInAnyOrder(
+            KV.of("evt_00000003", T0 + 61_000), KV.of("evt_00000004", T0 + 120_000));
+    PAssert.that(
+            reader.apply(
+                "ReadAll",
+                RawStoreIO.read(raw)
+                    .withRange(
+                        ReplayScope.of(
+                            LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-22")))))
         .containsInAnyOrder(sample());
     reader.run().waitUntilFinish();
   }
@@ -110,18 +120,26 @@ public class RawStoreIOReplayTest {
     create(writer, sample()).apply("WriteRevalidated", RawStoreIO.writeRevalidated(raw));
     writer.run().waitUntilFinish();
     List<String> first = files(raw);
-    assertThat(first, equalTo(List.of(
-        "dt=2026-11-21/hr=01/revalidated-a20261122.parquet",
-        "dt=2026-11-21/hr=23/revalidated-a20261122.parquet",
-        "dt=2026-11-22/hr=01/revalidated-a20261122.parquet",
-        "dt=2026-11-22/hr=02/revalidated-a20261122.parquet")));
+    assertThat(
+        first,
+        equalTo(
+            List.of(
+                "dt=2026-11-21/hr=01/revalidated-a20261122.parquet",
+                "dt=2026-11-21/hr=23/revalidated-a20261122.parquet",
+                "dt=2026-11-22/hr=01/revalidated-a20261122.parquet",
+                "dt=2026-11-22/hr=02/revalidated-a20261122.parquet")));
 
     create(again, sample()).apply("WriteRevalidated", RawStoreIO.writeRevalidated(raw));
     again.run().waitUntilFinish();
     assertThat("the same files, no copies", files(raw), equalTo(first));
 
-    PAssert.that(reader.apply("ReadAll", RawStoreIO.read(raw).withRange(
-            ReplayScope.of(LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-22")))))
+    PAssert.that(
+            reader.apply(
+                "ReadAll",
+                RawStoreIO.read(raw)
+                    .withRange(
+                        ReplayScope.of(
+                            LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-22")))))
         .containsInAnyOrder(sample());
     reader.run().waitUntilFinish();
   }
@@ -132,7 +150,8 @@ public class RawStoreIOReplayTest {
     Files.createDirectories(Path.of(raw, "dt=2026-11-22", "hr=01"));
     Files.write(Path.of(raw, "dt=2026-11-22", "hr=01", "part-x.parquet"), new byte[] {1});
     assertThat(
-        RawStoreIO.datesWithoutFiles(raw, ReplayScope.of(LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-23"))),
+        RawStoreIO.datesWithoutFiles(
+            raw, ReplayScope.of(LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-23"))),
         equalTo(List.of(LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-23"))));
   }
 
@@ -149,7 +168,8 @@ public class RawStoreIOReplayTest {
 
   private static final class IdAndTimestampFn extends DoFn<CollabEvent, KV<String, Long>> {
     @ProcessElement
-    public void process(@Element CollabEvent e, @Timestamp Instant ts, OutputReceiver<KV<String, Long>> out) {
+    public void process(
+        @Element CollabEvent e, @Timestamp Instant ts, OutputReceiver<KV<String, Long>> out) {
       out.output(KV.of(e.eventId(), ts.getMillis()));
     }
   }

@@ -49,8 +49,9 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * {@link RawStoreIO#write}: every column, partitioned by {@code occurred_at} hour, readable by DuckDB and ParquetIO,
- * under deterministic names that a re-run overwrites; options checked naming the {@code withX()}.
+ * {@link RawStoreIO#write}: every column, partitioned by {@code occurred_at} hour, readable by
+ * DuckDB and ParquetIO, under deterministic names that a re-run overwrites; options checked naming
+ * the {@code withX()}.
  */
 public class RawStoreIOTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
@@ -80,7 +81,9 @@ public class RawStoreIOTest {
         .setTriggerEventType(withOptionals ? "comment.added" : null)
         .setPayloadJson("{\"id\":\"" + id + "\",\"note\":\"é ✓\"}")
         .setSource(
-            withOptionals ? SourceRef.kafka("events", 3, 1000L + id.hashCode()) : SourceRef.file("/in/" + id, 7))
+            withOptionals
+                ? SourceRef.kafka("events", 3, 1000L + id.hashCode())
+                : SourceRef.file("/in/" + id, 7))
         .build();
   }
 
@@ -113,7 +116,9 @@ public class RawStoreIOTest {
                     + " workspace_gid, actor_id, platform, service, app_version, resource_type, resource_gid,"
                     + " task_gid, trigger_event_id, trigger_event_type, payload_json, source_kind, source_name,"
                     + " source_partition, source_offset, CAST(dt AS VARCHAR), hr, filename"
-                    + " FROM read_parquet('" + dir + "/**/*.parquet', hive_partitioning=true, filename=true)")) {
+                    + " FROM read_parquet('"
+                    + dir
+                    + "/**/*.parquet', hive_partitioning=true, filename=true)")) {
       while (rs.next()) {
         CollabEvent e =
             CollabEvent.builder()
@@ -135,7 +140,10 @@ public class RawStoreIOTest {
                 .setPayloadJson(rs.getString(16))
                 .setSource(
                     SourceRef.of(
-                        SourceRef.Kind.fromCode(rs.getString(17)), rs.getString(18), rs.getInt(19), rs.getLong(20)))
+                        SourceRef.Kind.fromCode(rs.getString(17)),
+                        rs.getString(18),
+                        rs.getInt(19),
+                        rs.getLong(20)))
                 .build();
         // The Hive partition columns and the file's directory are those of occurred_at.
         String expectedPartition = PartitionedFiles.partitionPath(e.occurredAtMillis());
@@ -150,7 +158,9 @@ public class RawStoreIOTest {
 
   private static Set<String> files(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).collect(Collectors.toCollection(TreeSet::new));
+      return s.filter(Files::isRegularFile)
+          .map(p -> dir.relativize(p).toString())
+          .collect(Collectors.toCollection(TreeSet::new));
     }
   }
 
@@ -158,7 +168,8 @@ public class RawStoreIOTest {
   public void writesEveryColumnPartitionedByOccurredAtHour() throws Exception {
     String dir = tmp.newFolder("raw").getPath();
     List<CollabEvent> events = sampleEvents();
-    RawStoreIO.WriteResult result = create(pipeline, events).apply("WriteRawArchive", RawStoreIO.write(dir));
+    RawStoreIO.WriteResult result =
+        create(pipeline, events).apply("WriteRawArchive", RawStoreIO.write(dir));
     PAssert.that(result.written()).containsInAnyOrder(events);
     PipelineResult run = pipeline.run();
     run.waitUntilFinish();
@@ -182,7 +193,8 @@ public class RawStoreIOTest {
             .queryMetrics(
                 MetricsFilter.builder()
                     .addNameFilter(
-                        MetricNameFilter.named(RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER))
+                        MetricNameFilter.named(
+                            RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER))
                     .build())
             .getCounters()) {
       records += c.getAttempted();
@@ -199,10 +211,13 @@ public class RawStoreIOTest {
 
     PCollection<CollabEvent> back =
         reader
-            .apply("ReadParquet", ParquetIO.read(RawStoreSchema.SCHEMA).from(dir + "/dt=*/hr=*/*.parquet"))
+            .apply(
+                "ReadParquet",
+                ParquetIO.read(RawStoreSchema.SCHEMA).from(dir + "/dt=*/hr=*/*.parquet"))
             .apply(
                 "ToEvents",
-                MapElements.into(TypeDescriptor.of(CollabEvent.class)).via(RawStoreSchema::fromRecord));
+                MapElements.into(TypeDescriptor.of(CollabEvent.class))
+                    .via(RawStoreSchema::fromRecord));
     PAssert.that(back).containsInAnyOrder(events);
     reader.run().waitUntilFinish();
   }
@@ -212,7 +227,9 @@ public class RawStoreIOTest {
     String dir = tmp.newFolder("raw").getPath();
     List<CollabEvent> events = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      events.add(event(String.format("evt_rerun_%04d", i), T0 + i * 97_000L, T0 + i * 45_000L, i % 3 == 0));
+      events.add(
+          event(
+              String.format("evt_rerun_%04d", i), T0 + i * 97_000L, T0 + i * 45_000L, i % 3 == 0));
     }
     create(pipeline, events).apply("WriteRawArchive", RawStoreIO.write(dir).withNumShards(3));
     pipeline.run().waitUntilFinish();
@@ -223,7 +240,9 @@ public class RawStoreIOTest {
 
     assertThat(files(Path.of(dir)), equalTo(first));
     assertThat(
-        first.stream().filter(f -> f.contains("-of-00003.parquet")).map(f -> f.replaceAll(".*-(\\d{5})-of-.*", "$1"))
+        first.stream()
+            .filter(f -> f.contains("-of-00003.parquet"))
+            .map(f -> f.replaceAll(".*-(\\d{5})-of-.*", "$1"))
             .collect(Collectors.toSet()),
         hasSize(3));
     List<CollabEvent> read = readWithDuckDb(dir);
@@ -234,7 +253,9 @@ public class RawStoreIOTest {
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(
-                "SELECT event_id, filename FROM read_parquet('" + dir + "/**/*.parquet', filename=true)")) {
+                "SELECT event_id, filename FROM read_parquet('"
+                    + dir
+                    + "/**/*.parquet', filename=true)")) {
       while (rs.next()) {
         int shard = Math.floorMod(rs.getString(1).hashCode(), 3);
         assertThat(rs.getString(2), containsString(String.format("-%05d-of-00003.parquet", shard)));
@@ -251,7 +272,10 @@ public class RawStoreIOTest {
     assertThat(files(Path.of(dir)), not(empty()));
   }
 
-  /** Partition and file names write four-digit years: 0999 is dt=0999, and year 0 is 0000, not a year of an era. */
+  /**
+   * Partition and file names write four-digit years: 0999 is dt=0999, and year 0 is 0000, not a
+   * year of an era.
+   */
   @Test
   public void partitionsAndFileNamesWriteFourDigitYears() {
     long y0999 = java.time.Instant.parse("0999-03-04T05:06:07Z").toEpochMilli();
@@ -259,13 +283,20 @@ public class RawStoreIOTest {
     long y0000 = java.time.Instant.parse("0000-12-31T23:59:59Z").toEpochMilli();
     assertThat(PartitionedFiles.partitionPath(y0999), equalTo("dt=0999-03-04/hr=05"));
     assertThat(PartitionedFiles.partitionPath(y2026), equalTo("dt=2026-11-22/hr=01"));
-    // ISO 8601's year 0, as LocalDate (and so the replay's dt= globs) writes it; "yyyy" (year of era) wrote 0001.
+    // ISO 8601's year 0, as LocalDate (and so the replay's dt= globs) writes it; "yyyy" (year of
+    // era) wrote 0001.
     assertThat(PartitionedFiles.partitionPath(y0000), equalTo("dt=0000-12-31/hr=23"));
     String name =
-        PartitionedFiles.naming(PartitionedFiles.destination(y0999, "evt_year_0999", 1), "part", 1, ".parquet")
-            .getFilename(new IntervalWindow(new Instant(y0999), new Instant(y0999 + 60_000L)), PaneInfo.NO_FIRING,
-                1, 0, Compression.UNCOMPRESSED);
-    assertThat(name, equalTo("dt=0999-03-04/hr=05/part-09990304T050607Z-p0-00000-of-00001.parquet"));
+        PartitionedFiles.naming(
+                PartitionedFiles.destination(y0999, "evt_year_0999", 1), "part", 1, ".parquet")
+            .getFilename(
+                new IntervalWindow(new Instant(y0999), new Instant(y0999 + 60_000L)),
+                PaneInfo.NO_FIRING,
+                1,
+                0,
+                Compression.UNCOMPRESSED);
+    assertThat(
+        name, equalTo("dt=0999-03-04/hr=05/part-09990304T050607Z-p0-00000-of-00001.parquet"));
   }
 
   @Test
@@ -275,7 +306,8 @@ public class RawStoreIOTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> events.apply("WriteRawArchive", RawStoreIO.write("/tmp/unused").withNumShards(0)));
+            () ->
+                events.apply("WriteRawArchive", RawStoreIO.write("/tmp/unused").withNumShards(0)));
     assertThat(e.getMessage(), containsString("withNumShards"));
   }
 }

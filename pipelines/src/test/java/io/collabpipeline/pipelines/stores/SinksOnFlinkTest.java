@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.QuarantineRecord;
+import io.collabpipeline.pipelines.EmbeddedFlink;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,7 +19,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import io.collabpipeline.pipelines.EmbeddedFlink;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Create;
@@ -28,7 +28,10 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** The file sinks on the embedded Flink runner, batch and streaming: same files and rows as on the DirectRunner. */
+/**
+ * The file sinks on the embedded Flink runner, batch and streaming: same files and rows as on the
+ * DirectRunner.
+ */
 public class SinksOnFlinkTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
@@ -53,9 +56,13 @@ public class SinksOnFlinkTest {
     List<QuarantineRecord> records = QuarantineIOTest.sampleRecords();
     Pipeline p = flink(streaming);
     List<TimestampedValue<CollabEvent>> stampedEvents = new ArrayList<>();
-    events.forEach(e -> stampedEvents.add(TimestampedValue.of(e, new Instant(e.receivedAtMillis()))));
+    events.forEach(
+        e -> stampedEvents.add(TimestampedValue.of(e, new Instant(e.receivedAtMillis()))));
     List<TimestampedValue<QuarantineRecord>> stampedRecords = new ArrayList<>();
-    records.forEach(q -> stampedRecords.add(TimestampedValue.of(q, new Instant(q.original().receivedAtMillis()))));
+    records.forEach(
+        q ->
+            stampedRecords.add(
+                TimestampedValue.of(q, new Instant(q.original().receivedAtMillis()))));
     p.apply("CreateEvents", Create.timestamped(stampedEvents))
         .apply("WriteRawArchive", RawStoreIO.write(raw.toString()));
     p.apply("CreateRecords", Create.timestamped(stampedRecords))
@@ -76,13 +83,16 @@ public class SinksOnFlinkTest {
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(
-                "SELECT event_id FROM read_parquet('" + raw + "/**/*.parquet', hive_partitioning=true)")) {
+                "SELECT event_id FROM read_parquet('"
+                    + raw
+                    + "/**/*.parquet', hive_partitioning=true)")) {
       while (rs.next()) {
         ids.add(rs.getString(1));
       }
     }
     assertThat(ids, containsInAnyOrder(events.stream().map(CollabEvent::eventId).toArray()));
-    assertThat(QuarantineIO.readRecords(quarantine.toString()), containsInAnyOrder(records.toArray()));
+    assertThat(
+        QuarantineIO.readRecords(quarantine.toString()), containsInAnyOrder(records.toArray()));
   }
 
   @Test

@@ -25,13 +25,24 @@ public class DuckDbWarehouseTest extends WarehouseContractTest {
   @Override
   protected String primaryKeyColumnsSql(String table) {
     return "SELECT unnest(constraint_column_names) FROM duckdb_constraints()"
-        + " WHERE table_name = '" + table + "' AND constraint_type = 'PRIMARY KEY'";
+        + " WHERE table_name = '"
+        + table
+        + "' AND constraint_type = 'PRIMARY KEY'";
   }
 
   @Override
   protected List<String> notificationFanoutColumnTypes() {
     return List.of(
-        "TIMESTAMP", "TIMESTAMP", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "DOUBLE", "BIGINT", "BIGINT",
+        "TIMESTAMP",
+        "TIMESTAMP",
+        "VARCHAR",
+        "VARCHAR",
+        "VARCHAR",
+        "BIGINT",
+        "BIGINT",
+        "DOUBLE",
+        "BIGINT",
+        "BIGINT",
         "BIGINT");
   }
 
@@ -53,7 +64,9 @@ public class DuckDbWarehouseTest extends WarehouseContractTest {
       w.curated().upsert(sampleRows());
       assertThat(readAll(w), hasSize(sampleRows().size()));
     }
-    assertThat(Files.isRegularFile(tmp.getRoot().toPath().resolve("nested/dir/warehouse.duckdb")), is(true));
+    assertThat(
+        Files.isRegularFile(tmp.getRoot().toPath().resolve("nested/dir/warehouse.duckdb")),
+        is(true));
   }
 
   @Test
@@ -61,7 +74,9 @@ public class DuckDbWarehouseTest extends WarehouseContractTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> Warehouses.openJdbc("jdbc:snowflake://acct.snowflakecomputing.com/?user=etl&password=hunter2"));
+            () ->
+                Warehouses.openJdbc(
+                    "jdbc:snowflake://acct.snowflakecomputing.com/?user=etl&password=hunter2"));
     assertThat(e.getMessage(), containsString("jdbc:snowflake://acct.snowflakecomputing.com/"));
     assertThat(e.getMessage(), containsString("jdbc:duckdb:"));
     assertThat(e.getMessage(), containsString("jdbc:postgresql:"));

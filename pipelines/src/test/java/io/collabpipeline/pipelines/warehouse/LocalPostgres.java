@@ -24,11 +24,12 @@ import org.junit.rules.ExternalResource;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * A throw-away PostgreSQL server for one test class, as a {@code @ClassRule}: {@code initdb} and {@code pg_ctl} of the
- * Debian package ({@code /usr/lib/postgresql/<version>/bin}, the newest version) into a temporary folder, listening on a
- * free loopback port only, trust authentication, run as the {@code postgres} OS user when the tests run as root. It is
- * stopped after the class (and at JVM exit if that did not happen). Missing binaries FAIL the class: a skipped
- * warehouse test would prove nothing.
+ * A throw-away PostgreSQL server for one test class, as a {@code @ClassRule}: {@code initdb} and
+ * {@code pg_ctl} of the Debian package ({@code /usr/lib/postgresql/<version>/bin}, the newest
+ * version) into a temporary folder, listening on a free loopback port only, trust authentication,
+ * run as the {@code postgres} OS user when the tests run as root. It is stopped after the class
+ * (and at JVM exit if that did not happen). Missing binaries FAIL the class: a skipped warehouse
+ * test would prove nothing.
  */
 public final class LocalPostgres extends ExternalResource {
   private static final String BIN_ROOT = "/usr/lib/postgresql";
@@ -56,20 +57,32 @@ public final class LocalPostgres extends ExternalResource {
     port = freeLoopbackPort();
     run(
         bin.resolve("initdb").toString(),
-        "-D", dataDir.toString(),
-        "-U", SUPERUSER,
+        "-D",
+        dataDir.toString(),
+        "-U",
+        SUPERUSER,
         "--auth=trust",
-        "-E", "UTF8",
+        "-E",
+        "UTF8",
         "--locale=C",
         "--no-sync");
     shutdownHook = new Thread(this::stopQuietly, "stop-test-postgres");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     run(
         bin.resolve("pg_ctl").toString(),
-        "-D", dataDir.toString(),
-        "-l", root.resolve("server.log").toString(),
-        "-o", "-c listen_addresses=127.0.0.1 -p " + port + " -c unix_socket_directories=" + root + " -c fsync=off",
-        "-w", "-t", "60",
+        "-D",
+        dataDir.toString(),
+        "-l",
+        root.resolve("server.log").toString(),
+        "-o",
+        "-c listen_addresses=127.0.0.1 -p "
+            + port
+            + " -c unix_socket_directories="
+            + root
+            + " -c fsync=off",
+        "-w",
+        "-t",
+        "60",
         "start");
   }
 
@@ -105,9 +118,17 @@ public final class LocalPostgres extends ExternalResource {
       return;
     }
     try {
-      run(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop");
+      run(
+          bin.resolve("pg_ctl").toString(),
+          "-D",
+          dataDir.toString(),
+          "-m",
+          "immediate",
+          "-w",
+          "stop");
     } catch (IOException | InterruptedException | RuntimeException e) {
-      System.err.println("could not stop the test PostgreSQL in " + dataDir + ": " + e.getMessage());
+      System.err.println(
+          "could not stop the test PostgreSQL in " + dataDir + ": " + e.getMessage());
     }
   }
 
@@ -117,7 +138,10 @@ public final class LocalPostgres extends ExternalResource {
       try (Stream<Path> versions = Files.list(root)) {
         Path newest =
             versions
-                .filter(v -> Files.isExecutable(v.resolve("bin/initdb")) && Files.isExecutable(v.resolve("bin/pg_ctl")))
+                .filter(
+                    v ->
+                        Files.isExecutable(v.resolve("bin/initdb"))
+                            && Files.isExecutable(v.resolve("bin/pg_ctl")))
                 .max(Comparator.comparingInt(LocalPostgres::majorVersion))
                 .orElse(null);
         if (newest != null) {
@@ -126,7 +150,9 @@ public final class LocalPostgres extends ExternalResource {
       }
     }
     throw new AssertionError(
-        "PostgreSQL server binaries not found (" + BIN_ROOT + "/*/bin/initdb): run apt-get install -y postgresql");
+        "PostgreSQL server binaries not found ("
+            + BIN_ROOT
+            + "/*/bin/initdb): run apt-get install -y postgresql");
   }
 
   private static int majorVersion(Path versionDir) {
@@ -143,7 +169,10 @@ public final class LocalPostgres extends ExternalResource {
     }
   }
 
-  /** Runs a PostgreSQL tool (as the postgres user when root) and fails with its output if it does not succeed. */
+  /**
+   * Runs a PostgreSQL tool (as the postgres user when root) and fails with its output if it does
+   * not succeed.
+   */
   private void run(String... command) throws IOException, InterruptedException {
     List<String> full = new ArrayList<>();
     if ("root".equals(System.getProperty("user.name"))) {
@@ -160,7 +189,8 @@ public final class LocalPostgres extends ExternalResource {
       String output = new String(Files.readAllBytes(log.toPath()), StandardCharsets.UTF_8);
       Path serverLog = folder.getRoot().toPath().resolve("server.log");
       if (Files.exists(serverLog)) {
-        output += "\nserver log:\n" + new String(Files.readAllBytes(serverLog), StandardCharsets.UTF_8);
+        output +=
+            "\nserver log:\n" + new String(Files.readAllBytes(serverLog), StandardCharsets.UTF_8);
       }
       throw new IllegalStateException(
           String.join(" ", full) + " exited with " + p.exitValue() + ":\n" + output);

@@ -13,16 +13,16 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
 import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
 
 /**
- * The {@link WarehouseContractTest} on a real PostgreSQL server started for this class from the Debian binaries
- * ({@link LocalPostgres}: the class fails, never skips, when they are missing), plus {@link WriteCurated} end to end into
- * it on the DirectRunner.
+ * The {@link WarehouseContractTest} on a real PostgreSQL server started for this class from the
+ * Debian binaries ({@link LocalPostgres}: the class fails, never skips, when they are missing),
+ * plus {@link WriteCurated} end to end into it on the DirectRunner.
  */
 public class PostgresWarehouseTest extends WarehouseContractTest {
   @ClassRule public static final LocalPostgres POSTGRES = new LocalPostgres();
@@ -40,15 +40,26 @@ public class PostgresWarehouseTest extends WarehouseContractTest {
     return "SELECT k.column_name FROM information_schema.table_constraints c"
         + " JOIN information_schema.key_column_usage k"
         + " ON k.constraint_name = c.constraint_name AND k.table_name = c.table_name"
-        + " WHERE c.table_name = '" + table + "' AND c.constraint_type = 'PRIMARY KEY'"
+        + " WHERE c.table_name = '"
+        + table
+        + "' AND c.constraint_type = 'PRIMARY KEY'"
         + " ORDER BY k.ordinal_position";
   }
 
   @Override
   protected List<String> notificationFanoutColumnTypes() {
     return List.of(
-        "timestamp with time zone", "timestamp with time zone", "text", "text", "text", "bigint", "bigint",
-        "double precision", "bigint", "bigint", "bigint");
+        "timestamp with time zone",
+        "timestamp with time zone",
+        "text",
+        "text",
+        "text",
+        "bigint",
+        "bigint",
+        "double precision",
+        "bigint",
+        "bigint",
+        "bigint");
   }
 
   @Override
@@ -62,7 +73,8 @@ public class PostgresWarehouseTest extends WarehouseContractTest {
   }
 
   @Test
-  public void writeCuratedWritesEveryRowOnTheDirectRunnerAndARerunChangesNothing() throws Exception {
+  public void writeCuratedWritesEveryRowOnTheDirectRunnerAndARerunChangesNothing()
+      throws Exception {
     List<CuratedRow> rows = WriteCuratedTest.rows();
     pipeline.apply("CreateRows", Create.of(rows)).apply("WriteCurated", WriteCurated.to(url()));
     pipeline.run().waitUntilFinish();
@@ -70,7 +82,9 @@ public class PostgresWarehouseTest extends WarehouseContractTest {
     assertThat(new HashSet<>(first), equalTo(new HashSet<>(rows)));
     assertThat(first.size(), is(rows.size()));
 
-    rerun.apply("CreateRows", Create.of(rows)).apply("WriteCurated", WriteCurated.to(url()).withMaxBufferedRows(7));
+    rerun
+        .apply("CreateRows", Create.of(rows))
+        .apply("WriteCurated", WriteCurated.to(url()).withMaxBufferedRows(7));
     rerun.run().waitUntilFinish();
     assertThat(readAll(), equalTo(first));
   }

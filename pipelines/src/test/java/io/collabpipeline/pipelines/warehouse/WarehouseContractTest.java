@@ -33,9 +33,9 @@ import org.junit.Before;
 import org.junit.Test;
 
 /**
- * The behaviour every JDBC warehouse ({@link JdbcWarehouse}: its curated tables, replay staging and generation log)
- * must have, run against each dialect by a subclass that provides a fresh, empty warehouse per test and the few
- * dialect-specific inspection queries.
+ * The behaviour every JDBC warehouse ({@link JdbcWarehouse}: its curated tables, replay staging and
+ * generation log) must have, run against each dialect by a subclass that provides a fresh, empty
+ * warehouse per test and the few dialect-specific inspection queries.
  */
 public abstract class WarehouseContractTest {
   /** 2026-11-22T01:00:00Z */
@@ -49,10 +49,16 @@ public abstract class WarehouseContractTest {
   /** SQL returning the primary key column names of {@code table}, in key order. */
   protected abstract String primaryKeyColumnsSql(String table);
 
-  /** The {@code information_schema.columns.data_type} values of notification_fanout, in column order. */
+  /**
+   * The {@code information_schema.columns.data_type} values of notification_fanout, in column
+   * order.
+   */
   protected abstract List<String> notificationFanoutColumnTypes();
 
-  /** A SQL expression rendering the timestamp column {@code column} in UTC as {@code YYYY-MM-DD HH:MM:SS}. */
+  /**
+   * A SQL expression rendering the timestamp column {@code column} in UTC as {@code YYYY-MM-DD
+   * HH:MM:SS}.
+   */
   protected abstract String utcTextSql(String column);
 
   @Before
@@ -147,13 +153,17 @@ public abstract class WarehouseContractTest {
       w.curated().ensureTables();
       w.curated().upsert(sampleRows());
       w.curated()
-          .upsert(List.of(CuratedRow.notificationFanout(T0, Granularity.HOUR, "100", "comment.added", 4, 14, 7)));
+          .upsert(
+              List.of(
+                  CuratedRow.notificationFanout(
+                      T0, Granularity.HOUR, "100", "comment.added", 4, 14, 7)));
       List<CuratedRow> fanout = w.curated().read(CuratedTable.NOTIFICATION_FANOUT);
       assertThat(
           fanout,
           contains(
               CuratedRow.notificationFanout(T0, Granularity.HOUR, "100", "comment.added", 4, 14, 7),
-              CuratedRow.notificationFanout(T0, Granularity.HOUR, "100", "task.completed", 1, 1, 1)));
+              CuratedRow.notificationFanout(
+                  T0, Granularity.HOUR, "100", "task.completed", 1, 1, 1)));
       assertThat(fanout.get(0).getDouble("fanout_avg"), equalTo(3.5));
     }
   }
@@ -162,12 +172,13 @@ public abstract class WarehouseContractTest {
   public void duplicateKeysInOneBatchKeepTheLastRow() throws Exception {
     try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
       w.curated().ensureTables();
-      w.curated().upsert(
-          List.of(
-              CuratedRow.completeness(T0, Granularity.HOUR, "accepted", 5),
-              CuratedRow.completeness(T0, Granularity.HOUR, "received", 9),
-              CuratedRow.completeness(T0, Granularity.HOUR, "accepted", 8),
-              CuratedRow.completeness(T0, Granularity.HOUR, "accepted", 6)));
+      w.curated()
+          .upsert(
+              List.of(
+                  CuratedRow.completeness(T0, Granularity.HOUR, "accepted", 5),
+                  CuratedRow.completeness(T0, Granularity.HOUR, "received", 9),
+                  CuratedRow.completeness(T0, Granularity.HOUR, "accepted", 8),
+                  CuratedRow.completeness(T0, Granularity.HOUR, "accepted", 6)));
       assertThat(
           w.curated().read(CuratedTable.PIPELINE_COMPLETENESS),
           contains(
@@ -181,23 +192,31 @@ public abstract class WarehouseContractTest {
     TimeZone saved = TimeZone.getDefault();
     TimeZone.setDefault(TimeZone.getTimeZone("America/New_York"));
     try {
-      // 2026-03-08T07:00Z is the New York DST switch; plus a pre-1970 and a millisecond-precise instant.
+      // 2026-03-08T07:00Z is the New York DST switch; plus a pre-1970 and a millisecond-precise
+      // instant.
       long dst = 1_772_953_200_000L;
       List<CuratedRow> rows =
           List.of(
               CuratedRow.activeEditors(dst, Granularity.HOUR, "1", 1),
               CuratedRow.activeEditors(-86_400_000L, Granularity.DAY, "1", 2),
-              CuratedRow.of(CuratedTable.ACTIVE_EDITORS, List.of(T0 + 123L, T0 + 60_123L, "minute", "1", 3L)));
+              CuratedRow.of(
+                  CuratedTable.ACTIVE_EDITORS,
+                  List.of(T0 + 123L, T0 + 60_123L, "minute", "1", 3L)));
       try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
         w.curated().ensureTables();
         w.curated().upsert(rows);
-        assertThat(new HashSet<>(w.curated().read(CuratedTable.ACTIVE_EDITORS)), equalTo(new HashSet<>(rows)));
+        assertThat(
+            new HashSet<>(w.curated().read(CuratedTable.ACTIVE_EDITORS)),
+            equalTo(new HashSet<>(rows)));
       }
       try (Connection c = DriverManager.getConnection(url());
           Statement st = c.createStatement();
           ResultSet rs =
               st.executeQuery(
-                  "SELECT " + utcTextSql("window_start") + ", " + utcTextSql("window_end")
+                  "SELECT "
+                      + utcTextSql("window_start")
+                      + ", "
+                      + utcTextSql("window_end")
                       + " FROM active_editors WHERE granularity = 'hour'")) {
         assertThat(rs.next(), is(true));
         assertThat(rs.getString(1), equalTo("2026-03-08 07:00:00"));
@@ -220,7 +239,8 @@ public abstract class WarehouseContractTest {
       w.curated().upsert(rows);
       assertThat(readAll(w), equalTo(rows));
       assertThat(
-          w.curated().read(CuratedTable.NOTIFICATION_FANOUT).get(0).getDouble("fanout_avg"), equalTo(10.0 / 3.0));
+          w.curated().read(CuratedTable.NOTIFICATION_FANOUT).get(0).getDouble("fanout_avg"),
+          equalTo(10.0 / 3.0));
     }
   }
 
@@ -236,7 +256,8 @@ public abstract class WarehouseContractTest {
       w.curated().ensureTables();
       w.curated().upsert(rows);
       assertThat(
-          w.curated().read(CuratedTable.ACTIVE_EDITORS), contains(rows.get(3), rows.get(1), rows.get(2), rows.get(0)));
+          w.curated().read(CuratedTable.ACTIVE_EDITORS),
+          contains(rows.get(3), rows.get(1), rows.get(2), rows.get(0)));
     }
   }
 
@@ -255,10 +276,13 @@ public abstract class WarehouseContractTest {
                 () -> {
                   try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
                     for (int i = 0; i < 10; i++) {
-                      w.curated().upsert(
-                          List.of(
-                              CuratedRow.completeness(T0, Granularity.HOUR, "received", writer * 100 + i),
-                              CuratedRow.completeness(T0, Granularity.DAY, "received", writer * 100 + i)));
+                      w.curated()
+                          .upsert(
+                              List.of(
+                                  CuratedRow.completeness(
+                                      T0, Granularity.HOUR, "received", writer * 100 + i),
+                                  CuratedRow.completeness(
+                                      T0, Granularity.DAY, "received", writer * 100 + i)));
                     }
                   }
                   return null;
@@ -279,13 +303,16 @@ public abstract class WarehouseContractTest {
   public void aLargeBatchUpsertedTwiceLeavesExactlyItsRows() throws Exception {
     List<CuratedRow> rows = new ArrayList<>();
     for (int i = 0; i < 5_000; i++) {
-      rows.add(CuratedRow.taskUpdateVelocity(T0 + 60_000L * i, Granularity.MINUTE, "ws" + (i % 7), i, i / 2, i / 3));
+      rows.add(
+          CuratedRow.taskUpdateVelocity(
+              T0 + 60_000L * i, Granularity.MINUTE, "ws" + (i % 7), i, i / 2, i / 3));
     }
     try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
       w.curated().ensureTables();
       w.curated().upsert(rows);
       w.curated().upsert(rows);
-      // Speed is the benchmark's business, not a unit test's: this checks the staged upsert's result only.
+      // Speed is the benchmark's business, not a unit test's: this checks the staged upsert's
+      // result only.
       assertThat(w.curated().read(CuratedTable.TASK_UPDATE_VELOCITY), equalTo(rows));
     }
   }
@@ -317,18 +344,25 @@ public abstract class WarehouseContractTest {
   }
 
   @Test
-  public void anOlderPaneNeverOverwritesANewerOneAndTheSamePaneTwiceIsIdempotent() throws Exception {
+  public void anOlderPaneNeverOverwritesANewerOneAndTheSamePaneTwiceIsIdempotent()
+      throws Exception {
     try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
       w.curated().ensureTables();
       w.curated().upsertVersioned(List.of(v(editors(T0, "ws", 5), 10, 3)));
       w.curated().upsertVersioned(List.of(v(editors(T0, "ws", 1), 10, 2)));
-      assertThat(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 5), 10, 3)));
+      assertThat(
+          w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS),
+          contains(v(editors(T0, "ws", 5), 10, 3)));
 
       w.curated().upsertVersioned(List.of(v(editors(T0, "ws", 5), 10, 3)));
-      assertThat(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 5), 10, 3)));
+      assertThat(
+          w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS),
+          contains(v(editors(T0, "ws", 5), 10, 3)));
 
       w.curated().upsertVersioned(List.of(v(editors(T0, "ws", 6), 10, 4)));
-      assertThat(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 6), 10, 4)));
+      assertThat(
+          w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS),
+          contains(v(editors(T0, "ws", 6), 10, 4)));
     }
   }
 
@@ -336,21 +370,27 @@ public abstract class WarehouseContractTest {
   public void anOlderGenerationNeverOverwritesANewerOneWhateverItsPane() throws Exception {
     try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
       w.curated().ensureTables();
-      w.curated().upsertVersioned(
-          List.of(
-              v(editors(T0, "ws", 9), 20, 0),
-              v(CuratedRow.completeness(T0, Granularity.HOUR, "received", 40), 20, 1)));
-      w.curated().upsertVersioned(
-          List.of(
-              v(editors(T0, "ws", 1), 10, 50),
-              v(CuratedRow.completeness(T0, Granularity.HOUR, "received", 1), 10, 50)));
-      assertThat(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 9), 20, 0)));
+      w.curated()
+          .upsertVersioned(
+              List.of(
+                  v(editors(T0, "ws", 9), 20, 0),
+                  v(CuratedRow.completeness(T0, Granularity.HOUR, "received", 40), 20, 1)));
+      w.curated()
+          .upsertVersioned(
+              List.of(
+                  v(editors(T0, "ws", 1), 10, 50),
+                  v(CuratedRow.completeness(T0, Granularity.HOUR, "received", 1), 10, 50)));
+      assertThat(
+          w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS),
+          contains(v(editors(T0, "ws", 9), 20, 0)));
       assertThat(
           w.curated().read(CuratedTable.PIPELINE_COMPLETENESS),
           contains(CuratedRow.completeness(T0, Granularity.HOUR, "received", 40)));
 
       w.curated().upsertVersioned(List.of(v(editors(T0, "ws", 2), 30, 0)));
-      assertThat(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS), contains(v(editors(T0, "ws", 2), 30, 0)));
+      assertThat(
+          w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS),
+          contains(v(editors(T0, "ws", 2), 30, 0)));
     }
   }
 
@@ -358,12 +398,13 @@ public abstract class WarehouseContractTest {
   public void withinOneCallTheGreatestVersionOfAKeyWins() throws Exception {
     try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
       w.curated().ensureTables();
-      w.curated().upsertVersioned(
-          List.of(
-              v(editors(T0, "ws", 5), 10, 5),
-              v(editors(T0, "ws", 20), 20, 0),
-              v(editors(T0, "ws", 9), 10, 9),
-              v(editors(T0, "other", 1), 10, 1)));
+      w.curated()
+          .upsertVersioned(
+              List.of(
+                  v(editors(T0, "ws", 5), 10, 5),
+                  v(editors(T0, "ws", 20), 20, 0),
+                  v(editors(T0, "ws", 9), 10, 9),
+                  v(editors(T0, "other", 1), 10, 1)));
       assertThat(
           w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS),
           contains(v(editors(T0, "other", 1), 10, 1), v(editors(T0, "ws", 20), 20, 0)));
@@ -371,8 +412,8 @@ public abstract class WarehouseContractTest {
   }
 
   /**
-   * Stored by generation 5: in scope (DAY) three hour rows and one day row, outside scope the hour before DAY and the
-   * first hour after it, and completeness rows of DAY.
+   * Stored by generation 5: in scope (DAY) three hour rows and one day row, outside scope the hour
+   * before DAY and the first hour after it, and completeness rows of DAY.
    */
   static List<VersionedRow> storedBeforeReplay() {
     return List.of(
@@ -383,16 +424,20 @@ public abstract class WarehouseContractTest {
         v(editors(DAY_START - HOUR, "ws1", 99), 5, 0),
         v(editors(DAY_START + DAY_MS, "ws1", 98), 5, 0),
         v(CuratedRow.taskUpdateVelocity(DAY_START, Granularity.DAY, "ws1", 7, 3, 1), 5, 0),
-        v(CuratedRow.notificationFanout(DAY_START, Granularity.DAY, "ws1", "comment.added", 2, 4, 3), 5, 0),
+        v(
+            CuratedRow.notificationFanout(
+                DAY_START, Granularity.DAY, "ws1", "comment.added", 2, 4, 3),
+            5,
+            0),
         v(CuratedRow.completeness(DAY_START, Granularity.HOUR, "received", 100), 5, 0),
         v(CuratedRow.completeness(DAY_START + HOUR, Granularity.HOUR, "received", 200), 5, 0));
   }
 
   /**
-   * The replay's output for DAY, generation 10: ws1 at 00:00 unchanged, ws1 at 05:00 changed (20 to 25), ws2 at 23:00
-   * gone (a disappeared key), a new key (ws3 at 12:00), the day row changed (40 to 41), velocity unchanged, fanout
-   * changed; plus a partial window outside the scope (the first hour after DAY) and a completeness row, neither of
-   * which a commit may write.
+   * The replay's output for DAY, generation 10: ws1 at 00:00 unchanged, ws1 at 05:00 changed (20 to
+   * 25), ws2 at 23:00 gone (a disappeared key), a new key (ws3 at 12:00), the day row changed (40
+   * to 41), velocity unchanged, fanout changed; plus a partial window outside the scope (the first
+   * hour after DAY) and a completeness row, neither of which a commit may write.
    */
   static List<CuratedRow> replayOutput() {
     return List.of(
@@ -452,15 +497,21 @@ public abstract class WarehouseContractTest {
                   v(editors(DAY_START + DAY_MS, "ws1", 98), 5, 0))));
       assertThat(
           w.curated().readVersioned(CuratedTable.TASK_UPDATE_VELOCITY),
-          contains(v(CuratedRow.taskUpdateVelocity(DAY_START, Granularity.DAY, "ws1", 7, 3, 1), 10, 0)));
+          contains(
+              v(CuratedRow.taskUpdateVelocity(DAY_START, Granularity.DAY, "ws1", 7, 3, 1), 10, 0)));
       assertThat(
           w.curated().read(CuratedTable.NOTIFICATION_FANOUT),
-          contains(CuratedRow.notificationFanout(DAY_START, Granularity.DAY, "ws1", "comment.added", 2, 10, 6)));
+          contains(
+              CuratedRow.notificationFanout(
+                  DAY_START, Granularity.DAY, "ws1", "comment.added", 2, 10, 6)));
       assertThat(
           w.curated().readVersioned(CuratedTable.PIPELINE_COMPLETENESS),
           contains(
               v(CuratedRow.completeness(DAY_START, Granularity.HOUR, "received", 100), 5, 0),
-              v(CuratedRow.completeness(DAY_START + HOUR, Granularity.HOUR, "received", 200), 5, 0)));
+              v(
+                  CuratedRow.completeness(DAY_START + HOUR, Granularity.HOUR, "received", 200),
+                  5,
+                  0)));
 
       assertThat(commit.rowsRemoved().get(CuratedTable.ACTIVE_EDITORS), is(1L));
       assertThat(commit.rowsWritten().get(CuratedTable.ACTIVE_EDITORS), is(4L));
@@ -480,14 +531,20 @@ public abstract class WarehouseContractTest {
   public void aCommitIsRefusedWholeWhenANewerGenerationHoldsAWindowOfTheScope() throws Exception {
     try (JdbcWarehouse w = stagedReplay()) {
       // a newer stream epoch wrote one fanout window of the day
-      w.curated().upsertVersioned(
-          List.of(
-              v(CuratedRow.notificationFanout(DAY_START, Granularity.HOUR, "ws9", "task.completed", 1, 1, 1), 50,
-                  0)));
+      w.curated()
+          .upsertVersioned(
+              List.of(
+                  v(
+                      CuratedRow.notificationFanout(
+                          DAY_START, Granularity.HOUR, "ws9", "task.completed", 1, 1, 1),
+                      50,
+                      0)));
       List<CuratedRow> before = readAll(w);
 
       GenerationFencedException e =
-          assertThrows(GenerationFencedException.class, () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
+          assertThrows(
+              GenerationFencedException.class,
+              () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
       assertThat(e.table(), is(CuratedTable.NOTIFICATION_FANOUT));
       assertThat(e.newerGeneration(), is(50L));
       assertThat(e.getMessage(), containsString("newer generation 50"));
@@ -502,10 +559,12 @@ public abstract class WarehouseContractTest {
   @Test
   public void aFailureMidCommitLeavesThePreviousValuesAndTheStagedRows() throws Exception {
     try (JdbcWarehouse w = stagedReplay()) {
-      // A bad staged row in the LAST table a commit writes: the first two tables are already replaced when it fails.
+      // A bad staged row in the LAST table a commit writes: the first two tables are already
+      // replaced when it fails.
       try (Statement st = w.connection().createStatement()) {
         st.executeUpdate(
-            "UPDATE " + JdbcReplayStaging.stagingTable(CuratedTable.NOTIFICATION_FANOUT)
+            "UPDATE "
+                + JdbcReplayStaging.stagingTable(CuratedTable.NOTIFICATION_FANOUT)
                 + " SET fanout_avg = NULL WHERE generation = 10");
       }
       List<VersionedRow> before = new ArrayList<>();
@@ -529,7 +588,8 @@ public abstract class WarehouseContractTest {
   }
 
   @Test
-  public void theDiffNamesExactlyTheRowsACommitWouldAddRemoveAndChangeAndWritesNothing() throws Exception {
+  public void theDiffNamesExactlyTheRowsACommitWouldAddRemoveAndChangeAndWritesNothing()
+      throws Exception {
     try (JdbcWarehouse w = stagedReplay()) {
       List<VersionedRow> before = w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS);
       WarehouseDiff diff = w.staging().diff(10, ReplayScope.day(DAY));
@@ -557,7 +617,8 @@ public abstract class WarehouseContractTest {
           contains(
               WarehouseDiff.RowChange.of(editors(DAY_START + 23 * HOUR, "ws2", 30), null),
               WarehouseDiff.RowChange.of(
-                  editors(DAY_START + 5 * HOUR, "ws1", 20), editors(DAY_START + 5 * HOUR, "ws1", 25)),
+                  editors(DAY_START + 5 * HOUR, "ws1", 20),
+                  editors(DAY_START + 5 * HOUR, "ws1", 25)),
               WarehouseDiff.RowChange.of(null, editors(DAY_START + 12 * HOUR, "ws3", 3)),
               WarehouseDiff.RowChange.of(
                   CuratedRow.activeEditors(DAY_START, Granularity.DAY, "ws1", 40),
@@ -572,7 +633,11 @@ public abstract class WarehouseContractTest {
       assertThat(fanout.largestChanges(), hasSize(1));
       assertThat(fanout.largestChanges().get(0).magnitude(), is(6.0));
 
-      assertThat(w.staging().diff(10, ReplayScope.day(DAY), 2).table(CuratedTable.ACTIVE_EDITORS).largestChanges(),
+      assertThat(
+          w.staging()
+              .diff(10, ReplayScope.day(DAY), 2)
+              .table(CuratedTable.ACTIVE_EDITORS)
+              .largestChanges(),
           equalTo(editors.largestChanges().subList(0, 2)));
       assertThat(w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS), equalTo(before));
       assertThat(w.staging().countStaged(10), is(7L));
@@ -610,7 +675,8 @@ public abstract class WarehouseContractTest {
   }
 
   @Test
-  public void theGenerationLogRecordsEachGenerationAndOnlyACommitMarksAReplayCommitted() throws Exception {
+  public void theGenerationLogRecordsEachGenerationAndOnlyACommitMarksAReplayCommitted()
+      throws Exception {
     ReplayScope range = ReplayScope.of(DAY.minusDays(1), DAY);
     try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
       w.curated().ensureTables();
@@ -628,7 +694,9 @@ public abstract class WarehouseContractTest {
       assertThat(dryRun.status(), is(GenerationLog.Status.DRY_RUN));
       assertThat(dryRun.rowsStaged(), is(7L));
       IllegalStateException notRunning =
-          assertThrows(IllegalStateException.class, () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
+          assertThrows(
+              IllegalStateException.class,
+              () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
       assertThat(notRunning.getMessage(), containsString("dry_run"));
 
       w.log().begin(10, GenerationLog.Kind.REPLAY, range);
@@ -636,10 +704,12 @@ public abstract class WarehouseContractTest {
           assertThrows(
               IllegalStateException.class,
               () -> w.staging().commitReplay(10, ReplayScope.of(DAY, DAY.plusDays(1))));
-      assertThat(wider.getMessage(), containsString("may only replace windows the replay recomputed"));
+      assertThat(
+          wider.getMessage(), containsString("may only replace windows the replay recomputed"));
       assertThat(w.log().markFailed(10), is(true));
       assertThat(w.log().entry(10).get().status(), is(GenerationLog.Status.FAILED));
-      assertThrows(IllegalStateException.class, () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
+      assertThrows(
+          IllegalStateException.class, () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
       assertThat(readAll(w), empty());
 
       w.log().begin(10, GenerationLog.Kind.REPLAY, range);
@@ -647,9 +717,12 @@ public abstract class WarehouseContractTest {
       assertThat(w.log().entry(10).get().status(), is(GenerationLog.Status.COMMITTED));
       assertThat(w.log().markFailed(10), is(false));
       assertThat(w.log().entry(10).get().status(), is(GenerationLog.Status.COMMITTED));
-      assertThrows(IllegalStateException.class, () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
-      assertThrows(IllegalStateException.class, () -> w.log().begin(10, GenerationLog.Kind.REPLAY, range));
-      assertThrows(IllegalStateException.class, () -> w.staging().commitReplay(12, ReplayScope.day(DAY)));
+      assertThrows(
+          IllegalStateException.class, () -> w.staging().commitReplay(10, ReplayScope.day(DAY)));
+      assertThrows(
+          IllegalStateException.class, () -> w.log().begin(10, GenerationLog.Kind.REPLAY, range));
+      assertThrows(
+          IllegalStateException.class, () -> w.staging().commitReplay(12, ReplayScope.day(DAY)));
       assertThrows(IllegalStateException.class, () -> w.log().markCommitted(10));
 
       w.log().markCommitted(7);
@@ -671,8 +744,11 @@ public abstract class WarehouseContractTest {
     try (Connection c = DriverManager.getConnection(url());
         Statement st = c.createStatement()) {
       st.execute(
-          "CREATE TABLE active_editors (window_start " + timestampType() + " NOT NULL, window_end "
-              + timestampType() + " NOT NULL, granularity VARCHAR NOT NULL, workspace_gid VARCHAR NOT NULL,"
+          "CREATE TABLE active_editors (window_start "
+              + timestampType()
+              + " NOT NULL, window_end "
+              + timestampType()
+              + " NOT NULL, granularity VARCHAR NOT NULL, workspace_gid VARCHAR NOT NULL,"
               + " active_editors BIGINT NOT NULL, PRIMARY KEY (window_start, granularity, workspace_gid))");
     }
     try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
@@ -680,7 +756,8 @@ public abstract class WarehouseContractTest {
       w.curated().ensureTables();
       w.curated().upsert(List.of(editors(T0, "old", 1), editors(T0, "ws", 1)));
       assertThat(
-          w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS).get(0), equalTo(v(editors(T0, "old", 1), 0, 0)));
+          w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS).get(0),
+          equalTo(v(editors(T0, "old", 1), 0, 0)));
       w.curated().upsertVersioned(List.of(v(editors(T0, "ws", 2), 1, 0)));
       assertThat(
           w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS),
@@ -694,10 +771,14 @@ public abstract class WarehouseContractTest {
     assertThat(scope.startMillis(), is(DAY_START));
     assertThat(scope.endMillisExclusive(), is(DAY_START + 2 * DAY_MS));
     assertThat(scope.covers(editors(DAY_START, "ws", 1)), is(true));
-    assertThat(scope.covers(CuratedRow.activeEditors(DAY_START + DAY_MS, Granularity.DAY, "ws", 1)), is(true));
+    assertThat(
+        scope.covers(CuratedRow.activeEditors(DAY_START + DAY_MS, Granularity.DAY, "ws", 1)),
+        is(true));
     assertThat(scope.covers(editors(DAY_START - HOUR, "ws", 1)), is(false));
     assertThat(scope.covers(editors(DAY_START + 2 * DAY_MS, "ws", 1)), is(false));
-    assertThat(scope.covers(CuratedRow.completeness(DAY_START, Granularity.HOUR, "received", 1)), is(false));
+    assertThat(
+        scope.covers(CuratedRow.completeness(DAY_START, Granularity.HOUR, "received", 1)),
+        is(false));
     assertThrows(IllegalArgumentException.class, () -> ReplayScope.of(DAY, DAY.minusDays(1)));
   }
 

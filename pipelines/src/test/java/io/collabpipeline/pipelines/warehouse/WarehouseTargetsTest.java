@@ -18,13 +18,15 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * {@link WarehouseTargets}: a {@code --warehouseUrl} becomes a JDBC or Snowflake {@link WarehouseTarget} whose types
- * say what it can do (a staged write and a handle's concerns, or none), with one-line usage errors naming the option.
+ * {@link WarehouseTargets}: a {@code --warehouseUrl} becomes a JDBC or Snowflake {@link
+ * WarehouseTarget} whose types say what it can do (a staged write and a handle's concerns, or
+ * none), with one-line usage errors naming the option.
  */
 public class WarehouseTargetsTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
-  private static final String SNOWFLAKE_URL = "jdbc:snowflake://acme.snowflakecomputing.com/?user=etl&password=hunter2";
+  private static final String SNOWFLAKE_URL =
+      "jdbc:snowflake://acme.snowflakecomputing.com/?user=etl&password=hunter2";
 
   private static SnowflakeOptions snowflake(String... args) {
     return PipelineOptionsFactory.fromArgs(args).as(SnowflakeOptions.class);
@@ -59,7 +61,9 @@ public class WarehouseTargetsTest {
 
     try (Warehouse w = target.open()) {
       assertThat(w, instanceOf(JdbcWarehouse.class));
-      assertThat(w.tables().isPresent() && w.replays().isPresent() && w.generationLog().isPresent(), is(true));
+      assertThat(
+          w.tables().isPresent() && w.replays().isPresent() && w.generationLog().isPresent(),
+          is(true));
       w.tables().get().ensureTables();
       assertThat(w.generationLog().get().entries().isEmpty(), is(true));
     }
@@ -68,8 +72,10 @@ public class WarehouseTargetsTest {
 
   @Test
   public void aJdbcTargetDescribesItselfWithoutItsPassword() {
-    WarehouseTarget target = WarehouseTargets.jdbc("jdbc:postgresql://db:5432/collab?user=etl&password=hunter2");
-    assertThat(target.describe(), equalTo("jdbc:postgresql://db:5432/collab?user=etl&password=***"));
+    WarehouseTarget target =
+        WarehouseTargets.jdbc("jdbc:postgresql://db:5432/collab?user=etl&password=hunter2");
+    assertThat(
+        target.describe(), equalTo("jdbc:postgresql://db:5432/collab?user=etl&password=***"));
     assertThat(target.toString(), not(containsString("hunter2")));
   }
 
@@ -80,7 +86,9 @@ public class WarehouseTargetsTest {
     assertThat(target.writeStaged(42L).isPresent(), is(false));
     assertThat(WarehouseTargets.forReplay(SNOWFLAKE_URL).isPresent(), is(false));
     try (Warehouse w = target.open()) {
-      assertThat(w.tables().isPresent() || w.replays().isPresent() || w.generationLog().isPresent(), is(false));
+      assertThat(
+          w.tables().isPresent() || w.replays().isPresent() || w.generationLog().isPresent(),
+          is(false));
     }
     assertThat(target.describe(), containsString("password=***"));
     assertThat(target.toString(), not(containsString("hunter2")));
@@ -90,9 +98,13 @@ public class WarehouseTargetsTest {
   @Test
   public void snowflakeWithoutItsSettingsSaysWhatToAdd() {
     UsageException e =
-        assertThrows(UsageException.class, () -> WarehouseTargets.fromOptions(SNOWFLAKE_URL, snowflake()));
-    assertThat(e.getMessage(), containsString("--warehouseUrl=jdbc:snowflake://acme.snowflakecomputing.com/"));
-    assertThat(e.getMessage(), containsString("selects Snowflake: also give --snowflakeAccountUrl"));
+        assertThrows(
+            UsageException.class, () -> WarehouseTargets.fromOptions(SNOWFLAKE_URL, snowflake()));
+    assertThat(
+        e.getMessage(),
+        containsString("--warehouseUrl=jdbc:snowflake://acme.snowflakecomputing.com/"));
+    assertThat(
+        e.getMessage(), containsString("selects Snowflake: also give --snowflakeAccountUrl"));
     assertThat(e.getMessage(), not(containsString("hunter2")));
   }
 
@@ -100,7 +112,9 @@ public class WarehouseTargetsTest {
   public void aSnowflakeSettingMistakeNamesTheOption() {
     SnowflakeOptions options = completeSnowflake();
     options.setSnowflakeRole("collab-loader");
-    UsageException e = assertThrows(UsageException.class, () -> WarehouseTargets.fromOptions(SNOWFLAKE_URL, options));
+    UsageException e =
+        assertThrows(
+            UsageException.class, () -> WarehouseTargets.fromOptions(SNOWFLAKE_URL, options));
     assertThat(e.getMessage(), containsString("--snowflakeRole"));
   }
 
@@ -111,9 +125,13 @@ public class WarehouseTargetsTest {
           assertThrows(
               UsageException.class,
               () -> WarehouseTargets.fromOptions("jdbc:mysql://x/y?password=hunter2", snowflake())),
-          assertThrows(UsageException.class, () -> WarehouseTargets.forReplay("jdbc:mysql://x/y?password=hunter2"))
+          assertThrows(
+              UsageException.class,
+              () -> WarehouseTargets.forReplay("jdbc:mysql://x/y?password=hunter2"))
         }) {
-      assertThat(e.getMessage(), containsString("--warehouseUrl=jdbc:mysql://x/y?password=*** is not supported"));
+      assertThat(
+          e.getMessage(),
+          containsString("--warehouseUrl=jdbc:mysql://x/y?password=*** is not supported"));
       assertThat(e.getMessage(), containsString("jdbc:duckdb:"));
       assertThat(e.getMessage(), containsString("jdbc:postgresql:"));
       assertThat(e.getMessage(), containsString("jdbc:snowflake:"));

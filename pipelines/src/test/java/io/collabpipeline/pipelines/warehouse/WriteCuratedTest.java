@@ -24,8 +24,8 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
-import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -71,11 +71,13 @@ public class WriteCuratedTest {
   }
 
   /**
-   * The attempted value of a counter. The DirectRunner applies metric updates on an executor, so right after
-   * waitUntilFinish a counter may still miss the last bundles (seen on a loaded machine): this polls, up to 30 s, until
-   * the counter reaches {@code expected}, and returns the last reading either way, for the caller's exact assertion.
+   * The attempted value of a counter. The DirectRunner applies metric updates on an executor, so
+   * right after waitUntilFinish a counter may still miss the last bundles (seen on a loaded
+   * machine): this polls, up to 30 s, until the counter reaches {@code expected}, and returns the
+   * last reading either way, for the caller's exact assertion.
    */
-  private static long counter(PipelineResult result, String name, long expected) throws InterruptedException {
+  private static long counter(PipelineResult result, String name, long expected)
+      throws InterruptedException {
     long deadline = System.nanoTime() + 30_000_000_000L;
     long value = read(result, name);
     while (value < expected && System.nanoTime() < deadline) {
@@ -118,10 +120,14 @@ public class WriteCuratedTest {
     List<CuratedRow> first = readAll();
     assertThat(new HashSet<>(first), equalTo(new HashSet<>(rows())));
     assertThat(first.size(), is(rows().size()));
-    assertThat(counter(result, WriteCurated.ROWS_UPSERTED_COUNTER, (long) rows().size()), is((long) rows().size()));
+    assertThat(
+        counter(result, WriteCurated.ROWS_UPSERTED_COUNTER, (long) rows().size()),
+        is((long) rows().size()));
     assertThat(counter(result, WriteCurated.BATCHES_COUNTER, 1), greaterThan(0L));
 
-    rerun.apply("CreateRows", Create.of(rows())).apply("WriteCurated", WriteCurated.to(url()).withMaxBufferedRows(7));
+    rerun
+        .apply("CreateRows", Create.of(rows()))
+        .apply("WriteCurated", WriteCurated.to(url()).withMaxBufferedRows(7));
     PipelineResult second = rerun.run();
     second.waitUntilFinish();
     assertThat(readAll(), equalTo(first));
@@ -136,7 +142,10 @@ public class WriteCuratedTest {
         @Element KV<String, Long> sum, BoundedWindow window, OutputReceiver<CuratedRow> out) {
       out.output(
           CuratedRow.activeEditors(
-              ((IntervalWindow) window).start().getMillis(), Granularity.MINUTE, sum.getKey(), sum.getValue()));
+              ((IntervalWindow) window).start().getMillis(),
+              Granularity.MINUTE,
+              sum.getKey(),
+              sum.getValue()));
     }
   }
 
@@ -150,7 +159,9 @@ public class WriteCuratedTest {
             .addElements(TimestampedValue.of(KV.of("ws2", 10L), new Instant(T0 + 3_000)))
             .addElements(TimestampedValue.of(KV.of("ws1", 4L), new Instant(T0 + 4_000)))
             .advanceWatermarkTo(new Instant(T0 + 120_000))
-            .addElements(TimestampedValue.of(KV.of("ws1", 8L), new Instant(T0 + 5_000))) // late, still allowed
+            .addElements(
+                TimestampedValue.of(
+                    KV.of("ws1", 8L), new Instant(T0 + 5_000))) // late, still allowed
             .advanceWatermarkToInfinity();
     PCollection<CuratedRow> rows =
         pipeline
@@ -186,7 +197,8 @@ public class WriteCuratedTest {
     PCollection<CuratedRow> rows = pipeline.apply("CreateRows", Create.of(rows()));
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> rows.apply("WriteCurated", WriteCurated.to("jdbc:snowflake://x")));
+            IllegalArgumentException.class,
+            () -> rows.apply("WriteCurated", WriteCurated.to("jdbc:snowflake://x")));
     assertThat(e.getMessage(), containsString("jdbc:snowflake://x"));
     assertThat(e.getMessage(), containsString("jdbc:duckdb:"));
   }
@@ -217,16 +229,20 @@ public class WriteCuratedTest {
     try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
       List<VersionedRow> stored = w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS);
       assertThat(stored, hasSize(1));
-      assertThat(stored.get(0).row(), equalTo(CuratedRow.activeEditors(T0, Granularity.MINUTE, "ws1", 7)));
+      assertThat(
+          stored.get(0).row(), equalTo(CuratedRow.activeEditors(T0, Granularity.MINUTE, "ws1", 7)));
       assertThat(stored.get(0).generation(), is(77L));
-      // three elements, a pane each, then the on-time pane at the end of the window: the re-window kept the index
+      // three elements, a pane each, then the on-time pane at the end of the window: the re-window
+      // kept the index
       assertThat(stored.get(0).paneIndex(), greaterThan(0L));
     }
   }
 
   @Test
   public void aJobOfAnOlderGenerationCannotOverwriteTheRowsOfANewerOne() throws Exception {
-    pipeline.apply("CreateRows", Create.of(rows())).apply("WriteCurated", WriteCurated.to(url()).withGeneration(20));
+    pipeline
+        .apply("CreateRows", Create.of(rows()))
+        .apply("WriteCurated", WriteCurated.to(url()).withGeneration(20));
     pipeline.run().waitUntilFinish();
     List<CuratedRow> stale = new ArrayList<>();
     for (CuratedRow row : rows()) {
@@ -235,7 +251,9 @@ public class WriteCuratedTest {
       values.set(last, values.get(last) instanceof Double ? (Object) 99.0 : (Object) 999L);
       stale.add(CuratedRow.of(row.table(), values));
     }
-    rerun.apply("CreateRows", Create.of(stale)).apply("WriteCurated", WriteCurated.to(url()).withGeneration(10));
+    rerun
+        .apply("CreateRows", Create.of(stale))
+        .apply("WriteCurated", WriteCurated.to(url()).withGeneration(10));
     rerun.run().waitUntilFinish();
 
     assertThat(new HashSet<>(readAll()), equalTo(new HashSet<>(rows())));
@@ -247,10 +265,13 @@ public class WriteCuratedTest {
   }
 
   @Test
-  public void stagingModeStagesTheMetricRowsUnderTheGenerationAndNeverTouchesTheCuratedTables() throws Exception {
+  public void stagingModeStagesTheMetricRowsUnderTheGenerationAndNeverTouchesTheCuratedTables()
+      throws Exception {
     pipeline
         .apply("CreateRows", Create.of(rows()))
-        .apply("WriteCurated", WriteCurated.to(url()).withGeneration(42).withMode(WriteCurated.Mode.STAGING));
+        .apply(
+            "WriteCurated",
+            WriteCurated.to(url()).withGeneration(42).withMode(WriteCurated.Mode.STAGING));
     List<String> stepNames = new ArrayList<>();
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
@@ -261,7 +282,8 @@ public class WriteCuratedTest {
         });
     pipeline.run().waitUntilFinish();
 
-    assertThat(stepNames.stream().anyMatch(n -> n.startsWith("WriteCurated/StageCuratedRows")), is(true));
+    assertThat(
+        stepNames.stream().anyMatch(n -> n.startsWith("WriteCurated/StageCuratedRows")), is(true));
     assertThat(readAll(), empty());
     List<CuratedRow> expected = new ArrayList<>();
     for (CuratedRow row : rows()) {
@@ -287,7 +309,9 @@ public class WriteCuratedTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> rows.apply("WriteCurated", WriteCurated.to(url()).withMode(WriteCurated.Mode.STAGING)));
+            () ->
+                rows.apply(
+                    "WriteCurated", WriteCurated.to(url()).withMode(WriteCurated.Mode.STAGING)));
     assertThat(e.getMessage(), containsString("WriteCurated.withGeneration(n)"));
   }
 }

@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
+import io.collabpipeline.pipelines.UsageException;
+import io.collabpipeline.pipelines.generator.WorkloadGenerator;
+import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.launch.CommandLine;
 import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.launch.LiveJob;
-import io.collabpipeline.pipelines.UsageException;
-import io.collabpipeline.pipelines.generator.WorkloadGenerator;
-import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.replay.RawReplayJob;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
@@ -43,14 +43,15 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
- * The benchmark command: the whole graph on N generated events on the embedded Flink runner, in batch and in
- * streaming mode, and a plain single-thread Jackson parse of the same events as the upper limit. Reports medians over
- * the repeats, events/s, the ratio to the parse limit, and peak memory. Not a test: numbers depend on the machine.
+ * The benchmark command: the whole graph on N generated events on the embedded Flink runner, in
+ * batch and in streaming mode, and a plain single-thread Jackson parse of the same events as the
+ * upper limit. Reports medians over the repeats, events/s, the ratio to the parse limit, and peak
+ * memory. Not a test: numbers depend on the machine.
  *
- * <p>Mode {@code replay} ({@code --modes=replay}) times bounded replays of the raw store: the graph is run once (not
- * timed) to write a raw store from the N events, then each repeat replays its whole date range into a fresh DuckDB
- * warehouse ({@link RawReplayJob}: read Parquet, dedup, metrics, stage, diff, commit); its events/s counts the events read
- * back from the raw store.
+ * <p>Mode {@code replay} ({@code --modes=replay}) times bounded replays of the raw store: the graph
+ * is run once (not timed) to write a raw store from the N events, then each repeat replays its
+ * whole date range into a fresh DuckDB warehouse ({@link RawReplayJob}: read Parquet, dedup,
+ * metrics, stage, diff, commit); its events/s counts the events read back from the raw store.
  */
 public final class CollabBenchmark {
   private CollabBenchmark() {}
@@ -92,7 +93,9 @@ public final class CollabBenchmark {
           for (String m : modes) {
             if (!List.of("parse", "batch", "streaming", "replay").contains(m)) {
               throw new UsageException(
-                  "--modes=" + value + ": modes are parse, batch, streaming, replay (comma-separated)");
+                  "--modes="
+                      + value
+                      + ": modes are parse, batch, streaming, replay (comma-separated)");
             }
           }
           break;
@@ -101,22 +104,34 @@ public final class CollabBenchmark {
           break;
         default:
           throw new UsageException(
-              "unknown option " + a + " (options: --events=N --repeats=N --warmups=N --parallelism=N"
+              "unknown option "
+                  + a
+                  + " (options: --events=N --repeats=N --warmups=N --parallelism=N"
                   + " --modes=parse,batch,streaming,replay --workDir=DIR)");
       }
     }
     FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
     Path dir = workDir == null ? Files.createTempDirectory("collab-bench") : Paths.get(workDir);
     Files.createDirectories(dir);
-    // One file per core to read, as a real backfill would be: the files source reads a file on one worker.
+    // One file per core to read, as a real backfill would be: the files source reads a file on one
+    // worker.
     int files = Math.max(2, parallelism);
     long bytes = writeInput(dir, files, events);
     String input = dir.resolve("events-*.ndjson").toString();
-    System.out.printf(Locale.ROOT,
+    System.out.printf(
+        Locale.ROOT,
         "collab-benchmark: %,d events (%,d bytes, avg %,d B/event) in %d files %s; %d warm-up + %d repeats, "
             + "medians of the repeats; embedded Flink, parallelism %d; %d cores, %s, Java %s%n",
-        events, bytes, bytes / events, files, input, warmups, repeats, parallelism,
-        Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
+        events,
+        bytes,
+        bytes / events,
+        files,
+        input,
+        warmups,
+        repeats,
+        parallelism,
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("os.name") + " " + System.getProperty("os.arch"),
         System.getProperty("java.version"));
 
     Map<String, Long> eventsPerMode = new LinkedHashMap<>();
@@ -127,8 +142,12 @@ public final class CollabBenchmark {
     if (modes.contains("replay")) {
       replaySource = writeRawStore(dir.resolve("replay-source"), events, parallelism);
       eventsPerMode.put("replay", replaySource.events);
-      System.out.printf(Locale.ROOT, "  raw store for the replays: %,d events, dates %s, %s%n", replaySource.events,
-          replaySource.range, replaySource.raw);
+      System.out.printf(
+          Locale.ROOT,
+          "  raw store for the replays: %,d events, dates %s, %s%n",
+          replaySource.events,
+          replaySource.range,
+          replaySource.raw);
     }
     Map<String, List<Double>> seconds = new LinkedHashMap<>();
     Map<String, Long> peakHeap = new LinkedHashMap<>();
@@ -136,32 +155,55 @@ public final class CollabBenchmark {
       seconds.put(mode, new ArrayList<>());
       peakHeap.put(mode, 0L);
     }
-    // Warm-up runs are timed and printed but not counted: a cold JVM spends the first run compiling (JIT).
+    // Warm-up runs are timed and printed but not counted: a cold JVM spends the first run compiling
+    // (JIT).
     for (int r = 1 - warmups; r <= repeats; r++) {
       for (String mode : modes) {
         resetPeaks();
         Path runDir = dir.resolve("run-" + mode + "-" + r);
         double s =
-            mode.equals("parse") ? parseOnly(input)
-                : mode.equals("replay") ? runReplay(replaySource, runDir, parallelism)
-                : runGraph(input, runDir, mode.equals("streaming"), parallelism);
+            mode.equals("parse")
+                ? parseOnly(input)
+                : mode.equals("replay")
+                    ? runReplay(replaySource, runDir, parallelism)
+                    : runGraph(input, runDir, mode.equals("streaming"), parallelism);
         if (r >= 1) {
           seconds.get(mode).add(s);
           peakHeap.put(mode, Math.max(peakHeap.get(mode), peakHeapBytes()));
         }
-        System.out.printf(Locale.ROOT, "  %-8s %-10s %8.2f s  %,12.0f events/s%n",
-            r >= 1 ? "repeat " + r : "warm-up", mode, s, eventsPerMode.get(mode) / s);
+        System.out.printf(
+            Locale.ROOT,
+            "  %-8s %-10s %8.2f s  %,12.0f events/s%n",
+            r >= 1 ? "repeat " + r : "warm-up",
+            mode,
+            s,
+            eventsPerMode.get(mode) / s);
       }
     }
 
-    double parseRate = seconds.containsKey("parse") ? events / median(seconds.get("parse")) : Double.NaN;
+    double parseRate =
+        seconds.containsKey("parse") ? events / median(seconds.get("parse")) : Double.NaN;
     System.out.println();
-    System.out.printf(Locale.ROOT, "%-30s %10s %14s %10s %12s%n", "mode", "median s", "events/s", "vs parse", "peak heap");
+    System.out.printf(
+        Locale.ROOT,
+        "%-30s %10s %14s %10s %12s%n",
+        "mode",
+        "median s",
+        "events/s",
+        "vs parse",
+        "peak heap");
     for (String mode : modes) {
       double med = median(seconds.get(mode));
       double rate = eventsPerMode.get(mode) / med;
-      String vsParse = Double.isNaN(parseRate) ? "-" : String.format(Locale.ROOT, "%.3fx", rate / parseRate);
-      System.out.printf(Locale.ROOT, "%-30s %10.2f %,14.0f %10s %9d MiB%n", label(mode), med, rate, vsParse,
+      String vsParse =
+          Double.isNaN(parseRate) ? "-" : String.format(Locale.ROOT, "%.3fx", rate / parseRate);
+      System.out.printf(
+          Locale.ROOT,
+          "%-30s %10.2f %,14.0f %10s %9d MiB%n",
+          label(mode),
+          med,
+          rate,
+          vsParse,
           peakHeap.get(mode) >> 20);
     }
     System.out.printf(Locale.ROOT, "peak resident memory of the process: %s%n", peakRss());
@@ -193,9 +235,13 @@ public final class CollabBenchmark {
     throw new UsageException("--" + option + "=" + value + " must be a whole number of at least 1");
   }
 
-  /** The generator's deliveries (duplicates and malformed records included) as newline-delimited JSON files. */
+  /**
+   * The generator's deliveries (duplicates and malformed records included) as newline-delimited
+   * JSON files.
+   */
   private static long writeInput(Path dir, int files, long events) throws IOException {
-    WorkloadGenerator generator = new WorkloadGenerator(WorkloadSpec.defaults().withDeliveries(events));
+    WorkloadGenerator generator =
+        new WorkloadGenerator(WorkloadSpec.defaults().withDeliveries(events));
     long bytes = 0;
     long perFile = (events + files - 1) / files;
     for (int f = 0; f < files; f++) {
@@ -212,7 +258,9 @@ public final class CollabBenchmark {
     return bytes;
   }
 
-  /** The upper limit: read the same files and parse every line into a Jackson tree, on one thread. */
+  /**
+   * The upper limit: read the same files and parse every line into a Jackson tree, on one thread.
+   */
   private static double parseOnly(String glob) throws IOException {
     ObjectMapper mapper = new ObjectMapper();
     long started = System.nanoTime();
@@ -245,17 +293,25 @@ public final class CollabBenchmark {
   }
 
   /**
-   * One timed run of the main job on the files, as the command line would run it ({@code --source=files}), through
-   * the {@link JobLauncher}: the same graph, settings and warehouse writes, into a fresh data directory.
+   * One timed run of the main job on the files, as the command line would run it ({@code
+   * --source=files}), through the {@link JobLauncher}: the same graph, settings and warehouse
+   * writes, into a fresh data directory.
    */
-  private static double runGraph(String input, Path runDir, boolean streaming, int parallelism) throws Exception {
-    JobConfig config = mainJob(runDir, streaming, parallelism, "--source=files", "--input=" + input);
-    JobLauncher.Finished finished = launcher(config, streaming, parallelism).run(LiveJob.of(config, "bench"));
+  private static double runGraph(String input, Path runDir, boolean streaming, int parallelism)
+      throws Exception {
+    JobConfig config =
+        mainJob(runDir, streaming, parallelism, "--source=files", "--input=" + input);
+    JobLauncher.Finished finished =
+        launcher(config, streaming, parallelism).run(LiveJob.of(config, "bench"));
     return finished.seconds;
   }
 
-  /** The main job's config for the benchmark: embedded Flink, no progress line, everything under {@code runDir}. */
-  private static JobConfig mainJob(Path runDir, boolean streaming, int parallelism, String... source) {
+  /**
+   * The main job's config for the benchmark: embedded Flink, no progress line, everything under
+   * {@code runDir}.
+   */
+  private static JobConfig mainJob(
+      Path runDir, boolean streaming, int parallelism, String... source) {
     List<String> args = new ArrayList<>(List.of(source));
     args.add("--dataDir=" + runDir.toAbsolutePath());
     args.add("--progressSeconds=0");
@@ -285,43 +341,61 @@ public final class CollabBenchmark {
     }
   }
 
-  /** Runs the whole graph once on the generator (Flink batch) to write the raw store the replays read. */
-  private static ReplaySource writeRawStore(Path dir, long events, int parallelism) throws Exception {
+  /**
+   * Runs the whole graph once on the generator (Flink batch) to write the raw store the replays
+   * read.
+   */
+  private static ReplaySource writeRawStore(Path dir, long events, int parallelism)
+      throws Exception {
     JobConfig config = mainJob(dir, false, parallelism, "--source=generator", "--events=" + events);
-    JobLauncher.Finished finished = launcher(config, false, parallelism).run(LiveJob.of(config, "bench"));
+    JobLauncher.Finished finished =
+        launcher(config, false, parallelism).run(LiveJob.of(config, "bench"));
     long accepted = 0;
     for (MetricResult<Long> c :
-        finished.result.metrics()
-            .queryMetrics(MetricsFilter.builder()
-                .addNameFilter(
-                    MetricNameFilter.named(RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER))
-                .build())
+        finished
+            .result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(
+                        MetricNameFilter.named(
+                            RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER))
+                    .build())
             .getCounters()) {
       accepted += c.getAttempted();
     }
     TreeSet<LocalDate> dates = new TreeSet<>();
     try (Stream<Path> parts = Files.list(Paths.get(config.graph.rawStore()))) {
-      parts.map(d -> d.getFileName().toString())
+      parts
+          .map(d -> d.getFileName().toString())
           .filter(n -> n.startsWith("dt="))
           .forEach(n -> dates.add(LocalDate.parse(n.substring(3))));
     }
-    return new ReplaySource(config.graph.rawStore(), ReplayScope.of(dates.first(), dates.last()), accepted);
+    return new ReplaySource(
+        config.graph.rawStore(), ReplayScope.of(dates.first(), dates.last()), accepted);
   }
 
-  /** One replay of the whole raw store into a fresh warehouse: job, diff and commit, through the launcher. */
-  private static double runReplay(ReplaySource source, Path runDir, int parallelism) throws Exception {
+  /**
+   * One replay of the whole raw store into a fresh warehouse: job, diff and commit, through the
+   * launcher.
+   */
+  private static double runReplay(ReplaySource source, Path runDir, int parallelism)
+      throws Exception {
     FlinkPipelineOptions options = EmbeddedFlink.options(false, parallelism);
     options.setObjectReuse(true);
     FileSystems.setDefaultPipelineOptions(options);
     GraphConfig config =
-        GraphConfig.underDataDir(runDir.toAbsolutePath().toString()).toBuilder().setRawStore(source.raw).build();
-    RawReplayJob job = RawReplayJob.of(JobConfig.forRawReplay(config, source.range), source.range, false, runDir);
+        GraphConfig.underDataDir(runDir.toAbsolutePath().toString()).toBuilder()
+            .setRawStore(source.raw)
+            .build();
+    RawReplayJob job =
+        RawReplayJob.of(JobConfig.forRawReplay(config, source.range), source.range, false, runDir);
     JobLauncher.Finished finished =
         JobLauncher.withOptions(options, new PrintStream(OutputStream.nullOutputStream())).run(job);
     long eventsRead = RawReplayJob.eventsRead(finished);
     if (eventsRead != source.events) {
-      throw new IllegalStateException("the replay read " + eventsRead + " events, the raw store holds "
-          + source.events);
+      throw new IllegalStateException(
+          "the replay read " + eventsRead + " events, the raw store holds " + source.events);
     }
     return finished.seconds;
   }
@@ -351,7 +425,8 @@ public final class CollabBenchmark {
 
   private static String peakRss() {
     try {
-      for (String line : Files.readAllLines(Paths.get("/proc/self/status"), StandardCharsets.UTF_8)) {
+      for (String line :
+          Files.readAllLines(Paths.get("/proc/self/status"), StandardCharsets.UTF_8)) {
         if (line.startsWith("VmHWM:")) {
           long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
           return (kb >> 10) + " MiB (VmHWM)";

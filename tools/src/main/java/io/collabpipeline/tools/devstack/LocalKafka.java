@@ -25,26 +25,34 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * A single-node Kafka cluster (one combined KRaft broker and controller) running in this JVM, from Maven artifacts
- * only, for the tests and the dev stack: Kafka's own {@code KafkaClusterTestKit}.
+ * A single-node Kafka cluster (one combined KRaft broker and controller) running in this JVM, from
+ * Maven artifacts only, for the tests and the dev stack: Kafka's own {@code KafkaClusterTestKit}.
  *
- * <p>The client listener binds {@code 127.0.0.1} on a fixed port ({@link #start(int)}, the dev stack uses {@value
- * #DEV_PORT}) or a free one ({@link #start()}); the test kit keeps a listener it is given ({@code listeners} is only
- * defaulted, to {@code localhost:0}), so a fixed port needs no other launcher. The controller listener always takes a
- * free port. Topics are created with {@code message.timestamp.type=LogAppendTime} (the broker's own default is set to
- * it too) so a record's timestamp is its arrival time, and with {@code max.message.bytes} = {@value
- * #MAX_MESSAGE_BYTES} so records over the 1 MiB event limit reach the pipeline and are quarantined there.
+ * <p>The client listener binds {@code 127.0.0.1} on a fixed port ({@link #start(int)}, the dev
+ * stack uses {@value #DEV_PORT}) or a free one ({@link #start()}); the test kit keeps a listener it
+ * is given ({@code listeners} is only defaulted, to {@code localhost:0}), so a fixed port needs no
+ * other launcher. The controller listener always takes a free port. Topics are created with {@code
+ * message.timestamp.type=LogAppendTime} (the broker's own default is set to it too) so a record's
+ * timestamp is its arrival time, and with {@code max.message.bytes} = {@value #MAX_MESSAGE_BYTES}
+ * so records over the 1 MiB event limit reach the pipeline and are quarantined there.
  *
- * <p>The log lives in a temporary directory that {@link #close()} deletes: a dev stack restart starts empty.
+ * <p>The log lives in a temporary directory that {@link #close()} deletes: a dev stack restart
+ * starts empty.
  */
 public final class LocalKafka implements AutoCloseable {
   /** The dev stack's client port: the default of {@code --kafkaBootstrapServers}. */
   public static final int DEV_PORT = 9092;
+
   /** The dev stack's topic: the default of {@code --kafkaTopics}. */
   public static final String DEV_TOPIC = KafkaOptions.DEFAULT_TOPIC;
+
   /** Partitions of the dev stack's topic. */
   public static final int DEV_PARTITIONS = 4;
-  /** Largest record a topic accepts: the publisher's request limit, above the generator's too-large records. */
+
+  /**
+   * Largest record a topic accepts: the publisher's request limit, above the generator's too-large
+   * records.
+   */
   public static final int MAX_MESSAGE_BYTES = KafkaPublisher.MAX_REQUEST_BYTES;
 
   private static final long ADMIN_TIMEOUT_SECONDS = 60;
@@ -63,8 +71,8 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   /**
-   * Starts a broker whose client listener is {@code 127.0.0.1:port} (0: a free port) and waits until it is ready
-   * (a few seconds).
+   * Starts a broker whose client listener is {@code 127.0.0.1:port} (0: a free port) and waits
+   * until it is ready (a few seconds).
    *
    * @throws IllegalStateException if the port is taken, naming it
    */
@@ -73,7 +81,11 @@ public final class LocalKafka implements AutoCloseable {
       throw new IllegalArgumentException("port must be 0 (free) or 1-65535, got " + port);
     }
     TestKitNodes nodes =
-        new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
+        new TestKitNodes.Builder()
+            .setCombined(true)
+            .setNumBrokerNodes(1)
+            .setNumControllerNodes(1)
+            .build();
     KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
     for (Map.Entry<String, String> e : brokerConfig(port).entrySet()) {
       builder.setConfigProp(e.getKey(), e.getValue());
@@ -90,7 +102,10 @@ public final class LocalKafka implements AutoCloseable {
       closeQuietly(cluster);
       if (hasCause(e, BindException.class)) {
         throw new IllegalStateException(
-            "cannot start Kafka on 127.0.0.1:" + port + ": the port is in use (another broker or dev stack?)", e);
+            "cannot start Kafka on 127.0.0.1:"
+                + port
+                + ": the port is in use (another broker or dev stack?)",
+            e);
       }
       throw e;
     }
@@ -131,8 +146,8 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   /**
-   * Creates {@code topic} with {@code partitions} partitions, LogAppendTime timestamps and the large-record limit, and
-   * waits until every partition has a leader.
+   * Creates {@code topic} with {@code partitions} partitions, LogAppendTime timestamps and the
+   * large-record limit, and waits until every partition has a leader.
    *
    * @throws IllegalStateException if the topic exists already
    */
@@ -146,12 +161,15 @@ public final class LocalKafka implements AutoCloseable {
     try (Admin admin = admin()) {
       try {
         admin
-            .createTopics(Collections.singletonList(new NewTopic(topic, partitions, (short) 1).configs(configs)))
+            .createTopics(
+                Collections.singletonList(
+                    new NewTopic(topic, partitions, (short) 1).configs(configs)))
             .all()
             .get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       } catch (ExecutionException e) {
         if (e.getCause() instanceof TopicExistsException) {
-          throw new IllegalStateException("topic " + topic + " exists already on " + bootstrapServers, e);
+          throw new IllegalStateException(
+              "topic " + topic + " exists already on " + bootstrapServers, e);
         }
         throw e;
       }
@@ -182,8 +200,12 @@ public final class LocalKafka implements AutoCloseable {
         // UnknownTopicOrPartition until the metadata has propagated: try again.
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("topic " + topic + " has no leader for every partition after "
-            + ADMIN_TIMEOUT_SECONDS + " s");
+        throw new IllegalStateException(
+            "topic "
+                + topic
+                + " has no leader for every partition after "
+                + ADMIN_TIMEOUT_SECONDS
+                + " s");
       }
       Thread.sleep(50);
     }
@@ -213,10 +235,11 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   /**
-   * Starts the dev stack's broker and blocks until the process is killed: {@code --port=N} (default {@value
-   * #DEV_PORT}, 0 = free), {@code --topics=a,b} (default {@value #DEV_TOPIC}), {@code --partitions=N} (default {@value
-   * #DEV_PARTITIONS}). When ready it prints one line {@code kafka ready: bootstrap=127.0.0.1:PORT topics=...}. Exit
-   * code 2 on bad options, 1 if the broker cannot start.
+   * Starts the dev stack's broker and blocks until the process is killed: {@code --port=N} (default
+   * {@value #DEV_PORT}, 0 = free), {@code --topics=a,b} (default {@value #DEV_TOPIC}), {@code
+   * --partitions=N} (default {@value #DEV_PARTITIONS}). When ready it prints one line {@code kafka
+   * ready: bootstrap=127.0.0.1:PORT topics=...}. Exit code 2 on bad options, 1 if the broker cannot
+   * start.
    */
   public static void main(String[] args) {
     int code = run(args, System.out, System.err);
@@ -239,7 +262,9 @@ public final class LocalKafka implements AutoCloseable {
           topics = new ArrayList<>(KafkaSourceConfig.topics(arg.substring("--topics=".length())));
         } else {
           throw new IllegalArgumentException(
-              "unknown option " + arg.split("=", 2)[0] + " (known: --port, --topics, --partitions)");
+              "unknown option "
+                  + arg.split("=", 2)[0]
+                  + " (known: --port, --topics, --partitions)");
         }
       }
     } catch (IllegalArgumentException e) {
@@ -271,8 +296,13 @@ public final class LocalKafka implements AutoCloseable {
                 },
                 "local-kafka-shutdown"));
     out.println(
-        "kafka ready: bootstrap=" + kafka.bootstrapServers() + " topics=" + String.join(",", topics) + " partitions="
-            + partitions + " timestamps=LogAppendTime");
+        "kafka ready: bootstrap="
+            + kafka.bootstrapServers()
+            + " topics="
+            + String.join(",", topics)
+            + " partitions="
+            + partitions
+            + " timestamps=LogAppendTime");
     out.flush();
     try {
       stopped.await();
@@ -291,6 +321,7 @@ public final class LocalKafka implements AutoCloseable {
     } catch (NumberFormatException e) {
       // fall through to the message below
     }
-    throw new IllegalArgumentException(option + "=" + value + " must be an integer from " + min + " to " + max);
+    throw new IllegalArgumentException(
+        option + "=" + value + " must be an integer from " + min + " to " + max);
   }
 }

@@ -1,11 +1,11 @@
 package io.collabpipeline.tools.publish;
 
-import io.collabpipeline.pipelines.kafka.KafkaSourceConfig;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.GeneratorConfig;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.kafka.KafkaSourceConfig;
 import io.collabpipeline.pipelines.options.GeneratorOptions;
 import io.collabpipeline.pipelines.options.KafkaOptions;
 import java.io.PrintStream;
@@ -30,31 +30,38 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Publishes the generator's deliveries to a Kafka topic at a wall-clock rate, so the Kafka source can be fed the same
- * synthetic workload (duplicates, late, too-late and malformed records) as the embedded generator.
+ * Publishes the generator's deliveries to a Kafka topic at a wall-clock rate, so the Kafka source
+ * can be fed the same synthetic workload (duplicates, late, too-late and malformed records) as the
+ * embedded generator.
  *
- * <p><b>The timeline, mapped to the wall clock.</b> The broker stamps each record with its own clock (LogAppendTime),
- * so the workload is regenerated on the wall clock instead of its fixed start: the published workload is {@link
- * #onWallClock(WorkloadSpec, Instant, double) spec.withStart(publish start).withSyntheticRate(rate)}, and delivery
- * {@code i} is sent when the wall clock reaches its synthetic arrival, {@code start + i / rate}. Each event's {@code
- * occurred_at} is its synthetic arrival minus its designed delay, so an on-time event occurred 0–5 s before it is
- * appended (plus the producer's few milliseconds), a late one minutes before, a too-late one hours before. With
- * {@code rate = 0} (as fast as possible) the spec's own synthetic rate is kept from the same start and nothing waits:
- * records are then appended before their synthetic arrival, so lateness relative to append time is smaller than
- * designed (and events may appear to occur in the future). The report returns the published spec: {@code new
+ * <p><b>The timeline, mapped to the wall clock.</b> The broker stamps each record with its own
+ * clock (LogAppendTime), so the workload is regenerated on the wall clock instead of its fixed
+ * start: the published workload is {@link #onWallClock(WorkloadSpec, Instant, double)
+ * spec.withStart(publish start).withSyntheticRate(rate)}, and delivery {@code i} is sent when the
+ * wall clock reaches its synthetic arrival, {@code start + i / rate}. Each event's {@code
+ * occurred_at} is its synthetic arrival minus its designed delay, so an on-time event occurred 0–5
+ * s before it is appended (plus the producer's few milliseconds), a late one minutes before, a
+ * too-late one hours before. With {@code rate = 0} (as fast as possible) the spec's own synthetic
+ * rate is kept from the same start and nothing waits: records are then appended before their
+ * synthetic arrival, so lateness relative to append time is smaller than designed (and events may
+ * appear to occur in the future). The report returns the published spec: {@code new
  * WorkloadGenerator(report.publishedSpec())} regenerates exactly the bytes that were sent.
  *
- * <p><b>Records.</b> Value = the delivery's bytes exactly, malformed ones included; key = the event id's UTF-8 bytes
- * where the delivery carries one (so a retry lands in its original's partition), else none. The producer is idempotent
- * ({@code acks=all}, {@code enable.idempotence=true}): a producer retry never appends a record twice, so the only
- * duplicates in the topic are the workload's own. {@code max.request.size} is raised to {@value #MAX_REQUEST_BYTES}
- * bytes so the generator's over-1-MiB records can be sent (the topic's {@code max.message.bytes} must allow them too).
+ * <p><b>Records.</b> Value = the delivery's bytes exactly, malformed ones included; key = the event
+ * id's UTF-8 bytes where the delivery carries one (so a retry lands in its original's partition),
+ * else none. The producer is idempotent ({@code acks=all}, {@code enable.idempotence=true}): a
+ * producer retry never appends a record twice, so the only duplicates in the topic are the
+ * workload's own. {@code max.request.size} is raised to {@value #MAX_REQUEST_BYTES} bytes so the
+ * generator's over-1-MiB records can be sent (the topic's {@code max.message.bytes} must allow them
+ * too).
  *
  * <p>Nothing here logs a payload.
  */
 public final class KafkaPublisher {
 
-  /** The generator's on-time events occurred at most this long before they arrived; more is late. */
+  /**
+   * The generator's on-time events occurred at most this long before they arrived; more is late.
+   */
   public static final long ON_TIME_MAX_DELAY_MILLIS = 5_000L;
 
   /** The producer's request limit: above the generator's largest (too-large) record. */
@@ -68,7 +75,10 @@ public final class KafkaPublisher {
     PLAIN,
     /** A retry of an earlier valid event (same bytes). */
     DUPLICATE,
-    /** A valid first delivery that occurred more than 5 s, and less than the spec's too-late delay, before arriving. */
+    /**
+     * A valid first delivery that occurred more than 5 s, and less than the spec's too-late delay,
+     * before arriving.
+     */
     LATE,
     /** A valid first delivery that occurred at least the spec's too-late delay before arriving. */
     TOO_LATE,
@@ -92,7 +102,10 @@ public final class KafkaPublisher {
     }
   }
 
-  /** Told of every record the broker acknowledged; called on the producer's I/O thread, so it must be quick. */
+  /**
+   * Told of every record the broker acknowledged; called on the producer's I/O thread, so it must
+   * be quick.
+   */
   @FunctionalInterface
   public interface Listener {
     void acknowledged(Delivery delivery, RecordMetadata metadata);
@@ -123,19 +136,32 @@ public final class KafkaPublisher {
     this.progressEvery = progressEvery;
   }
 
-  /** A publisher to {@code topic} on these brokers, as fast as possible, without progress output. */
+  /**
+   * A publisher to {@code topic} on these brokers, as fast as possible, without progress output.
+   */
   public static KafkaPublisher to(String bootstrapServers, String topic) {
     if (bootstrapServers == null || bootstrapServers.trim().isEmpty()) {
-      throw new IllegalArgumentException("KafkaPublisher.to(bootstrapServers, topic) needs bootstrap servers");
+      throw new IllegalArgumentException(
+          "KafkaPublisher.to(bootstrapServers, topic) needs bootstrap servers");
     }
     if (topic == null || topic.trim().isEmpty()) {
-      throw new IllegalArgumentException("KafkaPublisher.to(bootstrapServers, topic) needs a topic");
+      throw new IllegalArgumentException(
+          "KafkaPublisher.to(bootstrapServers, topic) needs a topic");
     }
     return new KafkaPublisher(
-        bootstrapServers.trim(), topic.trim(), 0, Collections.emptyMap(), null, null, Duration.ofSeconds(5));
+        bootstrapServers.trim(),
+        topic.trim(),
+        0,
+        Collections.emptyMap(),
+        null,
+        null,
+        Duration.ofSeconds(5));
   }
 
-  /** Publishes {@code spec}'s deliveries at {@code recordsPerSecond} (0: as fast as possible); see the class doc. */
+  /**
+   * Publishes {@code spec}'s deliveries at {@code recordsPerSecond} (0: as fast as possible); see
+   * the class doc.
+   */
   public static PublishReport publish(
       WorkloadSpec spec, String bootstrapServers, String topic, double recordsPerSecond) {
     return to(bootstrapServers, topic).withRate(recordsPerSecond).publish(spec);
@@ -148,15 +174,27 @@ public final class KafkaPublisher {
           "withRate(r) needs a finite r >= 0 (0 = as fast as possible), got " + recordsPerSecond);
     }
     return new KafkaPublisher(
-        bootstrapServers, topic, recordsPerSecond, producerProperties, listener, progress, progressEvery);
+        bootstrapServers,
+        topic,
+        recordsPerSecond,
+        producerProperties,
+        listener,
+        progress,
+        progressEvery);
   }
 
-  /** Extra producer properties (security settings, batching); acks and idempotence cannot be weakened. */
+  /**
+   * Extra producer properties (security settings, batching); acks and idempotence cannot be
+   * weakened.
+   */
   public KafkaPublisher withProducerProperties(Map<String, String> properties) {
     for (String key : properties.keySet()) {
-      if (key.equals(ProducerConfig.ACKS_CONFIG) || key.equals(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)) {
+      if (key.equals(ProducerConfig.ACKS_CONFIG)
+          || key.equals(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)) {
         throw new IllegalArgumentException(
-            "withProducerProperties(...) must not set " + key + ": the publisher is always idempotent with acks=all");
+            "withProducerProperties(...) must not set "
+                + key
+                + ": the publisher is always idempotent with acks=all");
       }
     }
     return new KafkaPublisher(
@@ -169,9 +207,12 @@ public final class KafkaPublisher {
         progressEvery);
   }
 
-  /** Calls {@code listener} for every acknowledged record (its partition, offset and append time). */
+  /**
+   * Calls {@code listener} for every acknowledged record (its partition, offset and append time).
+   */
   public KafkaPublisher withListener(Listener listener) {
-    return new KafkaPublisher(bootstrapServers, topic, rate, producerProperties, listener, progress, progressEvery);
+    return new KafkaPublisher(
+        bootstrapServers, topic, rate, producerProperties, listener, progress, progressEvery);
   }
 
   /** Prints a progress line to {@code out} every {@code every}. */
@@ -179,14 +220,17 @@ public final class KafkaPublisher {
     if (every == null || every.isNegative() || every.isZero()) {
       throw new IllegalArgumentException("withProgress(out, every) needs every > 0, got " + every);
     }
-    return new KafkaPublisher(bootstrapServers, topic, rate, producerProperties, listener, out, every);
+    return new KafkaPublisher(
+        bootstrapServers, topic, rate, producerProperties, listener, out, every);
   }
 
   /**
-   * The workload as published from {@code start} at {@code recordsPerSecond}: the same seed and shares, its arrival
-   * clock starting at {@code start} and ticking at {@code recordsPerSecond} (or the spec's own rate when 0).
+   * The workload as published from {@code start} at {@code recordsPerSecond}: the same seed and
+   * shares, its arrival clock starting at {@code start} and ticking at {@code recordsPerSecond} (or
+   * the spec's own rate when 0).
    */
-  public static WorkloadSpec onWallClock(WorkloadSpec spec, Instant start, double recordsPerSecond) {
+  public static WorkloadSpec onWallClock(
+      WorkloadSpec spec, Instant start, double recordsPerSecond) {
     WorkloadSpec shifted = spec.withStart(start);
     return recordsPerSecond > 0 ? shifted.withSyntheticRate(recordsPerSecond) : shifted;
   }
@@ -207,11 +251,11 @@ public final class KafkaPublisher {
   }
 
   /**
-   * Publishes every delivery of {@code spec} (on the wall clock, see the class doc), waits until all are acknowledged
-   * and reports what was published.
+   * Publishes every delivery of {@code spec} (on the wall clock, see the class doc), waits until
+   * all are acknowledged and reports what was published.
    *
-   * @throws IllegalStateException if any record was not acknowledged (the message says how many and the first error);
-   *     publishing stops at the first failure
+   * @throws IllegalStateException if any record was not acknowledged (the message says how many and
+   *     the first error); publishing stops at the first failure
    */
   public PublishReport publish(WorkloadSpec spec) {
     spec.validate();
@@ -237,7 +281,8 @@ public final class KafkaPublisher {
           waitUntil(delivery.arrivalMillis());
         }
         Category category = Category.of(delivery, published);
-        byte[] key = delivery.eventId() == null ? null : delivery.eventId().getBytes(StandardCharsets.UTF_8);
+        byte[] key =
+            delivery.eventId() == null ? null : delivery.eventId().getBytes(StandardCharsets.UTF_8);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key, delivery.bytes());
         try {
           producer.send(
@@ -271,15 +316,24 @@ public final class KafkaPublisher {
       producer.flush();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted after " + acknowledged.get() + " of " + total + " records", e);
+      throw new IllegalStateException(
+          "interrupted after " + acknowledged.get() + " of " + total + " records", e);
     }
     long endMillis = System.currentTimeMillis();
     if (failed.get() > 0) {
       Exception e = firstError.get();
       throw new IllegalStateException(
-          failed.get() + " record(s) of " + total + " failed, publishing to " + topic + " stopped after "
-              + acknowledged.get() + " acknowledged: "
-              + (e == null ? "unknown error" : e.getClass().getSimpleName() + ": " + e.getMessage()),
+          failed.get()
+              + " record(s) of "
+              + total
+              + " failed, publishing to "
+              + topic
+              + " stopped after "
+              + acknowledged.get()
+              + " acknowledged: "
+              + (e == null
+                  ? "unknown error"
+                  : e.getClass().getSimpleName() + ": " + e.getMessage()),
           e);
     }
     Map<Category, Long> byCategory = new EnumMap<>(Category.class);
@@ -303,7 +357,8 @@ public final class KafkaPublisher {
     }
   }
 
-  private static void printProgress(PrintStream out, long sent, long total, long acked, long startMillis) {
+  private static void printProgress(
+      PrintStream out, long sent, long total, long acked, long startMillis) {
     double seconds = Math.max(1, System.currentTimeMillis() - startMillis) / 1000.0;
     out.printf(
         Locale.ROOT,
@@ -347,7 +402,10 @@ public final class KafkaPublisher {
       return topic;
     }
 
-    /** The spec actually published: {@code new WorkloadGenerator(publishedSpec())} regenerates the sent bytes. */
+    /**
+     * The spec actually published: {@code new WorkloadGenerator(publishedSpec())} regenerates the
+     * sent bytes.
+     */
     public WorkloadSpec publishedSpec() {
       return publishedSpec;
     }
@@ -370,7 +428,10 @@ public final class KafkaPublisher {
       return sum;
     }
 
-    /** Wall-clock time the publisher started (the start of the published arrival clock), epoch millis. */
+    /**
+     * Wall-clock time the publisher started (the start of the published arrival clock), epoch
+     * millis.
+     */
     public long startMillis() {
       return startMillis;
     }
@@ -380,7 +441,10 @@ public final class KafkaPublisher {
       return endMillis;
     }
 
-    /** The earliest broker timestamp (log-append time on LogAppendTime topics) acknowledged; -1 if none. */
+    /**
+     * The earliest broker timestamp (log-append time on LogAppendTime topics) acknowledged; -1 if
+     * none.
+     */
     public long firstAppendMillis() {
       return firstAppendMillis;
     }
@@ -414,18 +478,24 @@ public final class KafkaPublisher {
     }
   }
 
-  /** Command-line options of {@link #main}: the generator's workload options and the Kafka target. */
+  /**
+   * Command-line options of {@link #main}: the generator's workload options and the Kafka target.
+   */
   public interface Options extends GeneratorOptions, KafkaOptions {}
 
   /**
-   * Publishes a generated workload: {@code --kafkaBootstrapServers}, {@code --kafkaTopics} (one topic), {@code
-   * --rate} (records/s, 0 = as fast as possible), and the generator's {@code --events}, {@code --seed} and shares.
+   * Publishes a generated workload: {@code --kafkaBootstrapServers}, {@code --kafkaTopics} (one
+   * topic), {@code --rate} (records/s, 0 = as fast as possible), and the generator's {@code
+   * --events}, {@code --seed} and shares.
    */
   public static void main(String[] args) {
     System.exit(runCli(args, System.out, System.err));
   }
 
-  /** Runs the command line; returns the exit code: 0 published, 1 failed, 2 bad options (one line on {@code err}). */
+  /**
+   * Runs the command line; returns the exit code: 0 published, 1 failed, 2 bad options (one line on
+   * {@code err}).
+   */
   public static int runCli(String[] args, PrintStream out, PrintStream err) {
     KafkaPublisher publisher;
     WorkloadSpec spec;
@@ -446,8 +516,14 @@ public final class KafkaPublisher {
     }
     try {
       out.println(
-          NAME + ": publishing " + spec.deliveries() + " records to " + publisher.topic + " on "
-              + publisher.bootstrapServers + (publisher.rate > 0 ? " at " + publisher.rate + " records/s" : ""));
+          NAME
+              + ": publishing "
+              + spec.deliveries()
+              + " records to "
+              + publisher.topic
+              + " on "
+              + publisher.bootstrapServers
+              + (publisher.rate > 0 ? " at " + publisher.rate + " records/s" : ""));
       PublishReport report = publisher.publish(spec);
       out.println(NAME + ": " + report);
       return 0;

@@ -1,7 +1,6 @@
 package io.collabpipeline.tools.sql;
 
 import io.collabpipeline.pipelines.launch.CommandLine;
-import io.collabpipeline.pipelines.CollabPipeline;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code bin/collab-sql "SELECT ..."}: runs one SQL statement on the local DuckDB warehouse and prints the result as a
- * table, so a user can look at the curated tables (and, through {@code read_parquet}, the raw store) without installing a
- * database client.
+ * {@code bin/collab-sql "SELECT ..."}: runs one SQL statement on the local DuckDB warehouse and
+ * prints the result as a table, so a user can look at the curated tables (and, through {@code
+ * read_parquet}, the raw store) without installing a database client.
  */
 public final class CollabSql {
   private static final int MAX_ROWS = 200;
@@ -41,7 +40,8 @@ public final class CollabSql {
       } else if (sql == null) {
         sql = a;
       } else {
-        err.println("collab-sql: give the SQL as one quoted argument (usage: collab-sql [--db=FILE] \"SQL\")");
+        err.println(
+            "collab-sql: give the SQL as one quoted argument (usage: collab-sql [--db=FILE] \"SQL\")");
         return 2;
       }
     }
@@ -51,7 +51,10 @@ public final class CollabSql {
     }
     Path file = Paths.get(db).toAbsolutePath();
     if (!Files.exists(file)) {
-      err.println("collab-sql: no warehouse at " + file + ": run bin/collab-pipeline first, or pass --db=FILE");
+      err.println(
+          "collab-sql: no warehouse at "
+              + file
+              + ": run bin/collab-pipeline first, or pass --db=FILE");
       return 2;
     }
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file);
@@ -102,7 +105,13 @@ public final class CollabSql {
     for (String[] r : rows) {
       out.println(line(r, width));
     }
-    out.println("(" + total + " row" + (total == 1 ? "" : "s") + (total > MAX_ROWS ? ", first " + MAX_ROWS + " shown" : "") + ")");
+    out.println(
+        "("
+            + total
+            + " row"
+            + (total == 1 ? "" : "s")
+            + (total > MAX_ROWS ? ", first " + MAX_ROWS + " shown" : "")
+            + ")");
   }
 
   private static String line(String[] cells, int[] width) {

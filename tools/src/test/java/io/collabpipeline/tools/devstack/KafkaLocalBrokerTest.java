@@ -25,7 +25,10 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** {@link LocalKafka}: starts on a fixed or free loopback port, creates LogAppendTime topics, and closes cleanly. */
+/**
+ * {@link LocalKafka}: starts on a fixed or free loopback port, creates LogAppendTime topics, and
+ * closes cleanly.
+ */
 @RunWith(JUnit4.class)
 public class KafkaLocalBrokerTest {
 
@@ -38,24 +41,40 @@ public class KafkaLocalBrokerTest {
       kafka.createTopic("events", 3);
       try (Admin admin = kafka.admin()) {
         TopicDescription description =
-            admin.describeTopics(Collections.singletonList("events")).allTopicNames().get(60, TimeUnit.SECONDS).get("events");
+            admin
+                .describeTopics(Collections.singletonList("events"))
+                .allTopicNames()
+                .get(60, TimeUnit.SECONDS)
+                .get("events");
         assertThat(description.partitions().size(), equalTo(3));
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, "events");
-        Config config = admin.describeConfigs(Collections.singletonList(resource)).all().get(60, TimeUnit.SECONDS).get(resource);
+        Config config =
+            admin
+                .describeConfigs(Collections.singletonList(resource))
+                .all()
+                .get(60, TimeUnit.SECONDS)
+                .get(resource);
         assertThat(config.get("message.timestamp.type").value(), equalTo("LogAppendTime"));
-        assertThat(config.get("max.message.bytes").value(), equalTo(Integer.toString(LocalKafka.MAX_MESSAGE_BYTES)));
+        assertThat(
+            config.get("max.message.bytes").value(),
+            equalTo(Integer.toString(LocalKafka.MAX_MESSAGE_BYTES)));
       }
-      IllegalStateException exists = assertThrows(IllegalStateException.class, () -> kafka.createTopic("events", 3));
+      IllegalStateException exists =
+          assertThrows(IllegalStateException.class, () -> kafka.createTopic("events", 3));
       assertThat(exists.getMessage(), containsString("exists"));
 
-      // The broker, not the producer, stamps the record: a producer timestamp far in the past is replaced.
+      // The broker, not the producer, stamps the record: a producer timestamp far in the past is
+      // replaced.
       long before = System.currentTimeMillis();
       RecordMetadata md;
       try (KafkaProducer<byte[], byte[]> producer =
-          new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+          new KafkaProducer<>(
+              kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
         md =
             producer
-                .send(new ProducerRecord<>("events", 0, 1_000L, null, "x".getBytes(StandardCharsets.UTF_8)))
+                .send(
+                    new ProducerRecord<>(
+                        "events", 0, 1_000L, null, "x".getBytes(StandardCharsets.UTF_8)))
                 .get(60, TimeUnit.SECONDS);
       }
       long after = System.currentTimeMillis();

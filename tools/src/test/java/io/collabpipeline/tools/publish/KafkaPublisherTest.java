@@ -39,8 +39,9 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * {@link KafkaPublisher} against a real in-process broker: it publishes exactly the generator's deliveries (bytes,
- * keys and counts by kind), idempotently, on LogAppendTime timestamps within the publishing window.
+ * {@link KafkaPublisher} against a real in-process broker: it publishes exactly the generator's
+ * deliveries (bytes, keys and counts by kind), idempotently, on LogAppendTime timestamps within the
+ * publishing window.
  */
 @RunWith(JUnit4.class)
 public class KafkaPublisherTest {
@@ -83,7 +84,10 @@ public class KafkaPublisherTest {
         c = Category.MALFORMED;
       } else {
         long delay = d.arrivalMillis() - d.occurredAtMillis();
-        c = delay >= spec.tooLateDelay().toMillis() ? Category.TOO_LATE : delay > 5_000 ? Category.LATE : Category.PLAIN;
+        c =
+            delay >= spec.tooLateDelay().toMillis()
+                ? Category.TOO_LATE
+                : delay > 5_000 ? Category.LATE : Category.PLAIN;
       }
       counts.merge(c, 1L, Long::sum);
     }
@@ -97,7 +101,8 @@ public class KafkaPublisherTest {
     PublishReport report =
         KafkaPublisher.to(kafka.bootstrapServers(), "published")
             .withRate(2_000)
-            .withListener((d, md) -> acknowledgedAt.put(md.partition() + "@" + md.offset(), md.timestamp()))
+            .withListener(
+                (d, md) -> acknowledgedAt.put(md.partition() + "@" + md.offset(), md.timestamp()))
             .publish(SPEC);
 
     Map<Category, Long> expected = expectedCounts(SPEC);
@@ -113,9 +118,11 @@ public class KafkaPublisherTest {
     WorkloadSpec published = report.publishedSpec();
     assertThat(published.start().toEpochMilli(), equalTo(report.startMillis()));
     assertThat(published.syntheticRate(), equalTo(2_000.0));
-    assertThat(published.withStart(SPEC.start()).withSyntheticRate(SPEC.syntheticRate()), equalTo(SPEC));
+    assertThat(
+        published.withStart(SPEC.start()).withSyntheticRate(SPEC.syntheticRate()), equalTo(SPEC));
 
-    // The topic holds exactly the deliveries' bytes, keyed by event id, stamped by the broker while publishing.
+    // The topic holds exactly the deliveries' bytes, keyed by event id, stamped by the broker while
+    // publishing.
     List<ConsumerRecord<byte[], byte[]>> records = readAll("published", (int) SPEC.deliveries());
     List<String> expectedValues = new ArrayList<>();
     Map<String, String> expectedKeyByValue = new HashMap<>();
@@ -130,7 +137,9 @@ public class KafkaPublisherTest {
     for (ConsumerRecord<byte[], byte[]> r : records) {
       String value = Base64.getEncoder().encodeToString(r.value());
       values.add(value);
-      assertThat(r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8), equalTo(expectedKeyByValue.get(value)));
+      assertThat(
+          r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8),
+          equalTo(expectedKeyByValue.get(value)));
       assertThat(r.timestampType(), equalTo(TimestampType.LOG_APPEND_TIME));
       assertThat(r.timestamp(), greaterThanOrEqualTo(report.startMillis()));
       assertThat(r.timestamp(), lessThanOrEqualTo(report.endMillis()));
@@ -153,7 +162,9 @@ public class KafkaPublisherTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> KafkaPublisher.to("127.0.0.1:1", "t").withProducerProperties(Collections.singletonMap("acks", "1")));
+            () ->
+                KafkaPublisher.to("127.0.0.1:1", "t")
+                    .withProducerProperties(Collections.singletonMap("acks", "1")));
     assertThat(e.getMessage(), containsString("acks"));
   }
 
@@ -172,7 +183,10 @@ public class KafkaPublisherTest {
     int code =
         KafkaPublisher.runCli(
             new String[] {
-              "--kafkaBootstrapServers=" + kafka.bootstrapServers(), "--kafkaTopics=cli", "--events=50", "--rate=0"
+              "--kafkaBootstrapServers=" + kafka.bootstrapServers(),
+              "--kafkaTopics=cli",
+              "--events=50",
+              "--rate=0"
             },
             new PrintStream(out, true, "UTF-8"),
             new PrintStream(err, true, "UTF-8"));
@@ -184,8 +198,7 @@ public class KafkaPublisherTest {
   private static void assertCliUsageError(String[] args, String option) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        KafkaPublisher.runCli(args, new PrintStream(out, true), new PrintStream(err, true));
+    int code = KafkaPublisher.runCli(args, new PrintStream(out, true), new PrintStream(err, true));
     String message = err.toString().trim();
     assertThat(code, equalTo(2));
     assertThat(message, containsString(option));

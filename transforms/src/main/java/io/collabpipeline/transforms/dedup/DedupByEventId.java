@@ -41,28 +41,31 @@ import org.joda.time.Instant;
 /**
  * Deduplicates {@link CollabEvent}s by {@code event_id}, on arrival time.
  *
- * <p>The input must be timestamped with each event's arrival time ({@link CollabEvent#receivedAtMillis()}), as every
- * source of the graph does. Of all copies of one event id, the copy that <b>arrived earliest</b> is kept (ties: the
- * smallest {@link SourceRef} by kind code, name, partition, offset); every other copy goes to {@link
- * Result#duplicates()}. The choice depends only on the data, never on processing order:
+ * <p>The input must be timestamped with each event's arrival time ({@link
+ * CollabEvent#receivedAtMillis()}), as every source of the graph does. Of all copies of one event
+ * id, the copy that <b>arrived earliest</b> is kept (ties: the smallest {@link SourceRef} by kind
+ * code, name, partition, offset); every other copy goes to {@link Result#duplicates()}. The choice
+ * depends only on the data, never on processing order:
  *
  * <ul>
- *   <li>The best copy seen so far is held in state and emitted from an event-time timer at its arrival time, i.e. once
- *       the watermark says every record that arrived before it has been read. A copy that loses goes to {@code
- *       duplicates} at once, timestamped at its own arrival.
- *   <li>After emitting, the id is remembered until its arrival plus the <b>horizon</b> (default 24 hours of arrival
- *       time), by a timer that does not hold the watermark; then all state of the id is cleared, so state is bounded
- *       by the ids that arrived within one horizon.
+ *   <li>The best copy seen so far is held in state and emitted from an event-time timer at its
+ *       arrival time, i.e. once the watermark says every record that arrived before it has been
+ *       read. A copy that loses goes to {@code duplicates} at once, timestamped at its own arrival.
+ *   <li>After emitting, the id is remembered until its arrival plus the <b>horizon</b> (default 24
+ *       hours of arrival time), by a timer that does not hold the watermark; then all state of the
+ *       id is cleared, so state is bounded by the ids that arrived within one horizon.
  * </ul>
  *
- * <p>Guarantees: in bounded mode (replays), exact over the whole input: every id is emitted exactly once, as its
- * earliest arrival. In streaming, exact for copies that arrive within the horizon of the kept copy; a re-delivery
- * after the horizon is emitted again (counted as {@value #EXPIRED} when the memory of the id is dropped). A copy that
- * arrives behind the watermark after its id was emitted is a duplicate even if it claims an earlier arrival.
+ * <p>Guarantees: in bounded mode (replays), exact over the whole input: every id is emitted exactly
+ * once, as its earliest arrival. In streaming, exact for copies that arrive within the horizon of
+ * the kept copy; a re-delivery after the horizon is emitted again (counted as {@value #EXPIRED}
+ * when the memory of the id is dropped). A copy that arrives behind the watermark after its id was
+ * emitted is a duplicate even if it claims an earlier arrival.
  *
- * <p>Both outputs carry arrival-time timestamps: {@code unique} at the kept copy's arrival (the emit timer holds the
- * watermark there), {@code duplicates} at each copy's own arrival. Beam metrics in namespace {@value
- * #METRICS_NAMESPACE}: {@value #UNIQUE}, {@value #DUPLICATES}, {@value #EXPIRED}.
+ * <p>Both outputs carry arrival-time timestamps: {@code unique} at the kept copy's arrival (the
+ * emit timer holds the watermark there), {@code duplicates} at each copy's own arrival. Beam
+ * metrics in namespace {@value #METRICS_NAMESPACE}: {@value #UNIQUE}, {@value #DUPLICATES}, {@value
+ * #EXPIRED}.
  *
  * <pre>{@code
  * DedupByEventId.Result deduped =
@@ -72,13 +75,17 @@ import org.joda.time.Instant;
  * }</pre>
  */
 @AutoValue
-public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>, DedupByEventId.Result> {
+public abstract class DedupByEventId
+    extends PTransform<PCollection<CollabEvent>, DedupByEventId.Result> {
 
   public static final String METRICS_NAMESPACE = "dedup";
+
   /** Events emitted to {@link Result#unique()}. */
   public static final String UNIQUE = "unique";
+
   /** Copies emitted to {@link Result#duplicates()}. */
   public static final String DUPLICATES = "duplicates";
+
   /** Ids whose memory was dropped after the horizon. */
   public static final String EXPIRED = "expired";
 
@@ -106,7 +113,8 @@ public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>
   /** How long after the kept copy's arrival an id is remembered; must be positive. */
   public DedupByEventId withHorizon(Duration horizon) {
     if (horizon == null || !horizon.isLongerThan(Duration.ZERO)) {
-      throw new IllegalArgumentException("withHorizon(horizon) needs a positive duration, got " + horizon);
+      throw new IllegalArgumentException(
+          "withHorizon(horizon) needs a positive duration, got " + horizon);
     }
     return toBuilder().setHorizon(horizon).build();
   }
@@ -115,7 +123,8 @@ public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>
   public Result expand(PCollection<CollabEvent> input) {
     Duration horizon = horizon();
     if (horizon == null) {
-      throw new IllegalStateException("DedupByEventId needs a horizon: use create() or withHorizon(Duration)");
+      throw new IllegalStateException(
+          "DedupByEventId needs a horizon: use create() or withHorizon(Duration)");
     }
     TupleTag<CollabEvent> uniqueTag = new TupleTag<CollabEvent>() {};
     TupleTag<CollabEvent> duplicatesTag = new TupleTag<CollabEvent>() {};
@@ -125,7 +134,8 @@ public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>
             .apply(
                 "KeyByEventId",
                 MapElements.into(
-                        TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(CollabEvent.class)))
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(), TypeDescriptor.of(CollabEvent.class)))
                     .via((CollabEvent e) -> KV.of(e.eventId(), e)))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), CollabEventCoder.of()))
             .apply(
@@ -134,7 +144,8 @@ public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>
                     .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
 
     PCollection<CollabEvent> unique = outputs.get(uniqueTag).setCoder(CollabEventCoder.of());
-    PCollection<CollabEvent> duplicates = outputs.get(duplicatesTag).setCoder(CollabEventCoder.of());
+    PCollection<CollabEvent> duplicates =
+        outputs.get(duplicatesTag).setCoder(CollabEventCoder.of());
     return new Result(input.getPipeline(), uniqueTag, unique, duplicatesTag, duplicates);
   }
 
@@ -144,7 +155,10 @@ public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>
     builder.add(DisplayData.item("horizon", horizon()).withLabel("Dedup horizon (arrival time)"));
   }
 
-  /** The order that decides which copy is kept: earliest arrival, then the smallest source coordinate. */
+  /**
+   * The order that decides which copy is kept: earliest arrival, then the smallest source
+   * coordinate.
+   */
   static final Comparator<CollabEvent> PREFERENCE =
       Comparator.comparingLong(CollabEvent::receivedAtMillis)
           .thenComparing(e -> e.source().kind().code())
@@ -152,19 +166,22 @@ public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>
           .thenComparingInt(e -> e.source().partition())
           .thenComparingLong(e -> e.source().offset());
 
-  private static final class KeepEarliestArrivalFn extends DoFn<KV<String, CollabEvent>, CollabEvent> {
+  private static final class KeepEarliestArrivalFn
+      extends DoFn<KV<String, CollabEvent>, CollabEvent> {
     static final String CANDIDATE_STATE = "candidate";
     static final String EMITTED_ARRIVAL_STATE = "emittedArrival";
     static final String EMIT_TIMER = "emit";
     static final String EXPIRY_TIMER = "expiry";
 
     private static final Counter UNIQUE_COUNTER = Metrics.counter(METRICS_NAMESPACE, UNIQUE);
-    private static final Counter DUPLICATES_COUNTER = Metrics.counter(METRICS_NAMESPACE, DUPLICATES);
+    private static final Counter DUPLICATES_COUNTER =
+        Metrics.counter(METRICS_NAMESPACE, DUPLICATES);
     private static final Counter EXPIRED_COUNTER = Metrics.counter(METRICS_NAMESPACE, EXPIRED);
 
     /** The best copy not yet emitted. */
     @StateId(CANDIDATE_STATE)
-    private final StateSpec<ValueState<CollabEvent>> candidateSpec = StateSpecs.value(CollabEventCoder.of());
+    private final StateSpec<ValueState<CollabEvent>> candidateSpec =
+        StateSpecs.value(CollabEventCoder.of());
 
     /** Set once the id was emitted: the arrival of the emitted copy. */
     @StateId(EMITTED_ARRIVAL_STATE)
@@ -200,7 +217,8 @@ public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>
       if (candidate == null) {
         hold(copy, candidateState, emitTimer);
       } else if (PREFERENCE.compare(copy, candidate) < 0) {
-        // The replaced candidate arrived later than this element, so its own timestamp is forward in time.
+        // The replaced candidate arrived later than this element, so its own timestamp is forward
+        // in time.
         duplicate(out, candidate);
         hold(copy, candidateState, emitTimer);
       } else {
@@ -223,8 +241,11 @@ public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>
       UNIQUE_COUNTER.inc();
       candidateState.clear();
       emittedState.write(candidate.receivedAtMillis());
-      // The expiry timer is set only here, so in bounded mode (all timers at the end) it cannot fire before the emit.
-      expiryTimer.withNoOutputTimestamp().set(new Instant(candidate.receivedAtMillis()).plus(horizon));
+      // The expiry timer is set only here, so in bounded mode (all timers at the end) it cannot
+      // fire before the emit.
+      expiryTimer
+          .withNoOutputTimestamp()
+          .set(new Instant(candidate.receivedAtMillis()).plus(horizon));
     }
 
     @OnTimer(EXPIRY_TIMER)
@@ -232,12 +253,14 @@ public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>
         @StateId(CANDIDATE_STATE) ValueState<CollabEvent> candidateState,
         @StateId(EMITTED_ARRIVAL_STATE) ValueState<Long> emittedState) {
       emittedState.clear();
-      // Nothing can become a candidate while the id is remembered, so this clears all state of the id.
+      // Nothing can become a candidate while the id is remembered, so this clears all state of the
+      // id.
       candidateState.clear();
       EXPIRED_COUNTER.inc();
     }
 
-    private static void hold(CollabEvent copy, ValueState<CollabEvent> candidateState, Timer emitTimer) {
+    private static void hold(
+        CollabEvent copy, ValueState<CollabEvent> candidateState, Timer emitTimer) {
       Instant arrival = new Instant(copy.receivedAtMillis());
       candidateState.write(copy);
       emitTimer.withOutputTimestamp(arrival).set(arrival);
@@ -295,6 +318,8 @@ public abstract class DedupByEventId extends PTransform<PCollection<CollabEvent>
 
     @Override
     public void finishSpecifyingOutput(
-        String transformName, org.apache.beam.sdk.values.PInput input, PTransform<?, ?> transform) {}
+        String transformName,
+        org.apache.beam.sdk.values.PInput input,
+        PTransform<?, ?> transform) {}
   }
 }

@@ -19,15 +19,16 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Turns each element that reached a pipeline {@link Stage} into one completeness tick: the stage code, timestamped at
- * the element's <b>arrival</b> time, whatever the input timestamp was (so a tick taken after {@code AssignEventTime}
- * is still counted in the hour the record arrived). Feed the ticks of all stages, flattened, to {@link
- * ComputeCompleteness}.
+ * Turns each element that reached a pipeline {@link Stage} into one completeness tick: the stage
+ * code, timestamped at the element's <b>arrival</b> time, whatever the input timestamp was (so a
+ * tick taken after {@code AssignEventTime} is still counted in the hour the record arrived). Feed
+ * the ticks of all stages, flattened, to {@link ComputeCompleteness}.
  *
- * <p>Generic over the element type through an arrival-time extractor, e.g. {@code CompletenessTicks.of(Stage.ACCEPTED,
- * CollabEvent::receivedAtMillis)}; {@link #ofRawRecords}, {@link #ofEvents} and {@link #ofQuarantine} cover the
- * graph's element types; {@link #onlyIf} ticks only the elements a predicate selects, and {@link #ofLateEvents} ticks
- * the accepted events that arrived too late for their minute window ({@link Stage#LATE}). Counts every tick in
+ * <p>Generic over the element type through an arrival-time extractor, e.g. {@code
+ * CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis)}; {@link #ofRawRecords},
+ * {@link #ofEvents} and {@link #ofQuarantine} cover the graph's element types; {@link #onlyIf}
+ * ticks only the elements a predicate selects, and {@link #ofLateEvents} ticks the accepted events
+ * that arrived too late for their minute window ({@link Stage#LATE}). Counts every tick in
  * namespace {@value #METRICS_NAMESPACE} under the stage code.
  *
  * <pre>{@code
@@ -44,19 +45,24 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
   private final @Nullable SerializableFunction<T, Boolean> filter;
 
   private CompletenessTicks(
-      Stage stage, SerializableFunction<T, Long> arrivalMillis, @Nullable SerializableFunction<T, Boolean> filter) {
+      Stage stage,
+      SerializableFunction<T, Long> arrivalMillis,
+      @Nullable SerializableFunction<T, Boolean> filter) {
     this.stage = stage;
     this.arrivalMillis = arrivalMillis;
     this.filter = filter;
   }
 
   /** Ticks of {@code stage}, timestamped by {@code arrivalMillis} (UTC epoch milliseconds). */
-  public static <T> CompletenessTicks<T> of(Stage stage, SerializableFunction<T, Long> arrivalMillis) {
+  public static <T> CompletenessTicks<T> of(
+      Stage stage, SerializableFunction<T, Long> arrivalMillis) {
     if (stage == null) {
-      throw new IllegalArgumentException("CompletenessTicks.of(stage, arrivalMillis) needs a stage");
+      throw new IllegalArgumentException(
+          "CompletenessTicks.of(stage, arrivalMillis) needs a stage");
     }
     if (arrivalMillis == null) {
-      throw new IllegalArgumentException("CompletenessTicks.of(stage, arrivalMillis) needs an arrival-time function");
+      throw new IllegalArgumentException(
+          "CompletenessTicks.of(stage, arrivalMillis) needs an arrival-time function");
     }
     return new CompletenessTicks<>(stage, arrivalMillis, null);
   }
@@ -70,17 +76,20 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
   }
 
   /**
-   * {@link Stage#LATE} ticks: of the accepted (deduplicated) events, those that arrived too late for at least one of
-   * their metric windows by {@code policy}'s rule, which is the same as too late for their minute window ({@link
-   * WindowingPolicy#isTooLate}). They are left out of some metric windows by {@code ComputeMetrics}, kept in the raw
-   * store, and folded in by a correction replay. {@code late} is a subset of {@code accepted}.
+   * {@link Stage#LATE} ticks: of the accepted (deduplicated) events, those that arrived too late
+   * for at least one of their metric windows by {@code policy}'s rule, which is the same as too
+   * late for their minute window ({@link WindowingPolicy#isTooLate}). They are left out of some
+   * metric windows by {@code ComputeMetrics}, kept in the raw store, and folded in by a correction
+   * replay. {@code late} is a subset of {@code accepted}.
    */
   public static CompletenessTicks<CollabEvent> ofLateEvents(WindowingPolicy policy) {
     if (policy == null) {
-      throw new IllegalArgumentException("CompletenessTicks.ofLateEvents(policy) needs a windowing policy");
+      throw new IllegalArgumentException(
+          "CompletenessTicks.ofLateEvents(policy) needs a windowing policy");
     }
     return of(Stage.LATE, CollabEvent::receivedAtMillis)
-        .onlyIf(e -> policy.isTooLate(Granularity.MINUTE, e.occurredAtMillis(), e.receivedAtMillis()));
+        .onlyIf(
+            e -> policy.isTooLate(Granularity.MINUTE, e.occurredAtMillis(), e.receivedAtMillis()));
   }
 
   /** Ticks for records as received, at {@link RawRecord#receivedAtMillis()}. */
@@ -112,7 +121,9 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("stage", stage.code())).add(DisplayData.item("filtered", filter != null));
+    builder
+        .add(DisplayData.item("stage", stage.code()))
+        .add(DisplayData.item("filtered", filter != null));
   }
 
   private static final class TickFn<T> extends DoFn<T, String> {
@@ -121,7 +132,10 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
     private final @Nullable SerializableFunction<T, Boolean> filter;
     private final Counter ticks;
 
-    TickFn(Stage stage, SerializableFunction<T, Long> arrivalMillis, @Nullable SerializableFunction<T, Boolean> filter) {
+    TickFn(
+        Stage stage,
+        SerializableFunction<T, Long> arrivalMillis,
+        @Nullable SerializableFunction<T, Boolean> filter) {
       this.code = stage.code();
       this.arrivalMillis = arrivalMillis;
       this.filter = filter;
@@ -138,8 +152,9 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
     }
 
     /**
-     * Unbounded: the arrival time may lie before the input timestamp (for instance after {@code AssignEventTime} or
-     * for a late-emitted copy), and a tick must still land in the hour of arrival.
+     * Unbounded: the arrival time may lie before the input timestamp (for instance after {@code
+     * AssignEventTime} or for a late-emitted copy), and a tick must still land in the hour of
+     * arrival.
      */
     @SuppressWarnings("deprecation")
     @Override

@@ -23,14 +23,16 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * {@code pipeline_completeness}: how many records reached each stage, per hour and per day of <b>arrival</b>.
+ * {@code pipeline_completeness}: how many records reached each stage, per hour and per day of
+ * <b>arrival</b>.
  *
- * <p>The input is the flattened output of {@link CompletenessTicks} for every stage: stage codes timestamped at
- * arrival. For {@link Granularity#HOUR} and {@link Granularity#DAY}, the ticks go through {@link MetricWindows}
- * ({@code CompletenessWindows<G>}) and are counted per stage ({@code CountPerStage<G>}), one row per window and stage
- * that has at least one tick (no row means zero). Since every record is ticked in the hour of its arrival, for every
- * hour {@code received = quarantined + duplicate + accepted}, in every mode. Panes accumulate, so the last row of a
- * key is the full count. The output is in the global window.
+ * <p>The input is the flattened output of {@link CompletenessTicks} for every stage: stage codes
+ * timestamped at arrival. For {@link Granularity#HOUR} and {@link Granularity#DAY}, the ticks go
+ * through {@link MetricWindows} ({@code CompletenessWindows<G>}) and are counted per stage ({@code
+ * CountPerStage<G>}), one row per window and stage that has at least one tick (no row means zero).
+ * Since every record is ticked in the hour of its arrival, for every hour {@code received =
+ * quarantined + duplicate + accepted}, in every mode. Panes accumulate, so the last row of a key is
+ * the full count. The output is in the global window.
  *
  * <pre>{@code
  * PCollection<CuratedRow> completeness =
@@ -40,9 +42,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * }</pre>
  */
 @AutoValue
-public abstract class ComputeCompleteness extends PTransform<PCollection<String>, PCollection<CuratedRow>> {
+public abstract class ComputeCompleteness
+    extends PTransform<PCollection<String>, PCollection<CuratedRow>> {
 
-  /** Rows (panes) emitted for {@code pipeline_completeness}, in {@link CompletenessTicks#METRICS_NAMESPACE}. */
+  /**
+   * Rows (panes) emitted for {@code pipeline_completeness}, in {@link
+   * CompletenessTicks#METRICS_NAMESPACE}.
+   */
   public static final String ROWS_PIPELINE_COMPLETENESS = "rows_pipeline_completeness";
 
   private static final Granularity[] GRANULARITIES = {Granularity.HOUR, Granularity.DAY};
@@ -60,7 +66,9 @@ public abstract class ComputeCompleteness extends PTransform<PCollection<String>
 
   /** Completeness with {@link WindowingPolicy#defaults()}. */
   public static ComputeCompleteness create() {
-    return new AutoValue_ComputeCompleteness.Builder().setWindowingPolicy(WindowingPolicy.defaults()).build();
+    return new AutoValue_ComputeCompleteness.Builder()
+        .setWindowingPolicy(WindowingPolicy.defaults())
+        .build();
   }
 
   public ComputeCompleteness withWindowingPolicy(WindowingPolicy policy) {
@@ -74,7 +82,8 @@ public abstract class ComputeCompleteness extends PTransform<PCollection<String>
   public PCollection<CuratedRow> expand(PCollection<String> ticks) {
     WindowingPolicy policy = windowingPolicy();
     if (policy == null) {
-      throw new IllegalStateException("ComputeCompleteness needs a windowing policy: use withWindowingPolicy(policy)");
+      throw new IllegalStateException(
+          "ComputeCompleteness needs a windowing policy: use withWindowingPolicy(policy)");
     }
     PCollectionList<CuratedRow> rows = PCollectionList.empty(ticks.getPipeline());
     for (Granularity g : GRANULARITIES) {
@@ -87,9 +96,12 @@ public abstract class ComputeCompleteness extends PTransform<PCollection<String>
                   .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
                   .apply("CompletenessRows" + suffix, ParDo.of(new ToCompletenessRowFn(g)))
                   .setCoder(CuratedRowCoder.of())
-                  .apply("CompletenessToGlobalWindow" + suffix, MetricWindows.<CuratedRow>toGlobalWindow()));
+                  .apply(
+                      "CompletenessToGlobalWindow" + suffix,
+                      MetricWindows.<CuratedRow>toGlobalWindow()));
     }
-    return rows.apply("FlattenCompletenessRows", Flatten.pCollections()).setCoder(CuratedRowCoder.of());
+    return rows.apply("FlattenCompletenessRows", Flatten.pCollections())
+        .setCoder(CuratedRowCoder.of());
   }
 
   @Override
@@ -113,9 +125,11 @@ public abstract class ComputeCompleteness extends PTransform<PCollection<String>
     }
 
     @ProcessElement
-    public void processElement(@Element KV<String, Long> count, BoundedWindow window, OutputReceiver<CuratedRow> out) {
+    public void processElement(
+        @Element KV<String, Long> count, BoundedWindow window, OutputReceiver<CuratedRow> out) {
       long windowStart = ((IntervalWindow) window).start().getMillis();
-      out.output(CuratedRow.completeness(windowStart, granularity, count.getKey(), count.getValue()));
+      out.output(
+          CuratedRow.completeness(windowStart, granularity, count.getKey(), count.getValue()));
       ROWS.inc();
     }
   }

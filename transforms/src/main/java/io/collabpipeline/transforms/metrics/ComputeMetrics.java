@@ -34,32 +34,37 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The curated collaboration metrics: {@code active_editors}, {@code task_update_velocity} and {@code
- * notification_fanout}, per minute, hour and day.
+ * The curated collaboration metrics: {@code active_editors}, {@code task_update_velocity} and
+ * {@code notification_fanout}, per minute, hour and day.
  *
- * <p>The input must be timestamped with event time (after {@code AssignEventTime}) and already deduplicated, so the
- * counts are exact. For each {@link Granularity}:
+ * <p>The input must be timestamped with event time (after {@code AssignEventTime}) and already
+ * deduplicated, so the counts are exact. For each {@link Granularity}:
  *
  * <ol>
- *   <li>{@code DropTooLate<G>}: an event is too late for a window of that granularity when it arrived after the
- *       window's end plus {@link WindowingPolicy#allowedLateness()} ({@code receivedAt > windowEnd(g, occurredAt) +
- *       allowedLateness}). The data decides, not the runner, so every runner and mode gives the same rows. Such events
- *       are left out of that granularity only and counted ({@link #tooLateCounterName(Granularity)}).
- *   <li>{@code MetricWindows<G>}: {@link MetricWindows} (early, on-time and late panes, accumulating).
- *   <li>{@code ActiveEditors<G>}, {@code TaskUpdateVelocity<G>}, {@code NotificationFanout<G>}: exact combines with
- *       {@link MetricAccumulator}, one row per window and key, selecting events by the properties of their {@link
- *       EventType} (an unregistered type counts for nothing):
+ *   <li>{@code DropTooLate<G>}: an event is too late for a window of that granularity when it
+ *       arrived after the window's end plus {@link WindowingPolicy#allowedLateness()} ({@code
+ *       receivedAt > windowEnd(g, occurredAt) + allowedLateness}). The data decides, not the
+ *       runner, so every runner and mode gives the same rows. Such events are left out of that
+ *       granularity only and counted ({@link #tooLateCounterName(Granularity)}).
+ *   <li>{@code MetricWindows<G>}: {@link MetricWindows} (early, on-time and late panes,
+ *       accumulating).
+ *   <li>{@code ActiveEditors<G>}, {@code TaskUpdateVelocity<G>}, {@code NotificationFanout<G>}:
+ *       exact combines with {@link MetricAccumulator}, one row per window and key, selecting events
+ *       by the properties of their {@link EventType} (an unregistered type counts for nothing):
  *       <ul>
- *         <li>active_editors per workspace: distinct actors of task.created|updated|completed, comment.added|edited
- *             and project.member_added|removed events;
- *         <li>task_update_velocity per workspace: task.* events, distinct task gids among them, task.completed events;
- *         <li>notification_fanout per workspace and trigger event type, over notification.sent: distinct trigger
- *             event ids, notifications, and the most notifications of one trigger id.
+ *         <li>active_editors per workspace: distinct actors of task.created|updated|completed,
+ *             comment.added|edited and project.member_added|removed events;
+ *         <li>task_update_velocity per workspace: task.* events, distinct task gids among them,
+ *             task.completed events;
+ *         <li>notification_fanout per workspace and trigger event type, over notification.sent:
+ *             distinct trigger event ids, notifications, and the most notifications of one trigger
+ *             id.
  *       </ul>
  * </ol>
  *
- * <p>Every pane of a window yields a row holding the window's full value so far; the warehouse upserts by the table
- * key, so the last pane wins. The output is in the global window, each row carrying its window start.
+ * <p>Every pane of a window yields a row holding the window's full value so far; the warehouse
+ * upserts by the table key, so the last pane wins. The output is in the global window, each row
+ * carrying its window start.
  *
  * <pre>{@code
  * PCollection<CuratedRow> rows =
@@ -69,22 +74,32 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * }</pre>
  */
 @AutoValue
-public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>, PCollection<CuratedRow>> {
+public abstract class ComputeMetrics
+    extends PTransform<PCollection<CollabEvent>, PCollection<CuratedRow>> {
 
   public static final String METRICS_NAMESPACE = "metrics";
+
   /** Events too late for the minute windows, by the data's rule. */
   public static final String TOO_LATE_MINUTE = "too_late_minute";
+
   /** Events too late for the hour windows, by the data's rule. */
   public static final String TOO_LATE_HOUR = "too_late_hour";
+
   /** Events too late for the day windows, by the data's rule. */
   public static final String TOO_LATE_DAY = "too_late_day";
+
   /** Rows (panes) emitted for {@code active_editors}. */
   public static final String ROWS_ACTIVE_EDITORS = "rows_active_editors";
+
   /** Rows (panes) emitted for {@code task_update_velocity}. */
   public static final String ROWS_TASK_UPDATE_VELOCITY = "rows_task_update_velocity";
+
   /** Rows (panes) emitted for {@code notification_fanout}. */
   public static final String ROWS_NOTIFICATION_FANOUT = "rows_notification_fanout";
-  /** Events a metric selected but could not key (a notification.sent without trigger id or type). */
+
+  /**
+   * Events a metric selected but could not key (a notification.sent without trigger id or type).
+   */
   public static final String UNKEYED_EVENTS = "unkeyed_events";
 
   abstract @Nullable WindowingPolicy windowingPolicy();
@@ -100,7 +115,9 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
 
   /** The metrics with {@link WindowingPolicy#defaults()}. */
   public static ComputeMetrics create() {
-    return new AutoValue_ComputeMetrics.Builder().setWindowingPolicy(WindowingPolicy.defaults()).build();
+    return new AutoValue_ComputeMetrics.Builder()
+        .setWindowingPolicy(WindowingPolicy.defaults())
+        .build();
   }
 
   public ComputeMetrics withWindowingPolicy(WindowingPolicy policy) {
@@ -110,7 +127,10 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
     return toBuilder().setWindowingPolicy(policy).build();
   }
 
-  /** The counter, in {@link #METRICS_NAMESPACE}, of events too late for windows of {@code granularity}. */
+  /**
+   * The counter, in {@link #METRICS_NAMESPACE}, of events too late for windows of {@code
+   * granularity}.
+   */
   public static String tooLateCounterName(Granularity granularity) {
     switch (granularity) {
       case MINUTE:
@@ -134,7 +154,8 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
       case NOTIFICATION_FANOUT:
         return ROWS_NOTIFICATION_FANOUT;
       default:
-        throw new IllegalArgumentException("ComputeMetrics does not produce table " + table.tableName());
+        throw new IllegalArgumentException(
+            "ComputeMetrics does not produce table " + table.tableName());
     }
   }
 
@@ -142,14 +163,17 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
   public PCollection<CuratedRow> expand(PCollection<CollabEvent> events) {
     WindowingPolicy policy = windowingPolicy();
     if (policy == null) {
-      throw new IllegalStateException("ComputeMetrics needs a windowing policy: use withWindowingPolicy(policy)");
+      throw new IllegalStateException(
+          "ComputeMetrics needs a windowing policy: use withWindowingPolicy(policy)");
     }
     PCollectionList<CuratedRow> rows = PCollectionList.empty(events.getPipeline());
     for (Granularity g : Granularity.values()) {
       String suffix = stepSuffix(g);
       PCollection<CollabEvent> windowed =
           events
-              .apply("DropTooLate" + suffix, ParDo.of(new DropTooLateFn(g, policy.allowedLateness().getMillis())))
+              .apply(
+                  "DropTooLate" + suffix,
+                  ParDo.of(new DropTooLateFn(g, policy.allowedLateness().getMillis())))
               .setCoder(CollabEventCoder.of())
               .apply("MetricWindows" + suffix, MetricWindows.of(g, policy));
       rows =
@@ -164,7 +188,8 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
                           StringUtf8Coder.of(),
                           (acc, e) -> acc.addCount(1).addItem(e.actorId(), 1),
                           (start, gran, workspace, acc) ->
-                              CuratedRow.activeEditors(start, gran, workspace, acc.distinctItems()))))
+                              CuratedRow.activeEditors(
+                                  start, gran, workspace, acc.distinctItems()))))
               .and(
                   windowed.apply(
                       "TaskUpdateVelocity" + suffix,
@@ -177,7 +202,12 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
                           ComputeMetrics::addTaskEvent,
                           (start, gran, workspace, acc) ->
                               CuratedRow.taskUpdateVelocity(
-                                  start, gran, workspace, acc.count(), acc.distinctItems(), acc.completed()))))
+                                  start,
+                                  gran,
+                                  workspace,
+                                  acc.count(),
+                                  acc.distinctItems(),
+                                  acc.completed()))))
               .and(
                   windowed.apply(
                       "NotificationFanout" + suffix,
@@ -236,7 +266,9 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
     return KV.of(e.workspaceGid(), e.triggerEventType());
   }
 
-  /** Whether the actor of {@code e} counts for active_editors ({@link EventType#countsAsEditor()}). */
+  /**
+   * Whether the actor of {@code e} counts for active_editors ({@link EventType#countsAsEditor()}).
+   */
   static boolean isEditorEvent(CollabEvent e) {
     EventType type = EventType.forWireNameOrNull(e.eventType());
     return type != null && type.countsAsEditor();
@@ -283,7 +315,8 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
 
     @ProcessElement
     public void processElement(@Element CollabEvent event, OutputReceiver<CollabEvent> out) {
-      long windowEnd = granularity.windowStart(event.occurredAtMillis()) + granularity.size().getMillis();
+      long windowEnd =
+          granularity.windowStart(event.occurredAtMillis()) + granularity.size().getMillis();
       if (event.receivedAtMillis() > windowEnd + allowedLatenessMillis) {
         tooLate.inc();
       } else {
@@ -293,7 +326,8 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
   }
 
   /** One curated table at one granularity: select, key, exact combine per window and key, rows. */
-  private static final class TableMetric<K> extends PTransform<PCollection<CollabEvent>, PCollection<CuratedRow>> {
+  private static final class TableMetric<K>
+      extends PTransform<PCollection<CollabEvent>, PCollection<CuratedRow>> {
     private final Granularity granularity;
     private final CuratedTable table;
     private final SerializableFunction<CollabEvent, Boolean> select;
@@ -338,7 +372,8 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
     private final SerializableFunction<CollabEvent, @Nullable K> key;
 
     SelectAndKeyFn(
-        SerializableFunction<CollabEvent, Boolean> select, SerializableFunction<CollabEvent, @Nullable K> key) {
+        SerializableFunction<CollabEvent, Boolean> select,
+        SerializableFunction<CollabEvent, @Nullable K> key) {
       this.select = select;
       this.key = key;
     }
@@ -387,19 +422,20 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
 
     @Override
     public MetricAccumulator extractOutput(MetricAccumulator acc) {
-      // A copy: with accumulating panes the runner keeps adding to the accumulator after a pane was emitted.
+      // A copy: with accumulating panes the runner keeps adding to the accumulator after a pane was
+      // emitted.
       return new MetricAccumulator(acc.count(), acc.completed(), new TreeMap<>(acc.items()));
     }
 
     @Override
-    public Coder<MetricAccumulator> getAccumulatorCoder(CoderRegistry registry, Coder<CollabEvent> inputCoder)
-        throws CannotProvideCoderException {
+    public Coder<MetricAccumulator> getAccumulatorCoder(
+        CoderRegistry registry, Coder<CollabEvent> inputCoder) throws CannotProvideCoderException {
       return MetricAccumulatorCoder.of();
     }
 
     @Override
-    public Coder<MetricAccumulator> getDefaultOutputCoder(CoderRegistry registry, Coder<CollabEvent> inputCoder)
-        throws CannotProvideCoderException {
+    public Coder<MetricAccumulator> getDefaultOutputCoder(
+        CoderRegistry registry, Coder<CollabEvent> inputCoder) throws CannotProvideCoderException {
       return MetricAccumulatorCoder.of();
     }
   }
@@ -417,7 +453,9 @@ public abstract class ComputeMetrics extends PTransform<PCollection<CollabEvent>
 
     @ProcessElement
     public void processElement(
-        @Element KV<K, MetricAccumulator> element, BoundedWindow window, OutputReceiver<CuratedRow> out) {
+        @Element KV<K, MetricAccumulator> element,
+        BoundedWindow window,
+        OutputReceiver<CuratedRow> out) {
       long windowStart = ((IntervalWindow) window).start().getMillis();
       out.output(rowMaker.make(windowStart, granularity, element.getKey(), element.getValue()));
       rows.inc();

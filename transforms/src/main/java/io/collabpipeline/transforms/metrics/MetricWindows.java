@@ -14,13 +14,15 @@ import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
 
 /**
- * The one place that holds the windowing, trigger and lateness of the curated metrics and of completeness.
+ * The one place that holds the windowing, trigger and lateness of the curated metrics and of
+ * completeness.
  *
- * <p>Assigns UTC-aligned fixed windows of the granularity's size by element timestamp and fires: early, once the
- * policy's {@link WindowingPolicy#earlyFiringDelay() delay} of processing time has passed after the first element of a
- * pane; on time, when the watermark passes the end of the window; and late, once per late element. Panes
- * <b>accumulate</b>: every pane carries the full value of its window so far, so the last pane written wins. Beam's
- * allowed lateness is {@link WindowingPolicy#beamAllowedLateness()}, above the data's own lateness rule.
+ * <p>Assigns UTC-aligned fixed windows of the granularity's size by element timestamp and fires:
+ * early, once the policy's {@link WindowingPolicy#earlyFiringDelay() delay} of processing time has
+ * passed after the first element of a pane; on time, when the watermark passes the end of the
+ * window; and late, once per late element. Panes <b>accumulate</b>: every pane carries the full
+ * value of its window so far, so the last pane written wins. Beam's allowed lateness is {@link
+ * WindowingPolicy#beamAllowedLateness()}, above the data's own lateness rule.
  */
 public final class MetricWindows<T> extends PTransform<PCollection<T>, PCollection<T>> {
 
@@ -34,7 +36,8 @@ public final class MetricWindows<T> extends PTransform<PCollection<T>, PCollecti
 
   public static <T> MetricWindows<T> of(Granularity granularity, WindowingPolicy policy) {
     if (granularity == null) {
-      throw new IllegalArgumentException("MetricWindows.of(granularity, policy) needs a granularity");
+      throw new IllegalArgumentException(
+          "MetricWindows.of(granularity, policy) needs a granularity");
     }
     if (policy == null) {
       throw new IllegalArgumentException("MetricWindows.of(granularity, policy) needs a policy");
@@ -51,21 +54,25 @@ public final class MetricWindows<T> extends PTransform<PCollection<T>, PCollecti
             .triggering(
                 AfterWatermark.pastEndOfWindow()
                     .withEarlyFirings(
-                        AfterProcessingTime.pastFirstElementInPane().plusDelayOf(policy.earlyFiringDelay()))
+                        AfterProcessingTime.pastFirstElementInPane()
+                            .plusDelayOf(policy.earlyFiringDelay()))
                     .withLateFirings(AfterPane.elementCountAtLeast(1)))
             .withAllowedLateness(policy.beamAllowedLateness())
-            // Never emit an empty pane. Beam's default (FIRE_ALWAYS) emits an empty on-time pane; on the Flink
-            // streaming runner, processing-time timers flushed at shutdown fire after a window's state was garbage
-            // collected, and that empty "on-time" pane would upsert zeros over the real row. An accumulating pane
+            // Never emit an empty pane. Beam's default (FIRE_ALWAYS) emits an empty on-time pane;
+            // on the Flink
+            // streaming runner, processing-time timers flushed at shutdown fire after a window's
+            // state was garbage
+            // collected, and that empty "on-time" pane would upsert zeros over the real row. An
+            // accumulating pane
             // that matters is never empty.
             .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
             .accumulatingFiredPanes());
   }
 
   /**
-   * Moves windowed results (whole rows, one per pane) back to the global window so that the results of different
-   * granularities can be flattened. Each row already carries its window's start; a downstream grouping fires per
-   * element, so no pane is held back in streaming.
+   * Moves windowed results (whole rows, one per pane) back to the global window so that the results
+   * of different granularities can be flattened. Each row already carries its window's start; a
+   * downstream grouping fires per element, so no pane is held back in streaming.
    */
   static <T> Window<T> toGlobalWindow() {
     return Window.<T>into(new GlobalWindows())

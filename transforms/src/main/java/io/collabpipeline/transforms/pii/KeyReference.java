@@ -11,17 +11,20 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Where the secret key for pseudonyms lives, never the key itself: {@code env:NAME} (an environment variable of the
- * worker), {@code file:/path} (a file readable by the worker, e.g. a mounted secret), or {@code dev}.
+ * Where the secret key for pseudonyms lives, never the key itself: {@code env:NAME} (an environment
+ * variable of the worker), {@code file:/path} (a file readable by the worker, e.g. a mounted
+ * secret), or {@code dev}.
  *
- * <p>Only the reference is serialized into the pipeline graph, shown in display data and printed by {@link
- * #toString()}; the key is read by {@link #resolve()} on the worker (a DoFn's {@code @Setup}). A key is the bytes of
- * the variable's value or the file's content, surrounding white space removed, and must be at least {@value
- * #MIN_KEY_BYTES} bytes long (e.g. the output of {@code openssl rand -base64 48}).
+ * <p>Only the reference is serialized into the pipeline graph, shown in display data and printed by
+ * {@link #toString()}; the key is read by {@link #resolve()} on the worker (a DoFn's
+ * {@code @Setup}). A key is the bytes of the variable's value or the file's content, surrounding
+ * white space removed, and must be at least {@value #MIN_KEY_BYTES} bytes long (e.g. the output of
+ * {@code openssl rand -base64 48}).
  *
- * <p>{@code dev} is a fixed, publicly known, <b>insecure</b> key for local runs and tests: anyone can reverse its
- * pseudonyms by hashing candidate ids, so it must never be used with real user data. Pseudonyms depend on the key:
- * changing it changes every pseudonym, so rotate it only together with a re-derivation of stored data.
+ * <p>{@code dev} is a fixed, publicly known, <b>insecure</b> key for local runs and tests: anyone
+ * can reverse its pseudonyms by hashing candidate ids, so it must never be used with real user
+ * data. Pseudonyms depend on the key: changing it changes every pseudonym, so rotate it only
+ * together with a re-derivation of stored data.
  */
 public final class KeyReference implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -33,7 +36,8 @@ public final class KeyReference implements Serializable {
   public static final int MIN_KEY_BYTES = 32;
 
   private static final byte[] DEV_KEY =
-      "collab-pipeline-dev-pseudonym-key-INSECURE-do-not-use-in-production".getBytes(StandardCharsets.UTF_8);
+      "collab-pipeline-dev-pseudonym-key-INSECURE-do-not-use-in-production"
+          .getBytes(StandardCharsets.UTF_8);
 
   /** The kind of reference. */
   public enum Kind {
@@ -71,14 +75,18 @@ public final class KeyReference implements Serializable {
       return file(s.substring(5));
     }
     throw new IllegalArgumentException(
-        "pseudonym key reference '" + s + "' is not one of env:NAME, file:/path or dev (insecure, local only)");
+        "pseudonym key reference '"
+            + s
+            + "' is not one of env:NAME, file:/path or dev (insecure, local only)");
   }
 
   /** The key in environment variable {@code name} of the worker. */
   public static KeyReference env(String name) {
     if (name.isEmpty() || !name.chars().allMatch(c -> c == '_' || Character.isLetterOrDigit(c))) {
       throw new IllegalArgumentException(
-          "pseudonym key reference env:" + name + " does not name an environment variable (letters, digits, _)");
+          "pseudonym key reference env:"
+              + name
+              + " does not name an environment variable (letters, digits, _)");
     }
     return new KeyReference(Kind.ENV, name);
   }
@@ -103,10 +111,12 @@ public final class KeyReference implements Serializable {
   }
 
   /**
-   * Reads the key. Call it where the key is used (a DoFn's {@code @Setup}), not while building the graph.
+   * Reads the key. Call it where the key is used (a DoFn's {@code @Setup}), not while building the
+   * graph.
    *
    * @return the key bytes, a fresh copy
-   * @throws PseudonymKeyException with a one-line message if the key is missing, unreadable or too short
+   * @throws PseudonymKeyException with a one-line message if the key is missing, unreadable or too
+   *     short
    */
   public byte[] resolve() {
     switch (kind) {
@@ -117,8 +127,14 @@ public final class KeyReference implements Serializable {
           String value = System.getenv(target);
           if (value == null || value.trim().isEmpty()) {
             throw new PseudonymKeyException(
-                "pseudonym key: environment variable " + target + " is not set on this worker; set it to a secret of at"
-                    + " least " + MIN_KEY_BYTES + " bytes (e.g. export " + target + "=$(openssl rand -base64 48)), or"
+                "pseudonym key: environment variable "
+                    + target
+                    + " is not set on this worker; set it to a secret of at"
+                    + " least "
+                    + MIN_KEY_BYTES
+                    + " bytes (e.g. export "
+                    + target
+                    + "=$(openssl rand -base64 48)), or"
                     + " pass --pseudonymKey=file:/path or dev for local runs");
           }
           return checkLength(value.trim().getBytes(StandardCharsets.UTF_8));
@@ -131,11 +147,19 @@ public final class KeyReference implements Serializable {
             content = Files.readAllBytes(path);
           } catch (NoSuchFileException e) {
             throw new PseudonymKeyException(
-                "pseudonym key: file " + target + " does not exist on this worker; create it with a secret of at least "
-                    + MIN_KEY_BYTES + " bytes (e.g. openssl rand -base64 48 > " + target + ") or fix --pseudonymKey");
+                "pseudonym key: file "
+                    + target
+                    + " does not exist on this worker; create it with a secret of at least "
+                    + MIN_KEY_BYTES
+                    + " bytes (e.g. openssl rand -base64 48 > "
+                    + target
+                    + ") or fix --pseudonymKey");
           } catch (IOException | SecurityException e) {
             throw new PseudonymKeyException(
-                "pseudonym key: cannot read file " + target + " (" + e.getClass().getSimpleName()
+                "pseudonym key: cannot read file "
+                    + target
+                    + " ("
+                    + e.getClass().getSimpleName()
                     + "); make it readable by the pipeline's user or fix --pseudonymKey");
           }
           byte[] key = trim(content);
@@ -152,7 +176,12 @@ public final class KeyReference implements Serializable {
       int length = key.length;
       Arrays.fill(key, (byte) 0);
       throw new PseudonymKeyException(
-          "pseudonym key from " + this + " is " + length + " bytes, shorter than the required " + MIN_KEY_BYTES
+          "pseudonym key from "
+              + this
+              + " is "
+              + length
+              + " bytes, shorter than the required "
+              + MIN_KEY_BYTES
               + "; replace it with a longer secret (e.g. openssl rand -base64 48)");
     }
     return key;

@@ -14,15 +14,17 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Minimizes a validated JSON object according to its schema's privacy classification, and writes the result as
- * canonical JSON (object keys sorted by code unit, no insignificant white space), so equal payloads have equal bytes.
+ * Minimizes a validated JSON object according to its schema's privacy classification, and writes
+ * the result as canonical JSON (object keys sorted by code unit, no insignificant white space), so
+ * equal payloads have equal bytes.
  *
  * <ul>
  *   <li>{@code none}: kept; objects are minimized recursively by their declared sub-properties;
- *   <li>{@code identifier}: replaced by its {@link Pseudonymizer pseudonym} (each item, for an array);
+ *   <li>{@code identifier}: replaced by its {@link Pseudonymizer pseudonym} (each item, for an
+ *       array);
  *   <li>{@code direct_pii}, {@code free_text}: removed;
- *   <li>any class: each declared derived fact is added as {@code <field>_<fact>} ({@code text_length} = code points
- *       of the string, {@code <field>_count} = items of the array);
+ *   <li>any class: each declared derived fact is added as {@code <field>_<fact>} ({@code
+ *       text_length} = code points of the string, {@code <field>_count} = items of the array);
  *   <li>a property the schema does not declare: removed (private by default) and counted in {@link
  *       Result#unknownFieldsDropped()}.
  * </ul>
@@ -59,20 +61,26 @@ public final class PayloadMinimizer {
     }
   }
 
-  /** Minimizes {@code object} (an object validated against the schema {@code classification} was read from). */
+  /**
+   * Minimizes {@code object} (an object validated against the schema {@code classification} was
+   * read from).
+   */
   public Result minimize(JsonNode object, ObjectClassification classification) {
     int[] dropped = new int[1];
     ObjectNode out = minimizeObject(object, classification, dropped);
     try {
       return new Result(mapper.writeValueAsString(out), dropped[0]);
     } catch (JsonProcessingException e) {
-      // Writing a tree we built ourselves to a String cannot fail on I/O; keep the cause out of the message.
+      // Writing a tree we built ourselves to a String cannot fail on I/O; keep the cause out of the
+      // message.
       throw new IllegalStateException("cannot serialize a minimized payload", e);
     }
   }
 
-  private ObjectNode minimizeObject(JsonNode object, ObjectClassification classification, int[] dropped) {
-    // Output keys (derived facts included) are sorted once, then inserted in order: ObjectNode keeps insertion order.
+  private ObjectNode minimizeObject(
+      JsonNode object, ObjectClassification classification, int[] dropped) {
+    // Output keys (derived facts included) are sorted once, then inserted in order: ObjectNode
+    // keeps insertion order.
     TreeMap<String, JsonNode> sorted = new TreeMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
@@ -122,7 +130,10 @@ public final class PayloadMinimizer {
       for (JsonNode item : value) {
         if (item.isObject()) {
           out.add(
-              minimizeObject(item, field.nested() == null ? ObjectClassification.empty() : field.nested(), dropped));
+              minimizeObject(
+                  item,
+                  field.nested() == null ? ObjectClassification.empty() : field.nested(),
+                  dropped));
         } else if (item.isArray()) {
           dropped[0]++; // nested arrays are never declared by the contract: private by default
         } else {

@@ -7,10 +7,11 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Replaces a user identifier by a keyed-hash pseudonym: {@code "u_"} + the first 128 bits of HMAC-SHA256(key, id) as 32
- * lowercase hex characters. Deterministic for a key (the same user gets the same pseudonym in every run, so distinct
- * counts and joins still work) and unlinkable without the key (a different key gives unrelated pseudonyms; unlike a
- * plain hash, ids cannot be recovered by hashing candidate gids).
+ * Replaces a user identifier by a keyed-hash pseudonym: {@code "u_"} + the first 128 bits of
+ * HMAC-SHA256(key, id) as 32 lowercase hex characters. Deterministic for a key (the same user gets
+ * the same pseudonym in every run, so distinct counts and joins still work) and unlinkable without
+ * the key (a different key gives unrelated pseudonyms; unlike a plain hash, ids cannot be recovered
+ * by hashing candidate gids).
  *
  * <p>Not thread-safe (it reuses one {@link Mac}); create one per DoFn instance.
  */

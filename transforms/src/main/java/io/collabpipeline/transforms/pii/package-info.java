@@ -1,5 +1,5 @@
 /**
- * PII minimization: per-field privacy classes applied to payloads, keyed-hash pseudonyms of user ids, and the
- * reference (never the value) of the pseudonym key.
+ * PII minimization: per-field privacy classes applied to payloads, keyed-hash pseudonyms of user
+ * ids, and the reference (never the value) of the pseudonym key.
  */
 package io.collabpipeline.transforms.pii;

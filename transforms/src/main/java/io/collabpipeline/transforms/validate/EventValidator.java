@@ -18,8 +18,9 @@ import java.util.Locale;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The per-record logic of {@link ValidateEvents}, free of Beam so it can be exercised directly: parse once, validate,
- * minimize, and return exactly one of an accepted event or a quarantine record. Never throws on input.
+ * The per-record logic of {@link ValidateEvents}, free of Beam so it can be exercised directly:
+ * parse once, validate, minimize, and return exactly one of an accepted event or a quarantine
+ * record. Never throws on input.
  *
  * <p>Not thread-safe (it owns a {@link Pseudonymizer}); one instance per DoFn instance.
  */
@@ -32,7 +33,10 @@ final class EventValidator {
     final @Nullable QuarantineRecord quarantined;
     final int unknownFieldsDropped;
 
-    private Outcome(@Nullable CollabEvent event, @Nullable QuarantineRecord quarantined, int unknownFieldsDropped) {
+    private Outcome(
+        @Nullable CollabEvent event,
+        @Nullable QuarantineRecord quarantined,
+        int unknownFieldsDropped) {
       this.event = event;
       this.quarantined = quarantined;
       this.unknownFieldsDropped = unknownFieldsDropped;
@@ -47,8 +51,9 @@ final class EventValidator {
   private final long maxAgeMillis;
 
   /**
-   * {@code maxAheadMillis} and {@code maxAgeMillis} bound {@code occurred_at} relative to each record's own arrival
-   * time ({@link RawRecord#receivedAtMillis()}): at most that far after it, at most that far before it. Both >= 0.
+   * {@code maxAheadMillis} and {@code maxAgeMillis} bound {@code occurred_at} relative to each
+   * record's own arrival time ({@link RawRecord#receivedAtMillis()}): at most that far after it, at
+   * most that far before it. Both >= 0.
    */
   EventValidator(
       EventSchemaRegistry registry,
@@ -76,41 +81,77 @@ final class EventValidator {
 
     List<SchemaError> envelopeErrors = registry.validateEnvelope(event);
     if (!envelopeErrors.isEmpty()) {
-      return quarantine(record, ReasonCode.ENVELOPE_INVALID, describe(envelopeErrors, ""), eventId, eventType);
+      return quarantine(
+          record, ReasonCode.ENVELOPE_INVALID, describe(envelopeErrors, ""), eventId, eventType);
     }
     long occurredAt = Rfc3339.parseEpochMillis(event.get("occurred_at").textValue());
     if (occurredAt == Rfc3339.INVALID) {
-      return quarantine(record, ReasonCode.INVALID_TIMESTAMP,
-          "/occurred_at: not an RFC 3339 date-time with an offset", eventId, eventType);
+      return quarantine(
+          record,
+          ReasonCode.INVALID_TIMESTAMP,
+          "/occurred_at: not an RFC 3339 date-time with an offset",
+          eventId,
+          eventType);
     }
-    // Judged by the record's own arrival, never the wall clock: a replay or re-validation gives the same answer.
+    // Judged by the record's own arrival, never the wall clock: a replay or re-validation gives the
+    // same answer.
     long arrival = record.receivedAtMillis();
     if (isMoreThan(occurredAt, arrival, maxAheadMillis)) {
-      return quarantine(record, ReasonCode.OCCURRED_IN_FUTURE, "/occurred_at: " + span(occurredAt, arrival)
-          + " after the record's arrival; at most " + bound(maxAheadMillis) + " after it is accepted",
-          eventId, eventType);
+      return quarantine(
+          record,
+          ReasonCode.OCCURRED_IN_FUTURE,
+          "/occurred_at: "
+              + span(occurredAt, arrival)
+              + " after the record's arrival; at most "
+              + bound(maxAheadMillis)
+              + " after it is accepted",
+          eventId,
+          eventType);
     }
     if (isMoreThan(arrival, occurredAt, maxAgeMillis)) {
-      return quarantine(record, ReasonCode.OCCURRED_TOO_LONG_AGO, "/occurred_at: " + span(arrival, occurredAt)
-          + " before the record's arrival; at most " + bound(maxAgeMillis) + " before it is accepted",
-          eventId, eventType);
+      return quarantine(
+          record,
+          ReasonCode.OCCURRED_TOO_LONG_AGO,
+          "/occurred_at: "
+              + span(arrival, occurredAt)
+              + " before the record's arrival; at most "
+              + bound(maxAgeMillis)
+              + " before it is accepted",
+          eventId,
+          eventType);
     }
     String type = event.get("event_type").textValue();
     if (!registry.isRegistered(type)) {
-      return quarantine(record, ReasonCode.UNKNOWN_EVENT_TYPE, "/event_type: not a registered event type",
-          eventId, eventType);
+      return quarantine(
+          record,
+          ReasonCode.UNKNOWN_EVENT_TYPE,
+          "/event_type: not a registered event type",
+          eventId,
+          eventType);
     }
     JsonNode versionNode = event.get("schema_version");
     if (!versionNode.canConvertToInt() || !registry.isKnown(type, versionNode.intValue())) {
-      return quarantine(record, ReasonCode.UNKNOWN_SCHEMA_VERSION,
-          "/schema_version: not a known version of " + type + " (known: " + registry.versions(type) + ")",
-          eventId, eventType);
+      return quarantine(
+          record,
+          ReasonCode.UNKNOWN_SCHEMA_VERSION,
+          "/schema_version: not a known version of "
+              + type
+              + " (known: "
+              + registry.versions(type)
+              + ")",
+          eventId,
+          eventType);
     }
     int version = versionNode.intValue();
     JsonNode payload = event.get("payload");
     List<SchemaError> payloadErrors = registry.validatePayload(type, version, payload);
     if (!payloadErrors.isEmpty()) {
-      return quarantine(record, ReasonCode.PAYLOAD_INVALID, describe(payloadErrors, "/payload"), eventId, eventType);
+      return quarantine(
+          record,
+          ReasonCode.PAYLOAD_INVALID,
+          describe(payloadErrors, "/payload"),
+          eventId,
+          eventType);
     }
 
     ObjectClassification classification = registry.payloadClassification(type, version);
@@ -141,7 +182,11 @@ final class EventValidator {
   }
 
   private static Outcome quarantine(
-      RawRecord record, ReasonCode reason, String detail, @Nullable String eventId, @Nullable String eventType) {
+      RawRecord record,
+      ReasonCode reason,
+      String detail,
+      @Nullable String eventId,
+      @Nullable String eventType) {
     return new Outcome(null, QuarantineRecord.of(record, reason, detail, eventId, eventType), 0);
   }
 
@@ -150,7 +195,10 @@ final class EventValidator {
     return later > earlier && (later - earlier > bound || later - earlier < 0);
   }
 
-  /** {@code later - earlier}, a positive span, in days or hours with one decimal (never a value of the record). */
+  /**
+   * {@code later - earlier}, a positive span, in days or hours with one decimal (never a value of
+   * the record).
+   */
   private static String span(long later, long earlier) {
     double hours = (later - (double) earlier) / 3_600_000.0;
     return hours >= 48
@@ -158,7 +206,10 @@ final class EventValidator {
         : String.format(Locale.ROOT, "%.1f h", hours);
   }
 
-  /** A bound written like the command line's durations: {@code 1d}, {@code 36h}, {@code 90s}, {@code 1500ms}. */
+  /**
+   * A bound written like the command line's durations: {@code 1d}, {@code 36h}, {@code 90s}, {@code
+   * 1500ms}.
+   */
   static String bound(long millis) {
     long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L};
     String[] names = {"d", "h", "m", "s"};
@@ -171,7 +222,8 @@ final class EventValidator {
   }
 
   /** A payload fact the metrics need, only if the schema declares it as non-personal. */
-  private static @Nullable String lift(JsonNode payload, ObjectClassification classification, String field) {
+  private static @Nullable String lift(
+      JsonNode payload, ObjectClassification classification, String field) {
     FieldClassification f = classification.field(field);
     if (f == null || f.privacyClass() != PrivacyClass.NONE) {
       return null;
@@ -198,7 +250,10 @@ final class EventValidator {
     return sb.toString();
   }
 
-  /** The event id for the quarantine record, only if it has the contract's form (so it is an id, not content). */
+  /**
+   * The event id for the quarantine record, only if it has the contract's form (so it is an id, not
+   * content).
+   */
   private static @Nullable String readableEventId(@Nullable JsonNode node) {
     if (node == null || !node.isTextual()) {
       return null;
@@ -209,14 +264,21 @@ final class EventValidator {
     }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+      if (!((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '_'
+          || c == '-')) {
         return null;
       }
     }
     return s;
   }
 
-  /** The event type for the quarantine record, only if it looks like a type name (lowercase, dots, underscores). */
+  /**
+   * The event type for the quarantine record, only if it looks like a type name (lowercase, dots,
+   * underscores).
+   */
   private static @Nullable String readableEventType(@Nullable JsonNode node) {
     if (node == null || !node.isTextual()) {
       return null;

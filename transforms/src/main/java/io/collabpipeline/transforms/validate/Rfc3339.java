@@ -1,9 +1,10 @@
 package io.collabpipeline.transforms.validate;
 
 /**
- * A strict, allocation-free parser for RFC 3339 {@code date-time} values, which always carry an offset: {@code
- * YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm)}, {@code T}/{@code Z} in either case. Fractions beyond milliseconds
- * are truncated. A leap second ({@code :60}) is rejected: java.time and every sink downstream would have to smear it.
+ * A strict, allocation-free parser for RFC 3339 {@code date-time} values, which always carry an
+ * offset: {@code YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm)}, {@code T}/{@code Z} in either
+ * case. Fractions beyond milliseconds are truncated. A leap second ({@code :60}) is rejected:
+ * java.time and every sink downstream would have to smear it.
  */
 final class Rfc3339 {
   /** Returned for any text that is not an RFC 3339 date-time (no valid instant is this small). */
@@ -25,13 +26,26 @@ final class Rfc3339 {
     int hour = digits(s, 11, 2);
     int minute = digits(s, 14, 2);
     int second = digits(s, 17, 2);
-    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0
-        || s.charAt(4) != '-' || s.charAt(7) != '-' || (s.charAt(10) != 'T' && s.charAt(10) != 't')
-        || s.charAt(13) != ':' || s.charAt(16) != ':') {
+    if (year < 0
+        || month < 0
+        || day < 0
+        || hour < 0
+        || minute < 0
+        || second < 0
+        || s.charAt(4) != '-'
+        || s.charAt(7) != '-'
+        || (s.charAt(10) != 'T' && s.charAt(10) != 't')
+        || s.charAt(13) != ':'
+        || s.charAt(16) != ':') {
       return INVALID;
     }
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)
-        || hour > 23 || minute > 59 || second > 59) {
+    if (month < 1
+        || month > 12
+        || day < 1
+        || day > daysInMonth(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59) {
       return INVALID;
     }
     int i = 19;

@@ -18,15 +18,18 @@ import java.io.CharConversionException;
 import java.io.IOException;
 
 /**
- * Parses one record as a strict RFC 8259 JSON text whose top-level value is an object, or says precisely why not.
+ * Parses one record as a strict RFC 8259 JSON text whose top-level value is an object, or says
+ * precisely why not.
  *
- * <p>Rules, in order: not empty or only white space; at most {@code maxRecordBytes}; valid UTF-8 (no overlong forms,
- * no surrogates) with no NUL byte (a JSON text never holds one, and it would make the parser guess UTF-16/32); one
- * JSON value with Jackson's strict defaults (no comments, NaN, single quotes, leading zeros or trailing commas), no
- * duplicate key in any object, nesting at most {@code maxNestingDepth}; then nothing but white space; no string (key
- * or value) that escapes a lone UTF-16 surrogate ({@link #firstLoneSurrogateEscape}: such a string has no UTF-8 form,
- * and every later UTF-8 encoding, the coders' included, would silently turn it into {@code ?}); and the value is an
- * object. Details name a byte offset or a line and column, never content: Jackson's own messages quote the input.
+ * <p>Rules, in order: not empty or only white space; at most {@code maxRecordBytes}; valid UTF-8
+ * (no overlong forms, no surrogates) with no NUL byte (a JSON text never holds one, and it would
+ * make the parser guess UTF-16/32); one JSON value with Jackson's strict defaults (no comments,
+ * NaN, single quotes, leading zeros or trailing commas), no duplicate key in any object, nesting at
+ * most {@code maxNestingDepth}; then nothing but white space; no string (key or value) that escapes
+ * a lone UTF-16 surrogate ({@link #firstLoneSurrogateEscape}: such a string has no UTF-8 form, and
+ * every later UTF-8 encoding, the coders' included, would silently turn it into {@code ?}); and the
+ * value is an object. Details name a byte offset or a line and column, never content: Jackson's own
+ * messages quote the input.
  *
  * <p>Thread-safe; build one per DoFn instance (in {@code @Setup}) from the transform's limits.
  */
@@ -76,7 +79,8 @@ final class StrictJsonParser {
             .build();
     this.mapper =
         JsonMapper.builder(factory)
-            // Keep decimals exact: a double would turn 1e400 into Infinity, which is not JSON when written back.
+            // Keep decimals exact: a double would turn 1e400 into Infinity, which is not JSON when
+            // written back.
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
   }
@@ -92,7 +96,8 @@ final class StrictJsonParser {
     }
     if (bytes.length > maxRecordBytes) {
       return Outcome.fail(
-          ReasonCode.TOO_LARGE, "record is " + bytes.length + " bytes, the limit is " + maxRecordBytes);
+          ReasonCode.TOO_LARGE,
+          "record is " + bytes.length + " bytes, the limit is " + maxRecordBytes);
     }
     int bad = firstInvalidUtf8(bytes);
     if (bad >= 0) {
@@ -108,10 +113,12 @@ final class StrictJsonParser {
         root = mapper.readTree(parser);
       } catch (StreamConstraintsException e) {
         return e.getMessage() != null && e.getMessage().contains("nesting depth")
-            ? Outcome.fail(ReasonCode.TOO_DEEP, "nesting deeper than " + maxNestingDepth + " " + where(e))
+            ? Outcome.fail(
+                ReasonCode.TOO_DEEP, "nesting deeper than " + maxNestingDepth + " " + where(e))
             : Outcome.fail(ReasonCode.NOT_JSON, "a token exceeds the parser's limits " + where(e));
       } catch (JsonParseException e) {
-        if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
+        if (e.getOriginalMessage() != null
+            && e.getOriginalMessage().startsWith("Duplicate field")) {
           return Outcome.fail(ReasonCode.DUPLICATE_KEY, "duplicate key " + where(e));
         }
         return Outcome.fail(ReasonCode.NOT_JSON, "not a JSON text " + where(e));
@@ -125,10 +132,12 @@ final class StrictJsonParser {
       }
       try {
         if (parser.nextToken() != null) {
-          return Outcome.fail(ReasonCode.TRAILING_DATA, "more data after the first JSON value " + where(parser));
+          return Outcome.fail(
+              ReasonCode.TRAILING_DATA, "more data after the first JSON value " + where(parser));
         }
       } catch (JsonProcessingException e) {
-        return Outcome.fail(ReasonCode.TRAILING_DATA, "more data after the first JSON value " + where(e));
+        return Outcome.fail(
+            ReasonCode.TRAILING_DATA, "more data after the first JSON value " + where(e));
       }
     } catch (IOException e) {
       // Reading from a byte array does no I/O; anything else here is a malformed text.
@@ -136,11 +145,15 @@ final class StrictJsonParser {
     }
     int lone = firstLoneSurrogateEscape(bytes);
     if (lone >= 0) {
-      return Outcome.fail(ReasonCode.NOT_UTF8, "a string escapes a lone UTF-16 surrogate at byte offset " + lone
-          + ": it has no UTF-8 form");
+      return Outcome.fail(
+          ReasonCode.NOT_UTF8,
+          "a string escapes a lone UTF-16 surrogate at byte offset "
+              + lone
+              + ": it has no UTF-8 form");
     }
     if (!root.isObject()) {
-      return Outcome.fail(ReasonCode.NOT_AN_OBJECT, "top-level value is " + article(root) + ", not an object");
+      return Outcome.fail(
+          ReasonCode.NOT_AN_OBJECT, "top-level value is " + article(root) + ", not an object");
     }
     return Outcome.ok((ObjectNode) root);
   }
@@ -196,10 +209,11 @@ final class StrictJsonParser {
   }
 
   /**
-   * Offset of the first backslash-u escape of a lone UTF-16 surrogate in a valid JSON text, or -1: an escaped high
-   * surrogate (D800-DBFF) not immediately followed by an escaped low one (DC00-DFFF), or an escaped low surrogate not
-   * preceded by a high one. Escapes are the only way a surrogate reaches a parsed string: {@link #firstInvalidUtf8}
-   * refuses encoded ones. Only for texts the parser accepted: in a JSON text every backslash starts an escape.
+   * Offset of the first backslash-u escape of a lone UTF-16 surrogate in a valid JSON text, or -1:
+   * an escaped high surrogate (D800-DBFF) not immediately followed by an escaped low one
+   * (DC00-DFFF), or an escaped low surrogate not preceded by a high one. Escapes are the only way a
+   * surrogate reaches a parsed string: {@link #firstInvalidUtf8} refuses encoded ones. Only for
+   * texts the parser accepted: in a JSON text every backslash starts an escape.
    */
   static int firstLoneSurrogateEscape(byte[] b) {
     int n = b.length;
@@ -243,7 +257,9 @@ final class StrictJsonParser {
     return v;
   }
 
-  /** Offset of the first byte that is not part of a well-formed UTF-8 sequence (RFC 3629), or -1. */
+  /**
+   * Offset of the first byte that is not part of a well-formed UTF-8 sequence (RFC 3629), or -1.
+   */
   static int firstInvalidUtf8(byte[] b) {
     int i = 0;
     int n = b.length;

@@ -32,35 +32,39 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
- * Turns raw records into validated, PII-minimized {@link CollabEvent}s, and every record it cannot accept into a
- * {@link QuarantineRecord}: each input produces exactly one of the two outputs, so {@code received = accepted +
- * quarantined}.
+ * Turns raw records into validated, PII-minimized {@link CollabEvent}s, and every record it cannot
+ * accept into a {@link QuarantineRecord}: each input produces exactly one of the two outputs, so
+ * {@code received = accepted + quarantined}.
  *
- * <p>One step ({@value #STEP_NAME}) parses each record once and checks, in order: strict JSON (RFC 8259: UTF-8, no
- * duplicate key, nesting at most {@link #withMaxNestingDepth}, at most {@link #withMaxRecordBytes}, one value then only
- * white space, an object, no string escaping a lone UTF-16 surrogate), the envelope schema, an RFC 3339 {@code
- * occurred_at} with an offset, no more than {@link #withMaxEventTimeAhead} after the record's arrival and no more than
- * {@link #withMaxEventAge} before it, a registered {@code event_type}, a known {@code schema_version}, and the payload
- * schema of (type, version). The first failing check gives the {@link ReasonCode}; the quarantine record keeps the
- * original bytes and source coordinates, a detail that names locations and rules but never a value, and the event id
- * and type where they are readable.
+ * <p>One step ({@value #STEP_NAME}) parses each record once and checks, in order: strict JSON (RFC
+ * 8259: UTF-8, no duplicate key, nesting at most {@link #withMaxNestingDepth}, at most {@link
+ * #withMaxRecordBytes}, one value then only white space, an object, no string escaping a lone
+ * UTF-16 surrogate), the envelope schema, an RFC 3339 {@code occurred_at} with an offset, no more
+ * than {@link #withMaxEventTimeAhead} after the record's arrival and no more than {@link
+ * #withMaxEventAge} before it, a registered {@code event_type}, a known {@code schema_version}, and
+ * the payload schema of (type, version). The first failing check gives the {@link ReasonCode}; the
+ * quarantine record keeps the original bytes and source coordinates, a detail that names locations
+ * and rules but never a value, and the event id and type where they are readable.
  *
  * <p>The bounds on {@code occurred_at} are judged against each record's own arrival time ({@link
- * RawRecord#receivedAtMillis()}), never the wall clock, so validating the same records again (a quarantine replay, a
- * re-run) gives the same answer. They keep clocks that are far off (year 9999, year 1) out of the metric windows,
- * whose state would otherwise grow for as long as such events come, and out of the raw store's partitions.
+ * RawRecord#receivedAtMillis()}), never the wall clock, so validating the same records again (a
+ * quarantine replay, a re-run) gives the same answer. They keep clocks that are far off (year 9999,
+ * year 1) out of the metric windows, whose state would otherwise grow for as long as such events
+ * come, and out of the raw store's partitions.
  *
- * <p>An accepted event carries the envelope's typed fields, the pseudonym of {@code actor.user_gid} and the minimized
- * payload (see {@link PayloadMinimizer}: identifiers pseudonymized, direct PII and free text removed with their
- * declared derived facts kept, undeclared fields dropped and counted). The envelope's {@code actor.email}, {@code
- * actor.name} and {@code context} never reach an output other than the quarantine.
+ * <p>An accepted event carries the envelope's typed fields, the pseudonym of {@code actor.user_gid}
+ * and the minimized payload (see {@link PayloadMinimizer}: identifiers pseudonymized, direct PII
+ * and free text removed with their declared derived facts kept, undeclared fields dropped and
+ * counted). The envelope's {@code actor.email}, {@code actor.name} and {@code context} never reach
+ * an output other than the quarantine.
  *
- * <p>Outputs keep their input element timestamps (arrival time). Nothing is logged about a record. The pseudonym key
- * is resolved on the worker in {@code @Setup}; only its {@link KeyReference} is in the graph.
+ * <p>Outputs keep their input element timestamps (arrival time). Nothing is logged about a record.
+ * The pseudonym key is resolved on the worker in {@code @Setup}; only its {@link KeyReference} is
+ * in the graph.
  *
- * <p>Beam metrics in namespace {@value #METRIC_NAMESPACE}: {@value #RECEIVED}, {@value #ACCEPTED}, {@value
- * #QUARANTINED}, one {@code quarantined.<REASON>} per reason ({@link #quarantinedCounterName}), and {@value
- * #UNKNOWN_FIELDS_DROPPED}.
+ * <p>Beam metrics in namespace {@value #METRIC_NAMESPACE}: {@value #RECEIVED}, {@value #ACCEPTED},
+ * {@value #QUARANTINED}, one {@code quarantined.<REASON>} per reason ({@link
+ * #quarantinedCounterName}), and {@value #UNKNOWN_FIELDS_DROPPED}.
  *
  * <pre>{@code
  * ValidateEvents.Result validated =
@@ -70,7 +74,8 @@ import org.joda.time.Duration;
  * }</pre>
  */
 @AutoValue
-public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, ValidateEvents.Result> {
+public abstract class ValidateEvents
+    extends PTransform<PCollection<RawRecord>, ValidateEvents.Result> {
   private static final long serialVersionUID = 1L;
 
   /** Contract 1: one event is at most 1 MiB. */
@@ -78,17 +83,25 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
 
   public static final int DEFAULT_MAX_NESTING_DEPTH = 64;
 
-  /** How far after its arrival an event may have occurred, in days (client clock skew), for option annotations. */
+  /**
+   * How far after its arrival an event may have occurred, in days (client clock skew), for option
+   * annotations.
+   */
   public static final long DEFAULT_MAX_EVENT_TIME_AHEAD_DAYS = 1;
 
-  /** How long before its arrival an event may have occurred, in days: the raw store's retention, for annotations. */
+  /**
+   * How long before its arrival an event may have occurred, in days: the raw store's retention, for
+   * annotations.
+   */
   public static final long DEFAULT_MAX_EVENT_AGE_DAYS = 180;
 
   /** {@link #DEFAULT_MAX_EVENT_TIME_AHEAD_DAYS} as a duration. */
-  public static final Duration DEFAULT_MAX_EVENT_TIME_AHEAD = Duration.standardDays(DEFAULT_MAX_EVENT_TIME_AHEAD_DAYS);
+  public static final Duration DEFAULT_MAX_EVENT_TIME_AHEAD =
+      Duration.standardDays(DEFAULT_MAX_EVENT_TIME_AHEAD_DAYS);
 
   /** {@link #DEFAULT_MAX_EVENT_AGE_DAYS} as a duration. */
-  public static final Duration DEFAULT_MAX_EVENT_AGE = Duration.standardDays(DEFAULT_MAX_EVENT_AGE_DAYS);
+  public static final Duration DEFAULT_MAX_EVENT_AGE =
+      Duration.standardDays(DEFAULT_MAX_EVENT_AGE_DAYS);
 
   /** The name of the one step inside this composite; stable (Flink savepoints depend on it). */
   public static final String STEP_NAME = "ParseValidateMinimize";
@@ -132,8 +145,8 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
   }
 
   /**
-   * Defaults: records up to 1 MiB, nesting up to 64, {@code occurred_at} at most 1 day after and 180 days before the
-   * record's arrival; {@link #withPseudonymKey} is required.
+   * Defaults: records up to 1 MiB, nesting up to 64, {@code occurred_at} at most 1 day after and
+   * 180 days before the record's arrival; {@link #withPseudonymKey} is required.
    */
   public static ValidateEvents create() {
     return new AutoValue_ValidateEvents.Builder()
@@ -155,33 +168,38 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
   /** Records larger than this are quarantined as {@link ReasonCode#TOO_LARGE}. */
   public ValidateEvents withMaxRecordBytes(int bytes) {
     if (bytes <= 0) {
-      throw new IllegalArgumentException("withMaxRecordBytes(bytes) requires bytes > 0, got " + bytes);
+      throw new IllegalArgumentException(
+          "withMaxRecordBytes(bytes) requires bytes > 0, got " + bytes);
     }
     return toBuilder().setMaxRecordBytes(bytes).build();
   }
 
-  /** Records nesting objects/arrays deeper than this are quarantined as {@link ReasonCode#TOO_DEEP}. */
+  /**
+   * Records nesting objects/arrays deeper than this are quarantined as {@link ReasonCode#TOO_DEEP}.
+   */
   public ValidateEvents withMaxNestingDepth(int depth) {
     if (depth < 2) {
       throw new IllegalArgumentException(
-          "withMaxNestingDepth(depth) requires depth >= 2 (the envelope and its payload), got " + depth);
+          "withMaxNestingDepth(depth) requires depth >= 2 (the envelope and its payload), got "
+              + depth);
     }
     return toBuilder().setMaxNestingDepth(depth).build();
   }
 
   /**
-   * Events whose {@code occurred_at} is more than {@code ahead} after their record's arrival are quarantined as {@link
-   * ReasonCode#OCCURRED_IN_FUTURE}; exactly {@code ahead} is accepted. Non-negative; default {@link
-   * #DEFAULT_MAX_EVENT_TIME_AHEAD}, for client clocks that run ahead.
+   * Events whose {@code occurred_at} is more than {@code ahead} after their record's arrival are
+   * quarantined as {@link ReasonCode#OCCURRED_IN_FUTURE}; exactly {@code ahead} is accepted.
+   * Non-negative; default {@link #DEFAULT_MAX_EVENT_TIME_AHEAD}, for client clocks that run ahead.
    */
   public ValidateEvents withMaxEventTimeAhead(Duration ahead) {
     return toBuilder().setMaxEventTimeAhead(checkMaxEventTimeAhead(ahead)).build();
   }
 
   /**
-   * Events whose {@code occurred_at} is more than {@code age} before their record's arrival are quarantined as {@link
-   * ReasonCode#OCCURRED_TOO_LONG_AGO}; exactly {@code age} is accepted. Positive; default {@link
-   * #DEFAULT_MAX_EVENT_AGE}, the raw store's retention. Raise it for a deliberate backfill of older events.
+   * Events whose {@code occurred_at} is more than {@code age} before their record's arrival are
+   * quarantined as {@link ReasonCode#OCCURRED_TOO_LONG_AGO}; exactly {@code age} is accepted.
+   * Positive; default {@link #DEFAULT_MAX_EVENT_AGE}, the raw store's retention. Raise it for a
+   * deliberate backfill of older events.
    */
   public ValidateEvents withMaxEventAge(Duration age) {
     return toBuilder().setMaxEventAge(checkMaxEventAge(age)).build();
@@ -190,14 +208,16 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
   private static Duration checkMaxEventTimeAhead(@Nullable Duration ahead) {
     if (ahead == null || ahead.isShorterThan(Duration.ZERO)) {
       throw new IllegalArgumentException(
-          "withMaxEventTimeAhead(ahead) needs a non-negative duration (0 = never after arrival), got " + ahead);
+          "withMaxEventTimeAhead(ahead) needs a non-negative duration (0 = never after arrival), got "
+              + ahead);
     }
     return ahead;
   }
 
   private static Duration checkMaxEventAge(@Nullable Duration age) {
     if (age == null || !age.isLongerThan(Duration.ZERO)) {
-      throw new IllegalArgumentException("withMaxEventAge(age) needs a positive duration, got " + age);
+      throw new IllegalArgumentException(
+          "withMaxEventAge(age) needs a positive duration, got " + age);
     }
     return age;
   }
@@ -228,7 +248,8 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
                         quarantinedTag))
                 .withOutputTags(eventsTag, TupleTagList.of(quarantinedTag)));
     PCollection<CollabEvent> events = out.get(eventsTag).setCoder(CollabEventCoder.of());
-    PCollection<QuarantineRecord> quarantined = out.get(quarantinedTag).setCoder(QuarantineRecordCoder.of());
+    PCollection<QuarantineRecord> quarantined =
+        out.get(quarantinedTag).setCoder(QuarantineRecordCoder.of());
     return new Result(input.getPipeline(), eventsTag, events, quarantinedTag, quarantined);
   }
 
@@ -237,12 +258,17 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
     super.populateDisplayData(builder);
     builder
         .addIfNotNull(
-            DisplayData.item("pseudonymKey", pseudonymKey() == null ? null : pseudonymKey().toString())
+            DisplayData.item(
+                    "pseudonymKey", pseudonymKey() == null ? null : pseudonymKey().toString())
                 .withLabel("Pseudonym key reference"))
         .add(DisplayData.item("maxRecordBytes", maxRecordBytes()).withLabel("Max record bytes"))
         .add(DisplayData.item("maxNestingDepth", maxNestingDepth()).withLabel("Max nesting depth"))
-        .add(DisplayData.item("maxEventTimeAhead", maxEventTimeAhead()).withLabel("Max occurred_at after arrival"))
-        .add(DisplayData.item("maxEventAge", maxEventAge()).withLabel("Max occurred_at before arrival"));
+        .add(
+            DisplayData.item("maxEventTimeAhead", maxEventTimeAhead())
+                .withLabel("Max occurred_at after arrival"))
+        .add(
+            DisplayData.item("maxEventAge", maxEventAge())
+                .withLabel("Max occurred_at before arrival"));
   }
 
   /** The two outputs of {@link ValidateEvents}: accepted events and quarantined records. */
@@ -300,8 +326,10 @@ public abstract class ValidateEvents extends PTransform<PCollection<RawRecord>, 
 
     private static final Counter RECEIVED_COUNTER = Metrics.counter(METRIC_NAMESPACE, RECEIVED);
     private static final Counter ACCEPTED_COUNTER = Metrics.counter(METRIC_NAMESPACE, ACCEPTED);
-    private static final Counter QUARANTINED_COUNTER = Metrics.counter(METRIC_NAMESPACE, QUARANTINED);
-    private static final Counter UNKNOWN_FIELDS_COUNTER = Metrics.counter(METRIC_NAMESPACE, UNKNOWN_FIELDS_DROPPED);
+    private static final Counter QUARANTINED_COUNTER =
+        Metrics.counter(METRIC_NAMESPACE, QUARANTINED);
+    private static final Counter UNKNOWN_FIELDS_COUNTER =
+        Metrics.counter(METRIC_NAMESPACE, UNKNOWN_FIELDS_DROPPED);
     private static final Map<ReasonCode, Counter> REASON_COUNTERS = reasonCounters();
 
     private final KeyReference key;

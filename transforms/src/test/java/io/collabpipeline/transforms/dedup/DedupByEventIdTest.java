@@ -47,8 +47,10 @@ public class DedupByEventIdTest {
   @Test
   public void copyWithinHorizonGoesToDuplicatesAtItsOwnArrival() {
     CollabEvent a1 = copy("evt-aaaaaaaa", Duration.ZERO, SourceRef.kafka("events", 0, 1));
-    CollabEvent b1 = copy("evt-bbbbbbbb", Duration.standardSeconds(1), SourceRef.kafka("events", 0, 2));
-    CollabEvent a2 = copy("evt-aaaaaaaa", Duration.standardMinutes(5), SourceRef.kafka("events", 1, 7));
+    CollabEvent b1 =
+        copy("evt-bbbbbbbb", Duration.standardSeconds(1), SourceRef.kafka("events", 0, 2));
+    CollabEvent a2 =
+        copy("evt-aaaaaaaa", Duration.standardMinutes(5), SourceRef.kafka("events", 1, 7));
 
     TestStream<CollabEvent> stream =
         TestStream.create(CollabEventCoder.of())
@@ -69,7 +71,8 @@ public class DedupByEventIdTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE), equalTo(2L));
-    assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES), equalTo(1L));
+    assertThat(
+        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES), equalTo(1L));
   }
 
   @Test
@@ -77,9 +80,17 @@ public class DedupByEventIdTest {
     Duration horizon = Duration.standardMinutes(10);
     CollabEvent a1 = copy("evt-aaaaaaaa", Duration.ZERO, SourceRef.kafka("events", 0, 1));
     // Arrives after the memory of a1 expired (T0 + horizon): unique again.
-    CollabEvent a2 = copy("evt-aaaaaaaa", horizon.plus(Duration.standardMinutes(1)), SourceRef.kafka("events", 0, 9));
+    CollabEvent a2 =
+        copy(
+            "evt-aaaaaaaa",
+            horizon.plus(Duration.standardMinutes(1)),
+            SourceRef.kafka("events", 0, 9));
     // Within the horizon of a2: a duplicate of it.
-    CollabEvent a3 = copy("evt-aaaaaaaa", horizon.plus(Duration.standardMinutes(2)), SourceRef.kafka("events", 0, 10));
+    CollabEvent a3 =
+        copy(
+            "evt-aaaaaaaa",
+            horizon.plus(Duration.standardMinutes(2)),
+            SourceRef.kafka("events", 0, 10));
 
     TestStream<CollabEvent> stream =
         TestStream.create(CollabEventCoder.of())
@@ -91,7 +102,8 @@ public class DedupByEventIdTest {
             .addElements(atArrival(a3))
             .advanceWatermarkToInfinity();
 
-    DedupByEventId.Result result = p.apply(stream).apply(DedupByEventId.create().withHorizon(horizon));
+    DedupByEventId.Result result =
+        p.apply(stream).apply(DedupByEventId.create().withHorizon(horizon));
 
     PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
         .containsInAnyOrder(atArrival(a1), atArrival(a2));
@@ -101,15 +113,18 @@ public class DedupByEventIdTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE), equalTo(2L));
-    assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES), equalTo(1L));
+    assertThat(
+        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES), equalTo(1L));
     // a1's memory expired at T0 + horizon, a2's when the watermark reached the end.
     assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.EXPIRED), equalTo(2L));
   }
 
   @Test
   public void laterArrivalProcessedFirstLosesToTheEarliestArrival() {
-    CollabEvent late = copy("evt-aaaaaaaa", Duration.standardSeconds(5), SourceRef.kafka("events", 0, 50));
-    CollabEvent early = copy("evt-aaaaaaaa", Duration.standardSeconds(1), SourceRef.kafka("events", 1, 60));
+    CollabEvent late =
+        copy("evt-aaaaaaaa", Duration.standardSeconds(5), SourceRef.kafka("events", 0, 50));
+    CollabEvent early =
+        copy("evt-aaaaaaaa", Duration.standardSeconds(1), SourceRef.kafka("events", 1, 60));
 
     TestStream<CollabEvent> stream =
         TestStream.create(CollabEventCoder.of())
@@ -120,13 +135,17 @@ public class DedupByEventIdTest {
 
     DedupByEventId.Result result = p.apply(stream).apply(DedupByEventId.create());
 
-    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps())).containsInAnyOrder(atArrival(early));
+    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
+        .containsInAnyOrder(atArrival(early));
     PAssert.that(result.duplicates().apply("ReifyDuplicates", Reify.timestamps()))
         .containsInAnyOrder(atArrival(late));
     p.run().waitUntilFinish();
   }
 
-  /** Independent reference: of each id's copies, the minimum by arrival, then kind code, name, partition, offset. */
+  /**
+   * Independent reference: of each id's copies, the minimum by arrival, then kind code, name,
+   * partition, offset.
+   */
   private static Map<String, CollabEvent> expectedKept(List<CollabEvent> copies) {
     Comparator<CollabEvent> order =
         Comparator.<CollabEvent>comparingLong(e -> e.receivedAtMillis())
@@ -149,9 +168,13 @@ public class DedupByEventIdTest {
             copy("evt-xxxxxxxx", Duration.standardSeconds(30), SourceRef.kafka("events", 0, 1)),
             copy("evt-xxxxxxxx", Duration.standardSeconds(10), SourceRef.kafka("events", 2, 2)),
             copy("evt-xxxxxxxx", Duration.standardSeconds(20), SourceRef.kafka("events", 1, 3)),
-            // Same arrival: the smaller source coordinate wins, by kind code (file < kafka, whatever the name),
+            // Same arrival: the smaller source coordinate wins, by kind code (file < kafka,
+            // whatever the name),
             copy("evt-kind0001", Duration.standardSeconds(5), SourceRef.kafka("events", 0, 1)),
-            copy("evt-kind0001", Duration.standardSeconds(5), SourceRef.file("s3://bucket/in/a.json", 4)),
+            copy(
+                "evt-kind0001",
+                Duration.standardSeconds(5),
+                SourceRef.file("s3://bucket/in/a.json", 4)),
             // then name,
             copy("evt-name0001", Duration.standardSeconds(5), SourceRef.kafka("events-b", 0, 1)),
             copy("evt-name0001", Duration.standardSeconds(5), SourceRef.kafka("events-a", 1, 9)),
@@ -174,14 +197,16 @@ public class DedupByEventIdTest {
         p.apply(Create.timestamped(atArrival(copies)).withCoder(CollabEventCoder.of()));
     DedupByEventId.Result result = input.apply(DedupByEventId.create());
 
-    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps())).containsInAnyOrder(expectedUnique);
+    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
+        .containsInAnyOrder(expectedUnique);
     PAssert.that(result.duplicates().apply("ReifyDuplicates", Reify.timestamps()))
         .containsInAnyOrder(expectedDuplicates);
 
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE), equalTo((long) expectedUnique.size()));
+        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        equalTo((long) expectedUnique.size()));
     assertThat(
         counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
         equalTo((long) expectedDuplicates.size()));
@@ -190,7 +215,9 @@ public class DedupByEventIdTest {
   @Test
   public void withHorizonRejectsANonPositiveHorizon() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> DedupByEventId.create().withHorizon(Duration.ZERO));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> DedupByEventId.create().withHorizon(Duration.ZERO));
     assertThat(e.getMessage(), containsString("withHorizon"));
   }
 }

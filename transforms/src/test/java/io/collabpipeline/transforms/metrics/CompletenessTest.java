@@ -56,12 +56,18 @@ public class CompletenessTest {
   @Test
   public void ticksAreTimestampedAtArrivalWhateverTheInputTimestamp() {
     long arrival = BASE;
-    CollabEvent behind = event("evt-00000001", "task.updated", arrival - 3_600_000L, arrival).build();
-    CollabEvent ahead = event("evt-00000002", "task.updated", arrival + 5_000L, arrival + 1_000L).build();
-    RawRecord raw = RawRecord.of("{}".getBytes(StandardCharsets.UTF_8), SourceRef.file("/in/a.json", 1), arrival);
-    QuarantineRecord quarantined = QuarantineRecord.of(raw, ReasonCode.NOT_AN_OBJECT, "/: not an object", null, null);
+    CollabEvent behind =
+        event("evt-00000001", "task.updated", arrival - 3_600_000L, arrival).build();
+    CollabEvent ahead =
+        event("evt-00000002", "task.updated", arrival + 5_000L, arrival + 1_000L).build();
+    RawRecord raw =
+        RawRecord.of(
+            "{}".getBytes(StandardCharsets.UTF_8), SourceRef.file("/in/a.json", 1), arrival);
+    QuarantineRecord quarantined =
+        QuarantineRecord.of(raw, ReasonCode.NOT_AN_OBJECT, "/: not an object", null, null);
 
-    // Events timestamped at event time (as after AssignEventTime): one before, one after its arrival.
+    // Events timestamped at event time (as after AssignEventTime): one before, one after its
+    // arrival.
     PCollection<String> eventTicks =
         p.apply(
                 "Events",
@@ -69,9 +75,14 @@ public class CompletenessTest {
                         TimestampedValue.of(behind, new Instant(behind.occurredAtMillis())),
                         TimestampedValue.of(ahead, new Instant(ahead.occurredAtMillis())))
                     .withCoder(CollabEventCoder.of()))
-            .apply("TickAccepted", CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis));
+            .apply(
+                "TickAccepted",
+                CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis));
     PCollection<String> rawTicks =
-        p.apply("Raw", Create.timestamped(TimestampedValue.of(raw, new Instant(0L))).withCoder(RawRecordCoder.of()))
+        p.apply(
+                "Raw",
+                Create.timestamped(TimestampedValue.of(raw, new Instant(0L)))
+                    .withCoder(RawRecordCoder.of()))
             .apply("TickReceived", CompletenessTicks.ofRawRecords(Stage.RECEIVED));
     PCollection<String> quarantineTicks =
         p.apply(
@@ -91,9 +102,12 @@ public class CompletenessTest {
 
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertThat(counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()), equalTo(2L));
-    assertThat(counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()), equalTo(1L));
-    assertThat(counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.QUARANTINED.code()), equalTo(1L));
+    assertThat(
+        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()), equalTo(2L));
+    assertThat(
+        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()), equalTo(1L));
+    assertThat(
+        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.QUARANTINED.code()), equalTo(1L));
   }
 
   private static String eventId(int i) {
@@ -109,7 +123,8 @@ public class CompletenessTest {
     for (int i = 0; i < 40; i++) {
       long arrival = BASE + i * 270_000L;
       SourceRef source = SourceRef.kafka("events", i % 2, i);
-      RawRecord raw = RawRecord.of(("record " + i).getBytes(StandardCharsets.UTF_8), source, arrival);
+      RawRecord raw =
+          RawRecord.of(("record " + i).getBytes(StandardCharsets.UTF_8), source, arrival);
       received.add(raw);
       if (i % 7 == 3) {
         quarantined.add(QuarantineRecord.of(raw, ReasonCode.NOT_JSON, "/: not json", null, null));
@@ -125,14 +140,16 @@ public class CompletenessTest {
     for (CollabEvent e : valid) {
       kept.merge(e.eventId(), e, (a, b) -> a.receivedAtMillis() <= b.receivedAtMillis() ? a : b);
     }
-    Map<List<Object>, Long> expectedCounts = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
+    Map<List<Object>, Long> expectedCounts =
+        new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
     for (Granularity g : Arrays.asList(Granularity.HOUR, Granularity.DAY)) {
       ChronoUnit unit = g == Granularity.HOUR ? ChronoUnit.HOURS : ChronoUnit.DAYS;
       for (RawRecord r : received) {
         expectedCounts.merge(key(g, unit, r.receivedAtMillis(), Stage.RECEIVED), 1L, Long::sum);
       }
       for (QuarantineRecord q : quarantined) {
-        expectedCounts.merge(key(g, unit, q.original().receivedAtMillis(), Stage.QUARANTINED), 1L, Long::sum);
+        expectedCounts.merge(
+            key(g, unit, q.original().receivedAtMillis(), Stage.QUARANTINED), 1L, Long::sum);
       }
       for (CollabEvent e : valid) {
         Stage stage = kept.get(e.eventId()) == e ? Stage.ACCEPTED : Stage.DUPLICATE;
@@ -144,27 +161,39 @@ public class CompletenessTest {
         (k, n) ->
             expectedRows.add(
                 CuratedRow.completeness(
-                    (Long) k.get(0), Granularity.fromCode((String) k.get(1)), (String) k.get(2), n)));
+                    (Long) k.get(0),
+                    Granularity.fromCode((String) k.get(1)),
+                    (String) k.get(2),
+                    n)));
     ArrayList<String> expected = Panes.text(expectedRows);
 
     PCollection<RawRecord> raw =
-        p.apply("Received", Create.timestamped(atArrivalRaw(received)).withCoder(RawRecordCoder.of()));
+        p.apply(
+            "Received", Create.timestamped(atArrivalRaw(received)).withCoder(RawRecordCoder.of()));
     PCollection<QuarantineRecord> quarantine =
         p.apply(
             "Quarantined",
-            Create.timestamped(atArrivalQuarantine(quarantined)).withCoder(QuarantineRecordCoder.of()));
+            Create.timestamped(atArrivalQuarantine(quarantined))
+                .withCoder(QuarantineRecordCoder.of()));
     DedupByEventId.Result dedup =
         p.apply("Valid", Create.timestamped(atArrival(valid)).withCoder(CollabEventCoder.of()))
             .apply(DedupByEventId.create());
     PCollection<CuratedRow> rows =
-        PCollectionList.of(raw.apply("TickReceived", CompletenessTicks.ofRawRecords(Stage.RECEIVED)))
-            .and(quarantine.apply("TickQuarantined", CompletenessTicks.ofQuarantine(Stage.QUARANTINED)))
-            .and(dedup.duplicates().apply("TickDuplicate", CompletenessTicks.ofEvents(Stage.DUPLICATE)))
+        PCollectionList.of(
+                raw.apply("TickReceived", CompletenessTicks.ofRawRecords(Stage.RECEIVED)))
+            .and(
+                quarantine.apply(
+                    "TickQuarantined", CompletenessTicks.ofQuarantine(Stage.QUARANTINED)))
+            .and(
+                dedup
+                    .duplicates()
+                    .apply("TickDuplicate", CompletenessTicks.ofEvents(Stage.DUPLICATE)))
             .and(dedup.unique().apply("TickAccepted", CompletenessTicks.ofEvents(Stage.ACCEPTED)))
             .apply("FlattenTicks", Flatten.pCollections())
             .apply(
                 ComputeCompleteness.create()
-                    .withWindowingPolicy(WindowingPolicy.defaults().withEarlyFiringDelay(Duration.standardHours(1))))
+                    .withWindowingPolicy(
+                        WindowingPolicy.defaults().withEarlyFiringDelay(Duration.standardHours(1))))
             .apply("CountObservedRows", ParDo.of(new Panes.CountRowsFn()));
 
     PAssert.that(rows)
@@ -179,28 +208,38 @@ public class CompletenessTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()), equalTo((long) received.size()));
+        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()),
+        equalTo((long) received.size()));
     assertThat(
         counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.QUARANTINED.code()),
         equalTo((long) quarantined.size()));
     assertThat(
-        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()), equalTo((long) kept.size()));
+        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()),
+        equalTo((long) kept.size()));
     assertThat(
         counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.DUPLICATE.code()),
         equalTo((long) (valid.size() - kept.size())));
-    long observedRows = counter(run, Panes.CountRowsFn.NAMESPACE, CuratedTable.PIPELINE_COMPLETENESS.tableName());
+    long observedRows =
+        counter(run, Panes.CountRowsFn.NAMESPACE, CuratedTable.PIPELINE_COMPLETENESS.tableName());
     assertThat(observedRows, greaterThan(0L));
     assertThat(
-        counter(run, CompletenessTicks.METRICS_NAMESPACE, ComputeCompleteness.ROWS_PIPELINE_COMPLETENESS),
+        counter(
+            run,
+            CompletenessTicks.METRICS_NAMESPACE,
+            ComputeCompleteness.ROWS_PIPELINE_COMPLETENESS),
         equalTo(observedRows));
   }
 
-  /** For every window of the output itself: received = quarantined + duplicate + accepted (a missing row is 0). */
+  /**
+   * For every window of the output itself: received = quarantined + duplicate + accepted (a missing
+   * row is 0).
+   */
   private static void assertBalanced(List<CuratedRow> latest) {
     Map<List<Object>, Map<String, Long>> byWindow = new HashMap<>();
     for (CuratedRow r : latest) {
       byWindow
-          .computeIfAbsent(Arrays.asList(r.get("window_start"), r.get("granularity")), k -> new HashMap<>())
+          .computeIfAbsent(
+              Arrays.asList(r.get("window_start"), r.get("granularity")), k -> new HashMap<>())
           .put(r.getString("stage"), r.getLong("events"));
     }
     for (Map.Entry<List<Object>, Map<String, Long>> w : byWindow.entrySet()) {
@@ -226,7 +265,8 @@ public class CompletenessTest {
     return out;
   }
 
-  private static List<TimestampedValue<QuarantineRecord>> atArrivalQuarantine(List<QuarantineRecord> records) {
+  private static List<TimestampedValue<QuarantineRecord>> atArrivalQuarantine(
+      List<QuarantineRecord> records) {
     List<TimestampedValue<QuarantineRecord>> out = new ArrayList<>();
     for (QuarantineRecord q : records) {
       out.add(TimestampedValue.of(q, new Instant(q.original().receivedAtMillis())));

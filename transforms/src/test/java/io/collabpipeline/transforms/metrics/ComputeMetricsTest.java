@@ -69,7 +69,10 @@ public class ComputeMetricsTest {
         .build();
   }
 
-  /** A small mix of every event type over two workspaces, minutes, hours and a day boundary, with late events. */
+  /**
+   * A small mix of every event type over two workspaces, minutes, hours and a day boundary, with
+   * late events.
+   */
   private static List<CollabEvent> mixedInput() {
     long s = 1_000L;
     List<CollabEvent> in = new ArrayList<>();
@@ -126,7 +129,10 @@ public class ComputeMetricsTest {
     return e.receivedAtMillis() <= end + allowedLateness.getMillis();
   }
 
-  /** The reference: the final rows of the three tables, computed directly from the definitions of contract 2. */
+  /**
+   * The reference: the final rows of the three tables, computed directly from the definitions of
+   * contract 2.
+   */
   private static List<CuratedRow> expectedRows(List<CollabEvent> events, Duration allowedLateness) {
     Set<String> editorTypes =
         new HashSet<>(
@@ -166,12 +172,16 @@ public class ComputeMetricsTest {
         }
         if (e.eventType().equals("notification.sent")) {
           fanout
-              .computeIfAbsent(Arrays.asList(start, e.workspaceGid(), e.triggerEventType()), k -> new TreeMap<>())
+              .computeIfAbsent(
+                  Arrays.asList(start, e.workspaceGid(), e.triggerEventType()),
+                  k -> new TreeMap<>())
               .merge(e.triggerEventId(), 1L, Long::sum);
         }
       }
       editors.forEach(
-          (k, actors) -> rows.add(CuratedRow.activeEditors((Long) k.get(0), g, (String) k.get(1), actors.size())));
+          (k, actors) ->
+              rows.add(
+                  CuratedRow.activeEditors((Long) k.get(0), g, (String) k.get(1), actors.size())));
       velocity.forEach(
           (k, v) ->
               rows.add(
@@ -202,8 +212,10 @@ public class ComputeMetricsTest {
 
   @Test
   public void computesExactRowsForEveryTableAndGranularityAndDropsTooLateEventsPerGranularity() {
-    // A long early-firing delay: a bounded run gives on-time panes, and late panes when bundles straggle.
-    WindowingPolicy policy = WindowingPolicy.defaults().withEarlyFiringDelay(Duration.standardHours(1));
+    // A long early-firing delay: a bounded run gives on-time panes, and late panes when bundles
+    // straggle.
+    WindowingPolicy policy =
+        WindowingPolicy.defaults().withEarlyFiringDelay(Duration.standardHours(1));
     List<CollabEvent> input = mixedInput();
     ArrayList<String> expected = Panes.text(expectedRows(input, policy.allowedLateness()));
 
@@ -216,7 +228,8 @@ public class ComputeMetricsTest {
     PAssert.that(rows)
         .satisfies(
             actual -> {
-              assertThat(Panes.text(Panes.latestPerKey(actual)), containsInAnyOrder(expected.toArray()));
+              assertThat(
+                  Panes.text(Panes.latestPerKey(actual)), containsInAnyOrder(expected.toArray()));
               return null;
             });
 
@@ -230,17 +243,24 @@ public class ComputeMetricsTest {
     }
     for (CuratedTable t :
         Arrays.asList(
-            CuratedTable.ACTIVE_EDITORS, CuratedTable.TASK_UPDATE_VELOCITY, CuratedTable.NOTIFICATION_FANOUT)) {
+            CuratedTable.ACTIVE_EDITORS,
+            CuratedTable.TASK_UPDATE_VELOCITY,
+            CuratedTable.NOTIFICATION_FANOUT)) {
       long observed = counter(run, Panes.CountRowsFn.NAMESPACE, t.tableName());
       assertThat(t.tableName(), observed, greaterThan(0L));
       assertThat(
-          t.tableName(), counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.rowsCounterName(t)),
+          t.tableName(),
+          counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.rowsCounterName(t)),
           equalTo(observed));
     }
   }
 
-  /** Collects the values of one column of the rows of one table, granularity and workspace, in every pane. */
-  private static List<Long> paneValues(Iterable<CuratedRow> rows, CuratedTable table, Granularity g, String column) {
+  /**
+   * Collects the values of one column of the rows of one table, granularity and workspace, in every
+   * pane.
+   */
+  private static List<Long> paneValues(
+      Iterable<CuratedRow> rows, CuratedTable table, Granularity g, String column) {
     List<Long> values = new ArrayList<>();
     for (CuratedRow r : rows) {
       if (r.table() == table && r.getString("granularity").equals(g.code())) {
@@ -262,9 +282,11 @@ public class ComputeMetricsTest {
     long t = at("10:00:00");
     CollabEvent first = ev("task.updated", t + 10_000, t + 12_000, W1, "a1", "t1");
     CollabEvent onTime = ev("task.updated", t + 20_000, t + 40_000, W1, "a2", "t1");
-    // Behind the watermark for its minute window, but it arrived within window end + 5 min: counts, late pane.
+    // Behind the watermark for its minute window, but it arrived within window end + 5 min: counts,
+    // late pane.
     CollabEvent late = ev("task.updated", t + 30_000, t + 180_000, W1, "a3", "t1");
-    // Arrived after window end + 5 min: too late for its minute (though Beam's lateness would still admit it),
+    // Arrived after window end + 5 min: too late for its minute (though Beam's lateness would still
+    // admit it),
     // in time for its hour and day.
     CollabEvent tooLate = ev("task.updated", t + 40_000, t + 420_000, W1, "a4", "t1");
 
@@ -281,21 +303,30 @@ public class ComputeMetricsTest {
             .advanceWatermarkToInfinity();
 
     PCollection<CuratedRow> rows =
-        p.apply(stream).apply(AssignEventTime.create()).apply(ComputeMetrics.create().withWindowingPolicy(policy));
+        p.apply(stream)
+            .apply(AssignEventTime.create())
+            .apply(ComputeMetrics.create().withWindowingPolicy(policy));
 
     PAssert.that(rows)
         .satisfies(
             actual -> {
-              // Minute: early pane {first}, on-time pane {first, onTime}, late pane {+late}; tooLate never.
+              // Minute: early pane {first}, on-time pane {first, onTime}, late pane {+late};
+              // tooLate never.
               assertThat(
-                  paneValues(actual, CuratedTable.ACTIVE_EDITORS, Granularity.MINUTE, "active_editors"),
+                  paneValues(
+                      actual, CuratedTable.ACTIVE_EDITORS, Granularity.MINUTE, "active_editors"),
                   equalTo(Arrays.asList(1L, 2L, 3L)));
               assertThat(
-                  paneValues(actual, CuratedTable.TASK_UPDATE_VELOCITY, Granularity.MINUTE, "task_updates"),
+                  paneValues(
+                      actual,
+                      CuratedTable.TASK_UPDATE_VELOCITY,
+                      Granularity.MINUTE,
+                      "task_updates"),
                   equalTo(Arrays.asList(1L, 2L, 3L)));
               // Hour and day: an early pane with the first event, and finally all four.
               for (Granularity g : Arrays.asList(Granularity.HOUR, Granularity.DAY)) {
-                List<Long> values = paneValues(actual, CuratedTable.ACTIVE_EDITORS, g, "active_editors");
+                List<Long> values =
+                    paneValues(actual, CuratedTable.ACTIVE_EDITORS, g, "active_editors");
                 assertThat(g.code(), values.get(0), equalTo(1L));
                 assertThat(g.code(), values.get(values.size() - 1), equalTo(4L));
               }
@@ -303,18 +334,24 @@ public class ComputeMetricsTest {
                   Arrays.asList(
                       CuratedRow.activeEditors(t, Granularity.MINUTE, W1, 3),
                       CuratedRow.activeEditors(t, Granularity.HOUR, W1, 4),
-                      CuratedRow.activeEditors(Granularity.DAY.windowStart(t), Granularity.DAY, W1, 4),
+                      CuratedRow.activeEditors(
+                          Granularity.DAY.windowStart(t), Granularity.DAY, W1, 4),
                       CuratedRow.taskUpdateVelocity(t, Granularity.MINUTE, W1, 3, 1, 0),
                       CuratedRow.taskUpdateVelocity(t, Granularity.HOUR, W1, 4, 1, 0),
-                      CuratedRow.taskUpdateVelocity(Granularity.DAY.windowStart(t), Granularity.DAY, W1, 4, 1, 0));
+                      CuratedRow.taskUpdateVelocity(
+                          Granularity.DAY.windowStart(t), Granularity.DAY, W1, 4, 1, 0));
               assertThat(Panes.latestPerKey(actual), containsInAnyOrder(expectedFinal.toArray()));
               return null;
             });
 
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertThat(counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_MINUTE), equalTo(1L));
-    assertThat(counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_HOUR), equalTo(0L));
-    assertThat(counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_DAY), equalTo(0L));
+    assertThat(
+        counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_MINUTE),
+        equalTo(1L));
+    assertThat(
+        counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_HOUR), equalTo(0L));
+    assertThat(
+        counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_DAY), equalTo(0L));
   }
 }

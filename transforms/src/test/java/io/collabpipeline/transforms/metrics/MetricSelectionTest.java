@@ -15,9 +15,9 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * Which events each metric selects, by event type: the string sets {@link ComputeMetrics} used before it read the
- * properties of {@link EventType}, written out here, must give the same answer for every registered type and for
- * names that are not registered.
+ * Which events each metric selects, by event type: the string sets {@link ComputeMetrics} used
+ * before it read the properties of {@link EventType}, written out here, must give the same answer
+ * for every registered type and for names that are not registered.
  */
 @RunWith(JUnit4.class)
 public class MetricSelectionTest {
@@ -33,14 +33,17 @@ public class MetricSelectionTest {
               "project.member_added",
               "project.member_removed"));
   private static final Set<String> TASK_TYPES =
-      new HashSet<>(Arrays.asList("task.created", "task.updated", "task.completed", "task.deleted"));
+      new HashSet<>(
+          Arrays.asList("task.created", "task.updated", "task.completed", "task.deleted"));
 
   private static List<String> names() {
     List<String> names = new ArrayList<>();
     for (EventType type : EventType.values()) {
       names.add(type.wireName());
     }
-    names.addAll(Arrays.asList("task.archived", "TASK.COMPLETED", "NOTIFICATION_SENT", "notification.sent ", ""));
+    names.addAll(
+        Arrays.asList(
+            "task.archived", "TASK.COMPLETED", "NOTIFICATION_SENT", "notification.sent ", ""));
     return names;
   }
 

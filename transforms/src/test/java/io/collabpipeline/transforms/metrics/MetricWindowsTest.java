@@ -24,7 +24,9 @@ import org.junit.runners.JUnit4;
 @RunWith(JUnit4.class)
 public class MetricWindowsTest {
 
-  @Rule public final transient TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+  @Rule
+  public final transient TestPipeline p =
+      TestPipeline.create().enableAbandonedNodeEnforcement(false);
 
   @Test
   public void policyDefaultsAreThirtySecondsTwoHoursAndTenMinutesOfSlack() {
@@ -58,13 +60,15 @@ public class MetricWindowsTest {
     WindowingStrategy<?, ?> strategy = windowed.getWindowingStrategy();
     assertThat(strategy.getWindowFn(), equalTo(FixedWindows.of(Duration.standardHours(1))));
     assertThat(strategy.getAllowedLateness(), equalTo(Duration.standardMinutes(23)));
-    assertThat(strategy.getMode(), equalTo(WindowingStrategy.AccumulationMode.ACCUMULATING_FIRED_PANES));
+    assertThat(
+        strategy.getMode(), equalTo(WindowingStrategy.AccumulationMode.ACCUMULATING_FIRED_PANES));
     assertThat(
         strategy.getTrigger(),
         equalTo(
             AfterWatermark.pastEndOfWindow()
                 .withEarlyFirings(
-                    AfterProcessingTime.pastFirstElementInPane().plusDelayOf(Duration.standardSeconds(5)))
+                    AfterProcessingTime.pastFirstElementInPane()
+                        .plusDelayOf(Duration.standardSeconds(5)))
                 .withLateFirings(AfterPane.elementCountAtLeast(1))));
   }
 }

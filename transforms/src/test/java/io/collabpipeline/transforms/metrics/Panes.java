@@ -11,14 +11,17 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 
-/** Test helpers for accumulating panes, independent of the order in which parallel output arrives. */
+/**
+ * Test helpers for accumulating panes, independent of the order in which parallel output arrives.
+ */
 public final class Panes {
   private Panes() {}
 
   /**
-   * The last value of each warehouse key. With accumulating panes every later pane of a key holds at least the counts
-   * of every earlier one, so the panes of a key form a chain under the column-wise order of their counts; this fails
-   * if they do not (a pane that lost data), and returns the top of each chain.
+   * The last value of each warehouse key. With accumulating panes every later pane of a key holds
+   * at least the counts of every earlier one, so the panes of a key form a chain under the
+   * column-wise order of their counts; this fails if they do not (a pane that lost data), and
+   * returns the top of each chain.
    */
   public static List<CuratedRow> latestPerKey(Iterable<CuratedRow> rows) {
     Map<List<Object>, CuratedRow> latest = new LinkedHashMap<>();
@@ -35,8 +38,8 @@ public final class Panes {
   }
 
   /**
-   * Rows as their text, for comparing inside a {@code PAssert} function (which must be serializable, as the model's
-   * rows are not); equal rows have equal text.
+   * Rows as their text, for comparing inside a {@code PAssert} function (which must be
+   * serializable, as the model's rows are not); equal rows have equal text.
    */
   public static ArrayList<String> text(Iterable<CuratedRow> rows) {
     ArrayList<String> out = new ArrayList<>();
@@ -60,7 +63,10 @@ public final class Panes {
     return true;
   }
 
-  /** Counts the rows it sees per table in namespace "test", to check the transforms' own row counters. */
+  /**
+   * Counts the rows it sees per table in namespace "test", to check the transforms' own row
+   * counters.
+   */
   public static final class CountRowsFn extends DoFn<CuratedRow, CuratedRow> {
     public static final String NAMESPACE = "test";
 

@@ -16,7 +16,8 @@ public final class TestEvents {
   private TestEvents() {}
 
   /** A minimal valid event; tests override what they need on the returned builder. */
-  public static CollabEvent.Builder event(String eventId, String eventType, long occurredAt, long receivedAt) {
+  public static CollabEvent.Builder event(
+      String eventId, String eventType, long occurredAt, long receivedAt) {
     return CollabEvent.builder()
         .setEventId(eventId)
         .setEventType(eventType)
@@ -51,7 +52,10 @@ public final class TestEvents {
     for (MetricResult<Long> c :
         result
             .metrics()
-            .queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, name)).build())
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(namespace, name))
+                    .build())
             .getCounters()) {
       sum += c.getAttempted();
     }

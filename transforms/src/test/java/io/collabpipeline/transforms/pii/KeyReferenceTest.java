@@ -17,7 +17,10 @@ import org.junit.rules.TemporaryFolder;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** Key references parse, print and serialize without the key, and explain in one line what is missing. */
+/**
+ * Key references parse, print and serialize without the key, and explain in one line what is
+ * missing.
+ */
 @RunWith(JUnit4.class)
 public class KeyReferenceTest {
   private static final String SECRET = "0123456789abcdef0123456789abcdef-very-secret";
@@ -31,13 +34,16 @@ public class KeyReferenceTest {
     assertThat(KeyReference.parse("dev").kind(), equalTo(KeyReference.Kind.DEV));
     assertThat(KeyReference.parse("dev").isInsecure(), equalTo(true));
     assertThat(KeyReference.parse("env:COLLAB_KEY").toString(), equalTo("env:COLLAB_KEY"));
-    assertThat(KeyReference.parse("file:/run/secrets/key").toString(), equalTo("file:/run/secrets/key"));
+    assertThat(
+        KeyReference.parse("file:/run/secrets/key").toString(), equalTo("file:/run/secrets/key"));
   }
 
   @Test
   public void rejectsOtherFormsInOneLine() {
-    for (String bad : new String[] {"", "  ", "env:", "file:", "vault:x", "env:A-B", "raw:secret"}) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KeyReference.parse(bad));
+    for (String bad :
+        new String[] {"", "  ", "env:", "file:", "vault:x", "env:A-B", "raw:secret"}) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> KeyReference.parse(bad));
       assertThat(e.getMessage(), containsString("env:"));
       assertThat(e.getMessage(), not(containsString("\n")));
     }
@@ -73,8 +79,10 @@ public class KeyReferenceTest {
 
   @Test
   public void missingFileSaysWhatAndHow() {
-    PseudonymKeyException e = assertThrows(PseudonymKeyException.class,
-        () -> KeyReference.parse("file:/nonexistent/collab/key").resolve());
+    PseudonymKeyException e =
+        assertThrows(
+            PseudonymKeyException.class,
+            () -> KeyReference.parse("file:/nonexistent/collab/key").resolve());
     assertThat(e.getMessage(), containsString("/nonexistent/collab/key does not exist"));
     assertThat(e.getMessage(), containsString("openssl rand"));
     assertThat(e.getMessage(), not(containsString("\n")));
@@ -82,8 +90,10 @@ public class KeyReferenceTest {
 
   @Test
   public void unsetEnvironmentVariableSaysWhatAndHow() {
-    PseudonymKeyException e = assertThrows(PseudonymKeyException.class,
-        () -> KeyReference.parse("env:COLLAB_TEST_SURELY_UNSET_KEY_4711").resolve());
+    PseudonymKeyException e =
+        assertThrows(
+            PseudonymKeyException.class,
+            () -> KeyReference.parse("env:COLLAB_TEST_SURELY_UNSET_KEY_4711").resolve());
     assertThat(e.getMessage(), containsString("COLLAB_TEST_SURELY_UNSET_KEY_4711 is not set"));
     assertThat(e.getMessage(), containsString("export COLLAB_TEST_SURELY_UNSET_KEY_4711="));
     assertThat(e.getMessage(), not(containsString("\n")));
@@ -94,7 +104,8 @@ public class KeyReferenceTest {
     File f = tmp.newFile("short");
     Files.write(f.toPath(), "hunter2".getBytes(StandardCharsets.UTF_8));
     PseudonymKeyException e =
-        assertThrows(PseudonymKeyException.class, () -> KeyReference.parse("file:" + f.getPath()).resolve());
+        assertThrows(
+            PseudonymKeyException.class, () -> KeyReference.parse("file:" + f.getPath()).resolve());
     assertThat(e.getMessage(), containsString("7 bytes, shorter than the required 32"));
     assertThat(e.getMessage(), not(containsString("hunter2")));
   }

@@ -26,19 +26,28 @@ public class PayloadMinimizerTest {
   @Test
   public void commentTextIsReplacedByItsLengthAndMentionsArePseudonymized() throws Exception {
     PayloadMinimizer.Result r =
-        minimize("comment.added", 1,
+        minimize(
+            "comment.added",
+            1,
             "{\"text\":\"h\u00e9llo \uD83D\uDE00\",\"task_gid\":\"7\",\"mentioned_user_gids\":[\"43\",\"44\"]}");
-    assertThat(r.json(),
-        equalTo("{\"mentioned_user_gids\":[\"" + pseudonymizer.pseudonymize("43") + "\",\""
-            + pseudonymizer.pseudonymize("44") + "\"],\"mentioned_user_gids_count\":2,\"task_gid\":\"7\","
-            + "\"text_length\":7}"));
+    assertThat(
+        r.json(),
+        equalTo(
+            "{\"mentioned_user_gids\":[\""
+                + pseudonymizer.pseudonymize("43")
+                + "\",\""
+                + pseudonymizer.pseudonymize("44")
+                + "\"],\"mentioned_user_gids_count\":2,\"task_gid\":\"7\","
+                + "\"text_length\":7}"));
     assertThat(r.unknownFieldsDropped(), equalTo(0));
   }
 
   @Test
   public void unknownFieldsAreDroppedAndCounted() throws Exception {
     PayloadMinimizer.Result r =
-        minimize("task.completed", 1,
+        minimize(
+            "task.completed",
+            1,
             "{\"task_gid\":\"7\",\"project_gids\":[\"1\"],\"assignee_email\":\"a@b.c\",\"extra\":{\"x\":1}}");
     assertThat(r.json(), equalTo("{\"project_gids\":[\"1\"],\"task_gid\":\"7\"}"));
     assertThat(r.unknownFieldsDropped(), equalTo(2));
@@ -47,11 +56,17 @@ public class PayloadMinimizerTest {
   @Test
   public void taskNameIsFreeTextAndAssigneeIsAnIdentifier() throws Exception {
     PayloadMinimizer.Result r =
-        minimize("task.created", 1,
+        minimize(
+            "task.created",
+            1,
             "{\"task_gid\":\"7\",\"project_gids\":[],\"name\":\"Fire Bob\",\"assignee_gid\":\"99\","
                 + "\"due_on\":\"2026-12-01\"}");
-    assertThat(r.json(),
-        equalTo("{\"assignee_gid\":\"" + pseudonymizer.pseudonymize("99") + "\",\"due_on\":\"2026-12-01\","
-            + "\"name_length\":8,\"project_gids\":[],\"task_gid\":\"7\"}"));
+    assertThat(
+        r.json(),
+        equalTo(
+            "{\"assignee_gid\":\""
+                + pseudonymizer.pseudonymize("99")
+                + "\",\"due_on\":\"2026-12-01\","
+                + "\"name_length\":8,\"project_gids\":[],\"task_gid\":\"7\"}"));
   }
 }

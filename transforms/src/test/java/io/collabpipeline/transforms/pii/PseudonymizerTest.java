@@ -18,7 +18,9 @@ public class PseudonymizerTest {
   @Test
   public void matchesTheRfc4231TestVector() {
     Pseudonymizer p = new Pseudonymizer("Jefe".getBytes(StandardCharsets.UTF_8));
-    assertThat(p.pseudonymize("what do ya want for nothing?"), equalTo("u_5bdcc146bf60754e6a042426089575c7"));
+    assertThat(
+        p.pseudonymize("what do ya want for nothing?"),
+        equalTo("u_5bdcc146bf60754e6a042426089575c7"));
   }
 
   @Test
@@ -33,7 +35,8 @@ public class PseudonymizerTest {
   @Test
   public void differsAcrossKeys() {
     Pseudonymizer dev = new Pseudonymizer(KeyReference.dev().resolve());
-    Pseudonymizer other = new Pseudonymizer("another-key-another-key-another-key".getBytes(StandardCharsets.UTF_8));
+    Pseudonymizer other =
+        new Pseudonymizer("another-key-another-key-another-key".getBytes(StandardCharsets.UTF_8));
     assertThat(dev.pseudonymize("12345"), not(equalTo(other.pseudonymize("12345"))));
   }
 }

@@ -30,8 +30,14 @@ public class AssignEventTimeTest {
     long arrival = Instant.parse("2026-11-01T10:00:00Z").getMillis();
     List<CollabEvent> events =
         Arrays.asList(
-            // Occurred three days before it arrived (an offline mobile client): far behind the input timestamp.
-            event("evt-00000001", "task.updated", arrival - Duration.standardDays(3).getMillis(), arrival).build(),
+            // Occurred three days before it arrived (an offline mobile client): far behind the
+            // input timestamp.
+            event(
+                    "evt-00000001",
+                    "task.updated",
+                    arrival - Duration.standardDays(3).getMillis(),
+                    arrival)
+                .build(),
             event("evt-00000002", "task.created", arrival - 1_500L, arrival).build(),
             // A client clock ahead of the server: event time after arrival.
             event("evt-00000003", "comment.added", arrival + 2_000L, arrival).build());

@@ -24,8 +24,9 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * The per-record logic without a runner: one example of every registered type is accepted, and a volume sanity run
- * (no timing assertion) shows one validator instance handles many records with no per-record setup.
+ * The per-record logic without a runner: one example of every registered type is accepted, and a
+ * volume sanity run (no timing assertion) shows one validator instance handles many records with no
+ * per-record setup.
  */
 @RunWith(JUnit4.class)
 public class EventValidatorTest {
@@ -36,43 +37,78 @@ public class EventValidatorTest {
   static Map<String, String> payloads() {
     Map<String, String> p = new LinkedHashMap<>();
     String task = "\"task_gid\":\"70\",\"project_gids\":[\"30\",\"31\"]";
-    p.put("task.created", "{" + task + ",\"name\":\"" + TEXT + "\",\"assignee_gid\":\"900\",\"due_on\":\"2026-12-01\"}");
-    p.put("task.updated", "{" + task + ",\"changed_fields\":[\"due_on\"],\"custom_field_gids\":[\"5\"]}");
+    p.put(
+        "task.created",
+        "{"
+            + task
+            + ",\"name\":\""
+            + TEXT
+            + "\",\"assignee_gid\":\"900\",\"due_on\":\"2026-12-01\"}");
+    p.put(
+        "task.updated",
+        "{" + task + ",\"changed_fields\":[\"due_on\"],\"custom_field_gids\":[\"5\"]}");
     p.put("task.completed", "{" + task + "}");
     p.put("task.deleted", "{" + task + "}");
-    p.put("comment.added", "{\"task_gid\":\"70\",\"text\":\"" + TEXT + "\",\"mentioned_user_gids\":[]}");
-    p.put("comment.edited", "{\"task_gid\":\"70\",\"text\":\"" + TEXT + "\",\"mentioned_user_gids\":[\"901\"]}");
+    p.put(
+        "comment.added",
+        "{\"task_gid\":\"70\",\"text\":\"" + TEXT + "\",\"mentioned_user_gids\":[]}");
+    p.put(
+        "comment.edited",
+        "{\"task_gid\":\"70\",\"text\":\"" + TEXT + "\",\"mentioned_user_gids\":[\"901\"]}");
     p.put("comment.deleted", "{\"task_gid\":\"70\"}");
-    p.put("project.member_added", "{\"project_gid\":\"30\",\"member_user_gid\":\"902\",\"role\":\"editor\"}");
-    p.put("project.member_removed", "{\"project_gid\":\"30\",\"member_user_gid\":\"902\",\"role\":\"viewer\"}");
-    p.put("notification.sent",
+    p.put(
+        "project.member_added",
+        "{\"project_gid\":\"30\",\"member_user_gid\":\"902\",\"role\":\"editor\"}");
+    p.put(
+        "project.member_removed",
+        "{\"project_gid\":\"30\",\"member_user_gid\":\"902\",\"role\":\"viewer\"}");
+    p.put(
+        "notification.sent",
         "{\"recipient_user_gid\":\"903\",\"channel\":\"inbox\",\"trigger_event_id\":\"evt-abcdefgh\","
             + "\"trigger_event_type\":\"comment.added\"}");
     p.put("workspace.user_joined", "{\"user_gid\":\"904\"}");
     p.put("workspace.user_left", "{\"user_gid\":\"904\"}");
-    p.put("user.erasure_requested", "{\"user_gid\":\"904\",\"requested_at\":\"2026-11-02T08:00:00-05:00\"}");
+    p.put(
+        "user.erasure_requested",
+        "{\"user_gid\":\"904\",\"requested_at\":\"2026-11-02T08:00:00-05:00\"}");
     return p;
   }
 
   static String event(String id, String type, int version, String payload) {
-    return "{\"event_id\":\"" + id + "\",\"event_type\":\"" + type + "\",\"schema_version\":" + version
+    return "{\"event_id\":\""
+        + id
+        + "\",\"event_type\":\""
+        + type
+        + "\",\"schema_version\":"
+        + version
         + ",\"occurred_at\":\"2026-11-02T08:00:01.123Z\",\"workspace_gid\":\"100\","
-        + "\"actor\":{\"user_gid\":\"42\",\"email\":\"" + EMAIL + "\"},\"source\":{\"platform\":\"web\"},"
-        + "\"resource\":{\"type\":\"task\",\"gid\":\"70\"},\"payload\":" + payload
+        + "\"actor\":{\"user_gid\":\"42\",\"email\":\""
+        + EMAIL
+        + "\"},\"source\":{\"platform\":\"web\"},"
+        + "\"resource\":{\"type\":\"task\",\"gid\":\"70\"},\"payload\":"
+        + payload
         + ",\"context\":{\"ip\":\"198.51.100.9\"}}";
   }
 
-  /** When the records of {@link #event} arrive: one second after they occurred (within the default clock bounds). */
+  /**
+   * When the records of {@link #event} arrive: one second after they occurred (within the default
+   * clock bounds).
+   */
   private static final long ARRIVAL = Instant.parse("2026-11-02T08:00:02.123Z").toEpochMilli();
 
   private static EventValidator validator() {
     return new EventValidator(
-        EventSchemaRegistry.loadDefault(), new Pseudonymizer(KeyReference.dev().resolve()), 1 << 20, 64,
-        ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD.getMillis(), ValidateEvents.DEFAULT_MAX_EVENT_AGE.getMillis());
+        EventSchemaRegistry.loadDefault(),
+        new Pseudonymizer(KeyReference.dev().resolve()),
+        1 << 20,
+        64,
+        ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD.getMillis(),
+        ValidateEvents.DEFAULT_MAX_EVENT_AGE.getMillis());
   }
 
   private static RawRecord raw(String json, long n) {
-    return RawRecord.of(json.getBytes(StandardCharsets.UTF_8), SourceRef.generator("test", 0, n), ARRIVAL + n);
+    return RawRecord.of(
+        json.getBytes(StandardCharsets.UTF_8), SourceRef.generator("test", 0, n), ARRIVAL + n);
   }
 
   @Test
@@ -84,8 +120,12 @@ public class EventValidatorTest {
     long n = 0;
     for (Map.Entry<String, String> e : payloads.entrySet()) {
       int version = registry.versions(e.getKey()).last();
-      EventValidator.Outcome o = v.validate(raw(event("evt_" + (10_000_000 + n), e.getKey(), version, e.getValue()), n++));
-      assertThat(e.getKey() + ": " + (o.quarantined == null ? "" : o.quarantined.detail()), o.event, notNullValue());
+      EventValidator.Outcome o =
+          v.validate(raw(event("evt_" + (10_000_000 + n), e.getKey(), version, e.getValue()), n++));
+      assertThat(
+          e.getKey() + ": " + (o.quarantined == null ? "" : o.quarantined.detail()),
+          o.event,
+          notNullValue());
       CollabEvent ev = o.event;
       assertThat(ev.toString(), not(containsString(EMAIL)));
       assertThat(ev.toString(), not(containsString(TEXT)));
@@ -98,7 +138,8 @@ public class EventValidatorTest {
 
   @Test
   public void clockBoundsCompareWithoutOverflowAndNameBoundsLikeTheCommandLine() {
-    assertThat(EventValidator.isMoreThan(Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE), equalTo(true));
+    assertThat(
+        EventValidator.isMoreThan(Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE), equalTo(true));
     assertThat(EventValidator.isMoreThan(Long.MIN_VALUE, Long.MAX_VALUE, 0), equalTo(false));
     assertThat(EventValidator.isMoreThan(10, 5, 5), equalTo(false));
     assertThat(EventValidator.isMoreThan(11, 5, 5), equalTo(true));
@@ -109,7 +150,9 @@ public class EventValidatorTest {
     assertThat(EventValidator.bound(0L), equalTo("0ms"));
   }
 
-  /** Many records through one instance; prints the rate for the curious, asserts only the outcomes. */
+  /**
+   * Many records through one instance; prints the rate for the curious, asserts only the outcomes.
+   */
   @Test
   public void volumeSanityEveryRecordHasExactlyOneOutcome() {
     EventValidator v = validator();
@@ -121,7 +164,8 @@ public class EventValidatorTest {
     long start = System.nanoTime();
     for (int i = 0; i < total; i++) {
       int t = i % types.length;
-      String json = i % 10 == 9 ? "{\"event_id\":" : event("evt_" + (10_000_000 + i), types[t], 1, bodies[t]);
+      String json =
+          i % 10 == 9 ? "{\"event_id\":" : event("evt_" + (10_000_000 + i), types[t], 1, bodies[t]);
       EventValidator.Outcome o = v.validate(raw(json, i));
       if (o.event != null) {
         accepted++;
@@ -130,9 +174,11 @@ public class EventValidatorTest {
       }
     }
     long nanos = System.nanoTime() - start;
-    System.out.printf("EventValidator: %d records in %d ms (%.0f records/s, one thread)%n",
+    System.out.printf(
+        "EventValidator: %d records in %d ms (%.0f records/s, one thread)%n",
         total, nanos / 1_000_000, total / (nanos / 1e9));
-    // task.updated v1 bodies here carry custom_field_gids, an unknown field in v1: tolerated, not fatal.
+    // task.updated v1 bodies here carry custom_field_gids, an unknown field in v1: tolerated, not
+    // fatal.
     assertThat(accepted, equalTo(total - total / 10));
     assertThat(quarantined, equalTo(Map.of(ReasonCode.NOT_JSON, total / 10)));
   }

@@ -8,7 +8,10 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** RFC 3339 date-times with an offset parse to the same instant java.time gives; anything else is rejected. */
+/**
+ * RFC 3339 date-times with an offset parse to the same instant java.time gives; anything else is
+ * rejected.
+ */
 @RunWith(JUnit4.class)
 public class Rfc3339Test {
 
@@ -26,18 +29,35 @@ public class Rfc3339Test {
         }) {
       assertThat(s, Rfc3339.parseEpochMillis(s), equalTo(javaTime(s)));
     }
-    assertThat(Rfc3339.parseEpochMillis("2026-11-02t08:00:01.123z"), equalTo(javaTime("2026-11-02T08:00:01.123Z")));
+    assertThat(
+        Rfc3339.parseEpochMillis("2026-11-02t08:00:01.123z"),
+        equalTo(javaTime("2026-11-02T08:00:01.123Z")));
   }
 
   @Test
   public void rejectsMissingOffsetAndMalformedValues() {
     for (String s :
         new String[] {
-          "2026-11-02T08:00:01.123", "2026-11-02T08:00:01", "2026-11-02 08:00:01Z", "2026-11-02T08:00Z",
-          "2026-11-02", "2026-13-02T08:00:01Z", "2026-02-30T08:00:01Z", "2025-02-29T08:00:01Z",
-          "2026-11-02T24:00:00Z", "2026-11-02T08:60:00Z", "2026-11-02T08:00:60Z", "2026-11-02T08:00:01.Z",
-          "2026-11-02T08:00:01+0100", "2026-11-02T08:00:01+01", "2026-11-02T08:00:01+24:00",
-          "2026-11-02T08:00:01Zjunk", "1762070401123", "", "+2026-11-02T08:00:01Z", "2026-11-02T08:00:01.12a3Z"
+          "2026-11-02T08:00:01.123",
+          "2026-11-02T08:00:01",
+          "2026-11-02 08:00:01Z",
+          "2026-11-02T08:00Z",
+          "2026-11-02",
+          "2026-13-02T08:00:01Z",
+          "2026-02-30T08:00:01Z",
+          "2025-02-29T08:00:01Z",
+          "2026-11-02T24:00:00Z",
+          "2026-11-02T08:60:00Z",
+          "2026-11-02T08:00:60Z",
+          "2026-11-02T08:00:01.Z",
+          "2026-11-02T08:00:01+0100",
+          "2026-11-02T08:00:01+01",
+          "2026-11-02T08:00:01+24:00",
+          "2026-11-02T08:00:01Zjunk",
+          "1762070401123",
+          "",
+          "+2026-11-02T08:00:01Z",
+          "2026-11-02T08:00:01.12a3Z"
         }) {
       assertThat(s, Rfc3339.parseEpochMillis(s), equalTo(Rfc3339.INVALID));
     }

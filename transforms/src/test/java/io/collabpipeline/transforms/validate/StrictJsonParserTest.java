@@ -41,7 +41,8 @@ public class StrictJsonParserTest {
   @Test
   public void acceptsAStrictObject() {
     assertThat(reason(" {\"a\":[1,2.5e3,\"x\\u00e9\",true,null,{}]}\r\n\t"), nullValue());
-    assertThat(reason("\uFEFF{\"a\":1}"), nullValue()); // RFC 8259 allows ignoring a UTF-8 byte order mark
+    assertThat(
+        reason("\uFEFF{\"a\":1}"), nullValue()); // RFC 8259 allows ignoring a UTF-8 byte order mark
   }
 
   @Test
@@ -49,7 +50,8 @@ public class StrictJsonParserTest {
     assertThat(reason(""), equalTo(ReasonCode.EMPTY_RECORD));
     assertThat(reason(" \r\n\t"), equalTo(ReasonCode.EMPTY_RECORD));
     assertThat(reason(new byte[1025]), equalTo(ReasonCode.TOO_LARGE));
-    assertThat(reason(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xc3, 0x28, '"', '}'}),
+    assertThat(
+        reason(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xc3, 0x28, '"', '}'}),
         equalTo(ReasonCode.NOT_UTF8));
     assertThat(reason("{'a':1}"), equalTo(ReasonCode.NOT_JSON));
     assertThat(reason("{\"a\":NaN}"), equalTo(ReasonCode.NOT_JSON));
@@ -81,7 +83,9 @@ public class StrictJsonParserTest {
     for (byte[] b : bad) {
       assertThat(reason(b), equalTo(ReasonCode.NOT_UTF8));
     }
-    assertThat(StrictJsonParser.firstInvalidUtf8("h\u00e9\u20ac\uD83D\uDE00".getBytes(StandardCharsets.UTF_8)),
+    assertThat(
+        StrictJsonParser.firstInvalidUtf8(
+            "h\u00e9\u20ac\uD83D\uDE00".getBytes(StandardCharsets.UTF_8)),
         equalTo(-1));
   }
 
@@ -100,9 +104,14 @@ public class StrictJsonParserTest {
     for (String text : lone) {
       StrictJsonParser.Outcome o = parser.parse(text.getBytes(StandardCharsets.UTF_8));
       assertThat(text, o.reason, equalTo(ReasonCode.NOT_UTF8));
-      assertThat(text, o.detail, containsString("lone UTF-16 surrogate at byte offset " + text.indexOf("\\u")));
+      assertThat(
+          text,
+          o.detail,
+          containsString("lone UTF-16 surrogate at byte offset " + text.indexOf("\\u")));
     }
-    assertThat(reason("{\"a\":\"\\ud800\""), equalTo(ReasonCode.NOT_JSON)); // the parser's rules come first
+    assertThat(
+        reason("{\"a\":\"\\ud800\""),
+        equalTo(ReasonCode.NOT_JSON)); // the parser's rules come first
   }
 
   @Test
@@ -117,7 +126,9 @@ public class StrictJsonParserTest {
     for (String text : fine) {
       assertThat(text, reason(text), nullValue());
     }
-    assertThat(StrictJsonParser.firstLoneSurrogateEscape("{\"a\":\"\\uD83D\\uDE00\"}".getBytes()), equalTo(-1));
+    assertThat(
+        StrictJsonParser.firstLoneSurrogateEscape("{\"a\":\"\\uD83D\\uDE00\"}".getBytes()),
+        equalTo(-1));
   }
 
   @Test
@@ -127,7 +138,8 @@ public class StrictJsonParserTest {
 
   @Test
   public void detailsNameLocationsNotContent() {
-    StrictJsonParser.Outcome dup = parser.parse("{\"ann@example.com\":1,\"ann@example.com\":2}".getBytes());
+    StrictJsonParser.Outcome dup =
+        parser.parse("{\"ann@example.com\":1,\"ann@example.com\":2}".getBytes());
     assertThat(dup.reason, equalTo(ReasonCode.DUPLICATE_KEY));
     assertThat(dup.detail, not(containsString("ann@example.com")));
     assertThat(dup.detail, containsString("line 1"));

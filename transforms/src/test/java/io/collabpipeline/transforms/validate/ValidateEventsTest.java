@@ -46,7 +46,10 @@ import org.junit.rules.TemporaryFolder;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** ValidateEvents on the DirectRunner: every reason code, PII minimization, pseudonyms, timestamps and counters. */
+/**
+ * ValidateEvents on the DirectRunner: every reason code, PII minimization, pseudonyms, timestamps
+ * and counters.
+ */
 @RunWith(JUnit4.class)
 public class ValidateEventsTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -65,26 +68,56 @@ public class ValidateEventsTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
   @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
 
-  private static ObjectNode event(String id, String type, int version, String payloadJson) throws Exception {
+  private static ObjectNode event(String id, String type, int version, String payloadJson)
+      throws Exception {
     return (ObjectNode)
         MAPPER.readTree(
-            "{\"event_id\":\"" + id + "\",\"event_type\":\"" + type + "\",\"schema_version\":" + version + ","
+            "{\"event_id\":\""
+                + id
+                + "\",\"event_type\":\""
+                + type
+                + "\",\"schema_version\":"
+                + version
+                + ","
                 + "\"occurred_at\":\"2025-11-02T09:00:01.123+01:00\",\"workspace_gid\":\"100\","
-                + "\"actor\":{\"user_gid\":\"" + ACTOR_GID + "\",\"email\":\"" + EMAIL + "\",\"name\":\"" + NAME
+                + "\"actor\":{\"user_gid\":\""
+                + ACTOR_GID
+                + "\",\"email\":\""
+                + EMAIL
+                + "\",\"name\":\""
+                + NAME
                 + "\"},\"source\":{\"platform\":\"ios\",\"service\":\"mobile\",\"app_version\":\"5.1\"},"
-                + "\"resource\":{\"type\":\"task\",\"gid\":\"7\"},\"payload\":" + payloadJson + ","
-                + "\"context\":{\"ip\":\"" + IP + "\",\"user_agent\":\"" + USER_AGENT + "\",\"session_id\":\""
-                + SESSION + "\"}}");
+                + "\"resource\":{\"type\":\"task\",\"gid\":\"7\"},\"payload\":"
+                + payloadJson
+                + ","
+                + "\"context\":{\"ip\":\""
+                + IP
+                + "\",\"user_agent\":\""
+                + USER_AGENT
+                + "\",\"session_id\":\""
+                + SESSION
+                + "\"}}");
   }
 
   private static ObjectNode taskUpdatedV1(String id) throws Exception {
-    return event(id, "task.updated", 1, "{\"task_gid\":\"7\",\"project_gids\":[\"3\"],\"changed_fields\":[\"name\"]}");
+    return event(
+        id,
+        "task.updated",
+        1,
+        "{\"task_gid\":\"7\",\"project_gids\":[\"3\"],\"changed_fields\":[\"name\"]}");
   }
 
   private static ObjectNode commentAdded(String id) throws Exception {
-    return event(id, "comment.added", 1,
-        "{\"task_gid\":\"7\",\"text\":\"" + COMMENT + "\",\"mentioned_user_gids\":[\"11\",\"12\"],"
-            + "\"reporter_phone\":\"" + UNKNOWN_PII + "\"}");
+    return event(
+        id,
+        "comment.added",
+        1,
+        "{\"task_gid\":\"7\",\"text\":\""
+            + COMMENT
+            + "\",\"mentioned_user_gids\":[\"11\",\"12\"],"
+            + "\"reporter_phone\":\""
+            + UNKNOWN_PII
+            + "\"}");
   }
 
   private static RawRecord raw(String json, long offset) {
@@ -107,10 +140,12 @@ public class ValidateEventsTest {
 
   private static long counter(PipelineResult result, String name) {
     MetricQueryResults q =
-        result.metrics().queryMetrics(
-            MetricsFilter.builder()
-                .addNameFilter(MetricNameFilter.named(ValidateEvents.METRIC_NAMESPACE, name))
-                .build());
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(ValidateEvents.METRIC_NAMESPACE, name))
+                    .build());
     long sum = 0;
     for (MetricResult<Long> c : q.getCounters()) {
       sum += c.getAttempted();
@@ -118,8 +153,11 @@ public class ValidateEventsTest {
     return sum;
   }
 
-  /** Runs one record and asserts it is quarantined with {@code reason}, its source and bytes kept. */
-  private void assertQuarantined(byte[] bytes, ReasonCode reason, String expectedEventId, String detailPart) {
+  /**
+   * Runs one record and asserts it is quarantined with {@code reason}, its source and bytes kept.
+   */
+  private void assertQuarantined(
+      byte[] bytes, ReasonCode reason, String expectedEventId, String detailPart) {
     RawRecord record = raw(bytes, 17);
     ValidateEvents.Result result = apply(record);
     PAssert.that(result.events()).empty();
@@ -149,7 +187,8 @@ public class ValidateEventsTest {
     assertThat(counter(run, ValidateEvents.ACCEPTED), equalTo(0L));
   }
 
-  private void assertQuarantined(String text, ReasonCode reason, String expectedEventId, String detailPart) {
+  private void assertQuarantined(
+      String text, ReasonCode reason, String expectedEventId, String detailPart) {
     assertQuarantined(text.getBytes(StandardCharsets.UTF_8), reason, expectedEventId, detailPart);
   }
 
@@ -186,13 +225,17 @@ public class ValidateEventsTest {
 
   @Test
   public void notAnObject() {
-    assertQuarantined("[{\"event_id\":\"evt_array_0001\"}]", ReasonCode.NOT_AN_OBJECT, null, "an array");
+    assertQuarantined(
+        "[{\"event_id\":\"evt_array_0001\"}]", ReasonCode.NOT_AN_OBJECT, null, "an array");
   }
 
   @Test
   public void duplicateKey() {
-    assertQuarantined("{\"event_id\":\"evt_dup_00001\",\"event_id\":\"evt_dup_00002\"}", ReasonCode.DUPLICATE_KEY,
-        null, "duplicate key");
+    assertQuarantined(
+        "{\"event_id\":\"evt_dup_00001\",\"event_id\":\"evt_dup_00002\"}",
+        ReasonCode.DUPLICATE_KEY,
+        null,
+        "duplicate key");
   }
 
   @Test
@@ -218,7 +261,10 @@ public class ValidateEventsTest {
     ObjectNode e = taskUpdatedV1("evt_env_00001");
     ((ObjectNode) e.get("actor")).remove("user_gid");
     e.put("workspace_gid", EMAIL);
-    assertQuarantined(MAPPER.writeValueAsString(e), ReasonCode.ENVELOPE_INVALID, "evt_env_00001",
+    assertQuarantined(
+        MAPPER.writeValueAsString(e),
+        ReasonCode.ENVELOPE_INVALID,
+        "evt_env_00001",
         "/actor/user_gid: required; /workspace_gid: pattern");
   }
 
@@ -226,28 +272,47 @@ public class ValidateEventsTest {
   public void timestampWithoutOffsetIsInvalid() throws Exception {
     ObjectNode e = taskUpdatedV1("evt_time_0001");
     e.put("occurred_at", "2025-11-02T08:00:01.123");
-    assertQuarantined(MAPPER.writeValueAsString(e), ReasonCode.INVALID_TIMESTAMP, "evt_time_0001", "/occurred_at");
+    assertQuarantined(
+        MAPPER.writeValueAsString(e),
+        ReasonCode.INVALID_TIMESTAMP,
+        "evt_time_0001",
+        "/occurred_at");
   }
 
   private static final long DAY = 86_400_000L;
 
-  /** {@code e} occurred at {@code occurred} and arrived at {@code arrival}, from Kafka offset {@code offset}. */
-  private static RawRecord timed(ObjectNode e, long occurred, long arrival, long offset) throws Exception {
+  /**
+   * {@code e} occurred at {@code occurred} and arrived at {@code arrival}, from Kafka offset {@code
+   * offset}.
+   */
+  private static RawRecord timed(ObjectNode e, long occurred, long arrival, long offset)
+      throws Exception {
     return timed(e, java.time.Instant.ofEpochMilli(occurred).toString(), arrival, offset);
   }
 
-  private static RawRecord timed(ObjectNode e, String occurredAt, long arrival, long offset) throws Exception {
+  private static RawRecord timed(ObjectNode e, String occurredAt, long arrival, long offset)
+      throws Exception {
     e.put("occurred_at", occurredAt);
     return RawRecord.of(MAPPER.writeValueAsBytes(e), SourceRef.kafka("events", 3, offset), arrival);
   }
 
   /** The event ids of the accepted events, and {@code id:REASON} of the quarantined records. */
-  private static void assertOutcomes(ValidateEvents.Result result, List<String> accepted, List<String> quarantined) {
-    PAssert.that(result.events().apply("AcceptedIds", MapElements.into(TypeDescriptors.strings())
-            .via(CollabEvent::eventId)))
+  private static void assertOutcomes(
+      ValidateEvents.Result result, List<String> accepted, List<String> quarantined) {
+    PAssert.that(
+            result
+                .events()
+                .apply(
+                    "AcceptedIds",
+                    MapElements.into(TypeDescriptors.strings()).via(CollabEvent::eventId)))
         .containsInAnyOrder(accepted);
-    PAssert.that(result.quarantined().apply("QuarantinedIdsAndReasons", MapElements.into(TypeDescriptors.strings())
-            .via(q -> q.eventId() + ":" + q.reason())))
+    PAssert.that(
+            result
+                .quarantined()
+                .apply(
+                    "QuarantinedIdsAndReasons",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(q -> q.eventId() + ":" + q.reason())))
         .containsInAnyOrder(quarantined);
   }
 
@@ -270,24 +335,36 @@ public class ValidateEventsTest {
             timed(taskUpdatedV1("evt_year_0000"), "0000-01-01T00:00:00Z", ARRIVAL, 9));
     assertOutcomes(
         result,
-        Arrays.asList("evt_ahead_at_bound", "evt_ahead_inside", "evt_age_at_bound", "evt_age_inside"),
+        Arrays.asList(
+            "evt_ahead_at_bound", "evt_ahead_inside", "evt_age_at_bound", "evt_age_inside"),
         Arrays.asList(
             "evt_ahead_outside:OCCURRED_IN_FUTURE",
             "evt_age_outside:OCCURRED_TOO_LONG_AGO",
             "evt_year_9999:OCCURRED_IN_FUTURE",
             "evt_year_0001:OCCURRED_TOO_LONG_AGO",
             "evt_year_0000:OCCURRED_TOO_LONG_AGO"));
-    PAssert.that(result.quarantined().apply("Details", MapElements.into(TypeDescriptors.strings())
-            .via(q -> q.eventId() + " " + q.detail())))
+    PAssert.that(
+            result
+                .quarantined()
+                .apply(
+                    "Details",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(q -> q.eventId() + " " + q.detail())))
         .satisfies(
             details -> {
               List<String> all = new ArrayList<>();
               details.forEach(all::add);
-              assertThat(all.toString(), all.contains(
-                  "evt_ahead_outside /occurred_at: 24.0 h after the record's arrival; at most 1d after it is accepted"),
+              assertThat(
+                  all.toString(),
+                  all.contains(
+                      "evt_ahead_outside /occurred_at: 24.0 h after the record's arrival; at most 1d after it is accepted"),
                   equalTo(true));
-              assertThat(all.toString(), all.contains("evt_age_outside /occurred_at: 180.0 days before the record's "
-                  + "arrival; at most 180d before it is accepted"), equalTo(true));
+              assertThat(
+                  all.toString(),
+                  all.contains(
+                      "evt_age_outside /occurred_at: 180.0 days before the record's "
+                          + "arrival; at most 180d before it is accepted"),
+                  equalTo(true));
               return null;
             });
     PipelineResult run = pipeline.run();
@@ -295,8 +372,12 @@ public class ValidateEventsTest {
     assertThat(counter(run, ValidateEvents.RECEIVED), equalTo(9L));
     assertThat(counter(run, ValidateEvents.ACCEPTED), equalTo(4L));
     assertThat(counter(run, ValidateEvents.QUARANTINED), equalTo(5L));
-    assertThat(counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.OCCURRED_IN_FUTURE)), equalTo(2L));
-    assertThat(counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.OCCURRED_TOO_LONG_AGO)), equalTo(3L));
+    assertThat(
+        counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.OCCURRED_IN_FUTURE)),
+        equalTo(2L));
+    assertThat(
+        counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.OCCURRED_TOO_LONG_AGO)),
+        equalTo(3L));
     assertThat(counter(run, "quarantined.OCCURRED_IN_FUTURE"), equalTo(2L));
   }
 
@@ -316,23 +397,32 @@ public class ValidateEventsTest {
     ValidateEvents.Result result =
         pipeline
             .apply("CreateRecords", Create.timestamped(records))
-            .apply("ValidateEvents", ValidateEvents.create().withPseudonymKey(KeyReference.dev())
-                .withMaxEventTimeAhead(org.joda.time.Duration.millis(ahead))
-                .withMaxEventAge(org.joda.time.Duration.millis(age)));
+            .apply(
+                "ValidateEvents",
+                ValidateEvents.create()
+                    .withPseudonymKey(KeyReference.dev())
+                    .withMaxEventTimeAhead(org.joda.time.Duration.millis(ahead))
+                    .withMaxEventAge(org.joda.time.Duration.millis(age)));
     assertOutcomes(
         result,
         Arrays.asList("evt_2h_ahead", "evt_7d_ago"),
-        Arrays.asList("evt_2h_ahead_and_1ms:OCCURRED_IN_FUTURE", "evt_7d_and_1ms_ago:OCCURRED_TOO_LONG_AGO"));
+        Arrays.asList(
+            "evt_2h_ahead_and_1ms:OCCURRED_IN_FUTURE", "evt_7d_and_1ms_ago:OCCURRED_TOO_LONG_AGO"));
     PipelineResult run = pipeline.run();
     run.waitUntilFinish();
-    assertThat(counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.OCCURRED_IN_FUTURE)), equalTo(1L));
-    assertThat(counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.OCCURRED_TOO_LONG_AGO)), equalTo(1L));
+    assertThat(
+        counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.OCCURRED_IN_FUTURE)),
+        equalTo(1L));
+    assertThat(
+        counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.OCCURRED_TOO_LONG_AGO)),
+        equalTo(1L));
   }
 
   /**
-   * A record is judged by its own arrival, never by the wall clock: a record that arrived in 2001 may have occurred up
-   * to a day later (by the wall clock it is decades old), and one that arrives in 2300 may have occurred 180 days
-   * earlier (by the wall clock it is centuries ahead). Re-validating a quarantine later gives the same answer.
+   * A record is judged by its own arrival, never by the wall clock: a record that arrived in 2001
+   * may have occurred up to a day later (by the wall clock it is decades old), and one that arrives
+   * in 2300 may have occurred 180 days earlier (by the wall clock it is centuries ahead).
+   * Re-validating a quarantine later gives the same answer.
    */
   @Test
   public void theBoundsAreJudgedByEachRecordsArrivalNotTheWallClock() throws Exception {
@@ -347,11 +437,15 @@ public class ValidateEventsTest {
     assertOutcomes(
         result,
         Arrays.asList("evt_2001_at_bound", "evt_2300_at_bound"),
-        Arrays.asList("evt_2001_beyond:OCCURRED_IN_FUTURE", "evt_2300_beyond:OCCURRED_TOO_LONG_AGO"));
+        Arrays.asList(
+            "evt_2001_beyond:OCCURRED_IN_FUTURE", "evt_2300_beyond:OCCURRED_TOO_LONG_AGO"));
     pipeline.run().waitUntilFinish();
   }
 
-  /** {@code e} as JSON text, with the string value {@code "PLACEHOLDER"} replaced by {@code jsonString}, verbatim. */
+  /**
+   * {@code e} as JSON text, with the string value {@code "PLACEHOLDER"} replaced by {@code
+   * jsonString}, verbatim.
+   */
   private static byte[] withRawString(ObjectNode e, String jsonString) throws Exception {
     String text = MAPPER.writeValueAsString(e);
     assertThat(text, containsString("PLACEHOLDER"));
@@ -362,14 +456,16 @@ public class ValidateEventsTest {
   public void aLoneSurrogateInAnEnvelopeStringIsQuarantinedNotReplaced() throws Exception {
     ObjectNode e = taskUpdatedV1("evt_lone_env1");
     ((ObjectNode) e.get("source")).put("service", "PLACEHOLDER");
-    assertQuarantined(withRawString(e, "mobile\\ud800"), ReasonCode.NOT_UTF8, null, "lone UTF-16 surrogate");
+    assertQuarantined(
+        withRawString(e, "mobile\\ud800"), ReasonCode.NOT_UTF8, null, "lone UTF-16 surrogate");
   }
 
   @Test
   public void aLoneSurrogateInAPayloadStringIsQuarantinedNotReplaced() throws Exception {
     ObjectNode e = taskUpdatedV1("evt_lone_pay1");
     ((ObjectNode) e.get("payload")).putArray("changed_fields").add("PLACEHOLDER");
-    assertQuarantined(withRawString(e, "name\\uDE00"), ReasonCode.NOT_UTF8, null, "lone UTF-16 surrogate");
+    assertQuarantined(
+        withRawString(e, "name\\uDE00"), ReasonCode.NOT_UTF8, null, "lone UTF-16 surrogate");
   }
 
   @Test
@@ -385,7 +481,9 @@ public class ValidateEventsTest {
             events -> {
               CollabEvent ev = events.iterator().next();
               assertThat(ev.service(), equalTo("mobile " + emoji));
-              assertThat(ev.payloadJson(), containsString("\"changed_fields\":[\"mobile " + emoji + "\"]"));
+              assertThat(
+                  ev.payloadJson(),
+                  containsString("\"changed_fields\":[\"mobile " + emoji + "\"]"));
               assertThat(ev.payloadJson(), not(containsString("?")));
               return null;
             });
@@ -396,14 +494,21 @@ public class ValidateEventsTest {
   public void unknownEventType() throws Exception {
     ObjectNode e = taskUpdatedV1("evt_type_0001");
     e.put("event_type", "task.renamed");
-    assertQuarantined(MAPPER.writeValueAsString(e), ReasonCode.UNKNOWN_EVENT_TYPE, "evt_type_0001", "/event_type");
+    assertQuarantined(
+        MAPPER.writeValueAsString(e),
+        ReasonCode.UNKNOWN_EVENT_TYPE,
+        "evt_type_0001",
+        "/event_type");
   }
 
   @Test
   public void unknownSchemaVersion() throws Exception {
     ObjectNode e = taskUpdatedV1("evt_vers_0001");
     e.put("schema_version", 3);
-    assertQuarantined(MAPPER.writeValueAsString(e), ReasonCode.UNKNOWN_SCHEMA_VERSION, "evt_vers_0001",
+    assertQuarantined(
+        MAPPER.writeValueAsString(e),
+        ReasonCode.UNKNOWN_SCHEMA_VERSION,
+        "evt_vers_0001",
         "known: [1, 2]");
   }
 
@@ -412,17 +517,27 @@ public class ValidateEventsTest {
     ObjectNode e = commentAdded("evt_pay_00001");
     ((ObjectNode) e.get("payload")).remove("text");
     ((ObjectNode) e.get("payload")).putArray("mentioned_user_gids").add(EMAIL);
-    assertQuarantined(MAPPER.writeValueAsString(e), ReasonCode.PAYLOAD_INVALID, "evt_pay_00001",
+    assertQuarantined(
+        MAPPER.writeValueAsString(e),
+        ReasonCode.PAYLOAD_INVALID,
+        "evt_pay_00001",
         "/payload/mentioned_user_gids/0: pattern; /payload/text: required");
   }
 
   @Test
   public void acceptedEventsHoldNoPiiAndKeepDerivedFacts() throws Exception {
-    ValidateEvents.Result result = apply(raw(MAPPER.writeValueAsString(commentAdded("evt_cmt_00001")), 5));
+    ValidateEvents.Result result =
+        apply(raw(MAPPER.writeValueAsString(commentAdded("evt_cmt_00001")), 5));
     Pseudonymizer p = new Pseudonymizer(KeyReference.dev().resolve());
     String expectedPayload =
-        "{\"mentioned_user_gids\":[\"" + p.pseudonymize("11") + "\",\"" + p.pseudonymize("12") + "\"],"
-            + "\"mentioned_user_gids_count\":2,\"task_gid\":\"7\",\"text_length\":" + COMMENT.length() + "}";
+        "{\"mentioned_user_gids\":[\""
+            + p.pseudonymize("11")
+            + "\",\""
+            + p.pseudonymize("12")
+            + "\"],"
+            + "\"mentioned_user_gids_count\":2,\"task_gid\":\"7\",\"text_length\":"
+            + COMMENT.length()
+            + "}";
     String expectedActor = p.pseudonymize(ACTOR_GID);
     PAssert.that(result.quarantined()).empty();
     PAssert.that(result.events())
@@ -433,7 +548,9 @@ public class ValidateEventsTest {
               assertThat(all, hasSize(1));
               CollabEvent e = all.get(0);
               String everything = e.toString();
-              for (String pii : Arrays.asList(EMAIL, NAME, IP, USER_AGENT, SESSION, COMMENT, UNKNOWN_PII, ACTOR_GID)) {
+              for (String pii :
+                  Arrays.asList(
+                      EMAIL, NAME, IP, USER_AGENT, SESSION, COMMENT, UNKNOWN_PII, ACTOR_GID)) {
                 assertThat(everything, not(containsString(pii)));
               }
               assertThat(e.payloadJson(), equalTo(expectedPayload));
@@ -463,11 +580,19 @@ public class ValidateEventsTest {
 
   @Test
   public void bothVersionsOfTaskUpdatedAreAcceptedAndTimestampsPreserved() throws Exception {
-    ObjectNode v2 = event("evt_upd_v2_01", "task.updated", 2,
-        "{\"task_gid\":\"8\",\"project_gids\":[],\"changed_fields\":[],\"custom_field_gids\":[\"55\"],\"new\":1}");
-    ObjectNode notification = event("evt_notif_001", "notification.sent", 1,
-        "{\"recipient_user_gid\":\"12\",\"channel\":\"push\",\"trigger_event_id\":\"evt_cmt_00001\","
-            + "\"trigger_event_type\":\"comment.added\"}");
+    ObjectNode v2 =
+        event(
+            "evt_upd_v2_01",
+            "task.updated",
+            2,
+            "{\"task_gid\":\"8\",\"project_gids\":[],\"changed_fields\":[],\"custom_field_gids\":[\"55\"],\"new\":1}");
+    ObjectNode notification =
+        event(
+            "evt_notif_001",
+            "notification.sent",
+            1,
+            "{\"recipient_user_gid\":\"12\",\"channel\":\"push\",\"trigger_event_id\":\"evt_cmt_00001\","
+                + "\"trigger_event_type\":\"comment.added\"}");
     ValidateEvents.Result result =
         apply(
             raw(MAPPER.writeValueAsString(taskUpdatedV1("evt_upd_v1_01")), 1),
@@ -475,57 +600,98 @@ public class ValidateEventsTest {
             raw(MAPPER.writeValueAsString(notification), 3),
             raw("not json", 4));
     PCollection<String> stamped =
-        result.events()
+        result
+            .events()
             .apply("ReifyEventTimestamps", Reify.timestamps())
-            .apply("DescribeEvents", MapElements.into(TypeDescriptors.strings())
-                .via(tv -> tv.getValue().eventId() + "@" + tv.getTimestamp().getMillis() + " task="
-                    + tv.getValue().taskGid() + " trigger=" + tv.getValue().triggerEventId() + "/"
-                    + tv.getValue().triggerEventType() + " " + tv.getValue().payloadJson()));
+            .apply(
+                "DescribeEvents",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(
+                        tv ->
+                            tv.getValue().eventId()
+                                + "@"
+                                + tv.getTimestamp().getMillis()
+                                + " task="
+                                + tv.getValue().taskGid()
+                                + " trigger="
+                                + tv.getValue().triggerEventId()
+                                + "/"
+                                + tv.getValue().triggerEventType()
+                                + " "
+                                + tv.getValue().payloadJson()));
     Pseudonymizer p = new Pseudonymizer(KeyReference.dev().resolve());
     PAssert.that(stamped)
         .containsInAnyOrder(
-            "evt_upd_v1_01@" + (ARRIVAL + 1) + " task=7 trigger=null/null"
+            "evt_upd_v1_01@"
+                + (ARRIVAL + 1)
+                + " task=7 trigger=null/null"
                 + " {\"changed_fields\":[\"name\"],\"project_gids\":[\"3\"],\"task_gid\":\"7\"}",
-            "evt_upd_v2_01@" + (ARRIVAL + 2) + " task=8 trigger=null/null"
+            "evt_upd_v2_01@"
+                + (ARRIVAL + 2)
+                + " task=8 trigger=null/null"
                 + " {\"changed_fields\":[],\"custom_field_gids\":[\"55\"],\"project_gids\":[],\"task_gid\":\"8\"}",
-            "evt_notif_001@" + (ARRIVAL + 3) + " task=null trigger=evt_cmt_00001/comment.added"
-                + " {\"channel\":\"push\",\"recipient_user_gid\":\"" + p.pseudonymize("12") + "\","
+            "evt_notif_001@"
+                + (ARRIVAL + 3)
+                + " task=null trigger=evt_cmt_00001/comment.added"
+                + " {\"channel\":\"push\",\"recipient_user_gid\":\""
+                + p.pseudonymize("12")
+                + "\","
                 + "\"trigger_event_id\":\"evt_cmt_00001\",\"trigger_event_type\":\"comment.added\"}");
     PCollection<String> quarantineStamps =
-        result.quarantined()
+        result
+            .quarantined()
             .apply("ReifyQuarantineTimestamps", Reify.timestamps())
-            .apply("DescribeQuarantine", MapElements.into(TypeDescriptors.strings())
-                .via(tv -> tv.getValue().reason() + "@" + tv.getTimestamp().getMillis()));
+            .apply(
+                "DescribeQuarantine",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(tv -> tv.getValue().reason() + "@" + tv.getTimestamp().getMillis()));
     PAssert.that(quarantineStamps).containsInAnyOrder("NOT_JSON@" + (ARRIVAL + 4));
     PipelineResult run = pipeline.run();
     run.waitUntilFinish();
     assertThat(counter(run, ValidateEvents.RECEIVED), equalTo(4L));
     assertThat(counter(run, ValidateEvents.ACCEPTED), equalTo(3L));
     assertThat(counter(run, ValidateEvents.QUARANTINED), equalTo(1L));
-    assertThat(counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.NOT_JSON)), equalTo(1L));
+    assertThat(
+        counter(run, ValidateEvents.quarantinedCounterName(ReasonCode.NOT_JSON)), equalTo(1L));
     assertThat(counter(run, ValidateEvents.UNKNOWN_FIELDS_DROPPED), equalTo(1L));
   }
 
   @Test
   public void pseudonymsAreDeterministicAndDependOnTheKey() throws Exception {
     File keyFile = tmp.newFile("pseudonym.key");
-    Files.write(keyFile.toPath(), "a-test-key-that-is-long-enough-0123456789".getBytes(StandardCharsets.UTF_8));
+    Files.write(
+        keyFile.toPath(),
+        "a-test-key-that-is-long-enough-0123456789".getBytes(StandardCharsets.UTF_8));
     List<TimestampedValue<RawRecord>> records =
         Arrays.asList(
-            TimestampedValue.of(raw(MAPPER.writeValueAsString(taskUpdatedV1("evt_same_0001")), 1), new Instant(ARRIVAL)),
-            TimestampedValue.of(raw(MAPPER.writeValueAsString(taskUpdatedV1("evt_same_0002")), 2), new Instant(ARRIVAL)));
+            TimestampedValue.of(
+                raw(MAPPER.writeValueAsString(taskUpdatedV1("evt_same_0001")), 1),
+                new Instant(ARRIVAL)),
+            TimestampedValue.of(
+                raw(MAPPER.writeValueAsString(taskUpdatedV1("evt_same_0002")), 2),
+                new Instant(ARRIVAL)));
     PCollection<RawRecord> input = pipeline.apply("CreateRecords", Create.timestamped(records));
     PCollection<String> devActors =
-        input.apply("ValidateWithDevKey", ValidateEvents.create().withPseudonymKey(KeyReference.dev()))
+        input
+            .apply(
+                "ValidateWithDevKey", ValidateEvents.create().withPseudonymKey(KeyReference.dev()))
             .events()
-            .apply("DevActors", MapElements.into(TypeDescriptors.strings()).via(CollabEvent::actorId));
+            .apply(
+                "DevActors", MapElements.into(TypeDescriptors.strings()).via(CollabEvent::actorId));
     PCollection<String> fileActors =
-        input.apply("ValidateWithFileKey",
-                ValidateEvents.create().withPseudonymKey(KeyReference.parse("file:" + keyFile.getPath())))
+        input
+            .apply(
+                "ValidateWithFileKey",
+                ValidateEvents.create()
+                    .withPseudonymKey(KeyReference.parse("file:" + keyFile.getPath())))
             .events()
-            .apply("FileActors", MapElements.into(TypeDescriptors.strings()).via(CollabEvent::actorId));
+            .apply(
+                "FileActors",
+                MapElements.into(TypeDescriptors.strings()).via(CollabEvent::actorId));
     String dev = new Pseudonymizer(KeyReference.dev().resolve()).pseudonymize(ACTOR_GID);
-    String other = new Pseudonymizer(KeyReference.parse("file:" + keyFile.getPath()).resolve()).pseudonymize(ACTOR_GID);
+    String other =
+        new Pseudonymizer(KeyReference.parse("file:" + keyFile.getPath()).resolve())
+            .pseudonymize(ACTOR_GID);
     assertThat(dev, not(equalTo(other)));
     PAssert.that(devActors).containsInAnyOrder(dev, dev);
     PAssert.that(fileActors).containsInAnyOrder(other, other);
@@ -536,38 +702,56 @@ public class ValidateEventsTest {
   public void expandWithoutAKeyNamesWithPseudonymKey() {
     pipeline.enableAbandonedNodeEnforcement(false);
     IllegalStateException e =
-        assertThrows(IllegalStateException.class,
-            () -> pipeline.apply("CreateRecords", Create.of(raw("{}", 1))).apply("ValidateEvents", ValidateEvents.create()));
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                pipeline
+                    .apply("CreateRecords", Create.of(raw("{}", 1)))
+                    .apply("ValidateEvents", ValidateEvents.create()));
     assertThat(e.getMessage(), containsString("withPseudonymKey("));
   }
 
   @Test
   public void displayDataShowsTheKeyReferenceNotTheKey() {
-    ValidateEvents t = ValidateEvents.create().withPseudonymKey(KeyReference.parse("env:COLLAB_PSEUDONYM_KEY"))
-        .withMaxRecordBytes(2048).withMaxNestingDepth(16);
+    ValidateEvents t =
+        ValidateEvents.create()
+            .withPseudonymKey(KeyReference.parse("env:COLLAB_PSEUDONYM_KEY"))
+            .withMaxRecordBytes(2048)
+            .withMaxNestingDepth(16);
     DisplayData data = DisplayData.from(t);
     assertThat(data.toString(), containsString("env:COLLAB_PSEUDONYM_KEY"));
     assertThat(data.toString(), containsString("2048"));
-    assertThrows(IllegalArgumentException.class, () -> ValidateEvents.create().withMaxRecordBytes(0));
-    assertThrows(IllegalArgumentException.class, () -> ValidateEvents.create().withMaxNestingDepth(1));
+    assertThrows(
+        IllegalArgumentException.class, () -> ValidateEvents.create().withMaxRecordBytes(0));
+    assertThrows(
+        IllegalArgumentException.class, () -> ValidateEvents.create().withMaxNestingDepth(1));
   }
 
   @Test
   public void displayDataShowsTheClockBoundsAndBadBoundsNameTheirSetting() {
     DisplayData data =
-        DisplayData.from(ValidateEvents.create().withPseudonymKey(KeyReference.dev())
-            .withMaxEventTimeAhead(org.joda.time.Duration.standardHours(6))
-            .withMaxEventAge(org.joda.time.Duration.standardDays(30)));
+        DisplayData.from(
+            ValidateEvents.create()
+                .withPseudonymKey(KeyReference.dev())
+                .withMaxEventTimeAhead(org.joda.time.Duration.standardHours(6))
+                .withMaxEventAge(org.joda.time.Duration.standardDays(30)));
     assertThat(data.toString(), containsString("maxEventTimeAhead=21600000"));
     assertThat(data.toString(), containsString("maxEventAge=2592000000"));
-    assertThat(DisplayData.from(ValidateEvents.create()).toString(), containsString("maxEventAge=15552000000"));
-    IllegalArgumentException ahead = assertThrows(IllegalArgumentException.class,
-        () -> ValidateEvents.create().withMaxEventTimeAhead(org.joda.time.Duration.millis(-1)));
+    assertThat(
+        DisplayData.from(ValidateEvents.create()).toString(),
+        containsString("maxEventAge=15552000000"));
+    IllegalArgumentException ahead =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ValidateEvents.create().withMaxEventTimeAhead(org.joda.time.Duration.millis(-1)));
     assertThat(ahead.getMessage(), containsString("withMaxEventTimeAhead("));
-    IllegalArgumentException age = assertThrows(IllegalArgumentException.class,
-        () -> ValidateEvents.create().withMaxEventAge(org.joda.time.Duration.ZERO));
+    IllegalArgumentException age =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ValidateEvents.create().withMaxEventAge(org.joda.time.Duration.ZERO));
     assertThat(age.getMessage(), containsString("withMaxEventAge("));
-    assertThrows(IllegalArgumentException.class, () -> ValidateEvents.create().withMaxEventAge(null));
+    assertThrows(
+        IllegalArgumentException.class, () -> ValidateEvents.create().withMaxEventAge(null));
     // Zero ahead is a setting (occurred_at never after arrival), not an error.
     ValidateEvents.create().withMaxEventTimeAhead(org.joda.time.Duration.ZERO);
   }

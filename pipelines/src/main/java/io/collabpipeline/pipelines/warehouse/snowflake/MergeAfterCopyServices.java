@@ -13,21 +13,23 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 
 /**
- * The {@link SnowflakeServices} that {@link WriteSnowflakeCurated} hands to SnowflakeIO: loading is delegated (to
- * SnowflakeIO's own COPY and Snowpipe services in production, to a test double offline), and the batch service runs
- * the table's MERGE file right after its COPY.
+ * The {@link SnowflakeServices} that {@link WriteSnowflakeCurated} hands to SnowflakeIO: loading is
+ * delegated (to SnowflakeIO's own COPY and Snowpipe services in production, to a test double
+ * offline), and the batch service runs the table's MERGE file right after its COPY.
  *
- * <p>Why here: SnowflakeIO's write returns {@code PDone}, so nothing downstream can wait for the COPY. Its batch
- * write calls {@link SnowflakeServices.BatchService#write} exactly once per table, from one DoFn, with the list of
- * ALL staged files (a side input in the global window, so only after every file of the bounded input is written),
- * and returns only when the COPY statement has completed. Running the MERGE after that call, in the same bundle,
- * therefore merges exactly after the load, and only if the load succeeded. If the worker dies in between, the
- * runner retries the bundle: Snowflake's load metadata skips files the first attempt already copied, and the MERGE
- * is idempotent, so the retry converges to the same table. The MERGE also merges rows left in the stage table by an
- * earlier failed run: harmless, since the newest (generation, pane_index) wins either way.
+ * <p>Why here: SnowflakeIO's write returns {@code PDone}, so nothing downstream can wait for the
+ * COPY. Its batch write calls {@link SnowflakeServices.BatchService#write} exactly once per table,
+ * from one DoFn, with the list of ALL staged files (a side input in the global window, so only
+ * after every file of the bounded input is written), and returns only when the COPY statement has
+ * completed. Running the MERGE after that call, in the same bundle, therefore merges exactly after
+ * the load, and only if the load succeeded. If the worker dies in between, the runner retries the
+ * bundle: Snowflake's load metadata skips files the first attempt already copied, and the MERGE is
+ * idempotent, so the retry converges to the same table. The MERGE also merges rows left in the
+ * stage table by an earlier failed run: harmless, since the newest (generation, pane_index) wins
+ * either way.
  *
- * <p>Streaming is untouched: Snowpipe loads asynchronously, so the MERGE runs in Snowflake (a task per table on a
- * stream over its stage table, see 04_loading.sql).
+ * <p>Streaming is untouched: Snowpipe loads asynchronously, so the MERGE runs in Snowflake (a task
+ * per table on a stream over its stage table, see 04_loading.sql).
  */
 final class MergeAfterCopyServices implements SnowflakeServices {
   private static final long serialVersionUID = 1L;
@@ -52,11 +54,15 @@ final class MergeAfterCopyServices implements SnowflakeServices {
   private static final class CopyThenMerge implements BatchService {
     private final BatchService copy;
     private final Counter merges =
-        Metrics.counter(WriteSnowflakeCurated.METRICS_NAMESPACE, WriteSnowflakeCurated.MERGES_COUNTER);
+        Metrics.counter(
+            WriteSnowflakeCurated.METRICS_NAMESPACE, WriteSnowflakeCurated.MERGES_COUNTER);
     private final Counter rowsMerged =
-        Metrics.counter(WriteSnowflakeCurated.METRICS_NAMESPACE, WriteSnowflakeCurated.ROWS_MERGED_COUNTER);
+        Metrics.counter(
+            WriteSnowflakeCurated.METRICS_NAMESPACE, WriteSnowflakeCurated.ROWS_MERGED_COUNTER);
     private final Counter stagedRowsCleared =
-        Metrics.counter(WriteSnowflakeCurated.METRICS_NAMESPACE, WriteSnowflakeCurated.STAGED_ROWS_CLEARED_COUNTER);
+        Metrics.counter(
+            WriteSnowflakeCurated.METRICS_NAMESPACE,
+            WriteSnowflakeCurated.STAGED_ROWS_CLEARED_COUNTER);
 
     CopyThenMerge(BatchService copy) {
       this.copy = copy;
@@ -70,8 +76,10 @@ final class MergeAfterCopyServices implements SnowflakeServices {
     @Override
     public void write(SnowflakeBatchServiceConfig config) throws Exception {
       CuratedTable table = SnowflakeSql.ofStageTable(config.getTable());
-      // No rows of this table in the input: SnowflakeIO still calls us, with no files, and a COPY naming no files
-      // would fail. The MERGE still runs, to finish what an earlier failed run may have left staged.
+      // No rows of this table in the input: SnowflakeIO still calls us, with no files, and a COPY
+      // naming no files
+      // would fail. The MERGE still runs, to finish what an earlier failed run may have left
+      // staged.
       if (!config.getFilesList().isEmpty()) {
         copy.write(config);
       }
@@ -96,7 +104,11 @@ final class MergeAfterCopyServices implements SnowflakeServices {
         } catch (SQLException | RuntimeException e) {
           connection.rollback();
           throw new SQLException(
-              "MERGE of " + SnowflakeSql.stageTable(table) + " into " + table.tableName() + " failed: "
+              "MERGE of "
+                  + SnowflakeSql.stageTable(table)
+                  + " into "
+                  + table.tableName()
+                  + " failed: "
                   + e.getMessage(),
               e instanceof SQLException ? ((SQLException) e).getSQLState() : null,
               e);

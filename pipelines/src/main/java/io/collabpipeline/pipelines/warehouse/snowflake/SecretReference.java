@@ -10,10 +10,11 @@ import java.util.Objects;
 import org.apache.beam.sdk.options.ValueProvider;
 
 /**
- * A secret named by reference, {@code env:VARIABLE} or {@code file:/absolute/path}, and resolved only when SnowflakeIO
- * asks for its value: on the worker that opens the connection. The job graph, the options, display data and logs
- * therefore carry the reference and never the secret; {@link #toString()} shows the reference. A file's content is
- * used as is, without its trailing line break (a PEM private key keeps its inner lines).
+ * A secret named by reference, {@code env:VARIABLE} or {@code file:/absolute/path}, and resolved
+ * only when SnowflakeIO asks for its value: on the worker that opens the connection. The job graph,
+ * the options, display data and logs therefore carry the reference and never the secret; {@link
+ * #toString()} shows the reference. A file's content is used as is, without its trailing line break
+ * (a PEM private key keeps its inner lines).
  */
 public final class SecretReference implements ValueProvider<String>, Serializable {
   private static final long serialVersionUID = 1L;
@@ -27,7 +28,9 @@ public final class SecretReference implements ValueProvider<String>, Serializabl
     this.reference = reference;
   }
 
-  /** True if {@code value} has the form of a reference (it says nothing about whether it resolves). */
+  /**
+   * True if {@code value} has the form of a reference (it says nothing about whether it resolves).
+   */
   public static boolean isReference(String value) {
     if (value == null) {
       return false;
@@ -35,11 +38,15 @@ public final class SecretReference implements ValueProvider<String>, Serializabl
     if (value.startsWith(ENV_PREFIX)) {
       return value.substring(ENV_PREFIX.length()).matches("[A-Za-z_][A-Za-z0-9_]*");
     }
-    return value.startsWith(FILE_PREFIX) && value.length() > FILE_PREFIX.length() + 1
+    return value.startsWith(FILE_PREFIX)
+        && value.length() > FILE_PREFIX.length() + 1
         && value.charAt(FILE_PREFIX.length()) == '/';
   }
 
-  /** The reference {@code value}; throws, without echoing it (it may be a secret pasted by mistake), if malformed. */
+  /**
+   * The reference {@code value}; throws, without echoing it (it may be a secret pasted by mistake),
+   * if malformed.
+   */
   public static SecretReference of(String value) {
     if (!isReference(value)) {
       throw new IllegalArgumentException(
@@ -53,14 +60,17 @@ public final class SecretReference implements ValueProvider<String>, Serializabl
     return reference;
   }
 
-  /** Resolves the reference now; throws naming the reference (not a value) if it does not resolve. */
+  /**
+   * Resolves the reference now; throws naming the reference (not a value) if it does not resolve.
+   */
   @Override
   public String get() {
     if (reference.startsWith(ENV_PREFIX)) {
       String name = reference.substring(ENV_PREFIX.length());
       String value = System.getenv(name);
       if (value == null || value.isEmpty()) {
-        throw new IllegalStateException("environment variable " + name + " (from " + reference + ") is not set");
+        throw new IllegalStateException(
+            "environment variable " + name + " (from " + reference + ") is not set");
       }
       return value;
     }

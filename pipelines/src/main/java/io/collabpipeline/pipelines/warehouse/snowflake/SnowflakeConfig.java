@@ -11,11 +11,12 @@ import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.options.ValueProvider.StaticValueProvider;
 
 /**
- * The Snowflake warehouse's settings as typed values, checked once: {@link #fromOptions} is the only code that reads
- * {@link SnowflakeOptions}, and each mistake is a one-line {@link UsageException} naming the option. Secrets stay
- * references ({@link SecretReference}, {@code env:} or {@code file:}) resolved on the worker that connects: neither the
- * serialized config nor {@link #toString()} nor any message carries a secret's value. {@link #write} builds the
- * transform, so {@link WriteSnowflakeCurated} itself never reads options.
+ * The Snowflake warehouse's settings as typed values, checked once: {@link #fromOptions} is the
+ * only code that reads {@link SnowflakeOptions}, and each mistake is a one-line {@link
+ * UsageException} naming the option. Secrets stay references ({@link SecretReference}, {@code env:}
+ * or {@code file:}) resolved on the worker that connects: neither the serialized config nor {@link
+ * #toString()} nor any message carries a secret's value. {@link #write} builds the transform, so
+ * {@link WriteSnowflakeCurated} itself never reads options.
  */
 @AutoValue
 public abstract class SnowflakeConfig implements Serializable {
@@ -23,10 +24,13 @@ public abstract class SnowflakeConfig implements Serializable {
 
   private static final Pattern ACCOUNT_URL =
       Pattern.compile("https://([A-Za-z0-9][A-Za-z0-9._-]*\\.snowflakecomputing\\.com)/?");
+
   /** Unquoted Snowflake identifiers: what the DDL uses, and what can be interpolated safely. */
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*");
 
-  /** The connection: account, user, credentials (as references), database, schema, warehouse, role. */
+  /**
+   * The connection: account, user, credentials (as references), database, schema, warehouse, role.
+   */
   public abstract SnowflakeIO.DataSourceConfiguration dataSourceConfiguration();
 
   /** Where rows are staged, {@code s3://bucket/prefix/} (trailing slash). */
@@ -35,20 +39,25 @@ public abstract class SnowflakeConfig implements Serializable {
   /** The storage integration through which Snowflake reads the staging bucket. */
   public abstract String storageIntegration();
 
-  /** The Snowpipe of each table in streaming, {@value SnowflakeSql#TABLE_PLACEHOLDER} standing for the table. */
+  /**
+   * The Snowpipe of each table in streaming, {@value SnowflakeSql#TABLE_PLACEHOLDER} standing for
+   * the table.
+   */
   public abstract String snowPipeTemplate();
 
   /**
-   * Whether {@code options} configure Snowflake at all ({@code --snowflakeAccountUrl} is given), so that a caller can
-   * say what selecting Snowflake needs before {@link #fromOptions} names the first missing option.
+   * Whether {@code options} configure Snowflake at all ({@code --snowflakeAccountUrl} is given), so
+   * that a caller can say what selecting Snowflake needs before {@link #fromOptions} names the
+   * first missing option.
    */
   public static boolean isGiven(SnowflakeOptions options) {
     return options.getSnowflakeAccountUrl() != null;
   }
 
   /**
-   * Checks {@code options} and returns their typed values. Whether the job is streaming ({@code --streaming}) decides
-   * which credentials are acceptable; the write itself picks COPY or Snowpipe from its input's boundedness.
+   * Checks {@code options} and returns their typed values. Whether the job is streaming ({@code
+   * --streaming}) decides which credentials are acceptable; the write itself picks COPY or Snowpipe
+   * from its input's boundedness.
    */
   public static SnowflakeConfig fromOptions(SnowflakeOptions options) {
     boolean streaming = options.as(StreamingOptions.class).isStreaming();
@@ -75,17 +84,26 @@ public abstract class SnowflakeConfig implements Serializable {
   /** The account, staging and names; never a credential. */
   @Override
   public final String toString() {
-    return "SnowflakeConfig{" + dataSourceConfiguration().getUrl() + ", stagingBucket=" + stagingBucket()
-        + ", storageIntegration=" + storageIntegration() + ", snowPipe=" + snowPipeTemplate() + "}";
+    return "SnowflakeConfig{"
+        + dataSourceConfiguration().getUrl()
+        + ", stagingBucket="
+        + stagingBucket()
+        + ", storageIntegration="
+        + storageIntegration()
+        + ", snowPipe="
+        + snowPipeTemplate()
+        + "}";
   }
 
   /** The connection the options describe; secrets stay references until a worker connects. */
-  private static SnowflakeIO.DataSourceConfiguration dataSource(SnowflakeOptions options, boolean streaming) {
+  private static SnowflakeIO.DataSourceConfiguration dataSource(
+      SnowflakeOptions options, boolean streaming) {
     String url = required("--snowflakeAccountUrl", options.getSnowflakeAccountUrl());
     Matcher m = ACCOUNT_URL.matcher(url);
     if (!m.matches()) {
       throw new UsageException(
-          "--snowflakeAccountUrl must look like https://<account>.snowflakecomputing.com, got " + url);
+          "--snowflakeAccountUrl must look like https://<account>.snowflakecomputing.com, got "
+              + url);
     }
     String host = m.group(1);
     String user = required("--snowflakeUser", options.getSnowflakeUser());
@@ -96,7 +114,8 @@ public abstract class SnowflakeConfig implements Serializable {
     int methods = (key != null ? 1 : 0) + (password != null ? 1 : 0) + (token != null ? 1 : 0);
     if (methods != 1) {
       throw new UsageException(
-          "give exactly one of --snowflakePrivateKey, --snowflakePassword and --snowflakeOAuthToken (got " + methods
+          "give exactly one of --snowflakePrivateKey, --snowflakePassword and --snowflakeOAuthToken (got "
+              + methods
               + ")");
     }
     if (passphrase != null && key == null) {
@@ -132,7 +151,9 @@ public abstract class SnowflakeConfig implements Serializable {
 
   private static String stagingBucket(String value) {
     String bucket = required("--snowflakeStagingBucket", value);
-    if (!bucket.startsWith("s3://") || !bucket.endsWith("/") || bucket.length() <= "s3://x/".length() - 1) {
+    if (!bucket.startsWith("s3://")
+        || !bucket.endsWith("/")
+        || bucket.length() <= "s3://x/".length() - 1) {
       throw new UsageException(
           "--snowflakeStagingBucket must be an s3://bucket/prefix/ ending with '/', got " + bucket);
     }
@@ -144,7 +165,8 @@ public abstract class SnowflakeConfig implements Serializable {
     if (!template.contains(SnowflakeSql.TABLE_PLACEHOLDER)
         || !IDENTIFIER.matcher(template.replace(SnowflakeSql.TABLE_PLACEHOLDER, "t")).matches()) {
       throw new UsageException(
-          "--snowflakeSnowPipe must be a pipe name containing {table} (one pipe per table), got " + template);
+          "--snowflakeSnowPipe must be a pipe name containing {table} (one pipe per table), got "
+              + template);
     }
     return template;
   }
@@ -153,16 +175,22 @@ public abstract class SnowflakeConfig implements Serializable {
     String name = required(option, value);
     if (!IDENTIFIER.matcher(name).matches()) {
       throw new UsageException(
-          option + " must be an unquoted Snowflake identifier ([A-Za-z_][A-Za-z0-9_$]*), got " + name);
+          option
+              + " must be an unquoted Snowflake identifier ([A-Za-z_][A-Za-z0-9_$]*), got "
+              + name);
     }
     return name;
   }
 
-  /** A secret reference; a malformed value is reported without echoing it, since it may be a pasted secret. */
+  /**
+   * A secret reference; a malformed value is reported without echoing it, since it may be a pasted
+   * secret.
+   */
   private static SecretReference reference(String option, String value) {
     if (!SecretReference.isReference(value)) {
       throw new UsageException(
-          option + " must be a reference, env:VARIABLE or file:/absolute/path, never the secret itself");
+          option
+              + " must be a reference, env:VARIABLE or file:/absolute/path, never the secret itself");
     }
     return SecretReference.of(value);
   }

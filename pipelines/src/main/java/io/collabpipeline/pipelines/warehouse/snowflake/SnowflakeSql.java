@@ -11,15 +11,16 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The Snowflake SQL of the curated sink, as it lives in the repository under {@value #RESOURCE_DIR}: the DDL files, to
- * be applied in {@link #DDL_FILES} order, and one MERGE file per curated table. The code runs the MERGE files verbatim,
- * and so do the Snowflake tasks (which read the same files from a stage) and the offline tests (on PostgreSQL), so
- * there is exactly one text of the merge rule.
+ * The Snowflake SQL of the curated sink, as it lives in the repository under {@value
+ * #RESOURCE_DIR}: the DDL files, to be applied in {@link #DDL_FILES} order, and one MERGE file per
+ * curated table. The code runs the MERGE files verbatim, and so do the Snowflake tasks (which read
+ * the same files from a stage) and the offline tests (on PostgreSQL), so there is exactly one text
+ * of the merge rule.
  *
- * <p>Naming, shared by the DDL and the code: the stage table of {@code t} is {@code t_stage}, its Snowpipe
- * {@code t_stage_pipe}, and the staged files of {@code t} live under {@code <staging bucket>t/}. Every curated and stage
- * table carries, after the columns of {@link CuratedTable}, the fencing columns {@value #GENERATION_COLUMN} and
- * {@value #PANE_INDEX_COLUMN}.
+ * <p>Naming, shared by the DDL and the code: the stage table of {@code t} is {@code t_stage}, its
+ * Snowpipe {@code t_stage_pipe}, and the staged files of {@code t} live under {@code <staging
+ * bucket>t/}. Every curated and stage table carries, after the columns of {@link CuratedTable}, the
+ * fencing columns {@value #GENERATION_COLUMN} and {@value #PANE_INDEX_COLUMN}.
  */
 public final class SnowflakeSql {
   /** Class-path folder of the SQL files. */
@@ -29,13 +30,22 @@ public final class SnowflakeSql {
   public static final List<String> DDL_FILES =
       Collections.unmodifiableList(
           Arrays.asList(
-              "01_account.sql", "02_curated_tables.sql", "03_stage_tables.sql", "04_loading.sql", "05_grants.sql"));
+              "01_account.sql",
+              "02_curated_tables.sql",
+              "03_stage_tables.sql",
+              "04_loading.sql",
+              "05_grants.sql"));
 
   public static final String GENERATION_COLUMN = "generation";
   public static final String PANE_INDEX_COLUMN = "pane_index";
   public static final String STAGE_TABLE_SUFFIX = "_stage";
-  /** The default Snowpipe name template; {@value #TABLE_PLACEHOLDER} stands for the curated table's name. */
+
+  /**
+   * The default Snowpipe name template; {@value #TABLE_PLACEHOLDER} stands for the curated table's
+   * name.
+   */
   public static final String DEFAULT_SNOW_PIPE_TEMPLATE = "{table}_stage_pipe";
+
   public static final String TABLE_PLACEHOLDER = "{table}";
 
   private SnowflakeSql() {}
@@ -45,15 +55,20 @@ public final class SnowflakeSql {
     return table.tableName() + STAGE_TABLE_SUFFIX;
   }
 
-  /** The curated table whose stage table is {@code stageTable} (case-insensitive, optionally qualified). */
+  /**
+   * The curated table whose stage table is {@code stageTable} (case-insensitive, optionally
+   * qualified).
+   */
   public static CuratedTable ofStageTable(String stageTable) {
-    String name = stageTable.substring(stageTable.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT);
+    String name =
+        stageTable.substring(stageTable.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT);
     for (CuratedTable t : CuratedTable.values()) {
       if (stageTable(t).equals(name)) {
         return t;
       }
     }
-    throw new IllegalArgumentException("'" + stageTable + "' is not the stage table of a curated table");
+    throw new IllegalArgumentException(
+        "'" + stageTable + "' is not the stage table of a curated table");
   }
 
   /** The name of the MERGE resource of {@code table}. */
@@ -61,7 +76,10 @@ public final class SnowflakeSql {
     return "merge_" + table.tableName() + ".sql";
   }
 
-  /** The statements of the MERGE file of {@code table}: the MERGE, then the removal of the staged rows it covers. */
+  /**
+   * The statements of the MERGE file of {@code table}: the MERGE, then the removal of the staged
+   * rows it covers.
+   */
   public static List<String> mergeStatements(CuratedTable table) {
     return statements(resource(mergeFile(table)));
   }
@@ -79,10 +97,11 @@ public final class SnowflakeSql {
   }
 
   /**
-   * Splits a SQL script into its statements, without comments or the terminating semicolons. Understands what the
-   * files use: {@code --} line comments, {@code /* *}{@code /} block comments, single-quoted strings (with {@code ''}
-   * inside), double-quoted identifiers and {@code $$ ... $$} bodies. Throws if the script ends inside one of them or
-   * with an unterminated statement, so a malformed file fails loudly.
+   * Splits a SQL script into its statements, without comments or the terminating semicolons.
+   * Understands what the files use: {@code --} line comments, {@code /* *}{@code /} block comments,
+   * single-quoted strings (with {@code ''} inside), double-quoted identifiers and {@code $$ ... $$}
+   * bodies. Throws if the script ends inside one of them or with an unterminated statement, so a
+   * malformed file fails loudly.
    */
   public static List<String> statements(String script) {
     List<String> out = new ArrayList<>();
@@ -106,7 +125,8 @@ public final class SnowflakeSql {
         int end = i + 1;
         while (true) {
           if (end >= n) {
-            throw new IllegalArgumentException("unterminated " + c + " quote in: " + abbreviate(current));
+            throw new IllegalArgumentException(
+                "unterminated " + c + " quote in: " + abbreviate(current));
           }
           if (script.charAt(end) == c) {
             if (end + 1 < n && script.charAt(end + 1) == c) {
@@ -139,7 +159,8 @@ public final class SnowflakeSql {
       }
     }
     if (!current.toString().trim().isEmpty()) {
-      throw new IllegalArgumentException("statement without a terminating ';': " + abbreviate(current));
+      throw new IllegalArgumentException(
+          "statement without a terminating ';': " + abbreviate(current));
     }
     return out;
   }

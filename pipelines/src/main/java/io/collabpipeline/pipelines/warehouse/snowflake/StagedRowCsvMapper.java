@@ -10,14 +10,14 @@ import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
 import org.apache.beam.sdk.values.KV;
 
 /**
- * Maps a curated row and the index of the pane that produced it to the fields of one staged CSV line, in the column
- * order of the stage table (03_stage_tables.sql): the {@link CuratedTable} columns, then {@code generation}, then
- * {@code pane_index}.
+ * Maps a curated row and the index of the pane that produced it to the fields of one staged CSV
+ * line, in the column order of the stage table (03_stage_tables.sql): the {@link CuratedTable}
+ * columns, then {@code generation}, then {@code pane_index}.
  *
- * <p>SnowflakeIO turns the fields into CSV: strings are enclosed in single quotes (a quote inside is doubled), other
- * values are written with {@code toString()}. So TIMESTAMP columns become UTC text {@code yyyy-MM-dd HH:mm:ss.SSS}
- * (which COPY parses into TIMESTAMP_NTZ without any session time zone involved), STRING columns stay strings, LONG and
- * DOUBLE columns are numbers.
+ * <p>SnowflakeIO turns the fields into CSV: strings are enclosed in single quotes (a quote inside
+ * is doubled), other values are written with {@code toString()}. So TIMESTAMP columns become UTC
+ * text {@code yyyy-MM-dd HH:mm:ss.SSS} (which COPY parses into TIMESTAMP_NTZ without any session
+ * time zone involved), STRING columns stay strings, LONG and DOUBLE columns are numbers.
  */
 final class StagedRowCsvMapper implements SnowflakeIO.UserDataMapper<KV<Long, CuratedRow>> {
   private static final long serialVersionUID = 1L;

@@ -27,37 +27,42 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
- * Writes curated rows to Snowflake with SnowflakeIO: each row is staged, tagged with the job's generation and the index
- * of the pane that produced it, into its table's stage table, and a MERGE (one SQL file per table, {@link SnowflakeSql})
- * moves the staged rows into the curated table, idempotently by the table key of contract 2.
+ * Writes curated rows to Snowflake with SnowflakeIO: each row is staged, tagged with the job's
+ * generation and the index of the pane that produced it, into its table's stage table, and a MERGE
+ * (one SQL file per table, {@link SnowflakeSql}) moves the staged rows into the curated table,
+ * idempotently by the table key of contract 2.
  *
- * <p><b>Merge rule</b> (design34, "generations and fencing"): per key, the staged row with the greatest
- * {@code (generation, pane_index)} wins, and it replaces the stored row iff
- * {@code (generation, pane_index) >= (stored generation, stored pane_index)}. So the last pane of a window wins, an
- * older pane or a job of an older generation never overwrites a newer one, and writing the same rows again changes
- * nothing.
+ * <p><b>Merge rule</b> (design34, "generations and fencing"): per key, the staged row with the
+ * greatest {@code (generation, pane_index)} wins, and it replaces the stored row iff {@code
+ * (generation, pane_index) >= (stored generation, stored pane_index)}. So the last pane of a window
+ * wins, an older pane or a job of an older generation never overwrites a newer one, and writing the
+ * same rows again changes nothing.
  *
- * <p><b>Bounded input (batch, replay)</b>: rows are re-windowed into the global window (their pane indexes are kept
- * in the staged rows), split by table, written as gzip CSV under {@code <stagingBucket><table>/} and loaded with
- * SnowflakeIO's COPY ({@code COPY INTO <table>_stage ... STORAGE_INTEGRATION = ...}). SnowflakeIO returns
- * {@code PDone}, so the MERGE cannot be a later step of the graph: it runs inside SnowflakeIO's batch service call,
- * right after the COPY of that table has completed (see {@code MergeAfterCopyServices} for why that is both ordered
- * and retry-safe). When the pipeline has finished, every table is merged.
+ * <p><b>Bounded input (batch, replay)</b>: rows are re-windowed into the global window (their pane
+ * indexes are kept in the staged rows), split by table, written as gzip CSV under {@code
+ * <stagingBucket><table>/} and loaded with SnowflakeIO's COPY ({@code COPY INTO <table>_stage ...
+ * STORAGE_INTEGRATION = ...}). SnowflakeIO returns {@code PDone}, so the MERGE cannot be a later
+ * step of the graph: it runs inside SnowflakeIO's batch service call, right after the COPY of that
+ * table has completed (see {@code MergeAfterCopyServices} for why that is both ordered and
+ * retry-safe). When the pipeline has finished, every table is merged.
  *
- * <p><b>Unbounded input (streaming)</b>: SnowflakeIO flushes staged files every {@link #withFlushTimeLimit} or
- * {@link #withFlushRowLimit} rows and hands their names to Snowpipe ({@link #withSnowPipe}: one pipe per table). Snowpipe
- * loads asynchronously, and the job cannot see when, so the MERGE runs in Snowflake: a task per table, triggered
- * every minute while a stream over the stage table has new rows, runs the same MERGE file (04_loading.sql).
- * Event-to-queryable latency is thus the flush interval + Snowpipe's load time + up to a minute of task schedule.
- * Streaming needs key-pair authentication with the account's server name (a SnowflakeIO requirement for the
+ * <p><b>Unbounded input (streaming)</b>: SnowflakeIO flushes staged files every {@link
+ * #withFlushTimeLimit} or {@link #withFlushRowLimit} rows and hands their names to Snowpipe ({@link
+ * #withSnowPipe}: one pipe per table). Snowpipe loads asynchronously, and the job cannot see when,
+ * so the MERGE runs in Snowflake: a task per table, triggered every minute while a stream over the
+ * stage table has new rows, runs the same MERGE file (04_loading.sql). Event-to-queryable latency
+ * is thus the flush interval + Snowpipe's load time + up to a minute of task schedule. Streaming
+ * needs key-pair authentication with the account's server name (a SnowflakeIO requirement for the
  * Snowpipe REST client).
  *
- * <p>The tables, stage tables, pipes, streams, tasks and grants are created from the repository's DDL (SnowflakeIO's
- * create disposition is {@code CREATE_NEVER}, so the loader role needs no CREATE privilege).
+ * <p>The tables, stage tables, pipes, streams, tasks and grants are created from the repository's
+ * DDL (SnowflakeIO's create disposition is {@code CREATE_NEVER}, so the loader role needs no CREATE
+ * privilege).
  *
- * <p>Metrics: namespace {@value #METRICS_NAMESPACE}; {@value #ROWS_STAGED_COUNTER} counts rows handed to SnowflakeIO,
- * and in batch {@value #MERGES_COUNTER}, {@value #ROWS_MERGED_COUNTER} (rows inserted or updated by the MERGE) and
- * {@value #STAGED_ROWS_CLEARED_COUNTER} count the MERGE's work.
+ * <p>Metrics: namespace {@value #METRICS_NAMESPACE}; {@value #ROWS_STAGED_COUNTER} counts rows
+ * handed to SnowflakeIO, and in batch {@value #MERGES_COUNTER}, {@value #ROWS_MERGED_COUNTER} (rows
+ * inserted or updated by the MERGE) and {@value #STAGED_ROWS_CLEARED_COUNTER} count the MERGE's
+ * work.
  */
 @AutoValue
 public abstract class WriteSnowflakeCurated extends PTransform<PCollection<CuratedRow>, PDone> {
@@ -69,8 +74,12 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
   public static final String ROWS_MERGED_COUNTER = "rows_merged";
   public static final String STAGED_ROWS_CLEARED_COUNTER = "staged_rows_cleared";
 
-  /** Step names (stable: Flink savepoints depend on them). The per-table writes are named {@code Stage<Table>}. */
+  /**
+   * Step names (stable: Flink savepoints depend on them). The per-table writes are named {@code
+   * Stage<Table>}.
+   */
   public static final String TAG_STEP = "TagGenerationAndPane";
+
   public static final String REWINDOW_STEP = "RewindowForStaging";
   public static final String PARTITION_STEP = "SplitByTable";
 
@@ -92,7 +101,10 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
 
   abstract Builder toBuilder();
 
-  /** A write with no connection yet; set at least the data source, staging bucket, integration and generation. */
+  /**
+   * A write with no connection yet; set at least the data source, staging bucket, integration and
+   * generation.
+   */
   public static WriteSnowflakeCurated write() {
     return new AutoValue_WriteSnowflakeCurated.Builder()
         .setGeneration(0L)
@@ -103,14 +115,18 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
   }
 
   /**
-   * The Snowflake connection (account, user, credentials, database, schema, warehouse, role). Unqualified table
-   * names in the COPY and the MERGE resolve in its database and schema.
+   * The Snowflake connection (account, user, credentials, database, schema, warehouse, role).
+   * Unqualified table names in the COPY and the MERGE resolve in its database and schema.
    */
-  public WriteSnowflakeCurated withDataSourceConfiguration(SnowflakeIO.DataSourceConfiguration config) {
+  public WriteSnowflakeCurated withDataSourceConfiguration(
+      SnowflakeIO.DataSourceConfiguration config) {
     return toBuilder().setDataSourceConfiguration(config).build();
   }
 
-  /** Where files are staged, {@code s3://bucket/prefix/} (trailing slash); each table gets {@code <table>/} under it. */
+  /**
+   * Where files are staged, {@code s3://bucket/prefix/} (trailing slash); each table gets {@code
+   * <table>/} under it.
+   */
   public WriteSnowflakeCurated withStagingBucketName(String stagingBucketName) {
     return toBuilder().setStagingBucketName(stagingBucketName).build();
   }
@@ -126,22 +142,27 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
   }
 
   /**
-   * The Snowpipe of each table in streaming, {@value SnowflakeSql#TABLE_PLACEHOLDER} standing for the curated table's
-   * name. Default {@value SnowflakeSql#DEFAULT_SNOW_PIPE_TEMPLATE}, as in 04_loading.sql.
+   * The Snowpipe of each table in streaming, {@value SnowflakeSql#TABLE_PLACEHOLDER} standing for
+   * the curated table's name. Default {@value SnowflakeSql#DEFAULT_SNOW_PIPE_TEMPLATE}, as in
+   * 04_loading.sql.
    */
   public WriteSnowflakeCurated withSnowPipe(String snowPipeTemplate) {
     return toBuilder().setSnowPipeTemplate(snowPipeTemplate).build();
   }
 
   /**
-   * The services that load staged files (COPY in batch, Snowpipe in streaming); SnowflakeIO's own by default. The
-   * batch MERGE runs after whatever these services load. Tests pass services that load into a local SQL engine.
+   * The services that load staged files (COPY in batch, Snowpipe in streaming); SnowflakeIO's own
+   * by default. The batch MERGE runs after whatever these services load. Tests pass services that
+   * load into a local SQL engine.
    */
   public WriteSnowflakeCurated withSnowflakeServices(SnowflakeServices services) {
     return toBuilder().setSnowflakeServices(services).build();
   }
 
-  /** Streaming: the longest a row waits before its file is staged and handed to Snowpipe. Default 30 s. */
+  /**
+   * Streaming: the longest a row waits before its file is staged and handed to Snowpipe. Default 30
+   * s.
+   */
   public WriteSnowflakeCurated withFlushTimeLimit(Duration flushTimeLimit) {
     return toBuilder().setFlushTimeLimit(flushTimeLimit).build();
   }
@@ -194,13 +215,16 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
     }
     if (generation() <= 0) {
       throw new IllegalArgumentException(
-          "WriteSnowflakeCurated needs withGeneration(n) with n > 0 (the job's generation), got " + generation());
+          "WriteSnowflakeCurated needs withGeneration(n) with n > 0 (the job's generation), got "
+              + generation());
     }
     boolean streaming = rows.isBounded() == PCollection.IsBounded.UNBOUNDED;
     if (streaming && !snowPipeTemplate().contains(SnowflakeSql.TABLE_PLACEHOLDER)) {
       throw new IllegalArgumentException(
-          "WriteSnowflakeCurated.withSnowPipe(template) needs " + SnowflakeSql.TABLE_PLACEHOLDER
-              + " in the template (one pipe per table), got " + snowPipeTemplate());
+          "WriteSnowflakeCurated.withSnowPipe(template) needs "
+              + SnowflakeSql.TABLE_PLACEHOLDER
+              + " in the template (one pipe per table), got "
+              + snowPipeTemplate());
     }
     if (flushRowLimit() < 1 || !flushTimeLimit().isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException(
@@ -211,8 +235,10 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
         rows.apply(TAG_STEP, ParDo.of(new TagPaneIndexFn()))
             .setCoder(KvCoder.of(VarLongCoder.of(), rows.getCoder()));
     if (!streaming) {
-      // SnowflakeIO's batch write collects the staged file names as a side input in the global window: rows must be
-      // in it, or the files of the metric windows would never reach the COPY. The pane index is already captured.
+      // SnowflakeIO's batch write collects the staged file names as a side input in the global
+      // window: rows must be
+      // in it, or the files of the metric windows would never reach the COPY. The pane index is
+      // already captured.
       tagged = tagged.apply(REWINDOW_STEP, Window.into(new GlobalWindows()));
     }
     PCollectionList<KV<Long, CuratedRow>> byTable =
@@ -246,10 +272,16 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .addIfNotNull(DisplayData.item("stagingBucketName", stagingBucketName()).withLabel("Staging location"))
-        .addIfNotNull(DisplayData.item("storageIntegrationName", storageIntegrationName()).withLabel("Storage integration"))
+        .addIfNotNull(
+            DisplayData.item("stagingBucketName", stagingBucketName())
+                .withLabel("Staging location"))
+        .addIfNotNull(
+            DisplayData.item("storageIntegrationName", storageIntegrationName())
+                .withLabel("Storage integration"))
         .add(DisplayData.item("generation", generation()).withLabel("Generation"))
-        .add(DisplayData.item("snowPipe", snowPipeTemplate()).withLabel("Snowpipe per table (streaming)"));
+        .add(
+            DisplayData.item("snowPipe", snowPipeTemplate())
+                .withLabel("Snowpipe per table (streaming)"));
   }
 
   static String upperCamel(String snake) {
@@ -269,7 +301,8 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
     private final Counter rowsStaged = Metrics.counter(METRICS_NAMESPACE, ROWS_STAGED_COUNTER);
 
     @ProcessElement
-    public void processElement(@Element CuratedRow row, PaneInfo pane, OutputReceiver<KV<Long, CuratedRow>> out) {
+    public void processElement(
+        @Element CuratedRow row, PaneInfo pane, OutputReceiver<KV<Long, CuratedRow>> out) {
       rowsStaged.inc();
       out.output(KV.of(pane.getIndex(), row));
     }

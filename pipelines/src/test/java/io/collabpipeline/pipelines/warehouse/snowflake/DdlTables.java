@@ -9,17 +9,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The CREATE TABLE statements of a DDL file of the repository, parsed into names, columns (in order) and primary keys:
- * what the DDL tests check against {@code CuratedTable}, and what the PostgreSQL tests build their tables from (so the
- * offline engine has exactly the DDL's column order, which positional COPY relies on).
+ * The CREATE TABLE statements of a DDL file of the repository, parsed into names, columns (in
+ * order) and primary keys: what the DDL tests check against {@code CuratedTable}, and what the
+ * PostgreSQL tests build their tables from (so the offline engine has exactly the DDL's column
+ * order, which positional COPY relies on).
  */
 final class DdlTables {
   private static final Pattern CREATE_TABLE =
       Pattern.compile(
           "(?is)CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:TRANSIENT\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?([A-Za-z_][A-Za-z0-9_]*)\\s*\\((.*)");
-  private static final Pattern PRIMARY_KEY = Pattern.compile("(?is).*PRIMARY\\s+KEY\\s*\\(([^)]*)\\).*");
+  private static final Pattern PRIMARY_KEY =
+      Pattern.compile("(?is).*PRIMARY\\s+KEY\\s*\\(([^)]*)\\).*");
 
-  /** One column: name and the type as written (e.g. {@code TIMESTAMP_NTZ(3)}), and whether it is NOT NULL. */
+  /**
+   * One column: name and the type as written (e.g. {@code TIMESTAMP_NTZ(3)}), and whether it is NOT
+   * NULL.
+   */
   static final class Column {
     final String name;
     final String type;
@@ -32,7 +37,9 @@ final class DdlTables {
     }
   }
 
-  /** One table: columns in order, the primary key (may be empty), and the column list as written. */
+  /**
+   * One table: columns in order, the primary key (may be empty), and the column list as written.
+   */
   static final class Table {
     final String name;
     final List<Column> columns;
@@ -54,10 +61,14 @@ final class DdlTables {
       return names;
     }
 
-    /** The same table for PostgreSQL: Snowflake's timestamp types mapped, every other word as written. */
+    /**
+     * The same table for PostgreSQL: Snowflake's timestamp types mapped, every other word as
+     * written.
+     */
     String postgresDdl() {
       String pg =
-          body.replaceAll("(?i)TIMESTAMP_NTZ", "timestamp").replaceAll("(?i)TIMESTAMP_LTZ", "timestamptz");
+          body.replaceAll("(?i)TIMESTAMP_NTZ", "timestamp")
+              .replaceAll("(?i)TIMESTAMP_LTZ", "timestamptz");
       return "CREATE TABLE " + name + " (" + pg + ")";
     }
   }
@@ -101,7 +112,9 @@ final class DdlTables {
                 words[1].toUpperCase(Locale.ROOT),
                 trimmed.toUpperCase(Locale.ROOT).contains("NOT NULL")));
       }
-      tables.put(m.group(1).toLowerCase(Locale.ROOT), new Table(m.group(1).toLowerCase(Locale.ROOT), columns, key, body));
+      tables.put(
+          m.group(1).toLowerCase(Locale.ROOT),
+          new Table(m.group(1).toLowerCase(Locale.ROOT), columns, key, body));
     }
     return tables;
   }

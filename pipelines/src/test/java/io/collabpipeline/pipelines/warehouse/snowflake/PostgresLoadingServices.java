@@ -16,20 +16,23 @@ import org.apache.beam.sdk.io.snowflake.services.SnowflakeStreamingServiceConfig
 import org.postgresql.PGConnection;
 
 /**
- * Snowflake's loading services, played by PostgreSQL: what SnowflakeIO hands to Snowflake (the staged gzip CSV files
- * and the stage table) is loaded with PostgreSQL's {@code COPY ... FROM STDIN (FORMAT csv, QUOTE '''')}, the
- * counterpart of Snowflake's {@code COPY INTO ... FILE_FORMAT=(TYPE=CSV FIELD_OPTIONALLY_ENCLOSED_BY='''')}.
+ * Snowflake's loading services, played by PostgreSQL: what SnowflakeIO hands to Snowflake (the
+ * staged gzip CSV files and the stage table) is loaded with PostgreSQL's {@code COPY ... FROM STDIN
+ * (FORMAT csv, QUOTE '''')}, the counterpart of Snowflake's {@code COPY INTO ...
+ * FILE_FORMAT=(TYPE=CSV FIELD_OPTIONALLY_ENCLOSED_BY='''')}.
  *
  * <ul>
- *   <li>Batch (the COPY of SnowflakeIO's batch write): loads every listed file into {@code config.getTable()} over the
- *       connection of {@code config.getDataSourceProviderFn()}, exactly where the real service would COPY.
- *   <li>Streaming (Snowpipe's insertFiles): loads the listed files into the stage table of the folder they were staged
- *       in ({@code <bucket><table>/}, as the pipes of 04_loading.sql read {@code @stage/<table>/}). The MERGE is then
- *       the test's to run, as the Snowflake task would.
+ *   <li>Batch (the COPY of SnowflakeIO's batch write): loads every listed file into {@code
+ *       config.getTable()} over the connection of {@code config.getDataSourceProviderFn()}, exactly
+ *       where the real service would COPY.
+ *   <li>Streaming (Snowpipe's insertFiles): loads the listed files into the stage table of the
+ *       folder they were staged in ({@code <bucket><table>/}, as the pipes of 04_loading.sql read
+ *       {@code @stage/<table>/}). The MERGE is then the test's to run, as the Snowflake task would.
  * </ul>
  *
- * Every loaded file is recorded in {@code loaded_files(service, table_name, file_name)}, its name relative to the
- * staging folder (what Snowpipe's REST call receives), so tests can see what each service was given.
+ * Every loaded file is recorded in {@code loaded_files(service, table_name, file_name)}, its name
+ * relative to the staging folder (what Snowpipe's REST call receives), so tests can see what each
+ * service was given.
  */
 final class PostgresLoadingServices implements SnowflakeServices {
   private static final long serialVersionUID = 1L;
@@ -80,15 +83,18 @@ final class PostgresLoadingServices implements SnowflakeServices {
     };
   }
 
-  private static void load(Connection c, String service, String table, String stagingDir, List<String> files)
+  private static void load(
+      Connection c, String service, String table, String stagingDir, List<String> files)
       throws SQLException, IOException {
     PGConnection pg = c.unwrap(PGConnection.class);
     for (String listed : files) {
-      // Snowpipe's list comes quoted ('path'), as SnowflakeIO's Concatenate builds it; its real service strips the
+      // Snowpipe's list comes quoted ('path'), as SnowflakeIO's Concatenate builds it; its real
+      // service strips the
       // quotes and the staging folder, and so does this one.
       String file = listed.replace("'", "");
       if (!file.startsWith(stagingDir)) {
-        throw new IllegalStateException("file " + file + " is not under the staging folder " + stagingDir);
+        throw new IllegalStateException(
+            "file " + file + " is not under the staging folder " + stagingDir);
       }
       try (InputStream in = new GZIPInputStream(Files.newInputStream(Paths.get(file)))) {
         pg.getCopyAPI().copyIn("COPY " + table + " FROM STDIN WITH (FORMAT csv, QUOTE '''')", in);

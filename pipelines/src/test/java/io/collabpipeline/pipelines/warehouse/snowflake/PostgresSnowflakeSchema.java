@@ -13,9 +13,9 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
- * The repository's Snowflake curated and stage tables, created in a PostgreSQL database from the DDL files themselves
- * ({@link DdlTables}), plus what the tests need to drive and read them: the MERGE files run verbatim, and rows read
- * back with their fencing columns.
+ * The repository's Snowflake curated and stage tables, created in a PostgreSQL database from the
+ * DDL files themselves ({@link DdlTables}), plus what the tests need to drive and read them: the
+ * MERGE files run verbatim, and rows read back with their fencing columns.
  */
 final class PostgresSnowflakeSchema {
   private final String url;
@@ -24,7 +24,10 @@ final class PostgresSnowflakeSchema {
     this.url = url;
   }
 
-  /** Creates every table of 02_curated_tables.sql and 03_stage_tables.sql, and {@code loaded_files}, in {@code url}. */
+  /**
+   * Creates every table of 02_curated_tables.sql and 03_stage_tables.sql, and {@code loaded_files},
+   * in {@code url}.
+   */
   static PostgresSnowflakeSchema create(String url) throws SQLException {
     try (Connection c = DriverManager.getConnection(url);
         Statement st = c.createStatement()) {
@@ -42,7 +45,10 @@ final class PostgresSnowflakeSchema {
     return url;
   }
 
-  /** Runs the MERGE file of {@code table} in one transaction, as the batch service and the Snowflake task do. */
+  /**
+   * Runs the MERGE file of {@code table} in one transaction, as the batch service and the Snowflake
+   * task do.
+   */
   void merge(CuratedTable table) throws SQLException {
     try (Connection c = DriverManager.getConnection(url)) {
       c.setAutoCommit(false);
@@ -102,9 +108,17 @@ final class PostgresSnowflakeSchema {
                         ? "(extract(epoch FROM " + c.name() + ") * 1000)::bigint"
                         : c.name())
             .collect(Collectors.joining(", "));
-    String keys = table.keyColumns().stream().map(CuratedTable.Column::name).collect(Collectors.joining(", "));
+    String keys =
+        table.keyColumns().stream()
+            .map(CuratedTable.Column::name)
+            .collect(Collectors.joining(", "));
     String sql =
-        "SELECT " + columns + ", generation, pane_index FROM " + relation + " ORDER BY " + keys
+        "SELECT "
+            + columns
+            + ", generation, pane_index FROM "
+            + relation
+            + " ORDER BY "
+            + keys
             + ", generation, pane_index";
     List<Stored> rows = new ArrayList<>();
     try (Connection c = DriverManager.getConnection(url);

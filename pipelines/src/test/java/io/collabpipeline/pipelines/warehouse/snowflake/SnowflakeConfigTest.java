@@ -23,9 +23,9 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * {@link SnowflakeOptions} through {@link SnowflakeConfig#fromOptions}: a complete set builds the write, each
- * mistake is a one-line error naming its option, secrets are accepted only by reference and stay references in the
- * serialized connection.
+ * {@link SnowflakeOptions} through {@link SnowflakeConfig#fromOptions}: a complete set builds the
+ * write, each mistake is a one-line error naming its option, secrets are accepted only by reference
+ * and stay references in the serialized connection.
  */
 public class SnowflakeConfigTest {
   @Rule public final TemporaryFolder folder = new TemporaryFolder();
@@ -56,7 +56,9 @@ public class SnowflakeConfigTest {
 
   private static String error(String... overrides) {
     String message =
-        assertThrows(UsageException.class, () -> SnowflakeConfig.fromOptions(options(overrides)).write(42L))
+        assertThrows(
+                UsageException.class,
+                () -> SnowflakeConfig.fromOptions(options(overrides)).write(42L))
             .getMessage();
     assertThat(message, not(containsString("\n")));
     return message;
@@ -83,25 +85,32 @@ public class SnowflakeConfigTest {
   @Test
   public void eachMissingOrMalformedOptionIsNamedInOneLine() {
     assertThat(error("--snowflakeAccountUrl="), containsString("--snowflakeAccountUrl"));
-    assertThat(error("--snowflakeAccountUrl=https://example.com"), containsString("--snowflakeAccountUrl"));
+    assertThat(
+        error("--snowflakeAccountUrl=https://example.com"),
+        containsString("--snowflakeAccountUrl"));
     assertThat(error("--snowflakeUser="), containsString("--snowflakeUser"));
     assertThat(error("--snowflakeDatabase="), containsString("--snowflakeDatabase"));
     assertThat(error("--snowflakeSchema=cur-ated"), containsString("--snowflakeSchema"));
     assertThat(error("--snowflakeWarehouse="), containsString("--snowflakeWarehouse"));
     assertThat(error("--snowflakeRole="), containsString("--snowflakeRole"));
-    assertThat(error("--snowflakeStorageIntegration="), containsString("--snowflakeStorageIntegration"));
-    assertThat(error("--snowflakeStagingBucket=s3://bucket/no-slash"), containsString("--snowflakeStagingBucket"));
-    assertThat(error("--snowflakeStagingBucket=gs://bucket/x/"), containsString("--snowflakeStagingBucket"));
+    assertThat(
+        error("--snowflakeStorageIntegration="), containsString("--snowflakeStorageIntegration"));
+    assertThat(
+        error("--snowflakeStagingBucket=s3://bucket/no-slash"),
+        containsString("--snowflakeStagingBucket"));
+    assertThat(
+        error("--snowflakeStagingBucket=gs://bucket/x/"),
+        containsString("--snowflakeStagingBucket"));
     assertThat(error("--snowflakeSnowPipe=one_pipe"), containsString("--snowflakeSnowPipe"));
     assertThat(error("--snowflakePassword="), containsString("--snowflakePassword"));
     assertThat(
-        error("--snowflakePrivateKey=file:/keys/rsa.p8"), containsString("exactly one of --snowflakePrivateKey"));
+        error("--snowflakePrivateKey=file:/keys/rsa.p8"),
+        containsString("exactly one of --snowflakePrivateKey"));
     assertThat(
-        error("--snowflakePrivateKeyPassphrase=env:PASS"), containsString("--snowflakePrivateKeyPassphrase"));
+        error("--snowflakePrivateKeyPassphrase=env:PASS"),
+        containsString("--snowflakePrivateKeyPassphrase"));
     assertThat(
-        assertThrows(
-                UsageException.class,
-                () -> SnowflakeConfig.fromOptions(options()).write(0L))
+        assertThrows(UsageException.class, () -> SnowflakeConfig.fromOptions(options()).write(0L))
             .getMessage(),
         containsString("--generation"));
   }
@@ -127,17 +136,20 @@ public class SnowflakeConfigTest {
             .write(42L);
     SnowflakeIO.DataSourceConfiguration c = write.dataSourceConfiguration();
     assertThat(c.getRawPrivateKey(), equalTo(SecretReference.of("file:/run/secrets/snowflake.p8")));
-    assertThat(c.getPrivateKeyPassphrase(), equalTo(SecretReference.of("env:SNOWFLAKE_KEY_PASSPHRASE")));
+    assertThat(
+        c.getPrivateKeyPassphrase(), equalTo(SecretReference.of("env:SNOWFLAKE_KEY_PASSPHRASE")));
   }
 
   @Test
-  public void aSecretStaysAReferenceInTheSerializedConnectionAndResolvesOnDemand() throws Exception {
+  public void aSecretStaysAReferenceInTheSerializedConnectionAndResolvesOnDemand()
+      throws Exception {
     Path secret = folder.getRoot().toPath().resolve("password");
     Files.write(secret, "s3cr3t-value\n".getBytes(StandardCharsets.UTF_8));
     WriteSnowflakeCurated write =
         SnowflakeConfig.fromOptions(options("--snowflakePassword=file:" + secret)).write(42L);
     byte[] serialized = SerializableUtils.serializeToByteArray(write);
-    assertThat(new String(serialized, StandardCharsets.ISO_8859_1), not(containsString("s3cr3t-value")));
+    assertThat(
+        new String(serialized, StandardCharsets.ISO_8859_1), not(containsString("s3cr3t-value")));
     assertThat(write.dataSourceConfiguration().getPassword().get(), is("s3cr3t-value"));
     assertThat(write.dataSourceConfiguration().getPassword().toString(), is("file:" + secret));
   }
@@ -146,10 +158,13 @@ public class SnowflakeConfigTest {
   public void theConfigSerializesWithReferencesOnlyAndPrintsNoCredential() throws Exception {
     Path secret = folder.getRoot().toPath().resolve("password");
     Files.write(secret, "s3cr3t-value\n".getBytes(StandardCharsets.UTF_8));
-    SnowflakeConfig config = SnowflakeConfig.fromOptions(options("--snowflakePassword=file:" + secret));
+    SnowflakeConfig config =
+        SnowflakeConfig.fromOptions(options("--snowflakePassword=file:" + secret));
     byte[] serialized = SerializableUtils.serializeToByteArray(config);
-    assertThat(new String(serialized, StandardCharsets.ISO_8859_1), not(containsString("s3cr3t-value")));
-    SnowflakeConfig copy = (SnowflakeConfig) SerializableUtils.deserializeFromByteArray(serialized, "config");
+    assertThat(
+        new String(serialized, StandardCharsets.ISO_8859_1), not(containsString("s3cr3t-value")));
+    SnowflakeConfig copy =
+        (SnowflakeConfig) SerializableUtils.deserializeFromByteArray(serialized, "config");
     assertThat(copy.stagingBucket(), is("s3://collab-curated-staging/snowflake/"));
     assertThat(copy.write(42L).dataSourceConfiguration().getPassword().get(), is("s3cr3t-value"));
     assertThat(config.toString(), containsString("myorg-collab.snowflakecomputing.com"));

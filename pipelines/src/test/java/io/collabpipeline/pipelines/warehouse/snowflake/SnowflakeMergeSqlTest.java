@@ -1,6 +1,5 @@
 package io.collabpipeline.pipelines.warehouse.snowflake;
 
-import io.collabpipeline.pipelines.warehouse.LocalPostgres;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
@@ -10,6 +9,7 @@ import static org.hamcrest.Matchers.is;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
+import io.collabpipeline.pipelines.warehouse.LocalPostgres;
 import io.collabpipeline.pipelines.warehouse.snowflake.PostgresSnowflakeSchema.Stored;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,9 +19,9 @@ import org.junit.ClassRule;
 import org.junit.Test;
 
 /**
- * The MERGE files (merge_&lt;table&gt;.sql), run verbatim on a real PostgreSQL against the tables of the repository's
- * DDL, with hand-built stage rows: the fencing rule of design34 on every kind of conflict, the within-batch choice, the
- * clearing of the stage table, and idempotence.
+ * The MERGE files (merge_&lt;table&gt;.sql), run verbatim on a real PostgreSQL against the tables
+ * of the repository's DDL, with hand-built stage rows: the fencing rule of design34 on every kind
+ * of conflict, the within-batch choice, the clearing of the stage table, and idempotence.
  */
 public class SnowflakeMergeSqlTest {
   @ClassRule public static final LocalPostgres POSTGRES = new LocalPostgres();
@@ -40,12 +40,19 @@ public class SnowflakeMergeSqlTest {
   }
 
   private void stage(CuratedRow row, long generation, long paneIndex) throws Exception {
-    Object[] fields = new StagedRowCsvMapper(generation).mapRow(org.apache.beam.sdk.values.KV.of(paneIndex, row));
+    Object[] fields =
+        new StagedRowCsvMapper(generation).mapRow(org.apache.beam.sdk.values.KV.of(paneIndex, row));
     List<String> literals = new ArrayList<>();
     for (Object f : fields) {
-      literals.add(f instanceof String ? "'" + ((String) f).replace("'", "''") + "'" : String.valueOf(f));
+      literals.add(
+          f instanceof String ? "'" + ((String) f).replace("'", "''") + "'" : String.valueOf(f));
     }
-    db.execute("INSERT INTO " + SnowflakeSql.stageTable(row.table()) + " VALUES (" + String.join(", ", literals) + ")");
+    db.execute(
+        "INSERT INTO "
+            + SnowflakeSql.stageTable(row.table())
+            + " VALUES ("
+            + String.join(", ", literals)
+            + ")");
   }
 
   @Test
@@ -91,7 +98,8 @@ public class SnowflakeMergeSqlTest {
 
   @Test
   public void theSamePaneAgainLeavesTheTableUnchanged() throws Exception {
-    CuratedRow fanout = CuratedRow.notificationFanout(T0, Granularity.HOUR, "7", "comment.added", 3, 10, 6);
+    CuratedRow fanout =
+        CuratedRow.notificationFanout(T0, Granularity.HOUR, "7", "comment.added", 3, 10, 6);
     stage(fanout, 4, 1);
     stage(editors("1", 3), 4, 0);
     db.merge(CuratedTable.NOTIFICATION_FANOUT);
@@ -123,13 +131,15 @@ public class SnowflakeMergeSqlTest {
 
   @Test
   public void aStagedRowNewerThanTheTableSurvivesTheClearingOfAnotherKey() throws Exception {
-    // The clearing statement alone, as when Snowpipe lands a newer pane between the MERGE and the DELETE.
+    // The clearing statement alone, as when Snowpipe lands a newer pane between the MERGE and the
+    // DELETE.
     stage(editors("1", 10), 5, 2);
     db.merge(CuratedTable.ACTIVE_EDITORS);
     stage(editors("1", 11), 5, 3);
     List<String> statements = SnowflakeSql.mergeStatements(CuratedTable.ACTIVE_EDITORS);
     db.execute(statements.get(statements.size() - 1));
-    assertThat(db.readStage(CuratedTable.ACTIVE_EDITORS), contains(new Stored(editors("1", 11), 5, 3)));
+    assertThat(
+        db.readStage(CuratedTable.ACTIVE_EDITORS), contains(new Stored(editors("1", 11), 5, 3)));
     assertThat(db.read(CuratedTable.ACTIVE_EDITORS), contains(new Stored(editors("1", 10), 5, 2)));
   }
 

@@ -19,17 +19,19 @@ import java.util.stream.Collectors;
 import org.junit.Test;
 
 /**
- * The Snowflake SQL files against the one definition of the tables, {@link CuratedTable}: each file parses as a
- * sequence of statements, the curated and stage tables have exactly its columns (in order, with matching types and
- * keys) plus the fencing columns, and every table has its pipe, stream, tasks, grants and MERGE. A column added to
- * {@code CuratedTable} without the DDL fails here.
+ * The Snowflake SQL files against the one definition of the tables, {@link CuratedTable}: each file
+ * parses as a sequence of statements, the curated and stage tables have exactly its columns (in
+ * order, with matching types and keys) plus the fencing columns, and every table has its pipe,
+ * stream, tasks, grants and MERGE. A column added to {@code CuratedTable} without the DDL fails
+ * here.
  */
 public class SnowflakeSqlTest {
   private static final List<String> FENCING =
       List.of(SnowflakeSql.GENERATION_COLUMN, SnowflakeSql.PANE_INDEX_COLUMN);
 
   private static List<String> expectedColumns(CuratedTable t) {
-    List<String> names = t.columns().stream().map(CuratedTable.Column::name).collect(Collectors.toList());
+    List<String> names =
+        t.columns().stream().map(CuratedTable.Column::name).collect(Collectors.toList());
     names.addAll(FENCING);
     return names;
   }
@@ -70,7 +72,10 @@ public class SnowflakeSqlTest {
       List<String> statements = SnowflakeSql.statements(SnowflakeSql.resource(file));
       assertThat(file + " has statements", statements.isEmpty(), is(false));
       for (String s : statements) {
-        assertThat(file, oneLine(s), matchesPattern("(?i)^(CREATE|ALTER|GRANT|REVOKE|MERGE|DELETE|SELECT|INSERT) .*"));
+        assertThat(
+            file,
+            oneLine(s),
+            matchesPattern("(?i)^(CREATE|ALTER|GRANT|REVOKE|MERGE|DELETE|SELECT|INSERT) .*"));
         int depth = 0;
         for (char c : s.replaceAll("'([^']|'')*'", "''").toCharArray()) {
           depth += c == '(' ? 1 : c == ')' ? -1 : 0;
@@ -91,12 +96,16 @@ public class SnowflakeSqlTest {
       assertThat("02_curated_tables.sql creates " + t.tableName(), table != null, is(true));
       assertThat(t.tableName(), table.columnNames(), equalTo(expectedColumns(t)));
       assertThat(
-          t.tableName(), table.columns.stream().map(c -> c.type).collect(Collectors.toList()), equalTo(expectedTypes(t)));
-      assertThat(t.tableName() + " NOT NULL", table.columns.stream().allMatch(c -> c.notNull), is(true));
+          t.tableName(),
+          table.columns.stream().map(c -> c.type).collect(Collectors.toList()),
+          equalTo(expectedTypes(t)));
+      assertThat(
+          t.tableName() + " NOT NULL", table.columns.stream().allMatch(c -> c.notNull), is(true));
       assertThat(
           t.tableName() + " key",
           table.primaryKey,
-          equalTo(t.keyColumns().stream().map(CuratedTable.Column::name).collect(Collectors.toList())));
+          equalTo(
+              t.keyColumns().stream().map(CuratedTable.Column::name).collect(Collectors.toList())));
     }
     assertThat(new ArrayList<>(ddl.keySet()), equalTo(expectedNames));
   }
@@ -106,41 +115,70 @@ public class SnowflakeSqlTest {
     Map<String, DdlTables.Table> ddl = DdlTables.of("03_stage_tables.sql");
     for (CuratedTable t : CuratedTable.values()) {
       DdlTables.Table stage = ddl.get(SnowflakeSql.stageTable(t));
-      assertThat("03_stage_tables.sql creates " + SnowflakeSql.stageTable(t), stage != null, is(true));
+      assertThat(
+          "03_stage_tables.sql creates " + SnowflakeSql.stageTable(t), stage != null, is(true));
       assertThat(stage.name, stage.columnNames(), equalTo(expectedColumns(t)));
-      assertThat(stage.name, stage.columns.stream().map(c -> c.type).collect(Collectors.toList()), equalTo(expectedTypes(t)));
+      assertThat(
+          stage.name,
+          stage.columns.stream().map(c -> c.type).collect(Collectors.toList()),
+          equalTo(expectedTypes(t)));
       assertThat(stage.name + " has no key", stage.primaryKey, hasSize(0));
     }
   }
 
   @Test
   public void everyTableHasItsPipeStreamTasksAndGrants() {
-    String loading = oneLine(String.join(";\n", SnowflakeSql.statements(SnowflakeSql.resource("04_loading.sql"))));
-    String grants = oneLine(String.join(";\n", SnowflakeSql.statements(SnowflakeSql.resource("05_grants.sql"))));
+    String loading =
+        oneLine(
+            String.join(";\n", SnowflakeSql.statements(SnowflakeSql.resource("04_loading.sql"))));
+    String grants =
+        oneLine(
+            String.join(";\n", SnowflakeSql.statements(SnowflakeSql.resource("05_grants.sql"))));
     for (CuratedTable t : CuratedTable.values()) {
       String name = t.tableName();
       String stage = SnowflakeSql.stageTable(t);
       String pipe = WriteSnowflakeCurated.snowPipeName(SnowflakeSql.DEFAULT_SNOW_PIPE_TEMPLATE, t);
       assertThat(
-          loading,
-          containsString(
-              "CREATE PIPE IF NOT EXISTS " + pipe + " AUTO_INGEST = FALSE"));
-      assertThat(loading, containsString("COPY INTO " + stage + " FROM @collab_curated_staging/" + name + "/ "));
+          loading, containsString("CREATE PIPE IF NOT EXISTS " + pipe + " AUTO_INGEST = FALSE"));
       assertThat(
           loading,
-          containsString("CREATE STREAM IF NOT EXISTS " + stage + "_changes ON TABLE " + stage + " APPEND_ONLY = TRUE"));
+          containsString("COPY INTO " + stage + " FROM @collab_curated_staging/" + name + "/ "));
+      assertThat(
+          loading,
+          containsString(
+              "CREATE STREAM IF NOT EXISTS "
+                  + stage
+                  + "_changes ON TABLE "
+                  + stage
+                  + " APPEND_ONLY = TRUE"));
       assertThat(loading, containsString("WHEN SYSTEM$STREAM_HAS_DATA('" + stage + "_changes')"));
       assertThat(loading, containsString("FROM " + stage + "_changes"));
       assertThat(
           loading,
-          containsString("AFTER merge_" + name + " AS EXECUTE IMMEDIATE FROM '@collab_sql/merge/"
-              + SnowflakeSql.mergeFile(t) + "'"));
+          containsString(
+              "AFTER merge_"
+                  + name
+                  + " AS EXECUTE IMMEDIATE FROM '@collab_sql/merge/"
+                  + SnowflakeSql.mergeFile(t)
+                  + "'"));
       assertThat(loading, containsString("SYSTEM$TASK_DEPENDENTS_ENABLE('merge_" + name + "')"));
-      assertThat(grants, containsString("ON TABLE collab.curated." + stage + " TO ROLE collab_loader"));
-      assertThat(grants, containsString("GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated." + name + " TO ROLE collab_loader"));
-      assertThat(grants, containsString("ON PIPE collab.curated." + pipe + " TO ROLE collab_loader"));
-      assertThat(grants, containsString("GRANT SELECT ON TABLE collab.curated." + name + " TO ROLE collab_reader"));
-      assertThat(grants, not(containsString("ON TABLE collab.curated." + stage + " TO ROLE collab_reader")));
+      assertThat(
+          grants, containsString("ON TABLE collab.curated." + stage + " TO ROLE collab_loader"));
+      assertThat(
+          grants,
+          containsString(
+              "GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated."
+                  + name
+                  + " TO ROLE collab_loader"));
+      assertThat(
+          grants, containsString("ON PIPE collab.curated." + pipe + " TO ROLE collab_loader"));
+      assertThat(
+          grants,
+          containsString(
+              "GRANT SELECT ON TABLE collab.curated." + name + " TO ROLE collab_reader"));
+      assertThat(
+          grants,
+          not(containsString("ON TABLE collab.curated." + stage + " TO ROLE collab_reader")));
     }
   }
 
@@ -150,15 +188,21 @@ public class SnowflakeSqlTest {
       List<String> statements = SnowflakeSql.mergeStatements(t);
       assertThat(SnowflakeSql.mergeFile(t), statements, hasSize(2));
       String merge = oneLine(statements.get(0));
-      String keys = t.keyColumns().stream().map(CuratedTable.Column::name).collect(Collectors.joining(", "));
+      String keys =
+          t.keyColumns().stream().map(CuratedTable.Column::name).collect(Collectors.joining(", "));
       assertThat(merge, containsString("MERGE INTO " + t.tableName() + " AS t"));
       assertThat(merge, containsString("FROM " + SnowflakeSql.stageTable(t) + " AS staged"));
-      assertThat(merge, containsString("PARTITION BY " + keys + " ORDER BY generation DESC, pane_index DESC"));
+      assertThat(
+          merge,
+          containsString("PARTITION BY " + keys + " ORDER BY generation DESC, pane_index DESC"));
       assertThat(
           merge,
           containsString(
-              "ON " + t.keyColumns().stream().map(c -> "t." + c.name() + " = s." + c.name())
-                  .collect(Collectors.joining(" AND ")) + " WHEN"));
+              "ON "
+                  + t.keyColumns().stream()
+                      .map(c -> "t." + c.name() + " = s." + c.name())
+                      .collect(Collectors.joining(" AND "))
+                  + " WHEN"));
       assertThat(merge, containsString("INSERT (" + String.join(", ", expectedColumns(t)) + ")"));
       List<String> updated = new ArrayList<>();
       for (String c : expectedColumns(t)) {
@@ -166,11 +210,14 @@ public class SnowflakeSqlTest {
           updated.add(c + " = s." + c);
         }
       }
-      assertThat(merge, containsString("UPDATE SET " + String.join(", ", updated) + " WHEN NOT MATCHED"));
+      assertThat(
+          merge, containsString("UPDATE SET " + String.join(", ", updated) + " WHEN NOT MATCHED"));
       // Only SQL shared by Snowflake, PostgreSQL and DuckDB.
       assertThat(merge.toUpperCase(Locale.ROOT), not(containsString("QUALIFY")));
       assertThat(merge.toUpperCase(Locale.ROOT), not(containsString("IFF(")));
-      assertThat(oneLine(statements.get(1)), containsString("DELETE FROM " + SnowflakeSql.stageTable(t) + " WHERE EXISTS"));
+      assertThat(
+          oneLine(statements.get(1)),
+          containsString("DELETE FROM " + SnowflakeSql.stageTable(t) + " WHERE EXISTS"));
     }
   }
 
@@ -178,7 +225,10 @@ public class SnowflakeSqlTest {
   public void stageTableNamesMapBackToTheirCuratedTable() {
     for (CuratedTable t : CuratedTable.values()) {
       assertThat(SnowflakeSql.ofStageTable(SnowflakeSql.stageTable(t)), is(t));
-      assertThat(SnowflakeSql.ofStageTable("COLLAB.CURATED." + SnowflakeSql.stageTable(t).toUpperCase(Locale.ROOT)), is(t));
+      assertThat(
+          SnowflakeSql.ofStageTable(
+              "COLLAB.CURATED." + SnowflakeSql.stageTable(t).toUpperCase(Locale.ROOT)),
+          is(t));
     }
     assertThrows(IllegalArgumentException.class, () -> SnowflakeSql.ofStageTable("active_editors"));
   }
@@ -189,12 +239,18 @@ public class SnowflakeSqlTest {
         SnowflakeSql.statements(
             "-- a comment; with a semicolon\nSELECT 'a;b', \"x;y\" FROM t; /* c; */ CREATE TASK x AS $$ BEGIN a; b; END $$;\n"
                 + "SELECT 'it''s';");
-    assertThat(s, contains("SELECT 'a;b', \"x;y\" FROM t", "CREATE TASK x AS $$ BEGIN a; b; END $$", "SELECT 'it''s'"));
+    assertThat(
+        s,
+        contains(
+            "SELECT 'a;b', \"x;y\" FROM t",
+            "CREATE TASK x AS $$ BEGIN a; b; END $$",
+            "SELECT 'it''s'"));
   }
 
   @Test
   public void theSplitterRejectsAnUnterminatedStatementOrString() {
-    assertThrows(IllegalArgumentException.class, () -> SnowflakeSql.statements("SELECT 1; SELECT 2"));
+    assertThrows(
+        IllegalArgumentException.class, () -> SnowflakeSql.statements("SELECT 1; SELECT 2"));
     assertThrows(IllegalArgumentException.class, () -> SnowflakeSql.statements("SELECT 'oops;"));
     assertThrows(IllegalArgumentException.class, () -> SnowflakeSql.statements("SELECT $$ a; "));
   }

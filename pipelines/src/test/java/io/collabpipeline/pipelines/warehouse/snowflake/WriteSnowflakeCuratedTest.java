@@ -1,6 +1,5 @@
 package io.collabpipeline.pipelines.warehouse.snowflake;
 
-import io.collabpipeline.pipelines.warehouse.LocalPostgres;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
@@ -15,6 +14,7 @@ import static org.junit.Assert.assertThrows;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
+import io.collabpipeline.pipelines.warehouse.LocalPostgres;
 import io.collabpipeline.pipelines.warehouse.snowflake.PostgresSnowflakeSchema.Stored;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,10 +54,11 @@ import org.junit.rules.TemporaryFolder;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * {@link WriteSnowflakeCurated} end to end on the DirectRunner, through SnowflakeIO's real write path (CSV mapping, gzip
- * files staged by FileIO, the file list handed to the loading services) with {@code withSnowflakeServices}: the staged
- * files are loaded into a real PostgreSQL whose tables come from the repository's DDL, and the batch MERGE is the
- * repository's MERGE file, run by the production {@code MergeAfterCopyServices}. The staging location is a local folder
+ * {@link WriteSnowflakeCurated} end to end on the DirectRunner, through SnowflakeIO's real write
+ * path (CSV mapping, gzip files staged by FileIO, the file list handed to the loading services)
+ * with {@code withSnowflakeServices}: the staged files are loaded into a real PostgreSQL whose
+ * tables come from the repository's DDL, and the batch MERGE is the repository's MERGE file, run by
+ * the production {@code MergeAfterCopyServices}. The staging location is a local folder
  * (SnowflakeIO only requires a trailing '/'); Snowflake itself is not involved anywhere.
  */
 public class WriteSnowflakeCuratedTest {
@@ -84,9 +85,12 @@ public class WriteSnowflakeCuratedTest {
       rows.add(CuratedRow.activeEditors(T0, Granularity.MINUTE, ws, w));
       rows.add(CuratedRow.activeEditors(T0, Granularity.HOUR, ws, 10 * w));
       rows.add(CuratedRow.taskUpdateVelocity(T0 + 60_000, Granularity.MINUTE, ws, 5 * w, 2 * w, w));
-      rows.add(CuratedRow.notificationFanout(T0, Granularity.MINUTE, ws, "task.updated", 3, 7 * w, 4));
+      rows.add(
+          CuratedRow.notificationFanout(T0, Granularity.MINUTE, ws, "task.updated", 3, 7 * w, 4));
       // Quotes and commas in a string must survive SnowflakeIO's CSV quoting and the COPY.
-      rows.add(CuratedRow.notificationFanout(T0, Granularity.DAY, ws, "odd 'type', with comma", 1, w, w));
+      rows.add(
+          CuratedRow.notificationFanout(
+              T0, Granularity.DAY, ws, "odd 'type', with comma", 1, w, w));
     }
     rows.add(CuratedRow.completeness(T0, Granularity.HOUR, "received", 100));
     rows.add(CuratedRow.completeness(T0, Granularity.HOUR, "accepted", 96));
@@ -97,7 +101,9 @@ public class WriteSnowflakeCuratedTest {
   private SnowflakeIO.DataSourceConfiguration postgres() {
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setUrl(db.url());
-    return SnowflakeIO.DataSourceConfiguration.create(ds).withDatabase("collab").withSchema("curated");
+    return SnowflakeIO.DataSourceConfiguration.create(ds)
+        .withDatabase("collab")
+        .withSchema("curated");
   }
 
   private WriteSnowflakeCurated write(long generation) {
@@ -123,7 +129,8 @@ public class WriteSnowflakeCuratedTest {
             .metrics()
             .queryMetrics(
                 MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(WriteSnowflakeCurated.METRICS_NAMESPACE, name))
+                    .addNameFilter(
+                        MetricNameFilter.named(WriteSnowflakeCurated.METRICS_NAMESPACE, name))
                     .build());
     long sum = 0;
     for (MetricResult<Long> c : q.getCounters()) {
@@ -140,7 +147,8 @@ public class WriteSnowflakeCuratedTest {
     result.waitUntilFinish();
 
     List<Stored> first = readAll();
-    assertThat(first.stream().map(s -> s.row).collect(Collectors.toSet()), equalTo(new HashSet<>(rows)));
+    assertThat(
+        first.stream().map(s -> s.row).collect(Collectors.toSet()), equalTo(new HashSet<>(rows)));
     assertThat(first, hasSize(rows.size()));
     assertThat(first.stream().map(s -> s.generation).collect(Collectors.toSet()), contains(1_000L));
     assertThat(first.stream().map(s -> s.paneIndex).collect(Collectors.toSet()), contains(0L));
@@ -149,13 +157,18 @@ public class WriteSnowflakeCuratedTest {
     }
     // Every table went through COPY (from staged gzip files) and then its MERGE.
     assertThat(
-        db.strings("SELECT DISTINCT table_name FROM loaded_files WHERE service = 'copy' ORDER BY 1"),
+        db.strings(
+            "SELECT DISTINCT table_name FROM loaded_files WHERE service = 'copy' ORDER BY 1"),
         contains(
-            "active_editors_stage", "notification_fanout_stage", "pipeline_completeness_stage",
+            "active_editors_stage",
+            "notification_fanout_stage",
+            "pipeline_completeness_stage",
             "task_update_velocity_stage"));
     assertThat(db.strings("SELECT file_name FROM loaded_files"), everyItem(containsString(".csv")));
     assertThat(counter(result, WriteSnowflakeCurated.ROWS_STAGED_COUNTER), is((long) rows.size()));
-    assertThat(counter(result, WriteSnowflakeCurated.MERGES_COUNTER), is((long) CuratedTable.values().length));
+    assertThat(
+        counter(result, WriteSnowflakeCurated.MERGES_COUNTER),
+        is((long) CuratedTable.values().length));
     assertThat(counter(result, WriteSnowflakeCurated.ROWS_MERGED_COUNTER), is((long) rows.size()));
 
     rerun.apply("CreateRows", Create.of(rows)).apply("WriteSnowflake", write(1_000L));
@@ -165,12 +178,14 @@ public class WriteSnowflakeCuratedTest {
 
   @Test
   public void aRunOfAnOlderGenerationNeverOverwritesANewerOne() throws Exception {
-    List<CuratedRow> newer = List.of(
-        CuratedRow.activeEditors(T0, Granularity.MINUTE, "1", 10),
-        CuratedRow.activeEditors(T0, Granularity.MINUTE, "2", 20));
-    List<CuratedRow> older = List.of(
-        CuratedRow.activeEditors(T0, Granularity.MINUTE, "1", 99),
-        CuratedRow.activeEditors(T0, Granularity.MINUTE, "3", 30));
+    List<CuratedRow> newer =
+        List.of(
+            CuratedRow.activeEditors(T0, Granularity.MINUTE, "1", 10),
+            CuratedRow.activeEditors(T0, Granularity.MINUTE, "2", 20));
+    List<CuratedRow> older =
+        List.of(
+            CuratedRow.activeEditors(T0, Granularity.MINUTE, "1", 99),
+            CuratedRow.activeEditors(T0, Granularity.MINUTE, "3", 30));
 
     pipeline.apply("CreateRows", Create.of(newer)).apply("WriteSnowflake", write(2_000L));
     pipeline.run().waitUntilFinish();
@@ -194,11 +209,17 @@ public class WriteSnowflakeCuratedTest {
             new Stored(older.get(1), 3_000L, 0)));
   }
 
-  /** Counts per workspace in 1-minute windows, one accumulating pane per element: what ComputeMetrics emits. */
+  /**
+   * Counts per workspace in 1-minute windows, one accumulating pane per element: what
+   * ComputeMetrics emits.
+   */
   private static final class ToActiveEditorsFn extends DoFn<KV<String, Long>, CuratedRow> {
     @ProcessElement
-    public void process(@Element KV<String, Long> count, IntervalWindow window, OutputReceiver<CuratedRow> out) {
-      out.output(CuratedRow.activeEditors(window.start().getMillis(), Granularity.MINUTE, count.getKey(), count.getValue()));
+    public void process(
+        @Element KV<String, Long> count, IntervalWindow window, OutputReceiver<CuratedRow> out) {
+      out.output(
+          CuratedRow.activeEditors(
+              window.start().getMillis(), Granularity.MINUTE, count.getKey(), count.getValue()));
     }
   }
 
@@ -208,12 +229,17 @@ public class WriteSnowflakeCuratedTest {
     TestStream<KV<String, Long>> events =
         TestStream.create(
                 org.apache.beam.sdk.coders.KvCoder.of(
-                    org.apache.beam.sdk.coders.StringUtf8Coder.of(), org.apache.beam.sdk.coders.VarLongCoder.of()))
+                    org.apache.beam.sdk.coders.StringUtf8Coder.of(),
+                    org.apache.beam.sdk.coders.VarLongCoder.of()))
             .advanceWatermarkTo(start)
-            .addElements(TimestampedValue.of(KV.of("1", 1L), start.plus(Duration.standardSeconds(1))))
-            .addElements(TimestampedValue.of(KV.of("1", 1L), start.plus(Duration.standardSeconds(2))))
-            .addElements(TimestampedValue.of(KV.of("2", 1L), start.plus(Duration.standardSeconds(3))))
-            .addElements(TimestampedValue.of(KV.of("1", 1L), start.plus(Duration.standardSeconds(4))))
+            .addElements(
+                TimestampedValue.of(KV.of("1", 1L), start.plus(Duration.standardSeconds(1))))
+            .addElements(
+                TimestampedValue.of(KV.of("1", 1L), start.plus(Duration.standardSeconds(2))))
+            .addElements(
+                TimestampedValue.of(KV.of("2", 1L), start.plus(Duration.standardSeconds(3))))
+            .addElements(
+                TimestampedValue.of(KV.of("1", 1L), start.plus(Duration.standardSeconds(4))))
             .advanceProcessingTime(Duration.standardSeconds(10))
             .advanceWatermarkTo(start.plus(Duration.standardMinutes(2)))
             .advanceProcessingTime(Duration.standardSeconds(10))
@@ -224,7 +250,8 @@ public class WriteSnowflakeCuratedTest {
     PrivateKey key = keys.generateKeyPair().getPrivate();
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setUrl(db.url());
-    // What StreamToTableFn (SnowflakeIO 2.52) needs to build its Snowpipe client: a key pair and the account's server
+    // What StreamToTableFn (SnowflakeIO 2.52) needs to build its Snowpipe client: a key pair and
+    // the account's server
     // name. The client is never called: the streaming service below replaces it.
     SnowflakeIO.DataSourceConfiguration snowpipe =
         SnowflakeIO.DataSourceConfiguration.create(ds)
@@ -238,7 +265,9 @@ public class WriteSnowflakeCuratedTest {
         .apply(
             "MinuteWindows",
             Window.<KV<String, Long>>into(FixedWindows.of(Duration.standardMinutes(1)))
-                .triggering(AfterWatermark.pastEndOfWindow().withEarlyFirings(AfterPane.elementCountAtLeast(1)))
+                .triggering(
+                    AfterWatermark.pastEndOfWindow()
+                        .withEarlyFirings(AfterPane.elementCountAtLeast(1)))
                 .withAllowedLateness(Duration.ZERO)
                 .accumulatingFiredPanes())
         .apply("Count", Sum.longsPerKey())
@@ -251,12 +280,15 @@ public class WriteSnowflakeCuratedTest {
                 .withFlushRowLimit(1));
     pipeline.run().waitUntilFinish();
 
-    // Snowpipe was given the staged files of active_editors, by name relative to the table's staging folder, and they
+    // Snowpipe was given the staged files of active_editors, by name relative to the table's
+    // staging folder, and they
     // are the files the write staged there.
-    List<String> announced = db.strings("SELECT file_name FROM loaded_files WHERE service = 'snowpipe' ORDER BY 1");
+    List<String> announced =
+        db.strings("SELECT file_name FROM loaded_files WHERE service = 'snowpipe' ORDER BY 1");
     assertThat(announced.size(), greaterThan(0));
     assertThat(
-        db.strings("SELECT DISTINCT table_name FROM loaded_files"), contains("active_editors_stage"));
+        db.strings("SELECT DISTINCT table_name FROM loaded_files"),
+        contains("active_editors_stage"));
     Path folder = staging.getRoot().toPath().resolve("active_editors");
     try (Stream<Path> files = Files.list(folder)) {
       assertThat(
@@ -268,22 +300,31 @@ public class WriteSnowflakeCuratedTest {
                   .collect(Collectors.toSet())));
     }
 
-    // The stage holds several panes of workspace 1, so the MERGE's choice matters; the task's MERGE keeps the last.
+    // The stage holds several panes of workspace 1, so the MERGE's choice matters; the task's MERGE
+    // keeps the last.
     List<Stored> staged = db.readStage(CuratedTable.ACTIVE_EDITORS);
-    long workspace1Panes = staged.stream().filter(s -> s.row.getString("workspace_gid").equals("1")).count();
+    long workspace1Panes =
+        staged.stream().filter(s -> s.row.getString("workspace_gid").equals("1")).count();
     assertThat(workspace1Panes, greaterThan(1L));
     long lastPane1 =
-        staged.stream().filter(s -> s.row.getString("workspace_gid").equals("1")).mapToLong(s -> s.paneIndex).max()
+        staged.stream()
+            .filter(s -> s.row.getString("workspace_gid").equals("1"))
+            .mapToLong(s -> s.paneIndex)
+            .max()
             .getAsLong();
     long lastPane2 =
-        staged.stream().filter(s -> s.row.getString("workspace_gid").equals("2")).mapToLong(s -> s.paneIndex).max()
+        staged.stream()
+            .filter(s -> s.row.getString("workspace_gid").equals("2"))
+            .mapToLong(s -> s.paneIndex)
+            .max()
             .getAsLong();
     db.merge(CuratedTable.ACTIVE_EDITORS);
     assertThat(
         db.read(CuratedTable.ACTIVE_EDITORS),
         contains(
             new Stored(CuratedRow.activeEditors(T0, Granularity.MINUTE, "1", 3), 5_000L, lastPane1),
-            new Stored(CuratedRow.activeEditors(T0, Granularity.MINUTE, "2", 1), 5_000L, lastPane2)));
+            new Stored(
+                CuratedRow.activeEditors(T0, Granularity.MINUTE, "2", 1), 5_000L, lastPane2)));
     assertThat(db.readStage(CuratedTable.ACTIVE_EDITORS), is(empty()));
   }
 
@@ -293,7 +334,10 @@ public class WriteSnowflakeCuratedTest {
     assertThat(
         assertThrows(
                 IllegalArgumentException.class,
-                () -> complete.withStagingBucketName("s3://bucket/no-slash").expand(pipeline.apply(Create.of(rows()))))
+                () ->
+                    complete
+                        .withStagingBucketName("s3://bucket/no-slash")
+                        .expand(pipeline.apply(Create.of(rows()))))
             .getMessage(),
         containsString("withStagingBucketName"));
     assertThat(
@@ -305,7 +349,9 @@ public class WriteSnowflakeCuratedTest {
     assertThat(
         assertThrows(
                 IllegalArgumentException.class,
-                () -> WriteSnowflakeCurated.write().expand(pipeline.apply("Third", Create.of(rows()))))
+                () ->
+                    WriteSnowflakeCurated.write()
+                        .expand(pipeline.apply("Third", Create.of(rows()))))
             .getMessage(),
         containsString("withDataSourceConfiguration"));
     pipeline.enableAbandonedNodeEnforcement(false);
