@@ -173,7 +173,8 @@ public class CollabPipelineCliTest {
   public void aKafkaJobIsStreamingAndCheckpointsByDefault() throws Exception {
     String dataDir = tmp.newFolder("kafka-defaults").getPath();
     CollabPipelineOptions options =
-        CollabPipeline.parseOptions(new String[] {"--source=kafka", "--dataDir=" + dataDir});
+        CollabPipeline.parseOptions(
+            new String[] {"--source=kafka", "--allowDevKey=true", "--dataDir=" + dataDir});
     JobConfig job = JobConfig.from(options);
     JobLauncher.forConfig(options, job, new PrintStream(OutputStream.nullOutputStream()));
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
@@ -184,10 +185,54 @@ public class CollabPipelineCliTest {
 
     CollabPipelineOptions given =
         CollabPipeline.parseOptions(
-            new String[] {"--source=kafka", "--checkpointingInterval=60000"});
+            new String[] {"--source=kafka", "--allowDevKey=true", "--checkpointingInterval=60000"});
     JobLauncher.forConfig(
         given, JobConfig.from(given), new PrintStream(OutputStream.nullOutputStream()));
     assertThat(given.as(FlinkPipelineOptions.class).getCheckpointingInterval(), equalTo(60_000L));
+  }
+
+  @Test
+  public void theDevKeyIsRefusedWhenTheSourceIsKafka() {
+    assertOneLineError(
+        run("--source=kafka"), "--pseudonymKey=dev", "the source is Kafka", "--allowDevKey=true");
+  }
+
+  @Test
+  public void theDevKeyIsRefusedWhenTheWarehouseIsNotTheLocalDuckDb() {
+    assertOneLineError(
+        run("--warehouseUrl=jdbc:postgresql://127.0.0.1:1/collab?password=hunter2"),
+        "--pseudonymKey=dev",
+        "the warehouse is jdbc:postgresql://127.0.0.1:1/collab");
+    assertThat(err(), not(containsString("hunter2")));
+  }
+
+  @Test
+  public void theDevKeyIsRefusedWhenAStoreIsOnS3() {
+    assertOneLineError(
+        run(
+            "--rawStore=s3://collab-raw/raw",
+            "--awsRegion=us-east-1",
+            "--dataDir=" + tmp.getRoot()),
+        "--pseudonymKey=dev",
+        "the raw store is s3://collab-raw/raw");
+  }
+
+  @Test
+  public void aKeyPastedAsAValueIsNeverEchoed() {
+    String pasted = "0123456789abcdef0123456789abcdef-not-a-reference";
+    assertOneLineError(run("--pseudonymKey=" + pasted), "--pseudonymKey", "by reference");
+    assertThat(err(), not(containsString(pasted)));
+  }
+
+  @Test
+  public void s3CredentialsPastedAsValuesAreNeverEchoed() {
+    String pasted = "AKIAEXAMPLEEXAMPLE:wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY";
+    assertOneLineError(
+        run("--s3Credentials=" + pasted, "--awsRegion=us-east-1"),
+        "--s3Credentials",
+        "by reference");
+    assertThat(err(), not(containsString(pasted)));
+    assertThat(err(), not(containsString("wJalrXUtnFEMI")));
   }
 
   @Test

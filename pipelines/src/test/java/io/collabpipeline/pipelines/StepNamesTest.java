@@ -58,7 +58,7 @@ public class StepNamesTest {
 
   @Test
   public void theLiveGraphOnKafkaKeepsItsStepNames() throws Exception {
-    check("live-kafka", live("--source=kafka"));
+    check("live-kafka", live("--source=kafka", "--allowDevKey=true"));
   }
 
   @Test

@@ -64,6 +64,9 @@ public final class JobConfig {
    */
   public static final Duration REPLAY_ALLOWED_LATENESS = FILES_ALLOWED_LATENESS;
 
+  /** The JDBC URL prefix of the embedded default warehouse, a local DuckDB file. */
+  static final String DUCKDB_URL_PREFIX = "jdbc:duckdb:";
+
   /** The longest range of a replay, in days (both ends included). */
   public static final int MAX_REPLAY_DAYS = 30;
 
@@ -155,7 +158,7 @@ public final class JobConfig {
     String warehouseUrl =
         o.getWarehouseUrl() != null
             ? o.getWarehouseUrl()
-            : "jdbc:duckdb:" + dataDir + "/warehouse.duckdb";
+            : DUCKDB_URL_PREFIX + dataDir + "/warehouse.duckdb";
     WarehouseTarget warehouse =
         source.isReplay()
             ? WarehouseTargets.forReplay(warehouseUrl)
@@ -188,7 +191,19 @@ public final class JobConfig {
       key = KeyReference.parse(o.getPseudonymKey());
       key.resolve();
     } catch (RuntimeException e) {
-      throw new UsageException("--pseudonymKey=" + o.getPseudonymKey() + ": " + e.getMessage());
+      throw new UsageException(
+          shownReference("pseudonymKey", o.getPseudonymKey()) + ": " + e.getMessage());
+    }
+    // A raw replay reads events minimized when they were first validated: it never uses the key.
+    if (key.isInsecure() && source != SourceKind.RAW && !Boolean.TRUE.equals(o.getAllowDevKey())) {
+      String notLocal = notTheLocalDefault(source, raw, quarantine, warehouseUrl);
+      if (notLocal != null) {
+        throw new UsageException(
+            "--pseudonymKey=dev is the public development key, whose pseudonyms anyone can reverse, and "
+                + notLocal
+                + ": give a real key by reference (--pseudonymKey=env:VAR or file:/path), or --allowDevKey=true"
+                + " for a throwaway run");
+      }
     }
 
     Duration allowedLateness = Durations.parse("allowedLateness", o.getAllowedLateness());
@@ -249,6 +264,42 @@ public final class JobConfig {
         replayRange,
         Boolean.TRUE.equals(o.getDryRun()),
         kafka);
+  }
+
+  /**
+   * Why a job is not the local embedded default (and so must not run with the public development
+   * key), or null if it is: a Kafka source, an S3 (or other URI) store, or a warehouse other than a
+   * local DuckDB file.
+   */
+  private static @Nullable String notTheLocalDefault(
+      SourceKind source, String raw, String quarantine, String warehouseUrl) {
+    if (source == SourceKind.KAFKA) {
+      return "the source is Kafka";
+    }
+    if (raw.contains("://")) {
+      return "the raw store is " + raw;
+    }
+    if (quarantine.contains("://")) {
+      return "the quarantine is " + quarantine;
+    }
+    if (!warehouseUrl.startsWith(DUCKDB_URL_PREFIX)) {
+      return "the warehouse is " + Warehouses.redact(warehouseUrl);
+    }
+    return null;
+  }
+
+  /**
+   * {@code --option=value} for a message when {@code value} has the form of a secret reference
+   * ({@code env:}, {@code file:}, {@code dev} or {@code default}); else only {@code --option}: a
+   * value of another form may be the secret itself, pasted by mistake, and is never echoed.
+   */
+  static String shownReference(String option, @Nullable String value) {
+    String v = value == null ? "" : value.trim();
+    boolean reference =
+        v.startsWith("env:") || v.startsWith("file:") || v.equals("dev") || v.equals("default");
+    return reference
+        ? "--" + option + "=" + v
+        : "--" + option + " (its value is not shown: it is not a reference)";
   }
 
   /**

@@ -40,6 +40,14 @@ public interface ProcessingOptions extends PipelineOptions {
 
   void setMaxEventAge(String value);
 
+  @Description(
+      "Allow the public development pseudonym key (--pseudonymKey=dev) although the source, a store or the warehouse"
+          + " is not the local embedded default: only for throwaway runs, since anyone can reverse its pseudonyms.")
+  @Default.Boolean(false)
+  Boolean getAllowDevKey();
+
+  void setAllowDevKey(Boolean value);
+
   @Description("How long (in arrival time) an event id is remembered to catch re-deliveries.")
   @Default.String(DedupByEventId.DEFAULT_HORIZON_HOURS + "h")
   String getDedupHorizon();

@@ -106,8 +106,9 @@ public final class S3CredentialsReference implements Serializable {
       }
       return new S3CredentialsReference(Kind.ENV, names);
     }
+    // Never echo the text: it may be a credential pasted by mistake.
     throw new IllegalArgumentException(
-        "S3 credentials reference '" + s + "' is not recognized: " + FORMS);
+        "S3 credentials must be given by reference, never as values: " + FORMS);
   }
 
   public Kind kind() {

@@ -74,10 +74,10 @@ public final class KeyReference implements Serializable {
     if (s.startsWith("file:") && s.length() > 5) {
       return file(s.substring(5));
     }
+    // Never echo the text: it may be the key itself, pasted by mistake.
     throw new IllegalArgumentException(
-        "pseudonym key reference '"
-            + s
-            + "' is not one of env:NAME, file:/path or dev (insecure, local only)");
+        "the pseudonym key must be given by reference, one of env:NAME, file:/path or dev (insecure, local"
+            + " only), never as its value");
   }
 
   /** The key in environment variable {@code name} of the worker. */
