@@ -46,6 +46,7 @@ import org.junit.rules.TemporaryFolder;
 public class FlinkConfigFilesTest {
   static final Path PRODUCTION = Paths.get("flink", "production");
   static final Path LOCAL = Paths.get("flink", "local");
+  static final Path STANDALONE = Paths.get("flink", "standalone");
 
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
@@ -77,7 +78,7 @@ public class FlinkConfigFilesTest {
               .sorted()
               .collect(Collectors.toList());
     }
-    assertThat(profiles, contains(LOCAL, PRODUCTION));
+    assertThat(profiles, contains(LOCAL, PRODUCTION, STANDALONE));
     for (Path profile : profiles) {
       assertThat(
           profile + " loads keys", FlinkConfigCheck.load(profile).keySet().size(), greaterThan(10));
@@ -154,6 +155,43 @@ public class FlinkConfigFilesTest {
     assertThat(conf.get(JobManagerOptions.BIND_HOST), equalTo("127.0.0.1"));
     assertThat(conf.get(TaskManagerOptions.BIND_HOST), equalTo("127.0.0.1"));
     assertThat(conf.get(CoreOptions.DEFAULT_PARALLELISM), lessThanOrEqualTo(2));
+  }
+
+  @Test
+  public void standaloneClusterIsLoopbackWithRocksDbAndSurvivesTheLossOfOneTaskManager()
+      throws Exception {
+    Configuration conf = FlinkConfigCheck.load(STANDALONE);
+    assertThat(conf.get(StateBackendOptions.STATE_BACKEND), equalTo("rocksdb"));
+    assertThat(
+        StateBackendLoader.loadStateBackendFromConfig(conf, getClass().getClassLoader(), null)
+            instanceof EmbeddedRocksDBStateBackend,
+        is(true));
+    assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY), startsWith("file:///"));
+    assertThat(conf.get(CheckpointingOptions.SAVEPOINT_DIRECTORY), startsWith("file:///"));
+    assertThat(
+        conf.get(ExecutionCheckpointingOptions.CHECKPOINTING_MODE),
+        equalTo(CheckpointingMode.EXACTLY_ONCE));
+    assertThat(conf.get(JobManagerOptions.ADDRESS), equalTo("127.0.0.1"));
+    assertThat(conf.get(JobManagerOptions.BIND_HOST), equalTo("127.0.0.1"));
+    assertThat(conf.get(TaskManagerOptions.HOST), equalTo("127.0.0.1"));
+    assertThat(conf.get(TaskManagerOptions.BIND_HOST), equalTo("127.0.0.1"));
+    assertThat(conf.get(RestOptions.ADDRESS), equalTo("127.0.0.1"));
+    assertThat(conf.get(RestOptions.BIND_ADDRESS), equalTo("127.0.0.1"));
+    // bin/collab-flink-cluster's defaults: the ports it documents are the file's.
+    assertThat(conf.get(RestOptions.PORT), is(8081));
+    assertThat(conf.get(JobManagerOptions.PORT), is(6123));
+    // bin/collab-flink-cluster starts 2 TaskManagers: after one is killed, the other's slots still
+    // run the whole job.
+    int taskManagers = 2;
+    int slots = conf.get(TaskManagerOptions.NUM_TASK_SLOTS);
+    assertThat(
+        (taskManagers - 1) * slots,
+        greaterThanOrEqualTo(conf.get(CoreOptions.DEFAULT_PARALLELISM)));
+    // Two TaskManagers and the JobManager fit a share of the 24 GiB build machine.
+    assertThat(
+        taskManagers * conf.get(TaskManagerOptions.TOTAL_PROCESS_MEMORY).getBytes()
+            + conf.get(JobManagerOptions.TOTAL_PROCESS_MEMORY).getBytes(),
+        lessThanOrEqualTo(MemorySize.parse("6g").getBytes()));
   }
 
   @Test
