@@ -128,6 +128,84 @@ public class FlinkConfigFilesTest {
         greaterThan(1.0));
   }
 
+  /** The outage every profile must ride out without an operator (issue: reliability, point 4). */
+  static final Duration OUTAGE = Duration.ofSeconds(60);
+
+  @Test
+  public void everyProfilesRestartStrategyOutlastsASixtySecondOutage() {
+    for (Path profile : List.of(LOCAL, PRODUCTION, STANDALONE)) {
+      Configuration conf = FlinkConfigCheck.load(profile);
+      assertThat(
+          profile + ": restart delays tolerated before the job fails",
+          RestartBounds.toleratedOutage(conf),
+          greaterThan(OUTAGE));
+    }
+  }
+
+  @Test
+  public void localRestartStrategyToleratesAtLeast157SecondsButGivesUpOnAPersistentFault() {
+    for (Path profile : List.of(LOCAL, STANDALONE)) {
+      Configuration conf = FlinkConfigCheck.load(profile);
+      assertThat(conf.get(RestartStrategyOptions.RESTART_STRATEGY), equalTo("exponential-delay"));
+      // (1 + 2 + 4 + 8 + 16 x 10) s, each delay 10% shorter at worst: the bound config.yaml states.
+      assertThat(
+          profile.toString(),
+          RestartBounds.toleratedOutage(conf),
+          equalTo(Duration.ofMillis(157_500)));
+      // A bug that fails every attempt still fails the dev job within minutes.
+      assertThat(RestartBounds.toleratedOutage(conf), lessThanOrEqualTo(Duration.ofMinutes(10)));
+      // Once the outage ends, the next attempt comes within 11 s.
+      assertThat(RestartBounds.longestDelay(conf), equalTo(Duration.ofSeconds(11)));
+    }
+    // The standalone cluster is the local profile on real processes: the same strategy.
+    assertThat(
+        restartOptions(FlinkConfigCheck.load(STANDALONE)),
+        equalTo(restartOptions(FlinkConfigCheck.load(LOCAL))));
+  }
+
+  @Test
+  public void productionNeverGivesUpAndIsBackWithin66SecondsOfAnOutagesEnd() {
+    Configuration conf = FlinkConfigCheck.load(PRODUCTION);
+    assertThat(RestartBounds.toleratedOutage(conf), equalTo(RestartBounds.FOREVER));
+    assertThat(RestartBounds.longestDelay(conf), equalTo(Duration.ofSeconds(66)));
+  }
+
+  /** The bound is computed, not assumed: the old fail-fast local strategy (3 x 2 s) fails it. */
+  @Test
+  public void aStrategyThatGivesUpWithinAMinuteIsCaught() throws IOException {
+    Configuration failFast =
+        FlinkConfigCheck.load(
+            profile(
+                "restart-strategy.type: fixed-delay\n"
+                    + "restart-strategy.fixed-delay.attempts: 3\n"
+                    + "restart-strategy.fixed-delay.delay: 2 s\n"));
+    assertThat(RestartBounds.toleratedOutage(failFast), equalTo(Duration.ofSeconds(6)));
+    assertThat(RestartBounds.toleratedOutage(failFast), lessThanOrEqualTo(OUTAGE));
+    Configuration shortExponential =
+        FlinkConfigCheck.load(
+            profile(
+                "restart-strategy.type: exponential-delay\n"
+                    + "restart-strategy.exponential-delay.initial-backoff: 1 s\n"
+                    + "restart-strategy.exponential-delay.max-backoff: 10 s\n"
+                    + "restart-strategy.exponential-delay.backoff-multiplier: 2.0\n"
+                    + "restart-strategy.exponential-delay.jitter-factor: 0.0\n"
+                    + "restart-strategy.exponential-delay.attempts-before-reset-backoff: 5\n"));
+    // 1 + 2 + 4 + 8 + 10
+    assertThat(RestartBounds.toleratedOutage(shortExponential), equalTo(Duration.ofSeconds(25)));
+  }
+
+  private static java.util.Map<String, String> restartOptions(Configuration conf) {
+    java.util.Map<String, String> restart = new java.util.TreeMap<>();
+    conf.toMap()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith("restart-strategy")) {
+                restart.put(k, v);
+              }
+            });
+    return restart;
+  }
+
   @Test
   public void productionMemoryAndSlotsFitTheEmrCoreNode() {
     Configuration conf = FlinkConfigCheck.load(PRODUCTION);
