@@ -21,6 +21,8 @@ needs_build() {
 if needs_build; then
   echo "building collab-pipeline's $collab_module module (first run or sources changed; takes a minute) ..." >&2
   (cd "$root" && ./mvnw -q -B -DskipTests -pl "$collab_module" -am package) >&2
+  # The dependency plugin leaves an unchanged classpath file as it is: mark the build done, or every run rebuilds.
+  touch "$cp_file"
 fi
 classpath="$root/$collab_module/target/classes:$(cat "$cp_file")"
 

@@ -3,6 +3,7 @@ package io.collabpipeline.runnerconfigs;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
@@ -136,6 +137,37 @@ public class BeamOptionsTest {
         env.getConfig().getRestartStrategy()
             instanceof RestartStrategies.FixedDelayRestartStrategyConfiguration,
         is(true));
+  }
+
+  /**
+   * The dev stack's job ({@code bin/collab-pipeline --flinkConfDir=runner-configs/flink/local},
+   * embedded or on the standalone cluster) gets the local profile's restart strategy: Beam's
+   * defaults install none of their own over it.
+   */
+  @Test
+  public void theLocalProfilesRestartStrategyReachesTheJobBeamBuilds() {
+    FlinkPipelineOptions options =
+        PipelineOptionsFactory.fromArgs("--runner=FlinkRunner", "--streaming=true")
+            .as(FlinkPipelineOptions.class);
+    options.setFlinkConfDir(FlinkConfigFilesTest.LOCAL.toAbsolutePath().toString());
+    StreamExecutionEnvironment env =
+        FlinkExecutionEnvironments.createStreamExecutionEnvironment(
+            options, Collections.emptyList(), options.getFlinkConfDir());
+    assertThat(
+        env.getConfig().getRestartStrategy()
+            instanceof RestartStrategies.FallbackRestartStrategyConfiguration,
+        is(true));
+    Configuration local = FlinkConfigCheck.load(FlinkConfigFilesTest.LOCAL);
+    assertThat(
+        env.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY),
+        equalTo("exponential-delay"));
+    assertThat(
+        env.getConfiguration()
+            .get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS),
+        equalTo(local.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS)));
+    assertThat(
+        RestartBounds.toleratedOutage(env.getConfiguration()),
+        greaterThan(FlinkConfigFilesTest.OUTAGE));
   }
 
   /**

@@ -46,6 +46,7 @@ import org.junit.rules.TemporaryFolder;
 public class FlinkConfigFilesTest {
   static final Path PRODUCTION = Paths.get("flink", "production");
   static final Path LOCAL = Paths.get("flink", "local");
+  static final Path STANDALONE = Paths.get("flink", "standalone");
 
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
@@ -77,7 +78,7 @@ public class FlinkConfigFilesTest {
               .sorted()
               .collect(Collectors.toList());
     }
-    assertThat(profiles, contains(LOCAL, PRODUCTION));
+    assertThat(profiles, contains(LOCAL, PRODUCTION, STANDALONE));
     for (Path profile : profiles) {
       assertThat(
           profile + " loads keys", FlinkConfigCheck.load(profile).keySet().size(), greaterThan(10));
@@ -127,6 +128,84 @@ public class FlinkConfigFilesTest {
         greaterThan(1.0));
   }
 
+  /** The outage every profile must ride out without an operator (issue: reliability, point 4). */
+  static final Duration OUTAGE = Duration.ofSeconds(60);
+
+  @Test
+  public void everyProfilesRestartStrategyOutlastsASixtySecondOutage() {
+    for (Path profile : List.of(LOCAL, PRODUCTION, STANDALONE)) {
+      Configuration conf = FlinkConfigCheck.load(profile);
+      assertThat(
+          profile + ": restart delays tolerated before the job fails",
+          RestartBounds.toleratedOutage(conf),
+          greaterThan(OUTAGE));
+    }
+  }
+
+  @Test
+  public void localRestartStrategyToleratesAtLeast157SecondsButGivesUpOnAPersistentFault() {
+    for (Path profile : List.of(LOCAL, STANDALONE)) {
+      Configuration conf = FlinkConfigCheck.load(profile);
+      assertThat(conf.get(RestartStrategyOptions.RESTART_STRATEGY), equalTo("exponential-delay"));
+      // (1 + 2 + 4 + 8 + 16 x 10) s, each delay 10% shorter at worst: the bound config.yaml states.
+      assertThat(
+          profile.toString(),
+          RestartBounds.toleratedOutage(conf),
+          equalTo(Duration.ofMillis(157_500)));
+      // A bug that fails every attempt still fails the dev job within minutes.
+      assertThat(RestartBounds.toleratedOutage(conf), lessThanOrEqualTo(Duration.ofMinutes(10)));
+      // Once the outage ends, the next attempt comes within 11 s.
+      assertThat(RestartBounds.longestDelay(conf), equalTo(Duration.ofSeconds(11)));
+    }
+    // The standalone cluster is the local profile on real processes: the same strategy.
+    assertThat(
+        restartOptions(FlinkConfigCheck.load(STANDALONE)),
+        equalTo(restartOptions(FlinkConfigCheck.load(LOCAL))));
+  }
+
+  @Test
+  public void productionNeverGivesUpAndIsBackWithin66SecondsOfAnOutagesEnd() {
+    Configuration conf = FlinkConfigCheck.load(PRODUCTION);
+    assertThat(RestartBounds.toleratedOutage(conf), equalTo(RestartBounds.FOREVER));
+    assertThat(RestartBounds.longestDelay(conf), equalTo(Duration.ofSeconds(66)));
+  }
+
+  /** The bound is computed, not assumed: the old fail-fast local strategy (3 x 2 s) fails it. */
+  @Test
+  public void aStrategyThatGivesUpWithinAMinuteIsCaught() throws IOException {
+    Configuration failFast =
+        FlinkConfigCheck.load(
+            profile(
+                "restart-strategy.type: fixed-delay\n"
+                    + "restart-strategy.fixed-delay.attempts: 3\n"
+                    + "restart-strategy.fixed-delay.delay: 2 s\n"));
+    assertThat(RestartBounds.toleratedOutage(failFast), equalTo(Duration.ofSeconds(6)));
+    assertThat(RestartBounds.toleratedOutage(failFast), lessThanOrEqualTo(OUTAGE));
+    Configuration shortExponential =
+        FlinkConfigCheck.load(
+            profile(
+                "restart-strategy.type: exponential-delay\n"
+                    + "restart-strategy.exponential-delay.initial-backoff: 1 s\n"
+                    + "restart-strategy.exponential-delay.max-backoff: 10 s\n"
+                    + "restart-strategy.exponential-delay.backoff-multiplier: 2.0\n"
+                    + "restart-strategy.exponential-delay.jitter-factor: 0.0\n"
+                    + "restart-strategy.exponential-delay.attempts-before-reset-backoff: 5\n"));
+    // 1 + 2 + 4 + 8 + 10
+    assertThat(RestartBounds.toleratedOutage(shortExponential), equalTo(Duration.ofSeconds(25)));
+  }
+
+  private static java.util.Map<String, String> restartOptions(Configuration conf) {
+    java.util.Map<String, String> restart = new java.util.TreeMap<>();
+    conf.toMap()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith("restart-strategy")) {
+                restart.put(k, v);
+              }
+            });
+    return restart;
+  }
+
   @Test
   public void productionMemoryAndSlotsFitTheEmrCoreNode() {
     Configuration conf = FlinkConfigCheck.load(PRODUCTION);
@@ -154,6 +233,43 @@ public class FlinkConfigFilesTest {
     assertThat(conf.get(JobManagerOptions.BIND_HOST), equalTo("127.0.0.1"));
     assertThat(conf.get(TaskManagerOptions.BIND_HOST), equalTo("127.0.0.1"));
     assertThat(conf.get(CoreOptions.DEFAULT_PARALLELISM), lessThanOrEqualTo(2));
+  }
+
+  @Test
+  public void standaloneClusterIsLoopbackWithRocksDbAndSurvivesTheLossOfOneTaskManager()
+      throws Exception {
+    Configuration conf = FlinkConfigCheck.load(STANDALONE);
+    assertThat(conf.get(StateBackendOptions.STATE_BACKEND), equalTo("rocksdb"));
+    assertThat(
+        StateBackendLoader.loadStateBackendFromConfig(conf, getClass().getClassLoader(), null)
+            instanceof EmbeddedRocksDBStateBackend,
+        is(true));
+    assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY), startsWith("file:///"));
+    assertThat(conf.get(CheckpointingOptions.SAVEPOINT_DIRECTORY), startsWith("file:///"));
+    assertThat(
+        conf.get(ExecutionCheckpointingOptions.CHECKPOINTING_MODE),
+        equalTo(CheckpointingMode.EXACTLY_ONCE));
+    assertThat(conf.get(JobManagerOptions.ADDRESS), equalTo("127.0.0.1"));
+    assertThat(conf.get(JobManagerOptions.BIND_HOST), equalTo("127.0.0.1"));
+    assertThat(conf.get(TaskManagerOptions.HOST), equalTo("127.0.0.1"));
+    assertThat(conf.get(TaskManagerOptions.BIND_HOST), equalTo("127.0.0.1"));
+    assertThat(conf.get(RestOptions.ADDRESS), equalTo("127.0.0.1"));
+    assertThat(conf.get(RestOptions.BIND_ADDRESS), equalTo("127.0.0.1"));
+    // bin/collab-flink-cluster's defaults: the ports it documents are the file's.
+    assertThat(conf.get(RestOptions.PORT), is(8081));
+    assertThat(conf.get(JobManagerOptions.PORT), is(6123));
+    // bin/collab-flink-cluster starts 2 TaskManagers: after one is killed, the other's slots still
+    // run the whole job.
+    int taskManagers = 2;
+    int slots = conf.get(TaskManagerOptions.NUM_TASK_SLOTS);
+    assertThat(
+        (taskManagers - 1) * slots,
+        greaterThanOrEqualTo(conf.get(CoreOptions.DEFAULT_PARALLELISM)));
+    // Two TaskManagers and the JobManager fit a share of the 24 GiB build machine.
+    assertThat(
+        taskManagers * conf.get(TaskManagerOptions.TOTAL_PROCESS_MEMORY).getBytes()
+            + conf.get(JobManagerOptions.TOTAL_PROCESS_MEMORY).getBytes(),
+        lessThanOrEqualTo(MemorySize.parse("6g").getBytes()));
   }
 
   @Test

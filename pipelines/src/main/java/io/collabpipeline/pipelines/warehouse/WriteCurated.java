@@ -3,6 +3,7 @@ package io.collabpipeline.pipelines.warehouse;
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.CuratedRow;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,6 +18,8 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes curated rows to the warehouse a JDBC URL names ({@link Warehouses#openJdbc}), fenced by
@@ -43,8 +46,20 @@ import org.apache.beam.sdk.values.PDone;
  * reaches {@link #withMaxBufferedRows} rows (5,000 by default). The tables are created on first
  * use.
  *
+ * <p><b>Outages.</b> A flush that fails because the warehouse cannot be reached (down, restarting,
+ * a dropped connection) is retried with bounded exponential backoff, on a new connection each time:
+ * by default 6 attempts with waits of 1, 2, 4, 8 and 16 s, i.e. a 31 s outage is ridden out inside
+ * the bundle ({@link #withRetry}). This is safe because a flush is one transaction of upserts by
+ * table key fenced by (generation, pane): repeating it, even after a commit whose acknowledgement
+ * was lost, writes the same rows. Opening the warehouse at setup is retried the same way. After the
+ * last attempt, and at once for an error that is not about reaching the warehouse (a bug), the
+ * bundle fails and the runner's restart strategy takes over (runner-configs: at least 157 s more in
+ * the dev profiles, without limit in production).
+ *
  * <p>Metrics: namespace {@value #METRICS_NAMESPACE}, counters {@value #ROWS_UPSERTED_COUNTER} (rows
- * written, in either mode), {@value #BATCHES_COUNTER} and {@value #ROWS_NOT_STAGED_COUNTER}.
+ * written, in either mode), {@value #BATCHES_COUNTER}, {@value #ROWS_NOT_STAGED_COUNTER} and
+ * {@value #RETRIES_COUNTER} (attempts, of a flush or of opening the warehouse, that failed and were
+ * retried).
  */
 @AutoValue
 public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, PDone> {
@@ -56,6 +71,7 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
   public static final String ROWS_UPSERTED_COUNTER = "rows_upserted";
   public static final String BATCHES_COUNTER = "batches";
   public static final String ROWS_NOT_STAGED_COUNTER = "rows_not_staged";
+  public static final String RETRIES_COUNTER = "write_retries";
 
   /** Where the rows go. */
   public enum Mode {
@@ -73,6 +89,8 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
 
   abstract Mode mode();
 
+  abstract WarehouseRetry retry();
+
   abstract Builder toBuilder();
 
   /**
@@ -84,6 +102,7 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
         .setMaxBufferedRows(5_000)
         .setGeneration(0L)
         .setMode(Mode.LIVE)
+        .setRetry(WarehouseRetry.defaults())
         .build();
   }
 
@@ -106,6 +125,18 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
     return toBuilder().setMaxBufferedRows(maxBufferedRows).build();
   }
 
+  /**
+   * How a flush (or opening the warehouse) that cannot reach the warehouse is retried: at most
+   * {@code maxAttempts} attempts, waiting {@code initialBackoff} after the first failure and twice
+   * as long after each further one, up to {@code maxBackoff}. Default 6 attempts, 1 s to 16 s (31 s
+   * of waits in all). {@code maxAttempts = 1} turns retries off.
+   */
+  public WriteCurated withRetry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+    return toBuilder()
+        .setRetry(new WarehouseRetry(maxAttempts, initialBackoff.toMillis(), maxBackoff.toMillis()))
+        .build();
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setJdbcUrl(String value);
@@ -115,6 +146,8 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
     abstract Builder setGeneration(long value);
 
     abstract Builder setMode(Mode value);
+
+    abstract Builder setRetry(WarehouseRetry value);
 
     abstract WriteCurated build();
   }
@@ -140,7 +173,14 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
     Warehouses.checkSupported(jdbcUrl());
     rows.apply(
         mode() == Mode.STAGING ? STAGE_STEP_NAME : STEP_NAME,
-        ParDo.of(new WriteFn(jdbcUrl(), maxBufferedRows(), generation(), mode())));
+        ParDo.of(
+            new WriteFn(
+                jdbcUrl(),
+                maxBufferedRows(),
+                generation(),
+                mode(),
+                retry(),
+                WarehouseRetry.THREAD_SLEEP)));
     return PDone.in(rows.getPipeline());
   }
 
@@ -153,20 +193,31 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
             DisplayData.item("maxBufferedRows", maxBufferedRows())
                 .withLabel("Rows buffered per upsert"))
         .add(DisplayData.item("generation", generation()).withLabel("Generation"))
-        .add(DisplayData.item("mode", mode().name()).withLabel("Write mode"));
+        .add(DisplayData.item("mode", mode().name()).withLabel("Write mode"))
+        .add(
+            DisplayData.item("retryAttempts", retry().maxAttempts)
+                .withLabel("Attempts of a write that cannot reach the warehouse"))
+        .add(
+            DisplayData.item("retryToleratedMillis", retry().toleratedMillis())
+                .withLabel("Backoff before a write gives up (ms)"));
   }
 
-  private static final class WriteFn extends DoFn<CuratedRow, Void> {
+  /** The step's DoFn; package-private so tests can drive a bundle against a warehouse outage. */
+  static final class WriteFn extends DoFn<CuratedRow, Void> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(WriteCurated.class);
 
     private final String jdbcUrl;
     private final int maxBufferedRows;
     private final long generation;
     private final Mode mode;
+    private final WarehouseRetry retry;
+    private final WarehouseRetry.Sleeper sleeper;
     private final Counter rowsUpserted = Metrics.counter(METRICS_NAMESPACE, ROWS_UPSERTED_COUNTER);
     private final Counter batches = Metrics.counter(METRICS_NAMESPACE, BATCHES_COUNTER);
     private final Counter rowsNotStaged =
         Metrics.counter(METRICS_NAMESPACE, ROWS_NOT_STAGED_COUNTER);
+    private final Counter retries = Metrics.counter(METRICS_NAMESPACE, RETRIES_COUNTER);
 
     private transient JdbcWarehouse warehouse;
 
@@ -178,17 +229,56 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
      */
     private transient Map<List<Object>, Long> paneIndexes;
 
-    WriteFn(String jdbcUrl, int maxBufferedRows, long generation, Mode mode) {
+    WriteFn(
+        String jdbcUrl,
+        int maxBufferedRows,
+        long generation,
+        Mode mode,
+        WarehouseRetry retry,
+        WarehouseRetry.Sleeper sleeper) {
       this.jdbcUrl = jdbcUrl;
       this.maxBufferedRows = maxBufferedRows;
       this.generation = generation;
       this.mode = mode;
+      this.retry = retry;
+      this.sleeper = sleeper;
     }
 
     @Setup
     public void setup() throws SQLException {
-      warehouse = Warehouses.openJdbc(jdbcUrl);
-      warehouse.curated().ensureTables();
+      retry.run(
+          "opening the warehouse " + Warehouses.redact(jdbcUrl),
+          () -> {
+            open();
+            warehouse.curated().ensureTables();
+          },
+          this::beforeRetry,
+          sleeper);
+    }
+
+    /** The warehouse handle, opened again if a failed attempt dropped it. */
+    private JdbcWarehouse open() throws SQLException {
+      if (warehouse == null) {
+        warehouse = Warehouses.openJdbc(jdbcUrl);
+      }
+      return warehouse;
+    }
+
+    /**
+     * A failed attempt: count it, say so (no row content), and drop the connection, which may be
+     * broken; the next attempt opens a new one.
+     */
+    private void beforeRetry(int attempt, SQLException failure, long waitMillis) {
+      retries.inc();
+      LOG.warn(
+          "warehouse {} unreachable (attempt {} of {}, SQLState {}: {}); retrying in {} ms",
+          Warehouses.redact(jdbcUrl),
+          attempt,
+          retry.maxAttempts,
+          failure.getSQLState(),
+          failure.getMessage(),
+          waitMillis);
+      closeWarehouse();
     }
 
     @StartBundle
@@ -228,11 +318,20 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
         return;
       }
       List<VersionedRow> rows = new ArrayList<>(buffer.values());
-      if (mode == Mode.STAGING) {
-        warehouse.staging().stage(rows);
-      } else {
-        warehouse.curated().upsertVersioned(rows);
-      }
+      retry.run(
+          (mode == Mode.STAGING ? "staging " : "upserting ")
+              + rows.size()
+              + " rows into "
+              + Warehouses.redact(jdbcUrl),
+          () -> {
+            if (mode == Mode.STAGING) {
+              open().staging().stage(rows);
+            } else {
+              open().curated().upsertVersioned(rows);
+            }
+          },
+          this::beforeRetry,
+          sleeper);
       rowsUpserted.inc(rows.size());
       batches.inc();
       buffer.clear();
@@ -240,8 +339,16 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
 
     @Teardown
     public void teardown() {
+      closeWarehouse();
+    }
+
+    private void closeWarehouse() {
       if (warehouse != null) {
-        warehouse.close();
+        try {
+          warehouse.close();
+        } catch (RuntimeException alreadyBroken) {
+          // the connection is gone with the warehouse; nothing to release
+        }
         warehouse = null;
       }
     }

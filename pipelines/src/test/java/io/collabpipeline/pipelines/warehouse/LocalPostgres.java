@@ -68,6 +68,27 @@ public final class LocalPostgres extends ExternalResource {
         "--no-sync");
     shutdownHook = new Thread(this::stopQuietly, "stop-test-postgres");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
+    startServer();
+  }
+
+  /**
+   * Starts the server again after {@link #stop()}, on the same port and data: the warehouse coming
+   * back after an outage.
+   */
+  void start() throws IOException, InterruptedException {
+    startServer();
+  }
+
+  /**
+   * Stops the server ({@code pg_ctl stop -m fast}: open connections are terminated, as when a
+   * warehouse goes down), keeping its data for {@link #start()}.
+   */
+  void stop() throws IOException, InterruptedException {
+    run(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "fast", "-w", "stop");
+  }
+
+  private void startServer() throws IOException, InterruptedException {
+    Path root = folder.getRoot().toPath();
     run(
         bin.resolve("pg_ctl").toString(),
         "-D",

@@ -36,8 +36,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * timestamp is its arrival time, and with {@code max.message.bytes} = {@value #MAX_MESSAGE_BYTES}
  * so records over the 1 MiB event limit reach the pipeline and are quarantined there.
  *
- * <p>The log lives in a temporary directory that {@link #close()} deletes: a dev stack restart
- * starts empty.
+ * <p>The log lives in a temporary directory that {@link #close()} deletes: for the tests. The dev
+ * stack runs the durable {@link KafkaBroker} instead, Kafka's own server process with its log under
+ * {@code .collab-dev/kafka/}.
  */
 public final class LocalKafka implements AutoCloseable {
   /** The dev stack's client port: the default of {@code --kafkaBootstrapServers}. */
@@ -55,7 +56,7 @@ public final class LocalKafka implements AutoCloseable {
    */
   public static final int MAX_MESSAGE_BYTES = KafkaPublisher.MAX_REQUEST_BYTES;
 
-  private static final long ADMIN_TIMEOUT_SECONDS = 60;
+  static final long ADMIN_TIMEOUT_SECONDS = 60;
 
   private final KafkaClusterTestKit cluster;
   private final String bootstrapServers;
@@ -114,6 +115,17 @@ public final class LocalKafka implements AutoCloseable {
   private static Map<String, String> brokerConfig(int port) {
     Map<String, String> config = new LinkedHashMap<>();
     config.put("listeners", "EXTERNAL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:0");
+    config.putAll(brokerDefaults());
+    return config;
+  }
+
+  /**
+   * The broker settings of every dev and test broker, this one and the dev stack's durable {@link
+   * KafkaBroker}: no automatic topics, LogAppendTime, the large-record limit, single-replica
+   * internal topics.
+   */
+  static Map<String, String> brokerDefaults() {
+    Map<String, String> config = new LinkedHashMap<>();
     config.put("auto.create.topics.enable", "false");
     config.put("log.message.timestamp.type", "LogAppendTime");
     config.put("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
@@ -152,32 +164,43 @@ public final class LocalKafka implements AutoCloseable {
    * @throws IllegalStateException if the topic exists already
    */
   public void createTopic(String topic, int partitions) throws Exception {
+    try (Admin admin = admin()) {
+      if (!createTopic(admin, topic, partitions)) {
+        throw new IllegalStateException(
+            "topic " + topic + " exists already on " + bootstrapServers);
+      }
+    }
+  }
+
+  /**
+   * Creates {@code topic} as {@link #createTopic(String, int)} does, through {@code admin}, and
+   * waits until every partition has a leader; returns false, and changes nothing, if it exists.
+   */
+  static boolean createTopic(Admin admin, String topic, int partitions) throws Exception {
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
     }
     Map<String, String> configs = new LinkedHashMap<>();
     configs.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
     configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
-    try (Admin admin = admin()) {
-      try {
-        admin
-            .createTopics(
-                Collections.singletonList(
-                    new NewTopic(topic, partitions, (short) 1).configs(configs)))
-            .all()
-            .get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof TopicExistsException) {
-          throw new IllegalStateException(
-              "topic " + topic + " exists already on " + bootstrapServers, e);
-        }
-        throw e;
+    try {
+      admin
+          .createTopics(
+              Collections.singletonList(
+                  new NewTopic(topic, partitions, (short) 1).configs(configs)))
+          .all()
+          .get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof TopicExistsException) {
+        return false;
       }
-      awaitLeaders(admin, topic, partitions);
+      throw e;
     }
+    awaitLeaders(admin, topic, partitions);
+    return true;
   }
 
-  private static void awaitLeaders(Admin admin, String topic, int partitions) throws Exception {
+  static void awaitLeaders(Admin admin, String topic, int partitions) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ADMIN_TIMEOUT_SECONDS);
     while (true) {
       try {
