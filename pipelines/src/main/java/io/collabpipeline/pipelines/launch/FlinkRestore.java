@@ -8,10 +8,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -62,6 +66,24 @@ final class FlinkRestore {
   /** The masters for which Beam builds a local environment from the configuration. */
   static boolean isEmbedded(@Nullable String master) {
     return master == null || master.equals("[local]") || master.equals("[auto]");
+  }
+
+  /**
+   * The configuration of the Flink cluster this JVM runs the job in ({@code flink run}, an
+   * application-mode JobManager), where Beam's {@code [auto]} master takes the cluster's context
+   * environment; empty when there is none and Beam builds an embedded cluster (as it decides: a
+   * {@link LocalStreamEnvironment} means no context). Inside a cluster its configuration decides
+   * the state backend, the checkpoints and the restore ({@code flink run -s <path>}); Beam ignores
+   * {@code --savepointPath} there.
+   */
+  static Optional<ReadableConfig> clusterConfiguration(@Nullable String master) {
+    if (master != null && !master.equals("[auto]")) {
+      return Optional.empty();
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    return env instanceof LocalStreamEnvironment
+        ? Optional.empty()
+        : Optional.of(env.getConfiguration());
   }
 
   private static @Nullable Path sourceConfDir(@Nullable String flinkConfDir) {

@@ -388,13 +388,14 @@ public final class JobLauncher {
    * one when the job is cancelled or fails, as {@code
    * execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION} does in the
    * runner configs: re-running the command resumes from it ({@link ResumeConfig}). With {@code
-   * --flinkConfDir} the configuration decides (runner-configs/flink/local for the dev stack;
-   * production sets RocksDB and S3).
+   * --flinkConfDir} the configuration decides (runner-configs/flink/local for the dev stack), and
+   * inside a Flink cluster ({@code flink run}) the cluster's (production sets RocksDB and S3).
    */
   static void checkpointByDefault(FlinkPipelineOptions flink, String dataDir) {
-    if (flink.getFlinkConfDir() != null) {
-      return; // a Flink configuration (e.g. runner-configs/flink/local) sets checkpoints and the
-      // state backend
+    if (flink.getFlinkConfDir() != null
+        || FlinkRestore.clusterConfiguration(flink.getFlinkMaster()).isPresent()) {
+      return; // a Flink configuration (e.g. runner-configs/flink/local, or the cluster's own under
+      // flink run: production's RocksDB and S3) sets checkpoints and the state backend
     }
     if (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0) {
       flink.setCheckpointingInterval(KAFKA_CHECKPOINT_MILLIS);

@@ -16,6 +16,7 @@ import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -47,7 +48,12 @@ public final class ResumeConfig {
     /** From a retained checkpoint or savepoint. */
     RESUME,
     /** From nothing: empty state, and the Kafka consumer group's committed offsets. */
-    FRESH
+    FRESH,
+    /**
+     * Inside a Flink cluster ({@code flink run}): the cluster restores what {@code flink run -s}
+     * gave it, or nothing.
+     */
+    CLUSTER
   }
 
   /** Where the generation comes from. */
@@ -152,6 +158,11 @@ public final class ResumeConfig {
             "--savepointPath=" + given + " only applies to " + where + "; drop it");
       }
       return notApplicable(null, allowNonRestored, newGeneration, newOrigin, job);
+    }
+    Optional<ReadableConfig> cluster = FlinkRestore.clusterConfiguration(flink.getFlinkMaster());
+    if (cluster.isPresent()) {
+      return inCluster(
+          cluster.get(), fresh, given, allowNonRestored, newGeneration, newOrigin, job);
     }
     if (fresh && given != null) {
       throw new UsageException(
@@ -313,6 +324,15 @@ public final class ResumeConfig {
       case FRESH:
         lines.add(JobLauncher.NAME + ": starting fresh (" + why + "); " + describeGeneration());
         break;
+      case CLUSTER:
+        lines.add(
+            JobLauncher.NAME
+                + (restorePath != null
+                    ? ": resuming from " + restorePath + " (" + why + ")"
+                    : ": starting fresh (" + why + ")")
+                + "; "
+                + describeGeneration());
+        break;
       case NOT_APPLICABLE:
       default:
         break;
@@ -422,6 +442,52 @@ public final class ResumeConfig {
         origin,
         job,
         "",
+        List.of());
+  }
+
+  /**
+   * Inside a Flink cluster the cluster's configuration holds the restore ({@code flink run -s
+   * <path>} sets {@code execution.savepoint.path}) and Beam ignores {@code --savepointPath}: say
+   * which, refuse the options that would silently do nothing. The checkpoints are the cluster's (on
+   * S3 in production): nothing is searched or recorded here.
+   */
+  private static ResumeConfig inCluster(
+      ReadableConfig cluster,
+      boolean fresh,
+      @Nullable String given,
+      boolean allowNonRestored,
+      long generation,
+      GenerationOrigin origin,
+      String job) {
+    if (given != null) {
+      throw new UsageException(
+          "--savepointPath="
+              + given
+              + " is ignored by Beam inside a Flink cluster (flink run): pass it to flink run as "
+              + "-s "
+              + given
+              + " (runner-configs/emr/submit.sh --from-savepoint)");
+    }
+    String restore = cluster.getOptional(SavepointConfigOptions.SAVEPOINT_PATH).orElse(null);
+    if (fresh && restore != null) {
+      throw new UsageException(
+          "--fresh=true, but flink run was given -s "
+              + restore
+              + ": submit without -s to start fresh");
+    }
+    return new ResumeConfig(
+        Start.CLUSTER,
+        null,
+        null,
+        restore,
+        false,
+        allowNonRestored,
+        generation,
+        origin,
+        job,
+        restore != null
+            ? "flink run -s: the Flink cluster restores it"
+            : "flink run without -s: the Flink cluster restores nothing",
         List.of());
   }
 

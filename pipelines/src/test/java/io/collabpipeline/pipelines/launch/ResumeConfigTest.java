@@ -304,6 +304,53 @@ public class ResumeConfigTest {
     assertThat(c.resume.startLines().isEmpty(), is(true));
   }
 
+  @Test
+  public void insideAFlinkClusterTheClusterRestoresAndTheLauncherLeavesItsSettingsAlone()
+      throws Exception {
+    CheckpointFiles.completed(checkpoints.resolve("aaaa/chk-3"), 3, T);
+    Configuration cluster = new Configuration();
+    cluster.setString("execution.savepoint.path", "s3://bucket/checkpoints/bbbb/chk-9");
+    FlinkClusterContext.enter(cluster);
+    try {
+      CollabPipelineOptions options =
+          CommandLine.parseOptions(new String[] {"--source=kafka", "--dataDir=" + dataDir});
+      JobConfig c = JobConfig.from(options);
+      JobLauncher.forConfig(options, c, new PrintStream(OutputStream.nullOutputStream()));
+      FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+
+      assertThat(c.resume.start, equalTo(ResumeConfig.Start.CLUSTER));
+      assertThat(
+          lastLine(c),
+          equalTo(
+              "collab-pipeline: resuming from s3://bucket/checkpoints/bbbb/chk-9 (flink run -s: the"
+                  + " Flink cluster restores it); generation "
+                  + c.resume.generation
+                  + " (new)"));
+      // The cluster's state backend and checkpoints (RocksDB and S3 in production) are kept.
+      assertThat(flink.getStateBackend(), nullValue());
+      assertThat(flink.getSavepointPath(), nullValue());
+      assertThat(
+          usageError("--source=kafka", "--savepointPath=s3://bucket/x/chk-1"),
+          containsString(
+              "is ignored by Beam inside a Flink cluster (flink run): pass it to flink run as -s"));
+    } finally {
+      FlinkClusterContext.leave();
+    }
+  }
+
+  /** Makes this JVM look like a job's main under {@code flink run}: a context environment. */
+  private static final class FlinkClusterContext
+      extends org.apache.flink.streaming.api.environment.StreamExecutionEnvironment {
+    static void enter(Configuration conf) {
+      initializeContextEnvironment(
+          c -> new org.apache.flink.streaming.api.environment.StreamExecutionEnvironment(conf));
+    }
+
+    static void leave() {
+      resetContextEnvironment();
+    }
+  }
+
   private String usageError(String... args) {
     List<String> all = new ArrayList<>(Arrays.asList(args));
     all.add("--dataDir=" + dataDir);
