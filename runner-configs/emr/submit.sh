@@ -8,7 +8,10 @@
 #
 #   --jar PATH                the shaded job jar (default: $COLLAB_JOB_JAR or /home/hadoop/collab-pipeline-job.jar);
 #                             build it with `./mvnw -o -Pjob-jar -pl runner-configs -am package -DskipTests`
-#   --from-savepoint S3_PATH  resume from a savepoint or a retained checkpoint (state is matched by step name)
+#   --from-savepoint S3_PATH  resume from a savepoint or a retained checkpoint (state is matched by step name): passed
+#                             to `flink run-application` as --fromSavepoint (-s), which is what restores inside the
+#                             cluster; Beam's --savepointPath is ignored there (its [auto] master takes the cluster's
+#                             context environment)
 #   --dry-run                 print the command, one argument per line, instead of running it
 #
 # The Beam options are read from ../flink/production/beam-options.txt (one per line, '#' comments). No credentials are
@@ -42,8 +45,9 @@ while IFS= read -r line || [[ -n "${line}" ]]; do
   [[ -z "${line}" || "${line}" == \#* ]] && continue
   beam_options+=("${line}")
 done < "${options_file}"
+restore=()
 if [[ -n "${savepoint}" ]]; then
-  beam_options+=("--savepointPath=${savepoint}")
+  restore=(--fromSavepoint "${savepoint}")
 fi
 
 # Application mode: the job's main() runs in its own JobManager on YARN, so the submitting host (or EMR step) is not
@@ -51,6 +55,7 @@ fi
 command=(flink run-application
   -t yarn-application
   -Dyarn.application.name=collab-pipeline
+  ${restore[@]+"${restore[@]}"}
   "${jar}"
   "${beam_options[@]}")
 

@@ -151,10 +151,14 @@ public class EmrDefinitionsTest {
         new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
         check.exitValue(),
         equalTo(0));
-    List<String> resumed = dryRun("--from-savepoint", "s3://bucket/savepoints/savepoint-1");
+    List<String> resumed =
+        dryRun("--jar", "/j.jar", "--from-savepoint", "s3://bucket/savepoints/savepoint-1");
+    // A flink run option, before the jar: inside the cluster Beam ignores --savepointPath.
+    int jarAt = resumed.indexOf("/j.jar");
     assertThat(
-        resumed.get(resumed.size() - 1),
-        equalTo("--savepointPath=s3://bucket/savepoints/savepoint-1"));
+        resumed.subList(jarAt - 2, jarAt),
+        equalTo(List.of("--fromSavepoint", "s3://bucket/savepoints/savepoint-1")));
+    assertThat(resumed.stream().anyMatch(a -> a.startsWith("--savepointPath")), is(false));
   }
 
   @Test

@@ -88,6 +88,12 @@ public final class JobConfig {
   /** The Kafka source of {@link SourceKind#KAFKA}, else null. */
   public final @Nullable KafkaSourceConfig kafka;
 
+  /**
+   * How a streaming job on Flink starts: resumed from a retained checkpoint (and its generation),
+   * or fresh.
+   */
+  public final ResumeConfig resume;
+
   private JobConfig(
       SourceKind source,
       String input,
@@ -99,7 +105,8 @@ public final class JobConfig {
       int progressSeconds,
       @Nullable ReplayScope replayRange,
       boolean dryRun,
-      @Nullable KafkaSourceConfig kafka) {
+      @Nullable KafkaSourceConfig kafka,
+      ResumeConfig resume) {
     this.source = source;
     this.input = input;
     this.workload = workload;
@@ -111,6 +118,7 @@ public final class JobConfig {
     this.replayRange = replayRange;
     this.dryRun = dryRun;
     this.kafka = kafka;
+    this.resume = resume;
   }
 
   public static JobConfig from(CollabPipelineOptions o) {
@@ -138,11 +146,11 @@ public final class JobConfig {
               + source.name().toLowerCase(Locale.ROOT)
               + ": a replay is a bounded job; drop --streaming");
     }
-    long generation = o.getGeneration() != null ? o.getGeneration() : System.currentTimeMillis();
-    if (generation < 1) {
+    Long givenGeneration = o.getGeneration();
+    if (givenGeneration != null && givenGeneration < 1) {
       throw new UsageException(
           "--generation="
-              + generation
+              + givenGeneration
               + " must be a positive whole number, e.g. the run's start in epoch milliseconds");
     }
 
@@ -178,6 +186,13 @@ public final class JobConfig {
         throw new UsageException(e.getMessage());
       }
     }
+    boolean streaming = o.isStreaming() || source == SourceKind.KAFKA;
+    // How a streaming job starts (resumed from its latest retained checkpoint, or fresh), and so
+    // its generation: a resumed stream continues the generation of the checkpoint's run.
+    ResumeConfig resume =
+        ResumeConfig.from(
+            o, source, streaming, dataDir, kafka, givenGeneration, System.currentTimeMillis());
+    long generation = resume.generation;
     if (o.getRawShards() < 1) {
       throw new UsageException("--rawShards=" + o.getRawShards() + " must be at least 1");
     }
@@ -257,13 +272,14 @@ public final class JobConfig {
         input,
         workload,
         o.getRate(),
-        o.isStreaming() || source == SourceKind.KAFKA,
+        streaming,
         dataDir,
         graph,
         o.getProgressSeconds(),
         replayRange,
         Boolean.TRUE.equals(o.getDryRun()),
-        kafka);
+        kafka,
+        resume);
   }
 
   /**

@@ -89,6 +89,8 @@ public final class JobLauncher {
     if (config.source == JobConfig.SourceKind.KAFKA) {
       checkpointByDefault(options.as(FlinkPipelineOptions.class), config.dataDir);
     }
+    // After the defaults above, which look at whether a Flink configuration was given.
+    FlinkRestore.apply(options.as(FlinkPipelineOptions.class), config.resume);
     return new JobLauncher(options, out);
   }
 
@@ -305,6 +307,10 @@ public final class JobLauncher {
   }
 
   private int live(JobConfig config, PrintStream err) throws Exception {
+    for (String line : config.resume.startLines()) {
+      out.println(line);
+    }
+    config.resume.recordStart(System.currentTimeMillis());
     RunSummary summary = summarize(config, run(LiveJob.of(config, describeRunner(config))));
     summary.print(out);
     if (!summary.addsUp()) {
@@ -378,21 +384,28 @@ public final class JobLauncher {
    * A Kafka job without checkpoints would never commit its offsets and could not recover exactly
    * once: unless the command line sets them, checkpoint every {@value #KAFKA_CHECKPOINT_MILLIS} ms,
    * exactly once, into {@code <dataDir>/checkpoints} (Flink's in-memory checkpoint storage is
-   * capped at 5 MB, which one minute of the raw store's open window exceeds). With {@code
-   * --flinkConfDir} the configuration decides (runner-configs/flink/local for the dev stack;
-   * production sets RocksDB and S3).
+   * capped at 5 MB, which one minute of the raw store's open window exceeds), and retain the last
+   * one when the job is cancelled or fails, as {@code
+   * execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION} does in the
+   * runner configs: re-running the command resumes from it ({@link ResumeConfig}). With {@code
+   * --flinkConfDir} the configuration decides (runner-configs/flink/local for the dev stack), and
+   * inside a Flink cluster ({@code flink run}) the cluster's (production sets RocksDB and S3).
    */
   static void checkpointByDefault(FlinkPipelineOptions flink, String dataDir) {
-    if (flink.getFlinkConfDir() != null) {
-      return; // a Flink configuration (e.g. runner-configs/flink/local) sets checkpoints and the
-      // state backend
+    if (flink.getFlinkConfDir() != null
+        || FlinkRestore.clusterConfiguration(flink.getFlinkMaster()).isPresent()) {
+      return; // a Flink configuration (e.g. runner-configs/flink/local, or the cluster's own under
+      // flink run: production's RocksDB and S3) sets checkpoints and the state backend
     }
     if (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0) {
       flink.setCheckpointingInterval(KAFKA_CHECKPOINT_MILLIS);
     }
+    flink.setExternalizedCheckpointsEnabled(true);
+    flink.setRetainExternalizedCheckpointsOnCancellation(true);
     if (flink.getStateBackend() == null && flink.getStateBackendFactory() == null) {
       flink.setStateBackend("filesystem");
-      flink.setStateBackendStoragePath(Paths.get(dataDir, "checkpoints").toUri().toString());
+      flink.setStateBackendStoragePath(
+          ResumeConfig.defaultCheckpointDir(dataDir).toUri().toString());
     }
   }
 

@@ -9,6 +9,7 @@ public interface CollabPipelineOptions
         StoreOptions,
         ProcessingOptions,
         ReplayOptions,
+        ResumeOptions,
         KafkaOptions,
         S3Options,
         SnowflakeOptions,

@@ -31,7 +31,8 @@ public interface ReplayOptions extends PipelineOptions {
 
   @Description(
       "Generation of this job's curated writes, a positive number; a newer generation's rows are never "
-          + "overwritten by an older one. Default: the job's start time in epoch milliseconds.")
+          + "overwritten by an older one. Default: the job's start time in epoch milliseconds, except that a "
+          + "streaming job resumed from a retained checkpoint continues the generation of the run that took it.")
   Long getGeneration();
 
   void setGeneration(Long value);
