@@ -5,8 +5,8 @@ import static org.junit.Assert.assertNotNull;
 
 import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.launch.LiveJob;
-import io.collabpipeline.pipelines.replay.QuarantineReplayJob;
-import io.collabpipeline.pipelines.replay.RawReplayJob;
+import io.collabpipeline.pipelines.launch.QuarantineReplayJob;
+import io.collabpipeline.pipelines.launch.RawReplayJob;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import java.io.IOException;
 import java.io.InputStream;

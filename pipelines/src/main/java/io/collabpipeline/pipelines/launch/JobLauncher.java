@@ -2,12 +2,10 @@ package io.collabpipeline.pipelines.launch;
 
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
-import io.collabpipeline.pipelines.replay.DiffReports;
-import io.collabpipeline.pipelines.replay.QuarantineReplayJob;
-import io.collabpipeline.pipelines.replay.RawReplayJob;
 import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.warehouse.CuratedTables;
+import io.collabpipeline.pipelines.warehouse.DiffReports;
 import io.collabpipeline.pipelines.warehouse.GenerationLog;
 import io.collabpipeline.pipelines.warehouse.ReplayCommit;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;

@@ -9,5 +9,9 @@
  * io.collabpipeline.pipelines.warehouse.GenerationLog}. What a warehouse cannot do yet is an empty
  * {@code Optional}. The JDBC warehouses (DuckDB, PostgreSQL) live here, with {@code WriteCurated};
  * Snowflake's write and settings live in {@code warehouse.snowflake}.
+ *
+ * <p>A replay's diff against the stored rows ({@link
+ * io.collabpipeline.pipelines.warehouse.WarehouseDiff}) and its saved report ({@link
+ * io.collabpipeline.pipelines.warehouse.DiffReport}) live here too.
  */
 package io.collabpipeline.pipelines.warehouse;

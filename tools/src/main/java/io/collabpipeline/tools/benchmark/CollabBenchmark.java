@@ -11,7 +11,7 @@ import io.collabpipeline.pipelines.launch.CommandLine;
 import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.launch.LiveJob;
-import io.collabpipeline.pipelines.replay.RawReplayJob;
+import io.collabpipeline.pipelines.launch.RawReplayJob;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import java.io.BufferedOutputStream;

@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.replay;
+package io.collabpipeline.pipelines.warehouse;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
-import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

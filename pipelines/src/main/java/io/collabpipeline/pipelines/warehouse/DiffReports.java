@@ -1,6 +1,5 @@
-package io.collabpipeline.pipelines.replay;
+package io.collabpipeline.pipelines.warehouse;
 
-import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

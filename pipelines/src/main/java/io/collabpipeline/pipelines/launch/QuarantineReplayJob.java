@@ -1,10 +1,8 @@
-package io.collabpipeline.pipelines.replay;
+package io.collabpipeline.pipelines.launch;
 
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.GraphConfig;
-import io.collabpipeline.pipelines.launch.Job;
-import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;

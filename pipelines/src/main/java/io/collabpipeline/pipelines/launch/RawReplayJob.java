@@ -1,13 +1,12 @@
-package io.collabpipeline.pipelines.replay;
+package io.collabpipeline.pipelines.launch;
 
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.GraphConfig;
-import io.collabpipeline.pipelines.launch.Job;
-import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
+import io.collabpipeline.pipelines.warehouse.DiffReports;
 import io.collabpipeline.pipelines.warehouse.GenerationLog;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
@@ -35,10 +34,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       whole range, computes every metric window with every event on time, and STAGES the rows
  *       under the generation: the curated tables are not touched while it runs.
  *   <li>On success the launcher diffs the staged rows against the stored ones. A dry run saves the
- *       diff ({@link DiffReport}, JSON and text) under the report directory, marks the generation
- *       {@code dry_run} and discards the staged rows; {@link #report} prints it. Otherwise the
- *       launcher replaces the windows of the range in ONE transaction (marking the generation
- *       {@code committed}), refused if a newer generation holds any of them.
+ *       diff ({@link io.collabpipeline.pipelines.warehouse.DiffReport}, JSON and text) under the
+ *       report directory, marks the generation {@code dry_run} and discards the staged rows; {@link
+ *       #report} prints it. Otherwise the launcher replaces the windows of the range in ONE
+ *       transaction (marking the generation {@code committed}), refused if a newer generation holds
+ *       any of them.
  *   <li>On any failure (the job, the diff or a refused commit) the generation is marked {@code
  *       failed}, its staged rows are discarded and the exception is rethrown: the previous values
  *       stay.
