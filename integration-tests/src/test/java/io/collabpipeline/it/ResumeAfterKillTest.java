@@ -264,6 +264,7 @@ public class ResumeAfterKillTest {
         classpath,
         CollabPipeline.class.getName(),
         "--source=kafka",
+        "--allowDevKey=true",
         "--kafkaBootstrapServers=" + bootstrap,
         "--kafkaTopics=" + TOPIC,
         "--kafkaGroupId=" + GROUP,

@@ -2,9 +2,11 @@ package io.collabpipeline.pipelines.launch;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -82,15 +84,32 @@ final class GenerationHistory {
     return Optional.ofNullable(owner);
   }
 
-  /** Appends one start to {@code checkpointDir}'s file, creating the directory if needed. */
+  /**
+   * Appends one start to {@code checkpointDir}'s file, creating the directory if needed,
+   * owner-only: checkpoints hold the state of open windows, quarantined records (full PII) among
+   * them, so the directory is {@code rwx------} and nothing under it is reachable by another user,
+   * whatever modes Flink gives the files it writes there.
+   */
   static void append(Path checkpointDir, Entry entry) throws IOException {
-    Files.createDirectories(checkpointDir);
+    ownerOnlyDirectory(checkpointDir);
     Files.write(
         checkpointDir.resolve(FILE),
         (entry.line() + "\n").getBytes(StandardCharsets.UTF_8),
         StandardOpenOption.CREATE,
         StandardOpenOption.APPEND,
         StandardOpenOption.SYNC);
+  }
+
+  /**
+   * Creates {@code dir} (and its parents) if missing and makes it {@code rwx------}, where the file
+   * system has POSIX permissions: its mode is set explicitly, since creation is subject to the
+   * umask and the directory may predate this run.
+   */
+  static void ownerOnlyDirectory(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
   }
 
   /** A job name without spaces, for the file's third field. */

@@ -53,7 +53,9 @@ public class ResumeConfigTest {
   }
 
   private JobConfig config(String... args) {
-    List<String> all = new ArrayList<>(Arrays.asList("--source=kafka", "--dataDir=" + dataDir));
+    List<String> all =
+        new ArrayList<>(
+            Arrays.asList("--source=kafka", "--allowDevKey=true", "--dataDir=" + dataDir));
     all.addAll(Arrays.asList(args));
     return JobConfig.from(CommandLine.parseOptions(all.toArray(new String[0])));
   }
@@ -96,7 +98,8 @@ public class ResumeConfigTest {
     ran(T, 111L, JOB);
     Path chk = CheckpointFiles.completed(checkpoints.resolve("aaaa/chk-3"), 3, T.plusSeconds(30));
     CollabPipelineOptions options =
-        CommandLine.parseOptions(new String[] {"--source=kafka", "--dataDir=" + dataDir});
+        CommandLine.parseOptions(
+            new String[] {"--source=kafka", "--allowDevKey=true", "--dataDir=" + dataDir});
     JobLauncher.forConfig(
         options, JobConfig.from(options), new PrintStream(OutputStream.nullOutputStream()));
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
@@ -127,6 +130,7 @@ public class ResumeConfigTest {
         CommandLine.parseOptions(
             new String[] {
               "--source=kafka",
+              "--allowDevKey=true",
               "--dataDir=" + dataDir,
               "--flinkConfDir=" + confDir,
               "--allowNonRestoredState=true"
@@ -153,7 +157,9 @@ public class ResumeConfigTest {
     CheckpointFiles.completed(checkpoints.resolve("aaaa/chk-3"), 3, T.plusSeconds(30));
     CollabPipelineOptions options =
         CommandLine.parseOptions(
-            new String[] {"--source=kafka", "--dataDir=" + dataDir, "--fresh=true"});
+            new String[] {
+              "--source=kafka", "--allowDevKey=true", "--dataDir=" + dataDir, "--fresh=true"
+            });
     JobConfig c = JobConfig.from(options);
     JobLauncher.forConfig(options, c, new PrintStream(OutputStream.nullOutputStream()));
 
@@ -223,6 +229,20 @@ public class ResumeConfigTest {
   }
 
   @Test
+  public void theCheckpointDirectoryIsOwnerOnlyEvenWhenItExistedOpen() throws Exception {
+    java.nio.file.Files.createDirectories(checkpoints);
+    java.nio.file.Files.setPosixFilePermissions(
+        checkpoints, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+
+    config("--fresh=true").resume.recordStart(T.toEpochMilli());
+
+    assertThat(
+        java.nio.file.attribute.PosixFilePermissions.toString(
+            java.nio.file.Files.getPosixFilePermissions(checkpoints)),
+        equalTo("rwx------"));
+  }
+
+  @Test
   public void aCheckpointOfAnotherJobInASharedDirectoryIsNotResumed() throws Exception {
     ran(T, 111L, JOB);
     Path mine = CheckpointFiles.completed(checkpoints.resolve("aaaa/chk-3"), 3, T.plusSeconds(30));
@@ -271,7 +291,12 @@ public class ResumeConfigTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code =
         JobLauncher.runCli(
-            new String[] {"--source=kafka", "--dataDir=" + dataDir, "--savepointPath=" + missing},
+            new String[] {
+              "--source=kafka",
+              "--allowDevKey=true",
+              "--dataDir=" + dataDir,
+              "--savepointPath=" + missing
+            },
             new PrintStream(OutputStream.nullOutputStream()),
             new PrintStream(err, true, StandardCharsets.UTF_8));
     String e = err.toString(StandardCharsets.UTF_8);
@@ -284,12 +309,13 @@ public class ResumeConfigTest {
   public void contradictionsAndMisplacedOptionsAreUsageErrors() throws Exception {
     Path chk = CheckpointFiles.completed(checkpoints.resolve("aaaa/chk-3"), 3, T);
     assertThat(
-        usageError("--source=kafka", "--fresh=true", "--savepointPath=" + chk),
+        usageError(
+            "--source=kafka", "--allowDevKey=true", "--fresh=true", "--savepointPath=" + chk),
         containsString("contradict"));
     assertThat(
         usageError("--fresh=true"), containsString("--fresh=true only applies to streaming"));
     assertThat(
-        usageError("--source=kafka", "--runner=DirectRunner", "--fresh=true"),
+        usageError("--source=kafka", "--allowDevKey=true", "--runner=DirectRunner", "--fresh=true"),
         containsString("--fresh=true only applies to the Flink runner"));
     assertThat(
         usageError("--savepointPath=" + chk),
@@ -313,7 +339,8 @@ public class ResumeConfigTest {
     FlinkClusterContext.enter(cluster);
     try {
       CollabPipelineOptions options =
-          CommandLine.parseOptions(new String[] {"--source=kafka", "--dataDir=" + dataDir});
+          CommandLine.parseOptions(
+              new String[] {"--source=kafka", "--allowDevKey=true", "--dataDir=" + dataDir});
       JobConfig c = JobConfig.from(options);
       JobLauncher.forConfig(options, c, new PrintStream(OutputStream.nullOutputStream()));
       FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
@@ -330,7 +357,7 @@ public class ResumeConfigTest {
       assertThat(flink.getStateBackend(), nullValue());
       assertThat(flink.getSavepointPath(), nullValue());
       assertThat(
-          usageError("--source=kafka", "--savepointPath=s3://bucket/x/chk-1"),
+          usageError("--source=kafka", "--allowDevKey=true", "--savepointPath=s3://bucket/x/chk-1"),
           containsString(
               "is ignored by Beam inside a Flink cluster (flink run): pass it to flink run as -s"));
     } finally {
