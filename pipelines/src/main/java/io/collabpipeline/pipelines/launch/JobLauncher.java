@@ -342,6 +342,9 @@ public final class JobLauncher {
    * of the event dates of the records that now pass.
    */
   private int quarantineReplay(JobConfig config, PrintStream err) throws Exception {
+    if (!config.dryRun) {
+      refuseCommittedGeneration(config.graph);
+    }
     QuarantineReplayJob job =
         QuarantineReplayJob.of(config.graph, config.replayRange, config.dryRun);
     QuarantineReplayJob.Result r = QuarantineReplayJob.result(run(job));
@@ -367,6 +370,32 @@ public final class JobLauncher {
         dates,
         JobConfig.forRawReplay(config.graph, dates),
         GenerationLog.Kind.QUARANTINE_REPLAY);
+  }
+
+  /**
+   * A quarantine replay writes revalidated files under its generation before its raw replay begins
+   * that generation in the log: refuse, before anything is written, a generation the log already
+   * has as committed (it would be refused after writing, and its names may be another writer's).
+   */
+  private static void refuseCommittedGeneration(io.collabpipeline.pipelines.GraphConfig graph)
+      throws Exception {
+    try (Warehouse warehouse = graph.warehouse().open()) {
+      Optional<CuratedTables> tables = warehouse.tables();
+      if (tables.isPresent()) {
+        tables.get().ensureTables(); // as begin() does: the log's table may not exist yet
+      }
+      Optional<GenerationLog> log = warehouse.generationLog();
+      if (log.isPresent()) {
+        Optional<GenerationLog.Entry> entry = log.get().entry(graph.generation());
+        if (entry.isPresent() && entry.get().status() == GenerationLog.Status.COMMITTED) {
+          throw new UsageException(
+              "--generation="
+                  + graph.generation()
+                  + " was committed already; a quarantine replay writes files under its own"
+                  + " generation: leave --generation out (the default is new) or give a new one");
+        }
+      }
+    }
   }
 
   /** Where dry runs save their diff reports: {@code <dataDir>/replays}. */
