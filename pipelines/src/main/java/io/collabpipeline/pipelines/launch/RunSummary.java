@@ -40,9 +40,12 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
  * reaches there and leaves the first run's rows of the stages it does not (e.g. {@code quarantined}
  * in an hour where it quarantined nothing), and hours only an earlier run reached keep that run's
  * counts. Summing every row mixes runs: a false FAIL or a total of two runs. The summary sums the
- * rows of its own generation, which are exactly what this run counted (its generation is the
- * newest, so fencing let all of them through), and says how many of its hours also hold rows of
- * other generations and how many hours belong to other generations only.
+ * rows of its own generation, which are exactly what this run counted when its generation is the
+ * newest (the default, the job's start: fencing lets all its rows through; an older explicit {@code
+ * --generation} may find hours held by a newer one, which then drop out of its sums: a note when
+ * its own {@code received} ticks exceed its rows, a failure when none of its rows are left), and
+ * says how many of its hours also hold rows of other generations and how many hours belong to other
+ * generations only.
  */
 public final class RunSummary {
   private static final String DUCKDB_PREFIX = "jdbc:duckdb:";
@@ -259,6 +262,12 @@ public final class RunSummary {
               + " generation %d: a newer generation holds its hours%n",
           receivedTicked, generation());
     }
+    if (readBack && hours > 0 && receivedTicked > stage(Stage.RECEIVED)) {
+      out.printf(
+          "    note: the job ticked %,d received, its generation's rows hold %,d: hours held by a"
+              + " newer generation (or bundles the runner retried and counted twice)%n",
+          receivedTicked, stage(Stage.RECEIVED));
+    }
     if (sharedHours > 0) {
       out.printf(
           "    %,d of these hours also hold rows of other generations (stages this run did not"
@@ -284,8 +293,8 @@ public final class RunSummary {
     out.println();
     out.println("  outputs");
     out.printf(
-        "    raw store    %s  (Parquet, dt=YYYY-MM-DD/hr=HH by event time%s)%n",
-        job.graph.rawStore(), fileCount(job.graph.rawStore(), ".parquet"));
+        "    raw store    %s  (Parquet, dt=YYYY-MM-DD/hr=HH by event time%s; this run's carry -g%d)%n",
+        job.graph.rawStore(), fileCount(job.graph.rawStore(), ".parquet"), generation());
     out.printf(
         "    quarantine   %s  (JSON lines with the original records: access-restricted%s)%n",
         job.graph.quarantineStore(), fileCount(job.graph.quarantineStore(), ".jsonl"));
