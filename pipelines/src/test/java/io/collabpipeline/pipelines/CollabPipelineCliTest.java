@@ -324,7 +324,22 @@ public class CollabPipelineCliTest {
         "the first run's raw files are untouched",
         rawFiles(dataDir, "100"),
         equalTo(firstRawFiles));
-    assertThat(rawFiles(dataDir, "200").isEmpty(), equalTo(false));
+    java.util.Set<String> secondRawFiles = rawFiles(dataDir, "200");
+    assertThat(secondRawFiles.isEmpty(), equalTo(false));
+
+    // A third run under a generation already used would write the same names with other records:
+    // refused before anything is written.
+    err.reset();
+    assertOneLineError(
+        run(
+            "--runner=DirectRunner",
+            "--source=files",
+            "--input=" + tmp.getRoot() + "/*.ndjson",
+            "--dataDir=" + dataDir,
+            "--progressSeconds=0",
+            "--generation=200"),
+        "--generation=200 was used by an earlier run (committed)");
+    assertThat(rawFiles(dataDir, "200"), equalTo(secondRawFiles));
   }
 
   @Test

@@ -305,6 +305,7 @@ public final class JobLauncher {
   }
 
   private int live(JobConfig config, PrintStream err) throws Exception {
+    refuseUsedGeneration(config.graph, "a live run");
     RunSummary summary = summarize(config, run(LiveJob.of(config, describeRunner(config))));
     summary.print(out);
     if (!summary.addsUp()) {
@@ -343,7 +344,7 @@ public final class JobLauncher {
    */
   private int quarantineReplay(JobConfig config, PrintStream err) throws Exception {
     if (!config.dryRun) {
-      refuseCommittedGeneration(config.graph);
+      refuseUsedGeneration(config.graph, "a quarantine replay");
     }
     QuarantineReplayJob job =
         QuarantineReplayJob.of(config.graph, config.replayRange, config.dryRun);
@@ -373,12 +374,16 @@ public final class JobLauncher {
   }
 
   /**
-   * A quarantine replay writes revalidated files under its generation before its raw replay begins
-   * that generation in the log: refuse, before anything is written, a generation the log already
-   * has as committed (it would be refused after writing, and its names may be another writer's).
+   * A live run and a quarantine replay write raw-store (and quarantine) files named by their
+   * generation, the writer's identity that keeps the stores append-only: refuse, before anything is
+   * written, a generation the warehouse's generation log already has, whatever its status, since
+   * another run under it (a stream restarted from scratch, a different input) would write the same
+   * names with other records and replace the first run's files. A restore of the same job from a
+   * checkpoint does not come through here; a stream resubmitted from a savepoint takes a new
+   * generation (the default). Warehouses without a log (Snowflake) cannot be checked.
    */
-  private static void refuseCommittedGeneration(io.collabpipeline.pipelines.GraphConfig graph)
-      throws Exception {
+  private static void refuseUsedGeneration(
+      io.collabpipeline.pipelines.GraphConfig graph, String what) throws Exception {
     try (Warehouse warehouse = graph.warehouse().open()) {
       Optional<CuratedTables> tables = warehouse.tables();
       if (tables.isPresent()) {
@@ -387,12 +392,16 @@ public final class JobLauncher {
       Optional<GenerationLog> log = warehouse.generationLog();
       if (log.isPresent()) {
         Optional<GenerationLog.Entry> entry = log.get().entry(graph.generation());
-        if (entry.isPresent() && entry.get().status() == GenerationLog.Status.COMMITTED) {
+        if (entry.isPresent()) {
           throw new UsageException(
               "--generation="
                   + graph.generation()
-                  + " was committed already; a quarantine replay writes files under its own"
-                  + " generation: leave --generation out (the default is new) or give a new one");
+                  + " was used by an earlier run ("
+                  + entry.get().status().code()
+                  + "); "
+                  + what
+                  + " writes raw-store files named by its generation, so it needs a new one:"
+                  + " leave --generation out (the default is new) or give an unused one");
         }
       }
     }
