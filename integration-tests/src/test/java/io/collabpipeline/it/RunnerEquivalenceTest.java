@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.QuarantineRecord;
+import io.collabpipeline.model.Stage;
 import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
@@ -16,6 +17,7 @@ import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.warehouse.Warehouse;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
+import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -148,6 +150,9 @@ public class RunnerEquivalenceTest {
         QuarantineIO.Write.METRICS_NAMESPACE,
         QuarantineIO.Write.RECORDS_COUNTER,
         quarantinedCount);
+    // raw_written ticks come from the rows of the committed raw files, read back.
+    assertCounter(
+        result, name, CompletenessTicks.METRICS_NAMESPACE, Stage.RAW_WRITTEN.code(), accepted);
 
     Set<CuratedRow> actual = new HashSet<>();
     try (Warehouse w = config.warehouse().open()) {

@@ -13,14 +13,17 @@ import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import io.collabpipeline.transforms.metrics.ComputeCompleteness;
 import io.collabpipeline.transforms.metrics.ComputeMetrics;
+import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.time.AssignEventTime;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.joda.time.Duration;
 
 /**
  * The one graph: validation, PII minimization, dedup, the raw store, the quarantine, windowed
@@ -64,7 +67,9 @@ public final class CollabGraph {
 
     ValidateEvents.Result validated = validate(records, config);
     PCollection<QuarantineRecord> quarantined = validated.quarantined();
-    quarantined.apply("WriteQuarantine", QuarantineIO.write(config.quarantineStore()));
+    quarantined.apply(
+        "WriteQuarantine",
+        QuarantineIO.write(config.quarantineStore()).withGeneration(config.generation()));
     PCollection<String> quarantinedTicks =
         quarantined.apply(
             "CountQuarantined",
@@ -92,13 +97,20 @@ public final class CollabGraph {
     RawStoreIO.WriteResult raw =
         unique.apply(
             "WriteRawArchive",
-            RawStoreIO.write(config.rawStore()).withNumShards(config.rawShards()));
+            RawStoreIO.write(config.rawStore())
+                .withGeneration(config.generation())
+                .withNumShards(config.rawShards()));
+    // raw_written counts what the raw store durably holds: the rows of every file the write
+    // committed, each at its own arrival time, read back from the file once it is final. An event
+    // the write dropped (behind the watermark beyond its allowed lateness) is not counted, so
+    // accepted - raw_written of an hour is what the store is missing.
     PCollection<String> rawWrittenTicks =
-        raw.written()
-            .apply("RawWrittenToGlobalWindow", Window.<CollabEvent>into(new GlobalWindows()))
+        raw.files()
+            .getPerDestinationOutputFilenames()
+            .apply("RawWrittenToGlobalWindow", Window.<KV<String, String>>into(new GlobalWindows()))
             .apply(
                 "CountRawWritten",
-                CompletenessTicks.of(Stage.RAW_WRITTEN, CollabEvent::receivedAtMillis));
+                CompletenessTicks.ofEach(Stage.RAW_WRITTEN, RawStoreIO::arrivalTimesOfWrittenFile));
 
     PCollection<CuratedRow> metrics = computeMetrics(unique, config);
 
@@ -112,7 +124,7 @@ public final class CollabGraph {
             .apply("FlattenTicks", Flatten.pCollections())
             .apply(
                 "ComputeCompleteness",
-                ComputeCompleteness.create().withWindowingPolicy(config.windowing()));
+                ComputeCompleteness.create().withWindowingPolicy(completenessWindowing(config)));
 
     PCollection<CuratedRow> curated =
         PCollectionList.of(
@@ -125,6 +137,24 @@ public final class CollabGraph {
     curated.apply("WriteCurated", config.warehouse().writeLive(config.generation()));
 
     return new Outputs(quarantined, unique, deduped.duplicates(), curated);
+  }
+
+  /**
+   * The windowing of {@code pipeline_completeness}: the metrics' policy, with Beam's allowed
+   * lateness raised to at least the stores' ({@link RawStoreIO.Write#DEFAULT_ALLOWED_LATENESS}). A
+   * record whose arrival is behind the watermark is still written by the stores for that long, so
+   * its hour keeps counting it (in a late pane) for as long, and an event the raw store drops after
+   * that is missing from {@code raw_written} of an hour that still counts it as {@code accepted}.
+   * Completeness has one key per stage, so the longer lateness keeps little state; the data's own
+   * lateness rule (the {@code late} stage) is unchanged.
+   */
+  static WindowingPolicy completenessWindowing(GraphConfig config) {
+    WindowingPolicy metrics = config.windowing();
+    Duration stores = RawStoreIO.Write.DEFAULT_ALLOWED_LATENESS;
+    if (!metrics.beamAllowedLateness().isShorterThan(stores)) {
+      return metrics;
+    }
+    return metrics.withLatenessSlack(stores.minus(metrics.allowedLateness()));
   }
 
   /**
@@ -168,11 +198,12 @@ public final class CollabGraph {
    * The quarantine-replay entry: quarantined records, as originally received (original bytes,
    * source coordinate and arrival time), go through the same {@code ValidateEvents} step again
    * (after a schema fix, say) and the same {@code DedupByEventId}; the events that now pass are
-   * added to the raw store under deterministic file names ({@link RawStoreIO#writeRevalidated}: a
-   * second replay of the same dates rewrites the same files), where a raw-store replay of their
-   * event dates folds them into the curated tables. Records that still fail are only counted (by
-   * reason, in the validation metrics): they are already in the quarantine and are not written
-   * there again. With {@code write} false (a dry run) nothing is written at all.
+   * added to the raw store under file names with this replay's generation ({@link
+   * RawStoreIO#writeRevalidated}: a second replay of the same dates adds its own files and replaces
+   * none of the first one's), where a raw-store replay of their event dates folds them into the
+   * curated tables. Records that still fail are only counted (by reason, in the validation
+   * metrics): they are already in the quarantine and are not written there again. With {@code
+   * write} false (a dry run) nothing is written at all.
    */
   public static Outputs applyQuarantineReplay(
       PCollection<RawRecord> records, GraphConfig config, boolean write) {
@@ -180,7 +211,9 @@ public final class CollabGraph {
     DedupByEventId.Result deduped = dedup(validated.events(), config);
     PCollection<CollabEvent> unique = deduped.unique();
     if (write) {
-      unique.apply("WriteRevalidatedRaw", RawStoreIO.writeRevalidated(config.rawStore()));
+      unique.apply(
+          "WriteRevalidatedRaw",
+          RawStoreIO.writeRevalidated(config.rawStore()).withGeneration(config.generation()));
     }
     PCollection<CuratedRow> noRows =
         records.getPipeline().apply("NoCuratedRows", Create.empty(CuratedRowCoder.of()));

@@ -29,6 +29,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.duckdb.DuckDBDriver;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -41,8 +42,9 @@ import org.junit.runners.JUnit4;
  * valid events as TOO_LARGE; after the "fix" (the default limit), {@code --source=quarantine}
  * re-validates them, adds those that pass to the raw store under their original ids and arrival
  * times, and replays their dates, so the metric tables equal the values computed independently from
- * the input. Records that still fail stay quarantined, and a second quarantine replay changes
- * nothing: neither the raw store's files nor any count.
+ * the input. Records that still fail stay quarantined, and a second quarantine replay (another
+ * generation) adds its own revalidated files and replaces none of the first one's (the raw store is
+ * append-only), while the raw replay's dedup by event id leaves every count as it was.
  */
 @RunWith(JUnit4.class)
 public class ReplayQuarantineTest {
@@ -69,6 +71,7 @@ public class ReplayQuarantineTest {
     Path dir = TMP.newFolder("data").toPath();
     StreamedWarehouse live = StreamedWarehouse.run(SPEC, dir, false, TOO_SMALL_LIMIT);
     int quarantined = QuarantineIO.readRecords(live.live.quarantineStore()).size();
+    long rowsBefore = rawRows(live.live.rawStore());
     long tooLarge =
         QuarantineIO.readRecords(live.live.quarantineStore()).stream()
             .filter((QuarantineRecord q) -> q.reason() == ReasonCode.TOO_LARGE)
@@ -87,6 +90,8 @@ public class ReplayQuarantineTest {
     assertSameTables(
         "after the quarantine replay", byTable(expected.rows), afterFirst, ReplayScope.TABLES);
     long rawRows = rawRows(live.live.rawStore());
+    long revalidated = rawRows - rowsBefore;
+    assertThat("the first replay added the events that now pass", revalidated, greaterThan(30L));
     Map<String, String> rawFiles = StreamedWarehouse.fileStamps(live.live.rawStore());
 
     cli(dir, 3_000L);
@@ -95,11 +100,20 @@ public class ReplayQuarantineTest {
         afterFirst,
         tables(live.warehouseUrl()),
         List.of(CuratedTable.values()));
-    assertThat("no raw rows added", rawRows(live.live.rawStore()), equalTo(rawRows));
     assertThat(
-        "same raw files",
-        StreamedWarehouse.fileStamps(live.live.rawStore()).keySet(),
-        equalTo(rawFiles.keySet()));
+        "the second replay's copies added, the dedup counts them once",
+        rawRows(live.live.rawStore()),
+        equalTo(rawRows + revalidated));
+    Map<String, String> after = StreamedWarehouse.fileStamps(live.live.rawStore());
+    for (Map.Entry<String, String> f : rawFiles.entrySet()) {
+      assertThat("kept, unchanged: " + f.getKey(), after.get(f.getKey()), equalTo(f.getValue()));
+    }
+    Set<String> added = new TreeSet<>(after.keySet());
+    added.removeAll(rawFiles.keySet());
+    assertThat(added.isEmpty(), equalTo(false));
+    for (String f : added) {
+      assertThat(f, f.endsWith("-g3000.parquet") && f.contains("/revalidated-a"), equalTo(true));
+    }
     assertThat(
         "still-failing records are not quarantined again",
         QuarantineIO.readRecords(live.live.quarantineStore()).size(),

@@ -56,8 +56,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * The raw store and the quarantine written to {@code s3://} prefixes on a local S3 endpoint
  * (S3Mock, out of process) by embedded Flink batch: the same object layout as on a local disk,
- * every accepted event exactly once, and a rerun of the same write overwriting the same objects
- * instead of adding any.
+ * every accepted event exactly once, a rerun of the same generation rewriting the same objects
+ * instead of adding any, and a second writer (a restarted job, another generation) of the same
+ * arrival minutes adding its own objects and replacing none: append-only on S3 too, where a copy
+ * onto an existing key would silently replace it.
  */
 @RunWith(JUnit4.class)
 public class S3SinksTest {
@@ -66,6 +68,8 @@ public class S3SinksTest {
   private static final String RAW_BUCKET = "collab-raw";
   private static final String QUARANTINE_BUCKET = "collab-quarantine";
   private static final int RAW_SHARDS = 2;
+  private static final long G1 = 1_795_309_000_000L;
+  private static final long G2 = 1_795_309_500_000L;
 
   private static LocalS3 s3;
 
@@ -93,6 +97,7 @@ public class S3SinksTest {
 
   private static void write(
       PipelineOptions options,
+      long generation,
       String raw,
       String quarantine,
       List<CollabEvent> events,
@@ -107,9 +112,11 @@ public class S3SinksTest {
             stampedRecords.add(
                 TimestampedValue.of(q, new Instant(q.original().receivedAtMillis()))));
     p.apply("CreateEvents", Create.timestamped(stampedEvents))
-        .apply("WriteRawArchive", RawStoreIO.write(raw).withNumShards(RAW_SHARDS));
+        .apply(
+            "WriteRawArchive",
+            RawStoreIO.write(raw).withGeneration(generation).withNumShards(RAW_SHARDS));
     p.apply("CreateRecords", Create.timestamped(stampedRecords))
-        .apply("WriteQuarantine", QuarantineIO.write(quarantine));
+        .apply("WriteQuarantine", QuarantineIO.write(quarantine).withGeneration(generation));
     p.run().waitUntilFinish();
   }
 
@@ -166,11 +173,11 @@ public class S3SinksTest {
     Path localQuarantine = TMP.newFolder("layout-quarantine").toPath();
 
     FlinkPipelineOptions options = flink(s3.endpoint(), raw, quarantine);
-    write(options, raw, quarantine, events, records);
-    write(options, localRaw.toString(), localQuarantine.toString(), events, records);
+    write(options, G1, raw, quarantine, events, records);
+    write(options, G1, localRaw.toString(), localQuarantine.toString(), events, records);
 
-    SortedSet<String> expectedRaw = S3TestData.rawKeys(events, RAW_SHARDS);
-    SortedSet<String> expectedQuarantine = S3TestData.quarantineKeys(records);
+    SortedSet<String> expectedRaw = S3TestData.rawKeys(events, RAW_SHARDS, G1);
+    SortedSet<String> expectedQuarantine = S3TestData.quarantineKeys(records, G1);
     assertThat(objects(raw).keySet(), equalTo(expectedRaw));
     assertThat(objects(quarantine).keySet(), equalTo(expectedQuarantine));
     assertThat(localFiles(localRaw), equalTo(expectedRaw));
@@ -182,21 +189,81 @@ public class S3SinksTest {
     assertThat(back, containsInAnyOrder(records.toArray()));
   }
 
+  /** Every object below {@code prefix}, relative name to its bytes. */
+  private static SortedMap<String, byte[]> contents(String prefix) throws IOException {
+    String dir = prefix.endsWith("/") ? prefix : prefix + "/";
+    SortedMap<String, byte[]> out = new TreeMap<>();
+    for (String name : objects(prefix).keySet()) {
+      try (java.io.InputStream in =
+          java.nio.channels.Channels.newInputStream(
+              FileSystems.open(FileSystems.matchNewResource(dir + name, false)))) {
+        out.put(name, in.readAllBytes());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The restart of the issue, on S3: a first job (G1) wrote some arrival minutes; the job restarted
+   * as a new generation (G2) writes part of them again and more. Every object of the first job is
+   * still there with the same bytes, the second job's objects are its own keys, and the raw store
+   * read back, deduplicated by event id, holds every event either job wrote.
+   */
   @Test
-  public void rewritingTheSameInputOverwritesTheSameObjects() throws Exception {
+  public void aSecondGenerationAddsObjectsAndReplacesNone() throws Exception {
+    List<CollabEvent> all = S3TestData.events(200);
+    List<QuarantineRecord> records = S3TestData.quarantined(20);
+    List<CollabEvent> firstJob = all.subList(0, 120);
+    List<CollabEvent> restarted = all.subList(80, 200);
+    String raw = "s3://" + RAW_BUCKET + "/restart/raw";
+    String quarantine = "s3://" + QUARANTINE_BUCKET + "/restart/quarantine";
+    FlinkPipelineOptions options = flink(s3.endpoint(), raw, quarantine);
+
+    write(options, G1, raw, quarantine, firstJob, records.subList(0, 12));
+    SortedMap<String, byte[]> rawFirst = contents(raw);
+    SortedMap<String, byte[]> quarantineFirst = contents(quarantine);
+    write(options, G2, raw, quarantine, restarted, records.subList(6, 20));
+
+    SortedMap<String, byte[]> rawAfter = contents(raw);
+    SortedMap<String, byte[]> quarantineAfter = contents(quarantine);
+    for (Map.Entry<String, byte[]> o : rawFirst.entrySet()) {
+      assertThat(o.getKey(), java.util.Arrays.equals(rawAfter.get(o.getKey()), o.getValue()));
+    }
+    for (Map.Entry<String, byte[]> o : quarantineFirst.entrySet()) {
+      assertThat(
+          o.getKey(), java.util.Arrays.equals(quarantineAfter.get(o.getKey()), o.getValue()));
+    }
+    SortedSet<String> rawKeys = new TreeSet<>(S3TestData.rawKeys(firstJob, RAW_SHARDS, G1));
+    rawKeys.addAll(S3TestData.rawKeys(restarted, RAW_SHARDS, G2));
+    assertThat(rawAfter.keySet(), equalTo(rawKeys));
+    SortedSet<String> quarantineKeys =
+        new TreeSet<>(S3TestData.quarantineKeys(records.subList(0, 12), G1));
+    quarantineKeys.addAll(S3TestData.quarantineKeys(records.subList(6, 20), G2));
+    assertThat(quarantineAfter.keySet(), equalTo(quarantineKeys));
+
+    List<CollabEvent> both = new ArrayList<>(firstJob);
+    both.addAll(restarted);
+    assertRawStoreHoldsExactly(raw, both);
+    List<QuarantineRecord> bothRecords = new ArrayList<>(records.subList(0, 12));
+    bothRecords.addAll(records.subList(6, 20));
+    assertThat(QuarantineIO.readRecords(quarantine), containsInAnyOrder(bothRecords.toArray()));
+  }
+
+  @Test
+  public void rewritingTheSameGenerationRewritesTheSameObjects() throws Exception {
     List<CollabEvent> events = S3TestData.events(200);
     List<QuarantineRecord> records = S3TestData.quarantined(20);
     String raw = "s3://" + RAW_BUCKET + "/rerun/raw";
     String quarantine = "s3://" + QUARANTINE_BUCKET + "/rerun/quarantine";
     FlinkPipelineOptions options = flink(s3.endpoint(), raw, quarantine);
 
-    write(options, raw, quarantine, events, records);
+    write(options, G1, raw, quarantine, events, records);
     SortedMap<String, Long> rawFirst = objects(raw);
     SortedMap<String, Long> quarantineFirst = objects(quarantine);
-    write(options, raw, quarantine, events, records);
+    write(options, G1, raw, quarantine, events, records);
 
-    assertThat(rawFirst.keySet(), equalTo(S3TestData.rawKeys(events, RAW_SHARDS)));
-    assertThat(quarantineFirst.keySet(), equalTo(S3TestData.quarantineKeys(records)));
+    assertThat(rawFirst.keySet(), equalTo(S3TestData.rawKeys(events, RAW_SHARDS, G1)));
+    assertThat(quarantineFirst.keySet(), equalTo(S3TestData.quarantineKeys(records, G1)));
     // The same keys and nothing else: no second copy, no temporary file left behind. (Sizes may
     // differ by a few
     // bytes: the order of rows within a Parquet file, and so its encoding, is not fixed between
@@ -233,9 +300,9 @@ public class S3SinksTest {
     String quarantine = "s3://" + QUARANTINE_BUCKET + "/localhost/quarantine";
     FlinkPipelineOptions flink = flink(localhost, raw, quarantine);
     assertThat(flink.as(S3Options.class).getS3PathStyle(), equalTo(true));
-    write(flink, raw, quarantine, events, records);
+    write(flink, G1, raw, quarantine, events, records);
 
-    assertThat(objects(raw).keySet(), equalTo(S3TestData.rawKeys(events, RAW_SHARDS)));
+    assertThat(objects(raw).keySet(), equalTo(S3TestData.rawKeys(events, RAW_SHARDS, G1)));
     assertThat(QuarantineIO.readRecords(quarantine), containsInAnyOrder(records.toArray()));
   }
 }

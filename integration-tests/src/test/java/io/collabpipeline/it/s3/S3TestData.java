@@ -17,7 +17,7 @@ import java.util.TreeSet;
 /**
  * Input for the S3 tests, and the object names the file sinks must give it, computed here from the
  * documented layout ({@code dt=YYYY-MM-DD/hr=HH/<prefix>-<arrival
- * minute>-p<pane>-<shard>-of-<n><suffix>}) rather than by the sinks' own code.
+ * minute>-g<generation>-p<pane>-<shard>-of-<n><suffix>}) rather than by the sinks' own code.
  */
 final class S3TestData {
   /** 2026-11-22T01:00:00Z */
@@ -117,7 +117,7 @@ final class S3TestData {
    * The raw store's object names (relative to its prefix) for {@code events}, in batch (one pane
    * per window).
    */
-  static SortedSet<String> rawKeys(List<CollabEvent> events, int shards) {
+  static SortedSet<String> rawKeys(List<CollabEvent> events, int shards, long generation) {
     SortedSet<String> keys = new TreeSet<>();
     for (CollabEvent e : events) {
       keys.add(
@@ -125,6 +125,7 @@ final class S3TestData {
               e.occurredAtMillis(),
               e.receivedAtMillis(),
               "part",
+              generation,
               Math.floorMod(e.eventId().hashCode(), shards),
               shards,
               ".parquet"));
@@ -136,11 +137,11 @@ final class S3TestData {
    * The quarantine's object names (relative to its prefix) for {@code records}, in batch, with one
    * shard.
    */
-  static SortedSet<String> quarantineKeys(List<QuarantineRecord> records) {
+  static SortedSet<String> quarantineKeys(List<QuarantineRecord> records, long generation) {
     SortedSet<String> keys = new TreeSet<>();
     for (QuarantineRecord q : records) {
       long received = q.original().receivedAtMillis();
-      keys.add(name(received, received, "quarantine", 0, 1, ".jsonl"));
+      keys.add(name(received, received, "quarantine", generation, 0, 1, ".jsonl"));
     }
     return keys;
   }
@@ -149,14 +150,16 @@ final class S3TestData {
       long partitionMillis,
       long arrivalMillis,
       String prefix,
+      long generation,
       int shard,
       int shards,
       String suffix) {
     return String.format(
-        "%s/%s-%s-p0-%05d-of-%05d%s",
+        "%s/%s-%s-g%d-p0-%05d-of-%05d%s",
         PARTITION.format(Instant.ofEpochMilli(partitionMillis)),
         prefix,
         MINUTE.format(Instant.ofEpochMilli(arrivalMillis)),
+        generation,
         shard,
         shards,
         suffix);

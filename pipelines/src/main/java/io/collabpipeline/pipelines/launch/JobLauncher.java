@@ -305,6 +305,11 @@ public final class JobLauncher {
   }
 
   private int live(JobConfig config, PrintStream err) throws Exception {
+    if (config.resume.from == null) {
+      // A resumed stream continues its generation and rewrites only its own files (ResumeConfig);
+      // any other live run must not reuse a generation, which names its raw-store files.
+      refuseUsedGeneration(config.graph, "a live run");
+    }
     for (String line : config.resume.startLines()) {
       out.println(line);
     }
@@ -346,6 +351,9 @@ public final class JobLauncher {
    * of the event dates of the records that now pass.
    */
   private int quarantineReplay(JobConfig config, PrintStream err) throws Exception {
+    if (!config.dryRun) {
+      refuseUsedGeneration(config.graph, "a quarantine replay");
+    }
     QuarantineReplayJob job =
         QuarantineReplayJob.of(config.graph, config.replayRange, config.dryRun);
     QuarantineReplayJob.Result r = QuarantineReplayJob.result(run(job));
@@ -371,6 +379,40 @@ public final class JobLauncher {
         dates,
         JobConfig.forRawReplay(config.graph, dates),
         GenerationLog.Kind.QUARANTINE_REPLAY);
+  }
+
+  /**
+   * A live run and a quarantine replay write raw-store (and quarantine) files named by their
+   * generation, the writer's identity that keeps the stores append-only: refuse, before anything is
+   * written, a generation the warehouse's generation log already has, whatever its status, since
+   * another run under it (a stream restarted from scratch, a different input) would write the same
+   * names with other records and replace the first run's files. A restore of the same job from a
+   * checkpoint does not come through here; a stream resubmitted from a savepoint takes a new
+   * generation (the default). Warehouses without a log (Snowflake) cannot be checked.
+   */
+  private static void refuseUsedGeneration(
+      io.collabpipeline.pipelines.GraphConfig graph, String what) throws Exception {
+    try (Warehouse warehouse = graph.warehouse().open()) {
+      Optional<CuratedTables> tables = warehouse.tables();
+      if (tables.isPresent()) {
+        tables.get().ensureTables(); // as begin() does: the log's table may not exist yet
+      }
+      Optional<GenerationLog> log = warehouse.generationLog();
+      if (log.isPresent()) {
+        Optional<GenerationLog.Entry> entry = log.get().entry(graph.generation());
+        if (entry.isPresent()) {
+          throw new UsageException(
+              "--generation="
+                  + graph.generation()
+                  + " was used by an earlier run ("
+                  + entry.get().status().code()
+                  + "); "
+                  + what
+                  + " writes raw-store files named by its generation, so it needs a new one:"
+                  + " leave --generation out (the default is new) or give an unused one");
+        }
+      }
+    }
   }
 
   /** Where dry runs save their diff reports: {@code <dataDir>/replays}. */

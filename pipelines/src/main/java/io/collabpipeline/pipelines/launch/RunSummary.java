@@ -4,7 +4,9 @@ import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Stage;
 import io.collabpipeline.pipelines.warehouse.CuratedTables;
+import io.collabpipeline.pipelines.warehouse.VersionedRow;
 import io.collabpipeline.pipelines.warehouse.Warehouse;
+import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -15,7 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -24,18 +28,40 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
- * What a finished run tells its user: the records per stage (from the warehouse's {@code
- * pipeline_completeness}, the same numbers a dashboard would show), whether they add up, the
+ * What a finished run tells its user: the records per stage of THIS run (the rows of the
+ * warehouse's {@code pipeline_completeness} that carry the run's generation, the same numbers a
+ * dashboard would show), whether they add up, records any step dropped behind the watermark, the
  * quarantine reasons, where every output is, and queries to paste.
+ *
+ * <p><b>Why only this run's generation.</b> {@code pipeline_completeness} is keyed by (hour,
+ * granularity, stage) and upserted with generation fencing, so a data directory (a warehouse)
+ * reused by several runs holds, per hour, the rows of whichever run wrote that (hour, stage) last:
+ * a second run over the same arrival hours replaces the first run's counts for the stages it
+ * reaches there and leaves the first run's rows of the stages it does not (e.g. {@code quarantined}
+ * in an hour where it quarantined nothing), and hours only an earlier run reached keep that run's
+ * counts. Summing every row mixes runs: a false FAIL or a total of two runs. The summary sums the
+ * rows of its own generation, which are exactly what this run counted when its generation is the
+ * newest (the default, the job's start: fencing lets all its rows through; an older explicit {@code
+ * --generation} may find hours held by a newer one, which then drop out of its sums: a note when
+ * its own {@code received} ticks exceed its rows, a failure when none of its rows are left), and
+ * says how many of its hours also hold rows of other generations and how many hours belong to other
+ * generations only.
  */
 public final class RunSummary {
   private static final String DUCKDB_PREFIX = "jdbc:duckdb:";
+  private static final String DROPPED_DUE_TO_LATENESS = "droppedDueToLateness";
   private final Map<Stage, Long> stages = new EnumMap<>(Stage.class);
+  private final Map<String, Long> droppedLate = new TreeMap<>();
   private final Map<String, Long> reasons = new TreeMap<>();
   private final Map<CuratedTable, Integer> tableRows = new LinkedHashMap<>();
   private final JobConfig job;
   private final String runnerDescription;
   private final double seconds;
+  private boolean readBack;
+  private int hours;
+  private int sharedHours;
+  private int otherGenerationHours;
+  private long receivedTicked;
 
   private RunSummary(JobConfig job, String runnerDescription, double seconds) {
     this.job = job;
@@ -56,26 +82,14 @@ public final class RunSummary {
       if (tables.isEmpty()) {
         return s; // not read back (Snowflake): query pipeline_completeness there
       }
-      List<CuratedRow> completeness = List.of();
       for (CuratedTable table : CuratedTable.values()) {
-        List<CuratedRow> rows = tables.get().read(table);
-        s.tableRows.put(table, rows.size());
-        if (table == CuratedTable.PIPELINE_COMPLETENESS) {
-          completeness = rows;
-        }
+        s.tableRows.put(table, tables.get().read(table).size());
       }
-      for (CuratedRow row : completeness) {
-        if (!"hour".equals(row.getString("granularity"))) {
-          continue;
-        }
-        for (Stage stage : Stage.values()) {
-          if (stage.code().equals(row.getString("stage"))) {
-            s.stages.merge(stage, row.getLong("events"), Long::sum);
-          }
-        }
-      }
+      s.readBack = true;
+      s.sumOwnGeneration(tables.get().readVersioned(CuratedTable.PIPELINE_COMPLETENESS));
     }
     if (result != null) {
+      s.readRunnerCounters(result);
       MetricQueryResults metrics =
           result
               .metrics()
@@ -96,6 +110,60 @@ public final class RunSummary {
     return s;
   }
 
+  /**
+   * Sums the hour rows of this run's generation per stage, and counts its hours that other
+   * generations share and the hours only other generations hold.
+   */
+  private void sumOwnGeneration(List<VersionedRow> completeness) {
+    long generation = job.graph.generation();
+    Set<Long> own = new TreeSet<>();
+    Set<Long> others = new TreeSet<>();
+    for (VersionedRow v : completeness) {
+      CuratedRow row = v.row();
+      if (!"hour".equals(row.getString("granularity"))) {
+        continue;
+      }
+      long hour = row.getLong("window_start");
+      if (v.generation() != generation) {
+        others.add(hour);
+        continue;
+      }
+      own.add(hour);
+      for (Stage stage : Stage.values()) {
+        if (stage.code().equals(row.getString("stage"))) {
+          stages.merge(stage, row.getLong("events"), Long::sum);
+        }
+      }
+    }
+    hours = own.size();
+    Set<Long> shared = new TreeSet<>(own);
+    shared.retainAll(others);
+    sharedHours = shared.size();
+    others.removeAll(own);
+    otherGenerationHours = others.size();
+  }
+
+  /**
+   * The runner's counts of records dropped behind the watermark (Beam's {@code
+   * droppedDueToLateness}, per step: the stores' arrival windows beyond their allowed lateness,
+   * completeness or metric windows beyond theirs), and the records this run ticked {@code
+   * received}.
+   */
+  private void readRunnerCounters(PipelineResult result) {
+    for (MetricResult<Long> c : result.metrics().allMetrics().getCounters()) {
+      String name = c.getName().getName();
+      if (name.equalsIgnoreCase(DROPPED_DUE_TO_LATENESS)) {
+        long n = attemptedOrCommitted(c);
+        if (n > 0) {
+          droppedLate.merge(c.getKey().stepName(), n, Long::sum);
+        }
+      } else if (CompletenessTicks.METRICS_NAMESPACE.equals(c.getName().getNamespace())
+          && Stage.RECEIVED.code().equals(name)) {
+        receivedTicked += attemptedOrCommitted(c);
+      }
+    }
+  }
+
   private static long attemptedOrCommitted(MetricResult<Long> c) {
     try {
       Long committed = c.getCommitted();
@@ -109,13 +177,43 @@ public final class RunSummary {
     return stages.getOrDefault(stage, 0L);
   }
 
+  /** The generation whose rows this summary counts: the run's own. */
+  public long generation() {
+    return job.graph.generation();
+  }
+
+  /** The arrival hours that hold rows of this run's generation. */
+  public int hours() {
+    return hours;
+  }
+
+  /** Of {@link #hours()}, those that also hold rows of other generations (not counted). */
+  public int sharedHours() {
+    return sharedHours;
+  }
+
+  /** Hours that hold rows of other generations only (earlier runs; not counted). */
+  public int otherGenerationHours() {
+    return otherGenerationHours;
+  }
+
+  /** Records dropped behind the watermark, per step (Beam's {@code droppedDueToLateness}). */
+  public Map<String, Long> droppedBehindWatermark() {
+    return droppedLate;
+  }
+
   /**
-   * received = quarantined + duplicate + accepted, and every accepted record reached the raw store.
+   * For this run's generation: received = quarantined + duplicate + accepted, every accepted event
+   * is in the committed raw-store files (raw_written), no step dropped a record behind the
+   * watermark, and a run that received records has rows of its generation (none means a newer
+   * generation fenced its counts off).
    */
   public boolean addsUp() {
     return stage(Stage.RECEIVED)
             == stage(Stage.QUARANTINED) + stage(Stage.DUPLICATE) + stage(Stage.ACCEPTED)
-        && stage(Stage.RAW_WRITTEN) == stage(Stage.ACCEPTED);
+        && stage(Stage.RAW_WRITTEN) == stage(Stage.ACCEPTED)
+        && droppedLate.isEmpty()
+        && !(readBack && hours == 0 && receivedTicked > 0);
   }
 
   public void print(PrintStream out) {
@@ -124,7 +222,9 @@ public final class RunSummary {
         "collab-pipeline finished in %.1f s on %s, source %s%n",
         seconds, runnerDescription, describeSource());
     out.println();
-    out.println("  records by stage (pipeline_completeness, all hours)");
+    out.printf(
+        "  records by stage (pipeline_completeness, generation %d: this run's %,d hours)%n",
+        generation(), hours);
     for (Stage stage : Stage.values()) {
       String note =
           stage == Stage.LATE && stage(stage) > 0
@@ -145,7 +245,41 @@ public final class RunSummary {
             + check
             + (stage(Stage.RAW_WRITTEN) == stage(Stage.ACCEPTED)
                 ? "; every accepted event written raw"
-                : "; raw_written differs from accepted"));
+                : String.format(
+                    "; raw_written differs from accepted by %,d: the committed raw files hold"
+                        + " %s accepted events",
+                    Math.abs(stage(Stage.ACCEPTED) - stage(Stage.RAW_WRITTEN)),
+                    stage(Stage.RAW_WRITTEN) < stage(Stage.ACCEPTED) ? "fewer" : "more")));
+    for (Map.Entry<String, Long> d : droppedLate.entrySet()) {
+      out.printf(
+          "    FAIL %,d records dropped behind the watermark by %s (later than its allowed"
+              + " lateness)%n",
+          d.getValue(), d.getKey());
+    }
+    if (readBack && hours == 0 && receivedTicked > 0) {
+      out.printf(
+          "    FAIL the job received %,d records but the warehouse holds no completeness row of"
+              + " generation %d: a newer generation holds its hours%n",
+          receivedTicked, generation());
+    }
+    if (readBack && hours > 0 && receivedTicked > stage(Stage.RECEIVED)) {
+      out.printf(
+          "    note: the job ticked %,d received, its generation's rows hold %,d: hours held by a"
+              + " newer generation (or bundles the runner retried and counted twice)%n",
+          receivedTicked, stage(Stage.RECEIVED));
+    }
+    if (sharedHours > 0) {
+      out.printf(
+          "    %,d of these hours also hold rows of other generations (stages this run did not"
+              + " reach there): not counted%n",
+          sharedHours);
+    }
+    if (otherGenerationHours > 0) {
+      out.printf(
+          "    %,d hours held by other generations only (earlier runs into this warehouse): not"
+              + " counted%n",
+          otherGenerationHours);
+    }
     if (!reasons.isEmpty()) {
       StringBuilder sb = new StringBuilder();
       for (Map.Entry<String, Long> e : reasons.entrySet()) {
@@ -159,8 +293,8 @@ public final class RunSummary {
     out.println();
     out.println("  outputs");
     out.printf(
-        "    raw store    %s  (Parquet, dt=YYYY-MM-DD/hr=HH by event time%s)%n",
-        job.graph.rawStore(), fileCount(job.graph.rawStore(), ".parquet"));
+        "    raw store    %s  (Parquet, dt=YYYY-MM-DD/hr=HH by event time%s; this run's carry -g%d)%n",
+        job.graph.rawStore(), fileCount(job.graph.rawStore(), ".parquet"), generation());
     out.printf(
         "    quarantine   %s  (JSON lines with the original records: access-restricted%s)%n",
         job.graph.quarantineStore(), fileCount(job.graph.quarantineStore(), ".jsonl"));

@@ -21,14 +21,21 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.joda.time.Duration;
 
 /**
- * Hive-style hour partitions and deterministic file names shared by the stores' writes ({@link
+ * Hive-style hour partitions and the append-only file names shared by the stores' writes ({@link
  * RawStoreIO}, {@link QuarantineIO}), and the option checks they share.
  *
  * <p>A destination is {@code dt=YYYY-MM-DD/hr=HH|shard}: the partition directory plus a shard
  * chosen from a stable property of the element (its event id, its source coordinate), so the same
- * element always lands in the same file. The file name is then fixed by the destination, the
- * window, the pane index and the shard, and a retried or re-run write of the same input produces
- * the same names and overwrites instead of adding files.
+ * element always lands in the same shard. A file is named {@code <prefix>-<window
+ * start>-g<generation>-p<pane>-<shard>-of-<n><suffix>}: the name carries the WRITER (its
+ * generation, {@code GraphConfig.generation()}), so no two jobs, restarts or replays ever write the
+ * same name, and within one writer it is fixed by the arrival window, the pane index and the shard.
+ * The stores are append-only because of that: a file is never replaced by another writer's and
+ * nothing here deletes one. The only rewrite of a name is by the same writer re-executing the same
+ * window and pane (a Flink restore from a checkpoint or savepoint of the same job, a re-run of a
+ * failed batch generation over the same input), which writes the records that window and pane hold
+ * in that execution; copies of an event left in two files by such a restore are harmless, since
+ * every replay deduplicates by event id.
  */
 final class PartitionedFiles {
   private static final DateTimeFormatter DATE =
@@ -58,11 +65,11 @@ final class PartitionedFiles {
   }
 
   /**
-   * A naming for one destination: {@code dt=../hr=../<prefix>-<window
-   * start>-<pane>-<shard>-of-<n><suffix>}.
+   * A naming for one destination of the writer of {@code generation}: {@code
+   * dt=../hr=../<prefix>-<window start>-g<generation>-p<pane>-<shard>-of-<n><suffix>}.
    */
   static FileIO.Write.FileNaming naming(
-      String destination, String filePrefix, int numShards, String suffix) {
+      String destination, String filePrefix, long generation, int numShards, String suffix) {
     int sep = destination.lastIndexOf(SHARD_SEPARATOR);
     if (sep < 0) {
       throw new IllegalArgumentException("not a partitioned destination: " + destination);
@@ -70,6 +77,7 @@ final class PartitionedFiles {
     return new DeterministicNaming(
         destination.substring(0, sep),
         filePrefix,
+        generation,
         Integer.parseInt(destination.substring(sep + 1)),
         numShards,
         suffix);
@@ -142,14 +150,21 @@ final class PartitionedFiles {
     private static final long serialVersionUID = 1L;
     private final String partition;
     private final String filePrefix;
+    private final long generation;
     private final int shard;
     private final int numShards;
     private final String suffix;
 
     DeterministicNaming(
-        String partition, String filePrefix, int shard, int numShards, String suffix) {
+        String partition,
+        String filePrefix,
+        long generation,
+        int shard,
+        int numShards,
+        String suffix) {
       this.partition = partition;
       this.filePrefix = filePrefix;
+      this.generation = generation;
       this.shard = shard;
       this.numShards = numShards;
       this.suffix = suffix;
@@ -163,17 +178,17 @@ final class PartitionedFiles {
         int writerShardIndex,
         Compression compression) {
       // Each destination is written by exactly one writer shard (withNumShards(1)); our own shard
-      // is in the
-      // destination.
+      // is in the destination.
       String windowPart =
           window instanceof IntervalWindow
               ? WINDOW.format(Instant.ofEpochMilli(((IntervalWindow) window).start().getMillis()))
               : "global";
       return String.format(
-          "%s/%s-%s-p%d-%05d-of-%05d%s",
+          "%s/%s-%s-g%d-p%d-%05d-of-%05d%s",
           partition,
           filePrefix,
           windowPart,
+          generation,
           pane.getIndex(),
           shard,
           numShards,
@@ -186,11 +201,17 @@ final class PartitionedFiles {
    * to fix, prefixed with the sink's name.
    */
   static void checkOptions(
-      String sink, String prefix, int numShards, Duration windowSize, Duration allowedLateness) {
+      String sink,
+      String prefix,
+      long generation,
+      int numShards,
+      Duration windowSize,
+      Duration allowedLateness) {
     if (prefix == null || prefix.isEmpty()) {
       throw new IllegalArgumentException(
           sink + ".write(prefix) needs a non-empty directory or URI prefix");
     }
+    checkGeneration(sink, generation);
     if (numShards < 1) {
       throw new IllegalArgumentException(sink + ".withNumShards(n) needs n >= 1, got " + numShards);
     }
@@ -201,6 +222,21 @@ final class PartitionedFiles {
     if (allowedLateness.getMillis() < 0) {
       throw new IllegalArgumentException(
           sink + ".withAllowedLateness(d) needs a non-negative duration, got " + allowedLateness);
+    }
+  }
+
+  /**
+   * Every file name carries its writer's generation: a write without one (or with a non-positive
+   * one) is refused, naming {@code withGeneration}.
+   */
+  static void checkGeneration(String sink, long generation) {
+    if (generation < 1) {
+      throw new IllegalArgumentException(
+          sink
+              + " needs the writer's generation, a positive number (GraphConfig.generation()): use"
+              + " withGeneration(g); every file name carries it, so that no other job, restart or"
+              + " replay can write the same name; got "
+              + generation);
     }
   }
 

@@ -43,8 +43,8 @@ import org.joda.time.Instant;
  * the one way in and out of it:
  *
  * <ul>
- *   <li>{@link #write} ({@link Write}): the live graph's quarantine, under file names that a
- *       retried or re-run write of the same input overwrites.
+ *   <li>{@link #write} ({@link Write}): the live graph's quarantine, under file names that carry
+ *       the writer's generation: append-only, no other job, restart or replay writes the same name.
  *   <li>{@link #read} ({@link Read}): the records of a range of arrival dates, as the {@link
  *       RawRecord}s they were when they arrived (original bytes, source coordinate and arrival
  *       time, which is also the element timestamp), for re-validation after a fix (a quarantine
@@ -55,7 +55,8 @@ import org.joda.time.Instant;
  *
  * <pre>{@code
  * // the live graph: rejected records timestamped with their arrival time
- * quarantined.apply("WriteQuarantine", QuarantineIO.write("s3://restricted-bucket/quarantine"));
+ * quarantined.apply("WriteQuarantine",
+ *     QuarantineIO.write("s3://restricted-bucket/quarantine").withGeneration(config.generation()));
  *
  * // a quarantine replay of the records that arrived on one date
  * PCollection<RawRecord> originals =
@@ -85,9 +86,10 @@ public final class QuarantineIO {
   public static Write write(String prefix) {
     return new AutoValue_QuarantineIO_Write.Builder()
         .setPrefix(prefix)
+        .setGeneration(0L)
         .setNumShards(1)
         .setWindowSize(Duration.standardMinutes(1))
-        .setAllowedLateness(Duration.standardHours(1))
+        .setAllowedLateness(Write.DEFAULT_ALLOWED_LATENESS)
         .build();
   }
 
@@ -142,8 +144,8 @@ public final class QuarantineIO {
   }
 
   /**
-   * The glob of the finalized quarantine files under {@code prefix} (Beam's temporary files do not
-   * match it).
+   * The glob of the finalized quarantine files under {@code prefix}, of every writer (Beam's
+   * temporary files do not match it).
    */
   static String glob(String prefix) {
     return PartitionedFiles.asDirectory(prefix)
@@ -153,7 +155,7 @@ public final class QuarantineIO {
         + Write.FILE_SUFFIX;
   }
 
-  /** The glob of the quarantine files of one arrival date under {@code prefix}. */
+  /** The glob of the quarantine files of one arrival date under {@code prefix}, of every writer. */
   static String partitionGlob(String prefix, LocalDate date) {
     return PartitionedFiles.asDirectory(prefix)
         + "dt="
@@ -175,8 +177,8 @@ public final class QuarantineIO {
 
   /**
    * Writes rejected records to the quarantine: JSON lines under {@code
-   * <prefix>/dt=YYYY-MM-DD/hr=HH/quarantine-<arrival minute>-p<pane>-<shard>-of-<n>.jsonl},
-   * partitioned by ARRIVAL date and hour.
+   * <prefix>/dt=YYYY-MM-DD/hr=HH/quarantine-<arrival
+   * minute>-g<generation>-p<pane>-<shard>-of-<n>.jsonl}, partitioned by ARRIVAL date and hour.
    *
    * <p>The quarantine holds unminimized payloads, so it is access-restricted: a local directory is
    * created (or tightened) with owner-only permissions (0700) where the file system supports it. On
@@ -186,12 +188,15 @@ public final class QuarantineIO {
    * lifecycle rule for its short retention). Payloads are never logged, and nothing here puts one
    * in an exception message.
    *
-   * <p>Windowing and idempotence are those of {@link RawStoreIO.Write}: fixed windows of arrival
-   * time (one minute by default), a fixed number of shards chosen from the record's source
-   * coordinate ({@link #withNumShards}, default 1), and file names fixed by partition, window, pane
-   * and shard, so a retried or re-run write of the same input overwrites the same files instead of
-   * adding duplicates. A missing or invalid option fails {@code expand} with a message naming the
-   * {@code withX()} to fix. Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value
+   * <p>Windowing and names are those of {@link RawStoreIO.Write}: fixed windows of arrival time
+   * (one minute by default) with a long allowed lateness ({@link #DEFAULT_ALLOWED_LATENESS}, late
+   * records in a later pane's file; beyond it the runner counts them in {@code
+   * droppedDueToLateness} of this step), a fixed number of shards chosen from the record's source
+   * coordinate ({@link #withNumShards}, default 1), and file names fixed by partition, window, the
+   * writer's generation ({@link #withGeneration}, required), pane and shard: append-only, another
+   * writer never replaces a file, and the same writer re-executing a window (a Flink restore)
+   * rewrites the same name. A missing or invalid option fails {@code expand} with a message naming
+   * the {@code withX()} to fix. Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value
    * #RECORDS_COUNTER}.
    */
   @AutoValue
@@ -202,10 +207,16 @@ public final class QuarantineIO {
     public static final String METRICS_NAMESPACE = "quarantine";
     public static final String RECORDS_COUNTER = "records";
 
+    /** As {@link RawStoreIO.Write#DEFAULT_ALLOWED_LATENESS}: 7 days. */
+    public static final Duration DEFAULT_ALLOWED_LATENESS =
+        RawStoreIO.Write.DEFAULT_ALLOWED_LATENESS;
+
     static final String FILE_PREFIX = "quarantine";
     static final String FILE_SUFFIX = ".jsonl";
 
     abstract String prefix();
+
+    abstract long generation();
 
     abstract int numShards();
 
@@ -214,6 +225,14 @@ public final class QuarantineIO {
     abstract Duration allowedLateness();
 
     abstract Builder toBuilder();
+
+    /**
+     * The writer's generation ({@code GraphConfig.generation()}), a positive number: every file
+     * name carries it, so that no other job, restart or replay ever writes the same name. Required.
+     */
+    public Write withGeneration(long generation) {
+      return toBuilder().setGeneration(generation).build();
+    }
 
     /**
      * Files per partition, window and pane; records are spread over them by source coordinate.
@@ -229,8 +248,8 @@ public final class QuarantineIO {
     }
 
     /**
-     * How long behind the watermark a record is still written (in a late pane's file). Default one
-     * hour.
+     * How long behind the watermark a record is still written (in a late pane's file). Default
+     * {@link #DEFAULT_ALLOWED_LATENESS}.
      */
     public Write withAllowedLateness(Duration allowedLateness) {
       return toBuilder().setAllowedLateness(allowedLateness).build();
@@ -239,6 +258,8 @@ public final class QuarantineIO {
     @AutoValue.Builder
     abstract static class Builder {
       abstract Builder setPrefix(String value);
+
+      abstract Builder setGeneration(long value);
 
       abstract Builder setNumShards(int value);
 
@@ -252,8 +273,9 @@ public final class QuarantineIO {
     @Override
     public WriteFilesResult<String> expand(PCollection<QuarantineRecord> records) {
       PartitionedFiles.checkOptions(
-          "QuarantineIO", prefix(), numShards(), windowSize(), allowedLateness());
+          "QuarantineIO", prefix(), generation(), numShards(), windowSize(), allowedLateness());
       int shards = numShards();
+      long generation = generation();
       return records
           .apply("PrepareQuarantineDirectory", ParDo.of(new PrepareFn(prefix())))
           .apply(
@@ -271,7 +293,8 @@ public final class QuarantineIO {
                   .withDestinationCoder(StringUtf8Coder.of())
                   .via(Contextful.fn(QuarantineJson::toJsonLine), TextIO.sink())
                   .to(prefix())
-                  .withNaming(d -> PartitionedFiles.naming(d, FILE_PREFIX, shards, FILE_SUFFIX))
+                  .withNaming(
+                      d -> PartitionedFiles.naming(d, FILE_PREFIX, generation, shards, FILE_SUFFIX))
                   .withNumShards(1));
     }
 
@@ -282,6 +305,7 @@ public final class QuarantineIO {
           .add(
               DisplayData.item("prefix", PartitionedFiles.displayable(prefix()))
                   .withLabel("Quarantine prefix"))
+          .add(DisplayData.item("generation", generation()).withLabel("Writer's generation"))
           .add(
               DisplayData.item("numShards", numShards())
                   .withLabel("Shards per partition and window"))

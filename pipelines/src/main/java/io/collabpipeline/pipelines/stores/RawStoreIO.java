@@ -5,6 +5,7 @@ import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -33,12 +36,17 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.avro.AvroReadSupport;
+import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
@@ -52,22 +60,28 @@ import org.joda.time.Duration;
  *
  * <ul>
  *   <li>{@link #write} ({@link Write}): the live graph's write. Every event handed to it is
- *       written, however late it occurred, under file names that a retried or re-run write of the
- *       same input overwrites.
+ *       written, however late it occurred, under file names that carry the writer's generation:
+ *       append-only, no other job, restart or replay ever writes (or deletes) the same name. {@link
+ *       #arrivalTimesOfWrittenFile} reads a committed file's arrival times back, which is how
+ *       {@code raw_written} counts what the store durably holds.
  *   <li>{@link #read} ({@link Read}): the events of a range of event dates, each as it was written
  *       and timestamped with its original arrival time, for a bounded replay. {@link
  *       #datesWithoutFiles} tells a driver beforehand which dates of a range have nothing to
  *       replay.
  *   <li>{@link #writeRevalidated} ({@link WriteRevalidated}): re-validated quarantine records,
- *       added next to the live files under deterministic names of their own that never collide with
- *       the live ones.
+ *       added next to the live files under names of their own (with the quarantine replay's
+ *       generation) that never collide with the live ones nor with another replay's.
  * </ul>
  *
  * <pre>{@code
  * // the live graph: events timestamped with their arrival time
  * RawStoreIO.WriteResult raw =
- *     unique.apply("WriteRawArchive", RawStoreIO.write("s3://bucket/raw").withNumShards(4));
- * PCollection<CollabEvent> written = raw.written(); // for completeness counting
+ *     unique.apply("WriteRawArchive",
+ *         RawStoreIO.write("s3://bucket/raw").withGeneration(config.generation()).withNumShards(4));
+ * // completeness: one tick per row of every committed file, at the row's arrival time
+ * raw.files().getPerDestinationOutputFilenames()
+ *     .apply("CountRawWritten",
+ *         CompletenessTicks.ofEach(Stage.RAW_WRITTEN, RawStoreIO::arrivalTimesOfWrittenFile));
  *
  * // a replay of the events that occurred on two dates
  * PCollection<CollabEvent> replayed =
@@ -75,7 +89,8 @@ import org.joda.time.Duration;
  *         .withRange(ReplayScope.of(LocalDate.parse("2026-11-02"), LocalDate.parse("2026-11-03"))));
  *
  * // a quarantine replay: the events that now pass validation
- * revalidated.apply("WriteRevalidatedRaw", RawStoreIO.writeRevalidated("s3://bucket/raw"));
+ * revalidated.apply("WriteRevalidatedRaw",
+ *     RawStoreIO.writeRevalidated("s3://bucket/raw").withGeneration(config.generation()));
  * }</pre>
  *
  * <p>Every transform reads and writes through Beam's {@code FileSystems}, so a non-local prefix
@@ -95,9 +110,10 @@ public final class RawStoreIO {
   public static Write write(String prefix) {
     return new AutoValue_RawStoreIO_Write.Builder()
         .setPrefix(prefix)
+        .setGeneration(0L)
         .setNumShards(1)
         .setWindowSize(Duration.standardMinutes(1))
-        .setAllowedLateness(Duration.standardHours(1))
+        .setAllowedLateness(Write.DEFAULT_ALLOWED_LATENESS)
         .setCompression(CompressionCodecName.SNAPPY)
         .build();
   }
@@ -110,9 +126,12 @@ public final class RawStoreIO {
     return new AutoValue_RawStoreIO_Read.Builder().setPrefix(prefix).build();
   }
 
-  /** Adds re-validated quarantine records, as events, to the raw store under {@code prefix}. */
+  /**
+   * Adds re-validated quarantine records, as events, to the raw store under {@code prefix}; set the
+   * writer's generation with {@link WriteRevalidated#withGeneration}.
+   */
   public static WriteRevalidated writeRevalidated(String prefix) {
-    return new AutoValue_RawStoreIO_WriteRevalidated(prefix);
+    return new AutoValue_RawStoreIO_WriteRevalidated(prefix, 0L);
   }
 
   /**
@@ -131,6 +150,56 @@ public final class RawStoreIO {
     return empty;
   }
 
+  /**
+   * The arrival times ({@code received_at}, UTC epoch milliseconds) of every row of one committed
+   * raw-store file, in file order: how {@code raw_written} counts what the store durably holds, one
+   * tick per row at its arrival, from the files {@link Write} committed ({@code
+   * WriteResult.files().getPerDestinationOutputFilenames()}: destination to file name). Reads the
+   * {@code received_at} column only, through Beam's {@code FileSystems}; a file that cannot be read
+   * fails the bundle (and the runner retries it), never counts as zero.
+   */
+  public static List<Long> arrivalTimesOfWrittenFile(KV<String, String> destinationAndFile) {
+    try {
+      return arrivalTimes(destinationAndFile.getValue());
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read back the raw store file " + destinationAndFile.getValue(), e);
+    }
+  }
+
+  /** The {@code received_at} of every row of the Parquet file {@code file}, in file order. */
+  static List<Long> arrivalTimes(String file) throws IOException {
+    Configuration conf = new Configuration();
+    AvroReadSupport.setRequestedProjection(conf, ARRIVAL_ONLY);
+    AvroReadSupport.setAvroReadSchema(conf, ARRIVAL_ONLY);
+    List<Long> arrivals = new ArrayList<>();
+    try (ParquetReader<GenericRecord> reader =
+        AvroParquetReader.<GenericRecord>builder(BeamInputFile.of(file))
+            .withDataModel(GenericData.get())
+            .withConf(conf)
+            .build()) {
+      for (GenericRecord row = reader.read(); row != null; row = reader.read()) {
+        arrivals.add((Long) row.get(RECEIVED_AT));
+      }
+    }
+    return arrivals;
+  }
+
+  private static final String RECEIVED_AT = "received_at";
+
+  /** The raw store's schema reduced to {@code received_at}: what counting a file reads. */
+  private static final Schema ARRIVAL_ONLY = arrivalOnly();
+
+  private static Schema arrivalOnly() {
+    Schema.Field receivedAt = RawStoreSchema.SCHEMA.getField(RECEIVED_AT);
+    return Schema.createRecord(
+        RawStoreSchema.SCHEMA.getName(),
+        RawStoreSchema.SCHEMA.getDoc(),
+        RawStoreSchema.SCHEMA.getNamespace(),
+        false,
+        List.of(new Schema.Field(receivedAt.name(), receivedAt.schema(), receivedAt.doc())));
+  }
+
   /** The glob of the Parquet files of one event-date partition under {@code prefix}. */
   static String partitionGlob(String prefix, LocalDate date) {
     return PartitionedFiles.asDirectory(prefix) + "dt=" + date + "/hr=*/*.parquet";
@@ -147,25 +216,37 @@ public final class RawStoreIO {
 
   /**
    * Writes accepted events to the raw store: {@code <prefix>/dt=YYYY-MM-DD/hr=HH/part-<arrival
-   * minute>-p<pane>-<shard> -of-<n>.parquet}, partitioned by the event's {@code occurred_at}.
+   * minute>-g<generation>-p<pane>-<shard>-of-<n>.parquet}, partitioned by the event's {@code
+   * occurred_at}.
    *
    * <p><b>Windowing.</b> The input is timestamped with arrival time. The write windows it into
    * fixed windows of arrival time (one minute by default), so in streaming each window's files are
    * finalized as the watermark passes it; nothing is late for the raw store however late the event
-   * occurred. An element that is nevertheless behind the watermark (a runner artifact, not a
-   * property of the data) is still written, in a later pane's file, within the allowed lateness
-   * ({@link #withAllowedLateness}, one hour by default).
+   * occurred. An element whose arrival time is nevertheless behind the watermark (a CreateTime
+   * topic, a broker clock behind the reader's) is still written, in a later pane's file (the
+   * default trigger fires once per late arrival), within the allowed lateness ({@link
+   * #withAllowedLateness}, {@link #DEFAULT_ALLOWED_LATENESS} by default); beyond it the runner
+   * drops it and counts it in {@code droppedDueToLateness} of this step, which the run summary
+   * reports.
    *
-   * <p><b>Idempotence.</b> File names are deterministic: every event goes to one of a fixed number
-   * of shards chosen from its event id ({@link #withNumShards}, default 1), and a file is named by
-   * its partition, arrival window, pane index and shard. A retried or re-run write of the same
-   * input therefore produces the same file names with the same rows and overwrites them instead of
-   * adding duplicates. (A re-run with a different shard count writes different names.)
+   * <p><b>Append-only names.</b> Every event goes to one of a fixed number of shards chosen from
+   * its event id ({@link #withNumShards}, default 1), and a file is named by its partition, arrival
+   * window, the writer's generation ({@link #withGeneration}, required), pane index and shard. Two
+   * writers (two generations: a restarted job, a second run over the same arrival minutes) never
+   * share a name, so neither replaces the other's file; copies of an event in both are harmless,
+   * since every replay deduplicates by event id. Within one generation the names are deterministic,
+   * so a Flink restore from a checkpoint of the same job rewrites a window's file under the same
+   * name: the restored execution re-reads every record after the checkpoint, so the file it writes
+   * holds every record of that window and pane it saw, and a record it fires in another pane than
+   * the first execution did lands in that pane's file (a copy at most, never a loss). (A writer
+   * with a different shard count writes different names.)
    *
    * <p>{@link WriteResult#written()} holds the events handed to the writer (an identity
-   * pass-through right before the write, in the input's windowing), for completeness counting.
-   * Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value #RECORDS_COUNTER}. A missing or
-   * invalid option fails {@code expand} with a message naming the {@code withX()} to fix.
+   * pass-through right before the write, in the input's windowing); {@link WriteResult#files()} the
+   * files it committed, per destination, from which {@code raw_written} is counted ({@link
+   * RawStoreIO#arrivalTimesOfWrittenFile}). Metrics: namespace {@value #METRICS_NAMESPACE}, counter
+   * {@value #RECORDS_COUNTER} (events handed to the writer). A missing or invalid option fails
+   * {@code expand} with a message naming the {@code withX()} to fix.
    */
   @AutoValue
   public abstract static class Write extends PTransform<PCollection<CollabEvent>, WriteResult> {
@@ -174,10 +255,23 @@ public final class RawStoreIO {
     public static final String METRICS_NAMESPACE = "raw_archive";
     public static final String RECORDS_COUNTER = "records";
 
+    /**
+     * How long behind the watermark an event is still written, in a late pane's file, by default: 7
+     * days. An event of the raw store's arrival window is behind the watermark only when its
+     * arrival time is (a CreateTime topic's producer clock, a broker clock behind the reader's);
+     * the state this keeps is a few entries per partition, shard and minute that received events,
+     * small next to the dedup's per-id state. An event later than this is dropped by the runner,
+     * which counts it in {@code droppedDueToLateness} of this transform's step; {@code raw_written}
+     * does not count it, since it counts the rows of the committed files.
+     */
+    public static final Duration DEFAULT_ALLOWED_LATENESS = Duration.standardDays(7);
+
     static final String FILE_PREFIX = "part";
     static final String FILE_SUFFIX = ".parquet";
 
     abstract String prefix();
+
+    abstract long generation();
 
     abstract int numShards();
 
@@ -188,6 +282,14 @@ public final class RawStoreIO {
     abstract CompressionCodecName compression();
 
     abstract Builder toBuilder();
+
+    /**
+     * The writer's generation ({@code GraphConfig.generation()}), a positive number: every file
+     * name carries it, so that no other job, restart or replay ever writes the same name. Required.
+     */
+    public Write withGeneration(long generation) {
+      return toBuilder().setGeneration(generation).build();
+    }
 
     /** Files per partition, window and pane; events are spread over them by event id. Default 1. */
     public Write withNumShards(int numShards) {
@@ -201,7 +303,7 @@ public final class RawStoreIO {
 
     /**
      * How long behind the watermark an element is still written (in a late pane's file). Default
-     * one hour.
+     * {@link #DEFAULT_ALLOWED_LATENESS}.
      */
     public Write withAllowedLateness(Duration allowedLateness) {
       return toBuilder().setAllowedLateness(allowedLateness).build();
@@ -215,6 +317,8 @@ public final class RawStoreIO {
     @AutoValue.Builder
     abstract static class Builder {
       abstract Builder setPrefix(String value);
+
+      abstract Builder setGeneration(long value);
 
       abstract Builder setNumShards(int value);
 
@@ -230,10 +334,11 @@ public final class RawStoreIO {
     @Override
     public WriteResult expand(PCollection<CollabEvent> events) {
       PartitionedFiles.checkOptions(
-          "RawStoreIO", prefix(), numShards(), windowSize(), allowedLateness());
+          "RawStoreIO", prefix(), generation(), numShards(), windowSize(), allowedLateness());
       PCollection<CollabEvent> written =
           events.apply("CountRawRecords", ParDo.of(new CountRecordsFn()));
       int shards = numShards();
+      long generation = generation();
       WriteFilesResult<String> files =
           written
               .apply(
@@ -251,7 +356,10 @@ public final class RawStoreIO {
                           Contextful.fn(RawStoreSchema::toRecord),
                           ParquetIO.sink(RawStoreSchema.SCHEMA).withCompressionCodec(compression()))
                       .to(prefix())
-                      .withNaming(d -> PartitionedFiles.naming(d, FILE_PREFIX, shards, FILE_SUFFIX))
+                      .withNaming(
+                          d ->
+                              PartitionedFiles.naming(
+                                  d, FILE_PREFIX, generation, shards, FILE_SUFFIX))
                       .withNumShards(1));
       return new WriteResult(written, files);
     }
@@ -263,6 +371,7 @@ public final class RawStoreIO {
           .add(
               DisplayData.item("prefix", PartitionedFiles.displayable(prefix()))
                   .withLabel("Raw store prefix"))
+          .add(DisplayData.item("generation", generation()).withLabel("Writer's generation"))
           .add(
               DisplayData.item("numShards", numShards())
                   .withLabel("Shards per partition and window"))
@@ -427,12 +536,14 @@ public final class RawStoreIO {
    * occurred_at} as {@link Write}, so a {@link Read} of the event dates reads them with everything
    * else.
    *
-   * <p><b>Deterministic names, never the live write's.</b> Each file is named by its partition and
-   * the ARRIVAL date of its events: {@code <prefix>/dt=D/hr=HH/revalidated-a<arrival
-   * date>.parquet}. A quarantine replay reads whole arrival dates, so replaying the same dates
-   * again rewrites the same files with the same (or, if more records were quarantined since, more)
-   * events instead of adding copies; and the {@code revalidated-} prefix never collides with the
-   * live {@code part-} files, which are never touched. Bounded input only (one file per
+   * <p><b>Append-only names, never the live write's.</b> Each file is named by its partition, the
+   * ARRIVAL date of its events and the generation of the quarantine replay that writes it ({@link
+   * #withGeneration}, required): {@code <prefix>/dt=D/hr=HH/revalidated-a<arrival
+   * date>-g<generation>.parquet}. A second quarantine replay of the same dates (a new generation)
+   * adds its own files next to the first one's and replaces none: an event the first one added
+   * stays even if the second no longer passes it, and an event both added is read twice by a raw
+   * replay, whose dedup by event id keeps one. The {@code revalidated-} prefix never collides with
+   * the live {@code part-} files, which are never touched. Bounded input only (one file per
    * destination, global window).
    *
    * <p>Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value #EVENTS_WRITTEN}, and per
@@ -457,6 +568,17 @@ public final class RawStoreIO {
 
     abstract String prefix();
 
+    abstract long generation();
+
+    /**
+     * The generation of the quarantine replay that writes ({@code GraphConfig.generation()}), a
+     * positive number: every file name carries it, so a second replay of the same arrival dates
+     * adds files next to the first one's instead of replacing them. Required.
+     */
+    public WriteRevalidated withGeneration(long generation) {
+      return new AutoValue_RawStoreIO_WriteRevalidated(prefix(), generation);
+    }
+
     /**
      * {@code dt=YYYY-MM-DD/hr=HH|yyyyMMdd}: the event-time partition and the arrival date of an
      * event.
@@ -477,6 +599,8 @@ public final class RawStoreIO {
         throw new IllegalArgumentException(
             "RawStoreIO.writeRevalidated(prefix) needs a non-empty directory or URI prefix");
       }
+      PartitionedFiles.checkGeneration("RawStoreIO.writeRevalidated", generation());
+      long generation = generation();
       return events
           .apply("CountRevalidated", ParDo.of(new CountFn()))
           .apply(
@@ -488,24 +612,28 @@ public final class RawStoreIO {
                       Contextful.fn(RawStoreSchema::toRecord),
                       ParquetIO.sink(RawStoreSchema.SCHEMA))
                   .to(prefix())
-                  .withNaming(Naming::new)
+                  .withNaming(d -> new Naming(d, generation))
                   .withNumShards(1));
     }
 
     @Override
     public void populateDisplayData(DisplayData.Builder builder) {
       super.populateDisplayData(builder);
-      builder.add(
-          DisplayData.item("prefix", PartitionedFiles.displayable(prefix()))
-              .withLabel("Raw store prefix"));
+      builder
+          .add(
+              DisplayData.item("prefix", PartitionedFiles.displayable(prefix()))
+                  .withLabel("Raw store prefix"))
+          .add(DisplayData.item("generation", generation()).withLabel("Writer's generation"));
     }
 
     private static final class Naming implements FileIO.Write.FileNaming {
       private static final long serialVersionUID = 1L;
       private final String destination;
+      private final long generation;
 
-      Naming(String destination) {
+      Naming(String destination, long generation) {
         this.destination = destination;
+        this.generation = generation;
       }
 
       @Override
@@ -520,6 +648,8 @@ public final class RawStoreIO {
             + "/"
             + FILE_PREFIX
             + destination.substring(sep + 1)
+            + "-g"
+            + generation
             + ".parquet";
       }
     }

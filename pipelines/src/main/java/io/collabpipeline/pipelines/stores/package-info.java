@@ -13,10 +13,11 @@
  * </ul>
  *
  * <p>Both stores live under a local directory or any Beam file system prefix ({@code s3://}), are
- * written under deterministic file names (a retried or re-run write overwrites rather than
- * duplicates) and are read back through Beam's {@code FileSystems}. The Hive-style partition layout
- * and file naming they share, and the quarantine's line format, are package-private helpers. The
- * step names inside these transforms are part of the job's step names, on which Flink savepoints
- * depend ({@code StepNamesTest}).
+ * append-only (every file name carries its writer's generation, so no other job, restart or replay
+ * replaces or deletes a file; within one writer the names are deterministic, so a Flink restore
+ * rewrites the same names) and are read back, every writer's files, through Beam's {@code
+ * FileSystems}. The Hive-style partition layout and file naming they share, and the quarantine's
+ * line format, are package-private helpers. The step names inside these transforms are part of the
+ * job's step names, on which Flink savepoints depend ({@code StepNamesTest}).
  */
 package io.collabpipeline.pipelines.stores;

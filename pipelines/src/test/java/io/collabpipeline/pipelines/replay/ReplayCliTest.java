@@ -3,6 +3,7 @@ package io.collabpipeline.pipelines.replay;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import io.collabpipeline.model.CuratedRow;
@@ -21,9 +22,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.Rule;
 import org.junit.Test;
@@ -214,6 +223,112 @@ public class ReplayCliTest {
       assertThat(w.log().entry(100L).get().status(), equalTo(GenerationLog.Status.COMMITTED));
       assertThat(w.log().entry(200L).get().status(), equalTo(GenerationLog.Status.DRY_RUN));
       assertThat(w.log().entry(300L).get().status(), equalTo(GenerationLog.Status.COMMITTED));
+    }
+  }
+
+  /**
+   * Two quarantine replays of the same arrival date (two generations) after a live run whose too
+   * short --maxEventAge quarantined valid events (OCCURRED_TOO_LONG_AGO; the replays use the
+   * default): the second adds its own revalidated files next to the first one's and replaces none
+   * of them, the raw store then holds those events twice, and the raw replay's dedup by event id
+   * keeps every count: the tables equal those after the first.
+   */
+  @Test
+  public void aSecondQuarantineReplayKeepsTheFirstOnesFilesAndTheCounts() throws Exception {
+    WorkloadSpec spec =
+        WorkloadSpec.defaults().withDeliveries(80).withSeed(9L).withDuplicateShare(0.05);
+    File input = tmp.newFile("events.ndjson");
+    WorkloadGenerator generator = new WorkloadGenerator(spec);
+    try (OutputStream os = Files.newOutputStream(input.toPath())) {
+      for (long i = 0; i < spec.deliveries(); i++) {
+        os.write(generator.delivery(i).bytes());
+        os.write('\n');
+      }
+    }
+    Files.setLastModifiedTime(input.toPath(), FileTime.from(Instant.parse("2026-11-03T10:15:00Z")));
+    String dataDir = dataDir();
+    String warehouse = "jdbc:duckdb:" + dataDir + "/warehouse.duckdb";
+    assertThat(
+        run(
+            "--runner=DirectRunner",
+            "--source=files",
+            "--input=" + input,
+            "--dataDir=" + dataDir,
+            "--progressSeconds=0",
+            "--maxEventAge=1h",
+            "--generation=100"),
+        equalTo(0));
+    long liveRows = rawRows(dataDir);
+
+    String[] replay = {
+      "--runner=DirectRunner",
+      "--source=quarantine",
+      "--from=2026-11-03",
+      "--to=2026-11-03",
+      "--dataDir=" + dataDir,
+      "--progressSeconds=0"
+    };
+    int first = run(concat(replay, "--generation=2000"));
+    String printed = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+    assertThat(printed, first, equalTo(0));
+    Map<String, byte[]> firstFiles = revalidatedFiles(dataDir, 2000);
+    assertThat(printed, firstFiles.isEmpty(), equalTo(false));
+    long revalidated = rawRows(dataDir) - liveRows;
+    assertThat(revalidated, greaterThan(0L));
+    List<CuratedRow> afterFirst = readAll(warehouse);
+
+    int second = run(concat(replay, "--generation=3000"));
+    printed = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+    assertThat(printed, second, equalTo(0));
+    Map<String, byte[]> now = revalidatedFiles(dataDir, 2000);
+    assertThat(now.keySet(), equalTo(firstFiles.keySet()));
+    for (Map.Entry<String, byte[]> f : firstFiles.entrySet()) {
+      assertThat(f.getKey() + " unchanged", Arrays.equals(now.get(f.getKey()), f.getValue()));
+    }
+    assertThat(revalidatedFiles(dataDir, 3000).size(), equalTo(firstFiles.size()));
+    assertThat("both replays' copies", rawRows(dataDir), equalTo(liveRows + 2 * revalidated));
+    assertThat("the dedup keeps every count", readAll(warehouse), equalTo(afterFirst));
+  }
+
+  private static String[] concat(String[] args, String more) {
+    String[] all = Arrays.copyOf(args, args.length + 1);
+    all[args.length] = more;
+    return all;
+  }
+
+  /** The revalidated files of {@code generation} under the data dir's raw store, with bytes. */
+  private static Map<String, byte[]> revalidatedFiles(String dataDir, long generation)
+      throws Exception {
+    Map<String, byte[]> files = new TreeMap<>();
+    try (Stream<Path> s = Files.walk(Path.of(dataDir, "raw"))) {
+      for (Path f :
+          s.filter(Files::isRegularFile)
+              .filter(p -> p.getFileName().toString().startsWith("revalidated-"))
+              .filter(p -> p.getFileName().toString().endsWith("-g" + generation + ".parquet"))
+              .collect(Collectors.toList())) {
+        files.put(f.toString(), Files.readAllBytes(f));
+      }
+    }
+    return files;
+  }
+
+  private static long rawRows(String dataDir) throws Exception {
+    Path raw = Path.of(dataDir, "raw");
+    if (!Files.isDirectory(raw)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.walk(raw)) {
+      if (s.noneMatch(p -> p.toString().endsWith(".parquet"))) {
+        return 0;
+      }
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM read_parquet('" + dataDir + "/raw/**/*.parquet')")) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 

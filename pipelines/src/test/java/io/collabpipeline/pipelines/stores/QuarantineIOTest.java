@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
@@ -24,7 +25,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -44,8 +47,9 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * {@link QuarantineIO#write} and {@link QuarantineIO#readRecords}: every field round-trips (invalid
- * UTF-8 included), files partitioned by arrival hour under deterministic names, an owner-only local
- * directory, and parse errors that never quote the line.
+ * UTF-8 included), files partitioned by arrival hour under names that carry the writer's generation
+ * (another generation adds files and replaces none, the same generation rewrites the same names),
+ * an owner-only local directory, and parse errors that never quote the line.
  */
 public class QuarantineIOTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
@@ -54,6 +58,9 @@ public class QuarantineIOTest {
 
   /** 2026-11-22T01:00:00Z */
   private static final long T0 = RawStoreIOTest.T0;
+
+  private static final long G1 = RawStoreIOTest.G1;
+  private static final long G2 = RawStoreIOTest.G2;
 
   static List<QuarantineRecord> sampleRecords() {
     List<QuarantineRecord> records = new ArrayList<>();
@@ -119,7 +126,7 @@ public class QuarantineIOTest {
   public void roundTripsEveryFieldIncludingInvalidUtf8Originals() throws Exception {
     String dir = tmp.getRoot().toPath().resolve("quarantine").toString();
     List<QuarantineRecord> records = sampleRecords();
-    create(pipeline, records).apply("WriteQuarantine", QuarantineIO.write(dir));
+    create(pipeline, records).apply("WriteQuarantine", QuarantineIO.write(dir).withGeneration(G1));
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     long counted = 0;
@@ -149,22 +156,31 @@ public class QuarantineIOTest {
   }
 
   @Test
-  public void partitionsByArrivalHourWithDeterministicNames() throws Exception {
+  public void partitionsByArrivalHourWithTheWritersNames() throws Exception {
     Path dir = tmp.getRoot().toPath().resolve("quarantine");
-    create(pipeline, sampleRecords()).apply("WriteQuarantine", QuarantineIO.write(dir.toString()));
+    create(pipeline, sampleRecords())
+        .apply("WriteQuarantine", QuarantineIO.write(dir.toString()).withGeneration(G1));
     pipeline.run().waitUntilFinish();
 
+    String g = "-g" + G1;
     assertThat(
         files(dir),
         equalTo(
             new TreeSet<>(
                 List.of(
-                    "dt=2026-11-22/hr=00/quarantine-20261122T005900Z-p0-00000-of-00001.jsonl",
-                    "dt=2026-11-22/hr=01/quarantine-20261122T010000Z-p0-00000-of-00001.jsonl",
-                    "dt=2026-11-22/hr=02/quarantine-20261122T020000Z-p0-00000-of-00001.jsonl"))));
+                    "dt=2026-11-22/hr=00/quarantine-20261122T005900Z"
+                        + g
+                        + "-p0-00000-of-00001.jsonl",
+                    "dt=2026-11-22/hr=01/quarantine-20261122T010000Z"
+                        + g
+                        + "-p0-00000-of-00001.jsonl",
+                    "dt=2026-11-22/hr=02/quarantine-20261122T020000Z"
+                        + g
+                        + "-p0-00000-of-00001.jsonl"))));
     List<String> lines =
         Files.readAllLines(
-            dir.resolve("dt=2026-11-22/hr=01/quarantine-20261122T010000Z-p0-00000-of-00001.jsonl"),
+            dir.resolve(
+                "dt=2026-11-22/hr=01/quarantine-20261122T010000Z" + g + "-p0-00000-of-00001.jsonl"),
             StandardCharsets.UTF_8);
     assertThat(lines, hasSize(2));
     JsonNode first =
@@ -206,15 +222,14 @@ public class QuarantineIOTest {
   public void createsTheLocalDirectoryOwnerOnly() throws Exception {
     Assume.assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
     Path dir = tmp.getRoot().toPath().resolve("private/quarantine");
-    create(pipeline, sampleRecords()).apply("WriteQuarantine", QuarantineIO.write(dir.toString()));
+    create(pipeline, sampleRecords())
+        .apply("WriteQuarantine", QuarantineIO.write(dir.toString()).withGeneration(G1));
     pipeline.run().waitUntilFinish();
     assertThat(
         PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)), equalTo("rwx------"));
   }
 
-  @Test
-  public void rerunOfTheSameInputLeavesTheSameRecords() throws Exception {
-    Path dir = tmp.getRoot().toPath().resolve("quarantine");
+  private static List<QuarantineRecord> manyRecords() {
     List<QuarantineRecord> records = new ArrayList<>(sampleRecords());
     for (int i = 0; i < 30; i++) {
       records.add(
@@ -228,18 +243,90 @@ public class QuarantineIOTest {
               null,
               null));
     }
+    return records;
+  }
+
+  @Test
+  public void aRerunOfTheSameGenerationLeavesTheSameRecords() throws Exception {
+    Path dir = tmp.getRoot().toPath().resolve("quarantine");
+    List<QuarantineRecord> records = manyRecords();
     create(pipeline, records)
-        .apply("WriteQuarantine", QuarantineIO.write(dir.toString()).withNumShards(2));
+        .apply(
+            "WriteQuarantine",
+            QuarantineIO.write(dir.toString()).withGeneration(G1).withNumShards(2));
     pipeline.run().waitUntilFinish();
     Set<String> first = files(dir);
     create(rerun, records)
-        .apply("WriteQuarantine", QuarantineIO.write(dir.toString()).withNumShards(2));
+        .apply(
+            "WriteQuarantine",
+            QuarantineIO.write(dir.toString()).withGeneration(G1).withNumShards(2));
     rerun.run().waitUntilFinish();
 
     assertThat(files(dir), equalTo(first));
     List<QuarantineRecord> back = QuarantineIO.readRecords(dir.toString());
     assertThat(back, hasSize(records.size()));
     assertThat(back, containsInAnyOrder(records.toArray()));
+  }
+
+  /**
+   * A restarted job (a new generation) that quarantines some of the same arrival minutes again adds
+   * its own files and replaces none of the first one's (same bytes); every record of both reads
+   * back, the overlap twice.
+   */
+  @Test
+  public void aSecondGenerationAddsFilesAndReplacesNone() throws Exception {
+    Path dir = tmp.getRoot().toPath().resolve("quarantine");
+    List<QuarantineRecord> records = manyRecords();
+    List<QuarantineRecord> firstJob = records.subList(0, 20);
+    List<QuarantineRecord> restarted = records.subList(8, records.size());
+    create(pipeline, firstJob)
+        .apply(
+            "WriteQuarantine",
+            QuarantineIO.write(dir.toString()).withGeneration(G1).withNumShards(2));
+    pipeline.run().waitUntilFinish();
+    Map<String, byte[]> first = new TreeMap<>();
+    for (String f : files(dir)) {
+      first.put(f, Files.readAllBytes(dir.resolve(f)));
+    }
+    create(rerun, restarted)
+        .apply(
+            "WriteQuarantine",
+            QuarantineIO.write(dir.toString()).withGeneration(G2).withNumShards(2));
+    rerun.run().waitUntilFinish();
+
+    Set<String> after = files(dir);
+    for (Map.Entry<String, byte[]> f : first.entrySet()) {
+      assertThat(f.getKey(), after.contains(f.getKey()), is(true));
+      assertThat(
+          f.getKey() + " is unchanged",
+          Arrays.equals(Files.readAllBytes(dir.resolve(f.getKey())), f.getValue()),
+          is(true));
+    }
+    assertThat(first.keySet(), everyItem(containsString("-g" + G1 + "-")));
+    Set<String> added = new TreeSet<>(after);
+    added.removeAll(first.keySet());
+    assertThat(added, everyItem(containsString("-g" + G2 + "-")));
+    assertThat(
+        "the minutes both wrote have a file of each writer",
+        added.stream()
+            .map(f -> f.replace("-g" + G2 + "-", "-g" + G1 + "-"))
+            .anyMatch(first.keySet()::contains),
+        is(true));
+    List<QuarantineRecord> back = QuarantineIO.readRecords(dir.toString());
+    List<QuarantineRecord> expected = new ArrayList<>(firstJob);
+    expected.addAll(restarted);
+    assertThat(back, containsInAnyOrder(expected.toArray()));
+  }
+
+  @Test
+  public void refusesAWriteWithoutAGenerationNamingTheOption() {
+    pipeline.enableAbandonedNodeEnforcement(false);
+    PCollection<QuarantineRecord> records = create(pipeline, sampleRecords());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> records.apply("WriteQuarantine", QuarantineIO.write("/tmp/unused")));
+    assertThat(e.getMessage(), containsString("withGeneration"));
   }
 
   @Test

@@ -2,15 +2,20 @@ package io.collabpipeline.pipelines.stores;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
 
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.transforms.dedup.DedupByEventId;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -18,6 +23,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -33,18 +39,23 @@ import org.junit.runners.JUnit4;
 
 /**
  * The raw store read back for a replay: only the partitions of the requested event dates, every
- * event as written, at its original arrival time; and re-validated quarantine records written under
- * deterministic names that a second write overwrites.
+ * event as written (of every writer), at its original arrival time; and re-validated quarantine
+ * records written under names with the replay's generation, which a second replay (another
+ * generation) adds to and never replaces.
  */
 @RunWith(JUnit4.class)
 public class RawStoreIOReplayTest {
   @Rule public final transient TestPipeline writer = TestPipeline.create();
   @Rule public final transient TestPipeline reader = TestPipeline.create();
   @Rule public final transient TestPipeline again = TestPipeline.create();
+  @Rule public final transient TestPipeline second = TestPipeline.create();
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   /** 2026-11-22T01:00:00Z */
   static final long T0 = 1_795_309_200_000L;
+
+  static final long G1 = RawStoreIOTest.G1;
+  static final long G2 = RawStoreIOTest.G2;
 
   static CollabEvent event(String id, long occurredAt, long receivedAt) {
     return CollabEvent.builder()
@@ -90,7 +101,7 @@ public class RawStoreIOReplayTest {
   @Test
   public void aReplayReadsOnlyItsEventDatesAtTheirOriginalArrivalTimes() {
     String raw = tmp.getRoot() + "/raw";
-    create(writer, sample()).apply("WriteRaw", RawStoreIO.write(raw));
+    create(writer, sample()).apply("WriteRaw", RawStoreIO.write(raw).withGeneration(G1));
     writer.run().waitUntilFinish();
 
     PCollection<KV<String, Long>> read =
@@ -115,21 +126,24 @@ public class RawStoreIOReplayTest {
   }
 
   @Test
-  public void revalidatedEventsGetDeterministicNamesThatASecondWriteOverwrites() throws Exception {
+  public void aRerunOfTheSameRevalidationGenerationLeavesTheSameNames() throws Exception {
     String raw = tmp.getRoot() + "/raw";
-    create(writer, sample()).apply("WriteRevalidated", RawStoreIO.writeRevalidated(raw));
+    create(writer, sample())
+        .apply("WriteRevalidated", RawStoreIO.writeRevalidated(raw).withGeneration(G1));
     writer.run().waitUntilFinish();
     List<String> first = files(raw);
+    String g = "-g" + G1;
     assertThat(
         first,
         equalTo(
             List.of(
-                "dt=2026-11-21/hr=01/revalidated-a20261122.parquet",
-                "dt=2026-11-21/hr=23/revalidated-a20261122.parquet",
-                "dt=2026-11-22/hr=01/revalidated-a20261122.parquet",
-                "dt=2026-11-22/hr=02/revalidated-a20261122.parquet")));
+                "dt=2026-11-21/hr=01/revalidated-a20261122" + g + ".parquet",
+                "dt=2026-11-21/hr=23/revalidated-a20261122" + g + ".parquet",
+                "dt=2026-11-22/hr=01/revalidated-a20261122" + g + ".parquet",
+                "dt=2026-11-22/hr=02/revalidated-a20261122" + g + ".parquet")));
 
-    create(again, sample()).apply("WriteRevalidated", RawStoreIO.writeRevalidated(raw));
+    create(again, sample())
+        .apply("WriteRevalidated", RawStoreIO.writeRevalidated(raw).withGeneration(G1));
     again.run().waitUntilFinish();
     assertThat("the same files, no copies", files(raw), equalTo(first));
 
@@ -141,6 +155,61 @@ public class RawStoreIOReplayTest {
                         ReplayScope.of(
                             LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-22")))))
         .containsInAnyOrder(sample());
+    reader.run().waitUntilFinish();
+  }
+
+  /**
+   * Two quarantine replays of the same arrival date (two generations): the second adds its files
+   * next to the first one's and replaces none, so an event only the first one passed stays; a raw
+   * replay reads both, and its dedup by event id keeps one copy of each event.
+   */
+  @Test
+  public void aSecondRevalidationAddsItsFilesAndTheDedupKeepsTheCount() throws Exception {
+    String raw = tmp.getRoot() + "/raw";
+    List<CollabEvent> firstPass = sample();
+    // The second replay no longer passes evt_00000004 (e.g. a stricter limit), passes the rest.
+    List<CollabEvent> secondPass = sample().subList(0, 3);
+    create(writer, firstPass)
+        .apply("WriteRevalidated", RawStoreIO.writeRevalidated(raw).withGeneration(G1));
+    writer.run().waitUntilFinish();
+    Map<String, byte[]> first = new TreeMap<>();
+    for (String f : files(raw)) {
+      first.put(f, Files.readAllBytes(Path.of(raw, f)));
+    }
+    create(second, secondPass)
+        .apply("WriteRevalidated", RawStoreIO.writeRevalidated(raw).withGeneration(G2));
+    second.run().waitUntilFinish();
+
+    for (Map.Entry<String, byte[]> f : first.entrySet()) {
+      assertThat(
+          f.getKey() + " is unchanged",
+          Arrays.equals(Files.readAllBytes(Path.of(raw, f.getKey())), f.getValue()),
+          is(true));
+    }
+    List<String> added = new ArrayList<>(files(raw));
+    added.removeAll(first.keySet());
+    assertThat(
+        added,
+        equalTo(
+            List.of(
+                "dt=2026-11-21/hr=23/revalidated-a20261122-g" + G2 + ".parquet",
+                "dt=2026-11-22/hr=01/revalidated-a20261122-g" + G2 + ".parquet",
+                "dt=2026-11-22/hr=02/revalidated-a20261122-g" + G2 + ".parquet")));
+
+    PCollection<CollabEvent> read =
+        reader.apply(
+            "ReadAll",
+            RawStoreIO.read(raw)
+                .withRange(
+                    ReplayScope.of(LocalDate.parse("2026-11-21"), LocalDate.parse("2026-11-22"))));
+    List<CollabEvent> both = new ArrayList<>(firstPass);
+    both.addAll(secondPass);
+    PAssert.that(read).containsInAnyOrder(both);
+    PCollection<Long> distinct =
+        read.apply("DedupByEventId", DedupByEventId.create())
+            .unique()
+            .apply("CountDistinct", Count.globally());
+    PAssert.thatSingleton(distinct).isEqualTo((long) firstPass.size());
     reader.run().waitUntilFinish();
   }
 

@@ -11,8 +11,11 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertThrows;
 
+import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
+import io.collabpipeline.model.Stage;
+import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +25,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -36,13 +42,19 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
@@ -50,8 +62,10 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * {@link RawStoreIO#write}: every column, partitioned by {@code occurred_at} hour, readable by
- * DuckDB and ParquetIO, under deterministic names that a re-run overwrites; options checked naming
- * the {@code withX()}.
+ * DuckDB and ParquetIO, under append-only names that carry the writer's generation (another
+ * generation adds files and replaces none, the same generation rewrites the same names), the
+ * committed files' rows read back for {@code raw_written}, late arrivals still written; options
+ * checked naming the {@code withX()}.
  */
 public class RawStoreIOTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
@@ -61,6 +75,11 @@ public class RawStoreIOTest {
 
   /** 2026-11-22T01:00:00Z */
   public static final long T0 = 1_795_309_200_000L;
+
+  /** The writers' generations of these tests: a first job and a restarted one. */
+  public static final long G1 = 1_795_309_000_000L;
+
+  public static final long G2 = 1_795_309_500_000L;
 
   static CollabEvent event(String id, long occurredAt, long receivedAt, boolean withOptionals) {
     return CollabEvent.builder()
@@ -150,6 +169,7 @@ public class RawStoreIOTest {
         String partition = "dt=" + rs.getString(21) + "/hr=" + String.format("%02d", rs.getInt(22));
         assertThat(e.eventId(), partition, equalTo(expectedPartition));
         assertThat(rs.getString(23), containsString("/" + expectedPartition + "/part-"));
+        assertThat(rs.getString(23), containsString("-g"));
         out.add(e);
       }
     }
@@ -169,7 +189,7 @@ public class RawStoreIOTest {
     String dir = tmp.newFolder("raw").getPath();
     List<CollabEvent> events = sampleEvents();
     RawStoreIO.WriteResult result =
-        create(pipeline, events).apply("WriteRawArchive", RawStoreIO.write(dir));
+        create(pipeline, events).apply("WriteRawArchive", RawStoreIO.write(dir).withGeneration(G1));
     PAssert.that(result.written()).containsInAnyOrder(events);
     PipelineResult run = pipeline.run();
     run.waitUntilFinish();
@@ -182,10 +202,18 @@ public class RawStoreIOTest {
         equalTo(
             new TreeSet<>(
                 List.of(
-                    "dt=2026-11-21/hr=01/part-20261122T010200Z-p0-00000-of-00001.parquet",
-                    "dt=2026-11-21/hr=23/part-20261122T010100Z-p0-00000-of-00001.parquet",
-                    "dt=2026-11-22/hr=01/part-20261122T010100Z-p0-00000-of-00001.parquet",
-                    "dt=2026-11-22/hr=02/part-20261122T020000Z-p0-00000-of-00001.parquet"))));
+                    "dt=2026-11-21/hr=01/part-20261122T010200Z-g"
+                        + G1
+                        + "-p0-00000-of-00001.parquet",
+                    "dt=2026-11-21/hr=23/part-20261122T010100Z-g"
+                        + G1
+                        + "-p0-00000-of-00001.parquet",
+                    "dt=2026-11-22/hr=01/part-20261122T010100Z-g"
+                        + G1
+                        + "-p0-00000-of-00001.parquet",
+                    "dt=2026-11-22/hr=02/part-20261122T020000Z-g"
+                        + G1
+                        + "-p0-00000-of-00001.parquet"))));
 
     long records = 0;
     for (MetricResult<Long> c :
@@ -206,7 +234,7 @@ public class RawStoreIOTest {
   public void parquetIoReadsBackTheSameEvents() throws Exception {
     String dir = tmp.newFolder("raw").getPath();
     List<CollabEvent> events = sampleEvents();
-    create(pipeline, events).apply("WriteRawArchive", RawStoreIO.write(dir));
+    create(pipeline, events).apply("WriteRawArchive", RawStoreIO.write(dir).withGeneration(G1));
     pipeline.run().waitUntilFinish();
 
     PCollection<CollabEvent> back =
@@ -222,20 +250,85 @@ public class RawStoreIOTest {
     reader.run().waitUntilFinish();
   }
 
-  @Test
-  public void rerunOfTheSameInputOverwritesTheSameShardedFiles() throws Exception {
-    String dir = tmp.newFolder("raw").getPath();
+  private static List<CollabEvent> rerunEvents() {
     List<CollabEvent> events = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       events.add(
           event(
               String.format("evt_rerun_%04d", i), T0 + i * 97_000L, T0 + i * 45_000L, i % 3 == 0));
     }
-    create(pipeline, events).apply("WriteRawArchive", RawStoreIO.write(dir).withNumShards(3));
+    return events;
+  }
+
+  /** Every file below {@code dir} with its bytes. */
+  private static Map<String, byte[]> contents(Path dir) throws IOException {
+    Map<String, byte[]> out = new TreeMap<>();
+    for (String f : files(dir)) {
+      out.put(f, Files.readAllBytes(dir.resolve(f)));
+    }
+    return out;
+  }
+
+  /**
+   * The restart of the issue: a first job (generation G1) wrote a minute of arrivals; the job
+   * restarted after a failure as a new generation (G2) re-reads part of that minute and more. The
+   * second write adds its own files and replaces none of the first one's (same bytes); the events
+   * read back, deduplicated by id, are every event either job wrote.
+   */
+  @Test
+  public void aSecondGenerationAddsFilesAndReplacesNone() throws Exception {
+    String dir = tmp.newFolder("raw").getPath();
+    List<CollabEvent> all = rerunEvents();
+    List<CollabEvent> firstJob = all.subList(0, 25);
+    List<CollabEvent> restarted = all.subList(10, 40);
+    create(pipeline, firstJob)
+        .apply("WriteRawArchive", RawStoreIO.write(dir).withGeneration(G1).withNumShards(3));
+    pipeline.run().waitUntilFinish();
+    Map<String, byte[]> first = contents(Path.of(dir));
+
+    create(rerun, restarted)
+        .apply("WriteRawArchive", RawStoreIO.write(dir).withGeneration(G2).withNumShards(3));
+    rerun.run().waitUntilFinish();
+    Map<String, byte[]> after = contents(Path.of(dir));
+
+    for (Map.Entry<String, byte[]> f : first.entrySet()) {
+      assertThat(f.getKey() + " is still there", after.containsKey(f.getKey()), is(true));
+      assertThat(
+          f.getKey() + " is unchanged",
+          Arrays.equals(after.get(f.getKey()), f.getValue()),
+          is(true));
+    }
+    Set<String> added = new TreeSet<>(after.keySet());
+    added.removeAll(first.keySet());
+    assertThat(added, not(empty()));
+    assertThat(added, everyItem(containsString("-g" + G2 + "-")));
+    assertThat(first.keySet(), everyItem(containsString("-g" + G1 + "-")));
+    // Both jobs wrote the minutes they share: the same window, two files, one per writer.
+    Set<String> sharedWindows =
+        added.stream()
+            .map(f -> f.replace("-g" + G2 + "-", "-g" + G1 + "-"))
+            .filter(first.keySet()::contains)
+            .collect(Collectors.toSet());
+    assertThat(sharedWindows, not(empty()));
+
+    List<CollabEvent> read = readWithDuckDb(dir);
+    assertThat(read, hasSize(firstJob.size() + restarted.size()));
+    Map<String, CollabEvent> byId = new TreeMap<>();
+    read.forEach(e -> byId.put(e.eventId(), e));
+    assertThat(new HashSet<>(byId.values()), equalTo(new HashSet<>(all)));
+  }
+
+  @Test
+  public void aRerunOfTheSameGenerationLeavesTheSameShardedFiles() throws Exception {
+    String dir = tmp.newFolder("raw").getPath();
+    List<CollabEvent> events = rerunEvents();
+    create(pipeline, events)
+        .apply("WriteRawArchive", RawStoreIO.write(dir).withGeneration(G1).withNumShards(3));
     pipeline.run().waitUntilFinish();
     Set<String> first = files(Path.of(dir));
 
-    create(rerun, events).apply("WriteRawArchive", RawStoreIO.write(dir).withNumShards(3));
+    create(rerun, events)
+        .apply("WriteRawArchive", RawStoreIO.write(dir).withGeneration(G1).withNumShards(3));
     rerun.run().waitUntilFinish();
 
     assertThat(files(Path.of(dir)), equalTo(first));
@@ -263,10 +356,108 @@ public class RawStoreIOTest {
     }
   }
 
+  /**
+   * {@code raw_written} is counted from what the store holds: the committed files the write
+   * reports, read back, give exactly one arrival time per event written, and a tick each.
+   */
+  @Test
+  public void theCommittedFilesReadBackGiveOneArrivalPerEventWritten() throws Exception {
+    String dir = tmp.newFolder("raw").getPath();
+    List<CollabEvent> events = rerunEvents();
+    RawStoreIO.WriteResult raw =
+        create(pipeline, events)
+            .apply("WriteRawArchive", RawStoreIO.write(dir).withGeneration(G1).withNumShards(3));
+    PCollection<Long> arrivals =
+        raw.files()
+            .getPerDestinationOutputFilenames()
+            .apply(
+                "ReadBackArrivals",
+                FlatMapElements.into(TypeDescriptors.longs())
+                    .via(RawStoreIO::arrivalTimesOfWrittenFile));
+    PAssert.that(arrivals)
+        .containsInAnyOrder(
+            events.stream().map(CollabEvent::receivedAtMillis).collect(Collectors.toList()));
+    PCollection<String> ticks =
+        raw.files()
+            .getPerDestinationOutputFilenames()
+            .apply(
+                "CountRawWritten",
+                CompletenessTicks.ofEach(Stage.RAW_WRITTEN, RawStoreIO::arrivalTimesOfWrittenFile));
+    PAssert.that(ticks.apply("TickTimestamps", ParDo.of(new TimestampFn())))
+        .containsInAnyOrder(
+            events.stream().map(CollabEvent::receivedAtMillis).collect(Collectors.toList()));
+    pipeline.run().waitUntilFinish();
+    long rows = 0;
+    for (String f : files(Path.of(dir))) {
+      rows += RawStoreIO.arrivalTimes(dir + "/" + f).size();
+    }
+    assertThat(rows, is((long) events.size()));
+  }
+
+  /**
+   * An event whose arrival is behind the watermark (a producer's clock, a lagging broker) is still
+   * written within the allowed lateness, in a later pane's file, and its row is read back; one
+   * behind the allowed lateness is dropped by the runner, which counts it, and is not read back.
+   */
+  @Test
+  public void lateArrivalsAreWrittenInALaterPaneAndDroppedOnesAreCounted() throws Exception {
+    String dir = tmp.newFolder("raw").getPath();
+    CollabEvent onTime = event("evt_ontime_01", T0 + 1_000, T0 + 2_000, false);
+    CollabEvent late = event("evt_late_0001", T0 + 3_000, T0 + 4_000, false);
+    CollabEvent tooLate = event("evt_toolate_1", T0 + 5_000, T0 + 6_000, false);
+    TestStream<CollabEvent> stream =
+        TestStream.create(CollabEventCoder.of())
+            .addElements(TimestampedValue.of(onTime, new Instant(onTime.receivedAtMillis())))
+            .advanceWatermarkTo(new Instant(T0 + 90_000))
+            .addElements(TimestampedValue.of(late, new Instant(late.receivedAtMillis())))
+            .advanceWatermarkTo(new Instant(T0 + 60_000 + 3_600_000 + 1))
+            .addElements(TimestampedValue.of(tooLate, new Instant(tooLate.receivedAtMillis())))
+            .advanceWatermarkToInfinity();
+    RawStoreIO.WriteResult raw =
+        pipeline
+            .apply("CreateEvents", stream)
+            .apply(
+                "WriteRawArchive",
+                RawStoreIO.write(dir)
+                    .withGeneration(G1)
+                    .withAllowedLateness(Duration.standardHours(1)));
+    PCollection<Long> arrivals =
+        raw.files()
+            .getPerDestinationOutputFilenames()
+            .apply(
+                "ReadBackArrivals",
+                FlatMapElements.into(TypeDescriptors.longs())
+                    .via(RawStoreIO::arrivalTimesOfWrittenFile));
+    PAssert.that(arrivals).containsInAnyOrder(onTime.receivedAtMillis(), late.receivedAtMillis());
+    PipelineResult run = pipeline.run();
+    run.waitUntilFinish();
+
+    assertThat(
+        files(Path.of(dir)),
+        equalTo(
+            new TreeSet<>(
+                List.of(
+                    "dt=2026-11-22/hr=01/part-20261122T010000Z-g"
+                        + G1
+                        + "-p0-00000-of-00001.parquet",
+                    "dt=2026-11-22/hr=01/part-20261122T010000Z-g"
+                        + G1
+                        + "-p1-00000-of-00001.parquet"))));
+    long dropped = 0;
+    for (MetricResult<Long> c : run.metrics().allMetrics().getCounters()) {
+      if (c.getName().getName().equalsIgnoreCase("droppedDueToLateness")
+          && c.getKey().stepName().startsWith("WriteRawArchive/")) {
+        dropped += c.getAttempted();
+      }
+    }
+    assertThat(dropped, is(1L));
+  }
+
   @Test
   public void leavesNoTemporaryParquetFilesBehind() throws Exception {
     String dir = tmp.newFolder("raw").getPath();
-    create(pipeline, sampleEvents()).apply("WriteRawArchive", RawStoreIO.write(dir));
+    create(pipeline, sampleEvents())
+        .apply("WriteRawArchive", RawStoreIO.write(dir).withGeneration(G1));
     pipeline.run().waitUntilFinish();
     assertThat(files(Path.of(dir)), everyItem(startsWith("dt=")));
     assertThat(files(Path.of(dir)), not(empty()));
@@ -288,7 +479,7 @@ public class RawStoreIOTest {
     assertThat(PartitionedFiles.partitionPath(y0000), equalTo("dt=0000-12-31/hr=23"));
     String name =
         PartitionedFiles.naming(
-                PartitionedFiles.destination(y0999, "evt_year_0999", 1), "part", 1, ".parquet")
+                PartitionedFiles.destination(y0999, "evt_year_0999", 1), "part", 7L, 1, ".parquet")
             .getFilename(
                 new IntervalWindow(new Instant(y0999), new Instant(y0999 + 60_000L)),
                 PaneInfo.NO_FIRING,
@@ -296,7 +487,7 @@ public class RawStoreIOTest {
                 0,
                 Compression.UNCOMPRESSED);
     assertThat(
-        name, equalTo("dt=0999-03-04/hr=05/part-09990304T050607Z-p0-00000-of-00001.parquet"));
+        name, equalTo("dt=0999-03-04/hr=05/part-09990304T050607Z-g7-p0-00000-of-00001.parquet"));
   }
 
   @Test
@@ -307,7 +498,28 @@ public class RawStoreIOTest {
         assertThrows(
             IllegalArgumentException.class,
             () ->
-                events.apply("WriteRawArchive", RawStoreIO.write("/tmp/unused").withNumShards(0)));
+                events.apply(
+                    "WriteRawArchive",
+                    RawStoreIO.write("/tmp/unused").withGeneration(G1).withNumShards(0)));
     assertThat(e.getMessage(), containsString("withNumShards"));
+  }
+
+  /** A write without its writer's generation could not keep its names apart from another's. */
+  @Test
+  public void refusesAWriteWithoutAGenerationNamingTheOption() {
+    pipeline.enableAbandonedNodeEnforcement(false);
+    PCollection<CollabEvent> events = create(pipeline, sampleEvents());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> events.apply("WriteRawArchive", RawStoreIO.write("/tmp/unused")));
+    assertThat(e.getMessage(), containsString("withGeneration"));
+  }
+
+  private static final class TimestampFn extends DoFn<String, Long> {
+    @ProcessElement
+    public void process(@Timestamp Instant ts, OutputReceiver<Long> out) {
+      out.output(ts.getMillis());
+    }
   }
 }

@@ -6,7 +6,9 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.QuarantineRecord;
+import io.collabpipeline.model.Stage;
 import io.collabpipeline.pipelines.EmbeddedFlink;
+import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,6 +23,10 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Instant;
@@ -30,7 +36,8 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * The file sinks on the embedded Flink runner, batch and streaming: same files and rows as on the
- * DirectRunner.
+ * DirectRunner, {@code raw_written} ticks equal to the rows of the committed files, and a second
+ * writer (another generation) of the same windows adding files next to the first one's.
  */
 public class SinksOnFlinkTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -49,11 +56,27 @@ public class SinksOnFlinkTest {
     }
   }
 
-  private void writeAndCheck(boolean streaming) throws Exception {
-    Path raw = tmp.getRoot().toPath().resolve("raw");
-    Path quarantine = tmp.getRoot().toPath().resolve("quarantine");
-    List<CollabEvent> events = RawStoreIOTest.sampleEvents();
-    List<QuarantineRecord> records = QuarantineIOTest.sampleRecords();
+  private static Set<String> rawNames(long generation) {
+    Set<String> names = new TreeSet<>();
+    for (String n :
+        List.of(
+            "dt=2026-11-21/hr=01/part-20261122T010200Z",
+            "dt=2026-11-21/hr=23/part-20261122T010100Z",
+            "dt=2026-11-22/hr=01/part-20261122T010100Z",
+            "dt=2026-11-22/hr=02/part-20261122T020000Z")) {
+      names.add(n + "-g" + generation + "-p0-00000-of-00001.parquet");
+    }
+    return names;
+  }
+
+  /** Writes both stores as {@code generation}; returns the raw_written ticks counted. */
+  private static long write(
+      boolean streaming,
+      long generation,
+      Path raw,
+      Path quarantine,
+      List<CollabEvent> events,
+      List<QuarantineRecord> records) {
     Pipeline p = flink(streaming);
     List<TimestampedValue<CollabEvent>> stampedEvents = new ArrayList<>();
     events.forEach(
@@ -63,21 +86,47 @@ public class SinksOnFlinkTest {
         q ->
             stampedRecords.add(
                 TimestampedValue.of(q, new Instant(q.original().receivedAtMillis()))));
-    p.apply("CreateEvents", Create.timestamped(stampedEvents))
-        .apply("WriteRawArchive", RawStoreIO.write(raw.toString()));
+    RawStoreIO.WriteResult written =
+        p.apply("CreateEvents", Create.timestamped(stampedEvents))
+            .apply("WriteRawArchive", RawStoreIO.write(raw.toString()).withGeneration(generation));
+    written
+        .files()
+        .getPerDestinationOutputFilenames()
+        .apply(
+            "CountRawWritten",
+            CompletenessTicks.ofEach(Stage.RAW_WRITTEN, RawStoreIO::arrivalTimesOfWrittenFile));
     p.apply("CreateRecords", Create.timestamped(stampedRecords))
-        .apply("WriteQuarantine", QuarantineIO.write(quarantine.toString()));
-    p.run().waitUntilFinish();
+        .apply(
+            "WriteQuarantine",
+            QuarantineIO.write(quarantine.toString()).withGeneration(generation));
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    long ticks = 0;
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(
+                        MetricNameFilter.named(
+                            CompletenessTicks.METRICS_NAMESPACE, Stage.RAW_WRITTEN.code()))
+                    .build())
+            .getCounters()) {
+      ticks += c.getAttempted();
+    }
+    return ticks;
+  }
 
+  private void writeAndCheck(boolean streaming) throws Exception {
+    Path raw = tmp.getRoot().toPath().resolve("raw");
+    Path quarantine = tmp.getRoot().toPath().resolve("quarantine");
+    List<CollabEvent> events = RawStoreIOTest.sampleEvents();
+    List<QuarantineRecord> records = QuarantineIOTest.sampleRecords();
+    long ticks = write(streaming, RawStoreIOTest.G1, raw, quarantine, events, records);
+
+    assertThat(files(raw), equalTo(rawNames(RawStoreIOTest.G1)));
     assertThat(
-        files(raw),
-        equalTo(
-            new TreeSet<>(
-                List.of(
-                    "dt=2026-11-21/hr=01/part-20261122T010200Z-p0-00000-of-00001.parquet",
-                    "dt=2026-11-21/hr=23/part-20261122T010100Z-p0-00000-of-00001.parquet",
-                    "dt=2026-11-22/hr=01/part-20261122T010100Z-p0-00000-of-00001.parquet",
-                    "dt=2026-11-22/hr=02/part-20261122T020000Z-p0-00000-of-00001.parquet"))));
+        "raw_written = the rows of the committed files", ticks, equalTo((long) events.size()));
     List<String> ids = new ArrayList<>();
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement st = c.createStatement();
@@ -93,6 +142,20 @@ public class SinksOnFlinkTest {
     assertThat(ids, containsInAnyOrder(events.stream().map(CollabEvent::eventId).toArray()));
     assertThat(
         QuarantineIO.readRecords(quarantine.toString()), containsInAnyOrder(records.toArray()));
+    Set<String> quarantineFirst = files(quarantine);
+
+    // A restarted job (a new generation) over the same arrival minutes: its files join the first
+    // one's, none is replaced, and both copies read back.
+    write(streaming, RawStoreIOTest.G2, raw, quarantine, events, records);
+    Set<String> both = new TreeSet<>(rawNames(RawStoreIOTest.G1));
+    both.addAll(rawNames(RawStoreIOTest.G2));
+    assertThat(files(raw), equalTo(both));
+    assertThat(files(quarantine).containsAll(quarantineFirst), equalTo(true));
+    assertThat(files(quarantine).size(), equalTo(2 * quarantineFirst.size()));
+    List<QuarantineRecord> twice = new ArrayList<>(records);
+    twice.addAll(records);
+    assertThat(
+        QuarantineIO.readRecords(quarantine.toString()), containsInAnyOrder(twice.toArray()));
   }
 
   @Test

@@ -28,8 +28,10 @@ import org.joda.time.Instant;
  * CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis)}; {@link #ofRawRecords},
  * {@link #ofEvents} and {@link #ofQuarantine} cover the graph's element types; {@link #onlyIf}
  * ticks only the elements a predicate selects, and {@link #ofLateEvents} ticks the accepted events
- * that arrived too late for their minute window ({@link Stage#LATE}). Counts every tick in
- * namespace {@value #METRICS_NAMESPACE} under the stage code.
+ * that arrived too late for their minute window ({@link Stage#LATE}). {@link #ofEach} ticks an
+ * element once per arrival time it yields, for elements that stand for several records (a committed
+ * file, counted by its rows). Counts every tick in namespace {@value #METRICS_NAMESPACE} under the
+ * stage code.
  *
  * <pre>{@code
  * PCollection<String> acceptedTicks =
@@ -41,15 +43,18 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
   public static final String METRICS_NAMESPACE = "completeness";
 
   private final Stage stage;
-  private final SerializableFunction<T, Long> arrivalMillis;
+  private final @Nullable SerializableFunction<T, Long> arrivalMillis;
+  private final @Nullable SerializableFunction<T, Iterable<Long>> arrivalsMillis;
   private final @Nullable SerializableFunction<T, Boolean> filter;
 
   private CompletenessTicks(
       Stage stage,
-      SerializableFunction<T, Long> arrivalMillis,
+      @Nullable SerializableFunction<T, Long> arrivalMillis,
+      @Nullable SerializableFunction<T, Iterable<Long>> arrivalsMillis,
       @Nullable SerializableFunction<T, Boolean> filter) {
     this.stage = stage;
     this.arrivalMillis = arrivalMillis;
+    this.arrivalsMillis = arrivalsMillis;
     this.filter = filter;
   }
 
@@ -64,7 +69,26 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
       throw new IllegalArgumentException(
           "CompletenessTicks.of(stage, arrivalMillis) needs an arrival-time function");
     }
-    return new CompletenessTicks<>(stage, arrivalMillis, null);
+    return new CompletenessTicks<>(stage, arrivalMillis, null, null);
+  }
+
+  /**
+   * Ticks of {@code stage}, one per arrival time (UTC epoch milliseconds) that {@code
+   * arrivalsMillis} yields for an element, each timestamped with it: for elements that stand for
+   * several records, e.g. a committed file of the raw store and the arrival times of its rows. An
+   * element that yields nothing is not ticked.
+   */
+  public static <T> CompletenessTicks<T> ofEach(
+      Stage stage, SerializableFunction<T, Iterable<Long>> arrivalsMillis) {
+    if (stage == null) {
+      throw new IllegalArgumentException(
+          "CompletenessTicks.ofEach(stage, arrivalsMillis) needs a stage");
+    }
+    if (arrivalsMillis == null) {
+      throw new IllegalArgumentException(
+          "CompletenessTicks.ofEach(stage, arrivalsMillis) needs an arrival-times function");
+    }
+    return new CompletenessTicks<>(stage, null, arrivalsMillis, null);
   }
 
   /** The same ticks, for only the elements {@code predicate} selects. */
@@ -72,7 +96,7 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
     if (predicate == null) {
       throw new IllegalArgumentException("CompletenessTicks.onlyIf(predicate) needs a predicate");
     }
-    return new CompletenessTicks<>(stage, arrivalMillis, predicate);
+    return new CompletenessTicks<>(stage, arrivalMillis, arrivalsMillis, predicate);
   }
 
   /**
@@ -114,7 +138,8 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
   @Override
   public PCollection<String> expand(PCollection<T> input) {
     return input
-        .apply("TickAtArrival", ParDo.of(new TickFn<>(stage, arrivalMillis, filter)))
+        .apply(
+            "TickAtArrival", ParDo.of(new TickFn<>(stage, arrivalMillis, arrivalsMillis, filter)))
         .setCoder(StringUtf8Coder.of());
   }
 
@@ -123,21 +148,25 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
     super.populateDisplayData(builder);
     builder
         .add(DisplayData.item("stage", stage.code()))
-        .add(DisplayData.item("filtered", filter != null));
+        .add(DisplayData.item("filtered", filter != null))
+        .add(DisplayData.item("perElement", arrivalsMillis == null ? "one" : "each arrival"));
   }
 
   private static final class TickFn<T> extends DoFn<T, String> {
     private final String code;
-    private final SerializableFunction<T, Long> arrivalMillis;
+    private final @Nullable SerializableFunction<T, Long> arrivalMillis;
+    private final @Nullable SerializableFunction<T, Iterable<Long>> arrivalsMillis;
     private final @Nullable SerializableFunction<T, Boolean> filter;
     private final Counter ticks;
 
     TickFn(
         Stage stage,
-        SerializableFunction<T, Long> arrivalMillis,
+        @Nullable SerializableFunction<T, Long> arrivalMillis,
+        @Nullable SerializableFunction<T, Iterable<Long>> arrivalsMillis,
         @Nullable SerializableFunction<T, Boolean> filter) {
       this.code = stage.code();
       this.arrivalMillis = arrivalMillis;
+      this.arrivalsMillis = arrivalsMillis;
       this.filter = filter;
       this.ticks = Metrics.counter(METRICS_NAMESPACE, stage.code());
     }
@@ -145,6 +174,13 @@ public final class CompletenessTicks<T> extends PTransform<PCollection<T>, PColl
     @ProcessElement
     public void processElement(@Element T element, OutputReceiver<String> out) {
       if (filter != null && !Boolean.TRUE.equals(filter.apply(element))) {
+        return;
+      }
+      if (arrivalsMillis != null) {
+        for (Long arrival : arrivalsMillis.apply(element)) {
+          out.outputWithTimestamp(code, new Instant(arrival));
+          ticks.inc();
+        }
         return;
       }
       out.outputWithTimestamp(code, new Instant(arrivalMillis.apply(element)));
