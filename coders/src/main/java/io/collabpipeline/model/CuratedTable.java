@@ -48,6 +48,28 @@ public enum CuratedTable {
           col("events", ColumnType.LONG)));
 
   /**
+   * The column that only grows as a window accumulates events: the distinct editors, the task
+   * updates, the notifications, the completeness count. Of two rows of one key computed from the
+   * same input, the one with the greater value has absorbed more events, and two rows with equal
+   * values hold the same content (each is a count or a distinct count over a growing set, from
+   * which the other columns derive). It is what orders the panes of one window across a restore
+   * from a checkpoint, where Beam's pane index starts again from the checkpoint's.
+   */
+  public String growingColumn() {
+    switch (this) {
+      case ACTIVE_EDITORS:
+        return "active_editors";
+      case TASK_UPDATE_VELOCITY:
+        return "task_updates";
+      case NOTIFICATION_FANOUT:
+        return "notifications";
+      case PIPELINE_COMPLETENESS:
+      default:
+        return "events";
+    }
+  }
+
+  /**
    * Column types, mapped by each warehouse dialect. TIMESTAMP values are UTC epoch milliseconds.
    */
   public enum ColumnType {

@@ -14,9 +14,12 @@ import java.util.List;
  * {@code generation} (stream epoch or replay id) and the {@code pane_index} that wrote it. A live
  * write ({@link #upsertVersioned}) replaces the stored row of a key iff {@code (generation,
  * pane_index) >= (stored generation, stored pane_index)} lexicographically: an older pane or an
- * older generation never overwrites a newer one, and rewriting the same pane is idempotent. A
- * replay never writes these tables row by row: it stages and commits through {@link ReplayStaging}.
- * Timestamp columns hold UTC instants (epoch milliseconds in a {@link CuratedRow}).
+ * older generation never overwrites a newer one, and rewriting the same pane is idempotent. The
+ * pipeline's writes ({@code WriteCurated}) store as {@code pane_index} the pane's version, the
+ * table's {@link CuratedTable#growingColumn() growing column}, which orders a window's panes across
+ * a restore from a checkpoint too (Beam's pane index does not). A replay never writes these tables
+ * row by row: it stages and commits through {@link ReplayStaging}. Timestamp columns hold UTC
+ * instants (epoch milliseconds in a {@link CuratedRow}).
  */
 public interface CuratedTables {
 

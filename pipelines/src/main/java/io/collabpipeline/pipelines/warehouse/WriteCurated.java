@@ -2,6 +2,7 @@ package io.collabpipeline.pipelines.warehouse;
 
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.CuratedRow;
+import io.collabpipeline.model.CuratedTable;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -202,6 +203,19 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
                 .withLabel("Backoff before a write gives up (ms)"));
   }
 
+  /**
+   * The version a row of a pane is stored with, in the {@code pane_index} column: its table's
+   * {@link CuratedTable#growingColumn() growing column}. Within one run of a window it grows with
+   * every pane, as Beam's pane index does; unlike the pane index it also orders the panes across a
+   * restore from a checkpoint, where the restored run re-reads the input after the checkpoint and
+   * may fold in one pane what the failed run fired as several (a backlog read in one bundle): with
+   * pane indexes, the failed run's last rows would keep a higher index and fence out the restored
+   * run's fuller rows for good. Equal versions mean equal content, so rewriting stays idempotent.
+   */
+  public static long paneVersion(CuratedRow row) {
+    return row.getLong(row.table().growingColumn());
+  }
+
   /** The step's DoFn; package-private so tests can drive a bundle against a warehouse outage. */
   static final class WriteFn extends DoFn<CuratedRow, Void> {
     private static final long serialVersionUID = 1L;
@@ -301,7 +315,7 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
         return; // an older pane of a window whose newer pane this bundle already has
       }
       paneIndexes.put(key, pane.getIndex());
-      buffer.put(key, VersionedRow.of(row, generation, pane.getIndex()));
+      buffer.put(key, VersionedRow.of(row, generation, paneVersion(row)));
       if (buffer.size() >= maxBufferedRows) {
         flush();
       }

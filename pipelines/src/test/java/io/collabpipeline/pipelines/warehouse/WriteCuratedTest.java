@@ -204,7 +204,7 @@ public class WriteCuratedTest {
   }
 
   @Test
-  public void theLastPaneIsStoredWithItsPaneIndexAndTheGeneration() throws Exception {
+  public void theLastPaneIsStoredWithItsVersionAndTheGeneration() throws Exception {
     TestStream<KV<String, Long>> input =
         TestStream.create(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
             .advanceWatermarkTo(new Instant(T0))
@@ -232,9 +232,53 @@ public class WriteCuratedTest {
       assertThat(
           stored.get(0).row(), equalTo(CuratedRow.activeEditors(T0, Granularity.MINUTE, "ws1", 7)));
       assertThat(stored.get(0).generation(), is(77L));
-      // three elements, a pane each, then the on-time pane at the end of the window: the re-window
-      // kept the index
-      assertThat(stored.get(0).paneIndex(), greaterThan(0L));
+      // three elements, a pane each, then the on-time pane at the end of the window; the row is
+      // stored with its version, the growing column's value (7), not Beam's pane index (3)
+      assertThat(stored.get(0).paneIndex(), is(7L));
+    }
+  }
+
+  /**
+   * A run restored from a checkpoint re-reads the input after it, and may fold into ONE pane what
+   * the failed run fired as several: the restored run's fuller row has a LOWER Beam pane index than
+   * the failed run's last row of the same window. It must still replace it (before, the failed
+   * run's row kept the higher pane index and fenced the restored run's rows out for good).
+   */
+  @Test
+  public void aRestoredRunsFullerRowReplacesTheFailedRunsRowOfTheSameGeneration() throws Exception {
+    TestStream<KV<String, Long>> failedRun =
+        TestStream.create(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+            .advanceWatermarkTo(new Instant(T0))
+            .addElements(TimestampedValue.of(KV.of("ws1", 1L), new Instant(T0 + 1_000)))
+            .addElements(TimestampedValue.of(KV.of("ws1", 2L), new Instant(T0 + 2_000)))
+            .addElements(TimestampedValue.of(KV.of("ws1", 4L), new Instant(T0 + 3_000)))
+            .advanceWatermarkToInfinity();
+    pipeline
+        .apply("Events", failedRun)
+        .apply(
+            "WindowPerMinute",
+            Window.<KV<String, Long>>into(FixedWindows.of(Duration.standardMinutes(1)))
+                .triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(1)))
+                .withAllowedLateness(Duration.ZERO)
+                .accumulatingFiredPanes())
+        .apply("SumPerWorkspace", Sum.longsPerKey())
+        .apply("ToRows", ParDo.of(new ToRowFn()))
+        .apply("ToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows()))
+        .apply("WriteCurated", WriteCurated.to(url()).withGeneration(77));
+    pipeline.run().waitUntilFinish();
+
+    // The restored run (same generation): the same window in one pane (index 0), with one more
+    // element than the failed run saw.
+    CuratedRow fuller = CuratedRow.activeEditors(T0, Granularity.MINUTE, "ws1", 15);
+    rerun
+        .apply("CreateRows", Create.of(fuller))
+        .apply("WriteCurated", WriteCurated.to(url()).withGeneration(77));
+    rerun.run().waitUntilFinish();
+
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      List<VersionedRow> stored = w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS);
+      assertThat(stored, hasSize(1));
+      assertThat(stored.get(0).row(), equalTo(fuller));
     }
   }
 

@@ -3,6 +3,7 @@ package io.collabpipeline.pipelines.warehouse.snowflake;
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
+import io.collabpipeline.pipelines.warehouse.WriteCurated;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
@@ -294,7 +295,10 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
     return out.toString();
   }
 
-  /** Keys each row by the index of its pane: the MERGE's tie-breaker within one generation. */
+  /**
+   * Keys each row by its pane version ({@link WriteCurated#paneVersion}): the MERGE's tie-breaker
+   * within one generation, robust to a restore from a checkpoint.
+   */
   private static final class TagPaneIndexFn extends DoFn<CuratedRow, KV<Long, CuratedRow>> {
     private static final long serialVersionUID = 1L;
 
@@ -304,7 +308,7 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
     public void processElement(
         @Element CuratedRow row, PaneInfo pane, OutputReceiver<KV<Long, CuratedRow>> out) {
       rowsStaged.inc();
-      out.output(KV.of(pane.getIndex(), row));
+      out.output(KV.of(WriteCurated.paneVersion(row), row));
     }
   }
 

@@ -15,6 +15,7 @@ import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
 import io.collabpipeline.pipelines.warehouse.LocalPostgres;
+import io.collabpipeline.pipelines.warehouse.WriteCurated;
 import io.collabpipeline.pipelines.warehouse.snowflake.PostgresSnowflakeSchema.Stored;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,7 +152,10 @@ public class WriteSnowflakeCuratedTest {
         first.stream().map(s -> s.row).collect(Collectors.toSet()), equalTo(new HashSet<>(rows)));
     assertThat(first, hasSize(rows.size()));
     assertThat(first.stream().map(s -> s.generation).collect(Collectors.toSet()), contains(1_000L));
-    assertThat(first.stream().map(s -> s.paneIndex).collect(Collectors.toSet()), contains(0L));
+    // Each row is staged and merged with its pane version: its table's growing column.
+    for (Stored s : first) {
+      assertThat(s.row.toString(), s.paneIndex, is(WriteCurated.paneVersion(s.row)));
+    }
     for (CuratedTable t : CuratedTable.values()) {
       assertThat("staged rows of " + t + " are cleared", db.readStage(t), is(empty()));
     }
@@ -195,18 +199,18 @@ public class WriteSnowflakeCuratedTest {
     assertThat(
         db.read(CuratedTable.ACTIVE_EDITORS),
         contains(
-            new Stored(newer.get(0), 2_000L, 0),
-            new Stored(newer.get(1), 2_000L, 0),
-            new Stored(older.get(1), 1_000L, 0)));
+            new Stored(newer.get(0), 2_000L, WriteCurated.paneVersion(newer.get(0))),
+            new Stored(newer.get(1), 2_000L, WriteCurated.paneVersion(newer.get(1))),
+            new Stored(older.get(1), 1_000L, WriteCurated.paneVersion(older.get(1)))));
 
     third.apply("CreateRows", Create.of(older)).apply("WriteSnowflake", write(3_000L));
     third.run().waitUntilFinish();
     assertThat(
         db.read(CuratedTable.ACTIVE_EDITORS),
         contains(
-            new Stored(older.get(0), 3_000L, 0),
-            new Stored(newer.get(1), 2_000L, 0),
-            new Stored(older.get(1), 3_000L, 0)));
+            new Stored(older.get(0), 3_000L, WriteCurated.paneVersion(older.get(0))),
+            new Stored(newer.get(1), 2_000L, WriteCurated.paneVersion(newer.get(1))),
+            new Stored(older.get(1), 3_000L, WriteCurated.paneVersion(older.get(1)))));
   }
 
   /**
