@@ -1,6 +1,8 @@
 package io.collabpipeline.pipelines.launch;
 
+import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.UsageException;
+import io.collabpipeline.pipelines.kafka.KafkaStartPosition;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
@@ -173,6 +175,9 @@ public final class JobLauncher {
       Optional<GenerationLog> log = warehouse.generationLog();
       if (log.isPresent()) {
         log.get().begin(plan.generation, plan.kind, plan.range);
+        if (plan.seenWholeFrom != null) {
+          log.get().recordSeenWholeFrom(plan.generation, plan.seenWholeFrom);
+        }
       }
     } catch (IllegalArgumentException e) {
       throw new UsageException("--warehouseUrl: " + e.getMessage());
@@ -313,6 +318,7 @@ public final class JobLauncher {
     for (String line : config.resume.startLines()) {
       out.println(line);
     }
+    config = withSeenWholeFrom(config);
     config.resume.recordStart(System.currentTimeMillis());
     RunSummary summary = summarize(config, run(LiveJob.of(config, describeRunner(config))));
     summary.print(out);
@@ -323,6 +329,58 @@ public final class JobLauncher {
       return 1;
     }
     return 0;
+  }
+
+  /** How long the launcher waits for the brokers when it looks up where a stateless start reads. */
+  static final java.time.Duration START_POSITION_TIMEOUT = java.time.Duration.ofSeconds(60);
+
+  /**
+   * A Kafka stream that starts without the previous job's state (fresh, or a cluster restoring
+   * nothing) sees windows whole only from T0, the earliest arrival it reads ({@link
+   * KafkaStartPosition}): its graph gets T0, so its writes never replace another generation's rows
+   * of the windows it cannot have seen whole, and records those as due for correction. A first
+   * start (no committed offsets) sees everything retained: no T0.
+   */
+  private JobConfig withSeenWholeFrom(JobConfig config) {
+    if (config.kafka == null || !config.resume.startsWithoutState()) {
+      return config;
+    }
+    java.util.Optional<java.time.Instant> t0 =
+        KafkaStartPosition.seenWholeFrom(
+            config.kafka, START_POSITION_TIMEOUT, java.time.Instant.now());
+    if (t0.isEmpty()) {
+      out.println(
+          NAME
+              + ": the consumer group "
+              + config.kafka.groupId()
+              + " has no committed offsets: this start reads everything retained and sees every"
+              + " window whole");
+      return config;
+    }
+    GraphConfig graph = config.graph.toBuilder().setSeenWholeFrom(t0.get()).build();
+    java.time.Instant bound = t0.get().plusMillis(graph.maxEventTimeAhead().getMillis());
+    if (graph.warehouse().fencesPartialWindows()) {
+      out.println(
+          NAME
+              + ": without the previous job's state this stream sees windows whole from arrival "
+              + t0.get()
+              + " (the group's committed offsets): metric windows starting before "
+              + bound
+              + " never replace another generation's rows and are recorded in"
+              + " pipeline_corrections_due for a correction replay");
+    } else {
+      out.println(
+          NAME
+              + ": warning: without the previous job's state this stream sees windows whole only"
+              + " from arrival "
+              + t0.get()
+              + ", and "
+              + graph.warehouse().describe()
+              + " does not fence partial windows yet: its rows of windows starting before "
+              + bound
+              + " may replace fuller ones; replay their dates with --source=raw");
+    }
+    return config.withGraph(graph);
   }
 
   private String describeRunner(JobConfig config) {

@@ -49,9 +49,10 @@ public final class LiveJob implements Job {
   public Optional<GenerationPlan> generation() {
     return Optional.of(
         GenerationPlan.live(
-            config.graph.generation(),
-            config.graph.warehouse(),
-            config.streaming ? GenerationLog.Kind.STREAM : GenerationLog.Kind.BATCH));
+                config.graph.generation(),
+                config.graph.warehouse(),
+                config.streaming ? GenerationLog.Kind.STREAM : GenerationLog.Kind.BATCH)
+            .withSeenWholeFrom(config.graph.seenWholeFrom()));
   }
 
   @Override

@@ -44,6 +44,11 @@ public final class PartialWindows implements Serializable {
     return Instant.ofEpochMilli(seenWholeFromMillis);
   }
 
+  /** The validator's bound on how far after its arrival an event may have occurred. */
+  public Duration maxEventTimeAhead() {
+    return Duration.ofMillis(maxEventTimeAheadMillis);
+  }
+
   /**
    * Windows of {@code table} starting before this instant (epoch ms) were not seen whole: T0 plus
    * the event-time-ahead bound for metric tables, the end of T0's arrival hour for {@code
