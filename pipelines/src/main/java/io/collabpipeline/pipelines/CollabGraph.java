@@ -134,7 +134,8 @@ public final class CollabGraph {
                 completeness.apply(
                     "CompletenessToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows())))
             .apply("FlattenCurated", Flatten.pCollections());
-    curated.apply("WriteCurated", config.warehouse().writeLive(config.generation()));
+    curated.apply(
+        "WriteCurated", config.warehouse().writeLive(config.generation(), config.partialWindows()));
 
     return new Outputs(quarantined, unique, deduped.duplicates(), curated);
   }

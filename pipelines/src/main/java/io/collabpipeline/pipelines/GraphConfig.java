@@ -1,12 +1,14 @@
 package io.collabpipeline.pipelines;
 
 import com.google.auto.value.AutoValue;
+import io.collabpipeline.pipelines.warehouse.PartialWindows;
 import io.collabpipeline.pipelines.warehouse.WarehouseTarget;
 import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.validate.ValidateEvents;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -53,6 +55,22 @@ public abstract class GraphConfig {
    * one of a newer generation (see {@code CuratedTables}).
    */
   public abstract long generation();
+
+  /**
+   * Set for a stream that started without the previous job's state: the earliest arrival time it
+   * reads (T0, {@code kafka.KafkaStartPosition}). Windows that may hold events arriving before T0
+   * are not seen whole and never replace another generation's rows ({@code PartialWindows}). Null
+   * (default): the job sees every window whole (a first start, a restore, a bounded run).
+   */
+  public abstract java.time.@Nullable Instant seenWholeFrom();
+
+  /** {@link #seenWholeFrom()} with {@link #maxEventTimeAhead()} as the warehouse needs it. */
+  public @Nullable PartialWindows partialWindows() {
+    java.time.Instant t0 = seenWholeFrom();
+    return t0 == null
+        ? null
+        : PartialWindows.of(t0, java.time.Duration.ofMillis(maxEventTimeAhead().getMillis()));
+  }
 
   public static Builder builder() {
     return new AutoValue_GraphConfig.Builder()
@@ -104,6 +122,8 @@ public abstract class GraphConfig {
     public abstract Builder setRawShards(int value);
 
     public abstract Builder setGeneration(long value);
+
+    public abstract Builder setSeenWholeFrom(java.time.@Nullable Instant value);
 
     abstract GraphConfig autoBuild();
 

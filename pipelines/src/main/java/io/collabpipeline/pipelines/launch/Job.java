@@ -60,6 +60,12 @@ public interface Job {
     /** Where a dry run saves its diff report; null otherwise. */
     public final @Nullable Path reportDir;
 
+    /**
+     * A stream started without state: the earliest arrival it reads (T0), recorded in the
+     * generation log as its {@code seen_whole_from}; null otherwise.
+     */
+    public final java.time.@Nullable Instant seenWholeFrom;
+
     private GenerationPlan(
         long generation,
         WarehouseTarget warehouse,
@@ -67,12 +73,29 @@ public interface Job {
         @Nullable ReplayScope range,
         Close close,
         @Nullable Path reportDir) {
+      this(generation, warehouse, kind, range, close, reportDir, null);
+    }
+
+    private GenerationPlan(
+        long generation,
+        WarehouseTarget warehouse,
+        GenerationLog.Kind kind,
+        @Nullable ReplayScope range,
+        Close close,
+        @Nullable Path reportDir,
+        java.time.@Nullable Instant seenWholeFrom) {
+      this.seenWholeFrom = seenWholeFrom;
       this.generation = generation;
       this.warehouse = warehouse;
       this.kind = kind;
       this.range = range;
       this.close = close;
       this.reportDir = reportDir;
+    }
+
+    /** This plan, for a stream that sees windows whole only from {@code t0} (null: all). */
+    public GenerationPlan withSeenWholeFrom(java.time.@Nullable Instant t0) {
+      return new GenerationPlan(generation, warehouse, kind, range, close, reportDir, t0);
     }
 
     /** A live run's generation (stream or batch), committed when the run succeeds. */

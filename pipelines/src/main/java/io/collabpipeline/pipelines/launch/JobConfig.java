@@ -121,6 +121,26 @@ public final class JobConfig {
     this.resume = resume;
   }
 
+  /**
+   * This job with {@code graph} instead of its graph (the launcher sets what it learns at start,
+   * e.g. {@link GraphConfig#seenWholeFrom()}).
+   */
+  public JobConfig withGraph(GraphConfig graph) {
+    return new JobConfig(
+        source,
+        input,
+        workload,
+        ratePerSecond,
+        streaming,
+        dataDir,
+        graph,
+        progressSeconds,
+        replayRange,
+        dryRun,
+        kafka,
+        resume);
+  }
+
   public static JobConfig from(CollabPipelineOptions o) {
     SourceKind source = parseSource(o.getSource());
     String input = o.getInput();

@@ -1,6 +1,8 @@
 package io.collabpipeline.pipelines.launch;
 
+import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.UsageException;
+import io.collabpipeline.pipelines.kafka.KafkaStartPosition;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
@@ -173,6 +175,9 @@ public final class JobLauncher {
       Optional<GenerationLog> log = warehouse.generationLog();
       if (log.isPresent()) {
         log.get().begin(plan.generation, plan.kind, plan.range);
+        if (plan.seenWholeFrom != null) {
+          log.get().recordSeenWholeFrom(plan.generation, plan.seenWholeFrom);
+        }
       }
     } catch (IllegalArgumentException e) {
       throw new UsageException("--warehouseUrl: " + e.getMessage());
@@ -313,6 +318,7 @@ public final class JobLauncher {
     for (String line : config.resume.startLines()) {
       out.println(line);
     }
+    config = withSeenWholeFrom(config);
     config.resume.recordStart(System.currentTimeMillis());
     RunSummary summary = summarize(config, run(LiveJob.of(config, describeRunner(config))));
     summary.print(out);
@@ -323,6 +329,107 @@ public final class JobLauncher {
       return 1;
     }
     return 0;
+  }
+
+  /**
+   * How far before the arrival at the committed offsets a stateless start reads again (from the
+   * start of that minute): the previous job's raw-store arrival windows (one minute) that were
+   * open, or fired but not committed, when its state was lost.
+   */
+  static final java.time.Duration REREAD_BEFORE_T0 = java.time.Duration.ofMinutes(2);
+
+  /** The {@code seen_whole_from} the generation log holds for this job's generation. */
+  private static java.util.Optional<java.time.Instant> recordedSeenWholeFrom(JobConfig config)
+      throws Exception {
+    try (Warehouse warehouse = config.graph.warehouse().open()) {
+      Optional<GenerationLog> log = warehouse.generationLog();
+      if (log.isEmpty()) {
+        return java.util.Optional.empty();
+      }
+      Optional<CuratedTables> tables = warehouse.tables();
+      if (tables.isPresent()) {
+        tables.get().ensureTables(); // seen_whole_from on a log created before it existed
+      }
+      return log.get().seenWholeFrom(config.graph.generation());
+    }
+  }
+
+  /** How long the launcher waits for the brokers when it looks up where a stateless start reads. */
+  static final java.time.Duration START_POSITION_TIMEOUT = java.time.Duration.ofSeconds(60);
+
+  /**
+   * A Kafka stream that starts without the previous job's state (fresh, or a cluster restoring
+   * nothing) sees windows whole only from T0, the earliest arrival it reads ({@link
+   * KafkaStartPosition}): its graph gets T0, so its writes never replace another generation's rows
+   * of the windows it cannot have seen whole, and records those as due for correction. A first
+   * start (no committed offsets) sees everything retained: no T0.
+   */
+  private JobConfig withSeenWholeFrom(JobConfig config) throws Exception {
+    if (config.kafka == null) {
+      return config;
+    }
+    if (config.resume.start == ResumeConfig.Start.RESUME
+        && config.resume.generationOrigin == ResumeConfig.GenerationOrigin.CONTINUED) {
+      // A stream that started stateless and resumes from its own checkpoint keeps its T0.
+      java.util.Optional<java.time.Instant> kept = recordedSeenWholeFrom(config);
+      if (kept.isPresent()) {
+        out.println(
+            NAME
+                + ": generation "
+                + config.graph.generation()
+                + " started without state: it still sees windows whole from arrival "
+                + kept.get());
+        return config.withGraph(config.graph.toBuilder().setSeenWholeFrom(kept.get()).build());
+      }
+      return config;
+    }
+    if (!config.resume.startsWithoutState()) {
+      return config;
+    }
+    java.util.Optional<java.time.Instant> committed =
+        KafkaStartPosition.seenWholeFrom(
+            config.kafka, START_POSITION_TIMEOUT, java.time.Instant.now());
+    // The previous job's raw-store files of arrival windows still open (and not yet committed)
+    // were in its lost state: read again from the start of the minute REREAD before T0, so the
+    // raw store gets those records (copies of what it wrote are deduplicated by every replay).
+    java.util.Optional<java.time.Instant> t0 =
+        committed.map(
+            c -> c.truncatedTo(java.time.temporal.ChronoUnit.MINUTES).minus(REREAD_BEFORE_T0));
+    if (t0.isEmpty()) {
+      out.println(
+          NAME
+              + ": the consumer group "
+              + config.kafka.groupId()
+              + " has no committed offsets: this start reads everything retained and sees every"
+              + " window whole");
+      return config;
+    }
+    GraphConfig graph = config.graph.toBuilder().setSeenWholeFrom(t0.get()).build();
+    java.time.Instant bound = t0.get().plusMillis(graph.maxEventTimeAhead().getMillis());
+    if (graph.warehouse().fencesPartialWindows()) {
+      out.println(
+          NAME
+              + ": without the previous job's state this stream sees windows whole from arrival "
+              + t0.get()
+              + " (reading again from there: the group's committed offsets start at "
+              + committed.get()
+              + "): metric windows starting before "
+              + bound
+              + " never replace another generation's rows and are recorded in"
+              + " pipeline_corrections_due for a correction replay");
+    } else {
+      out.println(
+          NAME
+              + ": warning: without the previous job's state this stream sees windows whole only"
+              + " from arrival "
+              + t0.get()
+              + ", and "
+              + graph.warehouse().describe()
+              + " does not fence partial windows yet: its rows of windows starting before "
+              + bound
+              + " may replace fuller ones; replay their dates with --source=raw");
+    }
+    return config.withGraph(graph);
   }
 
   private String describeRunner(JobConfig config) {

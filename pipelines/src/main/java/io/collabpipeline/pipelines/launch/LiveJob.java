@@ -49,9 +49,10 @@ public final class LiveJob implements Job {
   public Optional<GenerationPlan> generation() {
     return Optional.of(
         GenerationPlan.live(
-            config.graph.generation(),
-            config.graph.warehouse(),
-            config.streaming ? GenerationLog.Kind.STREAM : GenerationLog.Kind.BATCH));
+                config.graph.generation(),
+                config.graph.warehouse(),
+                config.streaming ? GenerationLog.Kind.STREAM : GenerationLog.Kind.BATCH)
+            .withSeenWholeFrom(config.graph.seenWholeFrom()));
   }
 
   @Override
@@ -83,7 +84,15 @@ public final class LiveJob implements Job {
   private static PCollection<RawRecord> readSource(Pipeline pipeline, JobConfig config) {
     switch (config.source) {
       case KAFKA:
-        return pipeline.apply("ReadKafka", config.kafka.read());
+        io.collabpipeline.pipelines.kafka.KafkaRecords read = config.kafka.read();
+        if (config.resume.startsWithoutState() && config.graph.seenWholeFrom() != null) {
+          // A stateless start reads again from T0 (before the committed offsets): the previous
+          // job's open raw-store windows were lost with its state (JobLauncher).
+          read =
+              read.withStartReadTime(
+                  new org.joda.time.Instant(config.graph.seenWholeFrom().toEpochMilli()));
+        }
+        return pipeline.apply("ReadKafka", read);
       case FILES:
         return pipeline.apply(
             "ReadFiles",

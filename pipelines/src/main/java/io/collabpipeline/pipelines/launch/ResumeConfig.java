@@ -307,6 +307,15 @@ public final class ResumeConfig {
     return r.withNotes(notes);
   }
 
+  /**
+   * Whether the job starts without the window state of a previous one: fresh, or inside a Flink
+   * cluster that restores nothing. A Kafka job then reads from the group's committed offsets, and
+   * the windows the previous job had open are partial for it ({@code kafka.KafkaStartPosition}).
+   */
+  public boolean startsWithoutState() {
+    return start == Start.FRESH || (start == Start.CLUSTER && restorePath == null);
+  }
+
   /** The lines the launcher prints before the job starts: notes, then how it starts. */
   public List<String> startLines() {
     List<String> lines = new ArrayList<>(notes);

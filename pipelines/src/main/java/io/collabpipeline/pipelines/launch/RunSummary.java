@@ -58,6 +58,11 @@ public final class RunSummary {
   private final String runnerDescription;
   private final double seconds;
   private boolean readBack;
+
+  /** A stateless start: the windows of this run's generation due for a correction replay. */
+  private final java.util.List<io.collabpipeline.pipelines.warehouse.CorrectionDue> correctionsDue =
+      new java.util.ArrayList<>();
+
   private int hours;
   private int sharedHours;
   private int otherGenerationHours;
@@ -87,6 +92,14 @@ public final class RunSummary {
       }
       s.readBack = true;
       s.sumOwnGeneration(tables.get().readVersioned(CuratedTable.PIPELINE_COMPLETENESS));
+      if (job.graph.seenWholeFrom() != null) {
+        for (io.collabpipeline.pipelines.warehouse.CorrectionDue due :
+            tables.get().correctionsDue()) {
+          if (due.generation() == job.graph.generation()) {
+            s.correctionsDue.add(due);
+          }
+        }
+      }
     }
     if (result != null) {
       s.readRunnerCounters(result);
@@ -216,11 +229,46 @@ public final class RunSummary {
         && !(readBack && hours == 0 && receivedTicked > 0);
   }
 
+  /** The windows of this run's generation recorded as due for a correction replay. */
+  public java.util.List<io.collabpipeline.pipelines.warehouse.CorrectionDue> correctionsDue() {
+    return java.util.Collections.unmodifiableList(correctionsDue);
+  }
+
+  /**
+   * The raw replay that corrects {@link #correctionsDue()}: the UTC dates of their window starts,
+   * first to last; null if none is due.
+   */
+  public @org.checkerframework.checker.nullness.qual.Nullable String correctionCommand() {
+    if (correctionsDue.isEmpty()) {
+      return null;
+    }
+    java.time.LocalDate from = null;
+    java.time.LocalDate to = null;
+    for (io.collabpipeline.pipelines.warehouse.CorrectionDue due : correctionsDue) {
+      java.time.LocalDate d = due.windowStart().atZone(java.time.ZoneOffset.UTC).toLocalDate();
+      from = from == null || d.isBefore(from) ? d : from;
+      to = to == null || d.isAfter(to) ? d : to;
+    }
+    return "bin/collab-pipeline --source=raw --from=" + from + " --to=" + to;
+  }
+
   public void print(PrintStream out) {
     out.println();
     out.printf(
         "collab-pipeline finished in %.1f s on %s, source %s%n",
         seconds, runnerDescription, describeSource());
+    if (job.graph.seenWholeFrom() != null) {
+      out.println();
+      out.printf(
+          "  started without the previous job's state: windows seen whole from arrival %s%n",
+          job.graph.seenWholeFrom());
+      out.printf(
+          "    %,d windows due for a correction replay (pipeline_corrections_due, generation %d)%s%n",
+          correctionsDue.size(), generation(), correctionsDue.isEmpty() ? "" : "; fix them with:");
+      if (!correctionsDue.isEmpty()) {
+        out.println("    " + correctionCommand());
+      }
+    }
     out.println();
     out.printf(
         "  records by stage (pipeline_completeness, generation %d: this run's %,d hours)%n",

@@ -5,6 +5,7 @@ import io.collabpipeline.model.CuratedTable;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The curated tables of a warehouse ({@link CuratedTable}) and their live, fenced writes: one of
@@ -37,7 +38,27 @@ public interface CuratedTables {
    * equal to the stored one. If several rows of the call share a key, the greatest {@code
    * (generation, paneIndex)} wins (the later one on ties).
    */
-  void upsertVersioned(List<VersionedRow> rows) throws SQLException;
+  default void upsertVersioned(List<VersionedRow> rows) throws SQLException {
+    upsertVersioned(rows, null);
+  }
+
+  /**
+   * {@link #upsertVersioned(List)} by a stream that started without the previous job's state
+   * ({@code partial} non-null): a row of a window that stream could not see whole ({@link
+   * PartialWindows#partialBeforeMillis}) replaces a stored row only if the stored row is of the
+   * same generation (or there is none), so a partial count never replaces another generation's row;
+   * and every metric window of the call below the bound is recorded in {@code
+   * pipeline_corrections_due} under the row's generation (idempotently), in the same transaction.
+   * Rows of other windows are written as by {@link #upsertVersioned(List)}.
+   */
+  void upsertVersioned(List<VersionedRow> rows, @Nullable PartialWindows partial)
+      throws SQLException;
+
+  /**
+   * The metric windows due for a correction replay ({@code pipeline_corrections_due}), by window
+   * start, granularity and generation.
+   */
+  List<CorrectionDue> correctionsDue() throws SQLException;
 
   /**
    * {@link #upsertVersioned} with every row at generation 0, pane 0: a later call for a key

@@ -38,6 +38,16 @@ public interface GenerationLog {
    */
   boolean markFailed(long generation) throws SQLException;
 
+  /**
+   * Records that stream {@code generation} started without the previous job's state and reads
+   * arrivals from {@code seenWholeFrom} (T0) on: column {@code seen_whole_from} of its entry, which
+   * must have been begun. Null (the default) means it saw every window whole.
+   */
+  void recordSeenWholeFrom(long generation, java.time.Instant seenWholeFrom) throws SQLException;
+
+  /** The {@code seen_whole_from} of a generation's entry, if it has one. */
+  Optional<java.time.Instant> seenWholeFrom(long generation) throws SQLException;
+
   /** The log entry of a generation, if it was begun. */
   Optional<Entry> entry(long generation) throws SQLException;
 

@@ -8,10 +8,14 @@ import static io.collabpipeline.pipelines.warehouse.JdbcSession.q;
 
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * {@link CuratedTables} on a JDBC warehouse: the curated tables' DDL (every column NOT NULL, {@code
@@ -20,6 +24,8 @@ import java.util.Map;
  * order.
  */
 final class JdbcCuratedTables implements CuratedTables {
+  static final String CORRECTIONS_DUE = "pipeline_corrections_due";
+
   private final JdbcSession session;
 
   JdbcCuratedTables(JdbcSession session) {
@@ -34,7 +40,27 @@ final class JdbcCuratedTables implements CuratedTables {
       ddl.add(session.addVersionColumnSql(table, GENERATION));
       ddl.add(session.addVersionColumnSql(table, PANE_INDEX));
     }
+    ddl.add(correctionsDueDdl(session));
     return ddl;
+  }
+
+  /**
+   * {@code pipeline_corrections_due}: the metric windows a stateless start could not see whole, one
+   * row per (window, granularity, generation), so recording a window twice is a no-op.
+   */
+  private static String correctionsDueDdl(JdbcSession session) {
+    String ts = session.sqlType(CuratedTable.ColumnType.TIMESTAMP);
+    return "CREATE TABLE IF NOT EXISTS "
+        + q(CORRECTIONS_DUE)
+        + " (window_start "
+        + ts
+        + " NOT NULL, granularity "
+        + session.sqlType(CuratedTable.ColumnType.STRING)
+        + " NOT NULL, generation "
+        + session.sqlType(CuratedTable.ColumnType.LONG)
+        + " NOT NULL, recorded_at "
+        + ts
+        + " NOT NULL, PRIMARY KEY (window_start, granularity, generation))";
   }
 
   /**
@@ -67,7 +93,8 @@ final class JdbcCuratedTables implements CuratedTables {
   }
 
   @Override
-  public void upsertVersioned(List<VersionedRow> rows) throws SQLException {
+  public void upsertVersioned(List<VersionedRow> rows, @Nullable PartialWindows partial)
+      throws SQLException {
     if (rows.isEmpty()) {
       return;
     }
@@ -81,10 +108,30 @@ final class JdbcCuratedTables implements CuratedTables {
                 table,
                 e.getValue(),
                 q(table.tableName()),
-                columnNames(table.keyColumns()));
+                columnNames(table.keyColumns()),
+                partial == null ? null : partial.partialBeforeMillis(table));
           }
           return null;
         });
+  }
+
+  @Override
+  public List<CorrectionDue> correctionsDue() throws SQLException {
+    List<CorrectionDue> due = new ArrayList<>();
+    try (Statement st = session.connection.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT "
+                    + session.epochMillis("window_start")
+                    + ", granularity, generation FROM "
+                    + q(CORRECTIONS_DUE)
+                    + " ORDER BY window_start, granularity, generation")) {
+      while (rs.next()) {
+        due.add(
+            CorrectionDue.of(Instant.ofEpochMilli(rs.getLong(1)), rs.getString(2), rs.getLong(3)));
+      }
+    }
+    return due;
   }
 
   @Override

@@ -49,7 +49,51 @@ final class JdbcGenerationLog implements GenerationLog {
             + bigint
             + ", rows_committed "
             + bigint
-            + ")");
+            + ")",
+        "ALTER TABLE " + q(TABLE) + " ADD COLUMN IF NOT EXISTS seen_whole_from " + ts);
+  }
+
+  @Override
+  public void recordSeenWholeFrom(long generation, java.time.Instant seenWholeFrom)
+      throws SQLException {
+    session.write(
+        () -> {
+          try (java.sql.PreparedStatement ps =
+              session.connection.prepareStatement(
+                  "UPDATE "
+                      + q(TABLE)
+                      + " SET seen_whole_from = "
+                      + session.timestampOf("?")
+                      + " WHERE generation = ?")) {
+            ps.setLong(1, seenWholeFrom.toEpochMilli());
+            ps.setLong(2, generation);
+            if (ps.executeUpdate() != 1) {
+              throw new IllegalStateException(
+                  "cannot record seen_whole_from of generation "
+                      + generation
+                      + ": it was never begun");
+            }
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public Optional<java.time.Instant> seenWholeFrom(long generation) throws SQLException {
+    try (java.sql.PreparedStatement ps =
+        session.connection.prepareStatement(
+            "SELECT "
+                + session.epochMillis("seen_whole_from")
+                + " FROM "
+                + q(TABLE)
+                + " WHERE generation = ? AND seen_whole_from IS NOT NULL")) {
+      ps.setLong(1, generation);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        return rs.next()
+            ? Optional.of(java.time.Instant.ofEpochMilli(rs.getLong(1)))
+            : Optional.empty();
+      }
+    }
   }
 
   @Override

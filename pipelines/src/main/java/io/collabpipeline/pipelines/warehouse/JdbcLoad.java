@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The bulk write the JDBC warehouses share for live upserts ({@link JdbcCuratedTables}) and replay
@@ -70,15 +71,100 @@ final class JdbcLoad {
       String target,
       List<String> conflictKeys)
       throws SQLException {
+    loadAndWrite(session, table, rows, target, conflictKeys, null);
+  }
+
+  /**
+   * {@link #loadAndWrite} for a stream that did not see the windows starting before {@code
+   * partialBeforeMillis} whole (null: it saw every window whole). Before the fenced statement, in
+   * the same transaction and set-based: the metric windows of the batch below the bound are
+   * recorded in {@code pipeline_corrections_due} (insert, ignoring those recorded already), and the
+   * batch's rows below the bound whose key holds a stored row of another generation are removed
+   * from the load table, so a partial count replaces only its own generation's rows (or inserts).
+   */
+  static void loadAndWrite(
+      JdbcSession session,
+      CuratedTable table,
+      List<VersionedRow> rows,
+      String target,
+      List<String> conflictKeys,
+      @Nullable Long partialBeforeMillis)
+      throws SQLException {
     String load = q("load_" + table.tableName());
     try (Statement st = session.connection.createStatement()) {
       st.execute(session.createLoadTableSql(load, loadColumns(session, table)));
       insertChunks(session, load, table, rows);
+      if (partialBeforeMillis != null) {
+        String partial = load + "." + q("window_start") + " < " + partialBeforeMillis;
+        if (table != CuratedTable.PIPELINE_COMPLETENESS) {
+          st.execute(recordDueSql(session, load, partial));
+        }
+        st.execute(
+            "DELETE FROM "
+                + load
+                + " WHERE "
+                + partial
+                + " AND EXISTS (SELECT 1 FROM "
+                + target
+                + " t WHERE "
+                + sameKey(session, table, load)
+                + " AND t."
+                + q(GENERATION)
+                + " <> "
+                + load
+                + "."
+                + q(GENERATION)
+                + ")");
+      }
       st.execute(
           session.upsertSql(
               target, allColumns(table), conflictKeys, loadSelect(session, table, load), true));
       st.execute("DROP TABLE " + load);
     }
+  }
+
+  /**
+   * INSERT of the distinct (window_start, granularity, generation) of the load table's rows that
+   * satisfy {@code partial} into {@code pipeline_corrections_due}; a window recorded already is
+   * left as it is (same statement on DuckDB and PostgreSQL).
+   */
+  private static String recordDueSql(JdbcSession session, String load, String partial) {
+    return "INSERT INTO "
+        + q(JdbcCuratedTables.CORRECTIONS_DUE)
+        + " (window_start, granularity, generation, recorded_at) SELECT DISTINCT "
+        + session.timestampOf(load + "." + q("window_start"))
+        + ", "
+        + load
+        + "."
+        + q("granularity")
+        + ", "
+        + load
+        + "."
+        + q(GENERATION)
+        + ", "
+        + session.timestampOf(Long.toString(System.currentTimeMillis()))
+        + " FROM "
+        + load
+        + " WHERE "
+        + partial
+        + " ON CONFLICT DO NOTHING";
+  }
+
+  /**
+   * The key columns of the stored row {@code t} equal to those of the load table row (timestamps
+   * converted from the load table's epoch milliseconds).
+   */
+  private static String sameKey(JdbcSession session, CuratedTable table, String load) {
+    return table.keyColumns().stream()
+        .map(
+            c ->
+                "t."
+                    + q(c.name())
+                    + " = "
+                    + (c.type() == CuratedTable.ColumnType.TIMESTAMP
+                        ? session.timestampOf(load + "." + q(c.name()))
+                        : load + "." + q(c.name())))
+        .collect(Collectors.joining(" AND "));
   }
 
   /**

@@ -410,6 +410,9 @@ final class JdbcReplayStaging implements ReplayStaging {
                               + inScope(scope)));
               st.executeUpdate("DELETE FROM " + stagingTable + " WHERE " + ofGeneration);
             }
+            // the replay recomputed every window of the range whole: none is due for correction
+            st.executeUpdate(
+                "DELETE FROM " + q(JdbcCuratedTables.CORRECTIONS_DUE) + " WHERE " + inScope(scope));
             long total = written.values().stream().mapToLong(Long::longValue).sum();
             log.finishEntry(generation, GenerationLog.Status.COMMITTED, staged, total);
           }

@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A JDBC warehouse (DuckDB, PostgreSQL) as a {@link WarehouseTarget}: written live and staged by
@@ -30,6 +31,20 @@ abstract class JdbcWarehouseTarget implements WarehouseTarget {
   @Override
   public PTransform<PCollection<CuratedRow>, PDone> writeLive(long generation) {
     return WriteCurated.to(jdbcUrl()).withGeneration(generation);
+  }
+
+  @Override
+  public PTransform<PCollection<CuratedRow>, PDone> writeLive(
+      long generation, @Nullable PartialWindows partial) {
+    WriteCurated write = WriteCurated.to(jdbcUrl()).withGeneration(generation);
+    return partial == null
+        ? write
+        : write.withSeenWholeFrom(partial.seenWholeFrom(), partial.maxEventTimeAhead());
+  }
+
+  @Override
+  public boolean fencesPartialWindows() {
+    return true;
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The warehouse a job writes its curated rows to, as the job's configuration holds it: the Beam
@@ -28,6 +29,27 @@ public interface WarehouseTarget extends Serializable {
    * must come straight from the windowed aggregation (see {@link WriteCurated}).
    */
   PTransform<PCollection<CuratedRow>, PDone> writeLive(long generation);
+
+  /**
+   * {@link #writeLive(long)} for a stream that started without the previous job's state and sees
+   * windows whole only from {@code partial}'s T0 on (null: it sees every window whole): a row of a
+   * window it could not see whole never replaces another generation's row, and the window is
+   * recorded as due for a correction replay, where the warehouse can ({@link
+   * #fencesPartialWindows()}).
+   */
+  default PTransform<PCollection<CuratedRow>, PDone> writeLive(
+      long generation, @Nullable PartialWindows partial) {
+    return writeLive(generation);
+  }
+
+  /**
+   * Whether {@link #writeLive(long, PartialWindows)} keeps other generations' rows of partial
+   * windows and records them as due; false where it is not built (Snowflake), which then writes as
+   * {@link #writeLive(long)}.
+   */
+  default boolean fencesPartialWindows() {
+    return false;
+  }
 
   /**
    * A replay's write of its rows under {@code generation} (positive) into staging, never touching

@@ -5,6 +5,7 @@ import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +94,8 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
 
   abstract WarehouseRetry retry();
 
+  abstract @Nullable PartialWindows partialWindows();
+
   abstract Builder toBuilder();
 
   /**
@@ -114,6 +118,22 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
    */
   public WriteCurated withGeneration(long generation) {
     return toBuilder().setGeneration(generation).build();
+  }
+
+  /**
+   * For a stream that started without the state of the previous job and reads arrivals from {@code
+   * seenWholeFrom} (T0) on: the windows it cannot have seen whole (metric windows starting before
+   * T0 + {@code maxEventTimeAhead}, completeness hours before the end of T0's hour) never replace a
+   * stored row of another generation, and their metric windows are recorded as due for a correction
+   * replay ({@link CuratedTables#upsertVersioned(List, PartialWindows)}). Null (the default): every
+   * window was seen whole. {@link Mode#LIVE} only.
+   */
+  public WriteCurated withSeenWholeFrom(
+      @Nullable Instant seenWholeFrom, java.time.Duration maxEventTimeAhead) {
+    return toBuilder()
+        .setPartialWindows(
+            seenWholeFrom == null ? null : PartialWindows.of(seenWholeFrom, maxEventTimeAhead))
+        .build();
   }
 
   /** {@link Mode#LIVE} (default) or {@link Mode#STAGING}. */
@@ -150,6 +170,8 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
 
     abstract Builder setRetry(WarehouseRetry value);
 
+    abstract Builder setPartialWindows(@Nullable PartialWindows value);
+
     abstract WriteCurated build();
   }
 
@@ -170,6 +192,10 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
           "WriteCurated.withGeneration(n) needs n >= 1 in STAGING mode and n >= 0 in LIVE mode, got "
               + generation());
     }
+    if (mode() == Mode.STAGING && partialWindows() != null) {
+      throw new IllegalArgumentException(
+          "WriteCurated.withSeenWholeFrom is for a live stream; a replay sees its windows whole");
+    }
     // Fail when the graph is built, not on the first worker.
     Warehouses.checkSupported(jdbcUrl());
     rows.apply(
@@ -181,7 +207,8 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
                 generation(),
                 mode(),
                 retry(),
-                WarehouseRetry.THREAD_SLEEP)));
+                WarehouseRetry.THREAD_SLEEP,
+                partialWindows())));
     return PDone.in(rows.getPipeline());
   }
 
@@ -195,6 +222,11 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
                 .withLabel("Rows buffered per upsert"))
         .add(DisplayData.item("generation", generation()).withLabel("Generation"))
         .add(DisplayData.item("mode", mode().name()).withLabel("Write mode"))
+        .addIfNotNull(
+            DisplayData.item(
+                    "seenWholeFrom",
+                    partialWindows() == null ? null : partialWindows().seenWholeFrom().toString())
+                .withLabel("Windows seen whole from (stateless start)"))
         .add(
             DisplayData.item("retryAttempts", retry().maxAttempts)
                 .withLabel("Attempts of a write that cannot reach the warehouse"))
@@ -227,6 +259,7 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
     private final Mode mode;
     private final WarehouseRetry retry;
     private final WarehouseRetry.Sleeper sleeper;
+    private final @Nullable PartialWindows partialWindows;
     private final Counter rowsUpserted = Metrics.counter(METRICS_NAMESPACE, ROWS_UPSERTED_COUNTER);
     private final Counter batches = Metrics.counter(METRICS_NAMESPACE, BATCHES_COUNTER);
     private final Counter rowsNotStaged =
@@ -250,6 +283,18 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
         Mode mode,
         WarehouseRetry retry,
         WarehouseRetry.Sleeper sleeper) {
+      this(jdbcUrl, maxBufferedRows, generation, mode, retry, sleeper, null);
+    }
+
+    WriteFn(
+        String jdbcUrl,
+        int maxBufferedRows,
+        long generation,
+        Mode mode,
+        WarehouseRetry retry,
+        WarehouseRetry.Sleeper sleeper,
+        @Nullable PartialWindows partialWindows) {
+      this.partialWindows = partialWindows;
       this.jdbcUrl = jdbcUrl;
       this.maxBufferedRows = maxBufferedRows;
       this.generation = generation;
@@ -341,7 +386,7 @@ public abstract class WriteCurated extends PTransform<PCollection<CuratedRow>, P
             if (mode == Mode.STAGING) {
               open().staging().stage(rows);
             } else {
-              open().curated().upsertVersioned(rows);
+              open().curated().upsertVersioned(rows, partialWindows);
             }
           },
           this::beforeRetry,

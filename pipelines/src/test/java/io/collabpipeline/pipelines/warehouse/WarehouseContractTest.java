@@ -782,6 +782,138 @@ public abstract class WarehouseContractTest {
     assertThrows(IllegalArgumentException.class, () -> ReplayScope.of(DAY, DAY.minusDays(1)));
   }
 
+  // ------------------------------------------------------------------ stateless starts
+
+  /**
+   * A stream of generation 7 that started without the state of generation 5 and reads arrivals from
+   * 03:30 on, with a 1-hour event-time-ahead bound: metric windows starting before 04:30 and
+   * completeness hours before 04:00 are partial.
+   */
+  static final PartialWindows FRESH =
+      PartialWindows.of(
+          java.time.Instant.ofEpochMilli(DAY_START + 3 * HOUR + HOUR / 2),
+          java.time.Duration.ofHours(1));
+
+  @Test
+  public void aStatelessStartNeverReplacesAnotherGenerationsRowOfAPartialWindowAndRecordsIt()
+      throws Exception {
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated()
+          .upsertVersioned(
+              List.of(
+                  v(editors(DAY_START + 2 * HOUR, "ws1", 50), 5, 3),
+                  v(editors(DAY_START + 4 * HOUR, "ws1", 40), 5, 1),
+                  v(editors(DAY_START + 5 * HOUR, "ws1", 30), 5, 0),
+                  v(
+                      CuratedRow.completeness(
+                          DAY_START + 3 * HOUR, Granularity.HOUR, "received", 100),
+                      5,
+                      0),
+                  v(
+                      CuratedRow.completeness(
+                          DAY_START + 4 * HOUR, Granularity.HOUR, "received", 10),
+                      5,
+                      0)));
+      assertThat(w.curated().correctionsDue(), empty());
+
+      w.curated()
+          .upsertVersioned(
+              List.of(
+                  v(editors(DAY_START + 2 * HOUR, "ws1", 5), 7, 0),
+                  v(editors(DAY_START + 2 * HOUR, "ws2", 3), 7, 0),
+                  v(editors(DAY_START + 4 * HOUR, "ws1", 4), 7, 0),
+                  v(editors(DAY_START + 5 * HOUR, "ws1", 2), 7, 0),
+                  v(
+                      CuratedRow.completeness(
+                          DAY_START + 3 * HOUR, Granularity.HOUR, "received", 1),
+                      7,
+                      0),
+                  v(
+                      CuratedRow.completeness(
+                          DAY_START + 4 * HOUR, Granularity.HOUR, "received", 2),
+                      7,
+                      0)),
+              FRESH);
+      // later panes of the same stream: its own rows advance, the older generation's stay
+      w.curated()
+          .upsertVersioned(
+              List.of(
+                  v(editors(DAY_START + 2 * HOUR, "ws1", 9), 7, 1),
+                  v(editors(DAY_START + 2 * HOUR, "ws2", 6), 7, 1),
+                  v(editors(DAY_START - HOUR, "ws1", 1), 7, 0)),
+              FRESH);
+
+      assertThat(
+          w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS),
+          contains(
+              v(editors(DAY_START - HOUR, "ws1", 1), 7, 0),
+              v(editors(DAY_START + 2 * HOUR, "ws1", 50), 5, 3),
+              v(editors(DAY_START + 2 * HOUR, "ws2", 6), 7, 1),
+              v(editors(DAY_START + 4 * HOUR, "ws1", 40), 5, 1),
+              // at/after the bound: the fence of every live write, a newer generation wins
+              v(editors(DAY_START + 5 * HOUR, "ws1", 2), 7, 0)));
+      assertThat(
+          w.curated().readVersioned(CuratedTable.PIPELINE_COMPLETENESS),
+          contains(
+              v(
+                  CuratedRow.completeness(DAY_START + 3 * HOUR, Granularity.HOUR, "received", 100),
+                  5,
+                  0),
+              v(
+                  CuratedRow.completeness(DAY_START + 4 * HOUR, Granularity.HOUR, "received", 2),
+                  7,
+                  0)));
+      // every metric window below the bound it wrote, once, under its generation; completeness
+      // hours are not due (a replay never rewrites them)
+      assertThat(
+          w.curated().correctionsDue(),
+          contains(
+              CorrectionDue.of(java.time.Instant.ofEpochMilli(DAY_START - HOUR), "hour", 7),
+              CorrectionDue.of(java.time.Instant.ofEpochMilli(DAY_START + 2 * HOUR), "hour", 7),
+              CorrectionDue.of(java.time.Instant.ofEpochMilli(DAY_START + 4 * HOUR), "hour", 7)));
+
+      // the correction replay of DAY takes the windows over and clears what it recomputed
+      w.log().begin(10, GenerationLog.Kind.REPLAY, ReplayScope.day(DAY));
+      w.staging()
+          .stage(
+              10,
+              List.of(
+                  editors(DAY_START + 2 * HOUR, "ws1", 55),
+                  editors(DAY_START + 2 * HOUR, "ws2", 6),
+                  editors(DAY_START + 4 * HOUR, "ws1", 44),
+                  editors(DAY_START + 5 * HOUR, "ws1", 32)));
+      w.staging().commitReplay(10, ReplayScope.day(DAY));
+      assertThat(
+          w.curated().read(CuratedTable.ACTIVE_EDITORS),
+          contains(
+              editors(DAY_START - HOUR, "ws1", 1),
+              editors(DAY_START + 2 * HOUR, "ws1", 55),
+              editors(DAY_START + 2 * HOUR, "ws2", 6),
+              editors(DAY_START + 4 * HOUR, "ws1", 44),
+              editors(DAY_START + 5 * HOUR, "ws1", 32)));
+      assertThat(
+          w.curated().correctionsDue(),
+          contains(CorrectionDue.of(java.time.Instant.ofEpochMilli(DAY_START - HOUR), "hour", 7)));
+    }
+  }
+
+  @Test
+  public void theGenerationLogKeepsWhereAStatelessStreamSawWindowsWholeFrom() throws Exception {
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.log().begin(7, GenerationLog.Kind.STREAM, null);
+      w.log().begin(8, GenerationLog.Kind.STREAM, null);
+      w.log().recordSeenWholeFrom(7, FRESH.seenWholeFrom());
+      assertThat(w.log().seenWholeFrom(7).get(), equalTo(FRESH.seenWholeFrom()));
+      assertThat(w.log().seenWholeFrom(8).isPresent(), is(false));
+      assertThrows(
+          IllegalStateException.class, () -> w.log().recordSeenWholeFrom(9, FRESH.seenWholeFrom()));
+      w.curated().ensureTables();
+      assertThat(w.log().seenWholeFrom(7).get(), equalTo(FRESH.seenWholeFrom()));
+    }
+  }
+
   /** The dialect's timestamp type, for DDL written by a test. */
   protected abstract String timestampType();
 }

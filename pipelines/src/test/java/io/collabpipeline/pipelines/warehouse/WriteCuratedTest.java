@@ -358,4 +358,64 @@ public class WriteCuratedTest {
                     "WriteCurated", WriteCurated.to(url()).withMode(WriteCurated.Mode.STAGING)));
     assertThat(e.getMessage(), containsString("WriteCurated.withGeneration(n)"));
   }
+
+  @Test
+  public void aStreamSeeingWindowsWholeOnlyFromT0KeepsAnotherGenerationsRowsOfPartialWindows()
+      throws Exception {
+    CuratedRow partialOld = CuratedRow.activeEditors(T0, Granularity.HOUR, "ws1", 50);
+    CuratedRow wholeOld =
+        CuratedRow.activeEditors(T0 + 3 * 3_600_000L, Granularity.HOUR, "ws1", 30);
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.curated()
+          .upsertVersioned(
+              List.of(VersionedRow.of(partialOld, 5, 2), VersionedRow.of(wholeOld, 5, 0)));
+    }
+    // T0 one hour after the first window, 1 h ahead bound: windows before T0 + 2 h are partial
+    java.time.Instant t0 = java.time.Instant.ofEpochMilli(T0 + 3_600_000L);
+    pipeline
+        .apply(
+            "CreateRows",
+            Create.of(
+                CuratedRow.activeEditors(T0, Granularity.HOUR, "ws1", 5),
+                CuratedRow.activeEditors(T0 + 3 * 3_600_000L, Granularity.HOUR, "ws1", 3)))
+        .apply(
+            "WriteCurated",
+            WriteCurated.to(url())
+                .withGeneration(7)
+                .withSeenWholeFrom(t0, java.time.Duration.ofHours(1)));
+    pipeline.run().waitUntilFinish();
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      assertThat(
+          w.curated().readVersioned(CuratedTable.ACTIVE_EDITORS),
+          equalTo(
+              List.of(
+                  VersionedRow.of(partialOld, 5, 2),
+                  VersionedRow.of(
+                      CuratedRow.activeEditors(T0 + 3 * 3_600_000L, Granularity.HOUR, "ws1", 3),
+                      7,
+                      0))));
+      assertThat(
+          w.curated().correctionsDue(),
+          equalTo(List.of(CorrectionDue.of(java.time.Instant.ofEpochMilli(T0), "hour", 7))));
+    }
+  }
+
+  @Test
+  public void aReplayCannotBeGivenASeenWholeFrom() {
+    PCollection<CuratedRow> rows = pipeline.apply(Create.of(rows()));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                rows.apply(
+                    "WriteCurated",
+                    WriteCurated.to(url())
+                        .withGeneration(3)
+                        .withMode(WriteCurated.Mode.STAGING)
+                        .withSeenWholeFrom(
+                            java.time.Instant.ofEpochMilli(T0), java.time.Duration.ofHours(1))));
+    assertThat(e.getMessage(), containsString("withSeenWholeFrom"));
+    pipeline.enableAbandonedNodeEnforcement(false);
+  }
 }

@@ -1,0 +1,769 @@
+package io.collabpipeline.it;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.collabpipeline.model.CuratedRow;
+import io.collabpipeline.model.CuratedTable;
+import io.collabpipeline.model.Granularity;
+import io.collabpipeline.pipelines.CollabPipeline;
+import io.collabpipeline.pipelines.generator.Delivery;
+import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.launch.JobConfig;
+import io.collabpipeline.pipelines.warehouse.CorrectionDue;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.pipelines.warehouse.VersionedRow;
+import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.tools.devstack.LocalKafka;
+import io.collabpipeline.tools.publish.KafkaPublisher;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * A stream that starts without the state of the previous one never makes the curated tables worse,
+ * and the correction replay it asks for makes them exact. Run 1 (the command a user types, its own
+ * JVM, on the in-process broker) reads the first part of a stream and is killed with SIGKILL; run 2
+ * starts with {@code --fresh=true} (a new generation, no window state) at the group's committed
+ * offsets while the rest is published. Run 2 must say where it sees windows whole from (T0: the
+ * broker's timestamp of the record at the committed offsets, earliest over partitions), keep every
+ * row run 1 wrote of a window starting before T0 + the event-time-ahead bound (its partial counts
+ * would be smaller), record those windows in {@code pipeline_corrections_due} and its T0 in the
+ * generation log; the raw replay of the due dates must then make the metric tables equal the ones
+ * computed independently from what was published ({@link ExpectedTables}), and clear the due
+ * windows.
+ */
+@RunWith(JUnit4.class)
+public class StatelessStartTest {
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  private static final int EVENTS = Integer.getInteger("it.stateless.events", 3_000);
+  private static final double RATE = 60;
+  private static final int PARTITIONS = 3;
+  private static final String TOPIC = "stateless-start";
+  private static final String GROUP = "collab-stateless-it";
+  private static final long EARLY_FIRING_MILLIS = 5_000L;
+  private static final long MAX_EVENT_TIME_AHEAD_MILLIS = 24 * 3_600_000L;
+  private static final Pattern NEW_GENERATION = Pattern.compile("; generation (\\d+) \\(new\\)$");
+  private static final Pattern SEEN_WHOLE_FROM =
+      Pattern.compile("sees windows whole from arrival (\\S+) ");
+
+  @Test
+  public void aStatelessStartKeepsTheFullerRowsRecordsTheWindowsAndTheReplayMakesThemExact()
+      throws Exception {
+    Path dataDir = TMP.newFolder("data").toPath();
+    Path checkpoints = dataDir.resolve("checkpoints");
+    String warehouseUrl = "jdbc:duckdb:" + dataDir.resolve("w.duckdb");
+    WorkloadSpec spec =
+        WorkloadSpec.defaults()
+            .withDeliveries(EVENTS)
+            .withSeed(7_117)
+            .withDuplicateShare(0.03)
+            .withLateShare(0.05)
+            .withMalformedShare(0.01);
+    List<Published> published = Collections.synchronizedList(new ArrayList<>());
+    ExecutorService publishing = Executors.newSingleThreadExecutor();
+    Child first = null;
+    Child second = null;
+    Child replay = null;
+    try (LocalKafka kafka = LocalKafka.start()) {
+      kafka.createTopic(TOPIC, PARTITIONS);
+      List<String> command = command(kafka.bootstrapServers(), dataDir, warehouseUrl);
+
+      // ---- Run 1: a first start (no committed offsets: sees everything); killed mid-stream.
+      first = Child.start(command, TMP.newFolder("run1").toPath());
+      String started = first.awaitOut("collab-pipeline: starting fresh", 60_000L);
+      Matcher g1 = NEW_GENERATION.matcher(started);
+      assertThat(started, g1.find(), equalTo(true));
+      long generation1 = Long.parseLong(g1.group(1));
+      first.awaitOut("has no committed offsets", 60_000L);
+      await("run 1's first checkpoint", 120_000L, first, () -> latestCheckpoint(checkpoints) >= 1);
+      Future<KafkaPublisher.PublishReport> publisher =
+          publishing.submit(
+              () ->
+                  KafkaPublisher.to(kafka.bootstrapServers(), TOPIC)
+                      .withRate(RATE)
+                      .withListener(
+                          (d, md) ->
+                              published.add(
+                                  new Published(d, md.timestamp(), md.partition(), md.offset())))
+                      .publish(spec));
+      // Killed once dedup has accepted a part of the stream and the early panes of its windows
+      // (every 5 s) were written, while the rest is still being published.
+      Child run1 = first;
+      await(
+          "a part of the stream accepted and three checkpoints",
+          150_000L,
+          first,
+          () -> accepted(run1) >= EVENTS / 8 && latestCheckpoint(checkpoints) >= 3);
+      Thread.sleep(2 * EARLY_FIRING_MILLIS + 2_000L);
+      assertThat("still publishing when run 1 is killed", published.size() < EVENTS, equalTo(true));
+      first.kill();
+      Map<TopicPartition, Long> committedAtKill = committed(kafka);
+
+      // What run 1 left in the warehouse (DuckDB replays its write-ahead log on open).
+      Map<CuratedTable, List<VersionedRow>> afterRun1 = readVersioned(warehouseUrl);
+      assertThat(
+          "run 1 wrote metric rows before it was killed",
+          afterRun1.get(CuratedTable.ACTIVE_EDITORS).isEmpty(),
+          equalTo(false));
+
+      // ---- Run 2: the same command with --fresh=true: no window state, a new generation.
+      List<String> fresh = new ArrayList<>(command);
+      fresh.add("--fresh=true");
+      second = Child.start(fresh, TMP.newFolder("run2").toPath());
+      String started2 = second.awaitOut("collab-pipeline: starting fresh (--fresh)", 60_000L);
+      Matcher g2 = NEW_GENERATION.matcher(started2);
+      assertThat(started2, g2.find(), equalTo(true));
+      long generation2 = Long.parseLong(g2.group(1));
+      assertThat("a new generation", generation2 > generation1, equalTo(true));
+      String seen = second.awaitOut("sees windows whole from arrival", 60_000L);
+      Matcher t = SEEN_WHOLE_FROM.matcher(seen);
+      assertThat(seen, t.find(), equalTo(true));
+      long t0 = Instant.parse(t.group(1)).toEpochMilli();
+
+      KafkaPublisher.PublishReport report = publisher.get(180_000L, TimeUnit.MILLISECONDS);
+      assertThat("every record acknowledged", (long) published.size(), equalTo(spec.deliveries()));
+      assertThat(
+          "T0 is the start of the minute 2 minutes before the broker's time of the first record at"
+              + " the committed offsets (it reads again from there)",
+          t0,
+          equalTo(
+              Instant.ofEpochMilli(expectedT0(published, committedAtKill))
+                  .truncatedTo(java.time.temporal.ChronoUnit.MINUTES)
+                  .minus(java.time.Duration.ofMinutes(2))
+                  .toEpochMilli()));
+      long bound = t0 + MAX_EVENT_TIME_AHEAD_MILLIS;
+
+      await("offsets committed at the end", 120_000L, second, () -> committedAtEnd(kafka));
+      ExpectedTables exact = expected(published, JobConfig.REPLAY_ALLOWED_LATENESS.getMillis());
+      await(
+          "each accepted event in the raw store",
+          150_000L,
+          second,
+          () -> rawEventIds0(dataDir).keySet().containsAll(exact.acceptedEventIds));
+      Thread.sleep(3 * EARLY_FIRING_MILLIS);
+      second.stop();
+
+      // ---- Never worse: every row run 1 wrote of a window run 2 could not see whole is kept.
+      Map<CuratedTable, List<VersionedRow>> afterRun2 = readVersioned(warehouseUrl);
+      long hourEndOfT0 = (t0 / 3_600_000L + 1) * 3_600_000L;
+      int kept = 0;
+      for (CuratedTable table : CuratedTable.values()) {
+        long partialBefore = table == CuratedTable.PIPELINE_COMPLETENESS ? hourEndOfT0 : bound;
+        Set<VersionedRow> now = new HashSet<>(afterRun2.get(table));
+        for (VersionedRow r : afterRun1.get(table)) {
+          if (r.row().getLong("window_start") < partialBefore) {
+            assertThat(
+                table.tableName() + ": run 1's row of a partial window is kept: " + r,
+                now.contains(r),
+                equalTo(true));
+            kept++;
+          }
+        }
+      }
+      assertThat("run 1 had rows of partial windows", kept > 0, equalTo(true));
+      List<CorrectionDue> due;
+      try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
+        due = w.curated().correctionsDue();
+        assertThat(
+            "the generation log keeps T0",
+            w.log().seenWholeFrom(generation2).map(Instant::toEpochMilli).orElse(-1L),
+            equalTo(t0));
+      }
+      assertThat("run 2 recorded windows due for correction", due.isEmpty(), equalTo(false));
+      Set<String> dueKeys = new HashSet<>();
+      for (CorrectionDue d : due) {
+        assertThat(d.generation(), equalTo(generation2));
+        assertThat(
+            "due windows start before T0 + bound: " + d,
+            d.windowStart().toEpochMilli() < bound,
+            equalTo(true));
+        dueKeys.add(d.windowStart().toEpochMilli() + "/" + d.granularity());
+      }
+      for (CuratedTable table : ReplayScope.TABLES) {
+        for (VersionedRow r : afterRun2.get(table)) {
+          if (r.generation() == generation1) {
+            assertThat(
+                "a window run 2 wrote next to run 1's rows is due: " + r,
+                !windowWrittenBy(afterRun2.get(table), r, generation2)
+                    || dueKeys.contains(
+                        r.row().getLong("window_start") + "/" + r.row().getString("granularity")),
+                equalTo(true));
+          }
+        }
+      }
+
+      // ---- The correction replay of the due dates makes the metric tables exact.
+      LocalDate from = null;
+      LocalDate to = null;
+      for (CorrectionDue d : due) {
+        LocalDate day = d.windowStart().atZone(ZoneOffset.UTC).toLocalDate();
+        from = from == null || day.isBefore(from) ? day : from;
+        to = to == null || day.isAfter(to) ? day : to;
+      }
+      // Run 2 read again from T0, before the committed offsets: the raw-store files of run 1's
+      // open arrival windows, lost with its state, are written again, so the raw store holds
+      // every accepted event.
+      Set<String> missing = new HashSet<>(exact.acceptedEventIds);
+      missing.removeAll(rawEventIds(dataDir).keySet());
+      assertThat("accepted events missing from the raw store: " + missing, missing, empty());
+      replay =
+          Child.start(
+              replayCommand(dataDir, warehouseUrl, from, to), TMP.newFolder("replay").toPath());
+      assertThat(
+          "the replay finished", replay.process.waitFor(240, TimeUnit.SECONDS), equalTo(true));
+      assertThat("the replay succeeded\n" + replay.tail(), replay.process.exitValue(), equalTo(0));
+
+      StringBuilder differences = new StringBuilder();
+      Map<CuratedTable, List<VersionedRow>> afterReplay = readVersioned(warehouseUrl);
+      for (CuratedTable table : ReplayScope.TABLES) {
+        Set<CuratedRow> got = new HashSet<>();
+        for (VersionedRow r : afterReplay.get(table)) {
+          got.add(r.row());
+        }
+        Set<CuratedRow> want = rowsOf(exact, table);
+        if (!want.equals(got)) {
+          differences.append(describeDifference(table, want, got));
+        }
+      }
+      assertThat(
+          "after the replay the metric tables equal the independently computed ones\n"
+              + differences,
+          differences.length(),
+          equalTo(0));
+      try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
+        assertThat("the replay cleared the due windows", w.curated().correctionsDue(), empty());
+      }
+      String figures =
+          String.format(
+              "stateless start: %,d events (achieved %.0f/s), T0 %s, %,d rows of run 1 kept, %,d"
+                  + " windows due, replayed %s..%s; %,d accepted events not in the raw store",
+              spec.deliveries(),
+              report.recordsPerSecond(),
+              Instant.ofEpochMilli(t0),
+              kept,
+              due.size(),
+              from,
+              to,
+              missing.size());
+      System.out.println(figures);
+      Files.writeString(
+          Path.of("target", "stateless-start.txt"),
+          figures + System.lineSeparator(),
+          StandardCharsets.UTF_8);
+    } finally {
+      publishing.shutdownNow();
+      for (Child c : new Child[] {first, second, replay}) {
+        if (c != null) {
+          c.kill();
+        }
+      }
+      if (first != null) {
+        first.keepLogs("run1");
+      }
+      if (second != null) {
+        second.keepLogs("run2");
+      }
+      if (replay != null) {
+        replay.keepLogs("replay");
+      }
+    }
+  }
+
+  /** Whether {@code rows} hold a row of {@code generation} in the window of {@code r}. */
+  private static boolean windowWrittenBy(List<VersionedRow> rows, VersionedRow r, long generation) {
+    for (VersionedRow x : rows) {
+      if (x.generation() == generation
+          && x.row().getLong("window_start") == r.row().getLong("window_start")
+          && x.row().getString("granularity").equals(r.row().getString("granularity"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * T0 as the test computes it from the acknowledgements: per partition, the append time of the
+   * record at the committed offset (offset 0 where none is committed), the earliest.
+   */
+  private static long expectedT0(List<Published> published, Map<TopicPartition, Long> committed) {
+    long t0 = Long.MAX_VALUE;
+    synchronized (published) {
+      for (Published p : published) {
+        Long c = committed.get(new TopicPartition(TOPIC, p.partition));
+        if (p.offset == (c == null ? 0L : c)) {
+          t0 = Math.min(t0, p.appendMillis);
+        }
+      }
+    }
+    return t0;
+  }
+
+  private static Map<TopicPartition, Long> committed(LocalKafka kafka) throws Exception {
+    Map<TopicPartition, Long> out = new HashMap<>();
+    try (Admin admin = Admin.create(kafka.clientConfig())) {
+      admin
+          .listConsumerGroupOffsets(GROUP)
+          .partitionsToOffsetAndMetadata()
+          .get(30, TimeUnit.SECONDS)
+          .forEach((p, o) -> out.put(p, o.offset()));
+    }
+    return out;
+  }
+
+  private static Map<CuratedTable, List<VersionedRow>> readVersioned(String warehouseUrl)
+      throws Exception {
+    Map<CuratedTable, List<VersionedRow>> rows = new HashMap<>();
+    try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
+      w.curated().ensureTables();
+      for (CuratedTable table : CuratedTable.values()) {
+        rows.put(table, w.curated().readVersioned(table));
+      }
+    }
+    return rows;
+  }
+
+  private static List<String> replayCommand(
+      Path dataDir, String warehouseUrl, LocalDate from, LocalDate to) {
+    String classpath = System.getProperty("surefire.test.class.path");
+    if (classpath == null || classpath.isEmpty()) {
+      classpath = System.getProperty("java.class.path");
+    }
+    return List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx1500m",
+        "-cp",
+        classpath,
+        CollabPipeline.class.getName(),
+        "--source=raw",
+        "--from=" + from,
+        "--to=" + to,
+        "--dataDir=" + dataDir,
+        "--warehouseUrl=" + warehouseUrl,
+        "--parallelism=2");
+  }
+
+  private static final Pattern ACCEPTED = Pattern.compile("accepted ([\\d,]+)");
+
+  /** The last "accepted N" of the job's progress lines (0 before the first). */
+  private static long accepted(Child child) {
+    long n = 0;
+    try {
+      for (String line : Files.readAllLines(child.out.toPath(), StandardCharsets.UTF_8)) {
+        Matcher m = ACCEPTED.matcher(line);
+        if (m.find()) {
+          n = Long.parseLong(m.group(1).replace(",", ""));
+        }
+      }
+    } catch (IOException e) {
+      return n;
+    }
+    return n;
+  }
+
+  private static Map<String, Long> rawEventIds0(Path dataDir) {
+    try {
+      return rawEventIds(dataDir);
+    } catch (Exception e) {
+      return new HashMap<>(); // a file being renamed into place: read again at the next poll
+    }
+  }
+
+  /** The command a user types, as a JVM of its own on this test's classpath. */
+  private static List<String> command(String bootstrap, Path dataDir, String warehouseUrl) {
+    String classpath = System.getProperty("surefire.test.class.path");
+    if (classpath == null || classpath.isEmpty()) {
+      classpath = System.getProperty("java.class.path");
+    }
+    return List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx1500m",
+        "-cp",
+        classpath,
+        CollabPipeline.class.getName(),
+        "--source=kafka",
+        "--allowDevKey=true",
+        "--kafkaBootstrapServers=" + bootstrap,
+        "--kafkaTopics=" + TOPIC,
+        "--kafkaGroupId=" + GROUP,
+        "--dataDir=" + dataDir,
+        "--warehouseUrl=" + warehouseUrl,
+        "--checkpointingInterval=2000",
+        "--minPauseBetweenCheckpoints=500",
+        "--earlyFiringDelay=" + (EARLY_FIRING_MILLIS / 1000) + "s",
+        "--parallelism=2",
+        "--progressSeconds=5");
+  }
+
+  /** The expected tables: every acknowledged delivery at the broker's append time. */
+  private static ExpectedTables expected(List<Published> published, long allowedLatenessMillis)
+      throws IOException {
+    List<Published> byArrival;
+    synchronized (published) {
+      byArrival = new ArrayList<>(published);
+    }
+    byArrival.sort(
+        Comparator.<Published>comparingLong(x -> x.appendMillis)
+            .thenComparingInt(x -> x.partition)
+            .thenComparingLong(x -> x.offset));
+    List<ExpectedTables.Observed> arrivals = new ArrayList<>();
+    for (Published x : byArrival) {
+      arrivals.add(new ExpectedTables.Observed(x.delivery, x.appendMillis));
+    }
+    return ExpectedTables.compute(arrivals, allowedLatenessMillis);
+  }
+
+  /** For every hour, received = quarantined + duplicate + accepted; returns received over all. */
+  private static long assertCompletenessAddsUp(Set<CuratedRow> completeness) {
+    Map<Long, Map<String, Long>> hours = new TreeMap<>();
+    for (CuratedRow r : completeness) {
+      if (r.getString("granularity").equals(Granularity.HOUR.code())) {
+        hours
+            .computeIfAbsent(r.getLong("window_start"), k -> new HashMap<>())
+            .put(r.getString("stage"), r.getLong("events"));
+      }
+    }
+    long received = 0;
+    for (Map.Entry<Long, Map<String, Long>> h : hours.entrySet()) {
+      Map<String, Long> st = h.getValue();
+      long r = st.getOrDefault("received", 0L);
+      received += r;
+      assertThat(
+          "hour " + h.getKey() + ": received = quarantined + duplicate + accepted",
+          r,
+          equalTo(
+              st.getOrDefault("quarantined", 0L)
+                  + st.getOrDefault("duplicate", 0L)
+                  + st.getOrDefault("accepted", 0L)));
+    }
+    return received;
+  }
+
+  /** The highest completed checkpoint number under {@code checkpoints} (0: none yet). */
+  private static long latestCheckpoint(Path checkpoints) {
+    long max = 0;
+    for (Path job : list(checkpoints)) {
+      max = Math.max(max, completedIn(job));
+    }
+    return max;
+  }
+
+  /** Completed checkpoints of the jobs other than {@code job}. */
+  private static long checkpointsOfOtherJobs(Path checkpoints, String job) {
+    long n = 0;
+    for (Path dir : list(checkpoints)) {
+      if (!dir.getFileName().toString().equals(job) && completedIn(dir) > 0) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static long completedIn(Path jobDir) {
+    long max = 0;
+    for (Path chk : list(jobDir)) {
+      String name = chk.getFileName().toString();
+      if (name.matches("chk-\\d+") && Files.isRegularFile(chk.resolve("_metadata"))) {
+        max = Math.max(max, Long.parseLong(name.substring(4)));
+      }
+    }
+    return max;
+  }
+
+  private static String onlyJobDirectory(Path checkpoints) {
+    List<Path> jobs = list(checkpoints);
+    assertThat("run 1 left one job directory: " + jobs, jobs.size(), equalTo(1));
+    return jobs.get(0).getFileName().toString();
+  }
+
+  private static List<Path> list(Path dir) {
+    List<Path> dirs = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return dirs;
+    }
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, Files::isDirectory)) {
+      s.forEach(dirs::add);
+    } catch (IOException e) {
+      // a directory Flink removed while we listed it: the next poll sees the new state
+    }
+    return dirs;
+  }
+
+  /** Whether the group's committed offsets are at the end of every partition of the topic. */
+  private static boolean committedAtEnd(LocalKafka kafka) {
+    try (Admin admin = Admin.create(kafka.clientConfig())) {
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get();
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (int p = 0; p < PARTITIONS; p++) {
+        latest.put(new TopicPartition(TOPIC, p), OffsetSpec.latest());
+      }
+      for (Map.Entry<
+              TopicPartition,
+              org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo>
+          e : admin.listOffsets(latest).all().get().entrySet()) {
+        OffsetAndMetadata c = committed.get(e.getKey());
+        if (c == null || c.offset() < e.getValue().offset()) {
+          return false;
+        }
+      }
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** Event id → copies over the raw store's Parquet files (read with an in-memory DuckDB). */
+  private static Map<String, Long> rawEventIds(Path dataDir) throws Exception {
+    Map<String, Long> ids = new HashMap<>();
+    String glob = dataDir.resolve("raw") + "/dt=*/hr=*/*.parquet";
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT event_id, count(*) FROM read_parquet('" + glob + "') GROUP BY 1")) {
+      while (rs.next()) {
+        ids.put(rs.getString(1), rs.getLong(2));
+      }
+    } catch (java.sql.SQLException e) {
+      if (!String.valueOf(e.getMessage()).contains("No files found")) {
+        throw e;
+      }
+    }
+    return ids;
+  }
+
+  private static long rawRows(Path dataDir) {
+    try {
+      return rawEventIds(dataDir).values().stream().mapToLong(Long::longValue).sum();
+    } catch (Exception e) {
+      return -1; // a file being renamed into place: read again at the next poll
+    }
+  }
+
+  /** The generations of kind stream in the warehouse's generation log. */
+  private static List<Long> streamGenerations(String warehouseUrl) throws Exception {
+    List<Long> g = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection(warehouseUrl);
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT generation FROM pipeline_generations WHERE kind = 'stream' ORDER BY 1")) {
+      while (rs.next()) {
+        g.add(rs.getLong(1));
+      }
+    }
+    return g;
+  }
+
+  private static void await(String what, long timeoutMillis, Child child, BooleanSupplier done)
+      throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (!done.getAsBoolean()) {
+      if (!child.process.isAlive()) {
+        throw new AssertionError(
+            "waiting for "
+                + what
+                + ", the job exited ("
+                + child.process.exitValue()
+                + ")\n"
+                + child.tail());
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError(
+            "waiting for "
+                + what
+                + ": timed out after "
+                + timeoutMillis / 1000
+                + " s\n"
+                + child.tail());
+      }
+      Thread.sleep(250L);
+    }
+  }
+
+  private static Set<CuratedRow> rowsOf(ExpectedTables expected, CuratedTable table) {
+    Set<CuratedRow> rows = new HashSet<>();
+    for (CuratedRow r : expected.rows) {
+      if (r.table() == table) {
+        rows.add(r);
+      }
+    }
+    return rows;
+  }
+
+  private static String describeDifference(
+      CuratedTable table, Set<CuratedRow> want, Set<CuratedRow> got) {
+    Set<CuratedRow> missing = new HashSet<>(want);
+    missing.removeAll(got);
+    Set<CuratedRow> extra = new HashSet<>(got);
+    extra.removeAll(want);
+    StringBuilder sb =
+        new StringBuilder(table.tableName())
+            .append(": ")
+            .append(missing.size())
+            .append(" expected rows missing, ")
+            .append(extra.size())
+            .append(" unexpected\n");
+    missing.stream().limit(5).forEach(r -> sb.append("  missing ").append(r).append('\n'));
+    extra.stream().limit(5).forEach(r -> sb.append("  unexpected ").append(r).append('\n'));
+    return sb.toString();
+  }
+
+  /** One record the publisher got an acknowledgement for. */
+  private static final class Published {
+    final Delivery delivery;
+    final long appendMillis;
+    final int partition;
+    final long offset;
+
+    Published(Delivery delivery, long appendMillis, int partition, long offset) {
+      this.delivery = delivery;
+      this.appendMillis = appendMillis;
+      this.partition = partition;
+      this.offset = offset;
+    }
+  }
+
+  /** The pipeline in a JVM of its own, its stdout and stderr in files. */
+  private static final class Child {
+    final Process process;
+    final File out;
+    final File err;
+
+    private Child(Process process, File out, File err) {
+      this.process = process;
+      this.out = out;
+      this.err = err;
+    }
+
+    static Child start(List<String> command, Path dir) throws IOException {
+      File out = dir.resolve("stdout.txt").toFile();
+      File err = dir.resolve("stderr.txt").toFile();
+      Process p =
+          new ProcessBuilder(command)
+              .redirectOutput(out)
+              .redirectError(err)
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .start();
+      return new Child(p, out, err);
+    }
+
+    String awaitOut(String prefix, long timeoutMillis) throws Exception {
+      return awaitLine(out, prefix, timeoutMillis);
+    }
+
+    String awaitErr(String fragment, long timeoutMillis) throws Exception {
+      return awaitLine(err, fragment, timeoutMillis);
+    }
+
+    /** The first line of {@code file} that contains {@code fragment}. */
+    private String awaitLine(File file, String fragment, long timeoutMillis) throws Exception {
+      long deadline = System.currentTimeMillis() + timeoutMillis;
+      while (true) {
+        for (String line : Files.readAllLines(file.toPath(), StandardCharsets.UTF_8)) {
+          if (line.contains(fragment)) {
+            return line;
+          }
+        }
+        if (!process.isAlive()) {
+          throw new AssertionError(
+              "the job exited ("
+                  + process.exitValue()
+                  + ") before printing '"
+                  + fragment
+                  + "'\n"
+                  + tail());
+        }
+        if (System.currentTimeMillis() > deadline) {
+          throw new AssertionError("no line with '" + fragment + "' in " + file + "\n" + tail());
+        }
+        Thread.sleep(200L);
+      }
+    }
+
+    /** SIGKILL, like kill -9: no shutdown hook runs. */
+    void kill() throws InterruptedException {
+      if (process.isAlive()) {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+
+    /** SIGTERM, then SIGKILL if it has not exited after 30 s. */
+    void stop() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        kill();
+      }
+    }
+
+    /** Copies stdout and stderr to {@code target/stateless-start/<name>-*.txt}, to read later. */
+    void keepLogs(String name) {
+      try {
+        Path dir = Files.createDirectories(Path.of("target", "stateless-start"));
+        Files.copy(
+            out.toPath(),
+            dir.resolve(name + "-stdout.txt"),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+            err.toPath(),
+            dir.resolve(name + "-stderr.txt"),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        System.err.println("cannot keep the logs of " + name + ": " + e);
+      }
+    }
+
+    String tail() {
+      return "--- stdout\n" + last(out, 30) + "--- stderr\n" + last(err, 30);
+    }
+
+    private static String last(File f, int n) {
+      try {
+        List<String> lines = Files.readAllLines(f.toPath(), StandardCharsets.UTF_8);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size())) + "\n";
+      } catch (IOException e) {
+        return "(" + e + ")\n";
+      }
+    }
+  }
+}
