@@ -394,7 +394,7 @@ public class WriteCuratedTest {
                   VersionedRow.of(
                       CuratedRow.activeEditors(T0 + 3 * 3_600_000L, Granularity.HOUR, "ws1", 3),
                       7,
-                      0))));
+                      3)))); // stored with its version, the growing column
       assertThat(
           w.curated().correctionsDue(),
           equalTo(List.of(CorrectionDue.of(java.time.Instant.ofEpochMilli(T0), "hour", 7))));
