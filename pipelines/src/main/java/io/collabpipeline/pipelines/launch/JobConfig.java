@@ -7,6 +7,7 @@ import io.collabpipeline.pipelines.generator.GeneratorConfig;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.kafka.KafkaSourceConfig;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
+import io.collabpipeline.pipelines.options.SecretOptions;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.WarehouseTarget;
@@ -227,7 +228,9 @@ public final class JobConfig {
       key.resolve();
     } catch (RuntimeException e) {
       throw new UsageException(
-          shownReference("pseudonymKey", o.getPseudonymKey()) + ": " + e.getMessage());
+          SecretOptions.shown("pseudonymKey", o.getPseudonymKey(), KeyReference.DEV_REFERENCE)
+              + ": "
+              + e.getMessage());
     }
     // A raw replay reads events minimized when they were first validated: it never uses the key.
     if (key.isInsecure() && source != SourceKind.RAW && !Boolean.TRUE.equals(o.getAllowDevKey())) {
@@ -322,20 +325,6 @@ public final class JobConfig {
       return "the warehouse is " + Warehouses.redact(warehouseUrl);
     }
     return null;
-  }
-
-  /**
-   * {@code --option=value} for a message when {@code value} has the form of a secret reference
-   * ({@code env:}, {@code file:}, {@code dev} or {@code default}); else only {@code --option}: a
-   * value of another form may be the secret itself, pasted by mistake, and is never echoed.
-   */
-  static String shownReference(String option, @Nullable String value) {
-    String v = value == null ? "" : value.trim();
-    boolean reference =
-        v.startsWith("env:") || v.startsWith("file:") || v.equals("dev") || v.equals("default");
-    return reference
-        ? "--" + option + "=" + v
-        : "--" + option + " (its value is not shown: it is not a reference)";
   }
 
   /**

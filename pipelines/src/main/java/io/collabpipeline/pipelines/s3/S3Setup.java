@@ -1,6 +1,7 @@
 package io.collabpipeline.pipelines.s3;
 
 import io.collabpipeline.pipelines.options.S3Options;
+import io.collabpipeline.pipelines.options.SecretOptions;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.Locale;
@@ -58,7 +59,10 @@ public final class S3Setup {
       credentials = S3CredentialsReference.parse(s3.getS3Credentials());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          shownReference(s3.getS3Credentials()) + ": " + e.getMessage(), e);
+          SecretOptions.shown("s3Credentials", s3.getS3Credentials(), "default")
+              + ": "
+              + e.getMessage(),
+          e);
     }
     boolean usesS3 =
         Arrays.stream(locations).anyMatch(S3Setup::isS3)
@@ -83,18 +87,6 @@ public final class S3Setup {
       s3.setS3ClientFactoryClass(CollabS3ClientBuilderFactory.class);
     }
     FileSystems.setDefaultPipelineOptions(options);
-  }
-
-  /**
-   * {@code --s3Credentials=value} when the value has a reference's form ({@code env:}, {@code
-   * file:}, {@code default}); else only the option's name: another form may be the secret itself,
-   * pasted by mistake.
-   */
-  private static String shownReference(String value) {
-    String v = value == null ? "" : value.trim();
-    return v.startsWith("env:") || v.startsWith("file:") || v.equals("default")
-        ? "--s3Credentials=" + v
-        : "--s3Credentials (its value is not shown: it is not a reference)";
   }
 
   private static void checkEndpoint(URI endpoint) {
