@@ -484,13 +484,13 @@ public final class KafkaBroker {
         if (arg.startsWith("--dir=")) {
           dir = Paths.get(value).toAbsolutePath();
         } else if (arg.startsWith("--port=")) {
-          port = parseInt("--port", value, 1, 65535);
+          port = LocalKafka.parseInt("--port", value, 1, 65535);
         } else if (arg.startsWith("--controllerPort=")) {
-          controllerPort = parseInt("--controllerPort", value, 1, 65535);
+          controllerPort = LocalKafka.parseInt("--controllerPort", value, 1, 65535);
         } else if (arg.startsWith("--topics=")) {
           topics = new ArrayList<>(KafkaSourceConfig.topics(value));
         } else if (arg.startsWith("--partitions=")) {
-          partitions = parseInt("--partitions", value, 1, 1000);
+          partitions = LocalKafka.parseInt("--partitions", value, 1, 1000);
         } else if (arg.startsWith("--heap=")) {
           heap = value;
         } else {
@@ -553,18 +553,5 @@ public final class KafkaBroker {
       err.println("kafka-broker: " + e.getMessage());
       return 1;
     }
-  }
-
-  private static int parseInt(String option, String value, int min, int max) {
-    try {
-      int n = Integer.parseInt(value.trim());
-      if (n >= min && n <= max) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // fall through to the message below
-    }
-    throw new IllegalArgumentException(
-        option + "=" + value + " must be an integer from " + min + " to " + max);
   }
 }

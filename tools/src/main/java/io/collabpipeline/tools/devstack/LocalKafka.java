@@ -335,7 +335,10 @@ public final class LocalKafka implements AutoCloseable {
     return 0;
   }
 
-  private static int parseInt(String option, String value, int min, int max) {
+  /**
+   * {@code value} as an integer in {@code [min, max]}, else a one-line error naming {@code option}.
+   */
+  static int parseInt(String option, String value, int min, int max) {
     try {
       int n = Integer.parseInt(value.trim());
       if (n >= min && n <= max) {
