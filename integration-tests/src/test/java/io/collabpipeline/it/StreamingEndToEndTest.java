@@ -1,10 +1,13 @@
 package io.collabpipeline.it;
 
+import static io.collabpipeline.it.StreamRuns.describeDifference;
+import static io.collabpipeline.it.StreamRuns.rowsOf;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 
+import io.collabpipeline.it.StreamRuns.Published;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
@@ -409,39 +412,6 @@ public class StreamingEndToEndTest {
     }
   }
 
-  private static String describeDifference(
-      CuratedTable table, Set<CuratedRow> want, Set<CuratedRow> got) {
-    Set<CuratedRow> missing = new HashSet<>(want);
-    missing.removeAll(got);
-    Set<CuratedRow> extra = new HashSet<>(got);
-    extra.removeAll(want);
-    StringBuilder sb =
-        new StringBuilder(table.tableName())
-            .append(": ")
-            .append(missing.size())
-            .append(" expected rows missing, ")
-            .append(extra.size())
-            .append(" unexpected\n");
-    missing.stream().limit(5).forEach(r -> sb.append("  missing ").append(r).append('\n'));
-    extra.stream().limit(5).forEach(r -> sb.append("  unexpected ").append(r).append('\n'));
-    return sb.toString();
-  }
-
-  /** One record the publisher got an acknowledgement for. */
-  private static final class Published {
-    final Delivery delivery;
-    final long appendMillis;
-    final int partition;
-    final long offset;
-
-    Published(Delivery delivery, long appendMillis, int partition, long offset) {
-      this.delivery = delivery;
-      this.appendMillis = appendMillis;
-      this.partition = partition;
-      this.offset = offset;
-    }
-  }
-
   /**
    * Throws once, in the whole JVM, at the first record after {@code afterRecords} records and
    * {@code afterMillis}.
@@ -582,15 +552,5 @@ public class StreamingEndToEndTest {
     long max() {
       return sorted.get(sorted.size() - 1);
     }
-  }
-
-  private static Set<CuratedRow> rowsOf(ExpectedTables expected, CuratedTable table) {
-    Set<CuratedRow> rows = new HashSet<>();
-    for (CuratedRow r : expected.rows) {
-      if (r.table() == table) {
-        rows.add(r);
-      }
-    }
-    return rows;
   }
 }
