@@ -137,7 +137,13 @@ final class StreamRuns {
 
   /** Whether the group's committed offsets are at the end of every partition of the topic. */
   static boolean committedAtEnd(LocalKafka kafka, String group, String topic, int partitions) {
-    try (Admin admin = Admin.create(kafka.clientConfig())) {
+    return committedAtEnd(kafka.clientConfig(), group, topic, partitions);
+  }
+
+  /** The same, for a broker reached with {@code adminConfig}. */
+  static boolean committedAtEnd(
+      Map<String, Object> adminConfig, String group, String topic, int partitions) {
+    try (Admin admin = Admin.create(adminConfig)) {
       Map<TopicPartition, OffsetAndMetadata> committed =
           admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();

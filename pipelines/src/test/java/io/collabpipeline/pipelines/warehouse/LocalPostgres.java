@@ -75,7 +75,7 @@ public final class LocalPostgres extends ExternalResource {
    * Starts the server again after {@link #stop()}, on the same port and data: the warehouse coming
    * back after an outage.
    */
-  void start() throws IOException, InterruptedException {
+  public void start() throws IOException, InterruptedException {
     startServer();
   }
 
@@ -83,7 +83,7 @@ public final class LocalPostgres extends ExternalResource {
    * Stops the server ({@code pg_ctl stop -m fast}: open connections are terminated, as when a
    * warehouse goes down), keeping its data for {@link #start()}.
    */
-  void stop() throws IOException, InterruptedException {
+  public void stop() throws IOException, InterruptedException {
     run(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "fast", "-w", "stop");
   }
 

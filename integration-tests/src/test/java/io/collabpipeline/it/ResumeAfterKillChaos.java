@@ -60,7 +60,7 @@ import org.junit.runners.JUnit4;
  * and DuckDB replays its write-ahead log when the file is next opened.
  */
 @RunWith(JUnit4.class)
-public class ResumeAfterKillTest {
+public class ResumeAfterKillChaos {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
   private static final int EVENTS = Integer.getInteger("it.resume.events", 4_000);
@@ -208,6 +208,24 @@ public class ResumeAfterKillTest {
           "one stream generation over both runs",
           streamGenerations(warehouseUrl),
           equalTo(List.of(generation)));
+
+      ChaosRun.Result result = new ChaosRun.Result();
+      result.fault = "the pipeline process killed with kill -9 mid-stream, the same command re-run";
+      result.profile = "embedded default";
+      result.published = spec.deliveries();
+      result.received = received;
+      result.accepted = expected.acceptedEventIds.size();
+      result.lost = Math.max(0, spec.deliveries() - received);
+      result.doubleCounted =
+          Math.max(0, received - spec.deliveries()) + ChaosRun.overCounted(expected, actual);
+      result.rawCopies = raw.values().stream().mapToLong(Long::longValue).sum() - raw.size();
+      result.recoverySeconds = (resumedCheckpointAt - killedAt) / 1000.0;
+      result.recovery =
+          "re-running the command resumed from the killed job's checkpoint "
+              + chk
+              + " in the same generation";
+      result.testSeconds = seconds;
+      ChaosReport.record(result);
 
       String figures =
           String.format(

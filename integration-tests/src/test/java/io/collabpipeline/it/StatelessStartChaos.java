@@ -9,6 +9,7 @@ import io.collabpipeline.it.StreamRuns.Child;
 import io.collabpipeline.it.StreamRuns.Published;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
+import io.collabpipeline.model.Granularity;
 import io.collabpipeline.pipelines.CollabPipeline;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.launch.JobConfig;
@@ -61,7 +62,7 @@ import org.junit.runners.JUnit4;
  * windows.
  */
 @RunWith(JUnit4.class)
-public class StatelessStartTest {
+public class StatelessStartChaos {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
   private static final int EVENTS = Integer.getInteger("it.stateless.events", 3_000);
@@ -126,6 +127,8 @@ public class StatelessStartTest {
       Thread.sleep(2 * EARLY_FIRING_MILLIS + 2_000L);
       assertThat("still publishing when run 1 is killed", published.size() < EVENTS, equalTo(true));
       first.kill();
+      long killedAt = System.currentTimeMillis();
+      String firstJob = onlyJobDirectory(checkpoints);
       Map<TopicPartition, Long> committedAtKill = committed(kafka);
 
       // What run 1 left in the warehouse (DuckDB replays its write-ahead log on open).
@@ -148,6 +151,12 @@ public class StatelessStartTest {
       Matcher t = SEEN_WHOLE_FROM.matcher(seen);
       assertThat(seen, t.find(), equalTo(true));
       long t0 = Instant.parse(t.group(1)).toEpochMilli();
+      await(
+          "run 2's first checkpoint",
+          120_000L,
+          second,
+          () -> checkpointsOfOtherJobs(checkpoints, firstJob) >= 1);
+      long recoveredAt = System.currentTimeMillis();
 
       KafkaPublisher.PublishReport report = publisher.get(180_000L, TimeUnit.MILLISECONDS);
       assertThat("every record acknowledged", (long) published.size(), equalTo(spec.deliveries()));
@@ -266,6 +275,41 @@ public class StatelessStartTest {
       try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
         assertThat("the replay cleared the due windows", w.curated().correctionsDue(), empty());
       }
+      long received = 0;
+      Map<CuratedTable, Set<CuratedRow>> actual = new HashMap<>();
+      for (CuratedTable table : CuratedTable.values()) {
+        Set<CuratedRow> rows = new HashSet<>();
+        for (VersionedRow r : afterReplay.get(table)) {
+          rows.add(r.row());
+        }
+        actual.put(table, rows);
+      }
+      for (CuratedRow r : actual.get(CuratedTable.PIPELINE_COMPLETENESS)) {
+        if (r.getString("granularity").equals(Granularity.HOUR.code())
+            && r.getString("stage").equals("received")) {
+          received += r.getLong("events");
+        }
+      }
+      Map<String, Long> rawIds = rawEventIds(dataDir);
+      ChaosRun.Result result = new ChaosRun.Result();
+      result.fault =
+          "the pipeline killed with kill -9, then started without its state (--fresh=true)";
+      result.profile = "embedded default";
+      result.published = published.size();
+      result.received = received;
+      result.accepted = exact.acceptedEventIds.size();
+      result.lost = missing.size();
+      result.doubleCounted = ChaosRun.overCounted(exact, actual);
+      result.rawCopies = rawIds.values().stream().mapToLong(Long::longValue).sum() - rawIds.size();
+      result.recoverySeconds = (recoveredAt - killedAt) / 1000.0;
+      result.recovery =
+          "a fresh job re-read the stream from T0; "
+              + due.size()
+              + " windows it could not see whole recorded as due; the correction replay of their"
+              + " dates";
+      result.testSeconds = (System.currentTimeMillis() - killedAt) / 1000;
+      ChaosReport.record(result);
+
       String figures =
           String.format(
               "stateless start: %,d events (achieved %.0f/s), T0 %s, %,d rows of run 1 kept, %,d"
