@@ -348,11 +348,23 @@ final class ChaosRun {
     return "collab-chaos-" + name;
   }
 
-  /** How the job came back, from its log: restarts by the restart strategy, or none needed. */
-  private static String recoveryOf(Child job) throws IOException {
-    long restarts;
+  private static final Pattern FAILED_ATTEMPT =
+      Pattern.compile("\\)#(\\d+) \\([0-9a-f_]+\\) switched from \\w+ to FAILED");
+
+  /**
+   * How the job came back, from its log: a task attempt that failed ({@code name (1/2)#k ...
+   * switched from RUNNING to FAILED}) was followed by a restart from the last checkpoint, so the
+   * highest failed attempt number + 1 is the number of restarts; none, and the job rode it out.
+   */
+  static String recoveryOf(Child job) throws IOException {
+    int restarts = 0;
     try (Stream<String> lines = Files.lines(job.err.toPath(), StandardCharsets.UTF_8)) {
-      restarts = lines.filter(l -> l.contains("switched from state RESTARTING to RUNNING")).count();
+      for (String l : (Iterable<String>) lines::iterator) {
+        Matcher m = FAILED_ATTEMPT.matcher(l);
+        if (m.find()) {
+          restarts = Math.max(restarts, Integer.parseInt(m.group(1)) + 1);
+        }
+      }
     }
     return restarts == 0
         ? "no restart: the job rode it out"
