@@ -15,9 +15,13 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -48,6 +52,8 @@ import java.util.stream.Stream;
  * upload the whole 450 MB classpath to the JobManager and each TaskManager.
  */
 final class StandaloneCluster implements ChaosRun.Cluster, AutoCloseable {
+  private static final DateTimeFormatter LOG_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS", Locale.ROOT);
   private static final Pattern TM_ID = Pattern.compile("\"taskmanager-id\"\\s*:\\s*\"([^\"]+)\"");
   private static final Pattern JOB =
       Pattern.compile("\"jid\"\\s*:\\s*\"([0-9a-f]+)\"[^}]*?\"state\"\\s*:\\s*\"([A-Z]+)\"");
@@ -61,6 +67,8 @@ final class StandaloneCluster implements ChaosRun.Cluster, AutoCloseable {
   private final Path conf;
   private final int restPort;
   private final int rpcPort;
+  private String killed;
+  private long killedMillis;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -219,6 +227,8 @@ final class StandaloneCluster implements ChaosRun.Cluster, AutoCloseable {
   /** Sends SIGKILL ({@code kill -9}) to the named process and waits until it is gone. */
   void kill9(String name) throws Exception {
     long pid = pid(name);
+    killed = name;
+    killedMillis = System.currentTimeMillis();
     Process kill = new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start();
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
       throw new AssertionError("kill -9 " + pid + " (" + name + ") failed");
@@ -284,14 +294,40 @@ final class StandaloneCluster implements ChaosRun.Cluster, AutoCloseable {
     }
   }
 
+  /**
+   * From the JobManager's log and REST API: how often it restarted the job, when it dropped the
+   * killed TaskManager, and where the job's tasks run now.
+   */
   @Override
   public String recovery() throws Exception {
     String[] job = job().orElseThrow(() -> new AssertionError("no job on the cluster"));
     long restarts = jobManagerLog("switched from state RESTARTING to RUNNING").size();
+    String dropped = "";
+    if (killed != null) {
+      for (String line : jobManagerLog("Disconnect TaskExecutor " + killed + " ")) {
+        long at =
+            LocalDateTime.parse(line.substring(0, 23), LOG_TIME)
+                .atZone(ZoneId.systemDefault())
+                .toInstant()
+                .toEpochMilli();
+        dropped =
+            String.format(
+                Locale.ROOT,
+                "; it dropped %s as unreachable %.0f s after the kill",
+                killed,
+                (at - killedMillis) / 1000.0);
+        break;
+      }
+    }
     return String.format(
-        "the JobManager restarted the job from its last checkpoint %d %s (exponential-delay"
-            + " restart strategy); its tasks now run on %s, the surviving TaskManager's 2 slots",
-        restarts, restarts == 1 ? "time" : "times", String.join(", ", taskManagersOf(job[0])));
+        Locale.ROOT,
+        "the job failed at once (its tasks lost their peers on the killed TaskManager); the"
+            + " JobManager restarted it from its last checkpoint %d %s (exponential-delay restart"
+            + " strategy)%s; the job then ran in the 2 slots of %s alone",
+        restarts,
+        restarts == 1 ? "time" : "times",
+        dropped,
+        String.join(", ", taskManagersOf(job[0])));
   }
 
   /** Cancels every job that has not ended ({@code PATCH /jobs/:id?mode=cancel}) and waits. */
