@@ -72,6 +72,22 @@ final class ChaosRun {
     FaultOutcome inject(Child job, List<Published> published) throws Exception;
   }
 
+  /**
+   * A Flink cluster the job runs on instead of the embedded one ({@link TaskManagerKillChaos}): its
+   * own configuration decides checkpoints and restarts, so the run derives no profile
+   * configuration.
+   */
+  interface Cluster {
+    /** The command that runs the pipeline with {@code pipelineArgs} as a client of the cluster. */
+    List<String> command(List<String> pipelineArgs) throws IOException;
+
+    /** Ends the job on the cluster: stopping its client does not. */
+    void cancelJobs() throws Exception;
+
+    /** What the cluster did to bring the job back, in the words of RELIABILITY.md. */
+    String recovery() throws Exception;
+  }
+
   /** When a fault ended and what it was, in the words of RELIABILITY.md. */
   static final class FaultOutcome {
     final long endedMillis;
@@ -126,6 +142,7 @@ final class ChaosRun {
   private RawStore raw;
   private boolean replayAfter;
   private ExpectedTables expected;
+  private Cluster cluster;
 
   /** Reads the raw store back: event id → copies. */
   interface RawStore {
@@ -183,6 +200,12 @@ final class ChaosRun {
     return this;
   }
 
+  /** Runs the job on {@code c} (submitted by its client) instead of embedded in the child. */
+  ChaosRun onCluster(Cluster c) {
+    this.cluster = c;
+    return this;
+  }
+
   ChaosRun rawStore(RawStore r) {
     this.raw = r;
     return this;
@@ -221,7 +244,8 @@ final class ChaosRun {
   Result run() throws Exception {
     long testStart = System.currentTimeMillis();
     Files.createDirectories(dataDir());
-    Path conf = flinkConf(profile, checkpoints(), dir.resolve("flink-conf"));
+    Path conf =
+        cluster == null ? flinkConf(profile, checkpoints(), dir.resolve("flink-conf")) : null;
     List<Published> published = Collections.synchronizedList(new ArrayList<>());
     ExecutorService publishing = Executors.newSingleThreadExecutor();
     Child job = null;
@@ -260,7 +284,7 @@ final class ChaosRun {
           running,
           () -> latestCheckpoint(checkpoints()) > checkpointAtEnd);
       result.recoverySeconds = (System.currentTimeMillis() - outcome.endedMillis) / 1000.0;
-      result.recovery = recoveryOf(job);
+      result.recovery = cluster == null ? recoveryOf(job) : cluster.recovery();
 
       publisher.get(600_000L, TimeUnit.MILLISECONDS);
       ExpectedTables stream = expected(published, ALLOWED_LATENESS_MILLIS);
@@ -278,6 +302,9 @@ final class ChaosRun {
           () -> distinctRaw() >= stream.acceptedEventIds.size());
       Thread.sleep(3 * EARLY_FIRING_MILLIS);
       job.stop();
+      if (cluster != null) {
+        cluster.cancelJobs(); // a client's end leaves its job running on the cluster
+      }
 
       Map<CuratedTable, Set<CuratedRow>> actual = read(warehouseUrl());
       result.published = published.size();
@@ -432,9 +459,12 @@ final class ChaosRun {
     return dates;
   }
 
-  /** The command a user types, as a JVM of its own on this test's classpath. */
-  private List<String> command(Path flinkConf) {
-    List<String> c = java();
+  /**
+   * The command a user types, as a JVM of its own on this test's classpath; on a cluster, its
+   * client's command, and the cluster's configuration instead of {@code flinkConf} (null).
+   */
+  private List<String> command(Path flinkConf) throws IOException {
+    List<String> c = new ArrayList<>();
     c.addAll(
         List.of(
             "--source=kafka",
@@ -443,13 +473,22 @@ final class ChaosRun {
             "--kafkaTopics=" + TOPIC,
             "--kafkaGroupId=" + jobGroup(),
             "--dataDir=" + dataDir(),
-            "--warehouseUrl=" + warehouseUrl(),
-            "--flinkConfDir=" + flinkConf,
+            "--warehouseUrl=" + warehouseUrl()));
+    if (cluster == null) {
+      c.add("--flinkConfDir=" + flinkConf);
+    }
+    c.addAll(
+        List.of(
             "--earlyFiringDelay=" + (EARLY_FIRING_MILLIS / 1000) + "s",
             "--parallelism=2",
             "--progressSeconds=5"));
     c.addAll(extraArgs);
-    return c;
+    if (cluster != null) {
+      return cluster.command(c);
+    }
+    List<String> command = java();
+    command.addAll(c);
+    return command;
   }
 
   private List<String> replayCommand(TreeSet<LocalDate> dates) {
@@ -466,11 +505,17 @@ final class ChaosRun {
     return c;
   }
 
-  private static List<String> java() {
+  /** This test's classpath, which the pipeline's JVM gets. */
+  static String testClasspath() {
     String classpath = System.getProperty("surefire.test.class.path");
     if (classpath == null || classpath.isEmpty()) {
       classpath = System.getProperty("java.class.path");
     }
+    return classpath;
+  }
+
+  private static List<String> java() {
+    String classpath = testClasspath();
     return new ArrayList<>(
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -18,6 +18,7 @@ import org.junit.runners.Suite;
   ResumeAfterKillChaos.class,
   StatelessStartChaos.class,
   StreamFaultsChaos.class,
+  TaskManagerKillChaos.class,
 })
 @Category(ChaosSuiteTest.Chaos.class)
 public class ChaosSuiteTest {
