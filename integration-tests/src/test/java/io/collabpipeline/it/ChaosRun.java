@@ -56,7 +56,7 @@ import java.util.stream.Stream;
  */
 final class ChaosRun {
   static final double RATE = Double.parseDouble(System.getProperty("it.chaos.rate", "50"));
-  static final int EVENTS = Integer.getInteger("it.chaos.events", 3_000);
+  static final int EVENTS = Integer.getInteger("it.chaos.events", 2_400);
   static final int PARTITIONS = 3;
   static final String TOPIC = "chaos";
   static final long ALLOWED_LATENESS_MILLIS = 2 * 3_600_000L;

@@ -160,7 +160,7 @@ public class StreamFaultsChaos {
   }
 
   /**
-   * Half of the valid events re-sent: a first half of those while the dedup horizon (30 s here)
+   * Half of the valid events re-sent: a first half of those while the dedup horizon (20 s here)
    * remembers them, the rest after it has forgotten them. The stream drops the first as duplicates
    * and accepts the others again (the horizon's documented trade-off); the correction replay, which
    * deduplicates over the whole range, then makes the metric tables equal the ones computed with
@@ -174,7 +174,7 @@ public class StreamFaultsChaos {
           ChaosRun.named("duplicate-storm", TMP.newFolder("storm").toPath())
               .profile("dev")
               .kafka(kafka.bootstrapServers(), kafka.clientConfig())
-              .extraArgs(List.of("--dedupHorizon=30s"))
+              .extraArgs(List.of("--dedupHorizon=20s"))
               .workload(ChaosRun.standardWorkload(404))
               .fault(
                   (job, published) -> {
@@ -191,13 +191,13 @@ public class StreamFaultsChaos {
                     List<Delivery> early = again.subList(0, again.size() / 2);
                     List<Delivery> afterHorizon = again.subList(again.size() / 2, again.size());
                     resend(kafka.bootstrapServers(), early, published);
-                    Thread.sleep(45_000L);
+                    Thread.sleep(30_000L);
                     resend(kafka.bootstrapServers(), afterHorizon, published);
                     return new FaultOutcome(
                         System.currentTimeMillis(),
                         String.format(
                             "duplicate storm: %d valid events re-sent (half of those published so"
-                                + " far), %d within the 30 s dedup horizon, %d after it",
+                                + " far), %d within the 20 s dedup horizon, %d after it",
                             again.size(), early.size(), afterHorizon.size()));
                   })
               .replayAfter()
