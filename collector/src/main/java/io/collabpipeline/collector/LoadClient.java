@@ -34,7 +34,12 @@ public final class LoadClient {
 
   /** What a run measured. */
   public static final class Report {
+    /** Batches answered 200. */
     public final long batches;
+
+    /** Batches answered with a status that is not retried (4xx other than 429). */
+    public final long failedBatches;
+
     public final long acceptedEvents;
     public final long quarantinedEvents;
     public final long retries;
@@ -44,6 +49,7 @@ public final class LoadClient {
 
     Report(
         long batches,
+        long failedBatches,
         long accepted,
         long quarantined,
         long retries,
@@ -51,6 +57,7 @@ public final class LoadClient {
         long[] latencyNanos,
         Set<String> ids) {
       this.batches = batches;
+      this.failedBatches = failedBatches;
       this.acceptedEvents = accepted;
       this.quarantinedEvents = quarantined;
       this.retries = retries;
@@ -117,6 +124,7 @@ public final class LoadClient {
     AtomicLong quarantined = new AtomicLong();
     AtomicLong retries = new AtomicLong();
     AtomicLong done = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
     Set<String> ids = ConcurrentHashMap.newKeySet();
     long[][] latencies = new long[connections][];
     int[] counts = new int[connections];
@@ -163,8 +171,9 @@ public final class LoadClient {
                     break;
                   }
                   if (r.statusCode() != 503 && r.statusCode() != 429) {
-                    throw new IllegalStateException(
-                        "collector answered " + r.statusCode() + ": " + new String(r.body()));
+                    // not retryable (a client error): counted, not sent again
+                    failed.incrementAndGet();
+                    break;
                   }
                 } catch (java.io.IOException e) {
                   // connection refused or reset: the collector or its network is away; retry
@@ -201,6 +210,13 @@ public final class LoadClient {
     }
     Arrays.sort(all);
     return new Report(
-        done.get(), accepted.get(), quarantined.get(), retries.get(), seconds, all, ids);
+        done.get(),
+        failed.get(),
+        accepted.get(),
+        quarantined.get(),
+        retries.get(),
+        seconds,
+        all,
+        ids);
   }
 }

@@ -120,7 +120,8 @@ final class CollectorBenchmark {
           System.out.printf(
               Locale.ROOT,
               "  %-9s %,9d accepted + %,6d quarantined in %6.2f s: %,8.0f events/s accepted;"
-                  + " request latency P50 %6.1f ms, P99 %6.1f ms, max %6.1f ms; %d retries%n",
+                  + " request latency P50 %6.1f ms, P99 %6.1f ms, max %6.1f ms; %d retries, %d"
+                  + " batches refused%n",
               r == 0 ? "warm-up" : "repeat " + r,
               report.acceptedEvents,
               report.quarantinedEvents,
@@ -129,7 +130,8 @@ final class CollectorBenchmark {
               report.latencyMillis(0.50),
               report.latencyMillis(0.99),
               report.latencyMillis(1.0),
-              report.retries);
+              report.retries,
+              report.failedBatches);
         }
       }
       edge.close();
