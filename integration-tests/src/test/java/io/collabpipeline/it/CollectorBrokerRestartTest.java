@@ -159,6 +159,14 @@ public class CollectorBrokerRestartTest {
         missingOrRepeated.size(),
         equalTo(0));
     assertThat(report.acknowledgedIds.size(), greaterThan(EVENTS / 2));
+    assertThat(
+        "no event id twice in the raw store",
+        raw.values().stream().filter(n -> n != 1L).count(),
+        equalTo(0L));
+    assertThat(
+        "the raw topic holds copies (the workload's duplicates, retried batches)",
+        copies,
+        greaterThan((long) raw.size()));
     System.out.printf(
         "CollectorBrokerRestartTest: %d acknowledged event ids, %d records in the raw topic, %d"
             + " retries, raw store %d ids%n",
