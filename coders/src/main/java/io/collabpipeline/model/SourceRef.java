@@ -19,7 +19,9 @@ public abstract class SourceRef {
     FILE("file"),
     KAFKA("kafka"),
     RAW("raw"),
-    QUARANTINE("quarantine");
+    QUARANTINE("quarantine"),
+    /** A record as the ingestion edge (the collector) received it, before it reached Kafka. */
+    COLLECTOR("collector");
 
     private final String code;
 

@@ -66,6 +66,11 @@ public final class CollabBenchmark {
   }
 
   static int run(String[] args) throws Exception {
+    for (String a : args) {
+      if (a.equals("--modes=collector")) {
+        return CollectorBenchmark.run(args);
+      }
+    }
     long events = 200_000;
     int repeats = 3;
     int warmups = 1;
@@ -95,7 +100,8 @@ public final class CollabBenchmark {
               throw new UsageException(
                   "--modes="
                       + value
-                      + ": modes are parse, batch, streaming, replay (comma-separated)");
+                      + ": modes are parse, batch, streaming, replay (comma-separated), or"
+                      + " collector alone");
             }
           }
           break;

@@ -1,6 +1,8 @@
 package io.collabpipeline.transforms.validate;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.QuarantineRecord;
@@ -11,24 +13,35 @@ import io.collabpipeline.schemas.FieldClassification;
 import io.collabpipeline.schemas.ObjectClassification;
 import io.collabpipeline.schemas.PrivacyClass;
 import io.collabpipeline.schemas.SchemaError;
+import io.collabpipeline.transforms.pii.MinimizedEvents;
 import io.collabpipeline.transforms.pii.PayloadMinimizer;
 import io.collabpipeline.transforms.pii.Pseudonymizer;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The per-record logic of {@link ValidateEvents}, free of Beam so it can be exercised directly:
  * parse once, validate, minimize, and return exactly one of an accepted event or a quarantine
- * record. Never throws on input.
+ * record. Never throws on input. The ingestion edge (the collector, the producer library) runs the
+ * same validator before Kafka, so an event is judged and minimized by one piece of code wherever it
+ * enters.
  *
- * <p>Not thread-safe (it owns a {@link Pseudonymizer}); one instance per DoFn instance.
+ * <p>An event {@linkplain MinimizedEvents minimized at the edge} (it carries the marker) is not
+ * minimized again: it is checked to hold nothing minimization would remove and to have been
+ * minimized with this validator's pseudonym key, and becomes the same {@link CollabEvent} as the
+ * full event it was made from. Events without the marker (older producers) are minimized here.
+ *
+ * <p>Not thread-safe (it owns a {@link Pseudonymizer}); one instance per DoFn instance or thread.
  */
-final class EventValidator {
+public final class EventValidator {
   private static final int MAX_ERRORS_IN_DETAIL = 5;
 
   /** What became of one record. Exactly one of {@link #event} and {@link #quarantined} is set. */
-  static final class Outcome {
+  public static final class Outcome {
     final @Nullable CollabEvent event;
     final @Nullable QuarantineRecord quarantined;
     final int unknownFieldsDropped;
@@ -41,6 +54,21 @@ final class EventValidator {
       this.quarantined = quarantined;
       this.unknownFieldsDropped = unknownFieldsDropped;
     }
+
+    /** The accepted, minimized event, or null if the record was quarantined. */
+    public @Nullable CollabEvent event() {
+      return event;
+    }
+
+    /** The quarantine record (original bytes, reason, detail), or null if accepted. */
+    public @Nullable QuarantineRecord quarantined() {
+      return quarantined;
+    }
+
+    /** How many properties the schema does not declare were dropped. */
+    public int unknownFieldsDropped() {
+      return unknownFieldsDropped;
+    }
   }
 
   private final EventSchemaRegistry registry;
@@ -49,13 +77,14 @@ final class EventValidator {
   private final PayloadMinimizer minimizer;
   private final long maxAheadMillis;
   private final long maxAgeMillis;
+  private final String keyId;
 
   /**
    * {@code maxAheadMillis} and {@code maxAgeMillis} bound {@code occurred_at} relative to each
    * record's own arrival time ({@link RawRecord#receivedAtMillis()}): at most that far after it, at
    * most that far before it. Both >= 0.
    */
-  EventValidator(
+  public EventValidator(
       EventSchemaRegistry registry,
       Pseudonymizer pseudonymizer,
       int maxRecordBytes,
@@ -68,9 +97,16 @@ final class EventValidator {
     this.minimizer = new PayloadMinimizer(pseudonymizer, parser.mapper());
     this.maxAheadMillis = maxAheadMillis;
     this.maxAgeMillis = maxAgeMillis;
+    this.keyId = MinimizedEvents.keyId(pseudonymizer);
   }
 
-  Outcome validate(RawRecord record) {
+  /** The fingerprint of this validator's pseudonym key, as written in minimized events. */
+  public String keyId() {
+    return keyId;
+  }
+
+  /** Parses, validates and minimizes one record: exactly one of an event or a quarantine record. */
+  public Outcome validate(RawRecord record) {
     StrictJsonParser.Outcome parsed = parser.parse(record.payload());
     if (!parsed.isOk()) {
       return quarantine(record, parsed.reason, parsed.detail, null, null);
@@ -78,8 +114,14 @@ final class EventValidator {
     ObjectNode event = parsed.object;
     String eventId = readableEventId(event.get("event_id"));
     String eventType = readableEventType(event.get("event_type"));
+    boolean minimized = event.has(MinimizedEvents.MARKER_FIELD);
 
-    List<SchemaError> envelopeErrors = registry.validateEnvelope(event);
+    String formProblem = minimized ? minimizedFormProblem(event) : null;
+    if (formProblem != null) {
+      return quarantine(record, ReasonCode.ENVELOPE_INVALID, formProblem, eventId, eventType);
+    }
+    List<SchemaError> envelopeErrors =
+        registry.validateEnvelope(minimized ? withPlaceholderActor(event) : event);
     if (!envelopeErrors.isEmpty()) {
       return quarantine(
           record, ReasonCode.ENVELOPE_INVALID, describe(envelopeErrors, ""), eventId, eventType);
@@ -144,18 +186,41 @@ final class EventValidator {
     }
     int version = versionNode.intValue();
     JsonNode payload = event.get("payload");
-    List<SchemaError> payloadErrors = registry.validatePayload(type, version, payload);
-    if (!payloadErrors.isEmpty()) {
-      return quarantine(
-          record,
-          ReasonCode.PAYLOAD_INVALID,
-          describe(payloadErrors, "/payload"),
-          eventId,
-          eventType);
-    }
-
     ObjectClassification classification = registry.payloadClassification(type, version);
-    PayloadMinimizer.Result minimized = minimizer.minimize(payload, classification);
+    String payloadJson;
+    String actorId;
+    int unknownFieldsDropped;
+    if (minimized) {
+      // Validated against its full schema at the edge; here only what must not be in it is
+      // checked.
+      List<String> problems = MinimizedEvents.payloadProblems(payload, classification);
+      if (!problems.isEmpty()) {
+        return quarantine(
+            record,
+            ReasonCode.PAYLOAD_INVALID,
+            "minimized event: "
+                + String.join("; ", problems.subList(0, Math.min(5, problems.size()))),
+            eventId,
+            eventType);
+      }
+      payloadJson = canonical(payload);
+      actorId = event.get("actor").get("user_gid").textValue();
+      unknownFieldsDropped = 0;
+    } else {
+      List<SchemaError> payloadErrors = registry.validatePayload(type, version, payload);
+      if (!payloadErrors.isEmpty()) {
+        return quarantine(
+            record,
+            ReasonCode.PAYLOAD_INVALID,
+            describe(payloadErrors, "/payload"),
+            eventId,
+            eventType);
+      }
+      PayloadMinimizer.Result result = minimizer.minimize(payload, classification);
+      payloadJson = result.json();
+      actorId = pseudonymizer.pseudonymize(event.get("actor").get("user_gid").textValue());
+      unknownFieldsDropped = result.unknownFieldsDropped();
+    }
     JsonNode source = event.get("source");
     JsonNode resource = event.get("resource");
     CollabEvent accepted =
@@ -166,7 +231,7 @@ final class EventValidator {
             .setOccurredAtMillis(occurredAt)
             .setReceivedAtMillis(record.receivedAtMillis())
             .setWorkspaceGid(event.get("workspace_gid").textValue())
-            .setActorId(pseudonymizer.pseudonymize(event.get("actor").get("user_gid").textValue()))
+            .setActorId(actorId)
             .setPlatform(source.get("platform").textValue())
             .setService(text(source.get("service")))
             .setAppVersion(text(source.get("app_version")))
@@ -175,10 +240,96 @@ final class EventValidator {
             .setTaskGid(lift(payload, classification, "task_gid"))
             .setTriggerEventId(lift(payload, classification, "trigger_event_id"))
             .setTriggerEventType(lift(payload, classification, "trigger_event_type"))
-            .setPayloadJson(minimized.json())
+            .setPayloadJson(payloadJson)
             .setSource(record.source())
             .build();
-    return new Outcome(accepted, null, minimized.unknownFieldsDropped());
+    return new Outcome(accepted, null, unknownFieldsDropped);
+  }
+
+  /**
+   * Why a marked event is not in the minimized form of this pipeline (a one-line detail without
+   * values), or null. The schema checks follow in {@link #validate}.
+   */
+  private @Nullable String minimizedFormProblem(ObjectNode event) {
+    JsonNode marker = event.get(MinimizedEvents.MARKER_FIELD);
+    if (!marker.isObject()
+        || !marker.path("version").isInt()
+        || marker.path("version").intValue() != MinimizedEvents.FORM_VERSION) {
+      return "/" + MinimizedEvents.MARKER_FIELD + ": not a known minimized form (version 1)";
+    }
+    if (!keyId.equals(marker.path("key_id").textValue())) {
+      return "/"
+          + MinimizedEvents.MARKER_FIELD
+          + "/key_id: minimized with another pseudonym key than this pipeline's";
+    }
+    for (Iterator<String> it = event.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      if (!MinimizedEvents.ENVELOPE_FIELDS.contains(name)) {
+        return "/" + name + ": not allowed in a minimized event";
+      }
+    }
+    JsonNode actor = event.get("actor");
+    if (actor == null
+        || !actor.isObject()
+        || actor.size() != 1
+        || !actor.path("user_gid").isTextual()
+        || !MinimizedEvents.isPseudonym(actor.get("user_gid").textValue())) {
+      return "/actor: a minimized event's actor holds only user_gid, a pseudonym";
+    }
+    String extra = extraField(event.get("source"), MinimizedEvents.SOURCE_FIELDS);
+    if (extra == null) {
+      extra = extraField(event.get("resource"), MinimizedEvents.RESOURCE_FIELDS);
+    }
+    return extra == null ? null : extra + ": not allowed in a minimized event";
+  }
+
+  private static @Nullable String extraField(@Nullable JsonNode object, Set<String> allowed) {
+    if (object == null || !object.isObject()) {
+      return null; // the envelope schema reports it
+    }
+    for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      if (!allowed.contains(name)) {
+        return "/" + name;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A shallow copy whose actor's user_gid is a placeholder of the envelope's form, so the envelope
+   * schema checks everything else of a minimized event (its pseudonym was checked already).
+   */
+  private static ObjectNode withPlaceholderActor(ObjectNode event) {
+    ObjectNode copy = event.objectNode();
+    copy.setAll(event);
+    copy.set("actor", event.objectNode().put("user_gid", "0"));
+    return copy;
+  }
+
+  /** The payload as the minimizer writes it: keys sorted at every level, no white space. */
+  private String canonical(JsonNode payload) {
+    try {
+      return parser.mapper().writeValueAsString(sorted(payload));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize a minimized payload", e);
+    }
+  }
+
+  private static JsonNode sorted(JsonNode node) {
+    if (node.isObject()) {
+      TreeMap<String, JsonNode> fields = new TreeMap<>();
+      node.fields().forEachRemaining(e -> fields.put(e.getKey(), sorted(e.getValue())));
+      ObjectNode out = ((ObjectNode) node).objectNode();
+      fields.forEach(out::set);
+      return out;
+    }
+    if (node.isArray()) {
+      ArrayNode out = ((ArrayNode) node).arrayNode(node.size());
+      node.forEach(item -> out.add(sorted(item)));
+      return out;
+    }
+    return node;
   }
 
   private static Outcome quarantine(
