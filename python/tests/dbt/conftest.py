@@ -13,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -45,9 +45,11 @@ class Dbt:
     warehouse_url: str
     raw_store: Path
     work: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         return {
+            **self.extra_env,
             "COLLAB_WAREHOUSE_URL": self.warehouse_url,
             "COLLAB_RAW_STORE": str(self.raw_store),
             "DBT_TARGET_PATH": str(self.work / "target"),
