@@ -36,18 +36,19 @@ def environment(argv: list[str], environ: dict[str, str], cwd: Path) -> tuple[Ta
     env.update(target.env)
     command = next((a for a in argv if not a.startswith("-")), "")
     if target.name == "duckdb":
+        assert target.duckdb_path is not None
+        connects = bool(command) and command not in OFFLINE_COMMANDS
+        if connects and not target.duckdb_path.is_file():
+            raise UsageError(
+                f"no warehouse at {target.duckdb_path}: run bin/collab-pipeline first, or set COLLAB_WAREHOUSE_URL"
+            )
         raw = environ.get("COLLAB_RAW_STORE") or str(ROOT / "collab-data" / "raw")
         glob, has_files = raw_glob(raw, cwd)
         env["COLLAB_DBT_RAW_GLOB"] = glob
         if not has_files:
             env["COLLAB_DBT_RAW_ENABLED"] = "false"
-            if command not in OFFLINE_COMMANDS:
+            if connects:
                 print(f"collab-dbt: no Parquet files under {raw}: the models of the raw store are skipped", file=sys.stderr)
-        assert target.duckdb_path is not None
-        if command and command not in OFFLINE_COMMANDS and not target.duckdb_path.is_file():
-            raise UsageError(
-                f"no warehouse at {target.duckdb_path}: run bin/collab-pipeline first, or set COLLAB_WAREHOUSE_URL"
-            )
     elif target.name == "postgres":
         env["COLLAB_DBT_RAW_ENABLED"] = "false"
     return target, env

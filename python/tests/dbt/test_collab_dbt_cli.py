@@ -61,4 +61,6 @@ def test_a_missing_duckdb_warehouse_is_named(tmp_path: Path) -> None:
                env={"COLLAB_WAREHOUSE_URL": f"jdbc:duckdb:{tmp_path}/none.duckdb", "COLLAB_RAW_STORE": str(tmp_path)},
                check=False)
     assert done.returncode == 2
-    assert f"no warehouse at {tmp_path}/none.duckdb" in done.stderr
+    assert done.stderr.strip().splitlines()[-1:] == [
+        f"collab-dbt: no warehouse at {tmp_path}/none.duckdb: run bin/collab-pipeline first, or set COLLAB_WAREHOUSE_URL"]
+    assert len([line for line in done.stderr.splitlines() if not line.startswith("collab-pyenv:")]) == 1

@@ -194,3 +194,12 @@ def test_postgres_marts_equal_the_metrics_computed_from_the_input(
     tables = {r["table_name"] for r in pg_rows(
         postgres, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics'")}
     assert "workspace_daily_health" in tables and "dim_workspace_membership" not in tables
+
+
+def test_a_warehouse_held_by_another_process_is_a_one_line_error(duck: Dbt) -> None:
+    path = duck.warehouse_url[len("jdbc:duckdb:"):]
+    with duckdb.connect(path):  # as a running pipeline would hold it
+        done = duck("build", check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith(f"collab-dbt: {path} is open in another process")
+    assert len(done.stderr.strip().splitlines()) == 1
