@@ -14,27 +14,35 @@
     change only through a replay, which is a generation of its own.
   - an empty mart, or a full refresh: everything.
 
-  collab_rebuild_days(horizon_days) returns none (everything) or the sorted ISO days to rebuild: the changed days
-  plus the horizon_days after each (a mart whose rows look back, like a 7-day rolling sum, must recompute the days
-  whose window covers a changed day).
+  collab_rebuild_window(horizon_days) returns the days to rebuild (none: everything; else the changed days plus the
+  horizon_days after each, since a mart whose rows look back, like a 7-day rolling sum, must recompute the days whose
+  window covers a changed day) and the mark the rebuilt rows store.
 #}
-{% macro collab_rebuild_days(horizon_days=0, quiet=false) %}
+{% macro collab_rebuild_window(horizon_days=0, quiet=false) %}
+  {#- Returns {days: none (everything) or the sorted ISO days, through: the SQL of the mark the rebuilt rows store}. -#}
+  {% set full = {'days': none, 'through': collab_generations_through_now()} %}
   {#- `dbt compile --no-introspect` (offline, e.g. the Snowflake target here) renders the full build. -#}
   {% if not execute or flags.INTROSPECT == false or not is_incremental() %}
-    {{ return(none) }}
+    {{ return(full) }}
   {% endif %}
+  {% set mark = run_query("select max(source_generations_through), max(day) from " ~ this).rows[0] %}
+  {% if mark[0] is none %}
+    {{ return(full) }}
+  {% endif %}
+  {% set since = "cast('" ~ mark[0] ~ "' as timestamp)" %}
   {% set changed = [] %}
   {% if var('rebuild_from') or var('rebuild_to') %}
     {% if not (var('rebuild_from') and var('rebuild_to')) %}
       {{ exceptions.raise_compiler_error("set both rebuild_from and rebuild_to (ISO dates), or neither") }}
     {% endif %}
     {% do changed.extend(collab_days_between(var('rebuild_from'), var('rebuild_to'))) %}
+    {#- An explicit window does not move the mark: what changed elsewhere since is still to be rebuilt. -#}
+    {% set through = since %}
   {% else %}
-    {% set mark = run_query("select max(source_generations_through), max(day) from " ~ this).rows[0] %}
-    {% if mark[0] is none %}
-      {{ return(none) }}
-    {% endif %}
-    {% set since = "cast('" ~ mark[0] ~ "' as timestamp)" %}
+    {#- The new mark is read before the window, and the window takes only generations up to it: one that finishes
+        while this run works is after the mark, so the next run takes it. -#}
+    {% set through_value = run_query("select max(finished_at) from " ~ ref('stg_collab__pipeline_generations')).rows[0][0] %}
+    {% set through = "cast('" ~ (through_value if through_value is not none else mark[0]) ~ "' as timestamp)" %}
     {% set newest_day = "cast('" ~ (mark[1] | string)[:10] ~ "' as date)" %}
     {% set window_query %}
       with generations as (
@@ -43,7 +51,7 @@
       finished as (
           select generation, range_from, range_to
           from generations
-          where finished_at > {{ since }}
+          where finished_at > {{ since }} and finished_at <= {{ through }}
             and (status = 'committed' or (status = 'failed' and range_from is null))
       ),
       running as (
@@ -80,7 +88,7 @@
     {% endfor %}
   {% endfor %}
   {% if not quiet %}{{ log("rebuild window of " ~ this ~ ": " ~ (days | sort | join(", ") if days else "nothing changed"), info=True) }}{% endif %}
-  {{ return(days | sort) }}
+  {{ return({'days': days | sort, 'through': through}) }}
 {% endmacro %}
 
 {# ISO days from first to last, both inclusive (dates, datetimes or ISO strings). #}
@@ -106,17 +114,20 @@
 {% endmacro %}
 
 {# Pre-hook of an incremental mart: delete the rows of the rebuild window, so a key the rebuild no longer produces
-   (a workspace whose events were erased, a bug fixed by a replay) goes too; delete+insert then adds the new rows. #}
+   (a workspace whose events were erased, a bug fixed by a replay) goes too; delete+insert then adds the new rows.
+   (The hook computes the window again; if a generation finishes between the model's compilation and the hook, the
+   hook deletes days the model does not rebuild, and since their rows are gone and the mark did not pass that
+   generation, the next run rebuilds them.) #}
 {% macro collab_delete_rebuild_window(day_column, horizon_days=0) %}
   {% if execute and is_incremental() %}
-    {% set days = collab_rebuild_days(horizon_days, quiet=true) %}
+    {% set days = collab_rebuild_window(horizon_days, quiet=true)['days'] %}
     {% if days is not none and days | length > 0 %}
       delete from {{ this }} where {{ collab_in_days(day_column, days) }}
     {% endif %}
   {% endif %}
 {% endmacro %}
 
-{# The newest finished_at of the generation log now: stored on every rebuilt row as the mart's high-water mark. #}
-{% macro collab_generations_through() %}
+{# The newest finished_at of the generation log, as a subquery (a full build reads it in the same statement). #}
+{% macro collab_generations_through_now() %}
   (select coalesce(max(finished_at), cast('1970-01-01 00:00:00' as timestamp)) from {{ ref('stg_collab__pipeline_generations') }})
 {% endmacro %}

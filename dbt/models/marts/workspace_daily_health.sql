@@ -12,7 +12,8 @@
 -- depends_on: {{ ref('stg_collab__task_update_velocity') }}
 -- depends_on: {{ ref('stg_collab__notification_fanout') }}
 {#- A changed day moves the 7-day sums of the 6 days after it and the week-over-week change 7 days after it. -#}
-{%- set days = collab_rebuild_days(horizon_days=7) %}
+{%- set window = collab_rebuild_window(horizon_days=7) %}
+{%- set days = window['days'] %}
 
 with metrics as (
     select * from {{ ref('int_workspace_day_metrics_joined') }}
@@ -69,7 +70,7 @@ select
         as tasks_completed_wow_change,
     case when cur.day - 7 >= f.first_day then cur.notifications - coalesce(prev.notifications, 0) end
         as notifications_wow_change,
-    {{ collab_generations_through() }} as source_generations_through
+    {{ window['through'] }} as source_generations_through
 from metrics as cur
 inner join rolled as r on r.day = cur.day and r.workspace_gid = cur.workspace_gid
 inner join first_days as f on f.workspace_gid = cur.workspace_gid

@@ -203,3 +203,17 @@ def test_a_warehouse_held_by_another_process_is_a_one_line_error(duck: Dbt) -> N
     assert done.returncode == 1
     assert done.stderr.strip().startswith(f"collab-dbt: {path} is open in another process")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_an_explicit_window_rebuilds_those_days_and_leaves_the_mark(duck: Dbt) -> None:
+    def marks() -> list[tuple]:
+        return sorted((r["day"], r["m"]) for r in duck_rows(
+            duck, "SELECT day, source_generations_through AS m FROM analytics.notification_fanout_daily"))
+
+    before = marks()
+    day = workload.FIRST_DAY + timedelta(days=9)
+    done = duck("build", "--select", "notification_fanout_daily",
+                "--vars", f"{{rebuild_from: '{day}', rebuild_to: '{day}'}}")
+    assert f"rebuild window of \"warehouse\".\"analytics\".\"notification_fanout_daily\": {day}\n" in done.stdout
+    # The mark stays: an explicit window must not hide what the generation log says changed elsewhere.
+    assert marks() == before
