@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run
+from collab_dbt_harness import ROOT, run
 
 sys.path.insert(0, str(ROOT / "python"))
 from collab_dbt.warehouse import UsageError, parse  # noqa: E402

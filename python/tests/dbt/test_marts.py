@@ -1,20 +1,20 @@
 """The real pipeline on a generated two-week workload, then the real dbt build on DuckDB and on PostgreSQL: the
-marts must equal what this test computes from the input events itself (workload.py), and a committed replay must
+marts must equal what this test computes from the input events itself (collab_dbt_workload.py), and a committed replay must
 make the incremental marts rebuild exactly its date range."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
 import duckdb
 import pytest
 
-import workload
-from conftest import Dbt, Postgres, pipeline
+import collab_dbt_workload as workload
+from collab_dbt_harness import Dbt, Postgres, pipeline
 
 HEALTH_COLUMNS = [
     "active_editors", "task_updates", "tasks_touched", "tasks_completed", "notifications", "fanout_avg",

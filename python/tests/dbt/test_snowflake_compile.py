@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Dbt
+from collab_dbt_harness import Dbt
 
 
 def test_every_model_compiles_to_snowflake_sql_without_a_connection(tmp_path: Path) -> None:

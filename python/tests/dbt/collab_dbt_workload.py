@@ -4,6 +4,7 @@ from the input itself (an oracle independent of the pipeline and of the dbt SQL)
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -70,8 +71,8 @@ def generate(seed: int = 7) -> list[dict]:
                         payload["changed_fields"] = ["name"]
                     e = event(kind, day, ws, rnd.choice(users), ("task", task), payload)
                 else:
-                    payload = {"task_gid": task, "mentioned_user_gids": []}
-                    payload["text"] = "a comment with private words"
+                    # free text: the pipeline must drop it before the raw store
+                    payload = {"task_gid": task, "mentioned_user_gids": [], "text": "a comment with private words"}
                     e = event(kind, day, ws, rnd.choice(users), ("comment", f"{ws}8{counter}"), payload)
                 if kind in TRIGGER_TYPES:
                     triggers.append(e)
@@ -105,7 +106,6 @@ def write_ndjson(events: list[dict], path: Path, seed: int = 7) -> None:
             lines.append(line)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     stamp = ARRIVAL.timestamp()
-    import os
     os.utime(path, (stamp, stamp))
 
 
