@@ -1,0 +1,1 @@
+"""Runs dbt on the warehouse a JDBC URL names (bin/collab-dbt)."""
