@@ -85,10 +85,11 @@ final class ChaosReport {
         .append("- **published**: records the broker acknowledged; **received**: what")
         .append(" `pipeline_completeness` counted, hour by hour equal to quarantined + duplicate +")
         .append(" accepted;\n")
-        .append("- **lost**: accepted events missing from the raw store, plus published records")
-        .append(" never received; **double-counted**: received beyond published, plus task updates")
-        .append(" and notifications counted above the independent computation in the hour")
-        .append(" windows;\n")
+        .append(
+            "- **lost**: accepted events missing from the raw store; **double-counted**: received")
+        .append(
+            " beyond published, plus task updates and notifications counted above the independent")
+        .append(" computation in the hour windows;\n")
         .append("- **raw copies**: extra copies of an event id in the raw store (harmless: replays")
         .append(" deduplicate by event id);\n")
         .append(

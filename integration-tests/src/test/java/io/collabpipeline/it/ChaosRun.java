@@ -313,7 +313,7 @@ final class ChaosRun {
       Map<String, Long> rawIds = raw.eventIds();
       Set<String> missing = new HashSet<>(exact.acceptedEventIds);
       missing.removeAll(rawIds.keySet());
-      result.lost = missing.size() + Math.max(0, result.published - result.received);
+      result.lost = missing.size();
       result.rawCopies = rawIds.values().stream().mapToLong(Long::longValue).sum() - rawIds.size();
       long extraReceived = Math.max(0, result.received - result.published);
 

@@ -306,7 +306,14 @@ public class StatelessStartChaos {
           "a fresh job re-read the stream from T0; "
               + due.size()
               + " windows it could not see whole recorded as due; the correction replay of their"
-              + " dates";
+              + " dates"
+              + (received == published.size()
+                  ? ""
+                  : String.format(
+                      "; NOT YET EXACT: completeness of the hours around the restart under-counts"
+                          + " (received %,d of %,d published; no correction rewrites"
+                          + " completeness yet)",
+                      received, published.size()));
       result.testSeconds = (System.currentTimeMillis() - killedAt) / 1000;
       ChaosReport.record(result);
 
