@@ -1,14 +1,15 @@
 # Shared by the bin/ commands: builds a module and what it depends on when their sources changed since the last
 # build, then runs a main class of it on the runtime classpath Maven resolved. The module is pipelines (the job), or
-# tools (the publisher, the benchmark, the SQL shell, the dev stack) when the command sets collab_module=tools before
-# sourcing this file.
+# tools (the publisher, the benchmark, the SQL shell, the dev stack) or monitoring (the exporter) when the command sets
+# collab_module before sourcing this file.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 collab_module="${collab_module:-pipelines}"
 case "$collab_module" in
   pipelines) sources=(schemas coders transforms pipelines) ;;
   tools) sources=(schemas coders transforms pipelines tools) ;;
-  *) echo "bin/_runtime.sh: unknown module '$collab_module' (pipelines or tools)" >&2; exit 2 ;;
+  monitoring) sources=(schemas coders transforms pipelines tools monitoring) ;;
+  *) echo "bin/_runtime.sh: unknown module '$collab_module' (pipelines, tools or monitoring)" >&2; exit 2 ;;
 esac
 cp_file="$root/$collab_module/target/runtime-classpath.txt"
 
