@@ -5,6 +5,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -29,6 +30,8 @@ final class WarehouseSeries {
   static final String HOURS = "collab_completeness_closed_hours";
   static final String NEWEST = "collab_completeness_newest_hour_timestamp_seconds";
   static final String STAGE_EVENTS = "collab_completeness_closed_hours_events";
+  static final String AUDIT_LOST = "collab_audit_lost_events";
+  static final String AUDIT_LAST = "collab_audit_last_run_timestamp_seconds";
 
   private static final DateTimeFormatter SQL_TS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
@@ -53,6 +56,8 @@ final class WarehouseSeries {
     Instant from = now.minus(lookback).truncatedTo(ChronoUnit.HOURS);
     Map<Instant, Map<String, Long>> hours = new TreeMap<>();
     Instant newest = null;
+    Long auditLost = null;
+    long auditId = 0;
     try (Connection c = connect();
         PreparedStatement st =
             c.prepareStatement(
@@ -72,6 +77,18 @@ final class WarehouseSeries {
             hours
                 .computeIfAbsent(hour, h -> new HashMap<>())
                 .merge(rs.getString(2), rs.getLong(3), Long::sum);
+          }
+        }
+      }
+      if (hasTable(c, "pipeline_audit")) {
+        try (Statement audit = c.createStatement();
+            ResultSet rs =
+                audit.executeQuery(
+                    "SELECT audit_id, lost FROM pipeline_audit WHERE source_kind = '*'"
+                        + " ORDER BY audit_id DESC LIMIT 1")) {
+          if (rs.next()) {
+            auditId = rs.getLong(1);
+            auditLost = rs.getLong(2);
           }
         }
       }
@@ -112,6 +129,27 @@ final class WarehouseSeries {
     if (newest != null) {
       out.sample(NEWEST, newest.getEpochSecond());
     }
+    if (auditLost != null) {
+      out.family(
+          AUDIT_LOST,
+          "gauge",
+          "Source offsets the last lost-event audit (bin/collab-audit, pipeline_audit) found neither"
+              + " raw-written, quarantined nor duplicate.");
+      out.sample(AUDIT_LOST, auditLost);
+      out.family(AUDIT_LAST, "gauge", "When the last lost-event audit ran (epoch seconds).");
+      out.sample(AUDIT_LAST, auditId / 1000);
+    }
+  }
+
+  private static boolean hasTable(Connection c, String table) throws SQLException {
+    for (String name : new String[] {table, table.toUpperCase(java.util.Locale.ROOT)}) {
+      try (ResultSet rs = c.getMetaData().getTables(null, null, name, null)) {
+        if (rs.next()) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private Connection connect() throws SQLException {

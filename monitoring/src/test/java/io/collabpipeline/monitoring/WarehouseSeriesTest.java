@@ -43,6 +43,11 @@ public class WarehouseSeriesTest {
       row(st, "2026-12-01 11:00:00", "raw_written", 38, 2);
       // 12:00 is still open at 12:50 with a 20-minute grace: not judged.
       row(st, "2026-12-01 12:00:00", "received", 7, 2);
+      // Two audits: the newer one (id 1796130000000) found 33 lost offsets.
+      st.execute("CREATE TABLE pipeline_audit (audit_id BIGINT, source_kind VARCHAR, lost BIGINT)");
+      st.execute(
+          "INSERT INTO pipeline_audit VALUES (1796120000000, '*', 0), (1796130000000, '*', 33),"
+              + " (1796130000000, 'kafka', 33)");
     }
     PromText out = new PromText();
     new WarehouseSeries(url, Duration.ofHours(26), Duration.ofMinutes(20))
@@ -53,6 +58,8 @@ public class WarehouseSeriesTest {
     assertThat(text, containsString(WarehouseSeries.HOURS + " 2\n"));
     assertThat(text, containsString(WarehouseSeries.STAGE_EVENTS + "{stage=\"received\"} 140\n"));
     assertThat(text, containsString(WarehouseSeries.NEWEST + " 1796126400\n"));
+    assertThat(text, containsString(WarehouseSeries.AUDIT_LOST + " 33\n"));
+    assertThat(text, containsString(WarehouseSeries.AUDIT_LAST + " 1796130000\n"));
 
     PromText early = new PromText();
     new WarehouseSeries(url, Duration.ofHours(26), Duration.ofMinutes(20))
