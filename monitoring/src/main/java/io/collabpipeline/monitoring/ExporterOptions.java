@@ -27,9 +27,10 @@ public interface ExporterOptions extends KafkaOptions {
 
   void setExportKafkaLag(boolean value);
 
+  // No @Default: the job's StoreOptions declares the same property without one, and Beam refuses
+  // inconsistent annotations once both interfaces are registered in a JVM.
   @Description(
-      "JDBC URL of the job's warehouse (as the job's --warehouseUrl); empty: no warehouse series.")
-  @Default.String("")
+      "JDBC URL of the job's warehouse (as the job's --warehouseUrl); unset: no warehouse series.")
   String getWarehouseUrl();
 
   void setWarehouseUrl(String value);
