@@ -1,7 +1,7 @@
 # Shared by the bin/ commands: builds a module and what it depends on when their sources changed since the last
 # build, then runs a main class of it on the runtime classpath Maven resolved. The module is pipelines (the job),
-# tools (the publisher, the benchmark, the SQL shell, the dev stack) or collector (the ingestion edge) when the command
-# sets collab_module before sourcing this file.
+# tools (the publisher, the benchmark, the SQL shell, the dev stack), collector (the ingestion edge) or monitoring (the
+# exporter, the audit, the report) when the command sets collab_module before sourcing this file.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 collab_module="${collab_module:-pipelines}"
@@ -9,7 +9,8 @@ case "$collab_module" in
   pipelines) sources=(schemas coders transforms pipelines) ;;
   tools) sources=(schemas coders transforms collector pipelines tools) ;;
   collector) sources=(schemas coders transforms collector) ;;
-  *) echo "bin/_runtime.sh: unknown module '$collab_module' (pipelines, tools or collector)" >&2; exit 2 ;;
+  monitoring) sources=(schemas coders transforms collector pipelines tools monitoring) ;;
+  *) echo "bin/_runtime.sh: unknown module '$collab_module' (pipelines, tools, collector or monitoring)" >&2; exit 2 ;;
 esac
 cp_file="$root/$collab_module/target/runtime-classpath.txt"
 

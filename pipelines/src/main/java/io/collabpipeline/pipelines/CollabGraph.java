@@ -35,6 +35,9 @@ import org.joda.time.Duration;
  * them.
  */
 public final class CollabGraph {
+  /** Metrics namespace of the duplicate ledger's writer ({@code records}: duplicates written). */
+  public static final String DUPLICATE_LEDGER_METRICS = "duplicate_ledger";
+
   private CollabGraph() {}
 
   /** What the graph produced, for callers that want to look at it (tests) besides the sinks. */
@@ -84,6 +87,16 @@ public final class CollabGraph {
             .apply(
                 "CountDuplicates",
                 CompletenessTicks.of(Stage.DUPLICATE, CollabEvent::receivedAtMillis));
+    // The duplicate ledger: each dropped copy with its source coordinates, so that the lost-event
+    // audit (bin/collab-audit) can account for every source offset as raw, quarantined or
+    // duplicate.
+    deduped
+        .duplicates()
+        .apply(
+            "WriteDuplicateLedger",
+            RawStoreIO.write(config.duplicateLedger())
+                .withGeneration(config.generation())
+                .withMetricsNamespace(DUPLICATE_LEDGER_METRICS));
     PCollection<String> acceptedTicks =
         unique.apply(
             "CountAccepted", CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis));

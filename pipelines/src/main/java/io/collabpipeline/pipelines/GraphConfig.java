@@ -41,6 +41,31 @@ public abstract class GraphConfig {
   public abstract String quarantineStore();
 
   /**
+   * The duplicate ledger: the duplicates the live graph drops, minimized like raw events and in the
+   * raw store's layout, so that the lost-event audit can account for every source offset as raw,
+   * quarantined or duplicate. Beside the raw store, never inside it (replays read the raw store):
+   * {@code <rawStore>-duplicates}.
+   */
+  public String duplicateLedger() {
+    return duplicateLedgerOf(rawStore());
+  }
+
+  /**
+   * The duplicate ledger's location for a raw store location: {@code <rawStore>-duplicates}, or
+   * {@code s3://bucket/duplicate-ledger} for a raw store at a bucket's root (never another bucket).
+   */
+  public static String duplicateLedgerOf(String rawStore) {
+    String root = rawStore;
+    while (root.endsWith("/") && root.length() > 1) {
+      root = root.substring(0, root.length() - 1);
+    }
+    if (root.startsWith("s3://") && root.indexOf('/', "s3://".length()) < 0) {
+      return root + "/duplicate-ledger";
+    }
+    return root + "-duplicates";
+  }
+
+  /**
    * Where the curated rows go: the graph's {@code WriteCurated} step is its live write (a replay's,
    * its staged write), and drivers open it for the tables and the generation log.
    */

@@ -18,13 +18,17 @@ import java.util.TreeMap;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;
+import org.apache.flink.configuration.ConfigConstants;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.FallbackKey;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.metrics.reporter.MetricReporterFactory;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
 import org.apache.flink.runtime.state.StateBackendLoader;
+import org.apache.flink.util.NetUtils;
 
 /**
  * Checks a Flink configuration against the Flink on the classpath (1.19): every key must name a
@@ -59,6 +63,10 @@ final class FlinkConfigCheck {
   static List<String> problems(Configuration conf) {
     List<String> problems = new ArrayList<>();
     for (String key : new TreeMap<>(conf.toMap()).keySet()) {
+      if (key.startsWith(REPORTER_PREFIX)) {
+        reporterProblem(key, conf.toMap().get(key)).ifPresent(problems::add);
+        continue;
+      }
       ConfigOption<?> option = OPTIONS.get(key);
       if (option == null) {
         problems.add(key + ": no such option in Flink " + flinkVersion());
@@ -93,6 +101,68 @@ final class FlinkConfigCheck {
       }
     }
     return problems;
+  }
+
+  private static final String REPORTER_PREFIX = ConfigConstants.METRICS_REPORTER_PREFIX;
+
+  /** The options of a named reporter Flink itself reads ({@code metrics.reporter.<name>.<key>}). */
+  private static final Set<String> REPORTER_KEYS =
+      Set.of(
+          MetricOptions.REPORTER_FACTORY_CLASS.key(),
+          MetricOptions.REPORTER_INTERVAL.key(),
+          MetricOptions.REPORTER_SCOPE_DELIMITER.key(),
+          MetricOptions.REPORTER_EXCLUDED_VARIABLES.key(),
+          MetricOptions.REPORTER_ADDITIONAL_VARIABLES.key(),
+          MetricOptions.REPORTER_INCLUDES.key(),
+          MetricOptions.REPORTER_EXCLUDES.key());
+
+  /**
+   * The one reporter the profiles configure, Prometheus's, and the parameters its factory reads
+   * besides Flink's own: the port (a port or a range) and label filtering.
+   */
+  static final String PROMETHEUS_FACTORY =
+      "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
+
+  private static final Set<String> PROMETHEUS_KEYS = Set.of("port", "filterLabelValueCharacters");
+
+  /**
+   * A reporter key ({@code metrics.reporter.<name>.<key>}) is not a {@link ConfigOption} of its
+   * own: Flink hands {@code <key>} to the reporter. It must be one Flink reads for every reporter,
+   * or one of the Prometheus reporter's parameters; the factory class must load as a {@link
+   * MetricReporterFactory} (a misspelt class only logs a warning in Flink and exports nothing).
+   */
+  private static java.util.Optional<String> reporterProblem(String key, String value) {
+    String rest = key.substring(REPORTER_PREFIX.length());
+    int dot = rest.indexOf('.');
+    if (dot <= 0) {
+      return java.util.Optional.of(key + ": not metrics.reporter.<name>.<key>");
+    }
+    String option = rest.substring(dot + 1);
+    if (option.equals(MetricOptions.REPORTER_FACTORY_CLASS.key())) {
+      try {
+        Class<?> factory = Class.forName(value, false, FlinkConfigCheck.class.getClassLoader());
+        if (!MetricReporterFactory.class.isAssignableFrom(factory)) {
+          return java.util.Optional.of(key + ": " + value + " is not a MetricReporterFactory");
+        }
+      } catch (ClassNotFoundException e) {
+        return java.util.Optional.of(key + ": no class " + value + " on the classpath");
+      }
+      return java.util.Optional.empty();
+    }
+    if (option.equals("port")) {
+      try {
+        if (!NetUtils.getPortRangeFromString(value).hasNext()) {
+          return java.util.Optional.of(key + ": empty port range '" + value + "'");
+        }
+      } catch (RuntimeException e) {
+        return java.util.Optional.of(key + ": value '" + value + "' is not a port or a range");
+      }
+      return java.util.Optional.empty();
+    }
+    if (REPORTER_KEYS.contains(option) || PROMETHEUS_KEYS.contains(option)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(key + ": no such reporter option in Flink " + flinkVersion());
   }
 
   static String flinkVersion() {

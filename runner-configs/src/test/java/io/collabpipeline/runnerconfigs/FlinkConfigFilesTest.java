@@ -2,6 +2,7 @@ package io.collabpipeline.runnerconfigs;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
@@ -10,6 +11,7 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import java.io.IOException;
@@ -310,6 +312,39 @@ public class FlinkConfigFilesTest {
     assertThat(
         FlinkConfigCheck.problems(profile("state.backend.type: rocks\n")),
         contains(startsWith("state backend:")));
+  }
+
+  @Test
+  public void everyProfileExportsToPrometheusOnAPortRangeOffFlinksDefault() {
+    for (Path dir : List.of(PRODUCTION, LOCAL, STANDALONE)) {
+      java.util.Map<String, String> conf = FlinkConfigCheck.load(dir).toMap();
+      assertThat(
+          dir + " reporter",
+          conf.get("metrics.reporter.prom.factory.class"),
+          is(FlinkConfigCheck.PROMETHEUS_FACTORY));
+      // A range: a node runs a JobManager and TaskManagers (a dev machine several runs), each
+      // binding its own port of it.
+      assertThat(dir + " port", conf.get("metrics.reporter.prom.port"), containsString("-"));
+    }
+    // The dev profiles stay off 9249, which other tools on a shared machine take.
+    assertThat(
+        FlinkConfigCheck.load(LOCAL).toMap().get("metrics.reporter.prom.port"),
+        not(startsWith("9249")));
+  }
+
+  @Test
+  public void aMisspelledReporterClassOrOptionIsReported() throws IOException {
+    List<String> problems =
+        FlinkConfigCheck.problems(
+            profile(
+                "metrics.reporter.prom.factory.class:"
+                    + " org.apache.flink.metrics.prometheus.PrometheusReporterFactroy\n"
+                    + "metrics.reporter.prom.prot: 9250\n"
+                    + "metrics.reporter.jmx.port: ninety\n"));
+    assertThat(problems, hasSize(3));
+    assertThat(problems.get(0), startsWith("metrics.reporter.jmx.port: value 'ninety'"));
+    assertThat(problems.get(1), startsWith("metrics.reporter.prom.factory.class: no class"));
+    assertThat(problems.get(2), startsWith("metrics.reporter.prom.prot: no such reporter option"));
   }
 
   private Path profile(String yaml) throws IOException {

@@ -115,6 +115,7 @@ public final class RawStoreIO {
         .setWindowSize(Duration.standardMinutes(1))
         .setAllowedLateness(Write.DEFAULT_ALLOWED_LATENESS)
         .setCompression(CompressionCodecName.SNAPPY)
+        .setMetricsNamespace(Write.METRICS_NAMESPACE)
         .build();
   }
 
@@ -281,7 +282,17 @@ public final class RawStoreIO {
 
     abstract CompressionCodecName compression();
 
+    abstract String metricsNamespace();
+
     abstract Builder toBuilder();
+
+    /**
+     * The namespace of this writer's {@value #RECORDS_COUNTER} counter; default {@value
+     * #METRICS_NAMESPACE}. A second writer of the same layout (the duplicate ledger) counts apart.
+     */
+    public Write withMetricsNamespace(String namespace) {
+      return toBuilder().setMetricsNamespace(namespace).build();
+    }
 
     /**
      * The writer's generation ({@code GraphConfig.generation()}), a positive number: every file
@@ -328,6 +339,8 @@ public final class RawStoreIO {
 
       abstract Builder setCompression(CompressionCodecName value);
 
+      abstract Builder setMetricsNamespace(String value);
+
       abstract Write build();
     }
 
@@ -336,7 +349,7 @@ public final class RawStoreIO {
       PartitionedFiles.checkOptions(
           "RawStoreIO", prefix(), generation(), numShards(), windowSize(), allowedLateness());
       PCollection<CollabEvent> written =
-          events.apply("CountRawRecords", ParDo.of(new CountRecordsFn()));
+          events.apply("CountRawRecords", ParDo.of(new CountRecordsFn(metricsNamespace())));
       int shards = numShards();
       long generation = generation();
       WriteFilesResult<String> files =
@@ -383,7 +396,11 @@ public final class RawStoreIO {
 
     private static final class CountRecordsFn extends DoFn<CollabEvent, CollabEvent> {
       private static final long serialVersionUID = 1L;
-      private final Counter records = Metrics.counter(METRICS_NAMESPACE, RECORDS_COUNTER);
+      private final Counter records;
+
+      CountRecordsFn(String namespace) {
+        this.records = Metrics.counter(namespace, RECORDS_COUNTER);
+      }
 
       @ProcessElement
       public void processElement(@Element CollabEvent event, OutputReceiver<CollabEvent> out) {
