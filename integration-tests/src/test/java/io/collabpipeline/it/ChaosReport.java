@@ -85,8 +85,12 @@ final class ChaosReport {
         .append("- **published**: records the broker acknowledged; **received**: what")
         .append(" `pipeline_completeness` counted, hour by hour equal to quarantined + duplicate +")
         .append(" accepted;\n")
+        .append("- **audited**: source offsets the lost-event audit (`bin/collab-audit`) accounted")
+        .append(" for as raw-written, quarantined or duplicate (n/a: stores on S3, which it cannot")
+        .append(" read here);\n")
         .append(
-            "- **lost**: accepted events missing from the raw store; **double-counted**: received")
+            "- **lost**: accepted events missing from the raw store, plus offsets the audit found")
+        .append(" lost; **double-counted**: received")
         .append(
             " beyond published, plus task updates and notifications counted above the independent")
         .append(" computation in the hour windows;\n")
@@ -99,13 +103,15 @@ final class ChaosReport {
         .append(" independently from what was published (`ExpectedTables`), after the correction")
         .append(" replay where the fault needs one; a run that fails any of it fails the build")
         .append(" and is not in this table.\n\n")
-        .append("| fault | profile | published | received | accepted | lost | double-counted |")
-        .append(" raw copies | recovery s | how it recovered | run s |\n")
-        .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
+        .append("| fault | profile | published | received | audited | accepted | lost |")
+        .append(" double-counted | raw copies | recovery s | how it recovered | run s |\n")
+        .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
     for (String[] r : rows) {
       md.append("| ").append(r[0]).append(" | ").append(r[1]);
-      for (int i = 2; i <= 7; i++) {
-        md.append(" | ").append(String.format(Locale.ROOT, "%,d", Long.parseLong(r[i])));
+      md.append(" | ").append(count(r[2])).append(" | ").append(count(r[3]));
+      md.append(" | ").append(r.length > 11 && !r[11].equals("-1") ? count(r[11]) : "n/a");
+      for (int i = 4; i <= 7; i++) {
+        md.append(" | ").append(count(r[i]));
       }
       md.append(" | ")
           .append(r[8])
@@ -117,6 +123,10 @@ final class ChaosReport {
     }
     Files.writeString(file, md.toString(), StandardCharsets.UTF_8);
     return true;
+  }
+
+  private static String count(String n) {
+    return String.format(Locale.ROOT, "%,d", Long.parseLong(n));
   }
 
   private static String machine() {

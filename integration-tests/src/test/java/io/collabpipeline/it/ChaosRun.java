@@ -15,6 +15,7 @@ import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.tools.audit.CollabAudit;
 import io.collabpipeline.tools.publish.KafkaPublisher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -113,6 +114,9 @@ final class ChaosRun {
     String recovery;
     long testSeconds;
 
+    /** Source offsets the lost-event audit accounted for (-1: not audited, e.g. S3 stores). */
+    long audited = -1;
+
     String line() {
       return String.join(
           "\t",
@@ -126,7 +130,8 @@ final class ChaosRun {
           Long.toString(rawCopies),
           String.format(java.util.Locale.ROOT, "%.1f", recoverySeconds),
           recovery,
-          Long.toString(testSeconds));
+          Long.toString(testSeconds),
+          Long.toString(audited));
     }
   }
 
@@ -140,6 +145,7 @@ final class ChaosRun {
   private WorkloadSpec spec = standardWorkload(1);
   private Fault fault;
   private RawStore raw;
+  private boolean localStores = true;
   private boolean replayAfter;
   private ExpectedTables expected;
   private Cluster cluster;
@@ -206,8 +212,13 @@ final class ChaosRun {
     return this;
   }
 
+  /**
+   * The raw store is elsewhere (S3), read by {@code r}; the audit, which reads local stores, is
+   * skipped.
+   */
   ChaosRun rawStore(RawStore r) {
     this.raw = r;
+    this.localStores = false;
     return this;
   }
 
@@ -315,6 +326,13 @@ final class ChaosRun {
       missing.removeAll(rawIds.keySet());
       result.lost = missing.size();
       result.rawCopies = rawIds.values().stream().mapToLong(Long::longValue).sum() - rawIds.size();
+      long auditLost = 0;
+      if (localStores) {
+        long[] audit = audit(dataDir(), warehouseUrl(), published);
+        result.audited = audit[0];
+        auditLost = audit[1];
+        result.lost += auditLost;
+      }
       long extraReceived = Math.max(0, result.received - result.published);
 
       StringBuilder differences = new StringBuilder();
@@ -346,6 +364,13 @@ final class ChaosRun {
           result.lost,
           equalTo(0L));
       assertThat("raw store ids = accepted ids", rawIds.keySet(), equalTo(exact.acceptedEventIds));
+      if (localStores) {
+        assertThat("offsets the audit found lost", auditLost, equalTo(0L));
+        assertThat(
+            "offsets the audit accounted for = published",
+            result.audited,
+            equalTo(result.published));
+      }
       if (!replayAfter) {
         assertThat("raw store: each accepted event once", result.rawCopies, equalTo(0L));
       }
@@ -443,6 +468,36 @@ final class ChaosRun {
     return ids.stream()
         .limit(5)
         .collect(Collectors.joining(", ", "[", ids.size() > 5 ? ", ...]" : "]"));
+  }
+
+  /**
+   * The lost-event audit ({@code bin/collab-audit}) over the arrival dates of what was published:
+   * {offsets accounted for as raw, quarantined or duplicate; offsets lost}.
+   */
+  static long[] audit(Path dataDir, String warehouseUrl, List<Published> published)
+      throws Exception {
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    synchronized (published) {
+      for (Published p : published) {
+        min = Math.min(min, p.appendMillis);
+        max = Math.max(max, p.appendMillis);
+      }
+    }
+    CollabAudit.Scope scope =
+        new CollabAudit.Scope(
+            dataDir.resolve("raw").toString(),
+            dataDir.resolve("quarantine").toString(),
+            warehouseUrl,
+            Instant.ofEpochMilli(min).atZone(ZoneOffset.UTC).toLocalDate(),
+            Instant.ofEpochMilli(max).atZone(ZoneOffset.UTC).toLocalDate());
+    long accounted = 0;
+    long lost = 0;
+    for (CollabAudit.Line line : CollabAudit.audit(scope)) {
+      accounted += line.raw + line.quarantined + line.duplicate;
+      lost += line.lost;
+    }
+    return new long[] {accounted, lost};
   }
 
   /** The event dates of the metric rows the oracle has: what a correction replay must cover. */

@@ -225,6 +225,12 @@ public class ResumeAfterKillChaos {
               + chk
               + " in the same generation";
       result.testSeconds = seconds;
+      long[] audit = ChaosRun.audit(dataDir, warehouseUrl, published);
+      result.audited = audit[0];
+      result.lost += audit[1];
+      assertThat("offsets the audit found lost", audit[1], equalTo(0L));
+      assertThat(
+          "offsets the audit accounted for = published", audit[0], equalTo(spec.deliveries()));
       ChaosReport.record(result);
 
       String figures =

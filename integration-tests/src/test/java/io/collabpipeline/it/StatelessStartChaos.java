@@ -315,6 +315,14 @@ public class StatelessStartChaos {
                           + " completeness yet)",
                       received, published.size()));
       result.testSeconds = (System.currentTimeMillis() - killedAt) / 1000;
+      long[] audit = ChaosRun.audit(dataDir, warehouseUrl, published);
+      result.audited = audit[0];
+      result.lost += audit[1];
+      assertThat("offsets the audit found lost", audit[1], equalTo(0L));
+      assertThat(
+          "offsets the audit accounted for = published",
+          audit[0],
+          equalTo((long) published.size()));
       ChaosReport.record(result);
 
       String figures =
