@@ -15,7 +15,7 @@ from collab.dates import days_between, parse_date
 @dag(
     dag_id="collab_backfill",
     schedule=None,
-    start_date=pendulum.datetime(2026, 12, 1, tz="UTC"),
+    start_date=config.dags_start_date(),
     catchup=False,
     max_active_runs=1,
     params={

@@ -20,7 +20,7 @@ from collab.dates import correction_days, days_between, parse_date
     dag_id="collab_correction_replay",
     # 03:00 UTC: yesterday's day windows closed at 00:00 + 2h allowed lateness, plus slack.
     schedule="0 3 * * *",
-    start_date=pendulum.datetime(2026, 12, 1, tz="UTC"),
+    start_date=config.dags_start_date(),
     # Deliberately on: a night missed while Airflow was down is still corrected, one run at a time, in order.
     catchup=True,
     max_active_runs=1,

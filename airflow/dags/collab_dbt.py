@@ -26,7 +26,7 @@ def _dbt(*args: str) -> None:
 @dag(
     dag_id="collab_dbt_build",
     schedule=[CURATED_TABLES],
-    start_date=pendulum.datetime(2026, 12, 1, tz="UTC"),
+    start_date=config.dags_start_date(),
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 1, "retry_delay": pendulum.duration(minutes=5)},
@@ -49,7 +49,7 @@ def collab_dbt_build():
 @dag(
     dag_id="collab_dimension_refresh",
     schedule="20 */6 * * *",
-    start_date=pendulum.datetime(2026, 12, 1, tz="UTC"),
+    start_date=config.dags_start_date(),
     # Off on purpose: a refresh rebuilds the dimensions from everything there is; a missed one needs no catching up.
     catchup=False,
     max_active_runs=1,

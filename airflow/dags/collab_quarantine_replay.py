@@ -6,6 +6,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from collab import config
 from collab.airflow_tasks import CURATED_TABLES, replay_phase
 from collab.dates import days_between, parse_date
 
@@ -13,7 +14,7 @@ from collab.dates import days_between, parse_date
 @dag(
     dag_id="collab_quarantine_replay",
     schedule=None,
-    start_date=pendulum.datetime(2026, 12, 1, tz="UTC"),
+    start_date=config.dags_start_date(),
     catchup=False,
     max_active_runs=1,
     params={

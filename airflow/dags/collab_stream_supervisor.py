@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 @dag(
     dag_id="collab_stream_supervisor",
     schedule="*/5 * * * *",
-    start_date=pendulum.datetime(2026, 12, 1, tz="UTC"),
+    start_date=config.dags_start_date(),
     # Off on purpose: only the present state of the stream matters; old intervals have nothing to supervise.
     catchup=False,
     max_active_runs=1,

@@ -79,9 +79,10 @@ class CollabSettings:
         return args
 
     def subprocess_env(self) -> dict[str, str]:
-        """The environment of the bin/ commands: ours, plus the warehouse for bin/collab-dbt."""
+        """The environment of the bin/ commands: ours, plus the warehouse and raw store bin/collab-dbt reads."""
         env = dict(os.environ)
         env["COLLAB_WAREHOUSE_URL"] = self.effective_warehouse_url
+        env["COLLAB_RAW_STORE"] = self.effective_raw_store
         return env
 
 
@@ -106,3 +107,12 @@ def load() -> CollabSettings:
         emr_artifact_store=setting("COLLAB_EMR_ARTIFACT_STORE"),
         aws_conn_id=setting("COLLAB_AWS_CONN_ID", "aws_default"),
     )
+
+
+def dags_start_date():
+    """The DAGs' start_date: COLLAB_DAGS_START_DATE (YYYY-MM-DD, UTC; the environment only, as it is read while the
+    DAG files are parsed), default 2026-12-01. The correction replay catches up from it, so set it to the day a
+    deployment starts; runs (and dag.test) for earlier logical dates get no task instances."""
+    import pendulum
+
+    return pendulum.parse(os.environ.get("COLLAB_DAGS_START_DATE") or "2026-12-01", tz="UTC")

@@ -24,6 +24,8 @@ os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_HOME}/airflow.
 os.environ["COLLAB_HOME"] = str(REPO)
 for name in [n for n in os.environ if n.startswith("COLLAB_") and n != "COLLAB_HOME"]:
     del os.environ[name]  # the suite's settings are its own, not the caller's
+# The generator writes events of 2026-11-02: runs for those dates need an earlier start date.
+os.environ["COLLAB_DAGS_START_DATE"] = "2026-11-01"
 os.environ["PYTHONPATH"] = str(DAGS) + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
 sys.path.insert(0, str(DAGS))
 
