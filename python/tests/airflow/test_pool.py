@@ -36,29 +36,43 @@ def start_run(dag_id: str, when: datetime, session):
     )
 
 
+def queued_by_scheduler(scheduler, session) -> list[tuple[str, str]]:
+    """What one scheduler loop would queue now; rolled back, so the states stay as the test set them."""
+    queued = [(t.dag_id, t.task_id) for t in scheduler._executable_task_instances_to_queued(max_tis=32, session=session)]
+    session.rollback()
+    return queued
+
+
 def test_a_backfill_waits_for_the_running_correction(scheduler):
+    from airflow.models.dag import DagModel
     from airflow.models.pool import Pool
     from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
 
     with create_session() as session:
-        assert Pool.get_pool("collab_replay", session=session).slots == 1
+        pool = session.query(Pool).filter(Pool.pool == "collab_replay").one()
+        assert pool.slots == 1
+        for dag_id in ("collab_correction_replay", "collab_backfill"):  # new DAGs start paused
+            session.query(DagModel).filter(DagModel.dag_id == dag_id).update({"is_paused": False})
         correction = start_run("collab_correction_replay", datetime(2026, 11, 4, 3, tzinfo=timezone.utc), session)
         backfill = start_run("collab_backfill", datetime(2026, 11, 5, tzinfo=timezone.utc), session)
-        running = correction.get_task_instance("dry_run.local", session=session)
+        running = correction.get_task_instance("commit.local", session=session)
         running.state = TaskInstanceState.RUNNING
         waiting = backfill.get_task_instance("dry_run.local", session=session)
         waiting.state = TaskInstanceState.SCHEDULED
         session.commit()
 
-        queued = scheduler._executable_task_instances_to_queued(max_tis=32, session=session)
-        assert [(t.dag_id, t.task_id) for t in queued] == []
-        session.commit()
-        session.refresh(waiting)
-        assert waiting.state == TaskInstanceState.SCHEDULED
+        assert queued_by_scheduler(scheduler, session) == [], "the backfill must wait while the correction runs"
 
+        # Control: with a second slot the same backfill task would start at once.
+        pool.slots = 2
+        session.commit()
+        assert queued_by_scheduler(scheduler, session) == [("collab_backfill", "dry_run.local")]
+        pool = session.query(Pool).filter(Pool.pool == "collab_replay").one()
+        pool.slots = 1
+        session.commit()
+
+        running = correction.get_task_instance("commit.local", session=session)
         running.state = TaskInstanceState.SUCCESS
         session.commit()
-        queued = scheduler._executable_task_instances_to_queued(max_tis=32, session=session)
-        assert [(t.dag_id, t.task_id) for t in queued] == [("collab_backfill", "dry_run.local")]
-        session.rollback()
+        assert queued_by_scheduler(scheduler, session) == [("collab_backfill", "dry_run.local")]
