@@ -32,13 +32,14 @@ def run_name(context) -> str:
     return f"{context['dag'].dag_id} {context['run_id']}"
 
 
-def _gate(**context) -> str | None:
+def _gate(**context) -> str:
     """With the Asana lock configured: fails while the lock project has an incomplete task (retried every 10 min
-    for an hour), else logs this run there as a task; returns its gid. Off: returns None."""
+    for an hour), else logs this run there as a task; returns its gid. Off: returns "" (a None is not stored as an
+    XCom, and the release would log a missing one)."""
     lock = AsanaLock.from_settings()
     if lock is None:
         log.info("Asana lock gate off (COLLAB_ASANA_TOKEN_ENV / COLLAB_ASANA_LOCK_PROJECT not set)")
-        return None
+        return ""
     return lock.acquire(run_name(context))
 
 

@@ -54,18 +54,22 @@ def generations(data, kind="replay") -> list[tuple]:
 
 
 def dbt_relations(data) -> dict[str, list[tuple]]:
-    """Every relation dbt built (outside the pipeline's own tables), without load-time columns."""
+    """The marts and dimensions dbt built (not its staging and intermediate views, which show the generation log
+    and the rows' generations), without load-time columns or the generations a row came from (a replay renews
+    them: source_generations_through)."""
     out = {}
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         rels = con.execute("SELECT table_schema, table_name FROM information_schema.tables WHERE table_name NOT IN"
                            " ('active_editors', 'task_update_velocity', 'notification_fanout', 'pipeline_completeness',"
                            " 'pipeline_generations', 'pipeline_corrections_due')"
-                           " AND table_name NOT LIKE 'replay_staging_%'").fetchall()
+                           " AND table_name NOT LIKE 'replay_staging_%' AND table_name NOT LIKE 'stg\\_%' ESCAPE '\\'"
+                           " AND table_name NOT LIKE 'int\\_%' ESCAPE '\\'").fetchall()
         for schema, name in rels:
             cols = [c for (c,) in con.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?"
                 " AND column_name NOT LIKE '%loaded_at%' AND column_name NOT LIKE '%updated_at%'"
-                " AND column_name NOT LIKE 'dbt_%' ORDER BY ordinal_position", [schema, name]).fetchall()]
+                " AND column_name NOT LIKE 'dbt_%' AND column_name NOT LIKE '%generation%' AND column_name <> 'pane_index'"
+                " ORDER BY ordinal_position", [schema, name]).fetchall()]
             if cols:
                 sel = ", ".join(f'"{c}"' for c in cols)
                 out[f"{schema}.{name}"] = con.execute(f'SELECT {sel} FROM "{schema}"."{name}" ORDER BY ALL').fetchall()
@@ -76,12 +80,23 @@ def task_states(dag_run) -> dict[str, str]:
     return {ti.task_id: getattr(ti.state, "value", ti.state) for ti in dag_run.get_task_instances()}
 
 
-def run_dbt_build(dagbag, data):
+def run_dbt_build(dagbag, data) -> dict[str, list[tuple]] | None:
+    """collab_dbt_build (what the asset schedules after a commit) and the marts it left; None without bin/collab-dbt."""
     if not DBT.exists():
-        pytest.skip("bin/collab-dbt is not in this checkout yet (the dbt project is built on its own branch)")
+        return None
     run = dagbag.get_dag("collab_dbt_build").test()
-    assert run.state == "success", task_states(run)
+    states = task_states(run)
+    assert states["dbt_build"] == "success", states
+    # Then dbt source freshness, against the clock (dbt's own check): data of 2026-11-02 is stale on any later day,
+    # which fails that task (the alert) but not the build.
+    assert states["dbt_source_freshness"] in ("success", "failed"), states
     return dbt_relations(data)
+
+
+def test_dbt_step_is_in_this_checkout():
+    if not DBT.exists():
+        pytest.skip("bin/collab-dbt is not in this checkout yet (the dbt project is built on its own branch): "
+                    "the end-to-end tests ran without their dbt step")
 
 
 def test_correction_replay_runs_twice_with_identical_tables(dagbag, warehouse):
@@ -106,20 +121,14 @@ def test_correction_replay_runs_twice_with_identical_tables(dagbag, warehouse):
     artifact = data / "airflow-artifacts" / "collab_correction_replay" / f"{last - timedelta(days=1)}_{last}"
     assert (artifact / "dry-run-diff.txt").read_text().startswith("diff of generation")
     assert (artifact / "dry-run-diff.json").exists()
+    marts_first = run_dbt_build(dagbag, data)
+    assert marts_first is None or any(marts_first.values()), "dbt built no rows"
 
     second = dag.test(logical_date=end)
     assert second.state == "success", task_states(second)
     assert snapshot(data) == after_first
-    assert [g for g in generations(data) if g[2] == "committed"] == [(replayed[0], replayed[-1], "committed")] * 2
-
-
-def test_dbt_build_on_the_asset_gives_the_same_marts_after_another_correction(dagbag, warehouse):
-    data, dates = warehouse
-    marts_first = run_dbt_build(dagbag, data)
-    end = datetime.combine(dates[-1] + timedelta(days=1), time(3), tzinfo=timezone.utc)
-    again = dagbag.get_dag("collab_correction_replay").test(logical_date=end)
-    assert again.state == "success", task_states(again)
     assert run_dbt_build(dagbag, data) == marts_first
+    assert [g for g in generations(data) if g[2] == "committed"] == [(replayed[0], replayed[-1], "committed")] * 2
 
 
 def test_backfill_runs_twice_with_identical_tables(dagbag, warehouse):
