@@ -1,0 +1,146 @@
+"""The pipeline's replays as commands: which dates have raw data, the options of each replay, and running them
+locally as subprocesses of the project's bin/ commands (the EMR form of the same commands is in `emr`)."""
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from collab.config import CollabSettings
+from collab.dates import contiguous_ranges
+
+log = logging.getLogger(__name__)
+
+# What the pipeline's launcher prints (exit code 2) when a date of a raw replay has no Parquet files.
+NO_RAW_FILES = "has no Parquet files for"
+
+
+class CommandFailed(RuntimeError):
+    def __init__(self, command: list[str], returncode: int, tail: str):
+        super().__init__(f"{command[0]} exited {returncode}: {tail.strip().splitlines()[-1] if tail.strip() else ''}")
+        self.returncode = returncode
+        self.tail = tail
+
+
+def _split_s3(uri: str) -> tuple[str, str]:
+    bucket, _, prefix = uri[len("s3://"):].partition("/")
+    return bucket, prefix.strip("/")
+
+
+def raw_dates_present(settings: CollabSettings, days: list[date]) -> list[date]:
+    """The dates among `days` whose dt= partition holds Parquet files (a local directory or an s3:// prefix)."""
+    store = settings.effective_raw_store
+    present = []
+    if store.startswith("s3://"):
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        hook = S3Hook(aws_conn_id=settings.aws_conn_id)
+        bucket, prefix = _split_s3(store)
+        for d in days:
+            keys = hook.list_keys(bucket_name=bucket, prefix=f"{prefix}/dt={d}/".lstrip("/"), max_items=1000)
+            if any(k.endswith(".parquet") for k in keys or []):
+                present.append(d)
+        return present
+    root = Path(store)
+    for d in days:
+        partition = root / f"dt={d}"
+        if partition.is_dir() and next(partition.rglob("*.parquet"), None) is not None:
+            present.append(d)
+    return present
+
+
+def plan_raw_replay(settings: CollabSettings, days: list[date]) -> list[list[str]]:
+    """The ranges to replay: the dates that have raw data, in consecutive runs; each missing date is logged and
+    skipped (the pipeline refuses to replay a date without raw files, since that would empty its windows)."""
+    present = set(raw_dates_present(settings, days))
+    for d in days:
+        if d not in present:
+            log.info("skipping %s: no raw data (no Parquet files under %s/dt=%s)", d, settings.effective_raw_store, d)
+    return [[str(a), str(b)] for a, b in contiguous_ranges(sorted(present))]
+
+
+def replay_args(source: str, first: str, last: str, dry_run: bool) -> list[str]:
+    if source not in ("raw", "quarantine"):
+        raise ValueError(f"unknown replay source {source!r} (raw or quarantine)")
+    args = [f"--source={source}", f"--from={first}", f"--to={last}"]
+    if dry_run:
+        args.append("--dryRun=true")
+    return args
+
+
+def local_pipeline_command(settings: CollabSettings, args: list[str]) -> list[str]:
+    return [
+        str(settings.bin("collab-pipeline")),
+        *args,
+        f"--dataDir={settings.data_dir}",
+        *settings.store_args(),
+        "--progressSeconds=0",
+        *settings.pipeline_args,
+    ]
+
+
+def run(command: list[str], settings: CollabSettings, cwd: Path | None = None) -> str:
+    """Runs a command, copying its output into the task log line by line; returns the output, raises CommandFailed."""
+    log.info("running: %s", " ".join(command))
+    lines = []
+    with subprocess.Popen(
+        command,
+        cwd=str(cwd or settings.home),
+        env=settings.subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            lines.append(line)
+            log.info("| %s", line)
+        rc = proc.wait()
+    output = "\n".join(lines)
+    if rc != 0:
+        raise CommandFailed(command, rc, "\n".join(lines[-20:]))
+    return output
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    first: str
+    last: str
+    skipped: bool
+    artifacts: list[str]
+
+
+def run_local_replay(
+    settings: CollabSettings, source: str, first: str, last: str, dry_run: bool, artifact_key: str | None = None
+) -> ReplayOutcome:
+    """One replay as a subprocess. A dry run's diff (<dataDir>/replays/diff-<generation>.{txt,json}) is copied to
+    <artifact dir>/<artifact_key>/ as dry-run-diff.{txt,json}, replaced by a retry of the same run (idempotent)."""
+    replays = settings.data_dir / "replays"
+    before = set(replays.glob("diff-*")) if replays.is_dir() else set()
+    command = local_pipeline_command(settings, replay_args(source, first, last, dry_run))
+    try:
+        run(command, settings)
+    except CommandFailed as e:
+        if source == "raw" and e.returncode == 2 and NO_RAW_FILES in e.tail:
+            # Raw files vanished between the plan and the replay (a retention sweep): skip, as the plan would have.
+            log.info("skipping %s..%s: the pipeline found no raw data (%s)", first, last, e.tail.strip().splitlines()[-1])
+            return ReplayOutcome(first, last, True, [])
+        raise
+    artifacts = []
+    if dry_run and artifact_key:
+        new = sorted(set(replays.glob("diff-*")) - before) if replays.is_dir() else []
+        target = settings.artifact_dir / artifact_key
+        target.mkdir(parents=True, exist_ok=True)
+        for f in new:
+            dest = target / f"dry-run-diff{f.suffix}"
+            shutil.copyfile(f, dest)
+            artifacts.append(str(dest))
+            log.info("dry-run diff kept as %s (from %s)", dest, f)
+        if not new:
+            log.warning("the dry run left no diff under %s", replays)
+    return ReplayOutcome(first, last, False, artifacts)
