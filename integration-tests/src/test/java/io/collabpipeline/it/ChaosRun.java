@@ -9,7 +9,6 @@ import io.collabpipeline.it.StreamRuns.Published;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
-import io.collabpipeline.pipelines.CollabPipeline;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
@@ -541,43 +540,13 @@ final class ChaosRun {
     if (cluster != null) {
       return cluster.command(c);
     }
-    List<String> command = java();
+    List<String> command = pipelineJvm();
     command.addAll(c);
     return command;
   }
 
   private List<String> replayCommand(TreeSet<LocalDate> dates) {
-    List<String> c = java();
-    c.addAll(
-        List.of(
-            "--source=raw",
-            "--from=" + dates.first(),
-            "--to=" + dates.last(),
-            "--dataDir=" + dataDir(),
-            "--warehouseUrl=" + warehouseUrl(),
-            "--parallelism=2"));
-    c.addAll(extraArgs);
-    return c;
-  }
-
-  /** This test's classpath, which the pipeline's JVM gets. */
-  static String testClasspath() {
-    String classpath = System.getProperty("surefire.test.class.path");
-    if (classpath == null || classpath.isEmpty()) {
-      classpath = System.getProperty("java.class.path");
-    }
-    return classpath;
-  }
-
-  private static List<String> java() {
-    String classpath = testClasspath();
-    return new ArrayList<>(
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx1500m",
-            "-cp",
-            classpath,
-            CollabPipeline.class.getName()));
+    return rawReplayCommand(dataDir(), warehouseUrl(), dates.first(), dates.last(), extraArgs);
   }
 
   private static final Pattern KEY = Pattern.compile("^([a-z0-9.-]+):\\s*(.*)$");

@@ -187,7 +187,7 @@ final class StandaloneCluster implements ChaosRun.Cluster, AutoCloseable {
   @Override
   public List<String> command(List<String> pipelineArgs) throws IOException {
     List<String> c = new ArrayList<>(List.of("submit"));
-    for (String entry : ChaosRun.testClasspath().split(File.pathSeparator)) {
+    for (String entry : StreamRuns.testClasspath().split(File.pathSeparator)) {
       if (entry.isEmpty() || leftOut(entry)) {
         continue;
       }

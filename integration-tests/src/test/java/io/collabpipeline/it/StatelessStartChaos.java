@@ -10,7 +10,6 @@ import io.collabpipeline.it.StreamRuns.Published;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
-import io.collabpipeline.pipelines.CollabPipeline;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.warehouse.CorrectionDue;
@@ -416,22 +415,7 @@ public class StatelessStartChaos {
 
   private static List<String> replayCommand(
       Path dataDir, String warehouseUrl, LocalDate from, LocalDate to) {
-    String classpath = System.getProperty("surefire.test.class.path");
-    if (classpath == null || classpath.isEmpty()) {
-      classpath = System.getProperty("java.class.path");
-    }
-    return List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1500m",
-        "-cp",
-        classpath,
-        CollabPipeline.class.getName(),
-        "--source=raw",
-        "--from=" + from,
-        "--to=" + to,
-        "--dataDir=" + dataDir,
-        "--warehouseUrl=" + warehouseUrl,
-        "--parallelism=2");
+    return rawReplayCommand(dataDir, warehouseUrl, from, to, List.of());
   }
 
   private static final Pattern ACCEPTED = Pattern.compile("accepted ([\\d,]+)");
@@ -462,27 +446,6 @@ public class StatelessStartChaos {
 
   /** The command a user types, as a JVM of its own on this test's classpath. */
   private static List<String> command(String bootstrap, Path dataDir, String warehouseUrl) {
-    String classpath = System.getProperty("surefire.test.class.path");
-    if (classpath == null || classpath.isEmpty()) {
-      classpath = System.getProperty("java.class.path");
-    }
-    return List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1500m",
-        "-cp",
-        classpath,
-        CollabPipeline.class.getName(),
-        "--source=kafka",
-        "--allowDevKey=true",
-        "--kafkaBootstrapServers=" + bootstrap,
-        "--kafkaTopics=" + TOPIC,
-        "--kafkaGroupId=" + GROUP,
-        "--dataDir=" + dataDir,
-        "--warehouseUrl=" + warehouseUrl,
-        "--checkpointingInterval=2000",
-        "--minPauseBetweenCheckpoints=500",
-        "--earlyFiringDelay=" + (EARLY_FIRING_MILLIS / 1000) + "s",
-        "--parallelism=2",
-        "--progressSeconds=5");
+    return kafkaStreamCommand(bootstrap, TOPIC, GROUP, dataDir, warehouseUrl, EARLY_FIRING_MILLIS);
   }
 }

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
+import io.collabpipeline.pipelines.CollabPipeline;
 import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.tools.devstack.LocalKafka;
 import java.io.File;
@@ -18,6 +19,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -259,6 +261,71 @@ final class StreamRuns {
     missing.stream().limit(5).forEach(r -> sb.append("  missing ").append(r).append('\n'));
     extra.stream().limit(5).forEach(r -> sb.append("  unexpected ").append(r).append('\n'));
     return sb.toString();
+  }
+
+  /** This test's classpath, which the pipeline's JVM gets (surefire's real one, not its jar). */
+  static String testClasspath() {
+    String classpath = System.getProperty("surefire.test.class.path");
+    if (classpath == null || classpath.isEmpty()) {
+      classpath = System.getProperty("java.class.path");
+    }
+    return classpath;
+  }
+
+  /** The pipeline's main class as a JVM of its own on this test's classpath; add its options. */
+  static List<String> pipelineJvm() {
+    return new ArrayList<>(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx1500m",
+            "-cp",
+            testClasspath(),
+            CollabPipeline.class.getName()));
+  }
+
+  /**
+   * The command a user types for a stream from Kafka that checkpoints every 2 s into {@code
+   * <dataDir>/checkpoints}, as a JVM of its own.
+   */
+  static List<String> kafkaStreamCommand(
+      String bootstrap,
+      String topic,
+      String group,
+      Path dataDir,
+      String warehouseUrl,
+      long earlyFiringMillis) {
+    List<String> c = pipelineJvm();
+    c.addAll(
+        List.of(
+            "--source=kafka",
+            "--allowDevKey=true",
+            "--kafkaBootstrapServers=" + bootstrap,
+            "--kafkaTopics=" + topic,
+            "--kafkaGroupId=" + group,
+            "--dataDir=" + dataDir,
+            "--warehouseUrl=" + warehouseUrl,
+            "--checkpointingInterval=2000",
+            "--minPauseBetweenCheckpoints=500",
+            "--earlyFiringDelay=" + (earlyFiringMillis / 1000) + "s",
+            "--parallelism=2",
+            "--progressSeconds=5"));
+    return c;
+  }
+
+  /** A raw replay of {@code from..to} into {@code warehouseUrl}, as a JVM of its own. */
+  static List<String> rawReplayCommand(
+      Path dataDir, String warehouseUrl, LocalDate from, LocalDate to, List<String> extraArgs) {
+    List<String> c = pipelineJvm();
+    c.addAll(
+        List.of(
+            "--source=raw",
+            "--from=" + from,
+            "--to=" + to,
+            "--dataDir=" + dataDir,
+            "--warehouseUrl=" + warehouseUrl,
+            "--parallelism=2"));
+    c.addAll(extraArgs);
+    return c;
   }
 
   /** One record the publisher got an acknowledgement for. */
