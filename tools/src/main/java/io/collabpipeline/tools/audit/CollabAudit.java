@@ -1,9 +1,17 @@
 package io.collabpipeline.tools.audit;
 
+import io.collabpipeline.model.CuratedRow;
+import io.collabpipeline.model.Granularity;
+import io.collabpipeline.model.Stage;
+import io.collabpipeline.pipelines.Durations;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.launch.CommandLine;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
+import io.collabpipeline.pipelines.warehouse.VersionedRow;
+import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.pipelines.warehouse.WriteCurated;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +50,14 @@ public final class CollabAudit {
   public static final int EXIT_FAILED = 1;
   public static final int EXIT_USAGE = 2;
   public static final int EXIT_LOST = 3;
+
+  /**
+   * {@code --rewriteCompleteness=true}: after an audit that found nothing lost, write {@code
+   * pipeline_completeness} of the audited dates from the per-offset account ({@link
+   * #completeness}): the repair after a stream started without state, for dates the stream has
+   * closed.
+   */
+  public static final String REWRITE_OPTION = "rewriteCompleteness";
 
   /** One line of the report: a source partition's arrival hour. */
   public static final class Line {
@@ -153,34 +169,7 @@ public final class CollabAudit {
   public static List<Line> audit(Scope scope) throws SQLException {
     long fromMs = scope.from.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
     long toMs = scope.to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-    List<String> parts = new ArrayList<>();
-    String raw = parquetGlob(scope.rawStore);
-    if (raw != null) {
-      parts.add(
-          "SELECT source_kind AS kind, source_name AS name, source_partition AS part,"
-              + " source_offset AS off, 1 AS fate, epoch_ms(received_at) AS arrived_ms FROM read_parquet("
-              + raw
-              + ")");
-    }
-    String ledger = parquetGlob(GraphConfig.duplicateLedgerOf(scope.rawStore));
-    if (ledger != null) {
-      parts.add(
-          "SELECT source_kind, source_name, source_partition, source_offset, 2,"
-              + " epoch_ms(received_at) FROM read_parquet("
-              + ledger
-              + ")");
-    }
-    if (hasFiles(scope.quarantineStore, ".jsonl")) {
-      parts.add(
-          "SELECT struct_extract(source, 'kind'), struct_extract(source, 'name'),"
-              + " CAST(struct_extract(source, 'partition') AS INTEGER),"
-              + " CAST(struct_extract(source, 'offset') AS BIGINT), 3,"
-              + " epoch_ms(CAST(received_at AS TIMESTAMPTZ))"
-              + " FROM read_json("
-              + quote(scope.quarantineStore + "/**/*.jsonl")
-              + ", columns = {source: 'STRUCT(kind VARCHAR, name VARCHAR, partition BIGINT,"
-              + " \"offset\" BIGINT)', received_at: 'VARCHAR'}, format = 'newline_delimited')");
-    }
+    List<String> parts = sourceParts(scope);
     List<Line> lines = new ArrayList<>();
     if (parts.isEmpty()) {
       return lines;
@@ -190,9 +179,8 @@ public final class CollabAudit {
     // accounted offset, charged to the hour of the offset before the gap.
     String sql =
         "WITH acc AS ("
-            + " SELECT kind, name, part, off, min(fate) AS fate, min(arrived_ms) AS arrived_ms FROM ("
-            + String.join(" UNION ALL ", parts)
-            + ") WHERE arrived_ms >= ? AND arrived_ms < ? GROUP BY kind, name, part, off),"
+            + ACCOUNTED.replace("PARTS", String.join(" UNION ALL ", parts))
+            + "),"
             + " nexts AS (SELECT *, lead(off) OVER (PARTITION BY kind, name, part ORDER BY off)"
             + "   AS nxt FROM acc)"
             + " SELECT kind, name, part, (arrived_ms // 3600000) * 3600000 AS hour_ms,"
@@ -216,6 +204,132 @@ public final class CollabAudit {
       }
     }
     return lines;
+  }
+
+  /**
+   * Each source offset once, by its best fate (raw before duplicate before quarantined: a
+   * quarantined record a quarantine replay wrote raw later is raw), with its arrival and, when raw,
+   * its event time; bound to the arrival range by two parameters.
+   */
+  private static final String ACCOUNTED =
+      " SELECT kind, name, part, off, min(fate) AS fate, min(arrived_ms) AS arrived_ms,"
+          + " min(occurred_ms) FILTER (WHERE fate = 1) AS occurred_ms FROM (PARTS)"
+          + " WHERE arrived_ms >= ? AND arrived_ms < ? GROUP BY kind, name, part, off";
+
+  /** The raw store's, the duplicate ledger's and the quarantine's offsets, as SQL selects. */
+  private static List<String> sourceParts(Scope scope) {
+    List<String> parts = new ArrayList<>();
+    String raw = parquetGlob(scope.rawStore);
+    if (raw != null) {
+      parts.add(
+          "SELECT source_kind AS kind, source_name AS name, source_partition AS part,"
+              + " source_offset AS off, 1 AS fate, epoch_ms(received_at) AS arrived_ms,"
+              + " epoch_ms(occurred_at) AS occurred_ms FROM read_parquet("
+              + raw
+              + ")");
+    }
+    String ledger = parquetGlob(GraphConfig.duplicateLedgerOf(scope.rawStore));
+    if (ledger != null) {
+      parts.add(
+          "SELECT source_kind, source_name, source_partition, source_offset, 2,"
+              + " epoch_ms(received_at), CAST(NULL AS BIGINT) FROM read_parquet("
+              + ledger
+              + ")");
+    }
+    if (hasFiles(scope.quarantineStore, ".jsonl")) {
+      parts.add(
+          "SELECT struct_extract(source, 'kind'), struct_extract(source, 'name'),"
+              + " CAST(struct_extract(source, 'partition') AS INTEGER),"
+              + " CAST(struct_extract(source, 'offset') AS BIGINT), 3,"
+              + " epoch_ms(CAST(received_at AS TIMESTAMPTZ)), CAST(NULL AS BIGINT)"
+              + " FROM read_json("
+              + quote(scope.quarantineStore + "/**/*.jsonl")
+              + ", columns = {source: 'STRUCT(kind VARCHAR, name VARCHAR, partition BIGINT,"
+              + " \"offset\" BIGINT)', received_at: 'VARCHAR'}, format = 'newline_delimited')");
+    }
+    return parts;
+  }
+
+  /**
+   * {@code pipeline_completeness} of the scope's arrival dates, recomputed from the per-offset
+   * account: per arrival hour and day, received = every accounted offset once, quarantined,
+   * duplicate, accepted = raw_written (offsets in the raw store), late (raw offsets that arrived
+   * more than {@code allowedLatenessMillis} after their event-time minute ended). What a stream
+   * that started without the previous job's state cannot count itself: it keeps the previous job's
+   * fuller rows of the hours it could not see whole, and neither job saw those hours whole.
+   */
+  public static List<CuratedRow> completeness(Scope scope, long allowedLatenessMillis)
+      throws SQLException {
+    long fromMs = scope.from.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    long toMs = scope.to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    List<String> parts = sourceParts(scope);
+    List<CuratedRow> rows = new ArrayList<>();
+    if (parts.isEmpty()) {
+      return rows;
+    }
+    for (Granularity g : new Granularity[] {Granularity.HOUR, Granularity.DAY}) {
+      long size = g.size().getMillis();
+      String sql =
+          "WITH acc AS ("
+              + ACCOUNTED.replace("PARTS", String.join(" UNION ALL ", parts))
+              + ") SELECT (arrived_ms // "
+              + size
+              + ") * "
+              + size
+              + " AS w, count(*), count(*) FILTER (WHERE fate = 3),"
+              + " count(*) FILTER (WHERE fate = 2), count(*) FILTER (WHERE fate = 1),"
+              + " count(*) FILTER (WHERE fate = 1 AND arrived_ms > (occurred_ms // 60000) * 60000"
+              + " + 60000 + ?) FROM acc GROUP BY w ORDER BY w";
+      try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+          PreparedStatement st = c.prepareStatement(sql)) {
+        st.setLong(1, fromMs);
+        st.setLong(2, toMs);
+        st.setLong(3, allowedLatenessMillis);
+        try (ResultSet rs = st.executeQuery()) {
+          while (rs.next()) {
+            long w = rs.getLong(1);
+            long[] byStage = {
+              rs.getLong(2),
+              rs.getLong(3),
+              rs.getLong(4),
+              rs.getLong(5),
+              rs.getLong(5),
+              rs.getLong(6)
+            };
+            Stage[] stages = {
+              Stage.RECEIVED,
+              Stage.QUARANTINED,
+              Stage.DUPLICATE,
+              Stage.ACCEPTED,
+              Stage.RAW_WRITTEN,
+              Stage.LATE
+            };
+            for (int i = 0; i < stages.length; i++) {
+              rows.add(CuratedRow.completeness(w, g, stages[i].code(), byStage[i]));
+            }
+          }
+        }
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Writes {@code rows} over the warehouse's {@code pipeline_completeness} under {@code
+   * generation}, which must be newer than every generation that wrote those windows (the audit's
+   * start): for windows the stream has closed, so that no later pane of an older generation is
+   * refused.
+   */
+  public static void rewriteCompleteness(
+      String warehouseUrl, List<CuratedRow> rows, long generation) throws SQLException {
+    List<VersionedRow> versioned = new ArrayList<>();
+    for (CuratedRow r : rows) {
+      versioned.add(VersionedRow.of(r, generation, WriteCurated.paneVersion(r)));
+    }
+    try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
+      w.curated().ensureTables();
+      w.curated().upsertVersioned(versioned);
+    }
   }
 
   /**
@@ -323,8 +437,26 @@ public final class CollabAudit {
   /** The command line; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     Scope scope;
+    boolean rewrite = false;
+    long allowedLatenessMillis;
     try {
-      scope = Scope.fromOptions(CommandLine.parseOptions(args));
+      List<String> rest = new ArrayList<>();
+      for (String a : args) {
+        if (a.equals("--" + REWRITE_OPTION) || a.equals("--" + REWRITE_OPTION + "=true")) {
+          rewrite = true;
+        } else if (a.equals("--" + REWRITE_OPTION + "=false")) {
+          rewrite = false;
+        } else if (a.startsWith("--" + REWRITE_OPTION + "=")) {
+          throw new UsageException(
+              "--" + REWRITE_OPTION + " takes true or false, got '" + a.substring(22) + "'");
+        } else {
+          rest.add(a);
+        }
+      }
+      CollabPipelineOptions o = CommandLine.parseOptions(rest.toArray(new String[0]));
+      scope = Scope.fromOptions(o);
+      allowedLatenessMillis =
+          Durations.parse("allowedLateness", o.getAllowedLateness()).getMillis();
     } catch (UsageException | IllegalArgumentException e) {
       err.println("collab-audit: " + CommandLine.firstLine(e.getMessage()));
       return EXIT_USAGE;
@@ -358,6 +490,22 @@ public final class CollabAudit {
               + " partition-hours; report "
               + auditId
               + " in pipeline_audit)");
+      if (rewrite) {
+        if (lost > 0) {
+          err.println(
+              "collab-audit: pipeline_completeness not rewritten: the account of these dates has"
+                  + " lost offsets; find them first (the report above)");
+          return EXIT_LOST;
+        }
+        List<CuratedRow> rows = completeness(scope, allowedLatenessMillis);
+        rewriteCompleteness(scope.warehouseUrl, rows, auditId);
+        out.println(
+            "collab-audit: rewrote pipeline_completeness of "
+                + rows.stream().filter(r -> r.getString("granularity").equals("hour")).count() / 6
+                + " arrival hours from the account (generation "
+                + auditId
+                + ")");
+      }
       return lost == 0 ? EXIT_OK : EXIT_LOST;
     } catch (Exception e) {
       err.println("collab-audit: " + CommandLine.firstLine(CommandLine.rootMessage(e)));
