@@ -4,16 +4,24 @@ backfills and late data"). Dry run first (its diff kept as an artifact), then th
 skipped with a log line. A committed replay emits the collab_curated_tables asset, on which dbt builds.
 
 Triggered with conf {"from": D, "to": D} (the stream supervisor does, for windows a stateless start could not see
-whole), it replays those dates instead."""
+whole, once their dates are closed), it replays those dates instead; with "rewrite_completeness": true (the
+supervisor sets it) it then rewrites pipeline_completeness of those arrival dates from the lost-event audit's
+per-offset account (`bin/collab-audit --rewriteCompleteness=true`): neither the stream that lost its state nor the
+one that started without it counted those hours whole. The audit refuses (and the task fails) if an offset is lost."""
 from __future__ import annotations
+
+import logging
 
 import pendulum
 from airflow.sdk import Param, dag, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from collab import config
 from collab.airflow_tasks import CURATED_TABLES, lock_gate_and_release, replay_phase
-from collab.commands import plan_raw_replay
+from collab.commands import LostEvents, plan_raw_replay, run_audit
 from collab.dates import correction_days, days_between, parse_date
+
+log = logging.getLogger(__name__)
 
 
 @dag(
@@ -28,6 +36,8 @@ from collab.dates import correction_days, days_between, parse_date
     params={
         "from": Param(None, type=["null", "string"], format="date", description="replay these dates instead"),
         "to": Param(None, type=["null", "string"], format="date"),
+        "rewrite_completeness": Param(False, type="boolean",
+                                      description="after the commit, rewrite completeness of these dates from the audit"),
     },
     tags=["collab", "replay"],
     doc_md=__doc__,
@@ -51,7 +61,22 @@ def collab_correction_replay():
     dry = replay_phase("raw", the_plan, dry_run=True)
     commit = replay_phase("raw", the_plan, dry_run=False, outlets=[CURATED_TABLES])
     dry >> commit
-    commit >> release
+
+    @task(trigger_rule="none_failed_min_one_success")
+    def rewrite_completeness(plan: dict, **context) -> None:
+        params = context["params"]
+        if not (params.get("from") and params.get("rewrite_completeness")):
+            log.info("completeness is not rewritten (only for the dates of a start without state)")
+            return
+        for first, last in plan["ranges"]:
+            try:
+                run_audit(config.load(), first, last, rewrite_completeness=True)
+            except LostEvents as e:
+                # Found lost offsets stay lost: fail now (the audit's report names them), no retry.
+                raise AirflowFailException(str(e)) from None
+
+    rewrite = rewrite_completeness(the_plan)
+    commit >> rewrite >> release
 
 
 collab_correction_replay()

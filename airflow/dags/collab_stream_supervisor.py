@@ -6,7 +6,10 @@
 - the curated tables' freshness: the latest minute window must end within COLLAB_FRESHNESS_MAX_LAG_MINUTES (30) of
   the data interval's end, else the task fails (and alerts);
 - the windows a start without state could not see whole (pipeline_corrections_due): triggers
-  collab_correction_replay for their dates, once per (dates, generation).
+  collab_correction_replay for their dates once the dates are closed (every window final: the date's end plus the
+  allowed lateness and slack, 3 h), once per (dates, generation), with the completeness rewrite of those dates. A
+  replay of a date still open would fence the running stream out of its windows (the replay's newer generation wins
+  over the stream's later panes), so open dates wait, with a log line.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOpe
 from airflow.sdk import dag, task
 
 from collab import config, flink, stream, warehouse
-from collab.dates import MAX_REPLAY_DAYS, contiguous_ranges
+from collab.dates import MAX_REPLAY_DAYS, closed, contiguous_ranges
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +76,13 @@ def collab_stream_supervisor():
         log.info("curated tables fresh: latest minute window ends %s (%s before %s)", latest, end - latest, end)
 
     @task
-    def corrections_due() -> list[dict]:
+    def corrections_due(**context) -> list[dict]:
+        now = context["data_interval_end"]
         due = warehouse.corrections_due(config.load())
+        waiting = sorted({d for d, _ in due if not closed(d, now)})
+        if waiting:
+            log.info("windows due a correction on dates still open, replayed once closed: %s", waiting)
+        due = [(d, g) for d, g in due if closed(d, now)]
         if not due:
             return []
         generation = max(g for _, g in due)
@@ -84,7 +92,7 @@ def collab_stream_supervisor():
                 upto = min(last, first + pendulum.duration(days=MAX_REPLAY_DAYS - 1))
                 runs.append({
                     "trigger_run_id": f"corrections_due__{first}_{upto}__g{generation}",
-                    "conf": {"from": str(first), "to": str(upto)},
+                    "conf": {"from": str(first), "to": str(upto), "rewrite_completeness": True},
                 })
                 first = upto + pendulum.duration(days=1)
         log.info("windows due a correction: %s", [r["conf"] for r in runs])

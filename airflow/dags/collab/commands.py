@@ -82,6 +82,41 @@ def local_pipeline_command(settings: CollabSettings, args: list[str]) -> list[st
     ]
 
 
+# bin/collab-audit's exit code when offsets are lost.
+AUDIT_LOST = 3
+
+
+def audit_command(settings: CollabSettings, first: str, last: str, rewrite_completeness: bool = False) -> list[str]:
+    """The lost-event audit of the arrival dates first..last over the configured stores and warehouse; with
+    rewrite_completeness, pipeline_completeness of those dates is rewritten from its per-offset account (refused,
+    exit 3, when an offset is lost)."""
+    command = [
+        str(settings.bin("collab-audit")),
+        f"--from={first}",
+        f"--to={last}",
+        f"--dataDir={settings.data_dir}",
+        *settings.store_args(),
+        *settings.pipeline_args,
+    ]
+    if rewrite_completeness:
+        command.append("--rewriteCompleteness=true")
+    return command
+
+
+def run_audit(settings: CollabSettings, first: str, last: str, rewrite_completeness: bool = False) -> str:
+    """Runs the audit; a loss raises LostEvents naming the report's last line (the task fails and alerts)."""
+    try:
+        return run(audit_command(settings, first, last, rewrite_completeness), settings)
+    except CommandFailed as e:
+        if e.returncode == AUDIT_LOST:
+            raise LostEvents(f"the audit of {first}..{last} found lost events: {e}") from None
+        raise
+
+
+class LostEvents(RuntimeError):
+    """bin/collab-audit found offsets accounted for nowhere (its report is in the task log and pipeline_audit)."""
+
+
 def run(command: list[str], settings: CollabSettings, cwd: Path | None = None) -> str:
     """Runs a command, copying its output into the task log line by line; returns the output, raises CommandFailed."""
     log.info("running: %s", " ".join(command))

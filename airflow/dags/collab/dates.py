@@ -4,6 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 MAX_REPLAY_DAYS = 30
+# A UTC date's windows are final this long after the date ends: the pipeline's allowed lateness (2 h) plus slack.
+# The nightly correction runs at 03:00 for the same reason.
+CLOSED_AFTER = timedelta(hours=3)
 
 
 def correction_days(data_interval_end: datetime, days: int = 2) -> list[date]:
@@ -38,3 +41,9 @@ def contiguous_ranges(days: list[date]) -> list[tuple[date, date]]:
         else:
             ranges.append((d, d))
     return ranges
+
+
+def closed(day: date, now: datetime) -> bool:
+    """Whether every window of `day` is final at `now` (a replay of a date still open would fence the running
+    stream out of its windows: the replay's newer generation wins over the stream's later panes)."""
+    return now >= datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo) + CLOSED_AFTER

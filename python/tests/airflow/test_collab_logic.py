@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 from collab import config, flink
-from collab.commands import local_pipeline_command, plan_raw_replay, raw_dates_present, replay_args
-from collab.dates import contiguous_ranges, correction_days, days_between
+from collab.commands import audit_command, local_pipeline_command, plan_raw_replay, raw_dates_present, replay_args
+from collab.dates import closed, contiguous_ranges, correction_days, days_between
 from collab.emr import replay_steps
 from collab import warehouse
 
@@ -121,3 +121,19 @@ def test_corrections_due_and_freshness_read_the_duckdb_warehouse(tmp_path):
     s = settings_for(tmp_path)
     assert warehouse.corrections_due(s) == [(date(2026, 11, 2), 7), (date(2026, 11, 3), 9)]
     assert warehouse.latest_minute_window(s) == datetime(2026, 11, 3, 10, 1, tzinfo=timezone.utc)
+
+
+def test_a_date_is_closed_three_hours_after_it_ends():
+    # 2h allowed lateness + slack: the windows of 11-02 are final at 11-03 03:00 UTC, not a minute before.
+    assert not closed(date(2026, 11, 2), datetime(2026, 11, 3, 2, 59, tzinfo=timezone.utc))
+    assert closed(date(2026, 11, 2), datetime(2026, 11, 3, 3, 0, tzinfo=timezone.utc))
+    assert not closed(date(2026, 11, 3), datetime(2026, 11, 3, 12, 0, tzinfo=timezone.utc))
+
+
+def test_audit_command_names_the_stores_and_asks_for_the_rewrite_only_when_told(tmp_path):
+    s = settings_for(tmp_path, raw_store="s3://b/raw", pipeline_args=["--x=1"])
+    cmd = audit_command(s, "2026-11-02", "2026-11-03")
+    assert cmd[:3] == ["/repo/bin/collab-audit", "--from=2026-11-02", "--to=2026-11-03"]
+    assert f"--dataDir={tmp_path}" in cmd and "--rawStore=s3://b/raw" in cmd and "--x=1" in cmd
+    assert "--rewriteCompleteness=true" not in cmd
+    assert audit_command(s, "2026-11-02", "2026-11-02", rewrite_completeness=True)[-1] == "--rewriteCompleteness=true"

@@ -9,7 +9,7 @@ from conftest import DAGS, REPO
 
 DAG_IDS = {
     "collab_correction_replay", "collab_backfill", "collab_quarantine_replay",
-    "collab_dbt_build", "collab_dimension_refresh", "collab_stream_supervisor",
+    "collab_dbt_build", "collab_dimension_refresh", "collab_stream_supervisor", "collab_lost_event_audit",
 }
 REPLAY_DAGS = ["collab_correction_replay", "collab_backfill", "collab_quarantine_replay"]
 
@@ -46,8 +46,10 @@ def test_schedules_catchup_and_utc(dagbag):
     for dag in dags.values():
         assert str(dag.timezone) == "UTC" and dag.start_date.tzinfo is not None
         assert dag.max_active_runs == 1
-    assert dags["collab_correction_replay"].catchup is True
-    assert all(dags[d].catchup is False for d in DAG_IDS - {"collab_correction_replay"})
+    # Nights missed while Airflow was down are still corrected and audited.
+    caught_up = {"collab_correction_replay", "collab_lost_event_audit"}
+    assert all(dags[d].catchup is True for d in caught_up)
+    assert all(dags[d].catchup is False for d in DAG_IDS - caught_up)
     assert dags["collab_backfill"].schedule is None and dags["collab_quarantine_replay"].schedule is None
     assert [a.name for a in dags["collab_dbt_build"].timetable.asset_condition.objects] == [
         "collab_curated_tables"
@@ -71,3 +73,10 @@ def test_the_lock_gate_is_a_setup_and_its_release_a_teardown(dagbag):
         dag = dagbag.get_dag(dag_id)
         assert dag.get_task("lock_gate").is_setup and dag.get_task("lock_release").is_teardown
         assert dag.get_task("plan").upstream_task_ids == {"lock_gate"}
+
+
+def test_the_completeness_rewrite_follows_the_commit_and_precedes_the_release(dagbag):
+    dag = dagbag.get_dag("collab_correction_replay")
+    rewrite = dag.get_task("rewrite_completeness")
+    assert "commit.done" in rewrite.upstream_task_ids
+    assert "lock_release" in rewrite.downstream_task_ids

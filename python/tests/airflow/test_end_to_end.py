@@ -8,6 +8,8 @@ import os
 import subprocess
 from datetime import date, datetime, time, timedelta, timezone
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -154,3 +156,67 @@ def test_backfill_refuses_more_than_30_days(dagbag, warehouse):
     run = dagbag.get_dag("collab_backfill").test(run_conf={"from": "2026-10-01", "to": "2026-10-31"})
     assert run.state == "failed"
     assert task_states(run)["plan"] == "failed"
+
+
+def completeness(data) -> tuple[list[tuple], set[int]]:
+    """pipeline_completeness's contract columns, and the generations that wrote it."""
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT window_start, granularity, stage, events FROM pipeline_completeness"
+                           " ORDER BY ALL").fetchall()
+        gens = {g for (g,) in con.execute("SELECT DISTINCT generation FROM pipeline_completeness").fetchall()}
+    return rows, gens
+
+
+def arrival_dates(data) -> list[date]:
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        return [r[0] for r in con.execute(
+            "SELECT DISTINCT CAST(window_start AS DATE) FROM pipeline_completeness WHERE granularity = 'day'"
+            " AND stage = 'received' AND events > 0 ORDER BY 1").fetchall()]
+
+
+def test_a_correction_asked_by_the_supervisor_rewrites_completeness_to_the_same_counts(dagbag, warehouse):
+    data, dates = warehouse
+    before, generations_before = completeness(data)
+    day = str(dates[-1])
+    run = dagbag.get_dag("collab_correction_replay").test(
+        run_conf={"from": day, "to": day, "rewrite_completeness": True})
+    states = task_states(run)
+    assert run.state == "success", states
+    assert states["rewrite_completeness"] == "success"
+    after, generations_after = completeness(data)
+    # The audit's recount from the per-offset account equals what the stream counted (nothing was lost), and it
+    # was written: a generation newer than the stream's now holds some of those hours. (The recount also writes
+    # the stages it found none of, e.g. late = 0, where the stream writes no row.)
+    assert [r for r in after if r[3] != 0] == [r for r in before if r[3] != 0]
+    assert all(r[3] == 0 for r in set(after) - set(before))
+    assert generations_after - generations_before, "the rewrite wrote no row"
+
+
+def test_the_nightly_audit_passes_then_names_a_deleted_raw_file(dagbag, warehouse, tmp_path, monkeypatch):
+    import shutil
+
+    data, _ = warehouse
+    day = arrival_dates(data)[-1]
+    dag = dagbag.get_dag("collab_lost_event_audit")
+    end = datetime.combine(day + timedelta(days=1), time(4), tzinfo=timezone.utc)
+    ok = dag.test(logical_date=end)
+    assert ok.state == "success", task_states(ok)
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM pipeline_audit").fetchone()[0] > 0
+
+    # A copy of the data directory without the raw file holding the median offset of that arrival date.
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    start = int(datetime.combine(day, time(0), tzinfo=timezone.utc).timestamp() * 1000)
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "SELECT filename, source_offset FROM read_parquet(?, filename = true)"
+            " WHERE epoch_ms(received_at) >= ? AND epoch_ms(received_at) < ?"
+            " ORDER BY source_partition, source_offset",
+            [str(copy / "raw" / "**" / "*.parquet"), start, start + 86_400_000]).fetchall()
+    victim = rows[len(rows) // 2][0]
+    Path(victim).unlink()
+    monkeypatch.setenv("COLLAB_DATA_DIR", str(copy))
+    lost = dag.test(logical_date=end)
+    assert lost.state == "failed"
+    assert task_states(lost)["audit"] == "failed"

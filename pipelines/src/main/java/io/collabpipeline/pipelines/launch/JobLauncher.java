@@ -6,6 +6,7 @@ import io.collabpipeline.pipelines.kafka.KafkaStartPosition;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
+import io.collabpipeline.pipelines.warehouse.CorrectionDue;
 import io.collabpipeline.pipelines.warehouse.CuratedTables;
 import io.collabpipeline.pipelines.warehouse.DiffReports;
 import io.collabpipeline.pipelines.warehouse.GenerationLog;
@@ -407,6 +408,8 @@ public final class JobLauncher {
     GraphConfig graph = config.graph.toBuilder().setSeenWholeFrom(t0.get()).build();
     java.time.Instant bound = t0.get().plusMillis(graph.maxEventTimeAhead().getMillis());
     if (graph.warehouse().fencesPartialWindows()) {
+      List<CorrectionDue> days = daysThePreviousJobHadOpen(graph, t0.get());
+      recordDue(graph, days);
       out.println(
           NAME
               + ": without the previous job's state this stream sees windows whole from arrival "
@@ -416,7 +419,14 @@ public final class JobLauncher {
               + "): metric windows starting before "
               + bound
               + " never replace another generation's rows and are recorded in"
-              + " pipeline_corrections_due for a correction replay");
+              + " pipeline_corrections_due for a correction replay, and so are the day windows of "
+              + days.get(0).windowStart().atZone(java.time.ZoneOffset.UTC).toLocalDate()
+              + " to "
+              + days.get(days.size() - 1)
+                  .windowStart()
+                  .atZone(java.time.ZoneOffset.UTC)
+                  .toLocalDate()
+              + ", whose windows the previous job may have had open, written or not");
     } else {
       out.println(
           NAME
@@ -430,6 +440,42 @@ public final class JobLauncher {
               + " may replace fuller ones; replay their dates with --source=raw");
     }
     return config.withGraph(graph);
+  }
+
+  /**
+   * The day windows (one per UTC date) that hold every metric window the previous job may have had
+   * open when its state was lost: a window stays open until its end plus the allowed lateness has
+   * passed the job's watermark, which was no later than T0 (the re-read starts before the committed
+   * offsets), so every window ending after {@code T0 - allowedLateness} and starting before T0. The
+   * new stream records the windows it writes itself; these dates make the correction replay cover
+   * the windows it never writes too (their stored row may be an early pane). Windows of later dates
+   * (events that occurred after their arrival, up to {@code --maxEventTimeAhead}) are recorded only
+   * when the stream writes them; the nightly correction replay covers the rest.
+   */
+  static List<CorrectionDue> daysThePreviousJobHadOpen(GraphConfig graph, java.time.Instant t0) {
+    java.time.Duration lateness =
+        java.time.Duration.ofMillis(graph.windowing().allowedLateness().getMillis());
+    java.time.LocalDate first = t0.minus(lateness).atZone(java.time.ZoneOffset.UTC).toLocalDate();
+    java.time.LocalDate last = t0.atZone(java.time.ZoneOffset.UTC).toLocalDate();
+    List<CorrectionDue> days = new java.util.ArrayList<>();
+    for (java.time.LocalDate d = first; !d.isAfter(last); d = d.plusDays(1)) {
+      days.add(
+          CorrectionDue.of(
+              d.atStartOfDay(java.time.ZoneOffset.UTC).toInstant(),
+              io.collabpipeline.model.Granularity.DAY.code(),
+              graph.generation()));
+    }
+    return days;
+  }
+
+  private static void recordDue(GraphConfig graph, List<CorrectionDue> due) throws Exception {
+    try (Warehouse warehouse = graph.warehouse().open()) {
+      Optional<CuratedTables> tables = warehouse.tables();
+      if (tables.isPresent()) {
+        tables.get().ensureTables();
+        tables.get().recordCorrectionsDue(due);
+      }
+    }
   }
 
   private String describeRunner(JobConfig config) {

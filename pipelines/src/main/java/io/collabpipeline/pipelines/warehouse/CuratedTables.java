@@ -61,6 +61,12 @@ public interface CuratedTables {
   List<CorrectionDue> correctionsDue() throws SQLException;
 
   /**
+   * Records {@code due} in {@code pipeline_corrections_due}; a window recorded already under the
+   * same generation is left as it is (idempotent).
+   */
+  void recordCorrectionsDue(List<CorrectionDue> due) throws SQLException;
+
+  /**
    * {@link #upsertVersioned} with every row at generation 0, pane 0: a later call for a key
    * replaces it.
    */

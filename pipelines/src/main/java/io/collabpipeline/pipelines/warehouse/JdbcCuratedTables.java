@@ -135,6 +135,36 @@ final class JdbcCuratedTables implements CuratedTables {
   }
 
   @Override
+  public void recordCorrectionsDue(List<CorrectionDue> due) throws SQLException {
+    if (due.isEmpty()) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    session.write(
+        () -> {
+          try (Statement st = session.connection.createStatement()) {
+            for (CorrectionDue d : due) {
+              st.execute(
+                  "INSERT INTO "
+                      + q(CORRECTIONS_DUE)
+                      + " (window_start, granularity, generation, recorded_at) VALUES ("
+                      + session.timestampOf(Long.toString(d.windowStart().toEpochMilli()))
+                      + ", '"
+                      + io.collabpipeline.model.Granularity.valueOf(
+                              d.granularity().toUpperCase(java.util.Locale.ROOT))
+                          .code()
+                      + "', "
+                      + d.generation()
+                      + ", "
+                      + session.timestampOf(Long.toString(now))
+                      + ") ON CONFLICT DO NOTHING");
+            }
+          }
+          return null;
+        });
+  }
+
+  @Override
   public List<CuratedRow> read(CuratedTable table) throws SQLException {
     List<CuratedRow> rows = new ArrayList<>();
     for (VersionedRow row : readVersioned(table)) {

@@ -899,6 +899,33 @@ public abstract class WarehouseContractTest {
   }
 
   @Test
+  public void daysRecordedDueAtAStatelessStartAreKeptOnceAndClearedByTheirReplay()
+      throws Exception {
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      CorrectionDue yesterday =
+          CorrectionDue.of(java.time.Instant.ofEpochMilli(DAY_START - 24 * HOUR), "day", 7);
+      CorrectionDue today = CorrectionDue.of(java.time.Instant.ofEpochMilli(DAY_START), "day", 7);
+      w.curated().recordCorrectionsDue(List.of(yesterday, today));
+      w.curated().recordCorrectionsDue(List.of(today)); // a second start of generation 7
+      assertThat(w.curated().correctionsDue(), contains(yesterday, today));
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              w.curated()
+                  .recordCorrectionsDue(
+                      List.of(
+                          CorrectionDue.of(
+                              java.time.Instant.ofEpochMilli(DAY_START), "fortnight'", 7))));
+
+      w.log().begin(10, GenerationLog.Kind.REPLAY, ReplayScope.day(DAY));
+      w.staging().stage(10, List.of(editors(DAY_START + 2 * HOUR, "ws1", 55)));
+      w.staging().commitReplay(10, ReplayScope.day(DAY));
+      assertThat(w.curated().correctionsDue(), contains(yesterday));
+    }
+  }
+
+  @Test
   public void theGenerationLogKeepsWhereAStatelessStreamSawWindowsWholeFrom() throws Exception {
     try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
       w.curated().ensureTables();
