@@ -134,6 +134,18 @@ public class CollabAuditS3Test {
     assertThat(clean.out, sum(clean.out, "quarantined"), is(quarantineLines));
     assertTemporaryDirectoriesGone(clean.out);
 
+    // Only what the range can need is fetched: the next day (an hour of slack before it) needs
+    // none of these objects, all of which arrived at 08:00.
+    List<String> nextDay = new ArrayList<>(List.of("--dataDir=" + data, "--from=2026-11-03"));
+    nextDay.addAll(
+        List.of("--to=2026-11-03", "--rawStore=" + RAW, "--quarantineStore=" + QUARANTINE));
+    nextDay.addAll(s3.pipelineArgs());
+    Run other = run(nextDay.toArray(new String[0]));
+    assertThat(other.out, other.exit, is(CollabAudit.EXIT_OK));
+    assertThat(other.out, containsString("fetching 0 objects (0.0 MiB) of " + RAW + " "));
+    assertThat(other.out, containsString("fetching 0 objects (0.0 MiB) of " + QUARANTINE + " "));
+    assertThat(other.out, containsString("(0 partition-hours"));
+
     // A raw object holding neither the first nor the last offset, its offsets read before the
     // delete.
     Path victim = null;
