@@ -8,6 +8,8 @@ import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.launch.CommandLine;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
+import io.collabpipeline.pipelines.options.S3Options;
+import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.VersionedRow;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
@@ -29,6 +31,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * {@code bin/collab-audit --from=DATE --to=DATE}: the automatic lost-event report. For every source
@@ -41,9 +44,17 @@ import java.util.Locale;
  * pipeline_audit}) and exits 0 when nothing is lost, 3 when something is (2 for a usage mistake, 1
  * when the audit itself fails).
  *
+ * <p>Stores on {@code s3://} (the raw store, and with it the ledger; the quarantine) are read
+ * through the pipeline's S3 client ({@code --endpoint}, {@code --s3PathStyle}, {@code
+ * --s3Credentials}, {@code --awsRegion}, checked by {@code S3Setup}): the objects the arrival range
+ * can need, chosen by the arrival time in their names, are copied into a private temporary
+ * directory that is deleted afterwards ({@link S3StoreSnapshot}), and the same queries run over it.
+ *
  * <p>Limits: offsets lost before the first or after the last accounted offset of a partition in the
- * range are not seen (the broker's offsets by time would bound them); the stores must be local
- * directories (DuckDB reads them in-process; it cannot read {@code s3://} here).
+ * range are not seen (the broker's offsets by time would bound them). On S3 the audit copies whole
+ * objects: a day of a production raw store is that day's whole raw volume on the audit's local disk
+ * ({@code java.io.tmpdir}), and every event-time partition of the store is listed (a few listings
+ * per {@code dt=/hr=} partition).
  */
 public final class CollabAudit {
   public static final int EXIT_OK = 0;
@@ -138,17 +149,21 @@ public final class CollabAudit {
       String raw = o.getRawStore() != null ? o.getRawStore() : dataDir + "/raw";
       String quarantine =
           o.getQuarantineStore() != null ? o.getQuarantineStore() : dataDir + "/quarantine";
-      for (String store : List.of(raw, quarantine)) {
-        if (store.startsWith("s3://")) {
-          throw new UsageException(
-              "the audit reads local stores only (DuckDB cannot read s3:// here): " + store);
-        }
-      }
       String warehouse =
           o.getWarehouseUrl() != null
               ? o.getWarehouseUrl()
               : "jdbc:duckdb:" + dataDir + "/warehouse.duckdb";
       return new Scope(raw, quarantine, warehouse, from, to);
+    }
+
+    /** The start of the arrival range, UTC epoch milliseconds. */
+    long fromMillis() {
+      return from.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    }
+
+    /** The end (exclusive) of the arrival range, UTC epoch milliseconds. */
+    long toMillis() {
+      return to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
     }
 
     private static LocalDate date(String option, String value) {
@@ -437,6 +452,7 @@ public final class CollabAudit {
   /** The command line; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     Scope scope;
+    CollabPipelineOptions o;
     boolean rewrite = false;
     long allowedLatenessMillis;
     try {
@@ -453,17 +469,30 @@ public final class CollabAudit {
           rest.add(a);
         }
       }
-      CollabPipelineOptions o = CommandLine.parseOptions(rest.toArray(new String[0]));
+      o = CommandLine.parseOptions(rest.toArray(new String[0]));
       scope = Scope.fromOptions(o);
+      // Checks the S3 options (one line naming the option at fault) when a store is s3://.
+      S3Setup.configure(o, scope.rawStore, scope.quarantineStore);
+      if (o.getProgressSeconds() == null || o.getProgressSeconds() < 0) {
+        throw new UsageException("--progressSeconds must be 0 (off) or more");
+      }
       allowedLatenessMillis =
           Durations.parse("allowedLateness", o.getAllowedLateness()).getMillis();
     } catch (UsageException | IllegalArgumentException e) {
       err.println("collab-audit: " + CommandLine.firstLine(e.getMessage()));
       return EXIT_USAGE;
     }
+    S3StoreSnapshot snapshot = null;
     try {
       long auditId = System.currentTimeMillis();
-      List<Line> lines = audit(scope);
+      Scope local = scope;
+      if (S3Setup.isS3(scope.rawStore) || S3Setup.isS3(scope.quarantineStore)) {
+        snapshot =
+            S3StoreSnapshot.open(
+                o, err, o.getProgressSeconds(), scope.fromMillis(), scope.toMillis());
+        local = snapshot.localScope(scope);
+      }
+      List<Line> lines = audit(local);
       long lost = 0;
       out.println(
           "collab-audit: arrival dates "
@@ -497,7 +526,7 @@ public final class CollabAudit {
                   + " lost offsets; find them first (the report above)");
           return EXIT_LOST;
         }
-        List<CuratedRow> rows = completeness(scope, allowedLatenessMillis);
+        List<CuratedRow> rows = completeness(local, allowedLatenessMillis);
         rewriteCompleteness(scope.warehouseUrl, rows, auditId);
         out.println(
             "collab-audit: rewrote pipeline_completeness of "
@@ -507,9 +536,22 @@ public final class CollabAudit {
                 + ")");
       }
       return lost == 0 ? EXIT_OK : EXIT_LOST;
+    } catch (SdkException e) {
+      err.println(
+          "collab-audit: S3 failed"
+              + (o.as(S3Options.class).getEndpoint() == null
+                  ? ""
+                  : " (endpoint " + o.as(S3Options.class).getEndpoint() + ")")
+              + ": "
+              + CommandLine.firstLine(e.getMessage()));
+      return EXIT_FAILED;
     } catch (Exception e) {
       err.println("collab-audit: " + CommandLine.firstLine(CommandLine.rootMessage(e)));
       return EXIT_FAILED;
+    } finally {
+      if (snapshot != null) {
+        snapshot.close();
+      }
     }
   }
 
