@@ -416,7 +416,13 @@ public final class JobLauncher {
               + "): metric windows starting before "
               + bound
               + " never replace another generation's rows and are recorded in"
-              + " pipeline_corrections_due for a correction replay");
+              + " pipeline_corrections_due"
+              + (graph.warehouse().writeStaged(graph.generation()).isPresent()
+                  ? " for a correction replay"
+                  : " of "
+                      + graph.warehouse().describe()
+                      + ", where no replay corrects them yet: they keep the previous generation's"
+                      + " rows (see the README's Snowflake section)"));
     } else {
       out.println(
           NAME
