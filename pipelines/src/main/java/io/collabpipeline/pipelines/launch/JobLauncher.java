@@ -421,8 +421,7 @@ public final class JobLauncher {
                   ? " for a correction replay"
                   : " of "
                       + graph.warehouse().describe()
-                      + ", where no replay corrects them yet: they keep the previous generation's"
-                      + " rows (see the README's Snowflake section)"));
+                      + ", where no replay corrects them yet (see the README's Snowflake section)"));
     } else {
       out.println(
           NAME
