@@ -66,3 +66,18 @@ CREATE TABLE IF NOT EXISTS pipeline_completeness (
   CONSTRAINT pipeline_completeness_pk PRIMARY KEY (window_start, granularity, stage)
 )
 COMMENT = 'Records per pipeline stage by hour/day of arrival (contract 2); small, so not clustered.';
+
+-- The metric windows a stream that started without the previous job's state (checkpoint lost, new cluster, --fresh)
+-- could not see whole, one row per (window, granularity, generation of that stream): recorded by the metric tables'
+-- MERGE files from the staged rows flagged seen_whole = FALSE, in the same columns as on DuckDB and PostgreSQL.
+-- The MERGE that records a window inserts it only where it is missing; the key is not enforced by Snowflake, so two
+-- tables' MERGEs recording the same new window at the same instant could both insert it: read it with DISTINCT.
+-- Nothing clears it in Snowflake yet (the correction replay commits into DuckDB/PostgreSQL only, see README).
+CREATE TABLE IF NOT EXISTS pipeline_corrections_due (
+  window_start  TIMESTAMP_NTZ(3) NOT NULL,
+  granularity   VARCHAR NOT NULL,
+  generation    BIGINT NOT NULL,
+  recorded_at   TIMESTAMP_LTZ NOT NULL,
+  CONSTRAINT pipeline_corrections_due_pk PRIMARY KEY (window_start, granularity, generation)
+)
+COMMENT = 'Metric windows a stateless start could not see whole, due for a correction replay. Written by merge_<table>.sql.';

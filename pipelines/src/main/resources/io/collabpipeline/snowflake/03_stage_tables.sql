@@ -1,7 +1,8 @@
 -- Stage tables: where SnowflakeIO lands the pipeline's gzip CSV files, by COPY INTO in batch and by Snowpipe in
 -- streaming (04_loading.sql), before merge_<table>.sql moves them into the curated tables.
 --
--- The columns are the curated table's, in the same order, then generation and pane_index: COPY loads CSV fields by
+-- The columns are the curated table's, in the same order, then generation, pane_index and seen_whole (FALSE on a row of
+-- a window the writing stream could not see whole, PartialWindows; see the merge files): COPY loads CSV fields by
 -- position, and WriteSnowflakeCurated's CSV mapper writes exactly this order (the offline test loads the staged
 -- files into tables built from this file, so a mismatch fails it). No key: a stage table holds every staged pane,
 -- duplicates included; the MERGE picks the newest per key and then deletes the staged rows the target covers.
@@ -9,6 +10,10 @@
 -- TRANSIENT: the rows are transit data that can be re-staged, so no Fail-safe storage is paid for; one day of Time
 -- Travel is enough to inspect a bad load. The append-only streams in 04_loading.sql extend that retention by themselves
 -- while unconsumed (up to MAX_DATA_EXTENSION_TIME_IN_DAYS).
+--
+-- An account whose stage tables predate seen_whole: stop the job, let the tasks drain the stage tables, then
+--   ALTER TABLE <table>_stage ADD COLUMN seen_whole BOOLEAN DEFAULT TRUE NOT NULL;
+-- PUT the new merge files and start the new job (an old job's files have one field fewer and would fail the load).
 
 CREATE TRANSIENT TABLE IF NOT EXISTS active_editors_stage (
   window_start    TIMESTAMP_NTZ(3) NOT NULL,
@@ -17,7 +22,8 @@ CREATE TRANSIENT TABLE IF NOT EXISTS active_editors_stage (
   workspace_gid   VARCHAR NOT NULL,
   active_editors  BIGINT NOT NULL,
   generation      BIGINT NOT NULL,
-  pane_index      BIGINT NOT NULL
+  pane_index      BIGINT NOT NULL,
+  seen_whole      BOOLEAN NOT NULL
 )
 DATA_RETENTION_TIME_IN_DAYS = 1;
 
@@ -30,7 +36,8 @@ CREATE TRANSIENT TABLE IF NOT EXISTS task_update_velocity_stage (
   tasks_touched    BIGINT NOT NULL,
   tasks_completed  BIGINT NOT NULL,
   generation       BIGINT NOT NULL,
-  pane_index       BIGINT NOT NULL
+  pane_index       BIGINT NOT NULL,
+  seen_whole       BOOLEAN NOT NULL
 )
 DATA_RETENTION_TIME_IN_DAYS = 1;
 
@@ -45,7 +52,8 @@ CREATE TRANSIENT TABLE IF NOT EXISTS notification_fanout_stage (
   fanout_avg          FLOAT NOT NULL,
   fanout_max          BIGINT NOT NULL,
   generation          BIGINT NOT NULL,
-  pane_index          BIGINT NOT NULL
+  pane_index          BIGINT NOT NULL,
+  seen_whole          BOOLEAN NOT NULL
 )
 DATA_RETENTION_TIME_IN_DAYS = 1;
 
@@ -55,7 +63,8 @@ CREATE TRANSIENT TABLE IF NOT EXISTS pipeline_completeness_stage (
   stage         VARCHAR NOT NULL,
   events        BIGINT NOT NULL,
   generation    BIGINT NOT NULL,
-  pane_index    BIGINT NOT NULL
+  pane_index    BIGINT NOT NULL,
+  seen_whole    BOOLEAN NOT NULL
 )
 DATA_RETENTION_TIME_IN_DAYS = 1;
 

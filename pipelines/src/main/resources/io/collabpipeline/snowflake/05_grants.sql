@@ -14,15 +14,19 @@ GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.task_update_velocity TO ROL
 GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.notification_fanout TO ROLE collab_loader;
 GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.pipeline_completeness TO ROLE collab_loader;
 
+-- The windows a stateless start could not see whole: the batch MERGE records them (reads and inserts, never deletes).
+GRANT SELECT, INSERT ON TABLE collab.curated.pipeline_corrections_due TO ROLE collab_loader;
+
 -- Snowpipe REST (streaming): insertFiles needs OPERATE on the pipe, and reading its load history needs MONITOR.
 GRANT OPERATE, MONITOR ON PIPE collab.curated.active_editors_stage_pipe TO ROLE collab_loader;
 GRANT OPERATE, MONITOR ON PIPE collab.curated.task_update_velocity_stage_pipe TO ROLE collab_loader;
 GRANT OPERATE, MONITOR ON PIPE collab.curated.notification_fanout_stage_pipe TO ROLE collab_loader;
 GRANT OPERATE, MONITOR ON PIPE collab.curated.pipeline_completeness_stage_pipe TO ROLE collab_loader;
 
--- Readers: the curated tables and the merge audit trail, nothing else.
+-- Readers: the curated tables, the merge audit trail and the corrections due, nothing else.
 GRANT SELECT ON TABLE collab.curated.active_editors TO ROLE collab_reader;
 GRANT SELECT ON TABLE collab.curated.task_update_velocity TO ROLE collab_reader;
 GRANT SELECT ON TABLE collab.curated.notification_fanout TO ROLE collab_reader;
 GRANT SELECT ON TABLE collab.curated.pipeline_completeness TO ROLE collab_reader;
 GRANT SELECT ON TABLE collab.curated.curated_merge_runs TO ROLE collab_reader;
+GRANT SELECT ON TABLE collab.curated.pipeline_corrections_due TO ROLE collab_reader;

@@ -409,7 +409,7 @@ public final class JobLauncher {
     java.time.Instant bound = t0.get().plusMillis(graph.maxEventTimeAhead().getMillis());
     if (graph.warehouse().fencesPartialWindows()) {
       List<CorrectionDue> days = daysThePreviousJobHadOpen(graph, t0.get());
-      recordDue(graph, days);
+      boolean recorded = recordDue(graph, days);
       out.println(
           NAME
               + ": without the previous job's state this stream sees windows whole from arrival "
@@ -419,14 +419,22 @@ public final class JobLauncher {
               + "): metric windows starting before "
               + bound
               + " never replace another generation's rows and are recorded in"
-              + " pipeline_corrections_due for a correction replay, and so are the day windows of "
-              + days.get(0).windowStart().atZone(java.time.ZoneOffset.UTC).toLocalDate()
-              + " to "
-              + days.get(days.size() - 1)
-                  .windowStart()
-                  .atZone(java.time.ZoneOffset.UTC)
-                  .toLocalDate()
-              + ", whose windows the previous job may have had open, written or not");
+              + " pipeline_corrections_due"
+              + (graph.warehouse().writeStaged(graph.generation()).isPresent()
+                  ? " for a correction replay"
+                  : " of "
+                      + graph.warehouse().describe()
+                      + ", where no replay corrects them yet (see the README's Snowflake section)")
+              + (recorded
+                  ? ", and so are the day windows of "
+                      + days.get(0).windowStart().atZone(java.time.ZoneOffset.UTC).toLocalDate()
+                      + " to "
+                      + days.get(days.size() - 1)
+                          .windowStart()
+                          .atZone(java.time.ZoneOffset.UTC)
+                          .toLocalDate()
+                      + ", whose windows the previous job may have had open, written or not"
+                  : ""));
     } else {
       out.println(
           NAME
@@ -468,13 +476,16 @@ public final class JobLauncher {
     return days;
   }
 
-  private static void recordDue(GraphConfig graph, List<CorrectionDue> due) throws Exception {
+  /** Records {@code due} where the launcher reaches the warehouse's tables (not Snowflake's). */
+  private static boolean recordDue(GraphConfig graph, List<CorrectionDue> due) throws Exception {
     try (Warehouse warehouse = graph.warehouse().open()) {
       Optional<CuratedTables> tables = warehouse.tables();
-      if (tables.isPresent()) {
-        tables.get().ensureTables();
-        tables.get().recordCorrectionsDue(due);
+      if (tables.isEmpty()) {
+        return false;
       }
+      tables.get().ensureTables();
+      tables.get().recordCorrectionsDue(due);
+      return true;
     }
   }
 

@@ -8,13 +8,16 @@ import java.util.Optional;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Snowflake as a {@link WarehouseTarget}: written live by SnowflakeIO ({@link
  * WriteSnowflakeCurated}, from the typed {@link SnowflakeConfig}), with the same fencing rule in
- * its MERGE. What is not built yet is empty: a replay's staged write, and every concern of {@link
- * #open()}'s handle (Snowflake's tables come from the repository's DDL, applied by operations; the
- * job neither creates them nor reads them back, and keeps no generation log there).
+ * its MERGE, partial windows of a stateless start included (kept from other generations and
+ * recorded in Snowflake's {@code pipeline_corrections_due}). What is not built yet is empty: a
+ * replay's staged write, and every concern of {@link #open()}'s handle (Snowflake's tables come
+ * from the repository's DDL, applied by operations; the job neither creates them nor reads them
+ * back, and keeps no generation log there).
  */
 @AutoValue
 abstract class SnowflakeWarehouseTarget implements WarehouseTarget {
@@ -32,6 +35,25 @@ abstract class SnowflakeWarehouseTarget implements WarehouseTarget {
   @Override
   public PTransform<PCollection<CuratedRow>, PDone> writeLive(long generation) {
     return config().write(generation);
+  }
+
+  @Override
+  public PTransform<PCollection<CuratedRow>, PDone> writeLive(
+      long generation, @Nullable PartialWindows partial) {
+    WriteSnowflakeCurated write = config().write(generation);
+    return partial == null
+        ? write
+        : write.withSeenWholeFrom(partial.seenWholeFrom(), partial.maxEventTimeAhead());
+  }
+
+  /**
+   * True: the MERGE files keep other generations' rows of partial windows and record the windows in
+   * Snowflake's {@code pipeline_corrections_due}. Their correction replay is not built for
+   * Snowflake ({@link #writeStaged} is empty).
+   */
+  @Override
+  public boolean fencesPartialWindows() {
+    return true;
   }
 
   /** Empty: the Snowflake replay (stage, diff and commit there) is not built yet. */

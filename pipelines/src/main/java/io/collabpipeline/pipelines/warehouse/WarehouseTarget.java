@@ -44,8 +44,9 @@ public interface WarehouseTarget extends Serializable {
 
   /**
    * Whether {@link #writeLive(long, PartialWindows)} keeps other generations' rows of partial
-   * windows and records them as due; false where it is not built (Snowflake), which then writes as
-   * {@link #writeLive(long)}.
+   * windows and records them as due (DuckDB, PostgreSQL, Snowflake); false where it is not built,
+   * which then writes as {@link #writeLive(long)}. Whether a replay can then correct them is {@link
+   * #writeStaged}'s presence.
    */
   default boolean fencesPartialWindows() {
     return false;

@@ -95,6 +95,28 @@ public class WarehouseTargetsTest {
     assertThat(SerializableUtils.clone(target), equalTo(target));
   }
 
+  private static java.util.Optional<Object> displayed(
+      org.apache.beam.sdk.transforms.PTransform<?, ?> transform, String key) {
+    return org.apache.beam.sdk.transforms.display.DisplayData.from(transform).items().stream()
+        .filter(item -> item.getKey().equals(key))
+        .map(item -> item.getValue())
+        .findFirst();
+  }
+
+  @Test
+  public void aSnowflakeTargetFencesThePartialWindowsOfAStatelessStart() {
+    WarehouseTarget target = WarehouseTargets.fromOptions(SNOWFLAKE_URL, completeSnowflake());
+    assertThat(target.fencesPartialWindows(), is(true));
+    PartialWindows partial =
+        PartialWindows.of(
+            java.time.Instant.parse("2026-03-02T10:30:00Z"), java.time.Duration.ofHours(1));
+    assertThat(
+        displayed(target.writeLive(42L, partial), "seenWholeFrom"),
+        equalTo(java.util.Optional.of("2026-03-02T10:30:00Z")));
+    assertThat(displayed(target.writeLive(42L, null), "seenWholeFrom").isPresent(), is(false));
+    assertThat(displayed(target.writeLive(42L), "seenWholeFrom").isPresent(), is(false));
+  }
+
   @Test
   public void snowflakeWithoutItsSettingsSaysWhatToAdd() {
     UsageException e =

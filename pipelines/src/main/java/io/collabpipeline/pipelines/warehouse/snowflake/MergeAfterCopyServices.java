@@ -52,6 +52,9 @@ final class MergeAfterCopyServices implements SnowflakeServices {
 
   /** The batch service: the delegate's COPY, then the MERGE of the stage table it loaded. */
   private static final class CopyThenMerge implements BatchService {
+    /** Runs of a MERGE file that a concurrent writer's conflict may take (see {@link #merge}). */
+    private static final int MERGE_ATTEMPTS = 3;
+
     private final BatchService copy;
     private final Counter merges =
         Metrics.counter(
@@ -63,6 +66,10 @@ final class MergeAfterCopyServices implements SnowflakeServices {
         Metrics.counter(
             WriteSnowflakeCurated.METRICS_NAMESPACE,
             WriteSnowflakeCurated.STAGED_ROWS_CLEARED_COUNTER);
+    private final Counter correctionsRecorded =
+        Metrics.counter(
+            WriteSnowflakeCurated.METRICS_NAMESPACE,
+            WriteSnowflakeCurated.CORRECTIONS_RECORDED_COUNTER);
 
     CopyThenMerge(BatchService copy) {
       this.copy = copy;
@@ -86,21 +93,48 @@ final class MergeAfterCopyServices implements SnowflakeServices {
       merge(config.getDataSourceProviderFn().apply(null), table);
     }
 
-    /** Runs the MERGE file of {@code table} in one transaction on {@code dataSource}. */
+    /**
+     * Runs the MERGE file of {@code table} in one transaction on {@code dataSource}: recording the
+     * partial windows, the MERGE and the clearing commit together or not at all. The tables merge
+     * concurrently, and two of them may record the same new window in {@code
+     * pipeline_corrections_due} at once: where the engine enforces its key (PostgreSQL in the
+     * tests) the later one fails with a unique violation, and the file, being idempotent, is run
+     * again in a new transaction that sees the window recorded (Snowflake does not enforce the key,
+     * see 02_curated_tables.sql).
+     */
     private void merge(DataSource dataSource, CuratedTable table) throws SQLException {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          mergeOnce(dataSource, table);
+          return;
+        } catch (SQLException e) {
+          if (attempt >= MERGE_ATTEMPTS || !isConcurrentWriteConflict(e)) {
+            throw e;
+          }
+        }
+      }
+    }
+
+    /** A unique violation (23505) or a serialization failure (40001) from a concurrent writer. */
+    private static boolean isConcurrentWriteConflict(SQLException e) {
+      String state = e.getSQLState();
+      return "23505".equals(state) || "40001".equals(state);
+    }
+
+    private void mergeOnce(DataSource dataSource, CuratedTable table) throws SQLException {
       List<String> statements = SnowflakeSql.mergeStatements(table);
       try (Connection connection = dataSource.getConnection()) {
         connection.setAutoCommit(false);
         try (Statement st = connection.createStatement()) {
-          int merged = st.executeUpdate(statements.get(0));
-          int cleared = 0;
-          for (String sql : statements.subList(1, statements.size())) {
-            cleared += st.executeUpdate(sql);
+          int[] done = new int[SnowflakeSql.MergeStep.values().length];
+          for (String sql : statements) {
+            done[SnowflakeSql.stepOf(table, sql).ordinal()] += st.executeUpdate(sql);
           }
           connection.commit();
           merges.inc();
-          rowsMerged.inc(merged);
-          stagedRowsCleared.inc(cleared);
+          correctionsRecorded.inc(done[SnowflakeSql.MergeStep.RECORD_DUE.ordinal()]);
+          rowsMerged.inc(done[SnowflakeSql.MergeStep.MERGE.ordinal()]);
+          stagedRowsCleared.inc(done[SnowflakeSql.MergeStep.CLEAR.ordinal()]);
         } catch (SQLException | RuntimeException e) {
           connection.rollback();
           throw new SQLException(

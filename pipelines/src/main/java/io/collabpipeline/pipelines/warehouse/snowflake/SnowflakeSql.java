@@ -20,7 +20,9 @@ import java.util.List;
  * <p>Naming, shared by the DDL and the code: the stage table of {@code t} is {@code t_stage}, its
  * Snowpipe {@code t_stage_pipe}, and the staged files of {@code t} live under {@code <staging
  * bucket>t/}. Every curated and stage table carries, after the columns of {@link CuratedTable}, the
- * fencing columns {@value #GENERATION_COLUMN} and {@value #PANE_INDEX_COLUMN}.
+ * fencing columns {@value #GENERATION_COLUMN} and {@value #PANE_INDEX_COLUMN}; a stage table then
+ * carries {@value #SEEN_WHOLE_COLUMN}, false on a row of a window its stream could not see whole.
+ * The metric tables' MERGE files record those windows in {@value #CORRECTIONS_DUE_TABLE}.
  */
 public final class SnowflakeSql {
   /** Class-path folder of the SQL files. */
@@ -38,6 +40,8 @@ public final class SnowflakeSql {
 
   public static final String GENERATION_COLUMN = "generation";
   public static final String PANE_INDEX_COLUMN = "pane_index";
+  public static final String SEEN_WHOLE_COLUMN = "seen_whole";
+  public static final String CORRECTIONS_DUE_TABLE = "pipeline_corrections_due";
   public static final String STAGE_TABLE_SUFFIX = "_stage";
 
   /**
@@ -77,11 +81,35 @@ public final class SnowflakeSql {
   }
 
   /**
-   * The statements of the MERGE file of {@code table}: the MERGE, then the removal of the staged
-   * rows it covers.
+   * The statements of the MERGE file of {@code table}, in order: for a metric table the recording
+   * of its partial windows ({@link MergeStep#RECORD_DUE}), then for every table the MERGE ({@link
+   * MergeStep#MERGE}) and the removal of the staged rows it covers ({@link MergeStep#CLEAR}).
    */
   public static List<String> mergeStatements(CuratedTable table) {
     return statements(resource(mergeFile(table)));
+  }
+
+  /** What a statement of a MERGE file does, as its counters report it. */
+  public enum MergeStep {
+    RECORD_DUE,
+    MERGE,
+    CLEAR
+  }
+
+  /** The step of {@code statement}, a statement of the MERGE file of {@code table}. */
+  public static MergeStep stepOf(CuratedTable table, String statement) {
+    String head = statement.trim().replaceAll("\\s+", " ").toLowerCase(java.util.Locale.ROOT);
+    if (head.startsWith("merge into " + CORRECTIONS_DUE_TABLE + " ")) {
+      return MergeStep.RECORD_DUE;
+    }
+    if (head.startsWith("merge into " + table.tableName() + " ")) {
+      return MergeStep.MERGE;
+    }
+    if (head.startsWith("delete from " + stageTable(table) + " ")) {
+      return MergeStep.CLEAR;
+    }
+    throw new IllegalArgumentException(
+        mergeFile(table) + " holds a statement of no known step: " + abbreviate(statement));
   }
 
   /** The text of a file of {@value #RESOURCE_DIR}. */

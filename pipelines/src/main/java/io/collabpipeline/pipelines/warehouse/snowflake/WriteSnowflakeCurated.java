@@ -3,7 +3,9 @@ package io.collabpipeline.pipelines.warehouse.snowflake;
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
+import io.collabpipeline.pipelines.warehouse.PartialWindows;
 import io.collabpipeline.pipelines.warehouse.WriteCurated;
+import java.time.Instant;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
@@ -39,6 +41,15 @@ import org.joda.time.Duration;
  * wins, an older pane or a job of an older generation never overwrites a newer one, and writing the
  * same rows again changes nothing.
  *
+ * <p><b>A stream that started without the previous job's state</b> ({@link #withSeenWholeFrom}):
+ * every staged row also carries {@code seen_whole}, false for a window starting before {@link
+ * PartialWindows#partialBeforeMillis} of its table. The MERGE never lets such a row replace a
+ * stored row of another generation (it may replace its own generation's rows, pane by pane, or
+ * insert a missing key), and records its metric window in {@code pipeline_corrections_due}
+ * (window_start, granularity, generation, recorded_at), once; completeness hours are fenced but not
+ * recorded. The rule lives in the MERGE files, so the batch MERGE and the streaming task apply it
+ * alike.
+ *
  * <p><b>Bounded input (batch, replay)</b>: rows are re-windowed into the global window (their pane
  * indexes are kept in the staged rows), split by table, written as gzip CSV under {@code
  * <stagingBucket><table>/} and loaded with SnowflakeIO's COPY ({@code COPY INTO <table>_stage ...
@@ -62,8 +73,9 @@ import org.joda.time.Duration;
  *
  * <p>Metrics: namespace {@value #METRICS_NAMESPACE}; {@value #ROWS_STAGED_COUNTER} counts rows
  * handed to SnowflakeIO, and in batch {@value #MERGES_COUNTER}, {@value #ROWS_MERGED_COUNTER} (rows
- * inserted or updated by the MERGE) and {@value #STAGED_ROWS_CLEARED_COUNTER} count the MERGE's
- * work.
+ * inserted or updated by the MERGE), {@value #STAGED_ROWS_CLEARED_COUNTER} and {@value
+ * #CORRECTIONS_RECORDED_COUNTER} (windows newly recorded in {@code pipeline_corrections_due}) count
+ * the MERGE's work.
  */
 @AutoValue
 public abstract class WriteSnowflakeCurated extends PTransform<PCollection<CuratedRow>, PDone> {
@@ -74,6 +86,7 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
   public static final String MERGES_COUNTER = "merges";
   public static final String ROWS_MERGED_COUNTER = "rows_merged";
   public static final String STAGED_ROWS_CLEARED_COUNTER = "staged_rows_cleared";
+  public static final String CORRECTIONS_RECORDED_COUNTER = "corrections_due_recorded";
 
   /**
    * Step names (stable: Flink savepoints depend on them). The per-table writes are named {@code
@@ -91,6 +104,8 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
   abstract @Nullable String storageIntegrationName();
 
   abstract long generation();
+
+  abstract @Nullable PartialWindows partialWindows();
 
   abstract String snowPipeTemplate();
 
@@ -143,6 +158,21 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
   }
 
   /**
+   * For a stream that started without the previous job's state: it sees windows whole only from
+   * arrival {@code seenWholeFrom} (T0) on, an event arriving before T0 having occurred up to {@code
+   * maxEventTimeAhead} later ({@link PartialWindows}). Its rows of earlier windows are staged with
+   * {@code seen_whole = false}: the MERGE keeps other generations' rows of those windows and
+   * records them as due for correction. Null (the default): every window is seen whole.
+   */
+  public WriteSnowflakeCurated withSeenWholeFrom(
+      @Nullable Instant seenWholeFrom, java.time.Duration maxEventTimeAhead) {
+    return toBuilder()
+        .setPartialWindows(
+            seenWholeFrom == null ? null : PartialWindows.of(seenWholeFrom, maxEventTimeAhead))
+        .build();
+  }
+
+  /**
    * The Snowpipe of each table in streaming, {@value SnowflakeSql#TABLE_PLACEHOLDER} standing for
    * the curated table's name. Default {@value SnowflakeSql#DEFAULT_SNOW_PIPE_TEMPLATE}, as in
    * 04_loading.sql.
@@ -182,6 +212,8 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
     abstract Builder setStorageIntegrationName(String value);
 
     abstract Builder setGeneration(long value);
+
+    abstract Builder setPartialWindows(@Nullable PartialWindows value);
 
     abstract Builder setSnowPipeTemplate(String value);
 
@@ -253,7 +285,7 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
               .to(SnowflakeSql.stageTable(table))
               .withStagingBucketName(bucket + table.tableName() + "/")
               .withStorageIntegrationName(storageIntegrationName())
-              .withUserDataMapper(new StagedRowCsvMapper(generation()))
+              .withUserDataMapper(new StagedRowCsvMapper(generation(), partialWindows()))
               .withCreateDisposition(CreateDisposition.CREATE_NEVER)
               .withWriteDisposition(WriteDisposition.APPEND)
               .withSnowflakeServices(services);
@@ -280,6 +312,11 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
             DisplayData.item("storageIntegrationName", storageIntegrationName())
                 .withLabel("Storage integration"))
         .add(DisplayData.item("generation", generation()).withLabel("Generation"))
+        .addIfNotNull(
+            DisplayData.item(
+                    "seenWholeFrom",
+                    partialWindows() == null ? null : partialWindows().seenWholeFrom().toString())
+                .withLabel("Windows seen whole from arrival"))
         .add(
             DisplayData.item("snowPipe", snowPipeTemplate())
                 .withLabel("Snowpipe per table (streaming)"));

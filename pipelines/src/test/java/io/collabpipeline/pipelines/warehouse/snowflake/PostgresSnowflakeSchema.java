@@ -89,6 +89,16 @@ final class PostgresSnowflakeSchema {
     return out;
   }
 
+  /**
+   * The rows of {@code pipeline_corrections_due} as {@code "<window_start UTC, to the minute>
+   * <granularity> <generation>"}, duplicates kept, in that order.
+   */
+  List<String> correctionsDue() throws SQLException {
+    return strings(
+        "SELECT to_char(window_start, 'YYYY-MM-DD\"T\"HH24:MI') || ' ' || granularity || ' ' ||"
+            + " generation FROM pipeline_corrections_due ORDER BY 1");
+  }
+
   /** The rows of the curated table, in key order. */
   List<Stored> read(CuratedTable table) throws SQLException {
     return read(table, table.tableName());

@@ -10,7 +10,9 @@ import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
 import io.collabpipeline.pipelines.warehouse.LocalPostgres;
+import io.collabpipeline.pipelines.warehouse.PartialWindows;
 import io.collabpipeline.pipelines.warehouse.snowflake.PostgresSnowflakeSchema.Stored;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +23,10 @@ import org.junit.Test;
 /**
  * The MERGE files (merge_&lt;table&gt;.sql), run verbatim on a real PostgreSQL against the tables
  * of the repository's DDL, with hand-built stage rows: the fencing rule of design34 on every kind
- * of conflict, the within-batch choice, the clearing of the stage table, and idempotence.
+ * of conflict, the within-batch choice, the clearing of the stage table, and idempotence; and the
+ * partial-window rule of a stream that started without state (rows staged {@code seen_whole =
+ * false}): kept out where another generation holds the key, recorded in {@code
+ * pipeline_corrections_due} once.
  */
 public class SnowflakeMergeSqlTest {
   @ClassRule public static final LocalPostgres POSTGRES = new LocalPostgres();
@@ -40,8 +45,14 @@ public class SnowflakeMergeSqlTest {
   }
 
   private void stage(CuratedRow row, long generation, long paneIndex) throws Exception {
+    stage(row, generation, paneIndex, true);
+  }
+
+  private void stage(CuratedRow row, long generation, long paneIndex, boolean seenWhole)
+      throws Exception {
     Object[] fields =
         new StagedRowCsvMapper(generation).mapRow(org.apache.beam.sdk.values.KV.of(paneIndex, row));
+    fields[fields.length - 1] = seenWhole;
     List<String> literals = new ArrayList<>();
     for (Object f : fields) {
       literals.add(
@@ -166,5 +177,139 @@ public class SnowflakeMergeSqlTest {
     }
     assertThat(new java.util.HashSet<>(stored), equalTo(new java.util.HashSet<>(rows)));
     assertThat(stored.size(), is(rows.size()));
+  }
+
+  private static final String WINDOW_DUE_GEN_2 = "2026-03-02T10:00 minute 2";
+
+  @Test
+  public void aPartialRowNeverReplacesAnotherGenerationsRowAndItsWindowIsRecordedOnce()
+      throws Exception {
+    stage(editors("1", 10), 1, 3);
+    db.merge(CuratedTable.ACTIVE_EDITORS);
+
+    stage(editors("1", 4), 2, 0, false);
+    db.merge(CuratedTable.ACTIVE_EDITORS);
+    assertThat(db.read(CuratedTable.ACTIVE_EDITORS), contains(new Stored(editors("1", 10), 1, 3)));
+    assertThat(db.correctionsDue(), contains(WINDOW_DUE_GEN_2));
+    assertThat("the kept-out row is cleared", db.readStage(CuratedTable.ACTIVE_EDITORS), empty());
+
+    stage(editors("1", 4), 2, 0, false);
+    stage(editors("1", 6), 2, 1, false);
+    db.merge(CuratedTable.ACTIVE_EDITORS);
+    db.merge(CuratedTable.ACTIVE_EDITORS);
+    assertThat(db.read(CuratedTable.ACTIVE_EDITORS), contains(new Stored(editors("1", 10), 1, 3)));
+    assertThat(db.correctionsDue(), contains(WINDOW_DUE_GEN_2));
+    assertThat(db.readStage(CuratedTable.ACTIVE_EDITORS), empty());
+  }
+
+  @Test
+  public void aPartialRowFillsAMissingKeyAndAdvancesOnlyItsOwnGeneration() throws Exception {
+    stage(editors("1", 4), 2, 0, false);
+    db.merge(CuratedTable.ACTIVE_EDITORS);
+    assertThat(db.read(CuratedTable.ACTIVE_EDITORS), contains(new Stored(editors("1", 4), 2, 0)));
+
+    stage(editors("1", 6), 2, 1, false);
+    db.merge(CuratedTable.ACTIVE_EDITORS);
+    stage(editors("1", 5), 2, 0, false);
+    db.merge(CuratedTable.ACTIVE_EDITORS);
+    assertThat(db.read(CuratedTable.ACTIVE_EDITORS), contains(new Stored(editors("1", 6), 2, 1)));
+
+    // A later generation that saw the window whole replaces the partial count.
+    stage(editors("1", 9), 3, 0);
+    db.merge(CuratedTable.ACTIVE_EDITORS);
+    assertThat(db.read(CuratedTable.ACTIVE_EDITORS), contains(new Stored(editors("1", 9), 3, 0)));
+    assertThat(db.correctionsDue(), contains(WINDOW_DUE_GEN_2));
+  }
+
+  @Test
+  public void inOneStagedBatchAnotherGenerationsWholeRowWinsOverANewerPartialOne()
+      throws Exception {
+    // Snowpipe may load the previous job's last files in the same task run as the new job's first.
+    stage(editors("1", 8), 1, 5);
+    stage(editors("1", 3), 2, 0, false);
+    stage(editors("2", 2), 2, 0, false);
+    db.merge(CuratedTable.ACTIVE_EDITORS);
+    assertThat(
+        db.read(CuratedTable.ACTIVE_EDITORS),
+        contains(new Stored(editors("1", 8), 1, 5), new Stored(editors("2", 2), 2, 0)));
+    assertThat(db.readStage(CuratedTable.ACTIVE_EDITORS), empty());
+    assertThat(db.correctionsDue(), contains(WINDOW_DUE_GEN_2));
+  }
+
+  @Test
+  public void aPartialRowStagedAfterTheRecordingStaysStagedUntilItsWindowIsRecorded()
+      throws Exception {
+    stage(editors("1", 10), 1, 3);
+    db.merge(CuratedTable.ACTIVE_EDITORS);
+    stage(editors("1", 4), 2, 0, false);
+    // The MERGE and the clearing alone, as when Snowpipe lands the row after the recording ran.
+    for (String sql : SnowflakeSql.mergeStatements(CuratedTable.ACTIVE_EDITORS)) {
+      if (SnowflakeSql.stepOf(CuratedTable.ACTIVE_EDITORS, sql)
+          != SnowflakeSql.MergeStep.RECORD_DUE) {
+        db.execute(sql);
+      }
+    }
+    assertThat(db.read(CuratedTable.ACTIVE_EDITORS), contains(new Stored(editors("1", 10), 1, 3)));
+    assertThat(
+        db.readStage(CuratedTable.ACTIVE_EDITORS), contains(new Stored(editors("1", 4), 2, 0)));
+    assertThat(db.correctionsDue(), empty());
+
+    db.merge(CuratedTable.ACTIVE_EDITORS);
+    assertThat(db.correctionsDue(), contains(WINDOW_DUE_GEN_2));
+    assertThat(db.readStage(CuratedTable.ACTIVE_EDITORS), empty());
+  }
+
+  @Test
+  public void partialCompletenessHoursAreFencedButNeverRecorded() throws Exception {
+    CuratedRow received = CuratedRow.completeness(T0, Granularity.HOUR, "received", 100);
+    CuratedRow earlier =
+        CuratedRow.completeness(T0 - 3 * 3_600_000L, Granularity.HOUR, "received", 7);
+    stage(received, 1, 2);
+    db.merge(CuratedTable.PIPELINE_COMPLETENESS);
+    stage(CuratedRow.completeness(T0, Granularity.HOUR, "received", 40), 2, 0, false);
+    stage(earlier, 2, 0, false);
+    db.merge(CuratedTable.PIPELINE_COMPLETENESS);
+    assertThat(
+        db.read(CuratedTable.PIPELINE_COMPLETENESS),
+        contains(new Stored(earlier, 2, 0), new Stored(received, 1, 2)));
+    assertThat(db.readStage(CuratedTable.PIPELINE_COMPLETENESS), empty());
+    assertThat(db.correctionsDue(), empty());
+  }
+
+  @Test
+  public void theWriterFlagsARowSeenWholeFromTheBoundOfItsTable() {
+    // T0 10:30 and events up to 1 h ahead: metric windows from 11:30 on are whole; completeness
+    // hours from 11:00 (the end of T0's hour) on.
+    PartialWindows partial =
+        PartialWindows.of(Instant.parse("2026-03-02T10:30:00Z"), Duration.ofHours(1));
+    StagedRowCsvMapper mapper = new StagedRowCsvMapper(2, partial);
+    long at1129 = Instant.parse("2026-03-02T11:29:00Z").toEpochMilli();
+    long at1130 = Instant.parse("2026-03-02T11:30:00Z").toEpochMilli();
+    long at1000 = Instant.parse("2026-03-02T10:00:00Z").toEpochMilli();
+    long at1100 = Instant.parse("2026-03-02T11:00:00Z").toEpochMilli();
+    assertThat(
+        seenWhole(mapper, CuratedRow.activeEditors(at1129, Granularity.MINUTE, "1", 1)), is(false));
+    assertThat(
+        seenWhole(mapper, CuratedRow.activeEditors(at1130, Granularity.MINUTE, "1", 1)), is(true));
+    assertThat(
+        seenWhole(
+            mapper, CuratedRow.notificationFanout(at1000, Granularity.DAY, "1", "x", 1, 1, 1)),
+        is(false));
+    assertThat(
+        seenWhole(mapper, CuratedRow.completeness(at1000, Granularity.HOUR, "received", 1)),
+        is(false));
+    assertThat(
+        seenWhole(mapper, CuratedRow.completeness(at1100, Granularity.HOUR, "received", 1)),
+        is(true));
+    assertThat(
+        seenWhole(
+            new StagedRowCsvMapper(2),
+            CuratedRow.activeEditors(at1000, Granularity.MINUTE, "1", 1)),
+        is(true));
+  }
+
+  private static Object seenWhole(StagedRowCsvMapper mapper, CuratedRow row) {
+    Object[] fields = mapper.mapRow(org.apache.beam.sdk.values.KV.of(0L, row));
+    return fields[fields.length - 1];
   }
 }

@@ -107,7 +107,16 @@ public class SnowflakeSqlTest {
           equalTo(
               t.keyColumns().stream().map(CuratedTable.Column::name).collect(Collectors.toList())));
     }
+    // The corrections due, with the columns and key they have on DuckDB and PostgreSQL.
+    expectedNames.add(SnowflakeSql.CORRECTIONS_DUE_TABLE);
     assertThat(new ArrayList<>(ddl.keySet()), equalTo(expectedNames));
+    DdlTables.Table due = ddl.get(SnowflakeSql.CORRECTIONS_DUE_TABLE);
+    assertThat(
+        due.columnNames(), contains("window_start", "granularity", "generation", "recorded_at"));
+    assertThat(
+        due.columns.stream().map(c -> c.type).collect(Collectors.toList()),
+        contains("TIMESTAMP_NTZ(3)", "VARCHAR", "BIGINT", "TIMESTAMP_LTZ"));
+    assertThat(due.primaryKey, contains("window_start", "granularity", "generation"));
   }
 
   @Test
@@ -117,11 +126,17 @@ public class SnowflakeSqlTest {
       DdlTables.Table stage = ddl.get(SnowflakeSql.stageTable(t));
       assertThat(
           "03_stage_tables.sql creates " + SnowflakeSql.stageTable(t), stage != null, is(true));
-      assertThat(stage.name, stage.columnNames(), equalTo(expectedColumns(t)));
+      List<String> columns = expectedColumns(t);
+      columns.add(SnowflakeSql.SEEN_WHOLE_COLUMN);
+      List<String> types = expectedTypes(t);
+      types.add("BOOLEAN");
+      assertThat(stage.name, stage.columnNames(), equalTo(columns));
       assertThat(
           stage.name,
           stage.columns.stream().map(c -> c.type).collect(Collectors.toList()),
-          equalTo(expectedTypes(t)));
+          equalTo(types));
+      assertThat(
+          stage.name + " NOT NULL", stage.columns.stream().allMatch(c -> c.notNull), is(true));
       assertThat(stage.name + " has no key", stage.primaryKey, hasSize(0));
     }
   }
@@ -180,14 +195,47 @@ public class SnowflakeSqlTest {
           grants,
           not(containsString("ON TABLE collab.curated." + stage + " TO ROLE collab_reader")));
     }
+    assertThat(
+        grants,
+        containsString(
+            "GRANT SELECT, INSERT ON TABLE collab.curated.pipeline_corrections_due TO ROLE collab_loader"));
+    assertThat(
+        grants,
+        containsString(
+            "GRANT SELECT ON TABLE collab.curated.pipeline_corrections_due TO ROLE collab_reader"));
   }
 
   @Test
   public void everyMergeFileNamesTheKeyAndEveryColumnOfItsTable() {
     for (CuratedTable t : CuratedTable.values()) {
       List<String> statements = SnowflakeSql.mergeStatements(t);
-      assertThat(SnowflakeSql.mergeFile(t), statements, hasSize(2));
-      String merge = oneLine(statements.get(0));
+      List<SnowflakeSql.MergeStep> steps =
+          statements.stream().map(sql -> SnowflakeSql.stepOf(t, sql)).collect(Collectors.toList());
+      boolean metric = t != CuratedTable.PIPELINE_COMPLETENESS;
+      // Metric tables record their partial windows first; completeness is fenced, never recorded.
+      assertThat(
+          SnowflakeSql.mergeFile(t),
+          steps,
+          equalTo(
+              metric
+                  ? List.of(
+                      SnowflakeSql.MergeStep.RECORD_DUE,
+                      SnowflakeSql.MergeStep.MERGE,
+                      SnowflakeSql.MergeStep.CLEAR)
+                  : List.of(SnowflakeSql.MergeStep.MERGE, SnowflakeSql.MergeStep.CLEAR)));
+      if (metric) {
+        String record = oneLine(statements.get(0));
+        assertThat(
+            record,
+            containsString(
+                "SELECT DISTINCT window_start, granularity, generation FROM "
+                    + SnowflakeSql.stageTable(t)
+                    + " WHERE NOT seen_whole"));
+        assertThat(record, containsString("WHEN NOT MATCHED THEN INSERT"));
+        assertThat(record, not(containsString("WHEN MATCHED")));
+      }
+      String merge = oneLine(statements.get(steps.indexOf(SnowflakeSql.MergeStep.MERGE)));
+      assertThat(merge, containsString("WHERE staged.seen_whole OR (NOT EXISTS"));
       String keys =
           t.keyColumns().stream().map(CuratedTable.Column::name).collect(Collectors.joining(", "));
       assertThat(merge, containsString("MERGE INTO " + t.tableName() + " AS t"));
@@ -215,9 +263,15 @@ public class SnowflakeSqlTest {
       // Only SQL shared by Snowflake, PostgreSQL and DuckDB.
       assertThat(merge.toUpperCase(Locale.ROOT), not(containsString("QUALIFY")));
       assertThat(merge.toUpperCase(Locale.ROOT), not(containsString("IFF(")));
+      String clear = oneLine(statements.get(statements.size() - 1));
       assertThat(
-          oneLine(statements.get(1)),
-          containsString("DELETE FROM " + SnowflakeSql.stageTable(t) + " WHERE EXISTS"));
+          clear, containsString("DELETE FROM " + SnowflakeSql.stageTable(t) + " WHERE EXISTS"));
+      // A partial staged row leaves only once its window is recorded (metric tables).
+      assertThat(
+          clear,
+          metric
+              ? containsString("FROM pipeline_corrections_due AS d")
+              : not(containsString("pipeline_corrections_due")));
     }
   }
 

@@ -213,6 +213,108 @@ public class WriteSnowflakeCuratedTest {
             new Stored(older.get(1), 3_000L, WriteCurated.paneVersion(older.get(1)))));
   }
 
+  private static Stored stored(CuratedRow row, long generation) {
+    return new Stored(row, generation, WriteCurated.paneVersion(row));
+  }
+
+  @Test
+  public void aStreamStartedWithoutStateNeverReplacesAFullerRowAndRecordsItsPartialWindowsOnce()
+      throws Exception {
+    long minute = 60_000L;
+    long hour = 60 * minute;
+    long dayStart = Instant.parse("2026-03-02T00:00:00Z").toEpochMilli();
+    // Generation 1 saw everything whole.
+    CuratedRow editorsMinute = CuratedRow.activeEditors(T0, Granularity.MINUTE, "1", 5);
+    CuratedRow editorsHour = CuratedRow.activeEditors(T0, Granularity.HOUR, "1", 50);
+    CuratedRow editorsAtBound =
+        CuratedRow.activeEditors(T0 + 90 * minute, Granularity.MINUTE, "1", 7);
+    CuratedRow velocity11 =
+        CuratedRow.taskUpdateVelocity(T0 + hour, Granularity.MINUTE, "1", 4, 2, 1);
+    CuratedRow received10 = CuratedRow.completeness(T0, Granularity.HOUR, "received", 100);
+    CuratedRow received11 = CuratedRow.completeness(T0 + hour, Granularity.HOUR, "received", 200);
+    pipeline
+        .apply(
+            "CreateRows",
+            Create.of(
+                editorsMinute, editorsHour, editorsAtBound, velocity11, received10, received11))
+        .apply("WriteSnowflake", write(1_000L));
+    pipeline.run().waitUntilFinish();
+
+    // Generation 2 sees windows whole from arrival 10:30 with events up to 1 h ahead: metric
+    // windows before 11:30 and completeness hours before 11:00 are partial.
+    CuratedRow editorsAtBound2 =
+        CuratedRow.activeEditors(T0 + 90 * minute, Granularity.MINUTE, "1", 9);
+    CuratedRow newEditors = CuratedRow.activeEditors(T0 + 5 * minute, Granularity.MINUTE, "2", 4);
+    CuratedRow newVelocity = CuratedRow.taskUpdateVelocity(T0, Granularity.MINUTE, "1", 1, 1, 1);
+    CuratedRow newFanout =
+        CuratedRow.notificationFanout(dayStart, Granularity.DAY, "1", "task.updated", 1, 2, 2);
+    CuratedRow received11b = CuratedRow.completeness(T0 + hour, Granularity.HOUR, "received", 250);
+    CuratedRow received08 =
+        CuratedRow.completeness(T0 - 2 * hour, Granularity.HOUR, "received", 10);
+    List<CuratedRow> second =
+        List.of(
+            CuratedRow.activeEditors(T0, Granularity.MINUTE, "1", 3),
+            CuratedRow.activeEditors(T0, Granularity.HOUR, "1", 30),
+            editorsAtBound2,
+            newEditors,
+            CuratedRow.taskUpdateVelocity(T0 + hour, Granularity.MINUTE, "1", 2, 1, 0),
+            newVelocity,
+            newFanout,
+            CuratedRow.completeness(T0, Granularity.HOUR, "received", 40),
+            received11b,
+            received08);
+    WriteSnowflakeCurated stateless =
+        write(2_000L)
+            .withSeenWholeFrom(
+                Instant.parse("2026-03-02T10:30:00Z"), java.time.Duration.ofHours(1));
+    rerun.apply("CreateRows", Create.of(second)).apply("WriteSnowflake", stateless);
+    PipelineResult result = rerun.run();
+    result.waitUntilFinish();
+
+    assertThat(
+        db.read(CuratedTable.ACTIVE_EDITORS),
+        contains(
+            stored(editorsHour, 1_000L),
+            stored(editorsMinute, 1_000L),
+            stored(newEditors, 2_000L),
+            stored(editorsAtBound2, 2_000L)));
+    assertThat(
+        db.read(CuratedTable.TASK_UPDATE_VELOCITY),
+        contains(stored(newVelocity, 2_000L), stored(velocity11, 1_000L)));
+    assertThat(db.read(CuratedTable.NOTIFICATION_FANOUT), contains(stored(newFanout, 2_000L)));
+    assertThat(
+        db.read(CuratedTable.PIPELINE_COMPLETENESS),
+        contains(
+            stored(received08, 2_000L), stored(received10, 1_000L), stored(received11b, 2_000L)));
+    // Every metric window below 11:30 the stream wrote, once (10:00 minute is in two tables); not
+    // the window at the bound, nor the completeness hour 08:00.
+    List<String> due =
+        List.of(
+            "2026-03-02T00:00 day 2000",
+            "2026-03-02T10:00 hour 2000",
+            "2026-03-02T10:00 minute 2000",
+            "2026-03-02T10:05 minute 2000",
+            "2026-03-02T11:00 minute 2000");
+    assertThat(db.correctionsDue(), equalTo(due));
+    assertThat(counter(result, WriteSnowflakeCurated.CORRECTIONS_RECORDED_COUNTER), is(5L));
+    for (CuratedTable t : CuratedTable.values()) {
+      assertThat("staged rows of " + t + " are cleared", db.readStage(t), is(empty()));
+    }
+
+    List<Stored> before = readAll();
+    List<String> recordedAt =
+        db.strings("SELECT recorded_at::text FROM pipeline_corrections_due ORDER BY 1");
+    third.apply("CreateRows", Create.of(second)).apply("WriteSnowflake", stateless);
+    PipelineResult again = third.run();
+    again.waitUntilFinish();
+    assertThat(readAll(), equalTo(before));
+    assertThat(db.correctionsDue(), equalTo(due));
+    assertThat(
+        db.strings("SELECT recorded_at::text FROM pipeline_corrections_due ORDER BY 1"),
+        equalTo(recordedAt));
+    assertThat(counter(again, WriteSnowflakeCurated.CORRECTIONS_RECORDED_COUNTER), is(0L));
+  }
+
   /**
    * Counts per workspace in 1-minute windows, one accumulating pane per element: what
    * ComputeMetrics emits.
