@@ -194,13 +194,14 @@ final class JdbcCanaryTables implements CanaryTables {
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
           long queryable = rs.getLong(5);
+          boolean missing = rs.wasNull();
           rows.add(
               new FreshnessRow(
                   rs.getString(1),
                   rs.getString(2),
                   rs.getInt(3),
                   rs.getLong(4),
-                  rs.wasNull() ? null : queryable));
+                  missing ? null : queryable));
         }
       }
     }
