@@ -111,11 +111,11 @@ public final class CollabCanary implements AutoCloseable {
             "--warehouseUrl: the job's process holds the embedded DuckDB file, so the probe cannot"
                 + " read it; run the job and the probe on PostgreSQL (bin/collab-postgres url)");
       }
-      long interval = positive("--interval", o.getInterval());
-      long poll = positive("--pollInterval", o.getPollInterval());
-      long slow = positive("--slowAfter", o.getSlowAfter());
-      long window = positive("--quantileWindow", o.getQuantileWindow());
-      long forget = positive("--forgetAfter", o.getForgetAfter());
+      long interval = positive("interval", o.getInterval());
+      long poll = positive("pollInterval", o.getPollInterval());
+      long slow = positive("slowAfter", o.getSlowAfter());
+      long window = positive("quantileWindow", o.getQuantileWindow());
+      long forget = positive("forgetAfter", o.getForgetAfter());
       if (forget < slow) {
         throw new UsageException("--forgetAfter must be at least --slowAfter");
       }
@@ -139,7 +139,7 @@ public final class CollabCanary implements AutoCloseable {
     private static long positive(String option, String value) {
       long millis = Durations.parse(option, value).getMillis();
       if (millis <= 0) {
-        throw new UsageException(option + " must be positive, got " + value);
+        throw new UsageException("--" + option + " must be positive, got " + value);
       }
       return millis;
     }
@@ -410,8 +410,8 @@ public final class CollabCanary implements AutoCloseable {
       settings =
           Settings.from(
               PipelineOptionsFactory.fromArgs(args).withValidation().as(CanaryOptions.class));
-    } catch (IllegalArgumentException e) {
-      System.err.println("collab-canary: " + CommandLine.firstLine(CommandLine.rootMessage(e)));
+    } catch (IllegalArgumentException | UsageException e) {
+      System.err.println("collab-canary: " + CommandLine.firstLine(e.getMessage()));
       System.exit(2);
       return;
     }
