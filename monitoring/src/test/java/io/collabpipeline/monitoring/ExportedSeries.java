@@ -79,12 +79,18 @@ final class ExportedSeries {
           WarehouseSeries.AUDIT_LAST);
 
   /**
-   * Series of a component that is designed but not built yet: the canary probe (issue 9 point 2).
-   * Rules may name them (promtool tests feed them); the dashboard test reports each use, so none is
-   * mistaken for a verified series.
+   * The freshness probe's families ({@code bin/collab-canary}), asserted served with values from
+   * real canaries by CanaryProbeEndToEndTest.
    */
-  static final List<String> PLANNED =
-      List.of("collab_probe_canaries_total", "collab_probe_canaries_slow_total");
+  static final List<String> FROM_PROBE =
+      List.of(
+          CollabCanary.TOTAL,
+          CollabCanary.SLOW,
+          CollabCanary.LATENCY,
+          CollabCanary.WINDOW_CANARIES,
+          CollabCanary.PENDING,
+          CollabCanary.PUBLISH_ERRORS,
+          CollabCanary.UP);
 
   /** Prometheus's own: the scrape health of each target. */
   static final List<String> PROMETHEUS = List.of("up");
@@ -159,6 +165,7 @@ final class ExportedSeries {
     all.addAll(FROM_JOB);
     all.addAll(FROM_JOB_UNTICKED);
     all.addAll(FROM_EXPORTER);
+    all.addAll(FROM_PROBE);
     all.addAll(PROMETHEUS);
     all.addAll(recordingRules().keySet());
     return all;

@@ -7,6 +7,7 @@ import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.Stage;
+import io.collabpipeline.pipelines.canary.SplitCanaries;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
@@ -125,7 +126,15 @@ public final class CollabGraph {
                 "CountRawWritten",
                 CompletenessTicks.ofEach(Stage.RAW_WRITTEN, RawStoreIO::arrivalTimesOfWrittenFile));
 
-    PCollection<CuratedRow> metrics = computeMetrics(unique, config);
+    // The freshness probe's canaries are accepted, written raw and counted like every event, but
+    // the curated metrics never count them: they go to pipeline_canary instead, where the probe
+    // sees when the real path made them queryable.
+    SplitCanaries.Result split = splitCanaries(unique);
+    config
+        .warehouse()
+        .writeCanaries()
+        .ifPresent(write -> split.canaries().apply("WriteCanaries", write));
+    PCollection<CuratedRow> metrics = computeMetrics(split.events(), config);
 
     PCollection<CuratedRow> completeness =
         PCollectionList.of(receivedTicks)
@@ -189,8 +198,10 @@ public final class CollabGraph {
   public static Outputs applyReplay(PCollection<CollabEvent> events, GraphConfig config) {
     DedupByEventId.Result deduped = dedup(events, config);
     PCollection<CollabEvent> unique = deduped.unique();
+    // Canaries in the raw store stay out of the metrics, as in the stream; a replay does not
+    // write pipeline_canary (it measures nothing about freshness).
     PCollection<CuratedRow> curated =
-        computeMetrics(unique, config)
+        computeMetrics(splitCanaries(unique).events(), config)
             .apply("MetricsToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows()));
     curated.apply(
         "WriteCurated",
@@ -253,6 +264,14 @@ public final class CollabGraph {
   private static DedupByEventId.Result dedup(PCollection<CollabEvent> events, GraphConfig config) {
     return events.apply(
         "DedupByEventId", DedupByEventId.create().withHorizon(config.dedupHorizon()));
+  }
+
+  /**
+   * {@code SplitCanaries}: the freshness probe's canaries apart from the events the metrics count;
+   * the same step in every entry that computes metrics.
+   */
+  private static SplitCanaries.Result splitCanaries(PCollection<CollabEvent> unique) {
+    return unique.apply("SplitCanaries", SplitCanaries.create());
   }
 
   /**

@@ -15,12 +15,19 @@ public final class JdbcWarehouse implements Warehouse {
   private final JdbcCuratedTables curated;
   private final JdbcReplayStaging staging;
   private final JdbcGenerationLog log;
+  private final JdbcCanaryTables canaries;
 
   JdbcWarehouse(JdbcSession session) {
     this.session = session;
     this.curated = new JdbcCuratedTables(session);
     this.log = new JdbcGenerationLog(session);
     this.staging = new JdbcReplayStaging(session, log);
+    this.canaries = new JdbcCanaryTables(session);
+  }
+
+  /** The freshness probe's tables: the graph's canaries and the probe's latencies. */
+  public CanaryTables canaries() {
+    return canaries;
   }
 
   /** The curated tables and their fenced live writes. */

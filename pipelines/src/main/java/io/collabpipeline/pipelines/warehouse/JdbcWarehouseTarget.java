@@ -1,6 +1,7 @@
 package io.collabpipeline.pipelines.warehouse;
 
 import com.google.auto.value.AutoValue;
+import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedRow;
 import java.sql.SQLException;
 import java.util.Optional;
@@ -51,6 +52,11 @@ abstract class JdbcWarehouseTarget implements WarehouseTarget {
   public Optional<PTransform<PCollection<CuratedRow>, PDone>> writeStaged(long generation) {
     return Optional.of(
         WriteCurated.to(jdbcUrl()).withGeneration(generation).withMode(WriteCurated.Mode.STAGING));
+  }
+
+  @Override
+  public Optional<PTransform<PCollection<CollabEvent>, PDone>> writeCanaries() {
+    return Optional.of(WriteCanaries.to(jdbcUrl()));
   }
 
   @Override

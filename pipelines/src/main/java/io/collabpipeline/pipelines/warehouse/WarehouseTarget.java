@@ -1,5 +1,6 @@
 package io.collabpipeline.pipelines.warehouse;
 
+import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedRow;
 import java.io.Serializable;
 import java.sql.SQLException;
@@ -58,6 +59,15 @@ public interface WarehouseTarget extends Serializable {
    * empty where replays into this warehouse are not built.
    */
   Optional<PTransform<PCollection<CuratedRow>, PDone>> writeStaged(long generation);
+
+  /**
+   * The live write of the freshness probe's canary events to {@code pipeline_canary} ({@link
+   * WriteCanaries}); empty where it is not built (Snowflake), and the graph then writes canaries
+   * only to the raw store.
+   */
+  default Optional<PTransform<PCollection<CollabEvent>, PDone>> writeCanaries() {
+    return Optional.empty();
+  }
 
   /**
    * Opens a handle for the driver side; its concerns are empty where this job cannot reach them.
