@@ -1,5 +1,6 @@
 {{ config(enabled=collab_raw_store_enabled()) }}
--- One row per copy of an event in the raw store (several writers may hold copies: deduplicated downstream).
+-- One row per copy of an event in the raw store (several writers may hold copies: deduplicated downstream), without
+-- the freshness probe's canaries (workspace 0, io.collabpipeline.pipelines.canary.Canaries): not product events.
 select
     event_id,
     event_type,
@@ -14,3 +15,4 @@ select
     payload_json,
     cast(dt as date) as event_date
 from {{ source('raw', 'events') }}
+where workspace_gid <> '0'

@@ -212,8 +212,8 @@ final class ChaosRun {
   }
 
   /**
-   * The raw store is elsewhere (S3), read by {@code r}; the audit, which reads local stores, is
-   * skipped.
+   * The raw store is elsewhere (S3, named with its endpoint in {@link #extraArgs}), read by {@code
+   * r}; the audit runs as {@code bin/collab-audit} does, with those options.
    */
   ChaosRun rawStore(RawStore r) {
     this.raw = r;
@@ -325,13 +325,13 @@ final class ChaosRun {
       missing.removeAll(rawIds.keySet());
       result.lost = missing.size();
       result.rawCopies = rawIds.values().stream().mapToLong(Long::longValue).sum() - rawIds.size();
-      long auditLost = 0;
-      if (localStores) {
-        long[] audit = audit(dataDir(), warehouseUrl(), published);
-        result.audited = audit[0];
-        auditLost = audit[1];
-        result.lost += auditLost;
-      }
+      long[] audit =
+          localStores
+              ? audit(dataDir(), warehouseUrl(), published)
+              : auditCommand(dataDir(), warehouseUrl(), published, extraArgs);
+      result.audited = audit[0];
+      long auditLost = audit[1];
+      result.lost += auditLost;
       long extraReceived = Math.max(0, result.received - result.published);
 
       StringBuilder differences = new StringBuilder();
@@ -363,13 +363,9 @@ final class ChaosRun {
           result.lost,
           equalTo(0L));
       assertThat("raw store ids = accepted ids", rawIds.keySet(), equalTo(exact.acceptedEventIds));
-      if (localStores) {
-        assertThat("offsets the audit found lost", auditLost, equalTo(0L));
-        assertThat(
-            "offsets the audit accounted for = published",
-            result.audited,
-            equalTo(result.published));
-      }
+      assertThat("offsets the audit found lost", auditLost, equalTo(0L));
+      assertThat(
+          "offsets the audit accounted for = published", result.audited, equalTo(result.published));
       if (!replayAfter) {
         assertThat("raw store: each accepted event once", result.rawCopies, equalTo(0L));
       }
@@ -495,6 +491,55 @@ final class ChaosRun {
     for (CollabAudit.Line line : CollabAudit.audit(scope)) {
       accounted += line.raw + line.quarantined + line.duplicate;
       lost += line.lost;
+    }
+    return new long[] {accounted, lost};
+  }
+
+  private static final java.util.regex.Pattern REPORT_LINE =
+      java.util.regex.Pattern.compile(
+          "raw (\\d+), quarantined (\\d+), duplicate (\\d+), lost (\\d+)");
+
+  /**
+   * The audit as the command runs it ({@code CollabAudit.run}, the main of {@code
+   * bin/collab-audit}), with the job's store options {@code storeArgs} (S3): {accounted, lost}
+   * summed from its report lines; a failed audit (exit 1 or 2) fails the test.
+   */
+  static long[] auditCommand(
+      Path dataDir, String warehouseUrl, List<Published> published, List<String> storeArgs) {
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    synchronized (published) {
+      for (Published p : published) {
+        min = Math.min(min, p.appendMillis);
+        max = Math.max(max, p.appendMillis);
+      }
+    }
+    List<String> args = new ArrayList<>(storeArgs);
+    args.add("--dataDir=" + dataDir);
+    args.add("--warehouseUrl=" + warehouseUrl);
+    args.add("--from=" + Instant.ofEpochMilli(min).atZone(ZoneOffset.UTC).toLocalDate());
+    args.add("--to=" + Instant.ofEpochMilli(max).atZone(ZoneOffset.UTC).toLocalDate());
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int exit =
+        CollabAudit.run(
+            args.toArray(new String[0]),
+            new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+            new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    String report = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(
+        "the audit ran (exit 0 or 3)\n"
+            + report
+            + err.toString(java.nio.charset.StandardCharsets.UTF_8),
+        exit == CollabAudit.EXIT_OK || exit == CollabAudit.EXIT_LOST,
+        equalTo(true));
+    long accounted = 0;
+    long lost = 0;
+    java.util.regex.Matcher m = REPORT_LINE.matcher(report);
+    while (m.find()) {
+      accounted +=
+          Long.parseLong(m.group(1)) + Long.parseLong(m.group(2)) + Long.parseLong(m.group(3));
+      lost += Long.parseLong(m.group(4));
     }
     return new long[] {accounted, lost};
   }

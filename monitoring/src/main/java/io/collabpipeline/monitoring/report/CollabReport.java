@@ -70,6 +70,22 @@ public final class CollabReport {
                   + " FROM pipeline_completeness WHERE granularity = 'hour' GROUP BY window_start) n"
                   + " ON c.window_start = n.window_start AND c.generation = n.g"
                   + " WHERE c.granularity = 'hour' GROUP BY c.window_start ORDER BY c.window_start"));
+      if (hasTable(c, "pipeline_freshness")) {
+        // The canary probe's latencies (bin/collab-canary): P50/P95 per hour of publication, in
+        // seconds, over the canaries that became queryable (the slow and lost ones are in its
+        // series); the same percentile SQL on DuckDB and PostgreSQL.
+        data.set(
+            "freshness",
+            series(
+                c,
+                "SELECT CAST(date_trunc('hour', published_at) AS VARCHAR) AS x,"
+                    + " round(CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) / 1000.0"
+                    + " AS NUMERIC), 3) AS p50,"
+                    + " round(CAST(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) / 1000.0"
+                    + " AS NUMERIC), 3) AS p95,"
+                    + " count(*) AS canaries FROM pipeline_freshness WHERE latency_ms IS NOT NULL"
+                    + " GROUP BY 1 ORDER BY 1"));
+      }
       if (hasTable(c, "pipeline_audit")) {
         data.set(
             "audit",

@@ -9,6 +9,9 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
 import io.collabpipeline.pipelines.launch.JobLauncher;
+import io.collabpipeline.pipelines.warehouse.CanaryTables;
+import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
+import io.collabpipeline.pipelines.warehouse.Warehouses;
 import io.collabpipeline.tools.audit.CollabAudit;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -30,9 +33,9 @@ import org.junit.rules.TemporaryFolder;
 /**
  * Issue 9, point 7: the main job runs on the embedded Flink, the audit runs, and {@code
  * bin/collab-report}'s page is opened in headless Chromium (Debian's package): its script drew all
- * three charts (the DOM after it ran), wrote no console message at all (an error would be one; a
- * page with a broken script shows the check catches it), shows the audit's verdict, and its
- * screenshot is a real picture, not a blank page.
+ * four charts (freshness from canary rows the test wrote) (the DOM after it ran), wrote no console
+ * message at all (an error would be one; a page with a broken script shows the check catches it),
+ * shows the audit's verdict, and its screenshot is a real picture, not a blank page.
  */
 public class CollabReportTest {
   static final String CHROMIUM = "/usr/bin/chromium";
@@ -67,13 +70,35 @@ public class CollabReportTest {
         CollabAudit.run(
             new String[] {"--dataDir=" + data, "--from=2026-11-02", "--to=2026-11-02"}, out, out),
         is(CollabAudit.EXIT_OK));
+    // The canary probe's table, as bin/collab-canary leaves it: hour 10 with latencies 1..20 s
+    // (P50 10.5 s, P95 19.05 s by linear interpolation), hour 11 with one canary of 4 s and one
+    // not queryable yet (left out).
+    java.util.List<CanaryTables.FreshnessRow> canaries = new java.util.ArrayList<>();
+    long hour10 = java.time.Instant.parse("2026-11-02T10:00:00Z").toEpochMilli();
+    for (int i = 1; i <= 20; i++) {
+      long published = hour10 + i * 60_000L;
+      canaries.add(
+          new CanaryTables.FreshnessRow(
+              "canary-0-" + published, "t", 0, published, published + i * 1000L));
+    }
+    long hour11 = hour10 + 3_600_000L;
+    canaries.add(
+        new CanaryTables.FreshnessRow("canary-1-" + hour11, "t", 1, hour11, hour11 + 4000L));
+    canaries.add(
+        new CanaryTables.FreshnessRow("canary-1-" + (hour11 + 1), "t", 1, hour11 + 1, null));
+    try (JdbcWarehouse w = Warehouses.openJdbc("jdbc:duckdb:" + data.resolve("warehouse.duckdb"))) {
+      w.canaries().ensureTables();
+      w.canaries().recordFreshness(canaries);
+    }
     assertThat(CollabReport.run(new String[] {"--dataDir=" + data}, out, out), is(0));
     Path page = data.resolve("report.html");
     String html = Files.readString(page);
     assertThat("self-contained", html, not(containsString("src=\"http")));
 
     Browser dom = chromium("--dump-dom", page.toUri().toString());
-    assertThat(dom.stdout, containsString("data-rendered=\"3\""));
+    assertThat(dom.stdout, containsString("data-rendered=\"4\""));
+    assertThat(html, containsString("\"p50\":10.5,\"p95\":19.05,\"canaries\":20.0"));
+    assertThat(html, containsString("\"p50\":4.0,\"p95\":4.0,\"canaries\":1.0"));
     assertThat(dom.stdout, containsString("Every offset accounted for"));
     assertThat(dom.stdout, containsString("received = quarantined + duplicate + accepted"));
     assertThat(dom.console(), is(empty()));
