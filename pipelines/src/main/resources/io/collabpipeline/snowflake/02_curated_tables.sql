@@ -1,7 +1,7 @@
 -- Curated tables of contract 2 in Snowflake (run as collab_owner, see 01_account.sql, in the database and schema that
 -- --snowflakeDatabase and --snowflakeSchema name; every statement is idempotent, so the file can be re-applied).
 --
--- Besides the contract-2 columns, every table carries the two fencing columns of design34 ("generations and
+-- Besides the contract-2 columns, every table carries the two fencing columns of CuratedTables ("generations and
 -- fencing"): generation (the job's generation: its start time in epoch ms unless --generation=N) and pane_index (the
 -- Beam pane that produced the row). The MERGE (merge_<table>.sql) keeps, per key, the row with the greatest
 -- (generation, pane_index), so an older pane or an older job never overwrites a newer one.

@@ -6,7 +6,7 @@
 -- ROW_NUMBER() in a subquery (no QUALIFY), correlated EXISTS, CURRENT_TIMESTAMP without parentheses, no tuple
 -- comparison, unquoted identifiers.
 --
--- Rule (design34, generations and fencing): per key, the staged row with the greatest (generation, pane_index) wins
+-- Rule (CuratedTables: generations and fencing): per key, the staged row with the greatest (generation, pane_index) wins
 -- within the staged batch; it replaces the stored row iff (s.generation, s.pane_index) >= (t.generation, t.pane_index)
 -- lexicographically, and is inserted if the key is missing. Re-running it changes nothing.
 --

@@ -35,7 +35,7 @@ import org.joda.time.Duration;
  * (one SQL file per table, {@link SnowflakeSql}) moves the staged rows into the curated table,
  * idempotently by the table key of contract 2.
  *
- * <p><b>Merge rule</b> (design34, "generations and fencing"): per key, the staged row with the
+ * <p><b>Merge rule</b> (CuratedTables, "generations and fencing"): per key, the staged row with the
  * greatest {@code (generation, pane_index)} wins, and it replaces the stored row iff {@code
  * (generation, pane_index) >= (stored generation, stored pane_index)}. So the last pane of a window
  * wins, an older pane or a job of an older generation never overwrites a newer one, and writing the
