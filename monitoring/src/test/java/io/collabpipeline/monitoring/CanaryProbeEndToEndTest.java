@@ -87,9 +87,31 @@ public class CanaryProbeEndToEndTest {
                 0);
         try (CollabCanary probe =
             CollabCanary.start(settings, new PrintStream(probeLog, true, "UTF-8"))) {
-          // At least 4 rounds seen queryable: 8 canaries, 4 per partition.
-          awaitScrape(probe, CollabCanary.WINDOW_CANARIES, 4.0 * PARTITIONS, 150, jobLog);
-          finalScrape = probe.scrape(System.currentTimeMillis());
+          // A real Prometheus scrapes the probe every second with the project's recording rules.
+          try (LocalPrometheus prometheus =
+              LocalPrometheus.start(
+                  tmp.newFolder("prometheus").toPath(),
+                  Map.of("collab-canary", "127.0.0.1:" + probe.port()),
+                  List.of(PrometheusScrapeTest.RULES))) {
+            // At least 4 rounds seen queryable: 8 canaries, 4 per partition.
+            awaitScrape(probe, CollabCanary.WINDOW_CANARIES, 4.0 * PARTITIONS, 150, jobLog);
+            finalScrape = probe.scrape(System.currentTimeMillis());
+            awaitPrometheus(
+                prometheus, "sum(" + CollabCanary.TOTAL + ")", 4.0 * PARTITIONS, 30, jobLog);
+            double p95 =
+                prometheus.value(
+                    CollabCanary.LATENCY + "{topic=\"" + TOPIC + "\",quantile=\"0.95\"}");
+            assertThat("P95 freshness as Prometheus holds it", p95, greaterThan(0.0));
+            // The SLI's recording rule, once it has two samples of each counter: no canary slow.
+            double slowRatio = Double.NaN;
+            for (int i = 0; i < 60 && Double.isNaN(slowRatio); i++) {
+              slowRatio = prometheus.value("collab:freshness_slow:ratio_rate5m");
+              if (Double.isNaN(slowRatio)) {
+                Thread.sleep(500);
+              }
+            }
+            assertThat("no canary slow: the SLI's recording rule", slowRatio, is(0.0));
+          }
         }
         // The probe is closed: what it published is all there will be.
         try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
@@ -281,6 +303,23 @@ public class CanaryProbeEndToEndTest {
   }
 
   /** The value of the sample {@code series} (name and labels as served), or NaN if absent. */
+  /** Waits until Prometheus's value of {@code promql} reaches {@code atLeast}. */
+  private static void awaitPrometheus(
+      LocalPrometheus prometheus, String promql, double atLeast, int seconds, Path jobLog)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    double last = Double.NaN;
+    while (System.nanoTime() < deadline) {
+      last = prometheus.value(promql);
+      if (last >= atLeast) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError(
+        promql + " stayed at " + last + " < " + atLeast + "; job log:\n" + tail(jobLog));
+  }
+
   static double sample(String scrape, String series) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(scrape);
     return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;

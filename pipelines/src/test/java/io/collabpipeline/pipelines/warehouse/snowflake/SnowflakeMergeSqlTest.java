@@ -22,9 +22,9 @@ import org.junit.Test;
 
 /**
  * The MERGE files (merge_&lt;table&gt;.sql), run verbatim on a real PostgreSQL against the tables
- * of the repository's DDL, with hand-built stage rows: the fencing rule of CuratedTables on every kind
- * of conflict, the within-batch choice, the clearing of the stage table, and idempotence; and the
- * partial-window rule of a stream that started without state (rows staged {@code seen_whole =
+ * of the repository's DDL, with hand-built stage rows: the fencing rule of CuratedTables on every
+ * kind of conflict, the within-batch choice, the clearing of the stage table, and idempotence; and
+ * the partial-window rule of a stream that started without state (rows staged {@code seen_whole =
  * false}): kept out where another generation holds the key, recorded in {@code
  * pipeline_corrections_due} once.
  */
