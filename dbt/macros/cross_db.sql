@@ -16,3 +16,13 @@
 {% macro collab_raw_store_enabled() %}
   {{ return(target.type != 'postgres' and env_var('COLLAB_DBT_RAW_ENABLED', 'true') == 'true') }}
 {% endmacro %}
+
+{# The string elements of a JSON array field `key` of the JSON text `column`, one row each: for a select whose FROM is
+   the model holding `column`. DuckDB: unnest of the array cast to a list; Snowflake: the caller joins
+   lateral flatten (see collab_json_array_join). #}
+{% macro collab_json_array_element(column, key) %}{{ return(adapter.dispatch('collab_json_array_element', 'collab')(column, key)) }}{% endmacro %}
+{% macro default__collab_json_array_element(column, key) %}unnest(cast(json_extract({{ column }}, '$.{{ key }}') as varchar[])){% endmacro %}
+{% macro snowflake__collab_json_array_element(column, key) %}element.value::varchar{% endmacro %}
+{% macro collab_json_array_join(column, key) %}{{ return(adapter.dispatch('collab_json_array_join', 'collab')(column, key)) }}{% endmacro %}
+{% macro default__collab_json_array_join(column, key) %}{% endmacro %}
+{% macro snowflake__collab_json_array_join(column, key) %}, lateral flatten(input => parse_json({{ column }}):{{ key }}) as element{% endmacro %}

@@ -31,6 +31,7 @@ def _ts(t: datetime) -> str:
 def generate(seed: int = 7) -> list[dict]:
     """Events of DAYS days in WORKSPACES; a workspace is quiet on some days (gaps for the rolling sums)."""
     rnd = random.Random(seed)
+    mentions = random.Random(seed + 2)  # its own stream: the other events stay as they were
     events: list[dict] = []
     counter = 0
 
@@ -72,7 +73,8 @@ def generate(seed: int = 7) -> list[dict]:
                     e = event(kind, day, ws, rnd.choice(users), ("task", task), payload)
                 else:
                     # free text: the pipeline must drop it before the raw store
-                    payload = {"task_gid": task, "mentioned_user_gids": [], "text": "a comment with private words"}
+                    mentioned = mentions.sample(users, mentions.randrange(0, 3)) if kind == "comment.added" else []
+                    payload = {"task_gid": task, "mentioned_user_gids": mentioned, "text": "a comment with private words"}
                     e = event(kind, day, ws, rnd.choice(users), ("comment", f"{ws}8{counter}"), payload)
                 if kind in TRIGGER_TYPES:
                     triggers.append(e)
@@ -189,3 +191,37 @@ def expected_fanout_daily(events: list[dict]) -> dict[tuple[date, str], dict]:
         }
         for key, counts in per_trigger.items()
     }
+
+
+# The embedded default's pseudonym key (KeyReference's dev key) and the pseudonym rule (Pseudonymizer's Javadoc): "u_" +
+# the first 128 bits of HMAC-SHA256(key, user gid) in lowercase hex. Written here from that rule, not from the code.
+DEV_KEY = b"collab-pipeline-dev-pseudonym-key-INSECURE-do-not-use-in-production"
+
+
+def pseudonym(user_gid: str, key: bytes = DEV_KEY) -> str:
+    import hashlib
+    import hmac
+
+    return "u_" + hmac.new(key, user_gid.encode("utf-8"), hashlib.sha256).digest()[:16].hex()
+
+
+EDITS = EDITOR_TYPES
+
+
+def expected_user_activity_daily(events: list[dict]) -> dict[tuple[date, str, str], dict]:
+    """user_activity_daily by (day, workspace_gid, user pseudonym), from the input: edits, comments,
+    mentions_received (comment.added only), notifications_received."""
+    rows: dict[tuple[date, str, str], dict] = defaultdict(
+        lambda: {"edits": 0, "comments": 0, "mentions_received": 0, "notifications_received": 0})
+    for e in {e["event_id"]: e for e in events}.values():
+        day = datetime.fromisoformat(e["occurred_at"].replace("Z", "+00:00")).date()
+        ws, actor, t = e["workspace_gid"], e["actor"]["user_gid"], e["event_type"]
+        if t in EDITS:
+            rows[(day, ws, pseudonym(actor))]["edits"] += 1
+        if t == "comment.added":
+            rows[(day, ws, pseudonym(actor))]["comments"] += 1
+            for m in e["payload"]["mentioned_user_gids"]:
+                rows[(day, ws, pseudonym(m))]["mentions_received"] += 1
+        if t == "notification.sent":
+            rows[(day, ws, pseudonym(e["payload"]["recipient_user_gid"]))]["notifications_received"] += 1
+    return dict(rows)

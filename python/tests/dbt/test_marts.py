@@ -82,6 +82,18 @@ def test_duckdb_marts_equal_the_metrics_computed_from_the_input(duck: Dbt, event
     assert_rows_equal(fanout, workload.expected_fanout_daily(events), FANOUT_COLUMNS)
 
 
+USER_COLUMNS = ["edits", "comments", "mentions_received", "notifications_received"]
+
+
+def test_duckdb_user_activity_equals_the_counts_computed_from_the_input(duck: Dbt, events: list[dict]) -> None:
+    got = {(r["day"], r["workspace_gid"], r["user_id"]): r
+           for r in duck_rows(duck, "SELECT * FROM analytics.user_activity_daily")}
+    expected = workload.expected_user_activity_daily(events)
+    assert sum(r["mentions_received"] for r in expected.values()) > 20, "the workload mentions users"
+    assert len(expected) > 100
+    assert_rows_equal(got, expected, USER_COLUMNS)
+
+
 def scd2_from_raw(raw: Path, event_types: tuple[str, str], entity: list[str]) -> dict[tuple, list[tuple]]:
     """Per entity, the sequence of (is_member, role) states, computed in Python from the raw Parquet files."""
     with duckdb.connect() as c:

@@ -20,4 +20,7 @@ def test_every_model_compiles_to_snowflake_sql_without_a_connection(tmp_path: Pa
     assert "from collab.raw.raw_events" in (compiled / "staging" / "stg_raw__events.sql").read_text()
     assert "from collab.curated.notification_fanout" in (
         compiled / "staging" / "stg_collab__notification_fanout.sql").read_text()
-    assert len(list(compiled.glob("*/*.sql"))) == 15  # every model (tests compile into folders of their own)
+    activity = (compiled / "intermediate" / "int_user_activity.sql").read_text()
+    assert "lateral flatten(input => parse_json(payload_json):mentioned_user_gids) as element" in activity
+    assert "element.value::varchar" in activity and "unnest(" not in activity
+    assert len(list(compiled.glob("*/*.sql"))) == 17  # every model (tests compile into folders of their own)
