@@ -46,6 +46,15 @@ final class StreamRuns {
   /** The expected tables: every acknowledged delivery at the broker's append time. */
   static ExpectedTables expected(List<Published> published, long allowedLatenessMillis)
       throws IOException {
+    List<ExpectedTables.Observed> arrivals = new ArrayList<>();
+    for (Published x : byArrival(published)) {
+      arrivals.add(new ExpectedTables.Observed(x.delivery, x.appendMillis));
+    }
+    return ExpectedTables.compute(arrivals, allowedLatenessMillis);
+  }
+
+  /** A copy of {@code published} in arrival order (append time, then partition and offset). */
+  static List<Published> byArrival(List<Published> published) {
     List<Published> byArrival;
     synchronized (published) {
       byArrival = new ArrayList<>(published);
@@ -54,11 +63,7 @@ final class StreamRuns {
         Comparator.<Published>comparingLong(x -> x.appendMillis)
             .thenComparingInt(x -> x.partition)
             .thenComparingLong(x -> x.offset));
-    List<ExpectedTables.Observed> arrivals = new ArrayList<>();
-    for (Published x : byArrival) {
-      arrivals.add(new ExpectedTables.Observed(x.delivery, x.appendMillis));
-    }
-    return ExpectedTables.compute(arrivals, allowedLatenessMillis);
+    return byArrival;
   }
 
   /** For every hour, received = quarantined + duplicate + accepted; returns received over all. */

@@ -40,7 +40,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -218,16 +217,7 @@ public class StreamingEndToEndTest {
           (long) published.size(),
           equalTo(spec.deliveries()));
 
-      List<Published> byArrival = new ArrayList<>(published);
-      byArrival.sort(
-          Comparator.<Published>comparingLong(x -> x.appendMillis)
-              .thenComparingInt(x -> x.partition)
-              .thenComparingLong(x -> x.offset));
-      List<ExpectedTables.Observed> arrivals = new ArrayList<>();
-      for (Published x : byArrival) {
-        arrivals.add(new ExpectedTables.Observed(x.delivery, x.appendMillis));
-      }
-      ExpectedTables expected = ExpectedTables.compute(arrivals, ALLOWED_LATENESS_MILLIS);
+      ExpectedTables expected = StreamRuns.expected(published, ALLOWED_LATENESS_MILLIS);
 
       // The job never ends by itself (an unbounded source): wait until the warehouse holds the
       // expected tables.
@@ -257,27 +247,8 @@ public class StreamingEndToEndTest {
           equalTo(0));
 
       // (d) Completeness adds up in every hour, and totals match the input.
-      Map<Long, Map<String, Long>> hours = new TreeMap<>();
-      for (CuratedRow r : actual.get(CuratedTable.PIPELINE_COMPLETENESS)) {
-        if (r.getString("granularity").equals(Granularity.HOUR.code())) {
-          hours
-              .computeIfAbsent(r.getLong("window_start"), k -> new HashMap<>())
-              .put(r.getString("stage"), r.getLong("events"));
-        }
-      }
-      long received = 0;
-      for (Map.Entry<Long, Map<String, Long>> h : hours.entrySet()) {
-        Map<String, Long> st = h.getValue();
-        long r = st.getOrDefault("received", 0L);
-        received += r;
-        assertThat(
-            name + ": hour " + h.getKey() + " received = quarantined + duplicate + accepted",
-            r,
-            equalTo(
-                st.getOrDefault("quarantined", 0L)
-                    + st.getOrDefault("duplicate", 0L)
-                    + st.getOrDefault("accepted", 0L)));
-      }
+      long received =
+          StreamRuns.assertCompletenessAddsUp(actual.get(CuratedTable.PIPELINE_COMPLETENESS));
       assertThat(name + ": received in completeness", received, equalTo(spec.deliveries()));
 
       // (a) The raw store on S3 holds each accepted event exactly once.
@@ -309,7 +280,7 @@ public class StreamingEndToEndTest {
           quarantinedByCoordinate,
           equalTo(malformedByCoordinate));
 
-      Latency latency = poller.latencies(byArrival, ALLOWED_LATENESS_MILLIS);
+      Latency latency = poller.latencies(StreamRuns.byArrival(published), ALLOWED_LATENESS_MILLIS);
       assertThat(name + ": latency samples", latency.samples(), greaterThan(0));
       String line =
           String.format(
