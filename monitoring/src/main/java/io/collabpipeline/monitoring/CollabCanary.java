@@ -97,6 +97,34 @@ public final class CollabCanary implements AutoCloseable {
       String bindAddress,
       int port) {
 
+    /** Settings of a probe on a JDBC warehouse (DuckDB or PostgreSQL), no Snowflake connection. */
+    Settings(
+        String topic,
+        String bootstrapServers,
+        Map<String, String> kafkaProperties,
+        String warehouseUrl,
+        long intervalMillis,
+        long pollMillis,
+        long slowAfterMillis,
+        long windowMillis,
+        long forgetAfterMillis,
+        String bindAddress,
+        int port) {
+      this(
+          topic,
+          bootstrapServers,
+          kafkaProperties,
+          warehouseUrl,
+          null,
+          intervalMillis,
+          pollMillis,
+          slowAfterMillis,
+          windowMillis,
+          forgetAfterMillis,
+          bindAddress,
+          port);
+    }
+
     /**
      * From the command line; {@link IllegalArgumentException} (a {@link UsageException} among them)
      * with a one-line message naming the option.
