@@ -226,4 +226,94 @@ public class WriteSnowflakeCanariesTest {
         counter(again, WriteCanaries.METRICS_NAMESPACE, WriteSnowflakeCurated.ROWS_MERGED_COUNTER),
         is(0L));
   }
+
+  private static CollabEvent canary(String eventId, int partition, long occurred, long received) {
+    return CollabEvent.builder()
+        .setEventId(eventId)
+        .setEventType(Canaries.EVENT_TYPE)
+        .setSchemaVersion(1)
+        .setOccurredAtMillis(occurred)
+        .setReceivedAtMillis(received)
+        .setWorkspaceGid(Canaries.WORKSPACE_GID)
+        .setActorId("0")
+        .setPlatform("backend")
+        .setService("collab-canary")
+        .setAppVersion(null)
+        .setResourceType("task")
+        .setResourceGid("0")
+        .setTaskGid("0")
+        .setTriggerEventId(null)
+        .setTriggerEventType(null)
+        .setPayloadJson("{}")
+        .setSource(SourceRef.kafka(TOPIC, partition, 1))
+        .build();
+  }
+
+  @Test
+  public void streamingStagesCanariesForTheirSnowpipeAndTheTasksMergeInsertsThemOnce()
+      throws Exception {
+    long t0 = 1_772_445_600_000L; // 2026-03-02T10:00:00Z
+    org.joda.time.Instant start = new org.joda.time.Instant(t0);
+    List<CollabEvent> canaries =
+        List.of(
+            canary(Canaries.eventId(0, t0), 0, t0, t0 + 80),
+            canary(Canaries.eventId(1, t0 + 5), 1, t0 + 5, t0 + 90),
+            canary(Canaries.eventId(0, t0 + 10_000), 0, t0 + 10_000, t0 + 10_070));
+    org.apache.beam.sdk.testing.TestStream<CollabEvent> stream =
+        org.apache.beam.sdk.testing.TestStream.create(
+                io.collabpipeline.coders.CollabEventCoder.of())
+            .advanceWatermarkTo(start)
+            .addElements(
+                org.apache.beam.sdk.values.TimestampedValue.of(canaries.get(0), start),
+                org.apache.beam.sdk.values.TimestampedValue.of(canaries.get(1), start))
+            .advanceProcessingTime(org.joda.time.Duration.standardSeconds(5))
+            .addElements(
+                org.apache.beam.sdk.values.TimestampedValue.of(
+                    canaries.get(2), start.plus(org.joda.time.Duration.standardSeconds(10))))
+            .advanceProcessingTime(org.joda.time.Duration.standardSeconds(5))
+            .advanceWatermarkToInfinity();
+
+    java.security.KeyPairGenerator keys = java.security.KeyPairGenerator.getInstance("RSA");
+    keys.initialize(2048);
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(db.url());
+    // What SnowflakeIO's streaming write needs to build its Snowpipe client (never called: the
+    // stand-in's streaming service replaces it), as in WriteSnowflakeCuratedTest.
+    SnowflakeIO.DataSourceConfiguration snowpipe =
+        SnowflakeIO.DataSourceConfiguration.create(ds)
+            .withServerName("offline-test.snowflakecomputing.com")
+            .withKeyPairAuth("collab_loader", keys.generateKeyPair().getPrivate())
+            .withDatabase("collab")
+            .withSchema("curated");
+    String staging = tmp.getRoot().getAbsolutePath() + "/staging/";
+    pipeline
+        .apply("Canaries", stream)
+        .apply(
+            "WriteCanaries",
+            WriteSnowflakeCanaries.write()
+                .withDataSourceConfiguration(snowpipe)
+                .withStagingBucketName(staging)
+                .withStorageIntegrationName("collab_curated_s3")
+                .withFlushTimeLimit(org.joda.time.Duration.standardSeconds(1))
+                .withSnowflakeServices(new PostgresLoadingServices(db.url())));
+    pipeline.run().waitUntilFinish();
+
+    // Snowpipe (the stand-in) loaded every staged file into the stage table, nothing merged yet.
+    assertThat(
+        db.strings("SELECT DISTINCT table_name FROM loaded_files WHERE service = 'snowpipe'"),
+        contains("pipeline_canary_stage"));
+    assertThat(db.count("SELECT COUNT(*) FROM pipeline_canary_stage"), is(3L));
+    assertThat(db.canaries(), is(empty()));
+
+    // The task merge_pipeline_canary runs the MERGE file, as often as the stream has rows.
+    db.merge(SnowflakeSql.CANARY_TABLE);
+    db.merge(SnowflakeSql.CANARY_TABLE);
+    assertThat(
+        db.canaries(),
+        contains(
+            Canaries.eventId(0, t0) + " 0 " + t0 + " " + (t0 + 80),
+            Canaries.eventId(0, t0 + 10_000) + " 0 " + (t0 + 10_000) + " " + (t0 + 10_070),
+            Canaries.eventId(1, t0 + 5) + " 1 " + (t0 + 5) + " " + (t0 + 90)));
+    assertThat(db.count("SELECT COUNT(*) FROM pipeline_canary_stage"), is(0L));
+  }
 }
