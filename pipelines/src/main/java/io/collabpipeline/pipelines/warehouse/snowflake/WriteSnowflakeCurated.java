@@ -231,11 +231,6 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
 
   @Override
   public PDone expand(PCollection<CuratedRow> rows) {
-    if (generation() <= 0) {
-      throw new IllegalArgumentException(
-          "WriteSnowflakeCurated needs withGeneration(n) with n > 0 (the job's generation), got "
-              + generation());
-    }
     boolean streaming = rows.isBounded() == PCollection.IsBounded.UNBOUNDED;
     String bucket = stagingBucketName();
     SnowflakeStaging.check(
@@ -247,6 +242,11 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
         snowPipeTemplate(),
         flushTimeLimit(),
         flushRowLimit());
+    if (generation() <= 0) {
+      throw new IllegalArgumentException(
+          "WriteSnowflakeCurated needs withGeneration(n) with n > 0 (the job's generation), got "
+              + generation());
+    }
 
     PCollection<KV<Long, CuratedRow>> tagged =
         rows.apply(TAG_STEP, ParDo.of(new TagPaneIndexFn()))
