@@ -27,6 +27,9 @@ import org.apache.beam.sdk.metrics.Metrics;
  * stage table by an earlier failed run: harmless, since the newest (generation, pane_index) wins
  * either way.
  *
+ * <p>The canary write ({@link WriteSnowflakeCanaries}) uses it too: the stage table names the MERGE
+ * file ({@link SnowflakeSql#targetOfStageTable}), and the counters go to the writer's namespace.
+ *
  * <p>Streaming is untouched: Snowpipe loads asynchronously, so the MERGE runs in Snowflake (a task
  * per table on a stream over its stage table, see 04_loading.sql).
  */
