@@ -1,15 +1,17 @@
 package io.collabpipeline.monitoring;
 
 import io.collabpipeline.pipelines.options.KafkaOptions;
+import io.collabpipeline.pipelines.options.SnowflakeOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /**
  * The freshness probe's options: the job's Kafka options (the topic the job reads, the broker and
- * its security settings, which the probe's producer uses too), the job's warehouse, and the probe's
- * cadence.
+ * its security settings, which the probe's producer uses too), the job's warehouse (on Snowflake
+ * with the job's {@code --snowflake*} connection options, credentials by reference; the staging
+ * options are not read), and the probe's cadence.
  */
-public interface CanaryOptions extends KafkaOptions {
+public interface CanaryOptions extends KafkaOptions, SnowflakeOptions {
   @Description("Loopback or interface address to serve /metrics on.")
   @Default.String("127.0.0.1")
   String getBindAddress();
@@ -25,8 +27,9 @@ public interface CanaryOptions extends KafkaOptions {
   // No @Default, like ExporterOptions: the job's StoreOptions declares the same property.
   @Description(
       "JDBC URL of the job's warehouse (as the job's --warehouseUrl), where the job writes"
-          + " pipeline_canary and the probe writes pipeline_freshness; required. PostgreSQL: the"
-          + " embedded DuckDB file is held by the job's process.")
+          + " pipeline_canary and the probe writes pipeline_freshness; required. PostgreSQL, or"
+          + " jdbc:snowflake://<account>.snowflakecomputing.com with the --snowflake* connection"
+          + " options: the embedded DuckDB file is held by the job's process.")
   String getWarehouseUrl();
 
   void setWarehouseUrl(String value);

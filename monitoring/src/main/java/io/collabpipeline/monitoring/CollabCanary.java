@@ -10,7 +10,10 @@ import io.collabpipeline.pipelines.warehouse.CanaryTables;
 import io.collabpipeline.pipelines.warehouse.CanaryTables.CanaryRow;
 import io.collabpipeline.pipelines.warehouse.CanaryTables.FreshnessRow;
 import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
+import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.pipelines.warehouse.snowflake.SnowflakeCanaryTables;
+import io.collabpipeline.pipelines.warehouse.snowflake.SnowflakeConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -26,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -33,6 +37,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * {@code bin/collab-canary}: the freshness probe (issue 9, point 2). Every {@code --interval} it
@@ -62,6 +67,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * bin/collab-canary --port=9466 --kafkaBootstrapServers=127.0.0.1:9092 --kafkaTopics=collab-events \
  *     --warehouseUrl="$(bin/collab-postgres url)"
  * }</pre>
+ *
+ * On Snowflake ({@code --warehouseUrl=jdbc:snowflake://...} with the job's {@code --snowflake*}
+ * connection options) the probe reads and writes through {@link SnowflakeCanaryTables}.
  */
 public final class CollabCanary implements AutoCloseable {
   static final String TOTAL = "collab_probe_canaries_total";
@@ -80,6 +88,7 @@ public final class CollabCanary implements AutoCloseable {
       String bootstrapServers,
       Map<String, String> kafkaProperties,
       String warehouseUrl,
+      SnowflakeIO.@Nullable DataSourceConfiguration snowflake,
       long intervalMillis,
       long pollMillis,
       long slowAfterMillis,
@@ -87,6 +96,34 @@ public final class CollabCanary implements AutoCloseable {
       long forgetAfterMillis,
       String bindAddress,
       int port) {
+
+    /** Settings of a probe on a JDBC warehouse (DuckDB or PostgreSQL), no Snowflake connection. */
+    Settings(
+        String topic,
+        String bootstrapServers,
+        Map<String, String> kafkaProperties,
+        String warehouseUrl,
+        long intervalMillis,
+        long pollMillis,
+        long slowAfterMillis,
+        long windowMillis,
+        long forgetAfterMillis,
+        String bindAddress,
+        int port) {
+      this(
+          topic,
+          bootstrapServers,
+          kafkaProperties,
+          warehouseUrl,
+          null,
+          intervalMillis,
+          pollMillis,
+          slowAfterMillis,
+          windowMillis,
+          forgetAfterMillis,
+          bindAddress,
+          port);
+    }
 
     /**
      * From the command line; {@link IllegalArgumentException} (a {@link UsageException} among them)
@@ -105,7 +142,20 @@ public final class CollabCanary implements AutoCloseable {
         throw new UsageException(
             "--warehouseUrl is required: the job's warehouse, where pipeline_canary is");
       }
-      Warehouses.checkSupported(url);
+      SnowflakeIO.DataSourceConfiguration snowflake = null;
+      if (url.startsWith(WarehouseTargets.SNOWFLAKE_URL_PREFIX)) {
+        if (!SnowflakeConfig.isGiven(o)) {
+          throw new UsageException(
+              "--warehouseUrl="
+                  + Warehouses.redact(url)
+                  + " selects Snowflake: also give --snowflakeAccountUrl, --snowflakeUser, a"
+                  + " credential reference, --snowflakeDatabase, --snowflakeSchema,"
+                  + " --snowflakeWarehouse and --snowflakeRole");
+        }
+        snowflake = SnowflakeConfig.connectionFromOptions(o);
+      } else {
+        Warehouses.checkSupported(url);
+      }
       if (url.startsWith("jdbc:duckdb:")) {
         throw new UsageException(
             "--warehouseUrl: the job's process holds the embedded DuckDB file, so the probe cannot"
@@ -127,6 +177,7 @@ public final class CollabCanary implements AutoCloseable {
           kafka.bootstrapServers(),
           kafka.consumerProperties(),
           url,
+          snowflake,
           interval,
           poll,
           slow,
@@ -157,8 +208,10 @@ public final class CollabCanary implements AutoCloseable {
   private boolean kafkaUp = true;
   private boolean warehouseUp = true;
 
-  /** Used by the loop's thread only. */
-  private JdbcWarehouse warehouse;
+  /** Used by the loop's thread only: the open warehouse, and its canary tables. */
+  private AutoCloseable warehouse;
+
+  private CanaryTables tables;
 
   private CollabCanary(Settings settings, PrintStream log) throws IOException {
     this.settings = settings;
@@ -325,16 +378,35 @@ public final class CollabCanary implements AutoCloseable {
 
   private CanaryTables warehouse() throws SQLException {
     if (warehouse == null) {
-      JdbcWarehouse opened = Warehouses.openJdbc(settings.warehouseUrl());
+      AutoCloseable opened;
+      CanaryTables openedTables;
+      if (settings.snowflake() != null) {
+        SnowflakeCanaryTables snowflake = SnowflakeCanaryTables.of(settings.snowflake());
+        opened = snowflake;
+        openedTables = snowflake;
+      } else {
+        JdbcWarehouse jdbc = Warehouses.openJdbc(settings.warehouseUrl());
+        opened = jdbc;
+        openedTables = jdbc.canaries();
+      }
       try {
-        opened.canaries().ensureTables();
-      } catch (SQLException e) {
-        opened.close();
+        openedTables.ensureTables();
+      } catch (SQLException | RuntimeException e) {
+        closeQuietly(opened);
         throw e;
       }
       warehouse = opened;
+      tables = openedTables;
     }
-    return warehouse.canaries();
+    return tables;
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception alreadyBroken) {
+      // the connection is gone
+    }
   }
 
   private void warehouseFailed(Exception e) {
@@ -343,12 +415,9 @@ public final class CollabCanary implements AutoCloseable {
     }
     log.println("collab-canary: warehouse: " + CommandLine.firstLine(CommandLine.rootMessage(e)));
     if (warehouse != null) {
-      try {
-        warehouse.close();
-      } catch (RuntimeException alreadyBroken) {
-        // the connection is gone
-      }
+      closeQuietly(warehouse);
       warehouse = null;
+      tables = null;
     }
   }
 
@@ -399,8 +468,9 @@ public final class CollabCanary implements AutoCloseable {
     }
     producer.close(java.time.Duration.ofSeconds(5));
     if (warehouse != null) {
-      warehouse.close();
+      closeQuietly(warehouse);
       warehouse = null;
+      tables = null;
     }
   }
 

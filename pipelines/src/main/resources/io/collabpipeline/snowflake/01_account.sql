@@ -15,14 +15,17 @@
 --                  It cannot create, drop or alter anything.
 --   collab_reader  dashboards, dbt sources, analysts: SELECT on the curated tables only; the stage tables are transit
 --                  data and stay invisible to readers.
--- All three roll up to SYSADMIN, as Snowflake recommends, so administrators keep control of what the roles create.
+--   collab_probe   the freshness probe (bin/collab-canary): SELECT on pipeline_canary, writes pipeline_freshness.
+-- All four roll up to SYSADMIN, as Snowflake recommends, so administrators keep control of what the roles create.
 
 CREATE ROLE IF NOT EXISTS collab_owner COMMENT = 'Owns the curated schema, its pipes, streams and tasks.';
 CREATE ROLE IF NOT EXISTS collab_loader COMMENT = 'Used by the pipeline (WriteSnowflakeCurated) to stage and merge.';
 CREATE ROLE IF NOT EXISTS collab_reader COMMENT = 'Read-only access to the curated tables.';
+CREATE ROLE IF NOT EXISTS collab_probe COMMENT = 'The freshness probe: reads pipeline_canary, writes pipeline_freshness.';
 GRANT ROLE collab_owner TO ROLE SYSADMIN;
 GRANT ROLE collab_loader TO ROLE SYSADMIN;
 GRANT ROLE collab_reader TO ROLE SYSADMIN;
+GRANT ROLE collab_probe TO ROLE SYSADMIN;
 
 CREATE DATABASE IF NOT EXISTS collab;
 -- Managed access: only the schema owner grants privileges on its objects, so no object owner can widen access.
@@ -33,6 +36,8 @@ GRANT USAGE ON DATABASE collab TO ROLE collab_loader;
 GRANT USAGE ON DATABASE collab TO ROLE collab_reader;
 GRANT USAGE ON SCHEMA collab.curated TO ROLE collab_loader;
 GRANT USAGE ON SCHEMA collab.curated TO ROLE collab_reader;
+GRANT USAGE ON DATABASE collab TO ROLE collab_probe;
+GRANT USAGE ON SCHEMA collab.curated TO ROLE collab_probe;
 
 -- The loader's warehouse for the batch COPY and MERGE: extra-small and quick to suspend, since a batch load is one
 -- COPY and one MERGE per table. (The streaming MERGE runs as serverless tasks, see 04_loading.sql.)
@@ -43,6 +48,8 @@ CREATE WAREHOUSE IF NOT EXISTS collab_load_wh
   INITIALLY_SUSPENDED = TRUE
   COMMENT = 'Batch COPY and MERGE of WriteSnowflakeCurated.';
 GRANT USAGE ON WAREHOUSE collab_load_wh TO ROLE collab_loader;
+-- The probe's reads and writes are a few rows a second: the same warehouse, which they keep resumed while it runs.
+GRANT USAGE ON WAREHOUSE collab_load_wh TO ROLE collab_probe;
 
 -- Run as ACCOUNTADMIN (or a role with CREATE INTEGRATION), once. A storage integration lets Snowflake read the bucket
 -- through an IAM role, so no AWS key is stored in Snowflake or in the pipeline; after creating it, copy

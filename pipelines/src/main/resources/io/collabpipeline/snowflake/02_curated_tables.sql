@@ -81,3 +81,37 @@ CREATE TABLE IF NOT EXISTS pipeline_corrections_due (
   CONSTRAINT pipeline_corrections_due_pk PRIMARY KEY (window_start, granularity, generation)
 )
 COMMENT = 'Metric windows a stateless start could not see whole, due for a correction replay. Written by merge_<table>.sql.';
+
+-- The freshness probe's tables (CanaryTables; docs/monitoring.md, "The canary probe"), in the columns they have on
+-- DuckDB and PostgreSQL.
+--
+-- pipeline_canary: one row per canary event (workspace 0, never a product event) that went through the job's
+-- validation and dedup, written only by merge_pipeline_canary.sql (insert once, never replaced; a re-run or a
+-- re-staged file changes nothing). occurred_at and arrived_at are the event's, staged as UTC text like the curated
+-- windows; written_at is when the row landed in this table: CURRENT_TIMESTAMP of the MERGE that inserted it (on DuckDB
+-- and PostgreSQL the writer's clock at its insert), so written_at - arrived_at is the job plus, on Snowflake, the
+-- staging, Snowpipe and the task's schedule. TIMESTAMP_LTZ: an absolute instant, like recorded_at above.
+-- Small (one row per partition per probe interval: 8,640 a day per partition at 10 s); the probe reads it by
+-- occurred_at, so CLUSTER BY is not worth paying for.
+CREATE TABLE IF NOT EXISTS pipeline_canary (
+  event_id          VARCHAR NOT NULL,
+  source_partition  BIGINT NOT NULL,
+  occurred_at       TIMESTAMP_NTZ(3) NOT NULL,
+  arrived_at        TIMESTAMP_NTZ(3) NOT NULL,
+  written_at        TIMESTAMP_LTZ NOT NULL,
+  CONSTRAINT pipeline_canary_pk PRIMARY KEY (event_id)
+)
+COMMENT = 'Canary events of the freshness probe, as the job wrote them. Written only by merge_pipeline_canary.sql.';
+
+-- pipeline_freshness: written by the probe (bin/collab-canary), one row per canary it published; queryable_at and
+-- latency_ms stay NULL until the probe first finds the canary's pipeline_canary row, and are set once.
+CREATE TABLE IF NOT EXISTS pipeline_freshness (
+  event_id          VARCHAR NOT NULL,
+  topic             VARCHAR NOT NULL,
+  source_partition  BIGINT NOT NULL,
+  published_at      TIMESTAMP_NTZ(3) NOT NULL,
+  queryable_at      TIMESTAMP_NTZ(3),
+  latency_ms        BIGINT,
+  CONSTRAINT pipeline_freshness_pk PRIMARY KEY (event_id)
+)
+COMMENT = 'One row per canary the freshness probe published: publication, first seen queryable, latency.';

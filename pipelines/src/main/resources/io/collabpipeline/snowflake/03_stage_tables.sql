@@ -68,6 +68,16 @@ CREATE TRANSIENT TABLE IF NOT EXISTS pipeline_completeness_stage (
 )
 DATA_RETENTION_TIME_IN_DAYS = 1;
 
+-- The canaries the job stages for pipeline_canary (WriteSnowflakeCanaries), in the order its CSV mapper writes:
+-- no fencing columns (a canary row is inserted once and never replaced), no written_at (the MERGE sets it).
+CREATE TRANSIENT TABLE IF NOT EXISTS pipeline_canary_stage (
+  event_id          VARCHAR NOT NULL,
+  source_partition  BIGINT NOT NULL,
+  occurred_at       TIMESTAMP_NTZ(3) NOT NULL,
+  arrived_at        TIMESTAMP_NTZ(3) NOT NULL
+)
+DATA_RETENTION_TIME_IN_DAYS = 1;
+
 -- Every run of the streaming MERGE tasks (04_loading.sql) records how many staged rows it found: an audit trail for
 -- on-call ("is the merge keeping up?"), and the statement that consumes each task's stream.
 CREATE TABLE IF NOT EXISTS curated_merge_runs (

@@ -71,6 +71,17 @@ AS
   FILE_FORMAT = (FORMAT_NAME = 'collab_curated_csv')
   ON_ERROR = ABORT_STATEMENT;
 
+-- The freshness probe's canaries (WriteSnowflakeCanaries) follow the same path as the curated rows, so the probe
+-- measures the latency the curated tables have: staged under <bucket>pipeline_canary/, loaded by this pipe.
+CREATE PIPE IF NOT EXISTS pipeline_canary_stage_pipe
+  AUTO_INGEST = FALSE
+  COMMENT = 'Snowpipe of WriteSnowflakeCanaries (streaming) into pipeline_canary_stage.'
+AS
+  COPY INTO pipeline_canary_stage
+  FROM @collab_curated_staging/pipeline_canary/
+  FILE_FORMAT = (FORMAT_NAME = 'collab_curated_csv')
+  ON_ERROR = ABORT_STATEMENT;
+
 -- Streaming MERGE. A PTransform cannot tell when Snowpipe has loaded a file (it loads asynchronously, minutes later
 -- at worst), so in streaming the MERGE runs inside Snowflake: per table, an append-only STREAM records the rows that
 -- Snowpipe (or a batch COPY) appends to the stage table, and a pair of serverless TASKs runs every minute while the
@@ -106,6 +117,11 @@ CREATE STREAM IF NOT EXISTS pipeline_completeness_stage_changes
   ON TABLE pipeline_completeness_stage
   APPEND_ONLY = TRUE
   COMMENT = 'Rows appended to pipeline_completeness_stage since the last merge_pipeline_completeness run.';
+
+CREATE STREAM IF NOT EXISTS pipeline_canary_stage_changes
+  ON TABLE pipeline_canary_stage
+  APPEND_ONLY = TRUE
+  COMMENT = 'Rows appended to pipeline_canary_stage since the last merge_pipeline_canary run.';
 
 CREATE TASK IF NOT EXISTS merge_active_editors
   USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE = 'XSMALL'
@@ -159,8 +175,22 @@ CREATE TASK IF NOT EXISTS merge_pipeline_completeness_apply
 AS
   EXECUTE IMMEDIATE FROM '@collab_sql/merge/merge_pipeline_completeness.sql';
 
+CREATE TASK IF NOT EXISTS merge_pipeline_canary
+  USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE = 'XSMALL'
+  SCHEDULE = '1 MINUTE'
+  WHEN SYSTEM$STREAM_HAS_DATA('pipeline_canary_stage_changes')
+AS
+  INSERT INTO curated_merge_runs (table_name, staged_rows, ran_at)
+  SELECT 'pipeline_canary', COUNT(*), CURRENT_TIMESTAMP() FROM pipeline_canary_stage_changes;
+
+CREATE TASK IF NOT EXISTS merge_pipeline_canary_apply
+  AFTER merge_pipeline_canary
+AS
+  EXECUTE IMMEDIATE FROM '@collab_sql/merge/merge_pipeline_canary.sql';
+
 -- Tasks are created suspended; this resumes each root task together with its child.
 SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('merge_active_editors');
 SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('merge_task_update_velocity');
 SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('merge_notification_fanout');
 SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('merge_pipeline_completeness');
+SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('merge_pipeline_canary');

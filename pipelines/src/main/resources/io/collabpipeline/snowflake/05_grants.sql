@@ -7,6 +7,7 @@ GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.active_editors_stage TO ROL
 GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.task_update_velocity_stage TO ROLE collab_loader;
 GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.notification_fanout_stage TO ROLE collab_loader;
 GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.pipeline_completeness_stage TO ROLE collab_loader;
+GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.pipeline_canary_stage TO ROLE collab_loader;
 
 -- Curated tables: the batch MERGE reads, inserts and updates; the loader never deletes curated rows.
 GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.active_editors TO ROLE collab_loader;
@@ -17,11 +18,15 @@ GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.pipeline_completeness TO RO
 -- The windows a stateless start could not see whole: the batch MERGE records them (reads and inserts, never deletes).
 GRANT SELECT, INSERT ON TABLE collab.curated.pipeline_corrections_due TO ROLE collab_loader;
 
+-- The freshness probe's canaries: the batch MERGE only inserts (a canary row is never replaced or deleted).
+GRANT SELECT, INSERT ON TABLE collab.curated.pipeline_canary TO ROLE collab_loader;
+
 -- Snowpipe REST (streaming): insertFiles needs OPERATE on the pipe, and reading its load history needs MONITOR.
 GRANT OPERATE, MONITOR ON PIPE collab.curated.active_editors_stage_pipe TO ROLE collab_loader;
 GRANT OPERATE, MONITOR ON PIPE collab.curated.task_update_velocity_stage_pipe TO ROLE collab_loader;
 GRANT OPERATE, MONITOR ON PIPE collab.curated.notification_fanout_stage_pipe TO ROLE collab_loader;
 GRANT OPERATE, MONITOR ON PIPE collab.curated.pipeline_completeness_stage_pipe TO ROLE collab_loader;
+GRANT OPERATE, MONITOR ON PIPE collab.curated.pipeline_canary_stage_pipe TO ROLE collab_loader;
 
 -- Readers: the curated tables, the merge audit trail and the corrections due, nothing else.
 GRANT SELECT ON TABLE collab.curated.active_editors TO ROLE collab_reader;
@@ -30,3 +35,10 @@ GRANT SELECT ON TABLE collab.curated.notification_fanout TO ROLE collab_reader;
 GRANT SELECT ON TABLE collab.curated.pipeline_completeness TO ROLE collab_reader;
 GRANT SELECT ON TABLE collab.curated.curated_merge_runs TO ROLE collab_reader;
 GRANT SELECT ON TABLE collab.curated.pipeline_corrections_due TO ROLE collab_reader;
+
+-- The freshness probe (bin/collab-canary, role collab_probe of 01_account.sql): reads the job's canaries and records
+-- its measurements, nothing else. Readers see both tables (the report's freshness chart reads pipeline_freshness).
+GRANT SELECT ON TABLE collab.curated.pipeline_canary TO ROLE collab_probe;
+GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.pipeline_freshness TO ROLE collab_probe;
+GRANT SELECT ON TABLE collab.curated.pipeline_canary TO ROLE collab_reader;
+GRANT SELECT ON TABLE collab.curated.pipeline_freshness TO ROLE collab_reader;

@@ -5,13 +5,16 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The freshness probe's two tables in a JDBC warehouse:
+ * The freshness probe's two tables in a warehouse ({@code JdbcCanaryTables} on DuckDB and
+ * PostgreSQL, {@code SnowflakeCanaryTables} on Snowflake):
  *
  * <ul>
  *   <li>{@code pipeline_canary(event_id, source_partition, occurred_at, arrived_at, written_at)}:
  *       written by the live graph (step {@code WriteCanaries}), one row per canary event that went
  *       through validation and dedup. {@code written_at} is the writer's wall clock when the row
- *       was first written; a row is never replaced, so re-running changes nothing.
+ *       was first written (on Snowflake, the {@code CURRENT_TIMESTAMP} of the MERGE that inserted
+ *       it, {@code merge_pipeline_canary.sql}); a row is never replaced, so re-running changes
+ *       nothing.
  *   <li>{@code pipeline_freshness(event_id, topic, source_partition, published_at, queryable_at,
  *       latency_ms)}: written by the probe, one row per canary it published, at publication with
  *       {@code queryable_at} and {@code latency_ms} NULL, which are set once, when the probe first

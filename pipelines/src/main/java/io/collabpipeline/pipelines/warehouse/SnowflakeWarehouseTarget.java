@@ -1,6 +1,7 @@
 package io.collabpipeline.pipelines.warehouse;
 
 import com.google.auto.value.AutoValue;
+import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.pipelines.warehouse.snowflake.SnowflakeConfig;
 import io.collabpipeline.pipelines.warehouse.snowflake.WriteSnowflakeCurated;
@@ -14,10 +15,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Snowflake as a {@link WarehouseTarget}: written live by SnowflakeIO ({@link
  * WriteSnowflakeCurated}, from the typed {@link SnowflakeConfig}), with the same fencing rule in
  * its MERGE, partial windows of a stateless start included (kept from other generations and
- * recorded in Snowflake's {@code pipeline_corrections_due}). What is not built yet is empty: a
- * replay's staged write, and every concern of {@link #open()}'s handle (Snowflake's tables come
- * from the repository's DDL, applied by operations; the job neither creates them nor reads them
- * back, and keeps no generation log there).
+ * recorded in Snowflake's {@code pipeline_corrections_due}), and the freshness probe's canaries
+ * ({@link #writeCanaries()}). What is not built yet is empty: a replay's staged write, and every
+ * concern of {@link #open()}'s handle (Snowflake's tables come from the repository's DDL, applied
+ * by operations; the job neither creates them nor reads them back, and keeps no generation log
+ * there).
  */
 @AutoValue
 abstract class SnowflakeWarehouseTarget implements WarehouseTarget {
@@ -60,6 +62,16 @@ abstract class SnowflakeWarehouseTarget implements WarehouseTarget {
   @Override
   public Optional<PTransform<PCollection<CuratedRow>, PDone>> writeStaged(long generation) {
     return Optional.empty();
+  }
+
+  /**
+   * The canaries staged into Snowflake's {@code pipeline_canary} like the curated rows ({@link
+   * WriteSnowflakeCanaries}: COPY then merge_pipeline_canary.sql in batch, Snowpipe then its task
+   * in streaming).
+   */
+  @Override
+  public Optional<PTransform<PCollection<CollabEvent>, PDone>> writeCanaries() {
+    return Optional.of(config().writeCanaries());
   }
 
   /** A handle with no concern: nothing is opened. */

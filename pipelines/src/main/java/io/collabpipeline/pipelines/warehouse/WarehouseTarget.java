@@ -62,8 +62,8 @@ public interface WarehouseTarget extends Serializable {
 
   /**
    * The live write of the freshness probe's canary events to {@code pipeline_canary} ({@link
-   * WriteCanaries}); empty where it is not built (Snowflake), and the graph then writes canaries
-   * only to the raw store.
+   * WriteCanaries} on DuckDB and PostgreSQL, {@code WriteSnowflakeCanaries} on Snowflake); empty
+   * where it is not built, and the graph then writes canaries only to the raw store.
    */
   default Optional<PTransform<PCollection<CollabEvent>, PDone>> writeCanaries() {
     return Optional.empty();

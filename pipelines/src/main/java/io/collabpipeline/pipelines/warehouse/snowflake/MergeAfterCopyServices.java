@@ -1,6 +1,5 @@
 package io.collabpipeline.pipelines.warehouse.snowflake;
 
-import io.collabpipeline.model.CuratedTable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -28,6 +27,9 @@ import org.apache.beam.sdk.metrics.Metrics;
  * stage table by an earlier failed run: harmless, since the newest (generation, pane_index) wins
  * either way.
  *
+ * <p>The canary write ({@link WriteSnowflakeCanaries}) uses it too: the stage table names the MERGE
+ * file ({@link SnowflakeSql#targetOfStageTable}), and the counters go to the writer's namespace.
+ *
  * <p>Streaming is untouched: Snowpipe loads asynchronously, so the MERGE runs in Snowflake (a task
  * per table on a stream over its stage table, see 04_loading.sql).
  */
@@ -35,14 +37,25 @@ final class MergeAfterCopyServices implements SnowflakeServices {
   private static final long serialVersionUID = 1L;
 
   private final SnowflakeServices loader;
+  private final String metricsNamespace;
 
+  /** Counts the MERGEs' work in {@link WriteSnowflakeCurated#METRICS_NAMESPACE}. */
   MergeAfterCopyServices(SnowflakeServices loader) {
+    this(loader, WriteSnowflakeCurated.METRICS_NAMESPACE);
+  }
+
+  /**
+   * Loads with {@code loader} (null: SnowflakeIO's own services) and counts the MERGEs' work in the
+   * counters of {@code metricsNamespace}, named as {@link WriteSnowflakeCurated}'s.
+   */
+  MergeAfterCopyServices(SnowflakeServices loader, String metricsNamespace) {
     this.loader = loader == null ? new SnowflakeServicesImpl() : loader;
+    this.metricsNamespace = metricsNamespace;
   }
 
   @Override
   public BatchService getBatchService() {
-    return new CopyThenMerge(loader.getBatchService());
+    return new CopyThenMerge(loader.getBatchService(), metricsNamespace);
   }
 
   @Override
@@ -56,23 +69,19 @@ final class MergeAfterCopyServices implements SnowflakeServices {
     private static final int MERGE_ATTEMPTS = 3;
 
     private final BatchService copy;
-    private final Counter merges =
-        Metrics.counter(
-            WriteSnowflakeCurated.METRICS_NAMESPACE, WriteSnowflakeCurated.MERGES_COUNTER);
-    private final Counter rowsMerged =
-        Metrics.counter(
-            WriteSnowflakeCurated.METRICS_NAMESPACE, WriteSnowflakeCurated.ROWS_MERGED_COUNTER);
-    private final Counter stagedRowsCleared =
-        Metrics.counter(
-            WriteSnowflakeCurated.METRICS_NAMESPACE,
-            WriteSnowflakeCurated.STAGED_ROWS_CLEARED_COUNTER);
-    private final Counter correctionsRecorded =
-        Metrics.counter(
-            WriteSnowflakeCurated.METRICS_NAMESPACE,
-            WriteSnowflakeCurated.CORRECTIONS_RECORDED_COUNTER);
+    private final Counter merges;
+    private final Counter rowsMerged;
+    private final Counter stagedRowsCleared;
+    private final Counter correctionsRecorded;
 
-    CopyThenMerge(BatchService copy) {
+    CopyThenMerge(BatchService copy, String namespace) {
       this.copy = copy;
+      this.merges = Metrics.counter(namespace, WriteSnowflakeCurated.MERGES_COUNTER);
+      this.rowsMerged = Metrics.counter(namespace, WriteSnowflakeCurated.ROWS_MERGED_COUNTER);
+      this.stagedRowsCleared =
+          Metrics.counter(namespace, WriteSnowflakeCurated.STAGED_ROWS_CLEARED_COUNTER);
+      this.correctionsRecorded =
+          Metrics.counter(namespace, WriteSnowflakeCurated.CORRECTIONS_RECORDED_COUNTER);
     }
 
     @Override
@@ -82,7 +91,7 @@ final class MergeAfterCopyServices implements SnowflakeServices {
 
     @Override
     public void write(SnowflakeBatchServiceConfig config) throws Exception {
-      CuratedTable table = SnowflakeSql.ofStageTable(config.getTable());
+      String table = SnowflakeSql.targetOfStageTable(config.getTable());
       // No rows of this table in the input: SnowflakeIO still calls us, with no files, and a COPY
       // naming no files
       // would fail. The MERGE still runs, to finish what an earlier failed run may have left
@@ -102,7 +111,7 @@ final class MergeAfterCopyServices implements SnowflakeServices {
      * again in a new transaction that sees the window recorded (Snowflake does not enforce the key,
      * see 02_curated_tables.sql).
      */
-    private void merge(DataSource dataSource, CuratedTable table) throws SQLException {
+    private void merge(DataSource dataSource, String table) throws SQLException {
       for (int attempt = 1; ; attempt++) {
         try {
           mergeOnce(dataSource, table);
@@ -121,7 +130,7 @@ final class MergeAfterCopyServices implements SnowflakeServices {
       return "23505".equals(state) || "40001".equals(state);
     }
 
-    private void mergeOnce(DataSource dataSource, CuratedTable table) throws SQLException {
+    private void mergeOnce(DataSource dataSource, String table) throws SQLException {
       List<String> statements = SnowflakeSql.mergeStatements(table);
       try (Connection connection = dataSource.getConnection()) {
         connection.setAutoCommit(false);
@@ -139,9 +148,10 @@ final class MergeAfterCopyServices implements SnowflakeServices {
           connection.rollback();
           throw new SQLException(
               "MERGE of "
-                  + SnowflakeSql.stageTable(table)
+                  + table
+                  + SnowflakeSql.STAGE_TABLE_SUFFIX
                   + " into "
-                  + table.tableName()
+                  + table
                   + " failed: "
                   + e.getMessage(),
               e instanceof SQLException ? ((SQLException) e).getSQLState() : null,

@@ -81,6 +81,30 @@ public abstract class SnowflakeConfig implements Serializable {
         .withGeneration(generation);
   }
 
+  /**
+   * The write of the freshness probe's canary events into {@code pipeline_canary}, through the same
+   * staging, integration and Snowpipe template as {@link #write}.
+   */
+  public WriteSnowflakeCanaries writeCanaries() {
+    return WriteSnowflakeCanaries.write()
+        .withDataSourceConfiguration(dataSourceConfiguration())
+        .withStagingBucketName(stagingBucket())
+        .withStorageIntegrationName(storageIntegration())
+        .withSnowPipe(snowPipeTemplate());
+  }
+
+  /**
+   * The connection alone, for a client that only queries (the freshness probe, {@code
+   * bin/collab-canary}): account, user, one credential reference, database, schema, warehouse and
+   * role, checked as {@link #fromOptions} checks them, without the staging settings; any of the
+   * three credential kinds (only Snowpipe needs a key pair). Secrets stay references until {@link
+   * SnowflakeIO.DataSourceProviderFromDataSourceConfiguration} connects.
+   */
+  public static SnowflakeIO.DataSourceConfiguration connectionFromOptions(
+      SnowflakeOptions options) {
+    return dataSource(options, false);
+  }
+
   /** The account, staging and names; never a credential. */
   @Override
   public final String toString() {

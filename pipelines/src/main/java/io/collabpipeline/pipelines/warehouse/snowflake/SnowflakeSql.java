@@ -1,6 +1,7 @@
 package io.collabpipeline.pipelines.warehouse.snowflake;
 
 import io.collabpipeline.model.CuratedTable;
+import io.collabpipeline.pipelines.warehouse.CanaryTables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -75,9 +76,34 @@ public final class SnowflakeSql {
         "'" + stageTable + "' is not the stage table of a curated table");
   }
 
+  /**
+   * The table the freshness probe's canaries are merged into ({@code merge_pipeline_canary.sql}),
+   * staged like a curated table: stage table {@code pipeline_canary_stage}, files under {@code
+   * <staging bucket>pipeline_canary/}.
+   */
+  public static final String CANARY_TABLE = CanaryTables.CANARY_TABLE;
+
   /** The name of the MERGE resource of {@code table}. */
   public static String mergeFile(CuratedTable table) {
-    return "merge_" + table.tableName() + ".sql";
+    return mergeFile(table.tableName());
+  }
+
+  /** The name of the MERGE resource of the table named {@code tableName}. */
+  static String mergeFile(String tableName) {
+    return "merge_" + tableName + ".sql";
+  }
+
+  /**
+   * The table that is merged from {@code stageTable} (case-insensitive, optionally qualified): a
+   * curated table's name or {@link #CANARY_TABLE}.
+   */
+  static String targetOfStageTable(String stageTable) {
+    String name =
+        stageTable.substring(stageTable.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT);
+    if (name.equals(CANARY_TABLE + STAGE_TABLE_SUFFIX)) {
+      return CANARY_TABLE;
+    }
+    return ofStageTable(stageTable).tableName();
   }
 
   /**
@@ -86,7 +112,15 @@ public final class SnowflakeSql {
    * MergeStep#MERGE}) and the removal of the staged rows it covers ({@link MergeStep#CLEAR}).
    */
   public static List<String> mergeStatements(CuratedTable table) {
-    return statements(resource(mergeFile(table)));
+    return mergeStatements(table.tableName());
+  }
+
+  /**
+   * The statements of the MERGE file of the table named {@code tableName} (a curated table or
+   * {@link #CANARY_TABLE}, whose file has a {@link MergeStep#MERGE} and a {@link MergeStep#CLEAR}).
+   */
+  public static List<String> mergeStatements(String tableName) {
+    return statements(resource(mergeFile(tableName)));
   }
 
   /** What a statement of a MERGE file does, as its counters report it. */
@@ -98,18 +132,25 @@ public final class SnowflakeSql {
 
   /** The step of {@code statement}, a statement of the MERGE file of {@code table}. */
   public static MergeStep stepOf(CuratedTable table, String statement) {
+    return stepOf(table.tableName(), statement);
+  }
+
+  /**
+   * The step of {@code statement}, a statement of the MERGE file of the table {@code tableName}.
+   */
+  public static MergeStep stepOf(String tableName, String statement) {
     String head = statement.trim().replaceAll("\\s+", " ").toLowerCase(java.util.Locale.ROOT);
     if (head.startsWith("merge into " + CORRECTIONS_DUE_TABLE + " ")) {
       return MergeStep.RECORD_DUE;
     }
-    if (head.startsWith("merge into " + table.tableName() + " ")) {
+    if (head.startsWith("merge into " + tableName + " ")) {
       return MergeStep.MERGE;
     }
-    if (head.startsWith("delete from " + stageTable(table) + " ")) {
+    if (head.startsWith("delete from " + tableName + STAGE_TABLE_SUFFIX + " ")) {
       return MergeStep.CLEAR;
     }
     throw new IllegalArgumentException(
-        mergeFile(table) + " holds a statement of no known step: " + abbreviate(statement));
+        mergeFile(tableName) + " holds a statement of no known step: " + abbreviate(statement));
   }
 
   /** The text of a file of {@value #RESOURCE_DIR}. */

@@ -9,8 +9,6 @@ import java.time.Instant;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
-import org.apache.beam.sdk.io.snowflake.enums.CreateDisposition;
-import org.apache.beam.sdk.io.snowflake.enums.WriteDisposition;
 import org.apache.beam.sdk.io.snowflake.services.SnowflakeServices;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -233,35 +231,21 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
 
   @Override
   public PDone expand(PCollection<CuratedRow> rows) {
-    if (dataSourceConfiguration() == null) {
-      throw new IllegalArgumentException(
-          "WriteSnowflakeCurated needs withDataSourceConfiguration(config), the Snowflake connection");
-    }
+    boolean streaming = rows.isBounded() == PCollection.IsBounded.UNBOUNDED;
     String bucket = stagingBucketName();
-    if (bucket == null || bucket.isEmpty() || !bucket.endsWith("/")) {
-      throw new IllegalArgumentException(
-          "WriteSnowflakeCurated needs withStagingBucketName(dir) ending with '/', got " + bucket);
-    }
-    if (storageIntegrationName() == null || storageIntegrationName().isEmpty()) {
-      throw new IllegalArgumentException(
-          "WriteSnowflakeCurated needs withStorageIntegrationName(name), the integration Snowflake reads the bucket with");
-    }
+    SnowflakeStaging.check(
+        "WriteSnowflakeCurated",
+        dataSourceConfiguration(),
+        bucket,
+        storageIntegrationName(),
+        streaming,
+        snowPipeTemplate(),
+        flushTimeLimit(),
+        flushRowLimit());
     if (generation() <= 0) {
       throw new IllegalArgumentException(
           "WriteSnowflakeCurated needs withGeneration(n) with n > 0 (the job's generation), got "
               + generation());
-    }
-    boolean streaming = rows.isBounded() == PCollection.IsBounded.UNBOUNDED;
-    if (streaming && !snowPipeTemplate().contains(SnowflakeSql.TABLE_PLACEHOLDER)) {
-      throw new IllegalArgumentException(
-          "WriteSnowflakeCurated.withSnowPipe(template) needs "
-              + SnowflakeSql.TABLE_PLACEHOLDER
-              + " in the template (one pipe per table), got "
-              + snowPipeTemplate());
-    }
-    if (flushRowLimit() < 1 || !flushTimeLimit().isLongerThan(Duration.ZERO)) {
-      throw new IllegalArgumentException(
-          "WriteSnowflakeCurated.withFlushRowLimit(n) and withFlushTimeLimit(d) need n >= 1 and d > 0");
     }
 
     PCollection<KV<Long, CuratedRow>> tagged =
@@ -280,22 +264,17 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
     SnowflakeServices services = new MergeAfterCopyServices(snowflakeServices());
     for (CuratedTable table : CuratedTable.values()) {
       SnowflakeIO.Write<KV<Long, CuratedRow>> write =
-          SnowflakeIO.<KV<Long, CuratedRow>>write()
-              .withDataSourceConfiguration(dataSourceConfiguration())
-              .to(SnowflakeSql.stageTable(table))
-              .withStagingBucketName(bucket + table.tableName() + "/")
-              .withStorageIntegrationName(storageIntegrationName())
-              .withUserDataMapper(new StagedRowCsvMapper(generation(), partialWindows()))
-              .withCreateDisposition(CreateDisposition.CREATE_NEVER)
-              .withWriteDisposition(WriteDisposition.APPEND)
-              .withSnowflakeServices(services);
-      if (streaming) {
-        write =
-            write
-                .withSnowPipe(snowPipeName(snowPipeTemplate(), table))
-                .withFlushTimeLimit(flushTimeLimit())
-                .withFlushRowLimit(flushRowLimit());
-      }
+          SnowflakeStaging.write(
+              table.tableName(),
+              dataSourceConfiguration(),
+              bucket,
+              storageIntegrationName(),
+              new StagedRowCsvMapper(generation(), partialWindows()),
+              services,
+              streaming,
+              snowPipeTemplate(),
+              flushTimeLimit(),
+              flushRowLimit());
       byTable.get(table.ordinal()).apply("Stage" + upperCamel(table.tableName()), write);
     }
     return PDone.in(rows.getPipeline());

@@ -50,10 +50,15 @@ final class PostgresSnowflakeSchema {
    * task do.
    */
   void merge(CuratedTable table) throws SQLException {
+    merge(table.tableName());
+  }
+
+  /** Runs the MERGE file of the table named {@code tableName} (e.g. pipeline_canary) likewise. */
+  void merge(String tableName) throws SQLException {
     try (Connection c = DriverManager.getConnection(url)) {
       c.setAutoCommit(false);
       try (Statement st = c.createStatement()) {
-        for (String sql : SnowflakeSql.mergeStatements(table)) {
+        for (String sql : SnowflakeSql.mergeStatements(tableName)) {
           st.executeUpdate(sql);
         }
       }
@@ -97,6 +102,34 @@ final class PostgresSnowflakeSchema {
     return strings(
         "SELECT to_char(window_start, 'YYYY-MM-DD\"T\"HH24:MI') || ' ' || granularity || ' ' ||"
             + " generation FROM pipeline_corrections_due ORDER BY 1");
+  }
+
+  /**
+   * The rows of {@code pipeline_canary} as {@code "<event_id> <source_partition> <occurred_at ms>
+   * <arrived_at ms>"}, in event id order ({@code written_at} is read by {@link #canaryWrittenAt}).
+   */
+  List<String> canaries() throws SQLException {
+    return strings(
+        "SELECT event_id || ' ' || source_partition || ' ' ||"
+            + " (extract(epoch FROM occurred_at) * 1000)::bigint || ' ' ||"
+            + " (extract(epoch FROM arrived_at) * 1000)::bigint FROM pipeline_canary ORDER BY"
+            + " event_id");
+  }
+
+  /** The {@code written_at} of each {@code pipeline_canary} row in epoch ms, by event id. */
+  java.util.Map<String, Long> canaryWrittenAt() throws SQLException {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    try (Connection c = DriverManager.getConnection(url);
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT event_id, (extract(epoch FROM written_at) * 1000)::bigint FROM"
+                    + " pipeline_canary")) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return out;
   }
 
   /** The rows of the curated table, in key order. */

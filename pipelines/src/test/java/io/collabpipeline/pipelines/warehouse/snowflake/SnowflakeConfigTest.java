@@ -65,6 +65,34 @@ public class SnowflakeConfigTest {
   }
 
   @Test
+  public void theCanaryWriteSharesTheCuratedWritesConnectionStagingAndPipes() {
+    SnowflakeConfig config = SnowflakeConfig.fromOptions(options());
+    WriteSnowflakeCanaries canaries = config.writeCanaries();
+    assertThat(canaries.dataSourceConfiguration(), is(config.dataSourceConfiguration()));
+    assertThat(canaries.stagingBucketName(), is("s3://collab-curated-staging/snowflake/"));
+    assertThat(canaries.storageIntegrationName(), is("collab_curated_s3"));
+    assertThat(canaries.snowPipeTemplate(), is(SnowflakeSql.DEFAULT_SNOW_PIPE_TEMPLATE));
+    assertThat(canaries.flushTimeLimit(), is(config.write(42L).flushTimeLimit()));
+    // The live job's Snowflake target writes canaries (it used to write them only to the raw
+    // store).
+    assertThat(
+        io.collabpipeline.pipelines.warehouse.WarehouseTargets.fromOptions(
+                "jdbc:snowflake://myorg-collab.snowflakecomputing.com", options())
+            .writeCanaries()
+            .orElseThrow(),
+        org.hamcrest.Matchers.instanceOf(WriteSnowflakeCanaries.class));
+  }
+
+  @Test
+  public void theProbesConnectionNeedsNoStagingOptions() {
+    SnowflakeIO.DataSourceConfiguration c =
+        SnowflakeConfig.connectionFromOptions(
+            options("--snowflakeStagingBucket=", "--snowflakeStorageIntegration="));
+    assertThat(c.getUrl(), is("jdbc:snowflake://myorg-collab.snowflakecomputing.com"));
+    assertThat(c.getRole().get(), is("collab_loader"));
+  }
+
+  @Test
   public void completeOptionsBuildTheWriteWithTheirConnectionAndNames() {
     WriteSnowflakeCurated write = SnowflakeConfig.fromOptions(options()).write(42L);
     assertThat(write.generation(), is(42L));

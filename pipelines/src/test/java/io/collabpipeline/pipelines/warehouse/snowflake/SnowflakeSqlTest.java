@@ -68,6 +68,7 @@ public class SnowflakeSqlTest {
     for (CuratedTable t : CuratedTable.values()) {
       files.add(SnowflakeSql.mergeFile(t));
     }
+    files.add(SnowflakeSql.mergeFile(SnowflakeSql.CANARY_TABLE));
     for (String file : files) {
       List<String> statements = SnowflakeSql.statements(SnowflakeSql.resource(file));
       assertThat(file + " has statements", statements.isEmpty(), is(false));
@@ -109,6 +110,8 @@ public class SnowflakeSqlTest {
     }
     // The corrections due, with the columns and key they have on DuckDB and PostgreSQL.
     expectedNames.add(SnowflakeSql.CORRECTIONS_DUE_TABLE);
+    expectedNames.add("pipeline_canary");
+    expectedNames.add("pipeline_freshness");
     assertThat(new ArrayList<>(ddl.keySet()), equalTo(expectedNames));
     DdlTables.Table due = ddl.get(SnowflakeSql.CORRECTIONS_DUE_TABLE);
     assertThat(
@@ -117,6 +120,113 @@ public class SnowflakeSqlTest {
         due.columns.stream().map(c -> c.type).collect(Collectors.toList()),
         contains("TIMESTAMP_NTZ(3)", "VARCHAR", "BIGINT", "TIMESTAMP_LTZ"));
     assertThat(due.primaryKey, contains("window_start", "granularity", "generation"));
+  }
+
+  @Test
+  public void theCanaryTablesHaveTheColumnsOfCanaryTablesOnTheJdbcWarehouses() {
+    Map<String, DdlTables.Table> ddl = DdlTables.of("02_curated_tables.sql");
+    DdlTables.Table canary = ddl.get("pipeline_canary");
+    assertThat(
+        canary.columnNames(),
+        contains("event_id", "source_partition", "occurred_at", "arrived_at", "written_at"));
+    assertThat(
+        canary.columns.stream().map(c -> c.type).collect(Collectors.toList()),
+        contains("VARCHAR", "BIGINT", "TIMESTAMP_NTZ(3)", "TIMESTAMP_NTZ(3)", "TIMESTAMP_LTZ"));
+    assertThat(canary.columns.stream().allMatch(c -> c.notNull), is(true));
+    assertThat(canary.primaryKey, contains("event_id"));
+    DdlTables.Table freshness = ddl.get("pipeline_freshness");
+    assertThat(
+        freshness.columnNames(),
+        contains(
+            "event_id", "topic", "source_partition", "published_at", "queryable_at", "latency_ms"));
+    assertThat(
+        freshness.columns.stream().map(c -> c.notNull).collect(Collectors.toList()),
+        contains(true, true, true, true, false, false));
+    assertThat(freshness.primaryKey, contains("event_id"));
+
+    DdlTables.Table stage = DdlTables.of("03_stage_tables.sql").get("pipeline_canary_stage");
+    assertThat(stage.columnNames(), equalTo(WriteSnowflakeCanaries.CSV_COLUMNS));
+    assertThat(stage.primaryKey, hasSize(0));
+  }
+
+  @Test
+  public void theCanaryTableHasItsPipeStreamTasksGrantsAndAnInsertOnceMerge() {
+    String loading =
+        oneLine(
+            String.join(";\n", SnowflakeSql.statements(SnowflakeSql.resource("04_loading.sql"))));
+    String grants =
+        oneLine(
+            String.join(";\n", SnowflakeSql.statements(SnowflakeSql.resource("05_grants.sql"))));
+    String account =
+        oneLine(
+            String.join(";\n", SnowflakeSql.statements(SnowflakeSql.resource("01_account.sql"))));
+    assertThat(
+        loading,
+        containsString("CREATE PIPE IF NOT EXISTS pipeline_canary_stage_pipe AUTO_INGEST = FALSE"));
+    assertThat(
+        loading,
+        containsString(
+            "COPY INTO pipeline_canary_stage FROM @collab_curated_staging/pipeline_canary/ "));
+    assertThat(
+        loading,
+        containsString(
+            "CREATE STREAM IF NOT EXISTS pipeline_canary_stage_changes ON TABLE"
+                + " pipeline_canary_stage APPEND_ONLY = TRUE"));
+    assertThat(
+        loading, containsString("WHEN SYSTEM$STREAM_HAS_DATA('pipeline_canary_stage_changes')"));
+    assertThat(
+        loading,
+        containsString(
+            "AFTER merge_pipeline_canary AS EXECUTE IMMEDIATE FROM"
+                + " '@collab_sql/merge/merge_pipeline_canary.sql'"));
+    assertThat(loading, containsString("SYSTEM$TASK_DEPENDENTS_ENABLE('merge_pipeline_canary')"));
+    assertThat(
+        grants,
+        containsString(
+            "GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.pipeline_canary_stage TO ROLE"
+                + " collab_loader"));
+    // The loader only inserts canaries: never updates or deletes one.
+    assertThat(
+        grants,
+        containsString(
+            "GRANT SELECT, INSERT ON TABLE collab.curated.pipeline_canary TO ROLE collab_loader"));
+    assertThat(
+        grants,
+        containsString("ON PIPE collab.curated.pipeline_canary_stage_pipe TO ROLE collab_loader"));
+    assertThat(
+        grants,
+        containsString(
+            "GRANT SELECT ON TABLE collab.curated.pipeline_canary TO ROLE collab_probe"));
+    assertThat(
+        grants,
+        containsString(
+            "GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.pipeline_freshness TO ROLE"
+                + " collab_probe"));
+    assertThat(account, containsString("CREATE ROLE IF NOT EXISTS collab_probe"));
+    assertThat(
+        account, containsString("GRANT USAGE ON SCHEMA collab.curated TO ROLE collab_probe"));
+
+    List<String> statements = SnowflakeSql.mergeStatements(SnowflakeSql.CANARY_TABLE);
+    assertThat(
+        statements.stream()
+            .map(sql -> SnowflakeSql.stepOf(SnowflakeSql.CANARY_TABLE, sql))
+            .collect(Collectors.toList()),
+        contains(SnowflakeSql.MergeStep.MERGE, SnowflakeSql.MergeStep.CLEAR));
+    String merge = oneLine(statements.get(0));
+    assertThat(merge, containsString("MERGE INTO pipeline_canary AS t"));
+    assertThat(merge, containsString("ON t.event_id = s.event_id WHEN NOT MATCHED THEN INSERT"));
+    assertThat("insert once: never an update", merge, not(containsString("WHEN MATCHED")));
+    assertThat(merge, containsString("CURRENT_TIMESTAMP)"));
+    assertThat(merge.toUpperCase(Locale.ROOT), not(containsString("QUALIFY")));
+    assertThat(
+        oneLine(statements.get(1)),
+        containsString("DELETE FROM pipeline_canary_stage WHERE EXISTS"));
+    assertThat(
+        SnowflakeSql.targetOfStageTable("COLLAB.CURATED.PIPELINE_CANARY_STAGE"),
+        is(SnowflakeSql.CANARY_TABLE));
+    assertThat(
+        SnowflakeSql.targetOfStageTable("active_editors_stage"),
+        is(CuratedTable.ACTIVE_EDITORS.tableName()));
   }
 
   @Test
