@@ -3,7 +3,6 @@ package io.collabpipeline.pipelines.warehouse;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.options.SnowflakeOptions;
 import io.collabpipeline.pipelines.warehouse.snowflake.SnowflakeConfig;
-import java.util.Optional;
 
 /**
  * Makes the {@link WarehouseTarget} a {@code --warehouseUrl} names: the one place that tells the
@@ -49,17 +48,6 @@ public final class WarehouseTargets {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-  }
-
-  /**
-   * The target a replay into {@code warehouseUrl} stages in and commits to, reading no Snowflake
-   * setting; empty where replays are not built (Snowflake: its {@link WarehouseTarget#writeStaged}
-   * is empty too).
-   */
-  public static Optional<WarehouseTarget> forReplay(String warehouseUrl) {
-    return selectsSnowflake(warehouseUrl)
-        ? Optional.empty()
-        : Optional.of(jdbcOrRefuse(warehouseUrl));
   }
 
   private static boolean selectsSnowflake(String warehouseUrl) {

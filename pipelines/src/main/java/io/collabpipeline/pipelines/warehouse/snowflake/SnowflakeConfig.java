@@ -81,6 +81,24 @@ public abstract class SnowflakeConfig implements Serializable {
         .withGeneration(generation);
   }
 
+  /**
+   * A raw replay's write of generation {@code generation} into the replay stage tables (COPY only,
+   * {@link WriteSnowflakeCurated#withReplayStaging}).
+   */
+  public WriteSnowflakeCurated writeStaged(long generation) {
+    return write(generation).withReplayStaging();
+  }
+
+  /**
+   * The driver's handle on this Snowflake warehouse: the generation log and the replay staging,
+   * diff and commit, over a JDBC connection opened on first use with the same credentials (by
+   * reference) as the write.
+   */
+  public SnowflakeWarehouse open() {
+    return SnowflakeWarehouse.of(
+        SnowflakeIO.DataSourceProviderFromDataSourceConfiguration.of(dataSourceConfiguration()));
+  }
+
   /** The account, staging and names; never a credential. */
   @Override
   public final String toString() {

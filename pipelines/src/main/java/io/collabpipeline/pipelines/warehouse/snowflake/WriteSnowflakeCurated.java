@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.pipelines.warehouse.PartialWindows;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.WriteCurated;
 import java.time.Instant;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -12,6 +13,7 @@ import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
 import org.apache.beam.sdk.io.snowflake.enums.CreateDisposition;
 import org.apache.beam.sdk.io.snowflake.enums.WriteDisposition;
 import org.apache.beam.sdk.io.snowflake.services.SnowflakeServices;
+import org.apache.beam.sdk.io.snowflake.services.SnowflakeServicesImpl;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -115,6 +117,8 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
 
   abstract int flushRowLimit();
 
+  abstract boolean replayStaging();
+
   abstract Builder toBuilder();
 
   /**
@@ -127,6 +131,7 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
         .setSnowPipeTemplate(SnowflakeSql.DEFAULT_SNOW_PIPE_TEMPLATE)
         .setFlushTimeLimit(Duration.standardSeconds(30))
         .setFlushRowLimit(10_000)
+        .setReplayStaging(false)
         .build();
   }
 
@@ -203,6 +208,19 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
     return toBuilder().setFlushRowLimit(flushRowLimit).build();
   }
 
+  /**
+   * A raw replay's write: the rows of the metric tables ({@link ReplayScope#TABLES}) are COPYed
+   * into their replay stage tables ({@link SnowflakeSql#replayStageTable}, staged under {@code
+   * <stagingBucket>replay/<table>/}) under the replay's generation, and nothing else: no MERGE
+   * runs, no curated table and no live stage table is touched (the streaming tasks merge the live
+   * ones), and {@code pipeline_completeness} rows are dropped (a replay never rewrites it). The
+   * launcher then diffs and commits them with {@value SnowflakeSql#COMMIT_REPLAY_FILE} ({@link
+   * SnowflakeWarehouse}). Bounded input only.
+   */
+  public WriteSnowflakeCurated withReplayStaging() {
+    return toBuilder().setReplayStaging(true).build();
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setDataSourceConfiguration(SnowflakeIO.DataSourceConfiguration value);
@@ -222,6 +240,8 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
     abstract Builder setFlushTimeLimit(Duration value);
 
     abstract Builder setFlushRowLimit(int value);
+
+    abstract Builder setReplayStaging(boolean value);
 
     abstract WriteSnowflakeCurated build();
   }
@@ -252,6 +272,10 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
               + generation());
     }
     boolean streaming = rows.isBounded() == PCollection.IsBounded.UNBOUNDED;
+    if (streaming && replayStaging()) {
+      throw new IllegalArgumentException(
+          "WriteSnowflakeCurated.withReplayStaging() stages a bounded replay; its input is unbounded");
+    }
     if (streaming && !snowPipeTemplate().contains(SnowflakeSql.TABLE_PLACEHOLDER)) {
       throw new IllegalArgumentException(
           "WriteSnowflakeCurated.withSnowPipe(template) needs "
@@ -277,13 +301,24 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
     PCollectionList<KV<Long, CuratedRow>> byTable =
         tagged.apply(PARTITION_STEP, Partition.of(CuratedTable.values().length, new ByTable()));
 
-    SnowflakeServices services = new MergeAfterCopyServices(snowflakeServices());
+    // A replay only COPYs into its replay stage tables: the launcher diffs and commits them.
+    SnowflakeServices services =
+        replayStaging()
+            ? (snowflakeServices() == null ? new SnowflakeServicesImpl() : snowflakeServices())
+            : new MergeAfterCopyServices(snowflakeServices());
     for (CuratedTable table : CuratedTable.values()) {
+      if (replayStaging() && !ReplayScope.isReplayed(table)) {
+        continue;
+      }
       SnowflakeIO.Write<KV<Long, CuratedRow>> write =
           SnowflakeIO.<KV<Long, CuratedRow>>write()
               .withDataSourceConfiguration(dataSourceConfiguration())
-              .to(SnowflakeSql.stageTable(table))
-              .withStagingBucketName(bucket + table.tableName() + "/")
+              .to(
+                  replayStaging()
+                      ? SnowflakeSql.replayStageTable(table)
+                      : SnowflakeSql.stageTable(table))
+              .withStagingBucketName(
+                  bucket + (replayStaging() ? "replay/" : "") + table.tableName() + "/")
               .withStorageIntegrationName(storageIntegrationName())
               .withUserDataMapper(new StagedRowCsvMapper(generation(), partialWindows()))
               .withCreateDisposition(CreateDisposition.CREATE_NEVER)
@@ -296,7 +331,10 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
                 .withFlushTimeLimit(flushTimeLimit())
                 .withFlushRowLimit(flushRowLimit());
       }
-      byTable.get(table.ordinal()).apply("Stage" + upperCamel(table.tableName()), write);
+      byTable
+          .get(table.ordinal())
+          .apply(
+              (replayStaging() ? "ReplayStage" : "Stage") + upperCamel(table.tableName()), write);
     }
     return PDone.in(rows.getPipeline());
   }
@@ -319,7 +357,10 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
                 .withLabel("Windows seen whole from arrival"))
         .add(
             DisplayData.item("snowPipe", snowPipeTemplate())
-                .withLabel("Snowpipe per table (streaming)"));
+                .withLabel("Snowpipe per table (streaming)"))
+        .add(
+            DisplayData.item("replayStaging", replayStaging())
+                .withLabel("Replay staging (COPY only, no MERGE)"));
   }
 
   static String upperCamel(String snake) {
