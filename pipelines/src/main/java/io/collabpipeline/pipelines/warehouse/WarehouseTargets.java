@@ -50,6 +50,14 @@ public final class WarehouseTargets {
     }
   }
 
+  /**
+   * Snowflake at {@code warehouseUrl} (for messages only) with settings already made ({@link
+   * SnowflakeConfig#of}); for tests and tools. The command line uses {@link #fromOptions}.
+   */
+  public static WarehouseTarget snowflake(String warehouseUrl, SnowflakeConfig config) {
+    return SnowflakeWarehouseTarget.of(warehouseUrl, config);
+  }
+
   private static boolean selectsSnowflake(String warehouseUrl) {
     return warehouseUrl != null && warehouseUrl.startsWith(SNOWFLAKE_URL_PREFIX);
   }
