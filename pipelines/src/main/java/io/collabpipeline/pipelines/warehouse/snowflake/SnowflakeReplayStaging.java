@@ -37,8 +37,8 @@ import java.util.stream.Collectors;
  * <p>Concurrency: Snowflake has no lock statement. The file decides once (its first statement turns
  * the entry into {@code committing}), and its writes never replace or delete a row of a newer
  * generation, so a live stream of a newer generation writing into the range while the commit runs
- * keeps its rows; the range can then mix the two, which is why the runbook stops such streams first
- * (the JDBC warehouses lock instead).
+ * keeps its rows; the range can then mix the two, which is why the README says to stop such a
+ * stream first (the JDBC warehouses lock instead).
  */
 final class SnowflakeReplayStaging implements ReplayStaging {
   /** Rows fetched per round trip when a diff streams the differing rows. */
