@@ -237,9 +237,8 @@ public final class JobLauncher {
   }
 
   /**
-   * A concern a replay needs (staging, the generation log); the command line refuses a warehouse
-   * without them before a replay starts ({@code WarehouseTargets.forReplay}), so this only fails
-   * for a job built by hand.
+   * A concern a replay needs (staging, the generation log); every warehouse a --warehouseUrl can
+   * name has both, so this only fails for a target built by hand without them.
    */
   private static <T> T required(Optional<T> concern, Job.GenerationPlan plan) {
     return concern.orElseThrow(
