@@ -9,14 +9,17 @@
 --   integration collab_curated_s3    = --snowflakeStorageIntegration
 --   s3://collab-curated-staging/snowflake/ = --snowflakeStagingBucket
 --
--- Three roles, least privilege (object grants in 05_grants.sql):
+-- Five roles, least privilege (object grants in 05_grants.sql):
 --   collab_owner   owns the schema's objects and the tasks (deploys these files; a task runs as its owner).
 --   collab_loader  the pipeline's role: loads the stage tables (batch COPY, Snowpipe REST) and runs the batch MERGE.
 --                  It cannot create, drop or alter anything.
+--   collab_replayer the raw replay's role (--source=raw --snowflakeRole=collab_replayer): stages into the replay stage
+--                  tables and runs commit_replay.sql, which deletes curated rows of its range and due corrections
+--                  (what the loader may never do). It cannot create, drop or alter anything either.
 --   collab_reader  dashboards, dbt sources, analysts: SELECT on the curated tables only; the stage tables are transit
 --                  data and stay invisible to readers.
 --   collab_probe   the freshness probe (bin/collab-canary): SELECT on pipeline_canary, writes pipeline_freshness.
--- All four roll up to SYSADMIN, as Snowflake recommends, so administrators keep control of what the roles create.
+-- All of them roll up to SYSADMIN, as Snowflake recommends, so administrators keep control of what the roles create.
 
 CREATE ROLE IF NOT EXISTS collab_owner COMMENT = 'Owns the curated schema, its pipes, streams and tasks.';
 CREATE ROLE IF NOT EXISTS collab_loader COMMENT = 'Used by the pipeline (WriteSnowflakeCurated) to stage and merge.';
@@ -26,6 +29,8 @@ GRANT ROLE collab_owner TO ROLE SYSADMIN;
 GRANT ROLE collab_loader TO ROLE SYSADMIN;
 GRANT ROLE collab_reader TO ROLE SYSADMIN;
 GRANT ROLE collab_probe TO ROLE SYSADMIN;
+CREATE ROLE IF NOT EXISTS collab_replayer COMMENT = 'Used by raw replays to stage and commit (commit_replay.sql).';
+GRANT ROLE collab_replayer TO ROLE SYSADMIN;
 
 CREATE DATABASE IF NOT EXISTS collab;
 -- Managed access: only the schema owner grants privileges on its objects, so no object owner can widen access.
@@ -34,10 +39,12 @@ GRANT OWNERSHIP ON SCHEMA collab.curated TO ROLE collab_owner COPY CURRENT GRANT
 GRANT USAGE ON DATABASE collab TO ROLE collab_owner;
 GRANT USAGE ON DATABASE collab TO ROLE collab_loader;
 GRANT USAGE ON DATABASE collab TO ROLE collab_reader;
+GRANT USAGE ON DATABASE collab TO ROLE collab_replayer;
 GRANT USAGE ON SCHEMA collab.curated TO ROLE collab_loader;
 GRANT USAGE ON SCHEMA collab.curated TO ROLE collab_reader;
 GRANT USAGE ON DATABASE collab TO ROLE collab_probe;
 GRANT USAGE ON SCHEMA collab.curated TO ROLE collab_probe;
+GRANT USAGE ON SCHEMA collab.curated TO ROLE collab_replayer;
 
 -- The loader's warehouse for the batch COPY and MERGE: extra-small and quick to suspend, since a batch load is one
 -- COPY and one MERGE per table. (The streaming MERGE runs as serverless tasks, see 04_loading.sql.)
@@ -50,6 +57,7 @@ CREATE WAREHOUSE IF NOT EXISTS collab_load_wh
 GRANT USAGE ON WAREHOUSE collab_load_wh TO ROLE collab_loader;
 -- The probe's reads and writes are a few rows a second: the same warehouse, which they keep resumed while it runs.
 GRANT USAGE ON WAREHOUSE collab_load_wh TO ROLE collab_probe;
+GRANT USAGE ON WAREHOUSE collab_load_wh TO ROLE collab_replayer;
 
 -- Run as ACCOUNTADMIN (or a role with CREATE INTEGRATION), once. A storage integration lets Snowflake read the bucket
 -- through an IAM role, so no AWS key is stored in Snowflake or in the pipeline; after creating it, copy
@@ -66,6 +74,7 @@ CREATE STORAGE INTEGRATION IF NOT EXISTS collab_curated_s3
 -- STORAGE_INTEGRATION (that is how SnowflakeIO writes its COPY), which needs USAGE on the integration too.
 GRANT USAGE ON INTEGRATION collab_curated_s3 TO ROLE collab_owner;
 GRANT USAGE ON INTEGRATION collab_curated_s3 TO ROLE collab_loader;
+GRANT USAGE ON INTEGRATION collab_curated_s3 TO ROLE collab_replayer;
 
 -- The owner's tasks run serverless (04_loading.sql).
 GRANT EXECUTE TASK ON ACCOUNT TO ROLE collab_owner;

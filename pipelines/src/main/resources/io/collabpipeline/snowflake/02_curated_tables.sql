@@ -72,7 +72,7 @@ COMMENT = 'Records per pipeline stage by hour/day of arrival (contract 2); small
 -- MERGE files from the staged rows flagged seen_whole = FALSE, in the same columns as on DuckDB and PostgreSQL.
 -- The MERGE that records a window inserts it only where it is missing; the key is not enforced by Snowflake, so two
 -- tables' MERGEs recording the same new window at the same instant could both insert it: read it with DISTINCT.
--- Nothing clears it in Snowflake yet (the correction replay commits into DuckDB/PostgreSQL only, see README).
+-- A raw replay's commit (commit_replay.sql) deletes the rows of its date range in its commit transaction.
 CREATE TABLE IF NOT EXISTS pipeline_corrections_due (
   window_start  TIMESTAMP_NTZ(3) NOT NULL,
   granularity   VARCHAR NOT NULL,
@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS pipeline_corrections_due (
   recorded_at   TIMESTAMP_LTZ NOT NULL,
   CONSTRAINT pipeline_corrections_due_pk PRIMARY KEY (window_start, granularity, generation)
 )
-COMMENT = 'Metric windows a stateless start could not see whole, due for a correction replay. Written by merge_<table>.sql.';
+COMMENT = 'Metric windows a stateless start could not see whole, due for a correction replay. Written by merge_<table>.sql, cleared by commit_replay.sql.';
 
 -- The freshness probe's tables (CanaryTables; docs/monitoring.md, "The canary probe"), in the columns they have on
 -- DuckDB and PostgreSQL.
@@ -115,3 +115,23 @@ CREATE TABLE IF NOT EXISTS pipeline_freshness (
   CONSTRAINT pipeline_freshness_pk PRIMARY KEY (event_id)
 )
 COMMENT = 'One row per canary the freshness probe published: publication, first seen queryable, latency.';
+
+-- The generation log, the same columns as on DuckDB and PostgreSQL (GenerationLog): one row per generation (stream
+-- epoch, batch run, replay) that wrote or staged curated rows, with its kind, date range (replays), status (running,
+-- committed, dry_run, failed) and row counts. The launcher begins and finishes each entry; a replay's entry becomes
+-- committed only inside commit_replay.sql, in the transaction that replaces its windows. Timestamps are instants
+-- (LTZ), written with CURRENT_TIMESTAMP or from UTC text with an explicit offset.
+CREATE TABLE IF NOT EXISTS pipeline_generations (
+  generation       BIGINT NOT NULL,
+  kind             VARCHAR NOT NULL,
+  range_from       DATE,
+  range_to         DATE,
+  status           VARCHAR NOT NULL,
+  started_at       TIMESTAMP_LTZ NOT NULL,
+  finished_at      TIMESTAMP_LTZ,
+  rows_staged      BIGINT,
+  rows_committed   BIGINT,
+  seen_whole_from  TIMESTAMP_LTZ,
+  CONSTRAINT pipeline_generations_pk PRIMARY KEY (generation)
+)
+COMMENT = 'One row per generation that wrote or staged curated rows: kind, range, status, counts (GenerationLog).';

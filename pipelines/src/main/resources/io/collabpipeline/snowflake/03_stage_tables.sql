@@ -86,3 +86,53 @@ CREATE TABLE IF NOT EXISTS curated_merge_runs (
   ran_at          TIMESTAMP_LTZ NOT NULL
 )
 COMMENT = 'One row per run of a merge_<table> task: rows staged since the previous run.';
+
+-- Replay stage tables: where a raw replay (--source=raw, WriteSnowflakeCurated.withReplayStaging) COPYs its rows under
+-- its own generation, for the launcher to diff and commit with commit_replay.sql. Separate from the live stage tables
+-- because the streaming tasks of 04_loading.sql merge whatever lands in those; nothing merges these, so a replay's
+-- rows reach the curated tables only through its commit (or never: a dry run or a failed replay deletes them).
+-- Only the metric tables: a replay never rewrites pipeline_completeness. Same columns and CSV order as the live stage
+-- tables (the same mapper writes them; seen_whole is always TRUE for a replay). No key: the commit takes the newest
+-- pane per key of its generation.
+
+CREATE TRANSIENT TABLE IF NOT EXISTS active_editors_replay_stage (
+  window_start    TIMESTAMP_NTZ(3) NOT NULL,
+  window_end      TIMESTAMP_NTZ(3) NOT NULL,
+  granularity     VARCHAR NOT NULL,
+  workspace_gid   VARCHAR NOT NULL,
+  active_editors  BIGINT NOT NULL,
+  generation      BIGINT NOT NULL,
+  pane_index      BIGINT NOT NULL,
+  seen_whole      BOOLEAN NOT NULL
+)
+DATA_RETENTION_TIME_IN_DAYS = 1;
+
+CREATE TRANSIENT TABLE IF NOT EXISTS task_update_velocity_replay_stage (
+  window_start     TIMESTAMP_NTZ(3) NOT NULL,
+  window_end       TIMESTAMP_NTZ(3) NOT NULL,
+  granularity      VARCHAR NOT NULL,
+  workspace_gid    VARCHAR NOT NULL,
+  task_updates     BIGINT NOT NULL,
+  tasks_touched    BIGINT NOT NULL,
+  tasks_completed  BIGINT NOT NULL,
+  generation       BIGINT NOT NULL,
+  pane_index       BIGINT NOT NULL,
+  seen_whole       BOOLEAN NOT NULL
+)
+DATA_RETENTION_TIME_IN_DAYS = 1;
+
+CREATE TRANSIENT TABLE IF NOT EXISTS notification_fanout_replay_stage (
+  window_start        TIMESTAMP_NTZ(3) NOT NULL,
+  window_end          TIMESTAMP_NTZ(3) NOT NULL,
+  granularity         VARCHAR NOT NULL,
+  workspace_gid       VARCHAR NOT NULL,
+  trigger_event_type  VARCHAR NOT NULL,
+  trigger_events      BIGINT NOT NULL,
+  notifications       BIGINT NOT NULL,
+  fanout_avg          FLOAT NOT NULL,
+  fanout_max          BIGINT NOT NULL,
+  generation          BIGINT NOT NULL,
+  pane_index          BIGINT NOT NULL,
+  seen_whole          BOOLEAN NOT NULL
+)
+DATA_RETENTION_TIME_IN_DAYS = 1;

@@ -20,6 +20,20 @@ GRANT SELECT, INSERT ON TABLE collab.curated.pipeline_corrections_due TO ROLE co
 
 -- The freshness probe's canaries: the batch MERGE only inserts (a canary row is never replaced or deleted).
 GRANT SELECT, INSERT ON TABLE collab.curated.pipeline_canary TO ROLE collab_loader;
+-- The generation log: every run begins and finishes its entry (a live run into Snowflake as the loader).
+GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.pipeline_generations TO ROLE collab_loader;
+
+-- Raw replays (collab_replayer): COPY into the replay stage tables, then commit_replay.sql, which deletes the range's
+-- rows the replay did not produce, merges its staged rows, deletes the range's due corrections and finishes the
+-- generation's entry, in one transaction. A dry run or a failed replay deletes its staged rows.
+GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.active_editors_replay_stage TO ROLE collab_replayer;
+GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.task_update_velocity_replay_stage TO ROLE collab_replayer;
+GRANT SELECT, INSERT, DELETE ON TABLE collab.curated.notification_fanout_replay_stage TO ROLE collab_replayer;
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE collab.curated.active_editors TO ROLE collab_replayer;
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE collab.curated.task_update_velocity TO ROLE collab_replayer;
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE collab.curated.notification_fanout TO ROLE collab_replayer;
+GRANT SELECT, DELETE ON TABLE collab.curated.pipeline_corrections_due TO ROLE collab_replayer;
+GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.pipeline_generations TO ROLE collab_replayer;
 
 -- Snowpipe REST (streaming): insertFiles needs OPERATE on the pipe, and reading its load history needs MONITOR.
 GRANT OPERATE, MONITOR ON PIPE collab.curated.active_editors_stage_pipe TO ROLE collab_loader;
@@ -28,7 +42,7 @@ GRANT OPERATE, MONITOR ON PIPE collab.curated.notification_fanout_stage_pipe TO 
 GRANT OPERATE, MONITOR ON PIPE collab.curated.pipeline_completeness_stage_pipe TO ROLE collab_loader;
 GRANT OPERATE, MONITOR ON PIPE collab.curated.pipeline_canary_stage_pipe TO ROLE collab_loader;
 
--- Readers: the curated tables, the merge audit trail and the corrections due, nothing else.
+-- Readers: the curated tables, the merge audit trail, the corrections due and the generation log, nothing else.
 GRANT SELECT ON TABLE collab.curated.active_editors TO ROLE collab_reader;
 GRANT SELECT ON TABLE collab.curated.task_update_velocity TO ROLE collab_reader;
 GRANT SELECT ON TABLE collab.curated.notification_fanout TO ROLE collab_reader;
@@ -42,3 +56,4 @@ GRANT SELECT ON TABLE collab.curated.pipeline_canary TO ROLE collab_probe;
 GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.pipeline_freshness TO ROLE collab_probe;
 GRANT SELECT ON TABLE collab.curated.pipeline_canary TO ROLE collab_reader;
 GRANT SELECT ON TABLE collab.curated.pipeline_freshness TO ROLE collab_reader;
+GRANT SELECT ON TABLE collab.curated.pipeline_generations TO ROLE collab_reader;

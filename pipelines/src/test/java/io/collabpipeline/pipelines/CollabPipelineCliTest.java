@@ -158,7 +158,7 @@ public class CollabPipelineCliTest {
   }
 
   @Test
-  public void aReplayIntoSnowflakeIsRefusedOnOneLine() {
+  public void aReplayIntoSnowflakeNeedsItsSettingsLikeALiveRun() {
     assertOneLineError(
         run(
             "--source=raw",
@@ -166,7 +166,7 @@ public class CollabPipelineCliTest {
             "--to=2026-11-02",
             "--warehouseUrl=jdbc:snowflake://acme.snowflakecomputing.com"),
         "--warehouseUrl=",
-        "Snowflake replay commit");
+        "--snowflakeAccountUrl");
   }
 
   @Test

@@ -188,17 +188,9 @@ public final class JobConfig {
         o.getWarehouseUrl() != null
             ? o.getWarehouseUrl()
             : DUCKDB_URL_PREFIX + dataDir + "/warehouse.duckdb";
-    WarehouseTarget warehouse =
-        source.isReplay()
-            ? WarehouseTargets.forReplay(warehouseUrl)
-                .orElseThrow(
-                    () ->
-                        new UsageException(
-                            "--warehouseUrl="
-                                + Warehouses.redact(warehouseUrl)
-                                + ": replays stage and commit through a JDBC warehouse (DuckDB or PostgreSQL); the Snowflake "
-                                + "replay commit is not built yet"))
-            : WarehouseTargets.fromOptions(warehouseUrl, o);
+    // Live runs and replays alike: Snowflake replays stage in its replay stage tables and commit
+    // with commit_replay.sql.
+    WarehouseTarget warehouse = WarehouseTargets.fromOptions(warehouseUrl, o);
     KafkaSourceConfig kafka = null;
     if (source == SourceKind.KAFKA) {
       try {

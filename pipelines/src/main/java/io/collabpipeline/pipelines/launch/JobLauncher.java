@@ -165,7 +165,7 @@ public final class JobLauncher {
   /**
    * Creates the tables where missing (so a bad warehouse fails before the job starts) and begins
    * the generation, where the warehouse has those concerns (Snowflake's tables come from the DDL in
-   * the repository, applied by ops; it has no generation log yet).
+   * the repository, applied by ops; its generation log is pipeline_generations there).
    */
   private static void begin(Job.GenerationPlan plan) throws Exception {
     try (Warehouse warehouse = plan.warehouse.open()) {
@@ -237,9 +237,8 @@ public final class JobLauncher {
   }
 
   /**
-   * A concern a replay needs (staging, the generation log); the command line refuses a warehouse
-   * without them before a replay starts ({@code WarehouseTargets.forReplay}), so this only fails
-   * for a job built by hand.
+   * A concern a replay needs (staging, the generation log); every warehouse a --warehouseUrl can
+   * name has both, so this only fails for a target built by hand without them.
    */
   private static <T> T required(Optional<T> concern, Job.GenerationPlan plan) {
     return concern.orElseThrow(
@@ -552,7 +551,7 @@ public final class JobLauncher {
    * another run under it (a stream restarted from scratch, a different input) would write the same
    * names with other records and replace the first run's files. A restore of the same job from a
    * checkpoint does not come through here; a stream resubmitted from a savepoint takes a new
-   * generation (the default). Warehouses without a log (Snowflake) cannot be checked.
+   * generation (the default). Warehouses without a log cannot be checked.
    */
   private static void refuseUsedGeneration(
       io.collabpipeline.pipelines.GraphConfig graph, String what) throws Exception {

@@ -15,11 +15,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Snowflake as a {@link WarehouseTarget}: written live by SnowflakeIO ({@link
  * WriteSnowflakeCurated}, from the typed {@link SnowflakeConfig}), with the same fencing rule in
  * its MERGE, partial windows of a stateless start included (kept from other generations and
- * recorded in Snowflake's {@code pipeline_corrections_due}), and the freshness probe's canaries
- * ({@link #writeCanaries()}). What is not built yet is empty: a replay's staged write, and every
- * concern of {@link #open()}'s handle (Snowflake's tables come from the repository's DDL, applied
- * by operations; the job neither creates them nor reads them back, and keeps no generation log
- * there).
+ * recorded in Snowflake's {@code pipeline_corrections_due}), the freshness probe's canaries ({@link
+ * #writeCanaries()}), and a raw replay that COPYs into the replay stage tables and commits with
+ * {@code commit_replay.sql}. Its {@link #open()} handle gives the generation log and the replay
+ * staging; the curated tables come from the repository's DDL, applied by operations, and are not
+ * read back.
  */
 @AutoValue
 abstract class SnowflakeWarehouseTarget implements WarehouseTarget {
@@ -50,18 +50,21 @@ abstract class SnowflakeWarehouseTarget implements WarehouseTarget {
 
   /**
    * True: the MERGE files keep other generations' rows of partial windows and record the windows in
-   * Snowflake's {@code pipeline_corrections_due}. Their correction replay is not built for
-   * Snowflake ({@link #writeStaged} is empty).
+   * Snowflake's {@code pipeline_corrections_due}; a raw replay of their dates corrects them ({@link
+   * #writeStaged}, then {@code commit_replay.sql}).
    */
   @Override
   public boolean fencesPartialWindows() {
     return true;
   }
 
-  /** Empty: the Snowflake replay (stage, diff and commit there) is not built yet. */
+  /**
+   * A raw replay's write: COPY into the replay stage tables under {@code generation}, no MERGE
+   * ({@link WriteSnowflakeCurated#withReplayStaging}).
+   */
   @Override
   public Optional<PTransform<PCollection<CuratedRow>, PDone>> writeStaged(long generation) {
-    return Optional.empty();
+    return Optional.of(config().writeStaged(generation));
   }
 
   /**
@@ -74,10 +77,14 @@ abstract class SnowflakeWarehouseTarget implements WarehouseTarget {
     return Optional.of(config().writeCanaries());
   }
 
-  /** A handle with no concern: nothing is opened. */
+  /**
+   * The generation log and the replay staging, diff and commit, over a JDBC connection to Snowflake
+   * opened on first use ({@link SnowflakeWarehouse}); no curated-table concern (the DDL creates
+   * them, and the job does not read them back).
+   */
   @Override
   public Warehouse open() {
-    return new WriteOnly();
+    return config().open();
   }
 
   @Override
@@ -89,26 +96,5 @@ abstract class SnowflakeWarehouseTarget implements WarehouseTarget {
   @Override
   public final String toString() {
     return describe() + " " + config();
-  }
-
-  /** The handle of a warehouse the job only writes to through its Beam write. */
-  private static final class WriteOnly implements Warehouse {
-    @Override
-    public Optional<CuratedTables> tables() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<ReplayStaging> replays() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<GenerationLog> generationLog() {
-      return Optional.empty();
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -11,10 +11,10 @@ import java.util.Optional;
  *
  * <p>What a warehouse cannot do (yet) is an empty accessor, never an exception to be expected or a
  * check of its kind elsewhere: the JDBC warehouses (DuckDB, PostgreSQL) give all three concerns;
- * Snowflake, written by SnowflakeIO, gives none yet (its tables come from the repository's DDL, and
- * neither reading back nor replays are built for it). The concerns of one handle share its
- * connection: a handle is used by one thread at a time, and what they return stays valid until
- * {@link #close()}.
+ * Snowflake, written by SnowflakeIO, gives the replay staging and the generation log ({@code
+ * SnowflakeWarehouse}) but not the curated tables (they come from the repository's DDL and are not
+ * read back). The concerns of one handle share its connection: a handle is used by one thread at a
+ * time, and what they return stays valid until {@link #close()}.
  */
 public interface Warehouse extends AutoCloseable {
 

@@ -3,7 +3,6 @@ package io.collabpipeline.pipelines.warehouse;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.options.SnowflakeOptions;
 import io.collabpipeline.pipelines.warehouse.snowflake.SnowflakeConfig;
-import java.util.Optional;
 
 /**
  * Makes the {@link WarehouseTarget} a {@code --warehouseUrl} names: the one place that tells the
@@ -52,14 +51,11 @@ public final class WarehouseTargets {
   }
 
   /**
-   * The target a replay into {@code warehouseUrl} stages in and commits to, reading no Snowflake
-   * setting; empty where replays are not built (Snowflake: its {@link WarehouseTarget#writeStaged}
-   * is empty too).
+   * Snowflake at {@code warehouseUrl} (for messages only) with settings already made ({@link
+   * SnowflakeConfig#of}); for tests and tools. The command line uses {@link #fromOptions}.
    */
-  public static Optional<WarehouseTarget> forReplay(String warehouseUrl) {
-    return selectsSnowflake(warehouseUrl)
-        ? Optional.empty()
-        : Optional.of(jdbcOrRefuse(warehouseUrl));
+  public static WarehouseTarget snowflake(String warehouseUrl, SnowflakeConfig config) {
+    return SnowflakeWarehouseTarget.of(warehouseUrl, config);
   }
 
   private static boolean selectsSnowflake(String warehouseUrl) {

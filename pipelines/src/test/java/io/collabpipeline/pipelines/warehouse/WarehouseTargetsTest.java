@@ -50,7 +50,6 @@ public class WarehouseTargetsTest {
     String url = "jdbc:duckdb:" + tmp.getRoot().toPath().resolve("w.duckdb");
     WarehouseTarget target = WarehouseTargets.fromOptions(url, snowflake());
     assertThat(target, equalTo(WarehouseTargets.jdbc(url)));
-    assertThat(WarehouseTargets.forReplay(url).get(), equalTo(target));
 
     WriteCurated live = (WriteCurated) target.writeLive(42L);
     assertThat(live.generation(), is(42L));
@@ -80,15 +79,18 @@ public class WarehouseTargetsTest {
   }
 
   @Test
-  public void aSnowflakeTargetWritesLiveOnlyAndItsHandleHasNoConcern() throws Exception {
+  public void aSnowflakeTargetWritesLiveAndStagedAndItsHandleLogsAndReplaysWithoutConnecting()
+      throws Exception {
     WarehouseTarget target = WarehouseTargets.fromOptions(SNOWFLAKE_URL, completeSnowflake());
     assertThat(target.writeLive(42L), instanceOf(WriteSnowflakeCurated.class));
-    assertThat(target.writeStaged(42L).isPresent(), is(false));
-    assertThat(WarehouseTargets.forReplay(SNOWFLAKE_URL).isPresent(), is(false));
+    assertThat(displayed(target.writeLive(42L), "replayStaging").get(), is(false));
+    assertThat(target.writeStaged(43L).get(), instanceOf(WriteSnowflakeCurated.class));
+    assertThat(displayed(target.writeStaged(43L).get(), "replayStaging").get(), is(true));
+    assertThat(displayed(target.writeStaged(43L).get(), "generation").get(), is(43L));
+    // No Snowflake here: the handle connects only when a concern runs SQL.
     try (Warehouse w = target.open()) {
-      assertThat(
-          w.tables().isPresent() || w.replays().isPresent() || w.generationLog().isPresent(),
-          is(false));
+      assertThat(w.tables().isPresent(), is(false));
+      assertThat(w.replays().isPresent() && w.generationLog().isPresent(), is(true));
     }
     assertThat(target.describe(), containsString("password=***"));
     assertThat(target.toString(), not(containsString("hunter2")));
@@ -146,10 +148,7 @@ public class WarehouseTargetsTest {
         new UsageException[] {
           assertThrows(
               UsageException.class,
-              () -> WarehouseTargets.fromOptions("jdbc:mysql://x/y?password=hunter2", snowflake())),
-          assertThrows(
-              UsageException.class,
-              () -> WarehouseTargets.forReplay("jdbc:mysql://x/y?password=hunter2"))
+              () -> WarehouseTargets.fromOptions("jdbc:mysql://x/y?password=hunter2", snowflake()))
         }) {
       assertThat(
           e.getMessage(),

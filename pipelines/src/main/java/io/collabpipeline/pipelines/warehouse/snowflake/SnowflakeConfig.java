@@ -7,8 +7,10 @@ import java.io.Serializable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
+import org.apache.beam.sdk.io.snowflake.services.SnowflakeServices;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.options.ValueProvider.StaticValueProvider;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The Snowflake warehouse's settings as typed values, checked once: {@link #fromOptions} is the
@@ -46,6 +48,39 @@ public abstract class SnowflakeConfig implements Serializable {
   public abstract String snowPipeTemplate();
 
   /**
+   * The services that load staged files (COPY, Snowpipe); null for SnowflakeIO's own. Only tests
+   * set them ({@link #withSnowflakeServices}), to load into a local SQL engine.
+   */
+  public abstract @Nullable SnowflakeServices snowflakeServices();
+
+  /**
+   * Settings given directly, unchecked (tests and tools; the command line goes through {@link
+   * #fromOptions}, which checks each one): a connection, a staging folder ending with '/', an
+   * integration name, the default Snowpipe template, SnowflakeIO's own services.
+   */
+  public static SnowflakeConfig of(
+      SnowflakeIO.DataSourceConfiguration dataSource,
+      String stagingBucket,
+      String storageIntegration) {
+    return new AutoValue_SnowflakeConfig(
+        dataSource,
+        stagingBucket,
+        storageIntegration,
+        SnowflakeSql.DEFAULT_SNOW_PIPE_TEMPLATE,
+        null);
+  }
+
+  /** These settings with {@code services} loading the staged files (tests: a local engine). */
+  public SnowflakeConfig withSnowflakeServices(SnowflakeServices services) {
+    return new AutoValue_SnowflakeConfig(
+        dataSourceConfiguration(),
+        stagingBucket(),
+        storageIntegration(),
+        snowPipeTemplate(),
+        services);
+  }
+
+  /**
    * Whether {@code options} configure Snowflake at all ({@code --snowflakeAccountUrl} is given), so
    * that a caller can say what selecting Snowflake needs before {@link #fromOptions} names the
    * first missing option.
@@ -65,7 +100,8 @@ public abstract class SnowflakeConfig implements Serializable {
         dataSource(options, streaming),
         stagingBucket(options.getSnowflakeStagingBucket()),
         identifier("--snowflakeStorageIntegration", options.getSnowflakeStorageIntegration()),
-        snowPipe(options.getSnowflakeSnowPipe()));
+        snowPipe(options.getSnowflakeSnowPipe()),
+        null);
   }
 
   /** The write of the curated rows of a job of {@code generation} (positive) into Snowflake. */
@@ -73,12 +109,32 @@ public abstract class SnowflakeConfig implements Serializable {
     if (generation <= 0) {
       throw new UsageException("--generation must be a positive number, got " + generation);
     }
-    return WriteSnowflakeCurated.write()
-        .withDataSourceConfiguration(dataSourceConfiguration())
-        .withStagingBucketName(stagingBucket())
-        .withStorageIntegrationName(storageIntegration())
-        .withSnowPipe(snowPipeTemplate())
-        .withGeneration(generation);
+    WriteSnowflakeCurated write =
+        WriteSnowflakeCurated.write()
+            .withDataSourceConfiguration(dataSourceConfiguration())
+            .withStagingBucketName(stagingBucket())
+            .withStorageIntegrationName(storageIntegration())
+            .withSnowPipe(snowPipeTemplate())
+            .withGeneration(generation);
+    return snowflakeServices() == null ? write : write.withSnowflakeServices(snowflakeServices());
+  }
+
+  /**
+   * A raw replay's write of generation {@code generation} into the replay stage tables (COPY only,
+   * {@link WriteSnowflakeCurated#withReplayStaging}).
+   */
+  public WriteSnowflakeCurated writeStaged(long generation) {
+    return write(generation).withReplayStaging();
+  }
+
+  /**
+   * The driver's handle on this Snowflake warehouse: the generation log and the replay staging,
+   * diff and commit, over a JDBC connection opened on first use with the same credentials (by
+   * reference) as the write.
+   */
+  public SnowflakeWarehouse open() {
+    return SnowflakeWarehouse.of(
+        SnowflakeIO.DataSourceProviderFromDataSourceConfiguration.of(dataSourceConfiguration()));
   }
 
   /**

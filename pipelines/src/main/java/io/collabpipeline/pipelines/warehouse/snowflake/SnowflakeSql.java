@@ -45,6 +45,22 @@ public final class SnowflakeSql {
   public static final String CORRECTIONS_DUE_TABLE = "pipeline_corrections_due";
   public static final String STAGE_TABLE_SUFFIX = "_stage";
 
+  /** The suffix of a metric table's replay stage table (03_stage_tables.sql). */
+  public static final String REPLAY_STAGE_TABLE_SUFFIX = "_replay_stage";
+
+  /** The generation log table (02_curated_tables.sql), as on the JDBC warehouses. */
+  public static final String GENERATIONS_TABLE = "pipeline_generations";
+
+  /** The commit of a raw replay, run by {@code SnowflakeReplayStaging} with its bind parameters. */
+  public static final String COMMIT_REPLAY_FILE = "commit_replay.sql";
+
+  /** The bind parameters of {@value #COMMIT_REPLAY_FILE}. */
+  public static final List<String> COMMIT_REPLAY_PARAMETERS =
+      List.of("generation", "scope_start", "scope_end");
+
+  private static final java.util.regex.Pattern PARAMETER =
+      java.util.regex.Pattern.compile(":([a-z_]+)\\b");
+
   /**
    * The default Snowpipe name template; {@value #TABLE_PLACEHOLDER} stands for the curated table's
    * name.
@@ -58,6 +74,60 @@ public final class SnowflakeSql {
   /** The stage table that COPY and Snowpipe load for {@code table}. */
   public static String stageTable(CuratedTable table) {
     return table.tableName() + STAGE_TABLE_SUFFIX;
+  }
+
+  /** The replay stage table of a metric table, which only a replay's COPY and commit touch. */
+  public static String replayStageTable(CuratedTable table) {
+    return table.tableName() + REPLAY_STAGE_TABLE_SUFFIX;
+  }
+
+  /** A statement with JDBC {@code ?} markers and the names of the parameters they stand for. */
+  public static final class Bound {
+    public final String sql;
+    public final List<String> parameters;
+
+    Bound(String sql, List<String> parameters) {
+      this.sql = sql;
+      this.parameters = List.copyOf(parameters);
+    }
+
+    /** Whether this is the bare statement {@code word} (BEGIN, COMMIT). */
+    public boolean is(String word) {
+      return sql.trim().equalsIgnoreCase(word);
+    }
+  }
+
+  /**
+   * The statements of {@value #COMMIT_REPLAY_FILE} in order, {@code BEGIN} first and {@code COMMIT}
+   * last, each {@code :name} replaced by {@code ?}; every name is one of {@link
+   * #COMMIT_REPLAY_PARAMETERS}.
+   */
+  public static List<Bound> commitReplayStatements() {
+    List<Bound> out = new ArrayList<>();
+    for (String statement : statements(resource(COMMIT_REPLAY_FILE))) {
+      out.add(bind(statement, COMMIT_REPLAY_PARAMETERS));
+    }
+    if (out.size() < 3 || !out.get(0).is("BEGIN") || !out.get(out.size() - 1).is("COMMIT")) {
+      throw new IllegalStateException(COMMIT_REPLAY_FILE + " must run from BEGIN to COMMIT");
+    }
+    return out;
+  }
+
+  /** {@code statement} with each {@code :name} (one of {@code known}) replaced by {@code ?}. */
+  static Bound bind(String statement, List<String> known) {
+    java.util.regex.Matcher m = PARAMETER.matcher(statement);
+    StringBuilder sql = new StringBuilder();
+    List<String> names = new ArrayList<>();
+    while (m.find()) {
+      if (!known.contains(m.group(1))) {
+        throw new IllegalArgumentException(
+            "unknown bind parameter :" + m.group(1) + " in: " + abbreviate(statement));
+      }
+      names.add(m.group(1));
+      m.appendReplacement(sql, "?");
+    }
+    m.appendTail(sql);
+    return new Bound(sql.toString(), names);
   }
 
   /**

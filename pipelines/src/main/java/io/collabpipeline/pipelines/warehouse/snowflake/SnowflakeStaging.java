@@ -74,11 +74,41 @@ final class SnowflakeStaging {
       String snowPipeTemplate,
       Duration flushTimeLimit,
       int flushRowLimit) {
+    return write(
+        table,
+        table + SnowflakeSql.STAGE_TABLE_SUFFIX,
+        bucket + table + "/",
+        dataSource,
+        integration,
+        mapper,
+        services,
+        streaming,
+        snowPipeTemplate,
+        flushTimeLimit,
+        flushRowLimit);
+  }
+
+  /**
+   * {@link #write} into {@code stageTable} through the staging directory {@code stagingPath} (a
+   * replay stages apart from the live stage tables, which the streaming tasks merge).
+   */
+  static <T> SnowflakeIO.Write<T> write(
+      String table,
+      String stageTable,
+      String stagingPath,
+      SnowflakeIO.DataSourceConfiguration dataSource,
+      String integration,
+      SnowflakeIO.UserDataMapper<T> mapper,
+      SnowflakeServices services,
+      boolean streaming,
+      String snowPipeTemplate,
+      Duration flushTimeLimit,
+      int flushRowLimit) {
     SnowflakeIO.Write<T> write =
         SnowflakeIO.<T>write()
             .withDataSourceConfiguration(dataSource)
-            .to(table + SnowflakeSql.STAGE_TABLE_SUFFIX)
-            .withStagingBucketName(bucket + table + "/")
+            .to(stageTable)
+            .withStagingBucketName(stagingPath)
             .withStorageIntegrationName(integration)
             .withUserDataMapper(mapper)
             .withCreateDisposition(CreateDisposition.CREATE_NEVER)

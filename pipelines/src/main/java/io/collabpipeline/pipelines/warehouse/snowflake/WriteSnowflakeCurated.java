@@ -4,12 +4,14 @@ import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.pipelines.warehouse.PartialWindows;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.WriteCurated;
 import java.time.Instant;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
 import org.apache.beam.sdk.io.snowflake.services.SnowflakeServices;
+import org.apache.beam.sdk.io.snowflake.services.SnowflakeServicesImpl;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -17,6 +19,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Partition;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -113,6 +116,8 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
 
   abstract int flushRowLimit();
 
+  abstract boolean replayStaging();
+
   abstract Builder toBuilder();
 
   /**
@@ -125,6 +130,7 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
         .setSnowPipeTemplate(SnowflakeSql.DEFAULT_SNOW_PIPE_TEMPLATE)
         .setFlushTimeLimit(Duration.standardSeconds(30))
         .setFlushRowLimit(10_000)
+        .setReplayStaging(false)
         .build();
   }
 
@@ -201,6 +207,19 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
     return toBuilder().setFlushRowLimit(flushRowLimit).build();
   }
 
+  /**
+   * A raw replay's write: the rows of the metric tables ({@link ReplayScope#TABLES}) are COPYed
+   * into their replay stage tables ({@link SnowflakeSql#replayStageTable}, staged under {@code
+   * <stagingBucket>replay/<table>/}) under the replay's generation, and nothing else: no MERGE
+   * runs, no curated table and no live stage table is touched (the streaming tasks merge the live
+   * ones), and {@code pipeline_completeness} rows are dropped (a replay never rewrites it). The
+   * launcher then diffs and commits them with {@value SnowflakeSql#COMMIT_REPLAY_FILE} ({@link
+   * SnowflakeWarehouse}). Bounded input only.
+   */
+  public WriteSnowflakeCurated withReplayStaging() {
+    return toBuilder().setReplayStaging(true).build();
+  }
+
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setDataSourceConfiguration(SnowflakeIO.DataSourceConfiguration value);
@@ -220,6 +239,8 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
     abstract Builder setFlushTimeLimit(Duration value);
 
     abstract Builder setFlushRowLimit(int value);
+
+    abstract Builder setReplayStaging(boolean value);
 
     abstract WriteSnowflakeCurated build();
   }
@@ -247,6 +268,10 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
           "WriteSnowflakeCurated needs withGeneration(n) with n > 0 (the job's generation), got "
               + generation());
     }
+    if (streaming && replayStaging()) {
+      throw new IllegalArgumentException(
+          "WriteSnowflakeCurated.withReplayStaging() stages a bounded replay; its input is unbounded");
+    }
 
     PCollection<KV<Long, CuratedRow>> tagged =
         rows.apply(TAG_STEP, ParDo.of(new TagPaneIndexFn()))
@@ -256,18 +281,39 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
       // window: rows must be
       // in it, or the files of the metric windows would never reach the COPY. The pane index is
       // already captured.
-      tagged = tagged.apply(REWINDOW_STEP, Window.into(new GlobalWindows()));
+      // The default trigger too: the graph's rows arrive in the global window with a per-element
+      // trigger (MetricWindows.toGlobalWindow), and SnowflakeIO's COPY reads the staged file names
+      // as a side input, which sees only the FIRST pane: with that trigger, only the files of the
+      // first pane were loaded (found by the raw replay test against DuckDB). One pane, at the
+      // end of the bounded input, carries every file.
+      tagged =
+          tagged.apply(
+              REWINDOW_STEP,
+              Window.<KV<Long, CuratedRow>>into(new GlobalWindows())
+                  .triggering(DefaultTrigger.of())
+                  .withAllowedLateness(Duration.ZERO)
+                  .discardingFiredPanes());
     }
     PCollectionList<KV<Long, CuratedRow>> byTable =
         tagged.apply(PARTITION_STEP, Partition.of(CuratedTable.values().length, new ByTable()));
 
-    SnowflakeServices services = new MergeAfterCopyServices(snowflakeServices());
+    // A replay only COPYs into its replay stage tables: the launcher diffs and commits them.
+    SnowflakeServices services =
+        replayStaging()
+            ? (snowflakeServices() == null ? new SnowflakeServicesImpl() : snowflakeServices())
+            : new MergeAfterCopyServices(snowflakeServices());
     for (CuratedTable table : CuratedTable.values()) {
+      if (replayStaging() && !ReplayScope.isReplayed(table)) {
+        continue;
+      }
       SnowflakeIO.Write<KV<Long, CuratedRow>> write =
           SnowflakeStaging.write(
               table.tableName(),
+              replayStaging()
+                  ? SnowflakeSql.replayStageTable(table)
+                  : table.tableName() + SnowflakeSql.STAGE_TABLE_SUFFIX,
+              bucket + (replayStaging() ? "replay/" : "") + table.tableName() + "/",
               dataSourceConfiguration(),
-              bucket,
               storageIntegrationName(),
               new StagedRowCsvMapper(generation(), partialWindows()),
               services,
@@ -275,7 +321,10 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
               snowPipeTemplate(),
               flushTimeLimit(),
               flushRowLimit());
-      byTable.get(table.ordinal()).apply("Stage" + upperCamel(table.tableName()), write);
+      byTable
+          .get(table.ordinal())
+          .apply(
+              (replayStaging() ? "ReplayStage" : "Stage") + upperCamel(table.tableName()), write);
     }
     return PDone.in(rows.getPipeline());
   }
@@ -298,7 +347,10 @@ public abstract class WriteSnowflakeCurated extends PTransform<PCollection<Curat
                 .withLabel("Windows seen whole from arrival"))
         .add(
             DisplayData.item("snowPipe", snowPipeTemplate())
-                .withLabel("Snowpipe per table (streaming)"));
+                .withLabel("Snowpipe per table (streaming)"))
+        .add(
+            DisplayData.item("replayStaging", replayStaging())
+                .withLabel("Replay staging (COPY only, no MERGE)"));
   }
 
   static String upperCamel(String snake) {

@@ -142,6 +142,33 @@ final class PostgresSnowflakeSchema {
     return read(table, SnowflakeSql.stageTable(table));
   }
 
+  /** The rows of the replay stage table of {@code table}, in key, generation and pane order. */
+  List<Stored> readReplayStage(CuratedTable table) throws SQLException {
+    return read(table, SnowflakeSql.replayStageTable(table));
+  }
+
+  /**
+   * Everything a replay commit may change, as text: the curated rows with their fencing columns,
+   * the replay stage tables, the corrections due and the generation log (without its timestamps).
+   */
+  List<String> snapshot() throws SQLException {
+    List<String> out = new ArrayList<>();
+    for (CuratedTable t : CuratedTable.values()) {
+      read(t).forEach(r -> out.add(r.toString()));
+    }
+    for (CuratedTable t : io.collabpipeline.pipelines.warehouse.ReplayScope.TABLES) {
+      readReplayStage(t).forEach(r -> out.add("replay stage " + r));
+    }
+    correctionsDue().forEach(d -> out.add("due " + d));
+    out.addAll(
+        strings(
+            "SELECT generation || ' ' || kind || ' ' || coalesce(range_from::text, '-') || ' '"
+                + " || coalesce(range_to::text, '-') || ' ' || status || ' ' ||"
+                + " coalesce(rows_staged::text, '-') || ' ' || coalesce(rows_committed::text, '-')"
+                + " FROM pipeline_generations ORDER BY generation"));
+    return out;
+  }
+
   private List<Stored> read(CuratedTable table, String relation) throws SQLException {
     String columns =
         table.columns().stream()

@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertThrows;
 
 import io.collabpipeline.model.CuratedTable;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -65,6 +66,7 @@ public class SnowflakeSqlTest {
   @Test
   public void everySqlFileParsesAsStatementsOfKnownKindsWithBalancedParentheses() {
     List<String> files = new ArrayList<>(SnowflakeSql.DDL_FILES);
+    files.add(SnowflakeSql.COMMIT_REPLAY_FILE);
     for (CuratedTable t : CuratedTable.values()) {
       files.add(SnowflakeSql.mergeFile(t));
     }
@@ -76,7 +78,8 @@ public class SnowflakeSqlTest {
         assertThat(
             file,
             oneLine(s),
-            matchesPattern("(?i)^(CREATE|ALTER|GRANT|REVOKE|MERGE|DELETE|SELECT|INSERT) .*"));
+            matchesPattern(
+                "(?i)^(CREATE|ALTER|GRANT|REVOKE|MERGE|DELETE|SELECT|INSERT|UPDATE) .*|BEGIN|COMMIT"));
         int depth = 0;
         for (char c : s.replaceAll("'([^']|'')*'", "''").toCharArray()) {
           depth += c == '(' ? 1 : c == ')' ? -1 : 0;
@@ -112,6 +115,7 @@ public class SnowflakeSqlTest {
     expectedNames.add(SnowflakeSql.CORRECTIONS_DUE_TABLE);
     expectedNames.add("pipeline_canary");
     expectedNames.add("pipeline_freshness");
+    expectedNames.add(SnowflakeSql.GENERATIONS_TABLE);
     assertThat(new ArrayList<>(ddl.keySet()), equalTo(expectedNames));
     DdlTables.Table due = ddl.get(SnowflakeSql.CORRECTIONS_DUE_TABLE);
     assertThat(
@@ -227,6 +231,85 @@ public class SnowflakeSqlTest {
     assertThat(
         SnowflakeSql.targetOfStageTable("active_editors_stage"),
         is(CuratedTable.ACTIVE_EDITORS.tableName()));
+  }
+
+  @Test
+  public void theGenerationLogHasTheColumnsOfTheJdbcWarehouses() {
+    DdlTables.Table log = DdlTables.of("02_curated_tables.sql").get(SnowflakeSql.GENERATIONS_TABLE);
+    assertThat(
+        log.columnNames(),
+        contains(
+            "generation",
+            "kind",
+            "range_from",
+            "range_to",
+            "status",
+            "started_at",
+            "finished_at",
+            "rows_staged",
+            "rows_committed",
+            "seen_whole_from"));
+    assertThat(log.primaryKey, contains("generation"));
+  }
+
+  @Test
+  public void theReplayStageTablesHaveTheLiveStageColumnsForTheReplayedTablesOnly() {
+    Map<String, DdlTables.Table> ddl = DdlTables.of("03_stage_tables.sql");
+    String grants =
+        oneLine(
+            String.join(";\n", SnowflakeSql.statements(SnowflakeSql.resource("05_grants.sql"))));
+    for (CuratedTable t : CuratedTable.values()) {
+      DdlTables.Table replay = ddl.get(SnowflakeSql.replayStageTable(t));
+      if (!ReplayScope.isReplayed(t)) {
+        assertThat(t + " has no replay stage", replay == null, is(true));
+        continue;
+      }
+      DdlTables.Table live = ddl.get(SnowflakeSql.stageTable(t));
+      assertThat(replay.name, replay.columnNames(), equalTo(live.columnNames()));
+      assertThat(
+          replay.name,
+          replay.columns.stream().map(c -> c.type).collect(Collectors.toList()),
+          equalTo(live.columns.stream().map(c -> c.type).collect(Collectors.toList())));
+      assertThat(
+          grants,
+          containsString(
+              "GRANT SELECT, INSERT, DELETE ON TABLE collab.curated."
+                  + replay.name
+                  + " TO ROLE collab_replayer"));
+      assertThat(
+          grants,
+          containsString(
+              "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE collab.curated."
+                  + t.tableName()
+                  + " TO ROLE collab_replayer"));
+      assertThat(grants, not(containsString(replay.name + " TO ROLE collab_loader")));
+    }
+    assertThat(
+        grants,
+        not(containsString("DELETE ON TABLE collab.curated.active_editors TO ROLE collab_loader")));
+  }
+
+  @Test
+  public void theCommitScriptRunsFromBeginToCommitWithItsThreeParametersOnly() {
+    List<SnowflakeSql.Bound> statements = SnowflakeSql.commitReplayStatements();
+    java.util.Set<String> used = new java.util.TreeSet<>();
+    for (SnowflakeSql.Bound b : statements.subList(1, statements.size() - 1)) {
+      assertThat(
+          oneLine(b.sql),
+          matchesPattern("(?i)^(UPDATE pipeline_generations|DELETE FROM|MERGE INTO) .*"));
+      assertThat(b.sql, not(containsString(":")));
+      used.addAll(b.parameters);
+    }
+    assertThat(new ArrayList<>(used), contains("generation", "scope_end", "scope_start"));
+    assertThat(
+        "the first statement decides",
+        oneLine(statements.get(1).sql),
+        containsString("UPDATE pipeline_generations SET status = 'committing'"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            SnowflakeSql.bind(
+                "DELETE FROM x WHERE g = :gen", SnowflakeSql.COMMIT_REPLAY_PARAMETERS));
   }
 
   @Test

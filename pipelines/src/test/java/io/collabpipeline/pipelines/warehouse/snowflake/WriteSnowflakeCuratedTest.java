@@ -181,6 +181,71 @@ public class WriteSnowflakeCuratedTest {
   }
 
   @Test
+  public void aReplayStagesOnlyIntoTheReplayStageTablesAndItsCommitWritesExactlyThoseRows()
+      throws Exception {
+    List<CuratedRow> rows = rows();
+    pipeline
+        .apply("CreateRows", Create.of(rows))
+        .apply("ReplayStage", write(2_000L).withReplayStaging());
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+
+    List<CuratedRow> metricRows =
+        rows.stream()
+            .filter(r -> io.collabpipeline.pipelines.warehouse.ReplayScope.isReplayed(r.table()))
+            .collect(Collectors.toList());
+    assertThat(metricRows, hasSize(15));
+    // COPY only: nothing merged, no live stage table or curated table touched, completeness
+    // dropped.
+    assertThat(readAll(), is(empty()));
+    List<Stored> staged = new ArrayList<>();
+    for (CuratedTable t : CuratedTable.values()) {
+      assertThat(db.readStage(t), is(empty()));
+      if (io.collabpipeline.pipelines.warehouse.ReplayScope.isReplayed(t)) {
+        staged.addAll(db.readReplayStage(t));
+      }
+    }
+    assertThat(
+        staged.stream().map(s -> s.row).collect(Collectors.toSet()),
+        equalTo(new HashSet<>(metricRows)));
+    assertThat(staged, hasSize(metricRows.size()));
+    assertThat(
+        staged.stream().map(s -> s.generation).collect(Collectors.toSet()), contains(2_000L));
+    assertThat(
+        db.strings(
+            "SELECT DISTINCT table_name FROM loaded_files WHERE service = 'copy' ORDER BY 1"),
+        contains(
+            "active_editors_replay_stage",
+            "notification_fanout_replay_stage",
+            "task_update_velocity_replay_stage"));
+    assertThat(counter(result, WriteSnowflakeCurated.MERGES_COUNTER), is(0L));
+
+    // The launcher's close: begin (done before the job), diff, commit.
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(db.url());
+    io.collabpipeline.pipelines.warehouse.ReplayScope day =
+        io.collabpipeline.pipelines.warehouse.ReplayScope.day(
+            java.time.LocalDate.parse("2026-03-02"));
+    try (SnowflakeWarehouse w =
+        SnowflakeWarehouse.of(
+            SnowflakeIO.DataSourceProviderFromDataSourceConfiguration.of(
+                SnowflakeIO.DataSourceConfiguration.create(ds)))) {
+      w.generationLog()
+          .get()
+          .begin(2_000L, io.collabpipeline.pipelines.warehouse.GenerationLog.Kind.REPLAY, day);
+      assertThat(
+          w.replays().get().diff(2_000L, day).table(CuratedTable.ACTIVE_EDITORS).rowsAdded(),
+          is(6L));
+      w.replays().get().commitReplay(2_000L, day);
+    }
+    List<Stored> committed = readAll();
+    assertThat(
+        committed.stream().map(s -> s.row).collect(Collectors.toSet()),
+        equalTo(new HashSet<>(metricRows)));
+    assertThat(committed, hasSize(metricRows.size()));
+  }
+
+  @Test
   public void aRunOfAnOlderGenerationNeverOverwritesANewerOne() throws Exception {
     List<CuratedRow> newer =
         List.of(
