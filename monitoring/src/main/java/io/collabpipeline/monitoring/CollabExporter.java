@@ -4,7 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.collabpipeline.pipelines.Durations;
 import io.collabpipeline.pipelines.kafka.KafkaSourceConfig;
 import io.collabpipeline.pipelines.launch.CommandLine;
-import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.pipelines.warehouse.WarehouseConnections;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -53,10 +53,9 @@ public final class CollabExporter implements AutoCloseable {
     }
     String url = options.getWarehouseUrl();
     if (url != null && !url.isEmpty()) {
-      Warehouses.checkSupported(url);
       this.warehouse =
           new WarehouseSeries(
-              url,
+              WarehouseConnections.of(url, options, true),
               millis("--completenessLookback", options.getCompletenessLookback()),
               millis("--completenessGrace", options.getCompletenessGrace()));
     } else {

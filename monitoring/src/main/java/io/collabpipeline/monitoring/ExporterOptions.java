@@ -1,14 +1,16 @@
 package io.collabpipeline.monitoring;
 
 import io.collabpipeline.pipelines.options.KafkaOptions;
+import io.collabpipeline.pipelines.options.SnowflakeOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /**
  * The exporter's options: the job's own Kafka options (so the same {@code --kafka*} values as the
- * job's command line name the topics and group whose lag is exported) and the warehouse URL.
+ * job's command line name the topics and group whose lag is exported), the warehouse URL, and on
+ * Snowflake the job's {@code --snowflake*} connection options (credentials by reference).
  */
-public interface ExporterOptions extends KafkaOptions {
+public interface ExporterOptions extends KafkaOptions, SnowflakeOptions {
   @Description("Loopback or interface address to serve /metrics on.")
   @Default.String("127.0.0.1")
   String getBindAddress();

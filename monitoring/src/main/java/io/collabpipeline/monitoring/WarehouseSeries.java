@@ -1,7 +1,7 @@
 package io.collabpipeline.monitoring;
 
+import io.collabpipeline.pipelines.warehouse.WarehouseConnections;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,7 +14,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 
 /**
@@ -22,7 +21,7 @@ import java.util.TreeMap;
  * that have closed (per hour only the rows of its newest generation, as the README says a dashboard
  * must read them), so an alert fires on a gap in the curated output itself, whatever the job's
  * counters say. DuckDB is opened read-only (it refuses a second process while the job writes it);
- * PostgreSQL and the production warehouse take concurrent readers.
+ * PostgreSQL and Snowflake take concurrent readers ({@link WarehouseConnections}).
  */
 final class WarehouseSeries {
   static final String UNACCOUNTED = "collab_completeness_unaccounted_events";
@@ -36,7 +35,7 @@ final class WarehouseSeries {
   private static final DateTimeFormatter SQL_TS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
-  private final String jdbcUrl;
+  private final WarehouseConnections.Source warehouse;
   private final Duration lookback;
   private final Duration grace;
 
@@ -45,8 +44,8 @@ final class WarehouseSeries {
    * @param grace how long after its end an hour is still open (late records, early-firing delay,
    *     the warehouse write): its counts are not checked yet
    */
-  WarehouseSeries(String jdbcUrl, Duration lookback, Duration grace) {
-    this.jdbcUrl = jdbcUrl;
+  WarehouseSeries(WarehouseConnections.Source warehouse, Duration lookback, Duration grace) {
+    this.warehouse = warehouse;
     this.lookback = lookback;
     this.grace = grace;
   }
@@ -142,22 +141,11 @@ final class WarehouseSeries {
   }
 
   private static boolean hasTable(Connection c, String table) throws SQLException {
-    for (String name : new String[] {table, table.toUpperCase(java.util.Locale.ROOT)}) {
-      try (ResultSet rs = c.getMetaData().getTables(null, null, name, null)) {
-        if (rs.next()) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return WarehouseConnections.hasTable(c, table);
   }
 
   private Connection connect() throws SQLException {
-    Properties props = new Properties();
-    if (jdbcUrl.startsWith("jdbc:duckdb:")) {
-      props.setProperty("duckdb.read_only", "true");
-    }
-    return DriverManager.getConnection(jdbcUrl, props);
+    return warehouse.open();
   }
 
   static Instant parse(String sqlTimestamp) {

@@ -50,7 +50,14 @@ public class WarehouseSeriesTest {
               + " (1796130000000, 'kafka', 33)");
     }
     PromText out = new PromText();
-    new WarehouseSeries(url, Duration.ofHours(26), Duration.ofMinutes(20))
+    new WarehouseSeries(
+            io.collabpipeline.pipelines.warehouse.WarehouseConnections.of(
+                url,
+                org.apache.beam.sdk.options.PipelineOptionsFactory.as(
+                    io.collabpipeline.pipelines.options.SnowflakeOptions.class),
+                false),
+            Duration.ofHours(26),
+            Duration.ofMinutes(20))
         .collect(out, Instant.parse("2026-12-01T13:10:00Z"));
     String text = out.toString();
     assertThat(text, containsString(WarehouseSeries.UNACCOUNTED + " 2\n"));
@@ -62,7 +69,14 @@ public class WarehouseSeriesTest {
     assertThat(text, containsString(WarehouseSeries.AUDIT_LAST + " 1796130000\n"));
 
     PromText early = new PromText();
-    new WarehouseSeries(url, Duration.ofHours(26), Duration.ofMinutes(20))
+    new WarehouseSeries(
+            io.collabpipeline.pipelines.warehouse.WarehouseConnections.of(
+                url,
+                org.apache.beam.sdk.options.PipelineOptionsFactory.as(
+                    io.collabpipeline.pipelines.options.SnowflakeOptions.class),
+                false),
+            Duration.ofHours(26),
+            Duration.ofMinutes(20))
         .collect(early, Instant.parse("2026-12-01T12:10:00Z"));
     assertThat(early.toString(), containsString(WarehouseSeries.UNACCOUNTED + " 0\n"));
     assertThat(early.toString(), not(containsString("stage=\"received\"} 140")));

@@ -135,3 +135,25 @@ CREATE TABLE IF NOT EXISTS pipeline_generations (
   CONSTRAINT pipeline_generations_pk PRIMARY KEY (generation)
 )
 COMMENT = 'One row per generation that wrote or staged curated rows: kind, range, status, counts (GenerationLog).';
+
+-- The lost-event audit's reports (bin/collab-audit, docs/monitoring.md): the columns the audit writes on every
+-- warehouse; on DuckDB and PostgreSQL it creates the table itself, here operations do. One summary row per audit
+-- (source_kind '*', lost = the audit's total), then one row per source partition and arrival hour. The exporter reads
+-- the newest summary row (collab_audit_lost_events).
+CREATE TABLE IF NOT EXISTS pipeline_audit (
+  audit_id          BIGINT NOT NULL,
+  from_date         DATE NOT NULL,
+  to_date           DATE NOT NULL,
+  source_kind       VARCHAR NOT NULL,
+  source_name       VARCHAR NOT NULL,
+  source_partition  INTEGER NOT NULL,
+  hour_start        TIMESTAMP_NTZ(3),
+  first_offset      BIGINT,
+  last_offset       BIGINT,
+  raw_written       BIGINT,
+  quarantined       BIGINT,
+  duplicate         BIGINT,
+  lost              BIGINT NOT NULL,
+  lost_offsets      VARCHAR
+)
+COMMENT = 'Reports of the lost-event audit (bin/collab-audit): per source partition and arrival hour, offsets accounted and lost.';

@@ -57,3 +57,8 @@ GRANT SELECT, INSERT, UPDATE ON TABLE collab.curated.pipeline_freshness TO ROLE 
 GRANT SELECT ON TABLE collab.curated.pipeline_canary TO ROLE collab_reader;
 GRANT SELECT ON TABLE collab.curated.pipeline_freshness TO ROLE collab_reader;
 GRANT SELECT ON TABLE collab.curated.pipeline_generations TO ROLE collab_reader;
+
+-- The lost-event audit (bin/collab-audit, run with the job's connection options and role) stores its reports; the
+-- exporter (as a reader) reads the newest.
+GRANT SELECT, INSERT ON TABLE collab.curated.pipeline_audit TO ROLE collab_loader;
+GRANT SELECT ON TABLE collab.curated.pipeline_audit TO ROLE collab_reader;

@@ -12,6 +12,7 @@ import io.collabpipeline.pipelines.options.S3Options;
 import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.VersionedRow;
+import io.collabpipeline.pipelines.warehouse.WarehouseConnections;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
 import io.collabpipeline.pipelines.warehouse.WriteCurated;
 import java.io.PrintStream;
@@ -354,46 +355,72 @@ public final class CollabAudit {
    */
   public static void store(String warehouseUrl, Scope scope, long auditId, List<Line> lines)
       throws SQLException {
-    try (Connection c = DriverManager.getConnection(warehouseUrl)) {
+    store(() -> DriverManager.getConnection(warehouseUrl), false, scope, auditId, lines);
+  }
+
+  /**
+   * {@link #store} through {@code warehouse}; where {@code tableDeployed} (Snowflake, whose DDL
+   * operations apply from the repository: the table is in {@code 02_curated_tables.sql}) the table
+   * is not created here.
+   */
+  static void store(
+      WarehouseConnections.Source warehouse,
+      boolean tableDeployed,
+      Scope scope,
+      long auditId,
+      List<Line> lines)
+      throws SQLException {
+    try (Connection c = warehouse.open()) {
       c.setAutoCommit(false);
-      try (Statement st = c.createStatement()) {
-        st.execute(
-            "CREATE TABLE IF NOT EXISTS pipeline_audit (audit_id BIGINT NOT NULL,"
-                + " from_date DATE NOT NULL, to_date DATE NOT NULL, source_kind VARCHAR NOT NULL,"
-                + " source_name VARCHAR NOT NULL, source_partition INTEGER NOT NULL,"
-                + " hour_start TIMESTAMP, first_offset BIGINT, last_offset BIGINT,"
-                + " raw_written BIGINT, quarantined BIGINT, duplicate BIGINT, lost BIGINT NOT NULL,"
-                + " lost_offsets VARCHAR)");
+      if (!tableDeployed) {
+        createAuditTable(c);
       }
-      String insert =
-          "INSERT INTO pipeline_audit VALUES (?, CAST(? AS DATE), CAST(? AS DATE), ?, ?, ?,"
-              + " CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?)";
-      try (PreparedStatement st = c.prepareStatement(insert)) {
-        // The summary row: source '*', no hour; lost = the audit's total.
-        long total = lines.stream().mapToLong(l -> l.lost).sum();
-        bind(st, auditId, scope, "*", "*", -1, null, 0, 0, 0, 0, 0, total, "");
-        st.addBatch();
-        for (Line l : lines) {
-          bind(
-              st,
-              auditId,
-              scope,
-              l.kind,
-              l.name,
-              l.partition,
-              l.hour,
-              l.firstOffset,
-              l.lastOffset,
-              l.raw,
-              l.quarantined,
-              l.duplicate,
-              l.lost,
-              l.lostOffsets);
-          st.addBatch();
-        }
-        st.executeBatch();
-      }
+      insertReport(c, scope, auditId, lines);
       c.commit();
+    }
+  }
+
+  private static void createAuditTable(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE TABLE IF NOT EXISTS pipeline_audit (audit_id BIGINT NOT NULL,"
+              + " from_date DATE NOT NULL, to_date DATE NOT NULL, source_kind VARCHAR NOT NULL,"
+              + " source_name VARCHAR NOT NULL, source_partition INTEGER NOT NULL,"
+              + " hour_start TIMESTAMP, first_offset BIGINT, last_offset BIGINT,"
+              + " raw_written BIGINT, quarantined BIGINT, duplicate BIGINT, lost BIGINT NOT NULL,"
+              + " lost_offsets VARCHAR)");
+    }
+  }
+
+  private static void insertReport(Connection c, Scope scope, long auditId, List<Line> lines)
+      throws SQLException {
+    String insert =
+        "INSERT INTO pipeline_audit VALUES (?, CAST(? AS DATE), CAST(? AS DATE), ?, ?, ?,"
+            + " CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?)";
+    try (PreparedStatement st = c.prepareStatement(insert)) {
+      // The summary row: source '*', no hour; lost = the audit's total.
+      long total = lines.stream().mapToLong(l -> l.lost).sum();
+      bind(st, auditId, scope, "*", "*", -1, null, 0, 0, 0, 0, 0, total, "");
+      st.addBatch();
+      for (Line l : lines) {
+        bind(
+            st,
+            auditId,
+            scope,
+            l.kind,
+            l.name,
+            l.partition,
+            l.hour,
+            l.firstOffset,
+            l.lastOffset,
+            l.raw,
+            l.quarantined,
+            l.duplicate,
+            l.lost,
+            l.lostOffsets);
+        st.addBatch();
+      }
+      st.executeBatch();
     }
   }
 
@@ -478,6 +505,15 @@ public final class CollabAudit {
       }
       allowedLatenessMillis =
           Durations.parse("allowedLateness", o.getAllowedLateness()).getMillis();
+      // Checks the Snowflake connection options now (one line naming what is missing).
+      WarehouseConnections.of(scope.warehouseUrl, o, false);
+      if (rewrite && WarehouseConnections.isSnowflake(scope.warehouseUrl)) {
+        throw new UsageException(
+            "--"
+                + REWRITE_OPTION
+                + " is not built for Snowflake: its pipeline_completeness is written by the job's"
+                + " MERGE only; the audit's report is stored there, the rewrite is not");
+      }
     } catch (UsageException | IllegalArgumentException e) {
       err.println("collab-audit: " + CommandLine.firstLine(e.getMessage()));
       return EXIT_USAGE;
@@ -509,7 +545,12 @@ public final class CollabAudit {
         out.println("  " + (l.lost > 0 ? "LOST " : "OK   ") + l);
         lost += l.lost;
       }
-      store(scope.warehouseUrl, scope, auditId, lines);
+      store(
+          WarehouseConnections.of(scope.warehouseUrl, o, false),
+          WarehouseConnections.isSnowflake(scope.warehouseUrl),
+          scope,
+          auditId,
+          lines);
       out.println(
           (lost == 0
                   ? "collab-audit: OK, every offset accounted for"

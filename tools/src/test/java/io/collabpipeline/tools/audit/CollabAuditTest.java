@@ -84,6 +84,32 @@ public class CollabAuditTest {
     assertThat(run.out, containsString("--to is required"));
   }
 
+  @Test
+  public void onSnowflakeTheConnectionOptionsAreRequiredAndTheCompletenessRewriteIsRefused() {
+    String snowflake = "--warehouseUrl=jdbc:snowflake://acct.snowflakecomputing.com/";
+    Run missing = audit("--dataDir=" + tmp.getRoot(), "--from=" + DAY, "--to=" + DAY, snowflake);
+    assertThat(missing.exit, is(CollabAudit.EXIT_USAGE));
+    assertThat(missing.out, containsString("also give --snowflakeAccountUrl"));
+    assertThat(missing.out.trim().lines().count(), is(1L));
+
+    Run rewrite =
+        audit(
+            "--dataDir=" + tmp.getRoot(),
+            "--from=" + DAY,
+            "--to=" + DAY,
+            snowflake,
+            "--snowflakeAccountUrl=https://acct.snowflakecomputing.com",
+            "--snowflakeUser=collab",
+            "--snowflakePassword=env:COLLAB_TEST_UNSET_PASSWORD",
+            "--snowflakeDatabase=collab",
+            "--snowflakeSchema=curated",
+            "--snowflakeWarehouse=collab_load_wh",
+            "--snowflakeRole=collab_loader",
+            "--rewriteCompleteness=true");
+    assertThat(rewrite.out, rewrite.exit, is(CollabAudit.EXIT_USAGE));
+    assertThat(rewrite.out, containsString("not built for Snowflake"));
+  }
+
   private static final class Run {
     final int exit;
     final String out;

@@ -116,6 +116,7 @@ public class SnowflakeSqlTest {
     expectedNames.add("pipeline_canary");
     expectedNames.add("pipeline_freshness");
     expectedNames.add(SnowflakeSql.GENERATIONS_TABLE);
+    expectedNames.add("pipeline_audit");
     assertThat(new ArrayList<>(ddl.keySet()), equalTo(expectedNames));
     DdlTables.Table due = ddl.get(SnowflakeSql.CORRECTIONS_DUE_TABLE);
     assertThat(
