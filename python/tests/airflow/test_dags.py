@@ -80,3 +80,24 @@ def test_the_completeness_rewrite_follows_the_commit_and_precedes_the_release(da
     rewrite = dag.get_task("rewrite_completeness")
     assert "commit.done" in rewrite.upstream_task_ids
     assert "lock_release" in rewrite.downstream_task_ids
+
+
+def test_the_supervisor_asks_for_closed_due_dates_only_with_the_completeness_rewrite(dagbag, tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("CREATE TABLE pipeline_corrections_due (window_start TIMESTAMP, granularity VARCHAR,"
+                    " generation BIGINT, recorded_at TIMESTAMP)")
+        con.execute("INSERT INTO pipeline_corrections_due VALUES ('2026-11-02 10:00:00', 'hour', 7, now()),"
+                    " ('2026-11-03 00:00:00', 'day', 7, now()), ('2026-11-03 10:00:00', 'minute', 7, now())")
+    monkeypatch.setenv("COLLAB_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("COLLAB_WAREHOUSE_URL", raising=False)
+    due = dagbag.get_dag("collab_stream_supervisor").get_task("corrections_due").python_callable
+    # 11-03 05:00: 11-02 closed at 11-03 03:00, 11-03 still open (it waits for 11-04 03:00).
+    runs = due(data_interval_end=datetime(2026, 11, 3, 5, 0, tzinfo=timezone.utc))
+    assert runs == [{"trigger_run_id": "corrections_due__2026-11-02_2026-11-02__g7",
+                     "conf": {"from": "2026-11-02", "to": "2026-11-02", "rewrite_completeness": True}}]
+    runs = due(data_interval_end=datetime(2026, 11, 4, 3, 0, tzinfo=timezone.utc))
+    assert [r["conf"]["to"] for r in runs] == ["2026-11-03"]
