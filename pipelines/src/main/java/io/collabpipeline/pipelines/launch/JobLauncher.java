@@ -452,12 +452,13 @@ public final class JobLauncher {
   /**
    * The day windows (one per UTC date) that hold every metric window the previous job may have had
    * open when its state was lost: a window stays open until its end plus the allowed lateness has
-   * passed the job's watermark, which was no later than T0 (the re-read starts before the committed
-   * offsets), so every window ending after {@code T0 - allowedLateness} and starting before T0. The
-   * new stream records the windows it writes itself; these dates make the correction replay cover
-   * the windows it never writes too (their stored row may be an early pane). Windows of later dates
-   * (events that occurred after their arrival, up to {@code --maxEventTimeAhead}) are recorded only
-   * when the stream writes them; the nightly correction replay covers the rest.
+   * passed the job's watermark, which was at T0 or later wherever the re-read from T0 is enough
+   * (see the README: then the previous job's watermark was within the re-read of its committed
+   * offsets), so every such window ends after {@code T0 - allowedLateness}; the dates run to T0's.
+   * The new stream records the windows it writes itself; these dates make the correction replay
+   * cover the windows it never writes too (their stored row may be an early pane). Windows of later
+   * dates (events that occurred after their arrival, up to {@code --maxEventTimeAhead}) are
+   * recorded only when the stream writes them; the nightly correction replay covers the rest.
    */
   static List<CorrectionDue> daysThePreviousJobHadOpen(GraphConfig graph, java.time.Instant t0) {
     java.time.Duration lateness =
