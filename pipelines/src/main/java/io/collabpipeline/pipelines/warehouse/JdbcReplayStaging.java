@@ -9,18 +9,14 @@ import static io.collabpipeline.pipelines.warehouse.JdbcSession.names;
 import static io.collabpipeline.pipelines.warehouse.JdbcSession.q;
 import static io.collabpipeline.pipelines.warehouse.JdbcSession.rowAt;
 
-import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -232,13 +228,7 @@ final class JdbcReplayStaging implements ReplayStaging {
             + on
             + " WHERE "
             + String.join(" OR ", differs);
-    long added = 0;
-    long removed = 0;
-    long changed = 0;
-    TreeSet<WarehouseDiff.Window> windows = new TreeSet<>();
-    Comparator<WarehouseDiff.RowChange> largestFirst = largestFirst();
-    // A min-heap of the largest changes so far: its head is the smallest one kept.
-    PriorityQueue<WarehouseDiff.RowChange> largest = new PriorityQueue<>(largestFirst.reversed());
+    DiffTally tally = new DiffTally(max);
     int width = table.columns().size();
     try (Statement st = session.connection.createStatement()) {
       st.setFetchSize(DIFF_FETCH_SIZE);
@@ -246,62 +236,12 @@ final class JdbcReplayStaging implements ReplayStaging {
         while (rs.next()) {
           boolean noStaged = rs.getBoolean(1);
           boolean noStored = rs.getBoolean(2);
-          CuratedRow after2 = noStaged ? null : rowAt(rs, 3, table);
-          CuratedRow before2 = noStored ? null : rowAt(rs, 3 + width, table);
-          WarehouseDiff.RowChange change = WarehouseDiff.RowChange.of(before2, after2);
-          switch (change.kind()) {
-            case ADDED:
-              added++;
-              break;
-            case REMOVED:
-              removed++;
-              break;
-            default:
-              changed++;
-          }
-          CuratedRow any = after2 != null ? after2 : before2;
-          windows.add(
-              WarehouseDiff.Window.of(any.getLong("window_start"), any.getString("granularity")));
-          if (max > 0) {
-            largest.add(change);
-            if (largest.size() > max) {
-              largest.poll();
-            }
-          }
+          tally.add(
+              noStored ? null : rowAt(rs, 3 + width, table), noStaged ? null : rowAt(rs, 3, table));
         }
       }
     }
-    List<WarehouseDiff.RowChange> top = new ArrayList<>(largest);
-    top.sort(largestFirst);
-    return WarehouseDiff.TableDiff.of(
-        table,
-        before,
-        after,
-        added,
-        removed,
-        changed,
-        outside,
-        new ArrayList<>(windows),
-        top,
-        newest > generation ? newest : null);
-  }
-
-  /** Largest magnitude first; ties by key, so the order does not depend on the engine. */
-  private static Comparator<WarehouseDiff.RowChange> largestFirst() {
-    return Comparator.comparingDouble(WarehouseDiff.RowChange::magnitude)
-        .reversed()
-        .thenComparing(WarehouseDiff.RowChange::key, JdbcReplayStaging::compareKeys);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static int compareKeys(List<Object> a, List<Object> b) {
-    for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-      int c = ((Comparable<Object>) a.get(i)).compareTo(b.get(i));
-      if (c != 0) {
-        return c;
-      }
-    }
-    return Integer.compare(a.size(), b.size());
+    return tally.toTableDiff(table, before, after, outside, newest > generation ? newest : null);
   }
 
   // ---------------------------------------------------------------- commit

@@ -2,6 +2,7 @@ package io.collabpipeline.pipelines.warehouse.snowflake;
 
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
+import io.collabpipeline.pipelines.warehouse.DiffTally;
 import io.collabpipeline.pipelines.warehouse.GenerationFencedException;
 import io.collabpipeline.pipelines.warehouse.GenerationLog;
 import io.collabpipeline.pipelines.warehouse.ReplayCommit;
@@ -16,13 +17,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.PriorityQueue;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -329,15 +327,7 @@ final class SnowflakeReplayStaging implements ReplayStaging {
             + on
             + " WHERE "
             + String.join(" OR ", differs);
-    long added = 0;
-    long removed = 0;
-    long changed = 0;
-    TreeSet<WarehouseDiff.Window> windows = new TreeSet<>();
-    Comparator<WarehouseDiff.RowChange> largestFirst =
-        Comparator.comparingDouble(WarehouseDiff.RowChange::magnitude)
-            .reversed()
-            .thenComparing(ch -> ch.key().toString());
-    PriorityQueue<WarehouseDiff.RowChange> largest = new PriorityQueue<>(largestFirst.reversed());
+    DiffTally tally = new DiffTally(max);
     int width = table.columns().size();
     try (Statement st = c.createStatement()) {
       st.setFetchSize(DIFF_FETCH_SIZE);
@@ -345,44 +335,12 @@ final class SnowflakeReplayStaging implements ReplayStaging {
         while (rs.next()) {
           boolean noStaged = rs.getInt(1) == 1;
           boolean noStored = rs.getInt(2) == 1;
-          CuratedRow afterRow = noStaged ? null : rowAt(rs, 3, table);
-          CuratedRow beforeRow = noStored ? null : rowAt(rs, 3 + width, table);
-          WarehouseDiff.RowChange change = WarehouseDiff.RowChange.of(beforeRow, afterRow);
-          switch (change.kind()) {
-            case ADDED:
-              added++;
-              break;
-            case REMOVED:
-              removed++;
-              break;
-            default:
-              changed++;
-          }
-          CuratedRow any = afterRow != null ? afterRow : beforeRow;
-          windows.add(
-              WarehouseDiff.Window.of(any.getLong("window_start"), any.getString("granularity")));
-          if (max > 0) {
-            largest.add(change);
-            if (largest.size() > max) {
-              largest.poll();
-            }
-          }
+          tally.add(
+              noStored ? null : rowAt(rs, 3 + width, table), noStaged ? null : rowAt(rs, 3, table));
         }
       }
     }
-    List<WarehouseDiff.RowChange> top = new ArrayList<>(largest);
-    top.sort(largestFirst);
-    return WarehouseDiff.TableDiff.of(
-        table,
-        before,
-        after,
-        added,
-        removed,
-        changed,
-        outside,
-        new ArrayList<>(windows),
-        top,
-        newest > generation ? newest : null);
+    return tally.toTableDiff(table, before, after, outside, newest > generation ? newest : null);
   }
 
   // ---------------------------------------------------------------- commit
