@@ -153,4 +153,31 @@ public interface GenerationLog {
           generation, kind, range, status, startedAt, finishedAt, rowsStaged, rowsCommitted);
     }
   }
+
+  /**
+   * The entry {@code read} for {@code generation}, which must be running to be marked {@code
+   * target}: an {@link IllegalStateException} naming the generation otherwise (never begun, or
+   * already finished). The rule every log applies before it finishes an entry.
+   */
+  static Entry requireRunning(Optional<Entry> read, long generation, Status target) {
+    Entry entry =
+        read.orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "cannot mark generation "
+                        + generation
+                        + " "
+                        + target.code()
+                        + ": it was never begun"));
+    if (entry.status() != Status.RUNNING) {
+      throw new IllegalStateException(
+          "cannot mark generation "
+              + generation
+              + " "
+              + target.code()
+              + ": its status is "
+              + entry.status().code());
+    }
+    return entry;
+  }
 }

@@ -179,26 +179,7 @@ final class JdbcGenerationLog implements GenerationLog {
   }
 
   private Entry requireRunning(long generation, Status target) throws SQLException {
-    Entry entry =
-        readEntry(generation)
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "cannot mark generation "
-                            + generation
-                            + " "
-                            + target.code()
-                            + ": it was never begun"));
-    if (entry.status() != Status.RUNNING) {
-      throw new IllegalStateException(
-          "cannot mark generation "
-              + generation
-              + " "
-              + target.code()
-              + ": its status is "
-              + entry.status().code());
-    }
-    return entry;
+    return GenerationLog.requireRunning(readEntry(generation), generation, target);
   }
 
   /** Finishes the entry of {@code generation} with {@code status}, in the caller's transaction. */

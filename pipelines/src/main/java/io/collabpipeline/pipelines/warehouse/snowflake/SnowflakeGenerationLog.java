@@ -169,26 +169,7 @@ final class SnowflakeGenerationLog implements GenerationLog {
 
   private static Entry requireRunning(Connection c, long generation, Status target)
       throws SQLException {
-    Entry entry =
-        readEntry(c, generation)
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "cannot mark generation "
-                            + generation
-                            + " "
-                            + target.code()
-                            + ": it was never begun"));
-    if (entry.status() != Status.RUNNING) {
-      throw new IllegalStateException(
-          "cannot mark generation "
-              + generation
-              + " "
-              + target.code()
-              + ": its status is "
-              + entry.status().code());
-    }
-    return entry;
+    return GenerationLog.requireRunning(readEntry(c, generation), generation, target);
   }
 
   private static void finish(
