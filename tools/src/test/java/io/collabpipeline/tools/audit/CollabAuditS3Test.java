@@ -151,7 +151,7 @@ public class CollabAuditS3Test {
     Path victim = null;
     TreeSet<Long> victimOffsets = null;
     for (Path file : raw) {
-      TreeSet<Long> offsets = offsets(file);
+      TreeSet<Long> offsets = CollabAuditTest.offsets(file);
       if (!offsets.contains(0L) && !offsets.contains((long) EVENTS - 1)) {
         victim = file;
         victimOffsets = offsets;
@@ -167,7 +167,7 @@ public class CollabAuditS3Test {
     assertThat(lost.out, lost.exit, is(CollabAudit.EXIT_LOST));
     assertThat(lost.out, containsString("LOST " + victimOffsets.size() + " offsets"));
     assertThat(
-        lostOffsetsOfLastAudit(data),
+        CollabAuditTest.lostOffsetsOfLastAudit(data),
         is(victimOffsets.stream().map(String::valueOf).collect(Collectors.joining(","))));
     assertTemporaryDirectoriesGone(lost.out);
   }
@@ -344,43 +344,5 @@ public class CollabAuditS3Test {
       }
     }
     return rows;
-  }
-
-  private static TreeSet<Long> offsets(Path parquet) throws Exception {
-    TreeSet<Long> offsets = new TreeSet<>();
-    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
-        ResultSet rs =
-            c.createStatement()
-                .executeQuery("SELECT source_offset FROM read_parquet('" + parquet + "')")) {
-      while (rs.next()) {
-        offsets.add(rs.getLong(1));
-      }
-    }
-    return offsets;
-  }
-
-  /** The lost offsets of the newest audit's partition lines, expanded from their ranges. */
-  private static String lostOffsetsOfLastAudit(Path data) throws Exception {
-    List<String> offsets = new ArrayList<>();
-    try (Connection c =
-            DriverManager.getConnection("jdbc:duckdb:" + data.resolve("warehouse.duckdb"));
-        ResultSet rs =
-            c.createStatement()
-                .executeQuery(
-                    "SELECT lost_offsets FROM pipeline_audit WHERE source_kind <> '*' AND audit_id"
-                        + " = (SELECT max(audit_id) FROM pipeline_audit) AND lost > 0"
-                        + " ORDER BY source_name, source_partition, hour_start")) {
-      while (rs.next()) {
-        for (String range : rs.getString(1).split(",")) {
-          String[] ends = range.split("-");
-          long first = Long.parseLong(ends[0]);
-          long last = Long.parseLong(ends[ends.length - 1]);
-          for (long o = first; o <= last; o++) {
-            offsets.add(Long.toString(o));
-          }
-        }
-      }
-    }
-    return String.join(",", offsets);
   }
 }

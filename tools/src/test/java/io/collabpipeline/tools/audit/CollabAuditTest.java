@@ -136,7 +136,8 @@ public class CollabAuditTest {
     }
   }
 
-  private static TreeSet<Long> offsets(Path parquet) throws Exception {
+  /** The source offsets a raw Parquet file holds (shared with CollabAuditS3Test). */
+  static TreeSet<Long> offsets(Path parquet) throws Exception {
     TreeSet<Long> offsets = new TreeSet<>();
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         ResultSet rs =
@@ -150,7 +151,7 @@ public class CollabAuditTest {
   }
 
   /** The lost offsets of the newest audit's partition lines, expanded from their ranges. */
-  private static String lostOffsetsOfLastAudit(Path data) throws Exception {
+  static String lostOffsetsOfLastAudit(Path data) throws Exception {
     List<String> offsets = new ArrayList<>();
     try (Connection c =
             DriverManager.getConnection("jdbc:duckdb:" + data.resolve("warehouse.duckdb"));
