@@ -1,6 +1,9 @@
 package io.collabpipeline.pipelines.warehouse;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -65,4 +68,44 @@ public interface CanaryTables {
 
   /** The probe's rows of canaries published at or after {@code publishedFromMillis}. */
   List<FreshnessRow> readFreshness(long publishedFromMillis) throws SQLException;
+
+  /**
+   * The canaries of {@code st}, a query with its one bound parameter set that selects {@code
+   * event_id, source_partition} and {@code occurred_at, arrived_at, written_at} as epoch
+   * milliseconds: what every implementation's {@link #readCanaries} runs, in its dialect.
+   */
+  static List<CanaryRow> canaryRows(PreparedStatement st) throws SQLException {
+    List<CanaryRow> rows = new ArrayList<>();
+    try (ResultSet rs = st.executeQuery()) {
+      while (rs.next()) {
+        rows.add(
+            new CanaryRow(
+                rs.getString(1), rs.getInt(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * The probe's rows of {@code st}, a query that selects {@code event_id, topic, source_partition}
+   * and {@code published_at, queryable_at} as epoch milliseconds (queryable_at NULL while not
+   * queryable): what every implementation's {@link #readFreshness} runs.
+   */
+  static List<FreshnessRow> freshnessRows(PreparedStatement st) throws SQLException {
+    List<FreshnessRow> rows = new ArrayList<>();
+    try (ResultSet rs = st.executeQuery()) {
+      while (rs.next()) {
+        long queryable = rs.getLong(5);
+        boolean missing = rs.wasNull();
+        rows.add(
+            new FreshnessRow(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getInt(3),
+                rs.getLong(4),
+                missing ? null : queryable));
+      }
+    }
+    return rows;
+  }
 }

@@ -4,9 +4,7 @@ import static io.collabpipeline.pipelines.warehouse.JdbcSession.q;
 
 import io.collabpipeline.model.CuratedTable.ColumnType;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -110,18 +108,10 @@ final class JdbcCanaryTables implements CanaryTables {
             + " WHERE occurred_at >= "
             + ts()
             + " ORDER BY event_id";
-    List<CanaryRow> rows = new ArrayList<>();
     try (PreparedStatement st = session.connection.prepareStatement(sql)) {
       st.setLong(1, occurredFromMillis);
-      try (ResultSet rs = st.executeQuery()) {
-        while (rs.next()) {
-          rows.add(
-              new CanaryRow(
-                  rs.getString(1), rs.getInt(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
-        }
-      }
+      return CanaryTables.canaryRows(st);
     }
-    return rows;
   }
 
   @Override
@@ -188,23 +178,9 @@ final class JdbcCanaryTables implements CanaryTables {
             + " WHERE published_at >= "
             + ts()
             + " ORDER BY published_at, event_id";
-    List<FreshnessRow> rows = new ArrayList<>();
     try (PreparedStatement st = session.connection.prepareStatement(sql)) {
       st.setLong(1, publishedFromMillis);
-      try (ResultSet rs = st.executeQuery()) {
-        while (rs.next()) {
-          long queryable = rs.getLong(5);
-          boolean missing = rs.wasNull();
-          rows.add(
-              new FreshnessRow(
-                  rs.getString(1),
-                  rs.getString(2),
-                  rs.getInt(3),
-                  rs.getLong(4),
-                  missing ? null : queryable));
-        }
-      }
+      return CanaryTables.freshnessRows(st);
     }
-    return rows;
   }
 }

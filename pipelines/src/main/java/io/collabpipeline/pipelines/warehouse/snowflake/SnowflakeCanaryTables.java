@@ -150,18 +150,10 @@ public final class SnowflakeCanaryTables implements CanaryTables, AutoCloseable 
             + " WHERE occurred_at >= "
             + ts()
             + " ORDER BY event_id";
-    List<CanaryRow> rows = new ArrayList<>();
     try (PreparedStatement st = connection().prepareStatement(sql)) {
       st.setLong(1, occurredFromMillis);
-      try (ResultSet rs = st.executeQuery()) {
-        while (rs.next()) {
-          rows.add(
-              new CanaryRow(
-                  rs.getString(1), rs.getInt(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
-        }
-      }
+      return CanaryTables.canaryRows(st);
     }
-    return rows;
   }
 
   /** The MERGE of {@code n} probe rows: insert a missing canary; set a NULL queryable_at once. */
@@ -244,24 +236,10 @@ public final class SnowflakeCanaryTables implements CanaryTables, AutoCloseable 
             + " WHERE published_at >= "
             + ts()
             + " ORDER BY published_at, event_id";
-    List<FreshnessRow> rows = new ArrayList<>();
     try (PreparedStatement st = connection().prepareStatement(sql)) {
       st.setLong(1, publishedFromMillis);
-      try (ResultSet rs = st.executeQuery()) {
-        while (rs.next()) {
-          long queryable = rs.getLong(5);
-          boolean missing = rs.wasNull();
-          rows.add(
-              new FreshnessRow(
-                  rs.getString(1),
-                  rs.getString(2),
-                  rs.getInt(3),
-                  rs.getLong(4),
-                  missing ? null : queryable));
-        }
-      }
+      return CanaryTables.freshnessRows(st);
     }
-    return rows;
   }
 
   /** Closes the connection, if one was opened; the tables can be used again (reconnecting). */
