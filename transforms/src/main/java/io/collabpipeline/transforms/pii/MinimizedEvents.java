@@ -71,7 +71,10 @@ public final class MinimizedEvents {
    * fixed text. Equal keys give equal ids; it tells nothing about the key or any pseudonym.
    */
   public static String keyId(Pseudonymizer pseudonymizer) {
-    String hash = pseudonymizer.pseudonymize(KEY_ID_INPUT);
+    // Per-user pseudonyms get another id than global-key ones under the same key: the two never
+    // agree.
+    String hash =
+        pseudonymizer.index(pseudonymizer.perUser() ? KEY_ID_INPUT + "/per-user" : KEY_ID_INPUT);
     return "k_" + hash.substring(Pseudonymizer.USER_PREFIX.length(), 16 + 2);
   }
 
