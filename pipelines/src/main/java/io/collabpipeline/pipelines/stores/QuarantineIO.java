@@ -144,6 +144,25 @@ public final class QuarantineIO {
   }
 
   /**
+   * One line of a quarantine file as its record; the message of a line that cannot be parsed names
+   * the field at fault, never the payload. For tools that rewrite quarantine files line by line
+   * (the erasure job) and keep the lines they do not drop byte for byte.
+   */
+  public static QuarantineRecord parseLine(String line) {
+    return QuarantineJson.fromJsonLine(line);
+  }
+
+  /** The record as one line of a quarantine file (no terminator), as {@link Write} writes it. */
+  public static String toLine(QuarantineRecord record) {
+    return QuarantineJson.toJsonLine(record);
+  }
+
+  /** The glob of the finalized quarantine files under {@code prefix}, of every writer. */
+  public static String filesGlob(String prefix) {
+    return glob(prefix);
+  }
+
+  /**
    * The glob of the finalized quarantine files under {@code prefix}, of every writer (Beam's
    * temporary files do not match it).
    */

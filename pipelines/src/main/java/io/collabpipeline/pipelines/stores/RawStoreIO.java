@@ -46,8 +46,11 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.avro.AvroReadSupport;
+import org.apache.parquet.filter2.compat.FilterCompat;
+import org.apache.parquet.filter2.predicate.FilterApi;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.api.Binary;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -168,6 +171,74 @@ public final class RawStoreIO {
     }
   }
 
+  /**
+   * The {@code payload_json} of every event of type {@code eventType} that occurred on the dates of
+   * {@code range}, by event id (copies of one event written by several writers appear once), in
+   * plain Java without a pipeline: what a tool that acts on a rare event type (the erasure job on
+   * {@code user.erasure_requested}) reads. Reads the columns {@code event_id}, {@code event_type}
+   * and {@code payload_json} only, through Beam's {@code FileSystems} (local or {@code s3://} once
+   * registered), skipping rows of other types by a Parquet record filter.
+   */
+  public static Map<String, String> payloadsOfType(
+      String prefix, ReplayScope range, String eventType) throws IOException {
+    Configuration conf = new Configuration();
+    AvroReadSupport.setRequestedProjection(conf, TYPED_PAYLOAD);
+    AvroReadSupport.setAvroReadSchema(conf, TYPED_PAYLOAD);
+    FilterCompat.Filter filter =
+        FilterCompat.get(
+            FilterApi.eq(FilterApi.binaryColumn(EVENT_TYPE), Binary.fromString(eventType)));
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String glob : partitionGlobs(prefix, range)) {
+      MatchResult m = FileSystems.match(glob, EmptyMatchTreatment.ALLOW);
+      if (m.status() != MatchResult.Status.OK) {
+        continue;
+      }
+      List<String> files = new ArrayList<>();
+      for (MatchResult.Metadata f : m.metadata()) {
+        files.add(f.resourceId().toString());
+      }
+      files.sort(null);
+      for (String file : files) {
+        try (ParquetReader<GenericRecord> reader =
+            AvroParquetReader.<GenericRecord>builder(BeamInputFile.of(file))
+                .withDataModel(GenericData.get())
+                .withConf(conf)
+                .withFilter(filter)
+                .build()) {
+          for (GenericRecord row = reader.read(); row != null; row = reader.read()) {
+            if (eventType.equals(String.valueOf(row.get(EVENT_TYPE)))) {
+              out.putIfAbsent(
+                  String.valueOf(row.get(EVENT_ID)), String.valueOf(row.get(PAYLOAD_JSON)));
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static final String EVENT_ID = "event_id";
+  private static final String EVENT_TYPE = "event_type";
+  private static final String PAYLOAD_JSON = "payload_json";
+
+  /** The raw store's schema reduced to what {@link #payloadsOfType} reads. */
+  private static final Schema TYPED_PAYLOAD =
+      projection(List.of(EVENT_ID, EVENT_TYPE, PAYLOAD_JSON));
+
+  private static Schema projection(List<String> names) {
+    List<Schema.Field> fields = new ArrayList<>();
+    for (String name : names) {
+      Schema.Field f = RawStoreSchema.SCHEMA.getField(name);
+      fields.add(new Schema.Field(f.name(), f.schema(), f.doc()));
+    }
+    return Schema.createRecord(
+        RawStoreSchema.SCHEMA.getName(),
+        RawStoreSchema.SCHEMA.getDoc(),
+        RawStoreSchema.SCHEMA.getNamespace(),
+        false,
+        fields);
+  }
+
   /** The {@code received_at} of every row of the Parquet file {@code file}, in file order. */
   static List<Long> arrivalTimes(String file) throws IOException {
     Configuration conf = new Configuration();
@@ -189,17 +260,7 @@ public final class RawStoreIO {
   private static final String RECEIVED_AT = "received_at";
 
   /** The raw store's schema reduced to {@code received_at}: what counting a file reads. */
-  private static final Schema ARRIVAL_ONLY = arrivalOnly();
-
-  private static Schema arrivalOnly() {
-    Schema.Field receivedAt = RawStoreSchema.SCHEMA.getField(RECEIVED_AT);
-    return Schema.createRecord(
-        RawStoreSchema.SCHEMA.getName(),
-        RawStoreSchema.SCHEMA.getDoc(),
-        RawStoreSchema.SCHEMA.getNamespace(),
-        false,
-        List.of(new Schema.Field(receivedAt.name(), receivedAt.schema(), receivedAt.doc())));
-  }
+  private static final Schema ARRIVAL_ONLY = projection(List.of(RECEIVED_AT));
 
   /** The glob of the Parquet files of one event-date partition under {@code prefix}. */
   static String partitionGlob(String prefix, LocalDate date) {
