@@ -32,7 +32,7 @@ public final class JdbcUserKeyStore implements UserKeyStore {
   private static final String COLUMNS = "key_index, secret, pseudonym, created_at, erased_at";
 
   private final String url;
-  private final Connection connection;
+  private Connection connection;
 
   private JdbcUserKeyStore(String url, Connection connection) {
     this.url = url;
@@ -42,7 +42,24 @@ public final class JdbcUserKeyStore implements UserKeyStore {
   /** Connects and creates the table if missing. */
   public static JdbcUserKeyStore open(String url) throws IOException {
     try {
-      Connection c = DriverManager.getConnection(url);
+      return new JdbcUserKeyStore(url, connect(url));
+    } catch (SQLException e) {
+      throw new IOException(
+          "cannot open the user key store "
+              + redact(url)
+              + ": "
+              + firstLine(redact(e.getMessage()))
+              + (e.getMessage() != null && e.getMessage().startsWith("No suitable driver")
+                  ? " (this program has no JDBC driver for it; use jdbc:postgresql://… or a"
+                      + " directory)"
+                  : " (fix --userKeyStore)"),
+          e);
+    }
+  }
+
+  private static Connection connect(String url) throws SQLException {
+    Connection c = DriverManager.getConnection(url);
+    try {
       c.setAutoCommit(true);
       try (Statement s = c.createStatement()) {
         s.execute(
@@ -51,15 +68,35 @@ public final class JdbcUserKeyStore implements UserKeyStore {
                 + " (key_index VARCHAR(34) PRIMARY KEY, secret VARCHAR(64), pseudonym VARCHAR(34),"
                 + " created_at VARCHAR(40) NOT NULL, erased_at VARCHAR(40))");
       }
-      return new JdbcUserKeyStore(url, c);
+      return c;
     } catch (SQLException e) {
-      throw new IOException(
-          "cannot open the user key store "
-              + redact(url)
-              + ": "
-              + firstLine(e.getMessage())
-              + " (fix --userKeyStore)",
-          e);
+      c.close();
+      throw e;
+    }
+  }
+
+  /**
+   * After a failed statement: a new connection if the old one is broken (a database restart, a
+   * dropped network connection), so a long-running writer recovers when its caller retries.
+   */
+  private void reconnectIfBroken() {
+    try {
+      if (connection.isValid(5)) {
+        return;
+      }
+    } catch (SQLException e) {
+      // treated as broken
+    }
+    try {
+      Connection fresh = connect(url);
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        // the broken one may not close cleanly
+      }
+      connection = fresh;
+    } catch (SQLException e) {
+      // still unreachable: the next call tries again
     }
   }
 
@@ -178,12 +215,21 @@ public final class JdbcUserKeyStore implements UserKeyStore {
   }
 
   private IOException failure(String what, SQLException e) {
+    reconnectIfBroken();
     return new IOException(
-        "cannot " + what + " in " + describe() + ": " + firstLine(e.getMessage()), e);
+        "cannot " + what + " in " + describe() + ": " + firstLine(redact(e.getMessage())), e);
   }
 
-  private static String redact(String url) {
-    return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+  /**
+   * {@code text} (a JDBC URL, or a message that may quote one) with passwords masked: {@code
+   * password=} parameters and the password of {@code user:password@host}.
+   */
+  public static String redact(String text) {
+    if (text == null) {
+      return null;
+    }
+    return text.replaceAll("(?i)(password=)[^&;\\s]*", "$1***")
+        .replaceAll("(//[^/:@\\s]+:)[^/@\\s]*@", "$1***@");
   }
 
   private static String firstLine(String s) {
