@@ -303,13 +303,17 @@ public final class JobConfig {
   }
 
   /**
-   * {@code --userKeyStore}, checked: opened once here (as the key is resolved once), so a store that
-   * cannot be opened is a usage error at launch rather than a worker failing later; refused as
+   * {@code --userKeyStore}, checked: opened once here (as the key is resolved once), so a store
+   * that cannot be opened is a usage error at launch rather than a worker failing later; refused as
    * {@code none} where the dev key is refused (unless {@code --allowDevKey=true}), since without it
    * an erasure cannot crypto-shred; and never the warehouse's database.
    */
   private static String userKeyStore(
-      CollabPipelineOptions o, SourceKind source, String raw, String quarantine, String warehouseUrl) {
+      CollabPipelineOptions o,
+      SourceKind source,
+      String raw,
+      String quarantine,
+      String warehouseUrl) {
     String reference = o.getUserKeyStore();
     if (UserKeyStores.isNone(reference)) {
       // A raw replay reads events pseudonymized when they were first validated: no store needed.
@@ -337,7 +341,10 @@ public final class JobConfig {
       // opened and closed: it exists, and its table or directory is there
     } catch (IOException | RuntimeException e) {
       throw new UsageException(
-          "--userKeyStore=" + UserKeyStores.shown(ref) + ": " + CommandLine.firstLine(e.getMessage()));
+          "--userKeyStore="
+              + UserKeyStores.shown(ref)
+              + ": "
+              + CommandLine.firstLine(e.getMessage()));
     }
     return ref;
   }

@@ -6,8 +6,8 @@ import io.collabpipeline.model.Stage;
 import io.collabpipeline.pipelines.warehouse.CuratedTables;
 import io.collabpipeline.pipelines.warehouse.VersionedRow;
 import io.collabpipeline.pipelines.warehouse.Warehouse;
-import io.collabpipeline.transforms.pii.UserKeyStores;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
+import io.collabpipeline.transforms.pii.UserKeyStores;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -253,8 +253,10 @@ public final class RunSummary {
     return "bin/collab-pipeline --source=raw --from=" + from + " --to=" + to;
   }
 
-  /** How the run made pseudonyms: the user key store's reference (passwords masked), never a secret. */
-  static String pseudonymsLine(String userKeyStore) {
+  /**
+   * How the run made pseudonyms: the user key store's reference (passwords masked), never a secret.
+   */
+  public static String pseudonymsLine(String userKeyStore) {
     return UserKeyStores.isNone(userKeyStore)
         ? "pseudonyms: global key (--userKeyStore=none: an erasure cannot crypto-shred)"
         : "pseudonyms: per-user secrets in --userKeyStore=" + UserKeyStores.shown(userKeyStore);

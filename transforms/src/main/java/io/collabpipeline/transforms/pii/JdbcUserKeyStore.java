@@ -33,6 +33,7 @@ public final class JdbcUserKeyStore implements UserKeyStore {
 
   private final String url;
   private Connection connection;
+  private boolean failed;
 
   private JdbcUserKeyStore(String url, Connection connection) {
     this.url = url;
@@ -76,28 +77,30 @@ public final class JdbcUserKeyStore implements UserKeyStore {
   }
 
   /**
-   * After a failed statement: a new connection if the old one is broken (a database restart, a
-   * dropped network connection), so a long-running writer recovers when its caller retries.
+   * The connection; a new one if a statement failed on the old one and it is broken (a database
+   * restart, a dropped network connection), so a long-running writer recovers when its caller
+   * retries.
    */
-  private void reconnectIfBroken() {
-    try {
-      if (connection.isValid(5)) {
-        return;
-      }
-    } catch (SQLException e) {
-      // treated as broken
-    }
-    try {
-      Connection fresh = connect(url);
+  private Connection connection() throws SQLException {
+    if (failed) {
+      boolean valid;
       try {
-        connection.close();
+        valid = connection.isValid(5);
       } catch (SQLException e) {
-        // the broken one may not close cleanly
+        valid = false;
       }
-      connection = fresh;
-    } catch (SQLException e) {
-      // still unreachable: the next call tries again
+      if (!valid) {
+        Connection fresh = connect(url);
+        try {
+          connection.close();
+        } catch (SQLException e) {
+          // a broken connection may not close cleanly
+        }
+        connection = fresh;
+      }
+      failed = false;
     }
+    return connection;
   }
 
   @Override
@@ -108,12 +111,13 @@ public final class JdbcUserKeyStore implements UserKeyStore {
         return existing.get();
       }
       try (PreparedStatement p =
-          connection.prepareStatement(
-              "INSERT INTO "
-                  + TABLE
-                  + " ("
-                  + COLUMNS
-                  + ") VALUES (?, ?, ?, ?, NULL) ON CONFLICT (key_index) DO NOTHING")) {
+          connection()
+              .prepareStatement(
+                  "INSERT INTO "
+                      + TABLE
+                      + " ("
+                      + COLUMNS
+                      + ") VALUES (?, ?, ?, ?, NULL) ON CONFLICT (key_index) DO NOTHING")) {
         p.setString(1, candidate.index());
         p.setString(2, HEX.formatHex(candidate.secret()));
         p.setString(3, candidate.pseudonym());
@@ -139,7 +143,7 @@ public final class JdbcUserKeyStore implements UserKeyStore {
 
   private Optional<UserKey> one(String where, String value) throws IOException {
     try (PreparedStatement p =
-        connection.prepareStatement("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE " + where)) {
+        connection().prepareStatement("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE " + where)) {
       p.setString(1, value);
       try (ResultSet r = p.executeQuery()) {
         return r.next() ? Optional.of(row(r)) : Optional.empty();
@@ -157,13 +161,14 @@ public final class JdbcUserKeyStore implements UserKeyStore {
         return false;
       }
       try (PreparedStatement p =
-          connection.prepareStatement(
-              "INSERT INTO "
-                  + TABLE
-                  + " ("
-                  + COLUMNS
-                  + ") VALUES (?, NULL, NULL, ?, ?) ON CONFLICT (key_index) DO UPDATE SET"
-                  + " secret = NULL, pseudonym = NULL, erased_at = EXCLUDED.erased_at")) {
+          connection()
+              .prepareStatement(
+                  "INSERT INTO "
+                      + TABLE
+                      + " ("
+                      + COLUMNS
+                      + ") VALUES (?, NULL, NULL, ?, ?) ON CONFLICT (key_index) DO UPDATE SET"
+                      + " secret = NULL, pseudonym = NULL, erased_at = EXCLUDED.erased_at")) {
         p.setString(1, index);
         p.setString(2, at.toString());
         p.setString(3, at.toString());
@@ -178,7 +183,7 @@ public final class JdbcUserKeyStore implements UserKeyStore {
   @Override
   public synchronized List<UserKey> entries() throws IOException {
     List<UserKey> out = new ArrayList<>();
-    try (Statement s = connection.createStatement();
+    try (Statement s = connection().createStatement();
         ResultSet r =
             s.executeQuery("SELECT " + COLUMNS + " FROM " + TABLE + " ORDER BY key_index")) {
       while (r.next()) {
@@ -215,7 +220,7 @@ public final class JdbcUserKeyStore implements UserKeyStore {
   }
 
   private IOException failure(String what, SQLException e) {
-    reconnectIfBroken();
+    failed = true;
     return new IOException(
         "cannot " + what + " in " + describe() + ": " + firstLine(redact(e.getMessage())), e);
   }
