@@ -102,7 +102,11 @@ def load() -> CollabSettings:
         emr_conn_id=setting("COLLAB_EMR_CONN_ID", "collab_emr"),
         emr_job_jar=setting("COLLAB_EMR_JOB_JAR", "/home/hadoop/collab-pipeline-job.jar"),
         emr_pipeline_args=_args(
-            setting("COLLAB_EMR_PIPELINE_ARGS", '["--pseudonymKey=file:/etc/collab-pipeline/pseudonym.key"]')
+            setting(
+                "COLLAB_EMR_PIPELINE_ARGS",
+                '["--pseudonymKey=file:/etc/collab-pipeline/pseudonym.key",'
+                ' "--userKeyStore=jdbc:postgresql://collab-user-keys.internal:5432/collab_user_keys?user=collab_pipeline&sslmode=verify-full"]',
+            )
         ),
         emr_artifact_store=setting("COLLAB_EMR_ARTIFACT_STORE"),
         aws_conn_id=setting("COLLAB_AWS_CONN_ID", "aws_default"),

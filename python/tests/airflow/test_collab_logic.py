@@ -75,7 +75,10 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     assert s.on_emr and s.effective_raw_store == "s3://b/raw"
     assert s.effective_warehouse_url == f"jdbc:duckdb:{tmp_path / 'warehouse.duckdb'}"
     assert s.pipeline_args == ["--pseudonymKey=env:KEY", "--allowDevKey=false"]
-    assert s.emr_pipeline_args == ["--pseudonymKey=file:/etc/collab-pipeline/pseudonym.key"]
+    assert s.emr_pipeline_args == [
+        "--pseudonymKey=file:/etc/collab-pipeline/pseudonym.key",
+        "--userKeyStore=jdbc:postgresql://collab-user-keys.internal:5432/collab_user_keys?user=collab_pipeline&sslmode=verify-full",
+    ]
 
 
 def test_emr_steps_run_each_range_attached_and_keep_the_dry_run_diff(tmp_path):

@@ -1,6 +1,9 @@
 package io.collabpipeline.collector;
 
 import io.collabpipeline.transforms.pii.KeyReference;
+import io.collabpipeline.transforms.pii.UserKeyStore;
+import io.collabpipeline.transforms.pii.UserKeyStores;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.HashMap;
@@ -17,10 +20,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * EdgeProducer#DEFAULT_TOPIC}), {@code --quarantineTopic} ({@value
  * EdgeProducer#DEFAULT_QUARANTINE_TOPIC}, created with 7 days' retention if missing), {@code
  * --appKeys} (required: {@code app=env:VAR,app=file:/path}), {@code --pseudonymKey} ({@code env:},
- * {@code file:}; {@code dev} only with {@code --allowDevKey=true}), {@code --host} (127.0.0.1),
- * {@code --port} (8088), {@code --maxBodyBytes} (8 MiB), {@code --maxEventsPerBatch} (1000), {@code
- * --rateLimit} (events/s per app, 50000), {@code --ackTimeoutSeconds} (10). A wrong option: one
- * line naming it, exit 2.
+ * {@code file:}; {@code dev} only with {@code --allowDevKey=true}), {@code --userKeyStore} (the
+ * pipeline's per-user pseudonym secrets: {@code jdbc:postgresql://…} or a directory; {@code none}
+ * only with {@code --allowDevKey=true}), {@code --host} (127.0.0.1), {@code --port} (8088), {@code
+ * --maxBodyBytes} (8 MiB), {@code --maxEventsPerBatch} (1000), {@code --rateLimit} (events/s per
+ * app, 50000), {@code --ackTimeoutSeconds} (10). A wrong option: one line naming it, exit 2.
  */
 public final class CollabCollector {
   private static final Set<String> OPTIONS =
@@ -30,6 +34,7 @@ public final class CollabCollector {
           "quarantineTopic",
           "appKeys",
           "pseudonymKey",
+          "userKeyStore",
           "allowDevKey",
           "host",
           "port",
@@ -45,6 +50,7 @@ public final class CollabCollector {
     Map<String, String> o;
     CollectorServer.Config config;
     KeyReference key;
+    String userKeyStore;
     AppKeys keys;
     try {
       o = parse(args);
@@ -69,6 +75,7 @@ public final class CollabCollector {
                 + " file:/path, or --allowDevKey=true for a throwaway run");
       }
       key.resolve();
+      userKeyStore = userKeyStore(o);
       keys = AppKeys.resolve(o.get("appKeys"));
     } catch (RuntimeException e) {
       System.err.println("collab-collector: " + e.getMessage());
@@ -89,7 +96,8 @@ public final class CollabCollector {
             new KafkaProducer<>(EdgeProducer.producerConfig(bootstrap, config.ackTimeout)),
             topic,
             quarantineTopic,
-            key);
+            key,
+            userKeyStore);
     CollectorServer server = CollectorServer.start(config, keys, edge);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -102,7 +110,7 @@ public final class CollabCollector {
                 }));
     out.printf(
         "collab-collector: listening on http://%s:%d%s (apps: %s); raw topic %s, quarantine topic"
-            + " %s (7 days' retention) on %s; pseudonym key %s (key id %s)%n",
+            + " %s (7 days' retention) on %s; pseudonym key %s, user key store %s (key id %s)%n",
         server.address().getHostString(),
         server.address().getPort(),
         CollectorServer.EVENTS_PATH,
@@ -111,8 +119,37 @@ public final class CollabCollector {
         quarantineTopic,
         bootstrap,
         key.toString(),
+        UserKeyStores.shown(userKeyStore),
         edge.keyId());
     stopped.await();
+  }
+
+  /**
+   * {@code --userKeyStore}, checked as the pipeline checks it: {@code none} (the default) only with
+   * {@code --allowDevKey=true}, since the edge writes Kafka, and without per-user secrets an
+   * erasure cannot crypto-shred; anything else opened once here, so a store that cannot be opened
+   * is a one-line usage error at launch.
+   *
+   * @throws IllegalArgumentException with that line
+   */
+  static String userKeyStore(Map<String, String> o) {
+    String reference = o.getOrDefault("userKeyStore", UserKeyStores.NONE);
+    if (UserKeyStores.isNone(reference)) {
+      if (!Boolean.parseBoolean(o.getOrDefault("allowDevKey", "false"))) {
+        throw new IllegalArgumentException(
+            "--userKeyStore=none cannot crypto-shred an erased user's pseudonyms: pass"
+                + " --userKeyStore=jdbc:postgresql://host/db (the pipeline's store; or a directory on"
+                + " a single machine), or --allowDevKey=true for a throwaway run");
+      }
+      return UserKeyStores.NONE;
+    }
+    try (UserKeyStore store = UserKeyStores.open(reference)) {
+      return reference.trim();
+    } catch (IOException | RuntimeException e) {
+      String m = e.getMessage() == null ? "cannot open it" : e.getMessage().split("\n", 2)[0];
+      throw new IllegalArgumentException(
+          "--userKeyStore=" + UserKeyStores.shown(reference) + ": " + m, e);
+    }
   }
 
   static Map<String, String> parse(String[] args) {

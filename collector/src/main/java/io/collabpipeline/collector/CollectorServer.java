@@ -206,7 +206,20 @@ public final class CollectorServer implements AutoCloseable {
         respond(ex, 429, error("rate limit of app " + app.get() + "; retry after " + wait + " s"));
         return;
       }
-      List<CompletableFuture<EdgeProducer.Result>> results = edge.sendAll(app.get(), records);
+      List<CompletableFuture<EdgeProducer.Result>> results;
+      try {
+        results = edge.sendAll(app.get(), records);
+      } catch (java.io.UncheckedIOException e) {
+        // The user key store could not be read or written: no pseudonym, so nothing is confirmed.
+        ex.getResponseHeaders().put(RETRY_AFTER, "1");
+        respond(
+            ex,
+            503,
+            error(
+                "the user key store is unavailable; nothing of the batch is confirmed: send the"
+                    + " same batch again (event ids make the retry safe)"));
+        return;
+      }
       if (!EdgeProducer.awaitAll(results, config.ackTimeout)) {
         unavailable(ex);
         return;

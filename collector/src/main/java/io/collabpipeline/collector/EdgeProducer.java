@@ -8,8 +8,11 @@ import io.collabpipeline.schemas.EventSchemaRegistry;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.pii.MinimizedEvents;
 import io.collabpipeline.transforms.pii.Pseudonymizer;
+import io.collabpipeline.transforms.pii.UserKeyStore;
+import io.collabpipeline.transforms.pii.UserKeyStores;
 import io.collabpipeline.transforms.validate.EventValidator;
 import io.collabpipeline.transforms.validate.ValidateEvents;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +32,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The producer library of the ingestion edge, for backend services and for the collector: each
@@ -48,7 +52,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * }
  * }</pre>
  *
- * Thread-safe: one validator per calling thread, one Kafka producer for all.
+ * With a user key store ({@code create(bootstrap, key, "jdbc:postgresql://…")}, the pipeline's
+ * {@code --userKeyStore}) the pseudonyms are per-user, and agree with the pipeline's when both use
+ * the same store and key; a store that cannot be read or written fails the send (the caller sends
+ * again), it never quarantines the event.
+ *
+ * <p>Thread-safe: one validator per calling thread, one Kafka producer and one user key store for
+ * all.
  */
 public final class EdgeProducer implements AutoCloseable {
   /** The raw topic the pipeline reads. */
@@ -95,25 +105,51 @@ public final class EdgeProducer implements AutoCloseable {
   private final String topic;
   private final String quarantineTopic;
   private final byte[] key;
+  private final @Nullable UserKeyStore store;
   private final ThreadLocal<EventValidator> validators;
 
-  /** An edge producer on {@code producer} (tests pass Kafka's MockProducer). */
+  /**
+   * An edge producer on {@code producer} (tests pass Kafka's MockProducer), with global-key
+   * pseudonyms.
+   */
   public EdgeProducer(
       Producer<byte[], byte[]> producer,
       String topic,
       String quarantineTopic,
       KeyReference pseudonymKey) {
+    this(producer, topic, quarantineTopic, pseudonymKey, UserKeyStores.NONE);
+  }
+
+  /**
+   * An edge producer whose pseudonyms are per-user secrets in the store at {@code userKeyStore} (a
+   * reference as {@link UserKeyStores#open} takes it; {@code none} for global-key pseudonyms),
+   * which it opens now and closes with itself.
+   *
+   * @throws IllegalArgumentException with a one-line message if the store cannot be opened
+   */
+  public EdgeProducer(
+      Producer<byte[], byte[]> producer,
+      String topic,
+      String quarantineTopic,
+      KeyReference pseudonymKey,
+      String userKeyStore) {
     this.producer = producer;
     this.topic = topic;
     this.quarantineTopic = quarantineTopic;
     this.key = pseudonymKey.resolve();
+    try {
+      this.store = UserKeyStores.open(userKeyStore);
+    } catch (IOException e) {
+      Arrays.fill(key, (byte) 0);
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
     EventSchemaRegistry registry = EventSchemaRegistry.loadDefault();
     this.validators =
         ThreadLocal.withInitial(
             () ->
                 new EventValidator(
                     registry,
-                    new Pseudonymizer(key),
+                    new Pseudonymizer(key, store),
                     ValidateEvents.DEFAULT_MAX_RECORD_BYTES,
                     ValidateEvents.DEFAULT_MAX_NESTING_DEPTH,
                     ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD.getMillis(),
@@ -122,11 +158,26 @@ public final class EdgeProducer implements AutoCloseable {
 
   /** An edge producer on a new Kafka producer with {@link #producerConfig}, default topics. */
   public static EdgeProducer create(String bootstrapServers, KeyReference pseudonymKey) {
+    return create(bootstrapServers, pseudonymKey, UserKeyStores.NONE);
+  }
+
+  /**
+   * As {@link #create(String, KeyReference)}, with per-user pseudonyms from the store at {@code
+   * userKeyStore} (the pipeline's {@code --userKeyStore}).
+   */
+  public static EdgeProducer create(
+      String bootstrapServers, KeyReference pseudonymKey, String userKeyStore) {
     return new EdgeProducer(
         new KafkaProducer<>(producerConfig(bootstrapServers, Duration.ofSeconds(10))),
         DEFAULT_TOPIC,
         DEFAULT_QUARANTINE_TOPIC,
-        pseudonymKey);
+        pseudonymKey,
+        userKeyStore);
+  }
+
+  /** Whether pseudonyms are per-user secrets of a user key store. */
+  public boolean perUser() {
+    return store != null;
   }
 
   /**
@@ -263,6 +314,13 @@ public final class EdgeProducer implements AutoCloseable {
   public void close() {
     producer.close(Duration.ofSeconds(30));
     Arrays.fill(key, (byte) 0);
+    if (store != null) {
+      try {
+        store.close();
+      } catch (IOException e) {
+        // closing: nothing is left to write
+      }
+    }
   }
 
   /** Waits for all of {@code futures}, at most {@code timeout}; false if any failed or is late. */

@@ -255,6 +255,7 @@ public final class CollabGraph {
         "ValidateEvents",
         ValidateEvents.create()
             .withPseudonymKey(config.pseudonymKey())
+            .withUserKeyStore(config.userKeyStore())
             .withMaxRecordBytes(config.maxRecordBytes())
             .withMaxEventTimeAhead(config.maxEventTimeAhead())
             .withMaxEventAge(config.maxEventAge()));

@@ -7,6 +7,7 @@ import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
+import io.collabpipeline.transforms.pii.UserKeyStores;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
@@ -18,6 +19,12 @@ import org.joda.time.Duration;
 @AutoValue
 public abstract class GraphConfig {
   public abstract KeyReference pseudonymKey();
+
+  /**
+   * The per-user pseudonym secrets by reference ({@code ValidateEvents.withUserKeyStore}); {@code
+   * none} (default) for global-key pseudonyms.
+   */
+  public abstract String userKeyStore();
 
   public abstract int maxRecordBytes();
 
@@ -100,6 +107,7 @@ public abstract class GraphConfig {
   public static Builder builder() {
     return new AutoValue_GraphConfig.Builder()
         .setPseudonymKey(KeyReference.parse(KeyReference.DEV_REFERENCE))
+        .setUserKeyStore(UserKeyStores.NONE)
         .setMaxRecordBytes(ValidateEvents.DEFAULT_MAX_RECORD_BYTES)
         .setMaxEventTimeAhead(ValidateEvents.DEFAULT_MAX_EVENT_TIME_AHEAD)
         .setMaxEventAge(ValidateEvents.DEFAULT_MAX_EVENT_AGE)
@@ -127,6 +135,8 @@ public abstract class GraphConfig {
   @AutoValue.Builder
   public abstract static class Builder {
     public abstract Builder setPseudonymKey(KeyReference value);
+
+    public abstract Builder setUserKeyStore(String value);
 
     public abstract Builder setMaxRecordBytes(int value);
 

@@ -218,6 +218,55 @@ public class CollabPipelineCliTest {
   }
 
   @Test
+  public void noUserKeyStoreIsRefusedWhereTheDevKeyIs() throws Exception {
+    String key = tmp.newFile("pseudonym.key").getPath();
+    Files.write(
+        java.nio.file.Paths.get(key),
+        "a-test-key-that-is-long-enough-0123456789".getBytes(StandardCharsets.UTF_8));
+    assertOneLineError(
+        run("--source=kafka", "--pseudonymKey=file:" + key),
+        "--userKeyStore=none",
+        "the source is Kafka",
+        "--userKeyStore=jdbc:postgresql://",
+        "--allowDevKey=true");
+  }
+
+  @Test
+  public void aUserKeyStoreThatCannotBeOpenedIsAUsageError() throws Exception {
+    String notADirectory = tmp.newFile("not-a-directory").getPath();
+    assertOneLineError(
+        run("--userKeyStore=" + notADirectory + "/keys", "--dataDir=" + tmp.getRoot()),
+        "--userKeyStore=" + notADirectory);
+    err.reset();
+    assertOneLineError(
+        run(
+            "--userKeyStore=jdbc:duckdb:" + tmp.getRoot() + "/warehouse.duckdb?password=hunter2",
+            "--dataDir=" + tmp.getRoot()),
+        "is the warehouse");
+    assertThat(err(), not(containsString("hunter2")));
+  }
+
+  @Test
+  public void theUserKeyStoreReachesTheGraphAndTheSummaryShowsItsReference() throws Exception {
+    String keys = tmp.newFolder("user-keys").getPath();
+    CollabPipelineOptions options =
+        CollabPipeline.parseOptions(
+            new String[] {"--source=kafka", "--allowDevKey=true", "--userKeyStore=" + keys});
+    assertThat(JobConfig.from(options).graph.userKeyStore(), equalTo(keys));
+    assertThat(
+        JobConfig.from(
+                CollabPipeline.parseOptions(new String[] {"--source=kafka", "--allowDevKey=true"}))
+            .graph
+            .userKeyStore(),
+        equalTo("none"));
+    assertThat(
+        io.collabpipeline.pipelines.launch.RunSummary.pseudonymsLine(
+            "jdbc:postgresql://db/keys?user=p&password=hunter2"),
+        equalTo(
+            "pseudonyms: per-user secrets in --userKeyStore=jdbc:postgresql://db/keys?user=p&password=***"));
+  }
+
+  @Test
   public void aKeyPastedAsAValueIsNeverEchoed() {
     String pasted = "0123456789abcdef0123456789abcdef-not-a-reference";
     assertOneLineError(run("--pseudonymKey=" + pasted), "--pseudonymKey", "by reference");
@@ -267,10 +316,19 @@ public class CollabPipelineCliTest {
             "--source=files",
             "--input=" + input,
             "--dataDir=" + dataDir,
+            "--userKeyStore=" + dataDir + "/user-keys",
             "--progressSeconds=0");
     String printed = out.toString(StandardCharsets.UTF_8);
     assertThat(err() + printed, code, equalTo(0));
     assertThat(printed, containsString("OK   received 300 = quarantined"));
+    // Per-user pseudonyms end to end: the workers made the users' secrets in the store.
+    assertThat(
+        printed,
+        containsString("pseudonyms: per-user secrets in --userKeyStore=" + dataDir + "/user-keys"));
+    try (io.collabpipeline.transforms.pii.UserKeyStore keys =
+        io.collabpipeline.transforms.pii.UserKeyStores.open(dataDir + "/user-keys")) {
+      assertThat(keys.entries().isEmpty(), equalTo(false));
+    }
     assertThat(printed, containsString(dataDir + "/raw"));
     assertThat(printed, containsString("jdbc:duckdb:" + dataDir + "/warehouse.duckdb"));
     assertThat(printed, containsString("bin/collab-sql"));

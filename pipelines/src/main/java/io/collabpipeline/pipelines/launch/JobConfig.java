@@ -15,6 +15,8 @@ import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
+import io.collabpipeline.transforms.pii.UserKeyStore;
+import io.collabpipeline.transforms.pii.UserKeyStores;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -236,6 +238,8 @@ public final class JobConfig {
       }
     }
 
+    String userKeyStore = userKeyStore(o, source, raw, quarantine, warehouseUrl);
+
     Duration allowedLateness = Durations.parse("allowedLateness", o.getAllowedLateness());
     if (source == SourceKind.FILES) {
       // A file is one batch delivery whose arrival time is its modification time, not each event's:
@@ -257,6 +261,7 @@ public final class JobConfig {
     GraphConfig graph =
         GraphConfig.builder()
             .setPseudonymKey(key)
+            .setUserKeyStore(userKeyStore)
             .setMaxRecordBytes(o.getMaxRecordBytes())
             .setMaxEventTimeAhead(Durations.parse("maxEventTimeAhead", o.getMaxEventTimeAhead()))
             .setMaxEventAge(maxEventAge)
@@ -295,6 +300,62 @@ public final class JobConfig {
         Boolean.TRUE.equals(o.getDryRun()),
         kafka,
         resume);
+  }
+
+  /**
+   * {@code --userKeyStore}, checked: opened once here (as the key is resolved once), so a store
+   * that cannot be opened is a usage error at launch rather than a worker failing later; refused as
+   * {@code none} where the dev key is refused (unless {@code --allowDevKey=true}), since without it
+   * an erasure cannot crypto-shred; and never the warehouse's database.
+   */
+  private static String userKeyStore(
+      CollabPipelineOptions o,
+      SourceKind source,
+      String raw,
+      String quarantine,
+      String warehouseUrl) {
+    String reference = o.getUserKeyStore();
+    if (UserKeyStores.isNone(reference)) {
+      // A raw replay reads events pseudonymized when they were first validated: no store needed.
+      if (source != SourceKind.RAW && !Boolean.TRUE.equals(o.getAllowDevKey())) {
+        String notLocal = notTheLocalDefault(source, raw, quarantine, warehouseUrl);
+        if (notLocal != null) {
+          throw new UsageException(
+              "--userKeyStore=none cannot crypto-shred an erased user's pseudonyms, and "
+                  + notLocal
+                  + ": pass --userKeyStore=jdbc:postgresql://host/db (or a directory on a single"
+                  + " machine), or --allowDevKey=true for a throwaway run");
+        }
+      }
+      return UserKeyStores.NONE;
+    }
+    String ref = reference.trim();
+    if (ref.startsWith("jdbc:") && sameDatabase(ref, warehouseUrl)) {
+      throw new UsageException(
+          "--userKeyStore="
+              + UserKeyStores.shown(ref)
+              + " is the warehouse: the per-user secrets must never be where analysts read; give"
+              + " a database of their own");
+    }
+    try (UserKeyStore store = UserKeyStores.open(ref)) {
+      // opened and closed: it exists, and its table or directory is there
+    } catch (IOException | RuntimeException e) {
+      throw new UsageException(
+          "--userKeyStore="
+              + UserKeyStores.shown(ref)
+              + ": "
+              + CommandLine.firstLine(e.getMessage()));
+    }
+    return ref;
+  }
+
+  private static boolean sameDatabase(String a, String b) {
+    return withoutParameters(a).equalsIgnoreCase(withoutParameters(b));
+  }
+
+  private static String withoutParameters(String url) {
+    int q = url.indexOf('?');
+    return q < 0 ? url : url.substring(0, q);
   }
 
   /**

@@ -7,6 +7,7 @@ import io.collabpipeline.pipelines.warehouse.CuratedTables;
 import io.collabpipeline.pipelines.warehouse.VersionedRow;
 import io.collabpipeline.pipelines.warehouse.Warehouse;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
+import io.collabpipeline.transforms.pii.UserKeyStores;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -252,11 +253,21 @@ public final class RunSummary {
     return "bin/collab-pipeline --source=raw --from=" + from + " --to=" + to;
   }
 
+  /**
+   * How the run made pseudonyms: the user key store's reference (passwords masked), never a secret.
+   */
+  public static String pseudonymsLine(String userKeyStore) {
+    return UserKeyStores.isNone(userKeyStore)
+        ? "pseudonyms: global key (--userKeyStore=none: an erasure cannot crypto-shred)"
+        : "pseudonyms: per-user secrets in --userKeyStore=" + UserKeyStores.shown(userKeyStore);
+  }
+
   public void print(PrintStream out) {
     out.println();
     out.printf(
         "collab-pipeline finished in %.1f s on %s, source %s%n",
         seconds, runnerDescription, describeSource());
+    out.println("  " + pseudonymsLine(job.graph.userKeyStore()));
     if (job.graph.seenWholeFrom() != null) {
       out.println();
       out.printf(

@@ -3,6 +3,7 @@ package io.collabpipeline.pipelines.options;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
+import io.collabpipeline.transforms.pii.UserKeyStores;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -19,6 +20,16 @@ public interface ProcessingOptions extends PipelineOptions {
   String getPseudonymKey();
 
   void setPseudonymKey(String value);
+
+  @Description(
+      "Per-user pseudonym secrets (crypto-shredding: erasing a user destroys the user's secret): none (global-key "
+          + "pseudonyms), jdbc:postgresql://host/db (table user_pseudonym_keys, shared by every machine; never the "
+          + "analytics warehouse), or a directory (one machine). Refused as none where --pseudonymKey=dev is, unless "
+          + "--allowDevKey=true.")
+  @Default.String(UserKeyStores.NONE)
+  String getUserKeyStore();
+
+  void setUserKeyStore(String value);
 
   @Description("Largest accepted record in bytes; larger records are quarantined as TOO_LARGE.")
   @Default.Integer(ValidateEvents.DEFAULT_MAX_RECORD_BYTES)
@@ -41,8 +52,9 @@ public interface ProcessingOptions extends PipelineOptions {
   void setMaxEventAge(String value);
 
   @Description(
-      "Allow the public development pseudonym key (--pseudonymKey=dev) although the source, a store or the warehouse"
-          + " is not the local embedded default: only for throwaway runs, since anyone can reverse its pseudonyms.")
+      "Allow the public development pseudonym key (--pseudonymKey=dev), and --userKeyStore=none, although the source,"
+          + " a store or the warehouse is not the local embedded default: only for throwaway runs, since anyone can"
+          + " reverse the dev key's pseudonyms and without a user key store an erasure cannot crypto-shred.")
   @Default.Boolean(false)
   Boolean getAllowDevKey();
 

@@ -3,12 +3,14 @@ package io.collabpipeline.transforms.pii;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * A {@link UserKeyStore} in a local directory (owner-only), one file per user: {@code <dir>/<2
@@ -55,8 +56,11 @@ public final class DirectoryUserKeyStore implements UserKeyStore {
     return new DirectoryUserKeyStore(dir);
   }
 
+  private static final boolean POSIX =
+      FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
   private static void restrict(Path p, String perms) throws IOException {
-    if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+    if (POSIX) {
       Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(perms));
     }
   }
@@ -123,10 +127,14 @@ public final class DirectoryUserKeyStore implements UserKeyStore {
   @Override
   public List<UserKey> entries() throws IOException {
     List<UserKey> out = new ArrayList<>();
-    try (Stream<Path> files = Files.walk(dir, 2)) {
-      for (Path p : (Iterable<Path>) files.sorted(Comparator.naturalOrder())::iterator) {
-        if (p.getFileName().toString().endsWith(".key")) {
-          read(p).ifPresent(out::add);
+    // Names are filtered before anything is read, so a writer's temporary file that vanishes
+    // meanwhile is never looked at.
+    try (DirectoryStream<Path> shards = Files.newDirectoryStream(dir, "[0-9a-f][0-9a-f]")) {
+      for (Path shard : shards) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(shard, "u_*.key")) {
+          for (Path p : files) {
+            read(p).ifPresent(out::add);
+          }
         }
       }
     }
@@ -143,11 +151,28 @@ public final class DirectoryUserKeyStore implements UserKeyStore {
   public void close() {}
 
   private Path writeTemp(Path target, UserKey key) throws IOException {
-    Files.createDirectories(target.getParent());
+    Path shard = target.getParent();
+    if (!Files.isDirectory(shard)) {
+      try {
+        Files.createDirectory(shard, ownerOnly("rwx------"));
+      } catch (FileAlreadyExistsException e) {
+        // another writer made it first
+      }
+    }
     Path tmp = target.resolveSibling("." + key.index() + "." + UUID.randomUUID() + ".tmp");
+    // Owner-only from its creation: the secret is never in a file others may read, not even
+    // briefly (a umask of 022 would otherwise give it rw-r--r-- until restricted).
+    Files.createFile(tmp, ownerOnly("rw-------"));
     Files.write(tmp, format(key).getBytes(StandardCharsets.UTF_8));
-    restrict(tmp, "rw-------");
     return tmp;
+  }
+
+  private static FileAttribute<?>[] ownerOnly(String perms) {
+    return POSIX
+        ? new FileAttribute<?>[] {
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(perms))
+        }
+        : new FileAttribute<?>[0];
   }
 
   private static String format(UserKey key) {

@@ -32,7 +32,8 @@ public final class JdbcUserKeyStore implements UserKeyStore {
   private static final String COLUMNS = "key_index, secret, pseudonym, created_at, erased_at";
 
   private final String url;
-  private final Connection connection;
+  private Connection connection;
+  private boolean failed;
 
   private JdbcUserKeyStore(String url, Connection connection) {
     this.url = url;
@@ -42,7 +43,24 @@ public final class JdbcUserKeyStore implements UserKeyStore {
   /** Connects and creates the table if missing. */
   public static JdbcUserKeyStore open(String url) throws IOException {
     try {
-      Connection c = DriverManager.getConnection(url);
+      return new JdbcUserKeyStore(url, connect(url));
+    } catch (SQLException e) {
+      throw new IOException(
+          "cannot open the user key store "
+              + redact(url)
+              + ": "
+              + firstLine(redact(e.getMessage()))
+              + (e.getMessage() != null && e.getMessage().startsWith("No suitable driver")
+                  ? " (this program has no JDBC driver for it; use jdbc:postgresql://… or a"
+                      + " directory)"
+                  : " (fix --userKeyStore)"),
+          e);
+    }
+  }
+
+  private static Connection connect(String url) throws SQLException {
+    Connection c = DriverManager.getConnection(url);
+    try {
       c.setAutoCommit(true);
       try (Statement s = c.createStatement()) {
         s.execute(
@@ -51,16 +69,38 @@ public final class JdbcUserKeyStore implements UserKeyStore {
                 + " (key_index VARCHAR(34) PRIMARY KEY, secret VARCHAR(64), pseudonym VARCHAR(34),"
                 + " created_at VARCHAR(40) NOT NULL, erased_at VARCHAR(40))");
       }
-      return new JdbcUserKeyStore(url, c);
+      return c;
     } catch (SQLException e) {
-      throw new IOException(
-          "cannot open the user key store "
-              + redact(url)
-              + ": "
-              + firstLine(e.getMessage())
-              + " (fix --userKeyStore)",
-          e);
+      c.close();
+      throw e;
     }
+  }
+
+  /**
+   * The connection; a new one if a statement failed on the old one and it is broken (a database
+   * restart, a dropped network connection), so a long-running writer recovers when its caller
+   * retries.
+   */
+  private Connection connection() throws SQLException {
+    if (failed) {
+      boolean valid;
+      try {
+        valid = connection.isValid(5);
+      } catch (SQLException e) {
+        valid = false;
+      }
+      if (!valid) {
+        Connection fresh = connect(url);
+        try {
+          connection.close();
+        } catch (SQLException e) {
+          // a broken connection may not close cleanly
+        }
+        connection = fresh;
+      }
+      failed = false;
+    }
+    return connection;
   }
 
   @Override
@@ -71,12 +111,13 @@ public final class JdbcUserKeyStore implements UserKeyStore {
         return existing.get();
       }
       try (PreparedStatement p =
-          connection.prepareStatement(
-              "INSERT INTO "
-                  + TABLE
-                  + " ("
-                  + COLUMNS
-                  + ") VALUES (?, ?, ?, ?, NULL) ON CONFLICT (key_index) DO NOTHING")) {
+          connection()
+              .prepareStatement(
+                  "INSERT INTO "
+                      + TABLE
+                      + " ("
+                      + COLUMNS
+                      + ") VALUES (?, ?, ?, ?, NULL) ON CONFLICT (key_index) DO NOTHING")) {
         p.setString(1, candidate.index());
         p.setString(2, HEX.formatHex(candidate.secret()));
         p.setString(3, candidate.pseudonym());
@@ -102,7 +143,7 @@ public final class JdbcUserKeyStore implements UserKeyStore {
 
   private Optional<UserKey> one(String where, String value) throws IOException {
     try (PreparedStatement p =
-        connection.prepareStatement("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE " + where)) {
+        connection().prepareStatement("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE " + where)) {
       p.setString(1, value);
       try (ResultSet r = p.executeQuery()) {
         return r.next() ? Optional.of(row(r)) : Optional.empty();
@@ -120,13 +161,14 @@ public final class JdbcUserKeyStore implements UserKeyStore {
         return false;
       }
       try (PreparedStatement p =
-          connection.prepareStatement(
-              "INSERT INTO "
-                  + TABLE
-                  + " ("
-                  + COLUMNS
-                  + ") VALUES (?, NULL, NULL, ?, ?) ON CONFLICT (key_index) DO UPDATE SET"
-                  + " secret = NULL, pseudonym = NULL, erased_at = EXCLUDED.erased_at")) {
+          connection()
+              .prepareStatement(
+                  "INSERT INTO "
+                      + TABLE
+                      + " ("
+                      + COLUMNS
+                      + ") VALUES (?, NULL, NULL, ?, ?) ON CONFLICT (key_index) DO UPDATE SET"
+                      + " secret = NULL, pseudonym = NULL, erased_at = EXCLUDED.erased_at")) {
         p.setString(1, index);
         p.setString(2, at.toString());
         p.setString(3, at.toString());
@@ -141,7 +183,7 @@ public final class JdbcUserKeyStore implements UserKeyStore {
   @Override
   public synchronized List<UserKey> entries() throws IOException {
     List<UserKey> out = new ArrayList<>();
-    try (Statement s = connection.createStatement();
+    try (Statement s = connection().createStatement();
         ResultSet r =
             s.executeQuery("SELECT " + COLUMNS + " FROM " + TABLE + " ORDER BY key_index")) {
       while (r.next()) {
@@ -178,12 +220,21 @@ public final class JdbcUserKeyStore implements UserKeyStore {
   }
 
   private IOException failure(String what, SQLException e) {
+    failed = true;
     return new IOException(
-        "cannot " + what + " in " + describe() + ": " + firstLine(e.getMessage()), e);
+        "cannot " + what + " in " + describe() + ": " + firstLine(redact(e.getMessage())), e);
   }
 
-  private static String redact(String url) {
-    return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+  /**
+   * {@code text} (a JDBC URL, or a message that may quote one) with passwords masked: {@code
+   * password=} parameters and the password of {@code user:password@host}.
+   */
+  public static String redact(String text) {
+    if (text == null) {
+      return null;
+    }
+    return text.replaceAll("(?i)(password=)[^&;\\s]*", "$1***")
+        .replaceAll("(//[^/:@\\s]+:)[^/@\\s]*@", "$1***@");
   }
 
   private static String firstLine(String s) {

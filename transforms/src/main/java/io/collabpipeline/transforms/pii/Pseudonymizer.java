@@ -9,6 +9,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -51,6 +52,7 @@ public final class Pseudonymizer {
   private final @Nullable UserKeyStore store;
   private final Map<String, Cached> cache;
   private final SecureRandom random;
+  private final LongSupplier clock;
 
   private static final class Cached {
     final String pseudonym;
@@ -72,6 +74,11 @@ public final class Pseudonymizer {
    * user under the user's secret in {@code store} (which it does not close).
    */
   public Pseudonymizer(byte[] key, @Nullable UserKeyStore store) {
+    this(key, store, System::currentTimeMillis);
+  }
+
+  /** As {@link #Pseudonymizer(byte[], UserKeyStore)} with the cache on {@code clock} (tests). */
+  Pseudonymizer(byte[] key, @Nullable UserKeyStore store, LongSupplier clock) {
     if (key == null || key.length == 0) {
       throw new IllegalArgumentException("pseudonym key is empty");
     }
@@ -92,6 +99,7 @@ public final class Pseudonymizer {
               }
             };
     this.random = store == null ? null : new SecureRandom();
+    this.clock = clock;
   }
 
   /** Whether pseudonyms are per-user (a {@link UserKeyStore}) rather than global-key hashes. */
@@ -109,7 +117,7 @@ public final class Pseudonymizer {
     if (store == null) {
       return index(identifier);
     }
-    long now = System.currentTimeMillis();
+    long now = clock.getAsLong();
     Cached hit = cache.get(identifier);
     if (hit != null && hit.until > now) {
       return hit.pseudonym;

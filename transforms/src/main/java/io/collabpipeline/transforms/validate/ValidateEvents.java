@@ -10,6 +10,10 @@ import io.collabpipeline.model.ReasonCode;
 import io.collabpipeline.schemas.EventSchemaRegistry;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.pii.Pseudonymizer;
+import io.collabpipeline.transforms.pii.UserKeyStore;
+import io.collabpipeline.transforms.pii.UserKeyStores;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -60,7 +64,10 @@ import org.joda.time.Duration;
  *
  * <p>Outputs keep their input element timestamps (arrival time). Nothing is logged about a record.
  * The pseudonym key is resolved on the worker in {@code @Setup}; only its {@link KeyReference} is
- * in the graph.
+ * in the graph. With {@link #withUserKeyStore} the pseudonyms are per-user (crypto-shredding, see
+ * {@link Pseudonymizer}): the store is opened in {@code @Setup} from its reference (one open store
+ * per worker JVM and reference) and closed in {@code @Teardown}; a store that cannot be read or
+ * written fails the bundle, which the runner retries (no event is quarantined for it).
  *
  * <p>Beam metrics in namespace {@value #METRIC_NAMESPACE}: {@value #RECEIVED}, {@value #ACCEPTED},
  * {@value #QUARANTINED}, one {@code quarantined.<REASON>} per reason ({@link
@@ -119,6 +126,8 @@ public abstract class ValidateEvents
 
   abstract @Nullable KeyReference pseudonymKey();
 
+  abstract String userKeyStore();
+
   abstract int maxRecordBytes();
 
   abstract int maxNestingDepth();
@@ -132,6 +141,8 @@ public abstract class ValidateEvents
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setPseudonymKey(KeyReference key);
+
+    abstract Builder setUserKeyStore(String reference);
 
     abstract Builder setMaxRecordBytes(int bytes);
 
@@ -150,6 +161,7 @@ public abstract class ValidateEvents
    */
   public static ValidateEvents create() {
     return new AutoValue_ValidateEvents.Builder()
+        .setUserKeyStore(UserKeyStores.NONE)
         .setMaxRecordBytes(DEFAULT_MAX_RECORD_BYTES)
         .setMaxNestingDepth(DEFAULT_MAX_NESTING_DEPTH)
         .setMaxEventTimeAhead(DEFAULT_MAX_EVENT_TIME_AHEAD)
@@ -163,6 +175,20 @@ public abstract class ValidateEvents
       throw new IllegalArgumentException("withPseudonymKey(key) requires a non-null KeyReference");
     }
     return toBuilder().setPseudonymKey(key).build();
+  }
+
+  /**
+   * The per-user pseudonym secrets, by reference ({@link UserKeyStores#open}: {@code none}, the
+   * default, for global-key pseudonyms; {@code jdbc:postgresql:…}; a directory). Only the reference
+   * is in the graph; the store is opened on the worker.
+   */
+  public ValidateEvents withUserKeyStore(String reference) {
+    if (reference == null || reference.isBlank()) {
+      throw new IllegalArgumentException(
+          "withUserKeyStore(reference) requires a reference: none, jdbc:postgresql://… or a"
+              + " directory");
+    }
+    return toBuilder().setUserKeyStore(reference.trim()).build();
   }
 
   /** Records larger than this are quarantined as {@link ReasonCode#TOO_LARGE}. */
@@ -240,6 +266,7 @@ public abstract class ValidateEvents
             ParDo.of(
                     new ParseValidateMinimizeFn(
                         key,
+                        userKeyStore(),
                         maxRecordBytes(),
                         maxNestingDepth(),
                         maxAheadMillis,
@@ -261,6 +288,9 @@ public abstract class ValidateEvents
             DisplayData.item(
                     "pseudonymKey", pseudonymKey() == null ? null : pseudonymKey().toString())
                 .withLabel("Pseudonym key reference"))
+        .add(
+            DisplayData.item("userKeyStore", UserKeyStores.shown(userKeyStore()))
+                .withLabel("Per-user pseudonym secrets"))
         .add(DisplayData.item("maxRecordBytes", maxRecordBytes()).withLabel("Max record bytes"))
         .add(DisplayData.item("maxNestingDepth", maxNestingDepth()).withLabel("Max nesting depth"))
         .add(
@@ -333,6 +363,7 @@ public abstract class ValidateEvents
     private static final Map<ReasonCode, Counter> REASON_COUNTERS = reasonCounters();
 
     private final KeyReference key;
+    private final String userKeyStore;
     private final int maxRecordBytes;
     private final int maxNestingDepth;
     private final long maxAheadMillis;
@@ -341,9 +372,11 @@ public abstract class ValidateEvents
     private final TupleTag<QuarantineRecord> quarantinedTag;
 
     private transient EventValidator validator;
+    private transient @Nullable UserKeyStore store;
 
     ParseValidateMinimizeFn(
         KeyReference key,
+        String userKeyStore,
         int maxRecordBytes,
         int maxNestingDepth,
         long maxAheadMillis,
@@ -351,6 +384,7 @@ public abstract class ValidateEvents
         TupleTag<CollabEvent> eventsTag,
         TupleTag<QuarantineRecord> quarantinedTag) {
       this.key = key;
+      this.userKeyStore = userKeyStore;
       this.maxRecordBytes = maxRecordBytes;
       this.maxNestingDepth = maxNestingDepth;
       this.maxAheadMillis = maxAheadMillis;
@@ -369,8 +403,13 @@ public abstract class ValidateEvents
 
     @Setup
     public void setup() {
+      try {
+        store = UserKeyStores.openShared(userKeyStore);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e.getMessage(), e);
+      }
       byte[] secret = key.resolve();
-      Pseudonymizer pseudonymizer = new Pseudonymizer(secret);
+      Pseudonymizer pseudonymizer = new Pseudonymizer(secret, store);
       Arrays.fill(secret, (byte) 0);
       validator =
           new EventValidator(
@@ -380,6 +419,14 @@ public abstract class ValidateEvents
               maxNestingDepth,
               maxAheadMillis,
               maxAgeMillis);
+    }
+
+    @Teardown
+    public void teardown() throws IOException {
+      if (store != null) {
+        store.close();
+        store = null;
+      }
     }
 
     @ProcessElement

@@ -1,12 +1,14 @@
 package io.collabpipeline.transforms.validate;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertThrows;
 
@@ -696,6 +698,72 @@ public class ValidateEventsTest {
     PAssert.that(devActors).containsInAnyOrder(dev, dev);
     PAssert.that(fileActors).containsInAnyOrder(other, other);
     pipeline.run().waitUntilFinish();
+  }
+
+  /** HMAC-SHA256 of {@code gid} under {@code key}, as the oracle: {@code u_} + 32 hex. */
+  private static String hmac(byte[] key, String gid) throws Exception {
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+    return "u_"
+        + java.util.HexFormat.of()
+            .formatHex(mac.doFinal(gid.getBytes(StandardCharsets.UTF_8)), 0, 16);
+  }
+
+  @Test
+  public void withAUserKeyStoreEachUserIsPseudonymizedUnderTheirOwnSecret() throws Exception {
+    String storeDir = tmp.newFolder("user-keys").getPath();
+    PCollection<CollabEvent> events =
+        pipeline
+            .apply(
+                "CreateRecords",
+                Create.timestamped(
+                    TimestampedValue.of(
+                        raw(MAPPER.writeValueAsString(commentAdded("evt_peruser_0001")), 1),
+                        new Instant(ARRIVAL))))
+            .apply(
+                "ValidateEvents",
+                ValidateEvents.create()
+                    .withPseudonymKey(KeyReference.dev())
+                    .withUserKeyStore(storeDir))
+            .events();
+    PAssert.that(
+            events.apply(
+                "ActorAndPayload",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(e -> e.actorId() + " " + e.payloadJson())))
+        .satisfies(
+            rows -> {
+              try (io.collabpipeline.transforms.pii.UserKeyStore store =
+                  io.collabpipeline.transforms.pii.UserKeyStores.open(storeDir)) {
+                byte[] global = KeyReference.dev().resolve();
+                String row = rows.iterator().next();
+                for (String gid : Arrays.asList(ACTOR_GID, "11", "12")) {
+                  byte[] secret = store.get(hmac(global, gid)).orElseThrow().secret();
+                  String expected = hmac(secret, gid);
+                  assertThat(row, containsString(expected));
+                  assertThat(row, not(containsString(hmac(global, gid))));
+                }
+                assertThat(
+                    row,
+                    startsWith(
+                        hmac(store.get(hmac(global, ACTOR_GID)).orElseThrow().secret(), ACTOR_GID)
+                            + " "));
+                assertThat(store.entries(), hasSize(3));
+              } catch (Exception e) {
+                throw new AssertionError(e);
+              }
+              return null;
+            });
+    pipeline.run().waitUntilFinish();
+    assertThat(
+        DisplayData.from(
+                ValidateEvents.create()
+                    .withPseudonymKey(KeyReference.dev())
+                    .withUserKeyStore("jdbc:postgresql://db/keys?password=hunter2"))
+            .toString(),
+        allOf(
+            containsString("jdbc:postgresql://db/keys?password=***"),
+            not(containsString("hunter2"))));
   }
 
   @Test
