@@ -95,9 +95,12 @@ public final class PiiScanner {
   /** Kind of a generic user-agent finding. */
   public static final String USER_AGENT_PATTERN = "user-agent pattern";
 
+  // The top-level domain in one case and not followed by a letter: Java class names in serialized
+  // state ("AN@io.FileBasedSink") are not addresses.
   private static final Pattern EMAIL =
       Pattern.compile(
-          "[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})*\\.[A-Za-z]{2,24}");
+          "[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})*"
+              + "\\.(?:[a-z]{2,24}|[A-Z]{2,24})(?![A-Za-z0-9])");
   private static final Pattern IPV4 =
       Pattern.compile(
           "(?<![0-9.])(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})(?![0-9]|\\.[0-9])");

@@ -133,7 +133,7 @@ public class PiiScannerTest {
     String log =
         "connected to 127.0.0.1:9092 and 0.0.0.0, version 1.19.3.1.2 of x\n"
             + "request from 203.0.113.77 by someone@corp.example.com with Mozilla/5.0 (X11)\n"
-            + "object java.lang.Object@6d06d69c, akka://flink@localhost, 10.300.1.2\n";
+            + "object java.lang.Object@6d06d69c, akka://flink@localhost, 10.300.1.2, AN@io.FileBasedSink\n";
     List<Finding> findings = scanner.scanText("log", log);
     Set<String> kinds =
         findings.stream()
