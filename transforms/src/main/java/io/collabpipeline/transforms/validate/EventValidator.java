@@ -40,6 +40,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class EventValidator {
   private static final int MAX_ERRORS_IN_DETAIL = 5;
 
+  /** The resource type whose gid is a user id: pseudonymized like the actor. */
+  static final String USER_RESOURCE = "user";
+
   /** What became of one record. Exactly one of {@link #event} and {@link #quarantined} is set. */
   public static final class Outcome {
     final @Nullable CollabEvent event;
@@ -223,6 +226,12 @@ public final class EventValidator {
     }
     JsonNode source = event.get("source");
     JsonNode resource = event.get("resource");
+    String resourceType = resource.get("type").textValue();
+    String resourceGid = resource.get("gid").textValue();
+    if (USER_RESOURCE.equals(resourceType) && !minimized) {
+      // A resource that is a user (user.erasure_requested) is a user id like any other.
+      resourceGid = pseudonymizer.pseudonymize(resourceGid);
+    }
     CollabEvent accepted =
         CollabEvent.builder()
             .setEventId(event.get("event_id").textValue())
@@ -235,8 +244,8 @@ public final class EventValidator {
             .setPlatform(source.get("platform").textValue())
             .setService(text(source.get("service")))
             .setAppVersion(text(source.get("app_version")))
-            .setResourceType(resource.get("type").textValue())
-            .setResourceGid(resource.get("gid").textValue())
+            .setResourceType(resourceType)
+            .setResourceGid(resourceGid)
             .setTaskGid(lift(payload, classification, "task_gid"))
             .setTriggerEventId(lift(payload, classification, "trigger_event_id"))
             .setTriggerEventType(lift(payload, classification, "trigger_event_type"))
@@ -276,6 +285,13 @@ public final class EventValidator {
         || !MinimizedEvents.isPseudonym(actor.get("user_gid").textValue())) {
       return "/actor: a minimized event's actor holds only user_gid, a pseudonym";
     }
+    JsonNode resource = event.get("resource");
+    if (resource != null
+        && USER_RESOURCE.equals(resource.path("type").textValue())
+        && !(resource.path("gid").isTextual()
+            && MinimizedEvents.isPseudonym(resource.get("gid").textValue()))) {
+      return "/resource/gid: a minimized event's user resource is a pseudonym";
+    }
     String extra = extraField(event.get("source"), MinimizedEvents.SOURCE_FIELDS);
     if (extra == null) {
       extra = extraField(event.get("resource"), MinimizedEvents.RESOURCE_FIELDS);
@@ -297,13 +313,22 @@ public final class EventValidator {
   }
 
   /**
-   * A shallow copy whose actor's user_gid is a placeholder of the envelope's form, so the envelope
-   * schema checks everything else of a minimized event (its pseudonym was checked already).
+   * A shallow copy whose actor's user_gid (and a user resource's gid) is a placeholder of the
+   * envelope's form, so the envelope schema checks everything else of a minimized event (its
+   * pseudonyms were checked already).
    */
   private static ObjectNode withPlaceholderActor(ObjectNode event) {
     ObjectNode copy = event.objectNode();
     copy.setAll(event);
     copy.set("actor", event.objectNode().put("user_gid", "0"));
+    JsonNode resource = event.get("resource");
+    if (resource != null
+        && resource.isObject()
+        && USER_RESOURCE.equals(resource.path("type").textValue())) {
+      ObjectNode r = ((ObjectNode) resource).deepCopy();
+      r.put("gid", "0");
+      copy.set("resource", r);
+    }
     return copy;
   }
 

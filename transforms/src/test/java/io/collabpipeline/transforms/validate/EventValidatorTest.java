@@ -136,6 +136,52 @@ public class EventValidatorTest {
     }
   }
 
+  /**
+   * A user as the resource (user.erasure_requested: resource {type user, gid = the user's id}) is a
+   * user id: it leaves as the user's pseudonym (the oracle is javax.crypto's HMAC-SHA256 under the
+   * dev key, not the Pseudonymizer), and an edge-minimized event whose user resource still holds a
+   * raw id is refused.
+   */
+  @Test
+  public void aUserResourceIsPseudonymizedAndAMinimizedOneMustBeAPseudonym() throws Exception {
+    String full =
+        event(
+                "evt_20000001",
+                "user.erasure_requested",
+                1,
+                "{\"user_gid\":\"904\",\"requested_at\":\"2026-11-02T08:00:00Z\"}")
+            .replace(
+                "\"resource\":{\"type\":\"task\",\"gid\":\"70\"}",
+                "\"resource\":{\"type\":\"user\",\"gid\":\"904\"}");
+    EventValidator v = validator();
+    EventValidator.Outcome o = v.validate(raw(full, 0));
+    assertThat(o.quarantined == null ? "" : o.quarantined.detail(), o.event, notNullValue());
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(KeyReference.dev().resolve(), "HmacSHA256"));
+    byte[] digest = mac.doFinal("904".getBytes(StandardCharsets.UTF_8));
+    StringBuilder want = new StringBuilder("u_");
+    for (int i = 0; i < 16; i++) {
+      want.append(String.format("%02x", digest[i] & 0xff));
+    }
+    assertThat(o.event.resourceType(), equalTo("user"));
+    assertThat(o.event.resourceGid(), equalTo(want.toString()));
+
+    String keyId =
+        io.collabpipeline.transforms.pii.MinimizedEvents.keyId(
+            new Pseudonymizer(KeyReference.dev().resolve()));
+    String minimized =
+        new String(
+            io.collabpipeline.transforms.pii.MinimizedEvents.toJson(o.event, keyId),
+            StandardCharsets.UTF_8);
+    EventValidator.Outcome again = v.validate(raw(minimized, 1));
+    assertThat(
+        again.quarantined == null ? "" : again.quarantined.detail(), again.event, notNullValue());
+    assertThat(again.event.resourceGid(), equalTo(want.toString()));
+    EventValidator.Outcome leaky = v.validate(raw(minimized.replace(want.toString(), "904"), 2));
+    assertThat(leaky.event == null, equalTo(true));
+    assertThat(leaky.quarantined.detail(), containsString("/resource/gid"));
+  }
+
   @Test
   public void clockBoundsCompareWithoutOverflowAndNameBoundsLikeTheCommandLine() {
     assertThat(
