@@ -18,13 +18,14 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * {@code bin/collab-collector}: the HTTP collector in front of Kafka. Options ({@code
  * --name=value}): {@code --bootstrapServers} (127.0.0.1:9092), {@code --topic} ({@value
  * EdgeProducer#DEFAULT_TOPIC}), {@code --quarantineTopic} ({@value
- * EdgeProducer#DEFAULT_QUARANTINE_TOPIC}, created with 7 days' retention if missing), {@code
- * --appKeys} (required: {@code app=env:VAR,app=file:/path}), {@code --pseudonymKey} ({@code env:},
- * {@code file:}; {@code dev} only with {@code --allowDevKey=true}), {@code --userKeyStore} (the
- * pipeline's per-user pseudonym secrets: {@code jdbc:postgresql://…} or a directory; {@code none}
- * only with {@code --allowDevKey=true}), {@code --host} (127.0.0.1), {@code --port} (8088), {@code
- * --maxBodyBytes} (8 MiB), {@code --maxEventsPerBatch} (1000), {@code --rateLimit} (events/s per
- * app, 50000), {@code --ackTimeoutSeconds} (10). A wrong option: one line naming it, exit 2.
+ * EdgeProducer#DEFAULT_QUARANTINE_TOPIC}, created with 2 days' retention and hourly segments if
+ * missing), {@code --appKeys} (required: {@code app=env:VAR,app=file:/path}), {@code
+ * --pseudonymKey} ({@code env:}, {@code file:}; {@code dev} only with {@code --allowDevKey=true}),
+ * {@code --userKeyStore} (the pipeline's per-user pseudonym secrets: {@code jdbc:postgresql://…} or
+ * a directory; {@code none} only with {@code --allowDevKey=true}), {@code --host} (127.0.0.1),
+ * {@code --port} (8088), {@code --maxBodyBytes} (8 MiB), {@code --maxEventsPerBatch} (1000), {@code
+ * --rateLimit} (events/s per app, 50000), {@code --ackTimeoutSeconds} (10). A wrong option: one
+ * line naming it, exit 2.
  */
 public final class CollabCollector {
   private static final Set<String> OPTIONS =
@@ -110,7 +111,7 @@ public final class CollabCollector {
                 }));
     out.printf(
         "collab-collector: listening on http://%s:%d%s (apps: %s); raw topic %s, quarantine topic"
-            + " %s (7 days' retention) on %s; pseudonym key %s, user key store %s (key id %s)%n",
+            + " %s (2 days' retention) on %s; pseudonym key %s, user key store %s (key id %s)%n",
         server.address().getHostString(),
         server.address().getPort(),
         CollectorServer.EVENTS_PATH,

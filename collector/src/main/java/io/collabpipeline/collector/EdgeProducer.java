@@ -67,8 +67,17 @@ public final class EdgeProducer implements AutoCloseable {
   /** Where records the validator refuses go, as received: restricted, short retention. */
   public static final String DEFAULT_QUARANTINE_TOPIC = "collab-events-quarantine";
 
-  /** The quarantine topic's retention: records that may hold PII are kept 7 days. */
-  public static final Duration QUARANTINE_RETENTION = Duration.ofDays(7);
+  /**
+   * The quarantine topic's retention: records that may hold PII are kept 2 days. With segments
+   * rolled every {@link #QUARANTINE_SEGMENT} a record is deleted at most about 49 hours after it
+   * arrived (plus the broker's retention check interval, 5 minutes by default), so every record of
+   * a user that arrived before the user's erasure request is gone within the 72 hours an erasure
+   * has; the topic cannot be purged record by record.
+   */
+  public static final Duration QUARANTINE_RETENTION = Duration.ofDays(2);
+
+  /** The quarantine topic's segment roll interval: the granularity of its retention. */
+  public static final Duration QUARANTINE_SEGMENT = Duration.ofHours(1);
 
   /** Quarantine record headers. */
   public static final String HEADER_REASON = "collab-reason";
@@ -202,8 +211,9 @@ public final class EdgeProducer implements AutoCloseable {
 
   /**
    * Creates the quarantine topic if it is missing, with {@code retention.ms} of {@link
-   * #QUARANTINE_RETENTION}. Access restriction is the cluster's ACLs (only the collector writes,
-   * only the quarantine-replay principal reads), not something a client can set.
+   * #QUARANTINE_RETENTION} and {@code segment.ms} of {@link #QUARANTINE_SEGMENT}. Access
+   * restriction is the cluster's ACLs (only the collector writes, only the quarantine-replay
+   * principal reads), not something a client can set.
    */
   public static void ensureQuarantineTopic(Admin admin, String name, int partitions)
       throws InterruptedException, ExecutionException {
@@ -213,6 +223,8 @@ public final class EdgeProducer implements AutoCloseable {
                 Map.of(
                     "retention.ms",
                     Long.toString(QUARANTINE_RETENTION.toMillis()),
+                    "segment.ms",
+                    Long.toString(QUARANTINE_SEGMENT.toMillis()),
                     "cleanup.policy",
                     "delete"));
     try {
