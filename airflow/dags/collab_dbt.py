@@ -12,15 +12,11 @@ from airflow.sdk import dag, task
 
 from collab import config
 from collab.airflow_tasks import CURATED_TABLES
-from collab.commands import run
+from collab.commands import run_dbt
 
 
 def _dbt(*args: str) -> None:
-    settings = config.load()
-    dbt = settings.bin("collab-dbt")
-    if not dbt.exists():
-        raise FileNotFoundError(f"{dbt} not found: this checkout has no dbt project runner")
-    run([str(dbt), *args], settings)
+    run_dbt(config.load(), *args)
 
 
 @dag(

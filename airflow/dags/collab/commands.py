@@ -117,6 +117,54 @@ class LostEvents(RuntimeError):
     """bin/collab-audit found offsets accounted for nowhere (its report is in the task log and pipeline_audit)."""
 
 
+# bin/collab-erasure's exit codes other than 0: a usage error (its one-line message names the option), and a request
+# past its due time (72 hours after it was filed) that is not complete.
+ERASURE_USAGE = 2
+ERASURE_OVERDUE = 3
+
+
+class ErasureFailed(RuntimeError):
+    """bin/collab-erasure refused its options (exit 2) or found a request overdue (exit 3)."""
+
+
+def erasure_command(settings: CollabSettings, now: str) -> list[str]:
+    """The erasure of every filed request as of `now` (an ISO instant, the run's data interval end) over the
+    configured warehouse, stores and user key store, the stores defaulting like the pipeline's (under the data
+    directory). The command itself is COLLAB_ERASURE_COMMAND (default bin/collab-erasure); its more options are
+    COLLAB_ERASURE_ARGS, e.g. --pseudonymKey=env:COLLAB_PSEUDONYM_KEY."""
+    command = [
+        *settings.erasure_command,
+        f"--warehouseUrl={settings.effective_warehouse_url}",
+        f"--rawStore={settings.effective_raw_store}",
+        f"--quarantineStore={settings.effective_quarantine_store}",
+    ]
+    if settings.user_key_store:
+        command.append(f"--userKeyStore={settings.user_key_store}")
+    return [*command, f"--now={now}", *settings.erasure_args]
+
+
+def run_erasure(settings: CollabSettings, now: str) -> str:
+    """Runs the erasure; exit 2 or 3 raises ErasureFailed with a message saying what to do."""
+    try:
+        return run(erasure_command(settings, now), settings)
+    except CommandFailed as e:
+        if e.returncode == ERASURE_OVERDUE:
+            raise ErasureFailed(
+                f"an erasure request is overdue as of {now} (not complete 72 hours after it was filed): the user's"
+                f" data may still be held; see the requests in the task log and in erasure_ledger ({e})") from None
+        if e.returncode == ERASURE_USAGE:
+            raise ErasureFailed(f"the erasure refused its options; fix the DAG's settings ({e})") from None
+        raise
+
+
+def run_dbt(settings: CollabSettings, *args: str) -> str:
+    """bin/collab-dbt ARGS against the configured warehouse and raw store."""
+    dbt = settings.bin("collab-dbt")
+    if not dbt.exists():
+        raise FileNotFoundError(f"{dbt} not found: this checkout has no dbt project runner")
+    return run([str(dbt), *args], settings)
+
+
 def run(command: list[str], settings: CollabSettings, cwd: Path | None = None) -> str:
     """Runs a command, copying its output into the task log line by line; returns the output, raises CommandFailed."""
     log.info("running: %s", " ".join(command))

@@ -51,6 +51,10 @@ class CollabSettings:
     emr_pipeline_args: list[str] = field(default_factory=list)
     emr_artifact_store: str | None = None
     aws_conn_id: str = "aws_default"
+    # bin/collab-erasure (collab_erasure): the command (a stand-in can replace it), the user key store, more options.
+    erasure_command: list[str] = field(default_factory=list)
+    user_key_store: str | None = None
+    erasure_args: list[str] = field(default_factory=list)
 
     @property
     def on_emr(self) -> bool:
@@ -59,6 +63,10 @@ class CollabSettings:
     @property
     def effective_raw_store(self) -> str:
         return self.raw_store or str(self.data_dir / "raw")
+
+    @property
+    def effective_quarantine_store(self) -> str:
+        return self.quarantine_store or str(self.data_dir / "quarantine")
 
     @property
     def effective_warehouse_url(self) -> str:
@@ -110,6 +118,9 @@ def load() -> CollabSettings:
         ),
         emr_artifact_store=setting("COLLAB_EMR_ARTIFACT_STORE"),
         aws_conn_id=setting("COLLAB_AWS_CONN_ID", "aws_default"),
+        erasure_command=_args(setting("COLLAB_ERASURE_COMMAND")) or [str(home / "bin" / "collab-erasure")],
+        user_key_store=setting("COLLAB_USER_KEY_STORE"),
+        erasure_args=_args(setting("COLLAB_ERASURE_ARGS")),
     )
 
 

@@ -10,6 +10,7 @@ from conftest import DAGS, REPO
 DAG_IDS = {
     "collab_correction_replay", "collab_backfill", "collab_quarantine_replay",
     "collab_dbt_build", "collab_dimension_refresh", "collab_stream_supervisor", "collab_lost_event_audit",
+    "collab_erasure",
 }
 REPLAY_DAGS = ["collab_correction_replay", "collab_backfill", "collab_quarantine_replay"]
 
@@ -47,7 +48,7 @@ def test_schedules_catchup_and_utc(dagbag):
         assert str(dag.timezone) == "UTC" and dag.start_date.tzinfo is not None
         assert dag.max_active_runs == 1
     # Nights missed while Airflow was down are still corrected and audited.
-    caught_up = {"collab_correction_replay", "collab_lost_event_audit"}
+    caught_up = {"collab_correction_replay", "collab_lost_event_audit", "collab_erasure"}
     assert all(dags[d].catchup is True for d in caught_up)
     assert all(dags[d].catchup is False for d in DAG_IDS - caught_up)
     assert dags["collab_backfill"].schedule is None and dags["collab_quarantine_replay"].schedule is None

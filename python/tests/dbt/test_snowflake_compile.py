@@ -24,3 +24,9 @@ def test_every_model_compiles_to_snowflake_sql_without_a_connection(tmp_path: Pa
     assert "lateral flatten(input => parse_json(payload_json):mentioned_user_gids) as element" in activity
     assert "element.value::varchar" in activity and "unnest(" not in activity
     assert len(list(compiled.glob("*/*.sql"))) == 17  # every model (tests compile into folders of their own)
+    # Erased users are left out against the ledger next to the curated tables; the hook's DDL is Snowflake's.
+    assert "select 1 from collab.curated.erasure_ledger as erasure" in activity
+    ddl = dbt("compile", "--no-introspect", "--no-populate-cache", "--inline",
+              "{{ adapter.dispatch('collab_erasure_ledger_ddl', 'collab')(source('collab', 'erasure_ledger')) }}")
+    assert "create table if not exists collab.curated.erasure_ledger (" in ddl.stdout
+    assert "requested_at timestamp_ntz not null" in ddl.stdout and "check (" not in ddl.stdout
