@@ -105,7 +105,7 @@ public class StreamingEndToEndTest {
 
   @Test
   public void streamsKafkaToS3AndTheWarehouseExactly() throws Exception {
-    Scenario s = new Scenario("steady", Integer.getInteger("it.e2e.events", 200_000), 2_500);
+    Scenario s = new Scenario("steady", Integer.getInteger("it.e2e.events", 100_000), 2_500);
     s.run();
   }
 
