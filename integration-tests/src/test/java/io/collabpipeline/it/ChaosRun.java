@@ -56,7 +56,13 @@ import java.util.stream.Stream;
  */
 final class ChaosRun {
   static final double RATE = Double.parseDouble(System.getProperty("it.chaos.rate", "50"));
-  static final int EVENTS = Integer.getInteger("it.chaos.events", 2_400);
+
+  /**
+   * The stream's length: 24 s at 50/s, of which the fault comes 8 s in (once a third is published)
+   * and each run asserts that the stream was still being published when it did.
+   */
+  static final int EVENTS = Integer.getInteger("it.chaos.events", 1_200);
+
   static final int PARTITIONS = 3;
   static final String TOPIC = "chaos";
   static final long ALLOWED_LATENESS_MILLIS = 2 * 3_600_000L;
@@ -147,6 +153,7 @@ final class ChaosRun {
   private boolean localStores = true;
   private boolean replayAfter;
   private ExpectedTables expected;
+  private List<Published> published = List.of();
   private Cluster cluster;
 
   /** Reads the raw store back: event id → copies. */
@@ -236,6 +243,11 @@ final class ChaosRun {
     return expected;
   }
 
+  /** Every record the broker acknowledged, with its partition and offset (after {@link #run}). */
+  List<Published> published() {
+    return published;
+  }
+
   Path dataDir() {
     return dir.resolve("data");
   }
@@ -256,7 +268,7 @@ final class ChaosRun {
     Files.createDirectories(dataDir());
     Path conf =
         cluster == null ? flinkConf(profile, checkpoints(), dir.resolve("flink-conf")) : null;
-    List<Published> published = Collections.synchronizedList(new ArrayList<>());
+    published = Collections.synchronizedList(new ArrayList<>());
     ExecutorService publishing = Executors.newSingleThreadExecutor();
     Child job = null;
     Result result = new Result();
@@ -264,8 +276,10 @@ final class ChaosRun {
     try {
       job = Child.start(command(conf), Files.createDirectories(dir.resolve("job")));
       Child running = job;
+      phase(testStart, "job started");
       await(
           "the job's first checkpoint", 180_000L, job, () -> latestCheckpoint(checkpoints()) >= 1);
+      phase(testStart, "first checkpoint");
       Future<KafkaPublisher.PublishReport> publisher =
           publishing.submit(
               () ->
@@ -284,9 +298,15 @@ final class ChaosRun {
           180_000L,
           job,
           () -> published.size() >= spec.deliveries() / 3 && latestCheckpoint(checkpoints()) >= 2);
+      phase(testStart, "a third published: fault injected");
+      assertThat(
+          "still publishing when the fault is injected (the fault happens during the load)",
+          published.size() < spec.deliveries() && !publisher.isDone(),
+          equalTo(true));
 
       FaultOutcome outcome = fault.inject(job, published);
       result.fault = outcome.what;
+      phase(testStart, "fault over");
       long checkpointAtEnd = latestCheckpoint(checkpoints());
       await(
           "a checkpoint after the fault ended",
@@ -295,8 +315,10 @@ final class ChaosRun {
           () -> latestCheckpoint(checkpoints()) > checkpointAtEnd);
       result.recoverySeconds = (System.currentTimeMillis() - outcome.endedMillis) / 1000.0;
       result.recovery = cluster == null ? recoveryOf(job) : cluster.recovery();
+      phase(testStart, "checkpoint after the fault");
 
       publisher.get(600_000L, TimeUnit.MILLISECONDS);
+      phase(testStart, "all published");
       ExpectedTables stream = expected(published, ALLOWED_LATENESS_MILLIS);
       ExpectedTables exact = expected(published, JobConfig.REPLAY_ALLOWED_LATENESS.getMillis());
       expected = stream;
@@ -305,16 +327,19 @@ final class ChaosRun {
           300_000L,
           job,
           () -> committedAtEnd(adminConfig, jobGroup(), TOPIC, PARTITIONS));
+      phase(testStart, "offsets committed at the end");
       await(
           "each accepted event in the raw store",
           300_000L,
           job,
           () -> distinctRaw() >= stream.acceptedEventIds.size());
+      phase(testStart, "raw store complete");
       Thread.sleep(3 * EARLY_FIRING_MILLIS);
       job.stop();
       if (cluster != null) {
         cluster.cancelJobs(); // a client's end leaves its job running on the cluster
       }
+      phase(testStart, "job stopped");
 
       Map<CuratedTable, Set<CuratedRow>> actual = read(warehouseUrl());
       result.published = published.size();
@@ -332,6 +357,7 @@ final class ChaosRun {
       result.audited = audit[0];
       long auditLost = audit[1];
       result.lost += auditLost;
+      phase(testStart, "read back and audited");
       long extraReceived = Math.max(0, result.received - result.published);
 
       StringBuilder differences = new StringBuilder();
@@ -348,6 +374,7 @@ final class ChaosRun {
           differences.append(differenceOf(table, exact, actual));
         }
         result.recovery += "; then the correction replay of the event dates";
+        phase(testStart, "correction replay done");
       } else {
         for (CuratedTable table : CuratedTable.values()) {
           differences.append(differenceOf(table, stream, actual));
@@ -381,6 +408,16 @@ final class ChaosRun {
         job.keepLogs("chaos", name);
       }
     }
+  }
+
+  /** Prints when a phase of the run ended, in seconds from its start (to see where time goes). */
+  private void phase(long testStart, String what) {
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "chaos: %s: %s at +%.1f s%n",
+        name,
+        what,
+        (System.currentTimeMillis() - testStart) / 1000.0);
   }
 
   private long distinctRaw() {

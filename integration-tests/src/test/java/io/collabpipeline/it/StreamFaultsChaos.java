@@ -6,8 +6,10 @@ import static org.hamcrest.Matchers.equalTo;
 import io.collabpipeline.it.ChaosRun.FaultOutcome;
 import io.collabpipeline.it.StreamRuns.Published;
 import io.collabpipeline.model.QuarantineRecord;
+import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.s3.CollabS3ClientBuilderFactory;
+import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.warehouse.LocalPostgres;
 import io.collabpipeline.tools.devstack.KafkaBroker;
@@ -24,7 +26,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -77,7 +81,12 @@ public class StreamFaultsChaos {
     }
   }
 
-  /** S3Mock stopped for 60 s, then started on the same port and store. Production's profile. */
+  /**
+   * S3Mock stopped for 60 s, then started on the same port and store. Production's profile. The
+   * outage must make Flink restart the job from its last checkpoint (writes to S3 fail): besides
+   * the suite's assertions, every malformed record is in the quarantine on S3 exactly once, by its
+   * Kafka coordinates, with its reason, across those restores.
+   */
   @Test
   public void theS3EndpointDownFor60Seconds() throws Exception {
     Path s3Dir = TMP.newFolder("s3").toPath();
@@ -89,7 +98,7 @@ public class StreamFaultsChaos {
       args.add("--rawStore=s3://chaos-raw/raw");
       args.add("--quarantineStore=s3://chaos-quarantine/quarantine");
       Path download = TMP.newFolder("s3-download").toPath();
-      ChaosReport.record(
+      ChaosRun run =
           ChaosRun.named("s3-down", TMP.newFolder("s3run").toPath())
               .profile("production")
               .kafka(kafka.bootstrapServers(), kafka.clientConfig())
@@ -108,11 +117,51 @@ public class StreamFaultsChaos {
                             "S3 endpoint (S3Mock) down %d s (stopped, then started on the same"
                                 + " store)",
                             (System.currentTimeMillis() - down) / 1000));
-                  })
-              .run());
+                  });
+      ChaosRun.Result result = run.run();
+      assertThat(
+          "the S3 outage made Flink restore the job from a checkpoint: " + result.recovery,
+          result.recovery.startsWith("Flink restarted the job from its last checkpoint"),
+          equalTo(true));
+      assertQuarantinedByCoordinate(
+          s3[0], "s3://chaos-quarantine/quarantine", ChaosRun.TOPIC, run.published());
+      ChaosReport.record(result);
     } finally {
       s3[0].close();
     }
+  }
+
+  /**
+   * The quarantine under {@code prefix} on {@code s3} holds each malformed record of {@code
+   * published} once, by its Kafka coordinates (topic, partition, offset), with its expected reason,
+   * and nothing else.
+   */
+  private static void assertQuarantinedByCoordinate(
+      LocalS3 s3, String prefix, String topic, List<Published> published) throws Exception {
+    Map<String, String> malformed = new HashMap<>();
+    synchronized (published) {
+      for (Published x : published) {
+        if (x.delivery.kind() == Delivery.Kind.MALFORMED) {
+          malformed.put(x.partition + "@" + x.offset, x.delivery.expectedReason().code());
+        }
+      }
+    }
+    PipelineOptions options = s3.applyTo(PipelineOptionsFactory.create());
+    S3Setup.configure(options, prefix);
+    FileSystems.setDefaultPipelineOptions(options);
+    Map<String, String> quarantined = new HashMap<>();
+    for (QuarantineRecord q : QuarantineIO.readRecords(prefix)) {
+      SourceRef ref = q.original().source();
+      assertThat("quarantine source kind", ref.kind(), equalTo(SourceRef.Kind.KAFKA));
+      assertThat("quarantine topic", ref.name(), equalTo(topic));
+      String previous = quarantined.put(ref.partition() + "@" + ref.offset(), q.reason().code());
+      assertThat("quarantined once: " + ref.describe(), previous, equalTo(null));
+    }
+    assertThat("malformed records in the stream", malformed.isEmpty(), equalTo(false));
+    assertThat(
+        "quarantine on S3 = malformed records, by coordinate and reason",
+        quarantined,
+        equalTo(malformed));
   }
 
   /**
