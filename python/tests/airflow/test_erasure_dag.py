@@ -89,3 +89,23 @@ def test_exit_3_and_2_fail_the_run_with_a_message_and_still_rebuild_the_models(d
     # AirflowFailException: no retry of the erasure (one try, though the DAG's tasks retry once).
     erase = next(ti for ti in run.get_task_instances() if ti.task_id == "erase")
     assert erase.try_number == 1
+
+
+def test_the_real_erasure_command_files_an_operator_request_and_completes_it(dag, tmp_path, monkeypatch):
+    """The DAG's default command is the real bin/collab-erasure: on a warehouse without user-level tables
+    yet, an operator's request (COLLAB_ERASURE_ARGS) is filed and completed, and the ledger keeps no key index."""
+    data = tmp_path / "data"
+    data.mkdir()
+    duckdb.connect(str(data / "warehouse.duckdb")).close()
+    monkeypatch.delenv("COLLAB_ERASURE_COMMAND", raising=False)
+    monkeypatch.setenv("COLLAB_DATA_DIR", str(data))
+    monkeypatch.setenv("COLLAB_USER_KEY_STORE", str(tmp_path / "user-keys"))
+    monkeypatch.setenv("COLLAB_ERASURE_ARGS", "--request=4242424242")
+    run = dag.test(logical_date=datetime(2026, 11, 5, 2, 0, tzinfo=timezone.utc))
+    assert run.state == "success", states(run)
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as db:
+        rows = db.execute("select source, key_index, completed_at is not null from erasure_ledger").fetchall()
+    assert rows == [("operator", None, True)]
+    # The never-seen user got a tombstone: no writer will ever make a secret for them.
+    tombstones = [p.read_text() for p in (tmp_path / "user-keys").rglob("*.key")]
+    assert len(tombstones) == 1 and "erased_at=" in tombstones[0] and "secret=" not in tombstones[0]

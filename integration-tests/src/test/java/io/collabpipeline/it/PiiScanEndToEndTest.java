@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.not;
 
 import io.collabpipeline.collector.CollabCollector;
 import io.collabpipeline.collector.CollectorServer;
@@ -12,8 +13,16 @@ import io.collabpipeline.collector.EdgeProducer;
 import io.collabpipeline.it.StreamRuns.Child;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.tools.devstack.LocalKafka;
+import io.collabpipeline.tools.erasure.CollabErasure;
 import io.collabpipeline.tools.privacy.PiiScanner;
 import io.collabpipeline.tools.privacy.PiiScanner.Finding;
+import io.collabpipeline.transforms.pii.KeyReference;
+import io.collabpipeline.transforms.pii.Pseudonymizer;
+import io.collabpipeline.transforms.pii.UserKey;
+import io.collabpipeline.transforms.pii.UserKeyStore;
+import io.collabpipeline.transforms.pii.UserKeyStores;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,6 +38,8 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,6 +52,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -65,6 +78,18 @@ import org.junit.runners.JUnit4;
  * page, and finds nothing, by value or by shape; it finds the planted values of the bad records in
  * the collector's quarantine topic and the pipeline's quarantine store (so it reads this run's
  * outputs), and an event id in the checkpoints (so checkpoint state is searchable as bytes).
+ *
+ * <p>Issue 10, points 4 and 5: the same run proves an erasure. Writers pseudonymize with per-user
+ * secrets (a directory {@code --userKeyStore} shared by the collector and the job); one user has
+ * activity in every user-level measure, a record in the quarantine, and files a {@code
+ * user.erasure_requested} event through the collector. dbt builds the user-level models (the user
+ * is there), then {@code collab-erasure} runs with its clock at the request + 72 hours, a raw
+ * replay recomputes the day, and dbt builds again. At +72 h the user's id, global-key index and
+ * email are in no output (raw topic, raw store, warehouse with the dbt models, quarantine,
+ * checkpoints, logs, metrics); the pseudonym the history holds is in no warehouse table but the
+ * erasure ledger and in no quarantine record; and nothing links it to the id any more: the key is a
+ * tombstone, no remaining secret hashes the id to it, and the writers map the id to {@link
+ * Pseudonymizer#ERASED}.
  */
 @RunWith(JUnit4.class)
 public class PiiScanEndToEndTest {
@@ -86,6 +111,12 @@ public class PiiScanEndToEndTest {
   private final Map<String, String> directBadValues = new LinkedHashMap<>();
   private final Set<String> acceptedIds = new TreeSet<>();
 
+  /** The user who asks to be erased, and their personal values. */
+  private static final String ERASED_GID = "90210417730055519990";
+
+  private static final String ERASED_EMAIL = "erase.me.please@example.org";
+  private final Map<String, String> erasedValues = new LinkedHashMap<>();
+
   @Test
   public void noPersonalDataOutsideTheQuarantineAfterARunThroughTheCollector() throws Exception {
     long started = System.nanoTime();
@@ -101,6 +132,28 @@ public class PiiScanEndToEndTest {
     for (int i = 0; i < 12; i++) {
       collectorLines.add(goodEvent("piiscan-web-" + i, i, occurred));
     }
+    plant(erasedValues, "user_gid", ERASED_GID);
+    plant(erasedValues, "email", ERASED_EMAIL);
+    // The user to erase: a comment and a task of theirs, a notification to them, then the request.
+    collectorLines.add(goodEvent("piiscan-erased-18", 18, occurred, ERASED_GID, null));
+    collectorLines.add(goodEvent("piiscan-erased-20", 20, occurred, ERASED_GID, null));
+    collectorLines.add(goodEvent("piiscan-erased-21", 21, occurred, null, ERASED_GID));
+    acceptedIds.add("piiscan-erasure-request");
+    collectorLines.add(
+        "{\"event_id\":\"piiscan-erasure-request\",\"event_type\":\"user.erasure_requested\","
+            + "\"schema_version\":1,\"occurred_at\":\""
+            + occurred.plusSeconds(30)
+            + "\",\"workspace_gid\":\"100\",\"actor\":{\"user_gid\":\""
+            + ERASED_GID
+            + "\",\"email\":\""
+            + ERASED_EMAIL
+            + "\"},\"source\":{\"platform\":\"web\"},\"resource\":{\"type\":\"user\",\"gid\":\""
+            + ERASED_GID
+            + "\"},\"payload\":{\"user_gid\":\""
+            + ERASED_GID
+            + "\",\"requested_at\":\""
+            + occurred
+            + "\"}}");
     collectorLines.add(
         "{\"event_id\":\"piiscan-web-bad-1\",\"event_type\":\"comment.added\",\"actor\":{\"email\":\""
             + plant(collectorBadValues, "email", "broken.json.sender@example.net")
@@ -141,13 +194,23 @@ public class PiiScanEndToEndTest {
             + "\"},\"context\":{\"ip\":\""
             + plant(directBadValues, "ip", "203.0.113.202")
             + "\"}}");
+    directLines.add( // the user to erase, in the pipeline's quarantine (no event type)
+        "{\"event_id\":\"piiscan-direct-bad-3\",\"occurred_at\":\""
+            + occurred
+            + "\",\"actor\":{\"user_gid\":\""
+            + ERASED_GID
+            + "\",\"email\":\""
+            + ERASED_EMAIL
+            + "\"}}");
 
+    Path keys = tmp.newFolder("user-keys").toPath();
     try (LocalKafka kafka = LocalKafka.start()) {
       kafka.createTopic(RAW_TOPIC, 2);
       kafka.createTopic(DIRECT_TOPIC, 1);
       Path keyFile = tmp.newFile("app.key").toPath();
       Files.writeString(keyFile, APP_KEY);
-      Child collector = Child.start(collectorCommand(kafka, keyFile), logs.resolve("collector"));
+      Child collector =
+          Child.start(collectorCommand(kafka, keyFile, keys), logs.resolve("collector"));
       Child job = null;
       String metrics;
       try {
@@ -156,18 +219,18 @@ public class PiiScanEndToEndTest {
                 .matcher(collector.awaitOut("collab-collector: listening on", 60_000));
         assertThat(port.find(), equalTo(true));
         String answer = post(Integer.parseInt(port.group(1)), collectorLines);
-        assertThat(answer, answer, containsString("\"accepted\":12,\"quarantined\":2"));
+        assertThat(answer, answer, containsString("\"accepted\":16,\"quarantined\":2"));
         publishDirect(kafka, directLines);
 
         System.out.printf(
             "PiiScanEndToEndTest: job starts at %.1f s%n", (System.nanoTime() - started) / 1e9);
-        job = Child.start(pipelineCommand(kafka, conf, data), logs.resolve("job"));
+        job = Child.start(pipelineCommand(kafka, conf, data, keys), logs.resolve("job"));
         Child running = job;
         StreamRuns.await(
             "every accepted event in the raw store and both bad records in the quarantine",
             150_000,
             job,
-            () -> rawIds(data).equals(acceptedIds) && quarantined(data) == 2);
+            () -> rawIds(data).equals(acceptedIds) && quarantined(data) == 3);
         System.out.printf(
             "PiiScanEndToEndTest: outputs complete at %.1f s%n",
             (System.nanoTime() - started) / 1e9);
@@ -237,6 +300,9 @@ public class PiiScanEndToEndTest {
       List<Finding> store = scanner.scanDirectory(data.resolve("quarantine"));
       assertThat(missing(store, directBadValues), empty());
       assertThat(found(store, goodValues), empty());
+      assertThat("the user to erase is in the quarantine", missing(store, erasedValues), empty());
+
+      erase(kafka, data, logs, keys, occurred, metrics, reporterPort);
     }
     System.out.printf(
         "PiiScanEndToEndTest: %d planted values, %d accepted events, %.1f s%n",
@@ -247,10 +313,21 @@ public class PiiScanEndToEndTest {
 
   /** A valid event of one of six types, with planted personal values wherever they may be. */
   private String goodEvent(String eventId, int i, Instant occurred) {
+    return goodEvent(eventId, i, occurred, null, null);
+  }
+
+  /** The same, with the actor or the other user (mentioned, assignee, recipient…) given. */
+  private String goodEvent(String eventId, int i, Instant occurred, String actor, String other) {
     acceptedIds.add(i == 0 ? CANARY_EVENT_ID : eventId);
     String id = i == 0 ? CANARY_EVENT_ID : eventId;
-    String actorGid = plant(goodValues, "user_gid", String.format("9021041773005551%04d", i));
-    String otherGid = plant(goodValues, "user_gid", String.format("9021041773005552%04d", i));
+    String actorGid =
+        actor != null
+            ? actor
+            : plant(goodValues, "user_gid", String.format("9021041773005551%04d", i));
+    String otherGid =
+        other != null
+            ? other
+            : plant(goodValues, "user_gid", String.format("9021041773005552%04d", i));
     String email = plant(goodValues, "email", "pii-scan.user" + i + "@example.org");
     String name =
         plant(goodValues, "name", NAMES[i % NAMES.length] + (i < NAMES.length ? "" : " " + i));
@@ -356,7 +433,8 @@ public class PiiScanEndToEndTest {
 
   private PiiScanner scanner() {
     PiiScanner.Builder b = PiiScanner.builder();
-    for (Map<String, String> m : List.of(goodValues, collectorBadValues, directBadValues)) {
+    for (Map<String, String> m :
+        List.of(goodValues, collectorBadValues, directBadValues, erasedValues)) {
       m.forEach((value, kind) -> b.plant(kind, value));
     }
     return b.build();
@@ -378,7 +456,8 @@ public class PiiScanEndToEndTest {
         .collect(Collectors.toCollection(TreeSet::new));
   }
 
-  private List<String> collectorCommand(LocalKafka kafka, Path keyFile) throws Exception {
+  private List<String> collectorCommand(LocalKafka kafka, Path keyFile, Path keys)
+      throws Exception {
     Files.createDirectories(tmp.getRoot().toPath().resolve("logs").resolve("collector"));
     return List.of(
         Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
@@ -390,10 +469,12 @@ public class PiiScanEndToEndTest {
         "--appKeys=test=file:" + keyFile,
         "--pseudonymKey=dev",
         "--allowDevKey=true",
+        "--userKeyStore=" + keys,
         "--port=" + freePort());
   }
 
-  private List<String> pipelineCommand(LocalKafka kafka, Path conf, Path data) throws Exception {
+  private List<String> pipelineCommand(LocalKafka kafka, Path conf, Path data, Path keys)
+      throws Exception {
     Files.createDirectories(tmp.getRoot().toPath().resolve("logs").resolve("job"));
     List<String> c = StreamRuns.pipelineJvm();
     c.addAll(
@@ -403,6 +484,7 @@ public class PiiScanEndToEndTest {
             "--kafkaBootstrapServers=" + kafka.bootstrapServers(),
             "--kafkaTopics=" + RAW_TOPIC + "," + DIRECT_TOPIC,
             "--kafkaGroupId=pii-scan",
+            "--userKeyStore=" + keys,
             "--flinkConfDir=" + conf,
             "--dataDir=" + data,
             "--earlyFiringDelay=2s",
@@ -473,6 +555,236 @@ public class PiiScanEndToEndTest {
       rs.next();
       return rs.getLong(1);
     }
+  }
+
+  /**
+   * The erasure at +72 hours: dbt before (the user is in the user-level model), {@code
+   * collab-erasure} with its clock at the request + 72 h, a raw replay, dbt again; then the checks
+   * of the class comment.
+   */
+  private void erase(
+      LocalKafka kafka,
+      Path data,
+      Path logs,
+      Path keys,
+      Instant requested,
+      String metrics,
+      int reporterPort)
+      throws Exception {
+    long started = System.nanoTime();
+    String index = new Pseudonymizer(KeyReference.dev().resolve()).index(ERASED_GID);
+    String pseudonym;
+    try (UserKeyStore store = UserKeyStores.open(keys.toString())) {
+      UserKey key =
+          store
+              .get(index)
+              .orElseThrow(() -> new AssertionError("the writers made no key for the user"));
+      pseudonym = key.pseudonym();
+      assertThat(
+          "the history's pseudonym is the hash under the user's own secret",
+          pseudonym,
+          equalTo(hmac(key.secret(), ERASED_GID)));
+    }
+    dbt(data, logs.resolve("dbt-before.txt"));
+    assertThat(
+        "the user is in the user-level model before the erasure",
+        rowsHolding(data, pseudonym),
+        not(empty()));
+
+    Instant now = requested.plus(Duration.ofHours(72));
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
+    String[] eraseArgs = {
+      "--dataDir=" + data, "--userKeyStore=" + keys, "--pseudonymKey=dev", "--now=" + now
+    };
+    int code = CollabErasure.run(eraseArgs, out, out);
+    String report = printed.toString(StandardCharsets.UTF_8);
+    Files.writeString(logs.resolve("erasure.txt"), report);
+    assertThat(report, code, equalTo(CollabErasure.EXIT_OK));
+    assertThat(report, containsString("quarantine records of erased users: 1"));
+    assertThat(report, containsString("pseudonym keys shredded: 1"));
+
+    LocalDate first = LocalDate.ofInstant(requested, ZoneOffset.UTC);
+    LocalDate last = LocalDate.ofInstant(requested.plusSeconds(60), ZoneOffset.UTC);
+    String warehouse = "jdbc:duckdb:" + data.resolve("warehouse.duckdb");
+    Child replay =
+        Child.start(
+            StreamRuns.rawReplayCommand(
+                data, warehouse, first, last, List.of("--progressSeconds=0", "--allowDevKey=true")),
+            Files.createDirectories(logs.resolve("replay")));
+    assertThat(replay.tail(), replay.process.waitFor(5, TimeUnit.MINUTES), equalTo(true));
+    assertThat(replay.tail(), replay.process.exitValue(), equalTo(0));
+    dbt(data, logs.resolve("dbt-after.txt"));
+
+    printed.reset();
+    assertThat(CollabErasure.run(eraseArgs, out, out), equalTo(CollabErasure.EXIT_OK));
+    String second = printed.toString(StandardCharsets.UTF_8);
+    Files.writeString(logs.resolve("erasure-again.txt"), second);
+    assertThat(second, containsString("quarantine records of erased users: 0"));
+    assertThat(second, containsString("pseudonym keys shredded: 0"));
+
+    // At +72 h: the user's id, index and email are in no output at all.
+    PiiScanner linkable =
+        PiiScanner.builder()
+            .plant("user_gid", ERASED_GID)
+            .plant("key_index", index)
+            .plant("email", ERASED_EMAIL)
+            .build();
+    Map<String, List<Finding>> anywhere = new LinkedHashMap<>();
+    anywhere.put(
+        "raw topic", linkable.scanTopic(kafka.clientConfig(), RAW_TOPIC, Duration.ofSeconds(30)));
+    // The quarantine holds other users' personal data by design: only the planted values count.
+    anywhere.put(
+        "data directory (quarantine included)",
+        linkable.scanDirectory(data).stream().filter(Finding::isPlanted).toList());
+    anywhere.put("logs (collector, job, replay, dbt, erasure)", linkable.scanDirectory(logs));
+    anywhere.put("metrics page", linkable.scanText("metrics :" + reporterPort, metrics));
+    for (Map.Entry<String, List<Finding>> e : anywhere.entrySet()) {
+      assertThat(
+          e.getKey() + ": " + e.getValue().stream().limit(20).toList(), e.getValue(), empty());
+    }
+    // The collector's quarantine topic cannot be purged record by record: its retention deletes a
+    // record at most retention + one segment after it arrived, within the 72 hours.
+    try (org.apache.kafka.clients.admin.Admin admin = kafka.admin()) {
+      org.apache.kafka.common.config.ConfigResource topic =
+          new org.apache.kafka.common.config.ConfigResource(
+              org.apache.kafka.common.config.ConfigResource.Type.TOPIC, QUARANTINE_TOPIC);
+      org.apache.kafka.clients.admin.Config config =
+          admin.describeConfigs(List.of(topic)).all().get().get(topic);
+      long kept =
+          Long.parseLong(config.get("retention.ms").value())
+              + Long.parseLong(config.get("segment.ms").value());
+      assertThat(
+          "the quarantine topic deletes a record within 71 h of its arrival",
+          kept,
+          org.hamcrest.Matchers.lessThanOrEqualTo(Duration.ofHours(71).toMillis()));
+    }
+    // Its pseudonym is in no table but the ledger (curated, dbt, replayed) nor in the quarantine.
+    assertThat(rowsHolding(data, pseudonym), empty());
+    assertThat(
+        PiiScanner.builder()
+            .plant("pseudonym", pseudonym)
+            .build()
+            .scanDirectory(data.resolve("quarantine"))
+            .stream()
+            .filter(Finding::isPlanted)
+            .toList(),
+        empty());
+    // The raw history keeps it, unlinkable: no key holds it, no remaining secret makes it.
+    assertThat(
+        "the raw store still holds the pseudonym (crypto-shredding, not a rewrite)",
+        PiiScanner.builder()
+            .plant("pseudonym", pseudonym)
+            .build()
+            .scanDirectory(data.resolve("raw")),
+        not(empty()));
+    try (UserKeyStore store = UserKeyStores.open(keys.toString())) {
+      assertThat(store.get(index).orElseThrow().isErased(), equalTo(true));
+      int live = 0;
+      for (UserKey k : store.entries()) {
+        if (!k.isErased()) {
+          live++;
+          assertThat(k.pseudonym(), not(equalTo(pseudonym)));
+          assertThat(hmac(k.secret(), ERASED_GID), not(equalTo(pseudonym)));
+        }
+      }
+      assertThat("the other users keep their keys", live, greaterThan(10));
+      assertThat(
+          new Pseudonymizer(KeyReference.dev().resolve(), store).pseudonymize(ERASED_GID),
+          equalTo(Pseudonymizer.ERASED));
+    }
+    try (Connection c = DriverManager.getConnection(warehouse);
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM erasure_ledger WHERE pseudonym = '"
+                    + pseudonym
+                    + "' AND completed_at IS NOT NULL AND key_index IS NULL")) {
+      rs.next();
+      assertThat(
+          "the ledger holds the request, complete, without its index", rs.getLong(1), equalTo(1L));
+    }
+    System.out.printf(
+        "PiiScanEndToEndTest: erasure, replay and two dbt builds in %.1f s%n",
+        (System.nanoTime() - started) / 1e9);
+  }
+
+  /**
+   * Every warehouse table (stored rows: the pipeline's curated tables, the dbt models built as
+   * tables; not the views over the raw store) but the erasure ledger's that holds {@code value} in
+   * some column.
+   */
+  private static List<String> rowsHolding(Path data, String value) throws Exception {
+    List<String> out = new ArrayList<>();
+    try (Connection c =
+        DriverManager.getConnection("jdbc:duckdb:" + data.resolve("warehouse.duckdb"))) {
+      List<String[]> columns = new ArrayList<>();
+      try (Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT c.table_schema, c.table_name, c.column_name FROM"
+                      + " information_schema.columns c JOIN information_schema.tables t ON"
+                      + " t.table_schema = c.table_schema AND t.table_name = c.table_name WHERE"
+                      + " t.table_type = 'BASE TABLE' AND c.table_name NOT LIKE 'erasure_ledger%'")) {
+        while (rs.next()) {
+          columns.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+        }
+      }
+      for (String[] col : columns) {
+        String sql =
+            "SELECT count(*) FROM \""
+                + col[0]
+                + "\".\""
+                + col[1]
+                + "\" WHERE CAST(\""
+                + col[2]
+                + "\" AS VARCHAR) LIKE '%"
+                + value
+                + "%'";
+        try (Statement st = c.createStatement();
+            ResultSet rs = st.executeQuery(sql)) {
+          rs.next();
+          if (rs.getLong(1) > 0) {
+            out.add(col[0] + "." + col[1] + "." + col[2] + " (" + rs.getLong(1) + " rows)");
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@code bin/collab-dbt build} of the user-level models on this run's warehouse and raw store.
+   */
+  private static void dbt(Path data, Path log) throws Exception {
+    Path script = Paths.get("..", "bin", "collab-dbt").toAbsolutePath().normalize();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                script.toString(),
+                "build",
+                "--select",
+                "+user_activity_daily+",
+                "+dim_workspace_membership+",
+                "+dim_project_membership+")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    pb.environment().put("COLLAB_WAREHOUSE_URL", "jdbc:duckdb:" + data.resolve("warehouse.duckdb"));
+    pb.environment().put("COLLAB_RAW_STORE", data.resolve("raw").toString());
+    Process p = pb.start();
+    assertThat("dbt build ran within 10 minutes", p.waitFor(10, TimeUnit.MINUTES), equalTo(true));
+    assertThat(Files.readString(log), p.exitValue(), equalTo(0));
+  }
+
+  /** The oracle of a per-user pseudonym: javax.crypto's HMAC-SHA256, first 128 bits, hex. */
+  private static String hmac(byte[] secret, String gid) throws Exception {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+    byte[] d = mac.doFinal(gid.getBytes(StandardCharsets.UTF_8));
+    StringBuilder s = new StringBuilder("u_");
+    for (int i = 0; i < 16; i++) {
+      s.append(String.format("%02x", d[i] & 0xff));
+    }
+    return s.toString();
   }
 
   private static String scrape(int port) throws Exception {
