@@ -334,6 +334,20 @@ final class ChaosRun {
           job,
           () -> distinctRaw() >= stream.acceptedEventIds.size());
       phase(testStart, "raw store complete");
+      // The quarantine and the duplicates ledger write a record when its arrival minute closes,
+      // like the raw store; the last records may be malformed or copies that arrived in a later
+      // minute than the last accepted one, so the raw store alone does not say they are written.
+      long lastArrival;
+      synchronized (published) {
+        lastArrival = published.stream().mapToLong(p -> p.appendMillis).max().orElse(0L);
+      }
+      long lastMinuteClosed = (lastArrival / 60_000L + 1) * 60_000L;
+      await(
+          "the arrival minute of every published record closed",
+          300_000L,
+          job,
+          () -> System.currentTimeMillis() > lastMinuteClosed + 5_000L);
+      phase(testStart, "last arrival minute closed");
       Thread.sleep(3 * EARLY_FIRING_MILLIS);
       job.stop();
       if (cluster != null) {
