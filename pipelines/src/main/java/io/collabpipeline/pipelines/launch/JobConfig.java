@@ -361,9 +361,9 @@ public final class JobConfig {
   /**
    * Why a job is not the local embedded default (and so must not run with the public development
    * key), or null if it is: a Kafka source, an S3 (or other URI) store, or a warehouse other than a
-   * local DuckDB file.
+   * local DuckDB file. Also the erasure job's rule ({@code source} null: it reads no source).
    */
-  private static @Nullable String notTheLocalDefault(
+  public static @Nullable String notTheLocalDefault(
       SourceKind source, String raw, String quarantine, String warehouseUrl) {
     if (source == SourceKind.KAFKA) {
       return "the source is Kafka";

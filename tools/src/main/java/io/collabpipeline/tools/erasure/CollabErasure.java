@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collabpipeline.pipelines.Durations;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.launch.CommandLine;
+import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
@@ -188,9 +189,7 @@ public final class CollabErasure {
 
     s.key = KeyReference.parse(o.getPseudonymKey());
     boolean local =
-        s.warehouseUrl.startsWith("jdbc:duckdb:")
-            && !S3Setup.isS3(s.rawStore)
-            && !S3Setup.isS3(s.quarantineStore)
+        JobConfig.notTheLocalDefault(null, s.rawStore, s.quarantineStore, s.warehouseUrl) == null
             && !s.userKeyStore.trim().startsWith("jdbc:postgresql:");
     if (s.key.isInsecure() && !local && !Boolean.TRUE.equals(o.getAllowDevKey())) {
       throw new UsageException(
