@@ -52,6 +52,11 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * is run once (not timed) to write a raw store from the N events, then each repeat replays its
  * whole date range into a fresh DuckDB warehouse ({@link RawReplayJob}: read Parquet, dedup,
  * metrics, stage, diff, commit); its events/s counts the events read back from the raw store.
+ *
+ * <p>Mode {@code flinksql} times {@link FlinkSqlPeer}, what a Flink team would write instead:
+ * parse, dedup and the minute/hour/day metrics as one Flink SQL job over the same files on the same
+ * embedded Flink and parallelism; with {@code batch} also run, the summary prints the graph's ratio
+ * to it.
  */
 public final class CollabBenchmark {
   private CollabBenchmark() {}
@@ -96,12 +101,12 @@ public final class CollabBenchmark {
         case "--modes":
           modes = List.of(value.split(","));
           for (String m : modes) {
-            if (!List.of("parse", "batch", "streaming", "replay").contains(m)) {
+            if (!List.of("parse", "batch", "streaming", "replay", "flinksql").contains(m)) {
               throw new UsageException(
                   "--modes="
                       + value
-                      + ": modes are parse, batch, streaming, replay (comma-separated), or"
-                      + " collector alone");
+                      + ": modes are parse, batch, streaming, replay, flinksql (comma-separated),"
+                      + " or collector alone");
             }
           }
           break;
@@ -113,7 +118,7 @@ public final class CollabBenchmark {
               "unknown option "
                   + a
                   + " (options: --events=N --repeats=N --warmups=N --parallelism=N"
-                  + " --modes=parse,batch,streaming,replay --workDir=DIR)");
+                  + " --modes=parse,batch,streaming,replay,flinksql --workDir=DIR)");
       }
     }
     FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
@@ -122,8 +127,12 @@ public final class CollabBenchmark {
     // One file per core to read, as a real backfill would be: the files source reads a file on one
     // worker.
     int files = Math.max(2, parallelism);
-    long bytes = writeInput(dir, files, events);
-    String input = dir.resolve("events-*.ndjson").toString();
+    // The input has a directory of its own: the SQL peer's filesystem source reads a whole
+    // directory, and the runs write theirs beside it.
+    Path inputDir = dir.resolve("input");
+    Files.createDirectories(inputDir);
+    long bytes = writeInput(inputDir, files, events);
+    String input = inputDir.resolve("events-*.ndjson").toString();
     System.out.printf(
         Locale.ROOT,
         "collab-benchmark: %,d events (%,d bytes, avg %,d B/event) in %d files %s; %d warm-up + %d repeats, "
@@ -172,7 +181,9 @@ public final class CollabBenchmark {
                 ? parseOnly(input)
                 : mode.equals("replay")
                     ? runReplay(replaySource, runDir, parallelism)
-                    : runGraph(input, runDir, mode.equals("streaming"), parallelism);
+                    : mode.equals("flinksql")
+                        ? FlinkSqlPeer.over(inputDir, parallelism).runToBlackhole()
+                        : runGraph(input, runDir, mode.equals("streaming"), parallelism);
         if (r >= 1) {
           seconds.get(mode).add(s);
           peakHeap.put(mode, Math.max(peakHeap.get(mode), peakHeapBytes()));
@@ -212,6 +223,12 @@ public final class CollabBenchmark {
           vsParse,
           peakHeap.get(mode) >> 20);
     }
+    if (seconds.containsKey("batch") && seconds.containsKey("flinksql")) {
+      System.out.printf(
+          Locale.ROOT,
+          "full graph (flink batch) vs the Flink SQL peer: %.3fx its events/s%n",
+          median(seconds.get("flinksql")) / median(seconds.get("batch")));
+    }
     System.out.printf(Locale.ROOT, "peak resident memory of the process: %s%n", peakRss());
     return 0;
   }
@@ -224,6 +241,8 @@ public final class CollabBenchmark {
         return "full graph, flink batch";
       case "replay":
         return "raw-store replay, flink batch";
+      case "flinksql":
+        return "flink sql peer, batch";
       default:
         return "full graph, flink streaming";
     }
