@@ -68,6 +68,15 @@ public abstract class CollabEvent {
 
   public abstract Builder toBuilder();
 
+  /**
+   * This event without its payload ({@link #payloadJson()} empty), every other field as it is: what
+   * the steps after the raw store read (the metrics, the completeness counters, the canaries). The
+   * payload is most of an event's bytes, and each step boundary encodes and decodes the element.
+   */
+  public CollabEvent withoutPayload() {
+    return payloadJson().isEmpty() ? this : toBuilder().setPayloadJson("").build();
+  }
+
   /** Builder for {@link CollabEvent}. */
   @AutoValue.Builder
   public abstract static class Builder {

@@ -1,5 +1,6 @@
 package io.collabpipeline.pipelines;
 
+import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.coders.CuratedRowCoder;
 import io.collabpipeline.coders.QuarantineRecordCoder;
 import io.collabpipeline.model.CollabEvent;
@@ -19,11 +20,13 @@ import io.collabpipeline.transforms.time.AssignEventTime;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.joda.time.Duration;
 
 /**
@@ -45,16 +48,25 @@ public final class CollabGraph {
   public static final class Outputs {
     public final PCollection<QuarantineRecord> quarantined;
     public final PCollection<CollabEvent> accepted;
+
+    /**
+     * {@link #accepted} without payloads ({@link CollabEvent#withoutPayload()}), for a consumer
+     * that only counts or looks at the envelope: cheaper to hand over than the whole events.
+     */
+    public final PCollection<CollabEvent> acceptedWithoutPayload;
+
     public final PCollection<CollabEvent> duplicates;
     public final PCollection<CuratedRow> curated;
 
     Outputs(
         PCollection<QuarantineRecord> quarantined,
         PCollection<CollabEvent> accepted,
+        PCollection<CollabEvent> acceptedWithoutPayload,
         PCollection<CollabEvent> duplicates,
         PCollection<CuratedRow> curated) {
       this.quarantined = quarantined;
       this.accepted = accepted;
+      this.acceptedWithoutPayload = acceptedWithoutPayload;
       this.duplicates = duplicates;
       this.curated = curated;
     }
@@ -98,15 +110,18 @@ public final class CollabGraph {
             RawStoreIO.write(config.duplicateLedger())
                 .withGeneration(config.generation())
                 .withMetricsNamespace(DUPLICATE_LEDGER_METRICS));
+    // Only the raw archive needs an accepted event's payload; every other branch gets the event
+    // without it, so that the payload is not encoded and decoded again at each step boundary.
+    PCollection<CollabEvent> narrow = withoutPayload(unique);
     PCollection<String> acceptedTicks =
-        unique.apply(
+        narrow.apply(
             "CountAccepted", CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis));
     // Accepted but too late for (at least) their minute window: in the raw store, missing from some
     // metric windows
     // until a correction replay folds them in. A subset of accepted, outside received = quarantined
     // + duplicate + accepted.
     PCollection<String> lateTicks =
-        unique.apply("CountLate", CompletenessTicks.ofLateEvents(config.windowing()));
+        narrow.apply("CountLate", CompletenessTicks.ofLateEvents(config.windowing()));
 
     RawStoreIO.WriteResult raw =
         unique.apply(
@@ -129,7 +144,7 @@ public final class CollabGraph {
     // The freshness probe's canaries are accepted, written raw and counted like every event, but
     // the curated metrics never count them: they go to pipeline_canary instead, where the probe
     // sees when the real path made them queryable.
-    SplitCanaries.Result split = splitCanaries(unique);
+    SplitCanaries.Result split = splitCanaries(narrow);
     config
         .warehouse()
         .writeCanaries()
@@ -159,7 +174,7 @@ public final class CollabGraph {
     curated.apply(
         "WriteCurated", config.warehouse().writeLive(config.generation(), config.partialWindows()));
 
-    return new Outputs(quarantined, unique, deduped.duplicates(), curated);
+    return new Outputs(quarantined, unique, narrow, deduped.duplicates(), curated);
   }
 
   /**
@@ -216,7 +231,7 @@ public final class CollabGraph {
                             + ": a replay stages and commits through a JDBC warehouse (DuckDB or PostgreSQL)")));
     PCollection<QuarantineRecord> noQuarantine =
         events.getPipeline().apply("NoQuarantine", Create.empty(QuarantineRecordCoder.of()));
-    return new Outputs(noQuarantine, unique, deduped.duplicates(), curated);
+    return new Outputs(noQuarantine, unique, unique, deduped.duplicates(), curated);
   }
 
   /**
@@ -242,7 +257,7 @@ public final class CollabGraph {
     }
     PCollection<CuratedRow> noRows =
         records.getPipeline().apply("NoCuratedRows", Create.empty(CuratedRowCoder.of()));
-    return new Outputs(validated.quarantined(), unique, deduped.duplicates(), noRows);
+    return new Outputs(validated.quarantined(), unique, unique, deduped.duplicates(), noRows);
   }
 
   /**
@@ -265,6 +280,18 @@ public final class CollabGraph {
   private static DedupByEventId.Result dedup(PCollection<CollabEvent> events, GraphConfig config) {
     return events.apply(
         "DedupByEventId", DedupByEventId.create().withHorizon(config.dedupHorizon()));
+  }
+
+  /**
+   * {@code DropPayload}: the accepted events without their payload ({@link
+   * CollabEvent#withoutPayload()}), for the branches that do not write it.
+   */
+  private static PCollection<CollabEvent> withoutPayload(PCollection<CollabEvent> events) {
+    return events
+        .apply(
+            "DropPayload",
+            MapElements.into(TypeDescriptor.of(CollabEvent.class)).via(CollabEvent::withoutPayload))
+        .setCoder(CollabEventCoder.of());
   }
 
   /**

@@ -38,6 +38,11 @@ public final class CommandLine {
       // without a copy.
       all.add("--objectReuse=true");
     }
+    if (flink && all.stream().noneMatch(a -> a.startsWith("--fasterCopy"))) {
+      // Nor does any DoFn mutate an element it outputs, and every element type is immutable: the
+      // runner's defensive copy between operators (an encode and decode of each element) is waste.
+      all.add("--fasterCopy=true");
+    }
     PipelineOptionsFactory.register(CollabPipelineOptions.class);
     return PipelineOptionsFactory.fromArgs(all.toArray(new String[0]))
         .withValidation()

@@ -73,11 +73,17 @@ public final class LiveJob implements Job {
    */
   public static CollabGraph.Outputs build(Pipeline pipeline, JobConfig config) {
     PCollection<RawRecord> records = readSource(pipeline, config);
-    records.apply(
-        "TrackProgress", ParDo.of(LocalProgress.<RawRecord>counter(LocalProgress.RECEIVED)));
+    // The progress line's counters only when it is shown: each is one more consumer of the
+    // records, which a batch runner hands over by encoding them once more.
+    if (config.progressSeconds > 0) {
+      records.apply(
+          "TrackProgress", ParDo.of(LocalProgress.<RawRecord>counter(LocalProgress.RECEIVED)));
+    }
     CollabGraph.Outputs outputs = CollabGraph.apply(records, config.graph);
-    outputs.accepted.apply(
-        "TrackAccepted", ParDo.of(LocalProgress.counter(LocalProgress.ACCEPTED)));
+    if (config.progressSeconds > 0) {
+      outputs.acceptedWithoutPayload.apply(
+          "TrackAccepted", ParDo.of(LocalProgress.counter(LocalProgress.ACCEPTED)));
+    }
     return outputs;
   }
 

@@ -165,9 +165,11 @@ public final class CollabBenchmark {
           replaySource.raw);
     }
     Map<String, List<Double>> seconds = new LinkedHashMap<>();
+    Map<String, List<Double>> cpuSeconds = new LinkedHashMap<>();
     Map<String, Long> peakHeap = new LinkedHashMap<>();
     for (String mode : modes) {
       seconds.put(mode, new ArrayList<>());
+      cpuSeconds.put(mode, new ArrayList<>());
       peakHeap.put(mode, 0L);
     }
     // Warm-up runs are timed and printed but not counted: a cold JVM spends the first run compiling
@@ -176,6 +178,7 @@ public final class CollabBenchmark {
       for (String mode : modes) {
         resetPeaks();
         Path runDir = dir.resolve("run-" + mode + "-" + r);
+        long cpuBefore = processCpuNanos();
         double s =
             mode.equals("parse")
                 ? parseOnly(input)
@@ -184,17 +187,21 @@ public final class CollabBenchmark {
                     : mode.equals("flinksql")
                         ? FlinkSqlPeer.over(inputDir, parallelism).runToBlackhole()
                         : runGraph(input, runDir, mode.equals("streaming"), parallelism);
+        double cpu = (processCpuNanos() - cpuBefore) / 1e9;
         if (r >= 1) {
           seconds.get(mode).add(s);
+          cpuSeconds.get(mode).add(cpu);
           peakHeap.put(mode, Math.max(peakHeap.get(mode), peakHeapBytes()));
         }
         System.out.printf(
             Locale.ROOT,
-            "  %-8s %-10s %8.2f s  %,12.0f events/s%n",
+            "  %-8s %-10s %8.2f s  %,12.0f events/s  %8.2f cpu-s  %,10.0f events/cpu-s%n",
             r >= 1 ? "repeat " + r : "warm-up",
             mode,
             s,
-            eventsPerMode.get(mode) / s);
+            eventsPerMode.get(mode) / s,
+            cpu,
+            eventsPerMode.get(mode) / cpu);
       }
     }
 
@@ -203,12 +210,13 @@ public final class CollabBenchmark {
     System.out.println();
     System.out.printf(
         Locale.ROOT,
-        "%-30s %10s %14s %10s %12s%n",
+        "%-30s %10s %14s %10s %12s %14s%n",
         "mode",
         "median s",
         "events/s",
         "vs parse",
-        "peak heap");
+        "peak heap",
+        "events/cpu-s");
     for (String mode : modes) {
       double med = median(seconds.get(mode));
       double rate = eventsPerMode.get(mode) / med;
@@ -216,12 +224,13 @@ public final class CollabBenchmark {
           Double.isNaN(parseRate) ? "-" : String.format(Locale.ROOT, "%.3fx", rate / parseRate);
       System.out.printf(
           Locale.ROOT,
-          "%-30s %10.2f %,14.0f %10s %9d MiB%n",
+          "%-30s %10.2f %,14.0f %10s %9d MiB %,14.0f%n",
           label(mode),
           med,
           rate,
           vsParse,
-          peakHeap.get(mode) >> 20);
+          peakHeap.get(mode) >> 20,
+          eventsPerMode.get(mode) / median(cpuSeconds.get(mode)));
     }
     if (seconds.containsKey("batch") && seconds.containsKey("flinksql")) {
       System.out.printf(
@@ -231,6 +240,17 @@ public final class CollabBenchmark {
     }
     System.out.printf(Locale.ROOT, "peak resident memory of the process: %s%n", peakRss());
     return 0;
+  }
+
+  /**
+   * CPU time of this process so far, all threads: a run's events per CPU-second is its throughput
+   * per busy core, a figure that other load on the machine changes far less than events/s.
+   */
+  private static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean
+        ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime()
+        : 0L;
   }
 
   private static String label(String mode) {
