@@ -152,6 +152,13 @@ public final class Assumptions {
         "0.43",
         "lz4 bytes / JSON bytes in producer batches (measured with lz4 -1 on 16 KiB chunks of"
             + " generated NDJSON; 0.33 at 64 KiB, 0.31 at 256 KiB)");
+    def(
+        "kafkaLocalRetentionHours",
+        Kind.NON_NEGATIVE,
+        "0",
+        "0: the whole retention on broker disks; N: MSK tiered storage, the last N hours on"
+            + " broker disks (x RF) and the whole retention once in the tier (MSK: at least 3"
+            + " days of retention.ms)");
     def("consumerGroups", Kind.POSITIVE, "1", "consumer groups reading the whole topic");
     def(
         "brokerUtilization",

@@ -229,15 +229,16 @@ public final class CostModel {
                 p.spec(bs + ".networkMBps") / (rf - 1 + a.num("consumerGroups")))
             * a.num("brokerUtilization");
     double brokersForThroughput = Math.ceil(peakKafkaMBps / perBrokerMBps);
-    double kafkaStorageGb =
-        avg
-            * eventBytes
-            * kc
-            * 86400
-            * a.num("kafkaRetentionDays")
-            * rf
-            / GB
-            / a.num("kafkaStorageFill");
+    double kafkaBytesPerDay = avg * eventBytes * kc * 86400;
+    double localHours = a.num("kafkaLocalRetentionHours");
+    boolean tiered = localHours > 0;
+    if (tiered && localHours >= a.num("kafkaRetentionDays") * 24) {
+      throw new io.collabpipeline.pipelines.UsageException(
+          "--kafkaLocalRetentionHours must be below --kafkaRetentionDays x 24 (or 0: no tiered"
+              + " storage)");
+    }
+    double localDays = tiered ? localHours / 24 : a.num("kafkaRetentionDays");
+    double kafkaStorageGb = kafkaBytesPerDay * localDays * rf / GB / a.num("kafkaStorageFill");
     double brokersForStorage = Math.ceil(kafkaStorageGb / p.spec("kafka.maxStorageGbPerBroker"));
     double azs = a.num("availabilityZones");
     double brokers =
@@ -256,10 +257,18 @@ public final class CostModel {
         KAFKA, "brokers " + bs + " x " + fmt(brokers), brokers * HOURS_PER_MONTH, p, "msk." + bs);
     plan.add(
         KAFKA,
-        "broker storage (" + fmt(a.num("kafkaRetentionDays")) + " days x RF " + fmt(rf) + ")",
+        "broker storage (" + fmt(localDays * 24) + " h x RF " + fmt(rf) + ")",
         kafkaStorageGb,
         p,
         "msk.storage");
+    if (tiered) {
+      plan.add(
+          KAFKA,
+          "tiered storage (" + fmt(a.num("kafkaRetentionDays")) + " days, one copy)",
+          kafkaBytesPerDay * a.num("kafkaRetentionDays") / GB,
+          p,
+          "msk.tieredStorage");
+    }
 
     // --- S3: raw with lifecycle tiers, quarantine, checkpoints, requests.
     double stdDays = a.num("iaAfterDays");

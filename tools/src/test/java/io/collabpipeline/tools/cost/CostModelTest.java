@@ -157,6 +157,16 @@ public class CostModelTest {
   }
 
   @Test
+  public void tieredStorageKeepsOnlyTheLocalHoursOnTheBrokers() {
+    Assumptions a = small().set("kafkaLocalRetentionHours", "24", "test");
+    // Local: 2.5 MB/s x 86,400 s x 1 day x RF 3 = 648 GB / 0.8 = 810 GB x 0.1 = 81 -> 1 broker
+    // for storage, 1 for throughput, at least 3: 3 x 730 x 0.4 = 876. Tier: 216 GB/day x 4 days
+    // = 864 GB x 0.05 = 43.2. Sum 1,000.2.
+    assertThat(
+        CostModel.plan(a, roundPrices()).byComponent().get(CostModel.KAFKA), closeTo(1000.2, CENT));
+  }
+
+  @Test
   public void s3StandardIsPricedByTier() {
     // 50,000 GB x 0.02 + 450,000 x 0.01 + 100,000 x 0.005 = 1,000 + 4,500 + 500 = 6,000
     assertEquals(6000.0, CostModel.tieredStandard(600_000, roundPrices()), CENT);
