@@ -94,7 +94,7 @@ public final class CollabCost {
           a.set(
               m[1],
               Double.toString(mode.eventsPerSecondPerCore()),
-              file.getFileName() + " (" + m[0] + ", " + mode.date + ")");
+              file.getFileName() + ", " + m[0] + ", " + mode.date);
         }
       }
     }
@@ -277,7 +277,8 @@ public final class CollabCost {
     out.println("Computed " + header(a, p) + ".");
     out.println();
     if (figures != null) {
-      out.println("Benchmark " + figures.replace("|", "\\|") + ".");
+      String f = figures.replace("|", "\\|");
+      out.println("Benchmark " + f + (f.endsWith(".") ? "" : "."));
       out.println();
     }
     out.println(figuresLine(a).replace("[", "(").replace("]", ")") + ".");
