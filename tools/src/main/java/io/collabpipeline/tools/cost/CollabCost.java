@@ -111,7 +111,10 @@ public final class CollabCost {
                 + "give --benchmark=FILE (bin/collab-benchmark --results=FILE;"
                 + " docs/cost/benchmark-2026-12-02.json) or --"
                 + required
-                + "=N");
+                + "=N"
+                + (a.has("streamEventsPerSecondPerCore") || a.has("replayEventsPerSecondPerCore")
+                    ? ""
+                    : " and --replayEventsPerSecondPerCore=N"));
       }
     }
     Prices p = prices == null ? Prices.builtIn() : prices;
