@@ -82,6 +82,7 @@ public final class CollabBenchmark {
     int parallelism = 2;
     List<String> modes = new ArrayList<>(List.of("parse", "batch", "streaming"));
     String workDir = null;
+    String results = null;
     for (String a : args) {
       String[] kv = a.split("=", 2);
       String value = kv.length == 2 ? kv[1] : "";
@@ -113,12 +114,18 @@ public final class CollabBenchmark {
         case "--workDir":
           workDir = value;
           break;
+        case "--results":
+          if (value.isEmpty()) {
+            throw new UsageException("--results= needs a file name: --results=FILE");
+          }
+          results = value;
+          break;
         default:
           throw new UsageException(
               "unknown option "
                   + a
                   + " (options: --events=N --repeats=N --warmups=N --parallelism=N"
-                  + " --modes=parse,batch,streaming,replay,flinksql --workDir=DIR)");
+                  + " --modes=parse,batch,streaming,replay,flinksql --workDir=DIR --results=FILE)");
       }
     }
     FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
@@ -239,6 +246,13 @@ public final class CollabBenchmark {
           median(seconds.get("flinksql")) / median(seconds.get("batch")));
     }
     System.out.printf(Locale.ROOT, "peak resident memory of the process: %s%n", peakRss());
+    if (results != null) {
+      // The figures for bin/collab-cost (format: BenchmarkResults).
+      Map<String, Double> medians = new LinkedHashMap<>();
+      modes.forEach(m -> medians.put(m, median(seconds.get(m))));
+      BenchmarkResults.ofRun(eventsPerMode, medians, parallelism).write(Paths.get(results));
+      System.out.println("results: " + results);
+    }
     return 0;
   }
 
