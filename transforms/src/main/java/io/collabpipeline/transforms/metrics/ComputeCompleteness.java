@@ -9,17 +9,15 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -85,23 +83,17 @@ public abstract class ComputeCompleteness
       throw new IllegalStateException(
           "ComputeCompleteness needs a windowing policy: use withWindowingPolicy(policy)");
     }
-    PCollectionList<CuratedRow> rows = PCollectionList.empty(ticks.getPipeline());
-    for (Granularity g : GRANULARITIES) {
-      String suffix = ComputeMetrics.stepSuffix(g);
-      rows =
-          rows.and(
-              ticks
-                  .apply("CompletenessWindows" + suffix, MetricWindows.<String>of(g, policy))
-                  .apply("CountPerStage" + suffix, Count.perElement())
-                  .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
-                  .apply("CompletenessRows" + suffix, ParDo.of(new ToCompletenessRowFn(g)))
-                  .setCoder(CuratedRowCoder.of())
-                  .apply(
-                      "CompletenessToGlobalWindow" + suffix,
-                      MetricWindows.<CuratedRow>toGlobalWindow()));
-    }
-    return rows.apply("FlattenCompletenessRows", Flatten.pCollections())
-        .setCoder(CuratedRowCoder.of());
+    // The hour and day counts in one pass: each tick is keyed once per granularity, the key
+    // naming it, and one windowing puts it in the window of its key's granularity.
+    return ticks
+        .apply("KeyByGranularity", ParDo.of(new KeyByGranularityFn()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+        .apply("CompletenessWindows", MetricWindows.<Long>byKeyGranularity(policy))
+        .apply("CountPerStage", Sum.longsPerKey())
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+        .apply("CompletenessRows", ParDo.of(new ToCompletenessRowFn()))
+        .setCoder(CuratedRowCoder.of())
+        .apply("CompletenessToGlobalWindow", MetricWindows.<CuratedRow>toGlobalWindow());
   }
 
   @Override
@@ -115,21 +107,31 @@ public abstract class ComputeCompleteness
     }
   }
 
+  /** A tick, keyed {@code <granularity><stage>} once per granularity, counting one. */
+  private static final class KeyByGranularityFn extends DoFn<String, KV<String, Long>> {
+    @ProcessElement
+    public void processElement(@Element String stage, OutputReceiver<KV<String, Long>> out) {
+      for (Granularity g : GRANULARITIES) {
+        out.output(KV.of(GranularityWindows.keyPrefix(g) + stage, 1L));
+      }
+    }
+  }
+
   private static final class ToCompletenessRowFn extends DoFn<KV<String, Long>, CuratedRow> {
     private static final Counter ROWS =
         Metrics.counter(CompletenessTicks.METRICS_NAMESPACE, ROWS_PIPELINE_COMPLETENESS);
-    private final Granularity granularity;
-
-    ToCompletenessRowFn(Granularity granularity) {
-      this.granularity = granularity;
-    }
 
     @ProcessElement
     public void processElement(
         @Element KV<String, Long> count, BoundedWindow window, OutputReceiver<CuratedRow> out) {
       long windowStart = ((IntervalWindow) window).start().getMillis();
+      String key = count.getKey();
       out.output(
-          CuratedRow.completeness(windowStart, granularity, count.getKey(), count.getValue()));
+          CuratedRow.completeness(
+              windowStart,
+              GranularityWindows.granularityOf(key),
+              key.substring(1),
+              count.getValue()));
       ROWS.inc();
     }
   }

@@ -1,7 +1,6 @@
 package io.collabpipeline.transforms.metrics;
 
 import com.google.auto.value.AutoValue;
-import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.coders.CuratedRowCoder;
 import io.collabpipeline.coders.MetricAccumulatorCoder;
 import io.collabpipeline.model.CollabEvent;
@@ -10,7 +9,6 @@ import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.EventType;
 import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.MetricAccumulator;
-import java.io.Serializable;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
@@ -21,16 +19,13 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -38,19 +33,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code notification_fanout}, per minute, hour and day.
  *
  * <p>The input must be timestamped with event time (after {@code AssignEventTime}) and already
- * deduplicated, so the counts are exact. For each {@link Granularity}:
+ * deduplicated, so the counts are exact. The steps:
  *
  * <ol>
- *   <li>{@code DropTooLate<G>}: an event is too late for a window of that granularity when it
- *       arrived after the window's end plus {@link WindowingPolicy#allowedLateness()} ({@code
- *       receivedAt > windowEnd(g, occurredAt) + allowedLateness}). The data decides, not the
- *       runner, so every runner and mode gives the same rows. Such events are left out of that
- *       granularity only and counted ({@link #tooLateCounterName(Granularity)}).
- *   <li>{@code MetricWindows<G>}: {@link MetricWindows} (early, on-time and late panes,
- *       accumulating).
- *   <li>{@code ActiveEditors<G>}, {@code TaskUpdateVelocity<G>}, {@code NotificationFanout<G>}:
- *       exact combines with {@link MetricAccumulator}, one row per window and key, selecting events
- *       by the properties of their {@link EventType} (an unregistered type counts for nothing):
+ *   <li>{@code SelectAndKey}: per {@link Granularity}, an event is too late for a window of that
+ *       granularity when it arrived after the window's end plus {@link
+ *       WindowingPolicy#allowedLateness()} ({@code receivedAt > windowEnd(g, occurredAt) +
+ *       allowedLateness}). The data decides, not the runner, so every runner and mode gives the
+ *       same rows. Such events are left out of that granularity only and counted ({@link
+ *       #tooLateCounterName(Granularity)}). Otherwise the event is keyed once per table that
+ *       selects it, by the properties of its {@link EventType} (an unregistered type counts for
+ *       nothing), the key naming the granularity and table, the value only what the table counts:
  *       <ul>
  *         <li>active_editors per workspace: distinct actors of task.created|updated|completed,
  *             comment.added|edited and project.member_added|removed events;
@@ -60,6 +53,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *             distinct trigger event ids, notifications, and the most notifications of one trigger
  *             id.
  *       </ul>
+ *   <li>{@code MetricWindows}: the window of the key's granularity ({@link MetricWindows}: early,
+ *       on-time and late panes, accumulating).
+ *   <li>{@code CombinePerKey}: an exact combine with {@link MetricAccumulator}, one row per window
+ *       and key ({@code ToRows}).
  * </ol>
  *
  * <p>Every pane of a window yields a row holding the window's full value so far; the warehouse
@@ -166,69 +163,20 @@ public abstract class ComputeMetrics
       throw new IllegalStateException(
           "ComputeMetrics needs a windowing policy: use withWindowingPolicy(policy)");
     }
-    PCollectionList<CuratedRow> rows = PCollectionList.empty(events.getPipeline());
-    for (Granularity g : Granularity.values()) {
-      String suffix = stepSuffix(g);
-      PCollection<CollabEvent> windowed =
-          events
-              .apply(
-                  "DropTooLate" + suffix,
-                  ParDo.of(new DropTooLateFn(g, policy.allowedLateness().getMillis())))
-              .setCoder(CollabEventCoder.of())
-              .apply("MetricWindows" + suffix, MetricWindows.of(g, policy));
-      rows =
-          rows.and(
-                  windowed.apply(
-                      "ActiveEditors" + suffix,
-                      new TableMetric<>(
-                          g,
-                          CuratedTable.ACTIVE_EDITORS,
-                          ComputeMetrics::isEditorEvent,
-                          CollabEvent::workspaceGid,
-                          StringUtf8Coder.of(),
-                          (acc, e) -> acc.addCount(1).addItem(e.actorId(), 1),
-                          (start, gran, workspace, acc) ->
-                              CuratedRow.activeEditors(
-                                  start, gran, workspace, acc.distinctItems()))))
-              .and(
-                  windowed.apply(
-                      "TaskUpdateVelocity" + suffix,
-                      new TableMetric<>(
-                          g,
-                          CuratedTable.TASK_UPDATE_VELOCITY,
-                          ComputeMetrics::isTaskEvent,
-                          CollabEvent::workspaceGid,
-                          StringUtf8Coder.of(),
-                          ComputeMetrics::addTaskEvent,
-                          (start, gran, workspace, acc) ->
-                              CuratedRow.taskUpdateVelocity(
-                                  start,
-                                  gran,
-                                  workspace,
-                                  acc.count(),
-                                  acc.distinctItems(),
-                                  acc.completed()))))
-              .and(
-                  windowed.apply(
-                      "NotificationFanout" + suffix,
-                      new TableMetric<>(
-                          g,
-                          CuratedTable.NOTIFICATION_FANOUT,
-                          ComputeMetrics::isNotification,
-                          ComputeMetrics::fanoutKey,
-                          KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()),
-                          (acc, e) -> acc.addCount(1).addItem(e.triggerEventId(), 1),
-                          (start, gran, key, acc) ->
-                              CuratedRow.notificationFanout(
-                                  start,
-                                  gran,
-                                  key.getKey(),
-                                  key.getValue(),
-                                  acc.distinctItems(),
-                                  acc.count(),
-                                  acc.maxItemCount()))));
-    }
-    return rows.apply("FlattenMetricRows", Flatten.pCollections()).setCoder(CuratedRowCoder.of());
+    // One pass for the nine (table, granularity) metrics: each event is keyed once per table that
+    // selects it and granularity it is not too late for, the key naming both (MetricKeys); one
+    // windowing assigns each keyed element the window of its key's granularity, and one combine
+    // keeps each key's and window's accumulator. Only a few bytes per contribution cross the
+    // combine's shuffle, never the event.
+    return events
+        .apply("SelectAndKey", ParDo.of(new SelectAndKeyFn(policy.allowedLateness().getMillis())))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+        .apply("MetricWindows", MetricWindows.<String>byKeyGranularity(policy))
+        .apply("CombinePerKey", Combine.perKey(new MetricCombineFn()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.of()))
+        .apply("ToRows", ParDo.of(new ToRowsFn()))
+        .setCoder(CuratedRowCoder.of())
+        .apply("ToGlobalWindow", MetricWindows.<CuratedRow>toGlobalWindow());
   }
 
   @Override
@@ -292,113 +240,126 @@ public abstract class ComputeMetrics
     return type != null && type.isNotification();
   }
 
-  /** Adds one event to an accumulator. */
-  interface Accumulate extends Serializable {
-    void add(MetricAccumulator acc, CollabEvent event);
-  }
+  /**
+   * The keys of the combine: {@code <granularity><table><key>}, the granularity and table as one
+   * character each ({@link GranularityWindows#keyPrefix}, the table's ordinal), then the table's
+   * own key: the workspace gid, or for notification_fanout the workspace gid, NUL and the trigger
+   * event type (gids are digits and event types dotted words, so NUL is in neither).
+   */
+  static final class MetricKeys {
+    private MetricKeys() {}
 
-  /** Builds the row of one window and key from its accumulator. */
-  interface RowMaker<K> extends Serializable {
-    CuratedRow make(long windowStart, Granularity granularity, K key, MetricAccumulator acc);
-  }
-
-  private static final class DropTooLateFn extends DoFn<CollabEvent, CollabEvent> {
-    private final Granularity granularity;
-    private final long allowedLatenessMillis;
-    private final Counter tooLate;
-
-    DropTooLateFn(Granularity granularity, long allowedLatenessMillis) {
-      this.granularity = granularity;
-      this.allowedLatenessMillis = allowedLatenessMillis;
-      this.tooLate = Metrics.counter(METRICS_NAMESPACE, tooLateCounterName(granularity));
+    static String of(Granularity g, CuratedTable table, String key) {
+      return new StringBuilder(key.length() + 2)
+          .append(GranularityWindows.keyPrefix(g))
+          .append((char) ('0' + table.ordinal()))
+          .append(key)
+          .toString();
     }
 
-    @ProcessElement
-    public void processElement(@Element CollabEvent event, OutputReceiver<CollabEvent> out) {
-      long windowEnd =
-          granularity.windowStart(event.occurredAtMillis()) + granularity.size().getMillis();
-      if (event.receivedAtMillis() > windowEnd + allowedLatenessMillis) {
-        tooLate.inc();
-      } else {
-        out.output(event);
+    static CuratedTable table(String metricKey) {
+      return CuratedTable.values()[metricKey.charAt(1) - '0'];
+    }
+
+    static String key(String metricKey) {
+      return metricKey.substring(2);
+    }
+
+    static String fanoutKey(String workspaceGid, String triggerEventType) {
+      return workspaceGid + '\u0000' + triggerEventType;
+    }
+  }
+
+  /**
+   * One contribution to an accumulator, as a short string: its first character says whether it
+   * carries an item (a distinct value to count) and whether it completes a task, the rest is the
+   * item.
+   */
+  static final class Contributions {
+    private Contributions() {}
+
+    static String of(@Nullable String item, boolean completes) {
+      char flags = (char) ('0' + (item != null ? 1 : 0) + (completes ? 2 : 0));
+      return item == null ? String.valueOf(flags) : flags + item;
+    }
+
+    static void addTo(MetricAccumulator acc, String contribution) {
+      int flags = contribution.charAt(0) - '0';
+      acc.addCount(1);
+      if ((flags & 1) != 0) {
+        acc.addItem(contribution.substring(1), 1);
+      }
+      if ((flags & 2) != 0) {
+        acc.addCompleted(1);
       }
     }
   }
 
-  /** One curated table at one granularity: select, key, exact combine per window and key, rows. */
-  private static final class TableMetric<K>
-      extends PTransform<PCollection<CollabEvent>, PCollection<CuratedRow>> {
-    private final Granularity granularity;
-    private final CuratedTable table;
-    private final SerializableFunction<CollabEvent, Boolean> select;
-    private final SerializableFunction<CollabEvent, @Nullable K> key;
-    private final Coder<K> keyCoder;
-    private final Accumulate accumulate;
-    private final RowMaker<K> rowMaker;
-
-    TableMetric(
-        Granularity granularity,
-        CuratedTable table,
-        SerializableFunction<CollabEvent, Boolean> select,
-        SerializableFunction<CollabEvent, @Nullable K> key,
-        Coder<K> keyCoder,
-        Accumulate accumulate,
-        RowMaker<K> rowMaker) {
-      this.granularity = granularity;
-      this.table = table;
-      this.select = select;
-      this.key = key;
-      this.keyCoder = keyCoder;
-      this.accumulate = accumulate;
-      this.rowMaker = rowMaker;
-    }
-
-    @Override
-    public PCollection<CuratedRow> expand(PCollection<CollabEvent> windowed) {
-      return windowed
-          .apply("SelectAndKey", ParDo.of(new SelectAndKeyFn<>(select, key)))
-          .setCoder(KvCoder.of(keyCoder, CollabEventCoder.of()))
-          .apply("CombinePerKey", Combine.perKey(new MetricCombineFn(accumulate)))
-          .setCoder(KvCoder.of(keyCoder, MetricAccumulatorCoder.of()))
-          .apply("ToRows", ParDo.of(new ToRowsFn<>(granularity, table, rowMaker)))
-          .setCoder(CuratedRowCoder.of())
-          .apply("ToGlobalWindow", MetricWindows.<CuratedRow>toGlobalWindow());
-    }
-  }
-
-  private static final class SelectAndKeyFn<K> extends DoFn<CollabEvent, KV<K, CollabEvent>> {
+  /**
+   * Drops, per granularity, the events too late for their window ({@code receivedAt > windowEnd(g,
+   * occurredAt) + allowedLateness}, counted by {@link #tooLateCounterName}), and keys each other
+   * event once per table that selects it: active_editors (the actor), task_update_velocity (the
+   * task gid, whether it completes the task), notification_fanout (the trigger event id).
+   */
+  private static final class SelectAndKeyFn extends DoFn<CollabEvent, KV<String, String>> {
     private static final Counter UNKEYED = Metrics.counter(METRICS_NAMESPACE, UNKEYED_EVENTS);
-    private final SerializableFunction<CollabEvent, Boolean> select;
-    private final SerializableFunction<CollabEvent, @Nullable K> key;
+    private static final Granularity[] GRANULARITIES = Granularity.values();
+    private final long allowedLatenessMillis;
+    private final Counter[] tooLate;
 
-    SelectAndKeyFn(
-        SerializableFunction<CollabEvent, Boolean> select,
-        SerializableFunction<CollabEvent, @Nullable K> key) {
-      this.select = select;
-      this.key = key;
+    SelectAndKeyFn(long allowedLatenessMillis) {
+      this.allowedLatenessMillis = allowedLatenessMillis;
+      this.tooLate = new Counter[GRANULARITIES.length];
+      for (Granularity g : GRANULARITIES) {
+        tooLate[g.ordinal()] = Metrics.counter(METRICS_NAMESPACE, tooLateCounterName(g));
+      }
     }
 
     @ProcessElement
-    public void processElement(@Element CollabEvent event, OutputReceiver<KV<K, CollabEvent>> out) {
-      if (!select.apply(event)) {
-        return;
+    public void processElement(@Element CollabEvent event, OutputReceiver<KV<String, String>> out) {
+      EventType type = EventType.forWireNameOrNull(event.eventType());
+      boolean editor = type != null && type.countsAsEditor();
+      boolean task = type != null && type.isTaskEvent();
+      boolean notification = type != null && type.isNotification();
+      String workspace = event.workspaceGid();
+      String fanoutKey =
+          notification && event.triggerEventType() != null && event.triggerEventId() != null
+              ? MetricKeys.fanoutKey(workspace, event.triggerEventType())
+              : null;
+      for (Granularity g : GRANULARITIES) {
+        long windowEnd = g.windowStart(event.occurredAtMillis()) + g.size().getMillis();
+        if (event.receivedAtMillis() > windowEnd + allowedLatenessMillis) {
+          tooLate[g.ordinal()].inc();
+          continue;
+        }
+        if (editor) {
+          out.output(
+              KV.of(
+                  MetricKeys.of(g, CuratedTable.ACTIVE_EDITORS, workspace),
+                  Contributions.of(event.actorId(), false)));
+        }
+        if (task) {
+          out.output(
+              KV.of(
+                  MetricKeys.of(g, CuratedTable.TASK_UPDATE_VELOCITY, workspace),
+                  Contributions.of(event.taskGid(), type.completesTask())));
+        }
+        if (notification) {
+          if (fanoutKey == null) {
+            UNKEYED.inc();
+          } else {
+            out.output(
+                KV.of(
+                    MetricKeys.of(g, CuratedTable.NOTIFICATION_FANOUT, fanoutKey),
+                    Contributions.of(event.triggerEventId(), false)));
+          }
+        }
       }
-      K k = key.apply(event);
-      if (k == null) {
-        UNKEYED.inc();
-        return;
-      }
-      out.output(KV.of(k, event));
     }
   }
 
   private static final class MetricCombineFn
-      extends Combine.CombineFn<CollabEvent, MetricAccumulator, MetricAccumulator> {
-    private final Accumulate accumulate;
-
-    MetricCombineFn(Accumulate accumulate) {
-      this.accumulate = accumulate;
-    }
+      extends Combine.CombineFn<String, MetricAccumulator, MetricAccumulator> {
 
     @Override
     public MetricAccumulator createAccumulator() {
@@ -406,8 +367,8 @@ public abstract class ComputeMetrics
     }
 
     @Override
-    public MetricAccumulator addInput(MetricAccumulator acc, CollabEvent event) {
-      accumulate.add(acc, event);
+    public MetricAccumulator addInput(MetricAccumulator acc, String contribution) {
+      Contributions.addTo(acc, contribution);
       return acc;
     }
 
@@ -429,36 +390,68 @@ public abstract class ComputeMetrics
 
     @Override
     public Coder<MetricAccumulator> getAccumulatorCoder(
-        CoderRegistry registry, Coder<CollabEvent> inputCoder) throws CannotProvideCoderException {
+        CoderRegistry registry, Coder<String> inputCoder) throws CannotProvideCoderException {
       return MetricAccumulatorCoder.of();
     }
 
     @Override
     public Coder<MetricAccumulator> getDefaultOutputCoder(
-        CoderRegistry registry, Coder<CollabEvent> inputCoder) throws CannotProvideCoderException {
+        CoderRegistry registry, Coder<String> inputCoder) throws CannotProvideCoderException {
       return MetricAccumulatorCoder.of();
     }
   }
 
-  private static final class ToRowsFn<K> extends DoFn<KV<K, MetricAccumulator>, CuratedRow> {
-    private final Granularity granularity;
-    private final RowMaker<K> rowMaker;
-    private final Counter rows;
+  /** The row of one table, granularity, window and key, from its accumulator. */
+  private static final class ToRowsFn extends DoFn<KV<String, MetricAccumulator>, CuratedRow> {
+    private static final CuratedTable[] TABLES = {
+      CuratedTable.ACTIVE_EDITORS,
+      CuratedTable.TASK_UPDATE_VELOCITY,
+      CuratedTable.NOTIFICATION_FANOUT
+    };
+    private final Counter[] rows = new Counter[CuratedTable.values().length];
 
-    ToRowsFn(Granularity granularity, CuratedTable table, RowMaker<K> rowMaker) {
-      this.granularity = granularity;
-      this.rowMaker = rowMaker;
-      this.rows = Metrics.counter(METRICS_NAMESPACE, rowsCounterName(table));
+    ToRowsFn() {
+      for (CuratedTable table : TABLES) {
+        rows[table.ordinal()] = Metrics.counter(METRICS_NAMESPACE, rowsCounterName(table));
+      }
     }
 
     @ProcessElement
     public void processElement(
-        @Element KV<K, MetricAccumulator> element,
+        @Element KV<String, MetricAccumulator> element,
         BoundedWindow window,
         OutputReceiver<CuratedRow> out) {
-      long windowStart = ((IntervalWindow) window).start().getMillis();
-      out.output(rowMaker.make(windowStart, granularity, element.getKey(), element.getValue()));
-      rows.inc();
+      long start = ((IntervalWindow) window).start().getMillis();
+      String metricKey = element.getKey();
+      Granularity g = GranularityWindows.granularityOf(metricKey);
+      CuratedTable table = MetricKeys.table(metricKey);
+      String key = MetricKeys.key(metricKey);
+      MetricAccumulator acc = element.getValue();
+      switch (table) {
+        case ACTIVE_EDITORS:
+          out.output(CuratedRow.activeEditors(start, g, key, acc.distinctItems()));
+          break;
+        case TASK_UPDATE_VELOCITY:
+          out.output(
+              CuratedRow.taskUpdateVelocity(
+                  start, g, key, acc.count(), acc.distinctItems(), acc.completed()));
+          break;
+        case NOTIFICATION_FANOUT:
+          int nul = key.indexOf('\u0000');
+          out.output(
+              CuratedRow.notificationFanout(
+                  start,
+                  g,
+                  key.substring(0, nul),
+                  key.substring(nul + 1),
+                  acc.distinctItems(),
+                  acc.count(),
+                  acc.maxItemCount()));
+          break;
+        default:
+          throw new IllegalStateException("ComputeMetrics keyed a row for table " + table);
+      }
+      rows[table.ordinal()].inc();
     }
   }
 }

@@ -10,6 +10,7 @@ import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
 
@@ -50,23 +51,36 @@ public final class MetricWindows<T> extends PTransform<PCollection<T>, PCollecti
     // FixedWindows without offset are aligned to the epoch, hence to UTC minutes, hours and days.
     return input.apply(
         "AssignFixedWindows",
-        Window.<T>into(FixedWindows.of(granularity.size()))
-            .triggering(
-                AfterWatermark.pastEndOfWindow()
-                    .withEarlyFirings(
-                        AfterProcessingTime.pastFirstElementInPane()
-                            .plusDelayOf(policy.earlyFiringDelay()))
-                    .withLateFirings(AfterPane.elementCountAtLeast(1)))
-            .withAllowedLateness(policy.beamAllowedLateness())
-            // Never emit an empty pane. Beam's default (FIRE_ALWAYS) emits an empty on-time pane;
-            // on the Flink
-            // streaming runner, processing-time timers flushed at shutdown fire after a window's
-            // state was garbage
-            // collected, and that empty "on-time" pane would upsert zeros over the real row. An
-            // accumulating pane
-            // that matters is never empty.
-            .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
-            .accumulatingFiredPanes());
+        withTriggers(Window.<T>into(FixedWindows.of(granularity.size())), policy));
+  }
+
+  /**
+   * The minute, hour and day windows at once, for keyed elements whose key starts with {@link
+   * GranularityWindows#keyPrefix}: each in the window of its key's granularity, with the same
+   * triggers and lateness as {@link #of}.
+   */
+  static <V> Window<KV<String, V>> byKeyGranularity(WindowingPolicy policy) {
+    return withTriggers(Window.<KV<String, V>>into(new GranularityWindows<V>()), policy);
+  }
+
+  private static <T> Window<T> withTriggers(Window<T> window, WindowingPolicy policy) {
+    return window
+        .triggering(
+            AfterWatermark.pastEndOfWindow()
+                .withEarlyFirings(
+                    AfterProcessingTime.pastFirstElementInPane()
+                        .plusDelayOf(policy.earlyFiringDelay()))
+                .withLateFirings(AfterPane.elementCountAtLeast(1)))
+        .withAllowedLateness(policy.beamAllowedLateness())
+        // Never emit an empty pane. Beam's default (FIRE_ALWAYS) emits an empty on-time pane;
+        // on the Flink
+        // streaming runner, processing-time timers flushed at shutdown fire after a window's
+        // state was garbage
+        // collected, and that empty "on-time" pane would upsert zeros over the real row. An
+        // accumulating pane
+        // that matters is never empty.
+        .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
+        .accumulatingFiredPanes();
   }
 
   /**
