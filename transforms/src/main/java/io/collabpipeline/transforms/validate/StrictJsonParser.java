@@ -16,6 +16,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collabpipeline.model.ReasonCode;
 import java.io.CharConversionException;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * Parses one record as a strict RFC 8259 JSON text whose top-level value is an object, or says
@@ -60,13 +63,40 @@ final class StrictJsonParser {
     }
   }
 
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long BACKSLASHES = 0x5c5c5c5c5c5c5c5cL;
+
+  /** {@link #scan} flag: a byte >= 0x80 or a NUL byte (the UTF-8 and NUL checks must run). */
+  private static final int NOT_PLAIN_ASCII = 1;
+
+  /** {@link #scan} flag: a backslash (the lone-surrogate check must run). */
+  private static final int HAS_BACKSLASH = 2;
+
   private final int maxRecordBytes;
   private final int maxNestingDepth;
   private final ObjectMapper mapper;
+  private final ObjectMapper fastMapper;
 
   StrictJsonParser(int maxRecordBytes, int maxNestingDepth) {
     this.maxRecordBytes = maxRecordBytes;
     this.maxNestingDepth = maxNestingDepth;
+    this.mapper = mapper(maxRecordBytes, maxNestingDepth, true);
+    this.fastMapper = mapper(maxRecordBytes, maxNestingDepth, false);
+  }
+
+  /**
+   * The strict mapper ({@code streamDuplicates}: the parser refuses a duplicate key where it reads
+   * it, and its location is the detail's) or the fast one: the same limits, with duplicates refused
+   * by the tree reader instead, which costs nothing (it notices a key it replaces) but fails later
+   * in the text. The fast one is only trusted when it succeeds: a text it accepts, the strict one
+   * accepts as the same tree; any text it refuses is parsed again by the strict one for the reason
+   * and detail.
+   */
+  private static ObjectMapper mapper(
+      int maxRecordBytes, int maxNestingDepth, boolean streamDuplicates) {
     JsonFactory factory =
         JsonFactory.builder()
             .streamReadConstraints(
@@ -74,15 +104,15 @@ final class StrictJsonParser {
                     .maxNestingDepth(maxNestingDepth)
                     .maxDocumentLength(maxRecordBytes)
                     .build())
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .configure(StreamReadFeature.STRICT_DUPLICATE_DETECTION, streamDuplicates)
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
-    this.mapper =
-        JsonMapper.builder(factory)
-            // Keep decimals exact: a double would turn 1e400 into Infinity, which is not JSON when
-            // written back.
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .build();
+    return JsonMapper.builder(factory)
+        // Keep decimals exact: a double would turn 1e400 into Infinity, which is not JSON when
+        // written back.
+        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .configure(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY, !streamDuplicates)
+        .build();
   }
 
   /** The mapper the parser reads with; also fit for writing the canonical output. */
@@ -99,14 +129,51 @@ final class StrictJsonParser {
           ReasonCode.TOO_LARGE,
           "record is " + bytes.length + " bytes, the limit is " + maxRecordBytes);
     }
-    int bad = firstInvalidUtf8(bytes);
-    if (bad >= 0) {
-      return Outcome.fail(ReasonCode.NOT_UTF8, "invalid UTF-8 at byte offset " + bad);
+    int flags = scan(bytes);
+    if ((flags & NOT_PLAIN_ASCII) != 0) {
+      int bad = firstInvalidUtf8(bytes);
+      if (bad >= 0) {
+        return Outcome.fail(ReasonCode.NOT_UTF8, "invalid UTF-8 at byte offset " + bad);
+      }
+      int nul = indexOfNul(bytes);
+      if (nul >= 0) {
+        return Outcome.fail(ReasonCode.NOT_JSON, "NUL byte at byte offset " + nul);
+      }
     }
-    int nul = indexOfNul(bytes);
-    if (nul >= 0) {
-      return Outcome.fail(ReasonCode.NOT_JSON, "NUL byte at byte offset " + nul);
+    ObjectNode fast = fastObject(bytes);
+    if (fast != null) {
+      int lone = (flags & HAS_BACKSLASH) != 0 ? firstLoneSurrogateEscape(bytes) : -1;
+      return lone >= 0 ? loneSurrogate(lone) : Outcome.ok(fast);
     }
+    return strictParse(bytes);
+  }
+
+  /**
+   * The object the fast mapper reads from {@code bytes} if it reads exactly one JSON object and
+   * nothing after it, else null (whatever went wrong: the strict parse then says what).
+   */
+  private ObjectNode fastObject(byte[] bytes) {
+    try (JsonParser parser = fastMapper.createParser(bytes)) {
+      JsonNode root = fastMapper.readTree(parser);
+      if (root == null || !root.isObject() || parser.nextToken() != null) {
+        return null;
+      }
+      return (ObjectNode) root;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static Outcome loneSurrogate(int offset) {
+    return Outcome.fail(
+        ReasonCode.NOT_UTF8,
+        "a string escapes a lone UTF-16 surrogate at byte offset "
+            + offset
+            + ": it has no UTF-8 form");
+  }
+
+  /** The parse with the strict mapper, after the byte checks: the outcome and its detail. */
+  private Outcome strictParse(byte[] bytes) {
     JsonNode root;
     try (JsonParser parser = mapper.createParser(bytes)) {
       try {
@@ -145,11 +212,7 @@ final class StrictJsonParser {
     }
     int lone = firstLoneSurrogateEscape(bytes);
     if (lone >= 0) {
-      return Outcome.fail(
-          ReasonCode.NOT_UTF8,
-          "a string escapes a lone UTF-16 surrogate at byte offset "
-              + lone
-              + ": it has no UTF-8 form");
+      return loneSurrogate(lone);
     }
     if (!root.isObject()) {
       return Outcome.fail(
@@ -188,6 +251,37 @@ final class StrictJsonParser {
       return "";
     }
     return "at line " + l.getLineNr() + " column " + l.getColumnNr();
+  }
+
+  /**
+   * {@link #NOT_PLAIN_ASCII} and {@link #HAS_BACKSLASH} of {@code b}, eight bytes at a time: a
+   * record of plain ASCII needs neither the UTF-8 nor the NUL check, one without a backslash no
+   * lone-surrogate check.
+   */
+  static int scan(byte[] b) {
+    long high = 0;
+    long nul = 0;
+    long backslash = 0;
+    int i = 0;
+    for (; i + 8 <= b.length; i += 8) {
+      long w = (long) LONGS.get(b, i);
+      high |= w;
+      nul |= (w - ONES) & ~w;
+      long x = w ^ BACKSLASHES;
+      backslash |= (x - ONES) & ~x;
+    }
+    int flags = ((high | nul) & HIGH_BITS) != 0 ? NOT_PLAIN_ASCII : 0;
+    if ((backslash & HIGH_BITS) != 0) {
+      flags |= HAS_BACKSLASH;
+    }
+    for (; i < b.length; i++) {
+      if (b[i] <= 0) {
+        flags |= NOT_PLAIN_ASCII;
+      } else if (b[i] == '\\') {
+        flags |= HAS_BACKSLASH;
+      }
+    }
+    return flags;
   }
 
   private static boolean isBlank(byte[] b) {

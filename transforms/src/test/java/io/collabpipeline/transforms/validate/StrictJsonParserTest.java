@@ -147,4 +147,46 @@ public class StrictJsonParserTest {
     assertThat(bad.reason, equalTo(ReasonCode.NOT_JSON));
     assertThat(bad.detail, not(containsString("secretword")));
   }
+
+  /**
+   * The byte scan that lets a plain-ASCII record skip the UTF-8, NUL and surrogate checks agrees
+   * with a byte-by-byte reading at every length and position (the word loop and its tail).
+   */
+  @Test
+  public void byteScanFlagsEveryNonAsciiNulAndBackslashByte() {
+    byte[] specials = {0, (byte) 0x80, (byte) 0xc3, (byte) 0xff, '\\', 0x7f, 'a'};
+    for (int length = 0; length <= 19; length++) {
+      for (int at = 0; at < length; at++) {
+        for (byte special : specials) {
+          byte[] b = new byte[length];
+          java.util.Arrays.fill(b, (byte) 'x');
+          b[at] = special;
+          boolean notAscii = special == 0 || (special & 0x80) != 0;
+          int expected = (notAscii ? 1 : 0) | (special == '\\' ? 2 : 0);
+          assertThat(
+              length + "/" + at + "/" + special, StrictJsonParser.scan(b), equalTo(expected));
+        }
+      }
+    }
+  }
+
+  /**
+   * A duplicate key, nested or not, and any other failure after it, are reported with the strict
+   * parser's reason and location (the column just after the repeated name, counted by hand)
+   * although most records are read by the faster one.
+   */
+  @Test
+  public void duplicateKeysKeepTheirReasonAndLocation() {
+    String[][] cases = {
+      {"{\"a\":1,\"a\":2}", "duplicate key at line 1 column 11"},
+      {"{\"a\":1,\n\"b\":{\"c\":[1,{\"d\":1,\"d\":2}]}}", "duplicate key at line 2 column 23"},
+      {"{\"a\":1,\"a\":{}}  x", "duplicate key at line 1 column 11"},
+      {"{\"a\":{\"b\":1,\"b\":2} x", "duplicate key at line 1 column 16"},
+    };
+    for (String[] c : cases) {
+      StrictJsonParser.Outcome o = parser.parse(c[0].getBytes(StandardCharsets.UTF_8));
+      assertThat(c[0], o.reason, equalTo(ReasonCode.DUPLICATE_KEY));
+      assertThat(c[0], o.detail, equalTo(c[1]));
+    }
+  }
 }
