@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  *   <li>{@code properties}, {@code required}, {@code items} (a schema, applied to every item);
  *   <li>{@code enum} of strings only (a document value that is not a string goes to the library);
  *   <li>{@code pattern}: the same JDK pattern the registry's {@link EcmaRegularExpressionFactory}
- *       compiles, matched the same way ({@code find});
+ *       compiles, matched the same way ({@code find}); a pattern of the form {@code ^[class]{m,n}$}
+ *       as a {@link CharRun}, without the regex engine;
  *   <li>{@code minLength} and {@code maxLength}, in code points (as the library counts);
  *   <li>{@code minimum}: an integer bound, compared with a document's int or long (any other number
  *       goes to the library);
@@ -64,6 +65,7 @@ final class SubsetSchema {
   private final SubsetSchema items;
   private final Set<String> enumValues;
   private final Pattern pattern;
+  private final CharRun run;
   private final int minLength;
   private final int maxLength;
   private final boolean hasMinimum;
@@ -77,6 +79,7 @@ final class SubsetSchema {
       SubsetSchema items,
       Set<String> enumValues,
       Pattern pattern,
+      CharRun run,
       int minLength,
       int maxLength,
       boolean hasMinimum,
@@ -88,6 +91,7 @@ final class SubsetSchema {
     this.items = items;
     this.enumValues = enumValues;
     this.pattern = pattern;
+    this.run = run;
     this.minLength = minLength;
     this.maxLength = maxLength;
     this.hasMinimum = hasMinimum;
@@ -125,7 +129,9 @@ final class SubsetSchema {
       return false;
     }
     if (instance.isTextual()) {
-      if (pattern != null && !pattern.matcher(instance.textValue()).find()) {
+      if (run != null
+          ? !run.matches(instance.textValue())
+          : pattern != null && !pattern.matcher(instance.textValue()).find()) {
         return false;
       }
       if (minLength >= 0 || maxLength >= 0) {
@@ -190,6 +196,7 @@ final class SubsetSchema {
     SubsetSchema items = null;
     Set<String> enumValues = null;
     Pattern pattern = null;
+    CharRun run = null;
     int minLength = -1;
     int maxLength = -1;
     boolean hasMinimum = false;
@@ -246,6 +253,7 @@ final class SubsetSchema {
             throw new Unsupported("pattern");
           }
           pattern = Pattern.compile(EcmaRegularExpressionFactory.toJava(value.textValue()));
+          run = CharRun.of(value.textValue());
           break;
         case "minLength":
           minLength = nonNegativeInt(value, keyword);
@@ -272,6 +280,7 @@ final class SubsetSchema {
         items,
         enumValues,
         pattern,
+        run,
         minLength,
         maxLength,
         hasMinimum,
@@ -303,5 +312,76 @@ final class SubsetSchema {
       throw new Unsupported(keyword);
     }
     return value.intValue();
+  }
+
+  /**
+   * A pattern of the form {@code ^[class]{m,n}$} whose class is ASCII letters, digits, {@code _}
+   * and ranges of them (and a final {@code -}), checked without the regex engine: a string matches
+   * exactly when it has m to n characters, each in the class (a character outside ASCII is in no
+   * such class, so characters and code points count the same).
+   */
+  static final class CharRun {
+    private static final Pattern FORM =
+        Pattern.compile("\\^\\[([A-Za-z0-9_-]+)\\]\\{([0-9]{1,4}),([0-9]{1,4})\\}\\$");
+
+    private final boolean[] allowed;
+    private final int min;
+    private final int max;
+
+    private CharRun(boolean[] allowed, int min, int max) {
+      this.allowed = allowed;
+      this.min = min;
+      this.max = max;
+    }
+
+    /** The run a pattern describes, or null if it is not of the simple form. */
+    static CharRun of(String regex) {
+      java.util.regex.Matcher m = FORM.matcher(regex);
+      if (!m.matches()) {
+        return null;
+      }
+      String body = m.group(1);
+      boolean[] allowed = new boolean[128];
+      int i = 0;
+      while (i < body.length()) {
+        char c = body.charAt(i);
+        if (c == '-') {
+          if (i != body.length() - 1) {
+            return null; // a '-' that is not last: leave its meaning to the regex engine
+          }
+          allowed['-'] = true;
+          i++;
+        } else if (i + 2 < body.length() && body.charAt(i + 1) == '-') {
+          char to = body.charAt(i + 2);
+          if (to == '-' || to < c || Character.isLetter(c) != Character.isLetter(to)) {
+            return null;
+          }
+          for (char x = c; x <= to; x++) {
+            allowed[x] = true;
+          }
+          i += 3;
+        } else {
+          allowed[c] = true;
+          i++;
+        }
+      }
+      int min = Integer.parseInt(m.group(2));
+      int max = Integer.parseInt(m.group(3));
+      return min <= max ? new CharRun(allowed, min, max) : null;
+    }
+
+    boolean matches(String s) {
+      int n = s.length();
+      if (n < min || n > max) {
+        return false;
+      }
+      for (int i = 0; i < n; i++) {
+        char c = s.charAt(i);
+        if (c >= 128 || !allowed[c]) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 }

@@ -99,6 +99,72 @@ public class SubsetSchemaTest {
     }
   }
 
+  /**
+   * A pattern checked without the regex engine matches exactly the strings the registry's JDK
+   * pattern finds, and a pattern of any other form is left to the engine.
+   */
+  @Test
+  public void simplePatternsMatchAsTheRegexEngineDoes() {
+    String[] patterns = {"^[0-9]{1,20}$", "^[A-Za-z0-9_-]{8,64}$", "^[a-c_]{0,2}$", "^[Z-a]{1,1}$"};
+    String[] inputs = {
+      "",
+      "0",
+      "9",
+      "a",
+      "b",
+      "c",
+      "d",
+      "_",
+      "-",
+      "A",
+      "z",
+      "Z",
+      "[",
+      "`",
+      "ab",
+      "abc",
+      "a_",
+      "12345678",
+      "1234567",
+      "evt_0001-AB",
+      "x".repeat(64),
+      "x".repeat(65),
+      "1".repeat(20),
+      "1".repeat(21),
+      "12\n",
+      "\n12",
+      "1 2",
+      "\u0661",
+      "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9",
+      "\ud83d\ude00",
+      "abcdefgh\u0000",
+      "ABCDEFGH\u212a"
+    };
+    for (String p : patterns) {
+      SubsetSchema.CharRun run = SubsetSchema.CharRun.of(p);
+      assertThat(p, run, notNullValue());
+      java.util.regex.Pattern engine =
+          java.util.regex.Pattern.compile(EcmaRegularExpressionFactory.toJava(p));
+      for (String in : inputs) {
+        assertThat(p + " on " + in, run.matches(in), equalTo(engine.matcher(in).find()));
+      }
+    }
+    for (String other :
+        new String[] {
+          "^[0-9]{4}-[0-9]{2}$",
+          "^[^0-9]{1,2}$",
+          "^[a-]{1,2}$".replace("a-", "a-b-c"),
+          "[0-9]{1,2}$",
+          "^[0-9]{1,2}",
+          "^[0-9]{1,}$",
+          "^[\\d]{1,2}$",
+          "^[a-z]{3,1}$",
+          "^[z-a]{1,2}$"
+        }) {
+      assertThat(other, SubsetSchema.CharRun.of(other), nullValue());
+    }
+  }
+
   @Test
   public void agreesWithTheLibraryOnEveryMutationOfEveryProperty() {
     List<String> unsound = new ArrayList<>();

@@ -69,11 +69,14 @@ final class StrictJsonParser {
   private static final long HIGH_BITS = 0x8080808080808080L;
   private static final long BACKSLASHES = 0x5c5c5c5c5c5c5c5cL;
 
-  /** {@link #scan} flag: a byte >= 0x80 or a NUL byte (the UTF-8 and NUL checks must run). */
-  private static final int NOT_PLAIN_ASCII = 1;
+  /** {@link #scan} flag: not well-formed UTF-8. */
+  static final int INVALID_UTF8 = 1;
 
   /** {@link #scan} flag: a backslash (the lone-surrogate check must run). */
-  private static final int HAS_BACKSLASH = 2;
+  static final int HAS_BACKSLASH = 2;
+
+  /** {@link #scan} flag: a NUL byte. */
+  static final int HAS_NUL = 4;
 
   private final int maxRecordBytes;
   private final int maxNestingDepth;
@@ -130,15 +133,12 @@ final class StrictJsonParser {
           "record is " + bytes.length + " bytes, the limit is " + maxRecordBytes);
     }
     int flags = scan(bytes);
-    if ((flags & NOT_PLAIN_ASCII) != 0) {
-      int bad = firstInvalidUtf8(bytes);
-      if (bad >= 0) {
-        return Outcome.fail(ReasonCode.NOT_UTF8, "invalid UTF-8 at byte offset " + bad);
-      }
-      int nul = indexOfNul(bytes);
-      if (nul >= 0) {
-        return Outcome.fail(ReasonCode.NOT_JSON, "NUL byte at byte offset " + nul);
-      }
+    if ((flags & INVALID_UTF8) != 0) {
+      return Outcome.fail(
+          ReasonCode.NOT_UTF8, "invalid UTF-8 at byte offset " + firstInvalidUtf8(bytes));
+    }
+    if ((flags & HAS_NUL) != 0) {
+      return Outcome.fail(ReasonCode.NOT_JSON, "NUL byte at byte offset " + indexOfNul(bytes));
     }
     ObjectNode fast = fastObject(bytes);
     if (fast != null) {
@@ -254,32 +254,49 @@ final class StrictJsonParser {
   }
 
   /**
-   * {@link #NOT_PLAIN_ASCII} and {@link #HAS_BACKSLASH} of {@code b}, eight bytes at a time: a
-   * record of plain ASCII needs neither the UTF-8 nor the NUL check, one without a backslash no
-   * lone-surrogate check.
+   * {@link #INVALID_UTF8}, {@link #HAS_NUL} and {@link #HAS_BACKSLASH} of {@code b}, in one pass
+   * that reads runs of ASCII eight bytes at a time. The offsets of the rare failures are found
+   * again by {@link #firstInvalidUtf8} and {@link #indexOfNul}; a record without a backslash needs
+   * no lone-surrogate check.
    */
   static int scan(byte[] b) {
-    long high = 0;
     long nul = 0;
     long backslash = 0;
+    int flags = 0;
+    int n = b.length;
     int i = 0;
-    for (; i + 8 <= b.length; i += 8) {
-      long w = (long) LONGS.get(b, i);
-      high |= w;
-      nul |= (w - ONES) & ~w;
-      long x = w ^ BACKSLASHES;
-      backslash |= (x - ONES) & ~x;
+    while (i < n) {
+      if (i + 8 <= n) {
+        long w = (long) LONGS.get(b, i);
+        if ((w & HIGH_BITS) == 0) {
+          nul |= (w - ONES) & ~w;
+          long x = w ^ BACKSLASHES;
+          backslash |= (x - ONES) & ~x;
+          i += 8;
+          continue;
+        }
+      }
+      byte c = b[i];
+      if (c >= 0) {
+        if (c == 0) {
+          flags |= HAS_NUL;
+        } else if (c == '\\') {
+          flags |= HAS_BACKSLASH;
+        }
+        i++;
+        continue;
+      }
+      int end = sequenceEnd(b, i);
+      if (end < 0) {
+        return flags | INVALID_UTF8;
+      }
+      i = end;
     }
-    int flags = ((high | nul) & HIGH_BITS) != 0 ? NOT_PLAIN_ASCII : 0;
+    if ((nul & HIGH_BITS) != 0) {
+      flags |= HAS_NUL;
+    }
     if ((backslash & HIGH_BITS) != 0) {
       flags |= HAS_BACKSLASH;
-    }
-    for (; i < b.length; i++) {
-      if (b[i] <= 0) {
-        flags |= NOT_PLAIN_ASCII;
-      } else if (b[i] == '\\') {
-        flags |= HAS_BACKSLASH;
-      }
     }
     return flags;
   }
@@ -358,41 +375,54 @@ final class StrictJsonParser {
     int i = 0;
     int n = b.length;
     while (i < n) {
-      int c = b[i] & 0xff;
-      if (c < 0x80) {
+      if (b[i] >= 0) {
         i++;
         continue;
       }
-      int need;
-      int min;
-      if (c >= 0xc2 && c <= 0xdf) {
-        need = 1;
-        min = 0x80;
-      } else if (c >= 0xe0 && c <= 0xef) {
-        need = 2;
-        min = 0x800;
-      } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 3;
-        min = 0x10000;
-      } else {
+      int end = sequenceEnd(b, i);
+      if (end < 0) {
         return i;
       }
-      if (i + need >= n) {
-        return i;
-      }
-      int cp = c & (0x3f >> need);
-      for (int k = 1; k <= need; k++) {
-        int cc = b[i + k] & 0xff;
-        if ((cc & 0xc0) != 0x80) {
-          return i;
-        }
-        cp = (cp << 6) | (cc & 0x3f);
-      }
-      if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return i;
-      }
-      i += need + 1;
+      i = end;
     }
     return -1;
+  }
+
+  /**
+   * The offset after the well-formed multi-byte UTF-8 sequence starting at {@code i} (whose first
+   * byte is >= 0x80), or -1 if it is not one (RFC 3629: no overlong form, no surrogate, at most
+   * U+10FFFF).
+   */
+  private static int sequenceEnd(byte[] b, int i) {
+    int c = b[i] & 0xff;
+    int need;
+    int min;
+    if (c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else {
+      return -1;
+    }
+    if (i + need >= b.length) {
+      return -1;
+    }
+    int cp = c & (0x3f >> need);
+    for (int k = 1; k <= need; k++) {
+      int cc = b[i + k] & 0xff;
+      if ((cc & 0xc0) != 0x80) {
+        return -1;
+      }
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return -1;
+    }
+    return i + need + 1;
   }
 }

@@ -149,22 +149,53 @@ public class StrictJsonParserTest {
   }
 
   /**
-   * The byte scan that lets a plain-ASCII record skip the UTF-8, NUL and surrogate checks agrees
-   * with a byte-by-byte reading at every length and position (the word loop and its tail).
+   * The one-pass byte scan agrees with byte-by-byte readings at every length and position (its word
+   * loop and its tail): NUL and backslash by comparison, UTF-8 well-formedness by the JDK's strict
+   * decoder.
    */
   @Test
-  public void byteScanFlagsEveryNonAsciiNulAndBackslashByte() {
-    byte[] specials = {0, (byte) 0x80, (byte) 0xc3, (byte) 0xff, '\\', 0x7f, 'a'};
+  public void byteScanAgreesWithAByteByByteReading() throws Exception {
+    byte[][] specials = {
+      {0},
+      {'\\'},
+      {0x7f},
+      {(byte) 0x80},
+      {(byte) 0xc3},
+      {(byte) 0xff},
+      {(byte) 0xc3, (byte) 0xa9},
+      {(byte) 0xc0, (byte) 0xaf},
+      {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+      {(byte) 0xf0, (byte) 0x9f, (byte) 0x98, (byte) 0x80},
+      {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
+      {(byte) 0xe2, (byte) 0x82}
+    };
     for (int length = 0; length <= 19; length++) {
-      for (int at = 0; at < length; at++) {
-        for (byte special : specials) {
-          byte[] b = new byte[length];
-          java.util.Arrays.fill(b, (byte) 'x');
-          b[at] = special;
-          boolean notAscii = special == 0 || (special & 0x80) != 0;
-          int expected = (notAscii ? 1 : 0) | (special == '\\' ? 2 : 0);
-          assertThat(
-              length + "/" + at + "/" + special, StrictJsonParser.scan(b), equalTo(expected));
+      for (int at = 0; at <= length; at++) {
+        for (byte[] special : specials) {
+          java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+          out.write("x".repeat(at).getBytes(StandardCharsets.US_ASCII));
+          out.write(special);
+          out.write("y".repeat(length - at).getBytes(StandardCharsets.US_ASCII));
+          byte[] b = out.toByteArray();
+          boolean utf8;
+          try {
+            StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                .decode(java.nio.ByteBuffer.wrap(b));
+            utf8 = true;
+          } catch (java.nio.charset.CharacterCodingException e) {
+            utf8 = false;
+          }
+          int flags = StrictJsonParser.scan(b);
+          String what = length + "/" + at + "/" + java.util.Arrays.toString(special);
+          assertThat(what, (flags & StrictJsonParser.INVALID_UTF8) != 0, equalTo(!utf8));
+          if (utf8) {
+            assertThat(what, (flags & StrictJsonParser.HAS_NUL) != 0, equalTo(special[0] == 0));
+            assertThat(
+                what, (flags & StrictJsonParser.HAS_BACKSLASH) != 0, equalTo(special[0] == '\\'));
+          }
         }
       }
     }
