@@ -138,13 +138,11 @@ public class ValidationFastPathTest {
     List<JsonNode> values = new ArrayList<>();
     values.add(NODES.nullNode());
     values.add(NODES.numberNode(7));
-    values.add(NODES.numberNode(0));
-    values.add(NODES.booleanNode(false));
     values.add(NODES.objectNode());
     values.add(NODES.arrayNode().add(7));
     for (String s :
         new String[] {
-          "", "12a", "123\n", "x".repeat(65), "\ud83d\ude00".repeat(65), "WEB", "user", "not a date"
+          "", "12a", "123\n", "x".repeat(65), "\ud83d\ude00".repeat(65), "WEB", "not a date"
         }) {
       values.add(NODES.textNode(s));
     }
