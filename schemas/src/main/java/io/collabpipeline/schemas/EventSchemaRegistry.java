@@ -74,15 +74,6 @@ public final class EventSchemaRegistry {
   }
 
   /**
-   * Whether the schema of (type, version), or the envelope's if {@code eventType} is null, is
-   * within the fast path's subset (else every document of it goes to the library).
-   */
-  public boolean hasFastPath(String eventType, int version) {
-    Compiled c = eventType == null ? envelope : payload(eventType, version);
-    return c.subset != null;
-  }
-
-  /**
    * The shipped contract. Loaded and compiled on first use, then shared (the registry is immutable
    * and thread-safe).
    *
