@@ -48,7 +48,14 @@ public final class Pseudonymizer {
   private static final int CACHE_ENTRIES = 65_536;
   private static final int SECRET_BYTES = 32;
 
+  /** Slots of the {@link #index} memo (a power of two). */
+  private static final int INDEX_SLOTS = 8192;
+
   private final Mac mac;
+  // The global-key hash is a pure function of the identifier (the key never changes in an
+  // instance), so a recent result is reused as is: a direct-mapped memo, one identifier per slot.
+  private final String[] indexInputs = new String[INDEX_SLOTS];
+  private final String[] indexOutputs = new String[INDEX_SLOTS];
   private final @Nullable UserKeyStore store;
   private final Map<String, Cached> cache;
   private final SecureRandom random;
@@ -146,7 +153,18 @@ public final class Pseudonymizer {
    * index in it with one.
    */
   public String index(String identifier) {
-    return format(mac.doFinal(identifier.getBytes(StandardCharsets.UTF_8)));
+    int slot = spread(identifier.hashCode()) & (INDEX_SLOTS - 1);
+    if (identifier.equals(indexInputs[slot])) {
+      return indexOutputs[slot];
+    }
+    String index = format(mac.doFinal(identifier.getBytes(StandardCharsets.UTF_8)));
+    indexInputs[slot] = identifier;
+    indexOutputs[slot] = index;
+    return index;
+  }
+
+  private static int spread(int h) {
+    return h ^ (h >>> 13) ^ (h >>> 21);
   }
 
   /** The pseudonym of {@code identifier} under a per-user {@code secret}. */

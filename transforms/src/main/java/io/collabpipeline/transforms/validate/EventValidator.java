@@ -108,6 +108,15 @@ public final class EventValidator {
     return keyId;
   }
 
+  /**
+   * The strict parse of {@link #validate} alone (the benchmark's breakdown): the object, or null if
+   * the record would be quarantined by the parse.
+   */
+  public @Nullable ObjectNode parseOnly(byte[] payload) {
+    StrictJsonParser.Outcome parsed = parser.parse(payload);
+    return parsed.isOk() ? parsed.object : null;
+  }
+
   /** Parses, validates and minimizes one record: exactly one of an event or a quarantine record. */
   public Outcome validate(RawRecord record) {
     StrictJsonParser.Outcome parsed = parser.parse(record.payload());

@@ -16,6 +16,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collabpipeline.model.ReasonCode;
 import java.io.CharConversionException;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * Parses one record as a strict RFC 8259 JSON text whose top-level value is an object, or says
@@ -60,13 +63,43 @@ final class StrictJsonParser {
     }
   }
 
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long BACKSLASHES = 0x5c5c5c5c5c5c5c5cL;
+
+  /** {@link #scan} flag: not well-formed UTF-8. */
+  static final int INVALID_UTF8 = 1;
+
+  /** {@link #scan} flag: a backslash (the lone-surrogate check must run). */
+  static final int HAS_BACKSLASH = 2;
+
+  /** {@link #scan} flag: a NUL byte. */
+  static final int HAS_NUL = 4;
+
   private final int maxRecordBytes;
   private final int maxNestingDepth;
   private final ObjectMapper mapper;
+  private final ObjectMapper fastMapper;
 
   StrictJsonParser(int maxRecordBytes, int maxNestingDepth) {
     this.maxRecordBytes = maxRecordBytes;
     this.maxNestingDepth = maxNestingDepth;
+    this.mapper = mapper(maxRecordBytes, maxNestingDepth, true);
+    this.fastMapper = mapper(maxRecordBytes, maxNestingDepth, false);
+  }
+
+  /**
+   * The strict mapper ({@code streamDuplicates}: the parser refuses a duplicate key where it reads
+   * it, and its location is the detail's) or the fast one: the same limits, with duplicates refused
+   * by the tree reader instead, which costs nothing (it notices a key it replaces) but fails later
+   * in the text. The fast one is only trusted when it succeeds: a text it accepts, the strict one
+   * accepts as the same tree; any text it refuses is parsed again by the strict one for the reason
+   * and detail.
+   */
+  private static ObjectMapper mapper(
+      int maxRecordBytes, int maxNestingDepth, boolean streamDuplicates) {
     JsonFactory factory =
         JsonFactory.builder()
             .streamReadConstraints(
@@ -74,15 +107,15 @@ final class StrictJsonParser {
                     .maxNestingDepth(maxNestingDepth)
                     .maxDocumentLength(maxRecordBytes)
                     .build())
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .configure(StreamReadFeature.STRICT_DUPLICATE_DETECTION, streamDuplicates)
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
-    this.mapper =
-        JsonMapper.builder(factory)
-            // Keep decimals exact: a double would turn 1e400 into Infinity, which is not JSON when
-            // written back.
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .build();
+    return JsonMapper.builder(factory)
+        // Keep decimals exact: a double would turn 1e400 into Infinity, which is not JSON when
+        // written back.
+        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .configure(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY, !streamDuplicates)
+        .build();
   }
 
   /** The mapper the parser reads with; also fit for writing the canonical output. */
@@ -99,14 +132,48 @@ final class StrictJsonParser {
           ReasonCode.TOO_LARGE,
           "record is " + bytes.length + " bytes, the limit is " + maxRecordBytes);
     }
-    int bad = firstInvalidUtf8(bytes);
-    if (bad >= 0) {
-      return Outcome.fail(ReasonCode.NOT_UTF8, "invalid UTF-8 at byte offset " + bad);
+    int flags = scan(bytes);
+    if ((flags & INVALID_UTF8) != 0) {
+      return Outcome.fail(
+          ReasonCode.NOT_UTF8, "invalid UTF-8 at byte offset " + firstInvalidUtf8(bytes));
     }
-    int nul = indexOfNul(bytes);
-    if (nul >= 0) {
-      return Outcome.fail(ReasonCode.NOT_JSON, "NUL byte at byte offset " + nul);
+    if ((flags & HAS_NUL) != 0) {
+      return Outcome.fail(ReasonCode.NOT_JSON, "NUL byte at byte offset " + indexOfNul(bytes));
     }
+    ObjectNode fast = fastObject(bytes);
+    if (fast != null) {
+      int lone = (flags & HAS_BACKSLASH) != 0 ? firstLoneSurrogateEscape(bytes) : -1;
+      return lone >= 0 ? loneSurrogate(lone) : Outcome.ok(fast);
+    }
+    return strictParse(bytes);
+  }
+
+  /**
+   * The object the fast mapper reads from {@code bytes} if it reads exactly one JSON object and
+   * nothing after it, else null (whatever went wrong: the strict parse then says what).
+   */
+  private ObjectNode fastObject(byte[] bytes) {
+    try (JsonParser parser = fastMapper.createParser(bytes)) {
+      JsonNode root = fastMapper.readTree(parser);
+      if (root == null || !root.isObject() || parser.nextToken() != null) {
+        return null;
+      }
+      return (ObjectNode) root;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static Outcome loneSurrogate(int offset) {
+    return Outcome.fail(
+        ReasonCode.NOT_UTF8,
+        "a string escapes a lone UTF-16 surrogate at byte offset "
+            + offset
+            + ": it has no UTF-8 form");
+  }
+
+  /** The parse with the strict mapper, after the byte checks: the outcome and its detail. */
+  private Outcome strictParse(byte[] bytes) {
     JsonNode root;
     try (JsonParser parser = mapper.createParser(bytes)) {
       try {
@@ -145,11 +212,7 @@ final class StrictJsonParser {
     }
     int lone = firstLoneSurrogateEscape(bytes);
     if (lone >= 0) {
-      return Outcome.fail(
-          ReasonCode.NOT_UTF8,
-          "a string escapes a lone UTF-16 surrogate at byte offset "
-              + lone
-              + ": it has no UTF-8 form");
+      return loneSurrogate(lone);
     }
     if (!root.isObject()) {
       return Outcome.fail(
@@ -188,6 +251,54 @@ final class StrictJsonParser {
       return "";
     }
     return "at line " + l.getLineNr() + " column " + l.getColumnNr();
+  }
+
+  /**
+   * {@link #INVALID_UTF8}, {@link #HAS_NUL} and {@link #HAS_BACKSLASH} of {@code b}, in one pass
+   * that reads runs of ASCII eight bytes at a time. The offsets of the rare failures are found
+   * again by {@link #firstInvalidUtf8} and {@link #indexOfNul}; a record without a backslash needs
+   * no lone-surrogate check.
+   */
+  static int scan(byte[] b) {
+    long nul = 0;
+    long backslash = 0;
+    int flags = 0;
+    int n = b.length;
+    int i = 0;
+    while (i < n) {
+      if (i + 8 <= n) {
+        long w = (long) LONGS.get(b, i);
+        if ((w & HIGH_BITS) == 0) {
+          nul |= (w - ONES) & ~w;
+          long x = w ^ BACKSLASHES;
+          backslash |= (x - ONES) & ~x;
+          i += 8;
+          continue;
+        }
+      }
+      byte c = b[i];
+      if (c >= 0) {
+        if (c == 0) {
+          flags |= HAS_NUL;
+        } else if (c == '\\') {
+          flags |= HAS_BACKSLASH;
+        }
+        i++;
+        continue;
+      }
+      int end = sequenceEnd(b, i);
+      if (end < 0) {
+        return flags | INVALID_UTF8;
+      }
+      i = end;
+    }
+    if ((nul & HIGH_BITS) != 0) {
+      flags |= HAS_NUL;
+    }
+    if ((backslash & HIGH_BITS) != 0) {
+      flags |= HAS_BACKSLASH;
+    }
+    return flags;
   }
 
   private static boolean isBlank(byte[] b) {
@@ -264,41 +375,54 @@ final class StrictJsonParser {
     int i = 0;
     int n = b.length;
     while (i < n) {
-      int c = b[i] & 0xff;
-      if (c < 0x80) {
+      if (b[i] >= 0) {
         i++;
         continue;
       }
-      int need;
-      int min;
-      if (c >= 0xc2 && c <= 0xdf) {
-        need = 1;
-        min = 0x80;
-      } else if (c >= 0xe0 && c <= 0xef) {
-        need = 2;
-        min = 0x800;
-      } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 3;
-        min = 0x10000;
-      } else {
+      int end = sequenceEnd(b, i);
+      if (end < 0) {
         return i;
       }
-      if (i + need >= n) {
-        return i;
-      }
-      int cp = c & (0x3f >> need);
-      for (int k = 1; k <= need; k++) {
-        int cc = b[i + k] & 0xff;
-        if ((cc & 0xc0) != 0x80) {
-          return i;
-        }
-        cp = (cp << 6) | (cc & 0x3f);
-      }
-      if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return i;
-      }
-      i += need + 1;
+      i = end;
     }
     return -1;
+  }
+
+  /**
+   * The offset after the well-formed multi-byte UTF-8 sequence starting at {@code i} (whose first
+   * byte is >= 0x80), or -1 if it is not one (RFC 3629: no overlong form, no surrogate, at most
+   * U+10FFFF).
+   */
+  private static int sequenceEnd(byte[] b, int i) {
+    int c = b[i] & 0xff;
+    int need;
+    int min;
+    if (c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else {
+      return -1;
+    }
+    if (i + need >= b.length) {
+      return -1;
+    }
+    int cp = c & (0x3f >> need);
+    for (int k = 1; k <= need; k++) {
+      int cc = b[i + k] & 0xff;
+      if ((cc & 0xc0) != 0x80) {
+        return -1;
+      }
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return -1;
+    }
+    return i + need + 1;
   }
 }

@@ -6,6 +6,9 @@ import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
@@ -38,5 +41,28 @@ public class PseudonymizerTest {
     Pseudonymizer other =
         new Pseudonymizer("another-key-another-key-another-key".getBytes(StandardCharsets.UTF_8));
     assertThat(dev.pseudonymize("12345"), not(equalTo(other.pseudonymize("12345"))));
+  }
+
+  /**
+   * The memo of recent identifiers never returns another identifier's pseudonym: 20,000 ids (more
+   * than its slots, so slots are shared and overwritten), asked twice in different orders, each
+   * equal to HMAC-SHA256 computed here with the JDK.
+   */
+  @Test
+  public void rememberedPseudonymsAreTheHmacOfTheirOwnIdentifier() throws Exception {
+    byte[] key = KeyReference.dev().resolve();
+    Pseudonymizer p = new Pseudonymizer(key);
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(key, "HmacSHA256"));
+    for (int round = 0; round < 2; round++) {
+      for (int i = 0; i < 12_000; i++) {
+        String id = Integer.toString(round == 0 ? i : 11_999 - i);
+        byte[] digest = mac.doFinal(id.getBytes(StandardCharsets.UTF_8));
+        String expected = "u_" + HexFormat.of().formatHex(digest, 0, 16);
+        if (!p.pseudonymize(id).equals(expected)) {
+          assertThat(id, p.pseudonymize(id), equalTo(expected));
+        }
+      }
+    }
   }
 }
