@@ -75,6 +75,12 @@ public final class CollabBenchmark {
       if (a.equals("--modes=collector")) {
         return CollectorBenchmark.run(args);
       }
+      if (a.equals("--modes=source")) {
+        return SourceBenchmark.run(args);
+      }
+      if (a.equals("--modes=soak")) {
+        return SoakBenchmark.run(args);
+      }
     }
     long events = 200_000;
     int repeats = 3;
@@ -106,7 +112,7 @@ public final class CollabBenchmark {
                   "--modes="
                       + value
                       + ": modes are parse, batch, streaming, replay, flinksql (comma-separated),"
-                      + " or collector alone");
+                      + " or collector, source or soak alone");
             }
           }
           break;
