@@ -1,5 +1,6 @@
 package io.collabpipeline.tools.benchmark;
 
+import com.sun.management.GcInfo;
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.launch.CommandLine;
@@ -10,6 +11,7 @@ import io.collabpipeline.pipelines.launch.LocalProgress;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -18,7 +20,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.io.FileSystems;
@@ -157,7 +163,13 @@ final class SoakBenchmark {
       }
       long generated = LocalProgress.get(LocalProgress.RECEIVED);
       long accepted = LocalProgress.get(LocalProgress.ACCEPTED);
-      heapMiB[m - 1] = heapAfterFullGc() / (1024.0 * 1024.0);
+      long heap = heapAfterFullGc();
+      if (heap < 0) {
+        throw new UsageException(
+            "System.gc() ran no full collection (-XX:+DisableExplicitGC or"
+                + " -XX:+ExplicitGCInvokesConcurrent in JAVA_OPTS?): run the soak without them");
+      }
+      heapMiB[m - 1] = heap / (1024.0 * 1024.0);
       System.out.printf(
           Locale.ROOT,
           "%6d %,14d %,12.0f %,14d %,12.0f %12.1f MiB %6d MiB%n",
@@ -241,26 +253,45 @@ final class SoakBenchmark {
 
   /**
    * The heap in use after a full collection: {@link System#gc()} (a full, stop-the-world collection
-   * on G1 and Parallel unless {@code -XX:+ExplicitGCInvokesConcurrent}), then what the old
-   * generation holds after its last collection (everything live is there after a full GC); the
-   * whole heap's use if no old-generation pool reports it.
+   * on G1, Parallel and Serial unless {@code -XX:+ExplicitGCInvokesConcurrent}), then the heap
+   * pools' use at the end of that collection as the collector that ran it reports ({@code
+   * GcInfo.getMemoryUsageAfterGc()} of {@code G1 Old Generation} on G1). Minus one if no collector
+   * reports a collection for the call.
    */
   static long heapAfterFullGc() {
+    List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
+    long[] before = new long[collectors.size()];
+    for (int i = 0; i < before.length; i++) {
+      before[i] = collectors.get(i).getCollectionCount();
+    }
     System.gc();
-    long old = 0;
-    boolean found = false;
+    Set<String> heapPools = new HashSet<>();
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      String name = pool.getName();
-      if (pool.getType() == MemoryType.HEAP
-          && (name.contains("Old Gen") || name.contains("Tenured"))) {
-        MemoryUsage after = pool.getCollectionUsage();
-        if (after != null) {
-          old += after.getUsed();
-          found = true;
+      if (pool.getType() == MemoryType.HEAP) {
+        heapPools.add(pool.getName());
+      }
+    }
+    for (int i = 0; i < before.length; i++) {
+      GarbageCollectorMXBean gc = collectors.get(i);
+      if (gc.getCollectionCount() > before[i]
+          && gc instanceof com.sun.management.GarbageCollectorMXBean) {
+        GcInfo info = ((com.sun.management.GarbageCollectorMXBean) gc).getLastGcInfo();
+        // The young collector may run too, before the full one; the full one names "Old",
+        // "MarkSweep" or "Full" in its name (G1 Old Generation, PS MarkSweep, MarkSweepCompact).
+        String name = gc.getName();
+        if (info != null
+            && (name.contains("Old") || name.contains("MarkSweep") || name.contains("Full"))) {
+          long used = 0;
+          for (Map.Entry<String, MemoryUsage> e : info.getMemoryUsageAfterGc().entrySet()) {
+            if (heapPools.contains(e.getKey())) {
+              used += e.getValue().getUsed();
+            }
+          }
+          return used;
         }
       }
     }
-    return found ? old : ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    return -1;
   }
 
   /** Resident memory of this process (Linux {@code VmRSS}), or -1 elsewhere. */
