@@ -166,7 +166,7 @@ final class SoakBenchmark {
       long heap = heapAfterFullGc();
       if (heap < 0) {
         throw new UsageException(
-            "System.gc() ran no full collection (-XX:+DisableExplicitGC or"
+            "5 calls of System.gc() ran no full collection (-XX:+DisableExplicitGC or"
                 + " -XX:+ExplicitGCInvokesConcurrent in JAVA_OPTS?): run the soak without them");
       }
       heapMiB[m - 1] = heap / (1024.0 * 1024.0);
@@ -258,7 +258,20 @@ final class SoakBenchmark {
    * GcInfo.getMemoryUsageAfterGc()} of {@code G1 Old Generation} on G1). Minus one if no collector
    * reports a collection for the call.
    */
-  static long heapAfterFullGc() {
+  static long heapAfterFullGc() throws InterruptedException {
+    // A System.gc() may end without a full collection (G1 skips it while a JNI critical section
+    // holds the GC locker, e.g. in native compression code): ask again, a few times.
+    for (int attempt = 0; attempt < 5; attempt++) {
+      long used = heapAfterOneFullGc();
+      if (used >= 0) {
+        return used;
+      }
+      Thread.sleep(100);
+    }
+    return -1;
+  }
+
+  private static long heapAfterOneFullGc() {
     List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
     long[] before = new long[collectors.size()];
     for (int i = 0; i < before.length; i++) {
