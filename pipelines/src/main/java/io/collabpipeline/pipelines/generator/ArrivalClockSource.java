@@ -3,6 +3,7 @@ package io.collabpipeline.pipelines.generator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -32,15 +33,28 @@ final class ArrivalClockSource extends UnboundedSource<Long, ArrivalClockSource.
 
   private static final long serialVersionUID = 1L;
 
+  /**
+   * A reader catches up at most this much wall-clock time of records after a stall (GC pause, back
+   * pressure); longer stalls lower the average rate instead of causing a burst.
+   */
+  static final double BURST_SECONDS = 1.0;
+
   private final long first;
   private final long stride;
   private final long count;
   private final double ratePerSecond;
   private final long startMillis;
   private final double syntheticRate;
+  private final NanoClock clock;
 
   ArrivalClockSource(long count, double ratePerSecond, long startMillis, double syntheticRate) {
-    this(0, 1, count, ratePerSecond, startMillis, syntheticRate);
+    this(count, ratePerSecond, startMillis, syntheticRate, System::nanoTime);
+  }
+
+  /** As the public constructor, on another clock (tests). */
+  ArrivalClockSource(
+      long count, double ratePerSecond, long startMillis, double syntheticRate, NanoClock clock) {
+    this(0, 1, count, ratePerSecond, startMillis, syntheticRate, clock);
   }
 
   private ArrivalClockSource(
@@ -49,13 +63,15 @@ final class ArrivalClockSource extends UnboundedSource<Long, ArrivalClockSource.
       long count,
       double ratePerSecond,
       long startMillis,
-      double syntheticRate) {
+      double syntheticRate,
+      NanoClock clock) {
     this.first = first;
     this.stride = stride;
     this.count = count;
     this.ratePerSecond = ratePerSecond;
     this.startMillis = startMillis;
     this.syntheticRate = syntheticRate;
+    this.clock = clock;
   }
 
   @Override
@@ -70,7 +86,8 @@ final class ArrivalClockSource extends UnboundedSource<Long, ArrivalClockSource.
               count,
               ratePerSecond / shards,
               startMillis,
-              syntheticRate));
+              syntheticRate,
+              clock));
     }
     return splits;
   }
@@ -78,7 +95,7 @@ final class ArrivalClockSource extends UnboundedSource<Long, ArrivalClockSource.
   @Override
   public UnboundedReader<Long> createReader(
       PipelineOptions options, @Nullable NextIndex checkpoint) {
-    return new Reader(this, checkpoint == null ? first : checkpoint.next);
+    return new Reader(this, checkpoint == null ? first : checkpoint.next, clock);
   }
 
   @Override
@@ -121,21 +138,34 @@ final class ArrivalClockSource extends UnboundedSource<Long, ArrivalClockSource.
     }
   }
 
-  private static final class Reader extends UnboundedReader<Long> {
+  /** A clock of nanoseconds, {@link System#nanoTime()} unless a test injects another. */
+  interface NanoClock extends Serializable {
+    long nanoTime();
+  }
+
+  /**
+   * The reader: a {@link WallClockRate} token bucket per shard. When {@code advance()} finds its
+   * batch used up it reads the clock once and takes every record due since (at most {@link
+   * #BURST_SECONDS} of them); with none due it returns {@code false} at once (never sleeps): the
+   * runner polls again (Beam's Flink source reader waits at most 50 ms for an idle split).
+   */
+  static final class Reader extends UnboundedReader<Long> {
     private final ArrivalClockSource source;
+    private final NanoClock clock;
     private long next;
     private long current = -1;
-    private long readerStartNanos;
-    private long emitted;
+    private @Nullable WallClockRate rate;
+    private long batchLeft;
 
-    Reader(ArrivalClockSource source, long next) {
+    Reader(ArrivalClockSource source, long next, NanoClock clock) {
       this.source = source;
       this.next = next;
+      this.clock = clock;
     }
 
     @Override
     public boolean start() {
-      readerStartNanos = System.nanoTime();
+      rate = new WallClockRate(source.ratePerSecond, BURST_SECONDS, clock.nanoTime());
       return advance();
     }
 
@@ -144,13 +174,19 @@ final class ArrivalClockSource extends UnboundedSource<Long, ArrivalClockSource.
       if (next >= source.count) {
         return false;
       }
-      double elapsedSeconds = (System.nanoTime() - readerStartNanos) / 1e9;
-      if (emitted >= 1 + (long) (elapsedSeconds * source.ratePerSecond)) {
-        return false; // ahead of the wall-clock rate: the runner asks again later
+      if (batchLeft == 0) {
+        WallClockRate r = rate;
+        if (r == null) {
+          throw new IllegalStateException("advance() before start()");
+        }
+        batchLeft = r.take(clock.nanoTime());
+        if (batchLeft == 0) {
+          return false; // ahead of the wall-clock rate: the runner asks again later
+        }
       }
+      batchLeft--;
       current = next;
       next += source.stride;
-      emitted++;
       return true;
     }
 

@@ -24,7 +24,8 @@ import org.joda.time.Instant;
  * <p>Bounded by default: all {@link WorkloadSpec#deliveries()} records, as fast as the runner reads
  * them; the timestamps still follow the synthetic clock, so the hour and day windows of arrival are
  * the same in every run. With {@link #withUnbounded(double)} the same records are read from an
- * unbounded source at a wall-clock rate (for streaming runs): each record is timestamped with its
+ * unbounded source at a wall-clock rate (for streaming runs; a token bucket per shard, {@link
+ * WallClockRate}, at most 1 s of catch-up after a stall): each record is timestamped with its
  * arrival, the source watermark follows the synthetic arrival clock, and it reaches the end of time
  * after the last record, so the run ends.
  *

@@ -107,14 +107,57 @@ public class ArrivalClockSourceTest {
     assertThat(rest.size(), is(20));
   }
 
+  /** A clock the test moves by hand. */
+  private static final class ManualClock implements ArrivalClockSource.NanoClock {
+    private static final long serialVersionUID = 1L;
+    long now;
+
+    @Override
+    public long nanoTime() {
+      return now;
+    }
+  }
+
   @Test
-  public void theReaderKeepsToTheWallClockRate() throws Exception {
-    ArrivalClockSource source = new ArrivalClockSource(11, 50, START, 40.0);
-    long begin = System.nanoTime();
-    List<Long> read = drain(source.createReader(options, null), source);
-    double seconds = (System.nanoTime() - begin) / 1e9;
-    assertThat(read.size(), is(11));
-    // 11 records at 50/s: the first is free, the other ten take at least 0.2 s.
-    assertThat(seconds, greaterThanOrEqualTo(0.19));
+  public void theReaderEmitsWhatIsDueOnTheWallClockAndNoMore() throws Exception {
+    // 11 records at 50/s: the first at once, one each 20 ms after; nothing is read ahead of time.
+    ManualClock clock = new ManualClock();
+    ArrivalClockSource source = new ArrivalClockSource(11, 50, START, 40.0, clock);
+    UnboundedSource.UnboundedReader<Long> reader = source.createReader(options, null);
+    assertThat(reader.start(), is(true));
+    assertThat(reader.getCurrent(), is(0L));
+    assertThat(reader.advance(), is(false));
+    clock.now = 19_000_000L;
+    assertThat(reader.advance(), is(false));
+    clock.now = 20_000_000L;
+    assertThat(reader.advance(), is(true));
+    assertThat(reader.getCurrent(), is(1L));
+    assertThat(reader.advance(), is(false));
+    // 180 ms later nine more are due at once, one batch: the rest of the workload.
+    clock.now = 200_000_000L;
+    List<Long> batch = new ArrayList<>();
+    while (reader.advance()) {
+      batch.add(reader.getCurrent());
+    }
+    assertThat(batch, is(List.of(2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L)));
+    assertThat(reader.getWatermark(), is(BoundedWindow.TIMESTAMP_MAX_VALUE));
+  }
+
+  @Test
+  public void splitsShareTheRateAndAStalledReaderCatchesUpOneSecondAtMost() throws Exception {
+    // 1,000/s over 2 shards: 500/s each. Asked after 3 s, a shard has 1 + 500 due (its burst
+    // is 1 s of records), not 1 + 1,500.
+    ManualClock clock = new ManualClock();
+    ArrivalClockSource source = new ArrivalClockSource(100_000, 1_000, START, 40.0, clock);
+    List<ArrivalClockSource> shards = source.split(2, options);
+    assertThat(shards.size(), is(2));
+    UnboundedSource.UnboundedReader<Long> reader = shards.get(1).createReader(options, null);
+    long read = reader.start() ? 1 : 0;
+    clock.now = 3_000_000_000L;
+    while (reader.advance()) {
+      read++;
+    }
+    assertThat(read, is(501L));
+    assertThat(reader.getCurrent(), is(1L + 2 * 500));
   }
 }

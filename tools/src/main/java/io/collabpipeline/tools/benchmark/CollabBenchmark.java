@@ -78,6 +78,12 @@ public final class CollabBenchmark {
       if (a.equals("--modes=validate")) {
         return ValidateBenchmark.run(args);
       }
+      if (a.equals("--modes=source")) {
+        return SourceBenchmark.run(args);
+      }
+      if (a.equals("--modes=soak")) {
+        return SoakBenchmark.run(args);
+      }
     }
     long events = 200_000;
     int repeats = 3;
@@ -110,7 +116,7 @@ public final class CollabBenchmark {
                   "--modes="
                       + value
                       + ": modes are parse, batch, streaming, replay, flinksql (comma-separated),"
-                      + " or collector alone");
+                      + " or collector, source or soak alone");
             }
           }
           break;
