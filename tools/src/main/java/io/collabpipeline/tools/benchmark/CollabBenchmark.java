@@ -75,6 +75,9 @@ public final class CollabBenchmark {
       if (a.equals("--modes=collector")) {
         return CollectorBenchmark.run(args);
       }
+      if (a.equals("--modes=dedupstate")) {
+        return DedupStateBenchmark.run(args);
+      }
     }
     long events = 200_000;
     int repeats = 3;
