@@ -84,6 +84,9 @@ public final class CollabBenchmark {
       if (a.equals("--modes=soak")) {
         return SoakBenchmark.run(args);
       }
+      if (a.equals("--modes=dedupstate")) {
+        return DedupStateBenchmark.run(args);
+      }
     }
     long events = 200_000;
     int repeats = 3;
@@ -116,7 +119,7 @@ public final class CollabBenchmark {
                   "--modes="
                       + value
                       + ": modes are parse, batch, streaming, replay, flinksql (comma-separated),"
-                      + " or collector, source or soak alone");
+                      + " or collector, validate, source, soak or dedupstate alone");
             }
           }
           break;

@@ -4,15 +4,30 @@ import com.google.auto.value.AutoValue;
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -21,12 +36,14 @@ import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
@@ -48,19 +65,37 @@ import org.joda.time.Instant;
  * depends only on the data, never on processing order:
  *
  * <ul>
- *   <li>The best copy seen so far is held in state and emitted from an event-time timer at its
- *       arrival time, i.e. once the watermark says every record that arrived before it has been
- *       read. A copy that loses goes to {@code duplicates} at once, timestamped at its own arrival.
- *   <li>After emitting, the id is remembered until its arrival plus the <b>horizon</b> (default 24
- *       hours of arrival time), by a timer that does not hold the watermark; then all state of the
- *       id is cleared, so state is bounded by the ids that arrived within one horizon.
+ *   <li>{@code KeyByEventId} keys each copy by {@link IdHash}, the first 128 bits of the SHA-256 of
+ *       its event id: 16 bytes, whatever the id's length (up to 64 characters).
+ *   <li>{@code KeepEarliestArrival}, per id: the best copy seen so far is held in state and passed
+ *       on from an event-time timer at its arrival time, i.e. once the watermark says every record
+ *       that arrived before it has been read; then the id's state there is cleared. A copy that
+ *       loses goes to {@code duplicates} at once, timestamped at its own arrival.
+ *   <li>{@code RememberEmitted}, per shard (the top 16 bits of the hash: 65,536 shards): each
+ *       emitted id is remembered as one map entry (hash to arrival) until its arrival plus the
+ *       <b>horizon</b> (default 24 hours of arrival time). A copy that reaches it within the
+ *       horizon of the emitted copy goes to {@code duplicates}; at or after it, it is emitted again
+ *       (and the old memory counted as {@value #EXPIRED}). One timer per shard, not per id, drops
+ *       the ids whose horizon the watermark passed, every 1/24 of the horizon, so state is bounded
+ *       by the ids that arrived within one horizon (plus at most 1/24 of it). In a batch pipeline
+ *       over a bounded input no timer fires before all input is read, so every copy of an id meets
+ *       in {@code KeepEarliestArrival} and this step only passes the kept copies on, with no state.
  * </ul>
  *
  * <p>Guarantees: in bounded mode (replays), exact over the whole input: every id is emitted exactly
  * once, as its earliest arrival. In streaming, exact for copies that arrive within the horizon of
- * the kept copy; a re-delivery after the horizon is emitted again (counted as {@value #EXPIRED}
- * when the memory of the id is dropped). A copy that arrives behind the watermark after its id was
- * emitted is a duplicate even if it claims an earlier arrival.
+ * the kept copy; a re-delivery at or after the horizon is emitted again (counted as {@value
+ * #EXPIRED} when the memory of the id is dropped or replaced). A copy that arrives behind the
+ * watermark after its id was emitted is a duplicate even if it claims an earlier arrival.
+ *
+ * <p>State per remembered id: one map entry of a 16-byte hash and the arrival; measured with {@code
+ * bin/collab-benchmark --modes=dedupstate} at 1,000,000 ids, 27.6 bytes per id in a full RocksDB
+ * checkpoint and 32.0 in a heap-backend one, per-shard state included (was 148 and 232 keyed by the
+ * id string with a value and a timer per id; the README's Benchmark section). Two ids whose hashes
+ * collide are treated as copies of one id: the later one goes to {@code duplicates} (accounted for,
+ * not lost). At 13.4 billion ids per horizon (155K events/s for 24 h) the chance of any collision
+ * within one horizon is about n²/2¹²⁹ ≈ 2.6·10⁻¹⁹. SHA-256 rather than a faster non-cryptographic
+ * hash: event ids come from clients, and no one can craft an id that collides with another's.
  *
  * <p>Both outputs carry arrival-time timestamps: {@code unique} at the kept copy's arrival (the
  * emit timer holds the watermark there), {@code duplicates} at each copy's own arrival. Beam
@@ -126,27 +161,56 @@ public abstract class DedupByEventId
       throw new IllegalStateException(
           "DedupByEventId needs a horizon: use create() or withHorizon(Duration)");
     }
+    TupleTag<KV<Integer, KV<IdHash, CollabEvent>>> keptTag =
+        new TupleTag<KV<Integer, KV<IdHash, CollabEvent>>>() {};
+    TupleTag<CollabEvent> lostTag = new TupleTag<CollabEvent>() {};
     TupleTag<CollabEvent> uniqueTag = new TupleTag<CollabEvent>() {};
-    TupleTag<CollabEvent> duplicatesTag = new TupleTag<CollabEvent>() {};
+    TupleTag<CollabEvent> repeatedTag = new TupleTag<CollabEvent>() {};
 
-    PCollectionTuple outputs =
+    PCollectionTuple candidates =
         input
             .apply(
                 "KeyByEventId",
                 MapElements.into(
                         TypeDescriptors.kvs(
-                            TypeDescriptors.strings(), TypeDescriptor.of(CollabEvent.class)))
-                    .via((CollabEvent e) -> KV.of(e.eventId(), e)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), CollabEventCoder.of()))
+                            TypeDescriptor.of(IdHash.class), TypeDescriptor.of(CollabEvent.class)))
+                    .via((CollabEvent e) -> KV.of(IdHash.of(e.eventId()), e)))
+            .setCoder(KvCoder.of(IdHashCoder.of(), CollabEventCoder.of()))
             .apply(
                 "KeepEarliestArrival",
-                ParDo.of(new KeepEarliestArrivalFn(horizon, duplicatesTag))
-                    .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
+                ParDo.of(new KeepEarliestArrivalFn(lostTag))
+                    .withOutputTags(keptTag, TupleTagList.of(lostTag)));
+    PCollection<KV<Integer, KV<IdHash, CollabEvent>>> kept =
+        candidates
+            .get(keptTag)
+            .setCoder(
+                KvCoder.of(VarIntCoder.of(), KvCoder.of(IdHashCoder.of(), CollabEventCoder.of())));
 
-    PCollection<CollabEvent> unique = outputs.get(uniqueTag).setCoder(CollabEventCoder.of());
+    // In a batch pipeline over a bounded input, no timer fires before every element was read, so
+    // every copy of an id met in KeepEarliestArrival and exactly one came out: nothing to remember.
+    boolean oneStepIsExact =
+        input.isBounded() == PCollection.IsBounded.BOUNDED
+            && !input.getPipeline().getOptions().as(StreamingOptions.class).isStreaming();
+    DoFn<KV<Integer, KV<IdHash, CollabEvent>>, CollabEvent> remember =
+        oneStepIsExact
+            ? new PassKeptFn()
+            : new RememberEmittedFn(horizon, sweepInterval(horizon), uniqueTag, repeatedTag);
+    PCollectionTuple remembered =
+        kept.apply(
+            "RememberEmitted",
+            ParDo.of(remember).withOutputTags(uniqueTag, TupleTagList.of(repeatedTag)));
+
+    PCollection<CollabEvent> unique = remembered.get(uniqueTag).setCoder(CollabEventCoder.of());
     PCollection<CollabEvent> duplicates =
-        outputs.get(duplicatesTag).setCoder(CollabEventCoder.of());
-    return new Result(input.getPipeline(), uniqueTag, unique, duplicatesTag, duplicates);
+        PCollectionList.of(candidates.get(lostTag).setCoder(CollabEventCoder.of()))
+            .and(remembered.get(repeatedTag).setCoder(CollabEventCoder.of()))
+            .apply("AllDuplicates", Flatten.pCollections());
+    return new Result(input.getPipeline(), uniqueTag, unique, lostTag, duplicates);
+  }
+
+  /** How often each shard drops the ids whose horizon passed: 1/24 of the horizon. */
+  static Duration sweepInterval(Duration horizon) {
+    return Duration.millis(Math.max(1, horizon.getMillis() / 24));
   }
 
   @Override
@@ -166,97 +230,72 @@ public abstract class DedupByEventId
           .thenComparingInt(e -> e.source().partition())
           .thenComparingLong(e -> e.source().offset());
 
+  private static final Counter UNIQUE_COUNTER = Metrics.counter(METRICS_NAMESPACE, UNIQUE);
+  private static final Counter DUPLICATES_COUNTER = Metrics.counter(METRICS_NAMESPACE, DUPLICATES);
+  private static final Counter EXPIRED_COUNTER = Metrics.counter(METRICS_NAMESPACE, EXPIRED);
+
+  private static void duplicate(
+      DoFn.MultiOutputReceiver out, TupleTag<CollabEvent> tag, CollabEvent copy) {
+    out.get(tag).outputWithTimestamp(copy, new Instant(copy.receivedAtMillis()));
+    DUPLICATES_COUNTER.inc();
+  }
+
+  /**
+   * Per event id (its hash): holds the best copy until the watermark passes its arrival, then
+   * passes it on keyed by its shard and forgets it. Copies that lose go to duplicates at once.
+   */
   private static final class KeepEarliestArrivalFn
-      extends DoFn<KV<String, CollabEvent>, CollabEvent> {
+      extends DoFn<KV<IdHash, CollabEvent>, KV<Integer, KV<IdHash, CollabEvent>>> {
     static final String CANDIDATE_STATE = "candidate";
-    static final String EMITTED_ARRIVAL_STATE = "emittedArrival";
     static final String EMIT_TIMER = "emit";
-    static final String EXPIRY_TIMER = "expiry";
 
-    private static final Counter UNIQUE_COUNTER = Metrics.counter(METRICS_NAMESPACE, UNIQUE);
-    private static final Counter DUPLICATES_COUNTER =
-        Metrics.counter(METRICS_NAMESPACE, DUPLICATES);
-    private static final Counter EXPIRED_COUNTER = Metrics.counter(METRICS_NAMESPACE, EXPIRED);
-
-    /** The best copy not yet emitted. */
+    /** The best copy not yet passed on. */
     @StateId(CANDIDATE_STATE)
     private final StateSpec<ValueState<CollabEvent>> candidateSpec =
         StateSpecs.value(CollabEventCoder.of());
 
-    /** Set once the id was emitted: the arrival of the emitted copy. */
-    @StateId(EMITTED_ARRIVAL_STATE)
-    private final StateSpec<ValueState<Long>> emittedSpec = StateSpecs.value(VarLongCoder.of());
-
     @TimerId(EMIT_TIMER)
     private final TimerSpec emitSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    @TimerId(EXPIRY_TIMER)
-    private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    private final TupleTag<CollabEvent> lostTag;
 
-    private final Duration horizon;
-    private final TupleTag<CollabEvent> duplicatesTag;
-
-    KeepEarliestArrivalFn(Duration horizon, TupleTag<CollabEvent> duplicatesTag) {
-      this.horizon = horizon;
-      this.duplicatesTag = duplicatesTag;
+    KeepEarliestArrivalFn(TupleTag<CollabEvent> lostTag) {
+      this.lostTag = lostTag;
     }
 
     @ProcessElement
     public void processElement(
-        @Element KV<String, CollabEvent> element,
+        @Element KV<IdHash, CollabEvent> element,
         @StateId(CANDIDATE_STATE) ValueState<CollabEvent> candidateState,
-        @StateId(EMITTED_ARRIVAL_STATE) ValueState<Long> emittedState,
         @TimerId(EMIT_TIMER) Timer emitTimer,
         MultiOutputReceiver out) {
       CollabEvent copy = element.getValue();
-      if (emittedState.read() != null) {
-        duplicate(out, copy);
-        return;
-      }
       CollabEvent candidate = candidateState.read();
       if (candidate == null) {
         hold(copy, candidateState, emitTimer);
       } else if (PREFERENCE.compare(copy, candidate) < 0) {
         // The replaced candidate arrived later than this element, so its own timestamp is forward
         // in time.
-        duplicate(out, candidate);
+        duplicate(out, lostTag, candidate);
         hold(copy, candidateState, emitTimer);
       } else {
-        duplicate(out, copy);
+        duplicate(out, lostTag, copy);
       }
     }
 
     @OnTimer(EMIT_TIMER)
     public void onEmit(
         OnTimerContext context,
-        @StateId(CANDIDATE_STATE) ValueState<CollabEvent> candidateState,
-        @StateId(EMITTED_ARRIVAL_STATE) ValueState<Long> emittedState,
-        @TimerId(EXPIRY_TIMER) Timer expiryTimer) {
+        @Key IdHash id,
+        @StateId(CANDIDATE_STATE) ValueState<CollabEvent> candidateState) {
       CollabEvent candidate = candidateState.read();
       if (candidate == null) {
         return;
       }
-      // The output timestamp of this timer is the candidate's arrival.
-      context.output(candidate);
-      UNIQUE_COUNTER.inc();
+      // The output timestamp of this timer is the candidate's arrival. Nothing of the id stays
+      // here: RememberEmitted remembers it.
+      context.output(KV.of(id.shard(), KV.of(id, candidate)));
       candidateState.clear();
-      emittedState.write(candidate.receivedAtMillis());
-      // The expiry timer is set only here, so in bounded mode (all timers at the end) it cannot
-      // fire before the emit.
-      expiryTimer
-          .withNoOutputTimestamp()
-          .set(new Instant(candidate.receivedAtMillis()).plus(horizon));
-    }
-
-    @OnTimer(EXPIRY_TIMER)
-    public void onExpiry(
-        @StateId(CANDIDATE_STATE) ValueState<CollabEvent> candidateState,
-        @StateId(EMITTED_ARRIVAL_STATE) ValueState<Long> emittedState) {
-      emittedState.clear();
-      // Nothing can become a candidate while the id is remembered, so this clears all state of the
-      // id.
-      candidateState.clear();
-      EXPIRED_COUNTER.inc();
     }
 
     private static void hold(
@@ -265,10 +304,213 @@ public abstract class DedupByEventId
       candidateState.write(copy);
       emitTimer.withOutputTimestamp(arrival).set(arrival);
     }
+  }
 
-    private void duplicate(MultiOutputReceiver out, CollabEvent copy) {
-      out.get(duplicatesTag).outputWithTimestamp(copy, new Instant(copy.receivedAtMillis()));
-      DUPLICATES_COUNTER.inc();
+  /**
+   * Per shard of the id hashes (65,536 shards): remembers each emitted id as one map entry, hash to
+   * arrival, until its horizon passed. An id that comes again within the horizon of the emitted
+   * copy is a duplicate; one that comes at or after it is emitted again. A timer per shard (not per
+   * id) drops the ids whose horizon the watermark passed, every {@link #sweepInterval} of arrival
+   * time.
+   */
+  private static final class RememberEmittedFn
+      extends DoFn<KV<Integer, KV<IdHash, CollabEvent>>, CollabEvent> {
+    static final String REMEMBERED_STATE = "remembered";
+    static final String SWEEP_AT_STATE = "sweepAt";
+    static final String SWEEP_TIMER = "sweep";
+
+    /** Emitted ids of the shard: hash to the arrival of the emitted copy. */
+    @StateId(REMEMBERED_STATE)
+    private final StateSpec<MapState<IdHash, Long>> rememberedSpec =
+        StateSpecs.map(IdHashCoder.of(), VarLongCoder.of());
+
+    /** When the shard's sweep timer is set to fire, if it is set. */
+    @StateId(SWEEP_AT_STATE)
+    private final StateSpec<ValueState<Long>> sweepAtSpec = StateSpecs.value(VarLongCoder.of());
+
+    @TimerId(SWEEP_TIMER)
+    private final TimerSpec sweepSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    private final long horizonMillis;
+    private final long sweepMillis;
+    private final TupleTag<CollabEvent> uniqueTag;
+    private final TupleTag<CollabEvent> repeatedTag;
+
+    RememberEmittedFn(
+        Duration horizon,
+        Duration sweep,
+        TupleTag<CollabEvent> uniqueTag,
+        TupleTag<CollabEvent> repeatedTag) {
+      this.horizonMillis = horizon.getMillis();
+      this.sweepMillis = sweep.getMillis();
+      this.uniqueTag = uniqueTag;
+      this.repeatedTag = repeatedTag;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<Integer, KV<IdHash, CollabEvent>> element,
+        @StateId(REMEMBERED_STATE) MapState<IdHash, Long> remembered,
+        @StateId(SWEEP_AT_STATE) ValueState<Long> sweepAt,
+        @TimerId(SWEEP_TIMER) Timer sweepTimer,
+        MultiOutputReceiver out) {
+      IdHash id = element.getValue().getKey();
+      CollabEvent copy = element.getValue().getValue();
+      long arrival = copy.receivedAtMillis();
+      Long emittedArrival = remembered.get(id).read();
+      if (emittedArrival != null && arrival < emittedArrival + horizonMillis) {
+        duplicate(out, repeatedTag, copy);
+        return;
+      }
+      if (emittedArrival != null) {
+        // A re-delivery after the horizon of the emitted copy, before the sweep dropped it.
+        EXPIRED_COUNTER.inc();
+      }
+      remembered.put(id, arrival);
+      out.get(uniqueTag).outputWithTimestamp(copy, new Instant(arrival));
+      UNIQUE_COUNTER.inc();
+      long due = roundUp(arrival + horizonMillis);
+      Long pending = sweepAt.read();
+      if (pending == null || due < pending) {
+        sweepTimer.withNoOutputTimestamp().set(new Instant(due));
+        sweepAt.write(due);
+      }
+    }
+
+    @OnTimer(SWEEP_TIMER)
+    public void onSweep(
+        OnTimerContext context,
+        @StateId(REMEMBERED_STATE) MapState<IdHash, Long> remembered,
+        @StateId(SWEEP_AT_STATE) ValueState<Long> sweepAt,
+        @TimerId(SWEEP_TIMER) Timer sweepTimer) {
+      long now = context.fireTimestamp().getMillis();
+      List<IdHash> expired = new ArrayList<>();
+      long nextExpiry = Long.MAX_VALUE;
+      for (Map.Entry<IdHash, Long> e : remembered.entries().read()) {
+        long expiry = e.getValue() + horizonMillis;
+        if (expiry <= now) {
+          expired.add(e.getKey());
+        } else {
+          nextExpiry = Math.min(nextExpiry, expiry);
+        }
+      }
+      for (IdHash id : expired) {
+        remembered.remove(id);
+      }
+      EXPIRED_COUNTER.inc(expired.size());
+      if (nextExpiry == Long.MAX_VALUE) {
+        sweepAt.clear();
+      } else {
+        long due = roundUp(nextExpiry);
+        sweepTimer.withNoOutputTimestamp().set(new Instant(due));
+        sweepAt.write(due);
+      }
+    }
+
+    private long roundUp(long millis) {
+      return Math.floorDiv(millis + sweepMillis - 1, sweepMillis) * sweepMillis;
+    }
+  }
+
+  /** Batch over a bounded input: KeepEarliestArrival alone was exact; emit what it kept. */
+  private static final class PassKeptFn
+      extends DoFn<KV<Integer, KV<IdHash, CollabEvent>>, CollabEvent> {
+    @ProcessElement
+    public void processElement(
+        @Element KV<Integer, KV<IdHash, CollabEvent>> element, OutputReceiver<CollabEvent> out) {
+      out.output(element.getValue().getValue());
+      UNIQUE_COUNTER.inc();
+    }
+  }
+
+  /**
+   * The first 128 bits of the SHA-256 of an event id's UTF-8 bytes: the key the state is kept
+   * under, 16 bytes whatever the id's length. The top 16 bits name the id's shard.
+   */
+  static final class IdHash implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final ThreadLocal<MessageDigest> SHA256 =
+        ThreadLocal.withInitial(
+            () -> {
+              try {
+                return MessageDigest.getInstance("SHA-256");
+              } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every Java platform has SHA-256", e);
+              }
+            });
+
+    final long high;
+    final long low;
+
+    IdHash(long high, long low) {
+      this.high = high;
+      this.low = low;
+    }
+
+    static IdHash of(String eventId) {
+      byte[] d = SHA256.get().digest(eventId.getBytes(StandardCharsets.UTF_8));
+      ByteBuffer b = ByteBuffer.wrap(d);
+      return new IdHash(b.getLong(), b.getLong());
+    }
+
+    /** 0 to 65,535. */
+    int shard() {
+      return (int) (high >>> 48);
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      return o instanceof IdHash && ((IdHash) o).high == high && ((IdHash) o).low == low;
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(high) * 31 + Long.hashCode(low);
+    }
+
+    @Override
+    public String toString() {
+      return String.format("%016x%016x", high, low);
+    }
+  }
+
+  /** Exactly 16 bytes, big-endian: deterministic, so it can be a state key. */
+  static final class IdHashCoder extends AtomicCoder<IdHash> {
+    private static final IdHashCoder INSTANCE = new IdHashCoder();
+
+    static IdHashCoder of() {
+      return INSTANCE;
+    }
+
+    @Override
+    public void encode(IdHash value, OutputStream out) throws IOException {
+      DataOutputStream data = new DataOutputStream(out);
+      data.writeLong(value.high);
+      data.writeLong(value.low);
+    }
+
+    @Override
+    public IdHash decode(InputStream in) throws IOException {
+      DataInputStream data = new DataInputStream(in);
+      return new IdHash(data.readLong(), data.readLong());
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+
+    @Override
+    public boolean consistentWithEquals() {
+      return true;
+    }
+
+    @Override
+    public boolean isRegisterByteSizeObserverCheap(IdHash value) {
+      return true;
+    }
+
+    @Override
+    protected long getEncodedElementByteSize(IdHash value) {
+      return 16;
     }
   }
 

@@ -13,10 +13,13 @@ import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -196,6 +199,75 @@ public class DedupByEventIdTest {
     PCollection<CollabEvent> input =
         p.apply(Create.timestamped(atArrival(copies)).withCoder(CollabEventCoder.of()));
     DedupByEventId.Result result = input.apply(DedupByEventId.create());
+
+    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
+        .containsInAnyOrder(expectedUnique);
+    PAssert.that(result.duplicates().apply("ReifyDuplicates", Reify.timestamps()))
+        .containsInAnyOrder(expectedDuplicates);
+
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertThat(
+        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        equalTo((long) expectedUnique.size()));
+    assertThat(
+        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
+        equalTo((long) expectedDuplicates.size()));
+  }
+
+  /**
+   * A generated stream (fixed seed): 60 ids with one to four copies each, spread over five minutes
+   * of arrival, ties on arrival broken by source coordinates; read in 10-second batches, shuffled
+   * within a batch, the watermark advanced to the end of each batch. Copies of an id in different
+   * batches meet only after the first was emitted (the remembered ids); copies in one batch meet as
+   * candidates. Both must give what a plain grouping gives.
+   */
+  @Test
+  public void aGeneratedStreamGivesWhatAPlainGroupingGives() {
+    Random random = new Random(20261101L);
+    List<CollabEvent> copies = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      String id = String.format("evt-gen-%04d-%s", i, Long.toHexString(random.nextLong()));
+      long base = random.nextInt(300_000);
+      int n = 1 + random.nextInt(4);
+      for (int c = 0; c < n; c++) {
+        // Half the extra copies share the first copy's arrival (a tie), the rest come later.
+        long arrival = c == 0 || random.nextBoolean() ? base : base + random.nextInt(40_000);
+        SourceRef source =
+            random.nextInt(5) == 0
+                ? SourceRef.file("s3://bucket/in/" + random.nextInt(3) + ".json", c)
+                : SourceRef.kafka("events", random.nextInt(4), random.nextInt(1_000));
+        copies.add(copy(id, Duration.millis(arrival), source));
+      }
+    }
+    Map<String, CollabEvent> kept = expectedKept(copies);
+    List<TimestampedValue<CollabEvent>> expectedUnique = new ArrayList<>();
+    List<TimestampedValue<CollabEvent>> expectedDuplicates = new ArrayList<>();
+    for (CollabEvent e : copies) {
+      (kept.get(e.eventId()) == e ? expectedUnique : expectedDuplicates).add(atArrival(e));
+    }
+
+    Map<Long, List<CollabEvent>> batches = new TreeMap<>();
+    for (CollabEvent e : copies) {
+      long batch = (e.receivedAtMillis() - T0.getMillis()) / 10_000;
+      batches.computeIfAbsent(batch, b -> new ArrayList<>()).add(e);
+    }
+    TestStream.Builder<CollabEvent> stream =
+        TestStream.create(CollabEventCoder.of()).advanceWatermarkTo(T0);
+    for (Map.Entry<Long, List<CollabEvent>> batch : batches.entrySet()) {
+      List<CollabEvent> shuffled = new ArrayList<>(batch.getValue());
+      Collections.shuffle(shuffled, random);
+      List<TimestampedValue<CollabEvent>> elements = atArrival(shuffled);
+      stream =
+          stream
+              .addElements(
+                  elements.get(0),
+                  elements.subList(1, elements.size()).toArray(new TimestampedValue[0]))
+              .advanceWatermarkTo(T0.plus(Duration.millis((batch.getKey() + 1) * 10_000 - 1)));
+    }
+
+    DedupByEventId.Result result =
+        p.apply(stream.advanceWatermarkToInfinity()).apply(DedupByEventId.create());
 
     PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
         .containsInAnyOrder(expectedUnique);
