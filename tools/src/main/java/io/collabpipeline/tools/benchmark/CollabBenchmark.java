@@ -51,7 +51,11 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * <p>Mode {@code replay} ({@code --modes=replay}) times bounded replays of the raw store: the graph
  * is run once (not timed) to write a raw store from the N events, then each repeat replays its
  * whole date range into a fresh DuckDB warehouse ({@link RawReplayJob}: read Parquet, dedup,
- * metrics, stage, diff, commit); its events/s counts the events read back from the raw store.
+ * metrics, stage, diff, commit); its events/s counts the events read back from the raw store. Each
+ * repeat also times the same recompute in an in-process DuckDB limited to {@code --parallelism}
+ * threads over the same Parquet files ({@link DuckDbReplayReference}: dedup by event id, canaries
+ * out, the nine metric windowings into temporary tables), printed as the row {@code duckdb
+ * reference} with the replay's ratio to it.
  *
  * <p>Mode {@code flinksql} times {@link FlinkSqlPeer}, what a Flink team would write instead:
  * parse, dedup and the minute/hour/day metrics as one Flink SQL job over the same files on the same
@@ -82,6 +86,7 @@ public final class CollabBenchmark {
     int parallelism = 2;
     List<String> modes = new ArrayList<>(List.of("parse", "batch", "streaming"));
     String workDir = null;
+    String rawStore = null;
     for (String a : args) {
       String[] kv = a.split("=", 2);
       String value = kv.length == 2 ? kv[1] : "";
@@ -113,12 +118,22 @@ public final class CollabBenchmark {
         case "--workDir":
           workDir = value;
           break;
+        case "--rawStore":
+          if (value.isEmpty() || !Files.isDirectory(Paths.get(value))) {
+            throw new UsageException(
+                "--rawStore="
+                    + value
+                    + " is not a directory: give a raw store a previous run wrote"
+                    + " (<workDir>/replay-source/raw), or leave it out");
+          }
+          rawStore = value;
+          break;
         default:
           throw new UsageException(
               "unknown option "
                   + a
                   + " (options: --events=N --repeats=N --warmups=N --parallelism=N"
-                  + " --modes=parse,batch,streaming,replay,flinksql --workDir=DIR)");
+                  + " --modes=parse,batch,streaming,replay,flinksql --workDir=DIR --rawStore=DIR)");
       }
     }
     FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
@@ -131,7 +146,9 @@ public final class CollabBenchmark {
     // directory, and the runs write theirs beside it.
     Path inputDir = dir.resolve("input");
     Files.createDirectories(inputDir);
-    long bytes = writeInput(inputDir, files, events);
+    // A replay of an existing raw store reads no input file: none is written.
+    boolean noInput = rawStore != null && modes.equals(List.of("replay"));
+    long bytes = noInput ? 0 : writeInput(inputDir, files, events);
     String input = inputDir.resolve("events-*.ndjson").toString();
     System.out.printf(
         Locale.ROOT,
@@ -155,7 +172,10 @@ public final class CollabBenchmark {
     }
     ReplaySource replaySource = null;
     if (modes.contains("replay")) {
-      replaySource = writeRawStore(dir.resolve("replay-source"), events, parallelism);
+      replaySource =
+          rawStore != null
+              ? existingRawStore(rawStore)
+              : writeRawStore(dir.resolve("replay-source"), events, parallelism);
       eventsPerMode.put("replay", replaySource.events);
       System.out.printf(
           Locale.ROOT,
@@ -170,6 +190,7 @@ public final class CollabBenchmark {
       seconds.put(mode, new ArrayList<>());
       peakHeap.put(mode, 0L);
     }
+    List<Double> duckdbSeconds = new ArrayList<>();
     // Warm-up runs are timed and printed but not counted: a cold JVM spends the first run compiling
     // (JIT).
     for (int r = 1 - warmups; r <= repeats; r++) {
@@ -195,6 +216,19 @@ public final class CollabBenchmark {
             mode,
             s,
             eventsPerMode.get(mode) / s);
+        if (mode.equals("replay")) {
+          double d = DuckDbReplayReference.time(replaySource.raw, parallelism);
+          if (r >= 1) {
+            duckdbSeconds.add(d);
+          }
+          System.out.printf(
+              Locale.ROOT,
+              "  %-8s %-10s %8.2f s  %,12.0f events/s%n",
+              r >= 1 ? "repeat " + r : "warm-up",
+              "duckdb",
+              d,
+              replaySource.events / d);
+        }
       }
     }
 
@@ -222,6 +256,21 @@ public final class CollabBenchmark {
           rate,
           vsParse,
           peakHeap.get(mode) >> 20);
+    }
+    if (!duckdbSeconds.isEmpty()) {
+      double med = median(duckdbSeconds);
+      System.out.printf(
+          Locale.ROOT,
+          "%-30s %10.2f %,14.0f %10s %12s%n",
+          "duckdb reference, " + parallelism + " threads",
+          med,
+          replaySource.events / med,
+          "-",
+          "-");
+      System.out.printf(
+          Locale.ROOT,
+          "raw-store replay vs the DuckDB reference (same Parquet, same recompute): %.3fx its events/s%n",
+          med / median(seconds.get("replay")));
     }
     if (seconds.containsKey("batch") && seconds.containsKey("flinksql")) {
       System.out.printf(
@@ -398,6 +447,35 @@ public final class CollabBenchmark {
     }
     return new ReplaySource(
         config.graph.rawStore(), ReplayScope.of(dates.first(), dates.last()), accepted);
+  }
+
+  /**
+   * A raw store written before ({@code --rawStore}): its dates from the partition directories, its
+   * events counted by DuckDB.
+   */
+  private static ReplaySource existingRawStore(String raw) throws Exception {
+    TreeSet<LocalDate> dates = new TreeSet<>();
+    try (Stream<Path> parts = Files.list(Paths.get(raw))) {
+      parts
+          .map(d -> d.getFileName().toString())
+          .filter(n -> n.startsWith("dt="))
+          .forEach(n -> dates.add(LocalDate.parse(n.substring(3))));
+    }
+    if (dates.isEmpty()) {
+      throw new UsageException("--rawStore=" + raw + " has no dt=YYYY-MM-DD partitions");
+    }
+    long events;
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+        java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM read_parquet('"
+                    + DuckDbReplayReference.glob(raw).replace("'", "''")
+                    + "', hive_partitioning = false)")) {
+      rs.next();
+      events = rs.getLong(1);
+    }
+    return new ReplaySource(raw, ReplayScope.of(dates.first(), dates.last()), events);
   }
 
   /**
