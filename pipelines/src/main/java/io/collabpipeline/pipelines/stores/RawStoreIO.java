@@ -46,6 +46,8 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.avro.AvroReadSupport;
+import org.apache.parquet.conf.HadoopParquetConfiguration;
+import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.filter2.compat.FilterCompat;
 import org.apache.parquet.filter2.predicate.FilterApi;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -612,15 +614,17 @@ public final class RawStoreIO {
     private static final class ReadMetricColumnsFn extends DoFn<FileIO.ReadableFile, CollabEvent> {
       private static final long serialVersionUID = 1L;
       private final Counter read = Metrics.counter(METRICS_NAMESPACE, EVENTS_READ);
-      // Built once per instance: a Hadoop Configuration parses its default resources when created.
-      private transient @Nullable Configuration conf;
+      // Built once per instance and handed to every reader: a Hadoop Configuration parses its
+      // default resources (XML from the class path) when created, and a reader built without one
+      // creates its own, per file.
+      private transient @Nullable ParquetConfiguration conf;
 
       @Setup
       public void setup() {
         Configuration c = new Configuration();
         AvroReadSupport.setRequestedProjection(c, RawStoreSchema.METRIC_PROJECTION);
         AvroReadSupport.setAvroReadSchema(c, RawStoreSchema.METRIC_PROJECTION);
-        conf = c;
+        conf = new HadoopParquetConfiguration(c);
       }
 
       @ProcessElement
@@ -628,9 +632,8 @@ public final class RawStoreIO {
           throws IOException {
         long n = 0;
         try (ParquetReader<GenericRecord> reader =
-            AvroParquetReader.<GenericRecord>builder(BeamInputFile.of(file.getMetadata()))
+            AvroParquetReader.<GenericRecord>builder(BeamInputFile.of(file.getMetadata()), conf)
                 .withDataModel(GenericData.get())
-                .withConf(conf)
                 .build()) {
           for (GenericRecord row = reader.read(); row != null; row = reader.read()) {
             CollabEvent event = RawStoreSchema.fromMetricColumns(row);
