@@ -152,13 +152,18 @@ public final class CollabBenchmark {
     String input = inputDir.resolve("events-*.ndjson").toString();
     System.out.printf(
         Locale.ROOT,
-        "collab-benchmark: %,d events (%,d bytes, avg %,d B/event) in %d files %s; %d warm-up + %d repeats, "
+        "collab-benchmark: %s; %d warm-up + %d repeats, "
             + "medians of the repeats; embedded Flink, parallelism %d; %d cores, %s, Java %s%n",
-        events,
-        bytes,
-        bytes / events,
-        files,
-        input,
+        noInput
+            ? "replays of the raw store " + rawStore
+            : String.format(
+                Locale.ROOT,
+                "%,d events (%,d bytes, avg %,d B/event) in %d files %s",
+                events,
+                bytes,
+                bytes / events,
+                files,
+                input),
         warmups,
         repeats,
         parallelism,
@@ -191,12 +196,17 @@ public final class CollabBenchmark {
       peakHeap.put(mode, 0L);
     }
     List<Double> duckdbSeconds = new ArrayList<>();
+    // CPU seconds of the whole process per run: on a machine shared with other work, what a run
+    // consumed says more than how long it waited.
+    List<Double> replayCpu = new ArrayList<>();
+    List<Double> duckdbCpu = new ArrayList<>();
     // Warm-up runs are timed and printed but not counted: a cold JVM spends the first run compiling
     // (JIT).
     for (int r = 1 - warmups; r <= repeats; r++) {
       for (String mode : modes) {
         resetPeaks();
         Path runDir = dir.resolve("run-" + mode + "-" + r);
+        double cpuBefore = processCpuSeconds();
         double s =
             mode.equals("parse")
                 ? parseOnly(input)
@@ -205,29 +215,36 @@ public final class CollabBenchmark {
                     : mode.equals("flinksql")
                         ? FlinkSqlPeer.over(inputDir, parallelism).runToBlackhole()
                         : runGraph(input, runDir, mode.equals("streaming"), parallelism);
+        double cpu = processCpuSeconds() - cpuBefore;
         if (r >= 1) {
           seconds.get(mode).add(s);
           peakHeap.put(mode, Math.max(peakHeap.get(mode), peakHeapBytes()));
         }
         System.out.printf(
             Locale.ROOT,
-            "  %-8s %-10s %8.2f s  %,12.0f events/s%n",
+            "  %-8s %-10s %8.2f s  %,12.0f events/s  (%.1f CPU s)%n",
             r >= 1 ? "repeat " + r : "warm-up",
             mode,
             s,
-            eventsPerMode.get(mode) / s);
+            eventsPerMode.get(mode) / s,
+            cpu);
         if (mode.equals("replay")) {
+          double dCpuBefore = processCpuSeconds();
           double d = DuckDbReplayReference.time(replaySource.raw, parallelism);
+          double dCpu = processCpuSeconds() - dCpuBefore;
           if (r >= 1) {
             duckdbSeconds.add(d);
+            replayCpu.add(cpu);
+            duckdbCpu.add(dCpu);
           }
           System.out.printf(
               Locale.ROOT,
-              "  %-8s %-10s %8.2f s  %,12.0f events/s%n",
+              "  %-8s %-10s %8.2f s  %,12.0f events/s  (%.1f CPU s)%n",
               r >= 1 ? "repeat " + r : "warm-up",
               "duckdb",
               d,
-              replaySource.events / d);
+              replaySource.events / d,
+              dCpu);
         }
       }
     }
@@ -271,6 +288,14 @@ public final class CollabBenchmark {
           Locale.ROOT,
           "raw-store replay vs the DuckDB reference (same Parquet, same recompute): %.3fx its events/s%n",
           med / median(seconds.get("replay")));
+      System.out.printf(
+          Locale.ROOT,
+          "CPU (whole process, medians): replay %.1f s = %,.0f events per CPU second;"
+              + " DuckDB %.1f s = %,.0f events per CPU second%n",
+          median(replayCpu),
+          replaySource.events / median(replayCpu),
+          median(duckdbCpu),
+          replaySource.events / median(duckdbCpu));
     }
     if (seconds.containsKey("batch") && seconds.containsKey("flinksql")) {
       System.out.printf(
@@ -508,6 +533,15 @@ public final class CollabBenchmark {
     Collections.sort(sorted);
     int n = sorted.size();
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  /** CPU time of this process so far (all threads, native ones included), in seconds. */
+  private static double processCpuSeconds() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean) {
+      return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() / 1e9;
+    }
+    return Double.NaN;
   }
 
   private static void resetPeaks() {
