@@ -118,7 +118,10 @@ public class DuckDbReplayReferenceTest {
 
     TreeSet<String> dates = new TreeSet<>();
     try (Stream<Path> parts = Files.list(raw)) {
-      parts.map(p -> p.getFileName().toString().substring(3)).forEach(dates::add);
+      parts
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("dt="))
+          .forEach(n -> dates.add(n.substring(3)));
     }
     int replay =
         run(
@@ -158,7 +161,12 @@ public class DuckDbReplayReferenceTest {
 
   private static List<Path> parquetFiles(Path raw) throws Exception {
     try (Stream<Path> s = Files.walk(raw)) {
-      return s.filter(p -> p.toString().endsWith(".parquet")).sorted().collect(Collectors.toList());
+      // The committed files of the partitions only (dt=D/hr=H/), as the replay and DuckDB read
+      // them.
+      return s.filter(p -> p.toString().endsWith(".parquet"))
+          .filter(p -> p.getParent().getParent().getFileName().toString().startsWith("dt="))
+          .sorted()
+          .collect(Collectors.toList());
     }
   }
 
