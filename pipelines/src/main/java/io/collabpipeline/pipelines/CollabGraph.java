@@ -204,6 +204,10 @@ public final class CollabGraph {
    * the launcher then diffs and commits them (see {@code replay.RawReplayJob} and {@code
    * launch.JobLauncher}).
    *
+   * <p>A replay's events carry the fields the dedup and the metrics read and nothing else ({@code
+   * RawStoreIO.Read.withMetricColumnsOnly}), and after the canary split only what the metrics read
+   * ({@code NarrowForMetrics}).
+   *
    * <p>Use a dedup horizon of at least the replayed range plus a day and an allowed lateness that
    * makes every event on time ({@code JobConfig} does): a replay computes every window as if every
    * event had arrived on time, once. Neither the raw store (the replay's source) nor the quarantine
@@ -215,8 +219,12 @@ public final class CollabGraph {
     PCollection<CollabEvent> unique = deduped.unique();
     // Canaries in the raw store stay out of the metrics, as in the stream; a replay does not
     // write pipeline_canary (it measures nothing about freshness).
+    // The metrics shuffle each event once per windowing: only the fields they read go on
+    // (NarrowForMetrics).
     PCollection<CuratedRow> curated =
-        computeMetrics(splitCanaries(unique).events(), config)
+        computeMetrics(
+                splitCanaries(unique).events().apply("NarrowForMetrics", NarrowForMetrics.create()),
+                config)
             .apply("MetricsToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows()));
     curated.apply(
         "WriteCurated",

@@ -30,9 +30,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <ol>
  *   <li>The launcher begins the generation in the warehouse's generation log ({@code running}, with
  *       its kind and range).
- *   <li>The job reads the raw store for the dates ({@link RawStoreIO#read}), deduplicates over the
- *       whole range, computes every metric window with every event on time, and STAGES the rows
- *       under the generation: the curated tables are not touched while it runs.
+ *   <li>The job reads the raw store for the dates ({@link RawStoreIO#read}), only the columns the
+ *       dedup and the metrics read ({@link RawStoreIO.Read#withMetricColumnsOnly}: no payload),
+ *       deduplicates over the whole range, computes every metric window with every event on time,
+ *       and STAGES the rows under the generation: the curated tables are not touched while it runs.
  *   <li>On success the launcher diffs the staged rows against the stored ones. A dry run saves the
  *       diff ({@link io.collabpipeline.pipelines.warehouse.DiffReport}, JSON and text) under the
  *       report directory, marks the generation {@code dry_run} and discards the staged rows; {@link
@@ -75,7 +76,8 @@ public abstract class RawReplayJob implements Job {
 
   /**
    * A transform applied to the replayed events before the graph, or null: a filter for a partial
-   * replay, or, in tests, a step that fails on purpose.
+   * replay, or, in tests, a step that fails on purpose. It sees narrow events: the fields of {@link
+   * io.collabpipeline.pipelines.stores.RawStoreSchema#METRIC_COLUMNS}, the others empty.
    */
   public abstract @Nullable PTransform<PCollection<CollabEvent>, PCollection<CollabEvent>>
       eventsHook();
@@ -121,7 +123,9 @@ public abstract class RawReplayJob implements Job {
   @Override
   public void build(Pipeline pipeline) {
     PCollection<CollabEvent> events =
-        pipeline.apply("ReadRawStore", RawStoreIO.read(graph().rawStore()).withRange(range()));
+        pipeline.apply(
+            "ReadRawStore",
+            RawStoreIO.read(graph().rawStore()).withRange(range()).withMetricColumnsOnly());
     if (eventsHook() != null) {
       events = events.apply("ReplayEventsHook", eventsHook());
     }

@@ -31,6 +31,11 @@ final class BeamInputFile implements InputFile {
     return new BeamInputFile(m.resourceId(), m.sizeBytes());
   }
 
+  /** A file already matched (its metadata): no further lookup in the file system. */
+  static BeamInputFile of(MatchResult.Metadata metadata) {
+    return new BeamInputFile(metadata.resourceId(), metadata.sizeBytes());
+  }
+
   @Override
   public long getLength() {
     return length;

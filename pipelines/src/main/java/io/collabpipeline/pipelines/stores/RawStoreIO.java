@@ -46,6 +46,8 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.avro.AvroReadSupport;
+import org.apache.parquet.conf.HadoopParquetConfiguration;
+import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.filter2.compat.FilterCompat;
 import org.apache.parquet.filter2.predicate.FilterApi;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -127,7 +129,10 @@ public final class RawStoreIO {
    * events; set the event dates with {@link Read#withRange}.
    */
   public static Read read(String prefix) {
-    return new AutoValue_RawStoreIO_Read.Builder().setPrefix(prefix).build();
+    return new AutoValue_RawStoreIO_Read.Builder()
+        .setPrefix(prefix)
+        .setMetricColumnsOnly(false)
+        .build();
   }
 
   /**
@@ -223,21 +228,7 @@ public final class RawStoreIO {
 
   /** The raw store's schema reduced to what {@link #payloadsOfType} reads. */
   private static final Schema TYPED_PAYLOAD =
-      projection(List.of(EVENT_ID, EVENT_TYPE, PAYLOAD_JSON));
-
-  private static Schema projection(List<String> names) {
-    List<Schema.Field> fields = new ArrayList<>();
-    for (String name : names) {
-      Schema.Field f = RawStoreSchema.SCHEMA.getField(name);
-      fields.add(new Schema.Field(f.name(), f.schema(), f.doc()));
-    }
-    return Schema.createRecord(
-        RawStoreSchema.SCHEMA.getName(),
-        RawStoreSchema.SCHEMA.getDoc(),
-        RawStoreSchema.SCHEMA.getNamespace(),
-        false,
-        fields);
-  }
+      RawStoreSchema.projection(List.of(EVENT_ID, EVENT_TYPE, PAYLOAD_JSON));
 
   /** The {@code received_at} of every row of the Parquet file {@code file}, in file order. */
   static List<Long> arrivalTimes(String file) throws IOException {
@@ -260,7 +251,7 @@ public final class RawStoreIO {
   private static final String RECEIVED_AT = "received_at";
 
   /** The raw store's schema reduced to {@code received_at}: what counting a file reads. */
-  private static final Schema ARRIVAL_ONLY = projection(List.of(RECEIVED_AT));
+  private static final Schema ARRIVAL_ONLY = RawStoreSchema.projection(List.of(RECEIVED_AT));
 
   /** The glob of the Parquet files of one event-date partition under {@code prefix}. */
   static String partitionGlob(String prefix, LocalDate date) {
@@ -543,6 +534,8 @@ public final class RawStoreIO {
 
     abstract @Nullable ReplayScope range();
 
+    abstract boolean metricColumnsOnly();
+
     abstract Builder toBuilder();
 
     /** The UTC dates (event date, {@code occurred_at}) to read, both included. */
@@ -550,11 +543,24 @@ public final class RawStoreIO {
       return toBuilder().setRange(range).build();
     }
 
+    /**
+     * Reads only {@link RawStoreSchema#METRIC_COLUMNS} (a Parquet column projection: the other
+     * columns, the payload above all, are never decoded) into narrow events ({@link
+     * RawStoreSchema#fromMetricColumns}: the unread fields empty), for a replay that only
+     * recomputes the metrics. Each file is read whole by one worker; the files are spread over the
+     * workers.
+     */
+    public Read withMetricColumnsOnly() {
+      return toBuilder().setMetricColumnsOnly(true).build();
+    }
+
     @AutoValue.Builder
     abstract static class Builder {
       abstract Builder setPrefix(String value);
 
       abstract Builder setRange(ReplayScope value);
+
+      abstract Builder setMetricColumnsOnly(boolean value);
 
       abstract Read build();
     }
@@ -570,13 +576,21 @@ public final class RawStoreIO {
         throw new IllegalArgumentException(
             "RawStoreIO.read needs the dates to read: use withRange(ReplayScope)");
       }
-      return begin
-          .apply(
-              "RawPartitionGlobs",
-              Create.of(partitionGlobs(prefix(), range)).withCoder(StringUtf8Coder.of()))
-          .apply(
-              "MatchRawFiles", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
-          .apply("OpenRawFiles", FileIO.readMatches())
+      PCollection<FileIO.ReadableFile> files =
+          begin
+              .apply(
+                  "RawPartitionGlobs",
+                  Create.of(partitionGlobs(prefix(), range)).withCoder(StringUtf8Coder.of()))
+              .apply(
+                  "MatchRawFiles",
+                  FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+              .apply("OpenRawFiles", FileIO.readMatches());
+      if (metricColumnsOnly()) {
+        return files
+            .apply("ReadRawMetricColumns", ParDo.of(new ReadMetricColumnsFn()))
+            .setCoder(CollabEventCoder.of());
+      }
+      return files
           .apply("ReadRawParquet", ParquetIO.readFiles(RawStoreSchema.SCHEMA))
           .apply("ToEventsAtArrival", ParDo.of(new ToEventFn()))
           .setCoder(CollabEventCoder.of());
@@ -590,6 +604,44 @@ public final class RawStoreIO {
               .withLabel("Raw store prefix"));
       if (range() != null) {
         builder.add(DisplayData.item("range", range().toString()).withLabel("Event dates"));
+      }
+    }
+
+    /**
+     * Reads each file with the column projection {@link RawStoreSchema#METRIC_PROJECTION} into
+     * narrow events at their arrival time: one file per element, read whole, row by row.
+     */
+    private static final class ReadMetricColumnsFn extends DoFn<FileIO.ReadableFile, CollabEvent> {
+      private static final long serialVersionUID = 1L;
+      private final Counter read = Metrics.counter(METRICS_NAMESPACE, EVENTS_READ);
+      // Built once per instance and handed to every reader: a Hadoop Configuration parses its
+      // default resources (XML from the class path) when created, and a reader built without one
+      // creates its own, per file.
+      private transient @Nullable ParquetConfiguration conf;
+
+      @Setup
+      public void setup() {
+        Configuration c = new Configuration();
+        AvroReadSupport.setRequestedProjection(c, RawStoreSchema.METRIC_PROJECTION);
+        AvroReadSupport.setAvroReadSchema(c, RawStoreSchema.METRIC_PROJECTION);
+        conf = new HadoopParquetConfiguration(c);
+      }
+
+      @ProcessElement
+      public void processElement(@Element FileIO.ReadableFile file, OutputReceiver<CollabEvent> out)
+          throws IOException {
+        long n = 0;
+        try (ParquetReader<GenericRecord> reader =
+            AvroParquetReader.<GenericRecord>builder(BeamInputFile.of(file.getMetadata()), conf)
+                .withDataModel(GenericData.get())
+                .build()) {
+          for (GenericRecord row = reader.read(); row != null; row = reader.read()) {
+            CollabEvent event = RawStoreSchema.fromMetricColumns(row);
+            out.outputWithTimestamp(event, new org.joda.time.Instant(event.receivedAtMillis()));
+            n++;
+          }
+        }
+        read.inc(n);
       }
     }
 

@@ -2,6 +2,8 @@ package io.collabpipeline.pipelines.stores;
 
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -114,6 +116,85 @@ public final class RawStoreSchema {
                 (Integer) r.get("source_partition"),
                 (Long) r.get("source_offset")))
         .build();
+  }
+
+  /**
+   * The columns a bounded replay reads ({@link RawStoreIO.Read#withMetricColumnsOnly}): what {@code
+   * DedupByEventId} (event id, arrival, source coordinate for the tie-break), {@code SplitCanaries}
+   * (workspace), {@code AssignEventTime} (occurred_at) and {@code ComputeMetrics} (event type,
+   * workspace, actor, task gid, trigger id and type, and both times for its lateness rule) read of
+   * an event. Not read: {@code schema_version}, {@code platform}, {@code service}, {@code
+   * app_version}, {@code resource_type}, {@code resource_gid} and, above all, {@code payload_json},
+   * most of a row's bytes. A metric that reads another field of the event must add its column here.
+   */
+  public static final List<String> METRIC_COLUMNS =
+      List.of(
+          "event_id",
+          "event_type",
+          "occurred_at",
+          "received_at",
+          "workspace_gid",
+          "actor_id",
+          "task_gid",
+          "trigger_event_id",
+          "trigger_event_type",
+          "source_kind",
+          "source_name",
+          "source_partition",
+          "source_offset");
+
+  /** {@link #SCHEMA} reduced to {@link #METRIC_COLUMNS}, in that order: a Parquet projection. */
+  public static final Schema METRIC_PROJECTION = projection(METRIC_COLUMNS);
+
+  /**
+   * {@link #SCHEMA} reduced to the named columns, in the given order (a Parquet read projection).
+   */
+  static Schema projection(List<String> names) {
+    List<Schema.Field> fields = new ArrayList<>();
+    for (String name : names) {
+      Schema.Field f = SCHEMA.getField(name);
+      fields.add(new Schema.Field(f.name(), f.schema(), f.doc()));
+    }
+    return Schema.createRecord(
+        SCHEMA.getName(), SCHEMA.getDoc(), SCHEMA.getNamespace(), false, fields);
+  }
+
+  /**
+   * The narrow event of a record of {@link #METRIC_PROJECTION}: every field a replay's steps read
+   * as stored, the others empty ({@code ""} for the required strings and the payload, null for the
+   * optional ones, schema version 0). Such an event is only for the metrics of a replay, never for
+   * a writer of events.
+   */
+  public static CollabEvent fromMetricColumns(GenericRecord r) {
+    // Positions of METRIC_PROJECTION: no lookup by name per row.
+    return CollabEvent.builder()
+        .setEventId(r.get(0).toString())
+        .setEventType(r.get(1).toString())
+        .setSchemaVersion(0)
+        .setOccurredAtMillis((Long) r.get(2))
+        .setReceivedAtMillis((Long) r.get(3))
+        .setWorkspaceGid(r.get(4).toString())
+        .setActorId(r.get(5).toString())
+        .setPlatform("")
+        .setService(null)
+        .setAppVersion(null)
+        .setResourceType("")
+        .setResourceGid("")
+        .setTaskGid(nullable(r.get(6)))
+        .setTriggerEventId(nullable(r.get(7)))
+        .setTriggerEventType(nullable(r.get(8)))
+        .setPayloadJson("")
+        .setSource(
+            SourceRef.of(
+                SourceRef.Kind.fromCode(r.get(9).toString()),
+                r.get(10).toString(),
+                (Integer) r.get(11),
+                (Long) r.get(12)))
+        .build();
+  }
+
+  private static @Nullable String nullable(@Nullable Object v) {
+    return v == null ? null : v.toString();
   }
 
   // Avro hands strings back as Utf8 unless told otherwise.

@@ -51,7 +51,11 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * <p>Mode {@code replay} ({@code --modes=replay}) times bounded replays of the raw store: the graph
  * is run once (not timed) to write a raw store from the N events, then each repeat replays its
  * whole date range into a fresh DuckDB warehouse ({@link RawReplayJob}: read Parquet, dedup,
- * metrics, stage, diff, commit); its events/s counts the events read back from the raw store.
+ * metrics, stage, diff, commit); its events/s counts the events read back from the raw store. Each
+ * repeat also times the same recompute in an in-process DuckDB limited to {@code --parallelism}
+ * threads over the same Parquet files ({@link DuckDbReplayReference}: dedup by event id, canaries
+ * out, the nine metric windowings into temporary tables), printed as the row {@code duckdb
+ * reference} with the replay's ratio to it.
  *
  * <p>Mode {@code flinksql} times {@link FlinkSqlPeer}, what a Flink team would write instead:
  * parse, dedup and the minute/hour/day metrics as one Flink SQL job over the same files on the same
@@ -95,6 +99,7 @@ public final class CollabBenchmark {
     List<String> modes = new ArrayList<>(List.of("parse", "batch", "streaming"));
     String workDir = null;
     String results = null;
+    String rawStore = null;
     for (String a : args) {
       String[] kv = a.split("=", 2);
       String value = kv.length == 2 ? kv[1] : "";
@@ -131,13 +136,22 @@ public final class CollabBenchmark {
             throw new UsageException("--results= needs a file name: --results=FILE");
           }
           results = value;
+        case "--rawStore":
+          if (value.isEmpty() || !Files.isDirectory(Paths.get(value))) {
+            throw new UsageException(
+                "--rawStore="
+                    + value
+                    + " is not a directory: give a raw store a previous run wrote"
+                    + " (<workDir>/replay-source/raw), or leave it out");
+          }
+          rawStore = value;
           break;
         default:
           throw new UsageException(
               "unknown option "
                   + a
                   + " (options: --events=N --repeats=N --warmups=N --parallelism=N"
-                  + " --modes=parse,batch,streaming,replay,flinksql --workDir=DIR --results=FILE)");
+                  + " --modes=parse,batch,streaming,replay,flinksql --workDir=DIR --results=FILE --rawStore=DIR)");
       }
     }
     FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
@@ -150,17 +164,24 @@ public final class CollabBenchmark {
     // directory, and the runs write theirs beside it.
     Path inputDir = dir.resolve("input");
     Files.createDirectories(inputDir);
-    long bytes = writeInput(inputDir, files, events);
+    // A replay of an existing raw store reads no input file: none is written.
+    boolean noInput = rawStore != null && modes.equals(List.of("replay"));
+    long bytes = noInput ? 0 : writeInput(inputDir, files, events);
     String input = inputDir.resolve("events-*.ndjson").toString();
     System.out.printf(
         Locale.ROOT,
-        "collab-benchmark: %,d events (%,d bytes, avg %,d B/event) in %d files %s; %d warm-up + %d repeats, "
+        "collab-benchmark: %s; %d warm-up + %d repeats, "
             + "medians of the repeats; embedded Flink, parallelism %d; %d cores, %s, Java %s%n",
-        events,
-        bytes,
-        bytes / events,
-        files,
-        input,
+        noInput
+            ? "replays of the raw store " + rawStore
+            : String.format(
+                Locale.ROOT,
+                "%,d events (%,d bytes, avg %,d B/event) in %d files %s",
+                events,
+                bytes,
+                bytes / events,
+                files,
+                input),
         warmups,
         repeats,
         parallelism,
@@ -174,7 +195,10 @@ public final class CollabBenchmark {
     }
     ReplaySource replaySource = null;
     if (modes.contains("replay")) {
-      replaySource = writeRawStore(dir.resolve("replay-source"), events, parallelism);
+      replaySource =
+          rawStore != null
+              ? existingRawStore(rawStore)
+              : writeRawStore(dir.resolve("replay-source"), events, parallelism);
       eventsPerMode.put("replay", replaySource.events);
       System.out.printf(
           Locale.ROOT,
@@ -191,13 +215,18 @@ public final class CollabBenchmark {
       cpuSeconds.put(mode, new ArrayList<>());
       peakHeap.put(mode, 0L);
     }
+    List<Double> duckdbSeconds = new ArrayList<>();
+    // CPU seconds of the whole process per run: on a machine shared with other work, what a run
+    // consumed says more than how long it waited.
+    List<Double> replayCpu = new ArrayList<>();
+    List<Double> duckdbCpu = new ArrayList<>();
     // Warm-up runs are timed and printed but not counted: a cold JVM spends the first run compiling
     // (JIT).
     for (int r = 1 - warmups; r <= repeats; r++) {
       for (String mode : modes) {
         resetPeaks();
         Path runDir = dir.resolve("run-" + mode + "-" + r);
-        long cpuBefore = processCpuNanos();
+        double cpuBefore = processCpuSeconds();
         double s =
             mode.equals("parse")
                 ? parseOnly(input)
@@ -206,7 +235,7 @@ public final class CollabBenchmark {
                     : mode.equals("flinksql")
                         ? FlinkSqlPeer.over(inputDir, parallelism).runToBlackhole()
                         : runGraph(input, runDir, mode.equals("streaming"), parallelism);
-        double cpu = (processCpuNanos() - cpuBefore) / 1e9;
+        double cpu = processCpuSeconds() - cpuBefore;
         if (r >= 1) {
           seconds.get(mode).add(s);
           cpuSeconds.get(mode).add(cpu);
@@ -221,6 +250,24 @@ public final class CollabBenchmark {
             eventsPerMode.get(mode) / s,
             cpu,
             eventsPerMode.get(mode) / cpu);
+        if (mode.equals("replay")) {
+          double dCpuBefore = processCpuSeconds();
+          double d = DuckDbReplayReference.time(replaySource.raw, parallelism);
+          double dCpu = processCpuSeconds() - dCpuBefore;
+          if (r >= 1) {
+            duckdbSeconds.add(d);
+            replayCpu.add(cpu);
+            duckdbCpu.add(dCpu);
+          }
+          System.out.printf(
+              Locale.ROOT,
+              "  %-8s %-10s %8.2f s  %,12.0f events/s  (%.1f CPU s)%n",
+              r >= 1 ? "repeat " + r : "warm-up",
+              "duckdb",
+              d,
+              replaySource.events / d,
+              dCpu);
+        }
       }
     }
 
@@ -251,6 +298,29 @@ public final class CollabBenchmark {
           peakHeap.get(mode) >> 20,
           eventsPerMode.get(mode) / median(cpuSeconds.get(mode)));
     }
+    if (!duckdbSeconds.isEmpty()) {
+      double med = median(duckdbSeconds);
+      System.out.printf(
+          Locale.ROOT,
+          "%-30s %10.2f %,14.0f %10s %12s%n",
+          "duckdb reference, " + parallelism + " threads",
+          med,
+          replaySource.events / med,
+          "-",
+          "-");
+      System.out.printf(
+          Locale.ROOT,
+          "raw-store replay vs the DuckDB reference (same Parquet, same recompute): %.3fx its events/s%n",
+          med / median(seconds.get("replay")));
+      System.out.printf(
+          Locale.ROOT,
+          "CPU (whole process, medians): replay %.1f s = %,.0f events per CPU second;"
+              + " DuckDB %.1f s = %,.0f events per CPU second%n",
+          median(replayCpu),
+          replaySource.events / median(replayCpu),
+          median(duckdbCpu),
+          replaySource.events / median(duckdbCpu));
+    }
     if (seconds.containsKey("batch") && seconds.containsKey("flinksql")) {
       System.out.printf(
           Locale.ROOT,
@@ -266,17 +336,6 @@ public final class CollabBenchmark {
       System.out.println("results: " + results);
     }
     return 0;
-  }
-
-  /**
-   * CPU time of this process so far, all threads: a run's events per CPU-second is its throughput
-   * per busy core, a figure that other load on the machine changes far less than events/s.
-   */
-  private static long processCpuNanos() {
-    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    return os instanceof com.sun.management.OperatingSystemMXBean
-        ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime()
-        : 0L;
   }
 
   private static String label(String mode) {
@@ -447,6 +506,35 @@ public final class CollabBenchmark {
   }
 
   /**
+   * A raw store written before ({@code --rawStore}): its dates from the partition directories, its
+   * events counted by DuckDB.
+   */
+  private static ReplaySource existingRawStore(String raw) throws Exception {
+    TreeSet<LocalDate> dates = new TreeSet<>();
+    try (Stream<Path> parts = Files.list(Paths.get(raw))) {
+      parts
+          .map(d -> d.getFileName().toString())
+          .filter(n -> n.startsWith("dt="))
+          .forEach(n -> dates.add(LocalDate.parse(n.substring(3))));
+    }
+    if (dates.isEmpty()) {
+      throw new UsageException("--rawStore=" + raw + " has no dt=YYYY-MM-DD partitions");
+    }
+    long events;
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+        java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM read_parquet('"
+                    + DuckDbReplayReference.glob(raw).replace("'", "''")
+                    + "', hive_partitioning = false)")) {
+      rs.next();
+      events = rs.getLong(1);
+    }
+    return new ReplaySource(raw, ReplayScope.of(dates.first(), dates.last()), events);
+  }
+
+  /**
    * One replay of the whole raw store into a fresh warehouse: job, diff and commit, through the
    * launcher.
    */
@@ -476,6 +564,19 @@ public final class CollabBenchmark {
     Collections.sort(sorted);
     int n = sorted.size();
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  /**
+   * CPU time of this process so far (all threads, native ones included), in seconds: a run's events
+   * per CPU-second is its throughput per busy core, which other load on the machine changes less
+   * than events/s.
+   */
+  private static double processCpuSeconds() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean) {
+      return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() / 1e9;
+    }
+    return Double.NaN;
   }
 
   private static void resetPeaks() {
