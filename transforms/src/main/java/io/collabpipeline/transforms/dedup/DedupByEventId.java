@@ -26,7 +26,6 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -77,9 +76,11 @@ import org.joda.time.Instant;
  *       horizon of the emitted copy goes to {@code duplicates}; at or after it, it is emitted again
  *       (and the old memory counted as {@value #EXPIRED}). One timer per shard, not per id, drops
  *       the ids whose horizon the watermark passed, every 1/24 of the horizon, so state is bounded
- *       by the ids that arrived within one horizon (plus at most 1/24 of it). In a batch pipeline
- *       over a bounded input no timer fires before all input is read, so every copy of an id meets
- *       in {@code KeepEarliestArrival} and this step only passes the kept copies on, with no state.
+ *       by the ids that arrived within one horizon (plus at most 1/24 of it). It runs in batch too:
+ *       whether a timer can fire before all of a bounded input is read is the runner's choice
+ *       (Flink's batch mode fires them at the end, the DirectRunner as its watermark advances), and
+ *       a copy that reaches {@code KeepEarliestArrival} after its id was passed on must still be
+ *       caught here.
  * </ul>
  *
  * <p>Guarantees: in bounded mode (replays), exact over the whole input: every id is emitted exactly
@@ -186,15 +187,8 @@ public abstract class DedupByEventId
             .setCoder(
                 KvCoder.of(VarIntCoder.of(), KvCoder.of(IdHashCoder.of(), CollabEventCoder.of())));
 
-    // In a batch pipeline over a bounded input, no timer fires before every element was read, so
-    // every copy of an id met in KeepEarliestArrival and exactly one came out: nothing to remember.
-    boolean oneStepIsExact =
-        input.isBounded() == PCollection.IsBounded.BOUNDED
-            && !input.getPipeline().getOptions().as(StreamingOptions.class).isStreaming();
     DoFn<KV<Integer, KV<IdHash, CollabEvent>>, CollabEvent> remember =
-        oneStepIsExact
-            ? new PassKeptFn()
-            : new RememberEmittedFn(horizon, sweepInterval(horizon), uniqueTag, repeatedTag);
+        new RememberEmittedFn(horizon, sweepInterval(horizon), uniqueTag, repeatedTag);
     PCollectionTuple remembered =
         kept.apply(
             "RememberEmitted",
@@ -409,17 +403,6 @@ public abstract class DedupByEventId
 
     private long roundUp(long millis) {
       return Math.floorDiv(millis + sweepMillis - 1, sweepMillis) * sweepMillis;
-    }
-  }
-
-  /** Batch over a bounded input: KeepEarliestArrival alone was exact; emit what it kept. */
-  private static final class PassKeptFn
-      extends DoFn<KV<Integer, KV<IdHash, CollabEvent>>, CollabEvent> {
-    @ProcessElement
-    public void processElement(
-        @Element KV<Integer, KV<IdHash, CollabEvent>> element, OutputReceiver<CollabEvent> out) {
-      out.output(element.getValue().getValue());
-      UNIQUE_COUNTER.inc();
     }
   }
 
