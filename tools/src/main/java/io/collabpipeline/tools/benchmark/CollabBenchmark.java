@@ -136,6 +136,7 @@ public final class CollabBenchmark {
             throw new UsageException("--results= needs a file name: --results=FILE");
           }
           results = value;
+          break;
         case "--rawStore":
           if (value.isEmpty() || !Files.isDirectory(Paths.get(value))) {
             throw new UsageException(
