@@ -419,7 +419,7 @@ public final class RawStoreIO {
                       .withDestinationCoder(StringUtf8Coder.of())
                       .via(
                           Contextful.fn(RawStoreSchema::toRecord),
-                          ParquetIO.sink(RawStoreSchema.SCHEMA).withCompressionCodec(compression()))
+                          new RawParquetSink(compression()))
                       .to(prefix())
                       .withNaming(
                           d ->
@@ -740,7 +740,8 @@ public final class RawStoreIO {
                   .withDestinationCoder(StringUtf8Coder.of())
                   .via(
                       Contextful.fn(RawStoreSchema::toRecord),
-                      ParquetIO.sink(RawStoreSchema.SCHEMA))
+                      // ParquetIO.sink's codec, as before.
+                      new RawParquetSink(CompressionCodecName.SNAPPY))
                   .to(prefix())
                   .withNaming(d -> new Naming(d, generation))
                   .withNumShards(1));

@@ -89,6 +89,10 @@ public abstract class ComputeCompleteness
         .apply("KeyByGranularity", ParDo.of(new KeyByGranularityFn()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
         .apply("CompletenessWindows", MetricWindows.<Long>byKeyGranularity(policy))
+        // A handful of keys (stage and granularity) for every record: summed per bundle first
+        // (CombineInBundle), so a few partial counts cross the shuffle instead of every tick.
+        .apply("SumInBundle", ParDo.of(new CombineInBundle<>(Sum.ofLongs())))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
         .apply("CountPerStage", Sum.longsPerKey())
         .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
         .apply("CompletenessRows", ParDo.of(new ToCompletenessRowFn()))

@@ -55,8 +55,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       </ul>
  *   <li>{@code MetricWindows}: the window of the key's granularity ({@link MetricWindows}: early,
  *       on-time and late panes, accumulating).
- *   <li>{@code CombinePerKey}: an exact combine with {@link MetricAccumulator}, one row per window
- *       and key ({@code ToRows}).
+ *   <li>{@code CombineInBundle}: each bundle's contributions to a key and window combined into one
+ *       partial {@link MetricAccumulator} ({@link CombineInBundle}).
+ *   <li>{@code CombinePerKey}: an exact combine merging the partials, one row per window and key
+ *       ({@code ToRows}).
  * </ol>
  *
  * <p>Every pane of a window yields a row holding the window's full value so far; the warehouse
@@ -166,13 +168,16 @@ public abstract class ComputeMetrics
     // One pass for the nine (table, granularity) metrics: each event is keyed once per table that
     // selects it and granularity it is not too late for, the key naming both (MetricKeys); one
     // windowing assigns each keyed element the window of its key's granularity, and one combine
-    // keeps each key's and window's accumulator. Only a few bytes per contribution cross the
-    // combine's shuffle, never the event.
+    // keeps each key's and window's accumulator. Only a few bytes per contribution reach the
+    // combine, never the event, and only one partial accumulator per key, window and bundle crosses
+    // its shuffle (CombineInBundle).
     return events
         .apply("SelectAndKey", ParDo.of(new SelectAndKeyFn(policy.allowedLateness().getMillis())))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
         .apply("MetricWindows", MetricWindows.<String>byKeyGranularity(policy))
-        .apply("CombinePerKey", Combine.perKey(new MetricCombineFn()))
+        .apply("CombineInBundle", ParDo.of(new CombineInBundle<>(new MetricCombineFn())))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.of()))
+        .apply("CombinePerKey", Combine.perKey(new MergeAccumulatorsFn()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.of()))
         .apply("ToRows", ParDo.of(new ToRowsFn()))
         .setCoder(CuratedRowCoder.of())
@@ -397,6 +402,47 @@ public abstract class ComputeMetrics
     @Override
     public Coder<MetricAccumulator> getDefaultOutputCoder(
         CoderRegistry registry, Coder<String> inputCoder) throws CannotProvideCoderException {
+      return MetricAccumulatorCoder.of();
+    }
+  }
+
+  /**
+   * The combine after {@link CombineInBundle}: its inputs are partial accumulators of {@link
+   * MetricCombineFn}, merged.
+   */
+  private static final class MergeAccumulatorsFn
+      extends Combine.CombineFn<MetricAccumulator, MetricAccumulator, MetricAccumulator> {
+    private final MetricCombineFn fn = new MetricCombineFn();
+
+    @Override
+    public MetricAccumulator createAccumulator() {
+      return fn.createAccumulator();
+    }
+
+    @Override
+    public MetricAccumulator addInput(MetricAccumulator acc, MetricAccumulator partial) {
+      return acc.mergeFrom(partial);
+    }
+
+    @Override
+    public MetricAccumulator mergeAccumulators(Iterable<MetricAccumulator> accumulators) {
+      return fn.mergeAccumulators(accumulators);
+    }
+
+    @Override
+    public MetricAccumulator extractOutput(MetricAccumulator acc) {
+      return fn.extractOutput(acc);
+    }
+
+    @Override
+    public Coder<MetricAccumulator> getAccumulatorCoder(
+        CoderRegistry registry, Coder<MetricAccumulator> inputCoder) {
+      return MetricAccumulatorCoder.of();
+    }
+
+    @Override
+    public Coder<MetricAccumulator> getDefaultOutputCoder(
+        CoderRegistry registry, Coder<MetricAccumulator> inputCoder) {
       return MetricAccumulatorCoder.of();
     }
   }

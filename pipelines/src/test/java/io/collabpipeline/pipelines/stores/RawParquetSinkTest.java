@@ -1,0 +1,103 @@
+package io.collabpipeline.pipelines.stores;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+import io.collabpipeline.model.CollabEvent;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * The raw store's own Parquet sink writes files any Parquet reader reads back whole, with plain
+ * (not dictionary) encoding for the per-event unique columns, a dictionary for the repeated ones,
+ * and no statistics for the payload. The oracles are parquet-mr's own reader and the file's footer,
+ * not this code.
+ */
+@RunWith(JUnit4.class)
+public class RawParquetSinkTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  @Test
+  public void roundTripsAndEncodesUniqueColumnsPlain() throws IOException {
+    List<CollabEvent> events = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      events.add(
+          RawStoreIOTest.event(
+              String.format("evt_%08d", i),
+              RawStoreIOTest.T0 + i,
+              RawStoreIOTest.T0 + 60_000 + i,
+              i % 3 == 0));
+    }
+    Path file = tmp.getRoot().toPath().resolve("raw.parquet");
+    RawParquetSink sink = new RawParquetSink(CompressionCodecName.SNAPPY);
+    try (FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      sink.open(channel);
+      for (CollabEvent e : events) {
+        sink.write(RawStoreSchema.toRecord(e));
+      }
+      sink.flush();
+    }
+
+    List<CollabEvent> read = new ArrayList<>();
+    org.apache.hadoop.fs.Path hadoopPath = new org.apache.hadoop.fs.Path(file.toUri());
+    try (ParquetReader<GenericRecord> reader =
+        AvroParquetReader.<GenericRecord>builder(
+                HadoopInputFile.fromPath(hadoopPath, new Configuration()))
+            .build()) {
+      for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
+        read.add(RawStoreSchema.fromRecord(r));
+      }
+    }
+    assertThat(read, equalTo(events));
+
+    Map<String, ColumnChunkMetaData> columns = new HashMap<>();
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(HadoopInputFile.fromPath(hadoopPath, new Configuration()))) {
+      for (BlockMetaData block : reader.getFooter().getBlocks()) {
+        for (ColumnChunkMetaData c : block.getColumns()) {
+          columns.put(c.getPath().toDotString(), c);
+        }
+      }
+    }
+    for (String plain : List.of("event_id", "payload_json", "resource_gid", "occurred_at")) {
+      assertThat(plain + " has a dictionary", usesDictionary(columns.get(plain)), is(false));
+    }
+    for (String dict : List.of("event_type", "platform", "source_kind")) {
+      assertThat(dict + " has a dictionary", usesDictionary(columns.get(dict)), is(true));
+    }
+    assertThat(
+        "payload statistics",
+        columns.get("payload_json").getStatistics().hasNonNullValue(),
+        is(false));
+    assertThat(
+        "event_id statistics", columns.get("event_id").getStatistics().hasNonNullValue(), is(true));
+  }
+
+  private static boolean usesDictionary(ColumnChunkMetaData c) {
+    return c.getEncodings().contains(Encoding.PLAIN_DICTIONARY)
+        || c.getEncodings().contains(Encoding.RLE_DICTIONARY);
+  }
+}
