@@ -26,6 +26,7 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -36,10 +37,14 @@ import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -82,6 +87,12 @@ import org.joda.time.Instant;
  *       a copy that reaches {@code KeepEarliestArrival} after its id was passed on must still be
  *       caught here.
  * </ul>
+ *
+ * <p>That is the streaming path. A bounded input in a batch pipeline (replays, a batch run over
+ * files), in the global window, takes a shorter one: {@code KeyByEventId}, {@code GroupByEventId}
+ * (one grouping, its output at the earliest arrival of the id's copies) and {@code
+ * KeepEarliestCopy} (the same {@link #PREFERENCE}): one shuffle of the events instead of two keyed
+ * steps, no state, no timer, no horizon.
  *
  * <p>Guarantees: in bounded mode (replays), exact over the whole input: every id is emitted exactly
  * once, as its earliest arrival. In streaming, exact for copies that arrive within the horizon of
@@ -168,6 +179,9 @@ public abstract class DedupByEventId
     TupleTag<CollabEvent> uniqueTag = new TupleTag<CollabEvent>() {};
     TupleTag<CollabEvent> repeatedTag = new TupleTag<CollabEvent>() {};
 
+    if (isBoundedBatch(input)) {
+      return expandBounded(input);
+    }
     PCollectionTuple candidates =
         input
             .apply(
@@ -200,6 +214,99 @@ public abstract class DedupByEventId
             .and(remembered.get(repeatedTag).setCoder(CollabEventCoder.of()))
             .apply("AllDuplicates", Flatten.pCollections());
     return new Result(input.getPipeline(), uniqueTag, unique, lostTag, duplicates);
+  }
+
+  /**
+   * A bounded input in a batch pipeline, in the global window: the whole input is known, so one
+   * grouping by id decides every id at once, on every runner; no state, timer or horizon.
+   */
+  static boolean isBoundedBatch(PCollection<CollabEvent> input) {
+    return input.isBounded() == PCollection.IsBounded.BOUNDED
+        && !input.getPipeline().getOptions().as(StreamingOptions.class).isStreaming()
+        && input.getWindowingStrategy().getWindowFn() instanceof GlobalWindows;
+  }
+
+  /**
+   * The bounded path: {@code KeyByEventId}, then {@code GroupByEventId} (its output timestamped at
+   * the earliest arrival of the id's copies, which is the kept copy's), then {@code
+   * KeepEarliestCopy}: the best copy by {@link #PREFERENCE} to {@code unique}, every other to
+   * {@code duplicates}, each at its own arrival. One shuffle of the events instead of the two keyed
+   * steps of the streaming path; the same choice of copy.
+   */
+  private Result expandBounded(PCollection<CollabEvent> input) {
+    TupleTag<CollabEvent> uniqueTag = new TupleTag<CollabEvent>() {};
+    TupleTag<CollabEvent> duplicateTag = new TupleTag<CollabEvent>() {};
+    PCollectionTuple decided =
+        input
+            .apply(
+                "KeyByEventId",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptor.of(IdHash.class), TypeDescriptor.of(CollabEvent.class)))
+                    .via((CollabEvent e) -> KV.of(IdHash.of(e.eventId()), e)))
+            .setCoder(KvCoder.of(IdHashCoder.of(), CollabEventCoder.of()))
+            .apply(
+                "AtEarliestArrival",
+                Window.<KV<IdHash, CollabEvent>>configure()
+                    .withTimestampCombiner(TimestampCombiner.EARLIEST))
+            .apply("GroupByEventId", GroupByKey.create())
+            .apply(
+                "KeepEarliestCopy",
+                ParDo.of(new KeepEarliestCopyFn(uniqueTag, duplicateTag))
+                    .withOutputTags(uniqueTag, TupleTagList.of(duplicateTag)));
+    // Back to the input's timestamp combiner, so that no later grouping inherits EARLIEST.
+    TimestampCombiner original = input.getWindowingStrategy().getTimestampCombiner();
+    PCollection<CollabEvent> unique =
+        decided
+            .get(uniqueTag)
+            .setCoder(CollabEventCoder.of())
+            .apply(
+                "RestoreTimestampCombiner",
+                Window.<CollabEvent>configure().withTimestampCombiner(original));
+    PCollection<CollabEvent> duplicates =
+        decided
+            .get(duplicateTag)
+            .setCoder(CollabEventCoder.of())
+            .apply(
+                "RestoreDuplicatesTimestampCombiner",
+                Window.<CollabEvent>configure().withTimestampCombiner(original));
+    return new Result(input.getPipeline(), uniqueTag, unique, duplicateTag, duplicates);
+  }
+
+  /**
+   * All copies of one id at once: the best by {@link #PREFERENCE} goes to {@code unique} and every
+   * other to {@code duplicates}, each timestamped at its own arrival (never before the group's
+   * timestamp, the earliest arrival). One pass, holding only the best so far.
+   */
+  private static final class KeepEarliestCopyFn
+      extends DoFn<KV<IdHash, Iterable<CollabEvent>>, CollabEvent> {
+    private final TupleTag<CollabEvent> uniqueTag;
+    private final TupleTag<CollabEvent> duplicateTag;
+
+    KeepEarliestCopyFn(TupleTag<CollabEvent> uniqueTag, TupleTag<CollabEvent> duplicateTag) {
+      this.uniqueTag = uniqueTag;
+      this.duplicateTag = duplicateTag;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<IdHash, Iterable<CollabEvent>> copies, MultiOutputReceiver out) {
+      CollabEvent best = null;
+      for (CollabEvent copy : copies.getValue()) {
+        if (best == null) {
+          best = copy;
+        } else if (PREFERENCE.compare(copy, best) < 0) {
+          duplicate(out, duplicateTag, best);
+          best = copy;
+        } else {
+          duplicate(out, duplicateTag, copy);
+        }
+      }
+      if (best != null) {
+        out.get(uniqueTag).outputWithTimestamp(best, new Instant(best.receivedAtMillis()));
+        UNIQUE_COUNTER.inc();
+      }
+    }
   }
 
   /** How often each shard drops the ids whose horizon passed: 1/24 of the horizon. */

@@ -216,6 +216,29 @@ public class DedupByEventIdTest {
   }
 
   /**
+   * A bounded input is deduplicated over the whole input, whatever the horizon: copies an hour
+   * apart with a one-minute horizon are still one event (the streaming path would emit the later
+   * one again).
+   */
+  @Test
+  public void aBoundedInputIsExactBeyondTheHorizon() {
+    List<CollabEvent> copies =
+        Arrays.asList(
+            copy("evt-far00001", Duration.standardMinutes(60), SourceRef.kafka("events", 0, 7)),
+            copy("evt-far00001", Duration.standardSeconds(1), SourceRef.kafka("events", 0, 1)),
+            copy("evt-far00001", Duration.standardMinutes(120), SourceRef.kafka("events", 1, 2)));
+    PCollection<CollabEvent> input =
+        p.apply(Create.timestamped(atArrival(copies)).withCoder(CollabEventCoder.of()));
+    DedupByEventId.Result result =
+        input.apply(DedupByEventId.create().withHorizon(Duration.standardMinutes(1)));
+    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
+        .containsInAnyOrder(atArrival(copies.get(1)));
+    PAssert.that(result.duplicates().apply("ReifyDuplicates", Reify.timestamps()))
+        .containsInAnyOrder(atArrival(copies.get(0)), atArrival(copies.get(2)));
+    p.run().waitUntilFinish();
+  }
+
+  /**
    * A generated stream (fixed seed): 60 ids with one to four copies each, spread over five minutes
    * of arrival, ties on arrival broken by source coordinates; read in 10-second batches, shuffled
    * within a batch, the watermark advanced to the end of each batch. Copies of an id in different
