@@ -4,8 +4,9 @@ import io.collabpipeline.model.MetricAccumulator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.beam.sdk.coders.AtomicCoder;
 
 /** Deterministic coder for {@link MetricAccumulator}: counters, then the items in sorted order. */
@@ -22,10 +23,14 @@ public final class MetricAccumulatorCoder extends AtomicCoder<MetricAccumulator>
   public void encode(MetricAccumulator acc, OutputStream out) throws IOException {
     Codec.writeLong(acc.count(), out);
     Codec.writeLong(acc.completed(), out);
-    Codec.writeInt(acc.items().size(), out);
-    for (Map.Entry<String, Long> e : acc.items().entrySet()) {
-      Codec.writeString(e.getKey(), out);
-      Codec.writeLong(e.getValue(), out);
+    Map<String, Long> items = acc.items();
+    Codec.writeInt(items.size(), out);
+    // Sorted by item: the same accumulator always encodes to the same bytes.
+    String[] keys = items.keySet().toArray(new String[0]);
+    Arrays.sort(keys);
+    for (String key : keys) {
+      Codec.writeString(key, out);
+      Codec.writeLong(items.get(key), out);
     }
   }
 
@@ -37,7 +42,7 @@ public final class MetricAccumulatorCoder extends AtomicCoder<MetricAccumulator>
     if (size < 0) {
       throw new IOException("negative item count " + size);
     }
-    TreeMap<String, Long> items = new TreeMap<>();
+    Map<String, Long> items = new HashMap<>(size * 2);
     for (int i = 0; i < size; i++) {
       items.put(Codec.readString(in), Codec.readLong(in));
     }

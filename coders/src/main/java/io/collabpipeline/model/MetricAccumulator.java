@@ -1,30 +1,34 @@
 package io.collabpipeline.model;
 
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
- * The exact accumulator shared by the windowed metrics: two counters and a sorted multiset of item
- * ids (actor pseudonyms, task gids, or trigger event ids with their notification counts). Exact
+ * The exact accumulator shared by the windowed metrics: two counters and a multiset of item ids
+ * (actor pseudonyms, task gids, or trigger event ids with their notification counts). Exact
  * distinct counts need the ids themselves; the state they take is bounded by the window plus its
  * allowed lateness.
  *
- * <p>Mutable, as Beam accumulators are; sorted so that its encoding is deterministic.
+ * <p>Mutable, as Beam accumulators are. The items are kept in a hash map (adding an item is the
+ * metrics' most frequent operation); {@code MetricAccumulatorCoder} writes them sorted, so the
+ * encoding is still deterministic.
  */
 public final class MetricAccumulator {
   private long count;
   private long completed;
-  private final TreeMap<String, Long> items;
+  private final HashMap<String, Long> items;
 
   public MetricAccumulator() {
-    this(0L, 0L, new TreeMap<>());
+    this.items = new HashMap<>();
   }
 
-  public MetricAccumulator(long count, long completed, TreeMap<String, Long> items) {
+  /** An accumulator holding a copy of {@code items}. */
+  public MetricAccumulator(long count, long completed, Map<String, Long> items) {
     this.count = count;
     this.completed = completed;
-    this.items = items;
+    this.items = new HashMap<>(items);
   }
 
   public long count() {
@@ -35,9 +39,9 @@ public final class MetricAccumulator {
     return completed;
   }
 
-  /** Item id to the number of times it was added. */
-  public TreeMap<String, Long> items() {
-    return items;
+  /** Item id to the number of times it was added, unordered; read-only. */
+  public Map<String, Long> items() {
+    return Collections.unmodifiableMap(items);
   }
 
   public MetricAccumulator addCount(long n) {

@@ -221,7 +221,7 @@ public class CodersTest {
     CoderProperties.coderDeterministic(MetricAccumulatorCoder.of(), a, b);
     CoderProperties.coderDecodeEncodeEqual(MetricAccumulatorCoder.of(), a);
     CoderProperties.coderDecodeEncodeEqual(
-        MetricAccumulatorCoder.of(), new MetricAccumulator(0, 0, new TreeMap<>()));
+        MetricAccumulatorCoder.of(), new MetricAccumulator(0, 0, new TreeMap<String, Long>()));
   }
 
   @Test

@@ -9,7 +9,6 @@ import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.EventType;
 import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.MetricAccumulator;
-import java.util.TreeMap;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
@@ -390,7 +389,7 @@ public abstract class ComputeMetrics
     public MetricAccumulator extractOutput(MetricAccumulator acc) {
       // A copy: with accumulating panes the runner keeps adding to the accumulator after a pane was
       // emitted.
-      return new MetricAccumulator(acc.count(), acc.completed(), new TreeMap<>(acc.items()));
+      return new MetricAccumulator(acc.count(), acc.completed(), acc.items());
     }
 
     @Override
