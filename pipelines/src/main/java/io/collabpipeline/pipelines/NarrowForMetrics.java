@@ -14,6 +14,11 @@ import org.apache.beam.sdk.values.PCollection;
  * the source coordinate (read only by the dedup, which is behind) and every field a replay never
  * reads become empty, so each of the nine metric windowings shuffles a few dozen bytes per event.
  * Element-wise; timestamps and windows unchanged.
+ *
+ * <p>Not {@link CollabEvent#withoutPayload()}: that keeps every field but the payload (the event
+ * id, the source and the descriptive fields too), which the shuffles would then carry. The fields
+ * kept are listed, not the ones cleared, so a field added to {@link CollabEvent} stays out of the
+ * shuffles until a metric reads it.
  */
 final class NarrowForMetrics
     extends PTransform<PCollection<CollabEvent>, PCollection<CollabEvent>> {

@@ -1,5 +1,7 @@
 package io.collabpipeline.tools.benchmark;
 
+import static io.collabpipeline.tools.benchmark.BenchmarkOptions.median;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collabpipeline.pipelines.EmbeddedFlink;
@@ -28,7 +30,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -92,68 +93,48 @@ public final class CollabBenchmark {
         return DedupStateBenchmark.run(args);
       }
     }
-    long events = 200_000;
-    int repeats = 3;
-    int warmups = 1;
-    int parallelism = 2;
+    BenchmarkOptions o =
+        BenchmarkOptions.parse(
+            args,
+            "",
+            "--events=N",
+            "--repeats=N",
+            "--warmups=N",
+            "--parallelism=N",
+            "--modes=parse,batch,streaming,replay,flinksql",
+            "--workDir=DIR",
+            "--results=FILE",
+            "--rawStore=DIR");
+    long events = o.positive("events", 200_000);
+    int repeats = o.positiveInt("repeats", 3);
+    int warmups = o.positiveOrZero("warmups", 1);
+    int parallelism = o.positiveInt("parallelism", 2);
     List<String> modes = new ArrayList<>(List.of("parse", "batch", "streaming"));
-    String workDir = null;
-    String results = null;
-    String rawStore = null;
-    for (String a : args) {
-      String[] kv = a.split("=", 2);
-      String value = kv.length == 2 ? kv[1] : "";
-      switch (kv[0]) {
-        case "--events":
-          events = positive("events", value);
-          break;
-        case "--repeats":
-          repeats = (int) positive("repeats", value);
-          break;
-        case "--warmups":
-          warmups = value.equals("0") ? 0 : (int) positive("warmups", value);
-          break;
-        case "--parallelism":
-          parallelism = (int) positive("parallelism", value);
-          break;
-        case "--modes":
-          modes = List.of(value.split(","));
-          for (String m : modes) {
-            if (!List.of("parse", "batch", "streaming", "replay", "flinksql").contains(m)) {
-              throw new UsageException(
-                  "--modes="
-                      + value
-                      + ": modes are parse, batch, streaming, replay, flinksql (comma-separated),"
-                      + " or collector, validate, source, soak or dedupstate alone");
-            }
-          }
-          break;
-        case "--workDir":
-          workDir = value;
-          break;
-        case "--results":
-          if (value.isEmpty()) {
-            throw new UsageException("--results= needs a file name: --results=FILE");
-          }
-          results = value;
-          break;
-        case "--rawStore":
-          if (value.isEmpty() || !Files.isDirectory(Paths.get(value))) {
-            throw new UsageException(
-                "--rawStore="
-                    + value
-                    + " is not a directory: give a raw store a previous run wrote"
-                    + " (<workDir>/replay-source/raw), or leave it out");
-          }
-          rawStore = value;
-          break;
-        default:
+    if (o.has("modes")) {
+      String value = o.get("modes", "");
+      modes = List.of(value.split(","));
+      for (String m : modes) {
+        if (!List.of("parse", "batch", "streaming", "replay", "flinksql").contains(m)) {
           throw new UsageException(
-              "unknown option "
-                  + a
-                  + " (options: --events=N --repeats=N --warmups=N --parallelism=N"
-                  + " --modes=parse,batch,streaming,replay,flinksql --workDir=DIR --results=FILE --rawStore=DIR)");
+              "--modes="
+                  + value
+                  + ": modes are parse, batch, streaming, replay, flinksql (comma-separated),"
+                  + " or collector, validate, source, soak or dedupstate alone");
+        }
       }
+    }
+    String workDir = o.get("workDir", null);
+    String results = o.get("results", null);
+    if (results != null && results.isEmpty()) {
+      throw new UsageException("--results= needs a file name: --results=FILE");
+    }
+    String rawStore = o.get("rawStore", null);
+    if (rawStore != null && (rawStore.isEmpty() || !Files.isDirectory(Paths.get(rawStore)))) {
+      throw new UsageException(
+          "--rawStore="
+              + rawStore
+              + " is not a directory: give a raw store a previous run wrote"
+              + " (<workDir>/replay-source/raw), or leave it out");
     }
     FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
     Path dir = workDir == null ? Files.createTempDirectory("collab-bench") : Paths.get(workDir);
@@ -354,18 +335,6 @@ public final class CollabBenchmark {
     }
   }
 
-  private static long positive(String option, String value) {
-    try {
-      long v = Long.parseLong(value);
-      if (v >= 1) {
-        return v;
-      }
-    } catch (NumberFormatException ignored) {
-      // fall through to the usage error
-    }
-    throw new UsageException("--" + option + "=" + value + " must be a whole number of at least 1");
-  }
-
   /**
    * The generator's deliveries (duplicates and malformed records included) as newline-delimited
    * JSON files.
@@ -558,13 +527,6 @@ public final class CollabBenchmark {
           "the replay read " + eventsRead + " events, the raw store holds " + source.events);
     }
     return finished.seconds;
-  }
-
-  private static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
   /**

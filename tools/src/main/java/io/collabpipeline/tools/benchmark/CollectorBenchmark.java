@@ -36,40 +36,20 @@ final class CollectorBenchmark {
   private CollectorBenchmark() {}
 
   static int run(String[] args) throws Exception {
-    long events = 200_000;
-    int batch = 100;
-    int connections = 16;
-    int repeats = 3;
-    String bootstrap = null;
-    for (String a : args) {
-      String[] kv = a.split("=", 2);
-      String v = kv.length == 2 ? kv[1] : "";
-      switch (kv[0]) {
-        case "--modes":
-          break;
-        case "--events":
-          events = Long.parseLong(v);
-          break;
-        case "--batch":
-          batch = Integer.parseInt(v);
-          break;
-        case "--connections":
-          connections = Integer.parseInt(v);
-          break;
-        case "--repeats":
-          repeats = Integer.parseInt(v);
-          break;
-        case "--kafkaBootstrapServers":
-          bootstrap = v;
-          break;
-        default:
-          throw new IllegalArgumentException(
-              "unknown option "
-                  + kv[0]
-                  + " for --modes=collector (options: --events=N --batch=N --connections=N"
-                  + " --repeats=N --kafkaBootstrapServers=HOST:PORT)");
-      }
-    }
+    BenchmarkOptions o =
+        BenchmarkOptions.parse(
+            args,
+            " for --modes=collector",
+            "--events=N",
+            "--batch=N",
+            "--connections=N",
+            "--repeats=N",
+            "--kafkaBootstrapServers=HOST:PORT");
+    long events = o.positive("events", 200_000);
+    int batch = o.positiveInt("batch", 100);
+    int connections = o.positiveInt("connections", 16);
+    int repeats = o.positiveOrZero("repeats", 3);
+    String bootstrap = o.get("kafkaBootstrapServers", null);
     Path dir = Files.createTempDirectory("collab-bench-collector");
     KafkaBroker broker = null;
     if (bootstrap == null) {

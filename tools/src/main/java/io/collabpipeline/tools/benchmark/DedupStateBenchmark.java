@@ -74,36 +74,24 @@ final class DedupStateBenchmark {
   private DedupStateBenchmark() {}
 
   static int run(String[] args) throws Exception {
-    long ids = 1_000_000;
-    int parallelism = 2;
+    BenchmarkOptions o =
+        BenchmarkOptions.parse(
+            args,
+            " for --modes=dedupstate",
+            "--ids=N",
+            "--parallelism=N",
+            "--backends=rocksdb,hashmap");
+    long ids = o.positive("ids", 1_000_000);
+    int parallelism = o.positiveInt("parallelism", 2);
     List<String> backends = List.of("rocksdb", "hashmap");
-    for (String a : args) {
-      String[] kv = a.split("=", 2);
-      String v = kv.length == 2 ? kv[1] : "";
-      switch (kv[0]) {
-        case "--modes":
-          break;
-        case "--ids":
-          ids = positive("ids", v);
-          break;
-        case "--parallelism":
-          parallelism = (int) positive("parallelism", v);
-          break;
-        case "--backends":
-          backends = List.of(v.split(","));
-          for (String b : backends) {
-            if (!b.equals("rocksdb") && !b.equals("hashmap")) {
-              throw new UsageException(
-                  "--backends=" + v + ": backends are rocksdb and hashmap (comma-separated)");
-            }
-          }
-          break;
-        default:
+    if (o.has("backends")) {
+      String v = o.get("backends", "");
+      backends = List.of(v.split(","));
+      for (String b : backends) {
+        if (!b.equals("rocksdb") && !b.equals("hashmap")) {
           throw new UsageException(
-              "unknown option "
-                  + a
-                  + " for --modes=dedupstate (options: --ids=N --parallelism=N"
-                  + " --backends=rocksdb,hashmap)");
+              "--backends=" + v + ": backends are rocksdb and hashmap (comma-separated)");
+        }
       }
     }
     System.out.printf(
@@ -312,18 +300,6 @@ final class DedupStateBenchmark {
     } catch (IOException e) {
       System.err.println("collab-benchmark: could not delete " + dir + ": " + e.getMessage());
     }
-  }
-
-  private static long positive(String name, String value) {
-    try {
-      long n = Long.parseLong(value);
-      if (n > 0) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // Reported below.
-    }
-    throw new UsageException("--" + name + "=" + value + ": needs a positive whole number");
   }
 
   private static final class CountFn extends DoFn<CollabEvent, Void> {

@@ -54,44 +54,22 @@ final class SoakBenchmark {
   private SoakBenchmark() {}
 
   static int run(String[] args) throws Exception {
-    long rate = 2_000;
-    int minutes = 30;
-    int warmup = 5;
-    int parallelism = 2;
-    String dedupHorizon = "5m";
-    String workDir = null;
-    for (String a : args) {
-      String[] kv = a.split("=", 2);
-      String v = kv.length == 2 ? kv[1] : "";
-      switch (kv[0]) {
-        case "--modes":
-          break;
-        case "--rate":
-          rate = SourceBenchmark.positive("rate", v);
-          break;
-        case "--minutes":
-          minutes = (int) SourceBenchmark.positive("minutes", v);
-          break;
-        case "--warmup":
-          warmup = v.equals("0") ? 0 : (int) SourceBenchmark.positive("warmup", v);
-          break;
-        case "--parallelism":
-          parallelism = (int) SourceBenchmark.positive("parallelism", v);
-          break;
-        case "--dedupHorizon":
-          dedupHorizon = v;
-          break;
-        case "--workDir":
-          workDir = v;
-          break;
-        default:
-          throw new UsageException(
-              "unknown option "
-                  + kv[0]
-                  + " for --modes=soak (options: --minutes=N --rate=N --warmup=MINUTES"
-                  + " --dedupHorizon=DURATION --parallelism=N --workDir=DIR)");
-      }
-    }
+    BenchmarkOptions o =
+        BenchmarkOptions.parse(
+            args,
+            " for --modes=soak",
+            "--minutes=N",
+            "--rate=N",
+            "--warmup=MINUTES",
+            "--dedupHorizon=DURATION",
+            "--parallelism=N",
+            "--workDir=DIR");
+    long rate = o.positive("rate", 2_000);
+    int minutes = o.positiveInt("minutes", 30);
+    int warmup = o.positiveOrZero("warmup", 5);
+    int parallelism = o.positiveInt("parallelism", 2);
+    String dedupHorizon = o.get("dedupHorizon", "5m");
+    String workDir = o.get("workDir", null);
     if (minutes < warmup + 2) {
       throw new UsageException(
           "--minutes="

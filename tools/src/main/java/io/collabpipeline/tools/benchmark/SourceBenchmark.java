@@ -1,12 +1,13 @@
 package io.collabpipeline.tools.benchmark;
 
+import static io.collabpipeline.tools.benchmark.BenchmarkOptions.median;
+
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.launch.LocalProgress;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,36 +32,18 @@ final class SourceBenchmark {
   private SourceBenchmark() {}
 
   static int run(String[] args) throws Exception {
-    long rate = 25_000;
-    long seconds = 60;
-    int parallelism = 2;
-    int interval = 10;
-    for (String a : args) {
-      String[] kv = a.split("=", 2);
-      String v = kv.length == 2 ? kv[1] : "";
-      switch (kv[0]) {
-        case "--modes":
-          break;
-        case "--rate":
-          rate = positive("rate", v);
-          break;
-        case "--seconds":
-          seconds = positive("seconds", v);
-          break;
-        case "--parallelism":
-          parallelism = (int) positive("parallelism", v);
-          break;
-        case "--interval":
-          interval = (int) positive("interval", v);
-          break;
-        default:
-          throw new UsageException(
-              "unknown option "
-                  + kv[0]
-                  + " for --modes=source (options: --rate=N --seconds=N --parallelism=N"
-                  + " --interval=SECONDS)");
-      }
-    }
+    BenchmarkOptions o =
+        BenchmarkOptions.parse(
+            args,
+            " for --modes=source",
+            "--rate=N",
+            "--seconds=N",
+            "--parallelism=N",
+            "--interval=SECONDS");
+    long rate = o.positive("rate", 25_000);
+    long seconds = o.positive("seconds", 60);
+    int parallelism = o.positiveInt("parallelism", 2);
+    int interval = o.positiveInt("interval", 10);
     if (seconds < interval) {
       throw new UsageException(
           "--seconds=" + seconds + " must be at least one --interval (" + interval + " s)");
@@ -121,24 +104,5 @@ final class SourceBenchmark {
         rate,
         SoakBenchmark.loadAverage());
     return 0;
-  }
-
-  static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-  }
-
-  static long positive(String option, String value) {
-    try {
-      long v = Long.parseLong(value);
-      if (v >= 1) {
-        return v;
-      }
-    } catch (NumberFormatException ignored) {
-      // fall through to the usage error
-    }
-    throw new UsageException("--" + option + "=" + value + " must be a whole number of at least 1");
   }
 }

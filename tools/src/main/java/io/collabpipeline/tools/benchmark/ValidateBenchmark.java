@@ -1,5 +1,7 @@
 package io.collabpipeline.tools.benchmark;
 
+import static io.collabpipeline.tools.benchmark.BenchmarkOptions.median;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
@@ -17,7 +19,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,31 +40,12 @@ final class ValidateBenchmark {
   private ValidateBenchmark() {}
 
   static int run(String[] args) {
-    long events = 100_000;
-    int repeats = 5;
-    int warmups = 2;
-    for (String a : args) {
-      String[] kv = a.split("=", 2);
-      String v = kv.length == 2 ? kv[1] : "";
-      switch (kv[0]) {
-        case "--modes":
-          break;
-        case "--events":
-          events = positive("events", v);
-          break;
-        case "--repeats":
-          repeats = (int) positive("repeats", v);
-          break;
-        case "--warmups":
-          warmups = v.equals("0") ? 0 : (int) positive("warmups", v);
-          break;
-        default:
-          throw new UsageException(
-              "unknown option "
-                  + a
-                  + " for --modes=validate (options: --events=N --repeats=N --warmups=N)");
-      }
-    }
+    BenchmarkOptions o =
+        BenchmarkOptions.parse(
+            args, " for --modes=validate", "--events=N", "--repeats=N", "--warmups=N");
+    long events = o.positive("events", 100_000);
+    int repeats = o.positiveInt("repeats", 5);
+    int warmups = o.positiveOrZero("warmups", 2);
     if (events > Integer.MAX_VALUE) {
       throw new UsageException("--events=" + events + " is too many for --modes=validate");
     }
@@ -192,24 +174,5 @@ final class ValidateBenchmark {
       }
     }
     return "identical (" + accepted + " accepted, quarantined " + reasons + ")";
-  }
-
-  private static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-  }
-
-  private static long positive(String option, String value) {
-    try {
-      long v = Long.parseLong(value);
-      if (v >= 1) {
-        return v;
-      }
-    } catch (NumberFormatException ignored) {
-      // fall through to the usage error
-    }
-    throw new UsageException("--" + option + "=" + value + " must be a whole number of at least 1");
   }
 }

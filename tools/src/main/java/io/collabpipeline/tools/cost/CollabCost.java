@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * The cost command: {@code bin/collab-cost --benchmark=FILE [--name=value ...]
@@ -206,39 +207,28 @@ public final class CollabCost {
     out.println();
     String row = "%-26s %-64s %16s %-18s %10s %12s%n";
     out.printf(Locale.ROOT, row, "component", "item", "quantity", "unit", "unit $", "$/month");
-    String last = null;
-    for (CostModel.Line l : plan.lines) {
-      if (last != null && !last.equals(l.component)) {
-        out.printf(
-            Locale.ROOT,
-            "%-26s %-64s %16s %-18s %10s %,12.2f%n",
-            "",
-            "subtotal " + last,
-            "",
-            "",
-            "",
-            plan.byComponent().get(last));
-      }
-      out.printf(
-          Locale.ROOT,
-          "%-26s %-64s %,16.1f %-18s %10s %,12.2f%n",
-          l.component.equals(last) ? "" : l.component,
-          l.item,
-          l.quantity,
-          shortUnit(l.unit),
-          price(l.unitPrice),
-          l.monthly());
-      last = l.component;
-    }
-    out.printf(
-        Locale.ROOT,
-        "%-26s %-64s %16s %-18s %10s %,12.2f%n",
-        "",
-        "subtotal " + last,
-        "",
-        "",
-        "",
-        plan.byComponent().get(last));
+    componentRows(
+        plan,
+        (l, first) ->
+            out.printf(
+                Locale.ROOT,
+                "%-26s %-64s %,16.1f %-18s %10s %,12.2f%n",
+                first ? l.component : "",
+                l.item,
+                l.quantity,
+                shortUnit(l.unit),
+                price(l.unitPrice),
+                l.monthly()),
+        (component, subtotal) ->
+            out.printf(
+                Locale.ROOT,
+                "%-26s %-64s %16s %-18s %10s %,12.2f%n",
+                "",
+                "subtotal " + component,
+                "",
+                "",
+                "",
+                subtotal));
     out.println();
     out.printf(Locale.ROOT, "TOTAL $%,.0f per month; %s%n", plan.total(), verdict(plan.total(), a));
     out.println();
@@ -288,31 +278,21 @@ public final class CollabCost {
     out.println();
     out.println("| component | item | quantity | unit | unit price $ | $/month |");
     out.println("|---|---|---:|---|---:|---:|");
-    String last = null;
-    for (CostModel.Line l : plan.lines) {
-      if (last != null && !last.equals(l.component)) {
-        out.printf(
-            Locale.ROOT,
-            "| | **subtotal %s** | | | | **%,.0f** |%n",
-            last,
-            plan.byComponent().get(last));
-      }
-      out.printf(
-          Locale.ROOT,
-          "| %s | %s | %,.1f | %s | %s | %,.2f |%n",
-          l.component.equals(last) ? "" : l.component,
-          l.item,
-          l.quantity,
-          l.unit,
-          price(l.unitPrice),
-          l.monthly());
-      last = l.component;
-    }
-    out.printf(
-        Locale.ROOT,
-        "| | **subtotal %s** | | | | **%,.0f** |%n",
-        last,
-        plan.byComponent().get(last));
+    componentRows(
+        plan,
+        (l, first) ->
+            out.printf(
+                Locale.ROOT,
+                "| %s | %s | %,.1f | %s | %s | %,.2f |%n",
+                first ? l.component : "",
+                l.item,
+                l.quantity,
+                l.unit,
+                price(l.unitPrice),
+                l.monthly()),
+        (component, subtotal) ->
+            out.printf(
+                Locale.ROOT, "| | **subtotal %s** | | | | **%,.0f** |%n", component, subtotal));
     out.printf(Locale.ROOT, "| **total** | | | | | **%,.0f** |%n", plan.total());
     out.println();
     out.printf(
@@ -359,6 +339,26 @@ public final class CollabCost {
           p.unit(k),
           p.source(k),
           checked.isEmpty() ? "" : "; cross-checked: " + checked);
+    }
+  }
+
+  /**
+   * Walks the plan's lines in order: {@code row} for each line (with whether it is the first of its
+   * component), and {@code subtotal} with the component's sum after the last line of each run of
+   * one component.
+   */
+  private static void componentRows(
+      CostModel.Plan plan,
+      BiConsumer<CostModel.Line, Boolean> row,
+      BiConsumer<String, Double> subtotal) {
+    Map<String, Double> byComponent = plan.byComponent();
+    List<CostModel.Line> lines = plan.lines;
+    for (int i = 0; i < lines.size(); i++) {
+      CostModel.Line l = lines.get(i);
+      row.accept(l, i == 0 || !lines.get(i - 1).component.equals(l.component));
+      if (i == lines.size() - 1 || !lines.get(i + 1).component.equals(l.component)) {
+        subtotal.accept(l.component, byComponent.get(l.component));
+      }
     }
   }
 

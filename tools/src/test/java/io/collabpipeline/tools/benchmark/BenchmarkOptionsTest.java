@@ -1,0 +1,115 @@
+package io.collabpipeline.tools.benchmark;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.collabpipeline.pipelines.UsageException;
+import java.util.List;
+import org.junit.Test;
+
+/**
+ * The benchmark modes' shared option parsing: one-line usage errors that list the mode's options,
+ * whole numbers of at least 1, defaults, and the median of the repeats. Every mode's command line
+ * is checked through {@link CollabBenchmark#run}, which fails on a bad option before any work.
+ */
+public class BenchmarkOptionsTest {
+  private static String usageError(String... args) {
+    return assertThrows(UsageException.class, () -> CollabBenchmark.run(args)).getMessage();
+  }
+
+  @Test
+  public void everyModeNamesTheUnknownOptionAndListsItsOwnOptions() {
+    assertEquals(
+        "unknown option --bogus=1 (options: --events=N --repeats=N --warmups=N --parallelism=N"
+            + " --modes=parse,batch,streaming,replay,flinksql --workDir=DIR --results=FILE"
+            + " --rawStore=DIR)",
+        usageError("--bogus=1"));
+    assertEquals(
+        "unknown option --rate=5 for --modes=validate (options: --events=N --repeats=N"
+            + " --warmups=N)",
+        usageError("--modes=validate", "--rate=5"));
+    assertEquals(
+        "unknown option --events=5 for --modes=source (options: --rate=N --seconds=N"
+            + " --parallelism=N --interval=SECONDS)",
+        usageError("--modes=source", "--events=5"));
+    assertEquals(
+        "unknown option --interval=5 for --modes=soak (options: --minutes=N --rate=N"
+            + " --warmup=MINUTES --dedupHorizon=DURATION --parallelism=N --workDir=DIR)",
+        usageError("--modes=soak", "--interval=5"));
+    assertEquals(
+        "unknown option --events=5 for --modes=dedupstate (options: --ids=N --parallelism=N"
+            + " --backends=rocksdb,hashmap)",
+        usageError("--modes=dedupstate", "--events=5"));
+    assertEquals(
+        "unknown option --rate=5 for --modes=collector (options: --events=N --batch=N"
+            + " --connections=N --repeats=N --kafkaBootstrapServers=HOST:PORT)",
+        usageError("--modes=collector", "--rate=5"));
+  }
+
+  @Test
+  public void anOptionNeedsTwoDashes() {
+    assertEquals(
+        "unknown option events=5 for --modes=validate (options: --events=N --repeats=N"
+            + " --warmups=N)",
+        usageError("--modes=validate", "events=5"));
+  }
+
+  @Test
+  public void countsMustBeWholeNumbersOfAtLeastOne() {
+    assertEquals(
+        "--ids=0 must be a whole number of at least 1",
+        usageError("--modes=dedupstate", "--ids=0"));
+    assertEquals(
+        "--batch=ten must be a whole number of at least 1",
+        usageError("--modes=collector", "--batch=ten"));
+    assertEquals("--events= must be a whole number of at least 1", usageError("--events"));
+    // Zero warm-ups is allowed; a negative count is not.
+    assertEquals(
+        "--warmup=-1 must be a whole number of at least 1",
+        usageError("--modes=soak", "--warmup=-1"));
+  }
+
+  @Test
+  public void modeChecksStillApplyAfterParsing() {
+    assertEquals(
+        "--backends=rocksdb,heap: backends are rocksdb and hashmap (comma-separated)",
+        usageError("--modes=dedupstate", "--backends=rocksdb,heap"));
+    assertEquals(
+        "--seconds=5 must be at least one --interval (10 s)",
+        usageError("--modes=source", "--seconds=5"));
+    assertEquals(
+        "--minutes=6 leaves fewer than 2 minutes after the --warmup=5 for the heap's slope: raise"
+            + " --minutes or lower --warmup",
+        usageError("--modes=soak", "--minutes=6"));
+    assertEquals("--results= needs a file name: --results=FILE", usageError("--results="));
+  }
+
+  @Test
+  public void valuesDefaultsAndTheLastValueOfARepeatedOption() {
+    BenchmarkOptions o =
+        BenchmarkOptions.parse(
+            new String[] {"--modes=x", "--rate=5", "--warmup=0", "--rate=7", "--dir"},
+            "",
+            "--rate=N",
+            "--warmup=N",
+            "--seconds=N",
+            "--dir=DIR");
+    assertEquals(7, o.positive("rate", 1));
+    assertEquals(60, o.positive("seconds", 60));
+    assertEquals(0, o.positiveOrZero("warmup", 3));
+    assertEquals(4, o.positiveOrZero("seconds", 4));
+    assertTrue(o.has("dir"));
+    assertEquals("", o.get("dir", "unset"));
+    assertFalse(o.has("seconds"));
+    assertEquals("unset", o.get("seconds", "unset"));
+  }
+
+  @Test
+  public void theMedianIsTheMiddleValueOrTheMeanOfTheMiddleTwo() {
+    assertEquals(3.0, BenchmarkOptions.median(List.of(5.0, 1.0, 3.0)), 0);
+    assertEquals(2.5, BenchmarkOptions.median(List.of(4.0, 1.0, 2.0, 3.0)), 0);
+    assertEquals(7.0, BenchmarkOptions.median(List.of(7.0)), 0);
+  }
+}
