@@ -83,7 +83,9 @@ import org.junit.runners.JUnit4;
  * -Dit.e2e.earlyFiringDelay} (the job's {@code --earlyFiringDelay}, e.g. {@code 2s}), {@code
  * -Dit.e2e.checkpointMillis} (the job's {@code --checkpointingInterval}) and {@code
  * -Dit.e2e.maxBundleMillis} (Flink's {@code --maxBundleTimeMills}: the warehouse sink commits at
- * the end of every bundle; unset = the runner's default, 1,000 ms).
+ * the end of every bundle; unset = the runner's default, 1,000 ms); {@code
+ * -Dit.e2e.latencyWarmupSeconds=N} also prints the latency of the events appended after the first N
+ * s of publishing (the steady state, without the job's warm-up).
  */
 @RunWith(JUnit4.class)
 public class StreamingEndToEndTest {
@@ -294,7 +296,16 @@ public class StreamingEndToEndTest {
           quarantinedByCoordinate,
           equalTo(malformedByCoordinate));
 
-      Latency latency = poller.latencies(StreamRuns.byArrival(published), ALLOWED_LATENESS_MILLIS);
+      List<Published> byArrival = StreamRuns.byArrival(published);
+      Latency latency = poller.latencies(byArrival, ALLOWED_LATENESS_MILLIS, Long.MIN_VALUE);
+      // The steady state: events appended after the first warm-up seconds of publishing (the job's
+      // JIT and first checkpoint are behind it).
+      long warmupMillis = Long.getLong("it.e2e.latencyWarmupSeconds", 0L) * 1_000L;
+      Latency steady =
+          warmupMillis <= 0
+              ? null
+              : poller.latencies(
+                  byArrival, ALLOWED_LATENESS_MILLIS, byArrival.get(0).appendMillis + warmupMillis);
       assertThat(name + ": latency samples", latency.samples(), greaterThan(0));
       String line =
           String.format(
@@ -314,6 +325,16 @@ public class StreamingEndToEndTest {
               latency.percentile(95) / 1000.0,
               latency.max() / 1000.0,
               POLL_MILLIS);
+      if (steady != null && steady.samples() > 0) {
+        line +=
+            String.format(
+                "; appended after the first %d s: %,d events, P50 %.1f s, P95 %.1f s, max %.1f s",
+                warmupMillis / 1000,
+                steady.samples(),
+                steady.percentile(50) / 1000.0,
+                steady.percentile(95) / 1000.0,
+                steady.max() / 1000.0);
+      }
       phase(started, "checked");
       System.out.println(line);
       Path out = Path.of("target", "e2e-latency.txt");
@@ -456,7 +477,8 @@ public class StreamingEndToEndTest {
      * For each first delivery of an on-time task event (in arrival order), the k-th of its minute
      * window and workspace is visible once that row's task_updates reaches k.
      */
-    Latency latencies(List<Published> byArrival, long allowedLatenessMillis) throws Exception {
+    Latency latencies(List<Published> byArrival, long allowedLatenessMillis, long fromMillis)
+        throws Exception {
       Map<String, Long> rank = new HashMap<>();
       Set<String> ids = new HashSet<>();
       com.fasterxml.jackson.databind.ObjectMapper mapper =
@@ -491,7 +513,9 @@ public class StreamingEndToEndTest {
           for (long time : values.tailMap(k, true).values()) {
             t = Math.min(t, time);
           }
-          samples.add(Math.max(0L, t - x.appendMillis));
+          if (x.appendMillis >= fromMillis) {
+            samples.add(Math.max(0L, t - x.appendMillis));
+          }
         }
       }
       Collections.sort(samples);
