@@ -14,6 +14,7 @@ import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.pipelines.CollabGraph;
+import io.collabpipeline.pipelines.Durations;
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.generator.Delivery;
@@ -27,6 +28,7 @@ import io.collabpipeline.pipelines.warehouse.Warehouses;
 import io.collabpipeline.tools.devstack.LocalKafka;
 import io.collabpipeline.tools.devstack.LocalS3;
 import io.collabpipeline.tools.publish.KafkaPublisher;
+import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +54,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -73,6 +76,16 @@ import org.junit.runners.JUnit4;
  * measure event-to-queryable latency: for each on-time task event, the time from its append to
  * Kafka to the first read in which its minute window's {@code task_updates} includes it. Figures
  * are printed and written to {@code target/e2e-latency.txt}; nothing asserts on timing.
+ *
+ * <p>The defaults are CI's (100,000 events at 2,500/s, the job's default early-firing delay,
+ * checkpoints every 2 s); system properties select another scenario, e.g. the freshness run of the
+ * README: {@code -Dit.e2e.events} (deliveries), {@code -Dit.e2e.rate} (records/s), {@code
+ * -Dit.e2e.earlyFiringDelay} (the job's {@code --earlyFiringDelay}, e.g. {@code 2s}), {@code
+ * -Dit.e2e.checkpointMillis} (the job's {@code --checkpointingInterval}) and {@code
+ * -Dit.e2e.maxBundleMillis} (Flink's {@code --maxBundleTimeMills}: the warehouse sink commits at
+ * the end of every bundle; unset = the runner's default, 1,000 ms); {@code
+ * -Dit.e2e.latencyWarmupSeconds=N} also prints the latency of the events appended after the first N
+ * s of publishing (the steady state, without the job's warm-up).
  */
 @RunWith(JUnit4.class)
 public class StreamingEndToEndTest {
@@ -105,7 +118,11 @@ public class StreamingEndToEndTest {
 
   @Test
   public void streamsKafkaToS3AndTheWarehouseExactly() throws Exception {
-    Scenario s = new Scenario("steady", Integer.getInteger("it.e2e.events", 100_000), 2_500);
+    Scenario s =
+        new Scenario(
+            "steady",
+            Integer.getInteger("it.e2e.events", 100_000),
+            Double.parseDouble(System.getProperty("it.e2e.rate", "2500")));
     s.run();
   }
 
@@ -114,6 +131,9 @@ public class StreamingEndToEndTest {
     final String name;
     final WorkloadSpec spec;
     final double rate;
+    final Duration earlyFiringDelay;
+    final long checkpointMillis;
+    final Long maxBundleMillis;
     final String topic;
     final String raw;
     final String quarantine;
@@ -130,6 +150,14 @@ public class StreamingEndToEndTest {
               .withTooLateShare(0.01)
               .withMalformedShare(0.01);
       this.rate = rate;
+      this.earlyFiringDelay =
+          Durations.parse(
+              "it.e2e.earlyFiringDelay",
+              System.getProperty(
+                  "it.e2e.earlyFiringDelay",
+                  WindowingPolicy.DEFAULT_EARLY_FIRING_DELAY_SECONDS + "s"));
+      this.checkpointMillis = Long.getLong("it.e2e.checkpointMillis", 2_000L);
+      this.maxBundleMillis = Long.getLong("it.e2e.maxBundleMillis");
       this.topic = "e2e-" + name;
       this.raw = "s3://" + RAW_BUCKET + "/" + name + "/raw";
       this.quarantine = "s3://" + QUARANTINE_BUCKET + "/" + name + "/quarantine";
@@ -142,7 +170,10 @@ public class StreamingEndToEndTest {
       kafka.createTopic(topic, PARTITIONS);
       FlinkPipelineOptions options = EmbeddedFlink.options(true, 2);
       options.setAttachedMode(false); // run() returns a handle we can watch and cancel
-      options.setCheckpointingInterval(2_000L);
+      options.setCheckpointingInterval(checkpointMillis);
+      if (maxBundleMillis != null) {
+        options.setMaxBundleTimeMills(maxBundleMillis);
+      }
       options.setMinPauseBetweenCheckpoints(500L);
       options.setNumberOfExecutionRetries(3);
       options.setExecutionRetryDelay(1_000L);
@@ -161,6 +192,7 @@ public class StreamingEndToEndTest {
               .setRawStore(raw)
               .setQuarantineStore(quarantine)
               .setWarehouse(WarehouseTargets.jdbc(warehouseUrl))
+              .setWindowing(WindowingPolicy.defaults().withEarlyFiringDelay(earlyFiringDelay))
               .build();
       try (JdbcWarehouse w = Warehouses.openJdbc(warehouseUrl)) {
         w.curated().ensureTables();
@@ -264,24 +296,45 @@ public class StreamingEndToEndTest {
           quarantinedByCoordinate,
           equalTo(malformedByCoordinate));
 
-      Latency latency = poller.latencies(StreamRuns.byArrival(published), ALLOWED_LATENESS_MILLIS);
+      List<Published> byArrival = StreamRuns.byArrival(published);
+      Latency latency = poller.latencies(byArrival, ALLOWED_LATENESS_MILLIS, Long.MIN_VALUE);
+      // The steady state: events appended after the first warm-up seconds of publishing (the job's
+      // JIT and first checkpoint are behind it).
+      long warmupMillis = Long.getLong("it.e2e.latencyWarmupSeconds", 0L) * 1_000L;
+      Latency steady =
+          warmupMillis <= 0
+              ? null
+              : poller.latencies(
+                  byArrival, ALLOWED_LATENESS_MILLIS, byArrival.get(0).appendMillis + warmupMillis);
       assertThat(name + ": latency samples", latency.samples(), greaterThan(0));
       String line =
           String.format(
               "%s: %,d events at %.0f/s (achieved %.0f/s), %d partitions, Flink streaming parallelism 2, checkpoints"
-                  + " every 2 s, early firings %s; event-to-queryable latency over %,d on-time task events:"
-                  + " P50 %.1f s, P95 %.1f s, max %.1f s (poll every %d ms)",
+                  + " every %d ms, early firings %s, bundles of at most %s ms; event-to-queryable latency over"
+                  + " %,d on-time task events: P50 %.1f s, P95 %.1f s, max %.1f s (poll every %d ms)",
               name,
               spec.deliveries(),
               rate,
               report.recordsPerSecond(),
               PARTITIONS,
+              checkpointMillis,
               config.windowing().earlyFiringDelay(),
+              options.getMaxBundleTimeMills(),
               latency.samples(),
               latency.percentile(50) / 1000.0,
               latency.percentile(95) / 1000.0,
               latency.max() / 1000.0,
               POLL_MILLIS);
+      if (steady != null && steady.samples() > 0) {
+        line +=
+            String.format(
+                "; appended after the first %d s: %,d events, P50 %.1f s, P95 %.1f s, max %.1f s",
+                warmupMillis / 1000,
+                steady.samples(),
+                steady.percentile(50) / 1000.0,
+                steady.percentile(95) / 1000.0,
+                steady.max() / 1000.0);
+      }
       phase(started, "checked");
       System.out.println(line);
       Path out = Path.of("target", "e2e-latency.txt");
@@ -424,7 +477,8 @@ public class StreamingEndToEndTest {
      * For each first delivery of an on-time task event (in arrival order), the k-th of its minute
      * window and workspace is visible once that row's task_updates reaches k.
      */
-    Latency latencies(List<Published> byArrival, long allowedLatenessMillis) throws Exception {
+    Latency latencies(List<Published> byArrival, long allowedLatenessMillis, long fromMillis)
+        throws Exception {
       Map<String, Long> rank = new HashMap<>();
       Set<String> ids = new HashSet<>();
       com.fasterxml.jackson.databind.ObjectMapper mapper =
@@ -459,7 +513,9 @@ public class StreamingEndToEndTest {
           for (long time : values.tailMap(k, true).values()) {
             t = Math.min(t, time);
           }
-          samples.add(Math.max(0L, t - x.appendMillis));
+          if (x.appendMillis >= fromMillis) {
+            samples.add(Math.max(0L, t - x.appendMillis));
+          }
         }
       }
       Collections.sort(samples);
