@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -64,6 +65,9 @@ final class RawParquetSink implements FileIO.Sink<GenericRecord> {
             .withDataModel(GenericData.get())
             .withCompressionCodec(compression)
             .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+            // Without default resources: a Configuration that loads them parses Hadoop's XML
+            // from the class path, once per file written; the writer needs none of it.
+            .withConf(new Configuration(false))
             .withStatisticsEnabled(NO_STATISTICS, false);
     for (String column : NO_DICTIONARY) {
       builder = builder.withDictionaryEncoding(column, false);
