@@ -173,24 +173,17 @@ public abstract class DedupByEventId
       throw new IllegalStateException(
           "DedupByEventId needs a horizon: use create() or withHorizon(Duration)");
     }
+    if (isBoundedBatch(input)) {
+      return expandBounded(input);
+    }
     TupleTag<KV<Integer, KV<IdHash, CollabEvent>>> keptTag =
         new TupleTag<KV<Integer, KV<IdHash, CollabEvent>>>() {};
     TupleTag<CollabEvent> lostTag = new TupleTag<CollabEvent>() {};
     TupleTag<CollabEvent> uniqueTag = new TupleTag<CollabEvent>() {};
     TupleTag<CollabEvent> repeatedTag = new TupleTag<CollabEvent>() {};
 
-    if (isBoundedBatch(input)) {
-      return expandBounded(input);
-    }
     PCollectionTuple candidates =
-        input
-            .apply(
-                "KeyByEventId",
-                MapElements.into(
-                        TypeDescriptors.kvs(
-                            TypeDescriptor.of(IdHash.class), TypeDescriptor.of(CollabEvent.class)))
-                    .via((CollabEvent e) -> KV.of(IdHash.of(e.eventId()), e)))
-            .setCoder(KvCoder.of(IdHashCoder.of(), CollabEventCoder.of()))
+        keyByEventId(input)
             .apply(
                 "KeepEarliestArrival",
                 ParDo.of(new KeepEarliestArrivalFn(lostTag))
@@ -237,14 +230,7 @@ public abstract class DedupByEventId
     TupleTag<CollabEvent> uniqueTag = new TupleTag<CollabEvent>() {};
     TupleTag<CollabEvent> duplicateTag = new TupleTag<CollabEvent>() {};
     PCollectionTuple decided =
-        input
-            .apply(
-                "KeyByEventId",
-                MapElements.into(
-                        TypeDescriptors.kvs(
-                            TypeDescriptor.of(IdHash.class), TypeDescriptor.of(CollabEvent.class)))
-                    .via((CollabEvent e) -> KV.of(IdHash.of(e.eventId()), e)))
-            .setCoder(KvCoder.of(IdHashCoder.of(), CollabEventCoder.of()))
+        keyByEventId(input)
             .apply(
                 "AtEarliestArrival",
                 Window.<KV<IdHash, CollabEvent>>configure()
@@ -307,6 +293,18 @@ public abstract class DedupByEventId
         UNIQUE_COUNTER.inc();
       }
     }
+  }
+
+  /** {@code KeyByEventId}: each copy keyed by {@link IdHash} of its event id (both paths). */
+  private static PCollection<KV<IdHash, CollabEvent>> keyByEventId(PCollection<CollabEvent> input) {
+    return input
+        .apply(
+            "KeyByEventId",
+            MapElements.into(
+                    TypeDescriptors.kvs(
+                        TypeDescriptor.of(IdHash.class), TypeDescriptor.of(CollabEvent.class)))
+                .via((CollabEvent e) -> KV.of(IdHash.of(e.eventId()), e)))
+        .setCoder(KvCoder.of(IdHashCoder.of(), CollabEventCoder.of()));
   }
 
   /** How often each shard drops the ids whose horizon passed: 1/24 of the horizon. */
