@@ -279,20 +279,34 @@ public abstract class DedupByEventId
         @Element KV<IdHash, Iterable<CollabEvent>> copies, MultiOutputReceiver out) {
       CollabEvent best = null;
       for (CollabEvent copy : copies.getValue()) {
-        if (best == null) {
-          best = copy;
-        } else if (PREFERENCE.compare(copy, best) < 0) {
-          duplicate(out, duplicateTag, best);
-          best = copy;
-        } else {
-          duplicate(out, duplicateTag, copy);
-        }
+        best = keepBetter(best, copy, out, duplicateTag);
       }
       if (best != null) {
         out.get(uniqueTag).outputWithTimestamp(best, new Instant(best.receivedAtMillis()));
         UNIQUE_COUNTER.inc();
       }
     }
+  }
+
+  /**
+   * The decision of both paths: of the best copy so far ({@code null} if none) and a new copy of
+   * the same id, the better by {@link #PREFERENCE} is returned and the other goes to {@code
+   * duplicates} at once.
+   */
+  private static CollabEvent keepBetter(
+      @Nullable CollabEvent best,
+      CollabEvent copy,
+      DoFn.MultiOutputReceiver out,
+      TupleTag<CollabEvent> duplicateTag) {
+    if (best == null) {
+      return copy;
+    }
+    if (PREFERENCE.compare(copy, best) < 0) {
+      duplicate(out, duplicateTag, best);
+      return copy;
+    }
+    duplicate(out, duplicateTag, copy);
+    return best;
   }
 
   /** {@code KeyByEventId}: each copy keyed by {@link IdHash} of its event id (both paths). */
@@ -368,17 +382,12 @@ public abstract class DedupByEventId
         @StateId(CANDIDATE_STATE) ValueState<CollabEvent> candidateState,
         @TimerId(EMIT_TIMER) Timer emitTimer,
         MultiOutputReceiver out) {
-      CollabEvent copy = element.getValue();
       CollabEvent candidate = candidateState.read();
-      if (candidate == null) {
-        hold(copy, candidateState, emitTimer);
-      } else if (PREFERENCE.compare(copy, candidate) < 0) {
-        // The replaced candidate arrived later than this element, so its own timestamp is forward
-        // in time.
-        duplicate(out, lostTag, candidate);
-        hold(copy, candidateState, emitTimer);
-      } else {
-        duplicate(out, lostTag, copy);
+      // A replaced candidate arrived later than this element, so its own timestamp is forward in
+      // time.
+      CollabEvent kept = keepBetter(candidate, element.getValue(), out, lostTag);
+      if (kept != candidate) {
+        hold(kept, candidateState, emitTimer);
       }
     }
 
