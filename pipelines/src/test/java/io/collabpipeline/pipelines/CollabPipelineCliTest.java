@@ -191,6 +191,22 @@ public class CollabPipelineCliTest {
     assertThat(given.as(FlinkPipelineOptions.class).getCheckpointingInterval(), equalTo(60_000L));
   }
 
+  /**
+   * A Kafka job keeps the Flink runner's copy of state values: with {@code --fasterCopy=true} the
+   * heap state backend shares accumulators that an asynchronous checkpoint is still writing, and
+   * the chaos test ResumeAfterKillChaos saw panes counted twice after a restore.
+   */
+  @Test
+  public void aStreamingJobKeepsTheStateCopyAndRefusesFasterCopy() throws Exception {
+    CollabPipelineOptions options =
+        CollabPipeline.parseOptions(new String[] {"--source=kafka", "--allowDevKey=true"});
+    assertThat(options.as(FlinkPipelineOptions.class).getFasterCopy(), equalTo(false));
+    assertOneLineError(
+        run("--source=kafka", "--allowDevKey=true", "--fasterCopy=true"),
+        "--fasterCopy=true is refused for a streaming job",
+        "drop --fasterCopy");
+  }
+
   @Test
   public void theDevKeyIsRefusedWhenTheSourceIsKafka() {
     assertOneLineError(

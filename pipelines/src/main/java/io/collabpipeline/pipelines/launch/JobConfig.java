@@ -25,6 +25,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
@@ -202,6 +203,12 @@ public final class JobConfig {
       }
     }
     boolean streaming = o.isStreaming() || source == SourceKind.KAFKA;
+    if (streaming && o.as(FlinkPipelineOptions.class).getFasterCopy()) {
+      throw new UsageException(
+          "--fasterCopy=true is refused for a streaming job: the heap state backend would then"
+              + " share the accumulators a checkpoint is still writing, and a restore could count"
+              + " events twice; drop --fasterCopy");
+    }
     // How a streaming job starts (resumed from its latest retained checkpoint, or fresh), and so
     // its generation: a resumed stream continues the generation of the checkpoint's run.
     ResumeConfig resume =
