@@ -207,6 +207,21 @@ public class CollabPipelineCliTest {
         "drop --fasterCopy");
   }
 
+  /**
+   * Short bundles by default (the runner passes a step's watermark on only between bundles: with
+   * 1-s bundles a 1,000/s stream held the dedup back by tens of seconds); a value given is kept.
+   */
+  @Test
+  public void streamingBundlesLastAtMostOneTenthOfASecondUnlessGiven() throws Exception {
+    CollabPipelineOptions options =
+        CollabPipeline.parseOptions(new String[] {"--source=kafka", "--allowDevKey=true"});
+    assertThat(options.as(FlinkPipelineOptions.class).getMaxBundleTimeMills(), equalTo(100L));
+    CollabPipelineOptions given =
+        CollabPipeline.parseOptions(
+            new String[] {"--source=kafka", "--allowDevKey=true", "--maxBundleTimeMills=1000"});
+    assertThat(given.as(FlinkPipelineOptions.class).getMaxBundleTimeMills(), equalTo(1000L));
+  }
+
   @Test
   public void theDevKeyIsRefusedWhenTheSourceIsKafka() {
     assertOneLineError(

@@ -1,5 +1,6 @@
 package io.collabpipeline.pipelines.launch;
 
+import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import java.lang.reflect.Method;
@@ -37,6 +38,12 @@ public final class CommandLine {
       // Our DoFns never mutate their inputs, so Flink may hand objects between chained operators
       // without a copy.
       all.add("--objectReuse=true");
+    }
+    if (flink && all.stream().noneMatch(a -> a.startsWith("--maxBundleTimeMills"))) {
+      // Bundles of at most 100 ms: the runner passes a step's watermark on only between bundles,
+      // and with its default of 1 s a steady low-rate stream held the watermark (and the dedup)
+      // back by tens of seconds (EmbeddedFlink.MAX_BUNDLE_MILLIS says how it was measured).
+      all.add("--maxBundleTimeMills=" + EmbeddedFlink.MAX_BUNDLE_MILLIS);
     }
     // Not --fasterCopy: it also turns off the copy the heap state backend makes of a state value
     // that is changed while an asynchronous checkpoint runs, and the runner's combining state
