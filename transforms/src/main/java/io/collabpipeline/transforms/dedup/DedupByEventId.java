@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
+import io.collabpipeline.transforms.grouping.BatchGrouping;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
@@ -90,7 +92,7 @@ import org.joda.time.Instant;
  *
  * <p>That is the streaming path. A bounded input in a batch pipeline (replays, a batch run over
  * files), in the global window, takes a shorter one: {@code KeyByEventId}, {@code GroupByEventId}
- * (one grouping, its output at the earliest arrival of the id's copies) and {@code
+ * (one grouping; on Flink one sort, see {@link #groupsWithoutLateness}) and {@code
  * KeepEarliestCopy} (the same {@link #PREFERENCE}): one shuffle of the events instead of two keyed
  * steps, no state, no timer, no horizon.
  *
@@ -220,21 +222,24 @@ public abstract class DedupByEventId
   }
 
   /**
-   * The bounded path: {@code KeyByEventId}, then {@code GroupByEventId} (its output timestamped at
-   * the earliest arrival of the id's copies, which is the kept copy's), then {@code
-   * KeepEarliestCopy}: the best copy by {@link #PREFERENCE} to {@code unique}, every other to
-   * {@code duplicates}, each at its own arrival. One shuffle of the events instead of the two keyed
-   * steps of the streaming path; the same choice of copy.
+   * The bounded path: {@code KeyByEventId}, then {@code GroupByEventId} (timestamped as {@link
+   * #groupsWithoutLateness} says), then {@code KeepEarliestCopy}: the best copy by {@link
+   * #PREFERENCE} to {@code unique}, every other to {@code duplicates}, each at its own arrival. One
+   * shuffle of the events instead of the two keyed steps of the streaming path; the same choice of
+   * copy.
    */
   private Result expandBounded(PCollection<CollabEvent> input) {
     TupleTag<CollabEvent> uniqueTag = new TupleTag<CollabEvent>() {};
     TupleTag<CollabEvent> duplicateTag = new TupleTag<CollabEvent>() {};
+    TimestampCombiner grouping =
+        groupsWithoutLateness(input.getPipeline().getOptions())
+            ? TimestampCombiner.END_OF_WINDOW
+            : TimestampCombiner.EARLIEST;
     PCollectionTuple decided =
         keyByEventId(input)
             .apply(
-                "AtEarliestArrival",
-                Window.<KV<IdHash, CollabEvent>>configure()
-                    .withTimestampCombiner(TimestampCombiner.EARLIEST))
+                "GroupTimestamp",
+                Window.<KV<IdHash, CollabEvent>>configure().withTimestampCombiner(grouping))
             .apply("GroupByEventId", GroupByKey.create())
             .apply(
                 "KeepEarliestCopy",
@@ -260,9 +265,23 @@ public abstract class DedupByEventId
   }
 
   /**
+   * Whether the runner groups a bounded batch input without looking at lateness, so that the
+   * grouping can keep the END_OF_WINDOW timestamp and Beam's Flink runner sorts the events once
+   * instead of twice ({@link BatchGrouping}): a pre-combining sort into lists before the shuffle
+   * saves nothing when nearly every id is unique. {@code KeepEarliestCopy} timestamps every output
+   * with its own arrival either way. Other runners keep EARLIEST: on the DirectRunner the group's
+   * END_OF_WINDOW timestamp would hold the watermark at the end of time, and the outputs,
+   * timestamped at their arrivals, would be late for the event-time windows after them.
+   */
+  static boolean groupsWithoutLateness(PipelineOptions options) {
+    return BatchGrouping.onFlinkRunner(options);
+  }
+
+  /**
    * All copies of one id at once: the best by {@link #PREFERENCE} goes to {@code unique} and every
-   * other to {@code duplicates}, each timestamped at its own arrival (never before the group's
-   * timestamp, the earliest arrival). One pass, holding only the best so far.
+   * other to {@code duplicates}, each timestamped at its own arrival (at or after the group's
+   * timestamp with EARLIEST, before it with END_OF_WINDOW: see {@link #groupsWithoutLateness}). One
+   * pass, holding only the best so far.
    */
   private static final class KeepEarliestCopyFn
       extends DoFn<KV<IdHash, Iterable<CollabEvent>>, CollabEvent> {
@@ -272,6 +291,16 @@ public abstract class DedupByEventId
     KeepEarliestCopyFn(TupleTag<CollabEvent> uniqueTag, TupleTag<CollabEvent> duplicateTag) {
       this.uniqueTag = uniqueTag;
       this.duplicateTag = duplicateTag;
+    }
+
+    /**
+     * Any skew: with END_OF_WINDOW the group is timestamped at the end of the global window, and
+     * each copy goes out at its own, earlier arrival ({@link #groupsWithoutLateness}).
+     */
+    @Override
+    @SuppressWarnings("deprecation")
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
     }
 
     @ProcessElement

@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import io.collabpipeline.coders.CuratedRowCoder;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.Granularity;
+import io.collabpipeline.transforms.grouping.BatchGrouping;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -85,15 +86,18 @@ public abstract class ComputeCompleteness
     }
     // The hour and day counts in one pass: each tick is keyed once per granularity, the key
     // naming it, and one windowing puts it in the window of its key's granularity.
-    return ticks
-        .apply("KeyByGranularity", ParDo.of(new KeyByGranularityFn()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
-        .apply("CompletenessWindows", MetricWindows.<Long>byKeyGranularity(policy))
-        // A handful of keys (stage and granularity) for every record: summed per bundle first
-        // (CombineInBundle), so a few partial counts cross the shuffle instead of every tick.
-        .apply("SumInBundle", ParDo.of(new CombineInBundle<>(Sum.ofLongs())))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
-        .apply("CountPerStage", Sum.longsPerKey())
+    PCollection<KV<String, Long>> partials =
+        ticks
+            .apply("KeyByGranularity", ParDo.of(new KeyByGranularityFn()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+            .apply("CompletenessWindows", MetricWindows.<Long>byKeyGranularity(policy))
+            // A handful of keys (stage and granularity) for every record: summed per bundle first
+            // (CombineInBundle), so a few partial counts cross the shuffle instead of every tick.
+            .apply("SumInBundle", ParDo.of(new CombineInBundle<>(Sum.ofLongs())))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+    // Sum.longsPerKey(), or on Flink batch a grouping and a sum of each group (BatchGrouping).
+    return partials
+        .apply("CountPerStage", BatchGrouping.combinePerKey(partials, Sum.ofLongs()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
         .apply("CompletenessRows", ParDo.of(new ToCompletenessRowFn()))
         .setCoder(CuratedRowCoder.of())

@@ -9,6 +9,7 @@ import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.EventType;
 import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.MetricAccumulator;
+import io.collabpipeline.transforms.grouping.BatchGrouping;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
@@ -170,13 +171,18 @@ public abstract class ComputeMetrics
     // keeps each key's and window's accumulator. Only a few bytes per contribution reach the
     // combine, never the event, and only one partial accumulator per key, window and bundle crosses
     // its shuffle (CombineInBundle).
-    return events
-        .apply("SelectAndKey", ParDo.of(new SelectAndKeyFn(policy.allowedLateness().getMillis())))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
-        .apply("MetricWindows", MetricWindows.<String>byKeyGranularity(policy))
-        .apply("CombineInBundle", ParDo.of(new CombineInBundle<>(new MetricCombineFn())))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.of()))
-        .apply("CombinePerKey", Combine.perKey(new MergeAccumulatorsFn()))
+    // On Flink batch the partials are grouped and merged rather than combined (BatchGrouping):
+    // one sort of them instead of two.
+    PCollection<KV<String, MetricAccumulator>> partials =
+        events
+            .apply(
+                "SelectAndKey", ParDo.of(new SelectAndKeyFn(policy.allowedLateness().getMillis())))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+            .apply("MetricWindows", MetricWindows.<String>byKeyGranularity(policy))
+            .apply("CombineInBundle", ParDo.of(new CombineInBundle<>(new MetricCombineFn())))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.of()));
+    return partials
+        .apply("CombinePerKey", BatchGrouping.combinePerKey(partials, new MergeAccumulatorsFn()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.of()))
         .apply("ToRows", ParDo.of(new ToRowsFn()))
         .setCoder(CuratedRowCoder.of())
