@@ -3,12 +3,22 @@ package io.collabpipeline.coders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** The primitive encodings the project's coders are built from; all nested, all deterministic. */
+/**
+ * The primitive encodings the project's coders are built from; all nested, all deterministic.
+ *
+ * <p>The coders of the elements that cross many steps write through a {@link Buffer}: the same
+ * bytes as the stream methods here, gathered in memory and handed to the stream in one write. On
+ * Flink every write to a coder's stream is a call into the runner's serializer, and a length or a
+ * number written byte by byte cost more there than the strings themselves.
+ */
 final class Codec {
   private static final StringUtf8Coder STRING = StringUtf8Coder.of();
   private static final VarLongCoder VAR_LONG = VarLongCoder.of();
@@ -56,5 +66,115 @@ final class Codec {
 
   static int readInt(InputStream in) throws IOException {
     return VAR_INT.decode(in);
+  }
+
+  /**
+   * An encoding gathered in memory: {@link #writeString} is {@link StringUtf8Coder}'s nested
+   * encoding, {@link #writeLong} {@link VarLongCoder}'s and {@link #writeInt} {@link VarIntCoder}'s
+   * (Beam's unsigned varints), {@link #writeNullableString} as {@link Codec#writeNullableString}.
+   * One per thread, reused; a coder that needs one while its thread's is in use (an encoding nested
+   * in another) gets a new one.
+   */
+  static final class Buffer {
+    /** A buffer that grew beyond this (a large event) is dropped after use, not kept. */
+    private static final int KEEP_AT_MOST = 64 * 1024;
+
+    private static final ThreadLocal<Buffer> PER_THREAD = ThreadLocal.withInitial(Buffer::new);
+
+    private byte[] bytes = new byte[4096];
+    private int size;
+    private boolean inUse;
+
+    private Buffer() {}
+
+    /** An empty buffer; hand it back with {@link #writeTo}. */
+    static Buffer take() {
+      Buffer own = PER_THREAD.get();
+      if (own.inUse) {
+        return new Buffer();
+      }
+      own.inUse = true;
+      own.size = 0;
+      return own;
+    }
+
+    /** Writes what was gathered to {@code out} and gives the buffer back. */
+    void writeTo(OutputStream out) throws IOException {
+      try {
+        out.write(bytes, 0, size);
+      } finally {
+        release();
+      }
+    }
+
+    /** Gives the buffer back without writing (an encoding that failed). */
+    void release() {
+      inUse = false;
+      size = 0;
+      if (bytes.length > KEEP_AT_MOST) {
+        bytes = new byte[4096];
+      }
+    }
+
+    private void ensure(int more) {
+      int needed = size + more;
+      if (needed > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(needed, bytes.length * 2));
+      }
+    }
+
+    void writeByte(int b) {
+      ensure(1);
+      bytes[size++] = (byte) b;
+    }
+
+    void writeBytes(byte[] b) {
+      ensure(b.length);
+      System.arraycopy(b, 0, bytes, size, b.length);
+      size += b.length;
+    }
+
+    /** Beam's varint of a long: 7 bits a byte, low bits first, negative values in 10 bytes. */
+    void writeLong(long value) {
+      ensure(10);
+      long v = value;
+      while ((v & ~0x7FL) != 0) {
+        bytes[size++] = (byte) ((v & 0x7F) | 0x80);
+        v >>>= 7;
+      }
+      bytes[size++] = (byte) v;
+    }
+
+    /** Beam's varint of an int, read as unsigned (a negative int takes 5 bytes). */
+    void writeInt(int value) {
+      writeLong(value & 0xFFFFFFFFL);
+    }
+
+    void writeString(String value) throws CoderException {
+      if (value == null) {
+        throw new CoderException("cannot encode a null String");
+      }
+      byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+      writeInt(utf8.length);
+      writeBytes(utf8);
+    }
+
+    void writeNullableString(@Nullable String value) throws CoderException {
+      if (value == null) {
+        writeByte(0);
+      } else {
+        writeByte(1);
+        writeString(value);
+      }
+    }
+
+    /** Beam's nested byte array: its length as a varint, then the bytes. */
+    void writeByteArray(byte[] value) throws CoderException {
+      if (value == null) {
+        throw new CoderException("cannot encode a null byte[]");
+      }
+      writeInt(value.length);
+      writeBytes(value);
+    }
   }
 }

@@ -27,24 +27,31 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
 
   @Override
   public void encode(CollabEvent e, OutputStream out) throws IOException {
-    out.write(FORMAT_VERSION);
-    Codec.writeString(e.eventId(), out);
-    Codec.writeString(e.eventType(), out);
-    Codec.writeInt(e.schemaVersion(), out);
-    Codec.writeLong(e.occurredAtMillis(), out);
-    Codec.writeLong(e.receivedAtMillis(), out);
-    Codec.writeString(e.workspaceGid(), out);
-    Codec.writeString(e.actorId(), out);
-    Codec.writeString(e.platform(), out);
-    Codec.writeNullableString(e.service(), out);
-    Codec.writeNullableString(e.appVersion(), out);
-    Codec.writeString(e.resourceType(), out);
-    Codec.writeString(e.resourceGid(), out);
-    Codec.writeNullableString(e.taskGid(), out);
-    Codec.writeNullableString(e.triggerEventId(), out);
-    Codec.writeNullableString(e.triggerEventType(), out);
-    Codec.writeString(e.payloadJson(), out);
-    SourceRefCoder.of().encode(e.source(), out);
+    Codec.Buffer b = Codec.Buffer.take();
+    try {
+      b.writeByte(FORMAT_VERSION);
+      b.writeString(e.eventId());
+      b.writeString(e.eventType());
+      b.writeInt(e.schemaVersion());
+      b.writeLong(e.occurredAtMillis());
+      b.writeLong(e.receivedAtMillis());
+      b.writeString(e.workspaceGid());
+      b.writeString(e.actorId());
+      b.writeString(e.platform());
+      b.writeNullableString(e.service());
+      b.writeNullableString(e.appVersion());
+      b.writeString(e.resourceType());
+      b.writeString(e.resourceGid());
+      b.writeNullableString(e.taskGid());
+      b.writeNullableString(e.triggerEventId());
+      b.writeNullableString(e.triggerEventType());
+      b.writeString(e.payloadJson());
+      SourceRefCoder.encodeTo(e.source(), b);
+    } catch (IOException | RuntimeException failed) {
+      b.release();
+      throw failed;
+    }
+    b.writeTo(out);
   }
 
   @Override

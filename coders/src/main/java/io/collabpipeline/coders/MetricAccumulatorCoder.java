@@ -21,17 +21,24 @@ public final class MetricAccumulatorCoder extends AtomicCoder<MetricAccumulator>
 
   @Override
   public void encode(MetricAccumulator acc, OutputStream out) throws IOException {
-    Codec.writeLong(acc.count(), out);
-    Codec.writeLong(acc.completed(), out);
-    Map<String, Long> items = acc.items();
-    Codec.writeInt(items.size(), out);
-    // Sorted by item: the same accumulator always encodes to the same bytes.
-    String[] keys = items.keySet().toArray(new String[0]);
-    Arrays.sort(keys);
-    for (String key : keys) {
-      Codec.writeString(key, out);
-      Codec.writeLong(items.get(key), out);
+    Codec.Buffer b = Codec.Buffer.take();
+    try {
+      b.writeLong(acc.count());
+      b.writeLong(acc.completed());
+      Map<String, Long> items = acc.items();
+      b.writeInt(items.size());
+      // Sorted by item: the same accumulator always encodes to the same bytes.
+      String[] keys = items.keySet().toArray(new String[0]);
+      Arrays.sort(keys);
+      for (String key : keys) {
+        b.writeString(key);
+        b.writeLong(items.get(key));
+      }
+    } catch (IOException | RuntimeException failed) {
+      b.release();
+      throw failed;
     }
+    b.writeTo(out);
   }
 
   @Override

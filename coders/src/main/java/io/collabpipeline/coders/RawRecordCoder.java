@@ -22,9 +22,16 @@ public final class RawRecordCoder extends AtomicCoder<RawRecord> {
 
   @Override
   public void encode(RawRecord value, OutputStream out) throws IOException {
-    BYTES.encode(value.payload(), out);
-    SourceRefCoder.of().encode(value.source(), out);
-    Codec.writeLong(value.receivedAtMillis(), out);
+    Codec.Buffer b = Codec.Buffer.take();
+    try {
+      b.writeByteArray(value.payload());
+      SourceRefCoder.encodeTo(value.source(), b);
+      b.writeLong(value.receivedAtMillis());
+    } catch (IOException | RuntimeException failed) {
+      b.release();
+      throw failed;
+    }
+    b.writeTo(out);
   }
 
   @Override

@@ -18,10 +18,22 @@ public final class SourceRefCoder extends AtomicCoder<SourceRef> {
 
   @Override
   public void encode(SourceRef value, OutputStream out) throws IOException {
-    Codec.writeString(value.kind().code(), out);
-    Codec.writeString(value.name(), out);
-    Codec.writeInt(value.partition(), out);
-    Codec.writeLong(value.offset(), out);
+    Codec.Buffer b = Codec.Buffer.take();
+    try {
+      encodeTo(value, b);
+    } catch (IOException | RuntimeException failed) {
+      b.release();
+      throw failed;
+    }
+    b.writeTo(out);
+  }
+
+  /** The same bytes as {@link #encode}, into the buffer of an enclosing coder. */
+  static void encodeTo(SourceRef value, Codec.Buffer b) throws IOException {
+    b.writeString(value.kind().code());
+    b.writeString(value.name());
+    b.writeInt(value.partition());
+    b.writeLong(value.offset());
   }
 
   @Override
