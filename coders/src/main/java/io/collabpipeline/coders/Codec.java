@@ -72,8 +72,8 @@ final class Codec {
    * An encoding gathered in memory: {@link #writeString} is {@link StringUtf8Coder}'s nested
    * encoding, {@link #writeLong} {@link VarLongCoder}'s and {@link #writeInt} {@link VarIntCoder}'s
    * (Beam's unsigned varints), {@link #writeNullableString} as {@link Codec#writeNullableString}.
-   * One per thread, reused; a coder that needs one while its thread's is in use (an encoding nested
-   * in another) gets a new one.
+   * One per thread, reused through {@link #encode}; a coder that needs one while its thread's is in
+   * use (an encoding nested in another) gets a new one.
    */
   static final class Buffer {
     /** A buffer that grew beyond this (a large event) is dropped after use, not kept. */
@@ -87,8 +87,28 @@ final class Codec {
 
     private Buffer() {}
 
-    /** An empty buffer; hand it back with {@link #writeTo}. */
-    static Buffer take() {
+    /** What a coder writes into a buffer. */
+    @FunctionalInterface
+    interface Fill {
+      void into(Buffer b) throws IOException;
+    }
+
+    /**
+     * Gathers what {@code fill} writes and hands it to {@code out} in one write; the buffer is
+     * given back whether or not the encoding fails.
+     */
+    static void encode(OutputStream out, Fill fill) throws IOException {
+      Buffer b = take();
+      try {
+        fill.into(b);
+        out.write(b.bytes, 0, b.size);
+      } finally {
+        b.release();
+      }
+    }
+
+    /** An empty buffer, the thread's own unless that one is in use; {@link #release} it. */
+    private static Buffer take() {
       Buffer own = PER_THREAD.get();
       if (own.inUse) {
         return new Buffer();
@@ -98,17 +118,7 @@ final class Codec {
       return own;
     }
 
-    /** Writes what was gathered to {@code out} and gives the buffer back. */
-    void writeTo(OutputStream out) throws IOException {
-      try {
-        out.write(bytes, 0, size);
-      } finally {
-        release();
-      }
-    }
-
-    /** Gives the buffer back without writing (an encoding that failed). */
-    void release() {
+    private void release() {
       inUse = false;
       size = 0;
       if (bytes.length > KEEP_AT_MOST) {

@@ -27,31 +27,28 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
 
   @Override
   public void encode(CollabEvent e, OutputStream out) throws IOException {
-    Codec.Buffer b = Codec.Buffer.take();
-    try {
-      b.writeByte(FORMAT_VERSION);
-      b.writeString(e.eventId());
-      b.writeString(e.eventType());
-      b.writeInt(e.schemaVersion());
-      b.writeLong(e.occurredAtMillis());
-      b.writeLong(e.receivedAtMillis());
-      b.writeString(e.workspaceGid());
-      b.writeString(e.actorId());
-      b.writeString(e.platform());
-      b.writeNullableString(e.service());
-      b.writeNullableString(e.appVersion());
-      b.writeString(e.resourceType());
-      b.writeString(e.resourceGid());
-      b.writeNullableString(e.taskGid());
-      b.writeNullableString(e.triggerEventId());
-      b.writeNullableString(e.triggerEventType());
-      b.writeString(e.payloadJson());
-      SourceRefCoder.encodeTo(e.source(), b);
-    } catch (IOException | RuntimeException failed) {
-      b.release();
-      throw failed;
-    }
-    b.writeTo(out);
+    Codec.Buffer.encode(
+        out,
+        b -> {
+          b.writeByte(FORMAT_VERSION);
+          b.writeString(e.eventId());
+          b.writeString(e.eventType());
+          b.writeInt(e.schemaVersion());
+          b.writeLong(e.occurredAtMillis());
+          b.writeLong(e.receivedAtMillis());
+          b.writeString(e.workspaceGid());
+          b.writeString(e.actorId());
+          b.writeString(e.platform());
+          b.writeNullableString(e.service());
+          b.writeNullableString(e.appVersion());
+          b.writeString(e.resourceType());
+          b.writeString(e.resourceGid());
+          b.writeNullableString(e.taskGid());
+          b.writeNullableString(e.triggerEventId());
+          b.writeNullableString(e.triggerEventType());
+          b.writeString(e.payloadJson());
+          SourceRefCoder.encodeTo(e.source(), b);
+        });
   }
 
   @Override

@@ -21,24 +21,21 @@ public final class MetricAccumulatorCoder extends AtomicCoder<MetricAccumulator>
 
   @Override
   public void encode(MetricAccumulator acc, OutputStream out) throws IOException {
-    Codec.Buffer b = Codec.Buffer.take();
-    try {
-      b.writeLong(acc.count());
-      b.writeLong(acc.completed());
-      Map<String, Long> items = acc.items();
-      b.writeInt(items.size());
-      // Sorted by item: the same accumulator always encodes to the same bytes.
-      String[] keys = items.keySet().toArray(new String[0]);
-      Arrays.sort(keys);
-      for (String key : keys) {
-        b.writeString(key);
-        b.writeLong(items.get(key));
-      }
-    } catch (IOException | RuntimeException failed) {
-      b.release();
-      throw failed;
-    }
-    b.writeTo(out);
+    Codec.Buffer.encode(
+        out,
+        b -> {
+          b.writeLong(acc.count());
+          b.writeLong(acc.completed());
+          Map<String, Long> items = acc.items();
+          b.writeInt(items.size());
+          // Sorted by item: the same accumulator always encodes to the same bytes.
+          String[] keys = items.keySet().toArray(new String[0]);
+          Arrays.sort(keys);
+          for (String key : keys) {
+            b.writeString(key);
+            b.writeLong(items.get(key));
+          }
+        });
   }
 
   @Override

@@ -22,16 +22,13 @@ public final class RawRecordCoder extends AtomicCoder<RawRecord> {
 
   @Override
   public void encode(RawRecord value, OutputStream out) throws IOException {
-    Codec.Buffer b = Codec.Buffer.take();
-    try {
-      b.writeByteArray(value.payload());
-      SourceRefCoder.encodeTo(value.source(), b);
-      b.writeLong(value.receivedAtMillis());
-    } catch (IOException | RuntimeException failed) {
-      b.release();
-      throw failed;
-    }
-    b.writeTo(out);
+    Codec.Buffer.encode(
+        out,
+        b -> {
+          b.writeByteArray(value.payload());
+          SourceRefCoder.encodeTo(value.source(), b);
+          b.writeLong(value.receivedAtMillis());
+        });
   }
 
   @Override

@@ -18,14 +18,11 @@ public final class SourceRefCoder extends AtomicCoder<SourceRef> {
 
   @Override
   public void encode(SourceRef value, OutputStream out) throws IOException {
-    Codec.Buffer b = Codec.Buffer.take();
-    try {
-      encodeTo(value, b);
-    } catch (IOException | RuntimeException failed) {
-      b.release();
-      throw failed;
-    }
-    b.writeTo(out);
+    Codec.Buffer.encode(
+        out,
+        b -> {
+          encodeTo(value, b);
+        });
   }
 
   /** The same bytes as {@link #encode}, into the buffer of an enclosing coder. */

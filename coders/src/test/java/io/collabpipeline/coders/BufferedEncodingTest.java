@@ -164,12 +164,15 @@ public class BufferedEncodingTest {
   @Test
   public void aCoderNestedInAnotherEncodingOnTheSameThreadGetsItsOwnBuffer() throws Exception {
     CollabEvent e = CodersTest.event("evt_00000002", null);
-    Codec.Buffer held = Codec.Buffer.take();
-    held.writeString("held");
-    byte[] nested = CoderUtils.encodeToByteArray(CollabEventCoder.of(), e);
-    assertThat(nested, equalTo(oracle(e)));
+    byte[][] nested = new byte[1][];
     ByteArrayOutputStream heldBytes = new ByteArrayOutputStream();
-    held.writeTo(heldBytes);
+    Codec.Buffer.encode(
+        heldBytes,
+        held -> {
+          held.writeString("held");
+          nested[0] = CoderUtils.encodeToByteArray(CollabEventCoder.of(), e);
+        });
+    assertThat(nested[0], equalTo(oracle(e)));
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     str("held", expected);
     assertThat(heldBytes.toByteArray(), equalTo(expected.toByteArray()));
@@ -178,9 +181,9 @@ public class BufferedEncodingTest {
   @Test
   public void aNullRequiredStringFailsAndLeavesTheBufferUsable() throws Exception {
     CollabEvent ok = CodersTest.event("evt_00000003", "1");
-    Codec.Buffer b = Codec.Buffer.take();
-    assertThrows(CoderException.class, () -> b.writeString(null));
-    b.release();
+    assertThrows(
+        CoderException.class,
+        () -> Codec.Buffer.encode(new ByteArrayOutputStream(), b -> b.writeString(null)));
     assertThat(CoderUtils.encodeToByteArray(CollabEventCoder.of(), ok), equalTo(oracle(ok)));
   }
 }
