@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.AtomicCoder;
 
@@ -46,11 +45,12 @@ public final class MetricAccumulatorCoder extends AtomicCoder<MetricAccumulator>
     if (size < 0) {
       throw new IOException("negative item count " + size);
     }
-    Map<String, Long> items = new HashMap<>(size * 2);
+    // Filled in place: the copying constructor would build the item map twice.
+    MetricAccumulator acc = new MetricAccumulator(size).addCount(count).addCompleted(completed);
     for (int i = 0; i < size; i++) {
-      items.put(Codec.readString(in), Codec.readLong(in));
+      acc.addItem(Codec.readString(in), Codec.readLong(in));
     }
-    return new MetricAccumulator(count, completed, items);
+    return acc;
   }
 
   @Override

@@ -24,6 +24,14 @@ public final class MetricAccumulator {
     this.items = new HashMap<>();
   }
 
+  /** An empty accumulator with room for {@code expectedItems} items before its map grows. */
+  public MetricAccumulator(int expectedItems) {
+    if (expectedItems < 0) {
+      throw new IllegalArgumentException("expectedItems must be >= 0, got " + expectedItems);
+    }
+    this.items = new HashMap<>((int) (expectedItems / 0.75f) + 1);
+  }
+
   /** An accumulator holding a copy of {@code items}. */
   public MetricAccumulator(long count, long completed, Map<String, Long> items) {
     this.count = count;
