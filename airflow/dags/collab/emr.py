@@ -12,6 +12,12 @@ from collab.config import CollabSettings
 # Where a step's driver keeps its dry-run diff on the primary node before the sync step copies it to S3.
 EMR_DATA_DIR = "/mnt/collab-pipeline"
 
+# The JVM options of a replay's own TaskManagers (its YARN application's, not the stream's). A replay is a bounded batch
+# job: throughput, not pause times, is what counts, and the parallel collector gave the embedded Flink batch and replay
+# runs of `bin/collab-benchmark` more events per second and per CPU-second than G1, the JVM's default (README,
+# "Performance work", round 4). The stream keeps G1: its freshness depends on short pauses.
+REPLAY_TASKMANAGER_JVM_OPTIONS = "-XX:+UseParallelGC"
+
 
 def replay_steps(
     settings: CollabSettings, source: str, ranges: list[list[str]], dry_run: bool, artifact_key: str
@@ -32,6 +38,7 @@ def replay_steps(
                         "-t",
                         "yarn-per-job",
                         f"-Dyarn.application.name={label}",
+                        f"-Denv.java.opts.taskmanager={REPLAY_TASKMANAGER_JVM_OPTIONS}",
                         settings.emr_job_jar,
                         "--runner=FlinkRunner",
                         "--flinkMaster=[auto]",

@@ -93,6 +93,8 @@ def test_emr_steps_run_each_range_attached_and_keep_the_dry_run_diff(tmp_path):
     ]
     args = steps[0]["HadoopJarStep"]["Args"]
     assert args[:5] == ["flink", "run", "-t", "yarn-per-job", "-Dyarn.application.name=" + steps[0]["Name"]]
+    # The replay's own TaskManagers use the parallel collector; the stream's cluster configuration is left alone.
+    assert args[5] == "-Denv.java.opts.taskmanager=-XX:+UseParallelGC"
     assert "--rawStore=s3://raw-bucket/raw" in args and "--dryRun=true" in args and args[-1] == "--pseudonymKey=file:/k"
     assert all(st["ActionOnFailure"] == "CANCEL_AND_WAIT" for st in steps)
     assert steps[-1]["HadoopJarStep"]["Args"][-1] == "s3://art/dry-runs/dag/k/"
