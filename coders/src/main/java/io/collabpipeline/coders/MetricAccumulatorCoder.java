@@ -45,8 +45,10 @@ public final class MetricAccumulatorCoder extends AtomicCoder<MetricAccumulator>
     if (size < 0) {
       throw new IOException("negative item count " + size);
     }
-    // Filled in place: the copying constructor would build the item map twice.
-    MetricAccumulator acc = new MetricAccumulator(size).addCount(count).addCompleted(completed);
+    // Filled in place: the copying constructor would build the item map twice. Sized for at most
+    // 65,536 items up front, so a corrupt count fails on reading the items, not on allocating.
+    MetricAccumulator acc =
+        new MetricAccumulator(Math.min(size, 1 << 16)).addCount(count).addCompleted(completed);
     for (int i = 0; i < size; i++) {
       acc.addItem(Codec.readString(in), Codec.readLong(in));
     }

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.testing.CoderProperties;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.junit.Test;
@@ -222,6 +224,26 @@ public class CodersTest {
     CoderProperties.coderDecodeEncodeEqual(MetricAccumulatorCoder.of(), a);
     CoderProperties.coderDecodeEncodeEqual(
         MetricAccumulatorCoder.of(), new MetricAccumulator(0, 0, new TreeMap<String, Long>()));
+  }
+
+  /**
+   * A corrupt item count (far more items than the bytes hold) fails as a truncated input, without
+   * first allocating a map for that many items. The bytes are written with Beam's own VarLongCoder
+   * and VarIntCoder (the counters, the count, the item's length) and one item.
+   */
+  @Test
+  public void aMetricAccumulatorWithACorruptItemCountFailsAsTruncated() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    VarLongCoder.of().encode(3L, bytes);
+    VarLongCoder.of().encode(1L, bytes);
+    VarIntCoder.of().encode(Integer.MAX_VALUE, bytes);
+    byte[] item = "only-item".getBytes(StandardCharsets.UTF_8);
+    VarIntCoder.of().encode(item.length, bytes);
+    bytes.write(item);
+    VarLongCoder.of().encode(1L, bytes);
+    assertThrows(
+        IOException.class,
+        () -> MetricAccumulatorCoder.of().decode(new ByteArrayInputStream(bytes.toByteArray())));
   }
 
   @Test
