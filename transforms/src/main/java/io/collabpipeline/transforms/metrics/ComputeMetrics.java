@@ -336,6 +336,12 @@ public abstract class ComputeMetrics
           notification && event.triggerEventType() != null && event.triggerEventId() != null
               ? MetricKeys.fanoutKey(workspace, event.triggerEventType())
               : null;
+      // A table's contribution is the same in every granularity: made once, sent up to three times.
+      String editorContribution = editor ? Contributions.of(event.actorId(), false) : null;
+      String taskContribution =
+          task ? Contributions.of(event.taskGid(), type.completesTask()) : null;
+      String fanoutContribution =
+          fanoutKey != null ? Contributions.of(event.triggerEventId(), false) : null;
       for (Granularity g : GRANULARITIES) {
         long windowEnd = g.windowStart(event.occurredAtMillis()) + g.size().getMillis();
         if (event.receivedAtMillis() > windowEnd + allowedLatenessMillis) {
@@ -344,15 +350,13 @@ public abstract class ComputeMetrics
         }
         if (editor) {
           out.output(
-              KV.of(
-                  MetricKeys.of(g, CuratedTable.ACTIVE_EDITORS, workspace),
-                  Contributions.of(event.actorId(), false)));
+              KV.of(MetricKeys.of(g, CuratedTable.ACTIVE_EDITORS, workspace), editorContribution));
         }
         if (task) {
           out.output(
               KV.of(
                   MetricKeys.of(g, CuratedTable.TASK_UPDATE_VELOCITY, workspace),
-                  Contributions.of(event.taskGid(), type.completesTask())));
+                  taskContribution));
         }
         if (notification) {
           if (fanoutKey == null) {
@@ -361,7 +365,7 @@ public abstract class ComputeMetrics
             out.output(
                 KV.of(
                     MetricKeys.of(g, CuratedTable.NOTIFICATION_FANOUT, fanoutKey),
-                    Contributions.of(event.triggerEventId(), false)));
+                    fanoutContribution));
           }
         }
       }
