@@ -4,6 +4,8 @@ import io.collabpipeline.model.MetricAccumulator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.Map;
 import org.apache.beam.sdk.coders.AtomicCoder;
 
 /** Deterministic coder for {@link MetricAccumulator}: counters, then the items in sorted order. */
@@ -23,13 +25,15 @@ public final class MetricAccumulatorCoder extends AtomicCoder<MetricAccumulator>
         b -> {
           b.writeLong(acc.count());
           b.writeLong(acc.completed());
-          b.writeInt((int) acc.distinctItems());
+          Map<String, Long> items = acc.items();
+          b.writeInt(items.size());
           // Sorted by item: the same accumulator always encodes to the same bytes.
-          acc.forEachItemSorted(
-              (id, n) -> {
-                b.writeString(id);
-                b.writeLong(n);
-              });
+          String[] keys = items.keySet().toArray(new String[0]);
+          Arrays.sort(keys);
+          for (String key : keys) {
+            b.writeString(key);
+            b.writeLong(items.get(key));
+          }
         });
   }
 

@@ -297,7 +297,7 @@ public abstract class ComputeMetrics
       int flags = contribution.charAt(0) - '0';
       acc.addCount(1);
       if ((flags & 1) != 0) {
-        acc.addItem(contribution, 1, 1);
+        acc.addItem(contribution.substring(1), 1);
       }
       if ((flags & 2) != 0) {
         acc.addCompleted(1);
@@ -399,7 +399,7 @@ public abstract class ComputeMetrics
     public MetricAccumulator extractOutput(MetricAccumulator acc) {
       // A copy: with accumulating panes the runner keeps adding to the accumulator after a pane was
       // emitted.
-      return acc.copy();
+      return new MetricAccumulator(acc.count(), acc.completed(), acc.items());
     }
 
     @Override
