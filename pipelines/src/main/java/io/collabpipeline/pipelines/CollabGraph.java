@@ -27,6 +27,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TypeDescriptor;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -55,14 +56,16 @@ public final class CollabGraph {
      */
     public final PCollection<CollabEvent> acceptedWithoutPayload;
 
-    public final PCollection<CollabEvent> duplicates;
+    /** Every copy the dedup did not keep; null for a raw replay, which only counts them. */
+    public final @Nullable PCollection<CollabEvent> duplicates;
+
     public final PCollection<CuratedRow> curated;
 
     Outputs(
         PCollection<QuarantineRecord> quarantined,
         PCollection<CollabEvent> accepted,
         PCollection<CollabEvent> acceptedWithoutPayload,
-        PCollection<CollabEvent> duplicates,
+        @Nullable PCollection<CollabEvent> duplicates,
         PCollection<CuratedRow> curated) {
       this.quarantined = quarantined;
       this.accepted = accepted;
@@ -205,8 +208,9 @@ public final class CollabGraph {
    * launch.JobLauncher}).
    *
    * <p>A replay's events carry the fields the dedup and the metrics read and nothing else ({@code
-   * RawStoreIO.Read.withMetricColumnsOnly}), and after the canary split only what the metrics read
-   * ({@code NarrowForMetrics}).
+   * RawStoreIO.Read.withMetricColumnsOnly}), and after the canaries are dropped only what the
+   * metrics read ({@code NarrowForMetrics}). Its duplicates and canaries are only counted (the
+   * {@code dedup} and {@code canary} counters): no output of {@link Outputs#duplicates}.
    *
    * <p>Use a dedup horizon of at least the replayed range plus a day and an allowed lateness that
    * makes every event on time ({@code JobConfig} does): a replay computes every window as if every
@@ -215,7 +219,10 @@ public final class CollabGraph {
    * does not re-live) is written.
    */
   public static Outputs applyReplay(PCollection<CollabEvent> events, GraphConfig config) {
-    DedupByEventId.Result deduped = dedup(events, config);
+    // Duplicates and canaries only counted: steps of one output, which the Flink runner chains
+    // from the dedup's grouping to the metrics' shuffle without handing each event over twice.
+    DedupByEventId.Result deduped =
+        events.apply("DedupByEventId", dedup(config).withDuplicatesCountedOnly());
     PCollection<CollabEvent> unique = deduped.unique();
     // Canaries in the raw store stay out of the metrics, as in the stream; a replay does not
     // write pipeline_canary (it measures nothing about freshness).
@@ -223,7 +230,9 @@ public final class CollabGraph {
     // (NarrowForMetrics).
     PCollection<CuratedRow> curated =
         computeMetrics(
-                splitCanaries(unique).events().apply("NarrowForMetrics", NarrowForMetrics.create()),
+                unique
+                    .apply("DropCanaries", SplitCanaries.eventsOnly())
+                    .apply("NarrowForMetrics", NarrowForMetrics.create()),
                 config)
             .apply("MetricsToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows()));
     curated.apply(
@@ -239,7 +248,7 @@ public final class CollabGraph {
                             + ": a replay stages and commits through a JDBC warehouse (DuckDB or PostgreSQL)")));
     PCollection<QuarantineRecord> noQuarantine =
         events.getPipeline().apply("NoQuarantine", Create.empty(QuarantineRecordCoder.of()));
-    return new Outputs(noQuarantine, unique, unique, deduped.duplicates(), curated);
+    return new Outputs(noQuarantine, unique, unique, null, curated);
   }
 
   /**
@@ -286,8 +295,11 @@ public final class CollabGraph {
 
   /** {@code DedupByEventId} with the config's horizon; the same step in every entry point. */
   private static DedupByEventId.Result dedup(PCollection<CollabEvent> events, GraphConfig config) {
-    return events.apply(
-        "DedupByEventId", DedupByEventId.create().withHorizon(config.dedupHorizon()));
+    return events.apply("DedupByEventId", dedup(config));
+  }
+
+  private static DedupByEventId dedup(GraphConfig config) {
+    return DedupByEventId.create().withHorizon(config.dedupHorizon());
   }
 
   /**

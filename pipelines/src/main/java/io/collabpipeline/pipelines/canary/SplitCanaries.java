@@ -18,8 +18,9 @@ import org.apache.beam.sdk.values.TupleTagList;
 /**
  * Splits the canary events of the freshness probe ({@link Canaries#isCanary}) off a collection of
  * deduplicated events: {@link Result#events()} holds every other event, unchanged and with its
- * timestamp, {@link Result#canaries()} the canaries. Stateless, element-wise: the same in every
- * mode, so a raw replay keeps canaries out of the curated metrics exactly as the stream does.
+ * timestamp, {@link Result#canaries()} the canaries. Stateless, element-wise: the same test in
+ * every mode, so a raw replay, which drops and counts the canaries ({@link #eventsOnly()}), keeps
+ * them out of the curated metrics exactly as the stream does.
  *
  * <p>Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value #CANARIES_COUNTER}.
  */
@@ -37,6 +38,27 @@ public final class SplitCanaries
 
   public static SplitCanaries create() {
     return new SplitCanaries();
+  }
+
+  /**
+   * Only {@link Result#events()}: the canaries are counted ({@value #CANARIES_COUNTER}) and
+   * dropped, by the same test ({@link Canaries#isCanary}), for a graph that does nothing with them
+   * (a raw replay). One output, so Beam's Flink runner chains the step into its neighbours; the
+   * split's two outputs hand every event over through a tagged union, encoded once and decoded by
+   * each output's own task.
+   */
+  public static PTransform<PCollection<CollabEvent>, PCollection<CollabEvent>> eventsOnly() {
+    return new EventsOnly();
+  }
+
+  private static final class EventsOnly
+      extends PTransform<PCollection<CollabEvent>, PCollection<CollabEvent>> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public PCollection<CollabEvent> expand(PCollection<CollabEvent> events) {
+      return events.apply("ByWorkspace", ParDo.of(new DropFn())).setCoder(events.getCoder());
+    }
   }
 
   @Override
@@ -88,6 +110,20 @@ public final class SplitCanaries
     @Override
     public void finishSpecifyingOutput(
         String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
+  private static final class DropFn extends DoFn<CollabEvent, CollabEvent> {
+    private static final long serialVersionUID = 1L;
+    private final Counter canaries = Metrics.counter(METRICS_NAMESPACE, CANARIES_COUNTER);
+
+    @ProcessElement
+    public void process(@Element CollabEvent event, OutputReceiver<CollabEvent> out) {
+      if (Canaries.isCanary(event)) {
+        canaries.inc();
+      } else {
+        out.output(event);
+      }
+    }
   }
 
   private static final class SplitFn extends DoFn<CollabEvent, CollabEvent> {

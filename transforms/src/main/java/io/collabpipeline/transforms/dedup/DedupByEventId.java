@@ -145,18 +145,37 @@ public abstract class DedupByEventId
 
   abstract @Nullable Duration horizon();
 
+  abstract boolean duplicatesCountedOnly();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setHorizon(Duration horizon);
 
+    abstract Builder setDuplicatesCountedOnly(boolean value);
+
     abstract DedupByEventId build();
   }
 
   /** Deduplication with the default horizon of {@link #DEFAULT_HORIZON} of arrival time. */
   public static DedupByEventId create() {
-    return new AutoValue_DedupByEventId.Builder().setHorizon(DEFAULT_HORIZON).build();
+    return new AutoValue_DedupByEventId.Builder()
+        .setHorizon(DEFAULT_HORIZON)
+        .setDuplicatesCountedOnly(false)
+        .build();
+  }
+
+  /**
+   * The duplicates are counted ({@value #DUPLICATES}) but not output: {@link Result#duplicates()}
+   * refuses. For a consumer that needs only {@link Result#unique()}, such as a replay. On a bounded
+   * batch input {@code KeepEarliestCopy} then has a single output, which Beam's Flink runner chains
+   * into the step after it; a step with two outputs hands every element over through a tagged union
+   * that is encoded once and decoded by each output's own task. The streaming path is built as
+   * always, its duplicates left unconsumed.
+   */
+  public DedupByEventId withDuplicatesCountedOnly() {
+    return toBuilder().setDuplicatesCountedOnly(true).build();
   }
 
   /** How long after the kept copy's arrival an id is remembered; must be positive. */
@@ -208,7 +227,12 @@ public abstract class DedupByEventId
         PCollectionList.of(candidates.get(lostTag).setCoder(CollabEventCoder.of()))
             .and(remembered.get(repeatedTag).setCoder(CollabEventCoder.of()))
             .apply("AllDuplicates", Flatten.pCollections());
-    return new Result(input.getPipeline(), uniqueTag, unique, lostTag, duplicates);
+    return new Result(
+        input.getPipeline(),
+        uniqueTag,
+        unique,
+        lostTag,
+        duplicatesCountedOnly() ? null : duplicates);
   }
 
   /**
@@ -235,18 +259,29 @@ public abstract class DedupByEventId
         groupsWithoutLateness(input.getPipeline().getOptions())
             ? TimestampCombiner.END_OF_WINDOW
             : TimestampCombiner.EARLIEST;
-    PCollectionTuple decided =
+    PCollection<KV<IdHash, Iterable<CollabEvent>>> grouped =
         keyByEventId(input)
             .apply(
                 "GroupTimestamp",
                 Window.<KV<IdHash, CollabEvent>>configure().withTimestampCombiner(grouping))
-            .apply("GroupByEventId", GroupByKey.create())
-            .apply(
-                "KeepEarliestCopy",
-                ParDo.of(new KeepEarliestCopyFn(uniqueTag, duplicateTag))
-                    .withOutputTags(uniqueTag, TupleTagList.of(duplicateTag)));
+            .apply("GroupByEventId", GroupByKey.create());
     // Back to the input's timestamp combiner, so that no later grouping inherits EARLIEST.
     TimestampCombiner original = input.getWindowingStrategy().getTimestampCombiner();
+    if (duplicatesCountedOnly()) {
+      PCollection<CollabEvent> unique =
+          grouped
+              .apply("KeepEarliestCopy", ParDo.of(new KeepEarliestCopyCountingFn()))
+              .setCoder(CollabEventCoder.of())
+              .apply(
+                  "RestoreTimestampCombiner",
+                  Window.<CollabEvent>configure().withTimestampCombiner(original));
+      return new Result(input.getPipeline(), uniqueTag, unique, duplicateTag, null);
+    }
+    PCollectionTuple decided =
+        grouped.apply(
+            "KeepEarliestCopy",
+            ParDo.of(new KeepEarliestCopyFn(uniqueTag, duplicateTag))
+                .withOutputTags(uniqueTag, TupleTagList.of(duplicateTag)));
     PCollection<CollabEvent> unique =
         decided
             .get(uniqueTag)
@@ -318,6 +353,46 @@ public abstract class DedupByEventId
   }
 
   /**
+   * {@link KeepEarliestCopyFn} with the duplicates only counted ({@link
+   * #withDuplicatesCountedOnly}): the same choice of copy by {@link #PREFERENCE} (of equal copies,
+   * the first seen stays), one output.
+   */
+  private static final class KeepEarliestCopyCountingFn
+      extends DoFn<KV<IdHash, Iterable<CollabEvent>>, CollabEvent> {
+
+    /** As {@link KeepEarliestCopyFn#getAllowedTimestampSkew}. */
+    @Override
+    @SuppressWarnings("deprecation")
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<IdHash, Iterable<CollabEvent>> copies, OutputReceiver<CollabEvent> out) {
+      CollabEvent best = null;
+      long others = 0;
+      for (CollabEvent copy : copies.getValue()) {
+        if (best == null) {
+          best = copy;
+        } else {
+          others++;
+          if (PREFERENCE.compare(copy, best) < 0) {
+            best = copy;
+          }
+        }
+      }
+      if (best != null) {
+        out.outputWithTimestamp(best, new Instant(best.receivedAtMillis()));
+        UNIQUE_COUNTER.inc();
+      }
+      if (others > 0) {
+        DUPLICATES_COUNTER.inc(others);
+      }
+    }
+  }
+
+  /**
    * The decision of both paths: of the best copy so far ({@code null} if none) and a new copy of
    * the same id, the better by {@link #PREFERENCE} is returned and the other goes to {@code
    * duplicates} at once.
@@ -359,6 +434,10 @@ public abstract class DedupByEventId
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("horizon", horizon()).withLabel("Dedup horizon (arrival time)"));
+    if (duplicatesCountedOnly()) {
+      builder.add(
+          DisplayData.item("duplicates", "counted only").withLabel("Duplicates (not output)"));
+    }
   }
 
   /**
@@ -646,14 +725,14 @@ public abstract class DedupByEventId
     private final TupleTag<CollabEvent> uniqueTag;
     private final PCollection<CollabEvent> unique;
     private final TupleTag<CollabEvent> duplicatesTag;
-    private final PCollection<CollabEvent> duplicates;
+    private final @Nullable PCollection<CollabEvent> duplicates;
 
     private Result(
         Pipeline pipeline,
         TupleTag<CollabEvent> uniqueTag,
         PCollection<CollabEvent> unique,
         TupleTag<CollabEvent> duplicatesTag,
-        PCollection<CollabEvent> duplicates) {
+        @Nullable PCollection<CollabEvent> duplicates) {
       this.pipeline = pipeline;
       this.uniqueTag = uniqueTag;
       this.unique = unique;
@@ -666,8 +745,20 @@ public abstract class DedupByEventId
       return unique;
     }
 
-    /** Every other copy, timestamped at its own arrival. */
+    /**
+     * Every other copy, timestamped at its own arrival.
+     *
+     * @throws IllegalStateException if the dedup only counts them ({@link
+     *     #withDuplicatesCountedOnly})
+     */
     public PCollection<CollabEvent> duplicates() {
+      if (duplicates == null) {
+        throw new IllegalStateException(
+            "this DedupByEventId only counts its duplicates (withDuplicatesCountedOnly()): "
+                + "read the dedup's \""
+                + DUPLICATES
+                + "\" counter, or build it without that to get them as a collection");
+      }
       return duplicates;
     }
 
@@ -680,7 +771,9 @@ public abstract class DedupByEventId
     public Map<TupleTag<?>, PValue> expand() {
       Map<TupleTag<?>, PValue> outputs = new LinkedHashMap<>();
       outputs.put(uniqueTag, unique);
-      outputs.put(duplicatesTag, duplicates);
+      if (duplicates != null) {
+        outputs.put(duplicatesTag, duplicates);
+      }
       return outputs;
     }
 

@@ -307,6 +307,54 @@ public class DedupByEventIdTest {
         equalTo((long) expectedDuplicates.size()));
   }
 
+  /**
+   * With the duplicates only counted (a replay's dedup), a bounded input keeps the same copy of
+   * every id as a plain grouping by the preference order, at its arrival, and counts every other
+   * copy; the duplicates are not a collection then.
+   */
+  @Test
+  public void duplicatesCountedOnlyKeepTheSameCopiesAndCountTheRest() {
+    Random random = new Random(20261203L);
+    List<CollabEvent> copies = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      String id = String.format("evt-cnt-%04d-%s", i, Long.toHexString(random.nextLong()));
+      long base = random.nextInt(300_000);
+      int n = 1 + random.nextInt(4);
+      for (int c = 0; c < n; c++) {
+        // Half the extra copies tie on arrival with the first, to be decided by their sources.
+        long arrival = c == 0 || random.nextBoolean() ? base : base + random.nextInt(40_000);
+        SourceRef source =
+            random.nextInt(5) == 0
+                ? SourceRef.file("s3://bucket/in/" + random.nextInt(3) + ".json", c)
+                : SourceRef.kafka("events", random.nextInt(4), random.nextInt(1_000));
+        copies.add(copy(id, Duration.millis(arrival), source));
+      }
+    }
+    Collections.shuffle(copies, random);
+    Map<String, CollabEvent> kept = expectedKept(copies);
+    List<TimestampedValue<CollabEvent>> expectedUnique = new ArrayList<>();
+    for (CollabEvent e : kept.values()) {
+      expectedUnique.add(atArrival(e));
+    }
+
+    DedupByEventId.Result result =
+        p.apply(Create.timestamped(atArrival(copies)).withCoder(CollabEventCoder.of()))
+            .apply(DedupByEventId.create().withDuplicatesCountedOnly());
+    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
+        .containsInAnyOrder(expectedUnique);
+    IllegalStateException refused = assertThrows(IllegalStateException.class, result::duplicates);
+    assertThat(refused.getMessage(), containsString("withDuplicatesCountedOnly()"));
+
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertThat(
+        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        equalTo((long) kept.size()));
+    assertThat(
+        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
+        equalTo((long) (copies.size() - kept.size())));
+  }
+
   @Test
   public void withHorizonRejectsANonPositiveHorizon() {
     IllegalArgumentException e =
