@@ -312,22 +312,9 @@ public abstract class DedupByEventId
     return BatchGrouping.onFlinkRunner(options);
   }
 
-  /**
-   * All copies of one id at once: the best by {@link #PREFERENCE} goes to {@code unique} and every
-   * other to {@code duplicates}, each timestamped at its own arrival (at or after the group's
-   * timestamp with EARLIEST, before it with END_OF_WINDOW: see {@link #groupsWithoutLateness}). One
-   * pass, holding only the best so far.
-   */
-  private static final class KeepEarliestCopyFn
+  /** A step of the bounded path that takes the grouped copies of one id. */
+  private abstract static class GroupedCopiesFn
       extends DoFn<KV<IdHash, Iterable<CollabEvent>>, CollabEvent> {
-    private final TupleTag<CollabEvent> uniqueTag;
-    private final TupleTag<CollabEvent> duplicateTag;
-
-    KeepEarliestCopyFn(TupleTag<CollabEvent> uniqueTag, TupleTag<CollabEvent> duplicateTag) {
-      this.uniqueTag = uniqueTag;
-      this.duplicateTag = duplicateTag;
-    }
-
     /**
      * Any skew: with END_OF_WINDOW the group is timestamped at the end of the global window, and
      * each copy goes out at its own, earlier arrival ({@link #groupsWithoutLateness}).
@@ -336,6 +323,22 @@ public abstract class DedupByEventId
     @SuppressWarnings("deprecation")
     public Duration getAllowedTimestampSkew() {
       return Duration.millis(Long.MAX_VALUE);
+    }
+  }
+
+  /**
+   * All copies of one id at once: the best by {@link #PREFERENCE} goes to {@code unique} and every
+   * other to {@code duplicates}, each timestamped at its own arrival (at or after the group's
+   * timestamp with EARLIEST, before it with END_OF_WINDOW: see {@link #groupsWithoutLateness}). One
+   * pass, holding only the best so far.
+   */
+  private static final class KeepEarliestCopyFn extends GroupedCopiesFn {
+    private final TupleTag<CollabEvent> uniqueTag;
+    private final TupleTag<CollabEvent> duplicateTag;
+
+    KeepEarliestCopyFn(TupleTag<CollabEvent> uniqueTag, TupleTag<CollabEvent> duplicateTag) {
+      this.uniqueTag = uniqueTag;
+      this.duplicateTag = duplicateTag;
     }
 
     @ProcessElement
@@ -357,15 +360,7 @@ public abstract class DedupByEventId
    * #withDuplicatesCountedOnly}): the same choice of copy by {@link #PREFERENCE} (of equal copies,
    * the first seen stays), one output.
    */
-  private static final class KeepEarliestCopyCountingFn
-      extends DoFn<KV<IdHash, Iterable<CollabEvent>>, CollabEvent> {
-
-    /** As {@link KeepEarliestCopyFn#getAllowedTimestampSkew}. */
-    @Override
-    @SuppressWarnings("deprecation")
-    public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
-    }
+  private static final class KeepEarliestCopyCountingFn extends GroupedCopiesFn {
 
     @ProcessElement
     public void processElement(

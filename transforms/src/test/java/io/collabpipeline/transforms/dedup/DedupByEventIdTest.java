@@ -149,6 +149,29 @@ public class DedupByEventIdTest {
    * Independent reference: of each id's copies, the minimum by arrival, then kind code, name,
    * partition, offset.
    */
+  /**
+   * {@code ids} ids with one to four copies each, spread over five minutes of arrival from T0; half
+   * the extra copies share the first copy's arrival (a tie, decided by the source coordinates), the
+   * rest come up to 40 s later. The copies of one id are listed together.
+   */
+  private static List<CollabEvent> generatedCopies(Random random, int ids, String idPrefix) {
+    List<CollabEvent> copies = new ArrayList<>();
+    for (int i = 0; i < ids; i++) {
+      String id = String.format("%s%04d-%s", idPrefix, i, Long.toHexString(random.nextLong()));
+      long base = random.nextInt(300_000);
+      int n = 1 + random.nextInt(4);
+      for (int c = 0; c < n; c++) {
+        long arrival = c == 0 || random.nextBoolean() ? base : base + random.nextInt(40_000);
+        SourceRef source =
+            random.nextInt(5) == 0
+                ? SourceRef.file("s3://bucket/in/" + random.nextInt(3) + ".json", c)
+                : SourceRef.kafka("events", random.nextInt(4), random.nextInt(1_000));
+        copies.add(copy(id, Duration.millis(arrival), source));
+      }
+    }
+    return copies;
+  }
+
   private static Map<String, CollabEvent> expectedKept(List<CollabEvent> copies) {
     Comparator<CollabEvent> order =
         Comparator.<CollabEvent>comparingLong(e -> e.receivedAtMillis())
@@ -248,21 +271,7 @@ public class DedupByEventIdTest {
   @Test
   public void aGeneratedStreamGivesWhatAPlainGroupingGives() {
     Random random = new Random(20261101L);
-    List<CollabEvent> copies = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
-      String id = String.format("evt-gen-%04d-%s", i, Long.toHexString(random.nextLong()));
-      long base = random.nextInt(300_000);
-      int n = 1 + random.nextInt(4);
-      for (int c = 0; c < n; c++) {
-        // Half the extra copies share the first copy's arrival (a tie), the rest come later.
-        long arrival = c == 0 || random.nextBoolean() ? base : base + random.nextInt(40_000);
-        SourceRef source =
-            random.nextInt(5) == 0
-                ? SourceRef.file("s3://bucket/in/" + random.nextInt(3) + ".json", c)
-                : SourceRef.kafka("events", random.nextInt(4), random.nextInt(1_000));
-        copies.add(copy(id, Duration.millis(arrival), source));
-      }
-    }
+    List<CollabEvent> copies = generatedCopies(random, 60, "evt-gen-");
     Map<String, CollabEvent> kept = expectedKept(copies);
     List<TimestampedValue<CollabEvent>> expectedUnique = new ArrayList<>();
     List<TimestampedValue<CollabEvent>> expectedDuplicates = new ArrayList<>();
@@ -315,21 +324,7 @@ public class DedupByEventIdTest {
   @Test
   public void duplicatesCountedOnlyKeepTheSameCopiesAndCountTheRest() {
     Random random = new Random(20261203L);
-    List<CollabEvent> copies = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
-      String id = String.format("evt-cnt-%04d-%s", i, Long.toHexString(random.nextLong()));
-      long base = random.nextInt(300_000);
-      int n = 1 + random.nextInt(4);
-      for (int c = 0; c < n; c++) {
-        // Half the extra copies tie on arrival with the first, to be decided by their sources.
-        long arrival = c == 0 || random.nextBoolean() ? base : base + random.nextInt(40_000);
-        SourceRef source =
-            random.nextInt(5) == 0
-                ? SourceRef.file("s3://bucket/in/" + random.nextInt(3) + ".json", c)
-                : SourceRef.kafka("events", random.nextInt(4), random.nextInt(1_000));
-        copies.add(copy(id, Duration.millis(arrival), source));
-      }
-    }
+    List<CollabEvent> copies = generatedCopies(random, 40, "evt-cnt-");
     Collections.shuffle(copies, random);
     Map<String, CollabEvent> kept = expectedKept(copies);
     List<TimestampedValue<CollabEvent>> expectedUnique = new ArrayList<>();
