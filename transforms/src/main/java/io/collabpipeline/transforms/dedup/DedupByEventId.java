@@ -372,9 +372,7 @@ public abstract class DedupByEventId
           best = copy;
         } else {
           others++;
-          if (PREFERENCE.compare(copy, best) < 0) {
-            best = copy;
-          }
+          best = better(best, copy);
         }
       }
       if (best != null) {
@@ -400,12 +398,17 @@ public abstract class DedupByEventId
     if (best == null) {
       return copy;
     }
-    if (PREFERENCE.compare(copy, best) < 0) {
-      duplicate(out, duplicateTag, best);
-      return copy;
-    }
-    duplicate(out, duplicateTag, copy);
-    return best;
+    CollabEvent kept = better(best, copy);
+    duplicate(out, duplicateTag, kept == copy ? best : copy);
+    return kept;
+  }
+
+  /**
+   * Of the best copy so far and a new copy of the same id, the one to keep by {@link #PREFERENCE}:
+   * the new copy only if it is strictly preferred, so of equal copies the first seen stays.
+   */
+  private static CollabEvent better(CollabEvent best, CollabEvent copy) {
+    return PREFERENCE.compare(copy, best) < 0 ? copy : best;
   }
 
   /** {@code KeyByEventId}: each copy keyed by {@link IdHash} of its event id (both paths). */
