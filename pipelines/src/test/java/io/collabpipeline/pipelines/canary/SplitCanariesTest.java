@@ -6,12 +6,10 @@ import static org.hamcrest.Matchers.equalTo;
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
+import io.collabpipeline.pipelines.TestCounters;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
@@ -69,19 +67,8 @@ public class SplitCanariesTest {
   }
 
   private static long canariesCounted(PipelineResult run) {
-    long sum = 0;
-    for (MetricResult<Long> c :
-        run.metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(
-                        MetricNameFilter.named(
-                            SplitCanaries.METRICS_NAMESPACE, SplitCanaries.CANARIES_COUNTER))
-                    .build())
-            .getCounters()) {
-      sum += c.getAttempted();
-    }
-    return sum;
+    return TestCounters.attempted(
+        run, SplitCanaries.METRICS_NAMESPACE, SplitCanaries.CANARIES_COUNTER);
   }
 
   @Test

@@ -7,14 +7,11 @@ import static org.junit.Assert.assertThrows;
 
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.SourceRef;
+import io.collabpipeline.pipelines.TestCounters;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Combine;
@@ -145,17 +142,6 @@ public class GeneratorSourceTest {
   }
 
   static long counter(PipelineResult result, String namespace, String name) {
-    MetricQueryResults metrics =
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(namespace, name))
-                    .build());
-    long sum = 0;
-    for (MetricResult<Long> c : metrics.getCounters()) {
-      sum += c.getAttempted();
-    }
-    return sum;
+    return TestCounters.attempted(result, namespace, name);
   }
 }

@@ -15,6 +15,7 @@ import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.model.Stage;
+import io.collabpipeline.pipelines.TestCounters;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,9 +38,7 @@ import java.util.stream.Stream;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -215,18 +214,9 @@ public class RawStoreIOTest {
                         + G1
                         + "-p0-00000-of-00001.parquet"))));
 
-    long records = 0;
-    for (MetricResult<Long> c :
-        run.metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(
-                        MetricNameFilter.named(
-                            RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER))
-                    .build())
-            .getCounters()) {
-      records += c.getAttempted();
-    }
+    long records =
+        TestCounters.attempted(
+            run, RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER);
     assertThat(records, is((long) events.size()));
   }
 

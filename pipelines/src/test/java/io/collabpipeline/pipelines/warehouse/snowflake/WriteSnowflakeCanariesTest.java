@@ -13,6 +13,7 @@ import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.GraphConfig;
+import io.collabpipeline.pipelines.TestCounters;
 import io.collabpipeline.pipelines.canary.Canaries;
 import io.collabpipeline.pipelines.warehouse.LocalPostgres;
 import io.collabpipeline.pipelines.warehouse.Warehouse;
@@ -26,9 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -144,18 +142,7 @@ public class WriteSnowflakeCanariesTest {
   }
 
   private static long counter(PipelineResult result, String namespace, String name) {
-    long sum = 0;
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(namespace, name))
-                    .build())
-            .getCounters()) {
-      sum += c.getAttempted();
-    }
-    return sum;
+    return TestCounters.attempted(result, namespace, name);
   }
 
   private PipelineResult run(TestPipeline p, List<RawRecord> input) throws Exception {
