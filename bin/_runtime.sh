@@ -21,6 +21,10 @@ needs_build() {
 }
 
 if needs_build; then
+  if [ "${COLLAB_NO_BUILD:-0}" = 1 ]; then
+    echo "$(basename "$0"): the $collab_module module's build is older than its sources, and COLLAB_NO_BUILD=1 forbids building it here (bin/collab-test sets it while its own Maven build runs); build it with ./mvnw -B -DskipTests -pl $collab_module -am package, or unset COLLAB_NO_BUILD" >&2
+    exit 2
+  fi
   echo "building collab-pipeline's $collab_module module (first run or sources changed; takes a minute) ..." >&2
   (cd "$root" && ./mvnw -q -B -DskipTests -pl "$collab_module" -am package) >&2
   # The dependency plugin leaves an unchanged classpath file as it is: mark the build done, or every run rebuilds.
