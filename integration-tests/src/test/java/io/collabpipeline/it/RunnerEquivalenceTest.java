@@ -11,6 +11,7 @@ import io.collabpipeline.model.Stage;
 import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
+import io.collabpipeline.pipelines.TestCounters;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
@@ -35,9 +36,6 @@ import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.BeforeClass;
@@ -202,17 +200,7 @@ public class RunnerEquivalenceTest {
 
   private static void assertCounter(
       PipelineResult result, String run, String namespace, String counter, long expectedValue) {
-    long sum = 0;
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(namespace, counter))
-                    .build())
-            .getCounters()) {
-      sum += c.getAttempted();
-    }
+    long sum = TestCounters.attempted(result, namespace, counter);
     assertThat(run + " counter " + namespace + "/" + counter, sum, equalTo(expectedValue));
   }
 

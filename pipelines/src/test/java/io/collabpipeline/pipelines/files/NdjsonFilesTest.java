@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
 
 import io.collabpipeline.model.RawRecord;
+import io.collabpipeline.pipelines.TestCounters;
 import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.DeliveryFiles;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
@@ -25,9 +26,6 @@ import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -273,17 +271,6 @@ public class NdjsonFilesTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    long sum = 0;
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(NdjsonFiles.METRICS_NAMESPACE, name))
-                    .build())
-            .getCounters()) {
-      sum += c.getAttempted();
-    }
-    return sum;
+    return TestCounters.attempted(result, NdjsonFiles.METRICS_NAMESPACE, name);
   }
 }

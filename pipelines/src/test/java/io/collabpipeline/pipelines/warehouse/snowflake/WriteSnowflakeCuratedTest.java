@@ -14,6 +14,7 @@ import static org.junit.Assert.assertThrows;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
+import io.collabpipeline.pipelines.TestCounters;
 import io.collabpipeline.pipelines.warehouse.LocalPostgres;
 import io.collabpipeline.pipelines.warehouse.WriteCurated;
 import io.collabpipeline.pipelines.warehouse.snowflake.PostgresSnowflakeSchema.Stored;
@@ -29,10 +30,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
@@ -125,19 +122,7 @@ public class WriteSnowflakeCuratedTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    MetricQueryResults q =
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(
-                        MetricNameFilter.named(WriteSnowflakeCurated.METRICS_NAMESPACE, name))
-                    .build());
-    long sum = 0;
-    for (MetricResult<Long> c : q.getCounters()) {
-      sum += c.getAttempted();
-    }
-    return sum;
+    return TestCounters.attempted(result, WriteSnowflakeCurated.METRICS_NAMESPACE, name);
   }
 
   @Test
