@@ -13,6 +13,7 @@ import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.launch.Counters;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.warehouse.Warehouse;
 import io.collabpipeline.schemas.EventSchemaRegistry;
@@ -36,10 +37,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -134,17 +132,7 @@ public class EdgeMinimizedEquivalenceTest {
     PipelineResult result = p.run();
     assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
     if (minimizeAtEdge) {
-      long minimized = 0;
-      for (MetricResult<Long> c :
-          result
-              .metrics()
-              .queryMetrics(
-                  MetricsFilter.builder()
-                      .addNameFilter(MetricNameFilter.named("test", "minimized_at_edge"))
-                      .build())
-              .getCounters()) {
-        minimized += c.getAttempted();
-      }
+      long minimized = Counters.attempted(result, "test", "minimized_at_edge");
       assertThat("the edge minimized the records it accepted", minimized, greaterThan(350L));
     }
     return config;

@@ -11,9 +11,9 @@ import io.collabpipeline.model.Stage;
 import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
-import io.collabpipeline.pipelines.TestCounters;
 import io.collabpipeline.pipelines.generator.GeneratorSource;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.launch.Counters;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.warehouse.Warehouse;
@@ -200,7 +200,7 @@ public class RunnerEquivalenceTest {
 
   private static void assertCounter(
       PipelineResult result, String run, String namespace, String counter, long expectedValue) {
-    long sum = TestCounters.attempted(result, namespace, counter);
+    long sum = Counters.attempted(result, namespace, counter);
     assertThat(run + " counter " + namespace + "/" + counter, sum, equalTo(expectedValue));
   }
 

@@ -8,11 +8,11 @@ import static org.junit.Assert.assertThrows;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.ReasonCode;
-import io.collabpipeline.pipelines.TestCounters;
 import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.kafka.KafkaRecords;
+import io.collabpipeline.pipelines.launch.Counters;
 import io.collabpipeline.tools.devstack.LocalKafka;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.validate.ValidateEvents;
@@ -371,6 +371,6 @@ public class KafkaRecordsTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    return TestCounters.attempted(result, KafkaRecords.METRICS_NAMESPACE, name);
+    return Counters.attempted(result, KafkaRecords.METRICS_NAMESPACE, name);
   }
 }

@@ -152,12 +152,12 @@ public final class QuarantineReplayJob implements Job {
       }
     }
     return new Result(
-        RawReplayJob.counter(
+        Counters.attempted(
             result, QuarantineIO.Read.METRICS_NAMESPACE, QuarantineIO.Read.RECORDS_READ),
-        RawReplayJob.counter(result, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.ACCEPTED),
-        RawReplayJob.counter(result, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        Counters.attempted(result, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.ACCEPTED),
+        Counters.attempted(result, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
         eventsWritten,
-        RawReplayJob.counter(result, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.QUARANTINED),
+        Counters.attempted(result, ValidateEvents.METRIC_NAMESPACE, ValidateEvents.QUARANTINED),
         byReason,
         eventDates);
   }

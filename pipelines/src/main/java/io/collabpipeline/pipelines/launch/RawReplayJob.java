@@ -14,10 +14,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -134,7 +130,8 @@ public abstract class RawReplayJob implements Job {
 
   /** Events the finished replay read from the raw store. */
   public static long eventsRead(JobLauncher.Finished finished) {
-    return counter(finished.result, RawStoreIO.Read.METRICS_NAMESPACE, RawStoreIO.Read.EVENTS_READ);
+    return Counters.attempted(
+        finished.result, RawStoreIO.Read.METRICS_NAMESPACE, RawStoreIO.Read.EVENTS_READ);
   }
 
   /**
@@ -191,20 +188,5 @@ public abstract class RawReplayJob implements Job {
             : "  every row of the range now carries this generation");
     sb.append(System.lineSeparator());
     return sb.toString();
-  }
-
-  static long counter(PipelineResult result, String namespace, String name) {
-    long sum = 0;
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(namespace, name))
-                    .build())
-            .getCounters()) {
-      sum += c.getAttempted();
-    }
-    return sum;
   }
 }

@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
-import io.collabpipeline.pipelines.TestCounters;
+import io.collabpipeline.pipelines.launch.Counters;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.PipelineResult;
@@ -67,8 +67,7 @@ public class SplitCanariesTest {
   }
 
   private static long canariesCounted(PipelineResult run) {
-    return TestCounters.attempted(
-        run, SplitCanaries.METRICS_NAMESPACE, SplitCanaries.CANARIES_COUNTER);
+    return Counters.attempted(run, SplitCanaries.METRICS_NAMESPACE, SplitCanaries.CANARIES_COUNTER);
   }
 
   @Test

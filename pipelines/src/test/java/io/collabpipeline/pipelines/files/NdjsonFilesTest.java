@@ -6,11 +6,11 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
 
 import io.collabpipeline.model.RawRecord;
-import io.collabpipeline.pipelines.TestCounters;
 import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.DeliveryFiles;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.launch.Counters;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -271,6 +271,6 @@ public class NdjsonFilesTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    return TestCounters.attempted(result, NdjsonFiles.METRICS_NAMESPACE, name);
+    return Counters.attempted(result, NdjsonFiles.METRICS_NAMESPACE, name);
   }
 }

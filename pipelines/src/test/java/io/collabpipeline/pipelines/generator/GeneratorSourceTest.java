@@ -7,7 +7,7 @@ import static org.junit.Assert.assertThrows;
 
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.SourceRef;
-import io.collabpipeline.pipelines.TestCounters;
+import io.collabpipeline.pipelines.launch.Counters;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -142,6 +142,6 @@ public class GeneratorSourceTest {
   }
 
   static long counter(PipelineResult result, String namespace, String name) {
-    return TestCounters.attempted(result, namespace, name);
+    return Counters.attempted(result, namespace, name);
   }
 }

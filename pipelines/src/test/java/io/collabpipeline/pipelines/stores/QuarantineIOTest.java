@@ -17,6 +17,7 @@ import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.ReasonCode;
 import io.collabpipeline.model.SourceRef;
+import io.collabpipeline.pipelines.launch.Counters;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -32,9 +33,6 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
@@ -129,20 +127,9 @@ public class QuarantineIOTest {
     create(pipeline, records).apply("WriteQuarantine", QuarantineIO.write(dir).withGeneration(G1));
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
-    long counted = 0;
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(
-                        MetricNameFilter.named(
-                            QuarantineIO.Write.METRICS_NAMESPACE,
-                            QuarantineIO.Write.RECORDS_COUNTER))
-                    .build())
-            .getCounters()) {
-      counted += c.getAttempted();
-    }
+    long counted =
+        Counters.attempted(
+            result, QuarantineIO.Write.METRICS_NAMESPACE, QuarantineIO.Write.RECORDS_COUNTER);
     assertThat(counted, is((long) records.size()));
 
     List<QuarantineRecord> back = QuarantineIO.readRecords(dir);

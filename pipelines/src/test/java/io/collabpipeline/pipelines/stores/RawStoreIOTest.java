@@ -15,7 +15,7 @@ import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.model.Stage;
-import io.collabpipeline.pipelines.TestCounters;
+import io.collabpipeline.pipelines.launch.Counters;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -215,7 +215,7 @@ public class RawStoreIOTest {
                         + "-p0-00000-of-00001.parquet"))));
 
     long records =
-        TestCounters.attempted(
+        Counters.attempted(
             run, RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER);
     assertThat(records, is((long) events.size()));
   }

@@ -8,6 +8,7 @@ import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.Stage;
 import io.collabpipeline.pipelines.EmbeddedFlink;
+import io.collabpipeline.pipelines.launch.Counters;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +25,6 @@ import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Instant;
@@ -101,20 +99,8 @@ public class SinksOnFlinkTest {
             QuarantineIO.write(quarantine.toString()).withGeneration(generation));
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    long ticks = 0;
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(
-                        MetricNameFilter.named(
-                            CompletenessTicks.METRICS_NAMESPACE, Stage.RAW_WRITTEN.code()))
-                    .build())
-            .getCounters()) {
-      ticks += c.getAttempted();
-    }
-    return ticks;
+    return Counters.attempted(
+        result, CompletenessTicks.METRICS_NAMESPACE, Stage.RAW_WRITTEN.code());
   }
 
   private void writeAndCheck(boolean streaming) throws Exception {

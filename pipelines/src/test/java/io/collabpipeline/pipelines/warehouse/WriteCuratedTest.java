@@ -12,7 +12,7 @@ import static org.junit.Assert.assertThrows;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
-import io.collabpipeline.pipelines.TestCounters;
+import io.collabpipeline.pipelines.launch.Counters;
 import io.collabpipeline.pipelines.stores.RawStoreIOTest;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -86,7 +86,7 @@ public class WriteCuratedTest {
   }
 
   private static long read(PipelineResult result, String name) {
-    return TestCounters.attempted(result, WriteCurated.METRICS_NAMESPACE, name);
+    return Counters.attempted(result, WriteCurated.METRICS_NAMESPACE, name);
   }
 
   private List<CuratedRow> readAll() throws Exception {

@@ -10,6 +10,7 @@ import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.launch.CommandLine;
+import io.collabpipeline.pipelines.launch.Counters;
 import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.launch.LiveJob;
@@ -38,9 +39,6 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
@@ -450,20 +448,9 @@ public final class CollabBenchmark {
     JobConfig config = mainJob(dir, false, parallelism, "--source=generator", "--events=" + events);
     JobLauncher.Finished finished =
         launcher(config, false, parallelism).run(LiveJob.of(config, "bench"));
-    long accepted = 0;
-    for (MetricResult<Long> c :
-        finished
-            .result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(
-                        MetricNameFilter.named(
-                            RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER))
-                    .build())
-            .getCounters()) {
-      accepted += c.getAttempted();
-    }
+    long accepted =
+        Counters.attempted(
+            finished.result, RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER);
     TreeSet<LocalDate> dates = new TreeSet<>();
     try (Stream<Path> parts = Files.list(Paths.get(config.graph.rawStore()))) {
       parts

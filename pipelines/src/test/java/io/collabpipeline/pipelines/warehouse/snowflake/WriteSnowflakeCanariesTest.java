@@ -13,8 +13,8 @@ import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.pipelines.CollabGraph;
 import io.collabpipeline.pipelines.GraphConfig;
-import io.collabpipeline.pipelines.TestCounters;
 import io.collabpipeline.pipelines.canary.Canaries;
+import io.collabpipeline.pipelines.launch.Counters;
 import io.collabpipeline.pipelines.warehouse.LocalPostgres;
 import io.collabpipeline.pipelines.warehouse.Warehouse;
 import io.collabpipeline.pipelines.warehouse.WarehouseTarget;
@@ -142,7 +142,7 @@ public class WriteSnowflakeCanariesTest {
   }
 
   private static long counter(PipelineResult result, String namespace, String name) {
-    return TestCounters.attempted(result, namespace, name);
+    return Counters.attempted(result, namespace, name);
   }
 
   private PipelineResult run(TestPipeline p, List<RawRecord> input) throws Exception {

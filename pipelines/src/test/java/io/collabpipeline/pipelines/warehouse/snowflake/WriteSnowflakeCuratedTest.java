@@ -14,7 +14,7 @@ import static org.junit.Assert.assertThrows;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.Granularity;
-import io.collabpipeline.pipelines.TestCounters;
+import io.collabpipeline.pipelines.launch.Counters;
 import io.collabpipeline.pipelines.warehouse.LocalPostgres;
 import io.collabpipeline.pipelines.warehouse.WriteCurated;
 import io.collabpipeline.pipelines.warehouse.snowflake.PostgresSnowflakeSchema.Stored;
@@ -122,7 +122,7 @@ public class WriteSnowflakeCuratedTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    return TestCounters.attempted(result, WriteSnowflakeCurated.METRICS_NAMESPACE, name);
+    return Counters.attempted(result, WriteSnowflakeCurated.METRICS_NAMESPACE, name);
   }
 
   @Test

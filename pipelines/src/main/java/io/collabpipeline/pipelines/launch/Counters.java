@@ -1,13 +1,15 @@
-package io.collabpipeline.pipelines;
+package io.collabpipeline.pipelines.launch;
 
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 
-/** Reading a finished test pipeline's Beam counters. */
-public final class TestCounters {
-  private TestCounters() {}
+/**
+ * Reading a finished pipeline's Beam counters: the replays' summaries, the benchmark, the tests.
+ */
+public final class Counters {
+  private Counters() {}
 
   /** The sum over all steps of a counter's attempted value; 0 if it was never incremented. */
   public static long attempted(PipelineResult result, String namespace, String name) {
