@@ -19,6 +19,7 @@ import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.ReasonCode;
 import io.collabpipeline.model.SourceRef;
+import io.collabpipeline.transforms.metrics.TestEvents;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.pii.Pseudonymizer;
 import java.io.File;
@@ -28,10 +29,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
@@ -141,18 +138,7 @@ public class ValidateEventsTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    MetricQueryResults q =
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(ValidateEvents.METRIC_NAMESPACE, name))
-                    .build());
-    long sum = 0;
-    for (MetricResult<Long> c : q.getCounters()) {
-      sum += c.getAttempted();
-    }
-    return sum;
+    return TestEvents.counter(result, ValidateEvents.METRIC_NAMESPACE, name);
   }
 
   /**
