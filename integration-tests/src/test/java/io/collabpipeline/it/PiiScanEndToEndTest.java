@@ -468,6 +468,7 @@ public class PiiScanEndToEndTest {
     return List.of(
         Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m",
+        StreamRuns.TEST_JIT,
         "-cp",
         StreamRuns.testClasspath(),
         CollabCollector.class.getName(),

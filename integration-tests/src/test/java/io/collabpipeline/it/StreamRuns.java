@@ -277,12 +277,19 @@ final class StreamRuns {
     return classpath;
   }
 
+  /**
+   * The JIT of the JVMs the tests start, as of surefire's own (the root pom's {@code argLine}): C1
+   * only, which costs these short, small runs much less CPU than C2's compiling.
+   */
+  static final String TEST_JIT = "-XX:TieredStopAtLevel=1";
+
   /** The pipeline's main class as a JVM of its own on this test's classpath; add its options. */
   static List<String> pipelineJvm() {
     return new ArrayList<>(
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx1500m",
+            TEST_JIT,
             "-cp",
             testClasspath(),
             CollabPipeline.class.getName()));

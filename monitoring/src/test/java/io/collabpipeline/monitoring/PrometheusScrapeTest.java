@@ -153,6 +153,7 @@ public class PrometheusScrapeTest {
     return new ProcessBuilder(
             Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx1g",
+            "-XX:TieredStopAtLevel=1", // C1 only, as surefire's JVM (the root pom's argLine)
             "-cp",
             System.getProperty("java.class.path"),
             "io.collabpipeline.pipelines.CollabPipeline",
