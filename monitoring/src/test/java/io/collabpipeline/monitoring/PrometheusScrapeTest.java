@@ -75,6 +75,10 @@ public class PrometheusScrapeTest {
         awaitValue(prometheus, "collab:ingestion_bad:bool", 1.0, 30);
 
         job = startJob(kafka, conf, data, jobLog);
+        // The stream is published once the job reads: its counters then rise over several scrapes.
+        // Published before, it could all be counted within one scrape, and a counter whose first
+        // sample already holds everything has no rate (collab:stage_events:rate1m below).
+        awaitValue(prometheus, sum("completeness_received"), 50.0, 240);
         long published =
             50
                 + KafkaPublisher.to(kafka.bootstrapServers(), TOPIC)
