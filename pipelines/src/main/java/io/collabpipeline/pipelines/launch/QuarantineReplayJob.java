@@ -6,6 +6,7 @@ import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.transforms.Counters;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.validate.ValidateEvents;
 import java.time.LocalDate;

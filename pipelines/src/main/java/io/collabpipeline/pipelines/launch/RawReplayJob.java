@@ -10,6 +10,7 @@ import io.collabpipeline.pipelines.warehouse.DiffReports;
 import io.collabpipeline.pipelines.warehouse.GenerationLog;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
+import io.collabpipeline.transforms.Counters;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;

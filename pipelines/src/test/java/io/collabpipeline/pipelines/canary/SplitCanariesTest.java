@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
-import io.collabpipeline.pipelines.launch.Counters;
+import io.collabpipeline.transforms.Counters;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.PipelineResult;

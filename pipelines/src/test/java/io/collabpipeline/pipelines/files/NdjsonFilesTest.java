@@ -10,7 +10,7 @@ import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.DeliveryFiles;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
-import io.collabpipeline.pipelines.launch.Counters;
+import io.collabpipeline.transforms.Counters;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

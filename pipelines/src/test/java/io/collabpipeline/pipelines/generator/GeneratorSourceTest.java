@@ -7,7 +7,7 @@ import static org.junit.Assert.assertThrows;
 
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.SourceRef;
-import io.collabpipeline.pipelines.launch.Counters;
+import io.collabpipeline.transforms.Counters;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;

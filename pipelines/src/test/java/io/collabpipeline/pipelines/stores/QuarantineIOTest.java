@@ -17,7 +17,7 @@ import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.ReasonCode;
 import io.collabpipeline.model.SourceRef;
-import io.collabpipeline.pipelines.launch.Counters;
+import io.collabpipeline.transforms.Counters;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;

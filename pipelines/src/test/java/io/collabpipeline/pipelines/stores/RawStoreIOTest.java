@@ -15,7 +15,7 @@ import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.model.Stage;
-import io.collabpipeline.pipelines.launch.Counters;
+import io.collabpipeline.transforms.Counters;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.Stage;
 import io.collabpipeline.pipelines.EmbeddedFlink;
-import io.collabpipeline.pipelines.launch.Counters;
+import io.collabpipeline.transforms.Counters;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.collabpipeline.transforms.dedup;
 
+import static io.collabpipeline.transforms.Counters.attempted;
 import static io.collabpipeline.transforms.metrics.TestEvents.atArrival;
-import static io.collabpipeline.transforms.metrics.TestEvents.counter;
 import static io.collabpipeline.transforms.metrics.TestEvents.event;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -73,9 +73,10 @@ public class DedupByEventIdTest {
 
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE), equalTo(2L));
     assertThat(
-        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES), equalTo(1L));
+        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE), equalTo(2L));
+    assertThat(
+        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES), equalTo(1L));
   }
 
   @Test
@@ -115,11 +116,13 @@ public class DedupByEventIdTest {
 
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE), equalTo(2L));
     assertThat(
-        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES), equalTo(1L));
+        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE), equalTo(2L));
+    assertThat(
+        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES), equalTo(1L));
     // a1's memory expired at T0 + horizon, a2's when the watermark reached the end.
-    assertThat(counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.EXPIRED), equalTo(2L));
+    assertThat(
+        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.EXPIRED), equalTo(2L));
   }
 
   @Test
@@ -231,10 +234,10 @@ public class DedupByEventIdTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
         equalTo((long) expectedUnique.size()));
     assertThat(
-        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
+        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
         equalTo((long) expectedDuplicates.size()));
   }
 
@@ -309,10 +312,10 @@ public class DedupByEventIdTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
         equalTo((long) expectedUnique.size()));
     assertThat(
-        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
+        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
         equalTo((long) expectedDuplicates.size()));
   }
 
@@ -343,10 +346,10 @@ public class DedupByEventIdTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
         equalTo((long) kept.size()));
     assertThat(
-        counter(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
+        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
         equalTo((long) (copies.size() - kept.size())));
   }
 

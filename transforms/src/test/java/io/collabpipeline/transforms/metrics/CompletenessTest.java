@@ -1,7 +1,7 @@
 package io.collabpipeline.transforms.metrics;
 
+import static io.collabpipeline.transforms.Counters.attempted;
 import static io.collabpipeline.transforms.metrics.TestEvents.atArrival;
-import static io.collabpipeline.transforms.metrics.TestEvents.counter;
 import static io.collabpipeline.transforms.metrics.TestEvents.event;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -103,11 +103,11 @@ public class CompletenessTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()), equalTo(2L));
+        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()), equalTo(2L));
     assertThat(
-        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()), equalTo(1L));
+        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()), equalTo(1L));
     assertThat(
-        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.QUARANTINED.code()), equalTo(1L));
+        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.QUARANTINED.code()), equalTo(1L));
   }
 
   private static String eventId(int i) {
@@ -208,22 +208,22 @@ public class CompletenessTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()),
+        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()),
         equalTo((long) received.size()));
     assertThat(
-        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.QUARANTINED.code()),
+        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.QUARANTINED.code()),
         equalTo((long) quarantined.size()));
     assertThat(
-        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()),
+        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()),
         equalTo((long) kept.size()));
     assertThat(
-        counter(run, CompletenessTicks.METRICS_NAMESPACE, Stage.DUPLICATE.code()),
+        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.DUPLICATE.code()),
         equalTo((long) (valid.size() - kept.size())));
     long observedRows =
-        counter(run, Panes.CountRowsFn.NAMESPACE, CuratedTable.PIPELINE_COMPLETENESS.tableName());
+        attempted(run, Panes.CountRowsFn.NAMESPACE, CuratedTable.PIPELINE_COMPLETENESS.tableName());
     assertThat(observedRows, greaterThan(0L));
     assertThat(
-        counter(
+        attempted(
             run,
             CompletenessTicks.METRICS_NAMESPACE,
             ComputeCompleteness.ROWS_PIPELINE_COMPLETENESS),

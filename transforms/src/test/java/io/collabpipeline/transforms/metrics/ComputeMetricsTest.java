@@ -1,7 +1,7 @@
 package io.collabpipeline.transforms.metrics;
 
+import static io.collabpipeline.transforms.Counters.attempted;
 import static io.collabpipeline.transforms.metrics.TestEvents.atArrival;
-import static io.collabpipeline.transforms.metrics.TestEvents.counter;
 import static io.collabpipeline.transforms.metrics.TestEvents.event;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -238,7 +238,7 @@ public class ComputeMetricsTest {
     for (Granularity g : Granularity.values()) {
       assertThat(
           g.code(),
-          counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.tooLateCounterName(g)),
+          attempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.tooLateCounterName(g)),
           equalTo(tooLate(input, g, policy.allowedLateness())));
     }
     for (CuratedTable t :
@@ -246,11 +246,11 @@ public class ComputeMetricsTest {
             CuratedTable.ACTIVE_EDITORS,
             CuratedTable.TASK_UPDATE_VELOCITY,
             CuratedTable.NOTIFICATION_FANOUT)) {
-      long observed = counter(run, Panes.CountRowsFn.NAMESPACE, t.tableName());
+      long observed = attempted(run, Panes.CountRowsFn.NAMESPACE, t.tableName());
       assertThat(t.tableName(), observed, greaterThan(0L));
       assertThat(
           t.tableName(),
-          counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.rowsCounterName(t)),
+          attempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.rowsCounterName(t)),
           equalTo(observed));
     }
   }
@@ -347,11 +347,12 @@ public class ComputeMetricsTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_MINUTE),
+        attempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_MINUTE),
         equalTo(1L));
     assertThat(
-        counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_HOUR), equalTo(0L));
+        attempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_HOUR),
+        equalTo(0L));
     assertThat(
-        counter(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_DAY), equalTo(0L));
+        attempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_DAY), equalTo(0L));
   }
 }

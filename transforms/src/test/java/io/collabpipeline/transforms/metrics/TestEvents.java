@@ -4,10 +4,6 @@ import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Instant;
 
@@ -44,21 +40,5 @@ public final class TestEvents {
       out.add(atArrival(e));
     }
     return out;
-  }
-
-  /** The sum over all steps of a counter's attempted value; 0 if it was never incremented. */
-  public static long counter(PipelineResult result, String namespace, String name) {
-    long sum = 0;
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(namespace, name))
-                    .build())
-            .getCounters()) {
-      sum += c.getAttempted();
-    }
-    return sum;
   }
 }

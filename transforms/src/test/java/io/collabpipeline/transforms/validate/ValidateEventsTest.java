@@ -19,7 +19,7 @@ import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.ReasonCode;
 import io.collabpipeline.model.SourceRef;
-import io.collabpipeline.transforms.metrics.TestEvents;
+import io.collabpipeline.transforms.Counters;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.pii.Pseudonymizer;
 import java.io.File;
@@ -138,7 +138,7 @@ public class ValidateEventsTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    return TestEvents.counter(result, ValidateEvents.METRIC_NAMESPACE, name);
+    return Counters.attempted(result, ValidateEvents.METRIC_NAMESPACE, name);
   }
 
   /**

@@ -1,4 +1,4 @@
-package io.collabpipeline.pipelines.launch;
+package io.collabpipeline.transforms;
 
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -6,7 +6,8 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
- * Reading a finished pipeline's Beam counters: the replays' summaries, the benchmark, the tests.
+ * Reading a finished pipeline's Beam counters (the namespaces and names are the transforms'
+ * constants): the replays' summaries, the benchmark, the tests.
  */
 public final class Counters {
   private Counters() {}
