@@ -58,11 +58,45 @@ public class GeneratorConfigTest {
   }
 
   @Test
+  public void theArrivalRateSetsTheSyntheticArrivalClockAndItsDefaultIsTheGenerators() {
+    assertThat(
+        GeneratorConfig.workloadFrom(options("--events=1234", "--arrivalRate=2.5")),
+        equalTo(WorkloadSpec.defaults().withDeliveries(1234).withSyntheticRate(2.5)));
+    assertThat(GeneratorConfig.workloadFrom(options()).syntheticRate(), equalTo(40.0));
+  }
+
+  @Test
+  public void anArrivalRateTooSlowForTheRetriesIsNamedWithTheWayOut() {
+    // Worked out by hand: a retry arrives up to 2,000 + 63 deliveries after its event (the default
+    // maximum retry distance plus the plan's scan), i.e. 20,630,000 s (239 days) at 0.0001/s, past
+    // the 180-day default --maxEventAge; without retries the oldest valid event is 45 min late.
+    assertThat(
+        error("--arrivalRate=0.0001"),
+        equalTo(
+            "--arrivalRate=0.0001 is too slow: a retry would arrive longer after its event occurred"
+                + " than the default --maxEventAge accepts; raise it, or set --duplicateShare=0"));
+    assertThat(
+        GeneratorConfig.workloadFrom(options("--arrivalRate=0.0001", "--duplicateShare=0"))
+            .syntheticRate(),
+        equalTo(0.0001));
+  }
+
+  @Test
   public void eachBadValueIsNamedInOneLine() {
     assertThat(error("--events=0"), equalTo("--events=0 must be at least 1"));
     assertThat(
         error("--rate=-1"),
         equalTo("--rate=-1 must be 0 (as fast as possible) or a positive records/s"));
+    assertThat(
+        error("--arrivalRate=0"),
+        equalTo(
+            "--arrivalRate=0 must be a positive number of deliveries per second of the arrival"
+                + " clock, e.g. 2 (the default is 40)"));
+    assertThat(
+        error("--arrivalRate=Infinity"),
+        equalTo(
+            "--arrivalRate=Infinity must be a positive number of deliveries per second of the"
+                + " arrival clock, e.g. 2 (the default is 40)"));
     assertThat(
         error("--lateShare=1.5"),
         equalTo("--lateShare=1.5 must be a share between 0 and 1, e.g. 0.02"));

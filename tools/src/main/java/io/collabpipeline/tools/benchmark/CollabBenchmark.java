@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.UsageException;
+import io.collabpipeline.pipelines.generator.GeneratorConfig;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.launch.CommandLine;
@@ -14,6 +15,7 @@ import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.launch.LiveJob;
 import io.collabpipeline.pipelines.launch.RawReplayJob;
+import io.collabpipeline.pipelines.options.GeneratorOptions;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.transforms.Counters;
@@ -25,6 +27,7 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +58,11 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * threads over the same Parquet files ({@link DuckDbReplayReference}: dedup by event id, canaries
  * out, the nine metric windowings into temporary tables), printed as the row {@code duckdb
  * reference} with the replay's ratio to it.
+ *
+ * <p>{@code --arrivalRate=R} sets the generator's synthetic arrival clock (deliveries per second;
+ * the pipeline's {@code --arrivalRate}) for the input files and the replays' raw store alike: a
+ * lower rate spreads the same events over more hours and more metric rows per event, as a long
+ * replay of a real stream meets them.
  *
  * <p>Mode {@code flinksql} times {@link FlinkSqlPeer}, what a Flink team would write instead:
  * parse, dedup and the minute/hour/day metrics as one Flink SQL job over the same files on the same
@@ -102,8 +110,18 @@ public final class CollabBenchmark {
             "--modes=parse,batch,streaming,replay,flinksql",
             "--workDir=DIR",
             "--results=FILE",
-            "--rawStore=DIR");
+            "--rawStore=DIR",
+            "--arrivalRate=R");
     long events = o.positive("events", 200_000);
+    // The workload as the pipeline's own options check it (--arrivalRate's one-line errors).
+    List<String> generatorArgs = new ArrayList<>(List.of("--events=" + events));
+    if (o.has("arrivalRate")) {
+      generatorArgs.add("--arrivalRate=" + GeneratorConfig.arrivalRate(o.get("arrivalRate", "")));
+    }
+    WorkloadSpec workload =
+        GeneratorConfig.workloadFrom(
+            PipelineOptionsFactory.fromArgs(generatorArgs.toArray(new String[0]))
+                .as(GeneratorOptions.class));
     int repeats = o.positiveInt("repeats", 3);
     int warmups = o.positiveOrZero("warmups", 1);
     int parallelism = o.positiveInt("parallelism", 2);
@@ -146,7 +164,12 @@ public final class CollabBenchmark {
     Files.createDirectories(inputDir);
     // A replay of an existing raw store reads no input file: none is written.
     boolean noInput = rawStore != null && modes.equals(List.of("replay"));
-    long bytes = noInput ? 0 : writeInput(inputDir, files, events);
+    if (noInput && o.has("arrivalRate")) {
+      throw new UsageException(
+          "--arrivalRate shapes generated events, and a replay of --rawStore generates none:"
+              + " leave one of them out");
+    }
+    long bytes = noInput ? 0 : writeInput(inputDir, files, workload);
     String input = inputDir.resolve("events-*.ndjson").toString();
     System.out.printf(
         Locale.ROOT,
@@ -156,12 +179,15 @@ public final class CollabBenchmark {
             ? "replays of the raw store " + rawStore
             : String.format(
                 Locale.ROOT,
-                "%,d events (%,d bytes, avg %,d B/event) in %d files %s",
+                "%,d events (%,d bytes, avg %,d B/event) in %d files %s, arriving at %s/s on"
+                    + " the generator's arrival clock (%.1f h)",
                 events,
                 bytes,
                 bytes / events,
                 files,
-                input),
+                input,
+                BigDecimal.valueOf(workload.syntheticRate()).stripTrailingZeros().toPlainString(),
+                events / workload.syntheticRate() / 3600.0),
         warmups,
         repeats,
         parallelism,
@@ -178,7 +204,7 @@ public final class CollabBenchmark {
       replaySource =
           rawStore != null
               ? existingRawStore(rawStore)
-              : writeRawStore(dir.resolve("replay-source"), events, parallelism);
+              : writeRawStore(dir.resolve("replay-source"), generatorArgs, parallelism);
       eventsPerMode.put("replay", replaySource.events);
       System.out.printf(
           Locale.ROOT,
@@ -337,9 +363,9 @@ public final class CollabBenchmark {
    * The generator's deliveries (duplicates and malformed records included) as newline-delimited
    * JSON files.
    */
-  private static long writeInput(Path dir, int files, long events) throws IOException {
-    WorkloadGenerator generator =
-        new WorkloadGenerator(WorkloadSpec.defaults().withDeliveries(events));
+  private static long writeInput(Path dir, int files, WorkloadSpec workload) throws IOException {
+    WorkloadGenerator generator = new WorkloadGenerator(workload);
+    long events = workload.deliveries();
     long bytes = 0;
     long perFile = (events + files - 1) / files;
     for (int f = 0; f < files; f++) {
@@ -443,9 +469,11 @@ public final class CollabBenchmark {
    * Runs the whole graph once on the generator (Flink batch) to write the raw store the replays
    * read.
    */
-  private static ReplaySource writeRawStore(Path dir, long events, int parallelism)
+  private static ReplaySource writeRawStore(Path dir, List<String> generatorArgs, int parallelism)
       throws Exception {
-    JobConfig config = mainJob(dir, false, parallelism, "--source=generator", "--events=" + events);
+    List<String> source = new ArrayList<>(List.of("--source=generator"));
+    source.addAll(generatorArgs);
+    JobConfig config = mainJob(dir, false, parallelism, source.toArray(new String[0]));
     JobLauncher.Finished finished =
         launcher(config, false, parallelism).run(LiveJob.of(config, "bench"));
     long accepted =

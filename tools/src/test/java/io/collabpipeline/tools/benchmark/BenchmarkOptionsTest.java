@@ -6,6 +6,8 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.collabpipeline.pipelines.UsageException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.Test;
 
@@ -20,11 +22,32 @@ public class BenchmarkOptionsTest {
   }
 
   @Test
+  public void theArrivalRateIsCheckedAsThePipelineChecksIt() throws Exception {
+    assertEquals(
+        "--arrivalRate=slow must be a positive number of deliveries per second of the arrival"
+            + " clock, e.g. 2 (the default is 40)",
+        usageError("--arrivalRate=slow"));
+    assertEquals(
+        "--arrivalRate=0.0001 is too slow: a retry would arrive longer after its event occurred"
+            + " than the default --maxEventAge accepts; raise it, or set --duplicateShare=0",
+        usageError("--arrivalRate=0.0001"));
+    Path store = Files.createTempDirectory("bench-raw");
+    try {
+      assertEquals(
+          "--arrivalRate shapes generated events, and a replay of --rawStore generates none:"
+              + " leave one of them out",
+          usageError("--modes=replay", "--rawStore=" + store, "--arrivalRate=2"));
+    } finally {
+      Files.delete(store);
+    }
+  }
+
+  @Test
   public void everyModeNamesTheUnknownOptionAndListsItsOwnOptions() {
     assertEquals(
         "unknown option --bogus=1 (options: --events=N --repeats=N --warmups=N --parallelism=N"
             + " --modes=parse,batch,streaming,replay,flinksql --workDir=DIR --results=FILE"
-            + " --rawStore=DIR)",
+            + " --rawStore=DIR --arrivalRate=R)",
         usageError("--bogus=1"));
     assertEquals(
         "unknown option --rate=5 for --modes=validate (options: --events=N --repeats=N"
