@@ -93,7 +93,9 @@ public final class GeneratorConfig {
           "--arrivalRate="
               + value
               + " must be a positive number of deliveries per second of the arrival clock, e.g. 2"
-              + " (the default is 40)");
+              + " (the default is "
+              + plain(WorkloadSpec.defaults().syntheticRate())
+              + ")");
     }
     return r;
   }
