@@ -101,7 +101,7 @@ public final class GeneratorConfig {
   }
 
   /** {@code 0.0001} as a user writes it, not {@code 1.0E-4}. */
-  private static String plain(double value) {
+  public static String plain(double value) {
     return Double.isFinite(value)
         ? BigDecimal.valueOf(value).stripTrailingZeros().toPlainString()
         : String.valueOf(value);

@@ -27,7 +27,6 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,7 +185,7 @@ public final class CollabBenchmark {
                 bytes / events,
                 files,
                 input,
-                BigDecimal.valueOf(workload.syntheticRate()).stripTrailingZeros().toPlainString(),
+                GeneratorConfig.plain(workload.syntheticRate()),
                 events / workload.syntheticRate() / 3600.0),
         warmups,
         repeats,
