@@ -3,19 +3,26 @@ package io.collabpipeline.it.s3;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assume.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.collabpipeline.pipelines.options.S3Options;
 import io.collabpipeline.pipelines.s3.CollabS3ClientBuilderFactory;
 import io.collabpipeline.pipelines.s3.S3Setup;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.aws2.options.S3ClientBuilderFactory;
 import org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory;
@@ -188,6 +195,89 @@ public class S3SetupTest {
       } else {
         System.setProperty("aws.disableEc2Metadata", previous);
       }
+    }
+  }
+
+  /**
+   * An instance-metadata endpoint of our own (the SDK's {@code aws.ec2MetadataServiceEndpoint}): it
+   * hands out a token and an identity document in region eu-west-3, and counts the requests.
+   */
+  private static final class FakeInstanceMetadata implements AutoCloseable {
+    final AtomicInteger requests = new AtomicInteger();
+    private final HttpServer server;
+    private final String previousEndpoint;
+
+    FakeInstanceMetadata() throws Exception {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext(
+          "/",
+          exchange -> {
+            requests.incrementAndGet();
+            String path = exchange.getRequestURI().getPath();
+            byte[] body;
+            int status = 200;
+            if (path.endsWith("/api/token")) {
+              body = "fake-token".getBytes(StandardCharsets.UTF_8);
+            } else if (path.endsWith("/instance-identity/document")) {
+              body = "{\"region\":\"eu-west-3\"}".getBytes(StandardCharsets.UTF_8);
+            } else {
+              status = 404;
+              body = new byte[0];
+            }
+            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          });
+      server.start();
+      previousEndpoint =
+          System.setProperty(
+              "aws.ec2MetadataServiceEndpoint",
+              "http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @Override
+    public void close() {
+      if (previousEndpoint == null) {
+        System.clearProperty("aws.ec2MetadataServiceEndpoint");
+      } else {
+        System.setProperty("aws.ec2MetadataServiceEndpoint", previousEndpoint);
+      }
+      server.stop(0);
+    }
+  }
+
+  private static void assumeNoRegionBeforeTheInstanceMetadata() {
+    assumeTrue(System.getenv("AWS_REGION") == null && System.getenv("AWS_DEFAULT_REGION") == null);
+    assumeTrue(System.getProperty("aws.region") == null);
+    assumeTrue(System.getProperty("aws.disableEc2Metadata") == null);
+    assumeTrue(!Files.exists(Paths.get(System.getProperty("user.home"), ".aws", "config")));
+  }
+
+  @Test
+  public void aJobWithoutS3DoesNotAskTheInstanceMetadataForARegion() throws Exception {
+    // Off EC2 the endpoint answers nothing, and the SDK's retries and back-off cost every launch
+    // 0.75 s (S3Setup#resolveRegionWithoutInstanceMetadata).
+    assumeNoRegionBeforeTheInstanceMetadata();
+    try (FakeInstanceMetadata metadata = new FakeInstanceMetadata()) {
+      PipelineOptions options = parse();
+      S3Setup.configure(options, tmp.getRoot() + "/raw", tmp.getRoot() + "/quarantine");
+      assertThat(metadata.requests.get(), equalTo(0));
+      // The switch it turned on for the lookup is off again.
+      assertThat(System.getProperty("aws.disableEc2Metadata"), nullValue());
+    }
+  }
+
+  @Test
+  public void aJobOnS3WithoutARegionStillTakesItFromTheInstanceMetadata() throws Exception {
+    // The control of the test above: the fake endpoint is asked, and its region used, when the
+    // job does use S3 (an EC2 host without --awsRegion).
+    assumeNoRegionBeforeTheInstanceMetadata();
+    try (FakeInstanceMetadata metadata = new FakeInstanceMetadata()) {
+      PipelineOptions options = parse();
+      S3Setup.configure(options, RAW);
+      assertThat(metadata.requests.get(), greaterThan(0));
+      assertThat(options.as(S3Options.class).getAwsRegion().id(), equalTo("eu-west-3"));
     }
   }
 

@@ -85,8 +85,41 @@ public final class S3Setup {
                 + ", which applies --s3PathStyle and --s3Credentials: leave --s3ClientFactoryClass unset");
       }
       s3.setS3ClientFactoryClass(CollabS3ClientBuilderFactory.class);
+    } else {
+      resolveRegionWithoutInstanceMetadata(s3);
     }
     FileSystems.setDefaultPipelineOptions(options);
+  }
+
+  /** The AWS SDK's switch for the EC2 instance-metadata endpoint (a system property). */
+  static final String EC2_METADATA_DISABLED = "aws.disableEc2Metadata";
+
+  /**
+   * For a job that does not use S3: resolves {@code --awsRegion}'s default now, from the AWS SDK's
+   * default chain without its last step, the EC2 instance-metadata endpoint.
+   *
+   * <p>Registering Beam's file systems ({@link FileSystems#setDefaultPipelineOptions}) builds the
+   * S3 file system's configuration whether or not anything uses it, and that asks for the region.
+   * With no region configured, the SDK's chain ends at the instance-metadata endpoint, which off
+   * EC2 (a laptop, a build machine) answers nothing: 0.75 s of retries and back-off on every
+   * launch, measured on this project's command line. Here the chain skips it (the region stays
+   * unset if nothing else names one), and the options keep what it found, so the registration asks
+   * no more. A job that uses S3 resolves its region with the whole chain ({@link #checkRegion}).
+   */
+  private static void resolveRegionWithoutInstanceMetadata(S3Options s3) {
+    String before = System.getProperty(EC2_METADATA_DISABLED);
+    System.setProperty(EC2_METADATA_DISABLED, "true");
+    try {
+      s3.getAwsRegion();
+    } catch (RuntimeException e) {
+      // No region from the environment, system properties or profile: none is needed here.
+    } finally {
+      if (before == null) {
+        System.clearProperty(EC2_METADATA_DISABLED);
+      } else {
+        System.setProperty(EC2_METADATA_DISABLED, before);
+      }
+    }
   }
 
   private static void checkEndpoint(URI endpoint) {
