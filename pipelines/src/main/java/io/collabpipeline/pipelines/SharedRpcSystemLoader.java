@@ -52,12 +52,13 @@ public final class SharedRpcSystemLoader implements RpcSystemLoader {
     return LOAD_PRIORITY;
   }
 
+  /** The JVM's one system; {@code config} is the asking cluster's, which it does not need. */
   @Override
   public RpcSystem loadRpcSystem(Configuration config) {
-    return shared(config);
+    return shared();
   }
 
-  private static synchronized RpcSystem shared(Configuration config) {
+  private static synchronized RpcSystem shared() {
     if (shared == null) {
       // Flink's loader copies its Pekko jar into the first of the configuration's io.tmp.dirs,
       // and Pekko reads its reference.conf from that copy whenever an actor system starts. A
