@@ -165,7 +165,7 @@ public final class SharedRpcSystemLoader implements RpcSystemLoader {
 
     @Override
     public void close() {
-      // Shared by every cluster of this JVM: closed by the shutdown hook, not by a cluster.
+      // Shared by every cluster of this JVM and kept until it exits (its jar copy is deleted then).
     }
   }
 }
