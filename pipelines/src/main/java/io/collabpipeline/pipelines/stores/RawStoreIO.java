@@ -28,7 +28,6 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -429,9 +428,7 @@ public final class RawStoreIO {
                               PartitionedFiles.destination(
                                   e.occurredAtMillis(), e.eventId(), shards))
                       .withDestinationCoder(StringUtf8Coder.of())
-                      .via(
-                          Contextful.fn(RawStoreSchema::toRecord),
-                          new RawParquetSink(compression()))
+                      .via(new RawParquetSink(compression()))
                       .to(prefix())
                       .withNaming(
                           d ->
@@ -750,10 +747,8 @@ public final class RawStoreIO {
               FileIO.<String, CollabEvent>writeDynamic()
                   .by(WriteRevalidated::destination)
                   .withDestinationCoder(StringUtf8Coder.of())
-                  .via(
-                      Contextful.fn(RawStoreSchema::toRecord),
-                      // ParquetIO.sink's codec, as before.
-                      new RawParquetSink(CompressionCodecName.SNAPPY))
+                  // ParquetIO.sink's codec, as before.
+                  .via(new RawParquetSink(CompressionCodecName.SNAPPY))
                   .to(prefix())
                   .withNaming(d -> new Naming(d, generation))
                   .withNumShards(1));

@@ -454,6 +454,53 @@ public class RawStoreIOTest {
   }
 
   /**
+   * The partition path and destination, which each thread keeps for the last hour it saw, are those
+   * of the element's own hour whatever came before: instants within one hour, one millisecond
+   * either side of an hour's boundary, far apart, before 1970, back and forth, and the shard count
+   * changing between calls. The oracle formats the UTC fields with {@code String.format}, not
+   * {@code DateTimeFormatter}.
+   */
+  @Test
+  public void partitionPathsAndDestinationsAreTheElementsOwnWhateverCameBefore() {
+    java.util.Random random = new java.util.Random(42);
+    long hour = 3_600_000L;
+    long min = java.time.Instant.parse("0000-01-01T00:00:00Z").toEpochMilli();
+    long max = java.time.Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli();
+    List<Long> instants = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      long t = min + (long) (random.nextDouble() * (max - min));
+      long boundary = Math.floorDiv(t, hour) * hour;
+      instants.add(t);
+      instants.add(t);
+      instants.add(boundary);
+      instants.add(boundary - 1);
+      instants.add(boundary + hour - 1);
+      instants.add(boundary + hour);
+      instants.add(boundary);
+      instants.add(T0 + random.nextInt(10) * hour);
+      instants.add(-1L);
+      instants.add(0L);
+    }
+    int[] shardCounts = {1, 3, 1, 16};
+    for (int i = 0; i < instants.size(); i++) {
+      long t = instants.get(i);
+      java.time.ZonedDateTime utc =
+          java.time.Instant.ofEpochMilli(t).atZone(java.time.ZoneOffset.UTC);
+      String expected =
+          String.format(
+              "dt=%04d-%02d-%02d/hr=%02d",
+              utc.getYear(), utc.getMonthValue(), utc.getDayOfMonth(), utc.getHour());
+      assertThat("partition of " + t, PartitionedFiles.partitionPath(t), equalTo(expected));
+      String key = "evt_" + random.nextInt(1_000);
+      int shards = shardCounts[(i / 3) % shardCounts.length];
+      assertThat(
+          "destination of " + t,
+          PartitionedFiles.destination(t, key, shards),
+          equalTo(expected + "|" + Math.floorMod(key.hashCode(), shards)));
+    }
+  }
+
+  /**
    * Partition and file names write four-digit years: 0999 is dt=0999, and year 0 is 0000, not a
    * year of an era.
    */
