@@ -80,7 +80,7 @@ public final class CollabGraph {
    * {@code config} says.
    */
   public static Outputs apply(PCollection<RawRecord> records, GraphConfig config) {
-    PCollection<String> receivedTicks =
+    PCollection<KV<String, Long>> receivedTicks =
         records.apply(
             "CountReceived", CompletenessTicks.of(Stage.RECEIVED, RawRecord::receivedAtMillis));
 
@@ -89,7 +89,7 @@ public final class CollabGraph {
     quarantined.apply(
         "WriteQuarantine",
         QuarantineIO.write(config.quarantineStore()).withGeneration(config.generation()));
-    PCollection<String> quarantinedTicks =
+    PCollection<KV<String, Long>> quarantinedTicks =
         quarantined.apply(
             "CountQuarantined",
             CompletenessTicks.of(
@@ -97,7 +97,7 @@ public final class CollabGraph {
 
     DedupByEventId.Result deduped = dedup(validated.events(), config);
     PCollection<CollabEvent> unique = deduped.unique();
-    PCollection<String> duplicateTicks =
+    PCollection<KV<String, Long>> duplicateTicks =
         deduped
             .duplicates()
             .apply(
@@ -116,14 +116,14 @@ public final class CollabGraph {
     // Only the raw archive needs an accepted event's payload; every other branch gets the event
     // without it, so that the payload is not encoded and decoded again at each step boundary.
     PCollection<CollabEvent> narrow = withoutPayload(unique);
-    PCollection<String> acceptedTicks =
+    PCollection<KV<String, Long>> acceptedTicks =
         narrow.apply(
             "CountAccepted", CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis));
     // Accepted but too late for (at least) their minute window: in the raw store, missing from some
     // metric windows
     // until a correction replay folds them in. A subset of accepted, outside received = quarantined
     // + duplicate + accepted.
-    PCollection<String> lateTicks =
+    PCollection<KV<String, Long>> lateTicks =
         narrow.apply("CountLate", CompletenessTicks.ofLateEvents(config.windowing()));
 
     RawStoreIO.WriteResult raw =
@@ -136,7 +136,7 @@ public final class CollabGraph {
     // committed, each at its own arrival time, read back from the file once it is final. An event
     // the write dropped (behind the watermark beyond its allowed lateness) is not counted, so
     // accepted - raw_written of an hour is what the store is missing.
-    PCollection<String> rawWrittenTicks =
+    PCollection<KV<String, Long>> rawWrittenTicks =
         raw.files()
             .getPerDestinationOutputFilenames()
             .apply("RawWrittenToGlobalWindow", Window.<KV<String, String>>into(new GlobalWindows()))

@@ -13,6 +13,7 @@ import static org.junit.Assert.assertThrows;
 
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
+import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.model.Stage;
 import io.collabpipeline.transforms.Counters;
@@ -47,8 +48,12 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptor;
@@ -367,15 +372,27 @@ public class RawStoreIOTest {
     PAssert.that(arrivals)
         .containsInAnyOrder(
             events.stream().map(CollabEvent::receivedAtMillis).collect(Collectors.toList()));
-    PCollection<String> ticks =
+    PCollection<KV<String, Long>> ticks =
         raw.files()
             .getPerDestinationOutputFilenames()
             .apply(
                 "CountRawWritten",
                 CompletenessTicks.ofEach(Stage.RAW_WRITTEN, RawStoreIO::arrivalTimesOfWrittenFile));
-    PAssert.that(ticks.apply("TickTimestamps", ParDo.of(new TimestampFn())))
+    // Counted per arrival hour: the counts of each hour add up to the events that arrived in it.
+    Map<Long, Long> perHour = new TreeMap<>();
+    for (CollabEvent e : events) {
+      perHour.merge(Granularity.HOUR.windowStart(e.receivedAtMillis()), 1L, Long::sum);
+    }
+    PAssert.that(
+            ticks
+                .apply("TickHours", ParDo.of(new ArrivalHourFn()))
+                // The files' windows (arrival minutes) are not the hours summed here.
+                .apply("HoursToGlobalWindow", Window.<KV<Long, Long>>into(new GlobalWindows()))
+                .apply(Sum.longsPerKey()))
         .containsInAnyOrder(
-            events.stream().map(CollabEvent::receivedAtMillis).collect(Collectors.toList()));
+            perHour.entrySet().stream()
+                .map(e -> KV.of(e.getKey(), e.getValue()))
+                .collect(Collectors.toList()));
     pipeline.run().waitUntilFinish();
     long rows = 0;
     for (String f : files(Path.of(dir))) {
@@ -553,10 +570,14 @@ public class RawStoreIOTest {
     assertThat(e.getMessage(), containsString("withGeneration"));
   }
 
-  private static final class TimestampFn extends DoFn<String, Long> {
+  /** A count of ticks keyed by the start of its timestamp's hour. */
+  private static final class ArrivalHourFn extends DoFn<KV<String, Long>, KV<Long, Long>> {
     @ProcessElement
-    public void process(@Timestamp Instant ts, OutputReceiver<Long> out) {
-      out.output(ts.getMillis());
+    public void process(
+        @Element KV<String, Long> count,
+        @Timestamp Instant ts,
+        OutputReceiver<KV<Long, Long>> out) {
+      out.output(KV.of(Granularity.HOUR.windowStart(ts.getMillis()), count.getValue()));
     }
   }
 }

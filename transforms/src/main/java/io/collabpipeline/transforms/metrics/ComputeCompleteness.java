@@ -25,9 +25,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code pipeline_completeness}: how many records reached each stage, per hour and per day of
  * <b>arrival</b>.
  *
- * <p>The input is the flattened output of {@link CompletenessTicks} for every stage: stage codes
- * timestamped at arrival. For {@link Granularity#HOUR} and {@link Granularity#DAY}, the ticks go
- * through {@link MetricWindows} ({@code CompletenessWindows<G>}) and are counted per stage ({@code
+ * <p>The input is the flattened output of {@link CompletenessTicks} for every stage: counts of a
+ * stage's ticks ({@code KV(stage code, n)}), each within one arrival hour and timestamped in it.
+ * For {@link Granularity#HOUR} and {@link Granularity#DAY}, the counts go through {@link
+ * MetricWindows} ({@code CompletenessWindows<G>}) and are counted per stage ({@code
  * CountPerStage<G>}), one row per window and stage that has at least one tick (no row means zero).
  * Since every record is ticked in the hour of its arrival, for every hour {@code received =
  * quarantined + duplicate + accepted}, in every mode. Panes accumulate, so the last row of a key is
@@ -42,7 +43,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 @AutoValue
 public abstract class ComputeCompleteness
-    extends PTransform<PCollection<String>, PCollection<CuratedRow>> {
+    extends PTransform<PCollection<KV<String, Long>>, PCollection<CuratedRow>> {
 
   /**
    * Rows (panes) emitted for {@code pipeline_completeness}, in {@link
@@ -51,6 +52,12 @@ public abstract class ComputeCompleteness
   public static final String ROWS_PIPELINE_COMPLETENESS = "rows_pipeline_completeness";
 
   private static final Granularity[] GRANULARITIES = {Granularity.HOUR, Granularity.DAY};
+
+  /**
+   * The finest granularity counted: {@link CompletenessTicks} counts ticks per arrival hour, which
+   * lies in one window of every granularity here.
+   */
+  static final Granularity FINEST = Granularity.HOUR;
 
   abstract @Nullable WindowingPolicy windowingPolicy();
 
@@ -78,21 +85,21 @@ public abstract class ComputeCompleteness
   }
 
   @Override
-  public PCollection<CuratedRow> expand(PCollection<String> ticks) {
+  public PCollection<CuratedRow> expand(PCollection<KV<String, Long>> ticks) {
     WindowingPolicy policy = windowingPolicy();
     if (policy == null) {
       throw new IllegalStateException(
           "ComputeCompleteness needs a windowing policy: use withWindowingPolicy(policy)");
     }
-    // The hour and day counts in one pass: each tick is keyed once per granularity, the key
+    // The hour and day counts in one pass: each count is keyed once per granularity, the key
     // naming it, and one windowing puts it in the window of its key's granularity.
     PCollection<KV<String, Long>> partials =
         ticks
             .apply("KeyByGranularity", ParDo.of(new KeyByGranularityFn()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
             .apply("CompletenessWindows", MetricWindows.<Long>byKeyGranularity(policy))
-            // A handful of keys (stage and granularity) for every record: summed per bundle first
-            // (CombineInBundle), so a few partial counts cross the shuffle instead of every tick.
+            // A handful of keys (stage and granularity): the counts of a bundle summed first
+            // (CombineInBundle), so a few partial counts cross the shuffle.
             .apply("SumInBundle", ParDo.of(new CombineInBundle<>(Sum.ofLongs())))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
     // Sum.longsPerKey(), or on Flink batch a grouping and a sum of each group (BatchGrouping).
@@ -115,12 +122,13 @@ public abstract class ComputeCompleteness
     }
   }
 
-  /** A tick, keyed {@code <granularity><stage>} once per granularity, counting one. */
-  private static final class KeyByGranularityFn extends DoFn<String, KV<String, Long>> {
+  /** A count of a stage's ticks, keyed {@code <granularity><stage>} once per granularity. */
+  private static final class KeyByGranularityFn extends DoFn<KV<String, Long>, KV<String, Long>> {
     @ProcessElement
-    public void processElement(@Element String stage, OutputReceiver<KV<String, Long>> out) {
+    public void processElement(
+        @Element KV<String, Long> count, OutputReceiver<KV<String, Long>> out) {
       for (Granularity g : GRANULARITIES) {
-        out.output(KV.of(GranularityWindows.keyPrefix(g) + stage, 1L));
+        out.output(KV.of(GranularityWindows.keyPrefix(g) + count.getKey(), count.getValue()));
       }
     }
   }

@@ -7,6 +7,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.hasItem;
 
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.coders.QuarantineRecordCoder;
@@ -29,13 +30,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reify;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TimestampedValue;
@@ -54,7 +63,7 @@ public class CompletenessTest {
   private static final long BASE = Instant.parse("2026-11-01T22:30:00Z").getMillis();
 
   @Test
-  public void ticksAreTimestampedAtArrivalWhateverTheInputTimestamp() {
+  public void ticksAreCountedAtArrivalWhateverTheInputTimestamp() {
     long arrival = BASE;
     CollabEvent behind =
         event("evt-00000001", "task.updated", arrival - 3_600_000L, arrival).build();
@@ -68,7 +77,7 @@ public class CompletenessTest {
 
     // Events timestamped at event time (as after AssignEventTime): one before, one after its
     // arrival.
-    PCollection<String> eventTicks =
+    PCollection<KV<String, Long>> eventTicks =
         p.apply(
                 "Events",
                 Create.timestamped(
@@ -78,27 +87,43 @@ public class CompletenessTest {
             .apply(
                 "TickAccepted",
                 CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis));
-    PCollection<String> rawTicks =
+    PCollection<KV<String, Long>> rawTicks =
         p.apply(
                 "Raw",
                 Create.timestamped(TimestampedValue.of(raw, new Instant(0L)))
                     .withCoder(RawRecordCoder.of()))
             .apply("TickReceived", CompletenessTicks.ofRawRecords(Stage.RECEIVED));
-    PCollection<String> quarantineTicks =
+    PCollection<KV<String, Long>> quarantineTicks =
         p.apply(
                 "Quarantine",
                 Create.timestamped(TimestampedValue.of(quarantined, new Instant(arrival + 60_000L)))
                     .withCoder(QuarantineRecordCoder.of()))
             .apply("TickQuarantined", CompletenessTicks.ofQuarantine(Stage.QUARANTINED));
 
+    // Both events arrived in the same hour: one count of 2 at the earlier arrival if the runner
+    // put them in one bundle, else a count of 1 at each arrival.
+    long behindArrival = behind.receivedAtMillis();
+    long aheadArrival = ahead.receivedAtMillis();
     PAssert.that(eventTicks.apply("ReifyEvents", Reify.timestamps()))
-        .containsInAnyOrder(
-            TimestampedValue.of("accepted", new Instant(behind.receivedAtMillis())),
-            TimestampedValue.of("accepted", new Instant(ahead.receivedAtMillis())));
+        .satisfies(
+            counts -> {
+              long total = 0;
+              for (TimestampedValue<KV<String, Long>> c : counts) {
+                assertThat(c.getValue().getKey(), equalTo("accepted"));
+                total += c.getValue().getValue();
+                long expected =
+                    c.getValue().getValue() == 2L ? behindArrival : c.getTimestamp().getMillis();
+                assertThat(c.getTimestamp().getMillis(), equalTo(expected));
+                assertThat(
+                    List.of(behindArrival, aheadArrival), hasItem(c.getTimestamp().getMillis()));
+              }
+              assertThat(total, equalTo(2L));
+              return null;
+            });
     PAssert.that(rawTicks.apply("ReifyRaw", Reify.timestamps()))
-        .containsInAnyOrder(TimestampedValue.of("received", new Instant(arrival)));
+        .containsInAnyOrder(TimestampedValue.of(KV.of("received", 1L), new Instant(arrival)));
     PAssert.that(quarantineTicks.apply("ReifyQuarantine", Reify.timestamps()))
-        .containsInAnyOrder(TimestampedValue.of("quarantined", new Instant(arrival)));
+        .containsInAnyOrder(TimestampedValue.of(KV.of("quarantined", 1L), new Instant(arrival)));
 
     PipelineResult run = p.run();
     run.waitUntilFinish();
@@ -108,6 +133,86 @@ public class CompletenessTest {
         attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()), equalTo(1L));
     assertThat(
         attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.QUARANTINED.code()), equalTo(1L));
+  }
+
+  /**
+   * The ticks of one bundle are counted per arrival hour, each count timestamped at the earliest
+   * arrival it counts; another bundle's ticks are counted apart. A {@code TestStream}'s elements of
+   * one {@code addElements} are one bundle on the DirectRunner. Expected counts and timestamps are
+   * worked out by hand from the arrivals below.
+   */
+  @Test
+  public void ticksOfOneBundleAreCountedPerArrivalHourAtTheirEarliestArrival() {
+    long hour = Instant.parse("2026-11-01T22:00:00Z").getMillis();
+    long minute = 60_000L;
+    TestStream<CollabEvent> stream =
+        TestStream.create(CollabEventCoder.of())
+            .addElements(
+                arrivingAt("evt-a", hour + 10 * minute),
+                arrivingAt("evt-b", hour + 5 * minute),
+                arrivingAt("evt-c", hour + 60 * minute + 1_000L),
+                arrivingAt("evt-d", hour + 59 * minute))
+            .addElements(arrivingAt("evt-e", hour + 30 * minute))
+            .advanceWatermarkToInfinity();
+    PCollection<KV<String, Long>> counts =
+        p.apply(stream).apply("TickAccepted", CompletenessTicks.ofEvents(Stage.ACCEPTED));
+    PAssert.that(counts.apply("Reify", Reify.timestamps()))
+        .containsInAnyOrder(
+            TimestampedValue.of(KV.of("accepted", 3L), new Instant(hour + 5 * minute)),
+            TimestampedValue.of(KV.of("accepted", 1L), new Instant(hour + 60 * minute + 1_000L)),
+            TimestampedValue.of(KV.of("accepted", 1L), new Instant(hour + 30 * minute)));
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertThat(
+        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()), equalTo(5L));
+  }
+
+  /**
+   * With room for one held count only, a bundle's counts are emitted as they overflow: more,
+   * smaller counts, the same totals per arrival hour, each timestamped in its own hour. The oracle
+   * counts the arrivals per hour in plain Java.
+   */
+  @Test
+  public void overflowingCountsKeepTheTotalsPerArrivalHour() {
+    List<TimestampedValue<CollabEvent>> events = new ArrayList<>();
+    Map<Long, Long> expected = new TreeMap<>();
+    for (int i = 0; i < 60; i++) {
+      long arrival = BASE + (i % 7) * 1_900_000L + i;
+      events.add(arrivingAt(eventId(i), arrival));
+      expected.merge(Granularity.HOUR.windowStart(arrival), 1L, Long::sum);
+    }
+    PCollection<KV<String, Long>> counts =
+        p.apply("Events", Create.timestamped(events).withCoder(CollabEventCoder.of()))
+            .apply(
+                "TickAccepted",
+                ParDo.of(
+                    new CompletenessTicks.TickFn<CollabEvent>(
+                        Stage.ACCEPTED, CollabEvent::receivedAtMillis, null, null, 1)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+    PAssert.that(counts.apply("PerHour", ParDo.of(new PerArrivalHourFn())).apply(Sum.longsPerKey()))
+        .containsInAnyOrder(
+            expected.entrySet().stream()
+                .map(e -> KV.of(e.getKey(), e.getValue()))
+                .collect(Collectors.toList()));
+    p.run().waitUntilFinish();
+  }
+
+  private static TimestampedValue<CollabEvent> arrivingAt(String id, long arrival) {
+    // Timestamped at event time, an hour before arrival: the count must take the arrival.
+    return TimestampedValue.of(
+        event(id, "task.updated", arrival - 3_600_000L, arrival).build(),
+        new Instant(arrival - 3_600_000L));
+  }
+
+  /** A count keyed by the start of its timestamp's hour. */
+  private static final class PerArrivalHourFn extends DoFn<KV<String, Long>, KV<Long, Long>> {
+    @ProcessElement
+    public void process(
+        @Element KV<String, Long> count,
+        @Timestamp Instant ts,
+        OutputReceiver<KV<Long, Long>> out) {
+      out.output(KV.of(Granularity.HOUR.windowStart(ts.getMillis()), count.getValue()));
+    }
   }
 
   private static String eventId(int i) {
