@@ -58,15 +58,7 @@ public class RawParquetSinkTest {
               i % 3 == 0));
     }
     Path file = tmp.getRoot().toPath().resolve("raw.parquet");
-    RawParquetSink sink = new RawParquetSink(CompressionCodecName.SNAPPY);
-    try (FileChannel channel =
-        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      sink.open(channel);
-      for (CollabEvent e : events) {
-        sink.write(e);
-      }
-      sink.flush();
-    }
+    writeWithSink(file, CompressionCodecName.SNAPPY, events);
 
     List<CollabEvent> read = new ArrayList<>();
     org.apache.hadoop.fs.Path hadoopPath = new org.apache.hadoop.fs.Path(file.toUri());
@@ -133,15 +125,7 @@ public class RawParquetSinkTest {
     for (CompressionCodecName codec :
         List.of(CompressionCodecName.SNAPPY, CompressionCodecName.UNCOMPRESSED)) {
       Path ours = tmp.getRoot().toPath().resolve("ours-" + codec + ".parquet");
-      RawParquetSink sink = new RawParquetSink(codec);
-      try (FileChannel channel =
-          FileChannel.open(ours, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        sink.open(channel);
-        for (CollabEvent e : events) {
-          sink.write(e);
-        }
-        sink.flush();
-      }
+      writeWithSink(ours, codec, events);
 
       Path avros = tmp.getRoot().toPath().resolve("avro-" + codec + ".parquet");
       AvroParquetWriter.Builder<GenericRecord> builder =
@@ -167,6 +151,20 @@ public class RawParquetSinkTest {
           codec + ": the same bytes as Avro's writer",
           Arrays.equals(Files.readAllBytes(ours), Files.readAllBytes(avros)),
           is(true));
+    }
+  }
+
+  /** The events written to a new file through the sink, as FileIO drives it. */
+  private static void writeWithSink(Path file, CompressionCodecName codec, List<CollabEvent> events)
+      throws IOException {
+    RawParquetSink sink = new RawParquetSink(codec);
+    try (FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      sink.open(channel);
+      for (CollabEvent e : events) {
+        sink.write(e);
+      }
+      sink.flush();
     }
   }
 

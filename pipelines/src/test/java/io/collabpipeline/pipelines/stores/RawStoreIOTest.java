@@ -44,10 +44,9 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reify;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
@@ -385,7 +384,16 @@ public class RawStoreIOTest {
     }
     PAssert.that(
             ticks
-                .apply("TickHours", ParDo.of(new ArrivalHourFn()))
+                .apply("TickTimestamps", Reify.timestamps())
+                .apply(
+                    "TickHours",
+                    MapElements.into(
+                            TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                        .via(
+                            (TimestampedValue<KV<String, Long>> c) ->
+                                KV.of(
+                                    Granularity.HOUR.windowStart(c.getTimestamp().getMillis()),
+                                    c.getValue().getValue())))
                 // The files' windows (arrival minutes) are not the hours summed here.
                 .apply("HoursToGlobalWindow", Window.<KV<Long, Long>>into(new GlobalWindows()))
                 .apply(Sum.longsPerKey()))
@@ -568,16 +576,5 @@ public class RawStoreIOTest {
             IllegalArgumentException.class,
             () -> events.apply("WriteRawArchive", RawStoreIO.write("/tmp/unused")));
     assertThat(e.getMessage(), containsString("withGeneration"));
-  }
-
-  /** A count of ticks keyed by the start of its timestamp's hour. */
-  private static final class ArrivalHourFn extends DoFn<KV<String, Long>, KV<Long, Long>> {
-    @ProcessElement
-    public void process(
-        @Element KV<String, Long> count,
-        @Timestamp Instant ts,
-        OutputReceiver<KV<Long, Long>> out) {
-      out.output(KV.of(Granularity.HOUR.windowStart(ts.getMillis()), count.getValue()));
-    }
   }
 }
