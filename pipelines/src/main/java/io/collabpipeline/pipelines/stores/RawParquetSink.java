@@ -41,11 +41,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * writer's per-column properties), hence this sink.
  *
  * <p>It writes each {@link CollabEvent} straight to Parquet's columns ({@link EventWriteSupport}),
- * without an Avro record in between: building a {@code GenericRecord} per event and Avro's writer
- * walking it by schema were about a third of the raw archive's writing in a profile of the
- * benchmark. The files are the ones Avro's Parquet writer makes of {@link RawStoreSchema#SCHEMA}:
- * the same Parquet schema (Avro's conversion of it), the same Avro schema and object model in the
- * footer (so Avro readers, replays and DuckDB read them as before), the same column values. {@code
+ * without an Avro record in between: building a {@code GenericRecord} per event was a fifth of the
+ * raw archive's task in a profile of the benchmark, besides Avro's writer walking it by schema. The
+ * files are the ones Avro's Parquet writer makes of {@link RawStoreSchema#SCHEMA}: the same Parquet
+ * schema (Avro's conversion of it), the same Avro schema and object model in the footer (so Avro
+ * readers, replays and DuckDB read them as before), the same column values. {@code
  * RawParquetSinkTest} compares them with Avro's writer byte for byte.
  */
 final class RawParquetSink implements FileIO.Sink<CollabEvent> {
