@@ -1,5 +1,6 @@
 package io.collabpipeline.pipelines.stores;
 
+import io.collabpipeline.model.Granularity;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -48,8 +49,6 @@ final class PartitionedFiles {
 
   private PartitionedFiles() {}
 
-  private static final long HOUR_MILLIS = 3_600_000L;
-
   /**
    * The last hour's partition path and destination per thread. A writer computes the destination of
    * every element twice (to group by it and again when it writes the group), and consecutive
@@ -79,7 +78,7 @@ final class PartitionedFiles {
 
   private static LastHour lastHour(long epochMillis) {
     LastHour last = LAST_HOUR.get();
-    long hour = Math.floorDiv(epochMillis, HOUR_MILLIS);
+    long hour = Granularity.HOUR.windowStart(epochMillis);
     if (hour != last.hour) {
       last.path = formatPartitionPath(epochMillis);
       last.hour = hour;
