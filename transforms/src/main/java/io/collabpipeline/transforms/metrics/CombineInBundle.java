@@ -1,8 +1,6 @@
 package io.collabpipeline.transforms.metrics;
 
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -44,35 +42,22 @@ final class CombineInBundle<K, InputT, AccumT, OutputT>
 
   private final Combine.CombineFn<InputT, AccumT, OutputT> fn;
   private final int maxHeld;
-  private transient Map<BoundedWindow, Map<K, Partial<AccumT>>> held;
-  private transient int heldCount;
+  private transient HeldPartials<K, AccumT> held;
+  private transient Supplier<AccumT> newAccumulator;
 
   CombineInBundle(Combine.CombineFn<InputT, AccumT, OutputT> fn) {
     this(fn, DEFAULT_MAX_HELD);
   }
 
   CombineInBundle(Combine.CombineFn<InputT, AccumT, OutputT> fn, int maxHeld) {
-    if (maxHeld < 1) {
-      throw new IllegalArgumentException("CombineInBundle needs maxHeld >= 1, got " + maxHeld);
-    }
     this.fn = fn;
-    this.maxHeld = maxHeld;
-  }
-
-  private static final class Partial<A> {
-    A accumulator;
-    Instant earliest;
-
-    Partial(A accumulator, Instant earliest) {
-      this.accumulator = accumulator;
-      this.earliest = earliest;
-    }
+    this.maxHeld = HeldPartials.requireMaxHeld(maxHeld, "CombineInBundle");
   }
 
   @StartBundle
   public void startBundle() {
-    held = new HashMap<>();
-    heldCount = 0;
+    held = new HeldPartials<>(maxHeld);
+    newAccumulator = fn::createAccumulator;
   }
 
   @ProcessElement
@@ -81,42 +66,24 @@ final class CombineInBundle<K, InputT, AccumT, OutputT>
       @Timestamp Instant timestamp,
       BoundedWindow window,
       OutputReceiver<KV<K, OutputT>> out) {
-    Map<K, Partial<AccumT>> keys = held.computeIfAbsent(window, w -> new HashMap<>());
-    Partial<AccumT> partial = keys.get(element.getKey());
-    if (partial == null) {
-      partial = new Partial<>(fn.createAccumulator(), timestamp);
-      keys.put(element.getKey(), partial);
-      heldCount++;
-    } else if (timestamp.isBefore(partial.earliest)) {
-      partial.earliest = timestamp;
-    }
+    HeldPartials.Partial<AccumT> partial =
+        held.partial(window, element.getKey(), timestamp.getMillis(), newAccumulator);
     partial.accumulator = fn.addInput(partial.accumulator, element.getValue());
-    if (heldCount > maxHeld) {
+    if (held.overfull()) {
       // Only this window's partials can be emitted here; at this value's timestamp, which is in
       // the window, so each stays in its own window.
-      held.remove(window);
-      heldCount -= keys.size();
-      for (Map.Entry<K, Partial<AccumT>> e : keys.entrySet()) {
-        out.outputWithTimestamp(
-            KV.of(e.getKey(), fn.extractOutput(e.getValue().accumulator)), timestamp);
-      }
+      held.emitWindow(
+          window,
+          (key, p, w) ->
+              out.outputWithTimestamp(KV.of(key, fn.extractOutput(p.accumulator)), timestamp));
     }
   }
 
   @FinishBundle
   public void finishBundle(FinishBundleContext context) {
-    Iterator<Map.Entry<BoundedWindow, Map<K, Partial<AccumT>>>> windows =
-        held.entrySet().iterator();
-    while (windows.hasNext()) {
-      Map.Entry<BoundedWindow, Map<K, Partial<AccumT>>> w = windows.next();
-      for (Map.Entry<K, Partial<AccumT>> e : w.getValue().entrySet()) {
-        context.output(
-            KV.of(e.getKey(), fn.extractOutput(e.getValue().accumulator)),
-            e.getValue().earliest,
-            w.getKey());
-      }
-      windows.remove();
-    }
-    heldCount = 0;
+    held.emitAll(
+        (key, p, w) ->
+            context.output(
+                KV.of(key, fn.extractOutput(p.accumulator)), new Instant(p.earliestMillis), w));
   }
 }

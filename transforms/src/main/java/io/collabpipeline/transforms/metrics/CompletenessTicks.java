@@ -5,8 +5,6 @@ import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.Stage;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -181,8 +179,9 @@ public final class CompletenessTicks<T>
     private final @Nullable SerializableFunction<T, Boolean> filter;
     private final int maxHeld;
     private final Counter ticks;
-    private transient Map<BoundedWindow, Map<Long, Count>> held;
-    private transient int heldCount;
+
+    /** Per window and arrival hour: how many ticks ({@code long[1]}) and the earliest arrival. */
+    private transient HeldPartials<Long, long[]> held;
 
     TickFn(
         Stage stage,
@@ -190,31 +189,17 @@ public final class CompletenessTicks<T>
         @Nullable SerializableFunction<T, Iterable<Long>> arrivalsMillis,
         @Nullable SerializableFunction<T, Boolean> filter,
         int maxHeld) {
-      if (maxHeld < 1) {
-        throw new IllegalArgumentException("TickFn needs maxHeld >= 1, got " + maxHeld);
-      }
       this.code = stage.code();
       this.arrivalMillis = arrivalMillis;
       this.arrivalsMillis = arrivalsMillis;
       this.filter = filter;
-      this.maxHeld = maxHeld;
+      this.maxHeld = HeldPartials.requireMaxHeld(maxHeld, "TickFn");
       this.ticks = Metrics.counter(METRICS_NAMESPACE, stage.code());
-    }
-
-    /** The ticks of one arrival hour in one window: how many, and the earliest arrival. */
-    private static final class Count {
-      long n;
-      long earliest;
-
-      Count(long earliest) {
-        this.earliest = earliest;
-      }
     }
 
     @StartBundle
     public void startBundle() {
-      held = new HashMap<>();
-      heldCount = 0;
+      held = new HeldPartials<>(maxHeld);
     }
 
     @ProcessElement
@@ -233,38 +218,27 @@ public final class CompletenessTicks<T>
     }
 
     private void tick(long arrival, BoundedWindow window, OutputReceiver<KV<String, Long>> out) {
-      Map<Long, Count> hours = held.computeIfAbsent(window, w -> new HashMap<>());
       long hour = ComputeCompleteness.FINEST.windowStart(arrival);
-      Count count = hours.get(hour);
-      if (count == null) {
-        count = new Count(arrival);
-        hours.put(hour, count);
-        heldCount++;
-      } else if (arrival < count.earliest) {
-        count.earliest = arrival;
-      }
-      count.n++;
-      if (heldCount > maxHeld) {
+      held.partial(window, hour, arrival, () -> new long[1]).accumulator[0]++;
+      if (held.overfull()) {
         // Only this window's counts can be emitted here (an output goes to the input's window).
-        held.remove(window);
-        heldCount -= hours.size();
-        for (Count c : hours.values()) {
-          out.outputWithTimestamp(KV.of(code, c.n), new Instant(c.earliest));
-          ticks.inc(c.n);
-        }
+        held.emitWindow(
+            window,
+            (h, count, w) -> {
+              out.outputWithTimestamp(
+                  KV.of(code, count.accumulator[0]), new Instant(count.earliestMillis));
+              ticks.inc(count.accumulator[0]);
+            });
       }
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      for (Map.Entry<BoundedWindow, Map<Long, Count>> w : held.entrySet()) {
-        for (Count c : w.getValue().values()) {
-          context.output(KV.of(code, c.n), new Instant(c.earliest), w.getKey());
-          ticks.inc(c.n);
-        }
-      }
-      held.clear();
-      heldCount = 0;
+      held.emitAll(
+          (h, count, w) -> {
+            context.output(KV.of(code, count.accumulator[0]), new Instant(count.earliestMillis), w);
+            ticks.inc(count.accumulator[0]);
+          });
     }
 
     /**
