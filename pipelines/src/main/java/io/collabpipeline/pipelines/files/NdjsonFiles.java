@@ -152,16 +152,19 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
           byte[] bytes = chunk.array();
           int start = 0;
           int end = chunk.limit();
+          long linesBefore = lineNumber;
           for (int i = 0; i < end; i++) {
             if (bytes[i] == '\n') {
               line.append(bytes, start, i - start);
               out.outputWithTimestamp(
                   RawRecord.of(line.take(), SourceRef.file(path, ++lineNumber), arrival),
                   timestamp);
-              linesRead.inc();
               start = i + 1;
             }
           }
+          // Counted per chunk: each Counter.inc looks the thread's metrics container up, which per
+          // line was 3% of the batch graph's CPU samples.
+          linesRead.inc(lineNumber - linesBefore);
           line.append(bytes, start, end - start);
           chunk.clear();
         }
