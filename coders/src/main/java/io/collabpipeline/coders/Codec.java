@@ -1,6 +1,5 @@
 package io.collabpipeline.coders;
 
-import io.collabpipeline.model.Utf8Text;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -51,11 +50,6 @@ final class Codec {
       throw new java.io.EOFException("truncated nullable string");
     }
     return present == 0 ? null : STRING.decode(in);
-  }
-
-  /** A {@link Utf8Text} read as {@link #readString} reads a string, without making the string. */
-  static Utf8Text readText(InputStream in) throws IOException {
-    return Utf8Text.read(in, VAR_INT.decode(in));
   }
 
   static void writeLong(long value, OutputStream out) throws IOException {
@@ -173,18 +167,6 @@ final class Codec {
       byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
       writeInt(utf8.length);
       writeBytes(utf8);
-    }
-
-    /** The same bytes as {@link #writeString} of {@code value}'s string. */
-    void writeText(Utf8Text value) throws CoderException {
-      if (value == null) {
-        throw new CoderException("cannot encode a null Utf8Text");
-      }
-      int length = value.utf8Length();
-      writeInt(length);
-      ensure(length);
-      value.copyTo(bytes, size);
-      size += length;
     }
 
     void writeNullableString(@Nullable String value) throws CoderException {

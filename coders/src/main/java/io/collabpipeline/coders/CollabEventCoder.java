@@ -46,7 +46,7 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
           b.writeNullableString(e.taskGid());
           b.writeNullableString(e.triggerEventId());
           b.writeNullableString(e.triggerEventType());
-          b.writeText(e.payload());
+          b.writeString(e.payloadJson());
           SourceRefCoder.encodeTo(e.source(), b);
         });
   }
@@ -73,7 +73,7 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
         .setTaskGid(Codec.readNullableString(in))
         .setTriggerEventId(Codec.readNullableString(in))
         .setTriggerEventType(Codec.readNullableString(in))
-        .setPayload(Codec.readText(in))
+        .setPayloadJson(Codec.readString(in))
         .setSource(SourceRefCoder.of().decode(in))
         .build();
   }

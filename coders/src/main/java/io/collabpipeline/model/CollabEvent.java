@@ -56,16 +56,8 @@ public abstract class CollabEvent {
   /** {@code payload.trigger_event_type} for {@code notification.sent}; null otherwise. */
   public abstract @Nullable String triggerEventType();
 
-  /**
-   * The minimized payload, canonical JSON, as its UTF-8 bytes: what the coder and the raw store
-   * write. The steps after validation carry it without reading it.
-   */
-  public abstract Utf8Text payload();
-
-  /** The minimized payload, canonical JSON ({@link #payload()} as a string). */
-  public final String payloadJson() {
-    return payload().toString();
-  }
+  /** The minimized payload, canonical JSON. */
+  public abstract String payloadJson();
 
   /** Where the accepted copy of this event came from. */
   public abstract SourceRef source();
@@ -82,7 +74,7 @@ public abstract class CollabEvent {
    * payload is most of an event's bytes, and each step boundary encodes and decodes the element.
    */
   public CollabEvent withoutPayload() {
-    return payload().isEmpty() ? this : toBuilder().setPayloadJson("").build();
+    return payloadJson().isEmpty() ? this : toBuilder().setPayloadJson("").build();
   }
 
   /** Builder for {@link CollabEvent}. */
@@ -118,12 +110,7 @@ public abstract class CollabEvent {
 
     public abstract Builder setTriggerEventType(@Nullable String value);
 
-    public abstract Builder setPayload(Utf8Text value);
-
-    /** {@link #setPayload} of {@code value}'s text. */
-    public final Builder setPayloadJson(String value) {
-      return setPayload(Utf8Text.of(value));
-    }
+    public abstract Builder setPayloadJson(String value);
 
     public abstract Builder setSource(SourceRef value);
 

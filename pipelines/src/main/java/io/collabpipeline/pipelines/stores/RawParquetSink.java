@@ -171,10 +171,7 @@ final class RawParquetSink implements FileIO.Sink<CollabEvent> {
       string(TASK_GID, e.taskGid());
       string(TRIGGER_EVENT_ID, e.triggerEventId());
       string(TRIGGER_EVENT_TYPE, e.triggerEventType());
-      // The payload's own UTF-8 bytes, as the string column would hold them.
-      out.startField(PARQUET_SCHEMA.getFieldName(PAYLOAD_JSON), PAYLOAD_JSON);
-      out.addBinary(Binary.fromConstantByteArray(e.payload().toUtf8()));
-      out.endField(PARQUET_SCHEMA.getFieldName(PAYLOAD_JSON), PAYLOAD_JSON);
+      string(PAYLOAD_JSON, e.payloadJson());
       SourceRef source = e.source();
       string(SOURCE_KIND, source.kind().code());
       string(SOURCE_NAME, source.name());
