@@ -33,8 +33,13 @@ public abstract class SourceRef {
       return code;
     }
 
+    /**
+     * {@code values()} once: it copies the array on every call, and every decode of a source asks.
+     */
+    private static final Kind[] KINDS = values();
+
     public static Kind fromCode(String code) {
-      for (Kind k : values()) {
+      for (Kind k : KINDS) {
         if (k.code.equals(code)) {
           return k;
         }
