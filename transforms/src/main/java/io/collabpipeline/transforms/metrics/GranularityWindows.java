@@ -21,6 +21,9 @@ import org.joda.time.Instant;
  */
 final class GranularityWindows<V> extends NonMergingWindowFn<KV<String, V>, IntervalWindow> {
 
+  /** {@code values()} once: it copies the array on every call, and every element's window asks. */
+  private static final Granularity[] GRANULARITIES = Granularity.values();
+
   /** The first character of a key whose element is windowed by {@code granularity}. */
   static char keyPrefix(Granularity granularity) {
     return (char) ('0' + granularity.ordinal());
@@ -29,12 +32,11 @@ final class GranularityWindows<V> extends NonMergingWindowFn<KV<String, V>, Inte
   /** The granularity a key of this windowing names. */
   static Granularity granularityOf(String key) {
     int ordinal = key.isEmpty() ? -1 : key.charAt(0) - '0';
-    Granularity[] all = Granularity.values();
-    if (ordinal < 0 || ordinal >= all.length) {
+    if (ordinal < 0 || ordinal >= GRANULARITIES.length) {
       throw new IllegalArgumentException(
           "not a key of GranularityWindows (no granularity prefix): '" + key + "'");
     }
-    return all[ordinal];
+    return GRANULARITIES[ordinal];
   }
 
   @Override
