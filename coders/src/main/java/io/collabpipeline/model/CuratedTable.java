@@ -140,8 +140,11 @@ public enum CuratedTable {
     throw new IllegalArgumentException("table " + tableName + " has no column " + columnName);
   }
 
+  /** {@code values()} once: it copies the array on every call, and every decode of a row asks. */
+  private static final CuratedTable[] TABLES = values();
+
   public static CuratedTable fromTableName(String name) {
-    for (CuratedTable t : values()) {
+    for (CuratedTable t : TABLES) {
       if (t.tableName.equals(name)) {
         return t;
       }

@@ -43,6 +43,8 @@ final class CombineInBundle<K, InputT, AccumT, OutputT>
   private final Combine.CombineFn<InputT, AccumT, OutputT> fn;
   private final int maxHeld;
   private transient HeldPartials<K, AccumT> held;
+
+  /** {@code fn::createAccumulator} made once per bundle, not a new method reference per value. */
   private transient Supplier<AccumT> newAccumulator;
 
   CombineInBundle(Combine.CombineFn<InputT, AccumT, OutputT> fn) {
