@@ -1,5 +1,6 @@
 package io.collabpipeline.coders;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -69,6 +70,47 @@ final class Codec {
   }
 
   /**
+   * Reads the encodings of {@link Buffer} from a byte array, where a string is made straight from
+   * its bytes. The array is trusted to hold whole fields: {@link Buffer#copy} checked them.
+   */
+  static final class Reader {
+    private final byte[] bytes;
+    private int position;
+
+    Reader(byte[] bytes, int position) {
+      this.bytes = bytes;
+      this.position = position;
+    }
+
+    long readLong() {
+      long value = 0;
+      for (int shift = 0; ; shift += 7) {
+        int b = bytes[position++];
+        value |= (long) (b & 0x7F) << shift;
+        if ((b & 0x80) == 0) {
+          return value;
+        }
+      }
+    }
+
+    /** {@link Buffer#writeInt}'s unsigned varint, as the int it was. */
+    int readInt() {
+      return (int) readLong();
+    }
+
+    String readString() {
+      int length = readInt();
+      String value = new String(bytes, position, length, StandardCharsets.UTF_8);
+      position += length;
+      return value;
+    }
+
+    @Nullable String readNullableString() {
+      return bytes[position++] == 0 ? null : readString();
+    }
+  }
+
+  /**
    * An encoding gathered in memory: {@link #writeString} is {@link StringUtf8Coder}'s nested
    * encoding, {@link #writeLong} {@link VarLongCoder}'s and {@link #writeInt} {@link VarIntCoder}'s
    * (Beam's unsigned varints), {@link #writeNullableString} as {@link Codec#writeNullableString}.
@@ -102,6 +144,26 @@ final class Codec {
       try {
         fill.into(b);
         out.write(b.bytes, 0, b.size);
+      } finally {
+        b.release();
+      }
+    }
+
+    /** What a coder copies from a stream into a buffer, field by field. */
+    @FunctionalInterface
+    interface Copy {
+      void from(InputStream in, Buffer b) throws IOException;
+    }
+
+    /**
+     * The bytes {@code copy} reads from {@code in}, as they are: one encoding taken whole from a
+     * stream without decoding its fields (lengths are read to know where it ends).
+     */
+    static byte[] copy(InputStream in, Copy copy) throws IOException {
+      Buffer b = take();
+      try {
+        copy.from(in, b);
+        return Arrays.copyOf(b.bytes, b.size);
       } finally {
         b.release();
       }
@@ -175,6 +237,55 @@ final class Codec {
       } else {
         writeByte(1);
         writeString(value);
+      }
+    }
+
+    /** Copies one byte of {@code in} and returns it. */
+    int copyByte(InputStream in) throws IOException {
+      int b = in.read();
+      if (b < 0) {
+        throw new EOFException("truncated encoding");
+      }
+      writeByte(b);
+      return b;
+    }
+
+    /** Copies one of Beam's varints and returns its value as a long (what was written). */
+    long copyVarLong(InputStream in) throws IOException {
+      long value = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        int b = copyByte(in);
+        value |= (long) (b & 0x7F) << shift;
+        if ((b & 0x80) == 0) {
+          return value;
+        }
+      }
+      throw new CoderException("varint longer than 10 bytes");
+    }
+
+    /** Copies a {@link #writeString} (or {@link #writeByteArray}): its length, then its bytes. */
+    void copyString(InputStream in) throws IOException {
+      long length = copyVarLong(in);
+      if (length < 0 || length > Integer.MAX_VALUE - 16) {
+        throw new CoderException("invalid length " + length);
+      }
+      int n = (int) length;
+      ensure(n);
+      int read = 0;
+      while (read < n) {
+        int r = in.read(bytes, size + read, n - read);
+        if (r < 0) {
+          throw new EOFException("truncated encoding: " + read + " of " + n + " bytes");
+        }
+        read += r;
+      }
+      size += n;
+    }
+
+    /** Copies a {@link #writeNullableString}. */
+    void copyNullableString(InputStream in) throws IOException {
+      if (copyByte(in) != 0) {
+        copyString(in);
       }
     }
 

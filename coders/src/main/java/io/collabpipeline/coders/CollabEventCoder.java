@@ -1,6 +1,7 @@
 package io.collabpipeline.coders;
 
 import io.collabpipeline.model.CollabEvent;
+import io.collabpipeline.model.SourceRef;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,6 +28,11 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
 
   @Override
   public void encode(CollabEvent e, OutputStream out) throws IOException {
+    if (e instanceof EncodedCollabEvent) {
+      // Decoded by this coder: its bytes are the encoding, whether or not it was read since.
+      out.write(((EncodedCollabEvent) e).encoding());
+      return;
+    }
     Codec.Buffer.encode(
         out,
         b -> {
@@ -51,30 +57,73 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
         });
   }
 
+  /**
+   * The event, its fields read when it is first looked at ({@link EncodedCollabEvent}): here its
+   * bytes are only copied, with the version and every length checked.
+   */
   @Override
   public CollabEvent decode(InputStream in) throws IOException {
-    int version = in.read();
-    if (version != FORMAT_VERSION) {
-      throw new IOException("unknown CollabEvent encoding version " + version);
-    }
+    return new EncodedCollabEvent(
+        Codec.Buffer.copy(
+            in,
+            (from, b) -> {
+              int version = b.copyByte(from);
+              if (version != FORMAT_VERSION) {
+                throw new IOException("unknown CollabEvent encoding version " + version);
+              }
+              b.copyString(from); // event id
+              b.copyString(from); // event type
+              b.copyVarLong(from); // schema version
+              b.copyVarLong(from); // occurred at
+              b.copyVarLong(from); // received at
+              b.copyString(from); // workspace
+              b.copyString(from); // actor
+              b.copyString(from); // platform
+              b.copyNullableString(from); // service
+              b.copyNullableString(from); // app version
+              b.copyString(from); // resource type
+              b.copyString(from); // resource gid
+              b.copyNullableString(from); // task gid
+              b.copyNullableString(from); // trigger event id
+              b.copyNullableString(from); // trigger event type
+              b.copyString(from); // payload
+              SourceRefCoder.copyInto(from, b);
+            }));
+  }
+
+  /**
+   * The first fields of one whole encoding ({@link #decode}'s, so its version is known): the ones
+   * most steps read, without the strings of the rest.
+   */
+  static EncodedCollabEvent.Head decodeHead(byte[] encoding) {
+    Codec.Reader r = new Codec.Reader(encoding, 1);
+    return new EncodedCollabEvent.Head(
+        r.readString(), r.readString(), r.readInt(), r.readLong(), r.readLong(), r.readString());
+  }
+
+  /** The event's fields, read from one whole encoding ({@link #decode}'s). */
+  static CollabEvent decodeFields(byte[] encoding) {
+    Codec.Reader r = new Codec.Reader(encoding, 1);
     return CollabEvent.builder()
-        .setEventId(Codec.readString(in))
-        .setEventType(Codec.readString(in))
-        .setSchemaVersion(Codec.readInt(in))
-        .setOccurredAtMillis(Codec.readLong(in))
-        .setReceivedAtMillis(Codec.readLong(in))
-        .setWorkspaceGid(Codec.readString(in))
-        .setActorId(Codec.readString(in))
-        .setPlatform(Codec.readString(in))
-        .setService(Codec.readNullableString(in))
-        .setAppVersion(Codec.readNullableString(in))
-        .setResourceType(Codec.readString(in))
-        .setResourceGid(Codec.readString(in))
-        .setTaskGid(Codec.readNullableString(in))
-        .setTriggerEventId(Codec.readNullableString(in))
-        .setTriggerEventType(Codec.readNullableString(in))
-        .setPayloadJson(Codec.readString(in))
-        .setSource(SourceRefCoder.of().decode(in))
+        .setEventId(r.readString())
+        .setEventType(r.readString())
+        .setSchemaVersion(r.readInt())
+        .setOccurredAtMillis(r.readLong())
+        .setReceivedAtMillis(r.readLong())
+        .setWorkspaceGid(r.readString())
+        .setActorId(r.readString())
+        .setPlatform(r.readString())
+        .setService(r.readNullableString())
+        .setAppVersion(r.readNullableString())
+        .setResourceType(r.readString())
+        .setResourceGid(r.readString())
+        .setTaskGid(r.readNullableString())
+        .setTriggerEventId(r.readNullableString())
+        .setTriggerEventType(r.readNullableString())
+        .setPayloadJson(r.readString())
+        .setSource(
+            SourceRef.of(
+                SourceRef.Kind.fromCode(r.readString()), r.readString(), r.readInt(), r.readLong()))
         .build();
   }
 
