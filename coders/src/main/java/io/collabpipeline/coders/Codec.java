@@ -108,6 +108,21 @@ final class Codec {
     @Nullable String readNullableString() {
       return bytes[position++] == 0 ? null : readString();
     }
+
+    void skipString() {
+      int length = readInt();
+      position += length;
+    }
+
+    void skipNullableString() {
+      if (bytes[position++] != 0) {
+        skipString();
+      }
+    }
+
+    int position() {
+      return position;
+    }
   }
 
   /**

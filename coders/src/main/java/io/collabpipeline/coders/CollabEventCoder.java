@@ -101,6 +101,41 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
         r.readString(), r.readString(), r.readInt(), r.readLong(), r.readLong(), r.readString());
   }
 
+  /**
+   * One whole encoding ({@link #decode}'s) with its payload empty: the bytes before the payload, an
+   * empty string, the bytes after it. The same bytes as encoding {@link
+   * CollabEvent#withoutPayload()} of the event, without reading the other fields.
+   */
+  static byte[] withoutPayload(byte[] encoding) {
+    Codec.Reader r = new Codec.Reader(encoding, 1);
+    r.skipString(); // event id
+    r.skipString(); // event type
+    r.readLong(); // schema version
+    r.readLong(); // occurred at
+    r.readLong(); // received at
+    r.skipString(); // workspace
+    r.skipString(); // actor
+    r.skipString(); // platform
+    r.skipNullableString(); // service
+    r.skipNullableString(); // app version
+    r.skipString(); // resource type
+    r.skipString(); // resource gid
+    r.skipNullableString(); // task gid
+    r.skipNullableString(); // trigger event id
+    r.skipNullableString(); // trigger event type
+    int start = r.position();
+    r.skipString(); // payload
+    int end = r.position();
+    if (end - start == 1) {
+      return encoding; // already empty: its length, 0, is one byte
+    }
+    byte[] narrow = new byte[encoding.length - (end - start) + 1];
+    System.arraycopy(encoding, 0, narrow, 0, start);
+    narrow[start] = 0;
+    System.arraycopy(encoding, end, narrow, start + 1, encoding.length - end);
+    return narrow;
+  }
+
   /** The event's fields, read from one whole encoding ({@link #decode}'s). */
   static CollabEvent decodeFields(byte[] encoding) {
     Codec.Reader r = new Codec.Reader(encoding, 1);

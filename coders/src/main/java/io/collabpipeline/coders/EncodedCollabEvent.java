@@ -169,6 +169,13 @@ final class EncodedCollabEvent extends CollabEvent {
     return event().source();
   }
 
+  /** The same event without its payload, made from the bytes: its other fields are not read. */
+  @Override
+  public CollabEvent withoutPayload() {
+    byte[] narrow = CollabEventCoder.withoutPayload(encoding);
+    return narrow == encoding ? this : new EncodedCollabEvent(narrow);
+  }
+
   @Override
   public Builder toBuilder() {
     return event().toBuilder();

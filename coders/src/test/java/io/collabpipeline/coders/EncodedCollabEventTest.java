@@ -96,6 +96,18 @@ public class EncodedCollabEventTest {
   }
 
   @Test
+  public void withoutPayloadIsTheNarrowEventsEncodingMadeFromTheBytes() throws Exception {
+    for (CollabEvent original : events()) {
+      CollabEvent narrow = CoderUtils.clone(CODER, original).withoutPayload();
+      assertThat(narrow, equalTo(original.withoutPayload()));
+      assertThat(narrow.payloadJson(), equalTo(""));
+      assertThat(
+          CoderUtils.encodeToByteArray(CODER, narrow),
+          equalTo(CoderUtils.encodeToByteArray(CODER, original.withoutPayload())));
+    }
+  }
+
+  @Test
   public void eachDecodeTakesExactlyOneEventOffAStream() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (CollabEvent e : events()) {
