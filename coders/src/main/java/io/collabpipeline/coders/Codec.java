@@ -69,6 +69,16 @@ final class Codec {
     return VAR_INT.decode(in);
   }
 
+  /** How one field of an encoding is laid out: what copying or skipping it reads. */
+  enum Field {
+    /** {@link Buffer#writeString}: a varint length, then the bytes. */
+    STRING,
+    /** {@link Buffer#writeNullableString}: a presence byte, then a string if present. */
+    NULLABLE_STRING,
+    /** {@link Buffer#writeLong} or {@link Buffer#writeInt}. */
+    VARINT
+  }
+
   /**
    * Reads the encodings of {@link Buffer} from a byte array, where a string is made straight from
    * its bytes. The array is trusted to hold whole fields: {@link Buffer#copy} checked them.
@@ -109,14 +119,22 @@ final class Codec {
       return bytes[position++] == 0 ? null : readString();
     }
 
-    void skipString() {
-      int length = readInt();
-      position += length;
-    }
-
-    void skipNullableString() {
-      if (bytes[position++] != 0) {
-        skipString();
+    /** Moves past one field laid out as {@code field}. */
+    void skip(Field field) {
+      switch (field) {
+        case NULLABLE_STRING:
+          if (bytes[position++] == 0) {
+            return;
+          }
+          skip(Field.STRING);
+          return;
+        case STRING:
+          int length = readInt(); // before the position moves past it: not "position += readInt()"
+          position += length;
+          return;
+        case VARINT:
+          readLong();
+          return;
       }
     }
 
@@ -266,7 +284,7 @@ final class Codec {
     }
 
     /** Copies one of Beam's varints and returns its value as a long (what was written). */
-    long copyVarLong(InputStream in) throws IOException {
+    private long copyVarLong(InputStream in) throws IOException {
       long value = 0;
       for (int shift = 0; shift < 64; shift += 7) {
         int b = copyByte(in);
@@ -279,7 +297,7 @@ final class Codec {
     }
 
     /** Copies a {@link #writeString} (or {@link #writeByteArray}): its length, then its bytes. */
-    void copyString(InputStream in) throws IOException {
+    private void copyString(InputStream in) throws IOException {
       long length = copyVarLong(in);
       if (length < 0 || length > Integer.MAX_VALUE - 16) {
         throw new CoderException("invalid length " + length);
@@ -297,10 +315,20 @@ final class Codec {
       size += n;
     }
 
-    /** Copies a {@link #writeNullableString}. */
-    void copyNullableString(InputStream in) throws IOException {
-      if (copyByte(in) != 0) {
-        copyString(in);
+    /** Copies one field laid out as {@code field}. */
+    void copy(Field field, InputStream in) throws IOException {
+      switch (field) {
+        case NULLABLE_STRING:
+          if (copyByte(in) != 0) {
+            copyString(in);
+          }
+          return;
+        case STRING:
+          copyString(in);
+          return;
+        case VARINT:
+          copyVarLong(in);
+          return;
       }
     }
 

@@ -20,6 +20,37 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
    */
   private static final int FORMAT_VERSION = 1;
 
+  /**
+   * The fields of the encoding after its version byte, in order, as {@link #encode} writes them:
+   * what a decode copies ({@link EncodedCollabEvent} keeps the bytes) and what {@link
+   * #withoutPayload} skips to find the payload.
+   */
+  private static final Codec.Field[] LAYOUT = {
+    Codec.Field.STRING, // event id
+    Codec.Field.STRING, // event type
+    Codec.Field.VARINT, // schema version
+    Codec.Field.VARINT, // occurred at
+    Codec.Field.VARINT, // received at
+    Codec.Field.STRING, // workspace
+    Codec.Field.STRING, // actor
+    Codec.Field.STRING, // platform
+    Codec.Field.NULLABLE_STRING, // service
+    Codec.Field.NULLABLE_STRING, // app version
+    Codec.Field.STRING, // resource type
+    Codec.Field.STRING, // resource gid
+    Codec.Field.NULLABLE_STRING, // task gid
+    Codec.Field.NULLABLE_STRING, // trigger event id
+    Codec.Field.NULLABLE_STRING, // trigger event type
+    Codec.Field.STRING, // payload
+    Codec.Field.STRING, // source: kind
+    Codec.Field.STRING, // source: name
+    Codec.Field.VARINT, // source: partition
+    Codec.Field.VARINT, // source: offset
+  };
+
+  /** The payload's place in {@link #LAYOUT}. */
+  private static final int PAYLOAD = 15;
+
   public static CollabEventCoder of() {
     return INSTANCE;
   }
@@ -71,23 +102,9 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
               if (version != FORMAT_VERSION) {
                 throw new IOException("unknown CollabEvent encoding version " + version);
               }
-              b.copyString(from); // event id
-              b.copyString(from); // event type
-              b.copyVarLong(from); // schema version
-              b.copyVarLong(from); // occurred at
-              b.copyVarLong(from); // received at
-              b.copyString(from); // workspace
-              b.copyString(from); // actor
-              b.copyString(from); // platform
-              b.copyNullableString(from); // service
-              b.copyNullableString(from); // app version
-              b.copyString(from); // resource type
-              b.copyString(from); // resource gid
-              b.copyNullableString(from); // task gid
-              b.copyNullableString(from); // trigger event id
-              b.copyNullableString(from); // trigger event type
-              b.copyString(from); // payload
-              SourceRefCoder.copyInto(from, b);
+              for (Codec.Field field : LAYOUT) {
+                b.copy(field, from);
+              }
             }));
   }
 
@@ -108,23 +125,11 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
    */
   static byte[] withoutPayload(byte[] encoding) {
     Codec.Reader r = new Codec.Reader(encoding, 1);
-    r.skipString(); // event id
-    r.skipString(); // event type
-    r.readLong(); // schema version
-    r.readLong(); // occurred at
-    r.readLong(); // received at
-    r.skipString(); // workspace
-    r.skipString(); // actor
-    r.skipString(); // platform
-    r.skipNullableString(); // service
-    r.skipNullableString(); // app version
-    r.skipString(); // resource type
-    r.skipString(); // resource gid
-    r.skipNullableString(); // task gid
-    r.skipNullableString(); // trigger event id
-    r.skipNullableString(); // trigger event type
+    for (int i = 0; i < PAYLOAD; i++) {
+      r.skip(LAYOUT[i]);
+    }
     int start = r.position();
-    r.skipString(); // payload
+    r.skip(LAYOUT[PAYLOAD]);
     int end = r.position();
     if (end - start == 1) {
       return encoding; // already empty: its length, 0, is one byte

@@ -33,14 +33,6 @@ public final class SourceRefCoder extends AtomicCoder<SourceRef> {
     b.writeLong(value.offset());
   }
 
-  /** Copies the bytes of one {@link #encodeTo} from {@code in} into {@code b}, as they are. */
-  static void copyInto(InputStream in, Codec.Buffer b) throws IOException {
-    b.copyString(in);
-    b.copyString(in);
-    b.copyVarLong(in);
-    b.copyVarLong(in);
-  }
-
   @Override
   public SourceRef decode(InputStream in) throws IOException {
     SourceRef.Kind kind = SourceRef.Kind.fromCode(Codec.readString(in));
