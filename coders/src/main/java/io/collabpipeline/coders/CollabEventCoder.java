@@ -115,7 +115,13 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
   static EncodedCollabEvent.Head decodeHead(byte[] encoding) {
     Codec.Reader r = new Codec.Reader(encoding, 1);
     return new EncodedCollabEvent.Head(
-        r.readString(), r.readString(), r.readInt(), r.readLong(), r.readLong(), r.readString());
+        r.readString(),
+        r.readString(),
+        r.readInt(),
+        r.readLong(),
+        r.readLong(),
+        r.readString(),
+        r.position());
   }
 
   /**
@@ -141,16 +147,19 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
     return narrow;
   }
 
-  /** The event's fields, read from one whole encoding ({@link #decode}'s). */
-  static CollabEvent decodeFields(byte[] encoding) {
-    Codec.Reader r = new Codec.Reader(encoding, 1);
+  /**
+   * The event's fields, from one whole encoding ({@link #decode}'s) and its {@link #decodeHead}:
+   * the first fields are the head's, the rest are read from where the head ends.
+   */
+  static CollabEvent decodeFields(byte[] encoding, EncodedCollabEvent.Head head) {
+    Codec.Reader r = new Codec.Reader(encoding, head.end);
     return CollabEvent.builder()
-        .setEventId(r.readString())
-        .setEventType(r.readString())
-        .setSchemaVersion(r.readInt())
-        .setOccurredAtMillis(r.readLong())
-        .setReceivedAtMillis(r.readLong())
-        .setWorkspaceGid(r.readString())
+        .setEventId(head.eventId)
+        .setEventType(head.eventType)
+        .setSchemaVersion(head.schemaVersion)
+        .setOccurredAtMillis(head.occurredAtMillis)
+        .setReceivedAtMillis(head.receivedAtMillis)
+        .setWorkspaceGid(head.workspaceGid)
         .setActorId(r.readString())
         .setPlatform(r.readString())
         .setService(r.readNullableString())

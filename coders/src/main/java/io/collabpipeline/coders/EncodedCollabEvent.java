@@ -18,9 +18,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * once, as before.
  *
  * <p>The first fields ({@link Head}) are read on their own, the rest all at once when one of them
- * is first read. Equal to, and with the hash code of, the event its fields make, whatever the class
- * of the other event. Immutable: what it reads is built from final bytes into objects with final
- * fields, so two threads reading it at once build equal ones, safe to publish without a lock.
+ * is first read, after the head and with its values (each field's string is made once). Equal to,
+ * and with the hash code of, the event its fields make, whatever the class of the other event.
+ * Immutable: what it reads is built from final bytes into objects with final fields, so two threads
+ * reading it at once build equal ones, safe to publish without a lock.
  */
 final class EncodedCollabEvent extends CollabEvent {
   private final byte[] encoding;
@@ -40,19 +41,24 @@ final class EncodedCollabEvent extends CollabEvent {
     final long receivedAtMillis;
     final String workspaceGid;
 
+    /** Where the fields after the head begin in the encoding. */
+    final int end;
+
     Head(
         String eventId,
         String eventType,
         int schemaVersion,
         long occurredAtMillis,
         long receivedAtMillis,
-        String workspaceGid) {
+        String workspaceGid,
+        int end) {
       this.eventId = eventId;
       this.eventType = eventType;
       this.schemaVersion = schemaVersion;
       this.occurredAtMillis = occurredAtMillis;
       this.receivedAtMillis = receivedAtMillis;
       this.workspaceGid = workspaceGid;
+      this.end = end;
     }
   }
 
@@ -78,7 +84,7 @@ final class EncodedCollabEvent extends CollabEvent {
   private CollabEvent event() {
     CollabEvent e = decoded;
     if (e == null) {
-      e = CollabEventCoder.decodeFields(encoding);
+      e = CollabEventCoder.decodeFields(encoding, head());
       decoded = e;
     }
     return e;
