@@ -10,6 +10,7 @@ import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.MetricAccumulator;
+import io.collabpipeline.model.MetricTotals;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.ReasonCode;
@@ -224,6 +225,54 @@ public class CodersTest {
     CoderProperties.coderDecodeEncodeEqual(MetricAccumulatorCoder.of(), a);
     CoderProperties.coderDecodeEncodeEqual(
         MetricAccumulatorCoder.of(), new MetricAccumulator(0, 0, new TreeMap<String, Long>()));
+  }
+
+  /**
+   * A window's totals are its counters, its number of distinct items and the largest count of one
+   * item, worked out by hand here; they do not move when the accumulator is added to afterwards (a
+   * streaming pane is taken while the window goes on). The coder writes the four numbers as Beam's
+   * VarLongCoder does, one after the other, and reads them back.
+   */
+  @Test
+  public void metricTotalsAreTheAccumulatorsFiguresAtThatMomentAndEncodeAsFourVarLongs()
+      throws Exception {
+    MetricAccumulator acc =
+        new MetricAccumulator()
+            .addCount(7)
+            .addCompleted(2)
+            .addItem("t-1", 3)
+            .addItem("t-2", 1)
+            .addItem("t-1", 2)
+            .addItem("t-3", 1);
+    MetricTotals totals = MetricTotals.of(acc);
+    acc.addCount(100).addItem("t-4", 9);
+    assertThat(totals, equalTo(MetricTotals.of(7, 2, 3, 5)));
+    assertThat(totals.count(), equalTo(7L));
+    assertThat(totals.completed(), equalTo(2L));
+    assertThat(totals.distinctItems(), equalTo(3L));
+    assertThat(totals.maxItemCount(), equalTo(5L));
+
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    for (long v : new long[] {7, 2, 3, 5}) {
+      VarLongCoder.of().encode(v, expected);
+    }
+    assertThat(
+        CoderUtils.encodeToByteArray(MetricTotalsCoder.of(), totals),
+        equalTo(expected.toByteArray()));
+    CoderProperties.coderDecodeEncodeEqual(MetricTotalsCoder.of(), totals);
+    CoderProperties.coderDecodeEncodeEqual(
+        MetricTotalsCoder.of(), MetricTotals.of(new MetricAccumulator()));
+    CoderProperties.coderDeterministic(MetricTotalsCoder.of(), totals, MetricTotals.of(7, 2, 3, 5));
+
+    ByteArrayOutputStream negative = new ByteArrayOutputStream();
+    for (long v : new long[] {1, 0, -1, 1}) {
+      VarLongCoder.of().encode(v, negative);
+    }
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> MetricTotalsCoder.of().decode(new ByteArrayInputStream(negative.toByteArray())));
+    assertThat(e.getMessage().contains("corrupt MetricTotals"), equalTo(true));
   }
 
   /**

@@ -30,6 +30,9 @@ import org.joda.time.Instant;
  *       maxHeld} plus one window's keys.
  * </ul>
  *
+ * <p>Each accumulator is extracted once, when its partial is emitted, and then dropped: {@code fn}
+ * may hand the accumulator itself on as its output.
+ *
  * <p>The window's triggers see fewer, larger elements: a pane that would have fired after the first
  * of several values of a bundle fires after their partial instead, at most one bundle later (the
  * Flink runner's streaming bundles are at most 1,000 elements or, as this project runs it, 100 ms).

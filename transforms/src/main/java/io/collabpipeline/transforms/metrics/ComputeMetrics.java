@@ -3,12 +3,14 @@ package io.collabpipeline.transforms.metrics;
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.coders.CuratedRowCoder;
 import io.collabpipeline.coders.MetricAccumulatorCoder;
+import io.collabpipeline.coders.MetricTotalsCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import io.collabpipeline.model.EventType;
 import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.MetricAccumulator;
+import io.collabpipeline.model.MetricTotals;
 import io.collabpipeline.transforms.grouping.BatchGrouping;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
@@ -57,8 +59,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       on-time and late panes, accumulating).
  *   <li>{@code CombineInBundle}: each bundle's contributions to a key and window combined into one
  *       partial {@link MetricAccumulator} ({@link CombineInBundle}).
- *   <li>{@code CombinePerKey}: an exact combine merging the partials, one row per window and key
- *       ({@code ToRows}).
+ *   <li>{@code CombinePerKey}: an exact combine merging the partials; each pane hands on the
+ *       window's {@link MetricTotals} (the items stay in the combine's accumulator), one row per
+ *       window and key ({@code ToRows}).
  * </ol>
  *
  * <p>Every pane of a window yields a row holding the window's full value so far; the warehouse
@@ -183,7 +186,7 @@ public abstract class ComputeMetrics
             .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.of()));
     return partials
         .apply("CombinePerKey", BatchGrouping.combinePerKey(partials, new MergeAccumulatorsFn()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.of()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricTotalsCoder.of()))
         .apply("ToRows", ParDo.of(new ToRowsFn()))
         .setCoder(CuratedRowCoder.of())
         .apply("ToGlobalWindow", MetricWindows.<CuratedRow>toGlobalWindow());
@@ -397,9 +400,10 @@ public abstract class ComputeMetrics
 
     @Override
     public MetricAccumulator extractOutput(MetricAccumulator acc) {
-      // A copy: with accumulating panes the runner keeps adding to the accumulator after a pane was
-      // emitted.
-      return new MetricAccumulator(acc.count(), acc.completed(), acc.items());
+      // The accumulator itself, not a copy: this fn's outputs are CombineInBundle's partials, and
+      // CombineInBundle extracts each accumulator once, when it emits it, and then drops it. The
+      // panes of the windows' accumulators are MergeAccumulatorsFn's, which never hands on its own.
+      return acc;
     }
 
     @Override
@@ -417,10 +421,13 @@ public abstract class ComputeMetrics
 
   /**
    * The combine after {@link CombineInBundle}: its inputs are partial accumulators of {@link
-   * MetricCombineFn}, merged.
+   * MetricCombineFn}, merged. Its output is the {@link MetricTotals} a row needs, not a copy of the
+   * accumulator: with accumulating panes a streaming runner extracts an output at every pane (every
+   * early firing) and keeps adding to the accumulator, and copying a day window's items at each
+   * firing cost more than the merges.
    */
   private static final class MergeAccumulatorsFn
-      extends Combine.CombineFn<MetricAccumulator, MetricAccumulator, MetricAccumulator> {
+      extends Combine.CombineFn<MetricAccumulator, MetricAccumulator, MetricTotals> {
     private final MetricCombineFn fn = new MetricCombineFn();
 
     @Override
@@ -439,8 +446,8 @@ public abstract class ComputeMetrics
     }
 
     @Override
-    public MetricAccumulator extractOutput(MetricAccumulator acc) {
-      return fn.extractOutput(acc);
+    public MetricTotals extractOutput(MetricAccumulator acc) {
+      return MetricTotals.of(acc);
     }
 
     @Override
@@ -450,14 +457,14 @@ public abstract class ComputeMetrics
     }
 
     @Override
-    public Coder<MetricAccumulator> getDefaultOutputCoder(
+    public Coder<MetricTotals> getDefaultOutputCoder(
         CoderRegistry registry, Coder<MetricAccumulator> inputCoder) {
-      return MetricAccumulatorCoder.of();
+      return MetricTotalsCoder.of();
     }
   }
 
-  /** The row of one table, granularity, window and key, from its accumulator. */
-  private static final class ToRowsFn extends DoFn<KV<String, MetricAccumulator>, CuratedRow> {
+  /** The row of one table, granularity, window and key, from its totals. */
+  private static final class ToRowsFn extends DoFn<KV<String, MetricTotals>, CuratedRow> {
     private static final CuratedTable[] TABLES = {
       CuratedTable.ACTIVE_EDITORS,
       CuratedTable.TASK_UPDATE_VELOCITY,
@@ -473,7 +480,7 @@ public abstract class ComputeMetrics
 
     @ProcessElement
     public void processElement(
-        @Element KV<String, MetricAccumulator> element,
+        @Element KV<String, MetricTotals> element,
         BoundedWindow window,
         OutputReceiver<CuratedRow> out) {
       long start = ((IntervalWindow) window).start().getMillis();
@@ -481,7 +488,7 @@ public abstract class ComputeMetrics
       Granularity g = GranularityWindows.granularityOf(metricKey);
       CuratedTable table = MetricKeys.table(metricKey);
       String key = MetricKeys.key(metricKey);
-      MetricAccumulator acc = element.getValue();
+      MetricTotals acc = element.getValue();
       switch (table) {
         case ACTIVE_EDITORS:
           out.output(CuratedRow.activeEditors(start, g, key, acc.distinctItems()));
