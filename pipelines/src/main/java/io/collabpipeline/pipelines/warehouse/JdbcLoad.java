@@ -21,7 +21,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * The bulk write the JDBC warehouses share for live upserts ({@link JdbcCuratedTables}) and replay
  * staging ({@link JdbcReplayStaging}): the batch de-duplicated by key and version, loaded into a
  * temporary load table with multi-row prepared inserts, and written into its target with ONE fenced
- * set-based statement per table. Row-by-row upserts are orders of magnitude slower.
+ * set-based statement per table. Row-by-row upserts are orders of magnitude slower. A table's rows
+ * of a small batch (at most {@value #INSERT_CHUNK_ROWS}) with no partial windows are written by
+ * that one statement alone, reading them from a VALUES list of bound parameters instead of a load
+ * table: a streaming job flushes at the end of every bundle (at most 100 ms), and creating,
+ * filling, reading and dropping a load table took four statements per table and flush, two of them
+ * DDL, where one does.
  */
 final class JdbcLoad {
   /** Rows per multi-row INSERT into a load table (well below any driver's bind-parameter limit). */
@@ -81,6 +86,8 @@ final class JdbcLoad {
    * recorded in {@code pipeline_corrections_due} (insert, ignoring those recorded already), and the
    * batch's rows below the bound whose key holds a stored row of another generation are removed
    * from the load table, so a partial count replaces only its own generation's rows (or inserts).
+   * With no bound and at most {@value #INSERT_CHUNK_ROWS} rows, the fenced statement reads the rows
+   * from a VALUES list under the load table's name and columns, and no load table is made.
    */
   static void loadAndWrite(
       JdbcSession session,
@@ -91,6 +98,20 @@ final class JdbcLoad {
       @Nullable Long partialBeforeMillis)
       throws SQLException {
     String load = q("load_" + table.tableName());
+    if (partialBeforeMillis == null && rows.size() <= INSERT_CHUNK_ROWS) {
+      String sql =
+          session.upsertSql(
+              target,
+              allColumns(table),
+              conflictKeys,
+              loadSelect(session, table, valuesRelation(session, table, rows.size(), load)),
+              true);
+      try (PreparedStatement ps = session.connection.prepareStatement(sql)) {
+        bindRows(ps, table, rows, 0, rows.size());
+        ps.executeUpdate();
+      }
+      return;
+    }
     try (Statement st = session.connection.createStatement()) {
       st.execute(session.createLoadTableSql(load, loadColumns(session, table)));
       insertChunks(session, load, table, rows);
@@ -175,15 +196,18 @@ final class JdbcLoad {
   private static String loadColumns(JdbcSession session, CuratedTable table) {
     StringBuilder ddl = new StringBuilder("(");
     for (CuratedTable.Column c : table.columns()) {
-      String type =
-          c.type() == CuratedTable.ColumnType.TIMESTAMP ? "BIGINT" : session.sqlType(c.type());
-      ddl.append(q(c.name())).append(' ').append(type).append(", ");
+      ddl.append(q(c.name())).append(' ').append(loadType(session, c)).append(", ");
     }
     return ddl.append(q(GENERATION))
         .append(" BIGINT, ")
         .append(q(PANE_INDEX))
         .append(" BIGINT)")
         .toString();
+  }
+
+  /** A column's type in a load table: BIGINT epoch milliseconds for a timestamp. */
+  private static String loadType(JdbcSession session, CuratedTable.Column c) {
+    return c.type() == CuratedTable.ColumnType.TIMESTAMP ? "BIGINT" : session.sqlType(c.type());
   }
 
   /**
@@ -200,6 +224,33 @@ final class JdbcLoad {
                         : q(c.name()))
             .collect(Collectors.joining(", "));
     return "SELECT " + columns + ", " + q(GENERATION) + ", " + q(PANE_INDEX) + " FROM " + load;
+  }
+
+  /**
+   * A relation of {@code rows} rows of bound parameters with the load table's columns and name
+   * ({@link #loadColumns}: timestamps as epoch milliseconds, the version columns last), each
+   * parameter cast to its column's type so that neither dialect has to infer it.
+   */
+  private static String valuesRelation(
+      JdbcSession session, CuratedTable table, int rows, String name) {
+    List<String> params = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (CuratedTable.Column c : table.columns()) {
+      params.add("CAST(? AS " + loadType(session, c) + ")");
+      names.add(q(c.name()));
+    }
+    params.add("CAST(? AS BIGINT)");
+    names.add(q(GENERATION));
+    params.add("CAST(? AS BIGINT)");
+    names.add(q(PANE_INDEX));
+    String tuple = "(" + String.join(", ", params) + ")";
+    return "(VALUES "
+        + String.join(", ", Collections.nCopies(rows, tuple))
+        + ") AS "
+        + name
+        + " ("
+        + String.join(", ", names)
+        + ")";
   }
 
   /**
@@ -224,16 +275,7 @@ final class JdbcLoad {
           ps = session.connection.prepareStatement(insertSql(load, tuple, n));
         }
         try {
-          int p = 1;
-          for (int r = from; r < from + n; r++) {
-            VersionedRow row = rows.get(r);
-            List<Object> values = row.row().values();
-            for (int i = 0; i < table.columns().size(); i++) {
-              bind(ps, p++, table.columns().get(i).type(), values.get(i));
-            }
-            ps.setLong(p++, row.generation());
-            ps.setLong(p++, row.paneIndex());
-          }
+          bindRows(ps, table, rows, from, n);
           ps.executeUpdate();
         } finally {
           if (ps != full) {
@@ -245,6 +287,25 @@ final class JdbcLoad {
       if (full != null) {
         full.close();
       }
+    }
+  }
+
+  /**
+   * Binds rows {@code from} to {@code from + n - 1}, in order, to the parameters from the first on:
+   * each row's columns (timestamps as epoch milliseconds), then its generation and pane index.
+   */
+  private static void bindRows(
+      PreparedStatement ps, CuratedTable table, List<VersionedRow> rows, int from, int n)
+      throws SQLException {
+    int p = 1;
+    for (int r = from; r < from + n; r++) {
+      VersionedRow row = rows.get(r);
+      List<Object> values = row.row().values();
+      for (int i = 0; i < table.columns().size(); i++) {
+        bind(ps, p++, table.columns().get(i).type(), values.get(i));
+      }
+      ps.setLong(p++, row.generation());
+      ps.setLong(p++, row.paneIndex());
     }
   }
 
