@@ -4,7 +4,7 @@ package io.collabpipeline.model;
  * What a curated metric row reads of a window's {@link MetricAccumulator}: its two counters, how
  * many distinct items it holds and the largest count of one item. A pane of an accumulating window
  * hands these on, not the accumulator: the items themselves stay in the runner's state, so a pane
- * costs the same whether its window holds ten items or a day's hundred thousand.
+ * allocates no copy of them (finding the largest count still reads each item's count once).
  *
  * <p>Immutable.
  */
