@@ -66,8 +66,9 @@ final class JdbcLoad {
   }
 
   /**
-   * Bulk-loads rows into a temporary load table and writes them into {@code target} with one fenced
-   * statement, on {@code session}'s connection, inside the caller's transaction.
+   * Bulk-loads rows into a temporary load table (a small batch: a VALUES list) and writes them into
+   * {@code target} with one fenced statement, on {@code session}'s connection, inside the caller's
+   * transaction.
    */
   static void loadAndWrite(
       JdbcSession session,
