@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.CoderException;
 
 /**
  * Deterministic coder for {@link MetricTotals}: count, completed, distinct items and the largest
@@ -37,11 +38,11 @@ public final class MetricTotalsCoder extends AtomicCoder<MetricTotals> {
     long completed = Codec.readLong(in);
     long distinct = Codec.readLong(in);
     long max = Codec.readLong(in);
-    if (distinct < 0 || max < 0) {
-      throw new IOException(
-          "corrupt MetricTotals: negative distinct items " + distinct + " or item count " + max);
+    try {
+      return MetricTotals.of(count, completed, distinct, max);
+    } catch (IllegalArgumentException e) {
+      throw new CoderException("corrupt MetricTotals: " + e.getMessage());
     }
-    return MetricTotals.of(count, completed, distinct, max);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.collabpipeline.model;
 
+import com.google.auto.value.AutoValue;
+
 /**
  * What a curated metric row reads of a window's {@link MetricAccumulator}: its two counters, how
  * many distinct items it holds and the largest count of one item. A pane of an accumulating window
@@ -8,22 +10,19 @@ package io.collabpipeline.model;
  *
  * <p>Immutable.
  */
-public final class MetricTotals {
-  private final long count;
-  private final long completed;
-  private final long distinctItems;
-  private final long maxItemCount;
+@AutoValue
+public abstract class MetricTotals {
+  public abstract long count();
 
-  private MetricTotals(long count, long completed, long distinctItems, long maxItemCount) {
-    this.count = count;
-    this.completed = completed;
-    this.distinctItems = distinctItems;
-    this.maxItemCount = maxItemCount;
-  }
+  public abstract long completed();
+
+  public abstract long distinctItems();
+
+  public abstract long maxItemCount();
 
   /** The totals of {@code acc} as it is now; later additions to it do not change them. */
   public static MetricTotals of(MetricAccumulator acc) {
-    return new MetricTotals(acc.count(), acc.completed(), acc.distinctItems(), acc.maxItemCount());
+    return of(acc.count(), acc.completed(), acc.distinctItems(), acc.maxItemCount());
   }
 
   /**
@@ -38,55 +37,6 @@ public final class MetricTotals {
               + " and "
               + maxItemCount);
     }
-    return new MetricTotals(count, completed, distinctItems, maxItemCount);
-  }
-
-  public long count() {
-    return count;
-  }
-
-  public long completed() {
-    return completed;
-  }
-
-  public long distinctItems() {
-    return distinctItems;
-  }
-
-  public long maxItemCount() {
-    return maxItemCount;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (!(o instanceof MetricTotals)) {
-      return false;
-    }
-    MetricTotals that = (MetricTotals) o;
-    return count == that.count
-        && completed == that.completed
-        && distinctItems == that.distinctItems
-        && maxItemCount == that.maxItemCount;
-  }
-
-  @Override
-  public int hashCode() {
-    return Long.hashCode(count)
-        + 31
-            * (Long.hashCode(completed)
-                + 31 * (Long.hashCode(distinctItems) + 31 * Long.hashCode(maxItemCount)));
-  }
-
-  @Override
-  public String toString() {
-    return "MetricTotals{count="
-        + count
-        + ", completed="
-        + completed
-        + ", distinctItems="
-        + distinctItems
-        + ", maxItemCount="
-        + maxItemCount
-        + "}";
+    return new AutoValue_MetricTotals(count, completed, distinctItems, maxItemCount);
   }
 }

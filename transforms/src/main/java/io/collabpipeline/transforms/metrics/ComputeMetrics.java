@@ -488,15 +488,15 @@ public abstract class ComputeMetrics
       Granularity g = GranularityWindows.granularityOf(metricKey);
       CuratedTable table = MetricKeys.table(metricKey);
       String key = MetricKeys.key(metricKey);
-      MetricTotals acc = element.getValue();
+      MetricTotals totals = element.getValue();
       switch (table) {
         case ACTIVE_EDITORS:
-          out.output(CuratedRow.activeEditors(start, g, key, acc.distinctItems()));
+          out.output(CuratedRow.activeEditors(start, g, key, totals.distinctItems()));
           break;
         case TASK_UPDATE_VELOCITY:
           out.output(
               CuratedRow.taskUpdateVelocity(
-                  start, g, key, acc.count(), acc.distinctItems(), acc.completed()));
+                  start, g, key, totals.count(), totals.distinctItems(), totals.completed()));
           break;
         case NOTIFICATION_FANOUT:
           int nul = key.indexOf('\u0000');
@@ -506,9 +506,9 @@ public abstract class ComputeMetrics
                   g,
                   key.substring(0, nul),
                   key.substring(nul + 1),
-                  acc.distinctItems(),
-                  acc.count(),
-                  acc.maxItemCount()));
+                  totals.distinctItems(),
+                  totals.count(),
+                  totals.maxItemCount()));
           break;
         default:
           throw new IllegalStateException("ComputeMetrics keyed a row for table " + table);
