@@ -97,6 +97,9 @@ public final class CollabBenchmark {
       if (a.equals("--modes=dedupstate")) {
         return DedupStateBenchmark.run(args);
       }
+      if (a.equals("--modes=freshness")) {
+        return FreshnessBenchmark.run(args);
+      }
     }
     BenchmarkOptions o =
         BenchmarkOptions.parse(
@@ -134,7 +137,7 @@ public final class CollabBenchmark {
               "--modes="
                   + value
                   + ": modes are parse, batch, streaming, replay, flinksql (comma-separated),"
-                  + " or collector, validate, source, soak or dedupstate alone");
+                  + " or collector, validate, source, soak, dedupstate or freshness alone");
         }
       }
     }

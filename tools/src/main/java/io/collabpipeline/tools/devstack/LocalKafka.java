@@ -176,7 +176,7 @@ public final class LocalKafka implements AutoCloseable {
    * Creates {@code topic} as {@link #createTopic(String, int)} does, through {@code admin}, and
    * waits until every partition has a leader; returns false, and changes nothing, if it exists.
    */
-  static boolean createTopic(Admin admin, String topic, int partitions) throws Exception {
+  public static boolean createTopic(Admin admin, String topic, int partitions) throws Exception {
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
     }
