@@ -348,6 +348,12 @@ final class FreshnessBenchmark {
         poller
             .visibility()
             .latencies(byAppend, allowedLateness, firstAppend + warmupSeconds * 1000L);
+    // Every sample, for a look at where the tail is (e.g. against the job's checkpoints).
+    StringBuilder csv = new StringBuilder("append_millis,latency_millis\n");
+    for (long[] sample : poller.visibility().samples(byAppend, allowedLateness)) {
+      csv.append(sample[0]).append(',').append(sample[1]).append('\n');
+    }
+    Files.writeString(runDir.resolve("latencies.csv"), csv);
     String summary =
         String.format(
             Locale.ROOT,
@@ -620,13 +626,27 @@ final class FreshnessBenchmark {
     }
 
     /**
-     * The latency of each on-time first delivery appended at or after {@code fromMillis}, sorted:
-     * the k-th of its window and workspace, in append order, is visible once that row's
-     * task_updates reaches k; events never seen so are left out.
+     * The latency of each on-time first delivery appended at or after {@code fromMillis}, sorted.
      */
     List<Long> latencies(List<TaskEvent> byAppend, long allowedLatenessMillis, long fromMillis) {
+      List<Long> sorted = new ArrayList<>();
+      for (long[] s : samples(byAppend, allowedLatenessMillis)) {
+        if (s[0] >= fromMillis) {
+          sorted.add(s[1]);
+        }
+      }
+      Collections.sort(sorted);
+      return sorted;
+    }
+
+    /**
+     * {append millis, latency millis} of each on-time first delivery, in append order: the k-th of
+     * its window and workspace, in append order, is visible once that row's task_updates reaches k;
+     * events never seen so are left out.
+     */
+    List<long[]> samples(List<TaskEvent> byAppend, long allowedLatenessMillis) {
       Map<String, Long> rank = new HashMap<>();
-      List<Long> samples = new ArrayList<>();
+      List<long[]> samples = new ArrayList<>();
       for (TaskEvent e : byAppend) {
         if (!e.onTime(allowedLatenessMillis)) {
           continue;
@@ -639,11 +659,8 @@ final class FreshnessBenchmark {
         // A row's value may go down and up again only if a write were undone; take the earliest
         // read of any value >= k.
         long t = Collections.min(values.tailMap(k, true).values());
-        if (e.appendMillis >= fromMillis) {
-          samples.add(Math.max(0L, t - e.appendMillis));
-        }
+        samples.add(new long[] {e.appendMillis, Math.max(0L, t - e.appendMillis)});
       }
-      Collections.sort(samples);
       return samples;
     }
   }
