@@ -55,8 +55,8 @@ import org.junit.runners.JUnit4;
  * windows closed), waits for the early firings of the open windows ({@code --earlyFiringDelay=5s})
  * to be written, stops the job with SIGTERM and then reads the warehouse. What that relies on:
  * every pane is upserted in the bundle it fires in (WriteCurated writes at the end of each bundle,
- * and the job's bundles last at most 100 ms), each upsert is its own committed DuckDB transaction,
- * and DuckDB replays its write-ahead log when the file is next opened.
+ * and the job's bundles last at most 1 s), each upsert is its own committed DuckDB transaction, and
+ * DuckDB replays its write-ahead log when the file is next opened.
  */
 @RunWith(JUnit4.class)
 public class ResumeAfterKillChaos {

@@ -83,9 +83,10 @@ import org.junit.runners.JUnit4;
  * -Dit.e2e.earlyFiringDelay} (the job's {@code --earlyFiringDelay}, e.g. {@code 2s}), {@code
  * -Dit.e2e.checkpointMillis} (the job's {@code --checkpointingInterval}) and {@code
  * -Dit.e2e.maxBundleMillis} (Flink's {@code --maxBundleTimeMills}: the warehouse sink commits at
- * the end of every bundle; unset = EmbeddedFlink.MAX_BUNDLE_MILLIS, 100 ms, as the command line);
- * {@code -Dit.e2e.latencyWarmupSeconds=N} also prints the latency of the events appended after the
- * first N s of publishing (the steady state, without the job's warm-up).
+ * the end of every bundle; unset = EmbeddedFlink.MAX_BUNDLE_MILLIS, 1 s, as the command line;
+ * bundles also end at EmbeddedFlink.MAX_BUNDLE_SIZE, 250 records); {@code
+ * -Dit.e2e.latencyWarmupSeconds=N} also prints the latency of the events appended after the first N
+ * s of publishing (the steady state, without the job's warm-up).
  */
 @RunWith(JUnit4.class)
 public class StreamingEndToEndTest {

@@ -208,18 +208,28 @@ public class CollabPipelineCliTest {
   }
 
   /**
-   * Short bundles by default (the runner passes a step's watermark on only between bundles: with
-   * 1-s bundles a 1,000/s stream held the dedup back by tens of seconds); a value given is kept.
+   * Bundles of at most 250 records and 1 s by default (the runner hands a step's watermark on at
+   * once only when a bundle ends at its count: with Beam's 1,000 records a 5,000/s stream's bundles
+   * all ended at their time limit, and the dedup waited for checkpoints); values given are kept.
    */
   @Test
-  public void streamingBundlesLastAtMostOneTenthOfASecondUnlessGiven() throws Exception {
-    CollabPipelineOptions options =
-        CollabPipeline.parseOptions(new String[] {"--source=kafka", "--allowDevKey=true"});
-    assertThat(options.as(FlinkPipelineOptions.class).getMaxBundleTimeMills(), equalTo(100L));
-    CollabPipelineOptions given =
+  public void streamingBundlesEndAt250RecordsOrOneSecondUnlessGiven() throws Exception {
+    FlinkPipelineOptions options =
+        CollabPipeline.parseOptions(new String[] {"--source=kafka", "--allowDevKey=true"})
+            .as(FlinkPipelineOptions.class);
+    assertThat(options.getMaxBundleSize(), equalTo(250L));
+    assertThat(options.getMaxBundleTimeMills(), equalTo(1000L));
+    FlinkPipelineOptions given =
         CollabPipeline.parseOptions(
-            new String[] {"--source=kafka", "--allowDevKey=true", "--maxBundleTimeMills=1000"});
-    assertThat(given.as(FlinkPipelineOptions.class).getMaxBundleTimeMills(), equalTo(1000L));
+                new String[] {
+                  "--source=kafka",
+                  "--allowDevKey=true",
+                  "--maxBundleSize=1000",
+                  "--maxBundleTimeMills=100"
+                })
+            .as(FlinkPipelineOptions.class);
+    assertThat(given.getMaxBundleSize(), equalTo(1000L));
+    assertThat(given.getMaxBundleTimeMills(), equalTo(100L));
   }
 
   @Test

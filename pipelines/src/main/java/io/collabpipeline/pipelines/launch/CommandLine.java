@@ -39,10 +39,13 @@ public final class CommandLine {
       // without a copy.
       all.add("--objectReuse=true");
     }
+    if (flink && all.stream().noneMatch(a -> a.startsWith("--maxBundleSize"))) {
+      // Bundles of at most 250 records, and at most 1 s: the runner hands a step's watermark on at
+      // once only when a bundle ends at its count, so the count must come first at any steady rate
+      // (EmbeddedFlink.MAX_BUNDLE_MILLIS says what other settings did to the dedup).
+      all.add("--maxBundleSize=" + EmbeddedFlink.MAX_BUNDLE_SIZE);
+    }
     if (flink && all.stream().noneMatch(a -> a.startsWith("--maxBundleTimeMills"))) {
-      // Bundles of at most 100 ms: the runner passes a step's watermark on only between bundles,
-      // and with its default of 1 s a steady low-rate stream held the watermark (and the dedup)
-      // back by tens of seconds (EmbeddedFlink.MAX_BUNDLE_MILLIS says how it was measured).
       all.add("--maxBundleTimeMills=" + EmbeddedFlink.MAX_BUNDLE_MILLIS);
     }
     // Not --fasterCopy: it also turns off the copy the heap state backend makes of a state value

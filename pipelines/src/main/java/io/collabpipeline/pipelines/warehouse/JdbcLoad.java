@@ -24,9 +24,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * set-based statement per table. Row-by-row upserts are orders of magnitude slower. A table's rows
  * of a small batch (at most {@value #INSERT_CHUNK_ROWS}) with no partial windows are written by
  * that one statement alone, reading them from a VALUES list of bound parameters instead of a load
- * table: a streaming job flushes at the end of every bundle (at most 100 ms), and creating,
- * filling, reading and dropping a load table took four statements per table and flush, two of them
- * DDL, where one does.
+ * table: a streaming job flushes at the end of every bundle (at most 250 records or 1 s), and
+ * creating, filling, reading and dropping a load table took four statements per table and flush,
+ * two of them DDL, where one does.
  */
 final class JdbcLoad {
   /** Rows per multi-row INSERT into a load table (well below any driver's bind-parameter limit). */

@@ -35,7 +35,7 @@ import org.joda.time.Instant;
  *
  * <p>The window's triggers see fewer, larger elements: a pane that would have fired after the first
  * of several values of a bundle fires after their partial instead, at most one bundle later (the
- * Flink runner's streaming bundles are at most 1,000 elements or, as this project runs it, 100 ms).
+ * Flink runner's streaming bundles are at most 250 elements or 1 s as this project runs it).
  */
 final class CombineInBundle<K, InputT, AccumT, OutputT>
     extends DoFn<KV<K, InputT>, KV<K, OutputT>> {

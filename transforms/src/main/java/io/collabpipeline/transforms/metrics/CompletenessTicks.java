@@ -35,9 +35,9 @@ import org.joda.time.Instant;
  * one tick per record and stage (about four per record) going to the completeness task was a tenth
  * of the full graph's CPU samples in a profile of the benchmark. A count is exactly as late as its
  * earliest tick (the runners hold a step's output watermark while its bundle is open), and at most
- * one bundle later than the tick would have been (the Flink runner's streaming bundles last at most
- * 100 ms as this project runs it). Held counts stay bounded: past {@value #MAX_HELD} the counts of
- * the overflowing tick's window are emitted.
+ * one bundle later than the tick would have been (the Flink runner's streaming bundles hold at most
+ * 250 records and last at most 1 s as this project runs it). Held counts stay bounded: past {@value
+ * #MAX_HELD} the counts of the overflowing tick's window are emitted.
  *
  * <p>Generic over the element type through an arrival-time extractor, e.g. {@code
  * CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis)}; {@link #ofRawRecords},
