@@ -142,14 +142,7 @@ public class StreamingEndToEndTest {
 
     Scenario(String name, int events, double rate) throws Exception {
       this.name = name;
-      this.spec =
-          WorkloadSpec.defaults()
-              .withDeliveries(events)
-              .withSeed(7_000 + events)
-              .withDuplicateShare(0.03)
-              .withLateShare(0.05)
-              .withTooLateShare(0.01)
-              .withMalformedShare(0.01);
+      this.spec = KafkaPublisher.endToEndWorkload(events);
       this.rate = rate;
       this.earlyFiringDelay =
           Durations.parse(

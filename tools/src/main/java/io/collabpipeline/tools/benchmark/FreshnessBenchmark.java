@@ -255,14 +255,7 @@ final class FreshnessBenchmark {
       String settings,
       PrintStream out)
       throws Exception {
-    WorkloadSpec spec =
-        WorkloadSpec.defaults()
-            .withDeliveries(events)
-            .withSeed(7_000 + events)
-            .withDuplicateShare(0.03)
-            .withLateShare(0.05)
-            .withTooLateShare(0.01)
-            .withMalformedShare(0.01);
+    WorkloadSpec spec = KafkaPublisher.endToEndWorkload(events);
     Poller poller = new Poller(runUrl);
     Thread pollThread = new Thread(poller, "freshness-poller");
     pollThread.setDaemon(true);

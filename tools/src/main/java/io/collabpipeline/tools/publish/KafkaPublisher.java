@@ -225,6 +225,22 @@ public final class KafkaPublisher {
   }
 
   /**
+   * The workload of the streaming end-to-end runs ({@code StreamingEndToEndTest}, {@code
+   * bin/collab-benchmark --modes=freshness}): the generator's defaults with 3% duplicates, 5% late,
+   * 1% too-late and 1% malformed deliveries, seeded by the count, so runs of one size publish the
+   * same records.
+   */
+  public static WorkloadSpec endToEndWorkload(long deliveries) {
+    return WorkloadSpec.defaults()
+        .withDeliveries(deliveries)
+        .withSeed(7_000 + deliveries)
+        .withDuplicateShare(0.03)
+        .withLateShare(0.05)
+        .withTooLateShare(0.01)
+        .withMalformedShare(0.01);
+  }
+
+  /**
    * The workload as published from {@code start} at {@code recordsPerSecond}: the same seed and
    * shares, its arrival clock starting at {@code start} and ticking at {@code recordsPerSecond} (or
    * the spec's own rate when 0).
