@@ -37,10 +37,10 @@ public final class EmbeddedFlink {
    *   <li>1 s and 100 records: P95 5.2 s at 5,000/s and at 1,000/s, 19.6 s at 100/s (50 records/s a
    *       subtask: every bundle ends at the time limit again). But the graph's throughput on a
    *       backlog ({@code --modes=streaming}) fell 10 to 13%.
-   *   <li>1 s and 250 records: P95 5.7 s at 5,000/s, 6.0 s at 1,000/s and 18.5 s at 100/s;
-   *       throughput on a backlog within the noise of 100 ms and 1,000 records (two alternating
-   *       pairs); the job's process used 1.26 cores at 5,000/s, against 1.25 to 1.38 with 100-ms
-   *       bundles.
+   *   <li>1 s and 250 records: P95 5.5 to 8.1 s at 5,000/s (three runs), 6.0 s at 1,000/s and 18.5
+   *       s at 100/s; throughput on a backlog within the noise of 100 ms and 1,000 records (two
+   *       alternating pairs); the job's process used 1.19 to 1.26 cores at 5,000/s, against 1.25 to
+   *       1.38 with 100-ms bundles.
    * </ul>
    *
    * <p>A stream slower than about 250 records/s a subtask waits for the scheduled updates again (on
