@@ -299,15 +299,15 @@ final class FreshnessBenchmark {
     String verdict;
     while (true) {
       Completeness c = poller.visibility().completeness(expected);
-      if (c.over > 0) {
+      if (c.rowsOver > 0) {
         verdict =
             String.format(
                 Locale.ROOT,
                 "FAILED: %d window rows count more task events than were published (counted twice)",
-                c.over);
+                c.rowsOver);
         break;
       }
-      if (c.short_ == 0) {
+      if (c.rowsShort == 0) {
         verdict =
             String.format(
                 Locale.ROOT,
@@ -325,7 +325,7 @@ final class FreshnessBenchmark {
                 Locale.ROOT,
                 "FAILED: %d of %d window rows short of the published counts %d s after the last"
                     + " append",
-                c.short_,
+                c.rowsShort,
                 expected.size(),
                 timeoutSeconds);
         break;
@@ -571,13 +571,13 @@ final class FreshnessBenchmark {
 
   /** How far the warehouse is from the expected counts at one read. */
   static final class Completeness {
-    final int short_;
-    final int over;
+    final int rowsShort;
+    final int rowsOver;
     final long atMillis;
 
-    Completeness(int short_, int over, long atMillis) {
-      this.short_ = short_;
-      this.over = over;
+    Completeness(int rowsShort, int rowsOver, long atMillis) {
+      this.rowsShort = rowsShort;
+      this.rowsOver = rowsOver;
       this.atMillis = atMillis;
     }
   }

@@ -88,13 +88,13 @@ public class FreshnessBenchmarkTest {
     Visibility v = reads();
     // A reached 4 (expected 4: equal), B 1 of 2 (short), C never read (short).
     Completeness c = v.completeness(Map.of(W + "|A", 4L, W + "|B", 2L, W + "|C", 1L));
-    assertThat(c.short_, is(2));
-    assertThat(c.over, is(0));
+    assertThat(c.rowsShort, is(2));
+    assertThat(c.rowsOver, is(0));
     assertThat(c.atMillis, is(131_000L));
     // A reached 4 where 3 were expected: counted twice.
     Completeness over = v.completeness(Map.of(W + "|A", 3L, W + "|B", 1L));
-    assertThat(over.short_, is(0));
-    assertThat(over.over, is(1));
+    assertThat(over.rowsShort, is(0));
+    assertThat(over.rowsOver, is(1));
   }
 
   @Test
