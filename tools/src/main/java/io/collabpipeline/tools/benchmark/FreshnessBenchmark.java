@@ -7,8 +7,10 @@ import io.collabpipeline.model.Granularity;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.generator.Delivery;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
+import io.collabpipeline.pipelines.launch.CommandLine;
 import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.tools.devstack.KafkaBroker;
 import io.collabpipeline.tools.devstack.LocalKafka;
 import io.collabpipeline.tools.publish.KafkaPublisher;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
@@ -74,6 +76,10 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  */
 final class FreshnessBenchmark {
   static final long POLL_MILLIS = 500;
+
+  /** How long the job may take to stop after SIGTERM before it is killed. */
+  private static final Duration JOB_STOP_TIMEOUT = Duration.ofSeconds(60);
+
   private static final Pattern PROGRESS = Pattern.compile("(?m)^\\s+\\d+ s\\s+received ");
   private static final Pattern POSTGRES_URL =
       Pattern.compile("^(jdbc:postgresql://[^/?]+/)([^?]*)(\\?.*)?$");
@@ -188,7 +194,10 @@ final class FreshnessBenchmark {
       }
       job = pb.start();
       Process started = job;
-      stopJob = new Thread(() -> stop(started), "stop-freshness-job");
+      stopJob =
+          new Thread(
+              () -> KafkaBroker.stopProcess(started.toHandle(), JOB_STOP_TIMEOUT),
+              "stop-freshness-job");
       Runtime.getRuntime().addShutdownHook(stopJob);
       awaitProgress(job, runDir.resolve("job.log"), Duration.ofMinutes(5));
       out.println("collab-benchmark freshness: the job is running (pid " + job.pid() + ")");
@@ -213,7 +222,7 @@ final class FreshnessBenchmark {
           out);
     } finally {
       if (job != null) {
-        stop(job);
+        KafkaBroker.stopProcess(job.toHandle(), JOB_STOP_TIMEOUT);
         Runtime.getRuntime().removeShutdownHook(stopJob);
       }
       if (!o.has("keep")) {
@@ -403,10 +412,8 @@ final class FreshnessBenchmark {
     String stdout = readAll(p.getInputStream());
     String stderr = readAll(p.getErrorStream());
     if (p.waitFor() != 0) {
-      String line = stderr.strip();
-      int nl = line.indexOf('\n');
       throw new UsageException(
-          (nl < 0 ? line : line.substring(0, nl)).replaceFirst("^collab-devstack: ", ""));
+          CommandLine.firstLine(stderr.strip()).replaceFirst("^collab-devstack: ", ""));
     }
     List<String> args = new ArrayList<>();
     for (String line : stdout.split("\n")) {
@@ -454,22 +461,6 @@ final class FreshnessBenchmark {
   private static String tail(String text) {
     String[] lines = text.strip().split("\n");
     return String.join(" | ", List.of(lines).subList(Math.max(0, lines.length - 3), lines.length));
-  }
-
-  /** SIGTERM (the job's shutdown hooks run), then SIGKILL after 60 s. */
-  private static void stop(Process job) {
-    if (!job.isAlive()) {
-      return;
-    }
-    job.destroy();
-    try {
-      if (!job.waitFor(60, TimeUnit.SECONDS)) {
-        job.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      job.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
   }
 
   /** User and system CPU of a process, from {@code /proc/<pid>/stat}; -1 where there is none. */

@@ -325,7 +325,11 @@ public final class KafkaBroker {
     return process.info().arguments().map(List::of).orElse(List.of());
   }
 
-  private static void stopProcess(ProcessHandle process, Duration timeout) {
+  /**
+   * Stops a process as a controlled shutdown: SIGTERM, up to {@code timeout} for it to exit (its
+   * shutdown hooks run), then SIGKILL.
+   */
+  public static void stopProcess(ProcessHandle process, Duration timeout) {
     process.destroy();
     try {
       process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
