@@ -3,6 +3,7 @@ package io.collabpipeline.pipelines.launch;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.kafka.KafkaStartPosition;
+import io.collabpipeline.pipelines.kafka.KafkaTopics;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.s3.S3Setup;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
@@ -318,6 +319,7 @@ public final class JobLauncher {
     for (String line : config.resume.startLines()) {
       out.println(line);
     }
+    requireKafkaTopics(config);
     config = withSeenWholeFrom(config);
     config.resume.recordStart(System.currentTimeMillis());
     RunSummary summary = summarize(config, run(LiveJob.of(config, describeRunner(config))));
@@ -356,6 +358,44 @@ public final class JobLauncher {
 
   /** How long the launcher waits for the brokers when it looks up where a stateless start reads. */
   static final java.time.Duration START_POSITION_TIMEOUT = java.time.Duration.ofSeconds(60);
+
+  /**
+   * Refuses a Kafka job whose topics the brokers do not have, with one line that names them, before
+   * anything starts: the source would otherwise fail at every attempt of the restart strategy. The
+   * job never creates a topic (its partition count is an operator's decision). Brokers that do not
+   * answer in time are not a usage mistake: the job starts, and its restart strategy waits for them
+   * as for any outage.
+   */
+  private void requireKafkaTopics(JobConfig config) {
+    if (config.kafka == null) {
+      return;
+    }
+    List<String> missing;
+    try {
+      missing =
+          KafkaTopics.missing(
+              config.kafka.read().consumerConfig(), config.kafka.topics(), START_POSITION_TIMEOUT);
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      out.println(
+          NAME
+              + ": the Kafka brokers "
+              + config.kafka.bootstrapServers()
+              + " did not answer within "
+              + START_POSITION_TIMEOUT.toSeconds()
+              + " s, so the topics were not checked; starting anyway (the restart strategy waits"
+              + " for the brokers)");
+      return;
+    }
+    if (!missing.isEmpty()) {
+      throw new UsageException(
+          "--kafkaTopics: the brokers "
+              + config.kafka.bootstrapServers()
+              + " have no topic "
+              + String.join(", ", missing)
+              + "; create it first (the dev stack creates collab-events; elsewhere kafka-topics.sh"
+              + " --create), or name an existing topic: the job never creates one");
+    }
+  }
 
   /**
    * A Kafka stream that starts without the previous job's state (fresh, or a cluster restoring
