@@ -25,6 +25,7 @@ import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.tools.benchmark.Visibility;
 import io.collabpipeline.tools.devstack.LocalKafka;
 import io.collabpipeline.tools.devstack.LocalS3;
 import io.collabpipeline.tools.publish.KafkaPublisher;
@@ -46,8 +47,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -291,16 +290,16 @@ public class StreamingEndToEndTest {
           equalTo(malformedByCoordinate));
 
       List<Published> byArrival = StreamRuns.byArrival(published);
-      Latency latency = poller.latencies(byArrival, ALLOWED_LATENESS_MILLIS, Long.MIN_VALUE);
+      List<Long> latency = poller.latencies(byArrival, ALLOWED_LATENESS_MILLIS, Long.MIN_VALUE);
       // The steady state: events appended after the first warm-up seconds of publishing (the job's
       // JIT and first checkpoint are behind it).
       long warmupMillis = Long.getLong("it.e2e.latencyWarmupSeconds", 0L) * 1_000L;
-      Latency steady =
+      List<Long> steady =
           warmupMillis <= 0
               ? null
               : poller.latencies(
                   byArrival, ALLOWED_LATENESS_MILLIS, byArrival.get(0).appendMillis + warmupMillis);
-      assertThat(name + ": latency samples", latency.samples(), greaterThan(0));
+      assertThat(name + ": latency samples", latency.size(), greaterThan(0));
       String line =
           String.format(
               "%s: %,d events at %.0f/s (achieved %.0f/s), %d partitions, Flink streaming parallelism 2, checkpoints"
@@ -314,20 +313,20 @@ public class StreamingEndToEndTest {
               checkpointMillis,
               config.windowing().earlyFiringDelay(),
               options.getMaxBundleTimeMills(),
-              latency.samples(),
-              latency.percentile(50) / 1000.0,
-              latency.percentile(95) / 1000.0,
-              latency.max() / 1000.0,
+              latency.size(),
+              Visibility.percentile(latency, 50) / 1000.0,
+              Visibility.percentile(latency, 95) / 1000.0,
+              latency.get(latency.size() - 1) / 1000.0,
               POLL_MILLIS);
-      if (steady != null && steady.samples() > 0) {
+      if (steady != null && steady.size() > 0) {
         line +=
             String.format(
                 "; appended after the first %d s: %,d events, P50 %.1f s, P95 %.1f s, max %.1f s",
                 warmupMillis / 1000,
-                steady.samples(),
-                steady.percentile(50) / 1000.0,
-                steady.percentile(95) / 1000.0,
-                steady.max() / 1000.0);
+                steady.size(),
+                Visibility.percentile(steady, 50) / 1000.0,
+                Visibility.percentile(steady, 95) / 1000.0,
+                steady.get(steady.size() - 1) / 1000.0);
       }
       phase(started, "checked");
       System.out.println(line);
@@ -428,12 +427,15 @@ public class StreamingEndToEndTest {
    * Reads the minute rows of {@code task_update_velocity} every {@value #POLL_MILLIS} ms and
    * remembers, per window and workspace, when each value was first seen.
    */
+  /**
+   * Reads the minute rows of task_update_velocity every {@link #POLL_MILLIS} ms into a {@link
+   * Visibility}, the freshness benchmark's record of when each value was first read, so that the
+   * test and {@code bin/collab-benchmark --modes=freshness} compute a latency the same way.
+   */
   private static final class LatencyPoller implements Runnable {
     private final String url;
+    private final Visibility visibility = new Visibility();
     private volatile boolean running = true;
-
-    /** "windowStart|workspace" → (value → first wall-clock millis it was read). */
-    private final Map<String, TreeMap<Long, Long>> seen = new ConcurrentHashMap<>();
 
     LatencyPoller(String url) {
       this.url = url;
@@ -446,16 +448,19 @@ public class StreamingEndToEndTest {
     @Override
     public void run() {
       while (running) {
-        long now = System.currentTimeMillis();
+        // A new connection per read: the job's writer may hold the file for a moment.
         try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
-          for (CuratedRow r : w.curated().read(CuratedTable.TASK_UPDATE_VELOCITY)) {
-            if (!r.getString("granularity").equals(Granularity.MINUTE.code())) {
-              continue;
+          List<CuratedRow> rows = w.curated().read(CuratedTable.TASK_UPDATE_VELOCITY);
+          long read = System.currentTimeMillis();
+          for (CuratedRow r : rows) {
+            if (r.getString("granularity").equals(Granularity.MINUTE.code())) {
+              visibility.saw(
+                  r.getLong("window_start") + "|" + r.getString("workspace_gid"),
+                  r.getLong("task_updates"),
+                  read);
             }
-            String key = r.getLong("window_start") + "|" + r.getString("workspace_gid");
-            seen.computeIfAbsent(key, k -> new TreeMap<>())
-                .putIfAbsent(r.getLong("task_updates"), now);
           }
+          visibility.readEnded(read);
         } catch (Exception e) {
           // The writer may hold the file for a moment: read again at the next poll.
         }
@@ -468,16 +473,16 @@ public class StreamingEndToEndTest {
     }
 
     /**
-     * For each first delivery of an on-time task event (in arrival order), the k-th of its minute
-     * window and workspace is visible once that row's task_updates reaches k.
+     * The sorted latencies of the first deliveries of task events (in arrival order) appended at or
+     * after {@code fromMillis}: the k-th of its minute window and workspace is visible once that
+     * row's task_updates reaches k.
      */
-    Latency latencies(List<Published> byArrival, long allowedLatenessMillis, long fromMillis)
+    List<Long> latencies(List<Published> byArrival, long allowedLatenessMillis, long fromMillis)
         throws Exception {
-      Map<String, Long> rank = new HashMap<>();
       Set<String> ids = new HashSet<>();
       com.fasterxml.jackson.databind.ObjectMapper mapper =
           new com.fasterxml.jackson.databind.ObjectMapper();
-      List<Long> samples = new ArrayList<>();
+      List<Visibility.TaskEvent> firsts = new ArrayList<>();
       for (Published x : byArrival) {
         if (x.delivery.kind() == Delivery.Kind.MALFORMED) {
           continue;
@@ -491,51 +496,14 @@ public class StreamingEndToEndTest {
             java.time.OffsetDateTime.parse(e.get("occurred_at").asText())
                 .toInstant()
                 .toEpochMilli();
-        long start = Granularity.MINUTE.windowStart(occurred);
-        if (x.appendMillis
-            > start + Granularity.MINUTE.size().getMillis() + allowedLatenessMillis) {
-          continue; // too late: never in the streaming tables
-        }
-        String key = start + "|" + e.get("workspace_gid").asText();
-        long k = rank.merge(key, 1L, Long::sum);
-        TreeMap<Long, Long> values = seen.get(key);
-        Map.Entry<Long, Long> first = values == null ? null : values.ceilingEntry(k);
-        if (first != null) {
-          // The earliest read of any value >= k (values only grow, so take the minimum time over
-          // them).
-          long t = Long.MAX_VALUE;
-          for (long time : values.tailMap(k, true).values()) {
-            t = Math.min(t, time);
-          }
-          if (x.appendMillis >= fromMillis) {
-            samples.add(Math.max(0L, t - x.appendMillis));
-          }
-        }
+        firsts.add(
+            new Visibility.TaskEvent(
+                x.appendMillis,
+                firsts.size(),
+                Granularity.MINUTE.windowStart(occurred),
+                e.get("workspace_gid").asText()));
       }
-      Collections.sort(samples);
-      return new Latency(samples);
-    }
-  }
-
-  /** Sorted latency samples in milliseconds. */
-  private static final class Latency {
-    private final List<Long> sorted;
-
-    Latency(List<Long> sorted) {
-      this.sorted = sorted;
-    }
-
-    int samples() {
-      return sorted.size();
-    }
-
-    double percentile(int p) {
-      int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-      return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
-    }
-
-    long max() {
-      return sorted.get(sorted.size() - 1);
+      return visibility.latencies(firsts, allowedLatenessMillis, fromMillis);
     }
   }
 }

@@ -10,6 +10,8 @@ import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.launch.CommandLine;
 import io.collabpipeline.pipelines.warehouse.JdbcWarehouse;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.tools.benchmark.Visibility.Completeness;
+import io.collabpipeline.tools.benchmark.Visibility.TaskEvent;
 import io.collabpipeline.tools.devstack.KafkaBroker;
 import io.collabpipeline.tools.devstack.LocalKafka;
 import io.collabpipeline.tools.publish.KafkaPublisher;
@@ -31,16 +33,12 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -390,15 +388,9 @@ final class FreshnessBenchmark {
     return String.format(
         Locale.ROOT,
         "P50 %.1f s, P95 %.1f s, max %.1f s",
-        percentile(sorted, 50) / 1000.0,
-        percentile(sorted, 95) / 1000.0,
+        Visibility.percentile(sorted, 50) / 1000.0,
+        Visibility.percentile(sorted, 95) / 1000.0,
         sorted.get(sorted.size() - 1) / 1000.0);
-  }
-
-  /** The nearest-rank percentile of an ascending list. */
-  static long percentile(List<Long> sorted, int p) {
-    int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
   }
 
   /** The dev stack's pipeline options ({@code bin/collab-devstack pipeline-args}). */
@@ -484,31 +476,6 @@ final class FreshnessBenchmark {
     return -1L;
   }
 
-  /** A first delivery of a task event: when it was appended, and its window and workspace. */
-  static final class TaskEvent {
-    final long appendMillis;
-    final long index;
-    final long windowStart;
-    final String workspace;
-
-    TaskEvent(long appendMillis, long index, long windowStart, String workspace) {
-      this.appendMillis = appendMillis;
-      this.index = index;
-      this.windowStart = windowStart;
-      this.workspace = workspace;
-    }
-
-    String key() {
-      return windowStart + "|" + workspace;
-    }
-
-    /** Whether the streaming tables count it: appended before its minute window's lateness ends. */
-    boolean onTime(long allowedLatenessMillis) {
-      return appendMillis
-          <= windowStart + Granularity.MINUTE.size().getMillis() + allowedLatenessMillis;
-    }
-  }
-
   /**
    * Reads the workspace of each acknowledged task event off the producer's I/O thread, into {@link
    * TaskEvent}s (the bytes are not kept).
@@ -557,95 +524,6 @@ final class FreshnessBenchmark {
           Comparator.comparingLong((TaskEvent e) -> e.appendMillis)
               .thenComparingLong(e -> e.index));
       return events;
-    }
-  }
-
-  /** How far the warehouse is from the expected counts at one read. */
-  static final class Completeness {
-    final int rowsShort;
-    final int rowsOver;
-    final long atMillis;
-
-    Completeness(int rowsShort, int rowsOver, long atMillis) {
-      this.rowsShort = rowsShort;
-      this.rowsOver = rowsOver;
-      this.atMillis = atMillis;
-    }
-  }
-
-  /**
-   * When each value of each window and workspace's {@code task_updates} was first read: the record
-   * the latencies and the completeness check are computed from.
-   */
-  static final class Visibility {
-    /** "windowStart|workspace" → (value → first millis a read that saw it ended). */
-    private final Map<String, NavigableMap<Long, Long>> seen = new ConcurrentHashMap<>();
-
-    private volatile long lastReadMillis;
-
-    /** One row of a read that ended at {@code readMillis}. */
-    void saw(String key, long value, long readMillis) {
-      seen.computeIfAbsent(key, k -> new ConcurrentSkipListMap<>()).putIfAbsent(value, readMillis);
-    }
-
-    /** A whole read ended at {@code readMillis}. */
-    void readEnded(long readMillis) {
-      lastReadMillis = readMillis;
-    }
-
-    /** How the last read stands against the expected count of each window and workspace. */
-    Completeness completeness(Map<String, Long> expected) {
-      int shortRows = 0;
-      int over = 0;
-      for (Map.Entry<String, Long> e : expected.entrySet()) {
-        NavigableMap<Long, Long> values = seen.get(e.getKey());
-        long highest = values == null || values.isEmpty() ? 0L : values.lastKey();
-        if (highest < e.getValue()) {
-          shortRows++;
-        } else if (highest > e.getValue()) {
-          over++;
-        }
-      }
-      return new Completeness(shortRows, over, lastReadMillis);
-    }
-
-    /**
-     * The latency of each on-time first delivery appended at or after {@code fromMillis}, sorted.
-     */
-    List<Long> latencies(List<TaskEvent> byAppend, long allowedLatenessMillis, long fromMillis) {
-      List<Long> sorted = new ArrayList<>();
-      for (long[] s : samples(byAppend, allowedLatenessMillis)) {
-        if (s[0] >= fromMillis) {
-          sorted.add(s[1]);
-        }
-      }
-      Collections.sort(sorted);
-      return sorted;
-    }
-
-    /**
-     * {append millis, latency millis} of each on-time first delivery, in append order: the k-th of
-     * its window and workspace, in append order, is visible once that row's task_updates reaches k;
-     * events never seen so are left out.
-     */
-    List<long[]> samples(List<TaskEvent> byAppend, long allowedLatenessMillis) {
-      Map<String, Long> rank = new HashMap<>();
-      List<long[]> samples = new ArrayList<>();
-      for (TaskEvent e : byAppend) {
-        if (!e.onTime(allowedLatenessMillis)) {
-          continue;
-        }
-        long k = rank.merge(e.key(), 1L, Long::sum);
-        NavigableMap<Long, Long> values = seen.get(e.key());
-        if (values == null || values.ceilingKey(k) == null) {
-          continue;
-        }
-        // A row's value may go down and up again only if a write were undone; take the earliest
-        // read of any value >= k.
-        long t = Collections.min(values.tailMap(k, true).values());
-        samples.add(new long[] {e.appendMillis, Math.max(0L, t - e.appendMillis)});
-      }
-      return samples;
     }
   }
 

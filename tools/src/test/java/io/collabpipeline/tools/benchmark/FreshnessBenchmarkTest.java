@@ -8,9 +8,8 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
 
 import io.collabpipeline.pipelines.UsageException;
-import io.collabpipeline.tools.benchmark.FreshnessBenchmark.Completeness;
-import io.collabpipeline.tools.benchmark.FreshnessBenchmark.TaskEvent;
-import io.collabpipeline.tools.benchmark.FreshnessBenchmark.Visibility;
+import io.collabpipeline.tools.benchmark.Visibility.Completeness;
+import io.collabpipeline.tools.benchmark.Visibility.TaskEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,8 +103,8 @@ public class FreshnessBenchmarkTest {
       oneToTwenty.add(i * 1_000L);
     }
     // P95 of 20 samples is the ceil(0.95 * 20) = 19th, P50 the 10th.
-    assertThat(FreshnessBenchmark.percentile(oneToTwenty, 95), is(19_000L));
-    assertThat(FreshnessBenchmark.percentile(oneToTwenty, 50), is(10_000L));
+    assertThat(Visibility.percentile(oneToTwenty, 95), is(19_000L));
+    assertThat(Visibility.percentile(oneToTwenty, 50), is(10_000L));
     assertThat(FreshnessBenchmark.describe(oneToTwenty), is("P50 10.0 s, P95 19.0 s, max 20.0 s"));
     assertThat(FreshnessBenchmark.describe(List.of()), is("no samples"));
   }
