@@ -30,7 +30,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.io.snowflake.SnowflakeIO;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -477,9 +476,7 @@ public final class CollabCanary implements AutoCloseable {
   public static void main(String[] args) throws Exception {
     Settings settings;
     try {
-      settings =
-          Settings.from(
-              PipelineOptionsFactory.fromArgs(args).withValidation().as(CanaryOptions.class));
+      settings = Settings.from(CommandLine.parse(args, CanaryOptions.class));
     } catch (IllegalArgumentException | UsageException e) {
       System.err.println("collab-canary: " + CommandLine.firstLine(e.getMessage()));
       System.exit(2);

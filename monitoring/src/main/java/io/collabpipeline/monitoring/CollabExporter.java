@@ -2,6 +2,7 @@ package io.collabpipeline.monitoring;
 
 import com.sun.net.httpserver.HttpServer;
 import io.collabpipeline.pipelines.Durations;
+import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.kafka.KafkaSourceConfig;
 import io.collabpipeline.pipelines.launch.CommandLine;
 import io.collabpipeline.pipelines.warehouse.WarehouseConnections;
@@ -15,7 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * {@code bin/collab-exporter}: serves {@code /metrics} in Prometheus's text format with what the
@@ -141,8 +141,8 @@ public final class CollabExporter implements AutoCloseable {
   public static void main(String[] args) throws Exception {
     ExporterOptions options;
     try {
-      options = PipelineOptionsFactory.fromArgs(args).withValidation().as(ExporterOptions.class);
-    } catch (IllegalArgumentException e) {
+      options = CommandLine.parse(args, ExporterOptions.class);
+    } catch (IllegalArgumentException | UsageException e) {
       System.err.println("collab-exporter: " + CommandLine.firstLine(e.getMessage()));
       System.exit(2);
       return;

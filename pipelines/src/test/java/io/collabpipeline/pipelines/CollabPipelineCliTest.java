@@ -63,6 +63,32 @@ public class CollabPipelineCliTest {
   @Test
   public void anUnknownOptionIsNamedOnOneLine() {
     assertOneLineError(run("--bogusOption=1"), "bogusOption");
+    assertThat(
+        err(),
+        equalTo(
+            "collab-pipeline: --bogusOption is not an option (--help=CollabPipelineOptions lists"
+                + " every option)"
+                + System.lineSeparator()));
+  }
+
+  @Test
+  public void aMistypedOptionGetsBeamsSuggestionInTheProjectsWords() {
+    assertOneLineError(run("--kafkaTopic=events"), "kafkaTopic");
+    assertThat(
+        err(),
+        equalTo(
+            "collab-pipeline: --kafkaTopic is not an option: did you mean --kafkaTopics?"
+                + " (--help=CollabPipelineOptions lists every option)"
+                + System.lineSeparator()));
+  }
+
+  @Test
+  public void aDataDirThatCannotBeCreatedIsAUsageError() throws Exception {
+    java.io.File plainFile = tmp.newFile("not-a-directory");
+    assertOneLineError(
+        run("--events=10", "--dataDir=" + plainFile + "/data"),
+        "--dataDir=" + plainFile + "/data cannot be created",
+        "give a directory this user can write");
   }
 
   @Test

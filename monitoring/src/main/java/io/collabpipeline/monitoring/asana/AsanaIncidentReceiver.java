@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.launch.CommandLine;
 import io.collabpipeline.pipelines.warehouse.snowflake.SecretReference;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import java.util.concurrent.Executors;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * {@code bin/collab-asana-receiver}: an Alertmanager webhook receiver that turns pages into Asana
@@ -206,8 +206,12 @@ public final class AsanaIncidentReceiver implements AutoCloseable {
     AsanaIncidentReceiver receiver;
     Options options;
     try {
-      options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
+      options = CommandLine.parse(args, Options.class);
       receiver = start(options, System.err);
+    } catch (UsageException e) {
+      System.err.println("collab-asana-receiver: " + CommandLine.firstLine(e.getMessage()));
+      System.exit(2);
+      return;
     } catch (IllegalArgumentException | IOException e) {
       System.err.println(
           "collab-asana-receiver: " + CommandLine.firstLine(CommandLine.rootMessage(e)));

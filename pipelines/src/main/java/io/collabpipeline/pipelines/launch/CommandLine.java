@@ -7,6 +7,9 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
@@ -52,10 +55,65 @@ public final class CommandLine {
     // that is changed while an asynchronous checkpoint runs, and the runner's combining state
     // changes its accumulators in place, so a checkpoint could hold counts of elements read after
     // its barrier, counted again after a restore (JobConfig refuses it for streaming jobs).
-    PipelineOptionsFactory.register(CollabPipelineOptions.class);
-    return PipelineOptionsFactory.fromArgs(all.toArray(new String[0]))
-        .withValidation()
-        .as(CollabPipelineOptions.class);
+    return parse(all.toArray(new String[0]), CollabPipelineOptions.class);
+  }
+
+  /** Beam's message for an option that no interface of the command has. */
+  private static final Pattern UNKNOWN_OPTION =
+      Pattern.compile(
+          "Class interface \\S+ missing a property named '([^']*)'\\.(?: Did you mean (.*))?");
+
+  private static final Pattern QUOTED_NAME = Pattern.compile("'([^']+)'|\\[([^\\]]+)\\]");
+
+  /**
+   * Parses {@code args} into {@code type} with Beam's parser (and its validation of required
+   * options). {@code type} is registered first, so that {@code --help=<its simple name>} lists its
+   * options. An option {@code type} does not have is a {@link UsageException} in this project's
+   * words: {@code --kafkaTopic is not an option: did you mean --kafkaTopics? (--help=... lists
+   * every option)}, where Beam's own message names the Java interface; any other mistake is Beam's
+   * {@link IllegalArgumentException}.
+   */
+  public static <T extends PipelineOptions> T parse(String[] args, Class<T> type) {
+    PipelineOptionsFactory.register(type);
+    try {
+      return PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
+    } catch (IllegalArgumentException e) {
+      String unknown = unknownOption(e.getMessage(), type);
+      if (unknown != null) {
+        throw new UsageException(unknown);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The one line for Beam's message that an option does not exist, naming the option, Beam's
+   * suggestions and how to list the options of {@code type}; null for any other message.
+   */
+  static String unknownOption(String beamMessage, Class<?> type) {
+    Matcher m = UNKNOWN_OPTION.matcher(firstLine(beamMessage));
+    if (!m.lookingAt()) {
+      return null;
+    }
+    StringBuilder line = new StringBuilder("--").append(m.group(1)).append(" is not an option");
+    if (m.group(2) != null) {
+      List<String> suggestions = new ArrayList<>();
+      Matcher q = QUOTED_NAME.matcher(m.group(2));
+      while (q.find()) {
+        String names = q.group(1) != null ? q.group(1) : q.group(2);
+        for (String name : names.split(",")) {
+          if (!name.isBlank()) {
+            suggestions.add("--" + name.trim());
+          }
+        }
+      }
+      if (!suggestions.isEmpty()) {
+        line.append(": did you mean ").append(String.join(" or ", suggestions)).append('?');
+      }
+    }
+    String help =
+        type.getEnclosingClass() == null ? type.getSimpleName() : "'" + type.getName() + "'";
+    return line.append(" (--help=").append(help).append(" lists every option)").toString();
   }
 
   /**

@@ -279,6 +279,17 @@ public final class JobLauncher {
     }
     try {
       Files.createDirectories(Paths.get(config.dataDir));
+    } catch (java.io.IOException | SecurityException e) {
+      err.println(
+          NAME
+              + ": --dataDir="
+              + config.dataDir
+              + " cannot be created ("
+              + CommandLine.firstLine(CommandLine.rootMessage(e))
+              + "): give a directory this user can write");
+      return 2;
+    }
+    try {
       switch (config.source) {
         case RAW:
           return launcher.rawReplay(

@@ -6,6 +6,7 @@ import io.collabpipeline.pipelines.generator.GeneratorConfig;
 import io.collabpipeline.pipelines.generator.WorkloadGenerator;
 import io.collabpipeline.pipelines.generator.WorkloadSpec;
 import io.collabpipeline.pipelines.kafka.KafkaSourceConfig;
+import io.collabpipeline.pipelines.launch.CommandLine;
 import io.collabpipeline.pipelines.options.GeneratorOptions;
 import io.collabpipeline.pipelines.options.KafkaOptions;
 import java.io.PrintStream;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -516,7 +516,7 @@ public final class KafkaPublisher {
     KafkaPublisher publisher;
     WorkloadSpec spec;
     try {
-      Options o = PipelineOptionsFactory.fromArgs(args).as(Options.class);
+      Options o = CommandLine.parse(args, Options.class);
       String servers = KafkaSourceConfig.bootstrapServers(o.getKafkaBootstrapServers());
       List<String> topics = KafkaSourceConfig.topics(o.getKafkaTopics());
       if (topics.size() != 1) {
