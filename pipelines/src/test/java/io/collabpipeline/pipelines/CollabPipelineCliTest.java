@@ -66,8 +66,7 @@ public class CollabPipelineCliTest {
     assertThat(
         err(),
         equalTo(
-            "collab-pipeline: --bogusOption is not an option (--help=CollabPipelineOptions lists"
-                + " every option)"
+            "collab-pipeline: --bogusOption is not an option (see --help=CollabPipelineOptions)"
                 + System.lineSeparator()));
   }
 
@@ -78,7 +77,7 @@ public class CollabPipelineCliTest {
         err(),
         equalTo(
             "collab-pipeline: --kafkaTopic is not an option: did you mean --kafkaTopics?"
-                + " (--help=CollabPipelineOptions lists every option)"
+                + " (see --help=CollabPipelineOptions)"
                 + System.lineSeparator()));
   }
 

@@ -69,9 +69,10 @@ public final class CommandLine {
    * Parses {@code args} into {@code type} with Beam's parser (and its validation of required
    * options). {@code type} is registered first, so that {@code --help=<its simple name>} lists its
    * options. An option {@code type} does not have is a {@link UsageException} in this project's
-   * words: {@code --kafkaTopic is not an option: did you mean --kafkaTopics? (--help=... lists
-   * every option)}, where Beam's own message names the Java interface; any other mistake is Beam's
-   * {@link IllegalArgumentException}.
+   * words: {@code --kafkaTopic is not an option: did you mean --kafkaTopics? (see --help=...)},
+   * where Beam's own message names the Java interface; any other mistake is Beam's {@link
+   * IllegalArgumentException}. (Commands that take options of their own besides the pipeline's,
+   * such as {@code collab-erasure}, document those in the README.)
    */
   public static <T extends PipelineOptions> T parse(String[] args, Class<T> type) {
     PipelineOptionsFactory.register(type);
@@ -113,7 +114,7 @@ public final class CommandLine {
     }
     String help =
         type.getEnclosingClass() == null ? type.getSimpleName() : "'" + type.getName() + "'";
-    return line.append(" (--help=").append(help).append(" lists every option)").toString();
+    return line.append(" (see --help=").append(help).append(")").toString();
   }
 
   /**

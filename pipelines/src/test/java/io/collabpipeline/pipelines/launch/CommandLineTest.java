@@ -36,8 +36,7 @@ public class CommandLineTest {
             UsageException.class,
             () -> CommandLine.parse(new String[] {"--nothingLikeIt=1"}, KafkaOptions.class));
     assertThat(
-        e.getMessage(),
-        equalTo("--nothingLikeIt is not an option (--help=KafkaOptions lists every option)"));
+        e.getMessage(), equalTo("--nothingLikeIt is not an option (see --help=KafkaOptions)"));
   }
 
   @Test
@@ -49,8 +48,8 @@ public class CommandLineTest {
     assertThat(
         e.getMessage(),
         equalTo(
-            "--kafkaGroupID is not an option: did you mean --kafkaGroupId? (--help=KafkaOptions"
-                + " lists every option)"));
+            "--kafkaGroupID is not an option: did you mean --kafkaGroupId? (see"
+                + " --help=KafkaOptions)"));
   }
 
   @Test
@@ -61,9 +60,9 @@ public class CommandLineTest {
                 + " of [count, counts]?",
             NestedOptions.class),
         equalTo(
-            "--cont is not an option: did you mean --count or --counts? (--help='"
+            "--cont is not an option: did you mean --count or --counts? (see --help='"
                 + NestedOptions.class.getName()
-                + "' lists every option)"));
+                + "')"));
   }
 
   @Test
