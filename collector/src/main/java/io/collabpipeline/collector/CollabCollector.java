@@ -163,7 +163,13 @@ public final class CollabCollector {
       }
       String name = arg.substring(2, eq);
       if (!OPTIONS.contains(name)) {
-        throw new IllegalArgumentException("unknown option --" + name);
+        throw new IllegalArgumentException(
+            "unknown option --"
+                + name
+                + " (options: "
+                + String.join(
+                    ", ", OPTIONS.stream().sorted().map(n -> "--" + n).toArray(String[]::new))
+                + ")");
       }
       o.put(name, arg.substring(eq + 1));
     }

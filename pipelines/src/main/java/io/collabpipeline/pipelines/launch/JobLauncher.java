@@ -401,10 +401,11 @@ public final class JobLauncher {
       throw new UsageException(
           "--kafkaTopics: the brokers "
               + config.kafka.bootstrapServers()
-              + " have no topic "
+              + (missing.size() == 1 ? " have no topic " : " have none of the topics ")
               + String.join(", ", missing)
-              + "; create it first (the dev stack creates collab-events; elsewhere kafka-topics.sh"
-              + " --create), or name an existing topic: the job never creates one");
+              + (missing.size() == 1 ? "; create it first" : "; create them first")
+              + " (the dev stack creates collab-events; elsewhere kafka-topics.sh --create), or"
+              + " name an existing topic: the job never creates one");
     }
   }
 

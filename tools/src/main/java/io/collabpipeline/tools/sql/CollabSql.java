@@ -32,6 +32,14 @@ public final class CollabSql {
     String db = "collab-data/warehouse.duckdb";
     String sql = null;
     for (String a : args) {
+      if (a.equals("--help") || a.equals("-h")) {
+        out.println(
+            "usage: collab-sql [--db=FILE] \"SQL\"   runs one statement on the embedded default's"
+                + " DuckDB warehouse (default collab-data/warehouse.duckdb) and prints at most "
+                + MAX_ROWS
+                + " rows");
+        return 0;
+      }
       if (a.startsWith("--db=")) {
         db = a.substring("--db=".length());
       } else if (a.startsWith("--")) {
