@@ -39,6 +39,9 @@ public final class CollabExporter implements AutoCloseable {
   private final PrintStream log;
 
   private CollabExporter(ExporterOptions options, PrintStream log) throws IOException {
+    if (options.getPort() < 0 || options.getPort() > 65535) {
+      throw new UsageException("--port must be 0..65535, got " + options.getPort());
+    }
     this.log = log;
     if (options.getExportKafkaLag()) {
       KafkaSourceConfig kafkaConfig = KafkaSourceConfig.fromOptions(options);
@@ -150,6 +153,10 @@ public final class CollabExporter implements AutoCloseable {
     CollabExporter exporter;
     try {
       exporter = start(options, System.err);
+    } catch (UsageException e) {
+      System.err.println("collab-exporter: " + CommandLine.firstLine(e.getMessage()));
+      System.exit(2);
+      return;
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("collab-exporter: " + CommandLine.firstLine(CommandLine.rootMessage(e)));
       System.exit(2);

@@ -32,7 +32,6 @@ public final class CommandLine {
             "unexpected argument '" + a + "': options are written --name=value");
       }
     }
-    checkValueTypes(args);
     if (all.stream().noneMatch(a -> a.startsWith("--runner="))) {
       all.add("--runner=FlinkRunner");
     }
@@ -75,6 +74,7 @@ public final class CommandLine {
    * such as {@code collab-erasure}, document those in the README.)
    */
   public static <T extends PipelineOptions> T parse(String[] args, Class<T> type) {
+    checkValueTypes(args, type);
     PipelineOptionsFactory.register(type);
     try {
       return PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
@@ -118,10 +118,10 @@ public final class CommandLine {
   }
 
   /**
-   * Checks the values of our numeric and boolean options before Beam parses them, so that a wrong
-   * value gets a message naming the option (Beam's own names only the Java type).
+   * Checks the values of {@code type}'s numeric and boolean options before Beam parses them, so
+   * that a wrong value gets a message naming the option (Beam's own names only the Java type).
    */
-  private static void checkValueTypes(String[] args) {
+  private static void checkValueTypes(String[] args, Class<? extends PipelineOptions> type) {
     for (String a : args) {
       int eq = a.indexOf('=');
       if (eq < 0) {
@@ -129,15 +129,15 @@ public final class CommandLine {
       }
       String name = a.substring(2, eq);
       String value = a.substring(eq + 1);
-      Class<?> type = optionType(name);
+      Class<?> valueType = optionType(name, type);
       try {
-        if (type == Long.class || type == long.class) {
+        if (valueType == Long.class || valueType == long.class) {
           Long.parseLong(value);
-        } else if (type == Integer.class || type == int.class) {
+        } else if (valueType == Integer.class || valueType == int.class) {
           Integer.parseInt(value);
-        } else if (type == Double.class || type == double.class) {
+        } else if (valueType == Double.class || valueType == double.class) {
           Double.parseDouble(value);
-        } else if ((type == Boolean.class || type == boolean.class)
+        } else if ((valueType == Boolean.class || valueType == boolean.class)
             && !value.equalsIgnoreCase("true")
             && !value.equalsIgnoreCase("false")) {
           throw new UsageException("--" + name + "=" + value + " must be true or false");
@@ -149,18 +149,20 @@ public final class CommandLine {
                 + "="
                 + value
                 + " must be a "
-                + (type == Double.class ? "number, e.g. 0.05" : "whole number"));
+                + (valueType == Double.class || valueType == double.class
+                    ? "number, e.g. 0.05"
+                    : "whole number"));
       }
     }
   }
 
-  private static Class<?> optionType(String name) {
+  private static Class<?> optionType(String name, Class<?> type) {
     if (name.isEmpty()) {
       return String.class;
     }
     String getter = "get" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
     String is = "is" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
-    for (Method m : CollabPipelineOptions.class.getMethods()) {
+    for (Method m : type.getMethods()) {
       if (m.getParameterCount() == 0 && (m.getName().equals(getter) || m.getName().equals(is))) {
         return m.getReturnType();
       }

@@ -1,6 +1,7 @@
 package io.collabpipeline.pipelines.launch;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.Assert.assertThrows;
@@ -9,6 +10,7 @@ import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.options.KafkaOptions;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
@@ -27,6 +29,12 @@ public class CommandLineTest {
     Integer getCount();
 
     void setCount(Integer value);
+
+    @Description("a required name")
+    @Validation.Required
+    String getName();
+
+    void setName(String value);
   }
 
   @Test
@@ -71,9 +79,24 @@ public class CommandLineTest {
         CommandLine.unknownOption("Argument 'x' does not begin with '--'", KafkaOptions.class),
         nullValue());
     assertThat(CommandLine.unknownOption(null, KafkaOptions.class), nullValue());
-    // Beam's own exception (a UsageException is not an IllegalArgumentException).
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> CommandLine.parse(new String[] {"--count=abc"}, NestedOptions.class));
+    // A missing required option keeps Beam's own exception and message (a UsageException is not
+    // an IllegalArgumentException).
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> CommandLine.parse(new String[] {"--count=3"}, NestedOptions.class));
+    assertThat(e.getMessage(), containsString("--name"));
+  }
+
+  @Test
+  public void aValueOfTheWrongTypeNamesTheOptionOfTheCommandsOwnInterface() {
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> CommandLine.parse(new String[] {"--count=abc", "--name=n"}, NestedOptions.class));
+    assertThat(e.getMessage(), equalTo("--count=abc must be a whole number"));
+    assertThat(
+        CommandLine.parse(new String[] {"--count=3", "--name=n"}, NestedOptions.class).getCount(),
+        equalTo(3));
   }
 }

@@ -552,9 +552,15 @@ public final class CollabAudit {
           auditId,
           lines);
       out.println(
-          (lost == 0
-                  ? "collab-audit: OK, every offset accounted for"
-                  : "collab-audit: LOST " + lost + " offsets")
+          (lines.isEmpty()
+                  // Not "OK": an account of nothing says nothing, and a wrong --dataDir or
+                  // store gives exactly this.
+                  ? "collab-audit: nothing to audit: no record of the raw store, the duplicate"
+                      + " ledger or the quarantine arrived on these dates (check --dataDir,"
+                      + " --rawStore, --quarantineStore and the dates)"
+                  : lost == 0
+                      ? "collab-audit: OK, every offset accounted for"
+                      : "collab-audit: LOST " + lost + " offsets")
               + " ("
               + lines.size()
               + " partition-hours; report "

@@ -145,6 +145,8 @@ public class CollabAuditS3Test {
     assertThat(other.out, containsString("fetching 0 objects (0.0 MiB) of " + RAW + " "));
     assertThat(other.out, containsString("fetching 0 objects (0.0 MiB) of " + QUARANTINE + " "));
     assertThat(other.out, containsString("(0 partition-hours"));
+    assertThat(other.out, containsString("collab-audit: nothing to audit: no record"));
+    assertThat(other.out, not(containsString("OK, every offset accounted for")));
 
     // A raw object holding neither the first nor the last offset, its offsets read before the
     // delete.

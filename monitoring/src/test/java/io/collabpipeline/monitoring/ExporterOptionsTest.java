@@ -1,0 +1,34 @@
+package io.collabpipeline.monitoring;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.Assert.assertThrows;
+
+import io.collabpipeline.pipelines.UsageException;
+import io.collabpipeline.pipelines.launch.CommandLine;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** {@code bin/collab-exporter}'s option mistakes: one line naming the option, before any socket. */
+@RunWith(JUnit4.class)
+public class ExporterOptionsTest {
+
+  @Test
+  public void aPortThatIsNotANumberNamesTheOption() {
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> CommandLine.parse(new String[] {"--port=abc"}, ExporterOptions.class));
+    assertThat(e.getMessage(), equalTo("--port=abc must be a whole number"));
+  }
+
+  @Test
+  public void aPortOutOfRangeNamesTheOption() {
+    ExporterOptions options =
+        CommandLine.parse(new String[] {"--port=70000"}, ExporterOptions.class);
+    UsageException e =
+        assertThrows(UsageException.class, () -> CollabExporter.start(options, System.err));
+    assertThat(e.getMessage(), equalTo("--port must be 0..65535, got 70000"));
+  }
+}
