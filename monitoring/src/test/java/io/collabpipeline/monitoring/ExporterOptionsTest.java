@@ -24,6 +24,31 @@ public class ExporterOptionsTest {
   }
 
   @Test
+  public void theExportersAndTheCanarysOptionsParseInOneJvm() {
+    // Both have --port with different defaults: Beam refuses that once both are registered.
+    assertThat(CommandLine.parse(new String[] {}, ExporterOptions.class).getPort(), equalTo(9464));
+    assertThat(
+        CommandLine.parse(new String[] {"--port=9999"}, CanaryOptions.class).getPort(),
+        equalTo(9999));
+    assertThat(
+        CommandLine.parse(new String[] {"--port=9998"}, ExporterOptions.class).getPort(),
+        equalTo(9998));
+  }
+
+  @Test
+  public void anUnknownOptionPointsAtTheHelpOfTheInterfacesFullName() {
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> CommandLine.parse(new String[] {"--prot=1"}, ExporterOptions.class));
+    assertThat(
+        e.getMessage(),
+        equalTo(
+            "--prot is not an option: did you mean --port? (see"
+                + " --help=io.collabpipeline.monitoring.ExporterOptions)"));
+  }
+
+  @Test
   public void aPortOutOfRangeNamesTheOption() {
     ExporterOptions options =
         CommandLine.parse(new String[] {"--port=70000"}, ExporterOptions.class);

@@ -96,6 +96,9 @@ public final class AsanaIncidentReceiver implements AutoCloseable {
     if (options.getAsanaProject() == null || options.getAsanaProject().isEmpty()) {
       throw new IllegalArgumentException("--asanaProject (the incident project's gid) is required");
     }
+    if (options.getPort() < 0 || options.getPort() > 65535) {
+      throw new IllegalArgumentException("--port must be 0..65535, got " + options.getPort());
+    }
     SecretReference reference = SecretReference.of(token);
     this.asana = new AsanaClient(options.getAsanaBaseUrl(), reference::get);
     this.project = options.getAsanaProject();
@@ -208,11 +211,12 @@ public final class AsanaIncidentReceiver implements AutoCloseable {
     try {
       options = CommandLine.parse(args, Options.class);
       receiver = start(options, System.err);
-    } catch (UsageException e) {
+    } catch (UsageException | IllegalArgumentException e) {
+      // Our own one-line messages, which name the option: no exception class in front of them.
       System.err.println("collab-asana-receiver: " + CommandLine.firstLine(e.getMessage()));
       System.exit(2);
       return;
-    } catch (IllegalArgumentException | IOException e) {
+    } catch (IOException e) {
       System.err.println(
           "collab-asana-receiver: " + CommandLine.firstLine(CommandLine.rootMessage(e)));
       System.exit(2);

@@ -97,6 +97,20 @@ public class AsanaIncidentReceiverTest {
     }
   }
 
+  @Test
+  public void aPortOutOfRangeIsNamed() throws Exception {
+    Path token = tmp.newFile("token-port").toPath();
+    Files.writeString(token, TOKEN);
+    try (AsanaStandIn asana = new AsanaStandIn(TOKEN)) {
+      AsanaIncidentReceiver.Options o = options(asana, "file:" + token);
+      o.setPort(70000);
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> AsanaIncidentReceiver.start(o, System.err));
+      assertThat(e.getMessage(), is("--port must be 0..65535, got 70000"));
+    }
+  }
+
   private static AsanaIncidentReceiver.Options options(AsanaStandIn asana, String token) {
     AsanaIncidentReceiver.Options o =
         PipelineOptionsFactory.fromArgs(

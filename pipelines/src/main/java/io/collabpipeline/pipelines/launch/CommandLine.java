@@ -54,6 +54,8 @@ public final class CommandLine {
     // that is changed while an asynchronous checkpoint runs, and the runner's combining state
     // changes its accumulators in place, so a checkpoint could hold counts of elements read after
     // its barrier, counted again after a restore (JobConfig refuses it for streaming jobs).
+    // Registered, so that --help=CollabPipelineOptions (its simple name) lists the options.
+    PipelineOptionsFactory.register(CollabPipelineOptions.class);
     return parse(all.toArray(new String[0]), CollabPipelineOptions.class);
   }
 
@@ -66,16 +68,19 @@ public final class CommandLine {
 
   /**
    * Parses {@code args} into {@code type} with Beam's parser (and its validation of required
-   * options). {@code type} is registered first, so that {@code --help=<its simple name>} lists its
-   * options. An option {@code type} does not have is a {@link UsageException} in this project's
-   * words: {@code --kafkaTopic is not an option: did you mean --kafkaTopics? (see --help=...)},
-   * where Beam's own message names the Java interface; any other mistake is Beam's {@link
-   * IllegalArgumentException}. (Commands that take options of their own besides the pipeline's,
-   * such as {@code collab-erasure}, document those in the README.)
+   * options), after checking the values of its numeric and boolean options. An option {@code type}
+   * does not have is a {@link UsageException} in this project's words: {@code --kafkaTopic is not
+   * an option: did you mean --kafkaTopics? (see --help=...)}, where Beam's own message names the
+   * Java interface; any other mistake is Beam's {@link IllegalArgumentException}. (Commands that
+   * take options of their own besides the pipeline's, such as {@code collab-erasure}, document
+   * those in the README.)
+   *
+   * <p>{@code type} is not registered with Beam: Beam checks every registered interface against the
+   * others, and two commands' interfaces may give one option different defaults (the exporter's and
+   * the canary's {@code --port}), which fails once both are registered in one JVM.
    */
   public static <T extends PipelineOptions> T parse(String[] args, Class<T> type) {
     checkValueTypes(args, type);
-    PipelineOptionsFactory.register(type);
     try {
       return PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
     } catch (IllegalArgumentException e) {
@@ -112,8 +117,14 @@ public final class CommandLine {
         line.append(": did you mean ").append(String.join(" or ", suggestions)).append('?');
       }
     }
+    // Beam's --help takes a registered interface's simple name, or any interface's full name.
     String help =
-        type.getEnclosingClass() == null ? type.getSimpleName() : "'" + type.getName() + "'";
+        PipelineOptionsFactory.getRegisteredOptions().contains(type)
+            ? type.getSimpleName()
+            : type.getName();
+    if (help.indexOf('$') >= 0) {
+      help = "'" + help + "'"; // for the shell
+    }
     return line.append(" (see --help=").append(help).append(")").toString();
   }
 

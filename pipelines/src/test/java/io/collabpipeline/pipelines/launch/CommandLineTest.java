@@ -44,7 +44,9 @@ public class CommandLineTest {
             UsageException.class,
             () -> CommandLine.parse(new String[] {"--nothingLikeIt=1"}, KafkaOptions.class));
     assertThat(
-        e.getMessage(), equalTo("--nothingLikeIt is not an option (see --help=KafkaOptions)"));
+        e.getMessage(),
+        equalTo(
+            "--nothingLikeIt is not an option (see --help=" + KafkaOptions.class.getName() + ")"));
   }
 
   @Test
@@ -56,8 +58,9 @@ public class CommandLineTest {
     assertThat(
         e.getMessage(),
         equalTo(
-            "--kafkaGroupID is not an option: did you mean --kafkaGroupId? (see"
-                + " --help=KafkaOptions)"));
+            "--kafkaGroupID is not an option: did you mean --kafkaGroupId? (see --help="
+                + KafkaOptions.class.getName()
+                + ")"));
   }
 
   @Test
