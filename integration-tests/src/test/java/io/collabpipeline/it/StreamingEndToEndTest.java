@@ -451,16 +451,7 @@ public class StreamingEndToEndTest {
         // A new connection per read: the job's writer may hold the file for a moment.
         try (JdbcWarehouse w = Warehouses.openJdbc(url)) {
           List<CuratedRow> rows = w.curated().read(CuratedTable.TASK_UPDATE_VELOCITY);
-          long read = System.currentTimeMillis();
-          for (CuratedRow r : rows) {
-            if (r.getString("granularity").equals(Granularity.MINUTE.code())) {
-              visibility.saw(
-                  r.getLong("window_start") + "|" + r.getString("workspace_gid"),
-                  r.getLong("task_updates"),
-                  read);
-            }
-          }
-          visibility.readEnded(read);
+          visibility.read(rows, System.currentTimeMillis());
         } catch (Exception e) {
           // The writer may hold the file for a moment: read again at the next poll.
         }

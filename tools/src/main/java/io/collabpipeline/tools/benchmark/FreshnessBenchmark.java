@@ -557,16 +557,7 @@ final class FreshnessBenchmark {
             w = Warehouses.openJdbc(url);
           }
           List<CuratedRow> rows = w.curated().read(CuratedTable.TASK_UPDATE_VELOCITY);
-          long read = System.currentTimeMillis();
-          for (CuratedRow r : rows) {
-            if (r.getString("granularity").equals(Granularity.MINUTE.code())) {
-              visibility.saw(
-                  r.getLong("window_start") + "|" + r.getString("workspace_gid"),
-                  r.getLong("task_updates"),
-                  read);
-            }
-          }
-          visibility.readEnded(read);
+          visibility.read(rows, System.currentTimeMillis());
         } catch (Exception e) {
           // The tables may not exist yet, or the connection broke: read again at the next poll.
           closeQuietly(w);

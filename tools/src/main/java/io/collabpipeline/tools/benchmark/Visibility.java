@@ -1,5 +1,6 @@
 package io.collabpipeline.tools.benchmark;
 
+import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.Granularity;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,6 +27,22 @@ public final class Visibility {
   /** One row of a read that ended at {@code readMillis}. */
   public void saw(String key, long value, long readMillis) {
     seen.computeIfAbsent(key, k -> new ConcurrentSkipListMap<>()).putIfAbsent(value, readMillis);
+  }
+
+  /**
+   * One whole read of {@code task_update_velocity}'s rows that ended at {@code readMillis}: each
+   * minute row's {@code task_updates} under its window and workspace, then the read's end.
+   */
+  public void read(List<CuratedRow> rows, long readMillis) {
+    for (CuratedRow r : rows) {
+      if (r.getString("granularity").equals(Granularity.MINUTE.code())) {
+        saw(
+            r.getLong("window_start") + "|" + r.getString("workspace_gid"),
+            r.getLong("task_updates"),
+            readMillis);
+      }
+    }
+    readEnded(readMillis);
   }
 
   /** A whole read ended at {@code readMillis}. */
