@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
@@ -118,8 +119,13 @@ public class WriteCuratedTest {
     PipelineResult second = rerun.run();
     second.waitUntilFinish();
     assertThat(readAll(), equalTo(first));
-    // 62 rows in buffers of at most 7 distinct keys: at least 9 upserts.
-    assertThat(counter(second, WriteCurated.BATCHES_COUNTER, 9) >= 9, is(true));
+    // Every row was upserted again, and the rows went in buffers of at most 7 distinct keys: at
+    // least 9 upserts. Both figures are asserted with their values, so that a failure says whether
+    // a row was not counted or the rows went in fewer, larger upserts.
+    assertThat(
+        counter(second, WriteCurated.ROWS_UPSERTED_COUNTER, (long) rows().size()),
+        is((long) rows().size()));
+    assertThat(counter(second, WriteCurated.BATCHES_COUNTER, 9), greaterThanOrEqualTo(9L));
   }
 
   /** Turns per-window sums into active_editors rows of that window. */
