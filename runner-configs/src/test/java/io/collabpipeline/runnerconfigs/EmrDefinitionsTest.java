@@ -152,13 +152,59 @@ public class EmrDefinitionsTest {
         check.exitValue(),
         equalTo(0));
     List<String> resumed =
-        dryRun("--jar", "/j.jar", "--from-savepoint", "s3://bucket/savepoints/savepoint-1");
+        dryRun(
+            "--jar",
+            "/j.jar",
+            "--from-savepoint",
+            "s3://bucket/savepoints/savepoint-1",
+            "--generation",
+            "1795309200000");
     // A flink run option, before the jar: inside the cluster Beam ignores --savepointPath.
     int jarAt = resumed.indexOf("/j.jar");
     assertThat(
         resumed.subList(jarAt - 2, jarAt),
         equalTo(List.of("--fromSavepoint", "s3://bucket/savepoints/savepoint-1")));
     assertThat(resumed.stream().anyMatch(a -> a.startsWith("--savepointPath")), is(false));
+    // The restored stream continues its generation: a job option, after the production options.
+    List<String> jobArgs = new ArrayList<>(BeamOptionsTest.productionArgs());
+    jobArgs.add("--generation=1795309200000");
+    assertThat(resumed.subList(jarAt + 1, resumed.size()), equalTo(jobArgs));
+  }
+
+  @Test
+  public void submitShRefusesARestoreWithoutTheStreamsGenerationInOneLine() throws Exception {
+    assertThat(
+        refused("--from-savepoint", "s3://bucket/savepoints/savepoint-1"),
+        startsWith(
+            "submit.sh: --from-savepoint restores a stream, which must continue its generation:"
+                + " add --generation N"));
+    assertThat(
+        refused("--generation", "1795309200000"),
+        startsWith(
+            "submit.sh: --generation continues a stream restored with --from-savepoint; a submit"
+                + " without it starts fresh"));
+    assertThat(
+        refused("--from-savepoint", "s3://bucket/s/1", "--generation", "0"),
+        startsWith("submit.sh: --generation 0 is not a generation: it is a positive whole number"));
+    assertThat(
+        refused("--from-savepoint", "s3://bucket/s/1", "--generation", "17953x"),
+        startsWith("submit.sh: --generation 17953x is not a generation"));
+  }
+
+  /**
+   * What submit.sh prints when it refuses {@code extra}: one line on stderr, exit 2, no command.
+   */
+  private static String refused(String... extra) throws Exception {
+    List<String> command = new ArrayList<>(List.of("bash", SUBMIT.toString(), "--dry-run"));
+    command.addAll(Arrays.asList(extra));
+    Process p = new ProcessBuilder(command).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS), is(true));
+    assertThat(err, p.exitValue(), equalTo(2));
+    assertThat(out, equalTo(""));
+    assertThat(err, err.strip().split("\n").length, equalTo(1));
+    return err;
   }
 
   @Test

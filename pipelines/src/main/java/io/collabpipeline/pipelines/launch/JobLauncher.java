@@ -322,7 +322,11 @@ public final class JobLauncher {
   }
 
   private int live(JobConfig config, PrintStream err) throws Exception {
-    if (config.resume.from == null) {
+    if (config.resume.start == ResumeConfig.Start.CLUSTER
+        && config.resume.continuesItsGeneration()) {
+      // A cluster's restore continues the --generation it was given: that of a stream.
+      requireStreamGeneration(config.graph);
+    } else if (config.resume.from == null) {
       // A resumed stream continues its generation and rewrites only its own files (ResumeConfig);
       // any other live run must not reuse a generation, which names its raw-store files.
       refuseUsedGeneration(config.graph, "a live run");
@@ -420,8 +424,7 @@ public final class JobLauncher {
     if (config.kafka == null) {
       return config;
     }
-    if (config.resume.start == ResumeConfig.Start.RESUME
-        && config.resume.generationOrigin == ResumeConfig.GenerationOrigin.CONTINUED) {
+    if (config.resume.continuesItsGeneration()) {
       // A stream that started stateless and resumes from its own checkpoint keeps its T0.
       java.util.Optional<java.time.Instant> kept = recordedSeenWholeFrom(config);
       if (kept.isPresent()) {
@@ -603,8 +606,8 @@ public final class JobLauncher {
    * written, a generation the warehouse's generation log already has, whatever its status, since
    * another run under it (a stream restarted from scratch, a different input) would write the same
    * names with other records and replace the first run's files. A restore of the same job from a
-   * checkpoint does not come through here; a stream resubmitted from a savepoint takes a new
-   * generation (the default). Warehouses without a log cannot be checked.
+   * checkpoint does not come through here, nor does a cluster's restore ({@link
+   * #requireStreamGeneration}). Warehouses without a log cannot be checked.
    */
   private static void refuseUsedGeneration(
       io.collabpipeline.pipelines.GraphConfig graph, String what) throws Exception {
@@ -627,6 +630,46 @@ public final class JobLauncher {
                   + " writes raw-store files named by its generation, so it needs a new one:"
                   + " leave --generation out (the default is new) or give an unused one");
         }
+      }
+    }
+  }
+
+  /**
+   * A stream restored by its Flink cluster ({@code flink run -s}) continues the {@code
+   * --generation} it was given, and rewrites that generation's raw-store files: refuse, before
+   * anything is written, a generation the warehouse's generation log does not have as a stream's (a
+   * typo, or a replay's generation, whose rows and files are not the stream's). Warehouses without
+   * a log cannot be checked.
+   */
+  static void requireStreamGeneration(io.collabpipeline.pipelines.GraphConfig graph)
+      throws Exception {
+    try (Warehouse warehouse = graph.warehouse().open()) {
+      Optional<CuratedTables> tables = warehouse.tables();
+      if (tables.isPresent()) {
+        tables.get().ensureTables();
+      }
+      Optional<GenerationLog> log = warehouse.generationLog();
+      if (log.isEmpty()) {
+        return;
+      }
+      Optional<GenerationLog.Entry> entry = log.get().entry(graph.generation());
+      if (entry.isEmpty()) {
+        throw new UsageException(
+            "--generation="
+                + graph.generation()
+                + " is not in the warehouse's generation log: a restored stream continues the"
+                + " generation of the stream that took the savepoint (the newest stream entry of"
+                + " pipeline_generations)");
+      }
+      if (entry.get().kind() != GenerationLog.Kind.STREAM) {
+        throw new UsageException(
+            "--generation="
+                + graph.generation()
+                + " is a "
+                + entry.get().kind().code()
+                + " generation, not a stream's: a restored stream continues the generation of the"
+                + " stream that took the savepoint (the newest stream entry of"
+                + " pipeline_generations)");
       }
     }
   }

@@ -316,6 +316,16 @@ public final class ResumeConfig {
     return start == Start.FRESH || (start == Start.CLUSTER && restorePath == null);
   }
 
+  /**
+   * Whether this start restores a stream's state in its own generation: a resume of a checkpoint
+   * whose run is recorded here, or a cluster's restore ({@code flink run -s}), which is refused
+   * without {@code --generation}.
+   */
+  public boolean continuesItsGeneration() {
+    return (start == Start.RESUME && generationOrigin == GenerationOrigin.CONTINUED)
+        || (start == Start.CLUSTER && restorePath != null);
+  }
+
   /** The lines the launcher prints before the job starts: notes, then how it starts. */
   public List<String> startLines() {
     List<String> lines = new ArrayList<>(notes);
@@ -458,7 +468,9 @@ public final class ResumeConfig {
    * Inside a Flink cluster the cluster's configuration holds the restore ({@code flink run -s
    * <path>} sets {@code execution.savepoint.path}) and Beam ignores {@code --savepointPath}: say
    * which, refuse the options that would silently do nothing. The checkpoints are the cluster's (on
-   * S3 in production): nothing is searched or recorded here.
+   * S3 in production): nothing is searched or recorded here, so a restore needs {@code
+   * --generation}, the restored stream's (the launcher checks it against the warehouse's generation
+   * log).
    */
   private static ResumeConfig inCluster(
       ReadableConfig cluster,
@@ -483,6 +495,16 @@ public final class ResumeConfig {
           "--fresh=true, but flink run was given -s "
               + restore
               + ": submit without -s to start fresh");
+    }
+    if (restore != null && origin != GenerationOrigin.GIVEN) {
+      // The cluster keeps no generation history: only the operator can say which stream took
+      // the savepoint, and a new generation would win over the correction replays' rows.
+      throw new UsageException(
+          "flink run -s "
+              + restore
+              + " restores a stream, which must continue its generation: add --generation=<that"
+              + " stream's generation> (submit.sh --generation N; it is the newest stream entry"
+              + " of pipeline_generations, and the -g<N>- of its raw-store file names)");
     }
     return new ResumeConfig(
         Start.CLUSTER,

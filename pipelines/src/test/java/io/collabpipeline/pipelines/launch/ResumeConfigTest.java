@@ -10,6 +10,8 @@ import static org.hamcrest.Matchers.startsWith;
 
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
+import io.collabpipeline.pipelines.warehouse.GenerationLog;
+import io.collabpipeline.pipelines.warehouse.Warehouse;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -340,29 +342,102 @@ public class ResumeConfigTest {
     try {
       CollabPipelineOptions options =
           CommandLine.parseOptions(
-              new String[] {"--source=kafka", "--allowDevKey=true", "--dataDir=" + dataDir});
+              new String[] {
+                "--source=kafka",
+                "--allowDevKey=true",
+                "--dataDir=" + dataDir,
+                "--generation=1795000000000"
+              });
       JobConfig c = JobConfig.from(options);
       JobLauncher.forConfig(options, c, new PrintStream(OutputStream.nullOutputStream()));
       FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
 
       assertThat(c.resume.start, equalTo(ResumeConfig.Start.CLUSTER));
+      assertThat(c.resume.continuesItsGeneration(), is(true));
+      assertThat(c.resume.startsWithoutState(), is(false));
       assertThat(
           lastLine(c),
           equalTo(
               "collab-pipeline: resuming from s3://bucket/checkpoints/bbbb/chk-9 (flink run -s: the"
-                  + " Flink cluster restores it); generation "
-                  + c.resume.generation
-                  + " (new)"));
+                  + " Flink cluster restores it); generation 1795000000000 (given by"
+                  + " --generation)"));
       // The cluster's state backend and checkpoints (RocksDB and S3 in production) are kept.
       assertThat(flink.getStateBackend(), nullValue());
       assertThat(flink.getSavepointPath(), nullValue());
       assertThat(
-          usageError("--source=kafka", "--allowDevKey=true", "--savepointPath=s3://bucket/x/chk-1"),
+          usageError(
+              "--source=kafka",
+              "--allowDevKey=true",
+              "--generation=1795000000000",
+              "--savepointPath=s3://bucket/x/chk-1"),
           containsString(
               "is ignored by Beam inside a Flink cluster (flink run): pass it to flink run as -s"));
     } finally {
       FlinkClusterContext.leave();
     }
+  }
+
+  @Test
+  public void aClusterRestoreWithoutTheStreamsGenerationIsRefused() throws Exception {
+    Configuration cluster = new Configuration();
+    cluster.setString("execution.savepoint.path", "s3://bucket/checkpoints/bbbb/chk-9");
+    FlinkClusterContext.enter(cluster);
+    try {
+      // A new generation would win over the correction replays' rows of the windows it re-emits.
+      assertThat(
+          usageError("--source=kafka", "--allowDevKey=true"),
+          equalTo(
+              "flink run -s s3://bucket/checkpoints/bbbb/chk-9 restores a stream, which must"
+                  + " continue its generation: add --generation=<that stream's generation>"
+                  + " (submit.sh --generation N; it is the newest stream entry of"
+                  + " pipeline_generations, and the -g<N>- of its raw-store file names)"));
+    } finally {
+      FlinkClusterContext.leave();
+    }
+    // Without -s the cluster restores nothing: a new generation, as for any fresh start.
+    FlinkClusterContext.enter(new Configuration());
+    try {
+      JobConfig c = config();
+      assertThat(c.resume.start, equalTo(ResumeConfig.Start.CLUSTER));
+      assertThat(c.resume.continuesItsGeneration(), is(false));
+      assertThat(c.resume.startsWithoutState(), is(true));
+      assertThat(
+          lastLine(c),
+          equalTo(
+              "collab-pipeline: starting fresh (flink run without -s: the Flink cluster restores"
+                  + " nothing); generation "
+                  + c.resume.generation
+                  + " (new)"));
+    } finally {
+      FlinkClusterContext.leave();
+    }
+  }
+
+  @Test
+  public void aClusterRestoreContinuesOnlyAStreamGenerationOfTheWarehousesLog() throws Exception {
+    JobConfig base = config();
+    try (Warehouse w = base.graph.warehouse().open()) {
+      w.tables().orElseThrow().ensureTables();
+      GenerationLog log = w.generationLog().orElseThrow();
+      log.begin(500, GenerationLog.Kind.STREAM, null);
+      log.begin(600, GenerationLog.Kind.BATCH, null);
+    }
+    // The stream's own generation: accepted (its entry is the stream's, whatever its status).
+    JobLauncher.requireStreamGeneration(config("--generation=500").graph);
+    UsageException batch =
+        Assert.assertThrows(
+            UsageException.class,
+            () -> JobLauncher.requireStreamGeneration(config("--generation=600").graph));
+    assertThat(
+        batch.getMessage(),
+        startsWith("--generation=600 is a batch generation, not a stream's: a restored stream"));
+    UsageException unknown =
+        Assert.assertThrows(
+            UsageException.class,
+            () -> JobLauncher.requireStreamGeneration(config("--generation=700").graph));
+    assertThat(
+        unknown.getMessage(),
+        startsWith("--generation=700 is not in the warehouse's generation log"));
   }
 
   /** Makes this JVM look like a job's main under {@code flink run}: a context environment. */
