@@ -42,6 +42,24 @@ def test_cli_finds_no_import_errors(airflow_db):
     assert all(d in listed for d in DAG_IDS), listed
 
 
+def test_cli_names_the_dags_for_an_unknown_dag_id_in_one_line(dagbag):
+    cli = str(REPO / "bin" / "collab-airflow")
+    for args in (["dags", "test", "collab_backfil", "2026-11-04"], ["dags", "trigger", "nosuch"],
+                 ["tasks", "list", "collab_replay"]):
+        run = subprocess.run([cli, *args], capture_output=True, text=True)
+        assert run.returncode == 2, run.stderr
+        assert run.stdout == ""
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1, run.stderr
+        # The DAGs it names are the DagBag's, in order.
+        assert lines[0] == (f"collab-airflow: no DAG '{args[2]}' in airflow/dags; the DAGs are: "
+                            f"{' '.join(sorted(dagbag.dag_ids))} (bin/collab-airflow dags list)")
+    # A DAG of the project passes through to Airflow.
+    listed = subprocess.run([cli, "tasks", "list", "collab_backfill"], capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    assert "plan" in listed.stdout.split()
+
+
 def test_schedules_catchup_and_utc(dagbag):
     dags = {d: dagbag.get_dag(d) for d in DAG_IDS}
     for dag in dags.values():
