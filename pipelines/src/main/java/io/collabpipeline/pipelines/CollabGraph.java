@@ -2,12 +2,12 @@ package io.collabpipeline.pipelines;
 
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.coders.CuratedRowCoder;
-import io.collabpipeline.coders.QuarantineRecordCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.Stage;
+import io.collabpipeline.pipelines.canary.Canaries;
 import io.collabpipeline.pipelines.canary.SplitCanaries;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
@@ -15,6 +15,7 @@ import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import io.collabpipeline.transforms.metrics.ComputeCompleteness;
 import io.collabpipeline.transforms.metrics.ComputeMetrics;
+import io.collabpipeline.transforms.metrics.ShardedMetrics;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.time.AssignEventTime;
 import io.collabpipeline.transforms.validate.ValidateEvents;
@@ -200,41 +201,38 @@ public final class CollabGraph {
 
   /**
    * The replay entry: events read back from the raw store (already validated and minimized,
-   * timestamped with their ORIGINAL arrival time) go through the same {@code DedupByEventId},
-   * {@code AssignEventTime} and {@code ComputeMetrics} steps, and the metric rows are STAGED in the
-   * warehouse under {@code config.generation()} by the same {@code WriteCurated} step, as the
-   * warehouse's staged write ({@code WarehouseTarget.writeStaged}, which a replay's warehouse has);
-   * the launcher then diffs and commits them (see {@code replay.RawReplayJob} and {@code
-   * launch.JobLauncher}).
+   * timestamped with their ORIGINAL arrival time) are deduplicated by event id as {@code
+   * DedupByEventId} does (the earliest arrival of each id) and go into the same metrics as {@code
+   * ComputeMetrics} computes, and the metric rows are STAGED in the warehouse under {@code
+   * config.generation()} by the same {@code WriteCurated} step, as the warehouse's staged write
+   * ({@code WarehouseTarget.writeStaged}, which a replay's warehouse has); the launcher then diffs
+   * and commits them (see {@code launch.RawReplayJob} and {@code launch.JobLauncher}).
    *
    * <p>A replay's events carry the fields the dedup and the metrics read and nothing else ({@code
-   * RawStoreIO.Read.withMetricColumnsOnly}), and after the canaries are dropped only what the
-   * metrics read ({@code NarrowForMetrics}). Its duplicates and canaries are only counted (the
-   * {@code dedup} and {@code canary} counters): no output of {@link Outputs#duplicates}.
+   * RawStoreIO.Read.withMetricColumnsOnly}). The dedup and the metrics run in shards of events
+   * ({@code ShardedMetrics}: the same choice of copy, the same contributions, windows and merge,
+   * without a shuffle of each event); its duplicates and canaries are only counted (the {@code
+   * dedup} and {@code canary} counters).
    *
-   * <p>Use a dedup horizon of at least the replayed range plus a day and an allowed lateness that
-   * makes every event on time ({@code JobConfig} does): a replay computes every window as if every
-   * event had arrived on time, once. Neither the raw store (the replay's source) nor the quarantine
-   * nor {@code pipeline_completeness} (a record of the ingestion by arrival hour, which a replay
-   * does not re-live) is written.
+   * <p>Use an allowed lateness that makes every event on time ({@code JobConfig} does): a replay
+   * computes every window as if every event had arrived on time, once. Neither the raw store (the
+   * replay's source) nor the quarantine nor {@code pipeline_completeness} (a record of the
+   * ingestion by arrival hour, which a replay does not re-live) is written.
+   *
+   * @return the staged metric rows
    */
-  public static Outputs applyReplay(PCollection<CollabEvent> events, GraphConfig config) {
-    // Duplicates and canaries only counted: steps of one output, which the Flink runner chains
-    // from the dedup's grouping to the metrics' shuffle without handing each event over twice.
-    DedupByEventId.Result deduped =
-        events.apply("DedupByEventId", dedup(config).withDuplicatesCountedOnly());
-    PCollection<CollabEvent> unique = deduped.unique();
+  public static PCollection<CuratedRow> applyReplay(
+      PCollection<CollabEvent> events, GraphConfig config) {
     // Canaries in the raw store stay out of the metrics, as in the stream; a replay does not
     // write pipeline_canary (it measures nothing about freshness).
-    // The metrics shuffle each event once per windowing: only the fields they read go on
-    // (NarrowForMetrics).
     PCollection<CuratedRow> curated =
-        computeMetrics(
-                unique
-                    .apply("DropCanaries", SplitCanaries.eventsOnly())
-                    .apply("NarrowForMetrics", NarrowForMetrics.create()),
-                config)
-            .apply("MetricsToGlobalWindow", Window.<CuratedRow>into(new GlobalWindows()));
+        events.apply(
+            "ShardedMetrics",
+            ShardedMetrics.create(config.windowing())
+                .withoutEvents(
+                    e -> Canaries.isCanary(e),
+                    SplitCanaries.METRICS_NAMESPACE,
+                    SplitCanaries.CANARIES_COUNTER));
     curated.apply(
         "WriteCurated",
         config
@@ -246,9 +244,7 @@ public final class CollabGraph {
                         "replays are not built for the warehouse "
                             + config.warehouse().describe()
                             + ": a replay stages and commits through a JDBC warehouse (DuckDB or PostgreSQL)")));
-    PCollection<QuarantineRecord> noQuarantine =
-        events.getPipeline().apply("NoQuarantine", Create.empty(QuarantineRecordCoder.of()));
-    return new Outputs(noQuarantine, unique, unique, null, curated);
+    return curated;
   }
 
   /**

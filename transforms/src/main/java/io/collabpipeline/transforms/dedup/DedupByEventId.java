@@ -408,7 +408,17 @@ public abstract class DedupByEventId
    * the new copy only if it is strictly preferred, so of equal copies the first seen stays.
    */
   private static CollabEvent better(CollabEvent best, CollabEvent copy) {
-    return PREFERENCE.compare(copy, best) < 0 ? copy : best;
+    return preferred(best, copy);
+  }
+
+  /**
+   * Of the copy kept so far and another copy of the same event id, the one this dedup keeps: the
+   * earliest arrival, then the smallest source coordinate; {@code kept} if they tie. For a bounded
+   * recompute that deduplicates in its own way ({@code metrics.ShardedMetrics}): the same choice of
+   * copy as this transform.
+   */
+  public static CollabEvent preferred(CollabEvent kept, CollabEvent copy) {
+    return PREFERENCE.compare(copy, kept) < 0 ? copy : kept;
   }
 
   /** {@code KeyByEventId}: each copy keyed by {@link IdHash} of its event id (both paths). */

@@ -184,6 +184,15 @@ public abstract class ComputeMetrics
             .apply("MetricWindows", MetricWindows.<String>byKeyGranularity(policy))
             .apply("CombineInBundle", ParDo.of(new CombineInBundle<>(new MetricCombineFn())))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.of()));
+    return rowsOf(partials);
+  }
+
+  /**
+   * The partial accumulators of each key's windows merged, and the rows of the merged ones, in the
+   * global window: the end of every way to the rows ({@link ShardedMetrics} too), under the
+   * caller's composite.
+   */
+  static PCollection<CuratedRow> rowsOf(PCollection<KV<String, MetricAccumulator>> partials) {
     return partials
         .apply("CombinePerKey", BatchGrouping.combinePerKey(partials, new MergeAccumulatorsFn()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricTotalsCoder.of()))
@@ -309,18 +318,38 @@ public abstract class ComputeMetrics
   }
 
   /**
-   * Drops, per granularity, the events too late for their window ({@code receivedAt > windowEnd(g,
-   * occurredAt) + allowedLateness}, counted by {@link #tooLateCounterName}), and keys each other
-   * event once per table that selects it: active_editors (the actor), task_update_velocity (the
-   * task gid, whether it completes the task), notification_fanout (the trigger event id).
+   * The contributions of one event to the combine: drops, per granularity, the events too late for
+   * their window ({@code receivedAt > windowEnd(g, occurredAt) + allowedLateness}, counted by
+   * {@link #tooLateCounterName}), and keys each other event once per table that selects it:
+   * active_editors (the actor), task_update_velocity (the task gid, whether it completes the task),
+   * notification_fanout (the trigger event id). What {@link SelectAndKeyFn} outputs and {@link
+   * ShardedMetrics} accumulates in place.
    */
-  private static final class SelectAndKeyFn extends DoFn<CollabEvent, KV<String, String>> {
+  static final class Contributor implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private static final Counter UNKEYED = Metrics.counter(METRICS_NAMESPACE, UNKEYED_EVENTS);
     private static final Granularity[] GRANULARITIES = Granularity.values();
     private final long allowedLatenessMillis;
     private final Counter[] tooLate;
 
-    SelectAndKeyFn(long allowedLatenessMillis) {
+    /**
+     * Takes one contribution: to {@code key} of {@code table} (the workspace gid, or for
+     * notification_fanout {@link MetricKeys#fanoutKey}) in a window of {@code granularity}, with
+     * its item (null for none) and whether it completes a task; the combine's key is {@link
+     * MetricKeys#of}{@code (granularity, table, key)} and its value {@link Contributions#of}{@code
+     * (item, completes)}, the same for every granularity of a table.
+     */
+    @FunctionalInterface
+    interface Sink {
+      void accept(
+          Granularity granularity,
+          CuratedTable table,
+          String key,
+          @Nullable String item,
+          boolean completes);
+    }
+
+    Contributor(long allowedLatenessMillis) {
       this.allowedLatenessMillis = allowedLatenessMillis;
       this.tooLate = new Counter[GRANULARITIES.length];
       for (Granularity g : GRANULARITIES) {
@@ -328,23 +357,17 @@ public abstract class ComputeMetrics
       }
     }
 
-    @ProcessElement
-    public void processElement(@Element CollabEvent event, OutputReceiver<KV<String, String>> out) {
+    void contribute(CollabEvent event, Sink sink) {
       EventType type = EventType.forWireNameOrNull(event.eventType());
       boolean editor = type != null && type.countsAsEditor();
       boolean task = type != null && type.isTaskEvent();
       boolean notification = type != null && type.isNotification();
+      boolean completes = task && type.completesTask();
       String workspace = event.workspaceGid();
       String fanoutKey =
           notification && event.triggerEventType() != null && event.triggerEventId() != null
               ? MetricKeys.fanoutKey(workspace, event.triggerEventType())
               : null;
-      // A table's contribution is the same in every granularity: made once, sent up to three times.
-      String editorContribution = editor ? Contributions.of(event.actorId(), false) : null;
-      String taskContribution =
-          task ? Contributions.of(event.taskGid(), type.completesTask()) : null;
-      String fanoutContribution =
-          fanoutKey != null ? Contributions.of(event.triggerEventId(), false) : null;
       for (Granularity g : GRANULARITIES) {
         long windowEnd = g.windowStart(event.occurredAtMillis()) + g.size().getMillis();
         if (event.receivedAtMillis() > windowEnd + allowedLatenessMillis) {
@@ -352,30 +375,50 @@ public abstract class ComputeMetrics
           continue;
         }
         if (editor) {
-          out.output(
-              KV.of(MetricKeys.of(g, CuratedTable.ACTIVE_EDITORS, workspace), editorContribution));
+          sink.accept(g, CuratedTable.ACTIVE_EDITORS, workspace, event.actorId(), false);
         }
         if (task) {
-          out.output(
-              KV.of(
-                  MetricKeys.of(g, CuratedTable.TASK_UPDATE_VELOCITY, workspace),
-                  taskContribution));
+          sink.accept(g, CuratedTable.TASK_UPDATE_VELOCITY, workspace, event.taskGid(), completes);
         }
         if (notification) {
           if (fanoutKey == null) {
             UNKEYED.inc();
           } else {
-            out.output(
-                KV.of(
-                    MetricKeys.of(g, CuratedTable.NOTIFICATION_FANOUT, fanoutKey),
-                    fanoutContribution));
+            sink.accept(
+                g, CuratedTable.NOTIFICATION_FANOUT, fanoutKey, event.triggerEventId(), false);
           }
         }
       }
     }
   }
 
-  private static final class MetricCombineFn
+  /** {@link Contributor}'s contributions of each event, as keyed elements. */
+  private static final class SelectAndKeyFn extends DoFn<CollabEvent, KV<String, String>> {
+    private static final int TABLES = CuratedTable.values().length;
+    private final Contributor contributor;
+
+    SelectAndKeyFn(long allowedLatenessMillis) {
+      this.contributor = new Contributor(allowedLatenessMillis);
+    }
+
+    @ProcessElement
+    public void processElement(@Element CollabEvent event, OutputReceiver<KV<String, String>> out) {
+      // A table's contribution is the same in every granularity: made once, sent up to three times.
+      String[] contributions = new String[TABLES];
+      contributor.contribute(
+          event,
+          (g, table, key, item, completes) -> {
+            String contribution = contributions[table.ordinal()];
+            if (contribution == null) {
+              contribution = Contributions.of(item, completes);
+              contributions[table.ordinal()] = contribution;
+            }
+            out.output(KV.of(MetricKeys.of(g, table, key), contribution));
+          });
+    }
+  }
+
+  static final class MetricCombineFn
       extends Combine.CombineFn<String, MetricAccumulator, MetricAccumulator> {
 
     @Override

@@ -73,7 +73,7 @@ public class ComputeMetricsTest {
    * A small mix of every event type over two workspaces, minutes, hours and a day boundary, with
    * late events.
    */
-  private static List<CollabEvent> mixedInput() {
+  static List<CollabEvent> mixedInput() {
     long s = 1_000L;
     List<CollabEvent> in = new ArrayList<>();
     in.add(ev("task.created", at("10:00:05"), at("10:00:06"), W1, "a1", "t1"));
@@ -133,7 +133,7 @@ public class ComputeMetricsTest {
    * The reference: the final rows of the three tables, computed directly from the definitions of
    * contract 2.
    */
-  private static List<CuratedRow> expectedRows(List<CollabEvent> events, Duration allowedLateness) {
+  static List<CuratedRow> expectedRows(List<CollabEvent> events, Duration allowedLateness) {
     Set<String> editorTypes =
         new HashSet<>(
             Arrays.asList(
@@ -206,7 +206,7 @@ public class ComputeMetricsTest {
     return a.toString().compareTo(b.toString());
   }
 
-  private static long tooLate(List<CollabEvent> events, Granularity g, Duration allowedLateness) {
+  static long tooLate(List<CollabEvent> events, Granularity g, Duration allowedLateness) {
     return events.stream().filter(e -> !admitted(g, e, allowedLateness)).count();
   }
 

@@ -1,0 +1,482 @@
+package io.collabpipeline.transforms.metrics;
+
+import io.collabpipeline.coders.CollabEventCoder;
+import io.collabpipeline.coders.MetricAccumulatorCoder;
+import io.collabpipeline.model.CollabEvent;
+import io.collabpipeline.model.CuratedRow;
+import io.collabpipeline.model.CuratedTable;
+import io.collabpipeline.model.Granularity;
+import io.collabpipeline.model.MetricAccumulator;
+import io.collabpipeline.transforms.dedup.DedupByEventId;
+import io.collabpipeline.transforms.grouping.BatchGrouping;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * The dedup by event id and the nine metric windowings of a bounded recompute (a raw-store replay)
+ * in shards of events, not event by event: the same rows as {@link DedupByEventId} (its bounded
+ * path) then {@link ComputeMetrics}, at a fraction of the per-event cost of a runner's shuffle.
+ *
+ * <ol>
+ *   <li>{@code ShardByEventId}: each event goes into one of {@code shards} shards by its event id
+ *       (so every copy of an id goes into the same one), gathered in chunks per shard: the shuffle
+ *       moves chunks of events, not events.
+ *   <li>{@code GroupShards}: every chunk of a shard in one place.
+ *   <li>{@code DedupAndAccumulate}: per shard, the copy of each event id that {@link
+ *       DedupByEventId#preferred} keeps (earliest arrival, then the smallest source coordinate),
+ *       duplicates and canaries counted as the graph counts them; each kept event's contributions
+ *       ({@link ComputeMetrics.Contributor}, the same too-late rule and keys) added to one partial
+ *       accumulator per key and window, held across the shards of a bundle and emitted, each in the
+ *       global window at the earliest event time it holds, at the end of the bundle or when more
+ *       than {@value #MAX_HELD} are held.
+ *   <li>The partials windowed by their key's granularity and merged as {@link ComputeMetrics}
+ *       merges its own ({@code ComputeMetrics.rowsOf}): the same windows, triggers and rows.
+ * </ol>
+ *
+ * <p>A shard's events are in memory at once: about a kilobyte each with the id map, so {@code
+ * shards} must keep {@code events / shards} within what a worker's heap holds (the default {@value
+ * #DEFAULT_SHARDS} shards hold a billion events in about a million per shard). For a bounded input
+ * in the global window of a batch pipeline only, with every event on time for Beam's lateness (as a
+ * replay's {@code WindowingPolicy} makes it).
+ */
+public final class ShardedMetrics
+    extends PTransform<PCollection<CollabEvent>, PCollection<CuratedRow>> {
+  private static final long serialVersionUID = 1L;
+
+  /** Shards by default. */
+  public static final int DEFAULT_SHARDS = 1024;
+
+  /** Events a shard's chunk holds before it is sent on. */
+  static final int CHUNK = 512;
+
+  /** Events held in chunks not yet sent, per instance, before all are sent on. */
+  static final int MAX_BUFFERED = 262_144;
+
+  /** Partial accumulators held before all are emitted. */
+  static final int MAX_HELD = 200_000;
+
+  private final WindowingPolicy policy;
+  private final int shards;
+  private final SerializableFunction<CollabEvent, Boolean> dropped;
+  private final String droppedNamespace;
+  private final String droppedCounter;
+  private final int chunk;
+  private final int maxBuffered;
+  private final int maxHeld;
+
+  private ShardedMetrics(
+      WindowingPolicy policy,
+      int shards,
+      SerializableFunction<CollabEvent, Boolean> dropped,
+      String droppedNamespace,
+      String droppedCounter,
+      int chunk,
+      int maxBuffered,
+      int maxHeld) {
+    this.policy = policy;
+    this.shards = shards;
+    this.dropped = dropped;
+    this.droppedNamespace = droppedNamespace;
+    this.droppedCounter = droppedCounter;
+    this.chunk = chunk;
+    this.maxBuffered = maxBuffered;
+    this.maxHeld = maxHeld;
+  }
+
+  /**
+   * The recompute with {@code policy}'s windows, in {@value #DEFAULT_SHARDS} shards; every kept
+   * event contributes.
+   */
+  public static ShardedMetrics create(WindowingPolicy policy) {
+    if (policy == null) {
+      throw new IllegalArgumentException("ShardedMetrics.create(policy) needs a policy");
+    }
+    return new ShardedMetrics(
+        policy,
+        DEFAULT_SHARDS,
+        e -> false,
+        "sharded_metrics",
+        "dropped",
+        CHUNK,
+        MAX_BUFFERED,
+        MAX_HELD);
+  }
+
+  /** Events are spread over {@code shards} shards (at least 1). */
+  public ShardedMetrics withShards(int shards) {
+    if (shards < 1) {
+      throw new IllegalArgumentException("withShards(n) needs n >= 1, got " + shards);
+    }
+    return new ShardedMetrics(
+        policy, shards, dropped, droppedNamespace, droppedCounter, chunk, maxBuffered, maxHeld);
+  }
+
+  /**
+   * Kept events for which {@code drop} is true contribute to no metric and are counted in the
+   * counter {@code namespace}/{@code name} instead (the canaries, as {@code SplitCanaries} counts
+   * them).
+   */
+  public ShardedMetrics withoutEvents(
+      SerializableFunction<CollabEvent, Boolean> drop, String namespace, String name) {
+    return new ShardedMetrics(policy, shards, drop, namespace, name, chunk, maxBuffered, maxHeld);
+  }
+
+  /**
+   * Other limits than {@value #CHUNK} events a chunk, {@value #MAX_BUFFERED} buffered and {@value
+   * #MAX_HELD} partials held (for tests, which reach them with a few events).
+   */
+  ShardedMetrics withLimits(int chunk, int maxBuffered, int maxHeld) {
+    if (chunk < 1 || maxBuffered < 1 || maxHeld < 1) {
+      throw new IllegalArgumentException("withLimits needs limits >= 1");
+    }
+    return new ShardedMetrics(
+        policy, shards, dropped, droppedNamespace, droppedCounter, chunk, maxBuffered, maxHeld);
+  }
+
+  @Override
+  public PCollection<CuratedRow> expand(PCollection<CollabEvent> events) {
+    if (events.isBounded() != PCollection.IsBounded.BOUNDED
+        || !(events.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+      throw new IllegalArgumentException(
+          "ShardedMetrics takes a bounded input in the global window (a replay), got "
+              + events.isBounded()
+              + " in "
+              + events.getWindowingStrategy().getWindowFn());
+    }
+    TimestampCombiner original = events.getWindowingStrategy().getTimestampCombiner();
+    // As DedupByEventId's bounded path: on Flink a grouping that keeps END_OF_WINDOW is one sort
+    // (no pre-combining of the chunks into lists); elsewhere EARLIEST, so that the partials, at
+    // their own event times, are not late for the windows after them.
+    TimestampCombiner grouping =
+        BatchGrouping.onFlinkRunner(events.getPipeline().getOptions())
+            ? TimestampCombiner.END_OF_WINDOW
+            : TimestampCombiner.EARLIEST;
+    PCollection<KV<Integer, Iterable<List<CollabEvent>>>> grouped =
+        events
+            .apply("ShardByEventId", ParDo.of(new ShardFn(shards, chunk, maxBuffered)))
+            .setCoder(KvCoder.of(VarIntCoder.of(), ListCoder.of(CollabEventCoder.of())))
+            .apply(
+                "GroupTimestamp",
+                Window.<KV<Integer, List<CollabEvent>>>configure().withTimestampCombiner(grouping))
+            .apply("GroupShards", GroupByKey.create());
+    PCollection<KV<String, MetricAccumulator>> partials =
+        grouped
+            .apply(
+                "DedupAndAccumulate",
+                ParDo.of(
+                    new DedupAndAccumulateFn(
+                        policy.allowedLateness().getMillis(),
+                        dropped,
+                        droppedNamespace,
+                        droppedCounter,
+                        maxHeld)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.of()))
+            .apply(
+                "RestoreTimestampCombiner",
+                Window.<KV<String, MetricAccumulator>>configure().withTimestampCombiner(original))
+            .apply("MetricWindows", MetricWindows.<MetricAccumulator>byKeyGranularity(policy));
+    return ComputeMetrics.rowsOf(partials);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("shards", shards))
+        .add(DisplayData.item("allowedLateness", policy.allowedLateness()));
+  }
+
+  /** The shard of an event id: its String hash, its bits spread, modulo {@code shards}. */
+  static int shardOf(String eventId, int shards) {
+    int h = eventId.hashCode() * 0x9E3779B9;
+    return Math.floorMod(h ^ (h >>> 16), shards);
+  }
+
+  /**
+   * Gathers events in chunks per shard; a chunk goes on when full, all of them when {@value
+   * #MAX_BUFFERED} events are held and at the end of the bundle, each at the earliest timestamp of
+   * its events.
+   */
+  private static final class ShardFn extends DoFn<CollabEvent, KV<Integer, List<CollabEvent>>> {
+    private static final long serialVersionUID = 1L;
+    private final int shards;
+    private final int chunkSize;
+    private final int maxBuffered;
+    private transient List<CollabEvent>[] chunks;
+    private transient long[] earliest;
+    private transient int buffered;
+
+    ShardFn(int shards, int chunkSize, int maxBuffered) {
+      this.shards = shards;
+      this.chunkSize = chunkSize;
+      this.maxBuffered = maxBuffered;
+    }
+
+    @StartBundle
+    @SuppressWarnings("unchecked")
+    public void startBundle() {
+      chunks = new List[shards];
+      earliest = new long[shards];
+      buffered = 0;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element CollabEvent event,
+        @Timestamp Instant timestamp,
+        OutputReceiver<KV<Integer, List<CollabEvent>>> out) {
+      int shard = shardOf(event.eventId(), shards);
+      List<CollabEvent> chunk = chunks[shard];
+      if (chunk == null) {
+        chunk = new ArrayList<>(Math.min(chunkSize, 16));
+        chunks[shard] = chunk;
+        earliest[shard] = timestamp.getMillis();
+      } else if (timestamp.getMillis() < earliest[shard]) {
+        earliest[shard] = timestamp.getMillis();
+      }
+      chunk.add(event);
+      buffered++;
+      if (chunk.size() >= chunkSize) {
+        out.outputWithTimestamp(KV.of(shard, chunk), new Instant(earliest[shard]));
+        buffered -= chunk.size();
+        chunks[shard] = null;
+      } else if (buffered >= maxBuffered) {
+        for (int s = 0; s < shards; s++) {
+          if (chunks[s] != null) {
+            out.outputWithTimestamp(KV.of(s, chunks[s]), new Instant(earliest[s]));
+            chunks[s] = null;
+          }
+        }
+        buffered = 0;
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) {
+      for (int s = 0; s < shards; s++) {
+        if (chunks[s] != null) {
+          context.output(KV.of(s, chunks[s]), new Instant(earliest[s]), GlobalWindow.INSTANCE);
+          chunks[s] = null;
+        }
+      }
+      buffered = 0;
+    }
+
+    /** A chunk goes out at its earliest event, which may be before the element at hand. */
+    @Override
+    @SuppressWarnings("deprecation")
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
+    }
+  }
+
+  /**
+   * Which partial: granularity, table, the table's key and the window's start. Lookups go through
+   * one probe whose fields are set for each contribution; a held partial has a copy of its own.
+   */
+  private static final class PartialKey {
+    Granularity granularity;
+    CuratedTable table;
+    String key;
+    long windowStart;
+    int hash;
+
+    PartialKey set(Granularity granularity, CuratedTable table, String key, long windowStart) {
+      this.granularity = granularity;
+      this.table = table;
+      this.key = key;
+      this.windowStart = windowStart;
+      this.hash =
+          ((key.hashCode() * 31 + Long.hashCode(windowStart)) * 31 + table.ordinal()) * 31
+              + granularity.ordinal();
+      return this;
+    }
+
+    PartialKey copy() {
+      PartialKey c = new PartialKey();
+      c.granularity = granularity;
+      c.table = table;
+      c.key = key;
+      c.windowStart = windowStart;
+      c.hash = hash;
+      return c;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof PartialKey)) {
+        return false;
+      }
+      PartialKey that = (PartialKey) o;
+      return hash == that.hash
+          && windowStart == that.windowStart
+          && table == that.table
+          && granularity == that.granularity
+          && (key == that.key || key.equals(that.key));
+    }
+  }
+
+  /** One key's partial in one window: its accumulator and the earliest event time it holds. */
+  private static final class Partial {
+    final MetricAccumulator accumulator = new MetricAccumulator();
+    long earliestMillis;
+
+    Partial(long earliestMillis) {
+      this.earliestMillis = earliestMillis;
+    }
+  }
+
+  /**
+   * Per shard: the kept copy of each event id, then its contributions into the partials held; the
+   * partials go on at the end of the bundle, or all at once when more than {@value #MAX_HELD} are
+   * held.
+   */
+  private static final class DedupAndAccumulateFn
+      extends DoFn<KV<Integer, Iterable<List<CollabEvent>>>, KV<String, MetricAccumulator>> {
+    private static final long serialVersionUID = 1L;
+    private static final Counter UNIQUE =
+        Metrics.counter(DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE);
+    private static final Counter DUPLICATES =
+        Metrics.counter(DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES);
+    private final ComputeMetrics.Contributor contributor;
+    private final SerializableFunction<CollabEvent, Boolean> dropped;
+    private final Counter droppedCount;
+    private final int maxHeld;
+
+    private transient Map<PartialKey, Partial> held;
+    private transient PartialKey probe;
+
+    DedupAndAccumulateFn(
+        long allowedLatenessMillis,
+        SerializableFunction<CollabEvent, Boolean> dropped,
+        String droppedNamespace,
+        String droppedCounter,
+        int maxHeld) {
+      this.contributor = new ComputeMetrics.Contributor(allowedLatenessMillis);
+      this.dropped = dropped;
+      this.droppedCount = Metrics.counter(droppedNamespace, droppedCounter);
+      this.maxHeld = maxHeld;
+    }
+
+    @StartBundle
+    public void startBundle() {
+      held = new HashMap<>();
+      probe = new PartialKey();
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<Integer, Iterable<List<CollabEvent>>> shard,
+        OutputReceiver<KV<String, MetricAccumulator>> out) {
+      Map<String, CollabEvent> kept = new HashMap<>();
+      long copies = 0;
+      for (List<CollabEvent> chunk : shard.getValue()) {
+        for (CollabEvent copy : chunk) {
+          copies++;
+          kept.merge(copy.eventId(), copy, DedupByEventId::preferred);
+        }
+      }
+      UNIQUE.inc(kept.size());
+      if (copies > kept.size()) {
+        DUPLICATES.inc(copies - kept.size());
+      }
+      for (CollabEvent event : kept.values()) {
+        if (Boolean.TRUE.equals(dropped.apply(event))) {
+          droppedCount.inc();
+          continue;
+        }
+        long occurred = event.occurredAtMillis();
+        contributor.contribute(
+            event,
+            (g, table, key, item, completes) -> add(g, table, key, item, completes, occurred));
+      }
+      if (held.size() > maxHeld) {
+        emitAll((kv, at) -> out.outputWithTimestamp(kv, at));
+      }
+    }
+
+    /** What {@code ComputeMetrics}' combine adds for the contribution {@code (item, completes)}. */
+    private void add(
+        Granularity g,
+        CuratedTable table,
+        String key,
+        @Nullable String item,
+        boolean completes,
+        long occurredMillis) {
+      long start = g.windowStart(occurredMillis);
+      Partial partial = held.get(probe.set(g, table, key, start));
+      if (partial == null) {
+        partial = new Partial(occurredMillis);
+        held.put(probe.copy(), partial);
+      } else if (occurredMillis < partial.earliestMillis) {
+        partial.earliestMillis = occurredMillis;
+      }
+      MetricAccumulator acc = partial.accumulator.addCount(1);
+      if (item != null) {
+        acc.addItem(item, 1);
+      }
+      if (completes) {
+        acc.addCompleted(1);
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) {
+      emitAll((kv, at) -> context.output(kv, at, GlobalWindow.INSTANCE));
+    }
+
+    /** Takes one emitted partial and its timestamp. */
+    @FunctionalInterface
+    private interface Emitter {
+      void emit(KV<String, MetricAccumulator> partial, Instant timestamp);
+    }
+
+    private void emitAll(Emitter emitter) {
+      for (Map.Entry<PartialKey, Partial> e : held.entrySet()) {
+        PartialKey k = e.getKey();
+        // At the earliest event time it holds: in its window, where MetricWindows puts it.
+        emitter.emit(
+            KV.of(
+                ComputeMetrics.MetricKeys.of(k.granularity, k.table, k.key),
+                e.getValue().accumulator),
+            new Instant(e.getValue().earliestMillis));
+      }
+      held.clear();
+    }
+
+    /** Partials go out at their own event times, before the shard's grouping timestamp. */
+    @Override
+    @SuppressWarnings("deprecation")
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
+    }
+  }
+}
