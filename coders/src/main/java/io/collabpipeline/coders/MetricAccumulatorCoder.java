@@ -4,8 +4,6 @@ import io.collabpipeline.model.MetricAccumulator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Arrays;
-import java.util.Map;
 import org.apache.beam.sdk.coders.AtomicCoder;
 
 /** Deterministic coder for {@link MetricAccumulator}: counters, then the items in sorted order. */
@@ -25,15 +23,13 @@ public final class MetricAccumulatorCoder extends AtomicCoder<MetricAccumulator>
         b -> {
           b.writeLong(acc.count());
           b.writeLong(acc.completed());
-          Map<String, Long> items = acc.items();
-          b.writeInt(items.size());
+          b.writeInt((int) acc.distinctItems());
           // Sorted by item: the same accumulator always encodes to the same bytes.
-          String[] keys = items.keySet().toArray(new String[0]);
-          Arrays.sort(keys);
-          for (String key : keys) {
-            b.writeString(key);
-            b.writeLong(items.get(key));
-          }
+          acc.forEachItemSorted(
+              (id, n) -> {
+                b.writeString(id);
+                b.writeLong(n);
+              });
         });
   }
 

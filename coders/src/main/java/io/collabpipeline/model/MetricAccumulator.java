@@ -3,7 +3,6 @@ package io.collabpipeline.model;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The exact accumulator shared by the windowed metrics: two counters and a multiset of item ids
@@ -11,17 +10,18 @@ import java.util.Objects;
  * distinct counts need the ids themselves; the state they take is bounded by the window plus its
  * allowed lateness.
  *
- * <p>Mutable, as Beam accumulators are. The items are kept in a hash map (adding an item is the
- * metrics' most frequent operation); {@code MetricAccumulatorCoder} writes them sorted, so the
- * encoding is still deterministic.
+ * <p>Mutable, as Beam accumulators are. The items are kept in an open-addressing hash table of
+ * their own ({@code ItemCounts}: adding an item is the metrics' most frequent operation, and it
+ * allocates nothing there); {@code MetricAccumulatorCoder} writes them sorted ({@link
+ * #forEachItemSorted}), so the encoding is still deterministic.
  */
 public final class MetricAccumulator {
   private long count;
   private long completed;
-  private final HashMap<String, Long> items;
+  private final ItemCounts items;
 
   public MetricAccumulator() {
-    this.items = new HashMap<>();
+    this.items = new ItemCounts();
   }
 
   /** An empty accumulator with room for {@code expectedItems} items before its map grows. */
@@ -29,14 +29,17 @@ public final class MetricAccumulator {
     if (expectedItems < 0) {
       throw new IllegalArgumentException("expectedItems must be >= 0, got " + expectedItems);
     }
-    this.items = new HashMap<>((int) (expectedItems / 0.75f) + 1);
+    this.items = new ItemCounts(expectedItems);
   }
 
   /** An accumulator holding a copy of {@code items}. */
   public MetricAccumulator(long count, long completed, Map<String, Long> items) {
     this.count = count;
     this.completed = completed;
-    this.items = new HashMap<>(items);
+    this.items = new ItemCounts(items.size());
+    for (Map.Entry<String, Long> e : items.entrySet()) {
+      this.items.add(e.getKey(), e.getValue());
+    }
   }
 
   public long count() {
@@ -47,9 +50,24 @@ public final class MetricAccumulator {
     return completed;
   }
 
-  /** Item id to the number of times it was added, unordered; read-only. */
+  /** Item id to the number of times it was added, unordered: a read-only copy. */
   public Map<String, Long> items() {
-    return Collections.unmodifiableMap(items);
+    Map<String, Long> copy = new HashMap<>();
+    for (String id : items.ids()) {
+      copy.put(id, items.count(id));
+    }
+    return Collections.unmodifiableMap(copy);
+  }
+
+  /** Hands each item id with its count to {@code visitor}, in the ids' natural order. */
+  public <E extends Exception> void forEachItemSorted(ItemVisitor<E> visitor) throws E {
+    items.forEachSorted(visitor::visit);
+  }
+
+  /** Takes one item id and its count. */
+  @FunctionalInterface
+  public interface ItemVisitor<E extends Exception> {
+    void visit(String id, long count) throws E;
   }
 
   public MetricAccumulator addCount(long n) {
@@ -63,7 +81,7 @@ public final class MetricAccumulator {
   }
 
   public MetricAccumulator addItem(String id, long n) {
-    items.merge(id, n, Long::sum);
+    items.add(id, n);
     return this;
   }
 
@@ -71,9 +89,7 @@ public final class MetricAccumulator {
   public MetricAccumulator mergeFrom(MetricAccumulator other) {
     count += other.count;
     completed += other.completed;
-    for (Map.Entry<String, Long> e : other.items.entrySet()) {
-      items.merge(e.getKey(), e.getValue(), Long::sum);
-    }
+    items.addAll(other.items);
     return this;
   }
 
@@ -82,11 +98,7 @@ public final class MetricAccumulator {
   }
 
   public long maxItemCount() {
-    long max = 0;
-    for (long v : items.values()) {
-      max = Math.max(max, v);
-    }
-    return max;
+    return items.maxCount();
   }
 
   @Override
@@ -95,12 +107,12 @@ public final class MetricAccumulator {
       return false;
     }
     MetricAccumulator that = (MetricAccumulator) o;
-    return count == that.count && completed == that.completed && items.equals(that.items);
+    return count == that.count && completed == that.completed && items.sameAs(that.items);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(count, completed, items);
+    return (Long.hashCode(count) * 31 + Long.hashCode(completed)) * 31 + items.contentHash();
   }
 
   @Override
