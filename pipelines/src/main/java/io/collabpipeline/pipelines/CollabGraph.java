@@ -219,16 +219,19 @@ public final class CollabGraph {
    * replay's source) nor the quarantine nor {@code pipeline_completeness} (a record of the
    * ingestion by arrival hour, which a replay does not re-live) is written.
    *
+   * @param shards the dedup's shards ({@code ShardedMetrics.withShards}): enough that one shard's
+   *     events fit in a worker's heap
    * @return the staged metric rows
    */
   public static PCollection<CuratedRow> applyReplay(
-      PCollection<CollabEvent> events, GraphConfig config) {
+      PCollection<CollabEvent> events, GraphConfig config, int shards) {
     // Canaries in the raw store stay out of the metrics, as in the stream; a replay does not
     // write pipeline_canary (it measures nothing about freshness).
     PCollection<CuratedRow> curated =
         events.apply(
             "ShardedMetrics",
             ShardedMetrics.create(config.windowing())
+                .withShards(shards)
                 .withoutEvents(
                     e -> Canaries.isCanary(e),
                     SplitCanaries.METRICS_NAMESPACE,

@@ -11,6 +11,7 @@ import io.collabpipeline.pipelines.warehouse.GenerationLog;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
 import io.collabpipeline.transforms.Counters;
+import io.collabpipeline.transforms.metrics.ShardedMetrics;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -126,7 +127,31 @@ public abstract class RawReplayJob implements Job {
     if (eventsHook() != null) {
       events = events.apply("ReplayEventsHook", eventsHook());
     }
-    CollabGraph.applyReplay(events, graph());
+    CollabGraph.applyReplay(events, graph(), shards(graph().rawStore(), range()));
+  }
+
+  /** Raw-store bytes per dedup shard at most: about 64 MiB of Parquet, a few hundred MB in heap. */
+  static final long BYTES_PER_SHARD = 64L << 20;
+
+  /**
+   * The replay's dedup shards ({@code ShardedMetrics}): its default, or more for a range whose
+   * Parquet files hold more than {@link #BYTES_PER_SHARD} a shard, so that one shard's events (all
+   * in a worker's heap at once) stay bounded however long the range.
+   */
+  static int shards(String rawStore, ReplayScope range) {
+    long bytes;
+    try {
+      bytes = RawStoreIO.bytesOf(rawStore, range);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(
+          "cannot size the replay of " + range + " in " + rawStore, e);
+    }
+    return shardsFor(bytes);
+  }
+
+  static int shardsFor(long bytes) {
+    long needed = bytes / BYTES_PER_SHARD + (bytes % BYTES_PER_SHARD == 0 ? 0 : 1);
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(ShardedMetrics.DEFAULT_SHARDS, needed));
   }
 
   /** Events the finished replay read from the raw store. */

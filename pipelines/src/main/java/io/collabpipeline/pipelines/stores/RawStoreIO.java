@@ -158,6 +158,20 @@ public final class RawStoreIO {
     return empty;
   }
 
+  /** The bytes of every Parquet file of the dates of {@code range} (a replay's input). */
+  public static long bytesOf(String prefix, ReplayScope range) throws IOException {
+    long bytes = 0;
+    for (LocalDate d = range.from(); !d.isAfter(range.to()); d = d.plusDays(1)) {
+      MatchResult m = FileSystems.match(partitionGlob(prefix, d), EmptyMatchTreatment.ALLOW);
+      if (m.status() == MatchResult.Status.OK) {
+        for (MatchResult.Metadata f : m.metadata()) {
+          bytes += f.sizeBytes();
+        }
+      }
+    }
+    return bytes;
+  }
+
   /**
    * The arrival times ({@code received_at}, UTC epoch milliseconds) of every row of one committed
    * raw-store file, in file order: how {@code raw_written} counts what the store durably holds, one

@@ -56,11 +56,14 @@ import org.joda.time.Instant;
  *       merges its own ({@code ComputeMetrics.rowsOf}): the same windows, triggers and rows.
  * </ol>
  *
- * <p>A shard's events are in memory at once: about a kilobyte each with the id map, so {@code
- * shards} must keep {@code events / shards} within what a worker's heap holds (the default {@value
- * #DEFAULT_SHARDS} shards hold a billion events in about a million per shard). For a bounded input
- * in the global window of a batch pipeline only, with every event on time for Beam's lateness (as a
- * replay's {@code WindowingPolicy} makes it).
+ * <p>A shard's events are in memory at once (with the id map, a few hundred bytes each), so {@code
+ * shards} must keep {@code events / shards} within what a worker's heap holds: a replay takes one
+ * shard per 64 MiB of its Parquet files, at least {@value #DEFAULT_SHARDS} ({@code RawReplayJob}).
+ * Chunks are at most {@code events / (shards x workers)} events, so the fewer the shards the fewer,
+ * larger elements cross the shuffle; with millions of shards (a month at the brief's peak) a chunk
+ * holds an event or two and the shuffle's cost per event returns. For a bounded input in the global
+ * window of a batch pipeline only, with every event on time for Beam's lateness (as a replay's
+ * {@code WindowingPolicy} makes it).
  */
 public final class ShardedMetrics
     extends PTransform<PCollection<CollabEvent>, PCollection<CuratedRow>> {
