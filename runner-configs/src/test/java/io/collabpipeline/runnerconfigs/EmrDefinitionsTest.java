@@ -195,16 +195,11 @@ public class EmrDefinitionsTest {
    * What submit.sh prints when it refuses {@code extra}: one line on stderr, exit 2, no command.
    */
   private static String refused(String... extra) throws Exception {
-    List<String> command = new ArrayList<>(List.of("bash", SUBMIT.toString(), "--dry-run"));
-    command.addAll(Arrays.asList(extra));
-    Process p = new ProcessBuilder(command).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS), is(true));
-    assertThat(err, p.exitValue(), equalTo(2));
-    assertThat(out, equalTo(""));
-    assertThat(err, err.strip().split("\n").length, equalTo(1));
-    return err;
+    String[] run = submitDryRun(extra);
+    assertThat(run[2], Integer.parseInt(run[0]), equalTo(2));
+    assertThat(run[1], equalTo(""));
+    assertThat(run[2], run[2].strip().split("\n").length, equalTo(1));
+    return run[2];
   }
 
   @Test
@@ -233,14 +228,20 @@ public class EmrDefinitionsTest {
   }
 
   private static List<String> dryRun(String... extra) throws Exception {
+    String[] run = submitDryRun(extra);
+    assertThat(run[2], Integer.parseInt(run[0]), equalTo(0));
+    assertThat(run[1], not(equalTo("")));
+    return Arrays.asList(run[1].split("\n"));
+  }
+
+  /** {@code submit.sh --dry-run extra...}: its exit code, stdout and stderr. */
+  private static String[] submitDryRun(String... extra) throws Exception {
     List<String> command = new ArrayList<>(List.of("bash", SUBMIT.toString(), "--dry-run"));
     command.addAll(Arrays.asList(extra));
     Process p = new ProcessBuilder(command).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, TimeUnit.SECONDS), is(true));
-    assertThat(err, p.exitValue(), equalTo(0));
-    assertThat(out, not(equalTo("")));
-    return Arrays.asList(out.split("\n"));
+    return new String[] {String.valueOf(p.exitValue()), out, err};
   }
 }

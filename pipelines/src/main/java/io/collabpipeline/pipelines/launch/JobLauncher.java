@@ -611,25 +611,44 @@ public final class JobLauncher {
    */
   private static void refuseUsedGeneration(
       io.collabpipeline.pipelines.GraphConfig graph, String what) throws Exception {
+    withGenerationLog(
+        graph,
+        log -> {
+          Optional<GenerationLog.Entry> entry = log.entry(graph.generation());
+          if (entry.isPresent()) {
+            throw new UsageException(
+                "--generation="
+                    + graph.generation()
+                    + " was used by an earlier run ("
+                    + entry.get().status().code()
+                    + "); "
+                    + what
+                    + " writes raw-store files named by its generation, so it needs a new one:"
+                    + " leave --generation out (the default is new) or give an unused one");
+          }
+        });
+  }
+
+  /** Takes the warehouse's generation log. */
+  @FunctionalInterface
+  private interface LogCheck {
+    void check(GenerationLog log) throws Exception;
+  }
+
+  /**
+   * Runs {@code check} on the warehouse's generation log, its table created where missing (as
+   * begin() does); nothing for a warehouse without a log, which cannot be checked.
+   */
+  private static void withGenerationLog(
+      io.collabpipeline.pipelines.GraphConfig graph, LogCheck check) throws Exception {
     try (Warehouse warehouse = graph.warehouse().open()) {
       Optional<CuratedTables> tables = warehouse.tables();
       if (tables.isPresent()) {
-        tables.get().ensureTables(); // as begin() does: the log's table may not exist yet
+        tables.get().ensureTables();
       }
       Optional<GenerationLog> log = warehouse.generationLog();
       if (log.isPresent()) {
-        Optional<GenerationLog.Entry> entry = log.get().entry(graph.generation());
-        if (entry.isPresent()) {
-          throw new UsageException(
-              "--generation="
-                  + graph.generation()
-                  + " was used by an earlier run ("
-                  + entry.get().status().code()
-                  + "); "
-                  + what
-                  + " writes raw-store files named by its generation, so it needs a new one:"
-                  + " leave --generation out (the default is new) or give an unused one");
-        }
+        check.check(log.get());
       }
     }
   }
@@ -643,35 +662,29 @@ public final class JobLauncher {
    */
   static void requireStreamGeneration(io.collabpipeline.pipelines.GraphConfig graph)
       throws Exception {
-    try (Warehouse warehouse = graph.warehouse().open()) {
-      Optional<CuratedTables> tables = warehouse.tables();
-      if (tables.isPresent()) {
-        tables.get().ensureTables();
-      }
-      Optional<GenerationLog> log = warehouse.generationLog();
-      if (log.isEmpty()) {
-        return;
-      }
-      Optional<GenerationLog.Entry> entry = log.get().entry(graph.generation());
-      if (entry.isEmpty()) {
-        throw new UsageException(
-            "--generation="
-                + graph.generation()
-                + " is not in the warehouse's generation log: a restored stream continues the"
-                + " generation of the stream that took the savepoint (the newest stream entry of"
-                + " pipeline_generations)");
-      }
-      if (entry.get().kind() != GenerationLog.Kind.STREAM) {
-        throw new UsageException(
-            "--generation="
-                + graph.generation()
-                + " is a "
-                + entry.get().kind().code()
-                + " generation, not a stream's: a restored stream continues the generation of the"
-                + " stream that took the savepoint (the newest stream entry of"
-                + " pipeline_generations)");
-      }
-    }
+    withGenerationLog(
+        graph,
+        log -> {
+          Optional<GenerationLog.Entry> entry = log.entry(graph.generation());
+          if (entry.isEmpty()) {
+            throw new UsageException(
+                "--generation="
+                    + graph.generation()
+                    + " is not in the warehouse's generation log: a restored stream continues the"
+                    + " generation of the stream that took the savepoint (the newest stream entry"
+                    + " of pipeline_generations)");
+          }
+          if (entry.get().kind() != GenerationLog.Kind.STREAM) {
+            throw new UsageException(
+                "--generation="
+                    + graph.generation()
+                    + " is a "
+                    + entry.get().kind().code()
+                    + " generation, not a stream's: a restored stream continues the generation of"
+                    + " the stream that took the savepoint (the newest stream entry of"
+                    + " pipeline_generations)");
+          }
+        });
   }
 
   /** Where dry runs save their diff reports: {@code <dataDir>/replays}. */
