@@ -145,37 +145,18 @@ public abstract class DedupByEventId
 
   abstract @Nullable Duration horizon();
 
-  abstract boolean duplicatesCountedOnly();
-
   abstract Builder toBuilder();
 
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setHorizon(Duration horizon);
 
-    abstract Builder setDuplicatesCountedOnly(boolean value);
-
     abstract DedupByEventId build();
   }
 
   /** Deduplication with the default horizon of {@link #DEFAULT_HORIZON} of arrival time. */
   public static DedupByEventId create() {
-    return new AutoValue_DedupByEventId.Builder()
-        .setHorizon(DEFAULT_HORIZON)
-        .setDuplicatesCountedOnly(false)
-        .build();
-  }
-
-  /**
-   * The duplicates are counted ({@value #DUPLICATES}) but not output: {@link Result#duplicates()}
-   * refuses. For a consumer that needs only {@link Result#unique()}, such as a replay. On a bounded
-   * batch input {@code KeepEarliestCopy} then has a single output, which Beam's Flink runner chains
-   * into the step after it; a step with two outputs hands every element over through a tagged union
-   * that is encoded once and decoded by each output's own task. The streaming path is built as
-   * always, its duplicates left unconsumed.
-   */
-  public DedupByEventId withDuplicatesCountedOnly() {
-    return toBuilder().setDuplicatesCountedOnly(true).build();
+    return new AutoValue_DedupByEventId.Builder().setHorizon(DEFAULT_HORIZON).build();
   }
 
   /** How long after the kept copy's arrival an id is remembered; must be positive. */
@@ -227,12 +208,7 @@ public abstract class DedupByEventId
         PCollectionList.of(candidates.get(lostTag).setCoder(CollabEventCoder.of()))
             .and(remembered.get(repeatedTag).setCoder(CollabEventCoder.of()))
             .apply("AllDuplicates", Flatten.pCollections());
-    return new Result(
-        input.getPipeline(),
-        uniqueTag,
-        unique,
-        lostTag,
-        duplicatesCountedOnly() ? null : duplicates);
+    return new Result(input.getPipeline(), uniqueTag, unique, lostTag, duplicates);
   }
 
   /**
@@ -267,16 +243,6 @@ public abstract class DedupByEventId
             .apply("GroupByEventId", GroupByKey.create());
     // Back to the input's timestamp combiner, so that no later grouping inherits EARLIEST.
     TimestampCombiner original = input.getWindowingStrategy().getTimestampCombiner();
-    if (duplicatesCountedOnly()) {
-      PCollection<CollabEvent> unique =
-          grouped
-              .apply("KeepEarliestCopy", ParDo.of(new KeepEarliestCopyCountingFn()))
-              .setCoder(CollabEventCoder.of())
-              .apply(
-                  "RestoreTimestampCombiner",
-                  Window.<CollabEvent>configure().withTimestampCombiner(original));
-      return new Result(input.getPipeline(), uniqueTag, unique, duplicateTag, null);
-    }
     PCollectionTuple decided =
         grouped.apply(
             "KeepEarliestCopy",
@@ -356,36 +322,6 @@ public abstract class DedupByEventId
   }
 
   /**
-   * {@link KeepEarliestCopyFn} with the duplicates only counted ({@link
-   * #withDuplicatesCountedOnly}): the same choice of copy by {@link #PREFERENCE} (of equal copies,
-   * the first seen stays), one output.
-   */
-  private static final class KeepEarliestCopyCountingFn extends GroupedCopiesFn {
-
-    @ProcessElement
-    public void processElement(
-        @Element KV<IdHash, Iterable<CollabEvent>> copies, OutputReceiver<CollabEvent> out) {
-      CollabEvent best = null;
-      long others = 0;
-      for (CollabEvent copy : copies.getValue()) {
-        if (best == null) {
-          best = copy;
-        } else {
-          others++;
-          best = better(best, copy);
-        }
-      }
-      if (best != null) {
-        out.outputWithTimestamp(best, new Instant(best.receivedAtMillis()));
-        UNIQUE_COUNTER.inc();
-      }
-      if (others > 0) {
-        DUPLICATES_COUNTER.inc(others);
-      }
-    }
-  }
-
-  /**
    * The decision of both paths: of the best copy so far ({@code null} if none) and a new copy of
    * the same id, the better by {@link #PREFERENCE} is returned and the other goes to {@code
    * duplicates} at once.
@@ -442,10 +378,6 @@ public abstract class DedupByEventId
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("horizon", horizon()).withLabel("Dedup horizon (arrival time)"));
-    if (duplicatesCountedOnly()) {
-      builder.add(
-          DisplayData.item("duplicates", "counted only").withLabel("Duplicates (not output)"));
-    }
   }
 
   /**
@@ -733,14 +665,14 @@ public abstract class DedupByEventId
     private final TupleTag<CollabEvent> uniqueTag;
     private final PCollection<CollabEvent> unique;
     private final TupleTag<CollabEvent> duplicatesTag;
-    private final @Nullable PCollection<CollabEvent> duplicates;
+    private final PCollection<CollabEvent> duplicates;
 
     private Result(
         Pipeline pipeline,
         TupleTag<CollabEvent> uniqueTag,
         PCollection<CollabEvent> unique,
         TupleTag<CollabEvent> duplicatesTag,
-        @Nullable PCollection<CollabEvent> duplicates) {
+        PCollection<CollabEvent> duplicates) {
       this.pipeline = pipeline;
       this.uniqueTag = uniqueTag;
       this.unique = unique;
@@ -753,20 +685,8 @@ public abstract class DedupByEventId
       return unique;
     }
 
-    /**
-     * Every other copy, timestamped at its own arrival.
-     *
-     * @throws IllegalStateException if the dedup only counts them ({@link
-     *     #withDuplicatesCountedOnly})
-     */
+    /** Every other copy, timestamped at its own arrival. */
     public PCollection<CollabEvent> duplicates() {
-      if (duplicates == null) {
-        throw new IllegalStateException(
-            "this DedupByEventId only counts its duplicates (withDuplicatesCountedOnly()): "
-                + "read the dedup's \""
-                + DUPLICATES
-                + "\" counter, or build it without that to get them as a collection");
-      }
       return duplicates;
     }
 
@@ -779,9 +699,7 @@ public abstract class DedupByEventId
     public Map<TupleTag<?>, PValue> expand() {
       Map<TupleTag<?>, PValue> outputs = new LinkedHashMap<>();
       outputs.put(uniqueTag, unique);
-      if (duplicates != null) {
-        outputs.put(duplicatesTag, duplicates);
-      }
+      outputs.put(duplicatesTag, duplicates);
       return outputs;
     }
 

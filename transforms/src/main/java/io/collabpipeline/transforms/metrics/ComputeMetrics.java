@@ -307,11 +307,16 @@ public abstract class ComputeMetrics
 
     static void addTo(MetricAccumulator acc, String contribution) {
       int flags = contribution.charAt(0) - '0';
+      add(acc, (flags & 1) != 0 ? contribution.substring(1) : null, (flags & 2) != 0);
+    }
+
+    /** What the contribution {@link #of}{@code (item, completes)} adds to {@code acc}. */
+    static void add(MetricAccumulator acc, @Nullable String item, boolean completes) {
       acc.addCount(1);
-      if ((flags & 1) != 0) {
-        acc.addItem(contribution.substring(1), 1);
+      if (item != null) {
+        acc.addItem(item, 1);
       }
-      if ((flags & 2) != 0) {
+      if (completes) {
         acc.addCompleted(1);
       }
     }

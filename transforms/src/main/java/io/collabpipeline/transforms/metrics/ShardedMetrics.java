@@ -426,7 +426,7 @@ public final class ShardedMetrics
       }
     }
 
-    /** What {@code ComputeMetrics}' combine adds for the contribution {@code (item, completes)}. */
+    /** The contribution {@code (item, completes)} into its partial, made if missing. */
     private void add(
         Granularity g,
         CuratedTable table,
@@ -442,13 +442,7 @@ public final class ShardedMetrics
       } else if (occurredMillis < partial.earliestMillis) {
         partial.earliestMillis = occurredMillis;
       }
-      MetricAccumulator acc = partial.accumulator.addCount(1);
-      if (item != null) {
-        acc.addItem(item, 1);
-      }
-      if (completes) {
-        acc.addCompleted(1);
-      }
+      ComputeMetrics.Contributions.add(partial.accumulator, item, completes);
     }
 
     @FinishBundle

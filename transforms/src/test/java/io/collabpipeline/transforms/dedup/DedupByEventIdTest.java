@@ -319,40 +319,6 @@ public class DedupByEventIdTest {
         equalTo((long) expectedDuplicates.size()));
   }
 
-  /**
-   * With the duplicates only counted (a replay's dedup), a bounded input keeps the same copy of
-   * every id as a plain grouping by the preference order, at its arrival, and counts every other
-   * copy; the duplicates are not a collection then.
-   */
-  @Test
-  public void duplicatesCountedOnlyKeepTheSameCopiesAndCountTheRest() {
-    Random random = new Random(20261203L);
-    List<CollabEvent> copies = generatedCopies(random, 40, "evt-cnt-");
-    Collections.shuffle(copies, random);
-    Map<String, CollabEvent> kept = expectedKept(copies);
-    List<TimestampedValue<CollabEvent>> expectedUnique = new ArrayList<>();
-    for (CollabEvent e : kept.values()) {
-      expectedUnique.add(atArrival(e));
-    }
-
-    DedupByEventId.Result result =
-        p.apply(Create.timestamped(atArrival(copies)).withCoder(CollabEventCoder.of()))
-            .apply(DedupByEventId.create().withDuplicatesCountedOnly());
-    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
-        .containsInAnyOrder(expectedUnique);
-    IllegalStateException refused = assertThrows(IllegalStateException.class, result::duplicates);
-    assertThat(refused.getMessage(), containsString("withDuplicatesCountedOnly()"));
-
-    PipelineResult run = p.run();
-    run.waitUntilFinish();
-    assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
-        equalTo((long) kept.size()));
-    assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
-        equalTo((long) (copies.size() - kept.size())));
-  }
-
   @Test
   public void withHorizonRejectsANonPositiveHorizon() {
     IllegalArgumentException e =
