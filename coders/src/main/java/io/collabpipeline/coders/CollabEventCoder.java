@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.CoderException;
 
 /**
  * Deterministic coder for {@link CollabEvent}. Field order is part of the Flink savepoint format:
@@ -145,6 +146,29 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
     narrow[start] = 0;
     System.arraycopy(encoding, end, narrow, start + 1, encoding.length - end);
     return narrow;
+  }
+
+  /**
+   * Where the encoding that starts at {@code start} of {@code bytes} ends (the index after its last
+   * byte), its version and every field's length checked against the array.
+   */
+  static int endOfEncoding(byte[] bytes, int start) throws CoderException {
+    if (bytes[start] != FORMAT_VERSION) {
+      throw new CoderException("unknown CollabEvent encoding version " + bytes[start]);
+    }
+    Codec.Reader r = new Codec.Reader(bytes, start + 1);
+    try {
+      for (Codec.Field field : LAYOUT) {
+        int before = r.position();
+        r.skip(field);
+        if (r.position() <= before || r.position() > bytes.length) {
+          throw new CoderException("truncated or corrupt CollabEvent encoding at byte " + before);
+        }
+      }
+    } catch (ArrayIndexOutOfBoundsException e) {
+      throw new CoderException("truncated CollabEvent encoding from byte " + start, e);
+    }
+    return r.position();
   }
 
   /**
