@@ -328,7 +328,9 @@ public abstract class ComputeMetrics
    * {@link #tooLateCounterName}), and keys each other event once per table that selects it:
    * active_editors (the actor), task_update_velocity (the task gid, whether it completes the task),
    * notification_fanout (the trigger event id). What {@link SelectAndKeyFn} outputs and {@link
-   * ShardedMetrics} accumulates in place.
+   * ShardedMetrics} accumulates in place. The granularities come finest first (minute, hour, day),
+   * and an event in time for one is in time for the longer ones: {@code ShardedMetrics} takes the
+   * first it is given and rolls the others up from it.
    */
   static final class Contributor implements java.io.Serializable {
     private static final long serialVersionUID = 1L;

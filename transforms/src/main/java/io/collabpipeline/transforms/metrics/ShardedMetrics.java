@@ -1,6 +1,6 @@
 package io.collabpipeline.transforms.metrics;
 
-import io.collabpipeline.coders.CollabEventCoder;
+import io.collabpipeline.coders.EventChunk;
 import io.collabpipeline.coders.MetricAccumulatorCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedRow;
@@ -9,12 +9,13 @@ import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.MetricAccumulator;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.grouping.BatchGrouping;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -42,8 +43,9 @@ import org.joda.time.Instant;
  *
  * <ol>
  *   <li>{@code ShardByEventId}: each event goes into one of {@code shards} shards by its event id
- *       (so every copy of an id goes into the same one), gathered in chunks per shard: the shuffle
- *       moves chunks of events, not events.
+ *       (so every copy of an id goes into the same one), gathered in chunks per shard, encoded as
+ *       it arrives ({@link EventChunk}): the shuffle moves chunks of events, not events, and a
+ *       worker holds the chunks it gathers as bytes.
  *   <li>{@code GroupShards}: every chunk of a shard in one place.
  *   <li>{@code DedupAndAccumulate}: per shard, the copy of each event id that {@link
  *       DedupByEventId#preferred} keeps (earliest arrival, then the smallest source coordinate),
@@ -51,7 +53,10 @@ import org.joda.time.Instant;
  *       ({@link ComputeMetrics.Contributor}, the same too-late rule and keys) added to one partial
  *       accumulator per key and window, held across the shards of a bundle and emitted, each in the
  *       global window at the earliest event time it holds, at the end of the bundle or when more
- *       than {@value #MAX_HELD} are held.
+ *       than {@value #MAX_HELD} are held. An event goes into the partials of the finest window it
+ *       is in time for; before they are emitted, the minutes' partials are added into their hours'
+ *       and the hours' into their days' (the same sums and item counts, one item add per event and
+ *       table where there were three).
  *   <li>The partials windowed by their key's granularity and merged as {@link ComputeMetrics}
  *       merges its own ({@code ComputeMetrics.rowsOf}): the same windows, triggers and rows.
  * </ol>
@@ -77,6 +82,9 @@ public final class ShardedMetrics
 
   /** Events held in chunks not yet sent, per instance, before all are sent on. */
   static final int MAX_BUFFERED = 262_144;
+
+  /** Bytes a shard's chunk starts with (it grows as events are added). */
+  private static final int FIRST_CHUNK_BYTES = 1024;
 
   /** Partial accumulators held before all are emitted. */
   static final int MAX_HELD = 200_000;
@@ -177,13 +185,13 @@ public final class ShardedMetrics
         BatchGrouping.onFlinkRunner(events.getPipeline().getOptions())
             ? TimestampCombiner.END_OF_WINDOW
             : TimestampCombiner.EARLIEST;
-    PCollection<KV<Integer, Iterable<List<CollabEvent>>>> grouped =
+    PCollection<KV<Integer, Iterable<byte[]>>> grouped =
         events
             .apply("ShardByEventId", ParDo.of(new ShardFn(shards, chunk, maxBuffered)))
-            .setCoder(KvCoder.of(VarIntCoder.of(), ListCoder.of(CollabEventCoder.of())))
+            .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
             .apply(
                 "GroupTimestamp",
-                Window.<KV<Integer, List<CollabEvent>>>configure().withTimestampCombiner(grouping))
+                Window.<KV<Integer, byte[]>>configure().withTimestampCombiner(grouping))
             .apply("GroupShards", GroupByKey.create());
     PCollection<KV<String, MetricAccumulator>> partials =
         grouped
@@ -219,16 +227,16 @@ public final class ShardedMetrics
   }
 
   /**
-   * Gathers events in chunks per shard; a chunk goes on when full, all of them when {@value
-   * #MAX_BUFFERED} events are held and at the end of the bundle, each at the earliest timestamp of
-   * its events.
+   * Gathers events in chunks per shard, each encoded as it arrives ({@link EventChunk}); a chunk
+   * goes on when full, all of them when {@value #MAX_BUFFERED} events are held and at the end of
+   * the bundle, each at the earliest timestamp of its events.
    */
-  private static final class ShardFn extends DoFn<CollabEvent, KV<Integer, List<CollabEvent>>> {
+  private static final class ShardFn extends DoFn<CollabEvent, KV<Integer, byte[]>> {
     private static final long serialVersionUID = 1L;
     private final int shards;
     private final int chunkSize;
     private final int maxBuffered;
-    private transient List<CollabEvent>[] chunks;
+    private transient EventChunk[] chunks;
     private transient long[] earliest;
     private transient int buffered;
 
@@ -239,9 +247,8 @@ public final class ShardedMetrics
     }
 
     @StartBundle
-    @SuppressWarnings("unchecked")
     public void startBundle() {
-      chunks = new List[shards];
+      chunks = new EventChunk[shards];
       earliest = new long[shards];
       buffered = 0;
     }
@@ -250,27 +257,26 @@ public final class ShardedMetrics
     public void processElement(
         @Element CollabEvent event,
         @Timestamp Instant timestamp,
-        OutputReceiver<KV<Integer, List<CollabEvent>>> out) {
+        OutputReceiver<KV<Integer, byte[]>> out)
+        throws IOException {
       int shard = shardOf(event.eventId(), shards);
-      List<CollabEvent> chunk = chunks[shard];
+      EventChunk chunk = chunks[shard];
       if (chunk == null) {
-        chunk = new ArrayList<>(Math.min(chunkSize, 16));
+        chunk = new EventChunk(FIRST_CHUNK_BYTES);
         chunks[shard] = chunk;
         earliest[shard] = timestamp.getMillis();
-      } else if (timestamp.getMillis() < earliest[shard]) {
+      } else if (chunk.events() == 0 || timestamp.getMillis() < earliest[shard]) {
         earliest[shard] = timestamp.getMillis();
       }
       chunk.add(event);
       buffered++;
-      if (chunk.size() >= chunkSize) {
-        out.outputWithTimestamp(KV.of(shard, chunk), new Instant(earliest[shard]));
-        buffered -= chunk.size();
-        chunks[shard] = null;
+      if (chunk.events() >= chunkSize) {
+        buffered -= chunk.events();
+        out.outputWithTimestamp(KV.of(shard, chunk.take()), new Instant(earliest[shard]));
       } else if (buffered >= maxBuffered) {
         for (int s = 0; s < shards; s++) {
-          if (chunks[s] != null) {
-            out.outputWithTimestamp(KV.of(s, chunks[s]), new Instant(earliest[s]));
-            chunks[s] = null;
+          if (chunks[s] != null && chunks[s].events() > 0) {
+            out.outputWithTimestamp(KV.of(s, chunks[s].take()), new Instant(earliest[s]));
           }
         }
         buffered = 0;
@@ -280,11 +286,12 @@ public final class ShardedMetrics
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
       for (int s = 0; s < shards; s++) {
-        if (chunks[s] != null) {
-          context.output(KV.of(s, chunks[s]), new Instant(earliest[s]), GlobalWindow.INSTANCE);
-          chunks[s] = null;
+        if (chunks[s] != null && chunks[s].events() > 0) {
+          context.output(
+              KV.of(s, chunks[s].take()), new Instant(earliest[s]), GlobalWindow.INSTANCE);
         }
       }
+      chunks = new EventChunk[shards];
       buffered = 0;
     }
 
@@ -363,7 +370,7 @@ public final class ShardedMetrics
    * held.
    */
   private static final class DedupAndAccumulateFn
-      extends DoFn<KV<Integer, Iterable<List<CollabEvent>>>, KV<String, MetricAccumulator>> {
+      extends DoFn<KV<Integer, Iterable<byte[]>>, KV<String, MetricAccumulator>> {
     private static final long serialVersionUID = 1L;
     private static final Counter UNIQUE =
         Metrics.counter(DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE);
@@ -376,6 +383,9 @@ public final class ShardedMetrics
 
     private transient Map<PartialKey, Partial> held;
     private transient PartialKey probe;
+
+    /** The finest granularity the event at hand contributes to; null before its first. */
+    private transient @Nullable Granularity finest;
 
     DedupAndAccumulateFn(
         long allowedLatenessMillis,
@@ -397,19 +407,22 @@ public final class ShardedMetrics
 
     @ProcessElement
     public void processElement(
-        @Element KV<Integer, Iterable<List<CollabEvent>>> shard,
-        OutputReceiver<KV<String, MetricAccumulator>> out) {
+        @Element KV<Integer, Iterable<byte[]>> shard,
+        OutputReceiver<KV<String, MetricAccumulator>> out)
+        throws IOException {
       Map<String, CollabEvent> kept = new HashMap<>();
-      long copies = 0;
-      for (List<CollabEvent> chunk : shard.getValue()) {
-        for (CollabEvent copy : chunk) {
-          copies++;
-          kept.merge(copy.eventId(), copy, DedupByEventId::preferred);
-        }
+      long[] copies = {0};
+      for (byte[] chunk : shard.getValue()) {
+        EventChunk.forEach(
+            chunk,
+            copy -> {
+              copies[0]++;
+              kept.merge(copy.eventId(), copy, DedupByEventId::preferred);
+            });
       }
       UNIQUE.inc(kept.size());
-      if (copies > kept.size()) {
-        DUPLICATES.inc(copies - kept.size());
+      if (copies[0] > kept.size()) {
+        DUPLICATES.inc(copies[0] - kept.size());
       }
       for (CollabEvent event : kept.values()) {
         if (Boolean.TRUE.equals(dropped.apply(event))) {
@@ -417,9 +430,18 @@ public final class ShardedMetrics
           continue;
         }
         long occurred = event.occurredAtMillis();
+        finest = null;
         contributor.contribute(
             event,
-            (g, table, key, item, completes) -> add(g, table, key, item, completes, occurred));
+            (g, table, key, item, completes) -> {
+              // Its finest window only: the coarser ones get it from there (rollUp).
+              if (finest == null) {
+                finest = g;
+              }
+              if (g == finest) {
+                add(g, table, key, item, completes, occurred);
+              }
+            });
       }
       if (held.size() > maxHeld) {
         emitAll((kv, at) -> out.outputWithTimestamp(kv, at));
@@ -456,7 +478,53 @@ public final class ShardedMetrics
       void emit(KV<String, MetricAccumulator> partial, Instant timestamp);
     }
 
+    /**
+     * Adds each partial of {@code from} into the partial of {@code to} that holds its window, made
+     * if missing. A kept event contributes to the partials of its finest granularity only (the
+     * finest one it is in time for: in time for a window, it is in time for the longer ones that
+     * hold it, as UTC-aligned minutes, hours and days nest), so that the adds of an event go to one
+     * item table per table, not three, and the longer windows are filled from the shorter, in the
+     * order of their keys and windows, while their tables are in the cache.
+     */
+    private void rollUp(Granularity from, Granularity to) {
+      List<Map.Entry<PartialKey, Partial>> shorter = new ArrayList<>();
+      for (Map.Entry<PartialKey, Partial> e : held.entrySet()) {
+        if (e.getKey().granularity == from) {
+          shorter.add(e);
+        }
+      }
+      shorter.sort(
+          (a, b) -> {
+            PartialKey x = a.getKey();
+            PartialKey y = b.getKey();
+            int c = Integer.compare(x.table.ordinal(), y.table.ordinal());
+            if (c == 0) {
+              c = x.key.compareTo(y.key);
+            }
+            return c != 0 ? c : Long.compare(x.windowStart, y.windowStart);
+          });
+      Partial into = null;
+      for (Map.Entry<PartialKey, Partial> e : shorter) {
+        PartialKey k = e.getKey();
+        long start = to.windowStart(k.windowStart);
+        if (into == null
+            || probe.windowStart != start
+            || probe.table != k.table
+            || !probe.key.equals(k.key)) {
+          into = held.get(probe.set(to, k.table, k.key, start));
+          if (into == null) {
+            into = new Partial(e.getValue().earliestMillis);
+            held.put(probe.copy(), into);
+          }
+        }
+        into.accumulator.mergeFrom(e.getValue().accumulator);
+        into.earliestMillis = Math.min(into.earliestMillis, e.getValue().earliestMillis);
+      }
+    }
+
     private void emitAll(Emitter emitter) {
+      rollUp(Granularity.MINUTE, Granularity.HOUR);
+      rollUp(Granularity.HOUR, Granularity.DAY);
       for (Map.Entry<PartialKey, Partial> e : held.entrySet()) {
         PartialKey k = e.getKey();
         // At the earliest event time it holds: in its window, where MetricWindows puts it.
