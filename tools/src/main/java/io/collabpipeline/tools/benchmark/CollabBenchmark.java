@@ -176,7 +176,8 @@ public final class CollabBenchmark {
     System.out.printf(
         Locale.ROOT,
         "collab-benchmark: %s; %d warm-up + %d repeats, "
-            + "medians of the repeats; embedded Flink, parallelism %d; %d cores, %s, Java %s%n",
+            + "medians of the repeats; embedded Flink, parallelism %d; %d cores, %s, Java %s,"
+            + " garbage collector %s%n",
         noInput
             ? "replays of the raw store " + rawStore
             : String.format(
@@ -195,7 +196,13 @@ public final class CollabBenchmark {
         parallelism,
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
-        System.getProperty("java.version"));
+        System.getProperty("java.version"),
+        collector());
+    if (modes.contains("replay") && !collector().equals("Parallel")) {
+      System.out.println(
+          "  (a replay's TaskManagers run with -XX:+UseParallelGC, airflow/dags/collab/emr.py;"
+              + " JAVA_OPTS=\"-Xmx6g -XX:+UseParallelGC\" times the replays with that collector)");
+    }
 
     Map<String, Long> eventsPerMode = new LinkedHashMap<>();
     for (String mode : modes) {
@@ -544,6 +551,27 @@ public final class CollabBenchmark {
           "the replay read " + eventsRead + " events, the raw store holds " + source.events);
     }
     return finished.seconds;
+  }
+
+  /**
+   * The JVM's garbage collector: G1, Parallel or Serial, or the names of its collectors otherwise.
+   */
+  static String collector() {
+    List<String> names = new ArrayList<>();
+    for (java.lang.management.GarbageCollectorMXBean gc :
+        ManagementFactory.getGarbageCollectorMXBeans()) {
+      names.add(gc.getName());
+    }
+    if (names.stream().anyMatch(n -> n.startsWith("G1 "))) {
+      return "G1";
+    }
+    if (names.stream().anyMatch(n -> n.startsWith("PS "))) {
+      return "Parallel";
+    }
+    if (names.contains("Copy") || names.contains("MarkSweepCompact")) {
+      return "Serial";
+    }
+    return String.join(" + ", names);
   }
 
   /**
