@@ -20,13 +20,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The bulk write the JDBC warehouses share for live upserts ({@link JdbcCuratedTables}) and replay
  * staging ({@link JdbcReplayStaging}): the batch de-duplicated by key and version, loaded into a
- * temporary load table with multi-row prepared inserts, and written into its target with ONE fenced
- * set-based statement per table. Row-by-row upserts are orders of magnitude slower. A table's rows
- * of a small batch (at most {@value #INSERT_CHUNK_ROWS}) with no partial windows are written by
- * that one statement alone, reading them from a VALUES list of bound parameters instead of a load
- * table: a streaming job flushes at the end of every bundle (at most 250 records or 1 s), and
- * creating, filling, reading and dropping a load table took four statements per table and flush,
- * two of them DDL, where one does.
+ * temporary load table ({@link JdbcSession#fillLoadTable}: multi-row prepared inserts, on DuckDB
+ * its appender), and written into its target with ONE fenced set-based statement per table.
+ * Row-by-row upserts are orders of magnitude slower. A table's rows of a small batch (at most
+ * {@value #INSERT_CHUNK_ROWS}) with no partial windows are written by that one statement alone,
+ * reading them from a VALUES list of bound parameters instead of a load table: a streaming job
+ * flushes at the end of every bundle (at most 250 records or 1 s), and creating, filling, reading
+ * and dropping a load table took four statements per table and flush, two of them DDL, where one
+ * does.
  */
 final class JdbcLoad {
   /** Rows per multi-row INSERT into a load table (well below any driver's bind-parameter limit). */
@@ -98,7 +99,8 @@ final class JdbcLoad {
       List<String> conflictKeys,
       @Nullable Long partialBeforeMillis)
       throws SQLException {
-    String load = q("load_" + table.tableName());
+    String loadName = "load_" + table.tableName();
+    String load = q(loadName);
     if (partialBeforeMillis == null && rows.size() <= INSERT_CHUNK_ROWS) {
       String sql =
           session.upsertSql(
@@ -115,7 +117,7 @@ final class JdbcLoad {
     }
     try (Statement st = session.connection.createStatement()) {
       st.execute(session.createLoadTableSql(load, loadColumns(session, table)));
-      insertChunks(session, load, table, rows);
+      session.fillLoadTable(loadName, table, rows);
       if (partialBeforeMillis != null) {
         String partial = load + "." + q("window_start") + " < " + partialBeforeMillis;
         if (table != CuratedTable.PIPELINE_COMPLETENESS) {
@@ -257,7 +259,7 @@ final class JdbcLoad {
   /**
    * Loads {@code rows} into the load table, timestamps as epoch milliseconds, in multi-row inserts.
    */
-  private static void insertChunks(
+  static void insertChunks(
       JdbcSession session, String load, CuratedTable table, List<VersionedRow> rows)
       throws SQLException {
     int width = table.columns().size() + 2;

@@ -54,6 +54,16 @@ abstract class JdbcSession implements AutoCloseable {
   abstract String createLoadTableSql(String quotedName, String columnsDdl);
 
   /**
+   * Fills the load table {@code loadName} (made by {@link #createLoadTableSql}, unquoted here) with
+   * {@code rows}, in the load table's layout (timestamps as epoch milliseconds, then generation and
+   * pane index): multi-row prepared inserts, unless the database has a faster way.
+   */
+  void fillLoadTable(String loadName, CuratedTable table, List<VersionedRow> rows)
+      throws SQLException {
+    JdbcLoad.insertChunks(this, q(loadName), table, rows);
+  }
+
+  /**
    * One set-based statement writing the rows of {@code sourceSelect} (a SELECT yielding {@code
    * columns}, in order) into {@code target}: insert the new keys, and replace the stored row of an
    * existing key, if {@code fenced} only when {@link #fenceCondition} holds. Conflicts are on
