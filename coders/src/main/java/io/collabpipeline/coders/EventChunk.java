@@ -14,6 +14,7 @@ import org.apache.beam.sdk.coders.CoderException;
  */
 public final class EventChunk {
   private static final CollabEventCoder CODER = CollabEventCoder.of();
+  private static final byte[] NONE = new byte[0];
 
   private final int firstCapacity;
   private byte[] bytes;
@@ -36,10 +37,10 @@ public final class EventChunk {
         }
       };
 
-  /** An empty chunk whose array starts at {@code firstCapacity} bytes (at least 16). */
+  /** An empty chunk whose array starts at {@code firstCapacity} bytes (at least 16) when used. */
   public EventChunk(int firstCapacity) {
     this.firstCapacity = Math.max(16, firstCapacity);
-    this.bytes = new byte[this.firstCapacity];
+    this.bytes = NONE;
   }
 
   /** Appends the encoding of {@code event}. */
@@ -59,12 +60,12 @@ public final class EventChunk {
   }
 
   /**
-   * The encodings added so far, as one array of exactly their length; the chunk is then empty, its
-   * array back at its first capacity.
+   * The encodings added so far, as one array of exactly their length; the chunk is then empty and
+   * holds no array until the next {@link #add}.
    */
   public byte[] take() {
     byte[] out = Arrays.copyOf(bytes, size);
-    bytes = new byte[firstCapacity];
+    bytes = NONE;
     size = 0;
     events = 0;
     return out;
@@ -95,7 +96,7 @@ public final class EventChunk {
   private void ensure(int more) {
     int needed = size + more;
     if (needed > bytes.length) {
-      bytes = Arrays.copyOf(bytes, Math.max(needed, bytes.length * 2));
+      bytes = Arrays.copyOf(bytes, Math.max(needed, Math.max(firstCapacity, bytes.length * 2)));
     }
   }
 }

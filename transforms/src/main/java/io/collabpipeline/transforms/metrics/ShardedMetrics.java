@@ -265,7 +265,7 @@ public final class ShardedMetrics
         chunk = new EventChunk(FIRST_CHUNK_BYTES);
         chunks[shard] = chunk;
         earliest[shard] = timestamp.getMillis();
-      } else if (chunk.events() == 0 || timestamp.getMillis() < earliest[shard]) {
+      } else if (timestamp.getMillis() < earliest[shard]) {
         earliest[shard] = timestamp.getMillis();
       }
       chunk.add(event);
@@ -273,10 +273,12 @@ public final class ShardedMetrics
       if (chunk.events() >= chunkSize) {
         buffered -= chunk.events();
         out.outputWithTimestamp(KV.of(shard, chunk.take()), new Instant(earliest[shard]));
+        chunks[shard] = null; // a replay may have millions of shards: hold only the open chunks
       } else if (buffered >= maxBuffered) {
         for (int s = 0; s < shards; s++) {
-          if (chunks[s] != null && chunks[s].events() > 0) {
+          if (chunks[s] != null) {
             out.outputWithTimestamp(KV.of(s, chunks[s].take()), new Instant(earliest[s]));
+            chunks[s] = null;
           }
         }
         buffered = 0;
@@ -286,12 +288,12 @@ public final class ShardedMetrics
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
       for (int s = 0; s < shards; s++) {
-        if (chunks[s] != null && chunks[s].events() > 0) {
+        if (chunks[s] != null) {
           context.output(
               KV.of(s, chunks[s].take()), new Instant(earliest[s]), GlobalWindow.INSTANCE);
+          chunks[s] = null;
         }
       }
-      chunks = new EventChunk[shards];
       buffered = 0;
     }
 
