@@ -51,8 +51,8 @@ abstract class JdbcWarehouseTarget implements WarehouseTarget {
   /**
    * Rows a replay's staging write gathers per flush. A replay writes all its rows at its end, where
    * the live stream writes a few per bundle: each flush is a transaction with a load table per
-   * table, so ten times the live default makes a tenth of the statements for the same rows (a few
-   * MB of rows held per worker).
+   * table, so ten times the live default makes a tenth of the statements for the same rows (some
+   * tens of MB of rows held per worker).
    */
   static final int STAGED_ROWS_PER_FLUSH = 50_000;
 
