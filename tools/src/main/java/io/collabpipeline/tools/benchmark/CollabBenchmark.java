@@ -173,6 +173,7 @@ public final class CollabBenchmark {
     }
     long bytes = noInput ? 0 : writeInput(inputDir, files, workload);
     String input = inputDir.resolve("events-*.ndjson").toString();
+    String collector = collector();
     System.out.printf(
         Locale.ROOT,
         "collab-benchmark: %s; %d warm-up + %d repeats, "
@@ -197,8 +198,8 @@ public final class CollabBenchmark {
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
         System.getProperty("java.version"),
-        collector());
-    if (modes.contains("replay") && !collector().equals("Parallel")) {
+        collector);
+    if (modes.contains("replay") && !collector.equals("Parallel")) {
       System.out.println(
           "  (a replay's TaskManagers run with -XX:+UseParallelGC, airflow/dags/collab/emr.py;"
               + " JAVA_OPTS=\"-Xmx6g -XX:+UseParallelGC\" times the replays with that collector)");
