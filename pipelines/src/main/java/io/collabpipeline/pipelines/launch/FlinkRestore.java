@@ -2,16 +2,11 @@ package io.collabpipeline.pipelines.launch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
@@ -54,7 +49,9 @@ final class FlinkRestore {
       try {
         flink.setFlinkConfDir(
             writeConfWithRestore(
-                    sourceConfDir(flink.getFlinkConfDir()), path, resume.allowNonRestoredState)
+                    FlinkConfCopy.sourceConfDir(flink.getFlinkConfDir()),
+                    path,
+                    resume.allowNonRestoredState)
                 .toString());
       } catch (IOException e) {
         throw new UncheckedIOException(
@@ -86,74 +83,21 @@ final class FlinkRestore {
         : Optional.of(env.getConfiguration());
   }
 
-  private static @Nullable Path sourceConfDir(@Nullable String flinkConfDir) {
-    if (flinkConfDir != null && !flinkConfDir.isEmpty()) {
-      return Paths.get(flinkConfDir);
-    }
-    String env = System.getenv("FLINK_CONF_DIR");
-    return env == null || env.isEmpty() ? null : Paths.get(env);
-  }
-
   /**
    * A new temporary directory with the files of {@code source} (none if null) and the restore
    * settings added to its configuration file; checked by loading it back with Flink's loader.
    */
   static Path writeConfWithRestore(@Nullable Path source, String path, boolean allowNonRestored)
       throws IOException {
-    Path dir = Files.createTempDirectory("collab-pipeline-flink-conf-");
-    dir.toFile().deleteOnExit();
-    if (source != null) {
-      try (DirectoryStream<Path> files = Files.newDirectoryStream(source, Files::isRegularFile)) {
-        for (Path f : files) {
-          Path copy = dir.resolve(f.getFileName());
-          Files.copy(f, copy);
-          copy.toFile().deleteOnExit();
-        }
-      }
-    }
-    Path conf = dir.resolve(GlobalConfiguration.FLINK_CONF_FILENAME);
-    if (!Files.exists(conf)
-        && Files.exists(dir.resolve(GlobalConfiguration.LEGACY_FLINK_CONF_FILENAME))) {
-      conf = dir.resolve(GlobalConfiguration.LEGACY_FLINK_CONF_FILENAME);
-    }
-    boolean standardYaml =
-        conf.getFileName().toString().equals(GlobalConfiguration.FLINK_CONF_FILENAME);
-    String existing = Files.exists(conf) ? Files.readString(conf, StandardCharsets.UTF_8) : "";
-    String text =
-        (existing.isEmpty() || existing.endsWith("\n") ? "" : "\n")
-            + "# Added by collab-pipeline's launcher: the checkpoint this run resumes from (Beam's\n"
-            + "# --savepointPath does not reach an embedded Flink cluster; this configuration does).\n"
-            + SavepointConfigOptions.SAVEPOINT_PATH.key()
-            + ": "
-            + (standardYaml ? yamlString(path) : path)
-            + "\n"
-            + SavepointConfigOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE.key()
-            + ": "
-            + allowNonRestored
-            + "\n";
-    Files.write(
-        conf,
-        text.getBytes(StandardCharsets.UTF_8),
-        StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND);
-    conf.toFile().deleteOnExit();
-    Configuration loaded = GlobalConfiguration.loadConfiguration(dir.toString());
-    if (!path.equals(loaded.get(SavepointConfigOptions.SAVEPOINT_PATH))) {
-      throw new IOException(
-          conf
-              + " does not read back "
-              + SavepointConfigOptions.SAVEPOINT_PATH.key()
-              + "="
-              + path
-              + " (it reads "
-              + loaded.get(SavepointConfigOptions.SAVEPOINT_PATH)
-              + ")");
-    }
-    return dir;
-  }
-
-  /** A YAML double-quoted string. */
-  private static String yamlString(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put(SavepointConfigOptions.SAVEPOINT_PATH.key(), path);
+    settings.put(
+        SavepointConfigOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE.key(),
+        String.valueOf(allowNonRestored));
+    return FlinkConfCopy.withSettings(
+        source,
+        "Added by collab-pipeline's launcher: the checkpoint this run resumes from (Beam's\n"
+            + "--savepointPath does not reach an embedded Flink cluster; this configuration does).",
+        settings);
   }
 }

@@ -142,10 +142,24 @@ public final class JobLauncher {
     LocalProgress.reset();
     long started = System.nanoTime();
     ScheduledExecutorService progress = startProgress(job.progress(), started);
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    String confDir = flink.getFlinkConfDir();
+    String localConfDir = LocalManagedMemory.confDirFor(flink.getFlinkMaster(), confDir);
     try {
-      Pipeline pipeline = Pipeline.create(options);
-      job.build(pipeline);
-      PipelineResult result = pipeline.run();
+      // Only while the job is built and translated: the caller's options stay as they were.
+      if (localConfDir != null) {
+        flink.setFlinkConfDir(localConfDir);
+      }
+      PipelineResult result;
+      try {
+        Pipeline pipeline = Pipeline.create(options);
+        job.build(pipeline);
+        result = pipeline.run();
+      } finally {
+        if (localConfDir != null) {
+          flink.setFlinkConfDir(confDir);
+        }
+      }
       PipelineResult.State state = result.waitUntilFinish();
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("the job ended in state " + state);

@@ -1,0 +1,150 @@
+package io.collabpipeline.pipelines.launch;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+
+import io.collabpipeline.pipelines.EmbeddedFlink;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingFile;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * The managed memory an embedded {@code [local]} Flink cluster gets from the launcher, and that no
+ * job of it forces a full garbage collection to size it.
+ */
+public class LocalManagedMemoryTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private static final long MIB = 1L << 20;
+
+  @Test
+  public void sizeIsAnEighthOfTheHeapWithinBounds() {
+    assertEquals(128 * MIB, LocalManagedMemory.bytesFor(1024 * MIB));
+    assertEquals(768 * MIB, LocalManagedMemory.bytesFor(6144 * MIB));
+    assertEquals(384 * MIB, LocalManagedMemory.bytesFor(3072 * MIB));
+    assertEquals(128 * MIB, LocalManagedMemory.bytesFor(512 * MIB));
+    assertEquals(1024 * MIB, LocalManagedMemory.bytesFor(16384 * MIB));
+  }
+
+  @Test
+  public void onlyLocalMastersAreGivenAConfiguration() {
+    assertNull(LocalManagedMemory.confDirFor("[auto]", null));
+    assertNull(LocalManagedMemory.confDirFor("localhost:8081", null));
+    assertNull(LocalManagedMemory.confDirFor(null, null));
+  }
+
+  @Test
+  public void localMasterWithoutConfigurationGetsTheManagedMemory() {
+    assumeTrue("FLINK_CONF_DIR would be the source", System.getenv("FLINK_CONF_DIR") == null);
+    String dir = LocalManagedMemory.confDirFor("[local]", null);
+    assertNotNull(dir);
+    Configuration loaded = GlobalConfiguration.loadConfiguration(dir);
+    long expectedMib = LocalManagedMemory.bytesFor(Runtime.getRuntime().maxMemory()) / MIB;
+    assertEquals(
+        MemorySize.ofMebiBytes(expectedMib), loaded.get(TaskManagerOptions.MANAGED_MEMORY_SIZE));
+    assertEquals("once per JVM", dir, LocalManagedMemory.confDirFor("[local]", null));
+  }
+
+  @Test
+  public void aGivenConfigurationIsCopiedWithTheManagedMemoryAdded() throws Exception {
+    Path source = tmp.newFolder("conf").toPath();
+    Path file = source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME);
+    Files.writeString(file, "parallelism.default: 3\n", StandardCharsets.UTF_8);
+    String dir = LocalManagedMemory.confDirFor("[local]", source.toString());
+    assertNotNull(dir);
+    Configuration loaded = GlobalConfiguration.loadConfiguration(dir);
+    assertEquals(3, (int) loaded.get(CoreOptions.DEFAULT_PARALLELISM));
+    assertTrue(loaded.contains(TaskManagerOptions.MANAGED_MEMORY_SIZE));
+    assertEquals(
+        "the source is left as it was",
+        "parallelism.default: 3\n",
+        Files.readString(file, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  public void aConfigurationThatSetsTheManagedMemoryKeepsIt() throws Exception {
+    Path source = tmp.newFolder("conf").toPath();
+    Files.writeString(
+        source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME),
+        "taskmanager.memory.managed.size: 200m\n",
+        StandardCharsets.UTF_8);
+    assertNull(LocalManagedMemory.confDirFor("[local]", source.toString()));
+  }
+
+  /**
+   * A job on the embedded cluster through the launcher: Beam's own sizing would call {@code
+   * System.gc()} from Flink's {@code getSizeOfFreeHeapMemoryWithDefrag} when the job starts; JFR
+   * records every such call with its stack. The caller's options keep their configuration
+   * directory.
+   */
+  @Test
+  public void aLocalJobForcesNoFullCollection() throws Exception {
+    FlinkPipelineOptions options = EmbeddedFlink.options(false, 2);
+    Path jfr = tmp.newFile("run.jfr").toPath();
+    try (Recording recording = new Recording()) {
+      recording.enable("jdk.SystemGC").withStackTrace();
+      recording.start();
+      JobLauncher.withOptions(options, new PrintStream(OutputStream.nullOutputStream()))
+          .run(new PlusOne());
+      recording.stop();
+      recording.dump(jfr);
+    }
+    List<RecordedEvent> events = RecordingFile.readAllEvents(jfr);
+    long bySizing =
+        events.stream()
+            .filter(e -> e.getEventType().getName().equals("jdk.SystemGC"))
+            .filter(
+                e ->
+                    e.getStackTrace() != null
+                        && e.getStackTrace().getFrames().stream()
+                            .map(RecordedFrame::getMethod)
+                            .anyMatch(m -> m.getName().equals("getSizeOfFreeHeapMemoryWithDefrag")))
+            .count();
+    assertEquals("System.gc() calls to size the managed memory", 0, bySizing);
+    assertNull(options.getFlinkConfDir());
+  }
+
+  /** A job with nothing to close: three numbers, each plus one. */
+  private static final class PlusOne implements Job {
+    @Override
+    public String startLine() {
+      return "plus one";
+    }
+
+    @Override
+    public Optional<GenerationPlan> generation() {
+      return Optional.empty();
+    }
+
+    @Override
+    public void build(Pipeline pipeline) {
+      pipeline
+          .apply(Create.of(1, 2, 3))
+          .apply(MapElements.into(TypeDescriptors.integers()).via((Integer x) -> x + 1));
+    }
+  }
+}
