@@ -56,7 +56,12 @@ public final class EmbeddedFlink {
    */
   public static final long MAX_BUNDLE_SIZE = 250L;
 
-  /** The Flink runner on an in-process mini-cluster ({@code [local]}), batch or streaming. */
+  /**
+   * The Flink runner on an in-process mini-cluster ({@code [local]}), batch or streaming. A job run
+   * through {@code JobLauncher} gets the cluster's managed memory from the launcher ({@code
+   * LocalManagedMemory}); a pipeline run directly gets Beam's sizing, which forces a full garbage
+   * collection at its start.
+   */
   public static FlinkPipelineOptions options(boolean streaming, int parallelism) {
     FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
     options.setRunner(FlinkRunner.class);

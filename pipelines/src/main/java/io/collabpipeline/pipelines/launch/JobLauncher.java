@@ -142,10 +142,10 @@ public final class JobLauncher {
     LocalProgress.reset();
     long started = System.nanoTime();
     ScheduledExecutorService progress = startProgress(job.progress(), started);
-    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
-    String confDir = flink.getFlinkConfDir();
-    String localConfDir = LocalManagedMemory.confDirFor(flink.getFlinkMaster(), confDir);
     try {
+      FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+      String confDir = flink.getFlinkConfDir();
+      String localConfDir = LocalManagedMemory.confDirFor(flink.getFlinkMaster(), confDir);
       // Only while the job is built and translated: the caller's options stay as they were.
       if (localConfDir != null) {
         flink.setFlinkConfDir(localConfDir);
