@@ -240,6 +240,9 @@ public final class CollabBenchmark {
     // (JIT).
     for (int r = 1 - warmups; r <= repeats; r++) {
       for (String mode : modes) {
+        // Each run starts from a collected heap, before its timer: what the runs before it left
+        // is not collected inside it (a replay in production is a JVM of its own).
+        System.gc();
         resetPeaks();
         Path runDir = dir.resolve("run-" + mode + "-" + r);
         double cpuBefore = processCpuSeconds();
