@@ -103,9 +103,12 @@ final class FlinkConfCopy {
     return dir;
   }
 
-  /** A plain YAML scalar as it is, anything else as a YAML double-quoted string. */
+  /**
+   * A boolean as it is, anything else as a YAML double-quoted string: a plain scalar such as {@code
+   * null}, {@code 0123} or {@code 1e3} would be read back as something else.
+   */
   private static String yamlValue(String s) {
-    return s.matches("[A-Za-z0-9_.-]+")
+    return s.equals("true") || s.equals("false")
         ? s
         : "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
