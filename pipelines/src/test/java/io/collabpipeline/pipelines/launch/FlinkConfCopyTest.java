@@ -36,27 +36,17 @@ public class FlinkConfCopyTest {
   @Test
   public void withoutASourceEverySettingReadsBackAsGiven() throws Exception {
     Path dir = FlinkConfCopy.withSettings(null, "a test\nof two lines", awkwardSettings());
-    Map<String, String> loaded = GlobalConfiguration.loadConfiguration(dir.toString()).toMap();
-    for (Map.Entry<String, String> s : awkwardSettings().entrySet()) {
-      assertEquals(s.getKey(), s.getValue(), loaded.get(s.getKey()));
-    }
+    assertEveryAwkwardSetting(dir);
     assertTrue(Files.exists(dir.resolve(GlobalConfiguration.FLINK_CONF_FILENAME)));
   }
 
   @Test
   public void aStandardSourceKeepsItsFilesAndSettings() throws Exception {
-    Path source = tmp.newFolder("standard").toPath();
-    Files.writeString(
-        source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME),
-        "parallelism.default: 3",
-        StandardCharsets.UTF_8);
+    Path source =
+        source("standard", GlobalConfiguration.FLINK_CONF_FILENAME, "parallelism.default: 3");
     Files.writeString(source.resolve("log4j.properties"), "x=y\n", StandardCharsets.UTF_8);
     Path dir = FlinkConfCopy.withSettings(source, "why", awkwardSettings());
-    Map<String, String> loaded = GlobalConfiguration.loadConfiguration(dir.toString()).toMap();
-    assertEquals("3", loaded.get("parallelism.default"));
-    for (Map.Entry<String, String> s : awkwardSettings().entrySet()) {
-      assertEquals(s.getKey(), s.getValue(), loaded.get(s.getKey()));
-    }
+    assertEquals("3", assertEveryAwkwardSetting(dir).get("parallelism.default"));
     assertEquals("x=y\n", Files.readString(dir.resolve("log4j.properties")));
     assertEquals(
         "parallelism.default: 3",
@@ -65,17 +55,27 @@ public class FlinkConfCopyTest {
 
   @Test
   public void aLegacySourceGetsTheSettingsInItsOwnFile() throws Exception {
-    Path source = tmp.newFolder("legacy").toPath();
-    Files.writeString(
-        source.resolve(GlobalConfiguration.LEGACY_FLINK_CONF_FILENAME),
-        "parallelism.default: 5\n",
-        StandardCharsets.UTF_8);
+    Path source =
+        source(
+            "legacy", GlobalConfiguration.LEGACY_FLINK_CONF_FILENAME, "parallelism.default: 5\n");
     Path dir = FlinkConfCopy.withSettings(source, "why", awkwardSettings());
     assertFalse(Files.exists(dir.resolve(GlobalConfiguration.FLINK_CONF_FILENAME)));
+    assertEquals("5", assertEveryAwkwardSetting(dir).get("parallelism.default"));
+  }
+
+  /** A configuration directory holding {@code file} with {@code text}. */
+  private Path source(String name, String file, String text) throws Exception {
+    Path source = tmp.newFolder(name).toPath();
+    Files.writeString(source.resolve(file), text, StandardCharsets.UTF_8);
+    return source;
+  }
+
+  /** Loads {@code dir} with Flink's loader, checks every awkward setting, returns all it read. */
+  private static Map<String, String> assertEveryAwkwardSetting(Path dir) {
     Map<String, String> loaded = GlobalConfiguration.loadConfiguration(dir.toString()).toMap();
-    assertEquals("5", loaded.get("parallelism.default"));
     for (Map.Entry<String, String> s : awkwardSettings().entrySet()) {
       assertEquals(s.getKey(), s.getValue(), loaded.get(s.getKey()));
     }
+    return loaded;
   }
 }
