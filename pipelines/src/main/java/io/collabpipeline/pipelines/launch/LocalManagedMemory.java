@@ -19,13 +19,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * taskmanager.memory.managed.size} for a {@code [local]} master when the Flink configuration does
  * not: to 0.4 of the heap left free after a {@code System.gc()} that it calls at every job's start
  * (Flink's {@code EnvironmentInformation.getSizeOfFreeHeapMemoryWithDefrag}). Each job so paid a
- * stop-the-world full collection, and G1 shrank the heap after it to the ~200 MB then live, so the
- * job's young collections ran in a small heap that had to grow again; and the batch sorters were
- * given about 2.4 GB of off-heap memory beside a 6 GB heap. Flink's own local environment ({@code
- * [auto]} outside a cluster, what {@code bin/collab-pipeline} runs on) does neither. Measured on
- * the raw-store replay of 287,875 events ({@code bin/collab-benchmark --modes=replay}, alternating
- * runs with this setting given through {@code FLINK_CONF_DIR} and without): 88,630 and 87,571
- * events/s without, 103,456 and 102,399 with 768 MB.
+ * stop-the-world full collection, and G1 shrank the heap after it to about 216 MB (57 MB live), so
+ * the job's young collections ran in a small heap that had to grow again; and the batch sorters
+ * were given about 2.4 GB of off-heap memory beside a 6 GB heap. Flink's own local environment
+ * ({@code [auto]} outside a cluster, what {@code bin/collab-pipeline} runs on) does neither.
+ * Measured on the raw-store replay of 287,875 events ({@code bin/collab-benchmark --modes=replay},
+ * alternating runs with this setting given through {@code FLINK_CONF_DIR} and without): 88,630 and
+ * 87,571 events/s without, 103,456 and 102,399 with 768 MB.
  *
  * <p>The size here is an eighth of the JVM's maximum heap, at least 128 MB (Flink's default for a
  * local environment) and at most 1 GB. A Flink configuration that sets the key ({@code
