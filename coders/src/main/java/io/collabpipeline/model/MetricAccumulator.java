@@ -64,6 +64,14 @@ public final class MetricAccumulator {
     items.forEachSorted(visitor::visit);
   }
 
+  /**
+   * Hands each item id with its count to {@code visitor}, in no particular order: two equal
+   * accumulators may hand them over in different orders.
+   */
+  public <E extends Exception> void forEachItem(ItemVisitor<E> visitor) throws E {
+    items.forEach(visitor::visit);
+  }
+
   /** Takes one item id and its count. */
   @FunctionalInterface
   public interface ItemVisitor<E extends Exception> {

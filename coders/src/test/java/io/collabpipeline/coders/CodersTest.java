@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
@@ -225,6 +226,45 @@ public class CodersTest {
     CoderProperties.coderDecodeEncodeEqual(MetricAccumulatorCoder.of(), a);
     CoderProperties.coderDecodeEncodeEqual(
         MetricAccumulatorCoder.of(), new MetricAccumulator(0, 0, new TreeMap<String, Long>()));
+  }
+
+  /**
+   * The table-order twin writes the deterministic coder's layout with the items in another order:
+   * each reads the other's bytes back to an equal accumulator, the two encodings have the same
+   * length and the same bytes once the items are sorted out of them, and it says it is not
+   * deterministic. The accumulators hold ids whose String hashes collide, through several growths.
+   */
+  @Test
+  public void metricAccumulatorInTableOrderIsTheSameLayoutWithTheItemsUnsorted() throws Exception {
+    Coder<MetricAccumulator> sorted = MetricAccumulatorCoder.of();
+    Coder<MetricAccumulator> inTableOrder = MetricAccumulatorCoder.inTableOrder();
+    Random random = new Random(7);
+    boolean someOrderDiffered = false;
+    for (int round = 0; round < 30; round++) {
+      MetricAccumulator acc = new MetricAccumulator().addCount(round).addCompleted(round / 2);
+      int items = round == 0 ? 0 : random.nextInt(400);
+      for (int i = 0; i < items; i++) {
+        int n = random.nextInt(1000);
+        acc.addItem((n % 2 == 0 ? "Aa" : "BB") + (n % 3 == 0 ? "Aa" : "BB") + n, 1 + n % 3);
+      }
+      byte[] deterministic = CoderUtils.encodeToByteArray(sorted, acc);
+      byte[] unordered = CoderUtils.encodeToByteArray(inTableOrder, acc);
+      assertThat(CoderUtils.decodeFromByteArray(inTableOrder, unordered), equalTo(acc));
+      assertThat(CoderUtils.decodeFromByteArray(sorted, unordered), equalTo(acc));
+      assertThat(CoderUtils.decodeFromByteArray(inTableOrder, deterministic), equalTo(acc));
+      assertThat(unordered.length, equalTo(deterministic.length));
+      // Re-encoded by the deterministic coder, the unordered bytes give its own bytes.
+      assertThat(
+          CoderUtils.encodeToByteArray(
+              sorted, CoderUtils.decodeFromByteArray(inTableOrder, unordered)),
+          equalTo(deterministic));
+      someOrderDiffered |= !Arrays.equals(unordered, deterministic);
+    }
+    assertThat("the table's order is not the sorted order", someOrderDiffered, equalTo(true));
+    assertThrows(Coder.NonDeterministicException.class, inTableOrder::verifyDeterministic);
+    assertThat(inTableOrder.consistentWithEquals(), equalTo(false));
+    assertThat(inTableOrder.equals(sorted), equalTo(false));
+    sorted.verifyDeterministic();
   }
 
   /**

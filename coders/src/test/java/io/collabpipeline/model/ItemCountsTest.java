@@ -56,6 +56,17 @@ public class ItemCountsTest {
           });
       assertThat(visited, equalTo(new ArrayList<>(new TreeMap<>(oracle).keySet())));
       assertThat(sorted, equalTo(new TreeMap<>(oracle)));
+
+      // In the table's order: every id once, with its count.
+      Map<String, Long> unordered = new HashMap<>();
+      int[] visits = {0};
+      counts.forEach(
+          (id, n) -> {
+            visits[0]++;
+            unordered.put(id, n);
+          });
+      assertThat(visits[0], is(oracle.size()));
+      assertThat(unordered, equalTo(oracle));
     }
   }
 
