@@ -204,7 +204,9 @@ public final class ShardedMetrics
                         droppedNamespace,
                         droppedCounter,
                         maxHeld)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.of()))
+            // Partials cross one shuffle into the merge and are never state: their items need
+            // no sort.
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.inTableOrder()))
             .apply(
                 "RestoreTimestampCombiner",
                 Window.<KV<String, MetricAccumulator>>configure().withTimestampCombiner(original))
