@@ -135,6 +135,12 @@ public final class JobLauncher {
    */
   public Finished run(Job job) throws Exception {
     Optional<Job.GenerationPlan> plan = job.generation();
+    try (Warehouse held = holdOpen(plan, options.as(FlinkPipelineOptions.class).getFlinkMaster())) {
+      return run(job, plan);
+    }
+  }
+
+  private Finished run(Job job, Optional<Job.GenerationPlan> plan) throws Exception {
     if (plan.isPresent()) {
       begin(plan.get());
     }
@@ -174,6 +180,26 @@ public final class JobLauncher {
       throw e;
     } finally {
       progress.shutdownNow();
+    }
+  }
+
+  /**
+   * The warehouse opened once for the whole run of a job whose tasks run in this JVM (a {@code
+   * [local]} master), or null. While one handle is open, the handles that the launcher and the
+   * job's tasks open and close are on the same database: for DuckDB that is one instance for the
+   * run, where each last close would checkpoint the file and each next open read it again (at
+   * begin, in each task that writes, at the diff and the commit). Not for a master whose tasks run
+   * in other processes, which could not open a DuckDB file this process holds.
+   */
+  private static @Nullable Warehouse holdOpen(
+      Optional<Job.GenerationPlan> plan, @Nullable String master) throws Exception {
+    if (!plan.isPresent() || !"[local]".equals(master)) {
+      return null;
+    }
+    try {
+      return plan.get().warehouse.open();
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--warehouseUrl: " + e.getMessage());
     }
   }
 

@@ -53,6 +53,9 @@ final class DuckDbSession extends JdbcSession {
   /** Guarded by itself. */
   private static final Map<String, SharedDatabase> DATABASES = new HashMap<>();
 
+  /** Database instances opened in this JVM, over all URLs; guarded by {@link #DATABASES}. */
+  private static long instancesOpened;
+
   private static final class SharedDatabase {
     final DuckDBConnection root;
     final ReentrantLock writeLock = new ReentrantLock();
@@ -90,10 +93,21 @@ final class DuckDbSession extends JdbcSession {
         }
         db = new SharedDatabase((DuckDBConnection) root);
         DATABASES.put(url, db);
+        instancesOpened++;
       }
       Connection handle = db.root.duplicate();
       db.handles++;
       return new DuckDbSession(url, db, handle);
+    }
+  }
+
+  /**
+   * How many times a database instance was opened in this JVM (a first handle on a URL with no
+   * other handle open): each reads the file, and each last close checkpoints it.
+   */
+  static long instancesOpened() {
+    synchronized (DATABASES) {
+      return instancesOpened;
     }
   }
 
