@@ -178,7 +178,7 @@ public final class CollabBenchmark {
         Locale.ROOT,
         "collab-benchmark: %s; %d warm-up + %d repeats, "
             + "medians of the repeats; embedded Flink, parallelism %d; %d cores, %s, Java %s,"
-            + " garbage collector %s%n",
+            + " garbage collector %s, heap %s%n",
         noInput
             ? "replays of the raw store " + rawStore
             : String.format(
@@ -198,11 +198,17 @@ public final class CollabBenchmark {
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
         System.getProperty("java.version"),
-        collector);
+        collector,
+        heap());
+    if (!heapFixed()) {
+      System.out.println(
+          "  (a Flink TaskManager's heap is all there from the start, -Xms equal to -Xmx;"
+              + " bin/collab-benchmark sets both unless JAVA_OPTS is given)");
+    }
     if (modes.contains("replay") && !collector.equals("Parallel")) {
       System.out.println(
           "  (a replay's TaskManagers run with -XX:+UseParallelGC, airflow/dags/collab/emr.py;"
-              + " JAVA_OPTS=\"-Xmx6g -XX:+UseParallelGC\" times the replays with that collector)");
+              + " JAVA_OPTS=\"-Xmx6g -Xms6g -XX:+UseParallelGC\" times the replays with that collector)");
     }
 
     Map<String, Long> eventsPerMode = new LinkedHashMap<>();
@@ -576,6 +582,26 @@ public final class CollabBenchmark {
       return "Serial";
     }
     return String.join(" + ", names);
+  }
+
+  /**
+   * The heap's initial and maximum sizes: "6.0 GiB from the start" when they are the same (as a
+   * Flink TaskManager's are), else "up to 6.0 GiB, from 384 MiB" (the JVM grows and shrinks it).
+   */
+  static String heap() {
+    java.lang.management.MemoryUsage heap =
+        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    String max = String.format(Locale.ROOT, "%.1f GiB", heap.getMax() / (double) (1L << 30));
+    return heapFixed()
+        ? max + " from the start"
+        : String.format(
+            Locale.ROOT, "up to %s, from %,d MiB", max, Math.max(0, heap.getInit()) >> 20);
+  }
+
+  private static boolean heapFixed() {
+    java.lang.management.MemoryUsage heap =
+        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    return heap.getInit() > 0 && heap.getInit() == heap.getMax();
   }
 
   /**
