@@ -155,7 +155,9 @@ public final class CollabBenchmark {
               + " (<workDir>/replay-source/raw), or leave it out");
     }
     FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
-    Path dir = workDir == null ? Files.createTempDirectory("collab-bench") : Paths.get(workDir);
+    // A directory of the benchmark's own goes when the JVM exits, and each run's files after it.
+    boolean temporary = workDir == null;
+    Path dir = temporary ? WorkDirs.temporary("collab-bench") : Paths.get(workDir);
     Files.createDirectories(dir);
     // One file per core to read, as a real backfill would be: the files source reads a file on one
     // worker.
@@ -292,6 +294,9 @@ public final class CollabBenchmark {
               d,
               replaySource.events / d,
               dCpu);
+        }
+        if (temporary) {
+          WorkDirs.deleteQuietly(runDir);
         }
       }
     }

@@ -50,7 +50,7 @@ final class CollectorBenchmark {
     int connections = o.positiveInt("connections", 16);
     int repeats = o.positiveOrZero("repeats", 3);
     String bootstrap = o.get("kafkaBootstrapServers", null);
-    Path dir = Files.createTempDirectory("collab-bench-collector");
+    Path dir = WorkDirs.temporary("collab-bench-collector");
     KafkaBroker broker = null;
     if (bootstrap == null) {
       broker =

@@ -194,7 +194,7 @@ final class DedupStateBenchmark {
     long atAll = checkpointWhenRemembered(backend, ids, checkpoints, failure, started);
     STOP.set(true);
     job.join(600_000);
-    deleteQuietly(dir);
+    WorkDirs.deleteQuietly(dir);
     return new long[] {atHalf, atAll};
   }
 
@@ -291,14 +291,6 @@ final class DedupStateBenchmark {
         total += size;
       }
       return total;
-    }
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(f -> f.toFile().delete());
-    } catch (IOException e) {
-      System.err.println("collab-benchmark: could not delete " + dir + ": " + e.getMessage());
     }
   }
 

@@ -78,7 +78,7 @@ final class SoakBenchmark {
               + warmup
               + " for the heap's slope: raise --minutes or lower --warmup");
     }
-    Path dir = workDir == null ? Files.createTempDirectory("collab-soak") : Paths.get(workDir);
+    Path dir = workDir == null ? WorkDirs.temporary("collab-soak") : Paths.get(workDir);
     Files.createDirectories(dir);
     // Enough deliveries that the source does not run dry before the last minute.
     long events = rate * (minutes * 60L + 120);
