@@ -1,5 +1,6 @@
 package io.collabpipeline.pipelines.launch;
 
+import io.collabpipeline.pipelines.UsageException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -34,11 +35,28 @@ final class FlinkConfCopy {
     return env == null || env.isEmpty() ? null : Paths.get(env);
   }
 
-  /** The configuration in {@code source} as Flink loads it; empty for none. */
-  static Configuration load(@Nullable Path source) {
-    return source == null
-        ? new Configuration()
-        : GlobalConfiguration.loadConfiguration(source.toString());
+  /**
+   * A job's Flink configuration as Flink loads it, from {@code --flinkConfDir}'s directory or
+   * {@code FLINK_CONF_DIR}'s ({@link #sourceConfDir}); empty for none. A directory Flink cannot
+   * load (missing, or a file it cannot parse) is a usage error naming the option or the variable it
+   * came from, with Flink's reason on one line.
+   */
+  static Configuration load(@Nullable String flinkConfDir) {
+    Path source = sourceConfDir(flinkConfDir);
+    if (source == null) {
+      return new Configuration();
+    }
+    try {
+      return GlobalConfiguration.loadConfiguration(source.toString());
+    } catch (RuntimeException e) {
+      String named =
+          flinkConfDir != null && !flinkConfDir.isEmpty()
+              ? "--flinkConfDir=" + flinkConfDir
+              : "FLINK_CONF_DIR=" + source;
+      // On one line: a YAML parser's message says where in the file on the lines after its first.
+      throw new UsageException(
+          named + ": " + CommandLine.rootMessage(e).trim().replaceAll("\\s*\\n\\s*", " "));
+    }
   }
 
   /**

@@ -141,6 +141,14 @@ public final class JobLauncher {
   }
 
   private Finished run(Job job, Optional<Job.GenerationPlan> plan) throws Exception {
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    String confDir = flink.getFlinkConfDir();
+    // Before the generation begins: a Flink configuration that cannot be loaded is a usage error,
+    // whatever the master (confDirFor loads it for [local]).
+    String localConfDir = LocalManagedMemory.confDirFor(flink.getFlinkMaster(), confDir);
+    if (localConfDir == null) {
+      FlinkConfCopy.load(confDir);
+    }
     if (plan.isPresent()) {
       begin(plan.get());
     }
@@ -149,9 +157,6 @@ public final class JobLauncher {
     long started = System.nanoTime();
     ScheduledExecutorService progress = startProgress(job.progress(), started);
     try {
-      FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
-      String confDir = flink.getFlinkConfDir();
-      String localConfDir = LocalManagedMemory.confDirFor(flink.getFlinkMaster(), confDir);
       // Only while the job is built and translated: the caller's options stay as they were.
       if (localConfDir != null) {
         flink.setFlinkConfDir(localConfDir);

@@ -70,7 +70,7 @@ final class LocalManagedMemory {
         return withoutSource;
       }
     }
-    if (FlinkConfCopy.load(source).contains(TaskManagerOptions.MANAGED_MEMORY_SIZE)) {
+    if (FlinkConfCopy.load(flinkConfDir).contains(TaskManagerOptions.MANAGED_MEMORY_SIZE)) {
       return null;
     }
     return write(source);

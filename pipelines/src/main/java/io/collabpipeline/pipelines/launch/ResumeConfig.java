@@ -15,7 +15,6 @@ import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -173,7 +172,7 @@ public final class ResumeConfig {
     }
 
     String confDir = emptyToNull(flink.getFlinkConfDir());
-    Configuration conf = confDir == null ? null : loadFlinkConf(confDir);
+    Configuration conf = confDir == null ? null : FlinkConfCopy.load(confDir);
     String location = checkpointLocation(flink, source, dataDir, conf);
     Path dir = location == null ? null : localPath(location);
     String savepoints = conf == null ? null : conf.get(CheckpointingOptions.SAVEPOINT_DIRECTORY);
@@ -604,15 +603,6 @@ public final class ResumeConfig {
       throw new UsageException(location + " is not a path or file: URI: " + e.getMessage());
     }
     return null;
-  }
-
-  private static Configuration loadFlinkConf(String confDir) {
-    try {
-      return GlobalConfiguration.loadConfiguration(confDir);
-    } catch (RuntimeException e) {
-      throw new UsageException(
-          "--flinkConfDir=" + confDir + ": " + CommandLine.firstLine(CommandLine.rootMessage(e)));
-    }
   }
 
   private static List<GenerationHistory.Entry> history(@Nullable Path dir) {

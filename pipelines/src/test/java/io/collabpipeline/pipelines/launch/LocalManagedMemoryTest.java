@@ -1,12 +1,15 @@
 package io.collabpipeline.pipelines.launch;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
 
 import io.collabpipeline.pipelines.EmbeddedFlink;
+import io.collabpipeline.pipelines.UsageException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -93,6 +96,45 @@ public class LocalManagedMemoryTest {
         "taskmanager.memory.managed.size: 200m\n",
         StandardCharsets.UTF_8);
     assertNull(LocalManagedMemory.confDirFor("[local]", source.toString()));
+  }
+
+  /**
+   * A configuration directory Flink cannot load is a one-line usage error that names the option,
+   * before anything runs: a directory that does not exist, and a {@code config.yaml} that is not
+   * YAML. Through the launcher too, on any master.
+   */
+  @Test
+  public void aConfigurationFlinkCannotLoadIsAUsageErrorNamingTheOption() throws Exception {
+    String missing = tmp.getRoot().toPath().resolve("no-such-conf").toString();
+    UsageException e =
+        assertThrows(UsageException.class, () -> LocalManagedMemory.confDirFor("[local]", missing));
+    assertTrue(e.getMessage(), e.getMessage().startsWith("--flinkConfDir=" + missing + ": "));
+    assertFalse(e.getMessage(), e.getMessage().contains("\n"));
+
+    Path broken = tmp.newFolder("broken").toPath();
+    Files.writeString(
+        broken.resolve(GlobalConfiguration.FLINK_CONF_FILENAME),
+        "parallelism.default: [2\n  taskmanager: {\n",
+        StandardCharsets.UTF_8);
+    e =
+        assertThrows(
+            UsageException.class,
+            () -> LocalManagedMemory.confDirFor("[local]", broken.toString()));
+    assertTrue(e.getMessage(), e.getMessage().startsWith("--flinkConfDir=" + broken + ": "));
+    assertFalse(e.getMessage(), e.getMessage().contains("\n"));
+
+    for (String master : List.of("[local]", "[auto]")) {
+      FlinkPipelineOptions options = EmbeddedFlink.options(false, 2);
+      options.setFlinkMaster(master);
+      options.setFlinkConfDir(broken.toString());
+      e =
+          assertThrows(
+              UsageException.class,
+              () ->
+                  JobLauncher.withOptions(options, new PrintStream(OutputStream.nullOutputStream()))
+                      .run(new PlusOne()));
+      assertTrue(master + ": " + e.getMessage(), e.getMessage().startsWith("--flinkConfDir="));
+    }
   }
 
   /**
