@@ -16,6 +16,7 @@ import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.ReplayStaging;
 import io.collabpipeline.pipelines.warehouse.Warehouse;
 import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
+import io.collabpipeline.pipelines.warehouse.WarehouseTarget;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -190,15 +191,19 @@ public final class JobLauncher {
 
   /**
    * The warehouse opened once for the whole run of a job whose tasks run in this JVM (a {@code
-   * [local]} master), or null. While one handle is open, the handles that the launcher and the
-   * job's tasks open and close are on the same database: for DuckDB that is one instance for the
-   * run, where each last close would checkpoint the file and each next open read it again (at
-   * begin, in each task that writes, at the diff and the commit). Not for a master whose tasks run
-   * in other processes, which could not open a DuckDB file this process holds.
+   * [local]} master), where the warehouse asks for it ({@link
+   * WarehouseTarget#heldOpenForInProcessJobs}), or null. While one handle is open, the handles that
+   * the launcher and the job's tasks open and close are on the same database: for DuckDB that is
+   * one instance for the run, where each last close would checkpoint the file and each next open
+   * read it again (at begin, in each task that writes, at the diff and the commit). Not for a
+   * master whose tasks run in other processes, which could not open a DuckDB file this process
+   * holds, nor for a server (PostgreSQL, Snowflake), where a held connection would sit idle.
    */
   private static @Nullable Warehouse holdOpen(
       Optional<Job.GenerationPlan> plan, @Nullable String master) throws Exception {
-    if (!plan.isPresent() || !"[local]".equals(master)) {
+    if (!plan.isPresent()
+        || !"[local]".equals(master)
+        || !plan.get().warehouse.heldOpenForInProcessJobs()) {
       return null;
     }
     try {

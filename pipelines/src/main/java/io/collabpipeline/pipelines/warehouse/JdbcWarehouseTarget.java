@@ -76,6 +76,11 @@ abstract class JdbcWarehouseTarget implements WarehouseTarget {
   }
 
   @Override
+  public boolean heldOpenForInProcessJobs() {
+    return jdbcUrl().startsWith(DuckDbSession.URL_PREFIX);
+  }
+
+  @Override
   public String describe() {
     return Warehouses.redact(jdbcUrl());
   }

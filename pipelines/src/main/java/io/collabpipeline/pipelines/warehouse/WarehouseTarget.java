@@ -74,6 +74,16 @@ public interface WarehouseTarget extends Serializable {
    */
   Warehouse open() throws SQLException;
 
+  /**
+   * Whether the driver should hold a handle ({@link #open()}) for the whole run of a job whose
+   * tasks run in its own JVM: true for an embedded database that a last handle's close closes
+   * (DuckDB, where each close checkpoints the file and each next open reads it again); false for a
+   * server, where a held connection would only sit idle.
+   */
+  default boolean heldOpenForInProcessJobs() {
+    return false;
+  }
+
   /** The warehouse URL with any password masked, for messages and logs. */
   String describe();
 }

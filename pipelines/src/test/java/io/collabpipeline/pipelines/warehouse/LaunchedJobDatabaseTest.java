@@ -1,6 +1,8 @@
 package io.collabpipeline.pipelines.warehouse;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
 
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.launch.Job;
@@ -39,6 +41,15 @@ public class LaunchedJobDatabaseTest {
     FlinkPipelineOptions options = EmbeddedFlink.options(false, 2);
     options.setFlinkMaster("[auto]");
     assertEquals(2, instancesOpenedBy(options, 7002));
+  }
+
+  /** Only an embedded DuckDB file is held; a server's connection would only sit idle. */
+  @Test
+  public void onlyDuckDbAsksToBeHeld() {
+    assertTrue(WarehouseTargets.jdbc("jdbc:duckdb:/tmp/w.duckdb").heldOpenForInProcessJobs());
+    assertFalse(
+        WarehouseTargets.jdbc("jdbc:postgresql://localhost:5432/collab")
+            .heldOpenForInProcessJobs());
   }
 
   private long instancesOpenedBy(FlinkPipelineOptions options, long generation) throws Exception {
