@@ -56,9 +56,10 @@ final class JdbcReplayStaging implements ReplayStaging {
   }
 
   /**
-   * The replay staging table of a curated table: the same columns, keyed by (generation, key).
-   * Non-key columns may be NULL here: a staging table is a scratch area, and the curated table's
-   * constraints check what a commit writes.
+   * The replay staging table of a curated table: the same columns, keyed by (generation, key), as
+   * its primary key where the session indexes it ({@link JdbcSession#stagingKeyIsIndexed}; the
+   * staging writes keep one row per key either way). Non-key columns may be NULL here: a staging
+   * table is a scratch area, and the curated table's constraints check what a commit writes.
    */
   private static String createStagingTableSql(JdbcSession session, CuratedTable table) {
     StringBuilder sql =
@@ -73,13 +74,15 @@ final class JdbcReplayStaging implements ReplayStaging {
     }
     String bigint = session.sqlType(CuratedTable.ColumnType.LONG);
     sql.append(q(GENERATION)).append(' ').append(bigint).append(" NOT NULL, ");
-    sql.append(q(PANE_INDEX)).append(' ').append(bigint).append(" NOT NULL, ");
-    sql.append("PRIMARY KEY (")
-        .append(q(GENERATION))
-        .append(", ")
-        .append(names(table.keyColumns(), ""))
-        .append("))");
-    return sql.toString();
+    sql.append(q(PANE_INDEX)).append(' ').append(bigint).append(" NOT NULL");
+    if (session.stagingKeyIsIndexed()) {
+      sql.append(", PRIMARY KEY (")
+          .append(q(GENERATION))
+          .append(", ")
+          .append(names(table.keyColumns(), ""))
+          .append(')');
+    }
+    return sql.append(')').toString();
   }
 
   /** The predicate "window_start is in the scope". */

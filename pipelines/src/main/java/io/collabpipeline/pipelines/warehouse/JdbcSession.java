@@ -64,6 +64,15 @@ abstract class JdbcSession implements AutoCloseable {
   }
 
   /**
+   * Whether a replay's staging tables carry their key, (generation, the curated key), as a primary
+   * key: where {@link #upsertSql} needs a unique index to find a conflict ({@code ON CONFLICT}),
+   * and where writers of one generation may write at the same time.
+   */
+  boolean stagingKeyIsIndexed() {
+    return true;
+  }
+
+  /**
    * One set-based statement writing the rows of {@code sourceSelect} (a SELECT yielding {@code
    * columns}, in order) into {@code target}: insert the new keys, and replace the stored row of an
    * existing key, if {@code fenced} only when {@link #fenceCondition} holds. Conflicts are on

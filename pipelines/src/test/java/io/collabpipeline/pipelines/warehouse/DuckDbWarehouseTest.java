@@ -31,6 +31,11 @@ public class DuckDbWarehouseTest extends WarehouseContractTest {
   }
 
   @Override
+  protected boolean stagingKeyIsIndexed() {
+    return false;
+  }
+
+  @Override
   protected List<String> notificationFanoutColumnTypes() {
     return List.of(
         "TIMESTAMP",

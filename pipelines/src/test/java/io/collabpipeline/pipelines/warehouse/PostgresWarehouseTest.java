@@ -47,6 +47,11 @@ public class PostgresWarehouseTest extends WarehouseContractTest {
   }
 
   @Override
+  protected boolean stagingKeyIsIndexed() {
+    return true;
+  }
+
+  @Override
   protected List<String> notificationFanoutColumnTypes() {
     return List.of(
         "timestamp with time zone",

@@ -134,6 +134,57 @@ public abstract class WarehouseContractTest {
     }
   }
 
+  /** Whether this warehouse's replay staging tables carry (generation, key) as primary key. */
+  protected abstract boolean stagingKeyIsIndexed();
+
+  /**
+   * A staging table's key is (generation, the curated key): its primary key where the warehouse
+   * indexes it, none where its writes keep one row per key without (DuckDB); staging the same rows
+   * again, and a newer pane of one, still leaves one row per key.
+   */
+  @Test
+  public void stagingTablesAreKeyedByGenerationAndKeyIndexedOrNot() throws Exception {
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      w.staging().stage(10, replayOutput());
+      w.staging().stage(10, replayOutput());
+      w.staging().stage(List.of(v(editors(DAY_START, "ws1", 12), 10, 3)));
+      long rows = w.staging().countStaged(10);
+      w.staging().stage(10, replayOutput());
+      assertThat(w.staging().countStaged(10), is(rows));
+    }
+    try (Connection c = DriverManager.getConnection(url());
+        Statement st = c.createStatement()) {
+      for (CuratedTable t : ReplayScope.TABLES) {
+        String staging = JdbcReplayStaging.stagingTable(t);
+        List<String> keys = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery(primaryKeyColumnsSql(staging))) {
+          while (rs.next()) {
+            keys.add(rs.getString(1));
+          }
+        }
+        List<String> expected = new ArrayList<>();
+        if (stagingKeyIsIndexed()) {
+          expected.add("generation");
+          t.keyColumns().forEach(k -> expected.add(k.name()));
+        }
+        assertThat(staging, keys, equalTo(expected));
+        try (ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM (SELECT 1 FROM "
+                    + staging
+                    + " GROUP BY generation, "
+                    + t.keyColumns().stream()
+                        .map(CuratedTable.Column::name)
+                        .collect(java.util.stream.Collectors.joining(", "))
+                    + " HAVING count(*) > 1) d")) {
+          rs.next();
+          assertThat(staging + ": keys staged twice", rs.getLong(1), is(0L));
+        }
+      }
+    }
+  }
+
   @Test
   public void upsertingTheSameRowsTwiceLeavesTheSameTables() throws Exception {
     try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
