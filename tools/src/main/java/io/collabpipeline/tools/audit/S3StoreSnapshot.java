@@ -3,11 +3,11 @@ package io.collabpipeline.tools.audit;
 import io.collabpipeline.pipelines.GraphConfig;
 import io.collabpipeline.pipelines.s3.CollabS3ClientBuilderFactory;
 import io.collabpipeline.pipelines.s3.S3Setup;
+import io.collabpipeline.tools.files.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -21,14 +21,12 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.beam.sdk.options.PipelineOptions;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -416,28 +414,13 @@ final class S3StoreSnapshot implements AutoCloseable {
     }
   }
 
+  /** Removes the snapshot's directory; a failure is reported on stderr, not thrown. */
   static void deleteQuietly(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths
-          .sorted(Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.deleteIfExists(p);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (IOException | UncheckedIOException e) {
-      System.err.println(
-          "collab-audit: could not delete the temporary directory "
-              + dir
-              + " (it holds quarantine payloads: delete it by hand): "
-              + e.getMessage());
-    }
+    FileTrees.deleteQuietly(
+        dir,
+        "collab-audit: could not delete the temporary directory "
+            + dir
+            + " (it holds quarantine payloads: delete it by hand)");
   }
 
   private static String mib(long bytes) {

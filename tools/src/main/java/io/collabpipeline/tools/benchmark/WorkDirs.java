@@ -1,10 +1,9 @@
 package io.collabpipeline.tools.benchmark;
 
+import io.collabpipeline.tools.files.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * The benchmark's working directories. One it creates itself is removed when the JVM exits (Ctrl-C
@@ -25,13 +24,6 @@ final class WorkDirs {
 
   /** Removes {@code dir} and everything under it; a failure is reported on stderr, not thrown. */
   static void deleteQuietly(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException | RuntimeException e) {
-      System.err.println("collab-benchmark: could not delete " + dir + ": " + e.getMessage());
-    }
+    FileTrees.deleteQuietly(dir, "collab-benchmark: could not delete " + dir);
   }
 }
