@@ -145,11 +145,9 @@ public final class JobLauncher {
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     String confDir = flink.getFlinkConfDir();
     // Before the generation begins: a Flink configuration that cannot be loaded is a usage error,
-    // whatever the master (confDirFor loads it for [local]).
-    String localConfDir = LocalManagedMemory.confDirFor(flink.getFlinkMaster(), confDir);
-    if (localConfDir == null) {
-      FlinkConfCopy.load(confDir);
-    }
+    // whatever the master.
+    String localConfDir =
+        LocalManagedMemory.confDirFor(flink.getFlinkMaster(), confDir, FlinkConfCopy.load(confDir));
     if (plan.isPresent()) {
       begin(plan.get());
     }

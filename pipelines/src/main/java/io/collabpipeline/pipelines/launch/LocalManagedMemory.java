@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Map;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -54,8 +55,12 @@ final class LocalManagedMemory {
    * memory is set: a copy of {@code flinkConfDir}'s (or {@code FLINK_CONF_DIR}'s, or none) with
    * {@code taskmanager.memory.managed.size} added; null when nothing is to change (not {@code
    * [local]}, or the configuration sets it already).
+   *
+   * @param loaded that directory's configuration as {@link FlinkConfCopy#load} read it (the
+   *     launcher loads it once, for every master)
    */
-  static @Nullable String confDirFor(@Nullable String master, @Nullable String flinkConfDir) {
+  static @Nullable String confDirFor(
+      @Nullable String master, @Nullable String flinkConfDir, Configuration loaded) {
     if (!"[local]".equals(master)) {
       return null;
     }
@@ -70,7 +75,7 @@ final class LocalManagedMemory {
         return withoutSource;
       }
     }
-    if (FlinkConfCopy.load(flinkConfDir).contains(TaskManagerOptions.MANAGED_MEMORY_SIZE)) {
+    if (loaded.contains(TaskManagerOptions.MANAGED_MEMORY_SIZE)) {
       return null;
     }
     return write(source);

@@ -55,21 +55,22 @@ public class LocalManagedMemoryTest {
 
   @Test
   public void onlyLocalMastersAreGivenAConfiguration() {
-    assertNull(LocalManagedMemory.confDirFor("[auto]", null));
-    assertNull(LocalManagedMemory.confDirFor("localhost:8081", null));
-    assertNull(LocalManagedMemory.confDirFor(null, null));
+    assertNull(LocalManagedMemory.confDirFor("[auto]", null, new Configuration()));
+    assertNull(LocalManagedMemory.confDirFor("localhost:8081", null, new Configuration()));
+    assertNull(LocalManagedMemory.confDirFor(null, null, new Configuration()));
   }
 
   @Test
   public void localMasterWithoutConfigurationGetsTheManagedMemory() {
     assumeTrue("FLINK_CONF_DIR would be the source", System.getenv("FLINK_CONF_DIR") == null);
-    String dir = LocalManagedMemory.confDirFor("[local]", null);
+    String dir = LocalManagedMemory.confDirFor("[local]", null, new Configuration());
     assertNotNull(dir);
     Configuration loaded = GlobalConfiguration.loadConfiguration(dir);
     long expectedMib = LocalManagedMemory.bytesFor(Runtime.getRuntime().maxMemory()) / MIB;
     assertEquals(
         MemorySize.ofMebiBytes(expectedMib), loaded.get(TaskManagerOptions.MANAGED_MEMORY_SIZE));
-    assertEquals("once per JVM", dir, LocalManagedMemory.confDirFor("[local]", null));
+    assertEquals(
+        "once per JVM", dir, LocalManagedMemory.confDirFor("[local]", null, new Configuration()));
   }
 
   @Test
@@ -77,7 +78,9 @@ public class LocalManagedMemoryTest {
     Path source = tmp.newFolder("conf").toPath();
     Path file = source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME);
     Files.writeString(file, "parallelism.default: 3\n", StandardCharsets.UTF_8);
-    String dir = LocalManagedMemory.confDirFor("[local]", source.toString());
+    String dir =
+        LocalManagedMemory.confDirFor(
+            "[local]", source.toString(), FlinkConfCopy.load(source.toString()));
     assertNotNull(dir);
     Configuration loaded = GlobalConfiguration.loadConfiguration(dir);
     assertEquals(3, (int) loaded.get(CoreOptions.DEFAULT_PARALLELISM));
@@ -95,7 +98,9 @@ public class LocalManagedMemoryTest {
         source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME),
         "taskmanager.memory.managed.size: 200m\n",
         StandardCharsets.UTF_8);
-    assertNull(LocalManagedMemory.confDirFor("[local]", source.toString()));
+    assertNull(
+        LocalManagedMemory.confDirFor(
+            "[local]", source.toString(), FlinkConfCopy.load(source.toString())));
   }
 
   /**
@@ -106,8 +111,7 @@ public class LocalManagedMemoryTest {
   @Test
   public void aConfigurationFlinkCannotLoadIsAUsageErrorNamingTheOption() throws Exception {
     String missing = tmp.getRoot().toPath().resolve("no-such-conf").toString();
-    UsageException e =
-        assertThrows(UsageException.class, () -> LocalManagedMemory.confDirFor("[local]", missing));
+    UsageException e = assertThrows(UsageException.class, () -> FlinkConfCopy.load(missing));
     assertTrue(e.getMessage(), e.getMessage().startsWith("--flinkConfDir=" + missing + ": "));
     assertFalse(e.getMessage(), e.getMessage().contains("\n"));
 
@@ -116,10 +120,7 @@ public class LocalManagedMemoryTest {
         broken.resolve(GlobalConfiguration.FLINK_CONF_FILENAME),
         "parallelism.default: [2\n  taskmanager: {\n",
         StandardCharsets.UTF_8);
-    e =
-        assertThrows(
-            UsageException.class,
-            () -> LocalManagedMemory.confDirFor("[local]", broken.toString()));
+    e = assertThrows(UsageException.class, () -> FlinkConfCopy.load(broken.toString()));
     assertTrue(e.getMessage(), e.getMessage().startsWith("--flinkConfDir=" + broken + ": "));
     assertFalse(e.getMessage(), e.getMessage().contains("\n"));
 
