@@ -23,7 +23,7 @@ public final class MetricAccumulatorCoder extends AtomicCoder<MetricAccumulator>
    * The same layout, read the same way, with the items in the order of the accumulator's item
    * table: no sort and no lookup per item, but equal accumulators may encode to different bytes, so
    * it is not deterministic. For values that only cross a shuffle between two steps of one batch
-   * job (a replay's partials), never for state.
+   * job (the metric partials of a replay and of a Flink batch run), never for state.
    */
   public static AtomicCoder<MetricAccumulator> inTableOrder() {
     return InTableOrder.INSTANCE;

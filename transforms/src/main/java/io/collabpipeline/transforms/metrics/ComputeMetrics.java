@@ -175,7 +175,10 @@ public abstract class ComputeMetrics
     // combine, never the event, and only one partial accumulator per key, window and bundle crosses
     // its shuffle (CombineInBundle).
     // On Flink batch the partials are grouped and merged rather than combined (BatchGrouping):
-    // one sort of them instead of two.
+    // one sort of them instead of two. There they only cross that sort (a batch job keeps no state
+    // and never restores one), so their items are written in table order, with no sort per
+    // partial; a stream keeps the sorted encoding, the bytes its checkpoints have held.
+    boolean flinkBatch = BatchGrouping.isBoundedFlinkBatch(events);
     PCollection<KV<String, MetricAccumulator>> partials =
         events
             .apply(
@@ -183,7 +186,12 @@ public abstract class ComputeMetrics
             .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
             .apply("MetricWindows", MetricWindows.<String>byKeyGranularity(policy))
             .apply("CombineInBundle", ParDo.of(new CombineInBundle<>(new MetricCombineFn())))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricAccumulatorCoder.of()));
+            .setCoder(
+                KvCoder.of(
+                    StringUtf8Coder.of(),
+                    flinkBatch
+                        ? MetricAccumulatorCoder.inTableOrder()
+                        : MetricAccumulatorCoder.of()));
     return rowsOf(partials);
   }
 
