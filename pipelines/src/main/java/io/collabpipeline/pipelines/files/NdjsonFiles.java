@@ -4,7 +4,10 @@ import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.SourceRef;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Arrays;
 import org.apache.beam.sdk.io.Compression;
@@ -153,14 +156,20 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
           int start = 0;
           int end = chunk.limit();
           long linesBefore = lineNumber;
-          for (int i = 0; i < end; i++) {
-            if (bytes[i] == '\n') {
+          for (int i = indexOfNewline(bytes, start, end);
+              i >= 0;
+              i = indexOfNewline(bytes, start, end)) {
+            byte[] record;
+            if (line.started()) {
               line.append(bytes, start, i - start);
-              out.outputWithTimestamp(
-                  RawRecord.of(line.take(), SourceRef.file(path, ++lineNumber), arrival),
-                  timestamp);
-              start = i + 1;
+              record = line.take();
+            } else {
+              // The whole line is in this chunk: one copy, not two through the line buffer.
+              record = LineBuffer.lineOf(bytes, start, i - start, maxRecordBytes + 1);
             }
+            out.outputWithTimestamp(
+                RawRecord.of(record, SourceRef.file(path, ++lineNumber), arrival), timestamp);
+            start = i + 1;
           }
           // Counted per chunk: each Counter.inc looks the thread's metrics container up, which per
           // line was 3% of the batch graph's CPU samples.
@@ -175,6 +184,34 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
         linesRead.inc();
       }
     }
+  }
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
+
+  /**
+   * The index of the first {@code '\n'} in {@code bytes[from, to)}, or -1: eight bytes at a time (a
+   * word with a zero byte where a newline was; the lowest flagged byte is the first newline), the
+   * tail byte by byte. Comparing byte by byte was a twentieth of the batch graph's CPU samples.
+   */
+  static int indexOfNewline(byte[] bytes, int from, int to) {
+    int i = from;
+    for (; i + Long.BYTES <= to; i += Long.BYTES) {
+      long x = (long) LONGS.get(bytes, i) ^ NEWLINES;
+      long found = (x - ONES) & ~x & HIGH_BITS;
+      if (found != 0) {
+        return i + (Long.numberOfTrailingZeros(found) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      if (bytes[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**
@@ -211,6 +248,22 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
         System.arraycopy(source, offset, bytes, length, keep);
         length += keep;
       }
+    }
+
+    /**
+     * The line of {@code count} bytes at {@code offset}, as {@link #append} then {@link #take}
+     * would give it from an empty buffer of {@code capacity}: truncated to the capacity, or without
+     * one trailing {@code '\r'}.
+     */
+    static byte[] lineOf(byte[] source, int offset, int count, int capacity) {
+      if (count > capacity) {
+        return Arrays.copyOfRange(source, offset, offset + capacity);
+      }
+      int end = offset + count;
+      if (count > 0 && source[end - 1] == '\r') {
+        end--;
+      }
+      return Arrays.copyOfRange(source, offset, end);
     }
 
     /** Whether anything was appended since the last {@link #take()}. */

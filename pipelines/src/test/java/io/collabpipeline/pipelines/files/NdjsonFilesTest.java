@@ -240,6 +240,84 @@ public class NdjsonFilesTest {
     pipeline.run().waitUntilFinish();
   }
 
+  /**
+   * Lines of every length from 0 to about 3 KB, some ending in CR, some blank, over a file of
+   * several 64-KB read chunks (so lines start, end and break at every position of a chunk and of
+   * the eight-byte words the newline search reads), and a limit that truncates the longest: each
+   * record as splitting the file's bytes at each newline gives it (the oracle, byte by byte).
+   */
+  @Test
+  public void linesAcrossReadChunksAndWordsAreTheBytesBetweenNewlines() throws IOException {
+    java.util.Random random = new java.util.Random(17);
+    ByteArrayOutputStream content = new ByteArrayOutputStream();
+    while (content.size() < 300_000) {
+      int length = random.nextInt(10) == 0 ? random.nextInt(8) : random.nextInt(3000);
+      for (int i = 0; i < length; i++) {
+        // Bytes that differ from a newline only in their high bit or low bits too.
+        int[] tricky = {0x0b, 0x8a, 0x09, 0x00, 0xff, 0x0d};
+        content.write(
+            random.nextInt(4) == 0 ? tricky[random.nextInt(tricky.length)] : 'a' + i % 26);
+      }
+      if (random.nextInt(5) == 0) {
+        content.write('\r');
+      }
+      content.write('\n');
+    }
+    byte[] bytes = content.toByteArray();
+    int max = 2500;
+    Path file = write("chunks.json", bytes, false);
+    List<String> expected = new ArrayList<>();
+    int start = 0;
+    long lineNumber = 0;
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] != '\n') {
+        continue;
+      }
+      byte[] line = Arrays.copyOfRange(bytes, start, i);
+      if (line.length > max + 1) {
+        line = Arrays.copyOf(line, max + 1);
+      } else if (line.length > 0 && line[line.length - 1] == '\r') {
+        line = Arrays.copyOf(line, line.length - 1);
+      }
+      expected.add(expect(file, ++lineNumber, line));
+      start = i + 1;
+    }
+    PCollection<String> records =
+        pipeline
+            .apply("ReadFiles", NdjsonFiles.read(file.toString()).withMaxRecordBytes(max))
+            .apply("Describe", ParDo.of(new DescribeFn()));
+    PAssert.that(records).containsInAnyOrder(expected);
+    pipeline.run().waitUntilFinish();
+  }
+
+  /** The word-wise newline search against a byte-by-byte one, at every start and end. */
+  @Test
+  public void theNewlineSearchFindsTheFirstNewlineBetweenAnyTwoOffsets() {
+    java.util.Random random = new java.util.Random(5);
+    byte[] values = {'\n', (byte) 0x8a, 0x0b, 0x00, (byte) 0xff, 'x', 0x0a ^ 0x01};
+    for (int round = 0; round < 2_000; round++) {
+      byte[] bytes = new byte[random.nextInt(40)];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = random.nextInt(6) == 0 ? values[random.nextInt(values.length)] : (byte) 'x';
+      }
+      for (int from = 0; from <= bytes.length; from++) {
+        for (int to = from; to <= bytes.length; to++) {
+          int expected = -1;
+          for (int i = from; i < to; i++) {
+            if (bytes[i] == '\n') {
+              expected = i;
+              break;
+            }
+          }
+          assertThat(
+              Arrays.toString(bytes) + " [" + from + ", " + to + ")",
+              NdjsonFiles.indexOfNewline(bytes, from, to),
+              is(expected));
+        }
+      }
+    }
+  }
+
   @Test
   public void aGlobThatMatchesNothingFailsNamingTheGlob() {
     String glob = folder.getRoot() + "/missing-*.json";
