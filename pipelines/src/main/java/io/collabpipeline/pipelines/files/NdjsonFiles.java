@@ -3,11 +3,9 @@ package io.collabpipeline.pipelines.files;
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.SourceRef;
+import io.collabpipeline.transforms.ByteWords;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Arrays;
 import org.apache.beam.sdk.io.Compression;
@@ -117,6 +115,7 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
   /** Splits a file into lines of bytes; see the class Javadoc for the rules. */
   private static final class ReadLinesFn extends DoFn<FileIO.ReadableFile, RawRecord> {
     private static final int CHUNK_BYTES = 64 * 1024;
+    private static final byte NEWLINE = '\n';
 
     private final int maxRecordBytes;
     private final Counter filesRead = Metrics.counter(METRICS_NAMESPACE, FILES_READ);
@@ -156,9 +155,11 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
           int start = 0;
           int end = chunk.limit();
           long linesBefore = lineNumber;
-          for (int i = indexOfNewline(bytes, start, end);
+          // Newlines found eight bytes at a time: comparing byte by byte was a twentieth of the
+          // batch graph's CPU samples.
+          for (int i = ByteWords.indexOf(bytes, start, end, NEWLINE);
               i >= 0;
-              i = indexOfNewline(bytes, start, end)) {
+              i = ByteWords.indexOf(bytes, start, end, NEWLINE)) {
             byte[] record;
             if (line.started()) {
               line.append(bytes, start, i - start);
@@ -184,34 +185,6 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
         linesRead.inc();
       }
     }
-  }
-
-  private static final VarHandle LONGS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
-  private static final long ONES = 0x0101010101010101L;
-  private static final long HIGH_BITS = 0x8080808080808080L;
-
-  /**
-   * The index of the first {@code '\n'} in {@code bytes[from, to)}, or -1: eight bytes at a time (a
-   * word with a zero byte where a newline was; the lowest flagged byte is the first newline), the
-   * tail byte by byte. Comparing byte by byte was a twentieth of the batch graph's CPU samples.
-   */
-  static int indexOfNewline(byte[] bytes, int from, int to) {
-    int i = from;
-    for (; i + Long.BYTES <= to; i += Long.BYTES) {
-      long x = (long) LONGS.get(bytes, i) ^ NEWLINES;
-      long found = (x - ONES) & ~x & HIGH_BITS;
-      if (found != 0) {
-        return i + (Long.numberOfTrailingZeros(found) >>> 3);
-      }
-    }
-    for (; i < to; i++) {
-      if (bytes[i] == '\n') {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /**

@@ -14,11 +14,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collabpipeline.model.ReasonCode;
+import io.collabpipeline.transforms.ByteWords;
 import java.io.CharConversionException;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 /**
  * Parses one record as a strict RFC 8259 JSON text whose top-level value is an object, or says
@@ -63,11 +61,7 @@ final class StrictJsonParser {
     }
   }
 
-  private static final VarHandle LONGS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final long ONES = 0x0101010101010101L;
-  private static final long HIGH_BITS = 0x8080808080808080L;
-  private static final long BACKSLASHES = 0x5c5c5c5c5c5c5c5cL;
+  private static final long BACKSLASHES = ByteWords.repeated((byte) '\\');
 
   /** {@link #scan} flag: not well-formed UTF-8. */
   static final int INVALID_UTF8 = 1;
@@ -267,11 +261,10 @@ final class StrictJsonParser {
     int i = 0;
     while (i < n) {
       if (i + 8 <= n) {
-        long w = (long) LONGS.get(b, i);
-        if ((w & HIGH_BITS) == 0) {
-          nul |= (w - ONES) & ~w;
-          long x = w ^ BACKSLASHES;
-          backslash |= (x - ONES) & ~x;
+        long w = ByteWords.word(b, i);
+        if ((w & ByteWords.HIGH_BITS) == 0) {
+          nul |= ByteWords.zeroBytes(w);
+          backslash |= ByteWords.zeroBytes(w ^ BACKSLASHES);
           i += 8;
           continue;
         }
@@ -292,10 +285,10 @@ final class StrictJsonParser {
       }
       i = end;
     }
-    if ((nul & HIGH_BITS) != 0) {
+    if (nul != 0) {
       flags |= HAS_NUL;
     }
-    if ((backslash & HIGH_BITS) != 0) {
+    if (backslash != 0) {
       flags |= HAS_BACKSLASH;
     }
     return flags;
