@@ -200,7 +200,7 @@ public class RunnerEquivalenceTest {
 
   private static void assertCounter(
       PipelineResult result, String run, String namespace, String counter, long expectedValue) {
-    long sum = Counters.attempted(result, namespace, counter);
+    long sum = Counters.committedOrAttempted(result, namespace, counter);
     assertThat(run + " counter " + namespace + "/" + counter, sum, equalTo(expectedValue));
   }
 

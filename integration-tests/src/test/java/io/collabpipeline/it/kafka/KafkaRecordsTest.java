@@ -371,6 +371,6 @@ public class KafkaRecordsTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    return Counters.attempted(result, KafkaRecords.METRICS_NAMESPACE, name);
+    return Counters.committedOrAttempted(result, KafkaRecords.METRICS_NAMESPACE, name);
   }
 }

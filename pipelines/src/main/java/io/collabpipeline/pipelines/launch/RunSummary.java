@@ -6,6 +6,7 @@ import io.collabpipeline.model.Stage;
 import io.collabpipeline.pipelines.warehouse.CuratedTables;
 import io.collabpipeline.pipelines.warehouse.VersionedRow;
 import io.collabpipeline.pipelines.warehouse.Warehouse;
+import io.collabpipeline.transforms.Counters;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import io.collabpipeline.transforms.pii.UserKeyStores;
 import java.io.IOException;
@@ -114,7 +115,7 @@ public final class RunSummary {
       for (MetricResult<Long> c : metrics.getCounters()) {
         String name = c.getName().getName();
         if (name.startsWith("quarantined.")) {
-          long n = attemptedOrCommitted(c);
+          long n = Counters.committedOrAttempted(c);
           if (n > 0) {
             s.reasons.merge(name.substring("quarantined.".length()), n, Long::sum);
           }
@@ -167,23 +168,14 @@ public final class RunSummary {
     for (MetricResult<Long> c : result.metrics().allMetrics().getCounters()) {
       String name = c.getName().getName();
       if (name.equalsIgnoreCase(DROPPED_DUE_TO_LATENESS)) {
-        long n = attemptedOrCommitted(c);
+        long n = Counters.committedOrAttempted(c);
         if (n > 0) {
           droppedLate.merge(c.getKey().stepName(), n, Long::sum);
         }
       } else if (CompletenessTicks.METRICS_NAMESPACE.equals(c.getName().getNamespace())
           && Stage.RECEIVED.code().equals(name)) {
-        receivedTicked += attemptedOrCommitted(c);
+        receivedTicked += Counters.committedOrAttempted(c);
       }
-    }
-  }
-
-  private static long attemptedOrCommitted(MetricResult<Long> c) {
-    try {
-      Long committed = c.getCommitted();
-      return committed == null ? c.getAttempted() : committed;
-    } catch (UnsupportedOperationException e) {
-      return c.getAttempted();
     }
   }
 

@@ -321,6 +321,6 @@ public class NdjsonFilesTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    return Counters.attempted(result, NdjsonFiles.METRICS_NAMESPACE, name);
+    return Counters.committedOrAttempted(result, NdjsonFiles.METRICS_NAMESPACE, name);
   }
 }

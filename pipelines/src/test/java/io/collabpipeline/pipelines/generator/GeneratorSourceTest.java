@@ -142,6 +142,6 @@ public class GeneratorSourceTest {
   }
 
   static long counter(PipelineResult result, String namespace, String name) {
-    return Counters.attempted(result, namespace, name);
+    return Counters.committedOrAttempted(result, namespace, name);
   }
 }

@@ -128,7 +128,7 @@ public class QuarantineIOTest {
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     long counted =
-        Counters.attempted(
+        Counters.committedOrAttempted(
             result, QuarantineIO.Write.METRICS_NAMESPACE, QuarantineIO.Write.RECORDS_COUNTER);
     assertThat(counted, is((long) records.size()));
 

@@ -219,7 +219,7 @@ public class RawStoreIOTest {
                         + "-p0-00000-of-00001.parquet"))));
 
     long records =
-        Counters.attempted(
+        Counters.committedOrAttempted(
             run, RawStoreIO.Write.METRICS_NAMESPACE, RawStoreIO.Write.RECORDS_COUNTER);
     assertThat(records, is((long) events.size()));
   }
@@ -462,7 +462,7 @@ public class RawStoreIOTest {
     for (MetricResult<Long> c : run.metrics().allMetrics().getCounters()) {
       if (c.getName().getName().equalsIgnoreCase("droppedDueToLateness")
           && c.getKey().stepName().startsWith("WriteRawArchive/")) {
-        dropped += c.getAttempted();
+        dropped += Counters.committedOrAttempted(c);
       }
     }
     assertThat(dropped, is(1L));

@@ -99,7 +99,7 @@ public class SinksOnFlinkTest {
             QuarantineIO.write(quarantine.toString()).withGeneration(generation));
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    return Counters.attempted(
+    return Counters.committedOrAttempted(
         result, CompletenessTicks.METRICS_NAMESPACE, Stage.RAW_WRITTEN.code());
   }
 

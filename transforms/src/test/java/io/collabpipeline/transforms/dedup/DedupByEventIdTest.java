@@ -1,6 +1,6 @@
 package io.collabpipeline.transforms.dedup;
 
-import static io.collabpipeline.transforms.Counters.attempted;
+import static io.collabpipeline.transforms.Counters.committedOrAttempted;
 import static io.collabpipeline.transforms.metrics.TestEvents.atArrival;
 import static io.collabpipeline.transforms.metrics.TestEvents.event;
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -74,9 +74,11 @@ public class DedupByEventIdTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE), equalTo(2L));
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        equalTo(2L));
     assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES), equalTo(1L));
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
+        equalTo(1L));
   }
 
   @Test
@@ -117,12 +119,15 @@ public class DedupByEventIdTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE), equalTo(2L));
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        equalTo(2L));
     assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES), equalTo(1L));
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
+        equalTo(1L));
     // a1's memory expired at T0 + horizon, a2's when the watermark reached the end.
     assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.EXPIRED), equalTo(2L));
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.EXPIRED),
+        equalTo(2L));
   }
 
   @Test
@@ -234,10 +239,10 @@ public class DedupByEventIdTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
         equalTo((long) expectedUnique.size()));
     assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
         equalTo((long) expectedDuplicates.size()));
   }
 
@@ -312,10 +317,10 @@ public class DedupByEventIdTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
         equalTo((long) expectedUnique.size()));
     assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
         equalTo((long) expectedDuplicates.size()));
   }
 

@@ -1,6 +1,6 @@
 package io.collabpipeline.transforms.metrics;
 
-import static io.collabpipeline.transforms.Counters.attempted;
+import static io.collabpipeline.transforms.Counters.committedOrAttempted;
 import static io.collabpipeline.transforms.metrics.TestEvents.atArrival;
 import static io.collabpipeline.transforms.metrics.TestEvents.event;
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -128,11 +128,14 @@ public class CompletenessTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()), equalTo(2L));
+        committedOrAttempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()),
+        equalTo(2L));
     assertThat(
-        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()), equalTo(1L));
+        committedOrAttempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()),
+        equalTo(1L));
     assertThat(
-        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.QUARANTINED.code()), equalTo(1L));
+        committedOrAttempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.QUARANTINED.code()),
+        equalTo(1L));
   }
 
   /**
@@ -164,7 +167,8 @@ public class CompletenessTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()), equalTo(5L));
+        committedOrAttempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()),
+        equalTo(5L));
   }
 
   /**
@@ -313,22 +317,23 @@ public class CompletenessTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()),
+        committedOrAttempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.RECEIVED.code()),
         equalTo((long) received.size()));
     assertThat(
-        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.QUARANTINED.code()),
+        committedOrAttempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.QUARANTINED.code()),
         equalTo((long) quarantined.size()));
     assertThat(
-        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()),
+        committedOrAttempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.ACCEPTED.code()),
         equalTo((long) kept.size()));
     assertThat(
-        attempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.DUPLICATE.code()),
+        committedOrAttempted(run, CompletenessTicks.METRICS_NAMESPACE, Stage.DUPLICATE.code()),
         equalTo((long) (valid.size() - kept.size())));
     long observedRows =
-        attempted(run, Panes.CountRowsFn.NAMESPACE, CuratedTable.PIPELINE_COMPLETENESS.tableName());
+        committedOrAttempted(
+            run, Panes.CountRowsFn.NAMESPACE, CuratedTable.PIPELINE_COMPLETENESS.tableName());
     assertThat(observedRows, greaterThan(0L));
     assertThat(
-        attempted(
+        committedOrAttempted(
             run,
             CompletenessTicks.METRICS_NAMESPACE,
             ComputeCompleteness.ROWS_PIPELINE_COMPLETENESS),

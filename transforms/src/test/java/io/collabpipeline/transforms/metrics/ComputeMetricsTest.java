@@ -1,6 +1,6 @@
 package io.collabpipeline.transforms.metrics;
 
-import static io.collabpipeline.transforms.Counters.attempted;
+import static io.collabpipeline.transforms.Counters.committedOrAttempted;
 import static io.collabpipeline.transforms.metrics.TestEvents.atArrival;
 import static io.collabpipeline.transforms.metrics.TestEvents.event;
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -238,7 +238,8 @@ public class ComputeMetricsTest {
     for (Granularity g : Granularity.values()) {
       assertThat(
           g.code(),
-          attempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.tooLateCounterName(g)),
+          committedOrAttempted(
+              run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.tooLateCounterName(g)),
           equalTo(tooLate(input, g, policy.allowedLateness())));
     }
     for (CuratedTable t :
@@ -246,11 +247,12 @@ public class ComputeMetricsTest {
             CuratedTable.ACTIVE_EDITORS,
             CuratedTable.TASK_UPDATE_VELOCITY,
             CuratedTable.NOTIFICATION_FANOUT)) {
-      long observed = attempted(run, Panes.CountRowsFn.NAMESPACE, t.tableName());
+      long observed = committedOrAttempted(run, Panes.CountRowsFn.NAMESPACE, t.tableName());
       assertThat(t.tableName(), observed, greaterThan(0L));
       assertThat(
           t.tableName(),
-          attempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.rowsCounterName(t)),
+          committedOrAttempted(
+              run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.rowsCounterName(t)),
           equalTo(observed));
     }
   }
@@ -347,12 +349,13 @@ public class ComputeMetricsTest {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertThat(
-        attempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_MINUTE),
+        committedOrAttempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_MINUTE),
         equalTo(1L));
     assertThat(
-        attempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_HOUR),
+        committedOrAttempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_HOUR),
         equalTo(0L));
     assertThat(
-        attempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_DAY), equalTo(0L));
+        committedOrAttempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.TOO_LATE_DAY),
+        equalTo(0L));
   }
 }

@@ -1,6 +1,6 @@
 package io.collabpipeline.transforms.metrics;
 
-import static io.collabpipeline.transforms.Counters.attempted;
+import static io.collabpipeline.transforms.Counters.committedOrAttempted;
 import static io.collabpipeline.transforms.metrics.TestEvents.atArrival;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -120,16 +120,17 @@ public class ShardedMetricsTest {
     run.waitUntilFinish();
 
     assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
         equalTo((long) kept.size()));
     assertThat(
-        attempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
         equalTo((long) (in.size() - kept.size())));
-    assertThat(attempted(run, "test", "canaries"), equalTo(4L));
+    assertThat(committedOrAttempted(run, "test", "canaries"), equalTo(4L));
     for (Granularity g : Granularity.values()) {
       assertThat(
           g.code(),
-          attempted(run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.tooLateCounterName(g)),
+          committedOrAttempted(
+              run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.tooLateCounterName(g)),
           equalTo(ComputeMetricsTest.tooLate(counted, g, POLICY.allowedLateness())));
     }
   }

@@ -138,7 +138,7 @@ public class ValidateEventsTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    return Counters.attempted(result, ValidateEvents.METRIC_NAMESPACE, name);
+    return Counters.committedOrAttempted(result, ValidateEvents.METRIC_NAMESPACE, name);
   }
 
   /**

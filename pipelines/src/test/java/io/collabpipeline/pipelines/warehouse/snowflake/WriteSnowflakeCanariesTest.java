@@ -142,7 +142,7 @@ public class WriteSnowflakeCanariesTest {
   }
 
   private static long counter(PipelineResult result, String namespace, String name) {
-    return Counters.attempted(result, namespace, name);
+    return Counters.committedOrAttempted(result, namespace, name);
   }
 
   private PipelineResult run(TestPipeline p, List<RawRecord> input) throws Exception {

@@ -122,7 +122,7 @@ public class WriteSnowflakeCuratedTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    return Counters.attempted(result, WriteSnowflakeCurated.METRICS_NAMESPACE, name);
+    return Counters.committedOrAttempted(result, WriteSnowflakeCurated.METRICS_NAMESPACE, name);
   }
 
   @Test
