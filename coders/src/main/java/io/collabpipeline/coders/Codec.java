@@ -69,6 +69,52 @@ final class Codec {
     return VAR_INT.decode(in);
   }
 
+  /**
+   * {@code version}, {@code length} as an unsigned varint, then {@code length} bytes of {@code
+   * bytes} from {@code offset}: two writes.
+   */
+  static void writeFramed(OutputStream out, int version, byte[] bytes, int offset, int length)
+      throws IOException {
+    byte[] header = new byte[6];
+    int n = header(header, 0, version, length);
+    out.write(header, 0, n);
+    out.write(bytes, offset, length);
+  }
+
+  /** Writes {@code version} and {@code length}'s varint at {@code at}; returns their byte count. */
+  private static int header(byte[] into, int at, int version, int length) {
+    int i = at;
+    into[i++] = (byte) version;
+    int v = length;
+    while ((v & ~0x7F) != 0) {
+      into[i++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    into[i++] = (byte) v;
+    return i - at;
+  }
+
+  /** The byte count of {@link #header}'s output for {@code length}. */
+  private static int headerBytes(int length) {
+    int n = 2;
+    for (int v = length >>> 7; v != 0; v >>>= 7) {
+      n++;
+    }
+    return n;
+  }
+
+  /** Reads exactly {@code length} bytes into {@code bytes} from {@code offset}. */
+  static void readFully(InputStream in, byte[] bytes, int offset, int length) throws IOException {
+    int read = 0;
+    while (read < length) {
+      int r = in.read(bytes, offset + read, length - read);
+      if (r < 0) {
+        throw new EOFException("truncated encoding: " + read + " of " + length + " bytes");
+      }
+      read += r;
+    }
+  }
+
   /** How one field of an encoding is laid out: what copying or skipping it reads. */
   enum Field {
     /** {@link Buffer#writeString}: a varint length, then the bytes. */
@@ -177,6 +223,27 @@ final class Codec {
       try {
         fill.into(b);
         out.write(b.bytes, 0, b.size);
+      } finally {
+        b.release();
+      }
+    }
+
+    /** Room kept before a framed encoding's fields for its header (a version and a varint). */
+    private static final int HEADER_ROOM = 6;
+
+    /**
+     * {@link Codec#writeFramed} of what {@code fill} writes, in one write: the fields are gathered
+     * after room for the header, which is then put right before them.
+     */
+    static void encodeFramed(OutputStream out, int version, Fill fill) throws IOException {
+      Buffer b = take();
+      try {
+        b.size = HEADER_ROOM;
+        fill.into(b);
+        int length = b.size - HEADER_ROOM;
+        int start = HEADER_ROOM - headerBytes(length);
+        header(b.bytes, start, version, length);
+        out.write(b.bytes, start, b.size - start);
       } finally {
         b.release();
       }
@@ -304,14 +371,7 @@ final class Codec {
       }
       int n = (int) length;
       ensure(n);
-      int read = 0;
-      while (read < n) {
-        int r = in.read(bytes, size + read, n - read);
-        if (r < 0) {
-          throw new EOFException("truncated encoding: " + read + " of " + n + " bytes");
-        }
-        read += r;
-      }
+      readFully(in, bytes, size, n);
       size += n;
     }
 

@@ -2,24 +2,33 @@ package io.collabpipeline.coders;
 
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.CoderException;
 
 /**
  * Deterministic coder for {@link CollabEvent}. Field order is part of the Flink savepoint format:
  * append new fields at the end behind a version byte, never reorder.
+ *
+ * <p>Two versions on the wire, both decoded: version 1 (before round 18) is its version byte, then
+ * the fields of {@link #LAYOUT}; version 2, what {@link #encode} writes, is its version byte, the
+ * fields' byte count as a varint, then the same fields. A version 2 decode takes the event in one
+ * read; a version 1 decode reads every length and varint byte by byte through the runner's stream.
+ * In memory an event keeps the version 1 form ({@link EncodedCollabEvent#encoding}), which the
+ * field readers here walk.
  */
 public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
   private static final CollabEventCoder INSTANCE = new CollabEventCoder();
 
-  /**
-   * Bumped when the encoding changes; decode refuses versions it does not know rather than misread
-   * them.
-   */
-  private static final int FORMAT_VERSION = 1;
+  /** The fields after the version byte: the in-memory form, and the wire before round 18. */
+  private static final int FIELDS_VERSION = 1;
+
+  /** The fields behind their byte count: the wire since round 18. */
+  private static final int FRAMED_VERSION = 2;
 
   /**
    * The fields of the encoding after its version byte, in order, as {@link #encode} writes them:
@@ -61,52 +70,112 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
   @Override
   public void encode(CollabEvent e, OutputStream out) throws IOException {
     if (e instanceof EncodedCollabEvent) {
-      // Decoded by this coder: its bytes are the encoding, whether or not it was read since.
-      out.write(((EncodedCollabEvent) e).encoding());
+      // Decoded by this coder: its bytes are the fields, whether or not it was read since.
+      byte[] encoding = ((EncodedCollabEvent) e).encoding();
+      Codec.writeFramed(out, FRAMED_VERSION, encoding, 1, encoding.length - 1);
       return;
     }
-    Codec.Buffer.encode(
-        out,
-        b -> {
-          b.writeByte(FORMAT_VERSION);
-          b.writeString(e.eventId());
-          b.writeString(e.eventType());
-          b.writeInt(e.schemaVersion());
-          b.writeLong(e.occurredAtMillis());
-          b.writeLong(e.receivedAtMillis());
-          b.writeString(e.workspaceGid());
-          b.writeString(e.actorId());
-          b.writeString(e.platform());
-          b.writeNullableString(e.service());
-          b.writeNullableString(e.appVersion());
-          b.writeString(e.resourceType());
-          b.writeString(e.resourceGid());
-          b.writeNullableString(e.taskGid());
-          b.writeNullableString(e.triggerEventId());
-          b.writeNullableString(e.triggerEventType());
-          b.writeString(e.payloadJson());
-          SourceRefCoder.encodeTo(e.source(), b);
-        });
+    Codec.Buffer.encodeFramed(out, FRAMED_VERSION, b -> writeFields(e, b));
+  }
+
+  private static void writeFields(CollabEvent e, Codec.Buffer b) throws IOException {
+    b.writeString(e.eventId());
+    b.writeString(e.eventType());
+    b.writeInt(e.schemaVersion());
+    b.writeLong(e.occurredAtMillis());
+    b.writeLong(e.receivedAtMillis());
+    b.writeString(e.workspaceGid());
+    b.writeString(e.actorId());
+    b.writeString(e.platform());
+    b.writeNullableString(e.service());
+    b.writeNullableString(e.appVersion());
+    b.writeString(e.resourceType());
+    b.writeString(e.resourceGid());
+    b.writeNullableString(e.taskGid());
+    b.writeNullableString(e.triggerEventId());
+    b.writeNullableString(e.triggerEventType());
+    b.writeString(e.payloadJson());
+    SourceRefCoder.encodeTo(e.source(), b);
   }
 
   /**
    * The event, its fields read when it is first looked at ({@link EncodedCollabEvent}): here its
-   * bytes are only copied, with the version and every length checked.
+   * bytes are only taken, with the version and every length checked.
    */
   @Override
   public CollabEvent decode(InputStream in) throws IOException {
-    return new EncodedCollabEvent(
-        Codec.Buffer.copy(
-            in,
-            (from, b) -> {
-              int version = b.copyByte(from);
-              if (version != FORMAT_VERSION) {
-                throw new IOException("unknown CollabEvent encoding version " + version);
-              }
-              for (Codec.Field field : LAYOUT) {
-                b.copy(field, from);
-              }
-            }));
+    int version = in.read();
+    if (version == FRAMED_VERSION) {
+      long count = Codec.readLong(in);
+      if (count < 1 || count > Integer.MAX_VALUE - 16) {
+        throw new CoderException("invalid CollabEvent field byte count " + count);
+      }
+      byte[] encoding = new byte[(int) count + 1];
+      encoding[0] = FIELDS_VERSION;
+      Codec.readFully(in, encoding, 1, (int) count);
+      int end = endOfEncoding(encoding, 0);
+      if (end != encoding.length) {
+        throw new CoderException(
+            "corrupt CollabEvent encoding: its fields end at byte "
+                + end
+                + " of "
+                + encoding.length);
+      }
+      return new EncodedCollabEvent(encoding);
+    }
+    if (version == FIELDS_VERSION) {
+      return new EncodedCollabEvent(
+          Codec.Buffer.copy(
+              in,
+              (from, b) -> {
+                b.writeByte(FIELDS_VERSION);
+                for (Codec.Field field : LAYOUT) {
+                  b.copy(field, from);
+                }
+              }));
+    }
+    if (version < 0) {
+      throw new EOFException("truncated CollabEvent encoding: no version byte");
+    }
+    throw new IOException("unknown CollabEvent encoding version " + version);
+  }
+
+  /**
+   * The event taken from {@code bytes} at {@code start}, an encoding of either version (what {@link
+   * #encode} wrote, back to back with others), into {@code into}; returns where the encoding ends
+   * (the index after its last byte). Every field's length is checked against the array.
+   */
+  static int take(byte[] bytes, int start, EncodingConsumer into) throws IOException {
+    if (bytes[start] == FRAMED_VERSION) {
+      Codec.Reader r = new Codec.Reader(bytes, start + 1);
+      long count;
+      try {
+        count = r.readLong();
+      } catch (ArrayIndexOutOfBoundsException e) {
+        throw new CoderException("truncated CollabEvent encoding from byte " + start, e);
+      }
+      long end = r.position() + count;
+      if (count < 1 || end > bytes.length) {
+        throw new CoderException("truncated or corrupt CollabEvent encoding from byte " + start);
+      }
+      byte[] encoding = new byte[(int) count + 1];
+      encoding[0] = FIELDS_VERSION;
+      System.arraycopy(bytes, r.position(), encoding, 1, (int) count);
+      if (endOfEncoding(encoding, 0) != encoding.length) {
+        throw new CoderException("corrupt CollabEvent encoding from byte " + start);
+      }
+      into.accept(encoding);
+      return (int) end;
+    }
+    int end = endOfEncoding(bytes, start);
+    into.accept(Arrays.copyOfRange(bytes, start, end));
+    return end;
+  }
+
+  /** Takes the in-memory form ({@link EncodedCollabEvent#encoding}) of one event. */
+  @FunctionalInterface
+  interface EncodingConsumer {
+    void accept(byte[] encoding) throws IOException;
   }
 
   /**
@@ -149,11 +218,12 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
   }
 
   /**
-   * Where the encoding that starts at {@code start} of {@code bytes} ends (the index after its last
-   * byte), its version and every field's length checked against the array.
+   * Where the version 1 encoding (the in-memory form) that starts at {@code start} of {@code bytes}
+   * ends (the index after its last byte), its version and every field's length checked against the
+   * array.
    */
   static int endOfEncoding(byte[] bytes, int start) throws CoderException {
-    if (bytes[start] != FORMAT_VERSION) {
+    if (bytes[start] != FIELDS_VERSION) {
       throw new CoderException("unknown CollabEvent encoding version " + bytes[start]);
     }
     Codec.Reader r = new Codec.Reader(bytes, start + 1);

@@ -62,7 +62,10 @@ final class EncodedCollabEvent extends CollabEvent {
     }
   }
 
-  /** {@code encoding} is a whole encoding of {@link CollabEventCoder}, version byte first. */
+  /**
+   * {@code encoding} is a whole version 1 encoding of {@link CollabEventCoder} (its fields after
+   * their version byte), what the coder's decode gives whichever version it read.
+   */
   EncodedCollabEvent(byte[] encoding) {
     this.encoding = encoding;
   }

@@ -87,9 +87,9 @@ public final class EventChunk {
   public static void forEach(byte[] chunk, EventConsumer consumer) throws IOException {
     int position = 0;
     while (position < chunk.length) {
-      int end = CollabEventCoder.endOfEncoding(chunk, position);
-      consumer.accept(new EncodedCollabEvent(Arrays.copyOfRange(chunk, position, end)));
-      position = end;
+      position =
+          CollabEventCoder.take(
+              chunk, position, encoding -> consumer.accept(new EncodedCollabEvent(encoding)));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.collabpipeline.coders;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.Assert.assertThrows;
 
@@ -8,11 +9,16 @@ import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.MetricAccumulator;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.SourceRef;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
@@ -31,16 +37,42 @@ import org.junit.runners.JUnit4;
  * is {@link StringUtf8Coder}, {@link VarLongCoder}, {@link VarIntCoder} and {@link ByteArrayCoder},
  * never the code under test. Equal bytes mean checkpoints and savepoints taken before the change
  * still decode.
+ *
+ * <p>{@link CollabEventCoder} has two wire versions: version 1 (checkpoints and savepoints taken
+ * before round 18) is the byte 1, then the fields; version 2, what it writes since, is the byte 2,
+ * the fields' byte count as Beam's varint, then the same fields. Both decode.
  */
 @RunWith(JUnit4.class)
 public class BufferedEncodingTest {
 
   private static final String NON_ASCII = "Zoë – 東京 🚀";
 
-  /** Beam's primitives, in the field order CollabEventCoder documents. */
+  /** Version 2: the byte 2, the byte count of the fields, the fields. */
   private static byte[] oracle(CollabEvent e) throws IOException {
+    byte[] fields = fields(e);
+    return framed(fields, fields.length);
+  }
+
+  /** The byte 2, {@code count} as Beam's varint, then {@code fields}. */
+  private static byte[] framed(byte[] fields, int count) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(2);
+    VarIntCoder.of().encode(count, out);
+    out.write(fields);
+    return out.toByteArray();
+  }
+
+  /** Version 1: the byte 1, then the fields. */
+  private static byte[] version1(CollabEvent e) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(1);
+    out.write(fields(e));
+    return out.toByteArray();
+  }
+
+  /** Beam's primitives, in the field order CollabEventCoder documents. */
+  private static byte[] fields(CollabEvent e) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     str(e.eventId(), out);
     str(e.eventType(), out);
     VarIntCoder.of().encode(e.schemaVersion(), out);
@@ -119,8 +151,60 @@ public class BufferedEncodingTest {
           CodersTest.event("evt_00000001", "1300000000000042")
         }) {
       assertThat(CoderUtils.encodeToByteArray(CollabEventCoder.of(), e), equalTo(oracle(e)));
-      assertThat(CoderUtils.decodeFromByteArray(CollabEventCoder.of(), oracle(e)), equalTo(e));
+      CollabEvent fromV2 = CoderUtils.decodeFromByteArray(CollabEventCoder.of(), oracle(e));
+      CollabEvent fromV1 = CoderUtils.decodeFromByteArray(CollabEventCoder.of(), version1(e));
+      assertThat(fromV2, equalTo(e));
+      assertThat(fromV1, equalTo(e));
+      // Read or not, an event decoded from either version is written again as version 2.
+      assertThat(CoderUtils.encodeToByteArray(CollabEventCoder.of(), fromV1), equalTo(oracle(e)));
+      assertThat(
+          CoderUtils.encodeToByteArray(
+              CollabEventCoder.of(),
+              CoderUtils.decodeFromByteArray(CollabEventCoder.of(), oracle(e))),
+          equalTo(oracle(e)));
+      assertThat(
+          CoderUtils.encodeToByteArray(CollabEventCoder.of(), fromV1.withoutPayload()),
+          equalTo(oracle(e.withoutPayload())));
     }
+  }
+
+  private static CollabEvent decode(byte[] bytes) throws IOException {
+    return CollabEventCoder.of().decode(new ByteArrayInputStream(bytes));
+  }
+
+  @Test
+  public void aVersion2ByteCountThatDisagreesWithItsFieldsIsRefused() throws Exception {
+    CollabEvent e = CodersTest.event("evt_00000004", "1");
+    byte[] fields = fields(e);
+    int count = fields.length;
+
+    // Fewer bytes than the fields take: the last field runs past them.
+    CoderException shortCount =
+        assertThrows(CoderException.class, () -> decode(framed(fields, count - 1)));
+    assertThat(shortCount.getMessage(), containsString("truncated"));
+
+    // More bytes than the fields take (one more byte behind them): the fields end early.
+    byte[] longer = Arrays.copyOf(framed(fields, count + 1), framed(fields, count).length + 1);
+    CoderException longCount = assertThrows(CoderException.class, () -> decode(longer));
+    assertThat(longCount.getMessage(), containsString("corrupt CollabEvent encoding"));
+
+    // A count past the end of the stream, none, and no version byte at all.
+    assertThrows(EOFException.class, () -> decode(framed(fields, count + 1000)));
+    CoderException zero = assertThrows(CoderException.class, () -> decode(framed(fields, 0)));
+    assertThat(zero.getMessage(), containsString("invalid CollabEvent field byte count 0"));
+    assertThrows(EOFException.class, () -> decode(new byte[0]));
+  }
+
+  @Test
+  public void anEventChunkMayHoldBothVersions() throws Exception {
+    List<CollabEvent> events = EncodedCollabEventTest.events();
+    ByteArrayOutputStream chunk = new ByteArrayOutputStream();
+    for (int i = 0; i < events.size(); i++) {
+      chunk.write(i % 2 == 0 ? version1(events.get(i)) : oracle(events.get(i)));
+    }
+    List<CollabEvent> read = new ArrayList<>();
+    EventChunk.forEach(chunk.toByteArray(), read::add);
+    assertThat(read, equalTo(events));
   }
 
   @Test

@@ -26,7 +26,7 @@ import org.junit.runners.JUnit4;
 public class EncodedCollabEventTest {
   private static final CollabEventCoder CODER = CollabEventCoder.of();
 
-  private static List<CollabEvent> events() {
+  static List<CollabEvent> events() {
     CollabEvent nonAscii =
         CodersTest.event("evt_ü€😀", "1300000000000042").toBuilder()
             .setService("notifications")

@@ -114,10 +114,15 @@ public class EventChunkTest {
     CoderException version = assertThrows(CoderException.class, () -> read(unknownVersion));
     assertThat(version.getMessage(), containsString("unknown CollabEvent encoding version 9"));
 
-    // The event id's length (the byte after the version) made larger than what follows.
-    byte[] longLength = whole.clone();
-    longLength[1] = 0x7F;
-    byte[] tooLong = Arrays.copyOf(longLength, firstEnd);
+    // The first event's field byte count (the byte after the version) made smaller than its fields
+    // take, then larger than the chunk.
+    byte[] shortCount = whole.clone();
+    shortCount[1] = 0x7F;
+    assertThat(
+        whole[1] < 0, equalTo(true)); // the count takes two bytes: its first has the high bit
+    assertThrows(CoderException.class, () -> read(shortCount));
+    byte[] tooLong = Arrays.copyOf(whole, firstEnd);
+    tooLong[2] = 0x7F;
     assertThrows(CoderException.class, () -> read(tooLong));
   }
 }
