@@ -110,18 +110,8 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
       if (count < 1 || count > Integer.MAX_VALUE - 16) {
         throw new CoderException("invalid CollabEvent field byte count " + count);
       }
-      byte[] encoding = new byte[(int) count + 1];
-      encoding[0] = FIELDS_VERSION;
-      Codec.readFully(in, encoding, 1, (int) count);
-      int end = endOfEncoding(encoding, 0);
-      if (end != encoding.length) {
-        throw new CoderException(
-            "corrupt CollabEvent encoding: its fields end at byte "
-                + end
-                + " of "
-                + encoding.length);
-      }
-      return new EncodedCollabEvent(encoding);
+      return new EncodedCollabEvent(
+          inMemory((int) count, fields -> Codec.readFully(in, fields, 1, (int) count)));
     }
     if (version == FIELDS_VERSION) {
       return new EncodedCollabEvent(
@@ -158,18 +148,37 @@ public final class CollabEventCoder extends AtomicCoder<CollabEvent> {
       if (count < 1 || end > bytes.length) {
         throw new CoderException("truncated or corrupt CollabEvent encoding from byte " + start);
       }
-      byte[] encoding = new byte[(int) count + 1];
-      encoding[0] = FIELDS_VERSION;
-      System.arraycopy(bytes, r.position(), encoding, 1, (int) count);
-      if (endOfEncoding(encoding, 0) != encoding.length) {
-        throw new CoderException("corrupt CollabEvent encoding from byte " + start);
-      }
-      into.accept(encoding);
+      int from = r.position();
+      into.accept(
+          inMemory((int) count, fields -> System.arraycopy(bytes, from, fields, 1, (int) count)));
       return (int) end;
     }
     int end = endOfEncoding(bytes, start);
     into.accept(Arrays.copyOfRange(bytes, start, end));
     return end;
+  }
+
+  /**
+   * The in-memory form of version 2's {@code count} bytes of fields, which {@code fill} puts from
+   * index 1 of the array it is given, after the version 1 byte; the fields must end exactly at the
+   * count.
+   */
+  private static byte[] inMemory(int count, FieldsFill fill) throws IOException {
+    byte[] encoding = new byte[count + 1];
+    encoding[0] = FIELDS_VERSION;
+    fill.into(encoding);
+    int end = endOfEncoding(encoding, 0);
+    if (end != encoding.length) {
+      throw new CoderException(
+          "corrupt CollabEvent encoding: its fields end at byte " + end + " of " + encoding.length);
+    }
+    return encoding;
+  }
+
+  /** Puts version 2's field bytes into an array from its index 1. */
+  @FunctionalInterface
+  private interface FieldsFill {
+    void into(byte[] encoding) throws IOException;
   }
 
   /** Takes the in-memory form ({@link EncodedCollabEvent#encoding}) of one event. */
