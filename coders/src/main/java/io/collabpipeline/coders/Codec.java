@@ -75,7 +75,7 @@ final class Codec {
    */
   static void writeFramed(OutputStream out, int version, byte[] bytes, int offset, int length)
       throws IOException {
-    byte[] header = new byte[6];
+    byte[] header = new byte[Buffer.HEADER_ROOM];
     int n = header(header, 0, version, length);
     out.write(header, 0, n);
     out.write(bytes, offset, length);
@@ -83,24 +83,23 @@ final class Codec {
 
   /** Writes {@code version} and {@code length}'s varint at {@code at}; returns their byte count. */
   private static int header(byte[] into, int at, int version, int length) {
+    into[at] = (byte) version;
+    return putVarLong(into, at + 1, length) - at;
+  }
+
+  /**
+   * Beam's varint of a long at {@code at} (7 bits a byte, low bits first, negative values in 10
+   * bytes); returns the index after it.
+   */
+  private static int putVarLong(byte[] into, int at, long value) {
     int i = at;
-    into[i++] = (byte) version;
-    int v = length;
-    while ((v & ~0x7F) != 0) {
+    long v = value;
+    while ((v & ~0x7FL) != 0) {
       into[i++] = (byte) ((v & 0x7F) | 0x80);
       v >>>= 7;
     }
     into[i++] = (byte) v;
-    return i - at;
-  }
-
-  /** The byte count of {@link #header}'s output for {@code length}. */
-  private static int headerBytes(int length) {
-    int n = 2;
-    for (int v = length >>> 7; v != 0; v >>>= 7) {
-      n++;
-    }
-    return n;
+    return i;
   }
 
   /** Reads exactly {@code length} bytes into {@code bytes} from {@code offset}. */
@@ -229,7 +228,7 @@ final class Codec {
     }
 
     /** Room kept before a framed encoding's fields for its header (a version and a varint). */
-    private static final int HEADER_ROOM = 6;
+    static final int HEADER_ROOM = 6;
 
     /**
      * {@link Codec#writeFramed} of what {@code fill} writes, in one write: the fields are gathered
@@ -240,9 +239,10 @@ final class Codec {
       try {
         b.size = HEADER_ROOM;
         fill.into(b);
-        int length = b.size - HEADER_ROOM;
-        int start = HEADER_ROOM - headerBytes(length);
-        header(b.bytes, start, version, length);
+        byte[] header = new byte[HEADER_ROOM];
+        int n = header(header, 0, version, b.size - HEADER_ROOM);
+        int start = HEADER_ROOM - n;
+        System.arraycopy(header, 0, b.bytes, start, n);
         out.write(b.bytes, start, b.size - start);
       } finally {
         b.release();
@@ -309,12 +309,7 @@ final class Codec {
     /** Beam's varint of a long: 7 bits a byte, low bits first, negative values in 10 bytes. */
     void writeLong(long value) {
       ensure(10);
-      long v = value;
-      while ((v & ~0x7FL) != 0) {
-        bytes[size++] = (byte) ((v & 0x7F) | 0x80);
-        v >>>= 7;
-      }
-      bytes[size++] = (byte) v;
+      size = putVarLong(bytes, size, value);
     }
 
     /** Beam's varint of an int, read as unsigned (a negative int takes 5 bytes). */
