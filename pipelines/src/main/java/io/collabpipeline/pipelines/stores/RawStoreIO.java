@@ -18,6 +18,8 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
@@ -32,9 +34,12 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -120,6 +125,9 @@ public final class RawStoreIO {
         .setAllowedLateness(Write.DEFAULT_ALLOWED_LATENESS)
         .setCompression(CompressionCodecName.SNAPPY)
         .setMetricsNamespace(Write.METRICS_NAMESPACE)
+        .setChunkEvents(RawChunks.MAX_EVENTS)
+        .setChunkBytes(RawChunks.MAX_CHUNK_BYTES)
+        .setBufferedBytes(RawChunks.MAX_BUFFERED_BYTES)
         .build();
   }
 
@@ -319,6 +327,12 @@ public final class RawStoreIO {
    * the first execution did lands in that pane's file (a copy at most, never a loss). (A writer
    * with a different shard count writes different names.)
    *
+   * <p><b>Bounded inputs in chunks.</b> A bounded input (a batch run, a files source) reaches the
+   * grouping into files in chunks of events per file ({@link RawChunks}): the same rows under the
+   * same names, with one element per chunk, not per event, in the grouping, which on Flink's batch
+   * runner is a sort. An unbounded input (the stream) groups each event on its own, as its
+   * checkpoints and savepoints hold them.
+   *
    * <p>{@link WriteResult#written()} holds the events handed to the writer (an identity
    * pass-through right before the write, in the input's windowing); {@link WriteResult#files()} the
    * files it committed, per destination, from which {@code raw_written} is counted ({@link
@@ -361,6 +375,12 @@ public final class RawStoreIO {
 
     abstract String metricsNamespace();
 
+    abstract int chunkEvents();
+
+    abstract int chunkBytes();
+
+    abstract long bufferedBytes();
+
     abstract Builder toBuilder();
 
     /**
@@ -402,6 +422,18 @@ public final class RawStoreIO {
       return toBuilder().setCompression(compression).build();
     }
 
+    /**
+     * Other limits for a bounded write's chunks than {@link RawChunks}' (for tests, which reach
+     * them with a few events).
+     */
+    Write withChunkLimits(int events, int bytes, long buffered) {
+      return toBuilder()
+          .setChunkEvents(events)
+          .setChunkBytes(bytes)
+          .setBufferedBytes(buffered)
+          .build();
+    }
+
     @AutoValue.Builder
     abstract static class Builder {
       abstract Builder setPrefix(String value);
@@ -418,6 +450,12 @@ public final class RawStoreIO {
 
       abstract Builder setMetricsNamespace(String value);
 
+      abstract Builder setChunkEvents(int value);
+
+      abstract Builder setChunkBytes(int value);
+
+      abstract Builder setBufferedBytes(long value);
+
       abstract Write build();
     }
 
@@ -427,29 +465,67 @@ public final class RawStoreIO {
           "RawStoreIO", prefix(), generation(), numShards(), windowSize(), allowedLateness());
       PCollection<CollabEvent> written =
           events.apply("CountRawRecords", ParDo.of(new CountRecordsFn(metricsNamespace())));
+      WriteFilesResult<String> files =
+          written.isBounded() == PCollection.IsBounded.BOUNDED
+              ? writeChunks(written)
+              : writeEvents(written);
+      return new WriteResult(written, files);
+    }
+
+    /** An unbounded input: each event grouped into its file on its own. */
+    private WriteFilesResult<String> writeEvents(PCollection<CollabEvent> events) {
+      int shards = numShards();
+      return events
+          .apply(
+              "WindowByArrival",
+              PartitionedFiles.<CollabEvent>arrivalWindows(windowSize(), allowedLateness()))
+          .apply(
+              "WriteParquet",
+              parquetFiles(
+                  e -> PartitionedFiles.destination(e.occurredAtMillis(), e.eventId(), shards),
+                  new RawParquetSink(compression())));
+    }
+
+    /**
+     * A bounded input: events grouped into their files in chunks ({@link RawChunks}), the same rows
+     * under the same names as {@link #writeEvents}, with one element per chunk in the grouping.
+     */
+    private WriteFilesResult<String> writeChunks(PCollection<CollabEvent> events) {
+      PCollection<CollabEvent> global =
+          events.getWindowingStrategy().getWindowFn() instanceof GlobalWindows
+              ? events
+              : events.apply("ChunkInGlobalWindow", Window.into(new GlobalWindows()));
+      return global
+          .apply(
+              "ChunkByFile",
+              ParDo.of(
+                  new RawChunks.ChunkFn(
+                      windowSize(), numShards(), chunkEvents(), chunkBytes(), bufferedBytes())))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()))
+          .apply(
+              "WindowByArrival",
+              PartitionedFiles.<KV<String, byte[]>>arrivalWindows(windowSize(), allowedLateness()))
+          .apply(
+              "WriteParquet",
+              parquetFiles(KV::getKey, new RawChunks.ChunkSink(new RawParquetSink(compression()))));
+    }
+
+    /**
+     * The Parquet files of {@code sink}'s elements, each in the destination {@code destination}
+     * gives it, named by {@link PartitionedFiles#naming}: one writer shard per destination, the
+     * event-id shard being part of the destination.
+     */
+    private <T> FileIO.Write<String, T> parquetFiles(
+        SerializableFunction<T, String> destination, FileIO.Sink<T> sink) {
       int shards = numShards();
       long generation = generation();
-      WriteFilesResult<String> files =
-          written
-              .apply(
-                  "WindowByArrival",
-                  PartitionedFiles.<CollabEvent>arrivalWindows(windowSize(), allowedLateness()))
-              .apply(
-                  "WriteParquet",
-                  FileIO.<String, CollabEvent>writeDynamic()
-                      .by(
-                          e ->
-                              PartitionedFiles.destination(
-                                  e.occurredAtMillis(), e.eventId(), shards))
-                      .withDestinationCoder(StringUtf8Coder.of())
-                      .via(new RawParquetSink(compression()))
-                      .to(prefix())
-                      .withNaming(
-                          d ->
-                              PartitionedFiles.naming(
-                                  d, FILE_PREFIX, generation, shards, FILE_SUFFIX))
-                      .withNumShards(1));
-      return new WriteResult(written, files);
+      return FileIO.<String, T>writeDynamic()
+          .by(destination)
+          .withDestinationCoder(StringUtf8Coder.of())
+          .via(sink)
+          .to(prefix())
+          .withNaming(d -> PartitionedFiles.naming(d, FILE_PREFIX, generation, shards, FILE_SUFFIX))
+          .withNumShards(1);
     }
 
     @Override

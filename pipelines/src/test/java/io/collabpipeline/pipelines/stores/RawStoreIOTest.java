@@ -44,8 +44,10 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reify;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
@@ -128,6 +130,35 @@ public class RawStoreIOTest {
     return p.apply("CreateEvents", Create.timestamped(stamped));
   }
 
+  /**
+   * {@code events} timestamped with their arrival time, all output while processing one element:
+   * one bundle for the next step on the DirectRunner, whose source splits would otherwise decide
+   * which events a bundle holds together.
+   */
+  private static PCollection<CollabEvent> createInOneBundle(
+      TestPipeline p, List<CollabEvent> events) throws IOException {
+    List<byte[]> encoded = new ArrayList<>();
+    for (CollabEvent e : events) {
+      encoded.add(org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(CollabEventCoder.of(), e));
+    }
+    return p.apply("OneElement", Create.of(1))
+        .apply(
+            "EmitEvents",
+            ParDo.of(
+                new DoFn<Integer, CollabEvent>() {
+                  @ProcessElement
+                  public void processElement(OutputReceiver<CollabEvent> out) throws IOException {
+                    for (byte[] b : encoded) {
+                      CollabEvent e =
+                          org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(
+                              CollabEventCoder.of(), b);
+                      out.outputWithTimestamp(e, new Instant(e.receivedAtMillis()));
+                    }
+                  }
+                }))
+        .setCoder(CollabEventCoder.of());
+  }
+
   private List<CollabEvent> readWithDuckDb(String dir) throws SQLException {
     List<CollabEvent> out = new ArrayList<>();
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
@@ -177,6 +208,27 @@ public class RawStoreIOTest {
       }
     }
     return out;
+  }
+
+  /**
+   * The file (relative to {@code dir}) of each event id in the Parquet files below {@code dir};
+   * fails if an id is in two rows.
+   */
+  private static Map<String, String> fileOfEachEvent(String dir) throws SQLException {
+    Map<String, String> files = new TreeMap<>();
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT event_id, filename FROM read_parquet('"
+                    + dir
+                    + "/**/*.parquet', filename=true)")) {
+      while (rs.next()) {
+        String previous = files.put(rs.getString(1), rs.getString(2).substring(dir.length() + 1));
+        assertThat("written once: " + rs.getString(1), previous, is((String) null));
+      }
+    }
+    return files;
   }
 
   private static Set<String> files(Path dir) throws IOException {
@@ -336,17 +388,71 @@ public class RawStoreIOTest {
     assertThat(read, hasSize(events.size()));
     assertThat(new HashSet<>(read), equalTo(new HashSet<>(events)));
     // Each event sits in the shard its event id picks, so a re-run cannot move it to another file.
-    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
-        Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT event_id, filename FROM read_parquet('"
-                    + dir
-                    + "/**/*.parquet', filename=true)")) {
-      while (rs.next()) {
-        int shard = Math.floorMod(rs.getString(1).hashCode(), 3);
-        assertThat(rs.getString(2), containsString(String.format("-%05d-of-00003.parquet", shard)));
-      }
+    for (Map.Entry<String, String> f : fileOfEachEvent(dir).entrySet()) {
+      int shard = Math.floorMod(f.getKey().hashCode(), 3);
+      assertThat(f.getValue(), containsString(String.format("-%05d-of-00003.parquet", shard)));
+    }
+  }
+
+  /**
+   * A bounded write sends its events to the file grouping in chunks ({@link RawChunks}); whichever
+   * limit ends a chunk (its event count, its bytes, the bytes held by the writer), every event is
+   * written exactly once, in the file of its occurred_at hour, arrival minute and event-id shard.
+   * The expected file of each event is built here from its fields, not by the writer's code.
+   */
+  @Test
+  public void chunksAtEachLimitWriteEveryEventOnceInTheFileOfItsHourMinuteAndShard()
+      throws Exception {
+    List<CollabEvent> events = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      // two arrival minutes, three hours of occurred_at, two shards: about five events per file
+      events.add(
+          event(
+              String.format("evt_chunk_%04d", i),
+              T0 + (i % 3) * 3_600_000L + i,
+              T0 + i * 2_000L,
+              i % 4 == 0));
+    }
+    java.time.format.DateTimeFormatter hour =
+        java.time.format.DateTimeFormatter.ofPattern("'dt='uuuu-MM-dd'/hr='HH")
+            .withZone(java.time.ZoneOffset.UTC);
+    java.time.format.DateTimeFormatter minute =
+        java.time.format.DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmm'00Z'")
+            .withZone(java.time.ZoneOffset.UTC);
+    Map<String, String> expected = new TreeMap<>();
+    for (CollabEvent e : events) {
+      expected.put(
+          e.eventId(),
+          hour.format(java.time.Instant.ofEpochMilli(e.occurredAtMillis()))
+              + "/part-"
+              + minute.format(java.time.Instant.ofEpochMilli(e.receivedAtMillis()))
+              + "-g"
+              + G1
+              + "-p0-"
+              + String.format("%05d", Math.floorMod(e.eventId().hashCode(), 2))
+              + "-of-00002.parquet");
+    }
+    // a chunk ends at 3 events and the writer sends all it holds past 600 bytes; or every event is
+    // a
+    // chunk of its own (1 byte); or the defaults, where one chunk per file holds all its events
+    List<RawStoreIO.Write> writes =
+        List.of(
+            RawStoreIO.write("").withChunkLimits(3, 1 << 20, 600),
+            RawStoreIO.write("").withChunkLimits(1_000, 1, 1L << 30),
+            RawStoreIO.write(""));
+    List<TestPipeline> pipelines = List.of(pipeline, rerun, reader);
+    for (int w = 0; w < writes.size(); w++) {
+      String dir = tmp.newFolder("raw" + w).getPath();
+      RawStoreIO.Write write =
+          writes.get(w).toBuilder().setPrefix(dir).build().withGeneration(G1).withNumShards(2);
+      PCollection<CollabEvent> input = createInOneBundle(pipelines.get(w), events);
+      assertThat(input.isBounded(), is(PCollection.IsBounded.BOUNDED));
+      input.apply("WriteRawArchive", write);
+      pipelines.get(w).run().waitUntilFinish();
+
+      Map<String, String> written = fileOfEachEvent(dir);
+      assertThat("limits of write " + w, written, equalTo(expected));
+      assertThat(new HashSet<>(readWithDuckDb(dir)), equalTo(new HashSet<>(events)));
     }
   }
 
