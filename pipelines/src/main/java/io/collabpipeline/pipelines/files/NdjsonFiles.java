@@ -1,24 +1,33 @@
 package io.collabpipeline.pipelines.files;
 
 import com.google.auto.value.AutoValue;
+import io.collabpipeline.coders.RawRecordCoder;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.transforms.ByteWords;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.io.BoundedSource;
 import org.apache.beam.sdk.io.Compression;
-import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -44,6 +53,9 @@ import org.joda.time.Instant;
  *   <li>Every record is received at, and timestamped with, its file's last-modified time: a
  *       property of the input, so a rerun accounts each record to the same hour of arrival.
  *   <li>A glob that matches nothing fails the pipeline with an error naming the glob.
+ *   <li>The files are read in parallel, each whole by one reader: the source splits into one source
+ *       per file, which the runner hands to whichever reader is free. A single file is read by one
+ *       reader (a line's number is only known after every line before it).
  * </ul>
  *
  * <p>Counters {@code files/files_read} and {@code files/lines_read}.
@@ -96,12 +108,12 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
       throw new IllegalArgumentException(
           "NdjsonFiles needs a file glob: call NdjsonFiles.read(glob) with a non-empty glob");
     }
-    return input
-        .apply(
-            "MatchFiles",
-            FileIO.match().filepattern(glob).withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
-        .apply("OpenFiles", FileIO.readMatches().withCompression(Compression.AUTO))
-        .apply("ReadLines", ParDo.of(new ReadLinesFn(maxRecordBytes())));
+    return input.apply("ReadLines", Read.from(source()));
+  }
+
+  /** The bounded source this transform reads. */
+  LinesSource source() {
+    return new LinesSource(glob(), maxRecordBytes(), null);
   }
 
   @Override
@@ -112,28 +124,195 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
         .add(DisplayData.item("maxRecordBytes", maxRecordBytes()));
   }
 
-  /** Splits a file into lines of bytes; see the class Javadoc for the rules. */
-  private static final class ReadLinesFn extends DoFn<FileIO.ReadableFile, RawRecord> {
+  /** A matched file: its path, size and last-modified time (the arrival time of its lines). */
+  private static final class MatchedFile implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final String path;
+    final long sizeBytes;
+    final long lastModifiedMillis;
+
+    MatchedFile(String path, long sizeBytes, long lastModifiedMillis) {
+      this.path = path;
+      this.sizeBytes = sizeBytes;
+      this.lastModifiedMillis = lastModifiedMillis;
+    }
+  }
+
+  /**
+   * The lines of the files a glob matches, as a bounded source that splits into one source per
+   * file. A runner hands the splits out as its readers ask for them (Flink's batch runner: the next
+   * file to whichever reader is free), so the files spread over the readers by their work, not by a
+   * random key: read through {@code FileIO.match}, whose reshuffle keys each file at random, the
+   * two files of the benchmark went to the same one of two readers in about half of the runs, and
+   * validation, which is chained to the reading, then ran on one core.
+   */
+  static final class LinesSource extends BoundedSource<RawRecord> {
+    private static final long serialVersionUID = 1L;
+    private final String glob;
+    private final int maxRecordBytes;
+
+    /** The files of this split; null until the glob is matched (the source as built). */
+    private final @Nullable List<MatchedFile> files;
+
+    LinesSource(String glob, int maxRecordBytes, @Nullable List<MatchedFile> files) {
+      this.glob = glob;
+      this.maxRecordBytes = maxRecordBytes;
+      this.files = files;
+    }
+
+    private List<MatchedFile> files() throws IOException {
+      if (files != null) {
+        return files;
+      }
+      MatchResult match = FileSystems.match(glob, EmptyMatchTreatment.DISALLOW);
+      if (match.status() != MatchResult.Status.OK) {
+        throw new IOException(
+            "no file matches the input glob "
+                + glob
+                + " ("
+                + match.status()
+                + "): check the path and the pattern");
+      }
+      List<MatchedFile> matched = new ArrayList<>();
+      for (MatchResult.Metadata m : match.metadata()) {
+        matched.add(
+            new MatchedFile(m.resourceId().toString(), m.sizeBytes(), m.lastModifiedMillis()));
+      }
+      matched.sort(Comparator.comparing(f -> f.path));
+      return matched;
+    }
+
+    @Override
+    public List<? extends BoundedSource<RawRecord>> split(
+        long desiredBundleSizeBytes, PipelineOptions options) throws IOException {
+      List<LinesSource> splits = new ArrayList<>();
+      for (MatchedFile f : files()) {
+        splits.add(new LinesSource(glob, maxRecordBytes, List.of(f)));
+      }
+      return splits;
+    }
+
+    @Override
+    public long getEstimatedSizeBytes(PipelineOptions options) throws IOException {
+      long total = 0;
+      for (MatchedFile f : files()) {
+        total += f.sizeBytes;
+      }
+      return total;
+    }
+
+    @Override
+    public BoundedReader<RawRecord> createReader(PipelineOptions options) throws IOException {
+      return new LinesReader(this, files(), maxRecordBytes);
+    }
+
+    @Override
+    public Coder<RawRecord> getOutputCoder() {
+      return RawRecordCoder.of();
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      builder.add(DisplayData.item("glob", glob));
+    }
+  }
+
+  /** Reads the lines of a split's files, one file after the other; see the class Javadoc. */
+  private static final class LinesReader extends BoundedSource.BoundedReader<RawRecord> {
     private static final int CHUNK_BYTES = 64 * 1024;
     private static final byte NEWLINE = '\n';
 
+    private final LinesSource source;
+    private final List<MatchedFile> files;
     private final int maxRecordBytes;
     private final Counter filesRead = Metrics.counter(METRICS_NAMESPACE, FILES_READ);
     private final Counter linesRead = Metrics.counter(METRICS_NAMESPACE, LINES_READ);
+    private final ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES);
+    private final LineBuffer line;
 
-    ReadLinesFn(int maxRecordBytes) {
+    private int nextFile;
+    private @Nullable ReadableByteChannel channel;
+    private String path = "";
+    private long arrival;
+    private Instant timestamp = BoundedWindow.TIMESTAMP_MIN_VALUE;
+    private long lineNumber;
+    private long linesCounted;
+    private int position;
+    private int end;
+    private @Nullable RawRecord current;
+
+    LinesReader(LinesSource source, List<MatchedFile> files, int maxRecordBytes) {
+      this.source = source;
+      this.files = files;
       this.maxRecordBytes = maxRecordBytes;
+      this.line = new LineBuffer(maxRecordBytes + 1);
     }
 
-    @ProcessElement
-    public void processElement(@Element FileIO.ReadableFile file, OutputReceiver<RawRecord> out)
-        throws IOException {
-      MatchResult.Metadata metadata = file.getMetadata();
-      String path = metadata.resourceId().toString();
-      long arrival = metadata.lastModifiedMillis();
+    @Override
+    public boolean start() throws IOException {
+      return advance();
+    }
+
+    @Override
+    public boolean advance() throws IOException {
+      while (true) {
+        if (channel == null) {
+          if (nextFile >= files.size()) {
+            current = null;
+            return false;
+          }
+          open(files.get(nextFile++));
+        }
+        byte[] bytes = chunk.array();
+        // Newlines found eight bytes at a time: comparing byte by byte was a twentieth of the
+        // batch graph's CPU samples.
+        int i = ByteWords.indexOf(bytes, position, end, NEWLINE);
+        if (i >= 0) {
+          byte[] record;
+          if (line.started()) {
+            line.append(bytes, position, i - position);
+            record = line.take();
+          } else {
+            // The whole line is in this chunk: one copy, not two through the line buffer.
+            record = LineBuffer.lineOf(bytes, position, i - position, maxRecordBytes + 1);
+          }
+          position = i + 1;
+          current = RawRecord.of(record, SourceRef.file(path, ++lineNumber), arrival);
+          return true;
+        }
+        line.append(bytes, position, end - position);
+        if (!fill()) {
+          closeFile();
+          if (line.started()) {
+            current = RawRecord.of(line.take(), SourceRef.file(path, ++lineNumber), arrival);
+            linesRead.inc();
+            return true;
+          }
+        }
+      }
+    }
+
+    /** Reads the next chunk of the open file; false at its end. */
+    private boolean fill() throws IOException {
+      // Counted per chunk: each Counter.inc looks the thread's metrics container up, which per
+      // line was 3% of the batch graph's CPU samples.
+      linesRead.inc(lineNumber - linesCounted);
+      linesCounted = lineNumber;
+      chunk.clear();
+      int n;
+      do {
+        n = channel.read(chunk);
+      } while (n == 0);
+      position = 0;
+      end = Math.max(0, chunk.position());
+      return n != -1;
+    }
+
+    private void open(MatchedFile file) throws IOException {
+      path = file.path;
+      arrival = file.lastModifiedMillis;
       if (arrival <= 0) {
-        // FileIO.ReadableFile's coder drops the modification time of the match: ask the filesystem
-        // again.
         arrival = FileSystems.matchSingleFileSpec(path).lastModifiedMillis();
       }
       if (arrival <= 0) {
@@ -142,48 +321,48 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
                 + path
                 + ": it is the arrival time of every line of the file");
       }
-      Instant timestamp = new Instant(arrival);
+      timestamp = new Instant(arrival);
+      ResourceId resource = FileSystems.matchNewResource(path, false);
+      channel = Compression.detect(path).readDecompressed(FileSystems.open(resource));
       filesRead.inc();
+      lineNumber = 0;
+      linesCounted = 0;
+      position = 0;
+      end = 0;
+    }
 
-      LineBuffer line = new LineBuffer(maxRecordBytes + 1);
-      long lineNumber = 0;
-      ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES);
-      try (ReadableByteChannel channel = file.open()) {
-        while (channel.read(chunk) != -1) {
-          chunk.flip();
-          byte[] bytes = chunk.array();
-          int start = 0;
-          int end = chunk.limit();
-          long linesBefore = lineNumber;
-          // Newlines found eight bytes at a time: comparing byte by byte was a twentieth of the
-          // batch graph's CPU samples.
-          for (int i = ByteWords.indexOf(bytes, start, end, NEWLINE);
-              i >= 0;
-              i = ByteWords.indexOf(bytes, start, end, NEWLINE)) {
-            byte[] record;
-            if (line.started()) {
-              line.append(bytes, start, i - start);
-              record = line.take();
-            } else {
-              // The whole line is in this chunk: one copy, not two through the line buffer.
-              record = LineBuffer.lineOf(bytes, start, i - start, maxRecordBytes + 1);
-            }
-            out.outputWithTimestamp(
-                RawRecord.of(record, SourceRef.file(path, ++lineNumber), arrival), timestamp);
-            start = i + 1;
-          }
-          // Counted per chunk: each Counter.inc looks the thread's metrics container up, which per
-          // line was 3% of the batch graph's CPU samples.
-          linesRead.inc(lineNumber - linesBefore);
-          line.append(bytes, start, end - start);
-          chunk.clear();
-        }
+    private void closeFile() throws IOException {
+      ReadableByteChannel open = channel;
+      channel = null;
+      if (open != null) {
+        open.close();
       }
-      if (line.started()) {
-        out.outputWithTimestamp(
-            RawRecord.of(line.take(), SourceRef.file(path, ++lineNumber), arrival), timestamp);
-        linesRead.inc();
+    }
+
+    @Override
+    public RawRecord getCurrent() {
+      if (current == null) {
+        throw new NoSuchElementException("no current line");
       }
+      return current;
+    }
+
+    @Override
+    public Instant getCurrentTimestamp() {
+      if (current == null) {
+        throw new NoSuchElementException("no current line");
+      }
+      return timestamp;
+    }
+
+    @Override
+    public void close() throws IOException {
+      closeFile();
+    }
+
+    @Override
+    public BoundedSource<RawRecord> getCurrentSource() {
+      return source;
     }
   }
 

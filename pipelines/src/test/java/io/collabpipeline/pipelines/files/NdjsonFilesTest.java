@@ -2,6 +2,7 @@ package io.collabpipeline.pipelines.files;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertThrows;
 
@@ -26,6 +27,9 @@ import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -155,6 +159,55 @@ public class NdjsonFilesTest {
     expected.add(expect(plain, 2, utf8("{\"x\":2}")));
     PAssert.that(records).containsInAnyOrder(expected);
     pipeline.run().waitUntilFinish();
+  }
+
+  /**
+   * The source splits into one source per matched file, in path order, and each reads exactly its
+   * own file's lines (line numbers from 1, the file's time): a runner hands whole files to its
+   * readers. Unsplit, it reads every file, one after the other. Its size is the files' bytes.
+   */
+  @Test
+  public void splitsIntoOneSourcePerFileEachReadingExactlyItsFile() throws Exception {
+    Path gz = write("a-mixed.json.gz", MIXED, true);
+    Path plain = write("b-other.json", utf8("{\"x\":1}\n{\"x\":2}\n"), false);
+    Path empty = write("c-empty.json", new byte[0], false);
+    List<String> ofPlain =
+        List.of(expect(plain, 1, utf8("{\"x\":1}")), expect(plain, 2, utf8("{\"x\":2}")));
+    PipelineOptions options = PipelineOptionsFactory.create();
+    NdjsonFiles.LinesSource root = NdjsonFiles.read(folder.getRoot() + "/*.json*").source();
+
+    List<? extends BoundedSource<RawRecord>> splits = root.split(1, options);
+    assertThat(splits.size(), is(3));
+    assertThat(readAll(splits.get(0), options), equalTo(expectedMixed(gz)));
+    assertThat(readAll(splits.get(1), options), equalTo(ofPlain));
+    assertThat(readAll(splits.get(2), options), equalTo(List.of()));
+    List<String> all = new ArrayList<>(expectedMixed(gz));
+    all.addAll(ofPlain);
+    assertThat(readAll(root, options), equalTo(all));
+    // A split does not split again.
+    assertThat(splits.get(1).split(1, options).size(), is(1));
+    assertThat(
+        root.getEstimatedSizeBytes(options),
+        is(Files.size(gz) + Files.size(plain) + Files.size(empty)));
+    assertThat(splits.get(1).getEstimatedSizeBytes(options), is(Files.size(plain)));
+  }
+
+  /** Every record a source's reader gives, described with its timestamp. */
+  private static List<String> readAll(BoundedSource<RawRecord> source, PipelineOptions options)
+      throws IOException {
+    List<String> out = new ArrayList<>();
+    try (BoundedSource.BoundedReader<RawRecord> reader = source.createReader(options)) {
+      for (boolean more = reader.start(); more; more = reader.advance()) {
+        RawRecord r = reader.getCurrent();
+        out.add(
+            line(
+                r.source().describe(),
+                r.receivedAtMillis(),
+                reader.getCurrentTimestamp().getMillis(),
+                r.payload()));
+      }
+    }
+    return out;
   }
 
   @Test
