@@ -17,6 +17,7 @@ import java.util.NoSuchElementException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.io.BoundedSource;
 import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
@@ -25,7 +26,10 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PBegin;
@@ -108,6 +112,17 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
       throw new IllegalArgumentException(
           "NdjsonFiles needs a file glob: call NdjsonFiles.read(glob) with a non-empty glob");
     }
+    if (input.getPipeline().getOptions().as(StreamingOptions.class).isStreaming()) {
+      // A stream keeps the steps its checkpoints and savepoints were taken of.
+      return input
+          .apply(
+              "MatchFiles",
+              FileIO.match()
+                  .filepattern(glob)
+                  .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+          .apply("OpenFiles", FileIO.readMatches().withCompression(Compression.AUTO))
+          .apply("ReadLines", ParDo.of(new ReadLinesFn(maxRecordBytes())));
+    }
     return input.apply("ReadLines", Read.from(source()));
   }
 
@@ -122,6 +137,31 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
     builder
         .addIfNotNull(DisplayData.item("glob", glob()))
         .add(DisplayData.item("maxRecordBytes", maxRecordBytes()));
+  }
+
+  /** A stream's reading of each matched file: every line of it, as {@link LinesSource} reads it. */
+  private static final class ReadLinesFn extends DoFn<FileIO.ReadableFile, RawRecord> {
+    private static final long serialVersionUID = 1L;
+    private final int maxRecordBytes;
+
+    ReadLinesFn(int maxRecordBytes) {
+      this.maxRecordBytes = maxRecordBytes;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element FileIO.ReadableFile file, PipelineOptions options, OutputReceiver<RawRecord> out)
+        throws IOException {
+      MatchResult.Metadata m = file.getMetadata();
+      MatchedFile matched =
+          new MatchedFile(m.resourceId().toString(), m.sizeBytes(), m.lastModifiedMillis());
+      LinesSource source = new LinesSource(matched.path, maxRecordBytes, List.of(matched));
+      try (BoundedSource.BoundedReader<RawRecord> reader = source.createReader(options)) {
+        for (boolean more = reader.start(); more; more = reader.advance()) {
+          out.outputWithTimestamp(reader.getCurrent(), reader.getCurrentTimestamp());
+        }
+      }
+    }
   }
 
   /** A matched file: its path, size and last-modified time (the arrival time of its lines). */
@@ -140,11 +180,11 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
 
   /**
    * The lines of the files a glob matches, as a bounded source that splits into one source per
-   * file. A runner hands the splits out as its readers ask for them (Flink's batch runner: the next
-   * file to whichever reader is free), so the files spread over the readers by their work, not by a
-   * random key: read through {@code FileIO.match}, whose reshuffle keys each file at random, the
-   * two files of the benchmark went to the same one of two readers in about half of the runs, and
-   * validation, which is chained to the reading, then ran on one core.
+   * file: a batch pipeline's reading. A runner hands the splits out as its readers ask for them
+   * (Flink's batch runner: the next file to whichever reader is free), so the files spread over the
+   * readers by their work, not by a random key: read through {@code FileIO.match}, whose reshuffle
+   * keys each file at random, the two files of the benchmark went to the same one of two readers in
+   * about half of the runs, and validation, which is chained to the reading, then ran on one core.
    */
   static final class LinesSource extends BoundedSource<RawRecord> {
     private static final long serialVersionUID = 1L;

@@ -30,6 +30,7 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -327,11 +328,11 @@ public final class RawStoreIO {
    * the first execution did lands in that pane's file (a copy at most, never a loss). (A writer
    * with a different shard count writes different names.)
    *
-   * <p><b>Bounded inputs in chunks.</b> A bounded input (a batch run, a files source) reaches the
-   * grouping into files in chunks of events per file ({@link RawChunks}): the same rows under the
-   * same names, with one element per chunk, not per event, in the grouping, which on Flink's batch
-   * runner is a sort. An unbounded input (the stream) groups each event on its own, as its
-   * checkpoints and savepoints hold them.
+   * <p><b>Batch inputs in chunks.</b> A bounded input in a batch pipeline reaches the grouping into
+   * files in chunks of events per file ({@link RawChunks}): the same rows under the same names,
+   * with one element per chunk, not per event, in the grouping, which on Flink's batch runner is a
+   * sort. A streaming pipeline groups each event on its own, as its checkpoints and savepoints hold
+   * them (and under the step names they were taken of).
    *
    * <p>{@link WriteResult#written()} holds the events handed to the writer (an identity
    * pass-through right before the write, in the input's windowing); {@link WriteResult#files()} the
@@ -465,8 +466,9 @@ public final class RawStoreIO {
           "RawStoreIO", prefix(), generation(), numShards(), windowSize(), allowedLateness());
       PCollection<CollabEvent> written =
           events.apply("CountRawRecords", ParDo.of(new CountRecordsFn(metricsNamespace())));
+      boolean stream = events.getPipeline().getOptions().as(StreamingOptions.class).isStreaming();
       WriteFilesResult<String> files =
-          written.isBounded() == PCollection.IsBounded.BOUNDED
+          written.isBounded() == PCollection.IsBounded.BOUNDED && !stream
               ? writeChunks(written)
               : writeEvents(written);
       return new WriteResult(written, files);

@@ -30,6 +30,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.BoundedSource;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -208,6 +209,31 @@ public class NdjsonFilesTest {
       }
     }
     return out;
+  }
+
+  /**
+   * A streaming pipeline reads through its own steps (those its savepoints hold): the same records,
+   * line numbers, arrival times and counters as the batch source.
+   */
+  @Test
+  public void aStreamReadsTheSameLinesThroughItsOwnSteps() throws IOException {
+    Path gz = write("mixed.json.gz", MIXED, true);
+    Path plain = write("other.json", utf8("{\"x\":1}\n{\"x\":2}\n"), false);
+    PipelineOptions options = PipelineOptionsFactory.create();
+    options.as(StreamingOptions.class).setStreaming(true);
+    Pipeline p = Pipeline.create(options);
+    PCollection<String> records =
+        p.apply("ReadFiles", NdjsonFiles.read(folder.getRoot() + "/*.json*"))
+            .apply("Describe", ParDo.of(new DescribeFn()));
+    List<String> expected = new ArrayList<>(expectedMixed(gz));
+    expected.add(expect(plain, 1, utf8("{\"x\":1}")));
+    expected.add(expect(plain, 2, utf8("{\"x\":2}")));
+    PAssert.that(records).containsInAnyOrder(expected);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(counter(result, NdjsonFiles.LINES_READ), is(11L));
+    assertThat(counter(result, NdjsonFiles.FILES_READ), is(2L));
+    pipeline.enableAbandonedNodeEnforcement(false);
   }
 
   @Test
