@@ -46,6 +46,7 @@ final class PartitionedFiles {
   private static final DateTimeFormatter WINDOW =
       DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
   private static final char SHARD_SEPARATOR = '|';
+  private static final char WINDOW_SEPARATOR = '@';
 
   private PartitionedFiles() {}
 
@@ -104,11 +105,28 @@ final class PartitionedFiles {
   }
 
   /**
-   * A naming for one destination of the writer of {@code generation}: {@code
-   * dt=../hr=../<prefix>-<window start>-g<generation>-p<pane>-<shard>-of-<n><suffix>}.
+   * {@code destination} of one arrival window only ({@code dt=../hr=..|shard@<window start>}): the
+   * same files, each a destination of its own, so that a write groups (and a runner spreads over
+   * its workers) each window's file apart, not a whole hour's under one key.
+   */
+  static String inWindow(String destination, long windowStartMillis) {
+    return destination + WINDOW_SEPARATOR + windowStartMillis;
+  }
+
+  /**
+   * A naming for one destination of the writer of {@code generation} (with or without its window,
+   * {@link #inWindow}): {@code dt=../hr=../<prefix>-<window
+   * start>-g<generation>-p<pane>-<shard>-of- <n><suffix>}.
    */
   static FileIO.Write.FileNaming naming(
-      String destination, String filePrefix, long generation, int numShards, String suffix) {
+      String windowedDestination,
+      String filePrefix,
+      long generation,
+      int numShards,
+      String suffix) {
+    int window = windowedDestination.indexOf(WINDOW_SEPARATOR);
+    String destination =
+        window < 0 ? windowedDestination : windowedDestination.substring(0, window);
     int sep = destination.lastIndexOf(SHARD_SEPARATOR);
     if (sep < 0) {
       throw new IllegalArgumentException("not a partitioned destination: " + destination);

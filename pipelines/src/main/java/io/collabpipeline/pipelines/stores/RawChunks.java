@@ -23,11 +23,16 @@ import org.joda.time.Instant;
  * sort, its spilling and its reading were about a tenth of a batch run's CPU samples.
  *
  * <p>{@link ChunkFn} takes events in the global window, timestamped with their arrival time, and
- * emits {@code KV<destination, chunk>} at the earliest arrival time of the chunk's events: the
- * write's arrival windows then put every chunk into the window of all its events. A chunk goes on
- * when it holds {@code maxEvents} events or {@code maxChunkBytes} bytes, all chunks when {@code
- * maxBufferedBytes} are held, and the rest at the end of the bundle. {@link ChunkSink} writes each
- * event of a chunk with the events' own sink: the files hold the same rows under the same names.
+ * emits {@code KV<destination in its window, chunk>} ({@link PartitionedFiles#inWindow}) at the
+ * earliest arrival time of the chunk's events: the write's arrival windows then put every chunk
+ * into the window of all its events, and the write groups each window's file under a key of its
+ * own. Under the destination alone, every file of an hour's partition and shard would be grouped
+ * under one key, so one worker would write all of that hour's minutes, and a batch input that
+ * arrived over many minutes (the generator's arrival clock, files written over hours) would spread
+ * over the workers by hour and shard only. A chunk goes on when it holds {@code maxEvents} events
+ * or {@code maxChunkBytes} bytes, all chunks when {@code maxBufferedBytes} are held, and the rest
+ * at the end of the bundle. {@link ChunkSink} writes each event of a chunk with the events' own
+ * sink: the files hold the same rows under the same names.
  */
 final class RawChunks {
   /** Events in a chunk before it goes on. */
@@ -139,7 +144,7 @@ final class RawChunks {
       long window = windows.assignWindow(timestamp).start().getMillis();
       Open chunk = open.get(probe.set(window, destination));
       if (chunk == null) {
-        chunk = new Open(destination);
+        chunk = new Open(PartitionedFiles.inWindow(destination, window));
         open.put(probe.copy(), chunk);
       }
       int before = chunk.chunk.bytes();
