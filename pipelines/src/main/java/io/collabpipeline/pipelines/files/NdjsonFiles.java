@@ -57,9 +57,11 @@ import org.joda.time.Instant;
  *   <li>Every record is received at, and timestamped with, its file's last-modified time: a
  *       property of the input, so a rerun accounts each record to the same hour of arrival.
  *   <li>A glob that matches nothing fails the pipeline with an error naming the glob.
- *   <li>The files are read in parallel, each whole by one reader: the source splits into one source
- *       per file, which the runner hands to whichever reader is free. A single file is read by one
- *       reader (a line's number is only known after every line before it).
+ *   <li>The files are read in parallel, each whole by one reader: in a batch pipeline the source
+ *       splits into one source per file, which the runner hands to whichever reader is free; a
+ *       stream matches the files and spreads them over its readers as before (the steps its
+ *       checkpoints and savepoints hold). A single file is read by one reader (a line's number is
+ *       only known after every line before it).
  * </ul>
  *
  * <p>Counters {@code files/files_read} and {@code files/lines_read}.
