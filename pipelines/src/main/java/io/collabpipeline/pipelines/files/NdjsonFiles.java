@@ -154,9 +154,7 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
     public void processElement(
         @Element FileIO.ReadableFile file, PipelineOptions options, OutputReceiver<RawRecord> out)
         throws IOException {
-      MatchResult.Metadata m = file.getMetadata();
-      MatchedFile matched =
-          new MatchedFile(m.resourceId().toString(), m.sizeBytes(), m.lastModifiedMillis());
+      MatchedFile matched = MatchedFile.of(file.getMetadata());
       LinesSource source = new LinesSource(matched.path, maxRecordBytes, List.of(matched));
       try (BoundedSource.BoundedReader<RawRecord> reader = source.createReader(options)) {
         for (boolean more = reader.start(); more; more = reader.advance()) {
@@ -177,6 +175,11 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
       this.path = path;
       this.sizeBytes = sizeBytes;
       this.lastModifiedMillis = lastModifiedMillis;
+    }
+
+    static MatchedFile of(MatchResult.Metadata match) {
+      return new MatchedFile(
+          match.resourceId().toString(), match.sizeBytes(), match.lastModifiedMillis());
     }
   }
 
@@ -217,8 +220,7 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
       }
       List<MatchedFile> matched = new ArrayList<>();
       for (MatchResult.Metadata m : match.metadata()) {
-        matched.add(
-            new MatchedFile(m.resourceId().toString(), m.sizeBytes(), m.lastModifiedMillis()));
+        matched.add(MatchedFile.of(m));
       }
       matched.sort(Comparator.comparing(f -> f.path));
       return matched;
@@ -347,7 +349,7 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
         n = channel.read(chunk);
       } while (n == 0);
       position = 0;
-      end = Math.max(0, chunk.position());
+      end = chunk.position();
       return n != -1;
     }
 
@@ -355,6 +357,8 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
       path = file.path;
       arrival = file.lastModifiedMillis;
       if (arrival <= 0) {
+        // FileIO.ReadableFile's coder (a stream's matched files) drops the modification time of
+        // the match: ask the filesystem again.
         arrival = FileSystems.matchSingleFileSpec(path).lastModifiedMillis();
       }
       if (arrival <= 0) {

@@ -114,9 +114,9 @@ final class PartitionedFiles {
   }
 
   /**
-   * A naming for one destination of the writer of {@code generation} (with or without its window,
-   * {@link #inWindow}): {@code dt=../hr=../<prefix>-<window
-   * start>-g<generation>-p<pane>-<shard>-of- <n><suffix>}.
+   * A naming for one destination of the writer of {@code generation}, with or without its window
+   * ({@link #inWindow}): {@code dt=../hr=../<prefix>-<window
+   * start>-g<generation>-p<pane>-<shard>-of-<n><suffix>}.
    */
   static FileIO.Write.FileNaming naming(
       String windowedDestination,

@@ -474,7 +474,7 @@ public final class RawStoreIO {
       return new WriteResult(written, files);
     }
 
-    /** An unbounded input: each event grouped into its file on its own. */
+    /** A stream's input (or an unbounded one): each event grouped into its file on its own. */
     private WriteFilesResult<String> writeEvents(PCollection<CollabEvent> events) {
       int shards = numShards();
       return events
@@ -489,8 +489,9 @@ public final class RawStoreIO {
     }
 
     /**
-     * A bounded input: events grouped into their files in chunks ({@link RawChunks}), the same rows
-     * under the same names as {@link #writeEvents}, with one element per chunk in the grouping.
+     * A bounded input of a batch pipeline: events grouped into their files in chunks ({@link
+     * RawChunks}), the same rows under the same names as {@link #writeEvents}, with one element per
+     * chunk in the grouping.
      */
     private WriteFilesResult<String> writeChunks(PCollection<CollabEvent> events) {
       PCollection<CollabEvent> global =
