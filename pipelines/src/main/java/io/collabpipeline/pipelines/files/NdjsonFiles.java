@@ -5,6 +5,7 @@ import io.collabpipeline.coders.RawRecordCoder;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.transforms.ByteWords;
+import io.collabpipeline.transforms.grouping.BatchGrouping;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
@@ -26,7 +27,6 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -114,7 +114,7 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
       throw new IllegalArgumentException(
           "NdjsonFiles needs a file glob: call NdjsonFiles.read(glob) with a non-empty glob");
     }
-    if (input.getPipeline().getOptions().as(StreamingOptions.class).isStreaming()) {
+    if (!BatchGrouping.isBatch(input.getPipeline().getOptions())) {
       // A stream keeps the steps its checkpoints and savepoints were taken of.
       return input
           .apply(

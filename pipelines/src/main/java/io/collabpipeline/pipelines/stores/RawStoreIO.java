@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.transforms.grouping.BatchGrouping;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -30,7 +31,6 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -466,11 +466,8 @@ public final class RawStoreIO {
           "RawStoreIO", prefix(), generation(), numShards(), windowSize(), allowedLateness());
       PCollection<CollabEvent> written =
           events.apply("CountRawRecords", ParDo.of(new CountRecordsFn(metricsNamespace())));
-      boolean stream = events.getPipeline().getOptions().as(StreamingOptions.class).isStreaming();
       WriteFilesResult<String> files =
-          written.isBounded() == PCollection.IsBounded.BOUNDED && !stream
-              ? writeChunks(written)
-              : writeEvents(written);
+          BatchGrouping.isBoundedBatch(written) ? writeChunks(written) : writeEvents(written);
       return new WriteResult(written, files);
     }
 

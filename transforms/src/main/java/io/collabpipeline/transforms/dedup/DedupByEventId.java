@@ -28,7 +28,6 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -216,8 +215,7 @@ public abstract class DedupByEventId
    * grouping by id decides every id at once, on every runner; no state, timer or horizon.
    */
   static boolean isBoundedBatch(PCollection<CollabEvent> input) {
-    return input.isBounded() == PCollection.IsBounded.BOUNDED
-        && !input.getPipeline().getOptions().as(StreamingOptions.class).isStreaming()
+    return BatchGrouping.isBoundedBatch(input)
         && input.getWindowingStrategy().getWindowFn() instanceof GlobalWindows;
   }
 

@@ -36,12 +36,23 @@ public final class BatchGrouping {
         && runner.getSimpleName().endsWith("FlinkRunner");
   }
 
+  /** Whether the pipeline is a batch pipeline: not {@code --streaming}. */
+  public static boolean isBatch(PipelineOptions options) {
+    return !options.as(StreamingOptions.class).isStreaming();
+  }
+
+  /**
+   * A bounded input of a batch pipeline, on any runner: a stream over bounded input (files, the
+   * generator without a rate) is not one, since its checkpoints hold its steps.
+   */
+  public static boolean isBoundedBatch(PCollection<?> input) {
+    return input.isBounded() == PCollection.IsBounded.BOUNDED
+        && isBatch(input.getPipeline().getOptions());
+  }
+
   /** A bounded input of a batch pipeline on Beam's Flink runner. */
   public static boolean isBoundedFlinkBatch(PCollection<?> input) {
-    PipelineOptions options = input.getPipeline().getOptions();
-    return input.isBounded() == PCollection.IsBounded.BOUNDED
-        && !options.as(StreamingOptions.class).isStreaming()
-        && onFlinkRunner(options);
+    return isBoundedBatch(input) && onFlinkRunner(input.getPipeline().getOptions());
   }
 
   /**
