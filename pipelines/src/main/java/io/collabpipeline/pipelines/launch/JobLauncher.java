@@ -147,7 +147,7 @@ public final class JobLauncher {
     // Before the generation begins: a Flink configuration that cannot be loaded is a usage error,
     // whatever the master.
     String localConfDir =
-        LocalManagedMemory.confDirFor(flink.getFlinkMaster(), confDir, FlinkConfCopy.load(confDir));
+        LocalClusterConf.confDirFor(flink.getFlinkMaster(), confDir, FlinkConfCopy.load(confDir));
     if (plan.isPresent()) {
       begin(plan.get());
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.NettyShuffleEnvironmentOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.api.EnvironmentSettings;
@@ -59,10 +60,13 @@ public final class FlinkSqlPeer {
 
   /**
    * The job over every file under {@code inputDir} (newline-delimited JSON), on a new embedded
-   * Flink with {@code parallelism}.
+   * Flink with {@code parallelism}, its batch shuffle not compressed: the setting the graph's
+   * embedded cluster gets from the launcher ({@code LocalClusterConf}), so that both run on the
+   * same embedded Flink.
    */
   public static FlinkSqlPeer over(Path inputDir, int parallelism) {
     Configuration conf = new Configuration();
+    conf.set(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED, false);
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);

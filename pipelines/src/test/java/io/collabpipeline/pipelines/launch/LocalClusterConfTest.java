@@ -30,61 +30,68 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.NettyShuffleEnvironmentOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The managed memory an embedded {@code [local]} Flink cluster gets from the launcher, and that no
- * job of it forces a full garbage collection to size it.
+ * The configuration an embedded {@code [local]} Flink cluster gets from the launcher (its managed
+ * memory, no batch shuffle compression, each unless the job's configuration sets it), and that no
+ * job of it forces a full garbage collection to size the managed memory.
  */
-public class LocalManagedMemoryTest {
+public class LocalClusterConfTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   private static final long MIB = 1L << 20;
 
   @Test
   public void sizeIsAnEighthOfTheHeapWithinBounds() {
-    assertEquals(128 * MIB, LocalManagedMemory.bytesFor(1024 * MIB));
-    assertEquals(768 * MIB, LocalManagedMemory.bytesFor(6144 * MIB));
-    assertEquals(384 * MIB, LocalManagedMemory.bytesFor(3072 * MIB));
-    assertEquals(128 * MIB, LocalManagedMemory.bytesFor(512 * MIB));
-    assertEquals(1024 * MIB, LocalManagedMemory.bytesFor(16384 * MIB));
+    assertEquals(128 * MIB, LocalClusterConf.bytesFor(1024 * MIB));
+    assertEquals(768 * MIB, LocalClusterConf.bytesFor(6144 * MIB));
+    assertEquals(384 * MIB, LocalClusterConf.bytesFor(3072 * MIB));
+    assertEquals(128 * MIB, LocalClusterConf.bytesFor(512 * MIB));
+    assertEquals(1024 * MIB, LocalClusterConf.bytesFor(16384 * MIB));
   }
 
   @Test
   public void onlyLocalMastersAreGivenAConfiguration() {
-    assertNull(LocalManagedMemory.confDirFor("[auto]", null, new Configuration()));
-    assertNull(LocalManagedMemory.confDirFor("localhost:8081", null, new Configuration()));
-    assertNull(LocalManagedMemory.confDirFor(null, null, new Configuration()));
+    assertNull(LocalClusterConf.confDirFor("[auto]", null, new Configuration()));
+    assertNull(LocalClusterConf.confDirFor("localhost:8081", null, new Configuration()));
+    assertNull(LocalClusterConf.confDirFor(null, null, new Configuration()));
   }
 
   @Test
   public void localMasterWithoutConfigurationGetsTheManagedMemory() {
     assumeTrue("FLINK_CONF_DIR would be the source", System.getenv("FLINK_CONF_DIR") == null);
-    String dir = LocalManagedMemory.confDirFor("[local]", null, new Configuration());
+    String dir = LocalClusterConf.confDirFor("[local]", null, new Configuration());
     assertNotNull(dir);
     Configuration loaded = GlobalConfiguration.loadConfiguration(dir);
-    long expectedMib = LocalManagedMemory.bytesFor(Runtime.getRuntime().maxMemory()) / MIB;
+    long expectedMib = LocalClusterConf.bytesFor(Runtime.getRuntime().maxMemory()) / MIB;
     assertEquals(
         MemorySize.ofMebiBytes(expectedMib), loaded.get(TaskManagerOptions.MANAGED_MEMORY_SIZE));
+    assertFalse(loaded.get(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED));
+    assertTrue(
+        "Flink's default compresses",
+        new Configuration().get(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED));
     assertEquals(
-        "once per JVM", dir, LocalManagedMemory.confDirFor("[local]", null, new Configuration()));
+        "once per JVM", dir, LocalClusterConf.confDirFor("[local]", null, new Configuration()));
   }
 
   @Test
-  public void aGivenConfigurationIsCopiedWithTheManagedMemoryAdded() throws Exception {
+  public void aGivenConfigurationIsCopiedWithBothSettingsAdded() throws Exception {
     Path source = tmp.newFolder("conf").toPath();
     Path file = source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME);
     Files.writeString(file, "parallelism.default: 3\n", StandardCharsets.UTF_8);
     String dir =
-        LocalManagedMemory.confDirFor(
+        LocalClusterConf.confDirFor(
             "[local]", source.toString(), FlinkConfCopy.load(source.toString()));
     assertNotNull(dir);
     Configuration loaded = GlobalConfiguration.loadConfiguration(dir);
     assertEquals(3, (int) loaded.get(CoreOptions.DEFAULT_PARALLELISM));
     assertTrue(loaded.contains(TaskManagerOptions.MANAGED_MEMORY_SIZE));
+    assertFalse(loaded.get(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED));
     assertEquals(
         "the source is left as it was",
         "parallelism.default: 3\n",
@@ -92,14 +99,47 @@ public class LocalManagedMemoryTest {
   }
 
   @Test
-  public void aConfigurationThatSetsTheManagedMemoryKeepsIt() throws Exception {
+  public void aConfigurationThatSetsTheManagedMemoryKeepsItAndGetsNoCompression() throws Exception {
     Path source = tmp.newFolder("conf").toPath();
     Files.writeString(
         source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME),
         "taskmanager.memory.managed.size: 200m\n",
         StandardCharsets.UTF_8);
+    String dir =
+        LocalClusterConf.confDirFor(
+            "[local]", source.toString(), FlinkConfCopy.load(source.toString()));
+    assertNotNull(dir);
+    Configuration loaded = GlobalConfiguration.loadConfiguration(dir);
+    assertEquals(MemorySize.ofMebiBytes(200), loaded.get(TaskManagerOptions.MANAGED_MEMORY_SIZE));
+    assertFalse(loaded.get(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED));
+  }
+
+  @Test
+  public void aConfigurationThatAsksForCompressionKeepsIt() throws Exception {
+    Path source = tmp.newFolder("conf").toPath();
+    Files.writeString(
+        source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME),
+        "taskmanager.network.batch-shuffle.compression.enabled: true\n",
+        StandardCharsets.UTF_8);
+    String dir =
+        LocalClusterConf.confDirFor(
+            "[local]", source.toString(), FlinkConfCopy.load(source.toString()));
+    assertNotNull(dir);
+    Configuration loaded = GlobalConfiguration.loadConfiguration(dir);
+    assertTrue(loaded.get(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED));
+    assertTrue(loaded.contains(TaskManagerOptions.MANAGED_MEMORY_SIZE));
+  }
+
+  @Test
+  public void aConfigurationThatSetsBothIsUsedAsItIs() throws Exception {
+    Path source = tmp.newFolder("conf").toPath();
+    Files.writeString(
+        source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME),
+        "taskmanager.memory.managed.size: 200m\n"
+            + "taskmanager.network.batch-shuffle.compression.enabled: true\n",
+        StandardCharsets.UTF_8);
     assertNull(
-        LocalManagedMemory.confDirFor(
+        LocalClusterConf.confDirFor(
             "[local]", source.toString(), FlinkConfCopy.load(source.toString())));
   }
 
