@@ -10,6 +10,7 @@ import static org.junit.Assume.assumeTrue;
 
 import io.collabpipeline.pipelines.EmbeddedFlink;
 import io.collabpipeline.pipelines.UsageException;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -81,66 +82,61 @@ public class LocalClusterConfTest {
 
   @Test
   public void aGivenConfigurationIsCopiedWithBothSettingsAdded() throws Exception {
-    Path source = tmp.newFolder("conf").toPath();
-    Path file = source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME);
-    Files.writeString(file, "parallelism.default: 3\n", StandardCharsets.UTF_8);
-    String dir =
-        LocalClusterConf.confDirFor(
-            "[local]", source.toString(), FlinkConfCopy.load(source.toString()));
-    assertNotNull(dir);
-    Configuration loaded = GlobalConfiguration.loadConfiguration(dir);
+    Path source = sourceWith("parallelism.default: 3\n");
+    Configuration loaded = copyFor(source);
     assertEquals(3, (int) loaded.get(CoreOptions.DEFAULT_PARALLELISM));
     assertTrue(loaded.contains(TaskManagerOptions.MANAGED_MEMORY_SIZE));
     assertFalse(loaded.get(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED));
     assertEquals(
         "the source is left as it was",
         "parallelism.default: 3\n",
-        Files.readString(file, StandardCharsets.UTF_8));
+        Files.readString(
+            source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME), StandardCharsets.UTF_8));
   }
 
   @Test
   public void aConfigurationThatSetsTheManagedMemoryKeepsItAndGetsNoCompression() throws Exception {
-    Path source = tmp.newFolder("conf").toPath();
-    Files.writeString(
-        source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME),
-        "taskmanager.memory.managed.size: 200m\n",
-        StandardCharsets.UTF_8);
-    String dir =
-        LocalClusterConf.confDirFor(
-            "[local]", source.toString(), FlinkConfCopy.load(source.toString()));
-    assertNotNull(dir);
-    Configuration loaded = GlobalConfiguration.loadConfiguration(dir);
+    Configuration loaded = copyFor(sourceWith("taskmanager.memory.managed.size: 200m\n"));
     assertEquals(MemorySize.ofMebiBytes(200), loaded.get(TaskManagerOptions.MANAGED_MEMORY_SIZE));
     assertFalse(loaded.get(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED));
   }
 
   @Test
   public void aConfigurationThatAsksForCompressionKeepsIt() throws Exception {
-    Path source = tmp.newFolder("conf").toPath();
-    Files.writeString(
-        source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME),
-        "taskmanager.network.batch-shuffle.compression.enabled: true\n",
-        StandardCharsets.UTF_8);
-    String dir =
-        LocalClusterConf.confDirFor(
-            "[local]", source.toString(), FlinkConfCopy.load(source.toString()));
-    assertNotNull(dir);
-    Configuration loaded = GlobalConfiguration.loadConfiguration(dir);
+    Configuration loaded =
+        copyFor(sourceWith("taskmanager.network.batch-shuffle.compression.enabled: true\n"));
     assertTrue(loaded.get(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED));
     assertTrue(loaded.contains(TaskManagerOptions.MANAGED_MEMORY_SIZE));
   }
 
   @Test
   public void aConfigurationThatSetsBothIsUsedAsItIs() throws Exception {
-    Path source = tmp.newFolder("conf").toPath();
-    Files.writeString(
-        source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME),
-        "taskmanager.memory.managed.size: 200m\n"
-            + "taskmanager.network.batch-shuffle.compression.enabled: true\n",
-        StandardCharsets.UTF_8);
+    Path source =
+        sourceWith(
+            "taskmanager.memory.managed.size: 200m\n"
+                + "taskmanager.network.batch-shuffle.compression.enabled: true\n");
     assertNull(
         LocalClusterConf.confDirFor(
             "[local]", source.toString(), FlinkConfCopy.load(source.toString())));
+  }
+
+  /** A new configuration directory whose {@code config.yaml} holds {@code text}. */
+  private Path sourceWith(String text) throws IOException {
+    Path source = tmp.newFolder().toPath();
+    Files.writeString(
+        source.resolve(GlobalConfiguration.FLINK_CONF_FILENAME), text, StandardCharsets.UTF_8);
+    return source;
+  }
+
+  /**
+   * The configuration of the copy the launcher makes of {@code source} for a {@code [local]} job.
+   */
+  private static Configuration copyFor(Path source) {
+    String dir =
+        LocalClusterConf.confDirFor(
+            "[local]", source.toString(), FlinkConfCopy.load(source.toString()));
+    assertNotNull(dir);
+    return GlobalConfiguration.loadConfiguration(dir);
   }
 
   /**
