@@ -37,7 +37,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * buffer of a blocking exchange with LZ4 by default, to spare a cluster's disks and network; in one
  * JVM the buffers only move through memory, and compressing and decompressing them took 15.8% of
  * the CPU of a 300,000-event batch run (async-profiler, third repeat). A cluster's TaskManagers
- * keep their own configuration, and Flink's default.
+ * keep their own configuration ({@code runner-configs/flink}: the local and standalone profiles
+ * turn it off too, the production profile keeps Flink's default).
  *
  * <p>A Flink configuration given to the job ({@code --flinkConfDir}, {@code FLINK_CONF_DIR}) keeps
  * whichever of the two keys it sets. Other masters are not touched: a cluster's configuration sizes
