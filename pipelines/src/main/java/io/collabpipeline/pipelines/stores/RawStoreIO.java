@@ -56,7 +56,9 @@ import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.filter2.compat.FilterCompat;
 import org.apache.parquet.filter2.predicate.FilterApi;
 import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.api.ReadSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.api.Binary;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
@@ -645,9 +647,8 @@ public final class RawStoreIO {
     /**
      * Reads only {@link RawStoreSchema#METRIC_COLUMNS} (a Parquet column projection: the other
      * columns, the payload above all, are never decoded) into narrow events ({@link
-     * RawStoreSchema#fromMetricColumns}: the unread fields empty), for a replay that only
-     * recomputes the metrics. Each file is read whole by one worker; the files are spread over the
-     * workers.
+     * MetricColumnsReadSupport}: the unread fields empty), for a replay that only recomputes the
+     * metrics. Each file is read whole by one worker; the files are spread over the workers.
      */
     public Read withMetricColumnsOnly() {
       return toBuilder().setMetricColumnsOnly(true).build();
@@ -707,8 +708,8 @@ public final class RawStoreIO {
     }
 
     /**
-     * Reads each file with the column projection {@link RawStoreSchema#METRIC_PROJECTION} into
-     * narrow events at their arrival time: one file per element, read whole, row by row.
+     * Reads each file's {@link RawStoreSchema#METRIC_COLUMNS} ({@link MetricColumnsReadSupport})
+     * into narrow events at their arrival time: one file per element, read whole, row by row.
      */
     private static final class ReadMetricColumnsFn extends DoFn<FileIO.ReadableFile, CollabEvent> {
       private static final long serialVersionUID = 1L;
@@ -720,27 +721,33 @@ public final class RawStoreIO {
 
       @Setup
       public void setup() {
-        Configuration c = new Configuration();
-        AvroReadSupport.setRequestedProjection(c, RawStoreSchema.METRIC_PROJECTION);
-        AvroReadSupport.setAvroReadSchema(c, RawStoreSchema.METRIC_PROJECTION);
-        conf = new HadoopParquetConfiguration(c);
+        conf = new HadoopParquetConfiguration(new Configuration());
       }
 
       @ProcessElement
       public void processElement(@Element FileIO.ReadableFile file, OutputReceiver<CollabEvent> out)
           throws IOException {
         long n = 0;
-        try (ParquetReader<GenericRecord> reader =
-            AvroParquetReader.<GenericRecord>builder(BeamInputFile.of(file.getMetadata()), conf)
-                .withDataModel(GenericData.get())
-                .build()) {
-          for (GenericRecord row = reader.read(); row != null; row = reader.read()) {
-            CollabEvent event = RawStoreSchema.fromMetricColumns(row);
+        try (ParquetReader<CollabEvent> reader =
+            new MetricColumnsReader(BeamInputFile.of(file.getMetadata()), conf).build()) {
+          for (CollabEvent event = reader.read(); event != null; event = reader.read()) {
             out.outputWithTimestamp(event, new org.joda.time.Instant(event.receivedAtMillis()));
             n++;
           }
         }
         read.inc(n);
+      }
+    }
+
+    /** A Parquet reader of the metric columns ({@link MetricColumnsReadSupport}). */
+    private static final class MetricColumnsReader extends ParquetReader.Builder<CollabEvent> {
+      MetricColumnsReader(InputFile file, ParquetConfiguration conf) {
+        super(file, conf);
+      }
+
+      @Override
+      protected ReadSupport<CollabEvent> getReadSupport() {
+        return new MetricColumnsReadSupport();
       }
     }
 

@@ -143,9 +143,6 @@ public final class RawStoreSchema {
           "source_partition",
           "source_offset");
 
-  /** {@link #SCHEMA} reduced to {@link #METRIC_COLUMNS}, in that order: a Parquet projection. */
-  public static final Schema METRIC_PROJECTION = projection(METRIC_COLUMNS);
-
   /**
    * {@link #SCHEMA} reduced to the named columns, in the given order (a Parquet read projection).
    */
@@ -157,44 +154,6 @@ public final class RawStoreSchema {
     }
     return Schema.createRecord(
         SCHEMA.getName(), SCHEMA.getDoc(), SCHEMA.getNamespace(), false, fields);
-  }
-
-  /**
-   * The narrow event of a record of {@link #METRIC_PROJECTION}: every field a replay's steps read
-   * as stored, the others empty ({@code ""} for the required strings and the payload, null for the
-   * optional ones, schema version 0). Such an event is only for the metrics of a replay, never for
-   * a writer of events.
-   */
-  public static CollabEvent fromMetricColumns(GenericRecord r) {
-    // Positions of METRIC_PROJECTION: no lookup by name per row.
-    return CollabEvent.builder()
-        .setEventId(r.get(0).toString())
-        .setEventType(r.get(1).toString())
-        .setSchemaVersion(0)
-        .setOccurredAtMillis((Long) r.get(2))
-        .setReceivedAtMillis((Long) r.get(3))
-        .setWorkspaceGid(r.get(4).toString())
-        .setActorId(r.get(5).toString())
-        .setPlatform("")
-        .setService(null)
-        .setAppVersion(null)
-        .setResourceType("")
-        .setResourceGid("")
-        .setTaskGid(nullable(r.get(6)))
-        .setTriggerEventId(nullable(r.get(7)))
-        .setTriggerEventType(nullable(r.get(8)))
-        .setPayloadJson("")
-        .setSource(
-            SourceRef.of(
-                SourceRef.Kind.fromCode(r.get(9).toString()),
-                r.get(10).toString(),
-                (Integer) r.get(11),
-                (Long) r.get(12)))
-        .build();
-  }
-
-  private static @Nullable String nullable(@Nullable Object v) {
-    return v == null ? null : v.toString();
   }
 
   // Avro hands strings back as Utf8 unless told otherwise.
