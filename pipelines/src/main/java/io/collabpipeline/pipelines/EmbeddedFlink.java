@@ -58,9 +58,10 @@ public final class EmbeddedFlink {
 
   /**
    * The Flink runner on an in-process mini-cluster ({@code [local]}), batch or streaming. A job run
-   * through {@code JobLauncher} gets the cluster's managed memory, and a batch shuffle without
-   * compression, from the launcher ({@code LocalClusterConf}); a pipeline run directly gets Beam's
-   * sizing, which forces a full garbage collection at its start, and Flink's LZ4 compression.
+   * through {@code JobLauncher} gets the cluster's managed memory, a batch shuffle without
+   * compression and no slot requirement check delay, from the launcher ({@code LocalClusterConf});
+   * a pipeline run directly gets Beam's sizing, which forces a full garbage collection at its
+   * start, Flink's LZ4 compression and its 50 ms delay.
    */
   public static FlinkPipelineOptions options(boolean streaming, int parallelism) {
     FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);

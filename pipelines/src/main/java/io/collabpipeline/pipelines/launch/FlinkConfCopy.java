@@ -16,9 +16,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * A Flink configuration directory with settings added, written to a new temporary directory: how
  * the launcher hands an embedded Flink cluster what Beam's runner options cannot (the checkpoint a
- * run resumes from, {@link FlinkRestore}; the managed memory and shuffle compression of a {@code
- * [local]} cluster, {@link LocalClusterConf}). Beam's Flink runner (2.70) builds an embedded
- * cluster from the directory of {@code --flinkConfDir} or {@code FLINK_CONF_DIR} alone.
+ * run resumes from, {@link FlinkRestore}; the managed memory, shuffle compression and slot
+ * requirement check delay of a {@code [local]} cluster, {@link LocalClusterConf}). Beam's Flink
+ * runner (2.70) builds an embedded cluster from the directory of {@code --flinkConfDir} or {@code
+ * FLINK_CONF_DIR} alone.
  */
 final class FlinkConfCopy {
   private FlinkConfCopy() {}

@@ -16,6 +16,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import jdk.jfr.Recording;
@@ -32,6 +33,7 @@ import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.NettyShuffleEnvironmentOptions;
+import org.apache.flink.configuration.ResourceManagerOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.junit.Rule;
 import org.junit.Test;
@@ -39,8 +41,9 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * The configuration an embedded {@code [local]} Flink cluster gets from the launcher (its managed
- * memory, no batch shuffle compression, each unless the job's configuration sets it), and that no
- * job of it forces a full garbage collection to size the managed memory.
+ * memory, no batch shuffle compression, no slot requirement check delay, each unless the job's
+ * configuration sets it), and that no job of it forces a full garbage collection to size the
+ * managed memory.
  */
 public class LocalClusterConfTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
@@ -76,17 +79,23 @@ public class LocalClusterConfTest {
     assertTrue(
         "Flink's default compresses",
         new Configuration().get(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED));
+    assertEquals(Duration.ZERO, loaded.get(ResourceManagerOptions.REQUIREMENTS_CHECK_DELAY));
+    assertEquals(
+        "Flink's default waits",
+        Duration.ofMillis(50),
+        new Configuration().get(ResourceManagerOptions.REQUIREMENTS_CHECK_DELAY));
     assertEquals(
         "once per JVM", dir, LocalClusterConf.confDirFor("[local]", null, new Configuration()));
   }
 
   @Test
-  public void aGivenConfigurationIsCopiedWithBothSettingsAdded() throws Exception {
+  public void aGivenConfigurationIsCopiedWithTheSettingsAdded() throws Exception {
     Path source = sourceWith("parallelism.default: 3\n");
     Configuration loaded = copyFor(source);
     assertEquals(3, (int) loaded.get(CoreOptions.DEFAULT_PARALLELISM));
     assertTrue(loaded.contains(TaskManagerOptions.MANAGED_MEMORY_SIZE));
     assertFalse(loaded.get(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED));
+    assertEquals(Duration.ZERO, loaded.get(ResourceManagerOptions.REQUIREMENTS_CHECK_DELAY));
     assertEquals(
         "the source is left as it was",
         "parallelism.default: 3\n",
@@ -110,11 +119,20 @@ public class LocalClusterConfTest {
   }
 
   @Test
-  public void aConfigurationThatSetsBothIsUsedAsItIs() throws Exception {
+  public void aConfigurationThatSetsTheCheckDelayKeepsIt() throws Exception {
+    Configuration loaded = copyFor(sourceWith("slotmanager.requirement-check.delay: 20 ms\n"));
+    assertEquals(
+        Duration.ofMillis(20), loaded.get(ResourceManagerOptions.REQUIREMENTS_CHECK_DELAY));
+    assertFalse(loaded.get(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED));
+  }
+
+  @Test
+  public void aConfigurationThatSetsThemAllIsUsedAsItIs() throws Exception {
     Path source =
         sourceWith(
             "taskmanager.memory.managed.size: 200m\n"
-                + "taskmanager.network.batch-shuffle.compression.enabled: true\n");
+                + "taskmanager.network.batch-shuffle.compression.enabled: true\n"
+                + "slotmanager.requirement-check.delay: 50 ms\n");
     assertNull(
         LocalClusterConf.confDirFor(
             "[local]", source.toString(), FlinkConfCopy.load(source.toString())));

@@ -1,6 +1,7 @@
 package io.collabpipeline.tools.benchmark;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -11,6 +12,7 @@ import java.util.Locale;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.NettyShuffleEnvironmentOptions;
+import org.apache.flink.configuration.ResourceManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.api.EnvironmentSettings;
@@ -60,13 +62,14 @@ public final class FlinkSqlPeer {
 
   /**
    * The job over every file under {@code inputDir} (newline-delimited JSON), on a new embedded
-   * Flink with {@code parallelism}, its batch shuffle not compressed: the setting the graph's
-   * embedded cluster gets from the launcher ({@code LocalClusterConf}), so that both run on the
-   * same embedded Flink.
+   * Flink with {@code parallelism}, its batch shuffle not compressed and no slot requirement check
+   * delay: the settings the graph's embedded cluster gets from the launcher ({@code
+   * LocalClusterConf}), so that both run on the same embedded Flink.
    */
   public static FlinkSqlPeer over(Path inputDir, int parallelism) {
     Configuration conf = new Configuration();
     conf.set(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED, false);
+    conf.set(ResourceManagerOptions.REQUIREMENTS_CHECK_DELAY, Duration.ZERO);
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
