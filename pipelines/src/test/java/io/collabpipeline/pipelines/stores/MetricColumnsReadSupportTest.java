@@ -9,9 +9,7 @@ import static org.junit.Assert.assertThrows;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -30,6 +28,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.InputFile;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -52,15 +51,7 @@ public class MetricColumnsReadSupportTest {
   public void readsTheMetricColumnsOfEveryRowOfTheSinksFiles() throws IOException {
     List<CollabEvent> events = events(5_000);
     Path file = tmp.getRoot().toPath().resolve("sink.parquet");
-    RawParquetSink sink = new RawParquetSink(CompressionCodecName.SNAPPY);
-    try (FileChannel channel =
-        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      sink.open(channel);
-      for (CollabEvent e : events) {
-        sink.write(e);
-      }
-      sink.flush();
-    }
+    RawParquetSinkTest.writeWithSink(file, CompressionCodecName.SNAPPY, events);
     assertThat(readMetricColumns(file), equalTo(narrowed(readWholeWithAvro(file))));
     assertThat(readWholeWithAvro(file), equalTo(events));
   }
@@ -92,24 +83,7 @@ public class MetricColumnsReadSupportTest {
 
   @Test
   public void aFileWithoutAMetricColumnFailsNamingIt() throws IOException {
-    Schema noActor =
-        SchemaBuilder.record("CollabEventRaw")
-            .namespace("io.collabpipeline.raw")
-            .fields()
-            .requiredString("event_id")
-            .requiredString("event_type")
-            .requiredLong("occurred_at")
-            .requiredLong("received_at")
-            .requiredString("workspace_gid")
-            .optionalString("task_gid")
-            .optionalString("trigger_event_id")
-            .optionalString("trigger_event_type")
-            .requiredString("source_kind")
-            .requiredString("source_name")
-            .requiredInt("source_partition")
-            .requiredLong("source_offset")
-            .endRecord();
-    Path file = writeOneRow(noActor, "a.parquet");
+    Path file = writeOneRow(metricSchema("actor_id", null), "a.parquet");
     IllegalStateException e =
         assertThrows(IllegalStateException.class, () -> readMetricColumns(file));
     assertThat(e.getMessage(), containsString("no column actor_id"));
@@ -117,29 +91,31 @@ public class MetricColumnsReadSupportTest {
 
   @Test
   public void aMetricColumnOfAnotherTypeFailsNamingIt() throws IOException {
-    Schema intEventIds =
-        SchemaBuilder.record("CollabEventRaw")
-            .namespace("io.collabpipeline.raw")
-            .fields()
-            .requiredLong("event_id")
-            .requiredString("event_type")
-            .requiredLong("occurred_at")
-            .requiredLong("received_at")
-            .requiredString("workspace_gid")
-            .requiredString("actor_id")
-            .optionalString("task_gid")
-            .optionalString("trigger_event_id")
-            .optionalString("trigger_event_type")
-            .requiredString("source_kind")
-            .requiredString("source_name")
-            .requiredInt("source_partition")
-            .requiredLong("source_offset")
-            .endRecord();
-    Path file = writeOneRow(intEventIds, "b.parquet");
+    Path file = writeOneRow(metricSchema(null, "event_id"), "b.parquet");
     IllegalStateException e =
         assertThrows(IllegalStateException.class, () -> readMetricColumns(file));
     assertThat(e.getMessage(), containsString("column event_id"));
     assertThat(e.getMessage(), containsString("BINARY"));
+  }
+
+  /**
+   * A record of the metric columns, as {@link RawStoreSchema#SCHEMA} types them, but without the
+   * column {@code without} and with the column {@code asLong} a long (each null for none).
+   */
+  private static Schema metricSchema(@Nullable String without, @Nullable String asLong) {
+    SchemaBuilder.FieldAssembler<Schema> fields =
+        SchemaBuilder.record("CollabEventRaw").namespace("io.collabpipeline.raw").fields();
+    for (String name : RawStoreSchema.METRIC_COLUMNS) {
+      if (name.equals(without)) {
+        continue;
+      }
+      Schema.Field f = RawStoreSchema.SCHEMA.getField(name);
+      fields =
+          name.equals(asLong)
+              ? fields.requiredLong(name)
+              : fields.name(name).type(f.schema()).noDefault();
+    }
+    return fields.endRecord();
   }
 
   @Test
@@ -156,15 +132,7 @@ public class MetricColumnsReadSupportTest {
               i % 2 == 0));
     }
     Path file = tmp.getRoot().toPath().resolve("alternating.parquet");
-    RawParquetSink sink = new RawParquetSink(CompressionCodecName.UNCOMPRESSED);
-    try (FileChannel channel =
-        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      sink.open(channel);
-      for (CollabEvent e : events) {
-        sink.write(e);
-      }
-      sink.flush();
-    }
+    RawParquetSinkTest.writeWithSink(file, CompressionCodecName.UNCOMPRESSED, events);
     List<CollabEvent> read = readMetricColumns(file);
     assertThat(read, equalTo(narrowed(events)));
     // Even rows carry the optional columns, odd rows none.

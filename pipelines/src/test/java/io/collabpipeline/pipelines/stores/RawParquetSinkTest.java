@@ -155,7 +155,7 @@ public class RawParquetSinkTest {
   }
 
   /** The events written to a new file through the sink, as FileIO drives it. */
-  private static void writeWithSink(Path file, CompressionCodecName codec, List<CollabEvent> events)
+  static void writeWithSink(Path file, CompressionCodecName codec, List<CollabEvent> events)
       throws IOException {
     RawParquetSink sink = new RawParquetSink(codec);
     try (FileChannel channel =
