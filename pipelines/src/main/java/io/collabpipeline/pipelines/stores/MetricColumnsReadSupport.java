@@ -22,8 +22,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Reads a raw store file's {@link RawStoreSchema#METRIC_COLUMNS} straight into the narrow event of
- * a replay ({@link RawStoreSchema#fromMetricColumns}'s event), the read-side twin of {@link
- * RawParquetSink.EventWriteSupport}: no Avro schema and no Avro record in between.
+ * a replay, the read-side twin of {@link RawParquetSink.EventWriteSupport}: no Avro schema and no
+ * Avro record in between. The narrow event holds every field a replay's steps read as stored and
+ * the others empty ({@code ""} for the required strings and the payload, null for the optional
+ * ones, schema version 0); it is only for the metrics of a replay, never for a writer of events.
  *
  * <p>Parquet's Avro reader parses the Avro schema from JSON twice per file (the requested
  * projection and the read schema, both carried as text in the configuration), builds a {@code
