@@ -254,6 +254,7 @@ public final class CollabBenchmark {
         resetPeaks();
         Path runDir = dir.resolve("run-" + mode + "-" + r);
         double cpuBefore = processCpuSeconds();
+        double jitBefore = compilerCpuSeconds();
         double s =
             mode.equals("parse")
                 ? parseOnly(input)
@@ -263,6 +264,7 @@ public final class CollabBenchmark {
                         ? FlinkSqlPeer.over(inputDir, parallelism).runToBlackhole()
                         : runGraph(input, runDir, mode.equals("streaming"), parallelism);
         double cpu = processCpuSeconds() - cpuBefore;
+        double jit = compilerCpuSeconds() - jitBefore;
         if (r >= 1) {
           seconds.get(mode).add(s);
           cpuSeconds.get(mode).add(cpu);
@@ -270,13 +272,15 @@ public final class CollabBenchmark {
         }
         System.out.printf(
             Locale.ROOT,
-            "  %-8s %-10s %8.2f s  %,12.0f events/s  %8.2f cpu-s  %,10.0f events/cpu-s%n",
+            "  %-8s %-10s %8.2f s  %,12.0f events/s  %8.2f cpu-s  %,10.0f events/cpu-s  %6.2f of"
+                + " them compiling%n",
             r >= 1 ? "repeat " + r : "warm-up",
             mode,
             s,
             eventsPerMode.get(mode) / s,
             cpu,
-            eventsPerMode.get(mode) / cpu);
+            eventsPerMode.get(mode) / cpu,
+            jit);
         if (mode.equals("replay")) {
           double dCpuBefore = processCpuSeconds();
           double d = DuckDbReplayReference.time(replaySource.raw, parallelism);
@@ -620,6 +624,40 @@ public final class CollabBenchmark {
       return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() / 1e9;
     }
     return Double.NaN;
+  }
+
+  /**
+   * CPU time of the JVM's JIT compiler threads so far, in seconds, from Linux's per-thread
+   * scheduler statistics ({@code /proc/self/task/<tid>/schedstat}, the time on a CPU in
+   * nanoseconds, of the threads named {@code C1 CompilerThread*} and {@code C2 CompilerThread*});
+   * NaN where there is no such file. A run's difference is the part of its CPU seconds the
+   * compilers took: a JVM that has run the code enough compiles little, one that has not spends
+   * cores on it while the run is timed. A compiler thread that exits takes its time with it
+   * (HotSpot stops extra compiler threads when idle; on 2 cores there is one of each and it stays).
+   */
+  static double compilerCpuSeconds() {
+    Path tasks = Paths.get("/proc/self/task");
+    if (!Files.isDirectory(tasks)) {
+      return Double.NaN;
+    }
+    long nanos = 0;
+    try (Stream<Path> threads = Files.list(tasks)) {
+      for (Path thread : (Iterable<Path>) threads::iterator) {
+        try {
+          String name = Files.readString(thread.resolve("comm")).trim();
+          if (name.contains("CompilerThre")) {
+            String stat = Files.readString(thread.resolve("schedstat")).trim();
+            nanos += Long.parseLong(stat.substring(0, stat.indexOf(' ')));
+          }
+        } catch (IOException | RuntimeException e) {
+          // The thread ended between the listing and the read, or the file is not as expected:
+          // it adds nothing.
+        }
+      }
+    } catch (IOException e) {
+      return Double.NaN;
+    }
+    return nanos / 1e9;
   }
 
   private static void resetPeaks() {
