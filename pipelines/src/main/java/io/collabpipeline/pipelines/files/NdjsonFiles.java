@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -57,11 +58,13 @@ import org.joda.time.Instant;
  *   <li>Every record is received at, and timestamped with, its file's last-modified time: a
  *       property of the input, so a rerun accounts each record to the same hour of arrival.
  *   <li>A glob that matches nothing fails the pipeline with an error naming the glob.
- *   <li>The files are read in parallel, each whole by one reader: in a batch pipeline the source
- *       splits into one source per file, which the runner hands to whichever reader is free; a
- *       stream matches the files and spreads them over its readers as before (the steps its
- *       checkpoints and savepoints hold). A single file is read by one reader (a line's number is
- *       only known after every line before it).
+ *   <li>The files are read in parallel: in a batch pipeline the source splits into one source per
+ *       file, which the runner hands to whichever reader is free, and an uncompressed file larger
+ *       than the runner's share per reader into pieces that begin at line starts (found by reading
+ *       the file once when the source is split, which also counts the lines before each piece, so
+ *       that every line keeps its number); a stream matches the files and spreads them over its
+ *       readers as before (the steps its checkpoints and savepoints hold), each file whole. A
+ *       compressed file is read whole by one reader.
  * </ul>
  *
  * <p>Counters {@code files/files_read} and {@code files/lines_read}.
@@ -77,6 +80,8 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
 
   /** Counter of files opened. */
   public static final String FILES_READ = "files_read";
+
+  private static final byte NEWLINE = '\n';
 
   /** The default record limit: 1 MiB, the limit of contract 1. */
   public static final int DEFAULT_MAX_RECORD_BYTES = 1 << 20;
@@ -164,22 +169,52 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
     }
   }
 
-  /** A matched file: its path, size and last-modified time (the arrival time of its lines). */
+  /**
+   * A matched file, or a piece of one: its path, size and last-modified time (the arrival time of
+   * its lines), and the bytes to read, from {@link #start} (a line start) to {@link #end} (the
+   * start of the next piece, or -1: to the end of the file), after {@link #linesBefore} lines.
+   */
   private static final class MatchedFile implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     final String path;
     final long sizeBytes;
     final long lastModifiedMillis;
+    final long start;
+    final long end;
+    final long linesBefore;
 
-    MatchedFile(String path, long sizeBytes, long lastModifiedMillis) {
+    private MatchedFile(
+        String path,
+        long sizeBytes,
+        long lastModifiedMillis,
+        long start,
+        long end,
+        long linesBefore) {
       this.path = path;
       this.sizeBytes = sizeBytes;
       this.lastModifiedMillis = lastModifiedMillis;
+      this.start = start;
+      this.end = end;
+      this.linesBefore = linesBefore;
     }
 
     static MatchedFile of(MatchResult.Metadata match) {
       return new MatchedFile(
-          match.resourceId().toString(), match.sizeBytes(), match.lastModifiedMillis());
+          match.resourceId().toString(), match.sizeBytes(), match.lastModifiedMillis(), 0, -1, 0);
+    }
+
+    boolean whole() {
+      return start == 0 && end < 0;
+    }
+
+    /** The piece of this file from {@code start} to {@code end} (-1: its end). */
+    MatchedFile piece(long start, long end, long linesBefore) {
+      return new MatchedFile(path, sizeBytes, lastModifiedMillis, start, end, linesBefore);
+    }
+
+    /** The bytes this piece holds, as matched. */
+    long lengthBytes() {
+      return (end < 0 ? Math.max(sizeBytes, start) : end) - start;
     }
   }
 
@@ -193,16 +228,38 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
    */
   static final class LinesSource extends BoundedSource<RawRecord> {
     private static final long serialVersionUID = 1L;
+
+    /** A file is cut into pieces of at least this many bytes. */
+    static final long MIN_PIECE_BYTES = 8L << 20;
+
+    /** At most this many pieces of one file. */
+    private static final int MAX_PIECES = 256;
+
     private final String glob;
     private final int maxRecordBytes;
+    private final long minPieceBytes;
 
     /** The files of this split; null until the glob is matched (the source as built). */
     private final @Nullable List<MatchedFile> files;
 
     LinesSource(String glob, int maxRecordBytes, @Nullable List<MatchedFile> files) {
+      this(glob, maxRecordBytes, MIN_PIECE_BYTES, files);
+    }
+
+    private LinesSource(
+        String glob, int maxRecordBytes, long minPieceBytes, @Nullable List<MatchedFile> files) {
       this.glob = glob;
       this.maxRecordBytes = maxRecordBytes;
+      this.minPieceBytes = minPieceBytes;
       this.files = files;
+    }
+
+    /** This source with pieces of at least {@code bytes} (tests cut small files). */
+    LinesSource withMinPieceBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("withMinPieceBytes(n) needs n >= 1, got " + bytes);
+      }
+      return new LinesSource(glob, maxRecordBytes, bytes, files);
     }
 
     private List<MatchedFile> files() throws IOException {
@@ -231,16 +288,88 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
         long desiredBundleSizeBytes, PipelineOptions options) throws IOException {
       List<LinesSource> splits = new ArrayList<>();
       for (MatchedFile f : files()) {
-        splits.add(new LinesSource(glob, maxRecordBytes, List.of(f)));
+        for (MatchedFile piece : pieces(f, desiredBundleSizeBytes)) {
+          splits.add(new LinesSource(glob, maxRecordBytes, minPieceBytes, List.of(piece)));
+        }
       }
       return splits;
+    }
+
+    /**
+     * {@code file} whole, or in pieces of about {@code desiredBytes} (the runner's share per
+     * reader) that begin at line starts: an uncompressed file of at least two pieces of {@link
+     * #minPieceBytes}, on a filesystem whose channels seek. The file is read once here, to find the
+     * line start at or after each cut and the number of lines before it. A piece is not cut again.
+     */
+    private List<MatchedFile> pieces(MatchedFile file, long desiredBytes) throws IOException {
+      if (!file.whole()
+          || desiredBytes <= 0
+          || Compression.detect(file.path) != Compression.UNCOMPRESSED) {
+        return List.of(file);
+      }
+      long byRunner = Math.round((double) file.sizeBytes / desiredBytes);
+      int n = (int) Math.min(Math.min(byRunner, file.sizeBytes / minPieceBytes), MAX_PIECES);
+      if (n < 2) {
+        return List.of(file);
+      }
+      ResourceId resource = FileSystems.matchNewResource(file.path, false);
+      try (ReadableByteChannel channel = FileSystems.open(resource)) {
+        if (!(channel instanceof SeekableByteChannel)) {
+          return List.of(file); // a piece could not start where it begins
+        }
+        return cutAtLineStarts(file, n, channel);
+      }
+    }
+
+    /**
+     * The pieces of {@code file} that begin at the first line start at or after each of the {@code
+     * n - 1} even cuts: a line starts at 0 and after each newline.
+     */
+    private static List<MatchedFile> cutAtLineStarts(
+        MatchedFile file, int n, ReadableByteChannel channel) throws IOException {
+      List<Long> starts = new ArrayList<>(List.of(0L));
+      List<Long> linesBefore = new ArrayList<>(List.of(0L));
+      ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
+      byte[] bytes = chunk.array();
+      long offset = 0;
+      long newlines = 0;
+      int cut = 1;
+      while (cut < n) {
+        chunk.clear();
+        int read = channel.read(chunk);
+        if (read < 0) {
+          break;
+        }
+        int end = chunk.position();
+        for (int i = ByteWords.indexOf(bytes, 0, end, NEWLINE);
+            i >= 0 && cut < n;
+            i = ByteWords.indexOf(bytes, i + 1, end, NEWLINE)) {
+          newlines++;
+          long next = offset + i + 1; // the line that starts after this newline
+          // The first newline at or after the byte before a cut ends the line the cut falls in.
+          while (cut < n && offset + i >= file.sizeBytes * cut / n - 1) {
+            if (next < file.sizeBytes && next > starts.get(starts.size() - 1)) {
+              starts.add(next);
+              linesBefore.add(newlines);
+            }
+            cut++;
+          }
+        }
+        offset += end;
+      }
+      List<MatchedFile> pieces = new ArrayList<>();
+      for (int k = 0; k < starts.size(); k++) {
+        long end = k + 1 < starts.size() ? starts.get(k + 1) : -1;
+        pieces.add(file.piece(starts.get(k), end, linesBefore.get(k)));
+      }
+      return pieces;
     }
 
     @Override
     public long getEstimatedSizeBytes(PipelineOptions options) throws IOException {
       long total = 0;
       for (MatchedFile f : files()) {
-        total += f.sizeBytes;
+        total += f.lengthBytes();
       }
       return total;
     }
@@ -265,7 +394,6 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
   /** Reads the lines of a split's files, one file after the other; see the class Javadoc. */
   private static final class LinesReader extends BoundedSource.BoundedReader<RawRecord> {
     private static final int CHUNK_BYTES = 64 * 1024;
-    private static final byte NEWLINE = '\n';
 
     private final LinesSource source;
     private final List<MatchedFile> files;
@@ -282,6 +410,10 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
     private Instant timestamp = BoundedWindow.TIMESTAMP_MIN_VALUE;
     private long lineNumber;
     private long linesCounted;
+
+    /** Bytes of the open file's piece not read yet. */
+    private long remaining;
+
     private int position;
     private int end;
     private @Nullable RawRecord current;
@@ -344,13 +476,24 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
       linesRead.inc(lineNumber - linesCounted);
       linesCounted = lineNumber;
       chunk.clear();
+      position = 0;
+      end = 0;
+      if (remaining <= 0) {
+        return false; // the end of the piece: the next piece starts here
+      }
+      if (remaining < CHUNK_BYTES) {
+        chunk.limit((int) remaining);
+      }
       int n;
       do {
         n = channel.read(chunk);
       } while (n == 0);
-      position = 0;
+      if (n < 0) {
+        return false;
+      }
       end = chunk.position();
-      return n != -1;
+      remaining -= n;
+      return true;
     }
 
     private void open(MatchedFile file) throws IOException {
@@ -369,10 +512,17 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
       }
       timestamp = new Instant(arrival);
       ResourceId resource = FileSystems.matchNewResource(path, false);
-      channel = Compression.detect(path).readDecompressed(FileSystems.open(resource));
-      filesRead.inc();
-      lineNumber = 0;
-      linesCounted = 0;
+      ReadableByteChannel opened = FileSystems.open(resource);
+      if (file.start > 0) {
+        // A piece of an uncompressed file (LinesSource.pieces), on a filesystem that seeks.
+        ((SeekableByteChannel) opened).position(file.start);
+      } else {
+        filesRead.inc(); // once per file, by its first piece
+      }
+      channel = Compression.detect(path).readDecompressed(opened);
+      remaining = file.end < 0 ? Long.MAX_VALUE : file.end - file.start;
+      lineNumber = file.linesBefore;
+      linesCounted = file.linesBefore;
       position = 0;
       end = 0;
     }

@@ -28,6 +28,7 @@ import java.util.zip.GZIPOutputStream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.StreamingOptions;
@@ -327,13 +328,78 @@ public class NdjsonFilesTest {
    */
   @Test
   public void linesAcrossReadChunksAndWordsAreTheBytesBetweenNewlines() throws IOException {
-    java.util.Random random = new java.util.Random(17);
+    byte[] bytes = randomLines(17, 300_000);
+    int max = 2500;
+    Path file = write("chunks.json", bytes, false);
+    PCollection<String> records =
+        pipeline
+            .apply("ReadFiles", NdjsonFiles.read(file.toString()).withMaxRecordBytes(max))
+            .apply("Describe", ParDo.of(new DescribeFn()));
+    PAssert.that(records).containsInAnyOrder(splitAtNewlines(file, bytes, max));
+    pipeline.run().waitUntilFinish();
+  }
+
+  /**
+   * An uncompressed file of several pieces' size is read in pieces that begin at line starts (the
+   * cuts fall anywhere in lines of every length, within and across read chunks): the pieces in
+   * order give every line once, each with its number, as splitting the file's bytes does (the
+   * oracle), a final line without newline in the last piece; their sizes add up to the file's; a
+   * piece is not cut again. A run counts the file once and every line. A gzip file of the same
+   * lines is read whole.
+   */
+  @Test
+  public void aLargeFileIsReadInPiecesThatBeginAtLineStartsAndKeepTheirNumbers() throws Exception {
+    byte[] bytes = concat(randomLines(23, 600_000), utf8("{\"last\":true}"));
+    int max = 2500;
+    Path file = write("big.json", bytes, false);
+    List<String> expected = splitAtNewlines(file, bytes, max);
+    expected.add(expect(file, expected.size() + 1, utf8("{\"last\":true}")));
+    PipelineOptions options = PipelineOptionsFactory.create();
+    NdjsonFiles.LinesSource source =
+        NdjsonFiles.read(file.toString()).withMaxRecordBytes(max).source().withMinPieceBytes(1000);
+    for (int n : new int[] {2, 3, 7, 64}) {
+      List<? extends BoundedSource<RawRecord>> pieces = source.split(bytes.length / n, options);
+      assertThat("pieces for " + n, pieces.size(), is(n));
+      List<String> read = new ArrayList<>();
+      long size = 0;
+      for (BoundedSource<RawRecord> piece : pieces) {
+        read.addAll(readAll(piece, options));
+        size += piece.getEstimatedSizeBytes(options);
+        assertThat(piece.split(1, options).size(), is(1));
+      }
+      assertThat("the lines of " + n + " pieces", read, equalTo(expected));
+      assertThat(size, is((long) bytes.length));
+    }
+    assertThat(source.split(bytes.length, options).size(), is(1));
+    assertThat(source.split(2L * bytes.length, options).size(), is(1));
+    Path gz = write("big.json.gz", bytes, true);
+    NdjsonFiles.LinesSource gzip =
+        NdjsonFiles.read(gz.toString()).withMaxRecordBytes(max).source().withMinPieceBytes(1000);
+    assertThat(gzip.split(bytes.length / 4, options).size(), is(1));
+
+    // The DirectRunner cuts a source into pieces for its threads.
+    PCollection<String> records =
+        pipeline
+            .apply("ReadFiles", Read.from(source))
+            .apply("Describe", ParDo.of(new DescribeFn()));
+    PAssert.that(records).containsInAnyOrder(expected);
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    assertThat(counter(result, NdjsonFiles.LINES_READ), is((long) expected.size()));
+    assertThat(counter(result, NdjsonFiles.FILES_READ), is(1L));
+  }
+
+  /**
+   * About {@code size} bytes of lines of every length from 0 to about 3 KB (a tenth of them under 8
+   * bytes), a fifth ending in CR, with bytes that differ from a newline in a few bits.
+   */
+  private static byte[] randomLines(long seed, int size) {
+    java.util.Random random = new java.util.Random(seed);
     ByteArrayOutputStream content = new ByteArrayOutputStream();
-    while (content.size() < 300_000) {
+    int[] tricky = {0x0b, 0x8a, 0x09, 0x00, 0xff, 0x0d};
+    while (content.size() < size) {
       int length = random.nextInt(10) == 0 ? random.nextInt(8) : random.nextInt(3000);
       for (int i = 0; i < length; i++) {
-        // Bytes that differ from a newline only in their high bit or low bits too.
-        int[] tricky = {0x0b, 0x8a, 0x09, 0x00, 0xff, 0x0d};
         content.write(
             random.nextInt(4) == 0 ? tricky[random.nextInt(tricky.length)] : 'a' + i % 26);
       }
@@ -342,9 +408,14 @@ public class NdjsonFilesTest {
       }
       content.write('\n');
     }
-    byte[] bytes = content.toByteArray();
-    int max = 2500;
-    Path file = write("chunks.json", bytes, false);
+    return content.toByteArray();
+  }
+
+  /**
+   * The records of the newline-terminated lines of {@code bytes}, found byte by byte: truncated to
+   * {@code max + 1} bytes, or without one trailing CR.
+   */
+  private static List<String> splitAtNewlines(Path file, byte[] bytes, int max) {
     List<String> expected = new ArrayList<>();
     int start = 0;
     long lineNumber = 0;
@@ -361,12 +432,7 @@ public class NdjsonFilesTest {
       expected.add(expect(file, ++lineNumber, line));
       start = i + 1;
     }
-    PCollection<String> records =
-        pipeline
-            .apply("ReadFiles", NdjsonFiles.read(file.toString()).withMaxRecordBytes(max))
-            .apply("Describe", ParDo.of(new DescribeFn()));
-    PAssert.that(records).containsInAnyOrder(expected);
-    pipeline.run().waitUntilFinish();
+    return expected;
   }
 
   @Test
