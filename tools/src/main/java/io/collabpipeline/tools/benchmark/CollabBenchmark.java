@@ -113,7 +113,8 @@ public final class CollabBenchmark {
             "--workDir=DIR",
             "--results=FILE",
             "--rawStore=DIR",
-            "--arrivalRate=R");
+            "--arrivalRate=R",
+            "--inputFiles=N");
     long events = o.positive("events", 200_000);
     // The workload as the pipeline's own options check it (--arrivalRate's one-line errors).
     List<String> generatorArgs = new ArrayList<>(List.of("--events=" + events));
@@ -159,9 +160,9 @@ public final class CollabBenchmark {
     boolean temporary = workDir == null;
     Path dir = temporary ? WorkDirs.temporary("collab-bench") : Paths.get(workDir);
     Files.createDirectories(dir);
-    // One file per core to read, as a real backfill would be: the files source reads a file on one
-    // worker.
-    int files = Math.max(2, parallelism);
+    // One file per core to read by default, as a real backfill would be; --inputFiles=1 times the
+    // reading of a single file, which a batch run cuts into pieces for its readers.
+    int files = o.positiveInt("inputFiles", Math.max(2, parallelism));
     // The input has a directory of its own: the SQL peer's filesystem source reads a whole
     // directory, and the runs write theirs beside it.
     Path inputDir = dir.resolve("input");
