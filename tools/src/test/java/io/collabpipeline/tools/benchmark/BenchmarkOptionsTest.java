@@ -47,7 +47,7 @@ public class BenchmarkOptionsTest {
     assertEquals(
         "unknown option --bogus=1 (options: --events=N --repeats=N --warmups=N --parallelism=N"
             + " --modes=parse,batch,streaming,replay,flinksql --workDir=DIR --results=FILE"
-            + " --rawStore=DIR --arrivalRate=R)",
+            + " --rawStore=DIR --arrivalRate=R --inputFiles=N)",
         usageError("--bogus=1"));
     assertEquals(
         "unknown option --rate=5 for --modes=validate (options: --events=N --repeats=N"
