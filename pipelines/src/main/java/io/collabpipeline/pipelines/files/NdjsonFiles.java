@@ -220,11 +220,13 @@ public abstract class NdjsonFiles extends PTransform<PBegin, PCollection<RawReco
 
   /**
    * The lines of the files a glob matches, as a bounded source that splits into one source per
-   * file: a batch pipeline's reading. A runner hands the splits out as its readers ask for them
-   * (Flink's batch runner: the next file to whichever reader is free), so the files spread over the
-   * readers by their work, not by a random key: read through {@code FileIO.match}, whose reshuffle
-   * keys each file at random, the two files of the benchmark went to the same one of two readers in
-   * about half of the runs, and validation, which is chained to the reading, then ran on one core.
+   * file, or per piece of a file larger than a reader's share ({@link #pieces}): a batch pipeline's
+   * reading. A runner hands the splits out as its readers ask for them (Flink's batch runner: the
+   * next split to whichever reader is free), so the files spread over the readers by their work,
+   * not by a random key: read through {@code FileIO.match}, whose reshuffle keys each file at
+   * random, the two files of the benchmark went to the same one of two readers in about half of the
+   * runs, and validation, which takes each reader's records on that reader's subtask, then ran on
+   * one core; a single file was read by one reader.
    */
   static final class LinesSource extends BoundedSource<RawRecord> {
     private static final long serialVersionUID = 1L;
