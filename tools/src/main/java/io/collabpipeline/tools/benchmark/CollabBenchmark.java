@@ -619,7 +619,7 @@ public final class CollabBenchmark {
    * per CPU-second is its throughput per busy core, which other load on the machine changes less
    * than events/s.
    */
-  private static double processCpuSeconds() {
+  static double processCpuSeconds() {
     java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     if (os instanceof com.sun.management.OperatingSystemMXBean) {
       return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() / 1e9;

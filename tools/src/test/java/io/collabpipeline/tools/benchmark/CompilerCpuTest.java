@@ -3,7 +3,6 @@ package io.collabpipeline.tools.benchmark;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.function.LongUnaryOperator;
@@ -18,7 +17,7 @@ public class CompilerCpuTest {
   @Test
   public void theCompilersTimeRisesWhileNewCodeGetsHotAndIsPartOfTheProcesssCpu() {
     assumeTrue("Linux's /proc", Files.isDirectory(Paths.get("/proc/self/task")));
-    double processBefore = processCpuSeconds();
+    double processBefore = CollabBenchmark.processCpuSeconds();
     double before = CollabBenchmark.compilerCpuSeconds();
     // Code this JVM has not run yet, called until the JIT has compiled something: a name that did
     // not match the compiler threads (Linux keeps 15 characters of a thread's name) or a misread
@@ -33,18 +32,12 @@ public class CompilerCpuTest {
       }
       after = CollabBenchmark.compilerCpuSeconds();
     }
-    double process = processCpuSeconds() - processBefore;
+    double process = CollabBenchmark.processCpuSeconds() - processBefore;
     assertTrue(
         "compiler threads' CPU rose from " + before + " s (sink " + sink + ")", after > before);
     // The process's clock counts in ticks of at most 10 ms; the threads' in nanoseconds.
     assertTrue(
         "compiling " + (after - before) + " s is within the process's " + process + " s",
         after - before <= process + 0.02);
-  }
-
-  private static double processCpuSeconds() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-            .getProcessCpuTime()
-        / 1e9;
   }
 }
