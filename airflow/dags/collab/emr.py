@@ -14,8 +14,8 @@ EMR_DATA_DIR = "/mnt/collab-pipeline"
 
 # The JVM options of a replay's own TaskManagers (its YARN application's, not the stream's). A replay is a bounded batch
 # job: throughput, not pause times, is what counts, and the parallel collector gave the embedded Flink batch and replay
-# runs of `bin/collab-benchmark` more events per second and per CPU-second than G1, the JVM's default (README,
-# "Performance work", round 4). The stream keeps G1: its freshness depends on short pauses.
+# runs of `bin/collab-benchmark` more events per second and per CPU-second than G1, the JVM's default
+# (docs/PERFORMANCE.md, round 4). The stream keeps G1: its freshness depends on short pauses.
 REPLAY_TASKMANAGER_JVM_OPTIONS = "-XX:+UseParallelGC"
 
 
