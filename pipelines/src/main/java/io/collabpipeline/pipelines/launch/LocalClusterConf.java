@@ -54,8 +54,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * whichever of the keys it sets. Other masters are not touched: a cluster's configuration sizes its
  * TaskManagers.
  */
-final class LocalClusterConf {
+public final class LocalClusterConf {
   private LocalClusterConf() {}
+
+  /**
+   * The settings that an embedded cluster with no Flink configuration of its own gets in this JVM:
+   * what a {@code [local]} job run through the launcher starts with. The benchmark's Flink SQL peer
+   * starts its own embedded cluster with them, so that both run on the same embedded Flink.
+   */
+  public static Map<String, String> forEmbeddedCluster() {
+    return missingFrom(new Configuration());
+  }
 
   /** The directory written for a job with no Flink configuration of its own, once per JVM. */
   private static @Nullable String withoutSource;

@@ -1,7 +1,7 @@
 package io.collabpipeline.tools.benchmark;
 
+import io.collabpipeline.pipelines.launch.LocalClusterConf;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.NettyShuffleEnvironmentOptions;
-import org.apache.flink.configuration.ResourceManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.api.EnvironmentSettings;
@@ -62,16 +60,11 @@ public final class FlinkSqlPeer {
 
   /**
    * The job over every file under {@code inputDir} (newline-delimited JSON), on a new embedded
-   * Flink with {@code parallelism}, its batch shuffle not compressed and no slot requirement check
-   * delay: the settings the graph's embedded cluster gets from the launcher ({@code
-   * LocalClusterConf}), so that both run on the same embedded Flink.
+   * Flink with {@code parallelism} and {@link #clusterConfiguration()}.
    */
   public static FlinkSqlPeer over(Path inputDir, int parallelism) {
-    Configuration conf = new Configuration();
-    conf.set(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED, false);
-    conf.set(ResourceManagerOptions.REQUIREMENTS_CHECK_DELAY, Duration.ZERO);
     StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        StreamExecutionEnvironment.createLocalEnvironment(parallelism, clusterConfiguration());
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
     StreamTableEnvironment tables =
         StreamTableEnvironment.create(env, EnvironmentSettings.inBatchMode());
@@ -105,6 +98,17 @@ public final class FlinkSqlPeer {
             + "  WHERE event_id IS NOT NULL AND workspace_gid IS NOT NULL AND ts IS NOT NULL)\n"
             + "WHERE rn = 1");
     return new FlinkSqlPeer(tables);
+  }
+
+  /**
+   * The peer's embedded cluster: the settings the graph's embedded cluster gets from the launcher
+   * ({@link LocalClusterConf#forEmbeddedCluster}: its managed memory, no batch shuffle compression,
+   * no slot requirement check delay), taken from there so that both run on the same embedded Flink.
+   * Until 2026-12-06 the peer set the last two itself and ran with Flink's 128 MB of managed memory
+   * for a local environment, against the graph's eighth of the heap.
+   */
+  static Configuration clusterConfiguration() {
+    return Configuration.fromMap(LocalClusterConf.forEmbeddedCluster());
   }
 
   /**

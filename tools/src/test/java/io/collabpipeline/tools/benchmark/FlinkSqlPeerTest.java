@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -23,6 +24,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.NettyShuffleEnvironmentOptions;
+import org.apache.flink.configuration.ResourceManagerOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.types.Row;
 import org.junit.Rule;
 import org.junit.Test;
@@ -35,6 +41,25 @@ import org.junit.rules.TemporaryFolder;
  */
 public class FlinkSqlPeerTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  /**
+   * The peer's embedded cluster has the graph's embedded-cluster settings, as the README's ratio
+   * assumes: the managed memory by the documented rule (an eighth of the JVM's maximum heap, at
+   * least 128 MB, at most 1 GB, in whole MiB), the batch shuffle uncompressed, no slot requirement
+   * check delay. Until 2026-12-06 the peer ran with Flink's 128 MB for a local environment.
+   */
+  @Test
+  public void thePeersClusterHasTheGraphsEmbeddedClusterSettings() {
+    Configuration conf = FlinkSqlPeer.clusterConfiguration();
+    long eighth = Runtime.getRuntime().maxMemory() / 8;
+    long bytes = Math.max(128L << 20, Math.min(1L << 30, eighth));
+    assertThat(
+        conf.get(TaskManagerOptions.MANAGED_MEMORY_SIZE),
+        equalTo(MemorySize.ofMebiBytes(bytes >> 20)));
+    assertThat(
+        conf.get(NettyShuffleEnvironmentOptions.BATCH_SHUFFLE_COMPRESSION_ENABLED), equalTo(false));
+    assertThat(conf.get(ResourceManagerOptions.REQUIREMENTS_CHECK_DELAY), equalTo(Duration.ZERO));
+  }
 
   @Test
   public void windowCountsEqualAPlainJavaPassOverTheSameFile() throws Exception {
