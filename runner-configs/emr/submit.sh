@@ -15,7 +15,8 @@
 #   --generation N            required with --from-savepoint: the generation of the stream that took it, which the
 #                             restored stream continues (a new one would win over the correction replays' rows). It is
 #                             the newest `stream` entry of pipeline_generations, and the -g<N>- of the stream's
-#                             raw-store file names; the job checks it against pipeline_generations
+#                             raw-store file names; the job checks it against pipeline_generations (a stream's, and
+#                             no newer stream's there)
 #   --dry-run                 print the command, one argument per line, instead of running it
 #
 # The Beam options are read from ../flink/production/beam-options.txt (one per line, '#' comments). No credentials are

@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDate;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -705,8 +706,11 @@ public final class JobLauncher {
    * A stream restored by its Flink cluster ({@code flink run -s}) continues the {@code
    * --generation} it was given, and rewrites that generation's raw-store files: refuse, before
    * anything is written, a generation the warehouse's generation log does not have as a stream's (a
-   * typo, or a replay's generation, whose rows and files are not the stream's). Warehouses without
-   * a log cannot be checked.
+   * typo, or a replay's generation, whose rows and files are not the stream's), and an older
+   * stream's generation when a newer stream has one (its rows win over the older stream's, so the
+   * restored stream's windows would keep the newer stream's values). Whether the savepoint was
+   * taken by that stream cannot be checked here: the cluster keeps no generation history.
+   * Warehouses without a log cannot be checked.
    */
   static void requireStreamGeneration(io.collabpipeline.pipelines.GraphConfig graph)
       throws Exception {
@@ -731,6 +735,26 @@ public final class JobLauncher {
                     + " generation, not a stream's: a restored stream continues the generation of"
                     + " the stream that took the savepoint (the newest stream entry of"
                     + " pipeline_generations)");
+          }
+          Optional<GenerationLog.Entry> newer =
+              log.entries().stream()
+                  .filter(e -> e.kind() == GenerationLog.Kind.STREAM)
+                  .filter(e -> e.generation() > graph.generation())
+                  .max(Comparator.comparingLong(GenerationLog.Entry::generation));
+          if (newer.isPresent()) {
+            throw new UsageException(
+                "--generation="
+                    + graph.generation()
+                    + " is an older stream's: stream generation "
+                    + newer.get().generation()
+                    + " began after it ("
+                    + newer.get().startedAt()
+                    + "), and its rows win over this one's. Restore a savepoint of stream "
+                    + newer.get().generation()
+                    + " with --generation="
+                    + newer.get().generation()
+                    + ", or start fresh (no -s) and run the correction replay of the days it cannot"
+                    + " see whole");
           }
         });
   }

@@ -2,6 +2,7 @@ package io.collabpipeline.pipelines.launch;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
@@ -11,6 +12,7 @@ import static org.hamcrest.Matchers.startsWith;
 import io.collabpipeline.pipelines.UsageException;
 import io.collabpipeline.pipelines.options.CollabPipelineOptions;
 import io.collabpipeline.pipelines.warehouse.GenerationLog;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.Warehouse;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -438,6 +441,34 @@ public class ResumeConfigTest {
     assertThat(
         unknown.getMessage(),
         startsWith("--generation=700 is not in the warehouse's generation log"));
+  }
+
+  @Test
+  public void aClusterRestoreRefusesAnOlderStreamsGenerationWhenANewerStreamHasOne()
+      throws Exception {
+    JobConfig base = config();
+    try (Warehouse w = base.graph.warehouse().open()) {
+      w.tables().orElseThrow().ensureTables();
+      GenerationLog log = w.generationLog().orElseThrow();
+      log.begin(500, GenerationLog.Kind.STREAM, null);
+      log.begin(800, GenerationLog.Kind.STREAM, null);
+      // A replay's generation is no stream: it does not make stream 800 an older one.
+      log.begin(900, GenerationLog.Kind.REPLAY, ReplayScope.day(LocalDate.of(2026, 11, 2)));
+    }
+    JobLauncher.requireStreamGeneration(config("--generation=800").graph);
+    UsageException older =
+        Assert.assertThrows(
+            UsageException.class,
+            () -> JobLauncher.requireStreamGeneration(config("--generation=500").graph));
+    assertThat(
+        older.getMessage(),
+        startsWith(
+            "--generation=500 is an older stream's: stream generation 800 began after it ("));
+    assertThat(
+        older.getMessage(),
+        endsWith(
+            "Restore a savepoint of stream 800 with --generation=800, or start fresh (no -s) and"
+                + " run the correction replay of the days it cannot see whole"));
   }
 
   /** Makes this JVM look like a job's main under {@code flink run}: a context environment. */
