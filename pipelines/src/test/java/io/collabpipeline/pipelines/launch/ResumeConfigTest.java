@@ -29,6 +29,7 @@ import java.util.List;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.junit.Assert;
 import org.junit.Before;
 import org.junit.Rule;
@@ -418,13 +419,8 @@ public class ResumeConfigTest {
 
   @Test
   public void aClusterRestoreContinuesOnlyAStreamGenerationOfTheWarehousesLog() throws Exception {
-    JobConfig base = config();
-    try (Warehouse w = base.graph.warehouse().open()) {
-      w.tables().orElseThrow().ensureTables();
-      GenerationLog log = w.generationLog().orElseThrow();
-      log.begin(500, GenerationLog.Kind.STREAM, null);
-      log.begin(600, GenerationLog.Kind.BATCH, null);
-    }
+    beginInLog(500, GenerationLog.Kind.STREAM, null);
+    beginInLog(600, GenerationLog.Kind.BATCH, null);
     // The stream's own generation: accepted (its entry is the stream's, whatever its status).
     JobLauncher.requireStreamGeneration(config("--generation=500").graph);
     UsageException batch =
@@ -446,15 +442,10 @@ public class ResumeConfigTest {
   @Test
   public void aClusterRestoreRefusesAnOlderStreamsGenerationWhenANewerStreamHasOne()
       throws Exception {
-    JobConfig base = config();
-    try (Warehouse w = base.graph.warehouse().open()) {
-      w.tables().orElseThrow().ensureTables();
-      GenerationLog log = w.generationLog().orElseThrow();
-      log.begin(500, GenerationLog.Kind.STREAM, null);
-      log.begin(800, GenerationLog.Kind.STREAM, null);
-      // A replay's generation is no stream: it does not make stream 800 an older one.
-      log.begin(900, GenerationLog.Kind.REPLAY, ReplayScope.day(LocalDate.of(2026, 11, 2)));
-    }
+    beginInLog(500, GenerationLog.Kind.STREAM, null);
+    beginInLog(800, GenerationLog.Kind.STREAM, null);
+    // A replay's generation is no stream: it does not make stream 800 an older one.
+    beginInLog(900, GenerationLog.Kind.REPLAY, ReplayScope.day(LocalDate.of(2026, 11, 2)));
     JobLauncher.requireStreamGeneration(config("--generation=800").graph);
     UsageException older =
         Assert.assertThrows(
@@ -469,6 +460,15 @@ public class ResumeConfigTest {
         endsWith(
             "Restore a savepoint of stream 800 with --generation=800, or start fresh (no -s) and"
                 + " run the correction replay of the days it cannot see whole"));
+  }
+
+  /** Begins {@code generation} in the generation log of {@link #config()}'s warehouse. */
+  private void beginInLog(long generation, GenerationLog.Kind kind, @Nullable ReplayScope range)
+      throws Exception {
+    try (Warehouse w = config().graph.warehouse().open()) {
+      w.tables().orElseThrow().ensureTables();
+      w.generationLog().orElseThrow().begin(generation, kind, range);
+    }
   }
 
   /** Makes this JVM look like a job's main under {@code flink run}: a context environment. */
