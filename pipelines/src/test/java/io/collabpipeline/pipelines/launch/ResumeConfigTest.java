@@ -423,19 +423,11 @@ public class ResumeConfigTest {
     beginInLog(600, GenerationLog.Kind.BATCH, null);
     // The stream's own generation: accepted (its entry is the stream's, whatever its status).
     JobLauncher.requireStreamGeneration(config("--generation=500").graph);
-    UsageException batch =
-        Assert.assertThrows(
-            UsageException.class,
-            () -> JobLauncher.requireStreamGeneration(config("--generation=600").graph));
     assertThat(
-        batch.getMessage(),
+        restoreRefusal(600),
         startsWith("--generation=600 is a batch generation, not a stream's: a restored stream"));
-    UsageException unknown =
-        Assert.assertThrows(
-            UsageException.class,
-            () -> JobLauncher.requireStreamGeneration(config("--generation=700").graph));
     assertThat(
-        unknown.getMessage(),
+        restoreRefusal(700),
         startsWith("--generation=700 is not in the warehouse's generation log"));
   }
 
@@ -447,19 +439,24 @@ public class ResumeConfigTest {
     // A replay's generation is no stream: it does not make stream 800 an older one.
     beginInLog(900, GenerationLog.Kind.REPLAY, ReplayScope.day(LocalDate.of(2026, 11, 2)));
     JobLauncher.requireStreamGeneration(config("--generation=800").graph);
-    UsageException older =
-        Assert.assertThrows(
-            UsageException.class,
-            () -> JobLauncher.requireStreamGeneration(config("--generation=500").graph));
+    String older = restoreRefusal(500);
     assertThat(
-        older.getMessage(),
+        older,
         startsWith(
             "--generation=500 is an older stream's: stream generation 800 began after it ("));
     assertThat(
-        older.getMessage(),
+        older,
         endsWith(
             "Restore a savepoint of stream 800 with --generation=800, or start fresh (no -s) and"
                 + " run the correction replay of the days it cannot see whole"));
+  }
+
+  /** The one-line refusal of a cluster restore under {@code --generation=generation}. */
+  private String restoreRefusal(long generation) {
+    return Assert.assertThrows(
+            UsageException.class,
+            () -> JobLauncher.requireStreamGeneration(config("--generation=" + generation).graph))
+        .getMessage();
   }
 
   /** Begins {@code generation} in the generation log of {@link #config()}'s warehouse. */
