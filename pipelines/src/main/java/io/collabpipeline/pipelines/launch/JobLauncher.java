@@ -104,7 +104,15 @@ public final class JobLauncher {
    */
   public static final class Finished {
     public final PipelineResult result;
+
+    /** From the job's build to the generation's close: the job, then a replay's diff and commit. */
     public final double seconds;
+
+    /**
+     * The job's part of {@link #seconds}: building, translating and running it to its end. The rest
+     * is closing the generation (for a replay, its diff and its commit).
+     */
+    public final double jobSeconds;
 
     /** A replay's diff of its staged rows against the stored ones; null for other jobs. */
     public final @Nullable WarehouseDiff diff;
@@ -118,11 +126,13 @@ public final class JobLauncher {
     Finished(
         PipelineResult result,
         double seconds,
+        double jobSeconds,
         @Nullable WarehouseDiff diff,
         @Nullable ReplayCommit commit,
         DiffReports.@Nullable Saved report) {
       this.result = result;
       this.seconds = seconds;
+      this.jobSeconds = jobSeconds;
       this.diff = diff;
       this.commit = commit;
       this.report = report;
@@ -176,10 +186,11 @@ public final class JobLauncher {
         throw new IllegalStateException("the job ended in state " + state);
       }
       progress.shutdownNow();
+      double jobSeconds = seconds(started);
       if (!plan.isPresent()) {
-        return new Finished(result, seconds(started), null, null, null);
+        return new Finished(result, jobSeconds, jobSeconds, null, null, null);
       }
-      return close(plan.get(), result, started);
+      return close(plan.get(), result, started, jobSeconds);
     } catch (Exception | Error e) {
       plan.ifPresent(p -> fail(p, e));
       throw e;
@@ -236,7 +247,8 @@ public final class JobLauncher {
   }
 
   /** Closes a generation whose pipeline succeeded, as its plan says. */
-  private Finished close(Job.GenerationPlan plan, PipelineResult result, long started)
+  private Finished close(
+      Job.GenerationPlan plan, PipelineResult result, long started, double jobSeconds)
       throws Exception {
     try (Warehouse warehouse = plan.warehouse.open()) {
       Optional<GenerationLog> log = warehouse.generationLog();
@@ -245,7 +257,7 @@ public final class JobLauncher {
           if (log.isPresent()) {
             log.get().markCommitted(plan.generation);
           }
-          return new Finished(result, seconds(started), null, null, null);
+          return new Finished(result, seconds(started), jobSeconds, null, null, null);
         case DRY_RUN:
           {
             ReplayStaging staging = required(warehouse.replays(), plan);
@@ -253,7 +265,7 @@ public final class JobLauncher {
             DiffReports.Saved saved = DiffReports.save(diff, plan.reportDir);
             required(log, plan).markDryRun(plan.generation);
             staging.discardStaged(plan.generation);
-            return new Finished(result, seconds(started), diff, null, saved);
+            return new Finished(result, seconds(started), jobSeconds, diff, null, saved);
           }
         case COMMIT_REPLAY:
         default:
@@ -261,7 +273,7 @@ public final class JobLauncher {
             ReplayStaging staging = required(warehouse.replays(), plan);
             WarehouseDiff diff = staging.diff(plan.generation, plan.range);
             ReplayCommit commit = staging.commitReplay(plan.generation, plan.range);
-            return new Finished(result, seconds(started), diff, commit, null);
+            return new Finished(result, seconds(started), jobSeconds, diff, commit, null);
           }
       }
     }

@@ -14,6 +14,8 @@ import java.util.Optional;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -52,22 +54,46 @@ public class LaunchedJobDatabaseTest {
             .heldOpenForInProcessJobs());
   }
 
+  /**
+   * A replay's time splits into the job's part ({@code jobSeconds}, which the benchmark subtracts
+   * to print the diff and commit) and its generation's close: a job that sleeps 300 ms in a step
+   * has at least that in its part, and the close comes after it.
+   */
+  @Test
+  public void aReplaysTimeHasTheJobsPartThenItsClose() throws Exception {
+    String url = "jdbc:duckdb:" + tmp.getRoot().toPath().resolve("warehouse.duckdb");
+    JobLauncher.Finished finished =
+        JobLauncher.withOptions(
+                EmbeddedFlink.options(false, 2), new PrintStream(OutputStream.nullOutputStream()))
+            .run(new EmptyReplay(url, 7003, 300));
+    assertTrue(
+        "the job's part holds its sleep: " + finished.jobSeconds, finished.jobSeconds >= 0.3);
+    assertTrue(
+        "the close comes after the job: " + finished.seconds + " vs " + finished.jobSeconds,
+        finished.seconds >= finished.jobSeconds);
+  }
+
   private long instancesOpenedBy(FlinkPipelineOptions options, long generation) throws Exception {
     String url = "jdbc:duckdb:" + tmp.getRoot().toPath().resolve("warehouse.duckdb");
     long before = DuckDbSession.instancesOpened();
     JobLauncher.withOptions(options, new PrintStream(OutputStream.nullOutputStream()))
-        .run(new EmptyReplay(url, generation));
+        .run(new EmptyReplay(url, generation, 0));
     return DuckDbSession.instancesOpened() - before;
   }
 
-  /** A replay of one day that stages nothing: begun, diffed and committed by the launcher. */
+  /**
+   * A replay of one day that stages nothing: begun, diffed and committed by the launcher; its one
+   * step sleeps {@code sleepMillis} on one element.
+   */
   private final class EmptyReplay implements Job {
     private final String url;
     private final long generation;
+    private final long sleepMillis;
 
-    EmptyReplay(String url, long generation) {
+    EmptyReplay(String url, long generation, long sleepMillis) {
       this.url = url;
       this.generation = generation;
+      this.sleepMillis = sleepMillis;
     }
 
     @Override
@@ -89,7 +115,23 @@ public class LaunchedJobDatabaseTest {
 
     @Override
     public void build(Pipeline pipeline) {
-      pipeline.apply(Create.of(1, 2, 3));
+      long sleep = sleepMillis;
+      pipeline
+          .apply(Create.of(1, 2, 3))
+          .apply(
+              "SleepOnOne",
+              MapElements.into(TypeDescriptors.integers())
+                  .via(
+                      (Integer i) -> {
+                        if (i == 1 && sleep > 0) {
+                          try {
+                            Thread.sleep(sleep);
+                          } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                          }
+                        }
+                        return i;
+                      }));
     }
   }
 }
