@@ -757,11 +757,11 @@ public final class JobLauncher {
             throw new UsageException(
                 "--generation="
                     + graph.generation()
-                    + " is an older stream's: stream generation "
+                    + " is an older stream's: the log has stream generation "
                     + newer.get().generation()
-                    + " began after it ("
+                    + " (begun "
                     + newer.get().startedAt()
-                    + "), and its rows win over this one's. Restore a savepoint of stream "
+                    + "), whose rows win over this one's. Restore a savepoint of stream "
                     + newer.get().generation()
                     + " with --generation="
                     + newer.get().generation()

@@ -443,7 +443,7 @@ public class ResumeConfigTest {
     assertThat(
         older,
         startsWith(
-            "--generation=500 is an older stream's: stream generation 800 began after it ("));
+            "--generation=500 is an older stream's: the log has stream generation 800 (begun "));
     assertThat(
         older,
         endsWith(
