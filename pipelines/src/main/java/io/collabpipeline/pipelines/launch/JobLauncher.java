@@ -754,17 +754,18 @@ public final class JobLauncher {
                   .filter(e -> e.generation() > graph.generation())
                   .max(Comparator.comparingLong(GenerationLog.Entry::generation));
           if (newer.isPresent()) {
+            long newest = newer.get().generation();
             throw new UsageException(
                 "--generation="
                     + graph.generation()
                     + " is an older stream's: the log has stream generation "
-                    + newer.get().generation()
+                    + newest
                     + " (begun "
                     + newer.get().startedAt()
                     + "), whose rows win over this one's. Restore a savepoint of stream "
-                    + newer.get().generation()
+                    + newest
                     + " with --generation="
-                    + newer.get().generation()
+                    + newest
                     + ", or start fresh (no -s) and run the correction replay of the days it cannot"
                     + " see whole");
           }

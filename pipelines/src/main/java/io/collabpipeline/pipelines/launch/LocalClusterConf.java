@@ -121,7 +121,7 @@ public final class LocalClusterConf {
         if (withoutSource == null
             || !Files.isRegularFile(
                 Paths.get(withoutSource, GlobalConfiguration.FLINK_CONF_FILENAME))) {
-          withoutSource = write(null, missingFrom(new Configuration()));
+          withoutSource = write(null, forEmbeddedCluster());
         }
         return withoutSource;
       }
