@@ -15,6 +15,9 @@ import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
 import org.apache.parquet.io.api.RecordMaterializer;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.TimeUnit;
+import org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
@@ -37,9 +40,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * a String once per column chunk, not once per row.
  *
  * <p>The projection is taken from the file's own schema by name. A file that lacks one of the
- * columns, or holds one with another physical type, fails the read with the file's column named:
- * the replay's counts would be wrong otherwise. Optional columns ({@code task_gid}, {@code
- * trigger_event_*}) absent from a row read as null; a required one absent from a row fails.
+ * columns, holds one with another physical type, or holds timestamps other than UTC epoch
+ * milliseconds, fails the read with the file's column named: the replay's counts would be wrong
+ * otherwise. Optional columns ({@code task_gid}, {@code trigger_event_*}) absent from a row read as
+ * null; a required one absent from a row fails.
  */
 final class MetricColumnsReadSupport extends ReadSupport<CollabEvent> {
 
@@ -151,9 +155,37 @@ final class MetricColumnsReadSupport extends ReadSupport<CollabEvent> {
                 + "; a replay reads it as a single "
                 + TYPES.get(i));
       }
+      if (i == OCCURRED_AT || i == RECEIVED_AT) {
+        requireUtcMillis(name, field);
+      }
       fields.add(field);
     }
     return new MessageType(fileSchema.getName(), fields);
+  }
+
+  /**
+   * A timestamp column must hold UTC epoch milliseconds ({@code TIMESTAMP(MILLIS,true)}, what the
+   * raw sink and Avro's {@code timestamp-millis} write). Another writer's INT64 timestamps of
+   * another unit would pass the physical type and be read as milliseconds: a file of microseconds
+   * (DuckDB's and Spark's default) would put every event some 50,000 years ahead, out of every
+   * window the replay replaces, and a local-time column would shift every event by the writer's
+   * offset. Neither is a raw store file; the replay refuses it, naming the column.
+   */
+  private static void requireUtcMillis(String name, Type field) {
+    LogicalTypeAnnotation annotation = field.getLogicalTypeAnnotation();
+    if (annotation instanceof TimestampLogicalTypeAnnotation) {
+      TimestampLogicalTypeAnnotation timestamp = (TimestampLogicalTypeAnnotation) annotation;
+      if (timestamp.getUnit() == TimeUnit.MILLIS && timestamp.isAdjustedToUTC()) {
+        return;
+      }
+    }
+    throw new IllegalStateException(
+        "the raw store file's column "
+            + name
+            + " is "
+            + field
+            + "; a replay reads it as UTC epoch milliseconds, TIMESTAMP(MILLIS,true), as the raw"
+            + " store's writer writes it (another unit or a local time would move every event)");
   }
 
   private static List<String> fieldNames(MessageType schema) {

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
@@ -98,11 +99,52 @@ public class MetricColumnsReadSupportTest {
     assertThat(e.getMessage(), containsString("BINARY"));
   }
 
+  @Test
+  public void timestampsOfAnotherUnitFailNamingTheColumn() throws IOException {
+    // Microseconds, as DuckDB's and Spark's writers store timestamps by default: the same INT64,
+    // read as milliseconds they would move every event some 50,000 years ahead.
+    Schema micros = LogicalTypes.timestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
+    Path file = writeOneRow(metricSchema(null, null, "received_at", micros), "micros.parquet");
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> readMetricColumns(file));
+    assertThat(e.getMessage(), containsString("column received_at"));
+    assertThat(e.getMessage(), containsString("MICROS"));
+    assertThat(e.getMessage(), containsString("TIMESTAMP(MILLIS,true)"));
+  }
+
+  @Test
+  public void timestampsWithoutAUnitOrInLocalTimeFailNamingTheColumn() throws IOException {
+    Path plain =
+        writeOneRow(
+            metricSchema(null, null, "occurred_at", Schema.create(Schema.Type.LONG)),
+            "plain.parquet");
+    assertThat(
+        assertThrows(IllegalStateException.class, () -> readMetricColumns(plain)).getMessage(),
+        containsString("column occurred_at"));
+    Schema local = LogicalTypes.localTimestampMillis().addToSchema(Schema.create(Schema.Type.LONG));
+    Path localFile = writeOneRow(metricSchema(null, null, "occurred_at", local), "local.parquet");
+    assertThat(
+        assertThrows(IllegalStateException.class, () -> readMetricColumns(localFile)).getMessage(),
+        containsString("column occurred_at"));
+  }
+
   /**
    * A record of the metric columns, as {@link RawStoreSchema#SCHEMA} types them, but without the
    * column {@code without} and with the column {@code asLong} a long (each null for none).
    */
   private static Schema metricSchema(@Nullable String without, @Nullable String asLong) {
+    return metricSchema(without, asLong, null, null);
+  }
+
+  /**
+   * As {@link #metricSchema(String, String)}, and with the column {@code retyped} of the type
+   * {@code type} (both null for none).
+   */
+  private static Schema metricSchema(
+      @Nullable String without,
+      @Nullable String asLong,
+      @Nullable String retyped,
+      @Nullable Schema type) {
     SchemaBuilder.FieldAssembler<Schema> fields =
         SchemaBuilder.record("CollabEventRaw").namespace("io.collabpipeline.raw").fields();
     for (String name : RawStoreSchema.METRIC_COLUMNS) {
@@ -110,10 +152,14 @@ public class MetricColumnsReadSupportTest {
         continue;
       }
       Schema.Field f = RawStoreSchema.SCHEMA.getField(name);
-      fields =
-          name.equals(asLong)
-              ? fields.requiredLong(name)
-              : fields.name(name).type(f.schema()).noDefault();
+      if (name.equals(retyped)) {
+        fields = fields.name(name).type(type).noDefault();
+      } else {
+        fields =
+            name.equals(asLong)
+                ? fields.requiredLong(name)
+                : fields.name(name).type(f.schema()).noDefault();
+      }
     }
     return fields.endRecord();
   }
