@@ -734,6 +734,11 @@ public final class RawStoreIO {
             out.outputWithTimestamp(event, new org.joda.time.Instant(event.receivedAtMillis()));
             n++;
           }
+        } catch (IllegalStateException notARawStoreFile) {
+          // MetricColumnsReadSupport's refusal of the file's columns: say which file it is.
+          throw new IllegalStateException(
+              file.getMetadata().resourceId() + ": " + notARawStoreFile.getMessage(),
+              notARawStoreFile);
         }
         read.inc(n);
       }

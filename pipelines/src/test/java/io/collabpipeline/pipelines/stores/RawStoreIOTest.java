@@ -16,6 +16,7 @@ import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.model.Stage;
+import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.transforms.Counters;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -36,6 +38,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
@@ -59,6 +64,9 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.Rule;
@@ -682,5 +690,47 @@ public class RawStoreIOTest {
             IllegalArgumentException.class,
             () -> events.apply("WriteRawArchive", RawStoreIO.write("/tmp/unused")));
     assertThat(e.getMessage(), containsString("withGeneration"));
+  }
+
+  /**
+   * A file in the raw store's layout that its writer did not write (timestamps in microseconds, as
+   * DuckDB and Spark store them) fails the replay's read with the file and the column named.
+   */
+  @Test
+  public void aReplayRefusesAFileOfMicrosecondTimestampsNamingTheFileAndColumn() throws Exception {
+    Path dir = tmp.newFolder("foreign").toPath();
+    Schema micros =
+        new Schema.Parser()
+            .parse(
+                RawStoreSchema.SCHEMA
+                    .toString()
+                    .replace("\"timestamp-millis\"", "\"timestamp-micros\""));
+    Path file = dir.resolve("dt=2026-11-22/hr=01/part-compacted.parquet");
+    Files.createDirectories(file.getParent());
+    GenericRecord millis = RawStoreSchema.toRecord(event("evt_micros", T0, T0 + 1_000, true));
+    GenericData.Record row = new GenericData.Record(micros);
+    for (Schema.Field f : micros.getFields()) {
+      row.put(f.name(), millis.get(f.name()));
+    }
+    try (ParquetWriter<GenericRecord> writer =
+        AvroParquetWriter.<GenericRecord>builder(
+                HadoopOutputFile.fromPath(
+                    new org.apache.hadoop.fs.Path(file.toUri()),
+                    new org.apache.hadoop.conf.Configuration()))
+            .withSchema(micros)
+            .build()) {
+      writer.write(row);
+    }
+    LocalDate day = LocalDate.of(2026, 11, 22);
+    reader.apply(
+        "ReadRawStore",
+        RawStoreIO.read(dir.toString())
+            .withRange(ReplayScope.of(day, day))
+            .withMetricColumnsOnly());
+    RuntimeException e = assertThrows(RuntimeException.class, () -> reader.run().waitUntilFinish());
+    String message = String.valueOf(e.getMessage());
+    assertThat(message, containsString(file.toString()));
+    assertThat(message, containsString("column occurred_at"));
+    assertThat(message, containsString("TIMESTAMP(MICROS,true)"));
   }
 }
