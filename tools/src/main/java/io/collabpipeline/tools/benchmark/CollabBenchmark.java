@@ -589,10 +589,9 @@ public final class CollabBenchmark {
 
   /**
    * The processor's model as Linux names it ({@code model name} in {@code /proc/cpuinfo}): machines
-   * of one kind are not all alike (the same 2-core kind has run the Jackson parse 10% faster on one
-   * than on another), so a run's figures say which they came from. Several models are joined with "
-   * + "; "CPU model unknown" where the file is missing or names none (not Linux, or an arm64
-   * kernel, which has no such field).
+   * of one kind need not be alike, so a run's figures say which processor they came from. Several
+   * models are joined with " + "; "CPU model unknown" where the file is missing or names none (not
+   * Linux, or an arm64 kernel, which has no such field).
    */
   static String cpuModel(Path cpuinfo) {
     List<String> lines;
