@@ -735,10 +735,14 @@ public final class RawStoreIO {
             n++;
           }
         } catch (IllegalStateException notARawStoreFile) {
-          // MetricColumnsReadSupport's refusal of the file's columns: say which file it is.
-          throw new IllegalStateException(
-              file.getMetadata().resourceId() + ": " + notARawStoreFile.getMessage(),
-              notARawStoreFile);
+          // MetricColumnsReadSupport's refusal of the file's columns: say which file it is. The
+          // refusal rides along as suppressed, not as the cause, so that the innermost cause (the
+          // one line a failed job prints) is this one, with the file's name.
+          IllegalStateException named =
+              new IllegalStateException(
+                  file.getMetadata().resourceId() + ": " + notARawStoreFile.getMessage());
+          named.addSuppressed(notARawStoreFile);
+          throw named;
         }
         read.inc(n);
       }

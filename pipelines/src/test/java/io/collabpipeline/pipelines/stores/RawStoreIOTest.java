@@ -16,6 +16,7 @@ import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.model.Stage;
+import io.collabpipeline.pipelines.launch.CommandLine;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.transforms.Counters;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
@@ -728,7 +729,8 @@ public class RawStoreIOTest {
             .withRange(ReplayScope.of(day, day))
             .withMetricColumnsOnly());
     RuntimeException e = assertThrows(RuntimeException.class, () -> reader.run().waitUntilFinish());
-    String message = String.valueOf(e.getMessage());
+    // What the command line prints of a failed job: its innermost cause.
+    String message = CommandLine.rootMessage(e);
     assertThat(message, containsString(file.toString()));
     assertThat(message, containsString("column occurred_at"));
     assertThat(message, containsString("TIMESTAMP(MICROS,true)"));
