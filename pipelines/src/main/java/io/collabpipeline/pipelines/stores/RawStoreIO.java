@@ -730,21 +730,32 @@ public final class RawStoreIO {
         long n = 0;
         try (ParquetReader<CollabEvent> reader =
             new MetricColumnsReader(BeamInputFile.of(file.getMetadata()), conf).build()) {
-          for (CollabEvent event = reader.read(); event != null; event = reader.read()) {
+          for (CollabEvent event = next(reader, file); event != null; event = next(reader, file)) {
             out.outputWithTimestamp(event, new org.joda.time.Instant(event.receivedAtMillis()));
             n++;
           }
+        }
+        read.inc(n);
+      }
+
+      /**
+       * The file's next row, or null at its end. {@link MetricColumnsReadSupport} refuses a file
+       * whose columns a replay cannot read when its first row is read, naming the column; the
+       * refusal is thrown again with the file's name, and rides along as suppressed rather than as
+       * the cause, so that the innermost cause (the one line a failed job prints) names the file.
+       * What the steps after the read throw is not caught here.
+       */
+      private static @Nullable CollabEvent next(
+          ParquetReader<CollabEvent> reader, FileIO.ReadableFile file) throws IOException {
+        try {
+          return reader.read();
         } catch (IllegalStateException notARawStoreFile) {
-          // MetricColumnsReadSupport's refusal of the file's columns: say which file it is. The
-          // refusal rides along as suppressed, not as the cause, so that the innermost cause (the
-          // one line a failed job prints) is this one, with the file's name.
           IllegalStateException named =
               new IllegalStateException(
                   file.getMetadata().resourceId() + ": " + notARawStoreFile.getMessage());
           named.addSuppressed(notARawStoreFile);
           throw named;
         }
-        read.inc(n);
       }
     }
 
