@@ -17,7 +17,6 @@ import org.apache.parquet.io.api.PrimitiveConverter;
 import org.apache.parquet.io.api.RecordMaterializer;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.LogicalTypeAnnotation.TimeUnit;
-import org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
@@ -63,6 +62,10 @@ final class MetricColumnsReadSupport extends ReadSupport<CollabEvent> {
           PrimitiveTypeName.BINARY, // source_name
           PrimitiveTypeName.INT32, // source_partition
           PrimitiveTypeName.INT64); // source_offset
+
+  /** The logical type of the two timestamp columns, as the raw sink writes them. */
+  private static final LogicalTypeAnnotation UTC_MILLIS =
+      LogicalTypeAnnotation.timestampType(true, TimeUnit.MILLIS);
 
   // Positions in RawStoreSchema.METRIC_COLUMNS, the order of the projection.
   private static final int EVENT_ID = 0;
@@ -172,12 +175,8 @@ final class MetricColumnsReadSupport extends ReadSupport<CollabEvent> {
    * offset. Neither is a raw store file; the replay refuses it, naming the column.
    */
   private static void requireUtcMillis(String name, Type field) {
-    LogicalTypeAnnotation annotation = field.getLogicalTypeAnnotation();
-    if (annotation instanceof TimestampLogicalTypeAnnotation) {
-      TimestampLogicalTypeAnnotation timestamp = (TimestampLogicalTypeAnnotation) annotation;
-      if (timestamp.getUnit() == TimeUnit.MILLIS && timestamp.isAdjustedToUTC()) {
-        return;
-      }
+    if (UTC_MILLIS.equals(field.getLogicalTypeAnnotation())) {
+      return;
     }
     throw new IllegalStateException(
         "the raw store file's column "

@@ -140,7 +140,7 @@ public class MetricColumnsReadSupportTest {
    * As {@link #metricSchema(String, String)}, and with the column {@code retyped} of the type
    * {@code type} (both null for none).
    */
-  private static Schema metricSchema(
+  static Schema metricSchema(
       @Nullable String without,
       @Nullable String asLong,
       @Nullable String retyped,
@@ -276,7 +276,14 @@ public class MetricColumnsReadSupportTest {
   }
 
   private Path writeOneRow(Schema schema, String name) throws IOException {
-    Path file = tmp.getRoot().toPath().resolve(name);
+    return writeOneRow(schema, tmp.getRoot().toPath().resolve(name));
+  }
+
+  /**
+   * One row of {@code schema} (a {@link #metricSchema} record: "x" for a string, 1 for a number)
+   * written to {@code file} by Avro's Parquet writer, with the logical types the schema gives.
+   */
+  static Path writeOneRow(Schema schema, Path file) throws IOException {
     GenericData.Record r = new GenericData.Record(schema);
     for (Schema.Field f : schema.getFields()) {
       Schema.Type t =

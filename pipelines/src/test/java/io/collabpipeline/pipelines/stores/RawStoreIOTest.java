@@ -39,9 +39,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
@@ -65,9 +64,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
-import org.apache.parquet.avro.AvroParquetWriter;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.Rule;
@@ -700,28 +696,11 @@ public class RawStoreIOTest {
   @Test
   public void aReplayRefusesAFileOfMicrosecondTimestampsNamingTheFileAndColumn() throws Exception {
     Path dir = tmp.newFolder("foreign").toPath();
-    Schema micros =
-        new Schema.Parser()
-            .parse(
-                RawStoreSchema.SCHEMA
-                    .toString()
-                    .replace("\"timestamp-millis\"", "\"timestamp-micros\""));
     Path file = dir.resolve("dt=2026-11-22/hr=01/part-compacted.parquet");
     Files.createDirectories(file.getParent());
-    GenericRecord millis = RawStoreSchema.toRecord(event("evt_micros", T0, T0 + 1_000, true));
-    GenericData.Record row = new GenericData.Record(micros);
-    for (Schema.Field f : micros.getFields()) {
-      row.put(f.name(), millis.get(f.name()));
-    }
-    try (ParquetWriter<GenericRecord> writer =
-        AvroParquetWriter.<GenericRecord>builder(
-                HadoopOutputFile.fromPath(
-                    new org.apache.hadoop.fs.Path(file.toUri()),
-                    new org.apache.hadoop.conf.Configuration()))
-            .withSchema(micros)
-            .build()) {
-      writer.write(row);
-    }
+    Schema micros = LogicalTypes.timestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
+    MetricColumnsReadSupportTest.writeOneRow(
+        MetricColumnsReadSupportTest.metricSchema(null, null, "occurred_at", micros), file);
     LocalDate day = LocalDate.of(2026, 11, 22);
     reader.apply(
         "ReadRawStore",
