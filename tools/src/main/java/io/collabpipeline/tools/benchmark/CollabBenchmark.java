@@ -258,7 +258,7 @@ public final class CollabBenchmark {
         resetPeaks();
         Path runDir = dir.resolve("run-" + mode + "-" + r);
         double cpuBefore = processCpuSeconds();
-        double jitBefore = compilerCpuSeconds();
+        Map<Long, Long> jitBefore = compilerThreadNanos();
         // A replay's run ends with its diff and commit, after the job: their part of its time.
         double closing = Double.NaN;
         double s;
@@ -275,7 +275,7 @@ public final class CollabBenchmark {
                       : runGraph(input, runDir, mode.equals("streaming"), parallelism);
         }
         double cpu = processCpuSeconds() - cpuBefore;
-        double jit = compilerCpuSeconds() - jitBefore;
+        double jit = compilingSeconds(jitBefore, compilerThreadNanos());
         if (r >= 1) {
           seconds.get(mode).add(s);
           cpuSeconds.get(mode).add(cpu);
@@ -668,27 +668,27 @@ public final class CollabBenchmark {
   }
 
   /**
-   * CPU time of the JVM's JIT compiler threads so far, in seconds, from Linux's per-thread
-   * scheduler statistics ({@code /proc/self/task/<tid>/schedstat}, the time on a CPU in
-   * nanoseconds, of the threads named {@code C1 CompilerThread*} and {@code C2 CompilerThread*});
-   * NaN where there is no such file. A run's difference is the part of its CPU seconds the
-   * compilers took: a JVM that has run the code enough compiles little, one that has not spends
-   * cores on it while the run is timed. A compiler thread that exits takes its time with it
-   * (HotSpot stops extra compiler threads when idle; on 2 cores there is one of each and it stays).
+   * CPU time of each of the JVM's JIT compiler threads so far, in nanoseconds by thread id, from
+   * Linux's per-thread scheduler statistics ({@code /proc/self/task/<tid>/schedstat}, the time on a
+   * CPU, of the threads named {@code C1 CompilerThread*} and {@code C2 CompilerThread*}); null
+   * where there is no such directory. Two of these give a run's compiling time ({@link
+   * #compilingSeconds}).
    */
-  static double compilerCpuSeconds() {
+  static Map<Long, Long> compilerThreadNanos() {
     Path tasks = Paths.get("/proc/self/task");
     if (!Files.isDirectory(tasks)) {
-      return Double.NaN;
+      return null;
     }
-    long nanos = 0;
+    Map<Long, Long> nanos = new LinkedHashMap<>();
     try (Stream<Path> threads = Files.list(tasks)) {
       for (Path thread : (Iterable<Path>) threads::iterator) {
         try {
           String name = Files.readString(thread.resolve("comm")).trim();
           if (name.contains("CompilerThre")) {
             String stat = Files.readString(thread.resolve("schedstat")).trim();
-            nanos += Long.parseLong(stat.substring(0, stat.indexOf(' ')));
+            nanos.put(
+                Long.parseLong(thread.getFileName().toString()),
+                Long.parseLong(stat.substring(0, stat.indexOf(' '))));
           }
         } catch (IOException | RuntimeException e) {
           // The thread ended between the listing and the read, or the file is not as expected:
@@ -696,7 +696,27 @@ public final class CollabBenchmark {
         }
       }
     } catch (IOException e) {
+      return null;
+    }
+    return nanos;
+  }
+
+  /**
+   * The part of a run's CPU seconds the compilers took, from {@link #compilerThreadNanos} before
+   * and after it: each thread's own difference, a thread that started during the run counted from
+   * zero. HotSpot stops a compiler thread that has been idle and starts one when compiles queue up
+   * (with {@code -XX:TieredStopAtLevel=1}, say): a thread that ended during the run takes its time
+   * since the first reading with it, so the figure is a lower bound, never less than zero. Summing
+   * the threads at each reading and subtracting went negative when one ended. NaN where either
+   * reading is missing.
+   */
+  static double compilingSeconds(Map<Long, Long> before, Map<Long, Long> after) {
+    if (before == null || after == null) {
       return Double.NaN;
+    }
+    long nanos = 0;
+    for (Map.Entry<Long, Long> thread : after.entrySet()) {
+      nanos += Math.max(0, thread.getValue() - before.getOrDefault(thread.getKey(), 0L));
     }
     return nanos / 1e9;
   }
