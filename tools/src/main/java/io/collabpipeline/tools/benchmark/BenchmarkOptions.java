@@ -1,6 +1,10 @@
 package io.collabpipeline.tools.benchmark;
 
 import io.collabpipeline.pipelines.UsageException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -59,25 +63,117 @@ final class BenchmarkOptions {
 
   /** {@link #positive(String, long)} as an int (counts, parallelism, seconds). */
   int positiveInt(String name, int otherwise) {
-    return (int) positive(name, otherwise);
+    return asInt(name, positive(name, otherwise));
   }
 
   /** Like {@link #positiveInt}, but 0 is accepted too (no warm-up). */
   int positiveOrZero(String name, int otherwise) {
-    return has(name) && values.get(name).equals("0") ? 0 : positiveInt(name, otherwise);
+    return has(name) ? asInt(name, wholeNumber(name, values.get(name), 0)) : otherwise;
+  }
+
+  private static int asInt(String name, long value) {
+    if (value > Integer.MAX_VALUE) {
+      throw new UsageException(
+          "--" + name + "=" + value + " is too large: at most " + Integer.MAX_VALUE);
+    }
+    return (int) value;
   }
 
   /** {@code value} as a whole number of at least 1, or a usage error naming {@code --name}. */
   static long positive(String name, String value) {
+    return wholeNumber(name, value, 1);
+  }
+
+  private static long wholeNumber(String name, String value, long least) {
     try {
       long v = Long.parseLong(value);
-      if (v >= 1) {
+      if (v >= least) {
         return v;
       }
     } catch (NumberFormatException ignored) {
       // fall through to the usage error
     }
-    throw new UsageException("--" + name + "=" + value + " must be a whole number of at least 1");
+    throw new UsageException(
+        "--" + name + "=" + value + " must be a whole number of at least " + least);
+  }
+
+  /**
+   * The directory option {@code --name}'s {@code value}, created if it is not there: a path that
+   * cannot be a directory is a one-line usage error naming the option and the cause, before any
+   * work, not a stack trace.
+   */
+  static Path directory(String name, String value) {
+    Path dir = Paths.get(value);
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UsageException(
+          "--"
+              + name
+              + "="
+              + value
+              + ": cannot create the directory ("
+              + cause(e)
+              + ");"
+              + " give a directory this user can write");
+    }
+    if (!Files.isWritable(dir)) {
+      throw new UsageException(
+          "--"
+              + name
+              + "="
+              + value
+              + ": the directory is not writable; give one this user can"
+              + " write");
+    }
+    return dir;
+  }
+
+  /**
+   * The output file option {@code --name}'s {@code value}, checked before the runs it will hold the
+   * figures of: its directory is created as the writer would, and a directory or an unwritable
+   * place is a one-line usage error, not a stack trace after minutes of work.
+   */
+  static Path outputFile(String name, String value) {
+    if (value.isEmpty()) {
+      throw new UsageException("--" + name + "= needs a file name: --" + name + "=FILE");
+    }
+    Path file = Paths.get(value);
+    if (Files.isDirectory(file)) {
+      throw new UsageException(
+          "--"
+              + name
+              + "="
+              + value
+              + " is a directory: give a file name in it, e.g. --"
+              + name
+              + "="
+              + file.resolve("bench.json"));
+    }
+    Path parent = file.toAbsolutePath().getParent();
+    try {
+      Files.createDirectories(parent);
+    } catch (IOException e) {
+      throw new UsageException(
+          "--"
+              + name
+              + "="
+              + value
+              + ": cannot create its directory ("
+              + cause(e)
+              + ");"
+              + " give a file in a directory this user can write");
+    }
+    if (!Files.isWritable(parent) || (Files.exists(file) && !Files.isWritable(file))) {
+      throw new UsageException(
+          "--" + name + "=" + value + " is not writable; give a file this user can write");
+    }
+    return file;
+  }
+
+  /** An I/O failure in a few words: its kind and message ("NoSuchFileException: /proc/x"). */
+  static String cause(IOException e) {
+    return e.getClass().getSimpleName() + ": " + e.getMessage();
   }
 
   /** The median of {@code values} (the mean of the middle two for an even count). */

@@ -146,8 +146,8 @@ public final class CollabBenchmark {
     }
     String workDir = o.get("workDir", null);
     String results = o.get("results", null);
-    if (results != null && results.isEmpty()) {
-      throw new UsageException("--results= needs a file name: --results=FILE");
+    if (results != null) {
+      BenchmarkOptions.outputFile("results", results);
     }
     String rawStore = o.get("rawStore", null);
     if (rawStore != null && (rawStore.isEmpty() || !Files.isDirectory(Paths.get(rawStore)))) {
@@ -160,8 +160,10 @@ public final class CollabBenchmark {
     FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
     // A directory of the benchmark's own goes when the JVM exits, and each run's files after it.
     boolean temporary = workDir == null;
-    Path dir = temporary ? WorkDirs.temporary("collab-bench") : Paths.get(workDir);
-    Files.createDirectories(dir);
+    Path dir =
+        temporary
+            ? WorkDirs.temporary("collab-bench")
+            : BenchmarkOptions.directory("workDir", workDir);
     // One file per core to read by default, as a real backfill would be; --inputFiles=1 times the
     // reading of a single file, which a batch run cuts into pieces for its readers.
     int files = o.positiveInt("inputFiles", Math.max(2, parallelism));
@@ -380,7 +382,18 @@ public final class CollabBenchmark {
       // The figures for bin/collab-cost (format: BenchmarkResults).
       Map<String, Double> medians = new LinkedHashMap<>();
       modes.forEach(m -> medians.put(m, median(seconds.get(m))));
-      BenchmarkResults.ofRun(eventsPerMode, medians, parallelism).write(Paths.get(results));
+      try {
+        BenchmarkResults.ofRun(eventsPerMode, medians, parallelism).write(Paths.get(results));
+      } catch (IOException e) {
+        // Checked before the runs; this is the place changing under them.
+        System.err.println(
+            "collab-benchmark: could not write --results="
+                + results
+                + " ("
+                + BenchmarkOptions.cause(e)
+                + "); the figures are the ones printed above");
+        return 1;
+      }
       System.out.println("results: " + results);
     }
     return 0;

@@ -78,8 +78,10 @@ final class SoakBenchmark {
               + warmup
               + " for the heap's slope: raise --minutes or lower --warmup");
     }
-    Path dir = workDir == null ? WorkDirs.temporary("collab-soak") : Paths.get(workDir);
-    Files.createDirectories(dir);
+    Path dir =
+        workDir == null
+            ? WorkDirs.temporary("collab-soak")
+            : BenchmarkOptions.directory("workDir", workDir);
     // Enough deliveries that the source does not run dry before the last minute.
     long events = rate * (minutes * 60L + 120);
     FlinkPipelineOptions options = EmbeddedFlink.options(true, parallelism);

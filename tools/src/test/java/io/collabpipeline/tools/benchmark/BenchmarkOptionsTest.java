@@ -13,8 +13,9 @@ import org.junit.Test;
 
 /**
  * The benchmark modes' shared option parsing: one-line usage errors that list the mode's options,
- * whole numbers of at least 1, defaults, and the median of the repeats. Every mode's command line
- * is checked through {@link CollabBenchmark#run}, which fails on a bad option before any work.
+ * whole numbers of at least 1 (or 0), paths checked before any run, defaults, and the median of the
+ * repeats. Every mode's command line is checked through {@link CollabBenchmark#run}, which fails on
+ * a bad option before any work.
  */
 public class BenchmarkOptionsTest {
   private static String usageError(String... args) {
@@ -88,10 +89,55 @@ public class BenchmarkOptionsTest {
         "--batch=ten must be a whole number of at least 1",
         usageError("--modes=collector", "--batch=ten"));
     assertEquals("--events= must be a whole number of at least 1", usageError("--events"));
-    // Zero warm-ups is allowed; a negative count is not.
+    // Zero warm-ups is allowed; a negative count is not, and the error says what is.
     assertEquals(
-        "--warmup=-1 must be a whole number of at least 1",
+        "--warmup=-1 must be a whole number of at least 0",
         usageError("--modes=soak", "--warmup=-1"));
+    assertEquals("--warmups=-1 must be a whole number of at least 0", usageError("--warmups=-1"));
+    assertEquals(
+        "--warmups=many must be a whole number of at least 0", usageError("--warmups=many"));
+    // A count is an int: 2^32 + 1 repeats is not one repeat.
+    assertEquals(
+        "--repeats=4294967297 is too large: at most 2147483647",
+        usageError("--repeats=4294967297"));
+  }
+
+  @Test
+  public void aWorkDirOrResultsFileThatCannotBeWrittenIsAOneLineErrorBeforeAnyRun()
+      throws Exception {
+    Path dir = Files.createTempDirectory("bench-paths");
+    Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+    // Were a check missing, the run would go on, briefly (a parse of 10 events), and end without
+    // the usage error.
+    try {
+      String underAFile =
+          usageError("--modes=parse", "--events=10", "--workDir=" + file.resolve("sub"));
+      assertTrue(
+          underAFile,
+          underAFile.startsWith(
+              "--workDir=" + file.resolve("sub") + ": cannot create the directory ("));
+      assertTrue(underAFile, underAFile.endsWith("); give a directory this user can write"));
+      String aFile = usageError("--modes=soak", "--workDir=" + file);
+      assertTrue(aFile, aFile.startsWith("--workDir=" + file + ": cannot create the directory ("));
+      assertEquals(
+          "--results="
+              + dir
+              + " is a directory: give a file name in it, e.g. --results="
+              + dir.resolve("bench.json"),
+          usageError("--modes=parse", "--events=10", "--results=" + dir));
+      String resultsUnderAFile =
+          usageError("--modes=parse", "--events=10", "--results=" + file.resolve("bench.json"));
+      assertTrue(
+          resultsUnderAFile,
+          resultsUnderAFile.startsWith(
+              "--results=" + file.resolve("bench.json") + ": cannot create its directory ("));
+      for (String message : List.of(underAFile, aFile, resultsUnderAFile)) {
+        assertFalse(message, message.contains("\n"));
+      }
+    } finally {
+      Files.delete(file);
+      Files.delete(dir);
+    }
   }
 
   @Test
