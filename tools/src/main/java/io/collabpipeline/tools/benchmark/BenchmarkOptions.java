@@ -73,8 +73,7 @@ final class BenchmarkOptions {
 
   private static int asInt(String name, long value) {
     if (value > Integer.MAX_VALUE) {
-      throw new UsageException(
-          "--" + name + "=" + value + " is too large: at most " + Integer.MAX_VALUE);
+      throw refused(name, value, " is too large: at most " + Integer.MAX_VALUE);
     }
     return (int) value;
   }
@@ -93,8 +92,7 @@ final class BenchmarkOptions {
     } catch (NumberFormatException ignored) {
       // fall through to the usage error
     }
-    throw new UsageException(
-        "--" + name + "=" + value + " must be a whole number of at least " + least);
+    throw refused(name, value, " must be a whole number of at least " + least);
   }
 
   /**
@@ -107,24 +105,13 @@ final class BenchmarkOptions {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
-      throw new UsageException(
-          "--"
-              + name
-              + "="
-              + value
-              + ": cannot create the directory ("
-              + cause(e)
-              + ");"
-              + " give a directory this user can write");
+      throw refused(
+          name,
+          value,
+          ": cannot create the directory (" + cause(e) + "); give a directory this user can write");
     }
     if (!Files.isWritable(dir)) {
-      throw new UsageException(
-          "--"
-              + name
-              + "="
-              + value
-              + ": the directory is not writable; give one this user can"
-              + " write");
+      throw refused(name, value, ": the directory is not writable; give one this user can write");
     }
     return dir;
   }
@@ -136,39 +123,33 @@ final class BenchmarkOptions {
    */
   static Path outputFile(String name, String value) {
     if (value.isEmpty()) {
-      throw new UsageException("--" + name + "= needs a file name: --" + name + "=FILE");
+      throw refused(name, value, " needs a file name: --" + name + "=FILE");
     }
     Path file = Paths.get(value);
     if (Files.isDirectory(file)) {
-      throw new UsageException(
-          "--"
-              + name
-              + "="
-              + value
-              + " is a directory: give a file name in it, e.g. --"
-              + name
-              + "="
-              + file.resolve("bench.json"));
+      String example = "--" + name + "=" + file.resolve("bench.json");
+      throw refused(name, value, " is a directory: give a file name in it, e.g. " + example);
     }
     Path parent = file.toAbsolutePath().getParent();
     try {
       Files.createDirectories(parent);
     } catch (IOException e) {
-      throw new UsageException(
-          "--"
-              + name
-              + "="
-              + value
-              + ": cannot create its directory ("
+      throw refused(
+          name,
+          value,
+          ": cannot create its directory ("
               + cause(e)
-              + ");"
-              + " give a file in a directory this user can write");
+              + "); give a file in a directory this user can write");
     }
     if (!Files.isWritable(parent) || (Files.exists(file) && !Files.isWritable(file))) {
-      throw new UsageException(
-          "--" + name + "=" + value + " is not writable; give a file this user can write");
+      throw refused(name, value, " is not writable; give a file this user can write");
     }
     return file;
+  }
+
+  /** The usage error for {@code --name=value}: the option as given, then {@code why}. */
+  private static UsageException refused(String name, Object value, String why) {
+    return new UsageException("--" + name + "=" + value + why);
   }
 
   /** An I/O failure in a few words: its kind and message ("NoSuchFileException: /proc/x"). */

@@ -22,6 +22,13 @@ public class BenchmarkOptionsTest {
     return assertThrows(UsageException.class, () -> CollabBenchmark.run(args)).getMessage();
   }
 
+  /** The usage error of {@code args}, which must start with {@code prefix}. */
+  private static String refusal(String prefix, String... args) {
+    String message = usageError(args);
+    assertTrue(message, message.startsWith(prefix));
+    return message;
+  }
+
   @Test
   public void theArrivalRateIsCheckedAsThePipelineChecksIt() throws Exception {
     assertEquals(
@@ -109,31 +116,35 @@ public class BenchmarkOptionsTest {
     Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
     // Were a check missing, the run would go on, briefly (a parse of 10 events), and end without
     // the usage error.
+    String[] tiny = {"--modes=parse", "--events=10"};
     try {
-      String underAFile =
-          usageError("--modes=parse", "--events=10", "--workDir=" + file.resolve("sub"));
+      List<String> messages =
+          List.of(
+              refusal(
+                  "--workDir=" + file.resolve("sub") + ": cannot create the directory (",
+                  tiny[0],
+                  tiny[1],
+                  "--workDir=" + file.resolve("sub")),
+              refusal(
+                  "--workDir=" + file + ": cannot create the directory (",
+                  "--modes=soak",
+                  "--workDir=" + file),
+              refusal(
+                  "--results=" + file.resolve("bench.json") + ": cannot create its directory (",
+                  tiny[0],
+                  tiny[1],
+                  "--results=" + file.resolve("bench.json")));
       assertTrue(
-          underAFile,
-          underAFile.startsWith(
-              "--workDir=" + file.resolve("sub") + ": cannot create the directory ("));
-      assertTrue(underAFile, underAFile.endsWith("); give a directory this user can write"));
-      String aFile = usageError("--modes=soak", "--workDir=" + file);
-      assertTrue(aFile, aFile.startsWith("--workDir=" + file + ": cannot create the directory ("));
+          messages.get(0), messages.get(0).endsWith("); give a directory this user can write"));
+      for (String message : messages) {
+        assertFalse(message, message.contains("\n"));
+      }
       assertEquals(
           "--results="
               + dir
               + " is a directory: give a file name in it, e.g. --results="
               + dir.resolve("bench.json"),
-          usageError("--modes=parse", "--events=10", "--results=" + dir));
-      String resultsUnderAFile =
-          usageError("--modes=parse", "--events=10", "--results=" + file.resolve("bench.json"));
-      assertTrue(
-          resultsUnderAFile,
-          resultsUnderAFile.startsWith(
-              "--results=" + file.resolve("bench.json") + ": cannot create its directory ("));
-      for (String message : List.of(underAFile, aFile, resultsUnderAFile)) {
-        assertFalse(message, message.contains("\n"));
-      }
+          usageError(tiny[0], tiny[1], "--results=" + dir));
     } finally {
       Files.delete(file);
       Files.delete(dir);
