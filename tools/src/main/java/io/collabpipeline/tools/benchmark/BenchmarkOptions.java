@@ -108,10 +108,10 @@ final class BenchmarkOptions {
       throw refused(
           name,
           value,
-          ": cannot create the directory (" + cause(e) + "); give a directory this user can write");
+          " cannot be created (" + cause(e) + "): give a directory this user can write");
     }
     if (!Files.isWritable(dir)) {
-      throw refused(name, value, ": the directory is not writable; give one this user can write");
+      throw refused(name, value, " is not writable: give a directory this user can write");
     }
     return dir;
   }
@@ -137,12 +137,12 @@ final class BenchmarkOptions {
       throw refused(
           name,
           value,
-          ": cannot create its directory ("
+          ": its directory cannot be created ("
               + cause(e)
-              + "); give a file in a directory this user can write");
+              + "): give a file in a directory this user can write");
     }
     if (!Files.isWritable(parent) || (Files.exists(file) && !Files.isWritable(file))) {
-      throw refused(name, value, " is not writable; give a file this user can write");
+      throw refused(name, value, " is not writable: give a file this user can write");
     }
     return file;
   }

@@ -121,21 +121,21 @@ public class BenchmarkOptionsTest {
       List<String> messages =
           List.of(
               refusal(
-                  "--workDir=" + file.resolve("sub") + ": cannot create the directory (",
+                  "--workDir=" + file.resolve("sub") + " cannot be created (",
                   tiny[0],
                   tiny[1],
                   "--workDir=" + file.resolve("sub")),
               refusal(
-                  "--workDir=" + file + ": cannot create the directory (",
+                  "--workDir=" + file + " cannot be created (",
                   "--modes=soak",
                   "--workDir=" + file),
               refusal(
-                  "--results=" + file.resolve("bench.json") + ": cannot create its directory (",
+                  "--results=" + file.resolve("bench.json") + ": its directory cannot be created (",
                   tiny[0],
                   tiny[1],
                   "--results=" + file.resolve("bench.json")));
       assertTrue(
-          messages.get(0), messages.get(0).endsWith("); give a directory this user can write"));
+          messages.get(0), messages.get(0).endsWith("): give a directory this user can write"));
       for (String message : messages) {
         assertFalse(message, message.contains("\n"));
       }
