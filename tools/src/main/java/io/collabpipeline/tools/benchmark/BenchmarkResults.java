@@ -171,8 +171,8 @@ public final class BenchmarkResults {
       throw new UsageException(
           "--benchmark="
               + file
-              + ": no such file (write one with bin/collab-benchmark --results=FILE, or see"
-              + " docs/cost/)");
+              + (Files.isDirectory(file) ? " is a directory, not a results file" : ": no such file")
+              + " (write one with bin/collab-benchmark --results=FILE, or see docs/cost/)");
     }
     JsonNode root;
     try {

@@ -51,7 +51,12 @@ public final class Prices {
   public static Prices fromFile(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new UsageException(
-          "--prices=" + file + ": no such file (copy the built-in " + BUILT_IN + " and edit it)");
+          "--prices="
+              + file
+              + (Files.isDirectory(file) ? " is a directory, not a prices file" : ": no such file")
+              + " (copy the built-in "
+              + BUILT_IN
+              + " and edit it)");
     }
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       Properties p = new Properties();

@@ -73,6 +73,25 @@ public class CollabCostTest {
   }
 
   @Test
+  public void aDirectoryGivenForTheBenchmarkFileIsNamedSo() {
+    String dir = tmp.getRoot().toString();
+    assertEquals(2, exec("--benchmark=" + dir));
+    assertOneLineError("--benchmark=" + dir + " is a directory, not a results file");
+  }
+
+  @Test
+  public void aDirectoryGivenForThePricesFileIsNamedSo() {
+    String dir = tmp.getRoot().toString();
+    assertEquals(
+        2,
+        exec(
+            "--streamEventsPerSecondPerCore=5000",
+            "--replayEventsPerSecondPerCore=100000",
+            "--prices=" + dir));
+    assertOneLineError("--prices=" + dir + " is a directory, not a prices file");
+  }
+
+  @Test
   public void withoutFiguresTheCommandRefusesToInventThem() {
     assertEquals(2, exec("--format=markdown"));
     assertOneLineError("no throughput figures");
