@@ -146,9 +146,7 @@ public final class CollabBenchmark {
     }
     String workDir = o.get("workDir", null);
     String results = o.get("results", null);
-    if (results != null) {
-      BenchmarkOptions.outputFile("results", results);
-    }
+    Path resultsFile = results == null ? null : BenchmarkOptions.outputFile("results", results);
     String rawStore = o.get("rawStore", null);
     if (rawStore != null && (rawStore.isEmpty() || !Files.isDirectory(Paths.get(rawStore)))) {
       throw new UsageException(
@@ -378,12 +376,12 @@ public final class CollabBenchmark {
           median(seconds.get("flinksql")) / median(seconds.get("batch")));
     }
     System.out.printf(Locale.ROOT, "peak resident memory of the process: %s%n", peakRss());
-    if (results != null) {
+    if (resultsFile != null) {
       // The figures for bin/collab-cost (format: BenchmarkResults).
       Map<String, Double> medians = new LinkedHashMap<>();
       modes.forEach(m -> medians.put(m, median(seconds.get(m))));
       try {
-        BenchmarkResults.ofRun(eventsPerMode, medians, parallelism).write(Paths.get(results));
+        BenchmarkResults.ofRun(eventsPerMode, medians, parallelism).write(resultsFile);
       } catch (IOException e) {
         // Checked before the runs; this is the place changing under them.
         System.err.println(
