@@ -2,6 +2,7 @@ package io.collabpipeline.pipelines.warehouse;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
@@ -22,10 +23,13 @@ import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TimeZone;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -365,6 +369,44 @@ public abstract class WarehouseContractTest {
       // Speed is the benchmark's business, not a unit test's: this checks the staged upsert's
       // result only.
       assertThat(w.curated().read(CuratedTable.TASK_UPDATE_VELOCITY), equalTo(rows));
+    }
+  }
+
+  @Test
+  public void smallBatchesOfEverySizeOnOneHandleLeaveExactlyTheNewestRowOfEachKey()
+      throws Exception {
+    // A small batch is written by one statement reading a VALUES list of its rows: each size from 1
+    // to 130 in turn, and again in reverse, over overlapping keys of two tables, every row a new
+    // value. The expected tables are kept in maps.
+    Map<List<Object>, CuratedRow> velocity = new TreeMap<>(Comparator.comparing(Object::toString));
+    Map<List<Object>, CuratedRow> editors = new TreeMap<>(Comparator.comparing(Object::toString));
+    long value = 0;
+    try (JdbcWarehouse w = Warehouses.openJdbc(url())) {
+      w.curated().ensureTables();
+      for (int pass = 0; pass < 2; pass++) {
+        for (int k = 1; k <= 130; k++) {
+          int size = pass == 0 ? k : 131 - k;
+          List<CuratedRow> batch = new ArrayList<>();
+          for (int i = 0; i < size; i++) {
+            value++;
+            long start = T0 + 60_000L * ((value * 7) % 150);
+            CuratedRow row =
+                i % 3 == 0
+                    ? CuratedRow.activeEditors(start, Granularity.MINUTE, "ws" + (i % 4), value)
+                    : CuratedRow.taskUpdateVelocity(
+                        start, Granularity.MINUTE, "ws" + (i % 4), value, i, size);
+            batch.add(row);
+            (i % 3 == 0 ? editors : velocity).put(row.key(), row);
+          }
+          w.curated().upsert(batch);
+        }
+      }
+      assertThat(
+          w.curated().read(CuratedTable.ACTIVE_EDITORS),
+          containsInAnyOrder(editors.values().toArray()));
+      assertThat(
+          w.curated().read(CuratedTable.TASK_UPDATE_VELOCITY),
+          containsInAnyOrder(velocity.values().toArray()));
     }
   }
 
