@@ -40,8 +40,8 @@ import org.joda.time.Duration;
  * AssignEventTime}) and already deduplicated, so the counts are exact. The steps:
  *
  * <ol>
- *   <li>{@code SelectAndKey}: per {@link Granularity}, an event is too late for a window of that
- *       granularity when it arrived after the window's end plus {@link
+ *   <li>{@code SelectAndAccumulate}: per {@link Granularity}, an event is too late for a window of
+ *       that granularity when it arrived after the window's end plus {@link
  *       WindowingPolicy#allowedLateness()} ({@code receivedAt > windowEnd(g, occurredAt) +
  *       allowedLateness}). The data decides, not the runner, so every runner and mode gives the
  *       same rows. Such events are left out of that granularity only and counted ({@link
@@ -62,9 +62,6 @@ import org.joda.time.Duration;
  *       up into hours and days when the partials go on ({@link HeldContributions}).
  *   <li>{@code MetricWindows}: each partial in the window of its key's granularity ({@link
  *       MetricWindows}: early, on-time and late panes, accumulating).
- *   <li>{@code CombineInBundle}: the partials of one key and window that several bundles of {@code
- *       SelectAndKey} sent, merged within this step's bundle ({@link CombineInBundle}); a step of
- *       its own so that a running stream's checkpoints, which name it, still restore.
  *   <li>{@code CombinePerKey}: an exact combine merging the partials; each pane hands on the
  *       window's {@link MetricTotals} (the items stay in the combine's accumulator), one row per
  *       window and key ({@code ToRows}).
@@ -204,31 +201,26 @@ public abstract class ComputeMetrics
     // (Contributor) straight to one partial accumulator per key and window held for the bundle
     // (HeldContributions), at the finest granularity it is in time for, the minutes rolled up into
     // hours and days when the partials go on. Neither the event nor a contribution crosses a
-    // hand-over; the partials are windowed by their key's granularity (MetricWindows), the partials
-    // of one key and window that several of SelectAndKey's bundles sent are merged in the next
-    // step's bundle (CombineInBundle), and one combine keeps each key's and window's accumulator.
-    // The steps keep the names and order they had when a contribution was a keyed string: a
-    // running stream's checkpoints hold state of the SelectAndKey and CombineInBundle operators
-    // (the output Beam buffers while a checkpoint is taken), and Flink restores a checkpoint only
-    // into a graph that has all of its operators.
+    // hand-over; the partials are windowed by their key's granularity (MetricWindows) and one
+    // combine keeps each key's and window's accumulator.
     // On Flink batch the partials are grouped and merged rather than combined (BatchGrouping):
     // one sort of them instead of two. There they only cross that sort (a batch job keeps no state
     // and never restores one), so their items are written in table order, with no sort per
     // partial; a stream keeps the sorted encoding, the bytes its checkpoints have held.
     boolean flinkBatch = BatchGrouping.isBoundedFlinkBatch(events);
-    KvCoder<String, MetricAccumulator> partialCoder =
-        KvCoder.of(
-            StringUtf8Coder.of(),
-            flinkBatch ? MetricAccumulatorCoder.inTableOrder() : MetricAccumulatorCoder.of());
     PCollection<KV<String, MetricAccumulator>> partials =
         events
             .apply(
-                "SelectAndKey",
-                ParDo.of(new SelectAndKeyFn(policy.allowedLateness().getMillis(), maxHeld())))
-            .setCoder(partialCoder)
-            .apply("MetricWindows", MetricWindows.<MetricAccumulator>byKeyGranularity(policy))
-            .apply("CombineInBundle", ParDo.of(new CombineInBundle<>(new MergePartialsFn())))
-            .setCoder(partialCoder);
+                "SelectAndAccumulate",
+                ParDo.of(
+                    new SelectAndAccumulateFn(policy.allowedLateness().getMillis(), maxHeld())))
+            .setCoder(
+                KvCoder.of(
+                    StringUtf8Coder.of(),
+                    flinkBatch
+                        ? MetricAccumulatorCoder.inTableOrder()
+                        : MetricAccumulatorCoder.of()))
+            .apply("MetricWindows", MetricWindows.<MetricAccumulator>byKeyGranularity(policy));
     return rowsOf(partials);
   }
 
@@ -436,13 +428,13 @@ public abstract class ComputeMetrics
    * runners do not move a step's output watermark while one of its bundles is open (the Flink
    * runner holds it until the bundle ends), so a partial is exactly as late as its earliest event.
    */
-  private static final class SelectAndKeyFn
+  private static final class SelectAndAccumulateFn
       extends DoFn<CollabEvent, KV<String, MetricAccumulator>> {
     private final Contributor contributor;
     private final int maxHeld;
     private transient HeldContributions held;
 
-    SelectAndKeyFn(long allowedLatenessMillis, int maxHeld) {
+    SelectAndAccumulateFn(long allowedLatenessMillis, int maxHeld) {
       this.contributor = new Contributor(allowedLatenessMillis);
       this.maxHeld = maxHeld;
     }
@@ -471,63 +463,6 @@ public abstract class ComputeMetrics
     @SuppressWarnings("deprecation")
     public Duration getAllowedTimestampSkew() {
       return Duration.millis(Long.MAX_VALUE);
-    }
-  }
-
-  /**
-   * {@code CombineInBundle}'s combine: partial accumulators merged into one. The first partial of a
-   * key and window is held as it is, and copied only when a second one comes (an input must not be
-   * changed): most keys and windows have one partial a bundle, which goes on without a copy of its
-   * items.
-   */
-  private static final class MergePartialsFn
-      extends Combine.CombineFn<MetricAccumulator, MergePartialsFn.Merged, MetricAccumulator> {
-
-    /** The merge so far: a partial as it came (not {@code owned}), or an accumulator of its own. */
-    static final class Merged {
-      @Nullable MetricAccumulator accumulator;
-      boolean owned;
-    }
-
-    @Override
-    public Merged createAccumulator() {
-      return new Merged();
-    }
-
-    @Override
-    public Merged addInput(Merged merged, MetricAccumulator partial) {
-      if (merged.accumulator == null) {
-        merged.accumulator = partial;
-      } else {
-        if (!merged.owned) {
-          merged.accumulator = new MetricAccumulator().mergeFrom(merged.accumulator);
-          merged.owned = true;
-        }
-        merged.accumulator.mergeFrom(partial);
-      }
-      return merged;
-    }
-
-    @Override
-    public Merged mergeAccumulators(Iterable<Merged> accumulators) {
-      Merged all = createAccumulator();
-      for (Merged m : accumulators) {
-        if (m.accumulator != null) {
-          addInput(all, m.accumulator);
-        }
-      }
-      return all;
-    }
-
-    @Override
-    public MetricAccumulator extractOutput(Merged merged) {
-      return merged.accumulator == null ? new MetricAccumulator() : merged.accumulator;
-    }
-
-    @Override
-    public Coder<MetricAccumulator> getDefaultOutputCoder(
-        CoderRegistry registry, Coder<MetricAccumulator> inputCoder) {
-      return MetricAccumulatorCoder.of();
     }
   }
 
