@@ -27,6 +27,7 @@ import java.nio.file.Paths;
 import java.time.LocalDate;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -67,9 +68,25 @@ public final class JobLauncher {
   private final PipelineOptions options;
   private final PrintStream out;
 
+  /** The live graph's step names, where its checkpoints are recorded; else null. */
+  private final @Nullable List<String> steps;
+
+  /** The state of the checkpoint resumed from that the graph drops; null when none is dropped. */
+  private final CheckpointSteps.@Nullable Dropped dropped;
+
   private JobLauncher(PipelineOptions options, PrintStream out) {
+    this(options, out, null, null);
+  }
+
+  private JobLauncher(
+      PipelineOptions options,
+      PrintStream out,
+      @Nullable List<String> steps,
+      CheckpointSteps.@Nullable Dropped dropped) {
     this.options = options;
     this.out = out;
+    this.steps = steps;
+    this.dropped = dropped;
   }
 
   /**
@@ -93,9 +110,104 @@ public final class JobLauncher {
     if (config.source == JobConfig.SourceKind.KAFKA) {
       checkpointByDefault(options.as(FlinkPipelineOptions.class), config.dataDir);
     }
+    List<String> steps = null;
+    CheckpointSteps.Dropped dropped = null;
+    ResumeConfig resume = config.resume;
+    if (!config.source.isReplay()
+        && (resume.checkpointDir != null || resume.start == ResumeConfig.Start.RESUME)) {
+      Pipeline graph = Pipeline.create(options);
+      LiveJob.build(graph, config);
+      steps = CheckpointSteps.names(graph);
+      if (resume.start == ResumeConfig.Start.RESUME && resume.from != null) {
+        dropped = checkDroppedState(resume, steps);
+        if (dropped.worst == CheckpointSteps.Kind.NOTHING
+            && !dropped.isEmpty()
+            && !resume.allowNonRestoredState) {
+          // Only the local progress counters, which output nothing: Flink may skip their state.
+          resume = resume.allowingNonRestoredState();
+        }
+        if (dropped.isEmpty()) {
+          dropped = null;
+        }
+      }
+    }
     // After the defaults above, which look at whether a Flink configuration was given.
-    FlinkRestore.apply(options.as(FlinkPipelineOptions.class), config.resume);
-    return new JobLauncher(options, out);
+    FlinkRestore.apply(options.as(FlinkPipelineOptions.class), resume);
+    return new JobLauncher(options, out, steps, dropped);
+  }
+
+  /**
+   * The state of the checkpoint {@code resume} restores that the graph of {@code steps} has no step
+   * for ({@link CheckpointSteps}); refuses, with one line, a resume that would lose what nothing
+   * rebuilds, or drop replayable state without {@code --allowNonRestoredState=true}.
+   */
+  private static CheckpointSteps.Dropped checkDroppedState(
+      ResumeConfig resume, List<String> steps) {
+    RetainedCheckpoints.Snapshot from = resume.from;
+    CheckpointSteps.Dropped dropped;
+    try {
+      Path jobDir = from.dir.getParent();
+      Path recordedIn =
+          resume.checkpointDir != null
+              ? resume.checkpointDir
+              : jobDir == null ? null : jobDir.getParent();
+      dropped =
+          CheckpointSteps.check(
+              CheckpointSteps.statefulOperators(from.dir),
+              steps,
+              recordedIn == null ? Map.of() : CheckpointSteps.recorded(recordedIn));
+    } catch (java.io.IOException e) {
+      throw new UsageException(
+          from.dir
+              + ": its operators' state cannot be read ("
+              + CommandLine.firstLine(CommandLine.rootMessage(e))
+              + "); give another checkpoint with --savepointPath, or start with --fresh=true");
+    }
+    if (dropped.isEmpty()) {
+      return dropped;
+    }
+    boolean one = dropped.steps.size() == 1;
+    String held =
+        from.describe()
+            + " holds state of "
+            + (one ? "a step" : dropped.steps.size() + " steps")
+            + " that this build's graph does not have, renamed or removed ("
+            + dropped.describe(null)
+            + ")";
+    if (dropped.worst == CheckpointSteps.Kind.LOST) {
+      throw new UsageException(
+          held
+              + "; nothing rebuilds what "
+              + dropped.describe(CheckpointSteps.Kind.LOST)
+              + " held (Kafka offsets, dedup memory, files not yet committed, or state of a step"
+              + " no recorded graph names), so this build does not resume from it: start it with"
+              + " --fresh=true, which reads again from the consumer group's committed offsets"
+              + " (README: Changing the live graph), or resume with the build that took the"
+              + " checkpoint");
+    }
+    if (!resume.restoreByLauncher) {
+      throw new UsageException(
+          held
+              + "; the Flink configuration names the checkpoint (execution.savepoint.path), so the"
+              + " launcher cannot have its state dropped: remove that key and give"
+              + " --savepointPath="
+              + from.dir
+              + " --allowNonRestoredState=true");
+    }
+    if (dropped.worst == CheckpointSteps.Kind.NOTHING) {
+      return dropped;
+    }
+    if (!resume.allowNonRestoredState) {
+      throw new UsageException(
+          held
+              + "; a correction replay rebuilds what "
+              + (one ? "it" : "they")
+              + " held (metrics, completeness, warehouse writes): resume with"
+              + " --allowNonRestoredState=true to drop it (the launcher records the days whose"
+              + " windows were open as due), or start with --fresh=true (README: Changing the"
+              + " live graph)");
+    }
+    return dropped;
   }
 
   /**
@@ -398,6 +510,12 @@ public final class JobLauncher {
     requireKafkaTopics(config);
     config = withSeenWholeFrom(config);
     config.resume.recordStart(System.currentTimeMillis());
+    if (steps != null && config.resume.checkpointDir != null) {
+      CheckpointSteps.record(config.resume.checkpointDir, steps);
+    }
+    if (dropped != null) {
+      reportDroppedState(config);
+    }
     RunSummary summary = summarize(config, run(LiveJob.of(config, describeRunner(config))));
     summary.print(out);
     if (!summary.addsUp()) {
@@ -566,6 +684,74 @@ public final class JobLauncher {
   }
 
   /**
+   * Says which state of the checkpoint this resume drops and, where it feeds the metrics, records
+   * the days whose windows were open at the checkpoint as due for a correction replay: their
+   * windows lose what the dropped state held, and the stream's later panes of them count only what
+   * it reads from here on. A window was open if it ended after the job's watermark minus the
+   * allowed lateness; the watermark trailed both the checkpoint's time and, for Kafka, the arrival
+   * at the committed offsets (those of the checkpoint once it completed), so the days run from the
+   * earlier of the two minus the allowed lateness.
+   */
+  private void reportDroppedState(JobConfig config) throws Exception {
+    List<String> counters = dropped.of(CheckpointSteps.Kind.NOTHING);
+    List<String> replayed = dropped.of(CheckpointSteps.Kind.REPLAYED);
+    if (replayed.isEmpty()) {
+      out.println(
+          NAME
+              + ": the checkpoint holds state of progress counters this run leaves out ("
+              + CheckpointSteps.describe(counters)
+              + "); Flink skips it");
+      return;
+    }
+    java.util.Optional<java.time.Instant> committed =
+        config.kafka == null
+            ? java.util.Optional.empty()
+            : KafkaStartPosition.seenWholeFrom(
+                config.kafka, START_POSITION_TIMEOUT, java.time.Instant.now());
+    List<CorrectionDue> days =
+        daysOpenAtCheckpoint(config.graph, config.resume.from.taken, committed);
+    java.time.LocalDate first =
+        days.get(0).windowStart().atZone(java.time.ZoneOffset.UTC).toLocalDate();
+    java.time.LocalDate last =
+        days.get(days.size() - 1).windowStart().atZone(java.time.ZoneOffset.UTC).toLocalDate();
+    boolean recorded =
+        config.graph.warehouse().fencesPartialWindows() && recordDue(config.graph, days);
+    out.println(
+        NAME
+            + ": --allowNonRestoredState drops the state of "
+            + CheckpointSteps.describe(replayed)
+            + (counters.isEmpty() ? "" : " (and of " + CheckpointSteps.describe(counters) + ")")
+            + ": the metric windows open at the checkpoint lose what it held; "
+            + (recorded
+                ? "the day windows of "
+                    + first
+                    + " to "
+                    + last
+                    + " are recorded in pipeline_corrections_due for a correction replay"
+                : "replay "
+                    + first
+                    + " to "
+                    + last
+                    + " with --source=raw once those dates are closed ("
+                    + config.graph.warehouse().describe()
+                    + " records no corrections due)"));
+  }
+
+  /**
+   * The day windows that hold every metric window open at a checkpoint taken at {@code taken},
+   * whose job had read up to the arrival {@code committed} (the consumer group's committed offsets,
+   * where known): the job's watermark trailed both, so the days run from the earlier of the two
+   * minus the allowed lateness to the checkpoint's date, the last the job can have read arrivals
+   * of.
+   */
+  static List<CorrectionDue> daysOpenAtCheckpoint(
+      GraphConfig graph, java.time.Instant taken, java.util.Optional<java.time.Instant> committed) {
+    java.time.Instant watermark =
+        committed.isPresent() && committed.get().isBefore(taken) ? committed.get() : taken;
+    return dayWindows(graph, watermark, taken);
+  }
+
+  /**
    * The day windows (one per UTC date) that hold every metric window the previous job may have had
    * open when its state was lost: a window stays open until its end plus the allowed lateness has
    * passed the job's watermark, which was at T0 or later wherever the re-read from T0 is enough
@@ -577,10 +763,20 @@ public final class JobLauncher {
    * recorded only when the stream writes them; the nightly correction replay covers the rest.
    */
   static List<CorrectionDue> daysThePreviousJobHadOpen(GraphConfig graph, java.time.Instant t0) {
+    return dayWindows(graph, t0, t0);
+  }
+
+  /**
+   * The day windows of {@code graph}'s generation from the date of {@code watermark} minus the
+   * allowed lateness to the date of {@code until}.
+   */
+  private static List<CorrectionDue> dayWindows(
+      GraphConfig graph, java.time.Instant watermark, java.time.Instant until) {
     java.time.Duration lateness =
         java.time.Duration.ofMillis(graph.windowing().allowedLateness().getMillis());
-    java.time.LocalDate first = t0.minus(lateness).atZone(java.time.ZoneOffset.UTC).toLocalDate();
-    java.time.LocalDate last = t0.atZone(java.time.ZoneOffset.UTC).toLocalDate();
+    java.time.LocalDate first =
+        watermark.minus(lateness).atZone(java.time.ZoneOffset.UTC).toLocalDate();
+    java.time.LocalDate last = until.atZone(java.time.ZoneOffset.UTC).toLocalDate();
     List<CorrectionDue> days = new java.util.ArrayList<>();
     for (java.time.LocalDate d = first; !d.isAfter(last); d = d.plusDays(1)) {
       days.add(

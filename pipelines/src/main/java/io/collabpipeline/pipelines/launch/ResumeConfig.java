@@ -521,7 +521,19 @@ public final class ResumeConfig {
         List.of());
   }
 
+  /**
+   * This resume with Flink's {@code --allowNonRestoredState} on: for a checkpoint whose dropped
+   * state the launcher has checked ({@link CheckpointSteps}).
+   */
+  ResumeConfig allowingNonRestoredState() {
+    return copy(true, notes);
+  }
+
   private ResumeConfig withNotes(List<String> notes) {
+    return copy(allowNonRestoredState, notes);
+  }
+
+  private ResumeConfig copy(boolean allowNonRestoredState, List<String> notes) {
     return new ResumeConfig(
         start,
         checkpointDir,

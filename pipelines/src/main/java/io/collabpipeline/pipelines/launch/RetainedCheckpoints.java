@@ -202,18 +202,24 @@ public final class RetainedCheckpoints {
           "no " + METADATA + " (a checkpoint still being taken when its job stopped)");
     }
     CheckpointMetadata loaded;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(metadata))) {
-      loaded =
-          Checkpoints.loadCheckpointMetadata(
-              new DataInputStream(in),
-              RetainedCheckpoints.class.getClassLoader(),
-              dir.toUri().toString());
+    try {
+      loaded = metadata(dir);
     } catch (IOException | RuntimeException e) {
       throw new IOException(
           "its " + METADATA + " does not load (" + CommandLine.rootMessage(e) + ")", e);
     }
     return new Snapshot(
         dir, loaded.getCheckpointId(), jobId, Files.getLastModifiedTime(metadata).toInstant());
+  }
+
+  /** The {@code _metadata} of the checkpoint or savepoint {@code dir}, by Flink's loader. */
+  static CheckpointMetadata metadata(Path dir) throws IOException {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(dir.resolve(METADATA)))) {
+      return Checkpoints.loadCheckpointMetadata(
+          new DataInputStream(in),
+          RetainedCheckpoints.class.getClassLoader(),
+          dir.toUri().toString());
+    }
   }
 
   private static List<Path> subdirectories(Path dir) throws IOException {
