@@ -47,7 +47,7 @@ public class PartialCodersTest {
     assertFalse(coder.consistentWithEquals());
   }
 
-  /** The value coder of {@code ComputeMetrics/CombineInBundle}'s output in the live graph. */
+  /** The value coder of {@code ComputeMetrics/SelectAndAccumulate}'s output in the live graph. */
   private Coder<?> partialValueCoder(String... args) throws Exception {
     List<String> all = new ArrayList<>(Arrays.asList(args));
     all.add("--dataDir=" + tmp.getRoot());
@@ -59,7 +59,7 @@ public class PartialCodersTest {
         new Pipeline.PipelineVisitor.Defaults() {
           @Override
           public void visitPrimitiveTransform(TransformHierarchy.Node node) {
-            if (node.getFullName().startsWith("ComputeMetrics/CombineInBundle/")) {
+            if (node.getFullName().startsWith("ComputeMetrics/SelectAndAccumulate/")) {
               for (PValue out : node.getOutputs().values()) {
                 found.add(((KvCoder<?, ?>) ((PCollection<?>) out).getCoder()).getValueCoder());
               }

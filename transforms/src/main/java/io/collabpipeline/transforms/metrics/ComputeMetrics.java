@@ -12,7 +12,6 @@ import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.MetricAccumulator;
 import io.collabpipeline.model.MetricTotals;
 import io.collabpipeline.transforms.grouping.BatchGrouping;
-import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -25,27 +24,30 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 
 /**
  * The curated collaboration metrics: {@code active_editors}, {@code task_update_velocity} and
  * {@code notification_fanout}, per minute, hour and day.
  *
- * <p>The input must be timestamped with event time (after {@code AssignEventTime}) and already
- * deduplicated, so the counts are exact. The steps:
+ * <p>The input must be in the global window, timestamped with event time (after {@code
+ * AssignEventTime}) and already deduplicated, so the counts are exact. The steps:
  *
  * <ol>
- *   <li>{@code SelectAndKey}: per {@link Granularity}, an event is too late for a window of that
- *       granularity when it arrived after the window's end plus {@link
+ *   <li>{@code SelectAndAccumulate}: per {@link Granularity}, an event is too late for a window of
+ *       that granularity when it arrived after the window's end plus {@link
  *       WindowingPolicy#allowedLateness()} ({@code receivedAt > windowEnd(g, occurredAt) +
  *       allowedLateness}). The data decides, not the runner, so every runner and mode gives the
  *       same rows. Such events are left out of that granularity only and counted ({@link
- *       #tooLateCounterName(Granularity)}). Otherwise the event is keyed once per table that
- *       selects it, by the properties of its {@link EventType} (an unregistered type counts for
- *       nothing), the key naming the granularity and table, the value only what the table counts:
+ *       #tooLateCounterName(Granularity)}). Otherwise the event counts once per table that selects
+ *       it, by the properties of its {@link EventType} (an unregistered type counts for nothing),
+ *       under a key naming the granularity and table, with only what the table counts:
  *       <ul>
  *         <li>active_editors per workspace: distinct actors of task.created|updated|completed,
  *             comment.added|edited and project.member_added|removed events;
@@ -55,10 +57,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *             distinct trigger event ids, notifications, and the most notifications of one trigger
  *             id.
  *       </ul>
- *   <li>{@code MetricWindows}: the window of the key's granularity ({@link MetricWindows}: early,
- *       on-time and late panes, accumulating).
- *   <li>{@code CombineInBundle}: each bundle's contributions to a key and window combined into one
- *       partial {@link MetricAccumulator} ({@link CombineInBundle}).
+ *       Each bundle's contributions to a key and window are added to one partial {@link
+ *       MetricAccumulator}, at the finest granularity the event is in time for, the minutes rolled
+ *       up into hours and days when the partials go on ({@link HeldContributions}).
+ *   <li>{@code MetricWindows}: each partial in the window of its key's granularity ({@link
+ *       MetricWindows}: early, on-time and late panes, accumulating).
  *   <li>{@code CombinePerKey}: an exact combine merging the partials; each pane hands on the
  *       window's {@link MetricTotals} (the items stay in the combine's accumulator), one row per
  *       window and key ({@code ToRows}).
@@ -104,13 +107,22 @@ public abstract class ComputeMetrics
    */
   public static final String UNKEYED_EVENTS = "unkeyed_events";
 
+  /**
+   * Partials a bundle holds before all are sent on (a batch runner's bundle can be a partition).
+   */
+  static final int DEFAULT_MAX_HELD = 50_000;
+
   abstract @Nullable WindowingPolicy windowingPolicy();
+
+  abstract int maxHeld();
 
   abstract Builder toBuilder();
 
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setWindowingPolicy(WindowingPolicy policy);
+
+    abstract Builder setMaxHeld(int maxHeld);
 
     abstract ComputeMetrics build();
   }
@@ -119,7 +131,19 @@ public abstract class ComputeMetrics
   public static ComputeMetrics create() {
     return new AutoValue_ComputeMetrics.Builder()
         .setWindowingPolicy(WindowingPolicy.defaults())
+        .setMaxHeld(DEFAULT_MAX_HELD)
         .build();
+  }
+
+  /**
+   * Another limit than {@value #DEFAULT_MAX_HELD} partials held per bundle (for tests, which reach
+   * it with a few events).
+   */
+  ComputeMetrics withMaxHeld(int maxHeld) {
+    if (maxHeld < 1) {
+      throw new IllegalArgumentException("withMaxHeld(n) needs n >= 1, got " + maxHeld);
+    }
+    return toBuilder().setMaxHeld(maxHeld).build();
   }
 
   public ComputeMetrics withWindowingPolicy(WindowingPolicy policy) {
@@ -168,12 +192,17 @@ public abstract class ComputeMetrics
       throw new IllegalStateException(
           "ComputeMetrics needs a windowing policy: use withWindowingPolicy(policy)");
     }
-    // One pass for the nine (table, granularity) metrics: each event is keyed once per table that
-    // selects it and granularity it is not too late for, the key naming both (MetricKeys); one
-    // windowing assigns each keyed element the window of its key's granularity, and one combine
-    // keeps each key's and window's accumulator. Only a few bytes per contribution reach the
-    // combine, never the event, and only one partial accumulator per key, window and bundle crosses
-    // its shuffle (CombineInBundle).
+    if (!(events.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+      throw new IllegalArgumentException(
+          "ComputeMetrics takes events in the global window, got "
+              + events.getWindowingStrategy().getWindowFn());
+    }
+    // One pass for the nine (table, granularity) metrics: each event gives its contributions
+    // (Contributor) straight to one partial accumulator per key and window held for the bundle
+    // (HeldContributions), at the finest granularity it is in time for, the minutes rolled up into
+    // hours and days when the partials go on. Neither the event nor a contribution crosses a
+    // hand-over; the partials are windowed by their key's granularity (MetricWindows) and one
+    // combine keeps each key's and window's accumulator.
     // On Flink batch the partials are grouped and merged rather than combined (BatchGrouping):
     // one sort of them instead of two. There they only cross that sort (a batch job keeps no state
     // and never restores one), so their items are written in table order, with no sort per
@@ -182,16 +211,16 @@ public abstract class ComputeMetrics
     PCollection<KV<String, MetricAccumulator>> partials =
         events
             .apply(
-                "SelectAndKey", ParDo.of(new SelectAndKeyFn(policy.allowedLateness().getMillis())))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
-            .apply("MetricWindows", MetricWindows.<String>byKeyGranularity(policy))
-            .apply("CombineInBundle", ParDo.of(new CombineInBundle<>(new MetricCombineFn())))
+                "SelectAndAccumulate",
+                ParDo.of(
+                    new SelectAndAccumulateFn(policy.allowedLateness().getMillis(), maxHeld())))
             .setCoder(
                 KvCoder.of(
                     StringUtf8Coder.of(),
                     flinkBatch
                         ? MetricAccumulatorCoder.inTableOrder()
-                        : MetricAccumulatorCoder.of()));
+                        : MetricAccumulatorCoder.of()))
+            .apply("MetricWindows", MetricWindows.<MetricAccumulator>byKeyGranularity(policy));
     return rowsOf(partials);
   }
 
@@ -300,25 +329,11 @@ public abstract class ComputeMetrics
     }
   }
 
-  /**
-   * One contribution to an accumulator, as a short string: its first character says whether it
-   * carries an item (a distinct value to count) and whether it completes a task, the rest is the
-   * item.
-   */
+  /** What one contribution adds to an accumulator. */
   static final class Contributions {
     private Contributions() {}
 
-    static String of(@Nullable String item, boolean completes) {
-      char flags = (char) ('0' + (item != null ? 1 : 0) + (completes ? 2 : 0));
-      return item == null ? String.valueOf(flags) : flags + item;
-    }
-
-    static void addTo(MetricAccumulator acc, String contribution) {
-      int flags = contribution.charAt(0) - '0';
-      add(acc, (flags & 1) != 0 ? contribution.substring(1) : null, (flags & 2) != 0);
-    }
-
-    /** What the contribution {@link #of}{@code (item, completes)} adds to {@code acc}. */
+    /** A contribution with {@code item} (null for none) and whether it completes a task. */
     static void add(MetricAccumulator acc, @Nullable String item, boolean completes) {
       acc.addCount(1);
       if (item != null) {
@@ -335,10 +350,10 @@ public abstract class ComputeMetrics
    * their window ({@code receivedAt > windowEnd(g, occurredAt) + allowedLateness}, counted by
    * {@link #tooLateCounterName}), and keys each other event once per table that selects it:
    * active_editors (the actor), task_update_velocity (the task gid, whether it completes the task),
-   * notification_fanout (the trigger event id). What {@link SelectAndKeyFn} outputs and {@link
-   * ShardedMetrics} accumulates in place. The granularities come finest first (minute, hour, day),
-   * and an event in time for one is in time for the longer ones: {@code ShardedMetrics} takes the
-   * first it is given and rolls the others up from it.
+   * notification_fanout (the trigger event id). What {@link HeldContributions} accumulates, for
+   * this transform and {@link ShardedMetrics}. The granularities come finest first (minute, hour,
+   * day), and an event in time for one is in time for the longer ones: {@code HeldContributions}
+   * takes the first it is given and rolls the others up from it.
    */
   static final class Contributor implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
@@ -350,9 +365,8 @@ public abstract class ComputeMetrics
     /**
      * Takes one contribution: to {@code key} of {@code table} (the workspace gid, or for
      * notification_fanout {@link MetricKeys#fanoutKey}) in a window of {@code granularity}, with
-     * its item (null for none) and whether it completes a task; the combine's key is {@link
-     * MetricKeys#of}{@code (granularity, table, key)} and its value {@link Contributions#of}{@code
-     * (item, completes)}, the same for every granularity of a table.
+     * its item (null for none) and whether it completes a task ({@link Contributions#add}); the
+     * combine's key is {@link MetricKeys#of}{@code (granularity, table, key)}.
      */
     @FunctionalInterface
     interface Sink {
@@ -407,90 +421,63 @@ public abstract class ComputeMetrics
     }
   }
 
-  /** {@link Contributor}'s contributions of each event, as keyed elements. */
-  private static final class SelectAndKeyFn extends DoFn<CollabEvent, KV<String, String>> {
-    private static final int TABLES = CuratedTable.values().length;
+  /**
+   * Each event's contributions ({@link Contributor}) into the partial accumulators of the bundle
+   * ({@link HeldContributions}), sent on at the end of the bundle, or all at once when more than
+   * {@code maxHeld} are held, each in the global window at the earliest event time it holds. The
+   * runners do not move a step's output watermark while one of its bundles is open (the Flink
+   * runner holds it until the bundle ends), so a partial is exactly as late as its earliest event.
+   */
+  private static final class SelectAndAccumulateFn
+      extends DoFn<CollabEvent, KV<String, MetricAccumulator>> {
     private final Contributor contributor;
+    private final int maxHeld;
+    private transient HeldContributions held;
 
-    SelectAndKeyFn(long allowedLatenessMillis) {
+    SelectAndAccumulateFn(long allowedLatenessMillis, int maxHeld) {
       this.contributor = new Contributor(allowedLatenessMillis);
+      this.maxHeld = maxHeld;
+    }
+
+    @StartBundle
+    public void startBundle() {
+      held = new HeldContributions(contributor, maxHeld);
     }
 
     @ProcessElement
-    public void processElement(@Element CollabEvent event, OutputReceiver<KV<String, String>> out) {
-      // A table's contribution is the same in every granularity: made once, sent up to three times.
-      String[] contributions = new String[TABLES];
-      contributor.contribute(
-          event,
-          (g, table, key, item, completes) -> {
-            String contribution = contributions[table.ordinal()];
-            if (contribution == null) {
-              contribution = Contributions.of(item, completes);
-              contributions[table.ordinal()] = contribution;
-            }
-            out.output(KV.of(MetricKeys.of(g, table, key), contribution));
-          });
-    }
-  }
-
-  static final class MetricCombineFn
-      extends Combine.CombineFn<String, MetricAccumulator, MetricAccumulator> {
-
-    @Override
-    public MetricAccumulator createAccumulator() {
-      return new MetricAccumulator();
-    }
-
-    @Override
-    public MetricAccumulator addInput(MetricAccumulator acc, String contribution) {
-      Contributions.addTo(acc, contribution);
-      return acc;
-    }
-
-    @Override
-    public MetricAccumulator mergeAccumulators(Iterable<MetricAccumulator> accumulators) {
-      MetricAccumulator merged = new MetricAccumulator();
-      for (MetricAccumulator acc : accumulators) {
-        merged.mergeFrom(acc);
+    public void processElement(
+        @Element CollabEvent event, OutputReceiver<KV<String, MetricAccumulator>> out) {
+      held.add(event);
+      if (held.overfull()) {
+        held.emitAll(out::outputWithTimestamp);
       }
-      return merged;
     }
 
-    @Override
-    public MetricAccumulator extractOutput(MetricAccumulator acc) {
-      // The accumulator itself, not a copy: this fn's outputs are CombineInBundle's partials, and
-      // CombineInBundle extracts each accumulator once, when it emits it, and then drops it. The
-      // panes of the windows' accumulators are MergeAccumulatorsFn's, which never hands on its own.
-      return acc;
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) {
+      held.emitAll((partial, at) -> context.output(partial, at, GlobalWindow.INSTANCE));
     }
 
+    /** A partial goes out at its earliest event, which may be before the event at hand. */
     @Override
-    public Coder<MetricAccumulator> getAccumulatorCoder(
-        CoderRegistry registry, Coder<String> inputCoder) throws CannotProvideCoderException {
-      return MetricAccumulatorCoder.of();
-    }
-
-    @Override
-    public Coder<MetricAccumulator> getDefaultOutputCoder(
-        CoderRegistry registry, Coder<String> inputCoder) throws CannotProvideCoderException {
-      return MetricAccumulatorCoder.of();
+    @SuppressWarnings("deprecation")
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
     }
   }
 
   /**
-   * The combine after {@link CombineInBundle}: its inputs are partial accumulators of {@link
-   * MetricCombineFn}, merged. Its output is the {@link MetricTotals} a row needs, not a copy of the
-   * accumulator: with accumulating panes a streaming runner extracts an output at every pane (every
-   * early firing) and keeps adding to the accumulator, and copying a day window's items at each
-   * firing cost more than the merges.
+   * The combine of the partials ({@link HeldContributions}): partial accumulators, merged. Its
+   * output is the {@link MetricTotals} a row needs, not a copy of the accumulator: with
+   * accumulating panes a streaming runner extracts an output at every pane (every early firing) and
+   * keeps adding to the accumulator, and copying a day window's items at each firing cost more than
+   * the merges.
    */
   private static final class MergeAccumulatorsFn
       extends Combine.CombineFn<MetricAccumulator, MetricAccumulator, MetricTotals> {
-    private final MetricCombineFn fn = new MetricCombineFn();
-
     @Override
     public MetricAccumulator createAccumulator() {
-      return fn.createAccumulator();
+      return new MetricAccumulator();
     }
 
     @Override
@@ -500,7 +487,11 @@ public abstract class ComputeMetrics
 
     @Override
     public MetricAccumulator mergeAccumulators(Iterable<MetricAccumulator> accumulators) {
-      return fn.mergeAccumulators(accumulators);
+      MetricAccumulator merged = new MetricAccumulator();
+      for (MetricAccumulator acc : accumulators) {
+        merged.mergeFrom(acc);
+      }
+      return merged;
     }
 
     @Override

@@ -4,15 +4,11 @@ import io.collabpipeline.coders.EventChunk;
 import io.collabpipeline.coders.MetricAccumulatorCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedRow;
-import io.collabpipeline.model.CuratedTable;
-import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.MetricAccumulator;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.grouping.BatchGrouping;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -32,7 +28,6 @@ import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -308,67 +303,6 @@ public final class ShardedMetrics
   }
 
   /**
-   * Which partial: granularity, table, the table's key and the window's start. Lookups go through
-   * one probe whose fields are set for each contribution; a held partial has a copy of its own.
-   */
-  private static final class PartialKey {
-    Granularity granularity;
-    CuratedTable table;
-    String key;
-    long windowStart;
-    int hash;
-
-    PartialKey set(Granularity granularity, CuratedTable table, String key, long windowStart) {
-      this.granularity = granularity;
-      this.table = table;
-      this.key = key;
-      this.windowStart = windowStart;
-      this.hash =
-          ((key.hashCode() * 31 + Long.hashCode(windowStart)) * 31 + table.ordinal()) * 31
-              + granularity.ordinal();
-      return this;
-    }
-
-    PartialKey copy() {
-      PartialKey c = new PartialKey();
-      c.granularity = granularity;
-      c.table = table;
-      c.key = key;
-      c.windowStart = windowStart;
-      c.hash = hash;
-      return c;
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      if (!(o instanceof PartialKey)) {
-        return false;
-      }
-      PartialKey that = (PartialKey) o;
-      return hash == that.hash
-          && windowStart == that.windowStart
-          && table == that.table
-          && granularity == that.granularity
-          && (key == that.key || key.equals(that.key));
-    }
-  }
-
-  /** One key's partial in one window: its accumulator and the earliest event time it holds. */
-  private static final class Partial {
-    final MetricAccumulator accumulator = new MetricAccumulator();
-    long earliestMillis;
-
-    Partial(long earliestMillis) {
-      this.earliestMillis = earliestMillis;
-    }
-  }
-
-  /**
    * Per shard: the kept copy of each event id, then its contributions into the partials held; the
    * partials go on at the end of the bundle, or all at once when more than {@value #MAX_HELD} are
    * held.
@@ -385,11 +319,7 @@ public final class ShardedMetrics
     private final Counter droppedCount;
     private final int maxHeld;
 
-    private transient Map<PartialKey, Partial> held;
-    private transient PartialKey probe;
-
-    /** The finest granularity the event at hand contributes to; null before its first. */
-    private transient @Nullable Granularity finest;
+    private transient HeldContributions held;
 
     DedupAndAccumulateFn(
         long allowedLatenessMillis,
@@ -405,8 +335,7 @@ public final class ShardedMetrics
 
     @StartBundle
     public void startBundle() {
-      held = new HashMap<>();
-      probe = new PartialKey();
+      held = new HeldContributions(contributor, maxHeld);
     }
 
     @ProcessElement
@@ -433,112 +362,16 @@ public final class ShardedMetrics
           droppedCount.inc();
           continue;
         }
-        long occurred = event.occurredAtMillis();
-        finest = null;
-        contributor.contribute(
-            event,
-            (g, table, key, item, completes) -> {
-              // Its finest window only: the coarser ones get it from there (rollUp).
-              if (finest == null) {
-                finest = g;
-              }
-              if (g == finest) {
-                add(g, table, key, item, completes, occurred);
-              }
-            });
+        held.add(event);
       }
-      if (held.size() > maxHeld) {
-        emitAll((kv, at) -> out.outputWithTimestamp(kv, at));
+      if (held.overfull()) {
+        held.emitAll((kv, at) -> out.outputWithTimestamp(kv, at));
       }
-    }
-
-    /** The contribution {@code (item, completes)} into its partial, made if missing. */
-    private void add(
-        Granularity g,
-        CuratedTable table,
-        String key,
-        @Nullable String item,
-        boolean completes,
-        long occurredMillis) {
-      long start = g.windowStart(occurredMillis);
-      Partial partial = held.get(probe.set(g, table, key, start));
-      if (partial == null) {
-        partial = new Partial(occurredMillis);
-        held.put(probe.copy(), partial);
-      } else if (occurredMillis < partial.earliestMillis) {
-        partial.earliestMillis = occurredMillis;
-      }
-      ComputeMetrics.Contributions.add(partial.accumulator, item, completes);
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      emitAll((kv, at) -> context.output(kv, at, GlobalWindow.INSTANCE));
-    }
-
-    /** Takes one emitted partial and its timestamp. */
-    @FunctionalInterface
-    private interface Emitter {
-      void emit(KV<String, MetricAccumulator> partial, Instant timestamp);
-    }
-
-    /**
-     * Adds each partial of {@code from} into the partial of {@code to} that holds its window, made
-     * if missing. A kept event contributes to the partials of its finest granularity only (the
-     * finest one it is in time for: in time for a window, it is in time for the longer ones that
-     * hold it, as UTC-aligned minutes, hours and days nest), so that the adds of an event go to one
-     * item table per table, not three, and the longer windows are filled from the shorter, in the
-     * order of their keys and windows, while their tables are in the cache.
-     */
-    private void rollUp(Granularity from, Granularity to) {
-      List<Map.Entry<PartialKey, Partial>> shorter = new ArrayList<>();
-      for (Map.Entry<PartialKey, Partial> e : held.entrySet()) {
-        if (e.getKey().granularity == from) {
-          shorter.add(e);
-        }
-      }
-      shorter.sort(
-          (a, b) -> {
-            PartialKey x = a.getKey();
-            PartialKey y = b.getKey();
-            int c = Integer.compare(x.table.ordinal(), y.table.ordinal());
-            if (c == 0) {
-              c = x.key.compareTo(y.key);
-            }
-            return c != 0 ? c : Long.compare(x.windowStart, y.windowStart);
-          });
-      Partial into = null;
-      for (Map.Entry<PartialKey, Partial> e : shorter) {
-        PartialKey k = e.getKey();
-        long start = to.windowStart(k.windowStart);
-        if (into == null
-            || probe.windowStart != start
-            || probe.table != k.table
-            || !probe.key.equals(k.key)) {
-          into = held.get(probe.set(to, k.table, k.key, start));
-          if (into == null) {
-            into = new Partial(e.getValue().earliestMillis);
-            held.put(probe.copy(), into);
-          }
-        }
-        into.accumulator.mergeFrom(e.getValue().accumulator);
-        into.earliestMillis = Math.min(into.earliestMillis, e.getValue().earliestMillis);
-      }
-    }
-
-    private void emitAll(Emitter emitter) {
-      rollUp(Granularity.MINUTE, Granularity.HOUR);
-      rollUp(Granularity.HOUR, Granularity.DAY);
-      for (Map.Entry<PartialKey, Partial> e : held.entrySet()) {
-        PartialKey k = e.getKey();
-        // At the earliest event time it holds: in its window, where MetricWindows puts it.
-        emitter.emit(
-            KV.of(
-                ComputeMetrics.MetricKeys.of(k.granularity, k.table, k.key),
-                e.getValue().accumulator),
-            new Instant(e.getValue().earliestMillis));
-      }
-      held.clear();
+      held.emitAll((kv, at) -> context.output(kv, at, GlobalWindow.INSTANCE));
     }
 
     /** Partials go out at their own event times, before the shard's grouping timestamp. */

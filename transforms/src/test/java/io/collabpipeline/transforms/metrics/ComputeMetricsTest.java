@@ -7,6 +7,8 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.Assert.assertThrows;
 
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
@@ -28,6 +30,8 @@ import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -255,6 +259,41 @@ public class ComputeMetricsTest {
               run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.rowsCounterName(t)),
           equalTo(observed));
     }
+  }
+
+  @Test
+  public void givesTheSameRowsWhenEveryEventOverfillsTheBundlesPartials() {
+    // One partial held at most: every event sends on all it holds at once, its minutes rolled up
+    // into hours and days then and there, so every window is merged from many partials.
+    WindowingPolicy policy =
+        WindowingPolicy.defaults().withEarlyFiringDelay(Duration.standardHours(1));
+    List<CollabEvent> input = mixedInput();
+    ArrayList<String> expected = Panes.text(expectedRows(input, policy.allowedLateness()));
+
+    PCollection<CuratedRow> rows =
+        p.apply(Create.timestamped(atArrival(input)).withCoder(CollabEventCoder.of()))
+            .apply(AssignEventTime.create())
+            .apply(ComputeMetrics.create().withWindowingPolicy(policy).withMaxHeld(1));
+
+    PAssert.that(rows)
+        .satisfies(
+            actual -> {
+              assertThat(
+                  Panes.text(Panes.latestPerKey(actual)), containsInAnyOrder(expected.toArray()));
+              return null;
+            });
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  public void refusesEventsInAnotherWindowThanTheGlobalOne() {
+    PCollection<CollabEvent> windowed =
+        p.apply(Create.timestamped(atArrival(mixedInput())).withCoder(CollabEventCoder.of()))
+            .apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> windowed.apply(ComputeMetrics.create()));
+    assertThat(e.getMessage(), startsWith("ComputeMetrics takes events in the global window"));
+    p.enableAbandonedNodeEnforcement(false);
   }
 
   /**

@@ -52,7 +52,7 @@ public class GranularityWindowsTest {
   }
 
   @Test
-  public void keysAndContributionsReadBackAsWritten() {
+  public void keysReadBackAsWrittenAndContributionsAddWhatTheySay() {
     String key =
         ComputeMetrics.MetricKeys.of(
             Granularity.HOUR,
@@ -65,10 +65,10 @@ public class GranularityWindowsTest {
     assertThat(ComputeMetrics.MetricKeys.key(key), equalTo("123\u0000comment.added"));
 
     io.collabpipeline.model.MetricAccumulator acc = new io.collabpipeline.model.MetricAccumulator();
-    ComputeMetrics.Contributions.addTo(acc, ComputeMetrics.Contributions.of("t1", true));
-    ComputeMetrics.Contributions.addTo(acc, ComputeMetrics.Contributions.of(null, true));
-    ComputeMetrics.Contributions.addTo(acc, ComputeMetrics.Contributions.of("t1", false));
-    ComputeMetrics.Contributions.addTo(acc, ComputeMetrics.Contributions.of("", false));
+    ComputeMetrics.Contributions.add(acc, "t1", true);
+    ComputeMetrics.Contributions.add(acc, null, true);
+    ComputeMetrics.Contributions.add(acc, "t1", false);
+    ComputeMetrics.Contributions.add(acc, "", false);
     // 4 contributions, 2 completing, items t1 (twice) and the empty string
     assertThat(acc.count(), equalTo(4L));
     assertThat(acc.completed(), equalTo(2L));
