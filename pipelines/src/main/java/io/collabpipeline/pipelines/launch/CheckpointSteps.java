@@ -235,9 +235,12 @@ public final class CheckpointSteps {
     return new Dropped(new ArrayList<>(steps), worst);
   }
 
+  /** How many steps under one top-level step {@link #describe} names one by one. */
+  private static final int SHOWN = 3;
+
   /**
-   * Steps by their top-level step: the full name of a step alone under its top-level step, {@code
-   * Top/… (n steps)} for several; operators that no recorded graph names are counted, one id shown.
+   * Steps by their top-level step: the full names of up to {@value #SHOWN} steps under one, {@code
+   * Top/… (n steps)} for more; operators that no recorded graph names are counted, one id shown.
    */
   static String describe(List<String> steps) {
     Map<String, List<String>> byTop = new TreeMap<>();
@@ -251,10 +254,11 @@ public final class CheckpointSteps {
     }
     List<String> parts = new ArrayList<>();
     for (Map.Entry<String, List<String>> top : byTop.entrySet()) {
-      parts.add(
-          top.getValue().size() == 1
-              ? top.getValue().get(0)
-              : top.getKey() + "/… (" + top.getValue().size() + " steps)");
+      if (top.getValue().size() <= SHOWN) {
+        parts.addAll(top.getValue());
+      } else {
+        parts.add(top.getKey() + "/… (" + top.getValue().size() + " steps)");
+      }
     }
     if (unnamed.size() == 1) {
       parts.add(unnamed.get(0) + " (no recorded graph names it)");

@@ -178,13 +178,18 @@ public class CheckpointStepsTest {
         CheckpointSteps.describe(
             List.of(
                 COMBINE,
+                IN_BUNDLE,
                 RAW,
-                "WriteRawArchive/WriteParquet/WriteFiles/FinalizeTempFileBundles/Finalize",
+                "WriteRawArchive/A",
+                "WriteRawArchive/B",
+                "WriteRawArchive/C",
                 "operator 0a",
                 "operator 0b")),
         equalTo(
             COMBINE
-                + ", WriteRawArchive/… (2 steps), 2 operators no recorded graph names"
+                + ", "
+                + IN_BUNDLE
+                + ", WriteRawArchive/… (4 steps), 2 operators no recorded graph names"
                 + " (operator 0a, …)"));
     assertThat(
         CheckpointSteps.describe(List.of("operator 0a")),
