@@ -7,7 +7,8 @@
   the data interval's end, else the task fails (and alerts);
 - the windows a start without state could not see whole (pipeline_corrections_due): triggers
   collab_correction_replay for their dates once the dates are closed (every window final: the date's end plus the
-  allowed lateness and slack, 3 h), once per (dates, generation), with the completeness rewrite of those dates. A
+  allowed lateness and slack, 3 h), once per (dates, generation, newest record), with the completeness rewrite of
+  those dates. A
   replay of a date still open would fence the running stream out of its windows (the replay's newer generation wins
   over the stream's later panes), so open dates wait, with a log line.
 """
@@ -82,19 +83,23 @@ def collab_stream_supervisor():
         # Snowflake's completeness is written by the job's MERGE only: bin/collab-audit refuses the rewrite there.
         rewrite = not settings.effective_warehouse_url.startswith("jdbc:snowflake:")
         due = warehouse.corrections_due(settings)
-        waiting = sorted({d for d, _ in due if not closed(d, now)})
+        waiting = sorted({d for d, _, _ in due if not closed(d, now)})
         if waiting:
             log.info("windows due a correction on dates still open, replayed once closed: %s", waiting)
-        due = [(d, g) for d, g in due if closed(d, now)]
+        due = [(d, g, r) for d, g, r in due if closed(d, now)]
         if not due:
             return []
-        generation = max(g for _, g in due)
+        generation = max(g for _, g, _ in due)
         runs = []
-        for first, last in contiguous_ranges([d for d, _ in due]):
+        for first, last in contiguous_ranges([d for d, _, _ in due]):
             while first <= last:  # a replay takes at most 30 days
                 upto = min(last, first + pendulum.duration(days=MAX_REPLAY_DAYS - 1))
+                # The newest record of the range names the run too: a replay deletes the rows of its dates, so a
+                # date recorded again afterwards (a resume from an older checkpoint, under the same generation)
+                # is replayed again, not skipped as a run that exists already.
+                recorded = max(r for d, _, r in due if first <= d <= upto)
                 runs.append({
-                    "trigger_run_id": f"corrections_due__{first}_{upto}__g{generation}",
+                    "trigger_run_id": f"corrections_due__{first}_{upto}__g{generation}__r{recorded}",
                     "conf": {"from": str(first), "to": str(upto), "rewrite_completeness": rewrite},
                 })
                 first = upto + pendulum.duration(days=1)
@@ -106,7 +111,7 @@ def collab_stream_supervisor():
     TriggerDagRunOperator.partial(
         task_id="trigger_correction_replay",
         trigger_dag_id="collab_correction_replay",
-        # The run id names the dates and the generation that recorded them: asked again, it is not started twice.
+        # The run id names the dates, the generation and the newest record: asked again, it is not started twice.
         skip_when_already_exists=True,
         wait_for_completion=False,
     ).expand_kwargs(corrections_due())

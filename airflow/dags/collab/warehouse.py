@@ -9,7 +9,8 @@ from datetime import date, datetime, timezone
 from collab.config import CollabSettings, setting
 
 CORRECTIONS_DUE_DATES = (
-    "SELECT CAST(window_start AS DATE) AS d, MAX(generation) AS g FROM pipeline_corrections_due GROUP BY 1 ORDER BY 1"
+    "SELECT CAST(window_start AS DATE) AS d, MAX(generation) AS g, MAX(recorded_at) AS r"
+    " FROM pipeline_corrections_due GROUP BY 1 ORDER BY 1"
 )
 LATEST_MINUTE_WINDOW = "SELECT MAX(window_end) FROM active_editors WHERE granularity = 'minute'"
 
@@ -27,9 +28,22 @@ def query(settings: CollabSettings, sql: str) -> list[tuple]:
     return BaseHook.get_connection(conn_id).get_hook().get_records(sql)
 
 
-def corrections_due(settings: CollabSettings) -> list[tuple[date, int]]:
-    return [(r[0] if isinstance(r[0], date) else date.fromisoformat(str(r[0])[:10]), int(r[1]))
+def corrections_due(settings: CollabSettings) -> list[tuple[date, int, str]]:
+    """Per date with windows due a correction: the date, the newest generation that recorded one, and when the
+    newest of its rows was recorded, as a stamp (UTC, to the microsecond). A correction replay deletes the rows of
+    its dates, so a row recorded for the same date afterwards, even under the same generation, has a newer stamp."""
+    return [(r[0] if isinstance(r[0], date) else date.fromisoformat(str(r[0])[:10]), int(r[1]), recorded_stamp(r[2]))
             for r in query(settings, CORRECTIONS_DUE_DATES)]
+
+
+def recorded_stamp(value: datetime | str) -> str:
+    """A row's recorded_at as 20261103T101500123456: UTC when the warehouse says which zone (Snowflake's
+    TIMESTAMP_LTZ, shown in the session's zone), as stored otherwise."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime("%Y%m%dT%H%M%S%f")
 
 
 def latest_minute_window(settings: CollabSettings) -> datetime | None:

@@ -3,7 +3,7 @@ warehouse reads."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -118,14 +118,25 @@ def test_corrections_due_and_freshness_read_the_duckdb_warehouse(tmp_path):
     with duckdb.connect(str(db)) as con:
         con.execute("CREATE TABLE pipeline_corrections_due (window_start TIMESTAMP, granularity VARCHAR,"
                     " generation BIGINT, recorded_at TIMESTAMP)")
-        con.execute("INSERT INTO pipeline_corrections_due VALUES ('2026-11-02 23:59:00', 'minute', 7, now()),"
-                    " ('2026-11-03 00:00:00', 'day', 9, now()), ('2026-11-03 10:00:00', 'hour', 9, now())")
+        con.execute("INSERT INTO pipeline_corrections_due VALUES"
+                    " ('2026-11-02 23:59:00', 'minute', 7, '2026-11-03 00:01:02.5'),"
+                    " ('2026-11-03 00:00:00', 'day', 9, '2026-11-03 12:00:00'),"
+                    " ('2026-11-03 10:00:00', 'hour', 9, '2026-11-03 12:30:00.000001')")
         con.execute("CREATE TABLE active_editors (window_start TIMESTAMP, window_end TIMESTAMP, granularity VARCHAR)")
         con.execute("INSERT INTO active_editors VALUES ('2026-11-03 10:00', '2026-11-03 10:01', 'minute'),"
                     " ('2026-11-03 10:00', '2026-11-03 11:00', 'hour')")
     s = settings_for(tmp_path)
-    assert warehouse.corrections_due(s) == [(date(2026, 11, 2), 7), (date(2026, 11, 3), 9)]
+    assert warehouse.corrections_due(s) == [(date(2026, 11, 2), 7, "20261103T000102500000"),
+                                            (date(2026, 11, 3), 9, "20261103T123000000001")]
     assert warehouse.latest_minute_window(s) == datetime(2026, 11, 3, 10, 1, tzinfo=timezone.utc)
+
+
+def test_a_recorded_stamp_is_in_utc_when_the_warehouse_gives_a_zone():
+    # Snowflake's TIMESTAMP_LTZ comes back in the session's zone: the same instant must give the same stamp.
+    berlin = timezone(timedelta(hours=1))
+    assert warehouse.recorded_stamp(datetime(2026, 11, 3, 13, 0, 0, 5, tzinfo=berlin)) == "20261103T120000000005"
+    assert warehouse.recorded_stamp(datetime(2026, 11, 3, 12, 0, 0, 5, tzinfo=timezone.utc)) == "20261103T120000000005"
+    assert warehouse.recorded_stamp("2026-11-03 12:00:00") == "20261103T120000000000"
 
 
 def test_a_date_is_closed_three_hours_after_it_ends():

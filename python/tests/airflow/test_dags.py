@@ -109,14 +109,45 @@ def test_the_supervisor_asks_for_closed_due_dates_only_with_the_completeness_rew
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         con.execute("CREATE TABLE pipeline_corrections_due (window_start TIMESTAMP, granularity VARCHAR,"
                     " generation BIGINT, recorded_at TIMESTAMP)")
-        con.execute("INSERT INTO pipeline_corrections_due VALUES ('2026-11-02 10:00:00', 'hour', 7, now()),"
-                    " ('2026-11-03 00:00:00', 'day', 7, now()), ('2026-11-03 10:00:00', 'minute', 7, now())")
+        con.execute("INSERT INTO pipeline_corrections_due VALUES ('2026-11-02 10:00:00', 'hour', 7, '2026-11-02 11:00:00'),"
+                    " ('2026-11-03 00:00:00', 'day', 7, '2026-11-03 01:00:00'),"
+                    " ('2026-11-03 10:00:00', 'minute', 7, '2026-11-03 10:05:00')")
     monkeypatch.setenv("COLLAB_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("COLLAB_WAREHOUSE_URL", raising=False)
     due = dagbag.get_dag("collab_stream_supervisor").get_task("corrections_due").python_callable
     # 11-03 05:00: 11-02 closed at 11-03 03:00, 11-03 still open (it waits for 11-04 03:00).
     runs = due(data_interval_end=datetime(2026, 11, 3, 5, 0, tzinfo=timezone.utc))
-    assert runs == [{"trigger_run_id": "corrections_due__2026-11-02_2026-11-02__g7",
+    assert runs == [{"trigger_run_id": "corrections_due__2026-11-02_2026-11-02__g7__r20261102T110000000000",
                      "conf": {"from": "2026-11-02", "to": "2026-11-02", "rewrite_completeness": True}}]
     runs = due(data_interval_end=datetime(2026, 11, 4, 3, 0, tzinfo=timezone.utc))
-    assert [r["conf"]["to"] for r in runs] == ["2026-11-03"]
+    assert [r["conf"] for r in runs] == [{"from": "2026-11-02", "to": "2026-11-03", "rewrite_completeness": True}]
+    # The newest record of the range names the run: 11-03's.
+    assert runs[0]["trigger_run_id"] == "corrections_due__2026-11-02_2026-11-03__g7__r20261103T100500000000"
+    asked_again = due(data_interval_end=datetime(2026, 11, 4, 3, 5, tzinfo=timezone.utc))
+    assert asked_again == runs, "the same rows must give the same run id, so that the replay is not started twice"
+
+
+def test_a_date_recorded_again_after_its_replay_is_replayed_again(dagbag, tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+
+    import duckdb
+
+    db = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE pipeline_corrections_due (window_start TIMESTAMP, granularity VARCHAR,"
+                    " generation BIGINT, recorded_at TIMESTAMP)")
+        con.execute("INSERT INTO pipeline_corrections_due VALUES ('2026-11-02 10:00:00', 'hour', 7, '2026-11-02 11:00:00')")
+    monkeypatch.setenv("COLLAB_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("COLLAB_WAREHOUSE_URL", raising=False)
+    due = dagbag.get_dag("collab_stream_supervisor").get_task("corrections_due").python_callable
+    now = datetime(2026, 11, 5, 0, 0, tzinfo=timezone.utc)
+    first = due(data_interval_end=now)
+    with duckdb.connect(str(db)) as con:
+        # The replay of 11-02 commits and deletes its rows; then a stream resumed from a checkpoint taken on 11-02
+        # records a window of that date again, under the same generation.
+        con.execute("DELETE FROM pipeline_corrections_due WHERE CAST(window_start AS DATE) = '2026-11-02'")
+        con.execute("INSERT INTO pipeline_corrections_due VALUES ('2026-11-02 10:00:00', 'hour', 7, '2026-11-04 09:00:00')")
+    second = due(data_interval_end=now)
+    assert [r["conf"] for r in second] == [r["conf"] for r in first]
+    assert second[0]["trigger_run_id"] != first[0]["trigger_run_id"], (
+        "a run id that exists already is skipped (skip_when_already_exists): the date would never be corrected")
