@@ -60,11 +60,14 @@ import org.joda.time.Duration;
  *       Each bundle's contributions to a key and window are added to one partial {@link
  *       MetricAccumulator}, at the finest granularity the event is in time for, the minutes rolled
  *       up into hours and days when the partials go on ({@link HeldContributions}).
- *   <li>{@code MetricWindows}: each partial in the window of its key's granularity ({@link
- *       MetricWindows}: early, on-time and late panes, accumulating).
- *   <li>{@code CombinePerKey}: an exact combine merging the partials; each pane hands on the
+ *   <li>In a batch pipeline, {@code MetricWindows}: each partial in the window of its key's
+ *       granularity ({@link MetricWindows}: early, on-time and late panes, accumulating); then
+ *       {@code CombinePerKey}: an exact combine merging the partials; each pane hands on the
  *       window's {@link MetricTotals} (the items stay in the combine's accumulator), one row per
  *       window and key ({@code ToRows}).
+ *   <li>In a stream, {@code PanesInWindows}: the same windows and panes, each key's windows kept in
+ *       one map of its state ({@link PanesInWindows}), one row per pane; then {@code
+ *       ToGlobalWindow}.
  * </ol>
  *
  * <p>Every pane of a window yields a row holding the window's full value so far; the warehouse
@@ -201,8 +204,10 @@ public abstract class ComputeMetrics
     // (Contributor) straight to one partial accumulator per key and window held for the bundle
     // (HeldContributions), at the finest granularity it is in time for, the minutes rolled up into
     // hours and days when the partials go on. Neither the event nor a contribution crosses a
-    // hand-over; the partials are windowed by their key's granularity (MetricWindows) and one
-    // combine keeps each key's and window's accumulator.
+    // hand-over. In a batch pipeline the partials are windowed by their key's granularity
+    // (MetricWindows) and one combine keeps each key's and window's accumulator; a stream keeps a
+    // key's windows in one map instead, with the same panes (PanesInWindows): Beam's windowed
+    // combine read four or five states and set two timers for every partial, about one per event.
     // On Flink batch the partials are grouped and merged rather than combined (BatchGrouping):
     // one sort of them instead of two. There they only cross that sort (a batch job keeps no state
     // and never restores one), so their items are written in table order, with no sort per
@@ -219,9 +224,15 @@ public abstract class ComputeMetrics
                     StringUtf8Coder.of(),
                     flinkBatch
                         ? MetricAccumulatorCoder.inTableOrder()
-                        : MetricAccumulatorCoder.of()))
-            .apply("MetricWindows", MetricWindows.<MetricAccumulator>byKeyGranularity(policy));
-    return rowsOf(partials);
+                        : MetricAccumulatorCoder.of()));
+    if (!BatchGrouping.isBoundedBatch(events)) {
+      return partials
+          .apply("PanesInWindows", ParDo.of(new PanesInWindows(policy)))
+          .setCoder(CuratedRowCoder.of())
+          .apply("ToGlobalWindow", MetricWindows.<CuratedRow>toGlobalWindow());
+    }
+    return rowsOf(
+        partials.apply("MetricWindows", MetricWindows.<MetricAccumulator>byKeyGranularity(policy)));
   }
 
   /**
@@ -514,55 +525,65 @@ public abstract class ComputeMetrics
 
   /** The row of one table, granularity, window and key, from its totals. */
   private static final class ToRowsFn extends DoFn<KV<String, MetricTotals>, CuratedRow> {
-    private static final CuratedTable[] TABLES = {
-      CuratedTable.ACTIVE_EDITORS,
-      CuratedTable.TASK_UPDATE_VELOCITY,
-      CuratedTable.NOTIFICATION_FANOUT
-    };
-    private final Counter[] rows = new Counter[CuratedTable.values().length];
-
-    ToRowsFn() {
-      for (CuratedTable table : TABLES) {
-        rows[table.ordinal()] = Metrics.counter(METRICS_NAMESPACE, rowsCounterName(table));
-      }
-    }
-
     @ProcessElement
     public void processElement(
         @Element KV<String, MetricTotals> element,
         BoundedWindow window,
         OutputReceiver<CuratedRow> out) {
       long start = ((IntervalWindow) window).start().getMillis();
-      String metricKey = element.getKey();
-      Granularity g = GranularityWindows.granularityOf(metricKey);
-      CuratedTable table = MetricKeys.table(metricKey);
-      String key = MetricKeys.key(metricKey);
-      MetricTotals totals = element.getValue();
-      switch (table) {
-        case ACTIVE_EDITORS:
-          out.output(CuratedRow.activeEditors(start, g, key, totals.distinctItems()));
-          break;
-        case TASK_UPDATE_VELOCITY:
-          out.output(
-              CuratedRow.taskUpdateVelocity(
-                  start, g, key, totals.count(), totals.distinctItems(), totals.completed()));
-          break;
-        case NOTIFICATION_FANOUT:
-          int nul = key.indexOf('\u0000');
-          out.output(
-              CuratedRow.notificationFanout(
-                  start,
-                  g,
-                  key.substring(0, nul),
-                  key.substring(nul + 1),
-                  totals.distinctItems(),
-                  totals.count(),
-                  totals.maxItemCount()));
-          break;
-        default:
-          throw new IllegalStateException("ComputeMetrics keyed a row for table " + table);
-      }
-      rows[table.ordinal()].inc();
+      out.output(row(start, element.getKey(), element.getValue()));
     }
+  }
+
+  private static final Counter[] ROWS = rowCounters();
+
+  private static Counter[] rowCounters() {
+    Counter[] rows = new Counter[CuratedTable.values().length];
+    for (CuratedTable table :
+        new CuratedTable[] {
+          CuratedTable.ACTIVE_EDITORS,
+          CuratedTable.TASK_UPDATE_VELOCITY,
+          CuratedTable.NOTIFICATION_FANOUT
+        }) {
+      rows[table.ordinal()] = Metrics.counter(METRICS_NAMESPACE, rowsCounterName(table));
+    }
+    return rows;
+  }
+
+  /**
+   * The row of the window starting at {@code start} of a combine key ({@link MetricKeys}), from its
+   * totals, counted in {@link #rowsCounterName}.
+   */
+  static CuratedRow row(long start, String metricKey, MetricTotals totals) {
+    Granularity g = GranularityWindows.granularityOf(metricKey);
+    CuratedTable table = MetricKeys.table(metricKey);
+    String key = MetricKeys.key(metricKey);
+    CuratedRow row;
+    switch (table) {
+      case ACTIVE_EDITORS:
+        row = CuratedRow.activeEditors(start, g, key, totals.distinctItems());
+        break;
+      case TASK_UPDATE_VELOCITY:
+        row =
+            CuratedRow.taskUpdateVelocity(
+                start, g, key, totals.count(), totals.distinctItems(), totals.completed());
+        break;
+      case NOTIFICATION_FANOUT:
+        int nul = key.indexOf('\u0000');
+        row =
+            CuratedRow.notificationFanout(
+                start,
+                g,
+                key.substring(0, nul),
+                key.substring(nul + 1),
+                totals.distinctItems(),
+                totals.count(),
+                totals.maxItemCount());
+        break;
+      default:
+        throw new IllegalStateException("ComputeMetrics keyed a row for table " + table);
+    }
+    ROWS[table.ordinal()].inc();
+    return row;
   }
 }

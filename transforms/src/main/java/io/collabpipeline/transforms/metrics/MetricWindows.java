@@ -24,6 +24,10 @@ import org.joda.time.Duration;
  * window; and late, once per late element. Panes <b>accumulate</b>: every pane carries the full
  * value of its window so far, so the last pane written wins. Beam's allowed lateness is {@link
  * WindowingPolicy#beamAllowedLateness()}, above the data's own lateness rule.
+ *
+ * <p>A stream's metrics keep the same windows and panes without Beam's windowing ({@link
+ * PanesInWindows}, which implements these rules for its keys' windows): a change here is a change
+ * there.
  */
 public final class MetricWindows<T> extends PTransform<PCollection<T>, PCollection<T>> {
 
