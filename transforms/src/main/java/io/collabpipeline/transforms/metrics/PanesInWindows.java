@@ -114,12 +114,10 @@ final class PanesInWindows extends DoFn<KV<String, MetricAccumulator>, CuratedRo
     if (window == null) {
       window = new OpenWindow(new MetricAccumulator().mergeFrom(partial.getValue()));
       // Its end, or its expiry if the end has passed: the key's timer must fire by then.
-      long due = maxTimestamp < watermark ? maxTimestamp + allowedLatenessMillis : maxTimestamp;
-      Long at = eventTimerAt.read();
-      if (at == null || due < at) {
-        eventTimer.withNoOutputTimestamp().set(new Instant(due));
-        eventTimerAt.write(due);
-      }
+      fireBy(
+          eventTimer,
+          eventTimerAt,
+          maxTimestamp < watermark ? maxTimestamp + allowedLatenessMillis : maxTimestamp);
     } else {
       window.acc.mergeFrom(partial.getValue());
     }
@@ -132,13 +130,8 @@ final class PanesInWindows extends DoFn<KV<String, MetricAccumulator>, CuratedRo
     } else if (!window.dirty) {
       // A pane starts: its early firing is due the delay after its first element.
       window.dirty = true;
-      long due = earlyTimer.getCurrentRelativeTime().getMillis() + earlyDelayMillis;
-      window.earlyAt = due;
-      Long at = earlyTimerAt.read();
-      if (at == null || due < at) {
-        earlyTimer.withNoOutputTimestamp().set(new Instant(due));
-        earlyTimerAt.write(due);
-      }
+      window.earlyAt = earlyTimer.getCurrentRelativeTime().getMillis() + earlyDelayMillis;
+      fireBy(earlyTimer, earlyTimerAt, window.earlyAt);
     }
     windows.put(start, window);
   }
@@ -184,12 +177,7 @@ final class PanesInWindows extends DoFn<KV<String, MetricAccumulator>, CuratedRo
     for (Long start : expired) {
       windows.remove(start);
     }
-    if (next == Long.MAX_VALUE) {
-      eventTimerAt.clear();
-    } else {
-      eventTimer.withNoOutputTimestamp().set(new Instant(next));
-      eventTimerAt.write(next);
-    }
+    setAgain(eventTimer, eventTimerAt, next);
   }
 
   /**
@@ -220,11 +208,28 @@ final class PanesInWindows extends DoFn<KV<String, MetricAccumulator>, CuratedRo
         next = Math.min(next, window.earlyAt);
       }
     }
+    setAgain(earlyTimer, earlyTimerAt, next);
+  }
+
+  /** Sets a key's timer to fire at {@code due} unless it is set to fire earlier. */
+  private static void fireBy(Timer timer, ValueState<Long> setAt, long due) {
+    Long at = setAt.read();
+    if (at == null || due < at) {
+      timer.withNoOutputTimestamp().set(new Instant(due));
+      setAt.write(due);
+    }
+  }
+
+  /**
+   * Sets a key's timer again, from its own callback, for {@code next}; {@code Long.MAX_VALUE}: no
+   * window needs it.
+   */
+  private static void setAgain(Timer timer, ValueState<Long> setAt, long next) {
     if (next == Long.MAX_VALUE) {
-      earlyTimerAt.clear();
+      setAt.clear();
     } else {
-      earlyTimer.withNoOutputTimestamp().set(new Instant(next));
-      earlyTimerAt.write(next);
+      timer.withNoOutputTimestamp().set(new Instant(next));
+      setAt.write(next);
     }
   }
 
