@@ -173,6 +173,49 @@ public class PanesInWindowsTest {
   }
 
   @Test
+  public void aSchedulesPairsComeOutInKeyOrderAndReadBackAsWritten() throws Exception {
+    // Against a stable sort of the same pairs: equal keys in the order they were added.
+    java.util.Random random = new java.util.Random(28);
+    PanesInWindows.SortedPairs pairs = new PanesInWindows.SortedPairs();
+    List<long[]> oracle = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      if (!oracle.isEmpty() && random.nextInt(4) == 0) {
+        oracle.sort((a, b) -> Long.compare(a[0], b[0]));
+        long[] first = oracle.remove(0);
+        assertThat(pairs.firstKey(), equalTo(first[0]));
+        assertThat(pairs.firstValue(), equalTo(first[1]));
+        pairs.removeFirst();
+        continue;
+      }
+      // Mostly ascending, as windows open; sometimes an earlier one, sometimes a repeat.
+      long key = random.nextInt(5) == 0 ? random.nextInt(50) : 40 + i;
+      oracle.add(new long[] {key, i});
+      pairs.add(key, i);
+    }
+    oracle.sort((a, b) -> Long.compare(a[0], b[0]));
+    PanesInWindows.Schedule schedule =
+        new PanesInWindows.Schedule(
+            pairs, new PanesInWindows.SortedPairs(), new PanesInWindows.SortedPairs());
+    schedule.expiries.add(7, 0);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PanesInWindows.ScheduleCoder.INSTANCE.encode(schedule, bytes);
+    PanesInWindows.Schedule back =
+        PanesInWindows.ScheduleCoder.INSTANCE.decode(new ByteArrayInputStream(bytes.toByteArray()));
+    assertThat(back.ends.size(), equalTo(oracle.size()));
+    for (long[] pair : oracle) {
+      assertThat(back.ends.firstKey(), equalTo(pair[0]));
+      assertThat(back.ends.firstValue(), equalTo(pair[1]));
+      back.ends.removeFirst();
+    }
+    assertThat(back.ends.isEmpty(), equalTo(true));
+    assertThat(back.ends.firstKey(), equalTo(Long.MAX_VALUE));
+    assertThat(back.expiries.firstKey(), equalTo(7L));
+    assertThat(back.early.isEmpty(), equalTo(true));
+    // The first end is due at its window's last instant, an expiry that plus the lateness.
+    assertThat(back.eventDue(60_000, 1_000), equalTo(7L + 60_000 - 1 + 1_000));
+  }
+
+  @Test
   public void anOpenWindowsStateReadsBackAsItWasWritten() throws Exception {
     MetricAccumulator acc = new MetricAccumulator();
     ComputeMetrics.Contributions.add(acc, "a1", true);
