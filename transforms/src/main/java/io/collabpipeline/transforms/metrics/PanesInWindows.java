@@ -118,9 +118,11 @@ final class PanesInWindows extends DoFn<KV<String, MetricAccumulator>, CuratedRo
     } else {
       window.acc.mergeFrom(partial.getValue());
     }
-    if (maxTimestamp < watermark) {
+    if (window.onTimeFired || maxTimestamp < watermark) {
       // Past the window's end: a late pane at once, as Beam fires one per late element (LATE
-      // even when it is the window's first pane: only the end of the window fires ON_TIME).
+      // even when it is the window's first pane: only the end of the window fires ON_TIME). Once
+      // the end has come, whatever the watermark says now: a stream restored from a checkpoint
+      // starts again from no watermark, and Beam's trigger, past its end, fires late panes.
       window.dirty = false;
       window.onTimeFired = true;
       emit(key, g, start, window, PaneInfo.Timing.LATE, out);
