@@ -237,8 +237,8 @@ public abstract class ComputeMetrics
 
   /**
    * The partial accumulators of each key's windows merged, and the rows of the merged ones, in the
-   * global window: the end of every way to the rows ({@link ShardedMetrics} too), under the
-   * caller's composite.
+   * global window: the end of a batch pipeline's way to the rows ({@link ShardedMetrics} too),
+   * under the caller's composite. A stream's rows come from {@link PanesInWindows}.
    */
   static PCollection<CuratedRow> rowsOf(PCollection<KV<String, MetricAccumulator>> partials) {
     return partials
@@ -479,10 +479,9 @@ public abstract class ComputeMetrics
 
   /**
    * The combine of the partials ({@link HeldContributions}): partial accumulators, merged. Its
-   * output is the {@link MetricTotals} a row needs, not a copy of the accumulator: with
-   * accumulating panes a streaming runner extracts an output at every pane (every early firing) and
-   * keeps adding to the accumulator, and copying a day window's items at each firing cost more than
-   * the merges.
+   * output is the {@link MetricTotals} a row needs, not a copy of the accumulator, as {@link
+   * PanesInWindows} takes them at every pane: copying a day window's items at each firing of an
+   * accumulating pane cost more than the merges.
    */
   private static final class MergeAccumulatorsFn
       extends Combine.CombineFn<MetricAccumulator, MetricAccumulator, MetricTotals> {
