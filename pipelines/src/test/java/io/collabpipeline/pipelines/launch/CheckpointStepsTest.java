@@ -41,7 +41,7 @@ public class CheckpointStepsTest {
 
   private static final String READ =
       "ReadKafka/ReadKafkaRecords/KafkaIO.Read.ReadFromKafkaViaUnbounded/Read(KafkaUnboundedSource)";
-  private static final String DEDUP = "DedupByEventId/RememberEmitted";
+  private static final String DEDUP = "DedupByEventId/KeepEarliestAndRemember";
   private static final String RAW =
       "WriteRawArchive/WriteParquet/WriteFiles/WriteShardedBundlesToTempFiles/GroupIntoShards";
   private static final String COMBINE = "ComputeMetrics/CombinePerKey";

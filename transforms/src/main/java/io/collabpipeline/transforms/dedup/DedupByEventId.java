@@ -37,7 +37,6 @@ import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -48,7 +47,6 @@ import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
@@ -70,30 +68,40 @@ import org.joda.time.Instant;
  * depends only on the data, never on processing order:
  *
  * <ul>
- *   <li>{@code KeyByEventId} keys each copy by {@link IdHash}, the first 128 bits of the SHA-256 of
- *       its event id: 16 bytes, whatever the id's length (up to 64 characters).
- *   <li>{@code KeepEarliestArrival}, per id: the best copy seen so far is held in state and passed
- *       on from an event-time timer at its arrival time, i.e. once the watermark says every record
- *       that arrived before it has been read; then the id's state there is cleared. A copy that
- *       loses goes to {@code duplicates} at once, timestamped at its own arrival.
- *   <li>{@code RememberEmitted}, per shard (the top 16 bits of the hash: 65,536 shards): each
- *       emitted id is remembered as one map entry (hash to arrival) until its arrival plus the
- *       <b>horizon</b> (default 24 hours of arrival time). A copy that reaches it within the
- *       horizon of the emitted copy goes to {@code duplicates}; at or after it, it is emitted again
- *       (and the old memory counted as {@value #EXPIRED}). One timer per shard, not per id, drops
- *       the ids whose horizon the watermark passed, every 1/24 of the horizon, so state is bounded
- *       by the ids that arrived within one horizon (plus at most 1/24 of it). It runs in batch too:
- *       whether a timer can fire before all of a bounded input is read is the runner's choice
- *       (Flink's batch mode fires them at the end, the DirectRunner as its watermark advances), and
- *       a copy that reaches {@code KeepEarliestArrival} after its id was passed on must still be
- *       caught here.
+ *   <li>{@code KeyByShard} keys each copy by the shard of its {@link IdHash}, the first 128 bits of
+ *       the SHA-256 of its event id (16 bytes, whatever the id's length, up to 64 characters): the
+ *       hash's top 16 bits, 65,536 shards.
+ *   <li>{@code KeepEarliestAndRemember}, per shard, in two maps of the shard's state:
+ *       <ul>
+ *         <li><b>candidates</b>: each id's best copy so far (one entry per id), passed on once the
+ *             watermark reaches its arrival, i.e. once every record that arrived before it has been
+ *             read, by one event-time timer per shard set for its earliest candidate (which holds
+ *             the output watermark there); a copy that loses goes to {@code duplicates} at once,
+ *             timestamped at its own arrival;
+ *         <li><b>remembered ids</b>: each passed-on id as one entry (hash to arrival) until its
+ *             arrival plus the <b>horizon</b> (default 24 hours of arrival time). A candidate whose
+ *             id was passed on within the horizon before it goes to {@code duplicates}; at or after
+ *             it, it is emitted again (and the old memory counted as {@value #EXPIRED}). One timer
+ *             per shard drops the ids whose horizon the watermark passed, every 1/24 of the
+ *             horizon, so state is bounded by the ids that arrived within one horizon (plus at most
+ *             1/24 of it).
+ *       </ul>
+ *       It runs the same on a bounded input that is not in the global window: whether a timer fires
+ *       before all of it is read is the runner's choice (Flink's batch mode fires them at the end,
+ *       the DirectRunner as its watermark advances), and a copy that comes after its id was passed
+ *       on is still caught by the remembered ids.
  * </ul>
+ *
+ * <p>Until round 29 of the performance work these were two steps, {@code KeepEarliestArrival} keyed
+ * by the hash with a value and a timer per id, then {@code RememberEmitted} keyed by shard; the
+ * choice of copy is the same, and one step saves a hand-over of every event between two keyed steps
+ * and a key, a value and a timer per id in the runner's state.
  *
  * <p>That is the streaming path. A bounded input in a batch pipeline (replays, a batch run over
  * files), in the global window, takes a shorter one: {@code KeyByEventId}, {@code GroupByEventId}
  * (one grouping; on Flink one sort, see {@link #groupsWithoutLateness}) and {@code
- * KeepEarliestCopy} (the same {@link #PREFERENCE}): one shuffle of the events instead of two keyed
- * steps, no state, no timer, no horizon.
+ * KeepEarliestCopy} (the same {@link #PREFERENCE}): one shuffle of the events, no state, no timer,
+ * no horizon.
  *
  * <p>Guarantees: in bounded mode (replays), exact over the whole input: every id is emitted exactly
  * once, as its earliest arrival. In streaming, exact for copies that arrive within the horizon of
@@ -102,18 +110,18 @@ import org.joda.time.Instant;
  * watermark after its id was emitted is a duplicate even if it claims an earlier arrival.
  *
  * <p>State per remembered id: one map entry of a 16-byte hash and the arrival; measured with {@code
- * bin/collab-benchmark --modes=dedupstate} at 1,000,000 ids, 27.6 bytes per id in a full RocksDB
- * checkpoint and 32.0 in a heap-backend one, per-shard state included (was 148 and 232 keyed by the
- * id string with a value and a timer per id; the README's Benchmark section). Two ids whose hashes
- * collide are treated as copies of one id: the later one goes to {@code duplicates} (accounted for,
- * not lost). At 13.4 billion ids per horizon (155K events/s for 24 h) the chance of any collision
- * within one horizon is about n²/2¹²⁹ ≈ 2.6·10⁻¹⁹. SHA-256 rather than a faster non-cryptographic
- * hash: event ids come from clients, and no one can craft an id that collides with another's.
+ * bin/collab-benchmark --modes=dedupstate} at 1,000,000 ids (the README's Benchmark section),
+ * per-shard state included (was 148 and 232 bytes keyed by the id string with a value and a timer
+ * per id). Two ids whose hashes collide are treated as copies of one id: the later one goes to
+ * {@code duplicates} (accounted for, not lost). At 13.4 billion ids per horizon (155K events/s for
+ * 24 h) the chance of any collision within one horizon is about n²/2¹²⁹ ≈ 2.6·10⁻¹⁹. SHA-256 rather
+ * than a faster non-cryptographic hash: event ids come from clients, and no one can craft an id
+ * that collides with another's.
  *
- * <p>Both outputs carry arrival-time timestamps: {@code unique} at the kept copy's arrival (the
- * emit timer holds the watermark there), {@code duplicates} at each copy's own arrival. Beam
- * metrics in namespace {@value #METRICS_NAMESPACE}: {@value #UNIQUE}, {@value #DUPLICATES}, {@value
- * #EXPIRED}.
+ * <p>Both outputs carry arrival-time timestamps: {@code unique} at the kept copy's arrival (its
+ * shard's emit timer holds the watermark at the shard's earliest candidate), {@code duplicates} at
+ * each copy's own arrival. Beam metrics in namespace {@value #METRICS_NAMESPACE}: {@value #UNIQUE},
+ * {@value #DUPLICATES}, {@value #EXPIRED}.
  *
  * <pre>{@code
  * DedupByEventId.Result deduped =
@@ -177,37 +185,34 @@ public abstract class DedupByEventId
     if (isBoundedBatch(input)) {
       return expandBounded(input);
     }
-    TupleTag<KV<Integer, KV<IdHash, CollabEvent>>> keptTag =
-        new TupleTag<KV<Integer, KV<IdHash, CollabEvent>>>() {};
-    TupleTag<CollabEvent> lostTag = new TupleTag<CollabEvent>() {};
     TupleTag<CollabEvent> uniqueTag = new TupleTag<CollabEvent>() {};
-    TupleTag<CollabEvent> repeatedTag = new TupleTag<CollabEvent>() {};
-
-    PCollectionTuple candidates =
-        keyByEventId(input)
+    TupleTag<CollabEvent> duplicateTag = new TupleTag<CollabEvent>() {};
+    PCollectionTuple decided =
+        input
             .apply(
-                "KeepEarliestArrival",
-                ParDo.of(new KeepEarliestArrivalFn(lostTag))
-                    .withOutputTags(keptTag, TupleTagList.of(lostTag)));
-    PCollection<KV<Integer, KV<IdHash, CollabEvent>>> kept =
-        candidates
-            .get(keptTag)
+                "KeyByShard",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.integers(),
+                            TypeDescriptors.kvs(
+                                TypeDescriptor.of(IdHash.class),
+                                TypeDescriptor.of(CollabEvent.class))))
+                    .via(
+                        (CollabEvent e) -> {
+                          IdHash id = IdHash.of(e.eventId());
+                          return KV.of(id.shard(), KV.of(id, e));
+                        }))
             .setCoder(
-                KvCoder.of(VarIntCoder.of(), KvCoder.of(IdHashCoder.of(), CollabEventCoder.of())));
-
-    DoFn<KV<Integer, KV<IdHash, CollabEvent>>, CollabEvent> remember =
-        new RememberEmittedFn(horizon, sweepInterval(horizon), uniqueTag, repeatedTag);
-    PCollectionTuple remembered =
-        kept.apply(
-            "RememberEmitted",
-            ParDo.of(remember).withOutputTags(uniqueTag, TupleTagList.of(repeatedTag)));
-
-    PCollection<CollabEvent> unique = remembered.get(uniqueTag).setCoder(CollabEventCoder.of());
-    PCollection<CollabEvent> duplicates =
-        PCollectionList.of(candidates.get(lostTag).setCoder(CollabEventCoder.of()))
-            .and(remembered.get(repeatedTag).setCoder(CollabEventCoder.of()))
-            .apply("AllDuplicates", Flatten.pCollections());
-    return new Result(input.getPipeline(), uniqueTag, unique, lostTag, duplicates);
+                KvCoder.of(VarIntCoder.of(), KvCoder.of(IdHashCoder.of(), CollabEventCoder.of())))
+            .apply(
+                "KeepEarliestAndRemember",
+                ParDo.of(
+                        new KeepEarliestAndRememberFn(
+                            horizon, sweepInterval(horizon), uniqueTag, duplicateTag))
+                    .withOutputTags(uniqueTag, TupleTagList.of(duplicateTag)));
+    PCollection<CollabEvent> unique = decided.get(uniqueTag).setCoder(CollabEventCoder.of());
+    PCollection<CollabEvent> duplicates = decided.get(duplicateTag).setCoder(CollabEventCoder.of());
+    return new Result(input.getPipeline(), uniqueTag, unique, duplicateTag, duplicates);
   }
 
   /**
@@ -400,78 +405,46 @@ public abstract class DedupByEventId
   }
 
   /**
-   * Per event id (its hash): holds the best copy until the watermark passes its arrival, then
-   * passes it on keyed by its shard and forgets it. Copies that lose go to duplicates at once.
+   * Per shard of the id hashes (65,536 shards), both halves of the streaming decision:
+   *
+   * <ul>
+   *   <li><b>Candidates.</b> Each id's best copy not yet passed on, one map entry per id: a copy
+   *       that loses to it goes to {@code duplicates} at once. One event-time timer per shard, set
+   *       for the earliest candidate's arrival and holding the output watermark there, passes on
+   *       every candidate whose arrival the watermark has reached, i.e. once every record that
+   *       arrived before it has been read.
+   *   <li><b>Remembered ids.</b> Each passed-on id is remembered as one map entry (hash to arrival)
+   *       until its arrival plus the horizon. A candidate whose id was passed on within the horizon
+   *       before it goes to {@code duplicates}; one at or after the horizon is emitted again. A
+   *       timer per shard drops the ids whose horizon the watermark passed, every {@link
+   *       #sweepInterval} of arrival time.
+   * </ul>
+   *
+   * <p>The choice of copy is that of a step per id with a timer per id (the form before round 29):
+   * a candidate is decided when the watermark passes its arrival, whichever shard timer fires it.
+   * Keeping both halves in one step keyed by shard saves a hand-over of every event between two
+   * keyed steps, and a key, a value and a timer per id in the runner's state.
    */
-  private static final class KeepEarliestArrivalFn
-      extends DoFn<KV<IdHash, CollabEvent>, KV<Integer, KV<IdHash, CollabEvent>>> {
-    static final String CANDIDATE_STATE = "candidate";
-    static final String EMIT_TIMER = "emit";
-
-    /** The best copy not yet passed on. */
-    @StateId(CANDIDATE_STATE)
-    private final StateSpec<ValueState<CollabEvent>> candidateSpec =
-        StateSpecs.value(CollabEventCoder.of());
-
-    @TimerId(EMIT_TIMER)
-    private final TimerSpec emitSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
-
-    private final TupleTag<CollabEvent> lostTag;
-
-    KeepEarliestArrivalFn(TupleTag<CollabEvent> lostTag) {
-      this.lostTag = lostTag;
-    }
-
-    @ProcessElement
-    public void processElement(
-        @Element KV<IdHash, CollabEvent> element,
-        @StateId(CANDIDATE_STATE) ValueState<CollabEvent> candidateState,
-        @TimerId(EMIT_TIMER) Timer emitTimer,
-        MultiOutputReceiver out) {
-      CollabEvent candidate = candidateState.read();
-      // A replaced candidate arrived later than this element, so its own timestamp is forward in
-      // time.
-      CollabEvent kept = keepBetter(candidate, element.getValue(), out, lostTag);
-      if (kept != candidate) {
-        hold(kept, candidateState, emitTimer);
-      }
-    }
-
-    @OnTimer(EMIT_TIMER)
-    public void onEmit(
-        OnTimerContext context,
-        @Key IdHash id,
-        @StateId(CANDIDATE_STATE) ValueState<CollabEvent> candidateState) {
-      CollabEvent candidate = candidateState.read();
-      if (candidate == null) {
-        return;
-      }
-      // The output timestamp of this timer is the candidate's arrival. Nothing of the id stays
-      // here: RememberEmitted remembers it.
-      context.output(KV.of(id.shard(), KV.of(id, candidate)));
-      candidateState.clear();
-    }
-
-    private static void hold(
-        CollabEvent copy, ValueState<CollabEvent> candidateState, Timer emitTimer) {
-      Instant arrival = new Instant(copy.receivedAtMillis());
-      candidateState.write(copy);
-      emitTimer.withOutputTimestamp(arrival).set(arrival);
-    }
-  }
-
-  /**
-   * Per shard of the id hashes (65,536 shards): remembers each emitted id as one map entry, hash to
-   * arrival, until its horizon passed. An id that comes again within the horizon of the emitted
-   * copy is a duplicate; one that comes at or after it is emitted again. A timer per shard (not per
-   * id) drops the ids whose horizon the watermark passed, every {@link #sweepInterval} of arrival
-   * time.
-   */
-  private static final class RememberEmittedFn
+  private static final class KeepEarliestAndRememberFn
       extends DoFn<KV<Integer, KV<IdHash, CollabEvent>>, CollabEvent> {
+    static final String CANDIDATES_STATE = "candidates";
+    static final String EMIT_AT_STATE = "emitAt";
+    static final String EMIT_TIMER = "emit";
     static final String REMEMBERED_STATE = "remembered";
     static final String SWEEP_AT_STATE = "sweepAt";
     static final String SWEEP_TIMER = "sweep";
+
+    /** The shard's best copy of each id not yet passed on. */
+    @StateId(CANDIDATES_STATE)
+    private final StateSpec<MapState<IdHash, CollabEvent>> candidatesSpec =
+        StateSpecs.map(IdHashCoder.of(), CollabEventCoder.of());
+
+    /** When the shard's emit timer is set to fire (its earliest candidate's arrival), if set. */
+    @StateId(EMIT_AT_STATE)
+    private final StateSpec<ValueState<Long>> emitAtSpec = StateSpecs.value(VarLongCoder.of());
+
+    @TimerId(EMIT_TIMER)
+    private final TimerSpec emitSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     /** Emitted ids of the shard: hash to the arrival of the emitted copy. */
     @StateId(REMEMBERED_STATE)
@@ -488,33 +461,103 @@ public abstract class DedupByEventId
     private final long horizonMillis;
     private final long sweepMillis;
     private final TupleTag<CollabEvent> uniqueTag;
-    private final TupleTag<CollabEvent> repeatedTag;
+    private final TupleTag<CollabEvent> duplicateTag;
 
-    RememberEmittedFn(
+    KeepEarliestAndRememberFn(
         Duration horizon,
         Duration sweep,
         TupleTag<CollabEvent> uniqueTag,
-        TupleTag<CollabEvent> repeatedTag) {
+        TupleTag<CollabEvent> duplicateTag) {
       this.horizonMillis = horizon.getMillis();
       this.sweepMillis = sweep.getMillis();
       this.uniqueTag = uniqueTag;
-      this.repeatedTag = repeatedTag;
+      this.duplicateTag = duplicateTag;
     }
 
     @ProcessElement
     public void processElement(
         @Element KV<Integer, KV<IdHash, CollabEvent>> element,
+        @StateId(CANDIDATES_STATE) MapState<IdHash, CollabEvent> candidates,
+        @StateId(EMIT_AT_STATE) ValueState<Long> emitAt,
+        @TimerId(EMIT_TIMER) Timer emitTimer,
+        MultiOutputReceiver out) {
+      IdHash id = element.getValue().getKey();
+      CollabEvent candidate = candidates.get(id).read();
+      // A replaced candidate arrived later than this element, so its own timestamp is forward in
+      // time.
+      CollabEvent kept = keepBetter(candidate, element.getValue().getValue(), out, duplicateTag);
+      if (kept == candidate) {
+        return;
+      }
+      candidates.put(id, kept);
+      long arrival = kept.receivedAtMillis();
+      Long pending = emitAt.read();
+      if (pending == null || arrival < pending) {
+        // The element's own timestamp is its arrival: the hold never goes behind the input.
+        emitTimer.withOutputTimestamp(new Instant(arrival)).set(new Instant(arrival));
+        emitAt.write(arrival);
+      }
+    }
+
+    /**
+     * Every candidate whose arrival the watermark has reached is decided against the remembered
+     * ids; the timer is set again for the earliest candidate left.
+     */
+    @OnTimer(EMIT_TIMER)
+    public void onEmit(
+        OnTimerContext context,
+        @StateId(CANDIDATES_STATE) MapState<IdHash, CollabEvent> candidates,
+        @StateId(EMIT_AT_STATE) ValueState<Long> emitAt,
+        @TimerId(EMIT_TIMER) Timer emitTimer,
         @StateId(REMEMBERED_STATE) MapState<IdHash, Long> remembered,
         @StateId(SWEEP_AT_STATE) ValueState<Long> sweepAt,
         @TimerId(SWEEP_TIMER) Timer sweepTimer,
         MultiOutputReceiver out) {
-      IdHash id = element.getValue().getKey();
-      CollabEvent copy = element.getValue().getValue();
+      long due =
+          Math.max(
+              context.fireTimestamp().getMillis(), emitTimer.getCurrentRelativeTime().getMillis());
+      List<KV<IdHash, CollabEvent>> decided = new ArrayList<>();
+      long next = Long.MAX_VALUE;
+      for (Map.Entry<IdHash, CollabEvent> e : candidates.entries().read()) {
+        long arrival = e.getValue().receivedAtMillis();
+        if (arrival <= due) {
+          decided.add(KV.of(e.getKey(), e.getValue()));
+        } else {
+          next = Math.min(next, arrival);
+        }
+      }
+      long sweepDue = Long.MAX_VALUE;
+      for (KV<IdHash, CollabEvent> e : decided) {
+        candidates.remove(e.getKey());
+        sweepDue = Math.min(sweepDue, remember(e.getKey(), e.getValue(), remembered, out));
+      }
+      if (sweepDue != Long.MAX_VALUE) {
+        Long pending = sweepAt.read();
+        if (pending == null || sweepDue < pending) {
+          sweepTimer.withNoOutputTimestamp().set(new Instant(sweepDue));
+          sweepAt.write(sweepDue);
+        }
+      }
+      if (next == Long.MAX_VALUE) {
+        emitAt.clear();
+      } else {
+        emitTimer.withOutputTimestamp(new Instant(next)).set(new Instant(next));
+        emitAt.write(next);
+      }
+    }
+
+    /**
+     * A candidate whose id was emitted within the horizon before it goes to {@code duplicates};
+     * otherwise it is emitted and remembered. Returns when its memory is to be swept ({@code
+     * Long.MAX_VALUE} for a duplicate).
+     */
+    private long remember(
+        IdHash id, CollabEvent copy, MapState<IdHash, Long> remembered, MultiOutputReceiver out) {
       long arrival = copy.receivedAtMillis();
       Long emittedArrival = remembered.get(id).read();
       if (emittedArrival != null && arrival < emittedArrival + horizonMillis) {
-        duplicate(out, repeatedTag, copy);
-        return;
+        duplicate(out, duplicateTag, copy);
+        return Long.MAX_VALUE;
       }
       if (emittedArrival != null) {
         // A re-delivery after the horizon of the emitted copy, before the sweep dropped it.
@@ -523,12 +566,7 @@ public abstract class DedupByEventId
       remembered.put(id, arrival);
       out.get(uniqueTag).outputWithTimestamp(copy, new Instant(arrival));
       UNIQUE_COUNTER.inc();
-      long due = roundUp(arrival + horizonMillis);
-      Long pending = sweepAt.read();
-      if (pending == null || due < pending) {
-        sweepTimer.withNoOutputTimestamp().set(new Instant(due));
-        sweepAt.write(due);
-      }
+      return roundUp(arrival + horizonMillis);
     }
 
     @OnTimer(SWEEP_TIMER)

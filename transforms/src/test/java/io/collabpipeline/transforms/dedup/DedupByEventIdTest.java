@@ -324,6 +324,133 @@ public class DedupByEventIdTest {
         equalTo((long) expectedDuplicates.size()));
   }
 
+  /**
+   * {@code count} event ids whose hashes fall in the shard of {@code first}'s hash, found by trying
+   * ids in turn: the streaming path keeps all ids of a shard under one key.
+   */
+  private static List<String> idsInTheShardOf(String first, int count) {
+    int shard = DedupByEventId.IdHash.of(first).shard();
+    List<String> ids = new ArrayList<>();
+    ids.add(first);
+    for (int n = 0; ids.size() < count; n++) {
+      String id = first + "-" + n;
+      if (DedupByEventId.IdHash.of(id).shard() == shard) {
+        ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * Ids that share a shard, their copies read ahead of the watermark: the first read holds every
+   * copy before 150 s of arrival and half of those after, the second read (once the watermark is at
+   * 150 s) the other half; the watermark moves in 10-second steps. So each shard holds candidates
+   * of many ids at once, passes on only those the watermark reached at each step, and meets copies
+   * of ids it has already passed on. The result must be what a plain grouping gives.
+   */
+  @Test
+  public void idsSharingAShardArePassedOnAsTheWatermarkReachesThem() {
+    Random random = new Random(20261207L);
+    List<String> ids = new ArrayList<>(idsInTheShardOf("evt-shard-a", 16));
+    ids.addAll(idsInTheShardOf("evt-shard-b", 8));
+    List<CollabEvent> copies = new ArrayList<>();
+    for (String id : ids) {
+      long base = random.nextInt(300_000);
+      int n = 1 + random.nextInt(4);
+      for (int c = 0; c < n; c++) {
+        long arrival = c == 0 || random.nextBoolean() ? base : base + random.nextInt(40_000);
+        copies.add(
+            copy(
+                id,
+                Duration.millis(arrival),
+                SourceRef.kafka("events", random.nextInt(4), random.nextInt(1_000))));
+      }
+    }
+    Map<String, CollabEvent> kept = expectedKept(copies);
+    List<TimestampedValue<CollabEvent>> expectedUnique = new ArrayList<>();
+    List<TimestampedValue<CollabEvent>> expectedDuplicates = new ArrayList<>();
+    for (CollabEvent e : copies) {
+      (kept.get(e.eventId()) == e ? expectedUnique : expectedDuplicates).add(atArrival(e));
+    }
+
+    long middle = T0.getMillis() + 150_000;
+    List<CollabEvent> firstRead = new ArrayList<>();
+    List<CollabEvent> secondRead = new ArrayList<>();
+    for (CollabEvent e : copies) {
+      (e.receivedAtMillis() < middle || random.nextBoolean() ? firstRead : secondRead).add(e);
+    }
+    Collections.shuffle(firstRead, random);
+    Collections.shuffle(secondRead, random);
+    TestStream.Builder<CollabEvent> stream =
+        TestStream.create(CollabEventCoder.of()).advanceWatermarkTo(T0);
+    stream = addAll(stream, firstRead);
+    for (long w = T0.getMillis() + 10_000; w < middle; w += 10_000) {
+      stream = stream.advanceWatermarkTo(new Instant(w));
+    }
+    stream = addAll(stream.advanceWatermarkTo(new Instant(middle - 1)), secondRead);
+    for (long w = middle + 10_000; w < T0.getMillis() + 360_000; w += 10_000) {
+      stream = stream.advanceWatermarkTo(new Instant(w));
+    }
+
+    DedupByEventId.Result result =
+        p.apply(stream.advanceWatermarkToInfinity()).apply(DedupByEventId.create());
+
+    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
+        .containsInAnyOrder(expectedUnique);
+    PAssert.that(result.duplicates().apply("ReifyDuplicates", Reify.timestamps()))
+        .containsInAnyOrder(expectedDuplicates);
+
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertThat(
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.UNIQUE),
+        equalTo((long) ids.size()));
+    assertThat(
+        committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
+        equalTo((long) (copies.size() - ids.size())));
+  }
+
+  private static TestStream.Builder<CollabEvent> addAll(
+      TestStream.Builder<CollabEvent> stream, List<CollabEvent> events) {
+    if (events.isEmpty()) {
+      return stream;
+    }
+    List<TimestampedValue<CollabEvent>> elements = atArrival(events);
+    return stream.addElements(
+        elements.get(0), elements.subList(1, elements.size()).toArray(new TimestampedValue[0]));
+  }
+
+  /**
+   * A copy read behind the watermark after its id was passed on is a duplicate, even though it
+   * claims an earlier arrival than the copy passed on; a copy read behind the watermark of an id
+   * never seen is passed on, at its own arrival.
+   */
+  @Test
+  public void aCopyBehindTheWatermarkAfterItsIdWasPassedOnIsADuplicate() {
+    CollabEvent a1 =
+        copy("evt-aaaaaaaa", Duration.standardSeconds(10), SourceRef.kafka("events", 0, 1));
+    CollabEvent aEarlier =
+        copy("evt-aaaaaaaa", Duration.standardSeconds(5), SourceRef.kafka("events", 1, 2));
+    CollabEvent bLate =
+        copy("evt-bbbbbbbb", Duration.standardSeconds(6), SourceRef.kafka("events", 1, 3));
+
+    TestStream<CollabEvent> stream =
+        TestStream.create(CollabEventCoder.of())
+            .advanceWatermarkTo(T0)
+            .addElements(atArrival(a1))
+            .advanceWatermarkTo(T0.plus(Duration.standardSeconds(20)))
+            .addElements(atArrival(aEarlier), atArrival(bLate))
+            .advanceWatermarkToInfinity();
+
+    DedupByEventId.Result result = p.apply(stream).apply(DedupByEventId.create());
+
+    PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
+        .containsInAnyOrder(atArrival(a1), atArrival(bLate));
+    PAssert.that(result.duplicates().apply("ReifyDuplicates", Reify.timestamps()))
+        .containsInAnyOrder(atArrival(aEarlier));
+    p.run().waitUntilFinish();
+  }
+
   @Test
   public void withHorizonRejectsANonPositiveHorizon() {
     IllegalArgumentException e =
