@@ -81,11 +81,16 @@ public final class CollabGraph {
    * {@code config} says.
    */
   public static Outputs apply(PCollection<RawRecord> records, GraphConfig config) {
+    // Received is counted from the arrivals ValidateEvents outputs for every record it reads, not
+    // by a step of its own on the records: on Flink batch a second reader of the records would
+    // make the source send every record twice (ValidateEvents#withArrivals).
+    ValidateEvents.Result validated =
+        records.apply("ValidateEvents", validation(config).withArrivals());
     PCollection<KV<String, Long>> receivedTicks =
-        records.apply(
-            "CountReceived", CompletenessTicks.of(Stage.RECEIVED, RawRecord::receivedAtMillis));
-
-    ValidateEvents.Result validated = validate(records, config);
+        validated
+            .arrivals()
+            .apply(
+                "CountReceived", CompletenessTicks.of(Stage.RECEIVED, (Long arrival) -> arrival));
     PCollection<QuarantineRecord> quarantined = validated.quarantined();
     quarantined.apply(
         "WriteQuarantine",
@@ -282,14 +287,16 @@ public final class CollabGraph {
    */
   private static ValidateEvents.Result validate(
       PCollection<RawRecord> records, GraphConfig config) {
-    return records.apply(
-        "ValidateEvents",
-        ValidateEvents.create()
-            .withPseudonymKey(config.pseudonymKey())
-            .withUserKeyStore(config.userKeyStore())
-            .withMaxRecordBytes(config.maxRecordBytes())
-            .withMaxEventTimeAhead(config.maxEventTimeAhead())
-            .withMaxEventAge(config.maxEventAge()));
+    return records.apply("ValidateEvents", validation(config));
+  }
+
+  private static ValidateEvents validation(GraphConfig config) {
+    return ValidateEvents.create()
+        .withPseudonymKey(config.pseudonymKey())
+        .withUserKeyStore(config.userKeyStore())
+        .withMaxRecordBytes(config.maxRecordBytes())
+        .withMaxEventTimeAhead(config.maxEventTimeAhead())
+        .withMaxEventAge(config.maxEventAge());
   }
 
   /** {@code DedupByEventId} with the config's horizon; the same step in every entry point. */

@@ -17,14 +17,18 @@ import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.join.RawUnionValue;
+import org.apache.beam.sdk.transforms.join.UnionCoder;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
@@ -113,6 +117,12 @@ public abstract class ValidateEvents
   /** The name of the one step inside this composite; stable (Flink savepoints depend on it). */
   public static final String STEP_NAME = "ParseValidateMinimize";
 
+  /** With {@link #withArrivals}, the step after it that splits its second output. */
+  public static final String SPLIT_STEP_NAME = "SplitQuarantinedAndArrivals";
+
+  private static final int QUARANTINED_UNION_TAG = 0;
+  private static final int ARRIVAL_UNION_TAG = 1;
+
   public static final String METRIC_NAMESPACE = "validate";
   public static final String RECEIVED = "received";
   public static final String ACCEPTED = "accepted";
@@ -136,6 +146,8 @@ public abstract class ValidateEvents
 
   abstract Duration maxEventAge();
 
+  abstract boolean emitsArrivals();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -152,6 +164,8 @@ public abstract class ValidateEvents
 
     abstract Builder setMaxEventAge(Duration age);
 
+    abstract Builder setEmitsArrivals(boolean emitsArrivals);
+
     abstract ValidateEvents build();
   }
 
@@ -166,6 +180,7 @@ public abstract class ValidateEvents
         .setMaxNestingDepth(DEFAULT_MAX_NESTING_DEPTH)
         .setMaxEventTimeAhead(DEFAULT_MAX_EVENT_TIME_AHEAD)
         .setMaxEventAge(DEFAULT_MAX_EVENT_AGE)
+        .setEmitsArrivals(false)
         .build();
   }
 
@@ -231,6 +246,22 @@ public abstract class ValidateEvents
     return toBuilder().setMaxEventAge(checkMaxEventAge(age)).build();
   }
 
+  /**
+   * Also outputs the arrival time of every record received, accepted or not ({@link
+   * Result#arrivals()}), for a count of what entered that is independent of what became of it.
+   *
+   * <p>Why here rather than a step of its own on the records: on Flink's batch runner a step whose
+   * output feeds two steps is not chained to either, and sends each of them its own copy of every
+   * element; a count of the records beside this step made the reader send every record twice (to
+   * disk, where the branches meet again), where this step alone is chained to it. The arrivals
+   * leave this step on the same output as the quarantined records, split after it (the runner sends
+   * a step's every output to each step that reads one of them, so a third output would cost one
+   * more copy of every event).
+   */
+  public ValidateEvents withArrivals() {
+    return toBuilder().setEmitsArrivals(true).build();
+  }
+
   private static Duration checkMaxEventTimeAhead(@Nullable Duration ahead) {
     if (ahead == null || ahead.isShorterThan(Duration.ZERO)) {
       throw new IllegalArgumentException(
@@ -260,6 +291,11 @@ public abstract class ValidateEvents
     long maxAgeMillis = checkMaxEventAge(maxEventAge()).getMillis();
     TupleTag<CollabEvent> eventsTag = new TupleTag<CollabEvent>("events") {};
     TupleTag<QuarantineRecord> quarantinedTag = new TupleTag<QuarantineRecord>("quarantined") {};
+    TupleTag<Long> arrivalsTag = new TupleTag<Long>("arrivals") {};
+    // With the arrivals, the step's second output carries both quarantined records (union tag 0)
+    // and arrivals (union tag 1).
+    TupleTag<?> secondTag =
+        emitsArrivals() ? new TupleTag<RawUnionValue>("quarantinedAndArrivals") {} : quarantinedTag;
     PCollectionTuple out =
         input.apply(
             STEP_NAME,
@@ -272,12 +308,53 @@ public abstract class ValidateEvents
                         maxAheadMillis,
                         maxAgeMillis,
                         eventsTag,
-                        quarantinedTag))
-                .withOutputTags(eventsTag, TupleTagList.of(quarantinedTag)));
+                        secondTag,
+                        emitsArrivals()))
+                .withOutputTags(eventsTag, TupleTagList.of(secondTag)));
     PCollection<CollabEvent> events = out.get(eventsTag).setCoder(CollabEventCoder.of());
+    if (!emitsArrivals()) {
+      PCollection<QuarantineRecord> quarantined =
+          out.get(quarantinedTag).setCoder(QuarantineRecordCoder.of());
+      return new Result(input.getPipeline(), eventsTag, events, quarantinedTag, quarantined, null);
+    }
+    @SuppressWarnings("unchecked")
+    TupleTag<RawUnionValue> unionTag = (TupleTag<RawUnionValue>) secondTag;
+    PCollectionTuple split =
+        out.get(unionTag)
+            .setCoder(UnionCoder.of(List.of(QuarantineRecordCoder.of(), VarLongCoder.of())))
+            .apply(
+                SPLIT_STEP_NAME,
+                ParDo.of(new SplitQuarantinedAndArrivalsFn(quarantinedTag, arrivalsTag))
+                    .withOutputTags(quarantinedTag, TupleTagList.of(arrivalsTag)));
     PCollection<QuarantineRecord> quarantined =
-        out.get(quarantinedTag).setCoder(QuarantineRecordCoder.of());
-    return new Result(input.getPipeline(), eventsTag, events, quarantinedTag, quarantined);
+        split.get(quarantinedTag).setCoder(QuarantineRecordCoder.of());
+    PCollection<Long> arrivals = split.get(arrivalsTag).setCoder(VarLongCoder.of());
+    return new Result(
+        input.getPipeline(), eventsTag, events, quarantinedTag, quarantined, arrivals);
+  }
+
+  /** Sends each element of the step's second output to the quarantine or to the arrivals. */
+  private static final class SplitQuarantinedAndArrivalsFn
+      extends DoFn<RawUnionValue, QuarantineRecord> {
+    private static final long serialVersionUID = 1L;
+
+    private final TupleTag<QuarantineRecord> quarantinedTag;
+    private final TupleTag<Long> arrivalsTag;
+
+    SplitQuarantinedAndArrivalsFn(
+        TupleTag<QuarantineRecord> quarantinedTag, TupleTag<Long> arrivalsTag) {
+      this.quarantinedTag = quarantinedTag;
+      this.arrivalsTag = arrivalsTag;
+    }
+
+    @ProcessElement
+    public void processElement(@Element RawUnionValue element, MultiOutputReceiver out) {
+      if (element.getUnionTag() == QUARANTINED_UNION_TAG) {
+        out.get(quarantinedTag).output((QuarantineRecord) element.getValue());
+      } else {
+        out.get(arrivalsTag).output((Long) element.getValue());
+      }
+    }
   }
 
   @Override
@@ -308,18 +385,21 @@ public abstract class ValidateEvents
     private final PCollection<CollabEvent> events;
     private final TupleTag<QuarantineRecord> quarantinedTag;
     private final PCollection<QuarantineRecord> quarantined;
+    private final @Nullable PCollection<Long> arrivals;
 
     private Result(
         Pipeline pipeline,
         TupleTag<CollabEvent> eventsTag,
         PCollection<CollabEvent> events,
         TupleTag<QuarantineRecord> quarantinedTag,
-        PCollection<QuarantineRecord> quarantined) {
+        PCollection<QuarantineRecord> quarantined,
+        @Nullable PCollection<Long> arrivals) {
       this.pipeline = pipeline;
       this.eventsTag = eventsTag;
       this.events = events;
       this.quarantinedTag = quarantinedTag;
       this.quarantined = quarantined;
+      this.arrivals = arrivals;
     }
 
     /** Valid, minimized events, timestamped with their arrival time. */
@@ -330,6 +410,18 @@ public abstract class ValidateEvents
     /** Every rejected record, as received, with its reason; timestamped with its arrival time. */
     public PCollection<QuarantineRecord> quarantined() {
       return quarantined;
+    }
+
+    /**
+     * The arrival time (epoch milliseconds) of every record received, accepted or quarantined,
+     * timestamped with it; only with {@link ValidateEvents#withArrivals}.
+     */
+    public PCollection<Long> arrivals() {
+      if (arrivals == null) {
+        throw new IllegalStateException(
+            "ValidateEvents outputs the records' arrivals only when asked: use withArrivals()");
+      }
+      return arrivals;
     }
 
     @Override
@@ -369,7 +461,8 @@ public abstract class ValidateEvents
     private final long maxAheadMillis;
     private final long maxAgeMillis;
     private final TupleTag<CollabEvent> eventsTag;
-    private final TupleTag<QuarantineRecord> quarantinedTag;
+    private final TupleTag<?> secondTag;
+    private final boolean withArrivals;
 
     private transient EventValidator validator;
     private transient @Nullable UserKeyStore store;
@@ -382,7 +475,8 @@ public abstract class ValidateEvents
         long maxAheadMillis,
         long maxAgeMillis,
         TupleTag<CollabEvent> eventsTag,
-        TupleTag<QuarantineRecord> quarantinedTag) {
+        TupleTag<?> secondTag,
+        boolean withArrivals) {
       this.key = key;
       this.userKeyStore = userKeyStore;
       this.maxRecordBytes = maxRecordBytes;
@@ -390,7 +484,8 @@ public abstract class ValidateEvents
       this.maxAheadMillis = maxAheadMillis;
       this.maxAgeMillis = maxAgeMillis;
       this.eventsTag = eventsTag;
-      this.quarantinedTag = quarantinedTag;
+      this.secondTag = secondTag;
+      this.withArrivals = withArrivals;
     }
 
     private static Map<ReasonCode, Counter> reasonCounters() {
@@ -432,6 +527,9 @@ public abstract class ValidateEvents
     @ProcessElement
     public void processElement(@Element RawRecord record, MultiOutputReceiver out) {
       RECEIVED_COUNTER.inc();
+      if (withArrivals) {
+        second(out).output(new RawUnionValue(ARRIVAL_UNION_TAG, record.receivedAtMillis()));
+      }
       EventValidator.Outcome outcome = validator.validate(record);
       if (outcome.event != null) {
         if (outcome.unknownFieldsDropped > 0) {
@@ -442,8 +540,18 @@ public abstract class ValidateEvents
       } else {
         QUARANTINED_COUNTER.inc();
         REASON_COUNTERS.get(outcome.quarantined.reason()).inc();
-        out.get(quarantinedTag).output(outcome.quarantined);
+        second(out)
+            .output(
+                withArrivals
+                    ? new RawUnionValue(QUARANTINED_UNION_TAG, outcome.quarantined)
+                    : outcome.quarantined);
       }
+    }
+
+    /** The second output: quarantined records, or those and the arrivals as union values. */
+    @SuppressWarnings("unchecked")
+    private OutputReceiver<Object> second(MultiOutputReceiver out) {
+      return out.get((TupleTag<Object>) secondTag);
     }
   }
 }

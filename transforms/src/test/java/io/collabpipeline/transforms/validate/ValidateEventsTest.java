@@ -809,4 +809,57 @@ public class ValidateEventsTest {
     // Zero ahead is a setting (occurred_at never after arrival), not an error.
     ValidateEvents.create().withMaxEventTimeAhead(org.joda.time.Duration.ZERO);
   }
+
+  /**
+   * With the arrivals, every record's arrival comes out once, at its arrival, whatever became of
+   * the record; the events and the quarantined records are what they are without.
+   */
+  @Test
+  public void withArrivalsEveryRecordsArrivalComesOutOnceWhateverBecameOfIt() throws Exception {
+    RawRecord accepted = raw(MAPPER.writeValueAsString(taskUpdatedV1("evt-arrivals-1")), 1);
+    RawRecord notJson = raw("{\"event_id\": evt_nojson_1}", 2);
+    RawRecord alsoAccepted = raw(MAPPER.writeValueAsString(commentAdded("evt-arrivals-2")), 3);
+    RawRecord empty = raw(" \n", 4);
+    List<TimestampedValue<RawRecord>> timestamped = new ArrayList<>();
+    for (RawRecord r : Arrays.asList(accepted, notJson, alsoAccepted, empty)) {
+      timestamped.add(TimestampedValue.of(r, new Instant(r.receivedAtMillis())));
+    }
+    ValidateEvents.Result result =
+        pipeline
+            .apply("CreateRecords", Create.timestamped(timestamped))
+            .apply(
+                "ValidateEvents",
+                ValidateEvents.create().withPseudonymKey(KeyReference.dev()).withArrivals());
+
+    PAssert.that(result.arrivals().apply("ReifyArrivals", Reify.timestamps()))
+        .containsInAnyOrder(
+            TimestampedValue.of(ARRIVAL + 1, new Instant(ARRIVAL + 1)),
+            TimestampedValue.of(ARRIVAL + 2, new Instant(ARRIVAL + 2)),
+            TimestampedValue.of(ARRIVAL + 3, new Instant(ARRIVAL + 3)),
+            TimestampedValue.of(ARRIVAL + 4, new Instant(ARRIVAL + 4)));
+    PAssert.that(
+            result
+                .events()
+                .apply(
+                    "EventIds",
+                    MapElements.into(TypeDescriptors.strings()).via(CollabEvent::eventId)))
+        .containsInAnyOrder("evt-arrivals-1", "evt-arrivals-2");
+    PAssert.that(
+            result
+                .quarantined()
+                .apply(
+                    "Reasons",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via((QuarantineRecord q) -> q.reason().code())))
+        .containsInAnyOrder(ReasonCode.NOT_JSON.code(), ReasonCode.EMPTY_RECORD.code());
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void arrivalsWithoutWithArrivalsIsAnError() {
+    ValidateEvents.Result result = apply(raw("{}", 1));
+    IllegalStateException e = assertThrows(IllegalStateException.class, result::arrivals);
+    assertThat(e.getMessage(), containsString("withArrivals()"));
+    pipeline.enableAbandonedNodeEnforcement(false);
+  }
 }
