@@ -128,13 +128,18 @@ public class ValidateEventsTest {
   }
 
   private ValidateEvents.Result apply(RawRecord... records) {
+    return apply(ValidateEvents.create().withPseudonymKey(KeyReference.dev()), records);
+  }
+
+  /** {@code validate} over {@code records}, each timestamped at its arrival. */
+  private ValidateEvents.Result apply(ValidateEvents validate, RawRecord... records) {
     List<TimestampedValue<RawRecord>> timestamped = new ArrayList<>();
     for (RawRecord r : records) {
       timestamped.add(TimestampedValue.of(r, new Instant(r.receivedAtMillis())));
     }
     return pipeline
         .apply("CreateRecords", Create.timestamped(timestamped))
-        .apply("ValidateEvents", ValidateEvents.create().withPseudonymKey(KeyReference.dev()));
+        .apply("ValidateEvents", validate);
   }
 
   private static long counter(PipelineResult result, String name) {
@@ -373,24 +378,16 @@ public class ValidateEventsTest {
   public void theBoundsAreSettings() throws Exception {
     long ahead = 2 * 3_600_000L;
     long age = 7 * DAY;
-    List<TimestampedValue<RawRecord>> records = new ArrayList<>();
-    for (RawRecord r :
-        Arrays.asList(
+    ValidateEvents.Result result =
+        apply(
+            ValidateEvents.create()
+                .withPseudonymKey(KeyReference.dev())
+                .withMaxEventTimeAhead(org.joda.time.Duration.millis(ahead))
+                .withMaxEventAge(org.joda.time.Duration.millis(age)),
             timed(taskUpdatedV1("evt_2h_ahead"), ARRIVAL + ahead, ARRIVAL, 1),
             timed(taskUpdatedV1("evt_2h_ahead_and_1ms"), ARRIVAL + ahead + 1, ARRIVAL, 2),
             timed(taskUpdatedV1("evt_7d_ago"), ARRIVAL - age, ARRIVAL, 3),
-            timed(taskUpdatedV1("evt_7d_and_1ms_ago"), ARRIVAL - age - 1, ARRIVAL, 4))) {
-      records.add(TimestampedValue.of(r, new Instant(r.receivedAtMillis())));
-    }
-    ValidateEvents.Result result =
-        pipeline
-            .apply("CreateRecords", Create.timestamped(records))
-            .apply(
-                "ValidateEvents",
-                ValidateEvents.create()
-                    .withPseudonymKey(KeyReference.dev())
-                    .withMaxEventTimeAhead(org.joda.time.Duration.millis(ahead))
-                    .withMaxEventAge(org.joda.time.Duration.millis(age)));
+            timed(taskUpdatedV1("evt_7d_and_1ms_ago"), ARRIVAL - age - 1, ARRIVAL, 4));
     assertOutcomes(
         result,
         Arrays.asList("evt_2h_ahead", "evt_7d_ago"),
@@ -820,16 +817,13 @@ public class ValidateEventsTest {
     RawRecord notJson = raw("{\"event_id\": evt_nojson_1}", 2);
     RawRecord alsoAccepted = raw(MAPPER.writeValueAsString(commentAdded("evt-arrivals-2")), 3);
     RawRecord empty = raw(" \n", 4);
-    List<TimestampedValue<RawRecord>> timestamped = new ArrayList<>();
-    for (RawRecord r : Arrays.asList(accepted, notJson, alsoAccepted, empty)) {
-      timestamped.add(TimestampedValue.of(r, new Instant(r.receivedAtMillis())));
-    }
     ValidateEvents.Result result =
-        pipeline
-            .apply("CreateRecords", Create.timestamped(timestamped))
-            .apply(
-                "ValidateEvents",
-                ValidateEvents.create().withPseudonymKey(KeyReference.dev()).withArrivals());
+        apply(
+            ValidateEvents.create().withPseudonymKey(KeyReference.dev()).withArrivals(),
+            accepted,
+            notJson,
+            alsoAccepted,
+            empty);
 
     PAssert.that(result.arrivals().apply("ReifyArrivals", Reify.timestamps()))
         .containsInAnyOrder(
