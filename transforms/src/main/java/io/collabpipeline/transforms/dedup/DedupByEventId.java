@@ -494,8 +494,7 @@ public abstract class DedupByEventId
       Long pending = emitAt.read();
       if (pending == null || arrival < pending) {
         // The element's own timestamp is its arrival: the hold never goes behind the input.
-        emitTimer.withOutputTimestamp(new Instant(arrival)).set(new Instant(arrival));
-        emitAt.write(arrival);
+        emitBy(arrival, emitTimer, emitAt);
       }
     }
 
@@ -534,15 +533,13 @@ public abstract class DedupByEventId
       if (sweepDue != Long.MAX_VALUE) {
         Long pending = sweepAt.read();
         if (pending == null || sweepDue < pending) {
-          sweepTimer.withNoOutputTimestamp().set(new Instant(sweepDue));
-          sweepAt.write(sweepDue);
+          sweepBy(sweepDue, sweepTimer, sweepAt);
         }
       }
       if (next == Long.MAX_VALUE) {
         emitAt.clear();
       } else {
-        emitTimer.withOutputTimestamp(new Instant(next)).set(new Instant(next));
-        emitAt.write(next);
+        emitBy(next, emitTimer, emitAt);
       }
     }
 
@@ -594,13 +591,27 @@ public abstract class DedupByEventId
         sweepAt.clear();
       } else {
         long due = roundUp(nextExpiry);
-        sweepTimer.withNoOutputTimestamp().set(new Instant(due));
-        sweepAt.write(due);
+        sweepBy(due, sweepTimer, sweepAt);
       }
     }
 
     private long roundUp(long millis) {
       return Math.floorDiv(millis + sweepMillis - 1, sweepMillis) * sweepMillis;
+    }
+
+    /**
+     * Sets the shard's emit timer for {@code at}, holding the output watermark there, and records
+     * when it fires.
+     */
+    private static void emitBy(long at, Timer emitTimer, ValueState<Long> emitAt) {
+      emitTimer.withOutputTimestamp(new Instant(at)).set(new Instant(at));
+      emitAt.write(at);
+    }
+
+    /** Sets the shard's sweep timer for {@code at}, without a hold, and records when it fires. */
+    private static void sweepBy(long at, Timer sweepTimer, ValueState<Long> sweepAt) {
+      sweepTimer.withNoOutputTimestamp().set(new Instant(at));
+      sweepAt.write(at);
     }
   }
 
