@@ -252,11 +252,13 @@ public final class CollabBenchmark {
     // (JIT).
     for (int r = 1 - warmups; r <= repeats; r++) {
       for (String mode : modes) {
+        // An earlier benchmark run in the same --workDir left its files here: removed first.
+        Path runDir = dir.resolve("run-" + mode + "-" + r);
+        WorkDirs.clearEarlierRun(runDir);
         // Each run starts from a collected heap, before its timer: what the runs before it left
         // is not collected inside it (a replay in production is a JVM of its own).
         System.gc();
         resetPeaks();
-        Path runDir = dir.resolve("run-" + mode + "-" + r);
         double cpuBefore = processCpuSeconds();
         Map<Long, Long> jitBefore = compilerThreadNanos();
         // A replay's run ends with its diff and commit, after the job: their part of its time.
@@ -524,6 +526,7 @@ public final class CollabBenchmark {
    */
   private static ReplaySource writeRawStore(Path dir, List<String> generatorArgs, int parallelism)
       throws Exception {
+    WorkDirs.clearEarlierRun(dir);
     List<String> source = new ArrayList<>(List.of("--source=generator"));
     source.addAll(generatorArgs);
     JobConfig config = mainJob(dir, false, parallelism, source.toArray(new String[0]));

@@ -45,6 +45,37 @@ public class WorkDirsTest {
     }
   }
 
+  /**
+   * A second run in the same {@code --workDir} writes the replays' raw store anew. The raw store is
+   * append-only, so without that the second graph run wrote its files beside the first's, and the
+   * replay read both runs' events where the benchmark expected one run's ("the replay read 766
+   * events, the raw store holds 383", with a stack trace).
+   */
+  @Test
+  public void aSecondRunInTheSameWorkDirReplaysOnlyItsOwnRawStore() throws Exception {
+    Path work = Files.createTempDirectory("workdirs-again");
+    try {
+      String[] args = {
+        "--events=400", "--repeats=1", "--warmups=0", "--modes=batch,replay", "--workDir=" + work
+      };
+      quietly(args);
+      Path raw = work.resolve("replay-source").resolve("raw");
+      long firstFiles = parquetFiles(raw);
+      assertTrue("the first run wrote a raw store", firstFiles > 0);
+      quietly(args);
+      assertEquals(
+          "the second run's raw store holds its own files only", firstFiles, parquetFiles(raw));
+    } finally {
+      WorkDirs.deleteQuietly(work);
+    }
+  }
+
+  private static long parquetFiles(Path raw) throws Exception {
+    try (Stream<Path> all = Files.walk(raw)) {
+      return all.filter(p -> p.getFileName().toString().endsWith(".parquet")).count();
+    }
+  }
+
   private static void quietly(String... args) throws Exception {
     PrintStream out = System.out;
     System.setOut(new PrintStream(PrintStream.nullOutputStream()));
