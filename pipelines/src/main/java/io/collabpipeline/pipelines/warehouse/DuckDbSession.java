@@ -32,16 +32,17 @@ import org.duckdb.DuckDBDriver;
  * The instance is closed, and the file released for other processes, when its last handle closes.
  *
  * <p><b>Writes.</b> A batch is de-duplicated by key (the greatest (generation, pane index) wins),
- * bulk-loaded into a temporary load table with multi-row inserts, and merged with ONE set-based
- * statement per table, in one transaction: {@code MERGE INTO t USING (SELECT ... FROM load) s ON
- * key WHEN MATCHED AND (s.generation > t.generation OR (s.generation = t.generation AND
- * s.pane_index >= t.pane_index)) THEN UPDATE ... WHEN NOT MATCHED THEN INSERT ...}. Row-by-row
- * upserts are orders of magnitude slower. A replay commit runs, per table and in one transaction,
- * {@code DELETE} of the stored keys in scope that the generation did not stage and an unconditional
- * {@code MERGE} of the staged rows in scope (the same result as deleting the scope and inserting
- * the staged rows, with no primary-key entry deleted and re-inserted for the keys that stay).
- * Timestamps are stored as {@code TIMESTAMP} holding UTC and converted with {@code epoch_ms} on
- * both sides, so no JVM or session time zone is involved.
+ * appended to a temporary load table the session keeps for its target and table (made once, then
+ * emptied after each write; {@link #keepsLoadTables}), and merged with ONE set-based statement per
+ * table, in one transaction: {@code MERGE INTO t USING (SELECT ... FROM load) s ON key WHEN MATCHED
+ * AND (s.generation > t.generation OR (s.generation = t.generation AND s.pane_index >=
+ * t.pane_index)) THEN UPDATE ... WHEN NOT MATCHED THEN INSERT ...}. Row-by-row upserts are orders
+ * of magnitude slower. A replay commit runs, per table and in one transaction, {@code DELETE} of
+ * the stored keys in scope that the generation did not stage and an unconditional {@code MERGE} of
+ * the staged rows in scope (the same result as deleting the scope and inserting the staged rows,
+ * with no primary-key entry deleted and re-inserted for the keys that stay). Timestamps are stored
+ * as {@code TIMESTAMP} holding UTC and converted with {@code epoch_ms} on both sides, so no JVM or
+ * session time zone is involved.
  *
  * <p><b>Older files.</b> Curated tables created before generations existed get {@code generation}
  * and {@code pane_index} added by {@link CuratedTables#ensureTables}, as nullable columns with
@@ -172,6 +173,17 @@ final class DuckDbSession extends JdbcSession {
         appender.endRow();
       }
     }
+  }
+
+  /**
+   * Yes: DuckDB plans a statement of bound parameters anew at each batch, where a kept load table
+   * filled by the appender is written by statements prepared once (measured in round 30: a batch of
+   * 25 rows 4.8 ms through a VALUES list, 3.1 ms through the kept table; of 250 rows 23.4 ms
+   * against 4.0 ms).
+   */
+  @Override
+  boolean keepsLoadTables() {
+    return true;
   }
 
   @Override

@@ -22,12 +22,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * staging ({@link JdbcReplayStaging}): the batch de-duplicated by key and version, loaded into a
  * temporary load table ({@link JdbcSession#fillLoadTable}: multi-row prepared inserts, on DuckDB
  * its appender), and written into its target with ONE fenced set-based statement per table.
- * Row-by-row upserts are orders of magnitude slower. A table's rows of a small batch (at most
- * {@value #INSERT_CHUNK_ROWS}) with no partial windows are written by that one statement alone,
- * reading them from a VALUES list of bound parameters instead of a load table: a streaming job
- * flushes at the end of every bundle (at most 250 records or 1 s), and creating, filling, reading
- * and dropping a load table took four statements per table and flush, two of them DDL, where one
- * does.
+ * Row-by-row upserts are orders of magnitude slower. A streaming job flushes at the end of every
+ * bundle (at most 250 records or 1 s), and creating, filling, reading and dropping a load table for
+ * each took four statements per table and flush, two of them DDL. So a batch with no partial
+ * windows takes a shorter way, as the dialect says ({@link JdbcSession#keepsLoadTables}):
+ *
+ * <ul>
+ *   <li>DuckDB: through a load table the session keeps per target and table, filled by the
+ *       appender, written and emptied by two statements prepared once ({@link
+ *       #writeThroughKeptLoad});
+ *   <li>PostgreSQL: a table's rows of a small batch (at most {@value #INSERT_CHUNK_ROWS}) are
+ *       written by the fenced statement alone, reading them from a VALUES list of bound parameters.
+ * </ul>
  */
 final class JdbcLoad {
   /** Rows per multi-row INSERT into a load table (well below any driver's bind-parameter limit). */
@@ -99,6 +105,10 @@ final class JdbcLoad {
       List<String> conflictKeys,
       @Nullable Long partialBeforeMillis)
       throws SQLException {
+    if (partialBeforeMillis == null && session.keepsLoadTables()) {
+      writeThroughKeptLoad(session, table, rows, target, conflictKeys);
+      return;
+    }
     String loadName = "load_" + table.tableName();
     String load = q(loadName);
     if (partialBeforeMillis == null && rows.size() <= INSERT_CHUNK_ROWS) {
@@ -145,6 +155,49 @@ final class JdbcLoad {
               target, allColumns(table), conflictKeys, loadSelect(session, table, load), true));
       st.execute("DROP TABLE " + load);
     }
+  }
+
+  /**
+   * The write of a batch without partial windows through the load table {@code session} keeps for
+   * {@code target} and {@code table} ({@link JdbcSession#keepsLoadTables}): filled ({@link
+   * JdbcSession#fillLoadTable}, DuckDB's appender), written into the target by the fenced statement
+   * prepared when the table was made, and emptied by the prepared DELETE, all in the caller's
+   * transaction. DuckDB planned the VALUES statement of every batch anew: in a streaming run that
+   * flushes at the end of every bundle, preparing took more of the writer's time than writing.
+   */
+  private static void writeThroughKeptLoad(
+      JdbcSession session,
+      CuratedTable table,
+      List<VersionedRow> rows,
+      String target,
+      List<String> conflictKeys)
+      throws SQLException {
+    String key = target + " " + table.tableName();
+    JdbcSession.KeptLoad kept = session.keptLoad(key);
+    if (kept == null) {
+      String name = "kept_load_" + session.keptLoadCount() + "_" + table.tableName();
+      try (Statement st = session.connection.createStatement()) {
+        st.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS " + q(name) + " " + loadColumns(session, table));
+        // Empty whatever state a forgotten table was left in, before it is written again.
+        st.execute("DELETE FROM " + q(name));
+      }
+      kept =
+          new JdbcSession.KeptLoad(
+              name,
+              session.connection.prepareStatement(
+                  session.upsertSql(
+                      target,
+                      allColumns(table),
+                      conflictKeys,
+                      loadSelect(session, table, q(name)),
+                      true)),
+              session.connection.prepareStatement("DELETE FROM " + q(name)));
+      session.keepLoad(key, kept);
+    }
+    session.fillLoadTable(kept.name, table, rows);
+    kept.write.executeUpdate();
+    kept.empty.executeUpdate();
   }
 
   /**

@@ -3,11 +3,14 @@ package io.collabpipeline.pipelines.warehouse;
 import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.CuratedTable;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -105,6 +108,70 @@ abstract class JdbcSession implements AutoCloseable {
   }
 
   /**
+   * Whether a batch without partial windows is loaded through a load table this session keeps
+   * ({@link #keptLoad}), its write and its emptying prepared once, instead of a VALUES list of
+   * bound parameters prepared for each batch. No by default (PostgreSQL plans a VALUES statement
+   * quickly); DuckDB says yes.
+   */
+  boolean keepsLoadTables() {
+    return false;
+  }
+
+  /**
+   * A load table kept for the session and the statements that write it into its target and empty
+   * it, both prepared once: made by {@link JdbcLoad} on first use inside a write's transaction, and
+   * forgotten when a transaction rolls back (which undoes the table's creation, if it was made in
+   * it, and leaves it empty otherwise).
+   */
+  static final class KeptLoad {
+    final String name;
+    final PreparedStatement write;
+    final PreparedStatement empty;
+
+    KeptLoad(String name, PreparedStatement write, PreparedStatement empty) {
+      this.name = name;
+      this.write = write;
+      this.empty = empty;
+    }
+  }
+
+  /** The kept load tables by target and curated table; see {@link #keepsLoadTables}. */
+  private final Map<String, KeptLoad> keptLoads = new HashMap<>();
+
+  @Nullable KeptLoad keptLoad(String key) {
+    return keptLoads.get(key);
+  }
+
+  void keepLoad(String key, KeptLoad load) {
+    keptLoads.put(key, load);
+  }
+
+  /** How many load tables this session keeps (each one's name is made from the count before it). */
+  int keptLoadCount() {
+    return keptLoads.size();
+  }
+
+  /**
+   * Forgets the kept load tables' statements, after a transaction that may have made one rolled
+   * back: the next write prepares them again (and makes the table again if it was undone).
+   */
+  private void forgetKeptLoads() {
+    for (KeptLoad load : keptLoads.values()) {
+      closeQuietly(load.write);
+      closeQuietly(load.empty);
+    }
+    keptLoads.clear();
+  }
+
+  private static void closeQuietly(PreparedStatement statement) {
+    try {
+      statement.close();
+    } catch (SQLException ignored) {
+      // closing the connection closes it in any case
+    }
+  }
+
+  /**
    * Runs DDL statements, each a no-op when its object exists, so that concurrent handles (every
    * DoFn instance of {@link WriteCurated} creates the tables at setup) cannot fail each other.
    */
@@ -157,6 +224,7 @@ abstract class JdbcSession implements AutoCloseable {
       } catch (SQLException rollbackFailure) {
         e.addSuppressed(rollbackFailure);
       }
+      forgetKeptLoads();
       throw e;
     } finally {
       try {
