@@ -33,9 +33,10 @@ import org.duckdb.DuckDBDriver;
  *
  * <p><b>Writes.</b> A batch is de-duplicated by key (the greatest (generation, pane index) wins),
  * appended to a temporary load table the session keeps for its target and table (made once, then
- * emptied after each write; {@link #keepsLoadTables}), and merged with ONE set-based statement per
- * table, in one transaction: {@code MERGE INTO t USING (SELECT ... FROM load) s ON key WHEN MATCHED
- * AND (s.generation > t.generation OR (s.generation = t.generation AND s.pane_index >=
+ * emptied after each write; {@link #keepsLoadTables}; a batch with partial windows, of a stateless
+ * start, gets a load table made and dropped in its write), and merged with ONE set-based statement
+ * per table, in one transaction: {@code MERGE INTO t USING (SELECT ... FROM load) s ON key WHEN
+ * MATCHED AND (s.generation > t.generation OR (s.generation = t.generation AND s.pane_index >=
  * t.pane_index)) THEN UPDATE ... WHEN NOT MATCHED THEN INSERT ...}. Row-by-row upserts are orders
  * of magnitude slower. A replay commit runs, per table and in one transaction, {@code DELETE} of
  * the stored keys in scope that the generation did not stage and an unconditional {@code MERGE} of
