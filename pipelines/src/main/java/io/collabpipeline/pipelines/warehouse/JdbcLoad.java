@@ -172,15 +172,13 @@ final class JdbcLoad {
       String target,
       List<String> conflictKeys)
       throws SQLException {
-    String key = target + " " + table.tableName();
-    JdbcSession.KeptLoad kept = session.keptLoad(key);
+    JdbcSession.KeptLoad kept = session.keptLoad(target);
     if (kept == null) {
-      String name = "kept_load_" + session.keptLoadCount() + "_" + table.tableName();
+      // One target holds one table's rows: the load table is named after it.
+      String name = "kept_load_" + target.replace("\"", "");
       try (Statement st = session.connection.createStatement()) {
         st.execute(
             "CREATE TEMP TABLE IF NOT EXISTS " + q(name) + " " + loadColumns(session, table));
-        // Empty whatever state a forgotten table was left in, before it is written again.
-        st.execute("DELETE FROM " + q(name));
       }
       kept =
           new JdbcSession.KeptLoad(
@@ -193,7 +191,9 @@ final class JdbcLoad {
                       loadSelect(session, table, q(name)),
                       true)),
               session.connection.prepareStatement("DELETE FROM " + q(name)));
-      session.keepLoad(key, kept);
+      // Empty whatever a forgotten table was left holding, before it is written again.
+      kept.empty.executeUpdate();
+      session.keepLoad(target, kept);
     }
     session.fillLoadTable(kept.name, table, rows);
     kept.write.executeUpdate();

@@ -135,7 +135,7 @@ abstract class JdbcSession implements AutoCloseable {
     }
   }
 
-  /** The kept load tables by target and curated table; see {@link #keepsLoadTables}. */
+  /** The kept load tables by their target (quoted); see {@link #keepsLoadTables}. */
   private final Map<String, KeptLoad> keptLoads = new HashMap<>();
 
   @Nullable KeptLoad keptLoad(String key) {
@@ -144,11 +144,6 @@ abstract class JdbcSession implements AutoCloseable {
 
   void keepLoad(String key, KeptLoad load) {
     keptLoads.put(key, load);
-  }
-
-  /** How many load tables this session keeps (each one's name is made from the count before it). */
-  int keptLoadCount() {
-    return keptLoads.size();
   }
 
   /**
