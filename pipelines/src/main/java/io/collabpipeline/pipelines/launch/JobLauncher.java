@@ -278,6 +278,9 @@ public final class JobLauncher {
     LocalProgress.reset();
     long started = System.nanoTime();
     ScheduledExecutorService progress = startProgress(job.progress(), started);
+    // A batch job of a JVM that started a shared embedded cluster is submitted to it, when it may
+    // (SharedEmbeddedCluster), instead of starting and stopping a cluster of its own.
+    Optional<SharedEmbeddedCluster.Lease> shared = SharedEmbeddedCluster.leaseFor(flink, confDir);
     try {
       // Only while the job is built and translated: the caller's options stay as they were.
       if (localConfDir != null) {
@@ -285,15 +288,25 @@ public final class JobLauncher {
       }
       PipelineResult result;
       try {
+        if (shared.isPresent()) {
+          flink.setFlinkMaster("[auto]");
+          shared.get().asContext();
+        }
         Pipeline pipeline = Pipeline.create(options);
         job.build(pipeline);
         result = pipeline.run();
       } finally {
+        if (shared.isPresent()) {
+          shared.get().clearContext();
+          flink.setFlinkMaster("[local]");
+        }
         if (localConfDir != null) {
           flink.setFlinkConfDir(confDir);
         }
       }
       PipelineResult.State state = result.waitUntilFinish();
+      // The job has ended: the next one may have the shared cluster while this one's diff runs.
+      shared.ifPresent(SharedEmbeddedCluster.Lease::close);
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("the job ended in state " + state);
       }
@@ -308,6 +321,7 @@ public final class JobLauncher {
       throw e;
     } finally {
       progress.shutdownNow();
+      shared.ifPresent(SharedEmbeddedCluster.Lease::close);
     }
   }
 

@@ -71,6 +71,18 @@ final class BenchmarkOptions {
     return has(name) ? asInt(name, wholeNumber(name, values.get(name), 0)) : otherwise;
   }
 
+  /** The option's {@code true} or {@code false}, or {@code otherwise} when it was not given. */
+  boolean bool(String name, boolean otherwise) {
+    if (!has(name)) {
+      return otherwise;
+    }
+    String value = values.get(name);
+    if (value.equals("true") || value.equals("false")) {
+      return Boolean.parseBoolean(value);
+    }
+    throw refused(name, value, " must be true or false");
+  }
+
   private static int asInt(String name, long value) {
     if (value > Integer.MAX_VALUE) {
       throw refused(name, value, " is too large: at most " + Integer.MAX_VALUE);

@@ -15,6 +15,7 @@ import io.collabpipeline.pipelines.launch.JobConfig;
 import io.collabpipeline.pipelines.launch.JobLauncher;
 import io.collabpipeline.pipelines.launch.LiveJob;
 import io.collabpipeline.pipelines.launch.RawReplayJob;
+import io.collabpipeline.pipelines.launch.SharedEmbeddedCluster;
 import io.collabpipeline.pipelines.options.GeneratorOptions;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
@@ -116,7 +117,8 @@ public final class CollabBenchmark {
             "--results=FILE",
             "--rawStore=DIR",
             "--arrivalRate=R",
-            "--inputFiles=N");
+            "--inputFiles=N",
+            "--clusterPerJob=true|false");
     long events = o.positive("events", 200_000);
     // The workload as the pipeline's own options check it (--arrivalRate's one-line errors).
     List<String> generatorArgs = new ArrayList<>(List.of("--events=" + events));
@@ -144,6 +146,7 @@ public final class CollabBenchmark {
         }
       }
     }
+    boolean clusterPerJob = o.bool("clusterPerJob", false);
     String workDir = o.get("workDir", null);
     String results = o.get("results", null);
     Path resultsFile = results == null ? null : BenchmarkOptions.outputFile("results", results);
@@ -217,186 +220,211 @@ public final class CollabBenchmark {
               + " JAVA_OPTS=\"-Xmx6g -Xms6g -XX:+UseParallelGC\" times the replays with that collector)");
     }
 
-    Map<String, Long> eventsPerMode = new LinkedHashMap<>();
-    for (String mode : modes) {
-      eventsPerMode.put(mode, events);
+    // The batch jobs (the graph's batch runs, the replays and the raw store they read, the Flink
+    // SQL
+    // peer) are submitted to one embedded cluster started here, as to a running session cluster,
+    // instead of each starting and stopping its own (SharedEmbeddedCluster); streaming runs start
+    // their own. --clusterPerJob=true: every job its own, as before 2026-12-07.
+    boolean sharesCluster =
+        !clusterPerJob
+            && modes.stream().anyMatch(m -> List.of("batch", "replay", "flinksql").contains(m));
+    if (sharesCluster) {
+      System.out.println(
+          "  batch jobs run on one embedded cluster started before the first run, as on a running"
+              + " session cluster; streaming runs start their own (--clusterPerJob=true: every"
+              + " job its own)");
     }
-    ReplaySource replaySource = null;
-    if (modes.contains("replay")) {
-      replaySource =
-          rawStore != null
-              ? existingRawStore(rawStore)
-              : writeRawStore(dir.resolve("replay-source"), generatorArgs, parallelism);
-      eventsPerMode.put("replay", replaySource.events);
-      System.out.printf(
-          Locale.ROOT,
-          "  raw store for the replays: %,d events, dates %s, %s%n",
-          replaySource.events,
-          replaySource.range,
-          replaySource.raw);
-    }
-    Map<String, List<Double>> seconds = new LinkedHashMap<>();
-    Map<String, List<Double>> cpuSeconds = new LinkedHashMap<>();
-    Map<String, Long> peakHeap = new LinkedHashMap<>();
-    for (String mode : modes) {
-      seconds.put(mode, new ArrayList<>());
-      cpuSeconds.put(mode, new ArrayList<>());
-      peakHeap.put(mode, 0L);
-    }
-    List<Double> duckdbSeconds = new ArrayList<>();
-    // CPU seconds of the whole process per run: on a machine shared with other work, what a run
-    // consumed says more than how long it waited.
-    List<Double> replayCpu = new ArrayList<>();
-    List<Double> duckdbCpu = new ArrayList<>();
-    // Warm-up runs are timed and printed but not counted: a cold JVM spends the first run compiling
-    // (JIT).
-    for (int r = 1 - warmups; r <= repeats; r++) {
+    SharedEmbeddedCluster shared = sharesCluster ? SharedEmbeddedCluster.start(parallelism) : null;
+    try {
+      Map<String, Long> eventsPerMode = new LinkedHashMap<>();
       for (String mode : modes) {
-        // An earlier benchmark run in the same --workDir left its files here: removed first.
-        Path runDir = dir.resolve("run-" + mode + "-" + r);
-        WorkDirs.clearEarlierRun(runDir);
-        // Each run starts from a collected heap, before its timer: what the runs before it left
-        // is not collected inside it (a replay in production is a JVM of its own).
-        System.gc();
-        resetPeaks();
-        double cpuBefore = processCpuSeconds();
-        Map<Long, Long> jitBefore = compilerThreadNanos();
-        // A replay's run ends with its diff and commit, after the job: their part of its time.
-        double closing = Double.NaN;
-        double s;
-        if (mode.equals("replay")) {
-          JobLauncher.Finished replay = runReplay(replaySource, runDir, parallelism);
-          s = replay.seconds;
-          closing = replay.seconds - replay.jobSeconds;
-        } else {
-          s =
-              mode.equals("parse")
-                  ? parseOnly(input)
-                  : mode.equals("flinksql")
-                      ? FlinkSqlPeer.over(inputDir, parallelism).runToBlackhole()
-                      : runGraph(input, runDir, mode.equals("streaming"), parallelism);
-        }
-        double cpu = processCpuSeconds() - cpuBefore;
-        double jit = compilingSeconds(jitBefore, compilerThreadNanos());
-        if (r >= 1) {
-          seconds.get(mode).add(s);
-          cpuSeconds.get(mode).add(cpu);
-          peakHeap.put(mode, Math.max(peakHeap.get(mode), peakHeapBytes()));
-        }
+        eventsPerMode.put(mode, events);
+      }
+      ReplaySource replaySource = null;
+      if (modes.contains("replay")) {
+        replaySource =
+            rawStore != null
+                ? existingRawStore(rawStore)
+                : writeRawStore(dir.resolve("replay-source"), generatorArgs, parallelism);
+        eventsPerMode.put("replay", replaySource.events);
         System.out.printf(
             Locale.ROOT,
-            "  %-8s %-10s %8.2f s  %,12.0f events/s  %8.2f cpu-s  %,10.0f events/cpu-s  %6.2f of"
-                + " them compiling%s%n",
-            r >= 1 ? "repeat " + r : "warm-up",
-            mode,
-            s,
-            eventsPerMode.get(mode) / s,
-            cpu,
-            eventsPerMode.get(mode) / cpu,
-            jit,
-            Double.isNaN(closing)
-                ? ""
-                : String.format(Locale.ROOT, "; diff and commit %.2f s", closing));
-        if (mode.equals("replay")) {
-          double dCpuBefore = processCpuSeconds();
-          double d = DuckDbReplayReference.time(replaySource.raw, parallelism);
-          double dCpu = processCpuSeconds() - dCpuBefore;
+            "  raw store for the replays: %,d events, dates %s, %s%n",
+            replaySource.events,
+            replaySource.range,
+            replaySource.raw);
+      }
+      Map<String, List<Double>> seconds = new LinkedHashMap<>();
+      Map<String, List<Double>> cpuSeconds = new LinkedHashMap<>();
+      Map<String, Long> peakHeap = new LinkedHashMap<>();
+      for (String mode : modes) {
+        seconds.put(mode, new ArrayList<>());
+        cpuSeconds.put(mode, new ArrayList<>());
+        peakHeap.put(mode, 0L);
+      }
+      List<Double> duckdbSeconds = new ArrayList<>();
+      // CPU seconds of the whole process per run: on a machine shared with other work, what a run
+      // consumed says more than how long it waited.
+      List<Double> replayCpu = new ArrayList<>();
+      List<Double> duckdbCpu = new ArrayList<>();
+      // Warm-up runs are timed and printed but not counted: a cold JVM spends the first run
+      // compiling
+      // (JIT).
+      for (int r = 1 - warmups; r <= repeats; r++) {
+        for (String mode : modes) {
+          // An earlier benchmark run in the same --workDir left its files here: removed first.
+          Path runDir = dir.resolve("run-" + mode + "-" + r);
+          WorkDirs.clearEarlierRun(runDir);
+          // Each run starts from a collected heap, before its timer: what the runs before it left
+          // is not collected inside it (a replay in production is a JVM of its own).
+          System.gc();
+          resetPeaks();
+          double cpuBefore = processCpuSeconds();
+          Map<Long, Long> jitBefore = compilerThreadNanos();
+          // A replay's run ends with its diff and commit, after the job: their part of its time.
+          double closing = Double.NaN;
+          double s;
+          if (mode.equals("replay")) {
+            JobLauncher.Finished replay = runReplay(replaySource, runDir, parallelism);
+            s = replay.seconds;
+            closing = replay.seconds - replay.jobSeconds;
+          } else {
+            s =
+                mode.equals("parse")
+                    ? parseOnly(input)
+                    : mode.equals("flinksql")
+                        ? FlinkSqlPeer.over(inputDir, parallelism).runToBlackhole()
+                        : runGraph(input, runDir, mode.equals("streaming"), parallelism);
+          }
+          double cpu = processCpuSeconds() - cpuBefore;
+          double jit = compilingSeconds(jitBefore, compilerThreadNanos());
           if (r >= 1) {
-            duckdbSeconds.add(d);
-            replayCpu.add(cpu);
-            duckdbCpu.add(dCpu);
+            seconds.get(mode).add(s);
+            cpuSeconds.get(mode).add(cpu);
+            peakHeap.put(mode, Math.max(peakHeap.get(mode), peakHeapBytes()));
           }
           System.out.printf(
               Locale.ROOT,
-              "  %-8s %-10s %8.2f s  %,12.0f events/s  (%.1f CPU s)%n",
+              "  %-8s %-10s %8.2f s  %,12.0f events/s  %8.2f cpu-s  %,10.0f events/cpu-s  %6.2f of"
+                  + " them compiling%s%n",
               r >= 1 ? "repeat " + r : "warm-up",
-              "duckdb",
-              d,
-              replaySource.events / d,
-              dCpu);
-        }
-        if (temporary) {
-          WorkDirs.deleteQuietly(runDir);
+              mode,
+              s,
+              eventsPerMode.get(mode) / s,
+              cpu,
+              eventsPerMode.get(mode) / cpu,
+              jit,
+              Double.isNaN(closing)
+                  ? ""
+                  : String.format(Locale.ROOT, "; diff and commit %.2f s", closing));
+          if (mode.equals("replay")) {
+            double dCpuBefore = processCpuSeconds();
+            double d = DuckDbReplayReference.time(replaySource.raw, parallelism);
+            double dCpu = processCpuSeconds() - dCpuBefore;
+            if (r >= 1) {
+              duckdbSeconds.add(d);
+              replayCpu.add(cpu);
+              duckdbCpu.add(dCpu);
+            }
+            System.out.printf(
+                Locale.ROOT,
+                "  %-8s %-10s %8.2f s  %,12.0f events/s  (%.1f CPU s)%n",
+                r >= 1 ? "repeat " + r : "warm-up",
+                "duckdb",
+                d,
+                replaySource.events / d,
+                dCpu);
+          }
+          if (temporary) {
+            WorkDirs.deleteQuietly(runDir);
+          }
         }
       }
-    }
 
-    double parseRate =
-        seconds.containsKey("parse") ? events / median(seconds.get("parse")) : Double.NaN;
-    System.out.println();
-    System.out.printf(
-        Locale.ROOT,
-        "%-30s %10s %14s %10s %12s %14s%n",
-        "mode",
-        "median s",
-        "events/s",
-        "vs parse",
-        "peak heap",
-        "events/cpu-s");
-    for (String mode : modes) {
-      double med = median(seconds.get(mode));
-      double rate = eventsPerMode.get(mode) / med;
-      String vsParse =
-          Double.isNaN(parseRate) ? "-" : String.format(Locale.ROOT, "%.3fx", rate / parseRate);
+      double parseRate =
+          seconds.containsKey("parse") ? events / median(seconds.get("parse")) : Double.NaN;
+      System.out.println();
       System.out.printf(
           Locale.ROOT,
-          "%-30s %10.2f %,14.0f %10s %9d MiB %,14.0f%n",
-          label(mode),
-          med,
-          rate,
-          vsParse,
-          peakHeap.get(mode) >> 20,
-          eventsPerMode.get(mode) / median(cpuSeconds.get(mode)));
-    }
-    if (!duckdbSeconds.isEmpty()) {
-      double med = median(duckdbSeconds);
-      System.out.printf(
-          Locale.ROOT,
-          "%-30s %10.2f %,14.0f %10s %12s%n",
-          "duckdb reference, " + parallelism + " threads",
-          med,
-          replaySource.events / med,
-          "-",
-          "-");
-      System.out.printf(
-          Locale.ROOT,
-          "raw-store replay vs the DuckDB reference (same Parquet, same recompute): %.3fx its events/s%n",
-          med / median(seconds.get("replay")));
-      System.out.printf(
-          Locale.ROOT,
-          "CPU (whole process, medians): replay %.1f s = %,.0f events per CPU second;"
-              + " DuckDB %.1f s = %,.0f events per CPU second%n",
-          median(replayCpu),
-          replaySource.events / median(replayCpu),
-          median(duckdbCpu),
-          replaySource.events / median(duckdbCpu));
-    }
-    if (seconds.containsKey("batch") && seconds.containsKey("flinksql")) {
-      System.out.printf(
-          Locale.ROOT,
-          "full graph (flink batch) vs the Flink SQL peer: %.3fx its events/s%n",
-          median(seconds.get("flinksql")) / median(seconds.get("batch")));
-    }
-    System.out.printf(Locale.ROOT, "peak resident memory of the process: %s%n", peakRss());
-    if (resultsFile != null) {
-      // The figures for bin/collab-cost (format: BenchmarkResults).
-      Map<String, Double> medians = new LinkedHashMap<>();
-      modes.forEach(m -> medians.put(m, median(seconds.get(m))));
-      try {
-        BenchmarkResults.ofRun(eventsPerMode, medians, parallelism).write(resultsFile);
-      } catch (IOException e) {
-        // Checked before the runs; this is the place changing under them.
-        System.err.println(
-            "collab-benchmark: could not write --results="
-                + results
-                + " ("
-                + BenchmarkOptions.cause(e)
-                + "); the figures are the ones printed above");
-        return 1;
+          "%-30s %10s %14s %10s %12s %14s%n",
+          "mode",
+          "median s",
+          "events/s",
+          "vs parse",
+          "peak heap",
+          "events/cpu-s");
+      for (String mode : modes) {
+        double med = median(seconds.get(mode));
+        double rate = eventsPerMode.get(mode) / med;
+        String vsParse =
+            Double.isNaN(parseRate) ? "-" : String.format(Locale.ROOT, "%.3fx", rate / parseRate);
+        System.out.printf(
+            Locale.ROOT,
+            "%-30s %10.2f %,14.0f %10s %9d MiB %,14.0f%n",
+            label(mode),
+            med,
+            rate,
+            vsParse,
+            peakHeap.get(mode) >> 20,
+            eventsPerMode.get(mode) / median(cpuSeconds.get(mode)));
       }
-      System.out.println("results: " + results);
+      if (!duckdbSeconds.isEmpty()) {
+        double med = median(duckdbSeconds);
+        System.out.printf(
+            Locale.ROOT,
+            "%-30s %10.2f %,14.0f %10s %12s%n",
+            "duckdb reference, " + parallelism + " threads",
+            med,
+            replaySource.events / med,
+            "-",
+            "-");
+        System.out.printf(
+            Locale.ROOT,
+            "raw-store replay vs the DuckDB reference (same Parquet, same recompute): %.3fx its events/s%n",
+            med / median(seconds.get("replay")));
+        System.out.printf(
+            Locale.ROOT,
+            "CPU (whole process, medians): replay %.1f s = %,.0f events per CPU second;"
+                + " DuckDB %.1f s = %,.0f events per CPU second%n",
+            median(replayCpu),
+            replaySource.events / median(replayCpu),
+            median(duckdbCpu),
+            replaySource.events / median(duckdbCpu));
+      }
+      if (seconds.containsKey("batch") && seconds.containsKey("flinksql")) {
+        System.out.printf(
+            Locale.ROOT,
+            "full graph (flink batch) vs the Flink SQL peer: %.3fx its events/s%n",
+            median(seconds.get("flinksql")) / median(seconds.get("batch")));
+      }
+      System.out.printf(Locale.ROOT, "peak resident memory of the process: %s%n", peakRss());
+      if (resultsFile != null) {
+        // The figures for bin/collab-cost (format: BenchmarkResults).
+        Map<String, Double> medians = new LinkedHashMap<>();
+        modes.forEach(m -> medians.put(m, median(seconds.get(m))));
+        try {
+          BenchmarkResults.ofRun(eventsPerMode, medians, parallelism).write(resultsFile);
+        } catch (IOException e) {
+          // Checked before the runs; this is the place changing under them.
+          System.err.println(
+              "collab-benchmark: could not write --results="
+                  + results
+                  + " ("
+                  + BenchmarkOptions.cause(e)
+                  + "); the figures are the ones printed above");
+          return 1;
+        }
+        System.out.println("results: " + results);
+      }
+      return 0;
+    } finally {
+      if (shared != null) {
+        // What ran on it: a job that could not (none should here) started its own cluster.
+        System.out.printf(
+            Locale.ROOT, "jobs run on the shared embedded cluster: %d%n", shared.jobsFinished());
+        shared.close();
+      }
     }
-    return 0;
   }
 
   private static String label(String mode) {

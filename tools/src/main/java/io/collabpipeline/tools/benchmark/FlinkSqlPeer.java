@@ -1,6 +1,7 @@
 package io.collabpipeline.tools.benchmark;
 
 import io.collabpipeline.pipelines.launch.LocalClusterConf;
+import io.collabpipeline.pipelines.launch.SharedEmbeddedCluster;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -9,6 +10,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -53,18 +55,34 @@ public final class FlinkSqlPeer {
           new String[] {"day", "INTERVAL '1' DAY"});
 
   private final StreamTableEnvironment tables;
+  private final Optional<SharedEmbeddedCluster.Lease> shared;
 
-  private FlinkSqlPeer(StreamTableEnvironment tables) {
+  private FlinkSqlPeer(
+      StreamTableEnvironment tables, Optional<SharedEmbeddedCluster.Lease> shared) {
     this.tables = tables;
+    this.shared = shared;
   }
 
   /**
-   * The job over every file under {@code inputDir} (newline-delimited JSON), on a new embedded
-   * Flink with {@code parallelism} and {@link #clusterConfiguration()}.
+   * The job over every file under {@code inputDir} (newline-delimited JSON), with {@code
+   * parallelism}: on this JVM's {@link SharedEmbeddedCluster} where one is started and free, as the
+   * graph's batch jobs are, held until the job has run; otherwise on a new embedded Flink with
+   * {@link #clusterConfiguration()}, the settings of the shared cluster too. Run it once.
    */
   public static FlinkSqlPeer over(Path inputDir, int parallelism) {
-    StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createLocalEnvironment(parallelism, clusterConfiguration());
+    Optional<SharedEmbeddedCluster.Lease> shared = SharedEmbeddedCluster.lease(parallelism);
+    StreamExecutionEnvironment env;
+    if (shared.isPresent()) {
+      shared.get().asContext();
+      try {
+        env = StreamExecutionEnvironment.getExecutionEnvironment();
+      } finally {
+        shared.get().clearContext();
+      }
+      env.setParallelism(parallelism);
+    } else {
+      env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, clusterConfiguration());
+    }
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
     StreamTableEnvironment tables =
         StreamTableEnvironment.create(env, EnvironmentSettings.inBatchMode());
@@ -97,7 +115,7 @@ public final class FlinkSqlPeer {
             + "  FROM events\n"
             + "  WHERE event_id IS NOT NULL AND workspace_gid IS NOT NULL AND ts IS NOT NULL)\n"
             + "WHERE rn = 1");
-    return new FlinkSqlPeer(tables);
+    return new FlinkSqlPeer(tables, shared);
   }
 
   /**
@@ -144,12 +162,16 @@ public final class FlinkSqlPeer {
    */
   public double runToBlackhole() throws Exception {
     long started = System.nanoTime();
-    tables.executeSql(
-        "CREATE TEMPORARY TABLE metric_sink (\n"
-            + "  granularity STRING, window_start TIMESTAMP(3), workspace_gid STRING,\n"
-            + "  active_editors BIGINT, task_updates BIGINT, notifications BIGINT\n"
-            + ") WITH ('connector' = 'blackhole')");
-    metrics().executeInsert("metric_sink").await();
+    try {
+      tables.executeSql(
+          "CREATE TEMPORARY TABLE metric_sink (\n"
+              + "  granularity STRING, window_start TIMESTAMP(3), workspace_gid STRING,\n"
+              + "  active_editors BIGINT, task_updates BIGINT, notifications BIGINT\n"
+              + ") WITH ('connector' = 'blackhole')");
+      metrics().executeInsert("metric_sink").await();
+    } finally {
+      shared.ifPresent(SharedEmbeddedCluster.Lease::close);
+    }
     return (System.nanoTime() - started) / 1e9;
   }
 
@@ -158,6 +180,8 @@ public final class FlinkSqlPeer {
     List<Row> rows = new ArrayList<>();
     try (CloseableIterator<Row> it = metrics().execute().collect()) {
       it.forEachRemaining(rows::add);
+    } finally {
+      shared.ifPresent(SharedEmbeddedCluster.Lease::close);
     }
     return rows;
   }

@@ -55,7 +55,7 @@ public class BenchmarkOptionsTest {
     assertEquals(
         "unknown option --bogus=1 (options: --events=N --repeats=N --warmups=N --parallelism=N"
             + " --modes=parse,batch,streaming,replay,flinksql --workDir=DIR --results=FILE"
-            + " --rawStore=DIR --arrivalRate=R --inputFiles=N)",
+            + " --rawStore=DIR --arrivalRate=R --inputFiles=N --clusterPerJob=true|false)",
         usageError("--bogus=1"));
     assertEquals(
         "unknown option --rate=5 for --modes=validate (options: --events=N --repeats=N"
@@ -164,6 +164,7 @@ public class BenchmarkOptionsTest {
             + " --minutes or lower --warmup",
         usageError("--modes=soak", "--minutes=6"));
     assertEquals("--results= needs a file name: --results=FILE", usageError("--results="));
+    assertEquals("--clusterPerJob=yes must be true or false", usageError("--clusterPerJob=yes"));
   }
 
   @Test
