@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Optional;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.api.EnvironmentSettings;
@@ -67,7 +68,7 @@ public final class FlinkSqlPeer {
    * The job over every file under {@code inputDir} (newline-delimited JSON), with {@code
    * parallelism}: on this JVM's {@link SharedEmbeddedCluster} where one is started and free, as the
    * graph's batch jobs are, held until the job has run; otherwise on a new embedded Flink with
-   * {@link #clusterConfiguration()}, the settings of the shared cluster too. Run it once.
+   * {@link #clusterConfiguration(int)}, the settings of the shared cluster too. Run it once.
    */
   public static FlinkSqlPeer over(Path inputDir, int parallelism) {
     Optional<SharedEmbeddedCluster.Lease> shared = SharedEmbeddedCluster.lease(parallelism);
@@ -81,7 +82,9 @@ public final class FlinkSqlPeer {
       }
       env.setParallelism(parallelism);
     } else {
-      env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, clusterConfiguration());
+      env =
+          StreamExecutionEnvironment.createLocalEnvironment(
+              parallelism, clusterConfiguration(parallelism));
     }
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
     StreamTableEnvironment tables =
@@ -124,9 +127,17 @@ public final class FlinkSqlPeer {
    * no slot requirement check delay), taken from there so that both run on the same embedded Flink.
    * Until 2026-12-06 the peer set the last two itself and ran with Flink's 128 MB of managed memory
    * for a local environment, against the graph's eighth of the heap.
+   *
+   * <p>And {@code parallelism} slots. Flink sizes the cluster it starts for a job from the job
+   * graph's largest parallelism unless told ({@code PerJobMiniClusterFactory}), which for this SQL
+   * batch job gave one slot: until 2026-12-07 the two subtasks of each of its stages ran one after
+   * the other (Flink's task log over a million events: the second source subtask started when the
+   * first had read everything, and each sort ran alone), at about 1.6 cores where it can use 2.
    */
-  static Configuration clusterConfiguration() {
-    return Configuration.fromMap(LocalClusterConf.forEmbeddedCluster());
+  static Configuration clusterConfiguration(int parallelism) {
+    Configuration conf = Configuration.fromMap(LocalClusterConf.forEmbeddedCluster());
+    conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
+    return conf;
   }
 
   /**

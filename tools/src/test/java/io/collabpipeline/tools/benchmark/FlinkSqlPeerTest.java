@@ -46,11 +46,13 @@ public class FlinkSqlPeerTest {
    * The peer's embedded cluster has the graph's embedded-cluster settings, as the README's ratio
    * assumes: the managed memory by the documented rule (an eighth of the JVM's maximum heap, at
    * least 128 MB, at most 1 GB, in whole MiB), the batch shuffle uncompressed, no slot requirement
-   * check delay. Until 2026-12-06 the peer ran with Flink's 128 MB for a local environment.
+   * check delay. Until 2026-12-06 the peer ran with Flink's 128 MB for a local environment. And a
+   * slot for each subtask: until 2026-12-07 Flink gave the peer's cluster one, from its job graph.
    */
   @Test
   public void thePeersClusterHasTheGraphsEmbeddedClusterSettings() {
-    Configuration conf = FlinkSqlPeer.clusterConfiguration();
+    Configuration conf = FlinkSqlPeer.clusterConfiguration(3);
+    assertThat(conf.get(TaskManagerOptions.NUM_TASK_SLOTS), equalTo(3));
     long eighth = Runtime.getRuntime().maxMemory() / 8;
     long bytes = Math.max(128L << 20, Math.min(1L << 30, eighth));
     assertThat(
