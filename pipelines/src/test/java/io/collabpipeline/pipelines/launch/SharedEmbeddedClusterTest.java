@@ -56,9 +56,7 @@ public class SharedEmbeddedClusterTest {
     assertEquals(0, cluster.jobsEnded());
     FlinkPipelineOptions options = EmbeddedFlink.options(false, 2);
     for (int run = 1; run <= 3; run++) {
-      Path out = tmp.newFolder().toPath();
-      launcher(options).run(new PlusOne(out, run * 10));
-      assertEquals(List.of(run * 10 + 2, run * 10 + 3, run * 10 + 4), written(out));
+      assertRunWrites(options, run * 10);
       assertEquals("jobs finished on the shared cluster", run, cluster.jobsFinished());
     }
     // The launcher leaves the caller's options and Flink's environments as they were.
@@ -70,22 +68,16 @@ public class SharedEmbeddedClusterTest {
   public void aStreamJobAWiderJobAndAJobWithItsOwnConfigurationStartTheirOwnCluster()
       throws Exception {
     cluster = SharedEmbeddedCluster.start(2);
-    Path streamOut = tmp.newFolder().toPath();
-    launcher(EmbeddedFlink.options(true, 2)).run(new PlusOne(streamOut, 0));
-    assertEquals(List.of(2, 3, 4), written(streamOut));
+    assertRunWrites(EmbeddedFlink.options(true, 2), 0);
 
-    Path wideOut = tmp.newFolder().toPath();
-    launcher(EmbeddedFlink.options(false, 3)).run(new PlusOne(wideOut, 100));
-    assertEquals(List.of(102, 103, 104), written(wideOut));
+    assertRunWrites(EmbeddedFlink.options(false, 3), 100);
 
     Path confDir = tmp.newFolder("conf").toPath();
     Files.writeString(
         confDir.resolve("config.yaml"), "parallelism.default: 2\n", StandardCharsets.UTF_8);
     FlinkPipelineOptions configured = EmbeddedFlink.options(false, 2);
     configured.setFlinkConfDir(confDir.toString());
-    Path configuredOut = tmp.newFolder().toPath();
-    launcher(configured).run(new PlusOne(configuredOut, 200));
-    assertEquals(List.of(202, 203, 204), written(configuredOut));
+    assertRunWrites(configured, 200);
 
     assertEquals("jobs on the shared cluster", 0, cluster.jobsEnded());
   }
@@ -96,14 +88,10 @@ public class SharedEmbeddedClusterTest {
     FlinkPipelineOptions options = EmbeddedFlink.options(false, 2);
     try (SharedEmbeddedCluster.Lease held = SharedEmbeddedCluster.lease(2).orElseThrow()) {
       assertFalse("one job at a time", SharedEmbeddedCluster.lease(1).isPresent());
-      Path out = tmp.newFolder().toPath();
-      launcher(options).run(new PlusOne(out, 0));
-      assertEquals(List.of(2, 3, 4), written(out));
+      assertRunWrites(options, 0);
       assertEquals(0, cluster.jobsEnded());
     }
-    Path out = tmp.newFolder().toPath();
-    launcher(options).run(new PlusOne(out, 0));
-    assertEquals(List.of(2, 3, 4), written(out));
+    assertRunWrites(options, 0);
     assertEquals(1, cluster.jobsFinished());
   }
 
@@ -118,9 +106,7 @@ public class SharedEmbeddedClusterTest {
     assertEquals(1, cluster.jobsEnded());
     assertEquals(0, cluster.jobsFinished());
     assertNoContext();
-    Path out = tmp.newFolder().toPath();
-    launcher(options).run(new PlusOne(out, 0));
-    assertEquals(List.of(2, 3, 4), written(out));
+    assertRunWrites(options, 0);
     assertEquals(1, cluster.jobsFinished());
   }
 
@@ -141,6 +127,16 @@ public class SharedEmbeddedClusterTest {
     assertFalse(ExecutionEnvironment.getExecutionEnvironment() instanceof ContextEnvironment);
     assertFalse(
         StreamExecutionEnvironment.getExecutionEnvironment() instanceof StreamContextEnvironment);
+  }
+
+  /**
+   * Runs the job of {@code base} through the launcher with {@code options} and checks what it
+   * wrote: {@code base + 2} to {@code base + 4}.
+   */
+  private void assertRunWrites(FlinkPipelineOptions options, int base) throws Exception {
+    Path out = tmp.newFolder().toPath();
+    launcher(options).run(new PlusOne(out, base));
+    assertEquals(List.of(base + 2, base + 3, base + 4), written(out));
   }
 
   private static JobLauncher launcher(FlinkPipelineOptions options) {
