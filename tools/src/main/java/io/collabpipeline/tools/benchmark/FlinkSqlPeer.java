@@ -86,39 +86,45 @@ public final class FlinkSqlPeer {
           StreamExecutionEnvironment.createLocalEnvironment(
               parallelism, clusterConfiguration(parallelism));
     }
-    env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-    StreamTableEnvironment tables =
-        StreamTableEnvironment.create(env, EnvironmentSettings.inBatchMode());
-    // Day windows start at midnight UTC, as the graph's do.
-    tables.getConfig().set("table.local-time-zone", "UTC");
-    tables.createTemporarySystemFunction("PARSE_RFC3339", ParseRfc3339.class);
-    tables.executeSql(
-        "CREATE TEMPORARY TABLE events (\n"
-            + "  event_id STRING,\n"
-            + "  event_type STRING,\n"
-            + "  occurred_at STRING,\n"
-            + "  workspace_gid STRING,\n"
-            + "  actor ROW<user_gid STRING>,\n"
-            + "  ts AS PARSE_RFC3339(occurred_at),\n"
-            + "  WATERMARK FOR ts AS ts\n"
-            + ") WITH (\n"
-            + "  'connector' = 'filesystem',\n"
-            + "  'path' = '"
-            + inputDir.toAbsolutePath().toUri()
-            + "',\n"
-            + "  'format' = 'json',\n"
-            + "  'json.ignore-parse-errors' = 'true',\n"
-            + "  'json.fail-on-missing-field' = 'false'\n"
-            + ")");
-    tables.executeSql(
-        "CREATE TEMPORARY VIEW unique_events AS\n"
-            + "SELECT event_id, event_type, workspace_gid, actor_gid, ts FROM (\n"
-            + "  SELECT event_id, event_type, workspace_gid, actor.user_gid AS actor_gid, ts,\n"
-            + "    ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY ts) AS rn\n"
-            + "  FROM events\n"
-            + "  WHERE event_id IS NOT NULL AND workspace_gid IS NOT NULL AND ts IS NOT NULL)\n"
-            + "WHERE rn = 1");
-    return new FlinkSqlPeer(tables, shared);
+    try {
+      env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+      StreamTableEnvironment tables =
+          StreamTableEnvironment.create(env, EnvironmentSettings.inBatchMode());
+      // Day windows start at midnight UTC, as the graph's do.
+      tables.getConfig().set("table.local-time-zone", "UTC");
+      tables.createTemporarySystemFunction("PARSE_RFC3339", ParseRfc3339.class);
+      tables.executeSql(
+          "CREATE TEMPORARY TABLE events (\n"
+              + "  event_id STRING,\n"
+              + "  event_type STRING,\n"
+              + "  occurred_at STRING,\n"
+              + "  workspace_gid STRING,\n"
+              + "  actor ROW<user_gid STRING>,\n"
+              + "  ts AS PARSE_RFC3339(occurred_at),\n"
+              + "  WATERMARK FOR ts AS ts\n"
+              + ") WITH (\n"
+              + "  'connector' = 'filesystem',\n"
+              + "  'path' = '"
+              + inputDir.toAbsolutePath().toUri()
+              + "',\n"
+              + "  'format' = 'json',\n"
+              + "  'json.ignore-parse-errors' = 'true',\n"
+              + "  'json.fail-on-missing-field' = 'false'\n"
+              + ")");
+      tables.executeSql(
+          "CREATE TEMPORARY VIEW unique_events AS\n"
+              + "SELECT event_id, event_type, workspace_gid, actor_gid, ts FROM (\n"
+              + "  SELECT event_id, event_type, workspace_gid, actor.user_gid AS actor_gid, ts,\n"
+              + "    ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY ts) AS rn\n"
+              + "  FROM events\n"
+              + "  WHERE event_id IS NOT NULL AND workspace_gid IS NOT NULL AND ts IS NOT NULL)\n"
+              + "WHERE rn = 1");
+      return new FlinkSqlPeer(tables, shared);
+    } catch (RuntimeException e) {
+      // A peer that could not be set up runs nothing: the shared cluster is free for the next job.
+      shared.ifPresent(SharedEmbeddedCluster.Lease::close);
+      throw e;
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package io.collabpipeline.tools.benchmark;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.collabpipeline.pipelines.launch.SharedEmbeddedCluster;
@@ -10,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.Test;
 
 /**
@@ -36,6 +38,23 @@ public class SharedClusterRunsTest {
       assertFalse(SharedEmbeddedCluster.current().isPresent());
     } finally {
       WorkDirs.deleteQuietly(work);
+    }
+  }
+
+  /**
+   * A peer whose job fails on the shared cluster (its input directory does not exist) gives the
+   * cluster back: the next job can have it.
+   */
+  @Test
+  public void aPeerThatFailsFreesTheSharedCluster() throws Exception {
+    Path missing = Files.createTempDirectory("peer-input").resolve("no-such-dir");
+    try (SharedEmbeddedCluster cluster = SharedEmbeddedCluster.start(2)) {
+      FlinkSqlPeer peer = FlinkSqlPeer.over(missing, 2);
+      assertFalse("the peer holds it", SharedEmbeddedCluster.lease(2).isPresent());
+      assertThrows(Exception.class, peer::runToBlackhole);
+      Optional<SharedEmbeddedCluster.Lease> next = SharedEmbeddedCluster.lease(2);
+      assertTrue("free again", next.isPresent());
+      next.get().close();
     }
   }
 
