@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.flink.api.common.JobStatus;
@@ -181,21 +182,19 @@ public final class SharedEmbeddedCluster implements AutoCloseable {
     return Optional.ofNullable(started);
   }
 
-  /** How many slots its one TaskManager has. */
-  public int slots() {
-    return slots;
-  }
-
   /** How many jobs it has run to their end (finished, failed or cancelled). */
   public long jobsEnded() throws Exception {
-    Collection<JobStatusMessage> jobs = client.listJobs().get(30, TimeUnit.SECONDS);
-    return jobs.stream().filter(j -> j.getJobState().isGloballyTerminalState()).count();
+    return jobsIn(JobStatus::isGloballyTerminalState);
   }
 
   /** How many of its jobs finished. */
   public long jobsFinished() throws Exception {
+    return jobsIn(status -> status == JobStatus.FINISHED);
+  }
+
+  private long jobsIn(Predicate<JobStatus> state) throws Exception {
     Collection<JobStatusMessage> jobs = client.listJobs().get(30, TimeUnit.SECONDS);
-    return jobs.stream().filter(j -> j.getJobState() == JobStatus.FINISHED).count();
+    return jobs.stream().filter(j -> state.test(j.getJobState())).count();
   }
 
   /** Stops the cluster; a job submitted after it starts its own again. */

@@ -221,10 +221,9 @@ public final class CollabBenchmark {
     }
 
     // The batch jobs (the graph's batch runs, the replays and the raw store they read, the Flink
-    // SQL
-    // peer) are submitted to one embedded cluster started here, as to a running session cluster,
-    // instead of each starting and stopping its own (SharedEmbeddedCluster); streaming runs start
-    // their own. --clusterPerJob=true: every job its own, as before 2026-12-07.
+    // SQL peer) are submitted to one embedded cluster started here, as to a running session
+    // cluster, instead of each starting and stopping its own (SharedEmbeddedCluster); streaming
+    // runs start their own. --clusterPerJob=true: every job its own, as before 2026-12-07.
     boolean sharesCluster =
         !clusterPerJob
             && modes.stream().anyMatch(m -> List.of("batch", "replay", "flinksql").contains(m));
@@ -268,8 +267,7 @@ public final class CollabBenchmark {
       List<Double> replayCpu = new ArrayList<>();
       List<Double> duckdbCpu = new ArrayList<>();
       // Warm-up runs are timed and printed but not counted: a cold JVM spends the first run
-      // compiling
-      // (JIT).
+      // compiling (JIT).
       for (int r = 1 - warmups; r <= repeats; r++) {
         for (String mode : modes) {
           // An earlier benchmark run in the same --workDir left its files here: removed first.
