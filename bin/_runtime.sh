@@ -32,7 +32,11 @@ if needs_build; then
 fi
 classpath="$root/$collab_module/target/classes:$(cat "$cp_file")"
 
+# The native library and jar copies that killed JVMs left in the temporary directory (bin/_sweep_tmp.sh).
+source "$root/bin/_sweep_tmp.sh"
+
 run_main() {
   local main="$1"; shift
+  collab_sweep_tmp /tmp
   exec java ${JAVA_OPTS:--Xmx6g} -cp "$classpath" "$main" "$@"
 }
