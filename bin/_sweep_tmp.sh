@@ -18,30 +18,26 @@
 
 # The copies in $1 (default /tmp) that no live process uses, older than a minute, removed.
 collab_sweep_tmp() {
-  local dir="${1:-/tmp}" f
+  local dir="${1:-/tmp}" f used copies=()
   [ -d /proc/self/fd ] && [ -d "$dir" ] || return 0
   while IFS= read -r -d '' f; do
-    if collab_tmp_copy_in_use "$f"; then
+    copies+=("$f")
+  done < <(find "$dir" -maxdepth 1 -type f -user "$(id -u)" -mmin +1 \
+      \( -name 'libduckdb_java*.so' -o -name 'flink-rpc-akka*.jar' \) -print0 2>/dev/null)
+  [ ${#copies[@]} -gt 0 ] || return 0
+  # Every path a running process has mapped (a loaded library, a memory-mapped jar) or open (a jar's class loader),
+  # read once and whole before it is searched: under the callers' pipefail, a grep -q that stopped reading a pipe
+  # early would fail the pipeline and call a copy unused.
+  used="$(cat /proc/[0-9]*/maps 2>/dev/null || true; find /proc/[0-9]*/fd -maxdepth 1 -type l -printf '%l\n' 2>/dev/null || true)"
+  for f in "${copies[@]}"; do
+    if grep -qF -- "$f" <<< "$used"; then
       continue
     fi
     if rm -f -- "$f" 2>/dev/null; then
       echo "$(basename "$0"): removed $f, left by a JVM that did not exit normally" >&2
     fi
-  done < <(find "$dir" -maxdepth 1 -type f -user "$(id -u)" -mmin +1 \
-      \( -name 'libduckdb_java*.so' -o -name 'flink-rpc-akka*.jar' \) -print0 2>/dev/null)
+  done
   return 0
-}
-
-# Whether a running process maps $1 (a loaded library, a memory-mapped jar) or holds it open (a jar's class loader).
-collab_tmp_copy_in_use() {
-  local f="$1" open
-  if grep -qsF -- "$f" /proc/[0-9]*/maps 2>/dev/null; then
-    return 0
-  fi
-  # Every open file's path, read whole before it is searched: under the callers' pipefail, a grep -q that stopped
-  # reading early would fail the pipeline and call the copy unused.
-  open="$(find /proc/[0-9]*/fd -maxdepth 1 -type l -printf '%l\n' 2>/dev/null || true)"
-  grep -qxF -- "$f" <<< "$open"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
