@@ -144,7 +144,6 @@ public final class CollabGraph {
     // accepted - raw_written of an hour is what the store is missing.
     PCollection<KV<String, Long>> rawWrittenTicks =
         raw.files()
-            .getPerDestinationOutputFilenames()
             .apply("RawWrittenToGlobalWindow", Window.<KV<String, String>>into(new GlobalWindows()))
             .apply(
                 "CountRawWritten",

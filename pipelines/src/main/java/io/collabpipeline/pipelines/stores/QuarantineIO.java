@@ -5,6 +5,7 @@ import io.collabpipeline.coders.RawRecordCoder;
 import io.collabpipeline.model.QuarantineRecord;
 import io.collabpipeline.model.RawRecord;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
+import io.collabpipeline.transforms.grouping.BatchGrouping;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,11 +15,11 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.TextIO;
-import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.Counter;
@@ -29,6 +30,8 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -214,13 +217,15 @@ public final class QuarantineIO {
    * coordinate ({@link #withNumShards}, default 1), and file names fixed by partition, window, the
    * writer's generation ({@link #withGeneration}, required), pane and shard: append-only, another
    * writer never replaces a file, and the same writer re-executing a window (a Flink restore)
-   * rewrites the same name. A missing or invalid option fails {@code expand} with a message naming
-   * the {@code withX()} to fix. Metrics: namespace {@value #METRICS_NAMESPACE}, counter {@value
-   * #RECORDS_COUNTER}.
+   * rewrites the same name. A bounded input of a batch pipeline is written by {@link BoundedFiles},
+   * as the raw store's is: the same lines under the same names, all files committed at once. The
+   * output is each committed file as {@code KV<destination, file>}. A missing or invalid option
+   * fails {@code expand} with a message naming the {@code withX()} to fix. Metrics: namespace
+   * {@value #METRICS_NAMESPACE}, counter {@value #RECORDS_COUNTER}.
    */
   @AutoValue
   public abstract static class Write
-      extends PTransform<PCollection<QuarantineRecord>, WriteFilesResult<String>> {
+      extends PTransform<PCollection<QuarantineRecord>, PCollection<KV<String, String>>> {
     private static final long serialVersionUID = 1L;
 
     public static final String METRICS_NAMESPACE = "quarantine";
@@ -290,13 +295,17 @@ public final class QuarantineIO {
     }
 
     @Override
-    public WriteFilesResult<String> expand(PCollection<QuarantineRecord> records) {
+    public PCollection<KV<String, String>> expand(PCollection<QuarantineRecord> records) {
       PartitionedFiles.checkOptions(
           "QuarantineIO", prefix(), generation(), numShards(), windowSize(), allowedLateness());
       int shards = numShards();
       long generation = generation();
-      return records
-          .apply("PrepareQuarantineDirectory", ParDo.of(new PrepareFn(prefix())))
+      PCollection<QuarantineRecord> prepared =
+          records.apply("PrepareQuarantineDirectory", ParDo.of(new PrepareFn(prefix())));
+      if (BatchGrouping.isBoundedBatch(prepared)) {
+        return writeBounded(prepared);
+      }
+      return prepared
           .apply(
               "WindowByArrival",
               PartitionedFiles.<QuarantineRecord>arrivalWindows(windowSize(), allowedLateness()))
@@ -314,7 +323,31 @@ public final class QuarantineIO {
                   .to(prefix())
                   .withNaming(
                       d -> PartitionedFiles.naming(d, FILE_PREFIX, generation, shards, FILE_SUFFIX))
-                  .withNumShards(1));
+                  .withNumShards(1))
+          .getPerDestinationOutputFilenames();
+    }
+
+    /**
+     * A bounded input of a batch pipeline: the same lines under the same names as a stream's write,
+     * through {@link BoundedFiles} instead of Beam's {@code WriteFiles}.
+     */
+    private PCollection<KV<String, String>> writeBounded(PCollection<QuarantineRecord> records) {
+      // Each line's key names its arrival window; the write windows the lines by it.
+      return records
+          .apply("LinesByFile", ParDo.of(new LineByFileFn(windowSize(), numShards())))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+          .apply(
+              "WriteJsonLines",
+              new BoundedFiles<>(
+                  prefix(),
+                  FILE_PREFIX,
+                  FILE_SUFFIX,
+                  generation(),
+                  numShards(),
+                  windowSize(),
+                  allowedLateness(),
+                  TextIO.sink(),
+                  false));
     }
 
     @Override
@@ -329,6 +362,37 @@ public final class QuarantineIO {
               DisplayData.item("numShards", numShards())
                   .withLabel("Shards per partition and window"))
           .add(DisplayData.item("windowSize", windowSize().toString()).withLabel("Arrival window"));
+    }
+
+    /**
+     * Each record as its line, keyed by its file: the destination of a stream's write in the
+     * arrival window of the record's timestamp.
+     */
+    private static final class LineByFileFn extends DoFn<QuarantineRecord, KV<String, String>> {
+      private static final long serialVersionUID = 1L;
+      private final FixedWindows windows;
+      private final int numShards;
+
+      LineByFileFn(Duration windowSize, int numShards) {
+        this.windows = FixedWindows.of(windowSize);
+        this.numShards = numShards;
+      }
+
+      @ProcessElement
+      public void processElement(
+          @Element QuarantineRecord record,
+          @Timestamp Instant timestamp,
+          OutputReceiver<KV<String, String>> out) {
+        String destination =
+            PartitionedFiles.destination(
+                record.original().receivedAtMillis(),
+                record.original().source().describe(),
+                numShards);
+        long window = windows.assignWindow(timestamp).start().getMillis();
+        out.output(
+            KV.of(
+                PartitionedFiles.inWindow(destination, window), QuarantineJson.toJsonLine(record)));
+      }
     }
 
     /**

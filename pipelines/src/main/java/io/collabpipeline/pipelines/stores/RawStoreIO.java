@@ -91,7 +91,7 @@ import org.joda.time.Duration;
  *     unique.apply("WriteRawArchive",
  *         RawStoreIO.write("s3://bucket/raw").withGeneration(config.generation()).withNumShards(4));
  * // completeness: one tick per row of every committed file, at the row's arrival time
- * raw.files().getPerDestinationOutputFilenames()
+ * raw.files()
  *     .apply("CountRawWritten",
  *         CompletenessTicks.ofEach(Stage.RAW_WRITTEN, RawStoreIO::arrivalTimesOfWrittenFile));
  *
@@ -187,9 +187,9 @@ public final class RawStoreIO {
    * The arrival times ({@code received_at}, UTC epoch milliseconds) of every row of one committed
    * raw-store file, in file order: how {@code raw_written} counts what the store durably holds, one
    * tick per row at its arrival, from the files {@link Write} committed ({@code
-   * WriteResult.files().getPerDestinationOutputFilenames()}: destination to file name). Reads the
-   * {@code received_at} column only, through Beam's {@code FileSystems}; a file that cannot be read
-   * fails the bundle (and the runner retries it), never counts as zero.
+   * WriteResult.files()}: destination to file name). Reads the {@code received_at} column only,
+   * through Beam's {@code FileSystems}; a file that cannot be read fails the bundle (and the runner
+   * retries it), never counts as zero.
    */
   public static List<Long> arrivalTimesOfWrittenFile(KV<String, String> destinationAndFile) {
     try {
@@ -333,8 +333,11 @@ public final class RawStoreIO {
    * <p><b>Batch inputs in chunks.</b> A bounded input in a batch pipeline reaches the grouping into
    * files in chunks of events per file ({@link RawChunks}): the same rows under the same names,
    * with one element per chunk, not per event, in the grouping, which on Flink's batch runner is a
-   * sort. A streaming pipeline groups each event on its own, as its checkpoints and savepoints hold
-   * them (and under the step names they were taken of).
+   * sort. Its files are written by {@link BoundedFiles}, not Beam's {@code WriteFiles}: the same
+   * names (pane 0, the one pane a bounded grouping fires), all committed at once when every one is
+   * written, in a few Flink tasks instead of two dozen. A streaming pipeline groups each event on
+   * its own through {@code WriteFiles}, as its checkpoints and savepoints hold them (and under the
+   * step names they were taken of).
    *
    * <p>{@link WriteResult#written()} holds the events handed to the writer (an identity
    * pass-through right before the write, in the input's windowing); {@link WriteResult#files()} the
@@ -468,8 +471,10 @@ public final class RawStoreIO {
           "RawStoreIO", prefix(), generation(), numShards(), windowSize(), allowedLateness());
       PCollection<CollabEvent> written =
           events.apply("CountRawRecords", ParDo.of(new CountRecordsFn(metricsNamespace())));
-      WriteFilesResult<String> files =
-          BatchGrouping.isBoundedBatch(written) ? writeChunks(written) : writeEvents(written);
+      PCollection<KV<String, String>> files =
+          BatchGrouping.isBoundedBatch(written)
+              ? writeChunks(written)
+              : writeEvents(written).getPerDestinationOutputFilenames();
       return new WriteResult(written, files);
     }
 
@@ -492,7 +497,7 @@ public final class RawStoreIO {
      * RawChunks}), the same rows under the same names as {@link #writeEvents}, with one element per
      * chunk in the grouping.
      */
-    private WriteFilesResult<String> writeChunks(PCollection<CollabEvent> events) {
+    private PCollection<KV<String, String>> writeChunks(PCollection<CollabEvent> events) {
       PCollection<CollabEvent> global =
           events.getWindowingStrategy().getWindowFn() instanceof GlobalWindows
               ? events
@@ -505,11 +510,17 @@ public final class RawStoreIO {
                       windowSize(), numShards(), chunkEvents(), chunkBytes(), bufferedBytes())))
           .setCoder(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()))
           .apply(
-              "WindowByArrival",
-              PartitionedFiles.<KV<String, byte[]>>arrivalWindows(windowSize(), allowedLateness()))
-          .apply(
               "WriteParquet",
-              parquetFiles(KV::getKey, new RawChunks.ChunkSink(new RawParquetSink(compression()))));
+              new BoundedFiles<>(
+                  prefix(),
+                  FILE_PREFIX,
+                  FILE_SUFFIX,
+                  generation(),
+                  numShards(),
+                  windowSize(),
+                  allowedLateness(),
+                  new RawChunks.ChunkSink(new RawParquetSink(compression())),
+                  true));
     }
 
     /**
@@ -567,10 +578,12 @@ public final class RawStoreIO {
   public static final class WriteResult implements POutput {
     private static final TupleTag<CollabEvent> WRITTEN_TAG =
         new TupleTag<CollabEvent>("written") {};
+    private static final TupleTag<KV<String, String>> FILES_TAG =
+        new TupleTag<KV<String, String>>("files") {};
     private final PCollection<CollabEvent> written;
-    private final WriteFilesResult<String> files;
+    private final PCollection<KV<String, String>> files;
 
-    WriteResult(PCollection<CollabEvent> written, WriteFilesResult<String> files) {
+    WriteResult(PCollection<CollabEvent> written, PCollection<KV<String, String>> files) {
       this.written = written;
       this.files = files;
     }
@@ -581,9 +594,11 @@ public final class RawStoreIO {
     }
 
     /**
-     * The file write itself: per destination ({@code dt=..../hr=..|shard}), the files it finalized.
+     * The files the write committed, each as {@code KV<destination, file>} (the destination {@code
+     * dt=..../hr=..|shard}, in a batch job with its arrival window): a stream's as each window's
+     * files are finalized, a batch job's once all are.
      */
-    public WriteFilesResult<String> files() {
+    public PCollection<KV<String, String>> files() {
       return files;
     }
 
@@ -596,7 +611,7 @@ public final class RawStoreIO {
     public Map<TupleTag<?>, PValue> expand() {
       Map<TupleTag<?>, PValue> out = new LinkedHashMap<>();
       out.put(WRITTEN_TAG, written);
-      out.putAll(files.expand());
+      out.put(FILES_TAG, files);
       return out;
     }
 

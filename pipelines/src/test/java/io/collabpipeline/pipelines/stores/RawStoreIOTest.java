@@ -474,7 +474,6 @@ public class RawStoreIOTest {
             .apply("WriteRawArchive", RawStoreIO.write(dir).withGeneration(G1).withNumShards(3));
     PCollection<Long> arrivals =
         raw.files()
-            .getPerDestinationOutputFilenames()
             .apply(
                 "ReadBackArrivals",
                 FlatMapElements.into(TypeDescriptors.longs())
@@ -484,7 +483,6 @@ public class RawStoreIOTest {
             events.stream().map(CollabEvent::receivedAtMillis).collect(Collectors.toList()));
     PCollection<KV<String, Long>> ticks =
         raw.files()
-            .getPerDestinationOutputFilenames()
             .apply(
                 "CountRawWritten",
                 CompletenessTicks.ofEach(Stage.RAW_WRITTEN, RawStoreIO::arrivalTimesOfWrittenFile));
@@ -549,7 +547,6 @@ public class RawStoreIOTest {
                     .withAllowedLateness(Duration.standardHours(1)));
     PCollection<Long> arrivals =
         raw.files()
-            .getPerDestinationOutputFilenames()
             .apply(
                 "ReadBackArrivals",
                 FlatMapElements.into(TypeDescriptors.longs())

@@ -89,7 +89,6 @@ public class SinksOnFlinkTest {
             .apply("WriteRawArchive", RawStoreIO.write(raw.toString()).withGeneration(generation));
     written
         .files()
-        .getPerDestinationOutputFilenames()
         .apply(
             "CountRawWritten",
             CompletenessTicks.ofEach(Stage.RAW_WRITTEN, RawStoreIO::arrivalTimesOfWrittenFile));
