@@ -174,8 +174,8 @@ final class BoundedFiles<T>
   }
 
   /**
-   * Writes each file's elements to a temporary file and sends on {@code KV<0, KV<destination,
-   * KV<temporary file, file>>>}.
+   * Writes each file's elements to a temporary file and sends on {@code KV<destination,
+   * KV<temporary file, file>>}.
    */
   private static final class WriteTempFilesFn<T>
       extends DoFn<KV<String, Iterable<T>>, KV<String, KV<String, String>>> {
@@ -214,7 +214,7 @@ final class BoundedFiles<T>
         throws IOException {
       String name =
           fileName(prefix, file.getKey(), filePrefix, suffix, generation, numShards, windowSize);
-      // No suffix: a temporary file never matches a glob of the store's files.
+      // Not the store's suffix: a temporary file never matches a glob of the store's files.
       ResourceId temp =
           FileSystems.matchNewResource(tempDirectory + UUID.randomUUID() + ".tmp", false);
       try (WritableByteChannel channel = FileSystems.create(temp, MimeTypes.BINARY)) {
