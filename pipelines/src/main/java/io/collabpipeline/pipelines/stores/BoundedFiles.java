@@ -22,10 +22,11 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.util.MimeTypes;
@@ -33,20 +34,17 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.joda.time.Duration;
-import org.joda.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The files of a bounded input in a batch pipeline, written without Beam's {@code WriteFiles}: the
- * same files under the same names as the stores' windowed writes give a batch job ({@link
- * PartitionedFiles#naming}, the window of each file's key and pane 0, the only pane a bounded
- * grouping fires), visible all at once when every one is written.
+ * same files under the same names as the stores' windowed writes give a batch job (their naming of
+ * each file's destination, window and pane), visible all at once when every one is written.
  *
  * <ol>
  *   <li>{@code WindowByArrival}, {@code GroupByFile}: the elements of each file together, keyed by
- *       the file's destination in its arrival window ({@link PartitionedFiles#inWindow}) and
- *       grouped in that window, as a stream's write groups them.
+ *       the file's destination and grouped in its arrival window, as a stream's write groups them.
  *   <li>{@code WriteTempFiles}: each file written with the store's sink under a temporary name of
  *       its own in {@code <prefix>/.temp-collab/<write id>/} (a name without the store's suffix, so
  *       no glob of the store's files matches it), a new name at every attempt.
@@ -77,30 +75,26 @@ final class BoundedFiles<T>
   static final String TEMP_DIRECTORY = ".temp-collab";
 
   private final String prefix;
-  private final String filePrefix;
-  private final String suffix;
-  private final long generation;
-  private final int numShards;
+  private final SerializableFunction<String, FileIO.Write.FileNaming> naming;
   private final Duration windowSize;
   private final Duration allowedLateness;
   private final FileIO.Sink<T> sink;
   private final boolean filesInWindows;
 
+  /**
+   * Files under {@code prefix}, each destination named by {@code naming} (the stream's write's
+   * naming, given the file's window and pane), written with {@code sink}; with {@code
+   * filesInWindows}, the committed files go on in their arrival windows.
+   */
   BoundedFiles(
       String prefix,
-      String filePrefix,
-      String suffix,
-      long generation,
-      int numShards,
+      SerializableFunction<String, FileIO.Write.FileNaming> naming,
       Duration windowSize,
       Duration allowedLateness,
       FileIO.Sink<T> sink,
       boolean filesInWindows) {
     this.prefix = prefix;
-    this.filePrefix = filePrefix;
-    this.suffix = suffix;
-    this.generation = generation;
-    this.numShards = numShards;
+    this.naming = naming;
     this.windowSize = windowSize;
     this.allowedLateness = allowedLateness;
     this.sink = sink;
@@ -119,16 +113,7 @@ final class BoundedFiles<T>
             .apply("GroupByFile", GroupByKey.create())
             .apply(
                 "WriteTempFiles",
-                ParDo.of(
-                    new WriteTempFilesFn<>(
-                        prefix,
-                        tempDirectory,
-                        filePrefix,
-                        suffix,
-                        generation,
-                        numShards,
-                        windowSize,
-                        sink)))
+                ParDo.of(new WriteTempFilesFn<>(prefix, tempDirectory, naming, sink)))
             .setCoder(
                 KvCoder.of(
                     StringUtf8Coder.of(), KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())));
@@ -153,27 +138,6 @@ final class BoundedFiles<T>
   }
 
   /**
-   * The name a file of {@code windowedDestination} gets under {@code prefix}: what the stores'
-   * windowed writes name it in a batch job.
-   */
-  static String fileName(
-      String prefix,
-      String windowedDestination,
-      String filePrefix,
-      String suffix,
-      long generation,
-      int numShards,
-      Duration windowSize) {
-    long start = PartitionedFiles.windowStartOf(windowedDestination);
-    IntervalWindow window =
-        new IntervalWindow(new Instant(start), new Instant(start).plus(windowSize));
-    String relative =
-        PartitionedFiles.naming(windowedDestination, filePrefix, generation, numShards, suffix)
-            .getFilename(window, PaneInfo.ON_TIME_AND_ONLY_FIRING, 1, 0, Compression.UNCOMPRESSED);
-    return PartitionedFiles.asDirectory(prefix) + relative;
-  }
-
-  /**
    * Writes each file's elements to a temporary file and sends on {@code KV<destination,
    * KV<temporary file, file>>}.
    */
@@ -182,38 +146,33 @@ final class BoundedFiles<T>
     private static final long serialVersionUID = 1L;
     private final String prefix;
     private final String tempDirectory;
-    private final String filePrefix;
-    private final String suffix;
-    private final long generation;
-    private final int numShards;
-    private final Duration windowSize;
+    private final SerializableFunction<String, FileIO.Write.FileNaming> naming;
     private final FileIO.Sink<T> sink;
 
     WriteTempFilesFn(
         String prefix,
         String tempDirectory,
-        String filePrefix,
-        String suffix,
-        long generation,
-        int numShards,
-        Duration windowSize,
+        SerializableFunction<String, FileIO.Write.FileNaming> naming,
         FileIO.Sink<T> sink) {
       this.prefix = prefix;
       this.tempDirectory = tempDirectory;
-      this.filePrefix = filePrefix;
-      this.suffix = suffix;
-      this.generation = generation;
-      this.numShards = numShards;
-      this.windowSize = windowSize;
+      this.naming = naming;
       this.sink = sink;
     }
 
     @ProcessElement
     public void processElement(
-        @Element KV<String, Iterable<T>> file, OutputReceiver<KV<String, KV<String, String>>> out)
+        @Element KV<String, Iterable<T>> file,
+        BoundedWindow window,
+        PaneInfo pane,
+        OutputReceiver<KV<String, KV<String, String>>> out)
         throws IOException {
+      // The name WriteFiles gives the file: its destination's naming of its window and pane.
       String name =
-          fileName(prefix, file.getKey(), filePrefix, suffix, generation, numShards, windowSize);
+          PartitionedFiles.asDirectory(prefix)
+              + naming
+                  .apply(file.getKey())
+                  .getFilename(window, pane, 1, 0, Compression.UNCOMPRESSED);
       // Not the store's suffix: a temporary file never matches a glob of the store's files.
       ResourceId temp =
           FileSystems.matchNewResource(tempDirectory + UUID.randomUUID() + ".tmp", false);

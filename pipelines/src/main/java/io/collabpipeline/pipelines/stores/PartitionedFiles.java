@@ -113,15 +113,6 @@ final class PartitionedFiles {
     return destination + WINDOW_SEPARATOR + windowStartMillis;
   }
 
-  /** The window start of a destination in its window ({@link #inWindow}). */
-  static long windowStartOf(String windowedDestination) {
-    int window = windowedDestination.indexOf(WINDOW_SEPARATOR);
-    if (window < 0) {
-      throw new IllegalArgumentException("not a destination in its window: " + windowedDestination);
-    }
-    return Long.parseLong(windowedDestination.substring(window + 1));
-  }
-
   /**
    * A naming for one destination of the writer of {@code generation}, with or without its window
    * ({@link #inWindow}): {@code dt=../hr=../<prefix>-<window

@@ -29,8 +29,8 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -298,8 +298,6 @@ public final class QuarantineIO {
     public PCollection<KV<String, String>> expand(PCollection<QuarantineRecord> records) {
       PartitionedFiles.checkOptions(
           "QuarantineIO", prefix(), generation(), numShards(), windowSize(), allowedLateness());
-      int shards = numShards();
-      long generation = generation();
       PCollection<QuarantineRecord> prepared =
           records.apply("PrepareQuarantineDirectory", ParDo.of(new PrepareFn(prefix())));
       if (BatchGrouping.isBoundedBatch(prepared)) {
@@ -312,17 +310,11 @@ public final class QuarantineIO {
           .apply(
               "WriteJsonLines",
               FileIO.<String, QuarantineRecord>writeDynamic()
-                  .by(
-                      q ->
-                          PartitionedFiles.destination(
-                              q.original().receivedAtMillis(),
-                              q.original().source().describe(),
-                              shards))
+                  .by(destination())
                   .withDestinationCoder(StringUtf8Coder.of())
                   .via(Contextful.fn(QuarantineJson::toJsonLine), TextIO.sink())
                   .to(prefix())
-                  .withNaming(
-                      d -> PartitionedFiles.naming(d, FILE_PREFIX, generation, shards, FILE_SUFFIX))
+                  .withNaming(naming())
                   .withNumShards(1))
           .getPerDestinationOutputFilenames();
     }
@@ -332,22 +324,13 @@ public final class QuarantineIO {
      * through {@link BoundedFiles} instead of Beam's {@code WriteFiles}.
      */
     private PCollection<KV<String, String>> writeBounded(PCollection<QuarantineRecord> records) {
-      // Each line's key names its arrival window; the write windows the lines by it.
       return records
-          .apply("LinesByFile", ParDo.of(new LineByFileFn(windowSize(), numShards())))
+          .apply("LinesByFile", ParDo.of(new LineByFileFn(destination())))
           .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
           .apply(
               "WriteJsonLines",
               new BoundedFiles<>(
-                  prefix(),
-                  FILE_PREFIX,
-                  FILE_SUFFIX,
-                  generation(),
-                  numShards(),
-                  windowSize(),
-                  allowedLateness(),
-                  TextIO.sink(),
-                  false));
+                  prefix(), naming(), windowSize(), allowedLateness(), TextIO.sink(), false));
     }
 
     @Override
@@ -365,33 +348,35 @@ public final class QuarantineIO {
     }
 
     /**
-     * Each record as its line, keyed by its file: the destination of a stream's write in the
-     * arrival window of the record's timestamp.
+     * The destination of a record's file ({@link PartitionedFiles#destination}), batch and stream.
      */
+    private SerializableFunction<QuarantineRecord, String> destination() {
+      int shards = numShards();
+      return q ->
+          PartitionedFiles.destination(
+              q.original().receivedAtMillis(), q.original().source().describe(), shards);
+    }
+
+    /** The naming of a destination's files ({@link PartitionedFiles#naming}), batch and stream. */
+    private SerializableFunction<String, FileIO.Write.FileNaming> naming() {
+      int shards = numShards();
+      long generation = generation();
+      return d -> PartitionedFiles.naming(d, FILE_PREFIX, generation, shards, FILE_SUFFIX);
+    }
+
+    /** Each record as its line, keyed by the destination of its file. */
     private static final class LineByFileFn extends DoFn<QuarantineRecord, KV<String, String>> {
       private static final long serialVersionUID = 1L;
-      private final FixedWindows windows;
-      private final int numShards;
+      private final SerializableFunction<QuarantineRecord, String> destination;
 
-      LineByFileFn(Duration windowSize, int numShards) {
-        this.windows = FixedWindows.of(windowSize);
-        this.numShards = numShards;
+      LineByFileFn(SerializableFunction<QuarantineRecord, String> destination) {
+        this.destination = destination;
       }
 
       @ProcessElement
       public void processElement(
-          @Element QuarantineRecord record,
-          @Timestamp Instant timestamp,
-          OutputReceiver<KV<String, String>> out) {
-        String destination =
-            PartitionedFiles.destination(
-                record.original().receivedAtMillis(),
-                record.original().source().describe(),
-                numShards);
-        long window = windows.assignWindow(timestamp).start().getMillis();
-        out.output(
-            KV.of(
-                PartitionedFiles.inWindow(destination, window), QuarantineJson.toJsonLine(record)));
+          @Element QuarantineRecord record, OutputReceiver<KV<String, String>> out) {
+        out.output(KV.of(destination.apply(record), QuarantineJson.toJsonLine(record)));
       }
     }
 

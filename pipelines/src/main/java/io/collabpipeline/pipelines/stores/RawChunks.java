@@ -24,15 +24,15 @@ import org.joda.time.Instant;
  *
  * <p>{@link ChunkFn} takes events in the global window, timestamped with their arrival time, and
  * emits {@code KV<destination in its window, chunk>} ({@link PartitionedFiles#inWindow}) at the
- * earliest arrival time of the chunk's events: the key names the file (its arrival window is in it,
- * and {@link BoundedFiles} names the file from it), so the write groups each window's file under a
- * key of its own. Under the destination alone, every file of an hour's partition and shard would be
- * grouped under one key, so one worker would write all of that hour's minutes, and a batch input
- * that arrived over many minutes (the generator's arrival clock, files written over hours) would
- * spread over the workers by hour and shard only. A chunk goes on when it holds {@code maxEvents}
- * events or {@code maxChunkBytes} bytes, all chunks when {@code maxBufferedBytes} are held, and the
- * rest at the end of the bundle. {@link ChunkSink} writes each event of a chunk with the events'
- * own sink: the files hold the same rows under the same names as a stream's write.
+ * earliest arrival time of the chunk's events: the key carries the arrival window, so the write
+ * groups (and a runner spreads over its workers) each window's file under a key of its own. Under
+ * the destination alone, every file of an hour's partition and shard would be grouped under one
+ * key, so one worker would write all of that hour's minutes, and a batch input that arrived over
+ * many minutes (the generator's arrival clock, files written over hours) would spread over the
+ * workers by hour and shard only. A chunk goes on when it holds {@code maxEvents} events or {@code
+ * maxChunkBytes} bytes, all chunks when {@code maxBufferedBytes} are held, and the rest at the end
+ * of the bundle. {@link ChunkSink} writes each event of a chunk with the events' own sink: the
+ * files hold the same rows under the same names as a stream's write.
  */
 final class RawChunks {
   /** Events in a chunk before it goes on. */

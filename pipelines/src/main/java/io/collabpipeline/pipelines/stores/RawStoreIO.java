@@ -513,10 +513,7 @@ public final class RawStoreIO {
               "WriteParquet",
               new BoundedFiles<>(
                   prefix(),
-                  FILE_PREFIX,
-                  FILE_SUFFIX,
-                  generation(),
-                  numShards(),
+                  naming(),
                   windowSize(),
                   allowedLateness(),
                   new RawChunks.ChunkSink(new RawParquetSink(compression())),
@@ -530,15 +527,20 @@ public final class RawStoreIO {
      */
     private <T> FileIO.Write<String, T> parquetFiles(
         SerializableFunction<T, String> destination, FileIO.Sink<T> sink) {
-      int shards = numShards();
-      long generation = generation();
       return FileIO.<String, T>writeDynamic()
           .by(destination)
           .withDestinationCoder(StringUtf8Coder.of())
           .via(sink)
           .to(prefix())
-          .withNaming(d -> PartitionedFiles.naming(d, FILE_PREFIX, generation, shards, FILE_SUFFIX))
+          .withNaming(naming())
           .withNumShards(1);
+    }
+
+    /** The naming of a destination's files ({@link PartitionedFiles#naming}), batch and stream. */
+    private SerializableFunction<String, FileIO.Write.FileNaming> naming() {
+      int shards = numShards();
+      long generation = generation();
+      return d -> PartitionedFiles.naming(d, FILE_PREFIX, generation, shards, FILE_SUFFIX);
     }
 
     @Override

@@ -50,30 +50,40 @@ public class BoundedFilesTest {
 
   private static final long G1 = RawStoreIOTest.G1;
 
+  private static final String SHARD0 = "dt=2026-11-22/hr=01|0";
+  private static final String SHARD1 = "dt=2026-11-22/hr=01|1";
+
+  /**
+   * The names a stream's write gives shard 0 in the minute at T0 and shard 1 in the next one, pane
+   * 0, written out by hand.
+   */
+  private static final String FIRST =
+      "dt=2026-11-22/hr=01/x-20261122T010000Z-g" + G1 + "-p0-00000-of-00002.txt";
+
+  private static final String SECOND =
+      "dt=2026-11-22/hr=01/x-20261122T010100Z-g" + G1 + "-p0-00001-of-00002.txt";
+
   private static BoundedFiles<String> write(Path dir, FileIO.Sink<String> sink, boolean inWindows) {
     return new BoundedFiles<>(
         dir.toString(),
-        "x",
-        ".txt",
-        G1,
-        2,
+        d -> PartitionedFiles.naming(d, "x", G1, 2, ".txt"),
         Duration.standardMinutes(1),
         RawStoreIO.Write.DEFAULT_ALLOWED_LATENESS,
         sink,
         inWindows);
   }
 
-  /** The lines, each at the start of its file's arrival window, as the stores' writes send them. */
+  /** A line of {@code destination}'s file, arrived at {@code arrivalMillis}. */
+  private static TimestampedValue<KV<String, String>> line(
+      String destination, long arrivalMillis, String text) {
+    return TimestampedValue.of(KV.of(destination, text), new Instant(arrivalMillis));
+  }
+
   private static PCollection<KV<String, String>> create(
-      TestPipeline p, List<KV<String, String>> lines) {
-    List<TimestampedValue<KV<String, String>>> stamped = new ArrayList<>();
-    for (KV<String, String> line : lines) {
-      stamped.add(
-          TimestampedValue.of(line, new Instant(PartitionedFiles.windowStartOf(line.getKey()))));
-    }
+      TestPipeline p, List<TimestampedValue<KV<String, String>>> lines) {
     return p.apply(
         "CreateLines",
-        Create.timestamped(stamped)
+        Create.timestamped(lines)
             .withCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())));
   }
 
@@ -92,57 +102,53 @@ public class BoundedFilesTest {
   @Test
   public void writesEachFileUnderTheWindowedWritesNameAndSendsItOnInItsWindow() throws Exception {
     Path dir = tmp.getRoot().toPath().resolve("store");
-    String minute0 = "dt=2026-11-22/hr=01|0@" + T0;
-    String minute1 = "dt=2026-11-22/hr=01|1@" + (T0 + 60_000);
     PCollection<KV<String, String>> committed =
-        create(pipeline, List.of(KV.of(minute0, "a"), KV.of(minute1, "c"), KV.of(minute0, "b")))
+        create(
+                pipeline,
+                List.of(
+                    line(SHARD0, T0 + 5, "a"),
+                    line(SHARD1, T0 + 60_000, "c"),
+                    line(SHARD0, T0 + 59_999, "b")))
             .apply("Write", write(dir, TextIO.sink(), true));
-    // The names a stream's write gives these windows, pane 0, written out by hand.
-    String first = "dt=2026-11-22/hr=01/x-20261122T010000Z-g" + G1 + "-p0-00000-of-00002.txt";
-    String second = "dt=2026-11-22/hr=01/x-20261122T010100Z-g" + G1 + "-p0-00001-of-00002.txt";
     PAssert.that(committed)
         .inWindow(new IntervalWindow(new Instant(T0), new Instant(T0 + 60_000)))
-        .containsInAnyOrder(KV.of(minute0, dir.resolve(first).toString()));
+        .containsInAnyOrder(KV.of(SHARD0, dir.resolve(FIRST).toString()));
     PAssert.that(committed)
         .inWindow(new IntervalWindow(new Instant(T0 + 60_000), new Instant(T0 + 120_000)))
-        .containsInAnyOrder(KV.of(minute1, dir.resolve(second).toString()));
+        .containsInAnyOrder(KV.of(SHARD1, dir.resolve(SECOND).toString()));
     pipeline.run().waitUntilFinish();
 
     // The files and nothing else: no temporary file is left.
-    assertThat(files(dir), equalTo(new TreeSet<>(List.of(first, second))));
+    assertThat(files(dir), equalTo(new TreeSet<>(List.of(FIRST, SECOND))));
     assertThat(
-        Files.readAllLines(dir.resolve(first), StandardCharsets.UTF_8),
+        Files.readAllLines(dir.resolve(FIRST), StandardCharsets.UTF_8),
         containsInAnyOrder("a", "b"));
     assertThat(
-        Files.readAllLines(dir.resolve(second), StandardCharsets.UTF_8), containsInAnyOrder("c"));
+        Files.readAllLines(dir.resolve(SECOND), StandardCharsets.UTF_8), containsInAnyOrder("c"));
   }
 
   @Test
   public void withoutTheWindowsSendsOnTheCommittedFilesOnce() throws Exception {
     Path dir = tmp.getRoot().toPath().resolve("store");
-    String minute0 = "dt=2026-11-22/hr=01|0@" + T0;
-    String minute1 = "dt=2026-11-22/hr=01|1@" + (T0 + 60_000);
     PCollection<KV<String, String>> committed =
-        create(pipeline, List.of(KV.of(minute0, "a"), KV.of(minute1, "c")))
+        create(pipeline, List.of(line(SHARD0, T0, "a"), line(SHARD1, T0 + 60_000, "c")))
             .apply("Write", write(dir, TextIO.sink(), false));
-    String first = "dt=2026-11-22/hr=01/x-20261122T010000Z-g" + G1 + "-p0-00000-of-00002.txt";
-    String second = "dt=2026-11-22/hr=01/x-20261122T010100Z-g" + G1 + "-p0-00001-of-00002.txt";
     PAssert.that(committed)
         .containsInAnyOrder(
-            KV.of(minute0, dir.resolve(first).toString()),
-            KV.of(minute1, dir.resolve(second).toString()));
+            KV.of(SHARD0, dir.resolve(FIRST).toString()),
+            KV.of(SHARD1, dir.resolve(SECOND).toString()));
     pipeline.run().waitUntilFinish();
-    assertThat(files(dir), equalTo(new TreeSet<>(List.of(first, second))));
+    assertThat(files(dir), equalTo(new TreeSet<>(List.of(FIRST, SECOND))));
   }
 
   @Test
   public void aWriteThatFailsCommitsNoFile() throws Exception {
     Path dir = tmp.getRoot().toPath().resolve("store");
-    List<KV<String, String>> lines = new ArrayList<>();
+    List<TimestampedValue<KV<String, String>>> lines = new ArrayList<>();
     for (int minute = 0; minute < 20; minute++) {
-      lines.add(KV.of("dt=2026-11-22/hr=01|0@" + (T0 + minute * 60_000L), "line " + minute));
+      lines.add(line(SHARD0, T0 + minute * 60_000L, "line " + minute));
     }
-    lines.add(KV.of("dt=2026-11-22/hr=02|0@" + (T0 + 3_600_000L), FailingSink.FAIL));
+    lines.add(line("dt=2026-11-22/hr=02|0", T0 + 3_600_000L, FailingSink.FAIL));
     create(pipeline, lines).apply("Write", write(dir, new FailingSink(), true));
 
     assertThrows(RuntimeException.class, () -> pipeline.run().waitUntilFinish());
