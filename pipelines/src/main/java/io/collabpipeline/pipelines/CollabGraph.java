@@ -304,7 +304,9 @@ public final class CollabGraph {
   }
 
   private static DedupByEventId dedup(GraphConfig config) {
-    return DedupByEventId.create().withHorizon(config.dedupHorizon());
+    return DedupByEventId.create()
+        .withHorizon(config.dedupHorizon())
+        .withBoundedShards(config.dedupShards());
   }
 
   /**

@@ -81,6 +81,12 @@ public abstract class GraphConfig {
   public abstract int rawShards();
 
   /**
+   * The shards a bounded input's dedup runs in ({@link DedupByEventId#withBoundedShards}): a
+   * shard's events are in a worker's heap at once, so the launcher sizes them from the input.
+   */
+  public abstract int dedupShards();
+
+  /**
    * The generation of every curated row this graph writes (stream epoch, batch run or replay id): a
    * positive number, by default the time this config was built in epoch milliseconds, so a later
    * job has a higher generation. The warehouse never lets a row of an older generation overwrite
@@ -114,6 +120,7 @@ public abstract class GraphConfig {
         .setDedupHorizon(DedupByEventId.DEFAULT_HORIZON)
         .setWindowing(WindowingPolicy.defaults())
         .setRawShards(1)
+        .setDedupShards(DedupByEventId.DEFAULT_BOUNDED_SHARDS)
         .setGeneration(System.currentTimeMillis());
   }
 
@@ -156,6 +163,8 @@ public abstract class GraphConfig {
 
     public abstract Builder setRawShards(int value);
 
+    public abstract Builder setDedupShards(int value);
+
     public abstract Builder setGeneration(long value);
 
     public abstract Builder setSeenWholeFrom(java.time.@Nullable Instant value);
@@ -164,6 +173,10 @@ public abstract class GraphConfig {
 
     public GraphConfig build() {
       GraphConfig config = autoBuild();
+      if (config.dedupShards() < 1) {
+        throw new IllegalArgumentException(
+            "GraphConfig.setDedupShards(n) needs n >= 1, got " + config.dedupShards());
+      }
       if (config.generation() < 1) {
         throw new IllegalArgumentException(
             "GraphConfig.setGeneration(g) needs g >= 1, got " + config.generation());

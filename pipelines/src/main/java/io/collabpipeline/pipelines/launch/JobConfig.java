@@ -13,6 +13,7 @@ import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.WarehouseTarget;
 import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
+import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.pii.UserKeyStore;
@@ -148,13 +149,14 @@ public final class JobConfig {
   public static JobConfig from(CollabPipelineOptions o) {
     SourceKind source = parseSource(o.getSource());
     String input = o.getInput();
+    long inputBytes = 0;
     if (source == SourceKind.FILES) {
       if (input == null || input.isEmpty()) {
         throw new UsageException(
             "--input is required with --source=files: give a glob of newline-delimited JSON files, "
                 + "e.g. --input='/data/in/*.json.gz'");
       }
-      requireMatches(input);
+      inputBytes = inputBytesOf(input);
     } else if (input != null) {
       throw new UsageException(
           "--input is only read with --source=files; drop it or add --source=files");
@@ -179,6 +181,9 @@ public final class JobConfig {
     }
 
     WorkloadSpec workload = GeneratorConfig.workloadFrom(o);
+    if (source == SourceKind.GENERATOR) {
+      inputBytes = workload.deliveries() * GENERATED_EVENT_BYTES;
+    }
 
     String dataDir = absolute(o.getDataDir(), "dataDir");
     String raw =
@@ -278,6 +283,7 @@ public final class JobConfig {
             .setQuarantineStore(quarantine)
             .setWarehouse(warehouse)
             .setRawShards(o.getRawShards())
+            .setDedupShards(dedupShardsFor(inputBytes))
             .setGeneration(generation)
             .build();
     if (source == SourceKind.RAW) {
@@ -545,15 +551,51 @@ public final class JobConfig {
     return absolute(value, option);
   }
 
-  private static void requireMatches(String glob) {
+  /**
+   * The bytes of the files {@code glob} matches (a compressed file's counted {@value
+   * #COMPRESSED_RATIO} times); refuses a glob that matches nothing.
+   */
+  static long inputBytesOf(String glob) {
     try {
       MatchResult m = FileSystems.match(glob, EmptyMatchTreatment.ALLOW);
       if (m.status() != MatchResult.Status.OK || m.metadata().isEmpty()) {
         throw new UsageException(
             "--input=" + glob + " matches no files; check the path and quote the glob");
       }
+      long bytes = 0;
+      for (MatchResult.Metadata file : m.metadata()) {
+        String name = file.resourceId().getFilename();
+        boolean compressed = name != null && (name.endsWith(".gz") || name.endsWith(".gzip"));
+        bytes += file.sizeBytes() * (compressed ? COMPRESSED_RATIO : 1);
+      }
+      return bytes;
     } catch (IOException | IllegalArgumentException e) {
       throw new UsageException("--input=" + glob + " cannot be read: " + e.getMessage());
     }
+  }
+
+  /** What a gzip file of events is taken to expand to, for sizing its dedup. */
+  static final long COMPRESSED_RATIO = 8;
+
+  /**
+   * Input bytes (newline-delimited JSON) per shard of a bounded job's dedup: a shard's events are
+   * in a worker's heap at once, at about twice their JSON's size.
+   */
+  static final long INPUT_BYTES_PER_DEDUP_SHARD = 32L << 20;
+
+  /** A generated event's JSON, about (the benchmark's input averages 1,478 bytes). */
+  static final long GENERATED_EVENT_BYTES = 1_500;
+
+  /**
+   * The shards a bounded job's dedup runs in for {@code inputBytes} of input: its default ({@link
+   * DedupByEventId#DEFAULT_BOUNDED_SHARDS}), or one per {@link #INPUT_BYTES_PER_DEDUP_SHARD} of a
+   * larger input, so that a shard's events stay within a worker's heap however large the input.
+   */
+  static int dedupShardsFor(long inputBytes) {
+    long needed =
+        inputBytes / INPUT_BYTES_PER_DEDUP_SHARD
+            + (inputBytes % INPUT_BYTES_PER_DEDUP_SHARD == 0 ? 0 : 1);
+    return (int)
+        Math.min(Integer.MAX_VALUE, Math.max(DedupByEventId.DEFAULT_BOUNDED_SHARDS, needed));
   }
 }

@@ -2,9 +2,11 @@ package io.collabpipeline.transforms.dedup;
 
 import com.google.auto.value.AutoValue;
 import io.collabpipeline.coders.CollabEventCoder;
+import io.collabpipeline.coders.EventChunk;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.transforms.grouping.BatchGrouping;
+import io.collabpipeline.transforms.grouping.ShardChunks;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -17,11 +19,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -98,10 +102,10 @@ import org.joda.time.Instant;
  * and a key, a value and a timer per id in the runner's state.
  *
  * <p>That is the streaming path. A bounded input in a batch pipeline (replays, a batch run over
- * files), in the global window, takes a shorter one: {@code KeyByEventId}, {@code GroupByEventId}
- * (one grouping; on Flink one sort, see {@link #groupsWithoutLateness}) and {@code
- * KeepEarliestCopy} (the same {@link #PREFERENCE}): one shuffle of the events, no state, no timer,
- * no horizon.
+ * files), in the global window, takes a shorter one: {@code ShardByEventId} (the events in chunks
+ * per shard of their id, {@link #withBoundedShards}), {@code GroupShards} (one grouping; on Flink
+ * one sort, see {@link #groupsWithoutLateness}) and {@code KeepEarliestCopy} (the same {@link
+ * #PREFERENCE}, per shard): one shuffle of chunks of events, no state, no timer, no horizon.
  *
  * <p>Guarantees: in bounded mode (replays), exact over the whole input: every id is emitted exactly
  * once, as its earliest arrival. In streaming, exact for copies that arrive within the horizon of
@@ -150,7 +154,23 @@ public abstract class DedupByEventId
 
   public static final Duration DEFAULT_HORIZON = Duration.standardHours(DEFAULT_HORIZON_HOURS);
 
+  /**
+   * Shards of the bounded path by default (more for a larger input: {@link #withBoundedShards}).
+   */
+  public static final int DEFAULT_BOUNDED_SHARDS = 1024;
+
+  /** Events a shard's chunk of the bounded path holds before it goes on. */
+  static final int BOUNDED_CHUNK_EVENTS = 512;
+
+  /**
+   * Encoded bytes of events held in open chunks by one instance of the bounded path's {@code
+   * ShardByEventId} before all of them go on: whole events (about 1.5 KB each) are gathered there.
+   */
+  static final long BOUNDED_MAX_BUFFERED_BYTES = 32L << 20;
+
   abstract @Nullable Duration horizon();
+
+  abstract int boundedShards();
 
   abstract Builder toBuilder();
 
@@ -158,12 +178,32 @@ public abstract class DedupByEventId
   abstract static class Builder {
     abstract Builder setHorizon(Duration horizon);
 
+    abstract Builder setBoundedShards(int boundedShards);
+
     abstract DedupByEventId build();
   }
 
-  /** Deduplication with the default horizon of {@link #DEFAULT_HORIZON} of arrival time. */
+  /**
+   * Deduplication with the default horizon of {@link #DEFAULT_HORIZON} of arrival time, and a
+   * bounded input in {@value #DEFAULT_BOUNDED_SHARDS} shards.
+   */
   public static DedupByEventId create() {
-    return new AutoValue_DedupByEventId.Builder().setHorizon(DEFAULT_HORIZON).build();
+    return new AutoValue_DedupByEventId.Builder()
+        .setHorizon(DEFAULT_HORIZON)
+        .setBoundedShards(DEFAULT_BOUNDED_SHARDS)
+        .build();
+  }
+
+  /**
+   * The shards a bounded input is deduplicated in (at least 1): a shard's events are in a worker's
+   * heap at once, so a larger input needs more of them ({@code GraphConfig} sizes them from the
+   * input).
+   */
+  public DedupByEventId withBoundedShards(int shards) {
+    if (shards < 1) {
+      throw new IllegalArgumentException("withBoundedShards(n) needs n >= 1, got " + shards);
+    }
+    return toBuilder().setBoundedShards(shards).build();
   }
 
   /** How long after the kept copy's arrival an id is remembered; must be positive. */
@@ -225,11 +265,18 @@ public abstract class DedupByEventId
   }
 
   /**
-   * The bounded path: {@code KeyByEventId}, then {@code GroupByEventId} (timestamped as {@link
-   * #groupsWithoutLateness} says), then {@code KeepEarliestCopy}: the best copy by {@link
-   * #PREFERENCE} to {@code unique}, every other to {@code duplicates}, each at its own arrival. One
-   * shuffle of the events instead of the two keyed steps of the streaming path; the same choice of
-   * copy.
+   * The bounded path: {@code ShardByEventId} gathers the events in chunks per shard of their id
+   * ({@link ShardChunks}), {@code GroupShards} brings every chunk of a shard to one place (its
+   * grouping timestamped as {@link #groupsWithoutLateness} says), and {@code KeepEarliestCopy}
+   * keeps, per shard, the best copy of each id by {@link #PREFERENCE}: to {@code unique}, every
+   * other to {@code duplicates}, each at its own arrival. The same choice of copy as the streaming
+   * path.
+   *
+   * <p>One shuffle of chunks, not of events: a runner's batch grouping sorts what it groups, and
+   * Beam's Flink runner compares every pair of grouped keys in full (its comparator of encoded keys
+   * has no normalized key), which took most of a million-event batch run's sorting threads when
+   * each event was grouped by its id (performance round 35). A shard's events are in memory at once
+   * ({@link #withBoundedShards}).
    */
   private Result expandBounded(PCollection<CollabEvent> input) {
     TupleTag<CollabEvent> uniqueTag = new TupleTag<CollabEvent>() {};
@@ -238,12 +285,21 @@ public abstract class DedupByEventId
         groupsWithoutLateness(input.getPipeline().getOptions())
             ? TimestampCombiner.END_OF_WINDOW
             : TimestampCombiner.EARLIEST;
-    PCollection<KV<IdHash, Iterable<CollabEvent>>> grouped =
-        keyByEventId(input)
+    PCollection<KV<Integer, Iterable<byte[]>>> grouped =
+        input
+            .apply(
+                "ShardByEventId",
+                ParDo.of(
+                    new ShardChunks(
+                        boundedShards(),
+                        BOUNDED_CHUNK_EVENTS,
+                        Integer.MAX_VALUE,
+                        BOUNDED_MAX_BUFFERED_BYTES)))
+            .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
             .apply(
                 "GroupTimestamp",
-                Window.<KV<IdHash, CollabEvent>>configure().withTimestampCombiner(grouping))
-            .apply("GroupByEventId", GroupByKey.create());
+                Window.<KV<Integer, byte[]>>configure().withTimestampCombiner(grouping))
+            .apply("GroupShards", GroupByKey.create());
     // Back to the input's timestamp combiner, so that no later grouping inherits EARLIEST.
     TimestampCombiner original = input.getWindowingStrategy().getTimestampCombiner();
     PCollectionTuple decided =
@@ -281,27 +337,16 @@ public abstract class DedupByEventId
     return BatchGrouping.onFlinkRunner(options);
   }
 
-  /** A step of the bounded path that takes the grouped copies of one id. */
-  private abstract static class GroupedCopiesFn
-      extends DoFn<KV<IdHash, Iterable<CollabEvent>>, CollabEvent> {
-    /**
-     * Any skew: with END_OF_WINDOW the group is timestamped at the end of the global window, and
-     * each copy goes out at its own, earlier arrival ({@link #groupsWithoutLateness}).
-     */
-    @Override
-    @SuppressWarnings("deprecation")
-    public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
-    }
-  }
-
   /**
-   * All copies of one id at once: the best by {@link #PREFERENCE} goes to {@code unique} and every
-   * other to {@code duplicates}, each timestamped at its own arrival (at or after the group's
-   * timestamp with EARLIEST, before it with END_OF_WINDOW: see {@link #groupsWithoutLateness}). One
-   * pass, holding only the best so far.
+   * {@code KeepEarliestCopy}: every copy of a shard's ids at once, one pass holding the best copy
+   * of each id so far: a copy that loses goes to {@code duplicates} at once, and the best of each
+   * id goes to {@code unique} once the shard is read; each timestamped at its own arrival (at or
+   * after the group's timestamp with EARLIEST, before it with END_OF_WINDOW: see {@link
+   * #groupsWithoutLateness}).
    */
-  private static final class KeepEarliestCopyFn extends GroupedCopiesFn {
+  private static final class KeepEarliestCopyFn
+      extends DoFn<KV<Integer, Iterable<byte[]>>, CollabEvent> {
+    private static final long serialVersionUID = 1L;
     private final TupleTag<CollabEvent> uniqueTag;
     private final TupleTag<CollabEvent> duplicateTag;
 
@@ -312,15 +357,31 @@ public abstract class DedupByEventId
 
     @ProcessElement
     public void processElement(
-        @Element KV<IdHash, Iterable<CollabEvent>> copies, MultiOutputReceiver out) {
-      CollabEvent best = null;
-      for (CollabEvent copy : copies.getValue()) {
-        best = keepBetter(best, copy, out, duplicateTag);
+        @Element KV<Integer, Iterable<byte[]>> shard, MultiOutputReceiver out) throws IOException {
+      Map<String, CollabEvent> best = new HashMap<>();
+      for (byte[] chunk : shard.getValue()) {
+        EventChunk.forEach(
+            chunk,
+            copy ->
+                best.merge(
+                    copy.eventId(),
+                    copy,
+                    (kept, next) -> keepBetter(kept, next, out, duplicateTag)));
       }
-      if (best != null) {
-        out.get(uniqueTag).outputWithTimestamp(best, new Instant(best.receivedAtMillis()));
-        UNIQUE_COUNTER.inc();
+      for (CollabEvent kept : best.values()) {
+        out.get(uniqueTag).outputWithTimestamp(kept, new Instant(kept.receivedAtMillis()));
       }
+      UNIQUE_COUNTER.inc(best.size());
+    }
+
+    /**
+     * Any skew: with END_OF_WINDOW the group is timestamped at the end of the global window, and
+     * each copy goes out at its own, earlier arrival ({@link #groupsWithoutLateness}).
+     */
+    @Override
+    @SuppressWarnings("deprecation")
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
     }
   }
 
@@ -358,18 +419,6 @@ public abstract class DedupByEventId
    */
   public static CollabEvent preferred(CollabEvent kept, CollabEvent copy) {
     return PREFERENCE.compare(copy, kept) < 0 ? copy : kept;
-  }
-
-  /** {@code KeyByEventId}: each copy keyed by {@link IdHash} of its event id (both paths). */
-  private static PCollection<KV<IdHash, CollabEvent>> keyByEventId(PCollection<CollabEvent> input) {
-    return input
-        .apply(
-            "KeyByEventId",
-            MapElements.into(
-                    TypeDescriptors.kvs(
-                        TypeDescriptor.of(IdHash.class), TypeDescriptor.of(CollabEvent.class)))
-                .via((CollabEvent e) -> KV.of(IdHash.of(e.eventId()), e)))
-        .setCoder(KvCoder.of(IdHashCoder.of(), CollabEventCoder.of()));
   }
 
   /** How often each shard drops the ids whose horizon passed: 1/24 of the horizon. */

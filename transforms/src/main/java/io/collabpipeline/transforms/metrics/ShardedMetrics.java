@@ -7,6 +7,7 @@ import io.collabpipeline.model.CuratedRow;
 import io.collabpipeline.model.MetricAccumulator;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import io.collabpipeline.transforms.grouping.BatchGrouping;
+import io.collabpipeline.transforms.grouping.ShardChunks;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -29,7 +30,6 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
-import org.joda.time.Instant;
 
 /**
  * The dedup by event id and the nine metric windowings of a bounded recompute (a raw-store replay)
@@ -77,9 +77,6 @@ public final class ShardedMetrics
 
   /** Events held in chunks not yet sent, per instance, before all are sent on. */
   static final int MAX_BUFFERED = 262_144;
-
-  /** Bytes a shard's chunk starts with (it grows as events are added). */
-  private static final int FIRST_CHUNK_BYTES = 1024;
 
   /** Partial accumulators held before all are emitted. */
   static final int MAX_HELD = 200_000;
@@ -182,7 +179,9 @@ public final class ShardedMetrics
             : TimestampCombiner.EARLIEST;
     PCollection<KV<Integer, Iterable<byte[]>>> grouped =
         events
-            .apply("ShardByEventId", ParDo.of(new ShardFn(shards, chunk, maxBuffered)))
+            .apply(
+                "ShardByEventId",
+                ParDo.of(new ShardChunks(shards, chunk, maxBuffered, Long.MAX_VALUE)))
             .setCoder(KvCoder.of(VarIntCoder.of(), ByteArrayCoder.of()))
             .apply(
                 "GroupTimestamp",
@@ -215,91 +214,6 @@ public final class ShardedMetrics
     builder
         .add(DisplayData.item("shards", shards))
         .add(DisplayData.item("allowedLateness", policy.allowedLateness()));
-  }
-
-  /** The shard of an event id: its String hash, its bits spread, modulo {@code shards}. */
-  static int shardOf(String eventId, int shards) {
-    int h = eventId.hashCode() * 0x9E3779B9;
-    return Math.floorMod(h ^ (h >>> 16), shards);
-  }
-
-  /**
-   * Gathers events in chunks per shard, each encoded as it arrives ({@link EventChunk}); a chunk
-   * goes on when full, all of them when {@value #MAX_BUFFERED} events are held and at the end of
-   * the bundle, each at the earliest timestamp of its events.
-   */
-  private static final class ShardFn extends DoFn<CollabEvent, KV<Integer, byte[]>> {
-    private static final long serialVersionUID = 1L;
-    private final int shards;
-    private final int chunkSize;
-    private final int maxBuffered;
-    private transient EventChunk[] chunks;
-    private transient long[] earliest;
-    private transient int buffered;
-
-    ShardFn(int shards, int chunkSize, int maxBuffered) {
-      this.shards = shards;
-      this.chunkSize = chunkSize;
-      this.maxBuffered = maxBuffered;
-    }
-
-    @StartBundle
-    public void startBundle() {
-      chunks = new EventChunk[shards];
-      earliest = new long[shards];
-      buffered = 0;
-    }
-
-    @ProcessElement
-    public void processElement(
-        @Element CollabEvent event,
-        @Timestamp Instant timestamp,
-        OutputReceiver<KV<Integer, byte[]>> out)
-        throws IOException {
-      int shard = shardOf(event.eventId(), shards);
-      EventChunk chunk = chunks[shard];
-      if (chunk == null) {
-        chunk = new EventChunk(FIRST_CHUNK_BYTES);
-        chunks[shard] = chunk;
-        earliest[shard] = timestamp.getMillis();
-      } else if (timestamp.getMillis() < earliest[shard]) {
-        earliest[shard] = timestamp.getMillis();
-      }
-      chunk.add(event);
-      buffered++;
-      if (chunk.events() >= chunkSize) {
-        buffered -= chunk.events();
-        out.outputWithTimestamp(KV.of(shard, chunk.take()), new Instant(earliest[shard]));
-        chunks[shard] = null; // a replay may have millions of shards: hold only the open chunks
-      } else if (buffered >= maxBuffered) {
-        for (int s = 0; s < shards; s++) {
-          if (chunks[s] != null) {
-            out.outputWithTimestamp(KV.of(s, chunks[s].take()), new Instant(earliest[s]));
-            chunks[s] = null;
-          }
-        }
-        buffered = 0;
-      }
-    }
-
-    @FinishBundle
-    public void finishBundle(FinishBundleContext context) {
-      for (int s = 0; s < shards; s++) {
-        if (chunks[s] != null) {
-          context.output(
-              KV.of(s, chunks[s].take()), new Instant(earliest[s]), GlobalWindow.INSTANCE);
-          chunks[s] = null;
-        }
-      }
-      buffered = 0;
-    }
-
-    /** A chunk goes out at its earliest event, which may be before the element at hand. */
-    @Override
-    @SuppressWarnings("deprecation")
-    public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
-    }
   }
 
   /**

@@ -191,6 +191,12 @@ public class DedupByEventIdTest {
    */
   private void assertGivesWhatAPlainGroupingGives(
       PCollection<CollabEvent> input, List<CollabEvent> copies) {
+    assertGivesWhatAPlainGroupingGives(input, copies, DedupByEventId.create());
+  }
+
+  /** {@link #assertGivesWhatAPlainGroupingGives} with {@code dedup}. */
+  private void assertGivesWhatAPlainGroupingGives(
+      PCollection<CollabEvent> input, List<CollabEvent> copies, DedupByEventId dedup) {
     Map<String, CollabEvent> kept = expectedKept(copies);
     List<TimestampedValue<CollabEvent>> expectedUnique = new ArrayList<>();
     List<TimestampedValue<CollabEvent>> expectedDuplicates = new ArrayList<>();
@@ -198,7 +204,7 @@ public class DedupByEventIdTest {
       (kept.get(e.eventId()) == e ? expectedUnique : expectedDuplicates).add(atArrival(e));
     }
 
-    DedupByEventId.Result result = input.apply(DedupByEventId.create());
+    DedupByEventId.Result result = input.apply(dedup);
 
     PAssert.that(result.unique().apply("ReifyUnique", Reify.timestamps()))
         .containsInAnyOrder(expectedUnique);
@@ -268,6 +274,32 @@ public class DedupByEventIdTest {
             copy("evt-zzzzzzzz", Duration.standardSeconds(7), SourceRef.kafka("events", 0, 4)));
     assertGivesWhatAPlainGroupingGives(
         p.apply(Create.timestamped(atArrival(copies)).withCoder(CollabEventCoder.of())), copies);
+  }
+
+  /**
+   * A bounded input in two shards: 1,500 ids with one to four copies each (fixed seed), shuffled,
+   * so that each shard's copies come in several chunks ({@value
+   * DedupByEventId#BOUNDED_CHUNK_EVENTS} events at most) and the copies of one id meet across
+   * chunks; both outputs, their timestamps and the counters are what a plain grouping gives.
+   */
+  @Test
+  public void aBoundedInputInShardsOfManyChunksGivesWhatAPlainGroupingGives() {
+    Random random = new Random(35);
+    List<CollabEvent> copies = generatedCopies(random, 1_500, "evt-shard-");
+    Collections.shuffle(copies, random);
+    assertThat(copies.size() / 2 > 2 * DedupByEventId.BOUNDED_CHUNK_EVENTS, equalTo(true));
+    assertGivesWhatAPlainGroupingGives(
+        p.apply(Create.timestamped(atArrival(copies)).withCoder(CollabEventCoder.of())),
+        copies,
+        DedupByEventId.create().withBoundedShards(2));
+  }
+
+  @Test
+  public void withBoundedShardsRejectsLessThanOne() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> DedupByEventId.create().withBoundedShards(0));
+    assertThat(e.getMessage(), containsString("withBoundedShards(n) needs n >= 1, got 0"));
   }
 
   /**
