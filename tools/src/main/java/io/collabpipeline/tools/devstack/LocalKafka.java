@@ -19,7 +19,9 @@ import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -216,7 +218,7 @@ public final class LocalKafka implements AutoCloseable {
             led++;
           }
         }
-        if (led == partitions) {
+        if (led == partitions && leadersServe(admin, topic, partitions)) {
           return;
         }
       } catch (ExecutionException e) {
@@ -231,6 +233,28 @@ public final class LocalKafka implements AutoCloseable {
                 + " s");
       }
       Thread.sleep(50);
+    }
+  }
+
+  /**
+   * Whether the leader of every partition of {@code topic} answers as its leader: a request for the
+   * latest offsets is served by the leader's replica manager, which takes up a new partition a
+   * moment after the metadata names its leader. A produce request in that moment is refused ({@code
+   * NOT_LEADER_OR_FOLLOWER}), and an idempotent producer whose first batch was refused so was seen
+   * retrying it against a later sequence until its delivery timeout (a CI run of 2026-12-07). The
+   * admin client retries a partition that is not led yet until its own timeout.
+   */
+  private static boolean leadersServe(Admin admin, String topic, int partitions)
+      throws InterruptedException {
+    Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    try {
+      admin.listOffsets(latest).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      return true;
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      return false;
     }
   }
 
