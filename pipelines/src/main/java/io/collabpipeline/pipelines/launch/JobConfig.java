@@ -14,6 +14,7 @@ import io.collabpipeline.pipelines.warehouse.WarehouseTarget;
 import io.collabpipeline.pipelines.warehouse.WarehouseTargets;
 import io.collabpipeline.pipelines.warehouse.Warehouses;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
+import io.collabpipeline.transforms.grouping.ShardChunks;
 import io.collabpipeline.transforms.metrics.WindowingPolicy;
 import io.collabpipeline.transforms.pii.KeyReference;
 import io.collabpipeline.transforms.pii.UserKeyStore;
@@ -592,10 +593,7 @@ public final class JobConfig {
    * larger input, so that a shard's events stay within a worker's heap however large the input.
    */
   static int dedupShardsFor(long inputBytes) {
-    long needed =
-        inputBytes / INPUT_BYTES_PER_DEDUP_SHARD
-            + (inputBytes % INPUT_BYTES_PER_DEDUP_SHARD == 0 ? 0 : 1);
-    return (int)
-        Math.min(Integer.MAX_VALUE, Math.max(DedupByEventId.DEFAULT_BOUNDED_SHARDS, needed));
+    return ShardChunks.shardsFor(
+        inputBytes, INPUT_BYTES_PER_DEDUP_SHARD, DedupByEventId.DEFAULT_BOUNDED_SHARDS);
   }
 }

@@ -11,6 +11,7 @@ import io.collabpipeline.pipelines.warehouse.GenerationLog;
 import io.collabpipeline.pipelines.warehouse.ReplayScope;
 import io.collabpipeline.pipelines.warehouse.WarehouseDiff;
 import io.collabpipeline.transforms.Counters;
+import io.collabpipeline.transforms.grouping.ShardChunks;
 import io.collabpipeline.transforms.metrics.ShardedMetrics;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -150,8 +151,7 @@ public abstract class RawReplayJob implements Job {
   }
 
   static int shardsFor(long bytes) {
-    long needed = bytes / BYTES_PER_SHARD + (bytes % BYTES_PER_SHARD == 0 ? 0 : 1);
-    return (int) Math.min(Integer.MAX_VALUE, Math.max(ShardedMetrics.DEFAULT_SHARDS, needed));
+    return ShardChunks.shardsFor(bytes, BYTES_PER_SHARD, ShardedMetrics.DEFAULT_SHARDS);
   }
 
   /** Events the finished replay read from the raw store. */

@@ -57,6 +57,16 @@ public final class ShardChunks extends DoFn<CollabEvent, KV<Integer, byte[]>> {
     this.maxBufferedBytes = maxBufferedBytes;
   }
 
+  /**
+   * The shards for {@code bytes} of input, so that none holds more than {@code bytesPerShard} on
+   * average (a shard's events are in a worker's heap at once): {@code atLeast}, or one per {@code
+   * bytesPerShard} of a larger input, at most {@link Integer#MAX_VALUE}.
+   */
+  public static int shardsFor(long bytes, long bytesPerShard, int atLeast) {
+    long needed = bytes / bytesPerShard + (bytes % bytesPerShard == 0 ? 0 : 1);
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(atLeast, needed));
+  }
+
   /** The shard of an event id: its String hash, its bits spread, modulo {@code shards}. */
   public static int shardOf(String eventId, int shards) {
     int h = eventId.hashCode() * 0x9E3779B9;
