@@ -12,6 +12,8 @@ import io.collabpipeline.pipelines.canary.SplitCanaries;
 import io.collabpipeline.pipelines.stores.QuarantineIO;
 import io.collabpipeline.pipelines.stores.RawStoreIO;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
+import io.collabpipeline.transforms.grouping.BatchGrouping;
+import io.collabpipeline.transforms.metrics.AcceptedEvents;
 import io.collabpipeline.transforms.metrics.CompletenessTicks;
 import io.collabpipeline.transforms.metrics.ComputeCompleteness;
 import io.collabpipeline.transforms.metrics.ComputeMetrics;
@@ -52,8 +54,11 @@ public final class CollabGraph {
     public final PCollection<CollabEvent> accepted;
 
     /**
-     * {@link #accepted} without payloads ({@link CollabEvent#withoutPayload()}), for a consumer
-     * that only counts or looks at the envelope: cheaper to hand over than the whole events.
+     * {@link #accepted} without payloads ({@link CollabEvent#withoutPayload()}) where the graph
+     * made them (a stream: {@code DropPayload}), for a consumer that only counts or looks at the
+     * envelope: cheaper to hand over than the whole events. A bounded batch graph makes none
+     * ({@code AcceptedEvents} reads the events as the dedup keeps them), and this is {@link
+     * #accepted}.
      */
     public final PCollection<CollabEvent> acceptedWithoutPayload;
 
@@ -119,18 +124,17 @@ public final class CollabGraph {
             RawStoreIO.write(config.duplicateLedger())
                 .withGeneration(config.generation())
                 .withMetricsNamespace(DUPLICATE_LEDGER_METRICS));
-    // Only the raw archive needs an accepted event's payload; every other branch gets the event
-    // without it, so that the payload is not encoded and decoded again at each step boundary.
-    PCollection<CollabEvent> narrow = withoutPayload(unique);
-    PCollection<KV<String, Long>> acceptedTicks =
-        narrow.apply(
-            "CountAccepted", CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis));
-    // Accepted but too late for (at least) their minute window: in the raw store, missing from some
-    // metric windows
-    // until a correction replay folds them in. A subset of accepted, outside received = quarantined
-    // + duplicate + accepted.
-    PCollection<KV<String, Long>> lateTicks =
-        narrow.apply("CountLate", CompletenessTicks.ofLateEvents(config.windowing()));
+    AcceptedBranches accepted = acceptedBranches(unique, config);
+    PCollection<KV<String, Long>> acceptedTicks = accepted.acceptedTicks;
+    PCollection<KV<String, Long>> lateTicks = accepted.lateTicks;
+    // The freshness probe's canaries are accepted, written raw and counted like every event, but
+    // the curated metrics never count them: they go to pipeline_canary instead, where the probe
+    // sees when the real path made them queryable.
+    config
+        .warehouse()
+        .writeCanaries()
+        .ifPresent(write -> accepted.canaries.apply("WriteCanaries", write));
+    PCollection<CuratedRow> metrics = accepted.metrics;
 
     RawStoreIO.WriteResult raw =
         unique.apply(
@@ -148,16 +152,6 @@ public final class CollabGraph {
             .apply(
                 "CountRawWritten",
                 CompletenessTicks.ofEach(Stage.RAW_WRITTEN, RawStoreIO::arrivalTimesOfWrittenFile));
-
-    // The freshness probe's canaries are accepted, written raw and counted like every event, but
-    // the curated metrics never count them: they go to pipeline_canary instead, where the probe
-    // sees when the real path made them queryable.
-    SplitCanaries.Result split = splitCanaries(narrow);
-    config
-        .warehouse()
-        .writeCanaries()
-        .ifPresent(write -> split.canaries().apply("WriteCanaries", write));
-    PCollection<CuratedRow> metrics = computeMetrics(split.events(), config);
 
     PCollection<CuratedRow> completeness =
         PCollectionList.of(receivedTicks)
@@ -182,7 +176,73 @@ public final class CollabGraph {
     curated.apply(
         "WriteCurated", config.warehouse().writeLive(config.generation(), config.partialWindows()));
 
-    return new Outputs(quarantined, unique, narrow, deduped.duplicates(), curated);
+    return new Outputs(quarantined, unique, accepted.narrow, deduped.duplicates(), curated);
+  }
+
+  /**
+   * The accepted events' branches other than the raw archive: their ticks, canaries and metrics.
+   */
+  private static final class AcceptedBranches {
+    final PCollection<KV<String, Long>> acceptedTicks;
+    final PCollection<KV<String, Long>> lateTicks;
+    final PCollection<CollabEvent> canaries;
+    final PCollection<CuratedRow> metrics;
+
+    /** The events without payloads where a step made them; the events themselves otherwise. */
+    final PCollection<CollabEvent> narrow;
+
+    AcceptedBranches(
+        PCollection<KV<String, Long>> acceptedTicks,
+        PCollection<KV<String, Long>> lateTicks,
+        PCollection<CollabEvent> canaries,
+        PCollection<CuratedRow> metrics,
+        PCollection<CollabEvent> narrow) {
+      this.acceptedTicks = acceptedTicks;
+      this.lateTicks = lateTicks;
+      this.canaries = canaries;
+      this.metrics = metrics;
+      this.narrow = narrow;
+    }
+  }
+
+  /**
+   * The accepted events' ticks ({@code accepted}, {@code late}), canaries and metrics. A stream
+   * (and any unbounded input) runs them as steps of their own, on the events without their payload
+   * ({@code DropPayload}): {@code CountAccepted}, {@code CountLate}, {@code SplitCanaries}, {@code
+   * AssignEventTime} and {@code ComputeMetrics}, whose names its savepoints hold. A bounded input
+   * of a batch pipeline runs them in one step, {@code AcceptedEvents} ({@link AcceptedEvents}: the
+   * same counts, canaries and rows), on the events as the dedup keeps them: on Flink batch each
+   * reader of a collection is handed all of it, and the narrow events' three readers and the
+   * split's two outputs cost more than the steps' own work.
+   */
+  private static AcceptedBranches acceptedBranches(
+      PCollection<CollabEvent> unique, GraphConfig config) {
+    if (BatchGrouping.isBoundedBatch(unique)) {
+      AcceptedEvents.Result result =
+          unique.apply(
+              "AcceptedEvents",
+              AcceptedEvents.create(config.windowing())
+                  .withoutEvents(
+                      e -> Canaries.isCanary(e),
+                      SplitCanaries.METRICS_NAMESPACE,
+                      SplitCanaries.CANARIES_COUNTER));
+      return new AcceptedBranches(
+          result.acceptedTicks(), result.lateTicks(), result.excluded(), result.rows(), unique);
+    }
+    // Only the raw archive needs an accepted event's payload; every other branch gets the event
+    // without it, so that the payload is not encoded and decoded again at each step boundary.
+    PCollection<CollabEvent> narrow = withoutPayload(unique);
+    PCollection<KV<String, Long>> acceptedTicks =
+        narrow.apply(
+            "CountAccepted", CompletenessTicks.of(Stage.ACCEPTED, CollabEvent::receivedAtMillis));
+    // Accepted but too late for (at least) their minute window: in the raw store, missing from
+    // some metric windows until a correction replay folds them in. A subset of accepted, outside
+    // received = quarantined + duplicate + accepted.
+    PCollection<KV<String, Long>> lateTicks =
+        narrow.apply("CountLate", CompletenessTicks.ofLateEvents(config.windowing()));
+    SplitCanaries.Result split = splitCanaries(narrow);
+    return new AcceptedBranches(
+        acceptedTicks, lateTicks, split.canaries(), computeMetrics(split.events(), config), narrow);
   }
 
   /**

@@ -401,6 +401,74 @@ public class CollabPipelineCliTest {
   }
 
   /**
+   * A batch run over files with the freshness probe's canaries among the events: they are accepted
+   * and written raw like every event, go to {@code pipeline_canary}, and no metric counts them (a
+   * bounded batch graph splits them off in its {@code AcceptedEvents} step).
+   */
+  @Test
+  public void aBatchRunWritesCanariesToTheirTableAndNotIntoTheMetrics() throws Exception {
+    WorkloadSpec spec = WorkloadSpec.defaults().withDeliveries(200).withSeed(12L);
+    File input = tmp.newFile("with-canaries.ndjson");
+    WorkloadGenerator generator = new WorkloadGenerator(spec);
+    java.util.List<String> canaryIds = new java.util.ArrayList<>();
+    try (OutputStream os = Files.newOutputStream(input.toPath())) {
+      for (long i = 0; i < spec.deliveries(); i++) {
+        os.write(generator.delivery(i).bytes());
+        os.write('\n');
+        if (i % 70 == 0) {
+          Instant occurred = Instant.parse("2026-11-03T10:14:00Z").plusSeconds(i);
+          String id =
+              io.collabpipeline.pipelines.canary.Canaries.eventId(0, occurred.toEpochMilli());
+          canaryIds.add(id);
+          os.write(
+              io.collabpipeline.pipelines.canary.Canaries.json(id, occurred)
+                  .getBytes(StandardCharsets.UTF_8));
+          os.write('\n');
+        }
+      }
+    }
+    Files.setLastModifiedTime(input.toPath(), FileTime.from(Instant.parse("2026-11-03T10:15:00Z")));
+    String dataDir = tmp.newFolder("canary-data").getPath();
+    int code =
+        run(
+            "--runner=DirectRunner",
+            "--source=files",
+            "--input=" + input,
+            "--dataDir=" + dataDir,
+            "--progressSeconds=0");
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertThat(err() + printed, code, equalTo(0));
+    assertThat(canaryIds.size(), equalTo(3));
+    assertThat(printed, containsString("OK   received 203 = quarantined"));
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection("jdbc:duckdb:" + dataDir + "/warehouse.duckdb");
+        java.sql.Statement st = c.createStatement()) {
+      java.util.List<String> written = new java.util.ArrayList<>();
+      try (java.sql.ResultSet rs =
+          st.executeQuery("SELECT event_id FROM pipeline_canary ORDER BY event_id")) {
+        while (rs.next()) {
+          written.add(rs.getString(1));
+        }
+      }
+      java.util.Collections.sort(canaryIds);
+      assertThat(written, equalTo(canaryIds));
+      for (String table :
+          new String[] {"active_editors", "task_update_velocity", "notification_fanout"}) {
+        try (java.sql.ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*), count(*) FILTER (WHERE workspace_gid = '"
+                    + io.collabpipeline.pipelines.canary.Canaries.WORKSPACE_GID
+                    + "') FROM "
+                    + table)) {
+          rs.next();
+          assertThat(table, rs.getLong(1) > 0, equalTo(true));
+          assertThat(table, rs.getLong(2), equalTo(0L));
+        }
+      }
+    }
+  }
+
+  /**
    * Writes {@code spec}'s deliveries as NDJSON to {@code name}, modified (arrived) at {@code at}.
    */
   private File deliveries(String name, WorkloadSpec spec, String at) throws Exception {

@@ -172,16 +172,70 @@ public final class CompletenessTicks<T>
         .add(DisplayData.item("perElement", arrivalsMillis == null ? "one" : "each arrival"));
   }
 
-  static final class TickFn<T> extends DoFn<T, KV<String, Long>> {
+  /**
+   * One stage's ticks held in a bundle: per input window and arrival hour, how many and the
+   * earliest arrival among them. {@link TickFn} holds one; a step that ticks beside other work
+   * ({@link AcceptedEvents}) holds one per stage. Not thread-safe: one per DoFn instance, made
+   * afresh for each bundle.
+   */
+  static final class HeldTicks {
+    /** Takes one count: {@code KV(stage code, n)}, its timestamp and its window. */
+    @FunctionalInterface
+    interface Emitter {
+      void emit(KV<String, Long> count, Instant timestamp, BoundedWindow window);
+    }
+
     private final String code;
+    private final Counter ticks;
+    private final HeldPartials<Long, long[]> held;
+
+    /**
+     * @param ticks the stage's counter ({@link #counterOf}), which every count emitted adds to
+     */
+    HeldTicks(Stage stage, Counter ticks, int maxHeld) {
+      this.code = stage.code();
+      this.ticks = ticks;
+      this.held = new HeldPartials<>(maxHeld);
+    }
+
+    /** The counter, in {@value #METRICS_NAMESPACE}, that {@code stage}'s ticks are counted in. */
+    static Counter counterOf(Stage stage) {
+      return Metrics.counter(METRICS_NAMESPACE, stage.code());
+    }
+
+    /**
+     * Ticks a record that arrived at {@code arrival}, in {@code window}; past the bound, that
+     * window's counts go to {@code overflow} (only the input's window can take a DoFn's output
+     * there).
+     */
+    void tick(long arrival, BoundedWindow window, Emitter overflow) {
+      long hour = ComputeCompleteness.FINEST.windowStart(arrival);
+      held.partial(window, hour, arrival, () -> new long[1]).accumulator[0]++;
+      if (held.overfull()) {
+        held.emitWindow(window, (h, count, w) -> emit(count, w, overflow));
+      }
+    }
+
+    /** Emits and removes every count held, for {@code @FinishBundle}. */
+    void emitAll(Emitter emitter) {
+      held.emitAll((h, count, w) -> emit(count, w, emitter));
+    }
+
+    private void emit(HeldPartials.Partial<long[]> count, BoundedWindow window, Emitter emitter) {
+      emitter.emit(KV.of(code, count.accumulator[0]), new Instant(count.earliestMillis), window);
+      ticks.inc(count.accumulator[0]);
+    }
+  }
+
+  static final class TickFn<T> extends DoFn<T, KV<String, Long>> {
+    private final Stage stage;
     private final @Nullable SerializableFunction<T, Long> arrivalMillis;
     private final @Nullable SerializableFunction<T, Iterable<Long>> arrivalsMillis;
     private final @Nullable SerializableFunction<T, Boolean> filter;
     private final int maxHeld;
     private final Counter ticks;
 
-    /** Per window and arrival hour: how many ticks ({@code long[1]}) and the earliest arrival. */
-    private transient HeldPartials<Long, long[]> held;
+    private transient HeldTicks held;
 
     TickFn(
         Stage stage,
@@ -189,17 +243,17 @@ public final class CompletenessTicks<T>
         @Nullable SerializableFunction<T, Iterable<Long>> arrivalsMillis,
         @Nullable SerializableFunction<T, Boolean> filter,
         int maxHeld) {
-      this.code = stage.code();
+      this.stage = stage;
       this.arrivalMillis = arrivalMillis;
       this.arrivalsMillis = arrivalsMillis;
       this.filter = filter;
       this.maxHeld = HeldPartials.requireMaxHeld(maxHeld, "TickFn");
-      this.ticks = Metrics.counter(METRICS_NAMESPACE, stage.code());
+      this.ticks = HeldTicks.counterOf(stage);
     }
 
     @StartBundle
     public void startBundle() {
-      held = new HeldPartials<>(maxHeld);
+      held = new HeldTicks(stage, ticks, maxHeld);
     }
 
     @ProcessElement
@@ -210,35 +264,19 @@ public final class CompletenessTicks<T>
       }
       if (arrivalsMillis != null) {
         for (Long arrival : arrivalsMillis.apply(element)) {
-          tick(arrival, window, out);
+          held.tick(arrival, window, (count, at, w) -> out.outputWithTimestamp(count, at));
         }
         return;
       }
-      tick(arrivalMillis.apply(element), window, out);
-    }
-
-    private void tick(long arrival, BoundedWindow window, OutputReceiver<KV<String, Long>> out) {
-      long hour = ComputeCompleteness.FINEST.windowStart(arrival);
-      held.partial(window, hour, arrival, () -> new long[1]).accumulator[0]++;
-      if (held.overfull()) {
-        // Only this window's counts can be emitted here (an output goes to the input's window).
-        held.emitWindow(
-            window,
-            (h, count, w) -> {
-              out.outputWithTimestamp(
-                  KV.of(code, count.accumulator[0]), new Instant(count.earliestMillis));
-              ticks.inc(count.accumulator[0]);
-            });
-      }
+      held.tick(
+          arrivalMillis.apply(element),
+          window,
+          (count, at, w) -> out.outputWithTimestamp(count, at));
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) {
-      held.emitAll(
-          (h, count, w) -> {
-            context.output(KV.of(code, count.accumulator[0]), new Instant(count.earliestMillis), w);
-            ticks.inc(count.accumulator[0]);
-          });
+      held.emitAll(context::output);
     }
 
     /**

@@ -214,6 +214,21 @@ public class ComputeMetricsTest {
     return events.stream().filter(e -> !admitted(g, e, allowedLateness)).count();
   }
 
+  /**
+   * Asserts that {@code run} counted, per granularity, the events of {@code counted} that the
+   * reference finds too late for it ({@link #tooLate}), in {@code ComputeMetrics}' counters.
+   */
+  static void assertTooLateCounters(
+      PipelineResult run, List<CollabEvent> counted, Duration allowedLateness) {
+    for (Granularity g : Granularity.values()) {
+      assertThat(
+          g.code(),
+          committedOrAttempted(
+              run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.tooLateCounterName(g)),
+          equalTo(tooLate(counted, g, allowedLateness)));
+    }
+  }
+
   @Test
   public void computesExactRowsForEveryTableAndGranularityAndDropsTooLateEventsPerGranularity() {
     // A long early-firing delay: a bounded run gives on-time panes, and late panes when bundles

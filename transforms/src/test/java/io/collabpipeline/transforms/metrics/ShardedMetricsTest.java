@@ -10,7 +10,6 @@ import static org.junit.Assert.assertThrows;
 
 import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.model.CollabEvent;
-import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.SourceRef;
 import io.collabpipeline.transforms.dedup.DedupByEventId;
 import java.util.ArrayList;
@@ -126,13 +125,7 @@ public class ShardedMetricsTest {
         committedOrAttempted(run, DedupByEventId.METRICS_NAMESPACE, DedupByEventId.DUPLICATES),
         equalTo((long) (in.size() - kept.size())));
     assertThat(committedOrAttempted(run, "test", "canaries"), equalTo(4L));
-    for (Granularity g : Granularity.values()) {
-      assertThat(
-          g.code(),
-          committedOrAttempted(
-              run, ComputeMetrics.METRICS_NAMESPACE, ComputeMetrics.tooLateCounterName(g)),
-          equalTo(ComputeMetricsTest.tooLate(counted, g, POLICY.allowedLateness())));
-    }
+    ComputeMetricsTest.assertTooLateCounters(run, counted, POLICY.allowedLateness());
   }
 
   @Test
