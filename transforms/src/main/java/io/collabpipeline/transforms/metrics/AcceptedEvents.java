@@ -4,7 +4,6 @@ import io.collabpipeline.coders.CollabEventCoder;
 import io.collabpipeline.coders.MetricAccumulatorCoder;
 import io.collabpipeline.model.CollabEvent;
 import io.collabpipeline.model.CuratedRow;
-import io.collabpipeline.model.Granularity;
 import io.collabpipeline.model.MetricAccumulator;
 import io.collabpipeline.model.Stage;
 import io.collabpipeline.transforms.grouping.BatchGrouping;
@@ -292,7 +291,7 @@ public final class AcceptedEvents
       long arrival = event.receivedAtMillis();
       accepted.tick(
           arrival, window, (count, at, w) -> out.get(ACCEPTED).outputWithTimestamp(count, at));
-      if (policy.isTooLate(Granularity.MINUTE, event.occurredAtMillis(), arrival)) {
+      if (CompletenessTicks.isLate(policy, event)) {
         late.tick(arrival, window, (count, at, w) -> out.get(LATE).outputWithTimestamp(count, at));
       }
       if (Boolean.TRUE.equals(excluded.apply(event))) {

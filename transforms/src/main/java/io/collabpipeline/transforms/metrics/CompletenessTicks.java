@@ -130,9 +130,16 @@ public final class CompletenessTicks<T>
       throw new IllegalArgumentException(
           "CompletenessTicks.ofLateEvents(policy) needs a windowing policy");
     }
-    return of(Stage.LATE, CollabEvent::receivedAtMillis)
-        .onlyIf(
-            e -> policy.isTooLate(Granularity.MINUTE, e.occurredAtMillis(), e.receivedAtMillis()));
+    return of(Stage.LATE, CollabEvent::receivedAtMillis).onlyIf(e -> isLate(policy, e));
+  }
+
+  /**
+   * Whether an accepted {@code event} is {@link Stage#LATE} by {@code policy}: too late for its
+   * minute window ({@link WindowingPolicy#isTooLate}), so for at least one metric window. What
+   * {@link #ofLateEvents} ticks, and {@link AcceptedEvents} too.
+   */
+  static boolean isLate(WindowingPolicy policy, CollabEvent event) {
+    return policy.isTooLate(Granularity.MINUTE, event.occurredAtMillis(), event.receivedAtMillis());
   }
 
   /** Ticks for records as received, at {@link RawRecord#receivedAtMillis()}. */
@@ -262,16 +269,14 @@ public final class CompletenessTicks<T>
       if (filter != null && !Boolean.TRUE.equals(filter.apply(element))) {
         return;
       }
+      HeldTicks.Emitter overflow = (count, at, w) -> out.outputWithTimestamp(count, at);
       if (arrivalsMillis != null) {
         for (Long arrival : arrivalsMillis.apply(element)) {
-          held.tick(arrival, window, (count, at, w) -> out.outputWithTimestamp(count, at));
+          held.tick(arrival, window, overflow);
         }
         return;
       }
-      held.tick(
-          arrivalMillis.apply(element),
-          window,
-          (count, at, w) -> out.outputWithTimestamp(count, at));
+      held.tick(arrivalMillis.apply(element), window, overflow);
     }
 
     @FinishBundle
